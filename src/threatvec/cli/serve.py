@@ -1,0 +1,114 @@
+"""`threatvec serve`: migrate, then run the API and dashboard with uvicorn."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from threatvec.cli.common import fail
+
+log = logging.getLogger("threatvec.server")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        host: str = typer.Option(None, help="Bind address [default: 127.0.0.1]"),
+        port: int = typer.Option(None, help="Port [default: 8000]"),
+        demo: bool = typer.Option(False, "--demo", help="Run on a demo database with a demo org"),
+        data_dir: Path = typer.Option(None, help="Data directory (THREATVEC_DATA_DIR)"),
+        database_url: str = typer.Option(None, help="SQLAlchemy URL (THREATVEC_DATABASE_URL)"),
+        insecure_no_auth: bool = typer.Option(
+            False, "--insecure-no-auth", help="Allow a non-loopback bind with no org key"
+        ),
+        log_format: str = typer.Option(None, help="text or json"),
+        no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run jobs"),
+    ) -> None:
+        """Run the ThreatVec server (REST API under /api/v1, dashboard at /, docs at /docs)."""
+        import uvicorn
+
+        from threatvec.core.logs import configure_logging
+        from threatvec.core.settings import Settings
+        from threatvec.orgs import service as orgs
+        from threatvec.server.app import create_app
+        from threatvec.store.engine import make_engine, session_scope
+        from threatvec.store.migrate import upgrade
+        from threatvec.store.models import load_all_models
+
+        overrides: dict[str, Any] = {
+            k: v
+            for k, v in {
+                "host": host,
+                "port": port,
+                "data_dir": data_dir,
+                "database_url": database_url,
+                "log_format": log_format,
+            }.items()
+            if v is not None
+        }
+        if insecure_no_auth:
+            overrides["insecure_no_auth"] = True
+        if no_scheduler:
+            overrides["scheduler_enabled"] = False
+        try:
+            settings = Settings(**overrides)
+        except Exception as exc:
+            fail(f"invalid settings: {exc}")
+        if demo and not settings.database_url:
+            settings.database_url = f"sqlite:///{(settings.data_dir / 'demo.db').resolve()}"
+        configure_logging(fmt=settings.log_format, level=settings.log_level)
+
+        load_all_models()
+        engine = make_engine(settings.resolved_database_url)
+        try:
+            upgrade(engine)
+        except Exception as exc:
+            fail(f"cannot migrate the database: {type(exc).__name__}: {exc}")
+        key = settings.org_key.get_secret_value() if settings.org_key else None
+        with session_scope(engine_factory(engine)) as session:
+            if demo:
+                from threatvec.demo import seed_demo
+
+                seed_demo(session=session, org_key=key)
+            keyed = bool(key) or orgs.auth_required(session=session)
+        if not keyed and not _is_loopback(settings.host) and not settings.insecure_no_auth:
+            fail(
+                f"refusing to listen on {settings.host} with no org key configured: set ORG_KEY, "
+                "create an org with `threatvec org create`, or pass --insecure-no-auth"
+            )
+        app_ = create_app(settings, engine=engine)
+        if demo:
+            from threatvec.demo.runtime import start_demo_runtime
+
+            start_demo_runtime(app_, settings)
+        typer.echo(
+            f"ThreatVec listening on http://{settings.host}:{settings.port}"
+            + (" (demo)" if demo else "")
+        )
+        uvicorn.run(
+            app_,
+            host=settings.host,
+            port=settings.port,
+            log_level="warning",
+            proxy_headers=False,
+            server_header=False,
+        )
+
+
+def engine_factory(engine: Any) -> Any:
+    from threatvec.store.engine import make_session_factory
+
+    return make_session_factory(engine)

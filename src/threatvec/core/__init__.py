@@ -1,0 +1,1 @@
+"""What every server-side layer needs: settings, errors, keys, signing, HTTP, crypto."""

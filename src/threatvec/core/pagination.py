@@ -1,0 +1,105 @@
+"""One pagination convention for every list: ``limit`` + opaque ``cursor``.
+
+Keyset pagination on (sort column, id): stable under inserts, O(limit) per page.
+The cursor is base64url JSON of the last row's sort value and id; clients treat
+it as opaque.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, and_, or_
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from threatvec.core.errors import InvalidInput
+
+__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "PageParams", "SortSpec", "paginate"]
+
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 500
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        default=None, description="Pass as `cursor` to get the next page; null on the last page"
+    )
+
+
+@dataclass(frozen=True)
+class PageParams:
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+    sort: str | None = None
+
+
+@dataclass(frozen=True)
+class SortSpec:
+    """The columns a list may be sorted by, and its default (``-field`` = descending)."""
+
+    columns: dict[str, InstrumentedAttribute[Any]]
+    default: str
+
+
+def _encode(value: Any, row_id: Any) -> str:
+    if isinstance(value, datetime):
+        value = {"dt": value.isoformat()}
+    raw = json.dumps([value, row_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[Any, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        value, row_id = json.loads(raw)
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidInput(("query", "cursor"), "cursor is not valid") from None
+    if isinstance(value, dict) and set(value) == {"dt"}:
+        try:
+            value = datetime.fromisoformat(value["dt"])
+        except (TypeError, ValueError):
+            raise InvalidInput(("query", "cursor"), "cursor is not valid") from None
+    return value, row_id
+
+
+def paginate(
+    session: Session,
+    stmt: Select[Any],
+    *,
+    id_column: InstrumentedAttribute[Any],
+    sort_spec: SortSpec,
+    params: PageParams,
+) -> tuple[Sequence[Any], str | None]:
+    """Run ``stmt`` (already filtered, org-scoped) one page at a time."""
+    if not 1 <= params.limit <= MAX_LIMIT:
+        raise InvalidInput(("query", "limit"), f"limit must be between 1 and {MAX_LIMIT}")
+    sort = params.sort or sort_spec.default
+    desc = sort.startswith("-")
+    name = sort.lstrip("-")
+    column = sort_spec.columns.get(name)
+    if column is None:
+        allowed = ", ".join(sorted(sort_spec.columns))
+        raise InvalidInput(("query", "sort"), f"cannot sort by {name!r}; use one of: {allowed}")
+    if params.cursor:
+        value, row_id = _decode(params.cursor)
+        if desc:
+            stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
+    order = (column.desc(), id_column.desc()) if desc else (column.asc(), id_column.asc())
+    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
+    next_cursor = None
+    if len(rows) > params.limit:
+        rows = rows[: params.limit]
+        last = rows[-1]
+        next_cursor = _encode(getattr(last, column.key), getattr(last, id_column.key))
+    return rows, next_cursor

@@ -1,0 +1,100 @@
+"""Server settings, each declared once: resolved CLI flag → environment → default.
+
+Every variable is ``THREATVEC_<NAME>``; the org key also reads ``ORG_KEY`` (the
+name the help page uses). docs/configuration.md lists them all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "threatvec"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="THREATVEC_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data directory"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    org_key: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("THREATVEC_ORG_KEY", "ORG_KEY")
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs dashboard sessions; generated in the data dir if unset"
+    )
+    insecure_no_auth: bool = False
+    environment: Literal["development", "production"] = "development"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "INFO"
+    scheduler_enabled: bool = True
+    allow_private_outbound: bool = Field(
+        default=False, description="Let notifications/integrations reach loopback/private hosts"
+    )
+    ingest_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    ingest_max_events: int = Field(default=1000, ge=1)
+    ingest_rate_per_minute: int = Field(default=600, ge=1, description="Ingest batches per org")
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    nvd_base_url: str = "https://services.nvd.nist.gov/rest/json/cves/2.0"
+    nvd_api_key: SecretStr | None = None
+    epss_base_url: str = "https://api.first.org/data/v1/epss"
+    kev_url: str = (
+        "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
+    )
+    osv_base_url: str = "https://api.osv.dev"
+    vulners_api_key: SecretStr | None = None
+    m365_authority_url: str = "https://login.microsoftonline.com"
+    m365_api_url: str = "https://manage.office.com"
+
+    @field_validator("org_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'threatvec.db').resolve()}"
+
+    def resolved_secret_key(self) -> str:
+        """The session-signing key: configured, or generated once and kept in the data dir."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.environment == "production":
+            raise RuntimeError(
+                "THREATVEC_SECRET_KEY must be set when THREATVEC_ENVIRONMENT=production"
+            )
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
+
+    @property
+    def llm_configured(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,24 @@
+"""Live parts of the demo (e.g. agent processes), started next to the server.
+
+Areas add starters to RUNTIME_STARTERS: ``start(app, settings) -> None``; each
+must stop its processes at exit.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from threatvec.core.settings import Settings
+
+log = logging.getLogger("threatvec.demo")
+RUNTIME_STARTERS: list[str] = []
+
+
+def start_demo_runtime(app: Any, settings: Settings) -> None:
+    for name in RUNTIME_STARTERS:
+        try:
+            importlib.import_module(name).start(app, settings)
+        except Exception:
+            log.exception("demo runtime %s did not start", name)

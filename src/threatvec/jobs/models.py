@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from threatvec.core.clock import utcnow
+from threatvec.store.base import Base, JSONType, new_id
+
+
+class JobRun(Base):
+    """One run of a periodic job (for one org, or for all when org_id is null)."""
+
+    __tablename__ = "job_runs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    job: Mapped[str] = mapped_column(String(100), index=True)
+    org_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("orgs.id", ondelete="CASCADE"), index=True, nullable=True
+    )
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|error|skipped
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    trigger: Mapped[str] = mapped_column(String(20), default="schedule")  # schedule|cli|api

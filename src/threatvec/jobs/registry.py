@@ -1,0 +1,50 @@
+"""Periodic jobs, declared by the domains that own them.
+
+A job is a function ``run(*, session, org_id) -> dict | None`` run once per org
+(its return value is kept on the run record), or once in all when
+``per_org=False`` (then org_id is None).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["JOBS", "JOB_MODULES", "Job", "job", "load_all_jobs"]
+
+JobFunc = Callable[..., dict[str, Any] | None]
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    interval_s: int
+    run: JobFunc
+    description: str
+    per_org: bool = True
+
+
+JOBS: dict[str, Job] = {}
+
+# Modules whose import registers jobs; a domain with jobs appends its module.
+JOB_MODULES = ["threatvec.signals.jobs"]
+
+
+def job(
+    name: str, *, every_s: int, description: str, per_org: bool = True
+) -> Callable[[JobFunc], JobFunc]:
+    def register(fn: JobFunc) -> JobFunc:
+        JOBS[name] = Job(
+            name=name, interval_s=every_s, run=fn, description=description, per_org=per_org
+        )
+        return fn
+
+    return register
+
+
+def load_all_jobs() -> dict[str, Job]:
+    for module in JOB_MODULES:
+        importlib.import_module(module)
+    return JOBS

@@ -1,0 +1,1 @@
+"""Organisations (tenants), their keys and their settings."""

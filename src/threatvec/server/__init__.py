@@ -1,0 +1,1 @@
+"""The ThreatVec server: app factory, auth, dashboard, scheduler."""

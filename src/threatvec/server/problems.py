@@ -1,0 +1,114 @@
+"""Map every error to one RFC 9457 problem+json document."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from threatvec.core.errors import InvalidInput, RateLimited, ThreatVecError
+
+__all__ = ["install_problem_handlers", "problem_response"]
+
+log = logging.getLogger("threatvec.server")
+TYPE_BASE = "https://threatvec.dev/problems/"
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    406: "Not acceptable",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    503: "Service unavailable",
+}
+
+
+def problem_response(
+    status: int,
+    detail: str,
+    *,
+    slug: str | None = None,
+    title: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+    instance: str | None = None,
+) -> JSONResponse:
+    title = title or _TITLES.get(status, "Error")
+    body: dict[str, Any] = {
+        "type": TYPE_BASE + (slug or title.lower().replace(" ", "-")),
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if errors is not None:
+        body["errors"] = errors
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type="application/problem+json"
+    )
+
+
+def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
+    return [p if isinstance(p, int) else str(p) for p in loc]
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ThreatVecError)
+    async def _domain(request: Request, exc: ThreatVecError) -> JSONResponse:
+        errors = None
+        headers = None
+        if isinstance(exc, InvalidInput):
+            errors = [e.to_dict() for e in exc.errors]
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
+        return problem_response(
+            exc.status,
+            exc.detail,
+            slug=exc.type_slug,
+            title=exc.title,
+            errors=errors,
+            headers=headers,
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))}
+            for e in exc.errors()
+        ]
+        detail = (
+            "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
+            or "request is not valid"
+        )
+        return problem_response(
+            422, detail, slug="invalid-input", errors=errors, instance=request.url.path
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
+        return problem_response(
+            exc.status_code,
+            detail,
+            headers=getattr(exc, "headers", None),
+            instance=request.url.path,
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(
+            500, "an internal error occurred; it has been logged", instance=request.url.path
+        )

@@ -1,0 +1,49 @@
+"""The in-process scheduler: runs every due job; on PostgreSQL one replica per run."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from threatvec.jobs.registry import load_all_jobs
+from threatvec.jobs.runner import run_job
+
+__all__ = ["Scheduler"]
+
+log = logging.getLogger("threatvec.scheduler")
+
+
+class Scheduler:
+    def __init__(self, factory: sessionmaker[Session], *, tick_s: float = 30.0) -> None:
+        self._factory = factory
+        self._tick_s = tick_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="threatvec-scheduler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def tick(self) -> int:
+        """Run every job that is due; return how many job runs happened."""
+        ran = 0
+        for job in load_all_jobs().values():
+            if self._stop.is_set():
+                break
+            try:
+                ran += len(run_job(self._factory, job, only_if_due=True))
+            except Exception:
+                log.exception("scheduler could not run %s", job.name)
+        return ran
+
+    def _loop(self) -> None:
+        # A short first wait lets the server finish starting before jobs compete for it.
+        while not self._stop.wait(min(5.0, self._tick_s)):
+            self.tick()
+            if self._stop.wait(self._tick_s):
+                break

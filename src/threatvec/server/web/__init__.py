@@ -1,0 +1,1 @@
+"""The dashboard: server-rendered pages, our own small CSS/JS, SVG charts."""

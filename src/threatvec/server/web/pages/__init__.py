@@ -1,0 +1,1 @@
+"""One module per dashboard area; each exposes `router`."""

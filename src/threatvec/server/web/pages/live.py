@@ -1,0 +1,22 @@
+"""Live Traffic: signals as they happen, streamed with EventSource."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from threatvec.server.web.render import PageDep, render
+from threatvec.signals import service as signals
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/live", response_class=HTMLResponse)
+def live_page(ctx: PageDep) -> HTMLResponse:
+    latest = signals.latest_id(session=ctx.session, org_id=ctx.org.id)
+    recent = signals.list_since(
+        session=ctx.session, org_id=ctx.org.id, after_id=max(0, latest - 50)
+    )
+    return render(
+        ctx, "live.html", active="/live", title="Live Traffic", recent=list(reversed(recent))
+    )

@@ -1,0 +1,20 @@
+"""Settings: the index of settings pages."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse
+
+from threatvec.server.web.render import PageDep, render
+
+router = APIRouter(include_in_schema=False)
+
+# (href, title, what it is); later areas add their settings pages here.
+SETTINGS_PAGES: list[tuple[str, str, str]] = [
+    ("/settings/assets", "Assets", "Register agents, MCP servers and approved AI services."),
+]
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(ctx: PageDep) -> HTMLResponse:
+    return render(ctx, "settings.html", active="/settings", title="Settings", pages=SETTINGS_PAGES)

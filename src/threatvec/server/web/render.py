@@ -1,0 +1,131 @@
+"""Rendering pages: the template environment, the session every page needs, nav."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from threatvec._version import __version__
+from threatvec.orgs import service as orgs
+from threatvec.orgs.models import Org
+from threatvec.server.auth import SESSION_COOKIE, SessionData, decode_session, encode_session
+
+__all__ = ["NAV", "PageContext", "PageDep", "RedirectToLogin", "render", "templates"]
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+templates.env.autoescape = True
+
+NAV: list[tuple[str, str]] = [
+    ("/", "Overview"),
+    ("/agents", "Agents"),
+    ("/mcp", "MCP"),
+    ("/shadow", "Shadow AI"),
+    ("/vulnerabilities", "Vulnerabilities"),
+    ("/red-team", "Red Team"),
+    ("/compliance", "Compliance"),
+    ("/live", "Live Traffic"),
+    ("/settings", "Settings"),
+]
+
+
+class RedirectToLogin(Exception):
+    """Raised by the page dependency; the app turns it into a redirect to /login."""
+
+
+@dataclass
+class PageContext:
+    request: Request
+    session: Session
+    org: Org
+    auth: SessionData
+    new_cookie: str | None = None
+
+
+def _page_context(request: Request) -> Any:
+    secret = request.app.state.secret_key
+    factory = request.app.state.session_factory
+    session: Session = factory()
+    try:
+        data = decode_session(secret, request.cookies.get(SESSION_COOKIE))
+        new_cookie = None
+        if data is None:
+            if orgs.auth_required(session=session):
+                raise RedirectToLogin()
+            default = orgs.get_default_org(session=session)
+            if default is None:
+                raise RedirectToLogin()
+            new_cookie = encode_session(secret, default.id)
+            data = decode_session(secret, new_cookie)
+            assert data is not None
+        org = session.get(Org, data.org_id)
+        if org is None:
+            raise RedirectToLogin()
+        yield PageContext(
+            request=request, session=session, org=org, auth=data, new_cookie=new_cookie
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+PageDep = Annotated[PageContext, Depends(_page_context)]
+
+
+def set_session_cookie(response: Response, request: Request, value: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
+        max_age=12 * 3600,
+    )
+
+
+def render(
+    ctx: PageContext, template: str, *, active: str, status_code: int = 200, **data: Any
+) -> HTMLResponse:
+    response = templates.TemplateResponse(
+        ctx.request,
+        template,
+        {
+            "nav": NAV,
+            "active": active,
+            "org": ctx.org,
+            "csrf": ctx.auth.csrf,
+            "version": __version__,
+            **data,
+        },
+        status_code=status_code,
+    )
+    if ctx.new_cookie:
+        set_session_cookie(response, ctx.request, ctx.new_cookie)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def redirect(ctx: PageContext, url: str) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if ctx.new_cookie:
+        set_session_cookie(response, ctx.request, ctx.new_cookie)
+    return response
+
+
+def check_csrf(ctx: PageContext, token: str | None) -> None:
+    """Forms carry the session's CSRF token; a mismatch is refused."""
+    import hmac
+
+    from threatvec.core.errors import Forbidden
+
+    if not token or not hmac.compare_digest(token, ctx.auth.csrf):
+        raise Forbidden("CSRF token missing or wrong; reload the page and try again")

@@ -1,0 +1,1 @@
+"""Live signals: what users should see as it happens (SSE stream, alerts)."""

@@ -1,0 +1,1 @@
+"""Engine, sessions, the base model and migrations."""

@@ -1,0 +1,23 @@
+"""Imports every model module so the metadata (and Alembic) sees all tables.
+
+A domain that adds models appends its module here.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from threatvec.store.base import Base
+
+MODEL_MODULES = [
+    "threatvec.orgs.models",
+    "threatvec.assets.models",
+    "threatvec.jobs.models",
+    "threatvec.signals.models",
+]
+
+
+def load_all_models() -> type[Base]:
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
+    return Base

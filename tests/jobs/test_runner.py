@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.conftest import create_org
+from threatvec.jobs.models import JobRun
+from threatvec.jobs.registry import Job, load_all_jobs
+from threatvec.jobs.runner import is_due, run_job
+
+
+def test_one_orgs_failure_never_stops_the_others(session_factory) -> None:
+    bad = create_org(session_factory)
+    seen: list[str] = []
+
+    def work(*, session, org_id):
+        if org_id == bad.id:
+            raise RuntimeError("boom for this org")
+        seen.append(org_id)
+        return {"ok": True}
+
+    job = Job(name="test.partial", interval_s=60, run=work, description="t")
+    runs = run_job(session_factory, job, trigger="cli")
+    by_org = {r.org_id: r for r in runs}
+    assert by_org[bad.id].outcome == "error" and "boom" in by_org[bad.id].error
+    assert len(seen) == len(runs) - 1 and all(by_org[o].outcome == "ok" for o in seen)
+    with session_factory() as s:
+        stored = s.scalars(select(JobRun).where(JobRun.job == "test.partial")).all()
+        assert len(stored) == len(runs) and all(r.finished_at for r in stored)
+        assert not is_due(s, job)
+
+
+def test_builtin_jobs_are_registered_and_run(session_factory) -> None:
+    jobs = load_all_jobs()
+    assert "signals.prune" in jobs
+    runs = run_job(session_factory, jobs["signals.prune"], trigger="cli")
+    assert runs and all(r.outcome == "ok" and "deleted" in r.detail for r in runs)
+
+
+def test_only_if_due_skips_recent(session_factory) -> None:
+    calls = []
+    job = Job(
+        name="test.due",
+        interval_s=3600,
+        run=lambda **kw: calls.append(1) or {},
+        description="t",
+        per_org=False,
+    )
+    assert len(run_job(session_factory, job, only_if_due=True)) == 1
+    assert run_job(session_factory, job, only_if_due=True) == []
+    assert len(calls) == 1

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Run the whole suite on SQLite, then the database-backed tests on PostgreSQL.
+#
+# PostgreSQL: THREATVEC_TEST_DATABASE_URL if set (an admin URL; each run creates
+# its own database), otherwise a throwaway server started here from the local
+# PostgreSQL binaries (Debian's postgresql package).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=.venv/bin
+export THREATVEC_REQUIRE_BROWSER="${THREATVEC_REQUIRE_BROWSER:-1}"
+mkdir -p test-output
+
+cleanup() { [ -n "${PG_STOP:-}" ] && eval "$PG_STOP" || true; }
+trap cleanup EXIT
+
+if [ -z "${THREATVEC_TEST_DATABASE_URL:-}" ]; then
+  if eval "$(tools/pg_temp.sh start)"; then
+    echo "started a throwaway PostgreSQL at ${THREATVEC_TEST_DATABASE_URL}"
+  else
+    echo "no PostgreSQL available: the PostgreSQL pass will be skipped" >&2
+  fi
+fi
+
+status=0
+echo "== suite on SQLite =="
+THREATVEC_TEST_BACKEND=sqlite "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
+if [ $status -eq 5 ]; then status=0; fi
+
+if [ -n "${THREATVEC_TEST_DATABASE_URL:-}" ]; then
+  echo "== database tests on PostgreSQL =="
+  pg_status=0
+  THREATVEC_TEST_BACKEND=postgres "$BIN/pytest" -p no:cacheprovider -m "db or postgres" "$@" \
+    || pg_status=$?
+  if [ $pg_status -ne 0 ] && [ $pg_status -ne 5 ]; then status=$pg_status; fi
+fi
+exit $status
