@@ -27,8 +27,10 @@ def run(name: str, org: str | None = typer.Option(None, help="Only this org id")
         fail(f"no job named {name!r}; known: {', '.join(sorted(jobs))}")
     _, _, factory = open_store()
     runs = run_job(factory, jobs[name], trigger="cli", org_id=org)
-    if not runs:
+    if runs is None:
         fail("another replica holds this job's lock; try again later")
+    if not runs:
+        typer.echo(f"{name}: no organisations to run for")
     failed = False
     for r in runs:
         typer.echo(f"{r.job} org={r.org_id or '-'} {r.outcome} {r.detail or ''} {r.error or ''}")

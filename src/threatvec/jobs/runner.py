@@ -89,11 +89,12 @@ def run_job(
     trigger: str = "schedule",
     only_if_due: bool = False,
     org_id: str | None = None,
-) -> list[JobRun]:
+) -> list[JobRun] | None:
+    """Run the job; None means another replica holds its lock (nothing ran here)."""
     engine = factory.kw["bind"]
     with job_lock(engine, job.name) as acquired:
         if not acquired:
-            return []
+            return None
         if only_if_due:
             with factory() as session:
                 if not is_due(session, job):

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from threatvec._version import __version__
+from threatvec.core.problems import problem_responses
 from threatvec.core.settings import Settings
 from threatvec.orgs import service as orgs
 from threatvec.server.auth import require_org
@@ -143,7 +144,13 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     )
     app.add_middleware(ObservabilityMiddleware)
 
-    _include(app, DOMAIN_ROUTERS, prefix=API_PREFIX, dependencies=[Depends(require_org)])
+    _include(
+        app,
+        DOMAIN_ROUTERS,
+        prefix=API_PREFIX,
+        dependencies=[Depends(require_org)],
+        responses=problem_responses(400, 401, 403, 422),
+    )
     _include(app, UNPREFIXED_ROUTERS)
     from threatvec.server.system import router as system_router
 

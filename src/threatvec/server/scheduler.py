@@ -36,7 +36,7 @@ class Scheduler:
             if self._stop.is_set():
                 break
             try:
-                ran += len(run_job(self._factory, job, only_if_due=True))
+                ran += len(run_job(self._factory, job, only_if_due=True) or [])
             except Exception:
                 log.exception("scheduler could not run %s", job.name)
         return ran

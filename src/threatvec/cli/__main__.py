@@ -1,0 +1,3 @@
+from threatvec.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""The real `threatvec` command, run as a subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import free_port, new_database_url
+
+THREATVEC = [sys.executable, "-m", "threatvec.cli"]
+
+
+def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run(THREATVEC + args, env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("THREATVEC_", "ORG_KEY"))}
+    env.update({"THREATVEC_DATA_DIR": str(tmp_path / "data"),
+                "THREATVEC_DATABASE_URL": new_database_url(tmp_path)})
+    return env
+
+
+@pytest.mark.db
+def test_version_and_org_lifecycle(cli_env) -> None:
+    assert run(["version"], cli_env).stdout.strip()
+    created = run(["org", "create", "acme"], cli_env)
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.split("key: ")[1].strip()
+    assert key.startswith("tvk_") and "cannot be shown again" in created.stderr
+    listed = run(["org", "list"], cli_env)
+    assert "acme" in listed.stdout and key not in listed.stdout and "key set" in listed.stdout
+    dup = run(["org", "create", "acme"], cli_env)
+    assert dup.returncode == 1 and dup.stderr.startswith("error: ") and "already exists" in dup.stderr
+    assert "Traceback" not in dup.stderr
+
+
+@pytest.mark.db
+def test_db_upgrade_and_jobs(cli_env) -> None:
+    r = run(["db", "upgrade"], cli_env)
+    assert r.returncode == 0 and "up to date" in r.stdout
+    assert run(["org", "create", "jobs-org"], cli_env).returncode == 0
+    assert "signals.prune" in run(["jobs", "list"], cli_env).stdout
+    r = run(["jobs", "run", "signals.prune"], cli_env)
+    assert r.returncode == 0 and "ok" in r.stdout
+    r = run(["jobs", "run", "no.such.job"], cli_env)
+    assert r.returncode == 1 and "no job named" in r.stderr
+
+
+def test_serve_refuses_public_bind_without_key(cli_env) -> None:
+    r = run(["serve", "--host", "0.0.0.0", "--port", str(free_port())], cli_env)
+    assert r.returncode == 1 and "refusing to listen" in r.stderr
+
+
+def test_detect_reports_missing_file(cli_env, tmp_path) -> None:
+    r = run(["detect", "pii", "--jsonl", str(tmp_path / "nope.jsonl")], cli_env)
+    assert r.returncode == 1 and "no such file" in r.stderr
+
+
+@pytest.mark.db
+def test_serve_demo_shows_demo_org(cli_env) -> None:
+    port = free_port()
+    proc = subprocess.Popen(THREATVEC + ["serve", "--demo", "--port", str(port)], env=cli_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "demo server did not come up"
+            time.sleep(0.3)
+        page = httpx.get(f"{base}/", timeout=10)
+        assert page.status_code == 200 and "Demo Org" in page.text
+        assets = httpx.get(f"{base}/api/v1/assets", timeout=10).json()["items"]
+        assert {"support-bot", "mcp-server-git"} <= {a["name"] for a in assets}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
