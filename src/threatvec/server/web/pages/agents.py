@@ -10,17 +10,17 @@ from threatvec.server.web.render import PageDep, render
 router = APIRouter(include_in_schema=False)
 
 BLURB = (
-    'Every AI agent that reports to ThreatVec gets a posture card: score, rules in '
-    'force, trust score, status and lethal-trifecta risk.'
+    "Every AI agent that reports to ThreatVec gets a posture card: score, rules in "
+    "force, trust score, status and lethal-trifecta risk."
 )
 STEPS = [
     (
         "pip install threatvec, then call ThreatVec.auto() in the agent's startup "
-        '(THREATVEC_URL and THREATVEC_AGENT_NAME set).'
+        "(THREATVEC_URL and THREATVEC_AGENT_NAME set)."
     ),
     (
-        'Or point an OpenTelemetry OTLP/HTTP exporter at /v1/traces: GenAI spans become '
-        'agents and events.'
+        "Or point an OpenTelemetry OTLP/HTTP exporter at /v1/traces: GenAI spans become "
+        "agents and events."
     ),
     "Or register an agent by hand under Settings → Assets.",
 ]

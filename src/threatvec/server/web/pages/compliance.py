@@ -10,8 +10,8 @@ from threatvec.server.web.render import PageDep, render
 router = APIRouter(include_in_schema=False)
 
 BLURB = (
-    'Evidence for OWASP LLM Top 10, NIST AI RMF, EU AI Act, SOC 2, ISO 27001 and '
-    'MITRE ATLAS from your live posture.'
+    "Evidence for OWASP LLM Top 10, NIST AI RMF, EU AI Act, SOC 2, ISO 27001 and "
+    "MITRE ATLAS from your live posture."
 )
 STEPS = [
     "Evidence builds from the data the other areas collect; connect agents and MCP scans first."
