@@ -1,0 +1,107 @@
+"""AgentBench probes: the agent long-polls the server for a prompt, answers it, posts the reply.
+
+Contract (docs/ingest-format.md, "Probes"):
+`GET /api/v1/agentbench/probes/next?agent=<name>` → 200 `{"probe_id", "prompt", "context"}`
+or 204 (nothing to do); `POST /api/v1/agentbench/probes/{probe_id}/reply` with
+`{"output": str, "tool_calls": [...]}`. The handler returns a string, or a dict with
+`output` and `tool_calls`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote
+
+from threatvec.sdk.transport import HttpTransport
+from threatvec.sdk.worker import backoff_delay
+
+__all__ = ["NEXT_PATH", "REPLY_PATH", "ProbeServer"]
+
+logger = logging.getLogger("threatvec")
+
+NEXT_PATH = "/api/v1/agentbench/probes/next"
+REPLY_PATH = "/api/v1/agentbench/probes/{probe_id}/reply"
+_PROBE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
+MAX_OUTPUT_CHARS = 100_000
+
+
+class ProbeServer:
+    """Background long-poll loop answering probes with the host's handler."""
+
+    def __init__(
+        self,
+        *,
+        server_url: str,
+        agent_name: str,
+        org_key: str | None,
+        handler: Callable[[str, dict[str, Any]], Any],
+        poll_timeout: float,
+        is_live: Callable[[], bool],
+    ) -> None:
+        self._transport = HttpTransport(server_url, org_key=org_key, timeout=poll_timeout + 5.0)
+        self._agent = agent_name
+        self._handler = handler
+        self._poll_timeout = poll_timeout
+        self._is_live = is_live
+        self._idle = threading.Event()  # never set: used only for interruptible waits
+        self.answered = 0
+
+    def start(self) -> threading.Thread:
+        thread = threading.Thread(target=self._run, name="threatvec-probes", daemon=True)
+        thread.start()
+        return thread
+
+    def _run(self) -> None:
+        failures = 0
+        while self._is_live():
+            try:
+                handled = self._poll_once()
+                failures = 0 if handled is not None else failures + 1
+            except Exception:
+                logger.warning("threatvec: probe loop error", exc_info=True)
+                failures += 1
+            if failures:
+                self._idle.wait(backoff_delay(failures - 1, 0.5, 30.0))
+        self._transport.close()
+
+    def _poll_once(self) -> bool | None:
+        """True: answered a probe; False: nothing to do; None: the server could not be asked."""
+        path = f"{NEXT_PATH}?agent={quote(self._agent, safe='')}&wait={int(self._poll_timeout)}"
+        reply = self._transport.request("GET", path)
+        if reply.status == 204:
+            return False
+        if reply.status != 200 or not isinstance(reply.body, dict):
+            return None
+        probe_id = reply.body.get("probe_id")
+        prompt = reply.body.get("prompt")
+        context = reply.body.get("context") or {}
+        if not isinstance(probe_id, str) or not _PROBE_ID.match(probe_id):
+            return None
+        if not isinstance(prompt, str) or not isinstance(context, dict):
+            return None
+        answer: dict[str, Any] = {"output": "", "tool_calls": []}
+        try:
+            result = self._handler(prompt, context)
+            if isinstance(result, dict):
+                answer["output"] = str(result.get("output", ""))[:MAX_OUTPUT_CHARS]
+                calls = result.get("tool_calls") or []
+                answer["tool_calls"] = list(calls) if isinstance(calls, list | tuple) else []
+            else:
+                answer["output"] = ("" if result is None else str(result))[:MAX_OUTPUT_CHARS]
+        except Exception as exc:
+            # The agent's own failure is an answer too: the probe records it as an error.
+            answer["error"] = f"{type(exc).__name__}: {exc}"[:1000]
+        body = json.dumps(answer, default=str).encode("utf-8")
+        self._transport.request(
+            "POST",
+            REPLY_PATH.format(probe_id=probe_id),
+            body=body,
+            headers={"Content-Type": "application/json"},
+        )
+        self.answered += 1
+        return True
