@@ -1,0 +1,1 @@
+"""Pure detectors (standard library only): PII categories, covert instructions, injection markers."""

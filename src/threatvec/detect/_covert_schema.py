@@ -1,0 +1,205 @@
+# ruff: noqa: E501
+# (long lines: one pattern per line reads best)
+"""Schema-level evidence: instruction text in structural fields, and
+parameters that look like side channels for exfiltrated data.
+
+Full-schema poisoning puts its payload where a reviewer does not read: a
+``type`` that is a sentence, a ``required`` entry that is an instruction, a
+made-up keyword, a parameter whose name asks for file contents. Text in those
+places is also scanned like any string; this module adds the evidence that the
+place itself is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["SchemaHit", "schema_hits"]
+
+_JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
+# JSON Schema keywords (drafts 4 through 2020-12) plus common OpenAPI ones.
+_KNOWN_KEYWORDS = frozenset(
+    {
+        "type", "properties", "required", "items", "additionalProperties", "description", "title",
+        "default", "enum", "const", "examples", "example", "format", "minimum", "maximum",
+        "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "pattern", "minItems",
+        "maxItems", "uniqueItems", "anyOf", "oneOf", "allOf", "not", "$schema", "$id", "id", "$ref",
+        "$defs", "definitions", "$comment", "$anchor", "$dynamicRef", "$dynamicAnchor", "$vocabulary",
+        "nullable", "readOnly", "writeOnly", "deprecated", "contentEncoding", "contentMediaType",
+        "contentSchema", "patternProperties", "propertyNames", "dependentRequired",
+        "dependentSchemas", "dependencies", "if", "then", "else", "multipleOf", "minProperties",
+        "maxProperties", "prefixItems", "unevaluatedProperties", "unevaluatedItems", "contains",
+        "minContains", "maxContains", "additionalItems", "discriminator", "xml", "externalDocs",
+        "markdownDescription", "enumDescriptions", "enumNames", "errorMessage",
+    }
+)  # fmt: skip
+_SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
+_SUBSCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains",
+                  "propertyNames", "unevaluatedProperties", "additionalItems")  # fmt: skip
+
+# Parameter names that poisoned tools add to carry stolen data out; only
+# counted when the parameter is neither described nor mentioned by the tool.
+_SIDE_CHANNEL_NAMES = frozenset(
+    {
+        "sidenote", "side_note", "notes", "note", "feedback", "debug", "debug_info", "debuginfo",
+        "extra", "extras", "extra_data", "extra_info", "metadata", "meta", "context",
+        "additional_context", "extra_context", "internal", "internal_notes", "hidden", "trace",
+        "telemetry", "remarks", "misc", "aux", "scratch", "scratchpad", "diagnostics", "annotation",
+    }
+)  # fmt: skip
+_IDENT_OK_RE = re.compile(r"^[A-Za-z_$@][\w$@.\-]{0,63}$")
+_WORD_RE = re.compile(r"[A-Za-z]{2,}")
+MAX_NODES = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaHit:
+    """Evidence about a schema location."""
+
+    rule_id: str
+    weight: float
+    pointer: str
+    text: str  # what to show in the snippet
+    note: str
+
+
+def _esc(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _is_prose(value: str, min_words: int = 4) -> bool:
+    return len(_WORD_RE.findall(value)) >= min_words
+
+
+def _nodes(schema: Any, pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
+    stack: list[tuple[Any, str, int]] = [(schema, pointer, 0)]
+    seen = 0
+    while stack and seen < MAX_NODES:
+        node, ptr, depth = stack.pop()
+        if not isinstance(node, dict) or depth > 32:
+            continue
+        seen += 1
+        yield node, ptr
+        for key in _SUBSCHEMA_MAPS:
+            sub = node.get(key)
+            if isinstance(sub, dict):
+                for name, child in sub.items():
+                    stack.append((child, f"{ptr}/{key}/{_esc(str(name))}", depth + 1))
+        for key in _SUBSCHEMA_LISTS:
+            sub = node.get(key)
+            if isinstance(sub, list):
+                for i, child in enumerate(sub):
+                    stack.append((child, f"{ptr}/{key}/{i}", depth + 1))
+        for key in _SUBSCHEMA_ONE:
+            sub = node.get(key)
+            if isinstance(sub, dict):
+                stack.append((sub, f"{ptr}/{key}", depth + 1))
+            elif key == "items" and isinstance(sub, list):
+                for i, child in enumerate(sub):
+                    stack.append((child, f"{ptr}/items/{i}", depth + 1))
+
+
+def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
+    typ = node.get("type")
+    types = typ if isinstance(typ, list) else [typ]
+    for i, t in enumerate(types):
+        if isinstance(t, str) and t not in _JSON_TYPES:
+            tptr = f"{ptr}/type" + (f"/{i}" if isinstance(typ, list) else "")
+            weight = 0.6 if _is_prose(t, 2) else 0.2
+            yield SchemaHit("TV-COVERT-030", weight, tptr, t, "text in a schema 'type'")
+    required = node.get("required")
+    if isinstance(required, list):
+        for i, r in enumerate(required):
+            if isinstance(r, str) and not _IDENT_OK_RE.match(r):
+                weight = 0.6 if _is_prose(r, 3) else 0.2
+                yield SchemaHit(
+                    "TV-COVERT-030",
+                    weight,
+                    f"{ptr}/required/{i}",
+                    r,
+                    "text in a 'required' entry instead of a parameter name",
+                )
+    props = node.get("properties")
+    if isinstance(props, dict):
+        for name in props:
+            if isinstance(name, str) and not _IDENT_OK_RE.match(name) and _is_prose(name, 3):
+                yield SchemaHit(
+                    "TV-COVERT-030",
+                    0.5,
+                    f"{ptr}/properties/{_esc(name)}",
+                    name,
+                    "sentence used as a parameter name",
+                )
+    for key, value in node.items():
+        if key in _KNOWN_KEYWORDS or key.startswith(("x-", "x_", "_")):
+            continue
+        if isinstance(value, str) and _is_prose(value):
+            yield SchemaHit(
+                "TV-COVERT-030",
+                0.3,
+                f"{ptr}/{_esc(key)}",
+                value,
+                f"prose in the non-standard schema keyword {key!r}",
+            )
+
+
+def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[SchemaHit]:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return
+    lowered = tool_text.lower()
+    for name, prop in props.items():
+        if not isinstance(name, str) or not isinstance(prop, dict):
+            continue
+        key = name.lower()
+        if key not in _SIDE_CHANNEL_NAMES:
+            continue
+        typ = prop.get("type")
+        if typ not in (None, "string", "object") and not (
+            isinstance(typ, list) and ("string" in typ or "object" in typ)
+        ):
+            continue  # booleans and numbers cannot carry a file
+        desc = prop.get("description")
+        if isinstance(desc, str) and _is_prose(desc, 3):
+            continue  # a documented parameter is an honest one
+        if re.search(r"\b" + re.escape(key.replace("_", " ")) + r"\b", lowered.replace("_", " ")):
+            continue
+        ptr = f"/inputSchema/properties/{_esc(name)}"
+        yield SchemaHit(
+            "TV-COVERT-031",
+            0.35,
+            ptr,
+            name,
+            f"undocumented free-text parameter {name!r} fits an exfiltration channel",
+        )
+        if (
+            typ == "object"
+            and prop.get("additionalProperties") is True
+            and not prop.get("properties")
+        ):
+            yield SchemaHit(
+                "TV-COVERT-031",
+                0.2,
+                f"{ptr}/additionalProperties",
+                name,
+                "free-form object accepts anything",
+            )
+
+
+def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
+    """Structural evidence in ``inputSchema`` / ``outputSchema`` of ``tool``."""
+    hits: list[SchemaHit] = []
+    for root in ("inputSchema", "outputSchema"):
+        schema = tool.get(root)
+        if not isinstance(schema, dict):
+            continue
+        for node, ptr in _nodes(schema, f"/{root}"):
+            hits.extend(_node_hits(node, ptr))
+    schema = tool.get("inputSchema")
+    if isinstance(schema, dict):
+        hits.extend(_side_channel_hits(schema, tool_text))
+    return hits

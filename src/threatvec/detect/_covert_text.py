@@ -1,0 +1,596 @@
+# ruff: noqa: E501
+# (long lines: one pattern per line reads best)
+"""Text analysers for the covert detector: pattern table, pseudo-tags,
+credential targets and named-tool shadowing.
+
+Each analyser returns ``Hit`` records (rule id, weight, span, note) on one
+normalised string; ``covert`` turns them into findings and weighs them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Collection
+from dataclasses import dataclass, field
+
+from threatvec.detect._covert_rules import TEXT_PATTERNS
+
+__all__ = [
+    "Hit",
+    "ToolContext",
+    "analyse_identifier",
+    "analyse_text",
+    "identifier_words",
+    "squash_name",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of evidence inside one string."""
+
+    rule_id: str
+    weight: float
+    start: int
+    end: int
+    note: str
+
+
+def squash_name(name: str) -> str:
+    """Canonical form of a tool name for matching: ``sendEmail`` == ``send-email``."""
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+
+
+def identifier_words(name: str) -> str:
+    """``content_from_readingSshKey`` -> ``content from reading ssh key``."""
+    spaced = _CAMEL_RE.sub(" ", name)
+    return " ".join(re.split(r"[\s_\-.:/]+", spaced)).lower().strip()
+
+
+# Tool names attackers most often shadow (message, mail and money sinks,
+# command runners). Used when the caller does not say what else is installed.
+_SENSITIVE_TOOL_NAMES = frozenset(
+    squash_name(n)
+    for n in (
+        "send_email", "send_mail", "send_message", "send_sms", "send_text", "list_chats",
+        "post_message", "send_slack_message", "slack_post_message", "transfer_funds",
+        "make_payment", "create_payment", "send_payment", "execute_command", "run_command",
+        "run_shell_command", "shell_exec", "upload_file", "create_gist", "send_dm",
+        "send_direct_message", "forward_email", "reply_email",
+    )
+)  # fmt: skip
+
+
+@dataclass(slots=True)
+class ToolContext:
+    """What the scanner knows about the tool's surroundings."""
+
+    own_name: str = ""
+    purpose_words: frozenset[str] = frozenset()
+    param_names: frozenset[str] = frozenset()  # lower-cased input parameter names
+    server_names: frozenset[str] = frozenset()  # squashed names on the same server
+    other_names: dict[str, str] = field(default_factory=dict)  # squashed -> original
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        own_name: str,
+        purpose: str,
+        server_tool_names: Collection[str],
+        other_servers_tool_names: Collection[str],
+        param_names: Collection[str] = (),
+    ) -> ToolContext:
+        server = frozenset(squash_name(n) for n in server_tool_names if isinstance(n, str))
+        own = squash_name(own_name)
+        others = {
+            squash_name(n): n
+            for n in other_servers_tool_names
+            if isinstance(n, str)
+            and squash_name(n)
+            and squash_name(n) not in server
+            and squash_name(n) != own
+        }
+        words = frozenset(
+            re.findall(r"[a-z0-9]+", identifier_words(own_name) + " " + purpose.lower())
+        )
+        return cls(
+            own_name=own,
+            purpose_words=words,
+            param_names=frozenset(p.lower() for p in param_names if isinstance(p, str)),
+            server_names=server | {own},
+            other_names=others,
+        )
+
+
+# --- cheap gates ---------------------------------------------------------------
+# A pattern's regex runs only when one of its needles is present. Word needles
+# are looked up in the set of short word prefixes of the text (one set
+# intersection for all patterns); other needles ("<|", ".env") as substrings.
+
+_TOKEN_SPLIT_RE = re.compile(r"[a-z0-9]+")
+_STEM = 5
+
+
+def _stems(lower: str) -> frozenset[str]:
+    out: set[str] = set()
+    for tok in set(_TOKEN_SPLIT_RE.findall(lower)):
+        for k in range(2, min(len(tok), _STEM) + 1):
+            out.add(tok[:k])
+    return frozenset(out)
+
+
+class _GateIndex:
+    """Needles of many items, indexed so one text is checked in one pass."""
+
+    def __init__(self, needle_sets: list[tuple[str, ...]]) -> None:
+        by_stem: dict[str, set[int]] = {}
+        by_sub: dict[str, set[int]] = {}
+        for i, needles in enumerate(needle_sets):
+            for n in needles:
+                words = n.strip().split()
+                if words and all(w.isascii() and w.isalpha() and len(w) >= 2 for w in words):
+                    # Permissive: the longest word of a phrase stands for it.
+                    key = max(words, key=len)[:_STEM]
+                    by_stem.setdefault(key, set()).add(i)
+                else:
+                    by_sub.setdefault(n, set()).add(i)
+        self.by_stem = {k: frozenset(v) for k, v in by_stem.items()}
+        self.stem_keys = frozenset(self.by_stem)
+        self.by_sub = tuple((k, frozenset(v)) for k, v in by_sub.items())
+
+    def active(self, lower: str, stems: frozenset[str]) -> set[int]:
+        found: set[int] = set()
+        for key in stems & self.stem_keys:
+            found |= self.by_stem[key]
+        for sub, ids in self.by_sub:
+            if sub in lower:
+                found |= ids
+        return found
+
+
+_PATTERN_INDEX = _GateIndex([p.needles for p in TEXT_PATTERNS])
+
+
+# --- pattern table -----------------------------------------------------------
+
+
+def _pattern_hits(lower: str, stems: frozenset[str]) -> list[Hit]:
+    hits: list[Hit] = []
+    for i in sorted(_PATTERN_INDEX.active(lower, stems)):
+        pat = TEXT_PATTERNS[i]
+        # Up to three separate matches: a directive repeated is more evidence,
+        # but a long text cannot pile up unbounded weight (rules have caps too).
+        for n, m in enumerate(pat.regex.finditer(lower)):
+            if n == 3:
+                break
+            hits.append(Hit(pat.rule_id, pat.weight, m.start(), m.end(), pat.note))
+    return hits
+
+
+_PARAM_WORD_RE = re.compile(
+    r"\b(?:as|in|into|to|inside|via)\s+(?:the\s+|a\s+|its\s+|their\s+|every\s+|each\s+|all\s+)?"
+    r"['\"`]?([\w-]+)['\"`]?"
+    r"(\s+(?:parameter|param|field|argument|arg|list|property|value)s?\b)?"
+)
+
+
+def _flows_into_parameter(sentence: str, ctx: ToolContext) -> bool:
+    """True when ``sentence`` routes data into a tool argument (how tools exfiltrate)."""
+    for m in _PARAM_WORD_RE.finditer(sentence):
+        if m.group(2) or m.group(1) in ctx.param_names:
+            return True
+    return False
+
+
+def _sentence(lower: str, start: int, end: int) -> str:
+    left = max(lower.rfind(". ", 0, start), lower.rfind("\n", 0, start))
+    right_candidates = [i for i in (lower.find(". ", end), lower.find("\n", end)) if i != -1]
+    right = min(right_candidates) if right_candidates else len(lower)
+    return lower[left + 1 : right]
+
+
+_QUOTED_EXAMPLE_RE = re.compile(
+    r"\b(?:such as|like|e\.g\.|for example|for instance|including|detects?|flags?|blocks?|scans? for)\s*[:,]?\s*$"
+)
+_EXAMPLE_CUE_RE = re.compile(
+    r"\b(?:such as|e\.g\.|for example|for instance|detects?|detection|flags?|scans?|blocks?|filters?)\b"
+)
+_MEMORY_PURPOSE = frozenset(
+    {"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall"}
+)
+
+
+def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit]:
+    """Lower weights where the text quotes an attack or documents its own purpose."""
+    out: list[Hit] = []
+    for h in hits:
+        if h.rule_id in ("TV-COVERT-011", "TV-COVERT-017"):
+            before = lower[max(0, h.start - 40) : h.start]
+            stripped = before.rstrip(" '\"`“‘")
+            quoted = len(stripped) < len(before) and lower[h.end : h.end + 2][:1] in (
+                "'",
+                '"',
+                "`",
+                "”",
+                "’",
+            )
+            clause = re.split(r"[.!?\n]\s", lower[max(0, h.start - 100) : h.start])[-1]
+            # A security tool naming the attacks it detects ("such as 'ignore
+            # previous instructions'") is describing, not instructing.
+            if _QUOTED_EXAMPLE_RE.search(stripped) or quoted or _EXAMPLE_CUE_RE.search(clause):
+                h = Hit(
+                    h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)"
+                )
+        elif h.rule_id == "TV-COVERT-024" and ctx.purpose_words & _MEMORY_PURPOSE:
+            h = Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (a memory tool)")
+        out.append(h)
+    return out
+
+
+def _boost_parameter_flows(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit]:
+    out: list[Hit] = []
+    for h in hits:
+        if h.rule_id in ("TV-COVERT-022", "TV-COVERT-023") and _flows_into_parameter(
+            _sentence(lower, h.start, h.end), ctx
+        ):
+            h = Hit(
+                h.rule_id, h.weight + 0.3, h.start, h.end, h.note + ", routed into a tool argument"
+            )
+        out.append(h)
+    return out
+
+
+# --- pseudo-tags -------------------------------------------------------------
+
+_TAG_NAMES = (
+    r"important|system|instructions?|secret|hidden|admin|override|critical|mandatory|priority|sys|"
+    r"system[_ -]?(?:prompt|message|instructions?|override|note)|developer(?:[_ -]?instructions?)?|"
+    r"(?:tool|assistant|ai|llm|model|agent)[_ -]?(?:instructions?|notes?|directives?|rules?)|"
+    r"directive|note[_ -]to[_ -](?:ai|llm|assistant|model|agent)|context[_ -]?override"
+)
+_PSEUDO_TAG_RE = re.compile(r"<\s*(/?)\s*(" + _TAG_NAMES + r")\s*/?>", re.IGNORECASE)
+_BRACKET_TAG_RE = re.compile(
+    r"\[\s*(important|system|admin|instructions?|hidden|secret|override)\s*\]|"
+    r"\{\{\s*(system|important|instructions?|override)\s*\}\}",
+    re.IGNORECASE,
+)
+_CAPS_PAIR_RE = re.compile(r"<([A-Z][A-Z0-9_-]{2,30})>(.{10,2000}?)</\1>", re.DOTALL)
+_MARKUP_CONTEXT_RE = re.compile(
+    r"\b(?:xml|html|markup|element|elements|svg|jsx|tags?|dom|xpath|soap)\b"
+)
+
+
+def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
+    if "<" not in text and "[" not in text and "{{" not in text:
+        return []
+    markup = _MARKUP_CONTEXT_RE.search(lower) is not None
+    hits: list[Hit] = []
+    if "<" in text:
+        opened: set[str] = set()
+        closed: set[str] = set()
+        first: re.Match[str] | None = None
+        upper = False
+        for m in _PSEUDO_TAG_RE.finditer(text):
+            name = m.group(2).lower()
+            (closed if m.group(1) else opened).add(name)
+            upper = upper or (m.group(2).isupper() and len(m.group(2)) > 3)
+            first = first or m
+        if first is not None:
+            paired = bool(opened & closed)
+            weight = 1.0 if (paired or upper) else 0.6
+            # Counter-evidence: documentation of XML/HTML that names an element.
+            # A paired tag wrapping prose is a frame, whatever the text is about.
+            if markup and not upper and not paired:
+                weight *= 0.4
+            note = "paired pseudo-tag" if paired else "pseudo-tag"
+            hits.append(Hit("TV-COVERT-010", weight, first.start(), first.end(), note))
+    if not hits and "</" in text:
+        # Any paired ALL-CAPS tag wrapping prose (<WICHTIG>, <URGENT_NOTE>)
+        # frames instructions the same way, in whatever language.
+        m3 = _CAPS_PAIR_RE.search(text)
+        if m3 is not None and len(m3.group(2).split()) >= 4:
+            hits.append(
+                Hit(
+                    "TV-COVERT-010",
+                    0.9,
+                    m3.start(),
+                    m3.start() + len(m3.group(1)) + 2,
+                    "paired all-caps pseudo-tag",
+                )
+            )
+    if not hits:
+        m2 = _BRACKET_TAG_RE.search(text)
+        if m2 is not None:
+            weight = 0.7 if m2.group(0).isupper() else 0.4
+            hits.append(Hit("TV-COVERT-010", weight, m2.start(), m2.end(), "bracketed pseudo-tag"))
+    return hits
+
+
+# --- credential and configuration targets ------------------------------------
+
+_TARGETS: tuple[tuple[str, str, frozenset[str]], ...] = (
+    (
+        "ssh",
+        r"\.ssh\b/?[\w.-]*|\bid_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?\b|\bssh (?:private )?keys?\b|"
+        r"\bauthorized_keys\b",
+        frozenset({"ssh", "key", "keys", "keygen", "deploy", "sftp", "scp"}),
+    ),
+    (
+        "dotenv",
+        r"(?:^|(?<=[\s'\"`(~/]))\.env(?:\.[a-z]+)?(?![\w/-])",
+        frozenset({"env", "dotenv", "config", "configuration", "environment", "settings", "secrets"}),
+    ),
+    (
+        "cloud",
+        r"\.aws/(?:credentials|config)\b|\baws (?:credentials|secret access key)|\.config/gcloud\b|"
+        r"application_default_credentials|\.azure/|\.kube/config\b|\bkubeconfig\b|\.docker/config\.json",
+        frozenset({"aws", "cloud", "s3", "credentials", "profile", "gcp", "gcloud", "azure", "kube",
+                   "kubernetes", "k8s", "docker", "cluster"}),
+    ),
+    (
+        "agent_config",
+        r"\bmcp\.json\b|claude_desktop_config\.json|\.cursor/|\.claude(?:\.json\b|/)|windsurf/mcp_config|"
+        r"\.gemini/settings\.json|cline_mcp_settings|\bmcp_config\.json\b",
+        frozenset({"mcp", "cursor", "claude", "client", "windsurf", "gemini", "cline"}),
+    ),
+    (
+        "shell",
+        r"(?<![\w-])\.(?:bashrc|zshrc|bash_profile|zprofile|bash_history|zsh_history|netrc|pgpass|npmrc|"
+        r"pypirc|git-credentials)\b",
+        frozenset({"shell", "bash", "zsh", "history", "terminal", "dotfiles", "npm", "pypi", "git"}),
+    ),
+    (
+        "env_secret",
+        r"\b[a-z0-9_]*(?:api_key|secret_key|access_key|secret_access_key|_token|_secret|_password)\b"
+        r"(?=[^.\n]{0,30}\benv(?:ironment)?(?: variable)?\b)|\bprintenv\b|\boutput of [`'\"]?env\b|"
+        r"\$\{?[a-z0-9_]*(?:api_key|secret|token|password)[a-z0-9_]*\}?",
+        frozenset({"env", "environment", "config", "debug"}),
+    ),
+    (
+        "system",
+        r"/etc/(?:passwd|shadow|sudoers)\b|\bkeychain\b|\.gnupg/|\bwallet\.dat\b|\bseed phrase\b|"
+        r"\.ethereum/keystore|\bbrowser (?:cookies|passwords)\b",
+        frozenset({"system", "users", "keychain", "gpg", "wallet", "crypto", "browser"}),
+    ),
+)  # fmt: skip
+_TARGET_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat, _ in _TARGETS))
+_TARGET_PURPOSE = {name: words for name, _, words in _TARGETS}
+_TARGET_NEEDLES = (
+    ".ssh",
+    "id_",
+    "ssh ",
+    ".env",
+    ".aws",
+    "aws ",
+    "gcloud",
+    "credentials",
+    ".azure",
+    ".kube",
+    "kubeconfig",
+    ".docker",
+    "mcp",
+    "claude",
+    ".cursor",
+    "windsurf",
+    ".gemini",
+    "cline",
+    ".bash",
+    ".zsh",
+    ".netrc",
+    ".pgpass",
+    ".npmrc",
+    ".pypirc",
+    ".git-cred",
+    "/etc/",
+    "keychain",
+    ".gnupg",
+    "wallet",
+    "seed phrase",
+    "keystore",
+    "authorized_keys",
+    "browser ",
+    ".zprofile",
+    "api_key",
+    "_token",
+    "_secret",
+    "secret_key",
+    "access_key",
+    "_password",
+    "printenv",
+    "env",
+    "$",
+)
+_READ_RE = re.compile(
+    r"\b(?:read|cat|open|access|load|grab|fetch|extract|retrieve|obtain|collect|copy|steal|dump|print|echo|"
+    r"value of|"
+    r"look (?:at|in|into)|try to read|attempt to read|check)\b"
+)
+_FLOW_RE = re.compile(
+    r"\b(?:pass|include|send|attach|append|add|put|insert|embed|provide|upload|forward|post|paste|"
+    r"concat\w*|concantate|supply|fill)\b[^.\n]{0,30}?\b(?:contents?|value|data|output|text|it|them)\b|"
+    r"\bas ['\"`]\w+['\"`]|\bin(?:to)? the ['\"`]?\w+['\"`]? (?:parameter|param|field|argument)|"
+    r"\bpass\b[^.\n]{0,20}\b(?:as|to|in|into)\b[^.\n]{0,20}\b(?:parameter|param|argument|field)"
+)
+
+
+_TARGET_GATE = _GateIndex([_TARGET_NEEDLES])
+
+
+def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hit]:
+    if not _TARGET_GATE.active(lower, stems):
+        return []
+    hits: list[Hit] = []
+    distinct: set[str] = set()
+    best: Hit | None = None
+    for m in _TARGET_RE.finditer(lower):
+        cat = m.lastgroup or ""
+        distinct.add(m.group(0).strip("~/. "))
+        window_before = lower[max(0, m.start() - 80) : m.start()]
+        window = lower[max(0, m.start() - 160) : m.end() + 160]
+        weight = 0.25
+        note = "mentions a credential or agent-config file"
+        if _READ_RE.search(window_before) or _READ_RE.search(lower[m.end() : m.end() + 30]):
+            weight = 0.45
+            note = "asks to read a credential or agent-config file"
+        if _FLOW_RE.search(window):
+            weight = 0.9
+            note = "asks to read a credential or agent-config file and pass its content on"
+            if _flows_into_parameter(_sentence(lower, m.start(), m.end()), ctx):
+                weight = 1.0
+                note = "asks to read a credential or agent-config file into a tool argument"
+        # Counter-evidence: a tool whose own name or purpose is about this
+        # kind of file is documenting itself, not reaching for someone else's.
+        if ctx.purpose_words & _TARGET_PURPOSE.get(cat, frozenset()):
+            weight *= 0.85 if weight >= 0.9 else 0.6
+        if best is None or weight > best.weight:
+            best = Hit("TV-COVERT-020", weight, m.start(), m.end(), note)
+    if best is not None:
+        extra = min(0.3, 0.15 * (len(distinct) - 1))
+        hits.append(Hit(best.rule_id, best.weight + extra, best.start, best.end, best.note))
+    return hits
+
+
+# --- shadowing of named tools -------------------------------------------------
+
+_IDENT_RE = re.compile(
+    r"`([^`\s]{3,64})`|['\"]([A-Za-z][\w.-]{2,63})['\"]|"
+    r"\b([A-Za-z][A-Za-z0-9]*(?:[_\-.][A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*)\b|"
+    r"\b([A-Za-z]{3,40})\s+tool\b"
+)
+_SENSITIVE_LIST = sorted(_SENSITIVE_TOOL_NAMES)
+_TRIGGER_RE = re.compile(
+    r"\b(?:when(?:ever)?|each time|every time|after|before|if)\s+(?:the\s+)?[`'\"(]?[\w.-]+[`'\")]?\s+"
+    r"(?:tool\s+|function\s+)?(?:is|gets|are|was)\s+(?:used|called|invoked|run|executed|triggered)|"
+    r"\b(?:for|to)\s+the\s+[`'\"]?[\w.-]+[`'\"]?\s+tool\s*:"
+)
+_MODIFY_RE = re.compile(
+    r"\b(?:when(?:ever)?|each time|every time|if)\b[^.\n]{0,60}?\b(?:invoked|called|used|run|executed|available)\b|"
+    r"\b(?:change|modify|alter|redirect|replace|override|intercept|rewrite|set)\b|\binstead\b|\bproxy\b|"
+    r"\brecipients?\b|\bmust\b|\balways\b|\bbcc\b"
+)
+
+
+_SHADOW_GATE_RE = re.compile(r"[_`'\"-]|[a-z][A-Z]|\btool\b")
+
+
+def _fuzzy_sensitive(sq: str, server_names: frozenset[str]) -> bool:
+    # Cheap pre-selection (same first letter, similar length) before difflib.
+    for key in _SENSITIVE_LIST:
+        if (
+            key[0] == sq[0]
+            and abs(len(key) - len(sq)) <= 2
+            and difflib.SequenceMatcher(None, sq, key).ratio() >= 0.85
+        ):
+            return key not in server_names
+    return False
+
+
+def _shadow_hits(text: str, lower: str, ctx: ToolContext) -> list[Hit]:
+    if _SHADOW_GATE_RE.search(text) is None:
+        return []
+    best: Hit | None = None
+    others = ctx.other_names
+    other_keys = list(others)
+    for m in _IDENT_RE.finditer(text):
+        cand = next(g for g in m.groups() if g)
+        sq = squash_name(cand)
+        if len(sq) < 4 or sq in ctx.server_names:
+            continue
+        matched = ""
+        from_other = False
+        if sq in others:
+            matched, from_other = others[sq], True
+        else:
+            for key in other_keys:
+                if len(key) >= 6 and sq.endswith(key) and sq != key:
+                    matched, from_other = others[key], True  # prefixed: mcp_tool_send_email
+                    break
+            if not matched and other_keys and len(sq) >= 6 and len(other_keys) <= 2000:
+                close = difflib.get_close_matches(sq, other_keys, n=1, cutoff=0.88)
+                if close:
+                    matched, from_other = others[close[0]], True
+            if not matched:
+                for key in _SENSITIVE_TOOL_NAMES:
+                    if (sq == key or sq.endswith(key)) and key not in ctx.server_names:
+                        matched = cand
+                        break
+            if not matched and len(sq) >= 7 and _fuzzy_sensitive(sq, ctx.server_names):
+                matched = cand  # a misspelt sink (send_emial) is still a sink
+            if not matched and m.group(4) is None:
+                # "whenever create_pull_request is used": instructions keyed to
+                # a tool this server does not have.
+                around = text[max(0, m.start() - 30) : m.end() + 40].lower()
+                if _TRIGGER_RE.search(around):
+                    matched = cand
+        if not matched:
+            continue
+        modifies = _MODIFY_RE.search(lower) is not None
+        # Counter-evidence: a tool that shares its domain with the one it
+        # mentions (draft_email / send_email) probably sits on the same server.
+        related = bool(ctx.purpose_words & set(identifier_words(matched).split()))
+        if from_other:
+            weight = 1.0 if modifies else 0.5
+            note = f"mentions {matched!r} from another server"
+        else:
+            weight = (0.5 if related else 1.0) if modifies else 0.3
+            note = f"mentions the sensitive tool {matched!r} of another server"
+        if modifies:
+            note += " and tells the model how to use it"
+        if best is None or weight > best.weight:
+            best = Hit("TV-COVERT-040", weight, m.start(), m.end(), note)
+    return [best] if best is not None else []
+
+
+def analyse_text(text: str, ctx: ToolContext) -> list[Hit]:
+    """All text evidence in one normalised string."""
+    lower = text.lower()
+    if len(lower) != len(text):  # a rare case-fold that changes length: keep spans valid
+        text = lower
+    stems = _stems(lower)
+    hits = _boost_parameter_flows(
+        _counter_evidence(_pattern_hits(lower, stems), lower, ctx), lower, ctx
+    )
+    hits += _pseudo_tag_hits(text, lower)
+    hits += _target_hits(lower, stems, ctx)
+    hits += _shadow_hits(text, lower, ctx)
+    return hits
+
+
+# --- identifiers (tool and parameter names) ----------------------------------
+
+_ID_TARGET_RE = re.compile(
+    r"\b(?:ssh|id rsa|id ed25519|id dsa|aws credentials|env file|dotenv|mcp json|mcp config|"
+    r"claude desktop config|bashrc|zshrc|bash history|netrc|kube ?config|private key|system prompt|"
+    r"chat history|conversation history|wallet|seed phrase|api keys?|passwords?|secrets?|credentials)\b"
+)
+_ID_QUALIFIER_RE = re.compile(
+    r"\b(?:content|contents|reading|read|dump|stolen|leak|leaked|exfil|copied)\b"
+)
+_ID_DIRECTIVE_RE = re.compile(
+    r"\b(?:ignore|disregard|override)\b.*\b(?:instructions?|rules|prompt)\b|\bdo not tell\b|\bsystem prompt\b"
+)
+
+
+def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
+    """Evidence in a tool or parameter name (words split from snake/camel case)."""
+    words = identifier_words(name)
+    if len(words) < 6:
+        return []
+    hits: list[Hit] = []
+    t = _ID_TARGET_RE.search(words)
+    if t is not None and _ID_QUALIFIER_RE.search(words):
+        weight = 0.7
+        if not (ctx.purpose_words & set(t.group(0).split())):
+            weight = 1.0  # a calculator asking for "content from reading ssh id rsa"
+        hits.append(
+            Hit("TV-COVERT-020", weight, 0, len(name), "name asks for the contents of a secret")
+        )
+    d = _ID_DIRECTIVE_RE.search(words)
+    if d is not None:
+        hits.append(Hit("TV-COVERT-030", 0.6, 0, len(name), "instruction spelled out in a name"))
+    return hits

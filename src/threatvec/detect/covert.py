@@ -1,0 +1,539 @@
+"""Covert-instruction detector for MCP tool definitions and server texts.
+
+``scan_tool`` reads every string of a tool definition in wire format (names,
+titles, descriptions, parameter names and descriptions, defaults, enums,
+examples, annotations, unknown keys, nested schemas), normalises it (see
+``normalize``), collects evidence from the rule table (``_covert_rules``) and
+weighs it: each rule adds its weight, capped per rule, and weak signals (a
+lone "you must", a mention of ``.env``) stay below the verdict threshold on
+their own. Counter-evidence lowers weights where a tool honestly documents its
+own purpose (an SSH tool naming ``~/.ssh``). ``scan_text`` does the same for
+free text: server ``instructions``, prompts, resource contents.
+
+Standard library only. Findings carry a JSON pointer into the definition, a
+snippet with invisible characters escaped, and MITRE ATLAS / OWASP LLM ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from threatvec.detect._covert_rules import RULES
+from threatvec.detect._covert_schema import schema_hits
+from threatvec.detect._covert_text import (
+    Hit,
+    ToolContext,
+    analyse_identifier,
+    analyse_text,
+)
+from threatvec.detect.normalize import Normalized, normalize, visible_snippet
+
+__all__ = [
+    "REPORT_FLOOR",
+    "THRESHOLD",
+    "CovertResult",
+    "Finding",
+    "assess_text",
+    "scan_text",
+    "scan_tool",
+]
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
+Verdict = Literal["poisoned", "benign"]
+
+# Weighed evidence at or above THRESHOLD makes a definition "poisoned". Below
+# REPORT_FLOOR, only findings that are notable on their own are reported, so a
+# clean tool that says "you should" or mentions ".env" gets no finding at all.
+THRESHOLD = 1.0
+REPORT_FLOOR = 0.5
+# Bounds on hostile input: strings, characters and nesting scanned per tool.
+MAX_STRINGS = 4000
+MAX_CHARS = 1_000_000
+MAX_STRING_CHARS = 100_000
+MAX_DEPTH = 48
+
+_ENCODED_KINDS = frozenset(
+    {
+        "base64_blob",
+        "hex_blob",
+        "percent_encoding",
+        "html_entities",
+        "unicode_escapes",
+        "html_comment",
+    }
+)
+_KNOWN_ANNOTATIONS = frozenset(
+    {"title", "readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
+)
+_HIDDEN_KINDS = frozenset({"tag_chars", "variation_selector_payload"})
+_KNOWN_TOOL_KEYS = frozenset(
+    {"name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta",
+     "execution"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One piece of reported evidence."""
+
+    rule_id: str
+    severity: Severity
+    pointer: str  # JSON pointer into the scanned definition ("" for free text)
+    snippet: str  # visible, escaped excerpt
+    message: str
+    atlas: tuple[str, ...]
+    owasp: tuple[str, ...]
+    weight: float = 0.0  # evidence weight (the score caps each rule's total, see RULES)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "rule_id": self.rule_id,
+            "severity": self.severity,
+            "pointer": self.pointer,
+            "snippet": self.snippet,
+            "message": self.message,
+            "atlas": list(self.atlas),
+            "owasp": list(self.owasp),
+            "weight": round(self.weight, 3),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CovertResult:
+    """Verdict for one definition, its weighed score and the findings behind it."""
+
+    verdict: Verdict
+    score: float
+    findings: list[Finding] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return {
+            "verdict": self.verdict,
+            "score": round(self.score, 3),
+            "threshold": THRESHOLD,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class _Evidence:
+    rule_id: str
+    weight: float
+    pointer: str
+    snippet: str | tuple[str, int, int]  # text or (text, start, end), rendered on report
+    note: str
+
+    def rendered_snippet(self) -> str:
+        if isinstance(self.snippet, str):
+            return self.snippet
+        text, start, end = self.snippet
+        return visible_snippet(text, start - 30, end + 50, limit=140)
+
+
+class _Collector:
+    """Accumulates evidence for one definition and weighs it."""
+
+    def __init__(self, ctx: ToolContext) -> None:
+        self.ctx = ctx
+        self.items: list[_Evidence] = []
+        self.strings = 0
+        self.chars = 0
+
+    def budget_left(self, text: str) -> bool:
+        self.strings += 1
+        self.chars += len(text)
+        return self.strings <= MAX_STRINGS and self.chars <= MAX_CHARS
+
+    def add(
+        self,
+        rule_id: str,
+        weight: float,
+        pointer: str,
+        snippet: str | tuple[str, int, int],
+        note: str,
+    ) -> None:
+        if weight > 0:
+            self.items.append(_Evidence(rule_id, weight, pointer, snippet, note))
+
+    def scan_string(self, raw: str, pointer: str) -> None:
+        if not raw:
+            return
+        if len(raw) > MAX_STRING_CHARS:
+            # Too long for a reviewer to read and for us to scan whole: scan
+            # both ends, where a payload behind padding ends up.
+            half = MAX_STRING_CHARS // 2
+            self.add(
+                "TV-COVERT-006",
+                0.5,
+                pointer,
+                visible_snippet(raw[-200:], limit=100),
+                f"text of {len(raw)} characters, too long to review",
+            )
+            raw = raw[:half] + "\n" + raw[-half:]
+        if not self.budget_left(raw):
+            return
+        if raw.isascii() and (len(raw) < 4 or _is_plain_token(raw)):
+            return  # identifiers, type names, URLs: no room for an instruction
+        norm = normalize(raw)
+        self._anomalies(raw, norm, pointer)
+        hits = analyse_text(norm.text, self.ctx)
+        self._add_hits(hits, norm.text, pointer, suffix="")
+        hidden_text_hits = False
+        for dec in norm.decoded:
+            dec_hits = analyse_text(dec.text, self.ctx)
+            label = _DECODED_LABEL.get(dec.kind, dec.kind)
+            self._add_hits(dec_hits, dec.text, pointer, suffix=f" (in text {label})")
+            directive = sum(h.weight for h in dec_hits)
+            if dec.kind in _ENCODED_KINDS and directive >= 0.3:
+                self.add(
+                    "TV-COVERT-004",
+                    RULES["TV-COVERT-004"].weight,
+                    pointer,
+                    visible_snippet(dec.text, limit=120),
+                    f"instructions {label}",
+                )
+            hidden_text_hits = hidden_text_hits or (dec.kind in _HIDDEN_KINDS and bool(dec_hits))
+        # Invisible characters inside text that also carries directives were
+        # most likely placed there to split keywords past a filter.
+        if hits and (norm.anomalies.get("zero_width") or norm.anomalies.get("format_chars")):
+            self.add(
+                "TV-COVERT-002",
+                0.3,
+                pointer,
+                _raw_snippet(raw),
+                "invisible characters inside directive text",
+            )
+        if norm.after_padding and (hits or hidden_text_hits):
+            after = analyse_text(norm.after_padding, self.ctx)
+            if after:
+                self.add(
+                    "TV-COVERT-006",
+                    0.3,
+                    pointer,
+                    visible_snippet(norm.after_padding, limit=100),
+                    "directive text placed after the padding",
+                )
+
+    def _anomalies(self, raw: str, norm: Normalized, pointer: str) -> None:
+        a = norm.anomalies
+        if not a:
+            return
+        if a.get("tag_chars"):
+            hidden = " ".join(d.text for d in norm.decoded if d.kind == "tag_chars")
+            self.add(
+                "TV-COVERT-001",
+                1.2,
+                pointer,
+                _raw_snippet(raw),
+                f"{a['tag_chars']} tag characters; hidden text: "
+                f"{visible_snippet(hidden, limit=100)!r}",
+            )
+        if a.get("variation_selector_payload"):
+            hidden = " ".join(
+                d.text for d in norm.decoded if d.kind == "variation_selector_payload"
+            )
+            self.add(
+                "TV-COVERT-001",
+                1.2,
+                pointer,
+                _raw_snippet(raw),
+                f"bytes smuggled in variation selectors: {visible_snippet(hidden, limit=100)!r}",
+            )
+        zw = a.get("zero_width", 0)
+        if zw >= 16:
+            # Long runs of zero-width characters encode bits (binary steganography).
+            self.add(
+                "TV-COVERT-002",
+                1.0,
+                pointer,
+                _raw_snippet(raw),
+                f"{zw} zero-width characters, enough to encode a hidden message",
+            )
+        elif zw:
+            self.add(
+                "TV-COVERT-002",
+                0.6 if zw >= 3 else 0.3,
+                pointer,
+                _raw_snippet(raw),
+                f"{zw} zero-width characters",
+            )
+        if a.get("bidi_control"):
+            self.add(
+                "TV-COVERT-002",
+                0.6,
+                pointer,
+                _raw_snippet(raw),
+                f"{a['bidi_control']} bidirectional control characters",
+            )
+        fc = a.get("format_chars", 0)
+        if fc >= 3:
+            self.add(
+                "TV-COVERT-002",
+                0.3,
+                pointer,
+                _raw_snippet(raw),
+                f"{fc} invisible format characters",
+            )
+        if a.get("control_chars"):
+            self.add(
+                "TV-COVERT-002",
+                0.3,
+                pointer,
+                _raw_snippet(raw),
+                f"{a['control_chars']} control characters",
+            )
+        if a.get("ansi_escape"):
+            self.add(
+                "TV-COVERT-003",
+                0.8,
+                pointer,
+                _raw_snippet(raw),
+                f"{a['ansi_escape']} ANSI escape sequences",
+            )
+        if a.get("mixed_script"):
+            self.add(
+                "TV-COVERT-005",
+                0.4,
+                pointer,
+                visible_snippet(raw, limit=120),
+                f"{a['mixed_script']} words mix Latin with look-alike letters",
+            )
+        if a.get("compat_forms", 0) >= 4:
+            self.add(
+                "TV-COVERT-005",
+                0.3,
+                pointer,
+                visible_snippet(raw, limit=120),
+                f"{a['compat_forms']} fullwidth or mathematical letters",
+            )
+        if a.get("long_whitespace") and len(norm.after_padding.split()) >= 3:
+            self.add(
+                "TV-COVERT-006",
+                0.5,
+                pointer,
+                visible_snippet(norm.after_padding, limit=100),
+                "text continues after a long whitespace run",
+            )
+
+    def _add_hits(self, hits: list[Hit], text: str, pointer: str, *, suffix: str) -> None:
+        planted = _VALUE_POINTER_RE.search(pointer) is not None
+        for h in hits:
+            weight, note = h.weight, h.note + suffix
+            if planted and h.rule_id == "TV-COVERT-021":
+                # A sink in a default/enum/example is filled in without the
+                # model even deciding to: stronger than the same text in prose.
+                weight, note = weight + 0.3, note + ", planted in a schema value"
+            self.add(h.rule_id, weight, pointer, (text, h.start, h.end), note)
+
+    def scan_identifier(self, name: str, pointer: str) -> None:
+        if len(name) < 12:
+            return
+        for h in analyse_identifier(name, self.ctx):
+            self.add(h.rule_id, h.weight, pointer, visible_snippet(name, limit=100), h.note)
+
+    def result(self) -> CovertResult:
+        per_rule: dict[str, float] = defaultdict(float)
+        # Within one (rule, pointer) the same signal repeated counts once at
+        # its strongest, plus a little for each further distinct signal.
+        grouped: dict[tuple[str, str], list[_Evidence]] = defaultdict(list)
+        for ev in self.items:
+            grouped[(ev.rule_id, ev.pointer)].append(ev)
+        weights: dict[tuple[str, str], float] = {}
+        for key, evs in grouped.items():
+            evs.sort(key=lambda e: e.weight, reverse=True)
+            w = evs[0].weight + 0.75 * sum(e.weight for e in evs[1:])
+            weights[key] = w
+            per_rule[key[0]] += w
+        score = sum(min(RULES[r].cap, w) for r, w in per_rule.items())
+        findings: list[Finding] = []
+        for (rule_id, pointer), evs in grouped.items():
+            w = weights[(rule_id, pointer)]
+            if score < REPORT_FLOOR and w < REPORT_FLOOR:
+                continue
+            r = RULES[rule_id]
+            top = evs[0]
+            notes = "; ".join(dict.fromkeys(e.note for e in evs))
+            findings.append(
+                Finding(
+                    rule_id=rule_id,
+                    severity=_severity(r.severity, w, score),
+                    pointer=pointer,
+                    snippet=top.rendered_snippet(),
+                    message=f"{r.message}: {notes}",
+                    atlas=r.atlas,
+                    owasp=r.owasp,
+                    weight=min(w, r.cap),
+                )
+            )
+        findings.sort(key=lambda f: (-_SEVERITY_RANK[f.severity], -f.weight, f.pointer, f.rule_id))
+        verdict: Verdict = "poisoned" if score >= THRESHOLD else "benign"
+        return CovertResult(verdict=verdict, score=round(float(score), 4), findings=findings)
+
+
+_DECODED_LABEL = {
+    "tag_chars": "hidden in Unicode tag characters",
+    "bidi_reversed": "shown reversed by a right-to-left override",
+    "variation_selector_payload": "hidden in variation selectors",
+    "base64_blob": "decoded from base64",
+    "hex_blob": "decoded from hex",
+    "percent_encoding": "decoded from percent-encoding",
+    "html_entities": "decoded from HTML entities",
+    "unicode_escapes": "decoded from \\u escapes",
+    "html_comment": "hidden in an HTML comment",
+}
+_VALUE_POINTER_RE = re.compile(r"/(?:default|const|enum|examples|example)(?:/|$)")
+_SEVERITY_ORDER: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
+_SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITY_ORDER)}
+
+
+def _severity(base: str, weight: float, score: float) -> Severity:
+    """Rule severity, lowered one step for weak hits in a tool that is not poisoned."""
+    rank = _SEVERITY_RANK[base]  # type: ignore[index]
+    if weight < 0.5 and rank > 1:
+        rank -= 1
+    if score < THRESHOLD and rank > 2:
+        rank -= 1
+    return _SEVERITY_ORDER[rank]
+
+
+_TOKEN_RE = re.compile(r"[\w.$:/#@+-]{1,200}")
+
+
+def _is_plain_token(raw: str) -> bool:
+    # One or two plain words ("string", "Repo Path") cannot carry an
+    # instruction; an encoded blob is longer and gets the full scan.
+    if len(raw) >= 24 or "%" in raw:
+        return False
+    parts = raw.split()
+    return len(parts) <= 2 and all(_TOKEN_RE.fullmatch(p) is not None for p in parts)
+
+
+def _raw_snippet(raw: str) -> str:
+    # Show the neighbourhood of the first invisible character, escaped.
+    for i, ch in enumerate(raw):
+        if not ch.isascii() and not ch.isprintable():
+            return visible_snippet(raw, i - 30, i + 90, limit=140)
+        if ch == "\x1b":
+            return visible_snippet(raw, i - 30, i + 90, limit=140)
+    return visible_snippet(raw, limit=140)
+
+
+def _esc(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _walk(root: Any, pointer: str) -> list[tuple[str, str, bool, str]]:
+    """(text, pointer, is_key, parent_key) for every string and dict key, in document order."""
+    out: list[tuple[str, str, bool, str]] = []
+    stack: list[tuple[Any, str, int]] = [(root, pointer, 0)]
+    while stack:
+        obj, ptr, depth = stack.pop()
+        if isinstance(obj, str):
+            out.append((obj, ptr, False, ""))
+        elif depth > MAX_DEPTH:
+            continue
+        elif isinstance(obj, dict):
+            parent = ptr[ptr.rfind("/") + 1 :]
+            children = []
+            for k, v in obj.items():
+                key = k if isinstance(k, str) else str(k)
+                child = f"{ptr}/{_esc(key)}" if ("~" in key or "/" in key) else f"{ptr}/{key}"
+                out.append((key, child, True, parent))
+                if isinstance(v, str | dict | list | tuple):
+                    children.append((v, child, depth + 1))
+            stack.extend(reversed(children))
+        elif isinstance(obj, list | tuple):
+            stack.extend(reversed([(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(obj)]))
+    return out
+
+
+def scan_tool(
+    tool: dict[str, Any],
+    *,
+    server_tool_names: Collection[str] = (),
+    other_servers_tool_names: Collection[str] = (),
+) -> CovertResult:
+    """Scan one MCP tool definition (wire format) for covert instructions.
+
+    ``server_tool_names`` are the tools of the same server (mentioning them is
+    normal); ``other_servers_tool_names`` those of the other servers of the
+    same client, whose mention is evidence of cross-server shadowing.
+    """
+    if not isinstance(tool, dict):
+        raise TypeError("scan_tool() expects the tool definition as a dict")
+    name = tool.get("name") if isinstance(tool.get("name"), str) else ""
+    description = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    annotations = tool.get("annotations")
+    annotations_title = annotations.get("title") if isinstance(annotations, dict) else None
+    ctx = ToolContext.build(
+        own_name=name or "",
+        param_names=list(props) if isinstance(props, dict) else (),
+        # Purpose from the name and titles only: the description is what an
+        # attacker writes freely, so it must not vouch for itself.
+        purpose=" ".join(t for t in (tool.get("title"), annotations_title) if isinstance(t, str))[
+            :200
+        ],
+        server_tool_names=server_tool_names,
+        other_servers_tool_names=other_servers_tool_names,
+    )
+    col = _Collector(ctx)
+    for text, pointer, is_key, parent in _walk(tool, ""):
+        if is_key:
+            if parent == "properties" or pointer.count("/") == 1:
+                col.scan_identifier(text, pointer)
+            if " " in text or not text.isascii():
+                col.scan_string(text, pointer)  # prose or invisible characters in a key
+            if pointer.startswith("/annotations/") and pointer.count("/") == 2:
+                ann = tool.get("annotations")
+                value = ann.get(text) if isinstance(ann, dict) else None
+                if (
+                    text not in _KNOWN_ANNOTATIONS
+                    and isinstance(value, str)
+                    and len(value.split()) >= 4
+                ):
+                    col.add(
+                        "TV-COVERT-030",
+                        0.3,
+                        pointer,
+                        visible_snippet(value, limit=100),
+                        f"prose in the non-standard annotation {text!r}",
+                    )
+            if pointer.count("/") == 1 and text not in _KNOWN_TOOL_KEYS:
+                value = tool.get(text)
+                if isinstance(value, str) and len(value.split()) >= 4:
+                    col.add(
+                        "TV-COVERT-030",
+                        0.3,
+                        pointer,
+                        visible_snippet(value, limit=100),
+                        f"prose in the non-standard tool field {text!r}",
+                    )
+            continue
+        if pointer == "/name":
+            col.scan_identifier(text, pointer)
+        col.scan_string(text, pointer)
+    for sh in schema_hits(tool, tool_text=f"{name} {description}"):
+        col.add(sh.rule_id, sh.weight, sh.pointer, visible_snippet(sh.text, limit=100), sh.note)
+    return col.result()
+
+
+def assess_text(text: str, *, pointer: str = "") -> CovertResult:
+    """Verdict, score and findings for free text (instructions, prompts, resources)."""
+    if not isinstance(text, str):
+        raise TypeError("assess_text() expects str")
+    col = _Collector(ToolContext())
+    col.scan_string(text, pointer)
+    return col.result()
+
+
+def scan_text(text: str, *, pointer: str = "") -> list[Finding]:
+    """Findings in free text: server ``instructions``, prompts, resource texts."""
+    return assess_text(text, pointer=pointer).findings
