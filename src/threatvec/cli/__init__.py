@@ -25,6 +25,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("org", "threatvec.cli.org"),
     ("jobs", "threatvec.cli.jobs"),
     ("detect", "threatvec.cli.detect"),
+    ("mcp", "threatvec.cli.mcp"),
 ]
 COMMAND_MODULES = ["threatvec.cli.serve"]
 

@@ -1,0 +1,244 @@
+"""Putting the pieces together: from scan outcomes to findings, labels, trust and scores.
+
+`analyze_scan(outcomes)` is what the CLI runs and what a server-side job can
+run on outcomes it got elsewhere. Servers are grouped by the configuration
+they came from (a config file and, for Claude Code's per-project entries,
+the project); the trifecta and cross-server shadowing are judged per group.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from threatvec.mcp.configs import json_pointer
+from threatvec.mcp.diff import SnapshotDiff, diff_snapshots
+from threatvec.mcp.findings import covert_module, finding_from_detector, make_finding
+from threatvec.mcp.labels import Suppression, ToolLabels, Trifecta, find_trifectas, label_tools
+from threatvec.mcp.redact import redact_args
+from threatvec.mcp.scanner import ScanOutcome
+from threatvec.mcp.scoring import McpScore, score_server
+from threatvec.mcp.snapshot import ServerSnapshot
+from threatvec.mcp.trust import TrustAssessment, assess_trust
+
+__all__ = [
+    "Baseline",
+    "ScanAnalysis",
+    "ServerAnalysis",
+    "analyze_scan",
+    "analyze_server",
+    "covert_findings",
+    "group_of",
+]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """An earlier snapshot of a server (stored dict or `ServerSnapshot`); approved or not."""
+
+    snapshot: ServerSnapshot | Mapping[str, Any] | None
+    approved: bool = False
+
+
+@dataclass
+class ServerAnalysis:
+    """Everything the scan concluded about one server."""
+
+    outcome: ScanOutcome
+    group: str
+    trust: TrustAssessment
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    labels: list[ToolLabels] = field(default_factory=list)
+    covert_checked: bool = False
+    pin: SnapshotDiff | None = None
+    score: McpScore | None = None
+
+    @property
+    def name(self) -> str:
+        return self.outcome.spec.name
+
+
+@dataclass
+class ScanAnalysis:
+    """Analyses of all servers plus the cross-server results."""
+
+    servers: list[ServerAnalysis]
+    trifectas: list[Trifecta]
+    findings: list[dict[str, Any]]  # cross-server findings (trifecta, collisions)
+    covert_available: bool
+
+
+def group_of(outcome: ScanOutcome) -> str:
+    """The configuration a server belongs to (trifecta and shadowing scope)."""
+    spec = outcome.spec
+    if spec.source is None:
+        return "command line"
+    if spec.scope and spec.scope.startswith("local:"):
+        return f"{spec.source} (project {spec.scope.removeprefix('local:')})"
+    return spec.source
+
+
+def covert_findings(
+    snapshot: ServerSnapshot, *, other_servers_tool_names: Iterable[str] = ()
+) -> list[dict[str, Any]] | None:
+    """Covert findings for every text a server shows; None without the detector."""
+    covert = covert_module()
+    if covert is None:
+        return None
+    own = [t["name"] for t in snapshot.tools]
+    others = sorted(set(other_servers_tool_names) - set(own))
+    out: list[dict[str, Any]] = []
+    for tool in snapshot.tools:
+        base = json_pointer("tools", tool["name"])
+        result = covert.scan_tool(
+            dict(tool), server_tool_names=own, other_servers_tool_names=others
+        )
+        for f in result.findings:
+            item = finding_from_detector(f, pointer_prefix=base)
+            item["tool"] = tool["name"]
+            item["verdict"] = result.verdict
+            out.append(item)
+    texts: list[tuple[str, str]] = []
+    if snapshot.instructions:
+        texts.append(("/instructions", snapshot.instructions))
+    for key, items in (
+        ("prompts", snapshot.prompts),
+        ("resources", snapshot.resources),
+        ("resource_templates", snapshot.resource_templates),
+    ):
+        for item in items:
+            ident = str(item.get("name") or item.get("uri") or item.get("uriTemplate"))
+            for field_name in ("title", "description"):
+                if isinstance(item.get(field_name), str):
+                    texts.append((json_pointer(key, ident, field_name), item[field_name]))
+            for i, arg in enumerate(item.get("arguments") or []):
+                if isinstance(arg, Mapping) and isinstance(arg.get("description"), str):
+                    texts.append(
+                        (
+                            json_pointer(key, ident, "arguments", i, "description"),
+                            arg["description"],
+                        )
+                    )
+    for pointer, text in texts:
+        for f in covert.scan_text(text, pointer=""):
+            out.append(finding_from_detector(f, pointer_prefix=pointer))
+    return out
+
+
+def _config_findings(outcome: ScanOutcome) -> list[dict[str, Any]]:
+    spec = outcome.spec
+    out: list[dict[str, Any]] = []
+    if spec.url:
+        parts = urlsplit(spec.url)
+        host = parts.hostname or ""
+        if parts.scheme == "http" and host not in {"localhost", "127.0.0.1", "::1"}:
+            out.append(
+                make_finding(
+                    "TV-MCP-INSECURE-TRANSPORT",
+                    f"{spec.name} is reached over plain http ({host})",
+                    pointer=spec.pointer,
+                )
+            )
+    if spec.args and redact_args(spec.args) != list(spec.args):
+        hidden = sum(1 for a, b in zip(spec.args, redact_args(spec.args), strict=True) if a != b)
+        out.append(
+            make_finding(
+                "TV-MCP-SECRET-IN-ARGS",
+                f"{spec.name}: {hidden} argument(s) look like credentials; pass them in env",
+                pointer=spec.pointer + "/args",
+            )
+        )
+    if outcome.status in {"error", "timeout"}:
+        out.append(
+            make_finding("TV-MCP-SCAN-ERROR", f"{spec.name}: {outcome.error}", pointer=spec.pointer)
+        )
+    return out
+
+
+def analyze_server(
+    outcome: ScanOutcome,
+    *,
+    other_servers_tool_names: Iterable[str] = (),
+    baseline: Baseline | None = None,
+    allowlist: Mapping[str, Iterable[str]] | None = None,
+    history: Sequence[SnapshotDiff | Mapping[str, Any]] | None = None,
+    group: str | None = None,
+) -> ServerAnalysis:
+    """Findings, labels, trust, pin diff and score for one scanned server."""
+    snap = outcome.snapshot
+    server_hash = snap.server_hash if snap else None
+    trust = assess_trust(outcome.identity, server_hash=server_hash, allowlist=allowlist)
+    result = ServerAnalysis(outcome, group or group_of(outcome), trust)
+    result.findings.extend(_config_findings(outcome))
+    if snap is None:
+        return result
+    covert = covert_findings(snap, other_servers_tool_names=other_servers_tool_names)
+    result.covert_checked = covert is not None
+    result.findings.extend(covert or [])
+    if baseline is not None:
+        result.pin = diff_snapshots(baseline.snapshot, snap, approved=baseline.approved)
+        result.findings.extend(result.pin.findings)
+    result.labels = label_tools(outcome.spec.name, outcome.identity.key, snap.tools)
+    result.score = score_server(
+        covert_findings=covert, trust=trust, pin=result.pin, history=history
+    )
+    return result
+
+
+def analyze_scan(
+    outcomes: Sequence[ScanOutcome],
+    *,
+    baselines: Mapping[str, Baseline] | None = None,
+    suppressions: Sequence[Suppression] = (),
+    allowlist: Mapping[str, Iterable[str]] | None = None,
+    include_default_labels: bool = False,
+) -> ScanAnalysis:
+    """Analyse every outcome; `baselines` maps identity keys to earlier snapshots."""
+    baselines = baselines or {}
+    groups: dict[str, list[ScanOutcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[group_of(o)].append(o)
+    servers: list[ServerAnalysis] = []
+    cross: list[dict[str, Any]] = []
+    for group, members in groups.items():
+        names_by_server = {
+            id(o): [t["name"] for t in o.snapshot.tools] if o.snapshot else [] for o in members
+        }
+        for o in members:
+            others = [n for m in members if m is not o for n in names_by_server[id(m)]]
+            servers.append(
+                analyze_server(
+                    o,
+                    other_servers_tool_names=others,
+                    baseline=baselines.get(o.identity.key),
+                    allowlist=allowlist,
+                    group=group,
+                )
+            )
+        owners: dict[str, list[str]] = defaultdict(list)
+        for o in members:
+            for n in names_by_server[id(o)]:
+                owners[n].append(o.spec.name)
+        for tool, server_names in sorted(owners.items()):
+            if len(set(server_names)) > 1:
+                cross.append(
+                    make_finding(
+                        "TV-MCP-TOOL-COLLISION",
+                        f"tool {tool!r} is offered by {', '.join(sorted(set(server_names)))}",
+                        tool=tool,
+                        scope=group,
+                    )
+                )
+    by_group: dict[str, list[ToolLabels]] = defaultdict(list)
+    for s in servers:
+        by_group[s.group].extend(s.labels)
+    trifectas = find_trifectas(
+        by_group, suppressions=suppressions, include_defaults=include_default_labels
+    )
+    cross.extend(t.finding() for t in trifectas)
+    order = {id(o): i for i, o in enumerate(outcomes)}
+    servers.sort(key=lambda s: order[id(s.outcome)])
+    return ScanAnalysis(servers, trifectas, cross, covert_module() is not None)

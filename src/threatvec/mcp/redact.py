@@ -1,0 +1,88 @@
+"""Keeping configuration secrets out of everything ThreatVec prints, stores or sends.
+
+Env values and header values from MCP configs are used to start or reach a
+server and nowhere else. Command-line arguments are shown, so secret-looking
+arguments (``--api-key X``, ``--token=X``, well-known token prefixes) are
+replaced by ``<redacted>`` before they are shown or hashed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+__all__ = [
+    "REDACTED",
+    "looks_like_secret_name",
+    "looks_like_secret_value",
+    "redact_args",
+    "redact_text",
+]
+
+REDACTED = "<redacted>"
+
+_SECRET_NAME = re.compile(
+    r"(?i)(token|secret|passw(or)?d|pwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"credential|auth|bearer|session|cookie|signature|sig|client[_-]?secret|key)$|"
+    r"^(x_)?(api_?key|authorization|token|auth)"
+)
+# Prefixes of tokens issued by common services; a bare value with one of these
+# is a secret even without a telling flag name.
+_SECRET_VALUE = re.compile(
+    r"^(sk-[A-Za-z0-9_-]{8,}|sk_(live|test)_[A-Za-z0-9]{8,}|gh[pousr]_[A-Za-z0-9]{20,}|"
+    r"github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|AKIA[0-9A-Z]{16}|"
+    r"AIza[0-9A-Za-z_-]{30,}|glpat-[A-Za-z0-9_-]{20,}|eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\..*|"
+    r"(Bearer|Basic)\s+\S{8,})$"
+)
+
+
+def looks_like_secret_name(name: str) -> bool:
+    """True for option, env or header names that usually carry a secret."""
+    cleaned = name.strip().lstrip("-").replace("-", "_")
+    return bool(cleaned) and bool(_SECRET_NAME.search(cleaned))
+
+
+def looks_like_secret_value(value: str) -> bool:
+    """True for values shaped like a well-known token or credential."""
+    return bool(_SECRET_VALUE.match(value.strip()))
+
+
+def redact_args(args: Sequence[str]) -> list[str]:
+    """Copy of `args` with secret-looking values replaced by `REDACTED`."""
+    out: list[str] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        if arg.startswith("-") and "=" in arg:
+            flag, _, value = arg.partition("=")
+            out.append(f"{flag}={REDACTED}" if looks_like_secret_name(flag) and value else arg)
+            continue
+        if arg.startswith("-") and looks_like_secret_name(arg):
+            out.append(arg)
+            hide_next = True
+            continue
+        if "=" in arg and not arg.startswith("-"):
+            # KEY=VALUE style (e.g. `docker run -e TOKEN=...`)
+            key, _, value = arg.partition("=")
+            if looks_like_secret_name(key) and value:
+                out.append(f"{key}={REDACTED}")
+                continue
+        out.append(REDACTED if looks_like_secret_value(arg) else _redact_url_userinfo(arg))
+    return out
+
+
+_USERINFO = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@\s]+@")
+
+
+def _redact_url_userinfo(arg: str) -> str:
+    return _USERINFO.sub(lambda m: m.group(1) + REDACTED + "@", arg)
+
+
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """Replace every occurrence of each (non-trivial) secret in `text`."""
+    for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text

@@ -1,0 +1,345 @@
+"""Scan reports: the versioned JSON document, the terminal report and SARIF 2.1.0.
+
+`build_report(analysis, configs=...)` gives the JSON document (schema
+``threatvec.mcp-scan/1``, see docs/mcp.md); `render_text` prints it with
+rich; `to_sarif` turns it into a SARIF 2.1.0 log for code scanning;
+`exit_code` applies `--fail-on`. Nothing here sees a secret: specs are
+serialised through `ServerSpec.public_dict()`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from threatvec.mcp.analysis import ScanAnalysis, ServerAnalysis
+from threatvec.mcp.configs import ConfigFile
+from threatvec.mcp.findings import RULES, SEVERITIES, max_severity, severity_rank
+
+__all__ = [
+    "REPORT_SCHEMA",
+    "SARIF_SCHEMA_URI",
+    "build_report",
+    "exit_code",
+    "render_text",
+    "to_sarif",
+]
+
+REPORT_SCHEMA = "threatvec.mcp-scan/1"
+SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+_SARIF_LEVEL = {
+    "critical": "error",
+    "high": "error",
+    "medium": "warning",
+    "low": "note",
+    "info": "note",
+}
+_SECURITY_SEVERITY = {
+    "critical": "9.5",
+    "high": "8.0",
+    "medium": "5.5",
+    "low": "3.0",
+    "info": "0.0",
+}
+
+
+def _version() -> str:
+    try:
+        from threatvec._version import __version__
+
+        return str(__version__)
+    except (ImportError, AttributeError):
+        return "0"
+
+
+def _server_entry(s: ServerAnalysis) -> dict[str, Any]:
+    o = s.outcome
+    snap = o.snapshot
+    return {
+        "name": o.spec.name,
+        "group": s.group,
+        "spec": o.spec.public_dict(),
+        "target": o.spec.display_target(),
+        "identity": o.identity.to_dict(),
+        "status": o.status,
+        "error": o.error,
+        "duration_ms": o.duration_ms,
+        "server_info": snap.server_info if snap else None,
+        "protocol_version": snap.protocol_version if snap else None,
+        "tool_count": len(snap.tools) if snap else 0,
+        "snapshot": snap.to_dict() if snap else None,
+        "labels": [t.to_dict() for t in s.labels],
+        "trust": s.trust.to_dict(),
+        "covert_checked": s.covert_checked,
+        "pin": s.pin.to_dict() if s.pin else None,
+        "score": s.score.to_dict() if s.score else None,
+        "findings": [_with_context(f, s) for f in s.findings],
+    }
+
+
+def _with_context(finding: Mapping[str, Any], s: ServerAnalysis) -> dict[str, Any]:
+    out = dict(finding)
+    out.setdefault("server", s.outcome.spec.name)
+    out.setdefault("server_key", s.outcome.identity.key)
+    out.setdefault("source", s.outcome.spec.source)
+    out.setdefault("config_pointer", s.outcome.spec.pointer)
+    return out
+
+
+def build_report(
+    analysis: ScanAnalysis,
+    *,
+    configs: Sequence[ConfigFile] = (),
+    generated_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The JSON report (schema `threatvec.mcp-scan/1`)."""
+    servers = [_server_entry(s) for s in analysis.servers]
+    findings = [f for entry in servers for f in entry["findings"]]
+    findings += [dict(f) for f in analysis.findings]
+    counts = Counter(f["severity"] for f in findings)
+    statuses = Counter(s["status"] for s in servers)
+    return {
+        "schema": REPORT_SCHEMA,
+        "generator": {"name": "threatvec", "version": _version()},
+        "generated_at": (generated_at or datetime.now(UTC)).isoformat(timespec="seconds"),
+        "covert_detector": analysis.covert_available,
+        "configs": [c.to_dict() for c in configs],
+        "servers": servers,
+        "trifectas": [t.to_dict() for t in analysis.trifectas],
+        "findings": findings,
+        "summary": {
+            "servers": len(servers),
+            "ok": statuses.get("ok", 0),
+            "errors": statuses.get("error", 0) + statuses.get("timeout", 0),
+            "skipped": statuses.get("skipped", 0),
+            "tools": sum(s["tool_count"] for s in servers),
+            "findings": {sev: counts.get(sev, 0) for sev in reversed(SEVERITIES)},
+            "max_severity": max_severity(f["severity"] for f in findings),
+        },
+    }
+
+
+def exit_code(report: Mapping[str, Any], fail_on: str = "high") -> int:
+    """1 if a finding is at or above `fail_on`; else 2 if a server errored; else 0."""
+    threshold = severity_rank(fail_on)
+    if any(
+        severity_rank(f["severity"]) >= threshold and not f.get("suppressed")
+        for f in report["findings"]
+    ):
+        return 1
+    if report["summary"]["errors"] or any(c.get("errors") for c in report.get("configs", [])):
+        return 2
+    return 0
+
+
+# --- terminal ---------------------------------------------------------------
+
+_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
+          "info": "dim"}  # fmt: skip
+
+
+def render_text(report: Mapping[str, Any], console: Any) -> None:
+    """Print the report with rich (`console` is a `rich.console.Console`)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    summary = report["summary"]
+    for cfg in report.get("configs", []):
+        line = f"[bold]{escape(cfg['path'])}[/] ({cfg['client']}, {cfg['scope']}): "
+        line += f"{len(cfg['servers'])} server(s)"
+        console.print(line)
+        for err in cfg.get("errors", []):
+            console.print(f"  [red]config error:[/] {escape(err)}")
+    table = Table(title="MCP servers", show_lines=False)
+    for col in ("server", "status", "tools", "trust", "score", "worst finding"):
+        table.add_column(col)
+    for s in report["servers"]:
+        worst = max_severity(f["severity"] for f in s["findings"]) or "-"
+        status = s["status"] if s["status"] == "ok" else f"[red]{s['status']}[/]"
+        if s["status"] == "skipped":
+            status = "[yellow]skipped[/]"
+        table.add_row(
+            escape(s["name"]),
+            status,
+            str(s["tool_count"]),
+            f"{s['trust']['level']} ({s['trust']['points']})",
+            str(s["score"]["value"]) if s["score"] else "-",
+            f"[{_STYLE.get(worst, '')}]{worst}[/]" if worst != "-" else "-",
+        )
+    console.print(table)
+    for s in report["servers"]:
+        if s["error"]:
+            console.print(f"[bold]{escape(s['name'])}[/]: {escape(s['error'])}")
+        if not s["findings"]:
+            continue
+        console.print(f"\n[bold]{escape(s['name'])}[/] — {escape(s['target'])}")
+        for f in sorted(s["findings"], key=lambda f: -severity_rank(f["severity"])):
+            _print_finding(console, f)
+    cross = [f for f in report["findings"] if "server" not in f]
+    if cross:
+        console.print("\n[bold]Across servers[/]")
+        for f in cross:
+            _print_finding(console, f)
+    sev = summary["findings"]
+    counts = ", ".join(f"{n} {k}" for k, n in sev.items() if n)
+    console.print(
+        f"\n{summary['servers']} server(s): {summary['ok']} scanned, {summary['errors']} failed, "
+        f"{summary['skipped']} skipped; {summary['tools']} tool(s); findings: {counts or 'none'}"
+    )
+    if not report.get("covert_detector", True):
+        console.print("[yellow]covert-instruction detector unavailable: definitions not checked[/]")
+
+
+def _print_finding(console: Any, f: Mapping[str, Any]) -> None:
+    from rich.markup import escape
+
+    sev = f["severity"]
+    where = f.get("pointer") or ""
+    console.print(
+        f"  [{_STYLE.get(sev, '')}]{sev.upper():8}[/] {escape(f['rule_id'])} "
+        f"{escape(where)}\n           {escape(f['message'])}"
+    )
+    if f.get("snippet"):
+        console.print(f"           [dim]{escape(str(f['snippet'])[:160])}[/]")
+
+
+# --- SARIF ------------------------------------------------------------------
+
+
+def _artifact_uri(source: str, base: Path) -> tuple[str, str | None]:
+    path = Path(source)
+    try:
+        rel = path.resolve().relative_to(base.resolve())
+        return rel.as_posix(), "%SRCROOT%"
+    except (ValueError, OSError):
+        return path.resolve().as_uri(), None
+
+
+def _key_line(source: str, pointer: str) -> int | None:
+    """Line of the server's key in its config file (best effort)."""
+    if not pointer:
+        return None
+    name = pointer.rsplit("/", 1)[-1].replace("~1", "/").replace("~0", "~")
+    try:
+        text = Path(source).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    pattern = re.compile(r'"' + re.escape(name) + r'"\s*:')
+    for number, line in enumerate(text.splitlines(), start=1):
+        if pattern.search(line):
+            return number
+    return None
+
+
+def _rule(rule_id: str, sample: Mapping[str, Any]) -> dict[str, Any]:
+    name, default, description = RULES.get(
+        rule_id, (rule_id, sample.get("severity", "medium"), sample.get("message", ""))
+    )
+    tags = (
+        ["security", "mcp"]
+        + [str(x) for x in sample.get("atlas", [])]
+        + [str(x) for x in sample.get("owasp", [])]
+    )
+    return {
+        "id": rule_id,
+        "name": re.sub(r"[^A-Za-z0-9]+", "", name.title()) or rule_id,
+        "shortDescription": {"text": name or rule_id},
+        "fullDescription": {"text": description or name or rule_id},
+        "defaultConfiguration": {"level": _SARIF_LEVEL.get(str(default), "warning")},
+        "help": {"text": description or name or rule_id},
+        "properties": {
+            "security-severity": _SECURITY_SEVERITY.get(str(default), "5.5"),
+            "tags": sorted(set(tags)),
+        },
+    }
+
+
+def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict[str, Any]:
+    """SARIF 2.1.0 log of the report's findings (one run, one rule per rule id)."""
+    base = base_dir or Path.cwd()
+    findings: list[Mapping[str, Any]] = report["findings"]
+    rule_ids: list[str] = []
+    samples: dict[str, Mapping[str, Any]] = {}
+    for f in findings:
+        if f["rule_id"] not in samples:
+            rule_ids.append(f["rule_id"])
+            samples[f["rule_id"]] = f
+    rule_index = {rid: i for i, rid in enumerate(rule_ids)}
+    results: list[dict[str, Any]] = []
+    for f in findings:
+        sev = str(f["severity"])
+        logical = (f.get("config_pointer") or "") + (f.get("pointer") or "")
+        result: dict[str, Any] = {
+            "ruleId": f["rule_id"],
+            "ruleIndex": rule_index[f["rule_id"]],
+            "level": _SARIF_LEVEL.get(sev, "warning"),
+            "message": {"text": f"{f.get('server', f.get('scope', 'MCP'))}: {f['message']}"},
+            "partialFingerprints": {
+                "threatvecFinding/v1": hashlib.sha256(
+                    "|".join(
+                        str(x)
+                        for x in (
+                            f["rule_id"],
+                            f.get("server_key"),
+                            f.get("pointer"),
+                            f.get("tool"),
+                        )
+                    ).encode()
+                ).hexdigest()
+            },
+            "properties": {
+                "severity": sev,
+                "security-severity": _SECURITY_SEVERITY.get(sev, "5.5"),
+                "pointer": f.get("pointer") or "",
+                "server": f.get("server"),
+                "serverKey": f.get("server_key"),
+                "atlas": list(f.get("atlas", [])),
+                "owasp": list(f.get("owasp", [])),
+            },
+        }
+        if f.get("suppressed"):
+            result["suppressions"] = [
+                {"kind": "external", "justification": str(f.get("suppressed_reason") or "")}
+            ]
+        location: dict[str, Any] = {}
+        source = f.get("source")
+        if source:
+            uri, base_id = _artifact_uri(str(source), base)
+            artifact: dict[str, Any] = {"uri": uri}
+            if base_id:
+                artifact["uriBaseId"] = base_id
+            physical: dict[str, Any] = {"artifactLocation": artifact}
+            line = _key_line(str(source), str(f.get("config_pointer") or ""))
+            if line:
+                physical["region"] = {"startLine": line}
+            location["physicalLocation"] = physical
+        if logical:
+            location["logicalLocations"] = [
+                {"fullyQualifiedName": logical, "kind": "member" if f.get("tool") else "module"}
+            ]
+        if location:
+            result["locations"] = [location]
+        results.append(result)
+    return {
+        "$schema": SARIF_SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "ThreatVec MCP scan",
+                        "semanticVersion": _version(),
+                        "rules": [_rule(rid, samples[rid]) for rid in rule_ids],
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": base.resolve().as_uri() + "/"}},
+                "results": results,
+                "properties": {"schema": REPORT_SCHEMA},
+            }
+        ],
+    }

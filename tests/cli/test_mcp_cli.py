@@ -1,0 +1,289 @@
+"""`threatvec mcp scan` end to end: real servers, real files, real exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from threatvec.cli.mcp import app
+from threatvec.mcp.report import REPORT_SCHEMA
+
+REPO = Path(__file__).resolve().parents[2]
+SERVERS = REPO / "tests" / "mcp" / "servers"
+PY = sys.executable
+SECRET = "tv-planted-secret-5f0c2a9e"
+runner = CliRunner()
+
+
+def _server(script: str) -> str:
+    return f"{PY} {SERVERS / script}.py"
+
+
+def _config(tmp_path: Path, servers: dict[str, dict]) -> Path:
+    path = tmp_path / ".mcp.json"
+    path.write_text(json.dumps({"mcpServers": servers}, indent=2), encoding="utf-8")
+    return path
+
+
+def _scan(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, ["scan", *args])
+    return result.exit_code, result.stdout
+
+
+def test_benign_server_is_clean_and_json_is_versioned() -> None:
+    code, out = _scan("--server", _server("benign"), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["schema"] == REPORT_SCHEMA
+    [server] = report["servers"]
+    assert server["status"] == "ok" and server["tool_count"] == 2
+    assert server["snapshot"]["pins"]["server_hash"].startswith("sha256:")
+    assert server["score"]["value"] > 0 and server["identity"]["key"].startswith("mcp:")
+    assert report["summary"]["max_severity"] is None
+
+
+def test_poisoned_server_fails_and_sarif_is_valid(tmp_path: Path) -> None:
+    cfg = _config(
+        tmp_path,
+        {
+            "evil": {
+                "command": PY,
+                "args": [str(SERVERS / "poisoned.py")],
+                "env": {"API_TOKEN": SECRET},
+            }
+        },
+    )
+    sarif_path = tmp_path / "out.sarif"
+    code, out = _scan(str(cfg), "--yes", "--json", "--sarif", str(sarif_path))
+    assert code == 1
+    report = json.loads(out)
+    assert report["findings"] and report["summary"]["max_severity"] in {"high", "critical"}
+    sarif_text = sarif_path.read_text(encoding="utf-8")
+    assert SECRET not in out and SECRET not in sarif_text
+    sarif = json.loads(sarif_text)
+    assert sarif["version"] == "2.1.0" and sarif["$schema"].endswith("sarif-2.1.0.json")
+    [run] = sarif["runs"]
+    driver = run["tool"]["driver"]
+    assert driver["name"] and driver["rules"]
+    rule_ids = [r["id"] for r in driver["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    for rule in driver["rules"]:
+        assert rule["shortDescription"]["text"] and rule["defaultConfiguration"]["level"] in {
+            "error",
+            "warning",
+            "note",
+        }
+        assert float(rule["properties"]["security-severity"]) >= 0
+    assert run["results"]
+    for res in run["results"]:
+        assert res["ruleId"] in rule_ids and rule_ids[res["ruleIndex"]] == res["ruleId"]
+        assert res["level"] in {"error", "warning", "note", "none"} and res["message"]["text"]
+        [loc] = res["locations"]
+        phys = loc["physicalLocation"]
+        assert phys["artifactLocation"]["uri"].endswith(".mcp.json")
+        assert phys["region"]["startLine"] == 3  # the line of "evil" in the config
+        assert loc["logicalLocations"][0]["fullyQualifiedName"].startswith("/mcpServers/evil")
+    assert any("/tools/multiply/description" in r["properties"]["pointer"] for r in run["results"])
+
+
+def test_fail_on_threshold(tmp_path: Path) -> None:
+    code, _ = _scan("--server", _server("poisoned"), "--json", "--fail-on", "critical")
+    assert code == 1
+    code, _ = _scan("--server", _server("benign"), "--fail-on", "severe")
+    assert code == 2
+
+
+def test_error_exit_and_scan_goes_on(tmp_path: Path) -> None:
+    cfg = _config(
+        tmp_path,
+        {
+            "broken": {"command": "/nonexistent/mcp"},
+            "fine": {"command": PY, "args": [str(SERVERS / "benign.py")]},
+        },
+    )
+    code, out = _scan(str(cfg), "--yes", "--json")
+    assert code == 2
+    status = {s["name"]: s["status"] for s in json.loads(out)["servers"]}
+    assert status == {"broken": "error", "fine": "ok"}
+
+
+def test_without_consent_config_servers_are_skipped(tmp_path: Path) -> None:
+    cfg = _config(
+        tmp_path,
+        {
+            "local": {
+                "command": PY,
+                "args": [str(SERVERS / "benign.py")],
+                "env": {"API_TOKEN": SECRET},
+            }
+        },
+    )
+    # a real subprocess without a terminal: no prompt can be answered
+    proc = subprocess.run(
+        [PY, "-m", "threatvec.cli.mcp", "scan", str(cfg), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    [server] = json.loads(proc.stdout)["servers"]
+    assert server["status"] == "skipped" and "needs consent" in server["error"]
+    assert server["spec"]["env_names"] == ["API_TOKEN"]
+    assert SECRET not in proc.stdout + proc.stderr
+
+
+def test_baseline_catches_a_rug_pull(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    state.write_text("v1", encoding="utf-8")
+    cfg = _config(
+        tmp_path,
+        {
+            "dict": {
+                "command": PY,
+                "args": [str(SERVERS / "changing.py")],
+                "env": {"TV_TEST_STATE_FILE": str(state)},
+            }
+        },
+    )
+    code, first = _scan(str(cfg), "--yes", "--json")
+    assert code == 0, first
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(first, encoding="utf-8")
+    code, same = _scan(str(cfg), "--yes", "--json", "--baseline", str(baseline))
+    assert code == 0 and json.loads(same)["servers"][0]["pin"]["status"] == "unchanged"
+    state.write_text("v2", encoding="utf-8")
+    code, out = _scan(str(cfg), "--yes", "--json", "--baseline", str(baseline))
+    assert code == 1
+    [server] = json.loads(out)["servers"]
+    assert server["pin"]["rug_pull"] and server["score"]["parts"]["integrity"]["points"] <= 5
+    assert any(f["rule_id"] == "TV-MCP-RUGPULL" for f in server["findings"])
+    code, text = _scan(str(cfg), "--yes", "--baseline", str(baseline))
+    assert code == 1 and "TV-MCP-RUGPULL" in text
+
+
+def test_static_and_url_modes(tmp_path: Path) -> None:
+    saved = tmp_path / "tools.json"
+    saved.write_text(
+        json.dumps(
+            {"tools": [{"name": "add", "description": "Add.", "inputSchema": {"type": "object"}}]}
+        ),
+        encoding="utf-8",
+    )
+    code, out = _scan("--static", str(saved), "--json")
+    assert code == 0 and json.loads(out)["servers"][0]["tool_count"] == 1
+    code, _ = _scan("--url", "ftp://example.com")
+    assert code == 2
+    code, _ = _scan("--header", "Authorization: Bearer x")
+    assert code == 2
+
+
+def test_header_secret_is_used_but_never_printed(tmp_path: Path) -> None:
+    from tests.mcp.conftest import http_server
+
+    env = {"TV_TEST_BEARER": SECRET}
+    with http_server("benign", "http", env=env, bearer_env="TV_TEST_BEARER") as url:
+        sarif = tmp_path / "r.sarif"
+        code, out = _scan(
+            "--url",
+            url,
+            "--header",
+            f"Authorization: Bearer {SECRET}",
+            "--json",
+            "--sarif",
+            str(sarif),
+        )
+    assert code == 0, out
+    assert json.loads(out)["servers"][0]["status"] == "ok"
+    assert SECRET not in out and SECRET not in sarif.read_text(encoding="utf-8")
+
+
+def test_report_is_posted_and_errors_are_clean(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    saved = tmp_path / "tools.json"
+    saved.write_text(json.dumps({"tools": [{"name": "add", "inputSchema": {"type": "object"}}]}))
+
+    received: list[tuple[str, str, dict]] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((self.path, self.headers.get("X-Org-Key", ""), json.loads(body)))
+            self.send_response(202 if self.headers.get("X-Org-Key") == "k1" else 401)
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    try:
+        result = runner.invoke(
+            app,
+            [
+                "scan",
+                "--static",
+                str(saved),
+                "--json",
+                "--report",
+                "--threatvec-url",
+                base,
+                "--org-key",
+                "k1",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        path, key, body = received[0]
+        assert path == "/api/v1/mcp/scans" and key == "k1" and body["schema"] == REPORT_SCHEMA
+        refused = runner.invoke(
+            app,
+            [
+                "scan",
+                "--static",
+                str(saved),
+                "--json",
+                "--report",
+                "--threatvec-url",
+                base,
+                "--org-key",
+                "wrong",
+            ],
+        )
+        assert refused.exit_code == 2 and "HTTP 401" in refused.stderr
+    finally:
+        httpd.shutdown()
+    down = runner.invoke(
+        app, ["scan", "--static", str(saved), "--report", "--threatvec-url", "http://127.0.0.1:9"]
+    )
+    assert down.exit_code == 2 and "could not send" in down.stderr
+
+
+def test_reference_servers_have_no_false_findings() -> None:
+    exes = [Path(PY).parent / c for c in ("mcp-server-time", "mcp-server-fetch", "mcp-server-git")]
+    if not all(e.exists() for e in exes):
+        pytest.skip("reference servers not installed (dev extra)")
+    code, out = _scan(*(a for e in exes for a in ("--server", str(e))), "--json")
+    report = json.loads(out)
+    for server in report["servers"]:
+        assert server["status"] == "ok", server["error"]
+        assert server["findings"] == [], server["findings"]
+        assert server["trust"]["level"] == "official"
+        assert server["identity"]["package"]["name"] == Path(server["spec"]["command"]).name
+    # Together they do complete the lethal trifecta (git reads the repo, fetch reads the
+    # web and can carry data out in a URL): a true finding, and the only one.
+    [tri] = report["findings"]
+    assert tri["rule_id"] == "TV-MCP-TRIFECTA"
+    names = {s["name"] for s in report["servers"]}
+    fetch = next(n for n in names if n.startswith("mcp-server-fetch"))
+    assert f"{fetch}/fetch" in tri["tools"] and code == 1

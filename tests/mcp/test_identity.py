@@ -1,0 +1,109 @@
+"""Server identity keys: by what runs, not by the label."""
+
+from __future__ import annotations
+
+from threatvec.mcp.identity import derive_identity, identity_key, parse_package, sanitize_url
+from threatvec.mcp.redact import redact_args, redact_text
+from threatvec.mcp.spec import ServerSpec
+
+
+def _stdio(
+    command: str, *args: str, name: str = "x", env: dict[str, str] | None = None
+) -> ServerSpec:
+    return ServerSpec(name=name, transport="stdio", command=command, args=args, env=env or {})
+
+
+def test_label_and_env_values_do_not_change_the_key() -> None:
+    a = _stdio(
+        "npx",
+        "-y",
+        "@modelcontextprotocol/server-filesystem",
+        "/data",
+        name="fs",
+        env={"TOKEN": "one"},
+    )
+    b = _stdio(
+        "/usr/local/bin/npx",
+        "@modelcontextprotocol/server-filesystem",
+        "/data",
+        name="files",
+        env={"TOKEN": "two"},
+    )
+    assert identity_key(a) == identity_key(b)
+    assert identity_key(a).startswith("mcp:") and len(identity_key(a)) == 4 + 32
+    other_dir = _stdio("npx", "-y", "@modelcontextprotocol/server-filesystem", "/home")
+    assert identity_key(other_dir) != identity_key(a)
+    pinned = _stdio("npx", "-y", "@modelcontextprotocol/server-filesystem@2026.8.31", "/data")
+    assert identity_key(pinned) != identity_key(a)
+
+
+def test_packages_from_launchers() -> None:
+    pkg, rest = parse_package("npx", ["-y", "@scope/server@1.2.3", "--port", "1"])
+    assert (pkg.ecosystem, pkg.name, pkg.version, pkg.pinned, rest) == (
+        "npm",
+        "@scope/server",
+        "1.2.3",
+        True,
+        ["--port", "1"],
+    )
+    pkg, _ = parse_package("npx", ["-y", "some-server"])
+    assert pkg.version is None and not pkg.pinned
+    pkg, rest = parse_package(
+        "uvx", ["--from", "mcp-server-git==2026.1.1", "mcp-server-git", "--repository", "."]
+    )
+    assert (pkg.name, pkg.version, rest) == ("mcp-server-git", "2026.1.1", ["--repository", "."])
+    pkg, _ = parse_package("uvx", ["mcp_server_fetch@2025.4.7"])
+    assert (pkg.name, pkg.version) == ("mcp-server-fetch", "2025.4.7")
+    pkg, _ = parse_package("pipx", ["run", "mcp-server-time"])
+    assert (pkg.ecosystem, pkg.name, pkg.version) == ("pypi", "mcp-server-time", None)
+    pkg, rest = parse_package(
+        "docker",
+        [
+            "run",
+            "-i",
+            "--rm",
+            "-e",
+            "GITHUB_TOKEN",
+            "ghcr.io/github/github-mcp-server:v1.0",
+            "stdio",
+        ],
+    )
+    assert (pkg.ecosystem, pkg.name, pkg.version, rest) == (
+        "docker",
+        "ghcr.io/github/github-mcp-server",
+        "v1.0",
+        ["stdio"],
+    )
+    pkg, _ = parse_package("docker", ["run", "mcp/fetch@sha256:abcd"])
+    assert pkg.version == "sha256:abcd" and pkg.pinned
+    pkg, _ = parse_package("docker", ["run", "mcp/fetch"])
+    assert pkg.version is None
+    assert parse_package("node", ["server.js"])[0] is None
+
+
+def test_urls_lose_credentials_and_secret_query_values() -> None:
+    clean = sanitize_url("HTTPS://user:pw@Example.COM:443/mcp?api_key=s3cr3t&region=eu#frag")
+    assert clean == "https://example.com/mcp?api_key=<redacted>&region=eu"
+    a = ServerSpec(name="a", transport="http", url="https://example.com/mcp?token=one")
+    b = ServerSpec(
+        name="b",
+        transport="http",
+        url="https://example.com/mcp?token=two",
+        headers={"Authorization": "Bearer z"},
+    )
+    assert identity_key(a) == identity_key(b)
+    sse = ServerSpec(name="c", transport="sse", url="https://example.com/mcp?token=one")
+    assert identity_key(sse) != identity_key(a)  # transport is part of the identity
+
+
+def test_secret_arguments_are_redacted_in_identity() -> None:
+    spec = _stdio(
+        "my-server", "--api-key", "abcd1234", "--token=xyz987", "ghp_" + "a" * 30, "plain"
+    )
+    ident = derive_identity(spec)
+    assert "abcd1234" not in str(ident.to_dict()) and "xyz987" not in str(ident.to_dict())
+    assert ident.args == ("--api-key", "<redacted>", "--token=<redacted>", "<redacted>", "plain")
+    rotated = _stdio("my-server", "--api-key", "other", "--token=other", "ghp_" + "b" * 30, "plain")
+    assert identity_key(rotated) == identity_key(spec)
+    assert redact_args(["-e", "API_KEY=v"]) == ["-e", "API_KEY=<redacted>"]
+    assert redact_text("x secret123 y", ["secret123", ""]) == "x <redacted> y"

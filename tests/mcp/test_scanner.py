@@ -1,0 +1,203 @@
+"""Scanning real MCP servers over stdio, streamable HTTP and SSE."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from threatvec.mcp.canonical import tool_hash
+from threatvec.mcp.scanner import (
+    NEEDS_CONSENT,
+    enumerate_server,
+    expand_env_refs,
+    load_static,
+    scan_servers_sync,
+)
+from threatvec.mcp.spec import ServerSpec
+
+from .conftest import http_server, stdio_spec
+
+
+def _scan_one(spec: ServerSpec, **kwargs):
+    [outcome] = scan_servers_sync(
+        [spec], allow_stdio=True, timeout=kwargs.pop("timeout", 30), **kwargs
+    )
+    return outcome
+
+
+def test_stdio_benign_lists_everything() -> None:
+    outcome = _scan_one(stdio_spec("benign"))
+    assert outcome.status == "ok", outcome.error
+    snap = outcome.snapshot
+    assert snap.server_info == {"name": "tv-benign", "version": "1.0.0"}
+    assert snap.instructions.startswith("Arithmetic helpers")
+    assert snap.protocol_version
+    assert {t["name"] for t in snap.tools} == {"add", "save_note"}
+    add = next(t for t in snap.tools if t["name"] == "add")
+    # wire format: camelCase keys, as a client sees them
+    assert "inputSchema" in add and add["annotations"]["readOnlyHint"] is True
+    assert [p["name"] for p in snap.prompts] == ["summarize"]
+    assert [r["uri"] for r in snap.resources] == ["notes://all"]
+    assert [r["uriTemplate"] for r in snap.resource_templates] == ["notes://item/{index}"]
+    assert "tools" in snap.capabilities
+
+
+def test_pagination_follows_next_cursor() -> None:
+    outcome = _scan_one(stdio_spec("paged"))
+    assert outcome.status == "ok", outcome.error
+    names = [t["name"] for t in outcome.snapshot.tools]
+    assert len(names) == 120 and len(set(names)) == 120
+    assert names[0] == "step_000" and names[-1] == "step_119"
+
+
+def test_streamable_http_and_sse_give_the_same_definitions_as_stdio() -> None:
+    with http_server("benign", "http") as http_url, http_server("benign", "sse") as sse_url:
+        via_stdio, via_http, via_sse = scan_servers_sync(
+            [
+                stdio_spec("benign"),
+                ServerSpec(name="h", transport="http", url=http_url),
+                ServerSpec(name="s", transport="sse", url=sse_url),
+            ],
+            allow_stdio=True,
+            timeout=30,
+        )
+    assert [o.status for o in (via_stdio, via_http, via_sse)] == ["ok"] * 3, (
+        via_http.error or via_sse.error
+    )
+    expected = sorted(tool_hash(t) for t in via_stdio.snapshot.tools)
+    assert sorted(tool_hash(t) for t in via_http.snapshot.tools) == expected
+    assert sorted(tool_hash(t) for t in via_sse.snapshot.tools) == expected
+    assert (
+        via_http.snapshot.server_hash
+        == via_stdio.snapshot.server_hash
+        == via_sse.snapshot.server_hash
+    )
+
+
+def test_http_bearer_header_is_sent_and_never_leaks() -> None:
+    token = "tv-test-token-7c1e0f93"
+    env = {"TV_TEST_BEARER": token}
+    with http_server("benign", "http", env=env, bearer_env="TV_TEST_BEARER") as url:
+        denied = _scan_one(ServerSpec(name="b", transport="http", url=url))
+        allowed = _scan_one(
+            ServerSpec(
+                name="b", transport="http", url=url, headers={"Authorization": f"Bearer {token}"}
+            )
+        )
+    assert denied.status == "error" and denied.snapshot is None
+    assert allowed.status == "ok", allowed.error
+    assert token not in json.dumps(allowed.spec.public_dict()) and token not in repr(allowed.spec)
+    assert allowed.spec.public_dict()["header_names"] == ["Authorization"]
+
+
+def test_one_failing_server_does_not_stop_the_others() -> None:
+    specs = [
+        ServerSpec(name="missing", transport="stdio", command="/nonexistent/mcp-server"),
+        ServerSpec(
+            name="crash",
+            transport="stdio",
+            command="sh",
+            args=("-c", "echo leaked-$TV_SECRET >&2; exit 3"),
+            env={"TV_SECRET": "hunter2-secret-value"},
+        ),
+        stdio_spec("benign"),
+        ServerSpec(name="refused", transport="http", url="http://127.0.0.1:9/mcp"),
+    ]
+    outcomes = scan_servers_sync(specs, allow_stdio=True, timeout=15)
+    status = {o.spec.name: o.status for o in outcomes}
+    assert status == {"missing": "error", "crash": "error", "benign": "ok", "refused": "error"}
+    crash = next(o for o in outcomes if o.spec.name == "crash")
+    assert "hunter2-secret-value" not in crash.error and "<redacted>" in crash.error
+
+
+def test_time_limit_per_server() -> None:
+    # `sleep` never answers initialize: the scan gives up at the limit.
+    slow = ServerSpec(name="silent", transport="stdio", command="sleep", args=("30",))
+    outcome = _scan_one(slow, timeout=1.5)
+    assert outcome.status == "timeout"
+    assert outcome.duration_ms < 15_000
+
+
+def test_stdio_servers_need_consent() -> None:
+    spec = stdio_spec("benign")
+    [outcome] = scan_servers_sync([spec], allow_stdio=False)
+    assert outcome.status == "skipped" and outcome.error == NEEDS_CONSENT
+    disabled = ServerSpec(name="d", transport="stdio", command="true", disabled=True)
+    [outcome] = scan_servers_sync([disabled], allow_stdio=True)
+    assert outcome.status == "skipped" and "disabled" in outcome.error
+
+
+def test_static_listing(tmp_path: Path) -> None:
+    init = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "result": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {"tools": {}},
+            "serverInfo": {"name": "saved", "version": "3"},
+            "instructions": "hi",
+        },
+    }
+    tools = {
+        "jsonrpc": "2.0",
+        "id": 2,
+        "result": {
+            "tools": [
+                {
+                    "name": "a",
+                    "description": "A.",
+                    "inputSchema": {"type": "object"},
+                    "x-extra": "kept",
+                },
+                {"name": "a", "description": "dup", "inputSchema": {"type": "object"}},
+                {"description": "no name"},
+            ]
+        },
+    }
+    path = tmp_path / "saved.json"
+    path.write_text(json.dumps([init, tools]), encoding="utf-8")
+    snap = load_static(path)
+    assert snap.server_info == {"name": "saved", "version": "3"} and snap.instructions == "hi"
+    assert [t["name"] for t in snap.tools] == ["a"]
+    assert snap.tools[0]["x-extra"] == "kept"  # unknown keys survive (the live SDK drops them)
+    assert any("duplicate" in w for w in snap.warnings) and any(
+        "without a string name" in w for w in snap.warnings
+    )
+    keyed = tmp_path / "keyed.json"
+    keyed.write_text(json.dumps({"initialize": init["result"], "tools/list": tools["result"]}))
+    assert load_static(keyed).server_hash == snap.server_hash
+    [outcome] = scan_servers_sync([ServerSpec(name="s", transport="static", static_path=str(path))])
+    assert outcome.status == "ok" and outcome.snapshot.server_hash == snap.server_hash
+
+
+def test_static_rejects_garbage(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json", encoding="utf-8")
+    [outcome] = scan_servers_sync([ServerSpec(name="s", transport="static", static_path=str(bad))])
+    assert outcome.status == "error" and "not JSON" in outcome.error
+    empty = tmp_path / "empty.json"
+    empty.write_text('{"hello": 1}', encoding="utf-8")
+    [outcome] = scan_servers_sync(
+        [ServerSpec(name="s", transport="static", static_path=str(empty))]
+    )
+    assert outcome.status == "error" and "no initialize or tools/list" in outcome.error
+
+
+def test_env_refs_expand_at_launch_only() -> None:
+    env = {"HOME_DIR": "/home/x"}
+    assert expand_env_refs("${HOME_DIR}/a ${env:HOME_DIR} ${MISSING:-dflt} ${MISSING}", env) == (
+        "/home/x/a /home/x dflt "
+    )
+
+
+@pytest.mark.anyio
+async def test_enumerate_server_is_usable_directly() -> None:
+    snap = await enumerate_server(stdio_spec("benign"), timeout=30)
+    assert len(snap.tools) == 2
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"

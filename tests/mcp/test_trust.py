@@ -1,0 +1,60 @@
+"""Catalog trust levels."""
+
+from __future__ import annotations
+
+from threatvec.mcp.identity import derive_identity
+from threatvec.mcp.spec import ServerSpec
+from threatvec.mcp.trust import TRUST_POINTS, assess_trust
+
+
+def _level(**spec: object) -> str:
+    return assess_trust(derive_identity(ServerSpec(name="x", **spec))).level  # type: ignore[arg-type]
+
+
+def test_levels() -> None:
+    assert (
+        _level(
+            transport="stdio",
+            command="npx",
+            args=("-y", "@modelcontextprotocol/server-memory@2026.8.31"),
+        )
+        == "official"
+    )
+    assert (
+        _level(transport="stdio", command="npx", args=("-y", "@modelcontextprotocol/server-memory"))
+        == "official_unpinned"
+    )
+    assert (
+        _level(transport="stdio", command="uvx", args=("mcp-server-time",)) == "official_unpinned"
+    )
+    assert (
+        _level(transport="stdio", command="npx", args=("-y", "mcp-remote@0.1.29"))
+        == "pinned_package"
+    )
+    assert _level(transport="stdio", command="npx", args=("-y", "random-mcp")) == "unpinned_package"
+    assert _level(transport="stdio", command="uvx", args=("random-mcp",)) == "unpinned_package"
+    assert (
+        _level(transport="stdio", command="docker", args=("run", "-i", "acme/mcp:latest"))
+        == "unpinned_package"
+    )
+    assert _level(transport="stdio", command="node", args=("/opt/srv/index.js",)) == "local_script"
+    assert _level(transport="http", url="http://127.0.0.1:8000/mcp") == "local_url"
+    assert _level(transport="http", url="https://mcp.unknown.example/mcp") == "unknown_url"
+    assert _level(transport="sse", url="http://mcp.unknown.example/sse") == "insecure_url"
+    assert _level(transport="static", static_path="/tmp/x.json") == "static"
+    assert (
+        TRUST_POINTS["official"] > TRUST_POINTS["pinned_package"] > TRUST_POINTS["unpinned_package"]
+    )
+
+
+def test_allowlist_needs_a_matching_hash() -> None:
+    ident = derive_identity(
+        ServerSpec(name="x", transport="stdio", command="npx", args=("-y", "random-mcp"))
+    )
+    allow = {ident.key: ["sha256:" + "a" * 64]}
+    assert (
+        assess_trust(ident, server_hash="sha256:" + "a" * 64, allowlist=allow).level
+        == "allowlisted"
+    )
+    other = assess_trust(ident, server_hash="sha256:" + "b" * 64, allowlist=allow)
+    assert other.level == "unpinned_package" and "not an approved one" in other.reason
