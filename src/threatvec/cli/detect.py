@@ -22,6 +22,11 @@ app = typer.Typer(
 )
 
 
+def _require_input(path: str) -> None:
+    if path != "-" and not Path(path).is_file():
+        fail(f"{path}: no such file")
+
+
 def _open(path: str) -> TextIO:
     if path == "-":
         return sys.stdin
@@ -76,6 +81,7 @@ def _run(
 @app.command("pii")
 def pii(jsonl: str = typer.Option(..., "--jsonl", help="File of {id, text} lines, or -")) -> None:
     """Print the PII categories found in each text: {"id", "categories"}."""
+    _require_input(jsonl)
     from threatvec.detect.pii import detect_pii
 
     def handle(obj: dict[str, Any]) -> dict[str, Any]:
@@ -91,6 +97,7 @@ def covert(
     jsonl: str = typer.Option(..., "--jsonl", help="File of {id, tool} lines, or -"),
 ) -> None:
     """Judge each MCP tool definition: {"id", "verdict", "findings"}."""
+    _require_input(jsonl)
     from threatvec.detect.covert import scan_tool
 
     def handle(obj: dict[str, Any]) -> dict[str, Any]:
@@ -109,11 +116,10 @@ def covert(
 @app.command("ai-relevance")
 def ai_relevance(path: str = typer.Argument(..., help="NVD CVE API 2.0 JSON (or .gz)")) -> None:
     """Decide for each CVE whether it is AI-relevant: {"id", "ai_relevant", "reason"}."""
+    _require_input(path)
     from threatvec.vulns.nvd import iter_nvd_file
     from threatvec.vulns.relevance import classify
 
-    if not Path(path).is_file():
-        fail(f"{path}: no such file")
     for record in iter_nvd_file(path):
         decision = classify(record)
         sys.stdout.write(

@@ -1,0 +1,1 @@
+"""Agents: the fleet, their rules, trust, drift and lethal-trifecta risk."""

@@ -1,0 +1,1 @@
+"""Posture: explainable scores, the composite, the brief and the weight advisor."""
