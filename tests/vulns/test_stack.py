@@ -1,0 +1,228 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from threatvec.vulns.nvd import CveRecord, parse_cve
+from threatvec.vulns.osv import OsvAdvisory
+from threatvec.vulns.stack import (
+    TECH_STACK_TEMPLATE_CSV,
+    StackEntry,
+    StackFileError,
+    StackFileTooLarge,
+    VersionRange,
+    match_stack,
+    normalize_name,
+    parse_cyclonedx,
+    parse_requirements,
+    parse_stack_csv,
+)
+
+
+@pytest.fixture(scope="module")
+def recs(nvd_raw: list[dict[str, Any]]) -> dict[str, CveRecord]:
+    return {c["id"]: parse_cve(c) for c in nvd_raw}
+
+
+# --------------------------------------------------------------------------- names
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("PyTorch", "torch"), ("postgres", "postgresql"), ("sklearn", "scikit-learn"),
+     ("Llama_Index", "llama-index"), ("langchain_experimental", "langchain-experimental"),
+     ("httpd", "apache-http-server"), ("Linux Kernel", "linux"), ("Jupyter_Server",
+                                                                   "jupyter-server")],
+)
+def test_aliases(a: str, b: str) -> None:
+    assert normalize_name(a) == normalize_name(b)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def test_template_parses_cleanly() -> None:
+    result = parse_stack_csv(TECH_STACK_TEMPLATE_CSV)
+    assert result.ok and len(result.entries) == 4
+    assert result.entries[0] == StackEntry("pytorch", "2.5.1", "Meta", 12, "csv", None, 2)
+
+
+def test_csv_row_errors_have_line_numbers() -> None:
+    data = (
+        "technology,version,vendor,asset_count\n"   # 1
+        "torch,2.5.1,Meta,3\n"                      # 2 ok
+        ",1.0,,\n"                                  # 3 no technology
+        "redis,not a version,,\n"                   # 4 bad version
+        "nginx,1.25.3,,-4\n"                        # 5 bad asset count
+        "\"multi\nline\",1.0,,\n"                   # 6-7 control character (quoted newline)
+        "torch,2.5.1,meta,9\n"                      # 8 duplicate of line 2
+        "openssl,3.0.7,,2,extra\n"                  # 9 too many cells
+        "\n"                                        # 10 blank: ignored
+        "postgres,15.3,,\n"                         # 11 ok
+    )
+    result = parse_stack_csv(data)
+    assert [e.technology for e in result.entries] == ["torch", "postgres"]
+    assert result.entries[1].line == 11
+    errors = [(e.line, e.reason) for e in result.errors]
+    assert [line for line, _ in errors] == [3, 4, 5, 7, 8, 9]
+    reasons = dict(errors)
+    assert "technology is empty" in reasons[3]
+    assert "not a version" in reasons[4]
+    assert "asset_count" in reasons[5]
+    assert "control" in reasons[7]
+    assert "duplicate of line 2" in reasons[8]
+    assert "cells" in reasons[9]
+
+
+def test_csv_only_technology_column_needed_and_bom_ok() -> None:
+    result = parse_stack_csv("\ufefftechnology\nlangchain\n".encode())
+    assert result.ok and result.entries[0].version is None
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"name,version\nx,1\n", "technology"),
+        (b"technology,colour\nx,red\n", "unknown column"),
+        (b"technology,technology\nx,y\n", "twice"),
+        (b"\xff\xfetechnology\n", "UTF-8"),
+    ],
+)
+def test_csv_file_errors(data: bytes, message: str) -> None:
+    with pytest.raises(StackFileError, match=message):
+        parse_stack_csv(data)
+
+
+def test_csv_limits() -> None:
+    with pytest.raises(StackFileTooLarge):
+        parse_stack_csv("technology\n" + "x\n" * 100, max_bytes=50)
+    rows = "technology\n" + "".join(f"pkg{i}\n" for i in range(11))
+    with pytest.raises(StackFileTooLarge, match="rows"):
+        parse_stack_csv(rows, max_rows=10)
+    assert len(parse_stack_csv(rows, max_rows=11).entries) == 11
+
+
+# --------------------------------------------------------------------------- CycloneDX
+
+
+def test_cyclonedx_components_nested_and_deduplicated() -> None:
+    sbom = {
+        "bomFormat": "CycloneDX", "specVersion": "1.5",
+        "metadata": {"component": {"type": "application", "name": "chatbot", "version": "1.0"}},
+        "components": [
+            {"type": "library", "name": "torch", "version": "2.5.1",
+             "purl": "pkg:pypi/torch@2.5.1"},
+            {"type": "library", "group": "org.apache", "name": "log4j-core", "version": "2.14.1",
+             "components": [{"type": "library", "name": "langchain", "version": "0.1.10"}]},
+            {"type": "library", "version": "1.0"},
+            {"type": "library", "name": "torch", "version": "2.5.1"},
+        ],
+    }
+    result = parse_cyclonedx(json.dumps(sbom))
+    names = [(e.technology, e.version) for e in result.entries]
+    assert names == [("chatbot", "1.0"), ("torch", "2.5.1"), ("log4j-core", "2.14.1"),
+                     ("langchain", "0.1.10")]
+    assert result.entries[1].purl == "pkg:pypi/torch@2.5.1"
+    assert result.entries[2].vendor == "org.apache"
+    assert [(e.location, e.reason) for e in result.errors] == [("components[2]",
+                                                                "component has no name")]
+
+
+def test_cyclonedx_refuses_other_json() -> None:
+    with pytest.raises(StackFileError, match="CycloneDX"):
+        parse_cyclonedx(b'{"spdxVersion": "SPDX-2.3"}')
+    with pytest.raises(StackFileError, match="not JSON"):
+        parse_cyclonedx(b"{")
+
+
+# --------------------------------------------------------------------------- requirements
+
+
+def test_requirements_and_pip_freeze() -> None:
+    text = (
+        "# pinned\n"
+        "torch==2.5.1\n"
+        "langchain[openai]==0.1.10 ; python_version >= '3.9'\n"
+        "requests>=2.31\n"
+        "-r other.txt\n"
+        "--index-url https://example.test/simple\n"
+        "mlflow==2.9.2 \\\n"
+        "    --hash=sha256:abc\n"
+        "ollama @ git+https://example.test/ollama.git\n"
+        "!!!bad line\n"
+        "Torch==2.0\n"
+    )
+    result = parse_requirements(text)
+    got = [(e.technology, e.version, e.line) for e in result.entries]
+    assert got == [("torch", "2.5.1", 2), ("langchain", "0.1.10", 3), ("requests", None, 4),
+                   ("mlflow", "2.9.2", 7), ("ollama", None, 9)]
+    assert [(e.line, e.reason[:16]) for e in result.errors] == [
+        (10, "not a requiremen"), (11, "Torch is listed ")]
+
+
+# --------------------------------------------------------------------------- matching
+
+
+def test_match_version_in_range_outside_and_unknown(recs: dict[str, CveRecord]) -> None:
+    cve = recs["CVE-2025-32434"]  # PyTorch < 2.6.0
+    hit = match_stack(cve, [StackEntry("pytorch", "2.5.1")])
+    assert hit.level == "version_in_range" and hit.share == 1.0
+    assert hit.entry is not None and hit.entry.technology == "pytorch"
+    assert "2.5.1" in hit.reason and "< 2.6.0" in hit.reason
+    assert hit.matched_on and "linuxfoundation:pytorch" in hit.matched_on
+    out = match_stack(cve, [StackEntry("torch", "2.6.0")])
+    assert out.level == "version_outside" and out.share == 0.0 and not out.matched
+    unknown = match_stack(cve, [StackEntry("torch")])
+    assert unknown.level == "version_unknown" and 0 < unknown.share < 1
+    none = match_stack(cve, [StackEntry("redis", "7.2")])
+    assert none.level == "none" and none.entry is None
+
+
+def test_match_kernel_ranges(recs: dict[str, CveRecord]) -> None:
+    cve = recs["CVE-2024-1086"]  # linux_kernel 6.1 <= v < 6.1.76, among others
+    assert match_stack(cve, [StackEntry("Linux Kernel", "6.1.70")]).level == "version_in_range"
+    assert match_stack(cve, [StackEntry("linux", "6.1.76")]).level == "version_outside"
+    assert match_stack(cve, [StackEntry("linux", "6.8-rc1")]).level == "version_in_range"
+    assert match_stack(cve, [StackEntry("linux", "3.14")]).level == "version_outside"
+
+
+def test_best_entry_wins(recs: dict[str, CveRecord]) -> None:
+    cve = recs["CVE-2024-1086"]
+    stack = [StackEntry("linux", "6.7.3", asset_count=50), StackEntry("linux", "6.6.1",
+                                                                      asset_count=3),
+             StackEntry("postgresql", "15.3")]
+    hit = match_stack(cve, stack)
+    assert hit.level == "version_in_range" and hit.entry is stack[1]
+
+
+def test_awaiting_analysis_uses_description(recs: dict[str, CveRecord]) -> None:
+    cve = recs["CVE-2024-37032"]  # "Ollama before 0.1.34", no CPE yet
+    assert match_stack(cve, [StackEntry("ollama", "0.1.30")]).level == "version_in_range"
+    assert match_stack(cve, [StackEntry("ollama", "0.1.34")]).level == "version_outside"
+    assert match_stack(cve, [StackEntry("ollama")]).level == "version_unknown"
+    through = recs["CVE-2024-28088"]  # "LangChain through 0.1.10"
+    assert match_stack(through, [StackEntry("langchain", "0.1.10")]).level == "version_in_range"
+    assert match_stack(through, [StackEntry("langchain", "0.1.11")]).level == "version_outside"
+
+
+def test_osv_ranges_used_when_given(pypa_advisories: list[OsvAdvisory],
+                                    recs: dict[str, CveRecord]) -> None:
+    adv = next(a for a in pypa_advisories if "CVE-2023-2780" in a.cve_ids)
+    ranges = [r for aff in adv.affected for r in aff.version_ranges()]
+    cve = recs["CVE-2023-2780"]  # mlflow, "Received": no CPE
+    hit = match_stack(cve, [StackEntry("mlflow", "2.3.0")], osv_ranges=ranges)
+    assert hit.level == "version_in_range" and hit.matched_on == "osv:mlflow"
+    assert match_stack(cve, [StackEntry("mlflow", "2.3.1")],
+                       osv_ranges=ranges).level == "version_outside"
+    explicit = VersionRange("gradio", (), ("3.0.1",))
+    assert match_stack(recs["CVE-2024-1561"], [StackEntry("gradio", "3.0.1")],
+                       osv_ranges=[explicit]).level == "version_in_range"
+
+
+def test_common_words_never_match_from_prose(recs: dict[str, CveRecord]) -> None:
+    # "LangChain ... final part of the path parameter ... requests" must not match "requests".
+    cve = recs["CVE-2024-28088"]
+    assert match_stack(cve, [StackEntry("requests", "2.31.0")]).level == "none"
