@@ -41,8 +41,11 @@ def chromium_path() -> str:
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium_path: str) -> Iterator[Any]:
+    # Module scope on purpose: Playwright's sync API keeps an event loop running on
+    # the main thread while it is open, which would break asyncio.run() in the
+    # tests that follow.
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
