@@ -1,0 +1,57 @@
+// Popup: edit server URL and org key (unless policy fixed them), test the
+// connection with GET {server}/healthz, and show the delivery state.
+import { CONFIG_KEY, loadConfig, normalizeServerUrl } from "./src/config.js";
+
+const $ = (id) => document.getElementById(id);
+
+function show(id, text, cls) {
+  const el = $(id);
+  el.textContent = text;
+  el.className = cls || "";
+}
+
+async function render() {
+  const { config, managedKeys } = await loadConfig(chrome);
+  $("serverUrl").value = config.serverUrl;
+  $("orgKey").value = config.orgKey;
+  for (const key of ["serverUrl", "orgKey"]) $(key).disabled = managedKeys.includes(key);
+  $("managed-note").hidden = managedKeys.length === 0;
+  const status = await chrome.runtime.sendMessage({ type: "tv-status" }).catch(() => null);
+  if (status) {
+    show("queued", String(status.queued));
+    show("sent", String(status.sent));
+    show("last", status.lastSentAt ? `${status.lastSentAt} (${status.lastStatus})` : status.lastError || "never");
+    const lost = Object.entries(status.dropped || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
+    show("dropped", lost || "none");
+    show("services", String(status.services));
+  }
+  return config;
+}
+
+async function testConnection() {
+  const { config } = await loadConfig(chrome);
+  if (!config.serverUrl) return show("connection", "not configured", "bad");
+  show("connection", "checking…");
+  try {
+    const response = await fetch(`${config.serverUrl}/healthz`, { cache: "no-store", credentials: "omit" });
+    if (response.ok) show("connection", "connected", "ok");
+    else show("connection", `server answered ${response.status}`, "bad");
+  } catch {
+    show("connection", "unreachable", "bad");
+  }
+}
+
+$("settings").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const serverUrl = normalizeServerUrl($("serverUrl").value);
+  if ($("serverUrl").value.trim() && !serverUrl) {
+    return show("connection", "use https:// (http only for localhost)", "bad");
+  }
+  const stored = (await chrome.storage.local.get(CONFIG_KEY))[CONFIG_KEY] || {};
+  await chrome.storage.local.set({ [CONFIG_KEY]: { ...stored, serverUrl, orgKey: $("orgKey").value.trim() } });
+  await render();
+  await testConnection();
+});
+$("test").addEventListener("click", testConnection);
+
+render().then(testConnection);

@@ -1,0 +1,145 @@
+// The event queue against a real local HTTP server (node:http on port 0) that
+// records requests and can be told which status to answer.
+import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import { after, before, beforeEach, test } from "node:test";
+
+import { BATCH_SIZE, EventQueue, MAX_QUEUE, QUEUE_KEY, STATE_KEY, backoffDelay } from "../src/queue.js";
+
+class MemoryStorage {
+  constructor() {
+    this.data = new Map();
+  }
+  async get(key) {
+    const value = this.data.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+  async set(key, value) {
+    this.data.set(key, structuredClone(value));
+  }
+}
+
+const received = [];
+let answers = [];
+let server;
+let serverUrl;
+
+before(async () => {
+  server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (chunk) => (body += chunk));
+    req.on("end", () => {
+      received.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(body) });
+      const [status, headers] = answers.length ? answers.shift() : [200, {}];
+      res.writeHead(status, { "Content-Type": "application/json", ...headers });
+      res.end("{}");
+    });
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  serverUrl = `http://127.0.0.1:${server.address().port}`;
+});
+after(() => server.close());
+beforeEach(() => {
+  received.length = 0;
+  answers = [];
+});
+
+function makeQueue(storage = new MemoryStorage(), clock = { t: 1_000_000 }) {
+  return { storage, clock, queue: new EventQueue({ storage, fetchFn: fetch, now: () => clock.t, random: () => 0.5 }) };
+}
+const events = (n, from = 0) => Array.from({ length: n }, (_, i) => ({ event_id: `e${from + i}` }));
+
+test("delivers in batches with the org key, and empties the queue", async () => {
+  const { queue, storage } = makeQueue();
+  await queue.enqueue(events(BATCH_SIZE + 5));
+  const summary = await queue.flush({ serverUrl, orgKey: "k-1" });
+  assert.deepEqual(summary, { sent: BATCH_SIZE + 5, kept: 0, dropped: 0, status: 200 });
+  assert.deepEqual(received.map((r) => r.body.events.length), [BATCH_SIZE, 5]);
+  assert.equal(received[0].url, "/api/v1/shadow/events");
+  assert.equal(received[0].headers["x-org-key"], "k-1");
+  assert.deepEqual(await storage.get(QUEUE_KEY), []);
+});
+
+test("keeps events and backs off on 503, honouring Retry-After; then succeeds", async () => {
+  const { queue, clock } = makeQueue();
+  await queue.enqueue(events(3));
+  answers = [[503, { "Retry-After": "120" }]];
+  let summary = await queue.flush({ serverUrl, orgKey: "k" });
+  assert.equal(summary.kept, 3);
+  let status = await queue.status();
+  assert.equal(status.attempt, 1);
+  assert.equal(status.nextAttemptAt, clock.t + 120_000);
+  // Not due yet: nothing is sent.
+  summary = await queue.flush({ serverUrl, orgKey: "k" });
+  assert.equal(received.length, 1);
+  clock.t += 120_001;
+  summary = await queue.flush({ serverUrl, orgKey: "k" });
+  assert.equal(summary.sent, 3);
+  status = await queue.status();
+  assert.equal(status.attempt, 0);
+  assert.equal(status.queued, 0);
+});
+
+test("a refused org key keeps the events; a malformed batch is dropped and counted", async () => {
+  const { queue } = makeQueue();
+  await queue.enqueue(events(2));
+  answers = [[401, {}]];
+  await queue.flush({ serverUrl, orgKey: "wrong" });
+  let status = await queue.status();
+  assert.equal(status.queued, 2);
+  assert.equal(status.lastError, "org key refused");
+  answers = [[422, {}]];
+  const summary = await queue.flush({ serverUrl, orgKey: "k" }, { force: true });
+  assert.equal(summary.dropped, 2);
+  status = await queue.status();
+  assert.equal(status.queued, 0);
+  assert.equal(status.dropped.rejected, 2);
+});
+
+test("network failure keeps everything for later", async () => {
+  const { queue } = makeQueue();
+  await queue.enqueue(events(4));
+  const summary = await queue.flush({ serverUrl: "http://127.0.0.1:9", orgKey: "k" });
+  assert.equal(summary.kept, 4);
+  assert.equal((await queue.status()).lastError, "network");
+});
+
+test("the queue survives a restart (a new queue object on the same storage)", async () => {
+  const storage = new MemoryStorage();
+  await makeQueue(storage).queue.enqueue(events(7));
+  const { queue } = makeQueue(storage);
+  assert.equal((await queue.status()).queued, 7);
+  await queue.flush({ serverUrl, orgKey: "k" });
+  assert.deepEqual(received[0].body.events.map((e) => e.event_id), ["e0", "e1", "e2", "e3", "e4", "e5", "e6"]);
+});
+
+test("bounded: the oldest events are dropped and counted", async () => {
+  const { queue, storage } = makeQueue();
+  await queue.enqueue(events(MAX_QUEUE));
+  await queue.enqueue(events(10, MAX_QUEUE));
+  const stored = await storage.get(QUEUE_KEY);
+  assert.equal(stored.length, MAX_QUEUE);
+  assert.equal(stored[0].event_id, "e10");
+  assert.equal((await storage.get(STATE_KEY)).dropped.queue_full, 10);
+});
+
+test("concurrent enqueues are all kept", async () => {
+  const { queue } = makeQueue();
+  await Promise.all(Array.from({ length: 50 }, (_, i) => queue.enqueue(events(1, i))));
+  assert.equal((await queue.status()).queued, 50);
+});
+
+test("unconfigured: nothing is sent, nothing is lost", async () => {
+  const { queue } = makeQueue();
+  await queue.enqueue(events(1));
+  assert.equal((await queue.flush({ serverUrl: "", orgKey: "" })).kept, 1);
+  assert.equal(received.length, 0);
+});
+
+test("backoff doubles, is capped, and jitters by at most 20%", () => {
+  assert.equal(backoffDelay(1, () => 0.5), 5_000);
+  assert.equal(backoffDelay(2, () => 0.5), 10_000);
+  assert.equal(backoffDelay(30, () => 0.5), 30 * 60_000);
+  assert.equal(backoffDelay(1, () => 0), 4_000);
+  assert.equal(backoffDelay(1, () => 0.999999), 6_000);
+});

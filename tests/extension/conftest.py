@@ -1,0 +1,326 @@
+"""Fixtures for driving the real extension in a real Chromium.
+
+- ``collector``: stands in for the ThreatVec server. It records every request
+  it receives (method, path, headers, body) and answers the extension's three
+  endpoints. Anything with ``.url``, ``.org_key``, ``.events()`` and
+  ``.raw_requests()`` can replace it (e.g. the real server in an end-to-end
+  test).
+- ``ai_sites``: one HTTPS server with a self-signed certificate that serves a
+  fake chat page for every host name; ``--host-resolver-rules`` points the AI
+  hosts at it.
+- ``extension_browser``: a persistent Chromium context with the unpacked
+  extension loaded and configured to report to the collector.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+import json
+import os
+import shutil
+import ssl
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+EXTENSION_DIR = REPO / "extension"
+CHROMIUM = os.environ.get("THREATVEC_CHROMIUM", "/usr/bin/chromium")
+
+# Hosts the browser resolves to the local HTTPS site server.
+CATALOG_HOSTS = ("chatgpt.com", "claude.ai")
+OTHER_HOSTS = ("notes.example.org", "chat.unknown-llm.test", "refreshed-ai.example.net")
+# Served only by the collector's catalog endpoint, to prove the refresh works.
+REFRESHED_DOMAIN = "refreshed-ai.example.net"
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Collector:
+    """A capturing stand-in for the ThreatVec server."""
+
+    url: str
+    org_key: str
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def raw_requests(self) -> list[RecordedRequest]:
+        with self.lock:
+            return list(self.requests)
+
+    def events(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for req in self.raw_requests():
+            if req.method == "POST" and req.path == "/api/v1/shadow/events":
+                found.extend(json.loads(req.body)["events"])
+        return found
+
+    def wait_for(
+        self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 20.0
+    ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for event in self.events():
+                if predicate(event):
+                    return event
+            time.sleep(0.2)
+        raise AssertionError(f"no matching event; received: {self.events()}")
+
+    def wait_for_request(self, method: str, path: str, timeout: float = 20.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(r.method == method and r.path == path for r in self.raw_requests()):
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"no {method} {path} received")
+
+
+def _collector_handler(collector: Collector) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _record(self) -> bytes:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            with collector.lock:
+                collector.requests.append(
+                    RecordedRequest(self.command, self.path, dict(self.headers.items()), body)
+                )
+            return body
+
+        def _reply(self, status: int, payload: dict[str, Any]) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            self._record()
+            if self.path == "/healthz":
+                self._reply(200, {"status": "ok"})
+            elif self.path == "/api/v1/shadow/catalog":
+                if self.headers.get("X-Org-Key") != collector.org_key:
+                    self._reply(401, {"detail": "bad key"})
+                    return
+                self._reply(200, {"services": [{
+                    "domain": REFRESHED_DOMAIN, "service": "Refreshed AI", "vendor": "Example",
+                    "category": "chat", "kind": "enterprise",
+                }]})  # fmt: skip
+            else:
+                self._reply(404, {"detail": "not found"})
+
+        def do_POST(self) -> None:
+            body = self._record()
+            if self.path != "/api/v1/shadow/events":
+                self._reply(404, {"detail": "not found"})
+            elif self.headers.get("X-Org-Key") != collector.org_key:
+                self._reply(401, {"detail": "bad key"})
+            else:
+                self._reply(200, {"accepted": len(json.loads(body)["events"])})
+
+    return Handler
+
+
+@pytest.fixture
+def collector() -> Iterator[Collector]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    col = Collector(url=url, org_key="tv-test-org-key-123")
+    server.RequestHandlerClass = _collector_handler(col)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield col
+    server.shutdown()
+    server.server_close()
+
+
+CHAT_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<script src="/page.js" defer></script></head>
+<body>
+<p id="page-text">{marker}</p>
+<form id="chat" action="/send" method="post">
+  <textarea id="prompt" name="prompt" style="width:700px;height:160px"></textarea>
+  <input id="file" type="file">
+  <button id="send" type="submit">Send</button>
+</form>
+</body></html>
+"""
+PAGE_JS = "document.getElementById('chat').addEventListener('submit', (e) => e.preventDefault());\n"
+TITLES = {
+    "chat.unknown-llm.test": "LLM Chat - private assistant",
+    "notes.example.org": "My notes",
+}
+PAGE_MARKER = "PAGE-TEXT-MARKER-7f3a9c"
+
+
+def _make_certificate(directory: Path) -> tuple[Path, Path]:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "threatvec-test")])
+    now = dt.datetime.now(dt.UTC)
+    sans = [x509.DNSName(h) for h in (*CATALOG_HOSTS, *OTHER_HOSTS)]
+    sans.append(x509.IPAddress(ipaddress.ip_address("127.0.0.1")))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path = directory / "cert.pem"
+    key_path = directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+class _SiteHandler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        host = (self.headers.get("Host") or "").split(":")[0]
+        if self.path == "/page.js":
+            body, ctype = PAGE_JS.encode(), "text/javascript"
+        elif self.path == "/favicon.ico":
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        else:
+            title = TITLES.get(host, "Chat")
+            body = CHAT_PAGE.format(title=title, marker=PAGE_MARKER).encode()
+            ctype = "text/html; charset=utf-8"
+        self.send_response(200)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def ai_sites(tmp_path: Path) -> Iterator[int]:
+    cert, key = _make_certificate(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    if Path(CHROMIUM).exists():
+        return CHROMIUM
+    found = shutil.which("chromium")
+    if not found:
+        pytest.skip("Chromium not installed (apt-get install -y chromium)")
+    return found
+
+
+@dataclass
+class ExtensionBrowser:
+    context: Any
+    worker: Any
+
+    def new_page(self) -> Any:
+        page = self.context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+
+@pytest.fixture
+def extension_browser(
+    chromium_path: str, ai_sites: int, collector: Collector, tmp_path: Path
+) -> Iterator[ExtensionBrowser]:
+    yield from launch_extension(chromium_path, ai_sites, collector, tmp_path / "profile")
+
+
+def launch_extension(
+    chromium_path: str,
+    ai_sites: int,
+    collector: Collector,
+    profile: Path,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[ExtensionBrowser]:
+    """Start Chromium with the extension, point it at ``collector``, wait until it is ready."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    rules = ", ".join(f"MAP {h} 127.0.0.1:{ai_sites}" for h in (*CATALOG_HOSTS, *OTHER_HOSTS))
+    args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        f"--disable-extensions-except={EXTENSION_DIR}",
+        f"--load-extension={EXTENSION_DIR}",
+        f"--host-resolver-rules={rules}",
+        "--ignore-certificate-errors",
+    ]
+    args.extend(extra_args)
+    with sync_api.sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(profile),
+            executable_path=chromium_path,
+            headless=False,  # "--headless=new" above: extensions need the new headless mode
+            args=args,
+            ignore_default_args=["--disable-extensions"],
+        )
+        try:
+            worker = (
+                context.service_workers[0]
+                if context.service_workers
+                else context.wait_for_event("serviceworker", timeout=15_000)
+            )
+            worker.evaluate("self.threatvecReady")
+            config = {
+                "serverUrl": collector.url,
+                "orgKey": collector.org_key,
+                "userIdSalt": "test-salt-0123456789",
+                "userIdentifier": "Alice@Example.com",
+            }
+            worker.evaluate("(c) => chrome.storage.local.set({tv_config: c})", config)
+            # The config change makes the worker fetch the catalog from the server.
+            collector.wait_for_request("GET", "/api/v1/shadow/catalog")
+            yield ExtensionBrowser(context=context, worker=worker)
+        finally:
+            context.close()
