@@ -42,6 +42,7 @@ def main() -> None:
                 rev_id=rev_id,
                 head="0001_foundation",
                 branch_label=domain,
+                splice=True,
             )
 
 

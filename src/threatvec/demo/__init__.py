@@ -17,7 +17,10 @@ __all__ = ["DEMO_MODULES", "DEMO_ORG_NAME", "seed_demo"]
 
 log = logging.getLogger("threatvec.demo")
 DEMO_ORG_NAME = "Demo Org"
-DEMO_MODULES = ["threatvec.assets.demo"]
+DEMO_MODULES = [
+    "threatvec.assets.demo",
+    "threatvec.mcp.demo",
+]
 SEEDED_FLAG = "demo.seeded"
 
 

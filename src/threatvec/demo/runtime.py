@@ -13,7 +13,8 @@ from typing import Any
 from threatvec.core.settings import Settings
 
 log = logging.getLogger("threatvec.demo")
-RUNTIME_STARTERS: list[str] = []
+RUNTIME_STARTERS: list[str] = [
+]
 
 
 def start_demo_runtime(app: Any, settings: Settings) -> None:

@@ -29,7 +29,9 @@ class Job:
 JOBS: dict[str, Job] = {}
 
 # Modules whose import registers jobs; a domain with jobs appends its module.
-JOB_MODULES = ["threatvec.signals.jobs"]
+JOB_MODULES = [
+    "threatvec.signals.jobs",
+]
 
 
 def job(

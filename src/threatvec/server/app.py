@@ -38,10 +38,12 @@ WEB_DIR = Path(__file__).parent / "web"
 DOMAIN_ROUTERS = [
     "threatvec.assets.router",
     "threatvec.signals.router",
+    "threatvec.mcp.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
-UNPREFIXED_ROUTERS: list[str] = []
+UNPREFIXED_ROUTERS: list[str] = [
+]
 # Dashboard pages, one module per area.
 PAGE_ROUTERS = [
     "threatvec.server.web.pages.auth",

@@ -1,22 +1,184 @@
-"""The MCP page."""
+"""The MCP page: servers with score and findings, tools, diffs, approve and suppress."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from threatvec.server.web.render import PageDep, render
+from fastapi import APIRouter, Form, Query
+from fastapi.responses import HTMLResponse, Response
+
+from threatvec.core.errors import ThreatVecError
+from threatvec.core.pagination import PageParams
+from threatvec.mcp import service
+from threatvec.mcp.models import McpServer
+from threatvec.server.web.charts import band_color, gauge
+from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-BLURB = "MCP servers your agents use, their tool definitions, pins and integrity findings."
+PART_LABELS = {
+    "integrity": "Integrity",
+    "covert": "Covert instructions",
+    "catalog_trust": "Catalog trust",
+    "schema_stability": "Schema stability",
+}
 STEPS = [
     "Run `threatvec mcp scan --report` on a developer machine or in CI.",
     "Agents using the SDK's MCP integration report the servers and tools they call.",
-    "Register an MCP server under Settings → Assets.",
 ]
 
 
+def _flash(value: str | None) -> str | None:
+    return value[:200] if value else None
+
+
 @router.get("/mcp", response_class=HTMLResponse)
-def mcp_page(ctx: PageDep) -> HTMLResponse:
-    return render(ctx, "empty_area.html", active="/mcp", title="MCP", blurb=BLURB, steps=STEPS)
+def mcp_page(ctx: PageDep, flash: str | None = None) -> HTMLResponse:
+    org_id = ctx.org.id
+    servers, _ = service.list_servers(
+        session=ctx.session, org_id=org_id, page=PageParams(limit=500, sort="score")
+    )
+    scoped, _ = service.list_findings(
+        session=ctx.session,
+        org_id=org_id,
+        page=PageParams(limit=100),
+        rule_id="TV-MCP-TRIFECTA",
+    )
+    fleet = service.fleet_score(session=ctx.session, org_id=org_id)
+    agents = service.agent_counts(
+        session=ctx.session, org_id=org_id, server_ids=[s.id for s in servers]
+    )
+    return render(
+        ctx,
+        "mcp.html",
+        active="/mcp",
+        title="MCP",
+        servers=servers,
+        agents=agents,
+        trifectas=[f for f in scoped if f.status != "resolved"],
+        fleet_gauge=gauge(fleet.value, label="MCP"),
+        fleet=fleet,
+        color=band_color,
+        steps=STEPS,
+        flash=_flash(flash),
+    )
+
+
+def _server_page(
+    ctx: PageContext,
+    server: McpServer,
+    *,
+    from_id: str | None,
+    to_id: str | None,
+    flash: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    org_id = ctx.org.id
+    tools = service.server_tools(session=ctx.session, org_id=org_id, server_id=server.id)
+    findings, _ = service.list_findings(
+        session=ctx.session, org_id=org_id, page=PageParams(limit=200), server_id=server.id
+    )
+    snapshots, _ = service.list_snapshots(
+        session=ctx.session, org_id=org_id, server_id=server.id, page=PageParams(limit=100)
+    )
+    usage, _ = service.server_agents(
+        session=ctx.session, org_id=org_id, server_id=server.id, page=PageParams(limit=100)
+    )
+    diff: dict[str, Any] | None = None
+    diff_error: str | None = None
+    if server.current_snapshot_id:
+        try:
+            result = service.diff_between(
+                session=ctx.session,
+                org_id=org_id,
+                server_id=server.id,
+                from_id=from_id,
+                to_id=to_id,
+            )
+            diff = {
+                **result.diff.to_dict(),
+                "from_id": result.from_snapshot.id if result.from_snapshot else None,
+                "to_id": result.to_snapshot.id,
+            }
+        except ThreatVecError as exc:
+            diff_error = exc.detail
+    return render(
+        ctx,
+        "mcp_server.html",
+        active="/mcp",
+        title=f"MCP server {server.name}",
+        server=server,
+        tools=tools,
+        findings=[f for f in findings if f.status != "resolved"],
+        resolved=[f for f in findings if f.status == "resolved"],
+        snapshots=snapshots,
+        usage=usage,
+        diff=diff,
+        diff_error=diff_error,
+        parts=PART_LABELS,
+        color=band_color,
+        flash=flash,
+        error=error,
+        status_code=status_code,
+    )
+
+
+@router.get("/mcp/servers/{server_id}", response_class=HTMLResponse)
+def mcp_server_page(
+    ctx: PageDep,
+    server_id: str,
+    from_id: Annotated[str | None, Query(alias="from", max_length=64)] = None,
+    to_id: Annotated[str | None, Query(alias="to", max_length=64)] = None,
+    flash: Annotated[str | None, Query(max_length=400)] = None,
+) -> HTMLResponse:
+    server = service.get_server_or_raise(
+        session=ctx.session, org_id=ctx.org.id, server_id=server_id
+    )
+    return _server_page(
+        ctx, server, from_id=from_id or None, to_id=to_id or None, flash=_flash(flash)
+    )
+
+
+@router.post("/mcp/servers/{server_id}/approve", response_model=None)
+def approve_server(
+    ctx: PageDep, server_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    check_csrf(ctx, csrf)
+    server = service.get_server_or_raise(
+        session=ctx.session, org_id=ctx.org.id, server_id=server_id
+    )
+    try:
+        service.approve(session=ctx.session, org_id=ctx.org.id, server_id=server_id, by="dashboard")
+    except ThreatVecError as exc:
+        return _server_page(
+            ctx, server, from_id=None, to_id=None, error=exc.detail, status_code=exc.status
+        )
+    ctx.session.commit()
+    return redirect(ctx, f"/mcp/servers/{server_id}?flash=" + quote("Approved and pinned"))
+
+
+@router.post("/mcp/findings/{finding_id}/suppress", response_model=None)
+def suppress_finding(
+    ctx: PageDep,
+    finding_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    check_csrf(ctx, csrf)
+    finding = service.get_finding_or_raise(
+        session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
+    )
+    back = f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
+    if not reason.strip():
+        return redirect(ctx, back + "?flash=" + quote("A suppression needs a reason"))
+    service.suppress_finding(
+        session=ctx.session,
+        org_id=ctx.org.id,
+        finding_id=finding_id,
+        reason=reason,
+        by="dashboard",
+    )
+    ctx.session.commit()
+    return redirect(ctx, back + "?flash=" + quote("Suppressed"))

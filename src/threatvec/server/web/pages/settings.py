@@ -12,6 +12,7 @@ router = APIRouter(include_in_schema=False)
 # (href, title, what it is); later areas add their settings pages here.
 SETTINGS_PAGES: list[tuple[str, str, str]] = [
     ("/settings/assets", "Assets", "Register agents, MCP servers and approved AI services."),
+    ("/settings/score-weights", "Score Weights", "How much each dimension counts, with advice."),
 ]
 
 

@@ -1,0 +1,924 @@
+"""MCP inventory: ingest scan reports, list servers and findings, approve, suppress, score.
+
+Every function is keyword-only and scoped to one org. The heavy lifting
+(validation, diffs, dedupe, scoring) lives in `flows`; this module is the
+surface routers, pages, the ingest endpoint and the posture engine call.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from threatvec.core.clock import utcnow
+from threatvec.core.errors import Conflict, InvalidInput, NotFound
+from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.mcp import flows
+from threatvec.mcp.canonical import hash_value
+from threatvec.mcp.diff import SnapshotDiff, diff_snapshots
+from threatvec.mcp.findings import severity_rank
+from threatvec.mcp.identity import ServerIdentity
+from threatvec.mcp.models import (
+    McpAgentUsage,
+    McpAllowlistEntry,
+    McpFinding,
+    McpScan,
+    McpServer,
+    McpSnapshot,
+    McpSuppression,
+    McpTool,
+)
+from threatvec.mcp.scoring import McpScore
+from threatvec.mcp.snapshot import ServerSnapshot, SnapshotError
+
+__all__ = [
+    "FINDING_SORTS",
+    "SERVER_SORTS",
+    "IngestResult",
+    "add_allowlist_entry",
+    "agent_usage_page",
+    "approve",
+    "diff_between",
+    "fleet_inputs",
+    "fleet_score",
+    "get_finding_or_raise",
+    "get_server",
+    "get_server_or_raise",
+    "get_snapshot_or_raise",
+    "ingest_report",
+    "list_allowlist",
+    "list_findings",
+    "list_scans",
+    "list_servers",
+    "list_snapshots",
+    "record_agent_usage",
+    "remove_allowlist_entry",
+    "revoke",
+    "server_agents",
+    "server_score",
+    "server_tools",
+    "suppress_finding",
+]
+
+SERVER_SORTS = SortSpec(
+    columns={
+        "name": McpServer.name,
+        "score": McpServer.score_rank,
+        "last_seen_at": McpServer.last_seen_at,
+        "created_at": McpServer.created_at,
+        "open_findings": McpServer.open_findings,
+        "severity": McpServer.severity_rank,
+    },
+    default="name",
+)
+FINDING_SORTS = SortSpec(
+    columns={
+        "severity": McpFinding.severity_rank,
+        "last_seen_at": McpFinding.last_seen_at,
+        "first_seen_at": McpFinding.first_seen_at,
+        "rule_id": McpFinding.rule_id,
+    },
+    default="-severity",
+)
+SNAPSHOT_SORTS = SortSpec(columns={"created_at": McpSnapshot.created_at}, default="-created_at")
+SCAN_SORTS = SortSpec(columns={"received_at": McpScan.received_at}, default="-received_at")
+ALLOWLIST_SORTS = SortSpec(
+    columns={"created_at": McpAllowlistEntry.created_at}, default="-created_at"
+)
+USAGE_SORTS = SortSpec(
+    columns={"last_seen_at": McpAgentUsage.last_seen_at, "call_count": McpAgentUsage.call_count},
+    default="-last_seen_at",
+)
+
+
+# ── ingest ───────────────────────────────────────────────────────────────
+
+
+@dataclass
+class AcceptedServer:
+    index: int
+    name: str
+    server_id: str
+    identity_key: str
+    status: str
+    snapshot_id: str | None
+    changed: bool
+    rug_pull: bool
+    score: int | None
+
+
+@dataclass
+class IngestResult:
+    """What one report did: the scan row, accepted servers, rejected entries with reasons."""
+
+    scan: McpScan
+    accepted: list[AcceptedServer] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+
+
+def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -> IngestResult:
+    """Store a `threatvec.mcp-scan/1` report; bad server entries are rejected with a reason."""
+    entries = flows.check_report(report)
+    now = utcnow()
+    generator = report.get("generator")
+    scan = McpScan(
+        org_id=org_id,
+        received_at=now,
+        generated_at=flows.clean(report.get("generated_at"), 64) or None,
+        generator=flows.clean(
+            f"{generator.get('name', '')} {generator.get('version', '')}".strip(), 100
+        )
+        if isinstance(generator, Mapping)
+        else None,
+        servers_total=len(entries),
+        rejected=[],
+    )
+    session.add(scan)
+    session.flush()
+    result = IngestResult(scan)
+    valid: list[flows.ValidEntry] = []
+    for i, entry in enumerate(entries):
+        try:
+            valid.append(flows.validate_entry(i, entry))
+        except flows.EntryRejected as exc:
+            name = entry.get("name") if isinstance(entry, Mapping) else None
+            result.rejected.append(
+                {
+                    "index": i,
+                    "name": flows.clean(name, 200) if isinstance(name, str) else None,
+                    "reason": str(exc),
+                }
+            )
+    allowlist = flows.allowlist_map(session, org_id)
+    by_group: dict[str, list[flows.ValidEntry]] = defaultdict(list)
+    for v in valid:
+        by_group[v.group].append(v)
+    touched: dict[str, McpServer] = {}
+    opened: list[McpFinding] = []
+    # The same server may sit in several configurations: its snapshot is applied
+    # once per report (a repeat with the same hash only adds the group).
+    applied_hashes: dict[str, str] = {}
+    for group, members in by_group.items():
+        group_servers: dict[str, McpServer] = {}
+        names = {
+            id(v): [t["name"] for t in v.snapshot.tools] if v.snapshot else [] for v in members
+        }
+        for v in members:
+            server = flows.upsert_server(
+                session, org_id, identity=v.identity, name=v.name, target=v.target, now=now
+            )
+            if group not in (server.groups or []) and len(server.groups or []) < 50:
+                server.groups = [*(server.groups or []), group]
+            applied: flows.AppliedServer | None = None
+            repeat = (
+                v.snapshot is not None and applied_hashes.get(server.id) == v.snapshot.server_hash
+            )
+            if v.snapshot is not None and not repeat:
+                applied_hashes[server.id] = v.snapshot.server_hash
+                others = [n for m in members if m is not v for n in names[id(m)]]
+                applied = flows.apply_snapshot(
+                    session, server, v.snapshot, other_tool_names=others, scan_id=scan.id, now=now
+                )
+                opened += applied.opened
+            elif v.snapshot is None:
+                server.status = v.status
+                server.last_error = v.error
+            opened += flows.sync_findings(
+                session,
+                org_id,
+                server_id=server.id,
+                scope=None,
+                family="config",
+                found=v.config_findings,
+                now=now,
+            )
+            group_servers[server.id] = server
+            touched[server.id] = server
+            result.accepted.append(
+                AcceptedServer(
+                    index=v.index,
+                    name=v.name,
+                    server_id=server.id,
+                    identity_key=server.identity_key,
+                    status=v.status,
+                    snapshot_id=applied.snapshot.id if applied and applied.snapshot else None,
+                    changed=bool(applied and applied.changed),
+                    rug_pull=bool(applied and applied.rug_pull),
+                    score=None,
+                )
+            )
+        opened += flows.evaluate_scope(
+            session, org_id, scope=group, servers=list(group_servers.values()), now=now
+        )
+    scores = {sid: flows.rescore(session, s, allowlist=allowlist) for sid, s in touched.items()}
+    for a in result.accepted:
+        score = scores.get(a.server_id)
+        a.score = score.value if score else None
+    scan.servers_accepted = len(result.accepted)
+    scan.servers_rejected = len(result.rejected)
+    scan.rejected = result.rejected
+    scan.findings_opened = len({f.id for f in opened})
+    scan.rug_pulls = sum(1 for a in result.accepted if a.rug_pull)
+    session.flush()
+    return result
+
+
+def list_scans(
+    *, session: Session, org_id: str, page: PageParams
+) -> tuple[Sequence[McpScan], str | None]:
+    stmt = select(McpScan).where(McpScan.org_id == org_id)
+    return paginate(session, stmt, id_column=McpScan.id, sort_spec=SCAN_SORTS, params=page)
+
+
+# ── servers ──────────────────────────────────────────────────────────────
+
+
+def get_server(*, session: Session, org_id: str, server_id: str) -> McpServer | None:
+    return session.scalar(
+        select(McpServer).where(McpServer.org_id == org_id, McpServer.id == server_id)
+    )
+
+
+def get_server_or_raise(*, session: Session, org_id: str, server_id: str) -> McpServer:
+    server = get_server(session=session, org_id=org_id, server_id=server_id)
+    if server is None:
+        raise NotFound(f"MCP server {server_id} not found")
+    return server
+
+
+def _escape_like(q: str) -> str:
+    return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_servers(
+    *,
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    approved: bool | None = None,
+    status: str | None = None,
+    transport: str | None = None,
+    min_severity: str | None = None,
+    max_score: int | None = None,
+    q: str | None = None,
+) -> tuple[Sequence[McpServer], str | None]:
+    """Servers, filtered; `q` searches the display name, serverInfo name and target."""
+    stmt: Select[tuple[McpServer]] = select(McpServer).where(McpServer.org_id == org_id)
+    if approved is not None:
+        stmt = stmt.where(McpServer.approved.is_(approved))
+    if status:
+        stmt = stmt.where(McpServer.status == status)
+    if transport:
+        stmt = stmt.where(McpServer.transport == transport)
+    if min_severity:
+        stmt = stmt.where(McpServer.severity_rank >= severity_rank(min_severity))
+    if max_score is not None:
+        stmt = stmt.where(McpServer.score_rank <= max_score, McpServer.score_rank >= 0)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        stmt = stmt.where(
+            McpServer.name.ilike(pattern, escape="\\")
+            | McpServer.server_name.ilike(pattern, escape="\\")
+            | McpServer.target.ilike(pattern, escape="\\")
+        )
+    return paginate(session, stmt, id_column=McpServer.id, sort_spec=SERVER_SORTS, params=page)
+
+
+def server_tools(*, session: Session, org_id: str, server_id: str) -> list[McpTool]:
+    get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    return list(
+        session.scalars(
+            select(McpTool)
+            .where(McpTool.org_id == org_id, McpTool.server_id == server_id)
+            .order_by(McpTool.name)
+        )
+    )
+
+
+def server_score(*, session: Session, org_id: str, server_id: str) -> McpScore | None:
+    """The server's score with its four parts and their evidence (None: no snapshot yet)."""
+    server = get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    return flows.stored_score(server)
+
+
+def _pin_row(session: Session, server: McpServer) -> McpSnapshot | None:
+    if server.approved_snapshot_id is None:
+        return None
+    return session.scalar(
+        select(McpSnapshot).where(
+            McpSnapshot.org_id == server.org_id,
+            McpSnapshot.server_id == server.id,
+            McpSnapshot.id == server.approved_snapshot_id,
+        )
+    )
+
+
+def approve(
+    *, session: Session, org_id: str, server_id: str, by: str, note: str | None = None
+) -> McpServer:
+    """Pin the current snapshot as approved and add it to the org allowlist."""
+    server = get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    current = (
+        get_snapshot(
+            session=session,
+            org_id=org_id,
+            server_id=server.id,
+            snapshot_id=server.current_snapshot_id,
+        )
+        if server.current_snapshot_id
+        else None
+    )
+    if current is None:
+        raise Conflict("this server has no snapshot to pin yet; scan it first")
+    try:
+        snap = ServerSnapshot.from_dict(current.data, verify=True)
+    except SnapshotError as exc:
+        raise Conflict(f"the current snapshot cannot be pinned: {exc}") from None
+    now = utcnow()
+    server.approved = True
+    server.approved_snapshot_id = current.id
+    server.approved_hash = current.server_hash
+    server.approved_at = now
+    server.approved_by = flows.clean(by, 100)
+    pin = diff_snapshots(current.data, snap, approved=True)
+    server.pin_status, server.pin_state, server.pin_diff = pin.status, pin.pin_state, pin.to_dict()
+    flows.sync_findings(
+        session, org_id, server_id=server.id, scope=None, family="pin", found=pin.findings, now=now
+    )
+    _ensure_allowlisted(session, org_id, server.identity_key, current.server_hash, note, by)
+    flows.rescore(session, server)
+    session.flush()
+    return server
+
+
+def revoke(*, session: Session, org_id: str, server_id: str) -> McpServer:
+    """Withdraw approval: the pin and its allowlist entry go; the server is judged afresh."""
+    server = get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    if server.approved_hash:
+        for entry in session.scalars(
+            select(McpAllowlistEntry).where(
+                McpAllowlistEntry.org_id == org_id,
+                McpAllowlistEntry.identity_key == server.identity_key,
+                McpAllowlistEntry.server_hash == server.approved_hash,
+            )
+        ):
+            session.delete(entry)
+    server.approved = False
+    server.approved_snapshot_id = server.approved_hash = None
+    server.approved_at = server.approved_by = None
+    if server.pin_diff:
+        pin = flows.load_diff(server.pin_diff)
+        assert pin is not None
+        pin.approved = False
+        server.pin_diff = pin.to_dict()
+    session.flush()
+    flows.rescore(session, server)
+    return server
+
+
+# ── snapshots and diffs ──────────────────────────────────────────────────
+
+
+def get_snapshot(
+    *, session: Session, org_id: str, server_id: str, snapshot_id: str
+) -> McpSnapshot | None:
+    return session.scalar(
+        select(McpSnapshot).where(
+            McpSnapshot.org_id == org_id,
+            McpSnapshot.server_id == server_id,
+            McpSnapshot.id == snapshot_id,
+        )
+    )
+
+
+def get_snapshot_or_raise(
+    *, session: Session, org_id: str, server_id: str, snapshot_id: str
+) -> McpSnapshot:
+    snap = get_snapshot(
+        session=session, org_id=org_id, server_id=server_id, snapshot_id=snapshot_id
+    )
+    if snap is None:
+        raise NotFound(f"snapshot {snapshot_id} not found")
+    return snap
+
+
+def list_snapshots(
+    *, session: Session, org_id: str, server_id: str, page: PageParams
+) -> tuple[Sequence[McpSnapshot], str | None]:
+    get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    stmt = select(McpSnapshot).where(
+        McpSnapshot.org_id == org_id, McpSnapshot.server_id == server_id
+    )
+    return paginate(session, stmt, id_column=McpSnapshot.id, sort_spec=SNAPSHOT_SORTS, params=page)
+
+
+def _previous_snapshot(session: Session, snap: McpSnapshot) -> McpSnapshot | None:
+    return session.scalar(
+        select(McpSnapshot)
+        .where(
+            McpSnapshot.org_id == snap.org_id,
+            McpSnapshot.server_id == snap.server_id,
+            (McpSnapshot.created_at < snap.created_at)
+            | ((McpSnapshot.created_at == snap.created_at) & (McpSnapshot.id < snap.id)),
+        )
+        .order_by(McpSnapshot.created_at.desc(), McpSnapshot.id.desc())
+        .limit(1)
+    )
+
+
+@dataclass
+class DiffResult:
+    from_snapshot: McpSnapshot | None
+    to_snapshot: McpSnapshot
+    diff: SnapshotDiff
+
+
+def diff_between(
+    *,
+    session: Session,
+    org_id: str,
+    server_id: str,
+    from_id: str | None = None,
+    to_id: str | None = None,
+) -> DiffResult:
+    """Diff two snapshots of a server; defaults: `to` = current, `from` = the one before `to`.
+
+    A `from` snapshot whose stored pins do not match its content comes back
+    `untrusted` with `TV-MCP-PIN-CORRUPT`, never as a clean diff.
+    """
+    server = get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    to_id = to_id or server.current_snapshot_id
+    if to_id is None:
+        raise NotFound("this server has no snapshot yet")
+    to_row = get_snapshot_or_raise(
+        session=session, org_id=org_id, server_id=server_id, snapshot_id=to_id
+    )
+    try:
+        new = ServerSnapshot.from_dict(to_row.data, verify=True)
+    except SnapshotError as exc:
+        raise Conflict(f"snapshot {to_id} is corrupt: {exc}") from None
+    from_row = (
+        get_snapshot_or_raise(
+            session=session, org_id=org_id, server_id=server_id, snapshot_id=from_id
+        )
+        if from_id
+        else _previous_snapshot(session, to_row)
+    )
+    approved = from_row is not None and from_row.id == server.approved_snapshot_id
+    diff = diff_snapshots(from_row.data if from_row else None, new, approved=approved)
+    return DiffResult(from_row, to_row, diff)
+
+
+# ── findings ─────────────────────────────────────────────────────────────
+
+
+def list_findings(
+    *,
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    server_id: str | None = None,
+    status: str | None = None,
+    severity: str | None = None,
+    rule_id: str | None = None,
+    scope: str | None = None,
+) -> tuple[Sequence[McpFinding], str | None]:
+    stmt = select(McpFinding).where(McpFinding.org_id == org_id)
+    if server_id:
+        stmt = stmt.where(McpFinding.server_id == server_id)
+    if status:
+        stmt = stmt.where(McpFinding.status == status)
+    if severity:
+        stmt = stmt.where(McpFinding.severity_rank >= severity_rank(severity))
+    if rule_id:
+        stmt = stmt.where(McpFinding.rule_id == rule_id)
+    if scope:
+        stmt = stmt.where(McpFinding.scope == scope)
+    return paginate(session, stmt, id_column=McpFinding.id, sort_spec=FINDING_SORTS, params=page)
+
+
+def get_finding_or_raise(*, session: Session, org_id: str, finding_id: str) -> McpFinding:
+    row = session.scalar(
+        select(McpFinding).where(McpFinding.org_id == org_id, McpFinding.id == finding_id)
+    )
+    if row is None:
+        raise NotFound(f"finding {finding_id} not found")
+    return row
+
+
+def suppress_finding(
+    *, session: Session, org_id: str, finding_id: str, reason: str, by: str
+) -> McpFinding:
+    """Suppress a finding with a reason; a trifecta also records the accepted flow.
+
+    The accepted flow covers exactly the tools the trifecta names today, so a
+    new risky tool in the same configuration re-opens it.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput(("body", "reason"), "a suppression needs a reason")
+    row = get_finding_or_raise(session=session, org_id=org_id, finding_id=finding_id)
+    now = utcnow()
+    if row.rule_id == "TV-MCP-TRIFECTA" and row.scope:
+        tools = sorted((row.detail or {}).get("tools") or [])
+        session.add(
+            McpSuppression(
+                org_id=org_id,
+                scope=row.scope,
+                tools=tools,
+                reason=flows.clean(reason, 2000),
+                created_by=flows.clean(by, 100),
+                created_at=now,
+            )
+        )
+        row.detail = {**(row.detail or {}), "suppressed_reason": flows.clean(reason, 2000)}
+    row.status = "suppressed"
+    row.suppressed_reason = flows.clean(reason, 2000)
+    row.suppressed_by = flows.clean(by, 100)
+    row.suppressed_at = now
+    session.flush()
+    if row.server_id:
+        server = get_server(session=session, org_id=org_id, server_id=row.server_id)
+        if server is not None:
+            flows.rescore(session, server)
+    return row
+
+
+# ── allowlist ────────────────────────────────────────────────────────────
+
+
+def _ensure_allowlisted(
+    session: Session, org_id: str, key: str, server_hash: str, note: str | None, by: str
+) -> McpAllowlistEntry:
+    stmt = select(McpAllowlistEntry).where(
+        McpAllowlistEntry.org_id == org_id,
+        McpAllowlistEntry.identity_key == key,
+        McpAllowlistEntry.server_hash == server_hash,
+    )
+    entry = session.scalar(stmt)
+    if entry is not None:
+        return entry
+    entry = McpAllowlistEntry(
+        org_id=org_id,
+        identity_key=key,
+        server_hash=server_hash,
+        note=flows.clean(note, 2000) if note else None,
+        created_by=flows.clean(by, 100),
+    )
+    try:
+        # begin_nested() flushes first: add inside, so a conflict stays in the savepoint
+        with session.begin_nested():
+            session.add(entry)
+            session.flush()
+    except IntegrityError:
+        entry = session.scalar(stmt)
+        if entry is None:
+            raise
+    return entry
+
+
+def _rescore_identity(session: Session, org_id: str, key: str) -> None:
+    allowlist = flows.allowlist_map(session, org_id)
+    for server in session.scalars(
+        select(McpServer).where(McpServer.org_id == org_id, McpServer.identity_key == key)
+    ):
+        flows.rescore(session, server, allowlist=allowlist)
+
+
+def add_allowlist_entry(
+    *, session: Session, org_id: str, identity_key: str, server_hash: str, note: str | None, by: str
+) -> McpAllowlistEntry:
+    """Approve a server identity at one pinned hash (before or after it is first seen)."""
+    entry = _ensure_allowlisted(session, org_id, identity_key, server_hash, note, by)
+    session.flush()
+    _rescore_identity(session, org_id, identity_key)
+    return entry
+
+
+def list_allowlist(
+    *, session: Session, org_id: str, page: PageParams
+) -> tuple[Sequence[McpAllowlistEntry], str | None]:
+    stmt = select(McpAllowlistEntry).where(McpAllowlistEntry.org_id == org_id)
+    return paginate(
+        session, stmt, id_column=McpAllowlistEntry.id, sort_spec=ALLOWLIST_SORTS, params=page
+    )
+
+
+def remove_allowlist_entry(*, session: Session, org_id: str, entry_id: str) -> None:
+    entry = session.scalar(
+        select(McpAllowlistEntry).where(
+            McpAllowlistEntry.org_id == org_id, McpAllowlistEntry.id == entry_id
+        )
+    )
+    if entry is None:
+        raise NotFound(f"allowlist entry {entry_id} not found")
+    key = entry.identity_key
+    session.delete(entry)
+    session.flush()
+    _rescore_identity(session, org_id, key)
+
+
+# ── agents (from the SDK's mcp.use events) ───────────────────────────────
+
+
+def _full_definitions(tools: Sequence[Any]) -> list[dict[str, Any]] | None:
+    """The listed tools if every one is a whole wire-format definition, else None."""
+    if not tools:
+        return None
+    out: list[dict[str, Any]] = []
+    for t in tools:
+        if not isinstance(t, Mapping) or not isinstance(t.get("name"), str):
+            return None
+        if "inputSchema" not in t:
+            return None
+        out.append(dict(t))
+    names = [t["name"] for t in out]
+    return out if len(set(names)) == len(names) else None
+
+
+def _match_server(
+    session: Session,
+    org_id: str,
+    server_name: str,
+    version: str | None,
+    tool_names: set[str],
+) -> McpServer | None:
+    candidates = list(
+        session.scalars(
+            select(McpServer).where(
+                McpServer.org_id == org_id,
+                (McpServer.server_name == server_name) | (McpServer.name == server_name),
+            )
+        )
+    )
+    if not candidates:
+        return None
+
+    def rank(s: McpServer) -> tuple[int, int, int, datetime]:
+        own: set[str] = set()
+        if tool_names:
+            own = set(
+                session.scalars(
+                    select(McpTool.name).where(McpTool.org_id == org_id, McpTool.server_id == s.id)
+                )
+            )
+        return (
+            int(s.server_name == server_name),
+            int(bool(version) and s.server_version == version),
+            len(own & tool_names),
+            s.last_seen_at,
+        )
+
+    return max(candidates, key=rank)
+
+
+def record_agent_usage(
+    *,
+    session: Session,
+    org_id: str,
+    agent_id: str,
+    server_name: str,
+    server_info: Mapping[str, Any] | None = None,
+    tools_listed: Sequence[Any] | None = None,
+    tool_called: str | None = None,
+    seen_at: datetime | None = None,
+) -> McpServer:
+    """Record one `mcp.use` event: which agent used which MCP server (and tool).
+
+    The server is matched by its `serverInfo.name` (then version and tool
+    overlap) among the servers scans reported; a server no scan has seen is
+    added as `observed`. When the event carries whole tool definitions they
+    are checked like a scan: covert findings, and for an approved server a
+    definition that differs from the pin is a rug pull seen at runtime.
+    """
+    now = seen_at or utcnow()
+    server_name = flows.clean(server_name or "unknown", 200) or "unknown"
+    info = dict(server_info or {})
+    version = info.get("version") if isinstance(info.get("version"), str) else None
+    listed = list(tools_listed or [])[:500]
+    names = {str(t.get("name")) for t in listed if isinstance(t, Mapping) and t.get("name")}
+    server = _match_server(session, org_id, server_name, version, names)
+    if server is None:
+        parts = {"transport": "observed", "name": server_name}
+        identity = ServerIdentity(
+            "observed", None, (), None, None, "mcp:" + hash_value(parts)[7:39]
+        )
+        server = flows.upsert_server(
+            session,
+            org_id,
+            identity=identity,
+            name=server_name,
+            target=server_name,
+            origin="agent",
+            now=now,
+        )
+        if server.server_name is None:
+            server.server_name = server_name
+            server.server_version = flows.clean(version, 100) or None
+    definitions = _full_definitions(listed)
+    if definitions is not None and server.transport != "static":
+        _check_runtime_definitions(session, server, definitions, info, now)
+    usage = _usage_row(session, org_id, agent_id, server, now)
+    if tool_called:
+        usage.call_count += 1
+        called = dict(usage.tools_called or {})
+        key = flows.clean(tool_called, 200)
+        if key in called or len(called) < 200:
+            called[key] = int(called.get(key, 0)) + 1
+        usage.tools_called = called
+    else:
+        usage.list_count += 1
+    usage.last_seen_at = max(usage.last_seen_at, now)
+    usage.server_name = server_name
+    server.last_seen_at = max(server.last_seen_at, now)
+    session.flush()
+    return server
+
+
+def _usage_row(
+    session: Session, org_id: str, agent_id: str, server: McpServer, now: datetime
+) -> McpAgentUsage:
+    stmt = select(McpAgentUsage).where(
+        McpAgentUsage.org_id == org_id,
+        McpAgentUsage.agent_id == agent_id,
+        McpAgentUsage.server_id == server.id,
+    )
+    usage = session.scalar(stmt)
+    if usage is not None:
+        return usage
+    usage = McpAgentUsage(
+        org_id=org_id,
+        agent_id=flows.clean(agent_id, 32),
+        server_id=server.id,
+        server_name=server.name,
+        list_count=0,
+        call_count=0,
+        tools_called={},
+        first_seen_at=now,
+        last_seen_at=now,
+    )
+    try:
+        # begin_nested() flushes first: add inside, so a conflict stays in the savepoint
+        with session.begin_nested():
+            session.add(usage)
+            session.flush()
+    except IntegrityError:
+        usage = session.scalar(stmt)
+        if usage is None:
+            raise
+    else:
+        _evaluate_agent_scope(session, org_id, usage.agent_id, now)
+    return usage
+
+
+def _evaluate_agent_scope(session: Session, org_id: str, agent_id: str, now: datetime) -> None:
+    """The trifecta across every server one agent uses (judged when it starts using one more)."""
+    ids = list(
+        session.scalars(
+            select(McpAgentUsage.server_id).where(
+                McpAgentUsage.org_id == org_id, McpAgentUsage.agent_id == agent_id
+            )
+        )
+    )
+    servers = list(
+        session.scalars(select(McpServer).where(McpServer.org_id == org_id, McpServer.id.in_(ids)))
+    )
+    flows.evaluate_scope(session, org_id, scope=f"agent:{agent_id}", servers=servers, now=now)
+
+
+def _check_runtime_definitions(
+    session: Session,
+    server: McpServer,
+    tools: list[dict[str, Any]],
+    info: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    base: ServerSnapshot | None = None
+    current = (
+        get_snapshot(
+            session=session,
+            org_id=server.org_id,
+            server_id=server.id,
+            snapshot_id=server.current_snapshot_id,
+        )
+        if server.current_snapshot_id
+        else None
+    )
+    if current is not None:
+        try:
+            base = ServerSnapshot.from_dict(current.data, verify=True)
+        except SnapshotError:
+            base = None
+    if base is not None:
+        # An agent sees tools only: keep what the scan saw of everything else, so
+        # the server hash moves only when a tool definition really differs.
+        seen = ServerSnapshot(
+            server_info=base.server_info,
+            protocol_version=base.protocol_version,
+            capabilities=base.capabilities,
+            instructions=base.instructions,
+            tools=tools,
+            prompts=base.prompts,
+            resources=base.resources,
+            resource_templates=base.resource_templates,
+            captured_at=now.isoformat(timespec="seconds"),
+        )
+    else:
+        name = info.get("name")
+        ver = info.get("version")
+        seen = ServerSnapshot(
+            server_info={"name": str(name)[:200], "version": str(ver)[:100]}
+            if isinstance(name, str) and isinstance(ver, str)
+            else None,
+            tools=tools,
+            captured_at=now.isoformat(timespec="seconds"),
+        )
+    if any(len(t["name"]) > 200 for t in tools) or seen.server_hash == server.current_hash:
+        return
+    flows.apply_snapshot(session, server, seen, origin="agent", now=now)
+    flows.rescore(session, server)
+
+
+def server_agents(
+    *, session: Session, org_id: str, server_id: str, page: PageParams
+) -> tuple[list[tuple[McpAgentUsage, str | None]], str | None]:
+    """Agents that use one server, with the agent's name when the agents domain knows it."""
+    get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
+    stmt = select(McpAgentUsage).where(
+        McpAgentUsage.org_id == org_id, McpAgentUsage.server_id == server_id
+    )
+    rows, cursor = paginate(
+        session, stmt, id_column=McpAgentUsage.id, sort_spec=USAGE_SORTS, params=page
+    )
+    return [(r, n) for r, n in zip(rows, _agent_names(session, org_id, rows), strict=True)], cursor
+
+
+def agent_usage_page(
+    *, session: Session, org_id: str, agent_id: str, page: PageParams
+) -> tuple[Sequence[McpAgentUsage], str | None]:
+    """The MCP servers one agent uses."""
+    stmt = select(McpAgentUsage).where(
+        McpAgentUsage.org_id == org_id, McpAgentUsage.agent_id == agent_id
+    )
+    return paginate(session, stmt, id_column=McpAgentUsage.id, sort_spec=USAGE_SORTS, params=page)
+
+
+def _agent_names(session: Session, org_id: str, rows: Sequence[McpAgentUsage]) -> list[str | None]:
+    try:
+        from threatvec.agents.models import Agent
+    except ImportError:  # the agents domain is optional for the MCP inventory
+        return [None] * len(rows)
+    ids = {r.agent_id for r in rows}
+    names: dict[str, str] = {}
+    if ids:
+        stmt = select(Agent.id, Agent.name).where(Agent.org_id == org_id, Agent.id.in_(ids))
+        names = {str(row[0]): str(row[1]) for row in session.execute(stmt)}
+    return [names.get(r.agent_id) for r in rows]
+
+
+def agent_counts(*, session: Session, org_id: str, server_ids: Sequence[str]) -> dict[str, int]:
+    if not server_ids:
+        return {}
+    rows = session.execute(
+        select(McpAgentUsage.server_id, func.count())
+        .where(McpAgentUsage.org_id == org_id, McpAgentUsage.server_id.in_(list(server_ids)))
+        .group_by(McpAgentUsage.server_id)
+    )
+    return {str(row[0]): int(row[1]) for row in rows}
+
+
+# ── fleet score for the posture engine ───────────────────────────────────
+
+
+def fleet_inputs(*, session: Session, org_id: str) -> list[Any]:
+    """Per-server scores as `posture.dimensions.McpServerScoreInput`, for the MCP dimension.
+
+    Servers without a snapshot (never scanned successfully) have no score and
+    are left out; the posture's coverage counts say how many were scored.
+    """
+    from threatvec.posture.dimensions import McpServerScoreInput
+
+    out: list[McpServerScoreInput] = []
+    for server in session.scalars(
+        select(McpServer)
+        .where(McpServer.org_id == org_id, McpServer.score_rank >= 0)
+        .order_by(McpServer.name, McpServer.id)
+    ):
+        score = flows.stored_score(server)
+        if score is not None:
+            out.append(McpServerScoreInput.from_mcp_score(server.id, server.name, score))
+    return out
+
+
+def fleet_score(*, session: Session, org_id: str) -> Any:
+    """The MCP posture dimension (`posture.dimensions.DimensionScore`) of one org."""
+    from threatvec.posture.dimensions import mcp_dimension
+
+    return mcp_dimension(fleet_inputs(session=session, org_id=org_id))

@@ -1,0 +1,126 @@
+"""The MCP page in a real Chromium: real CLI scan reports in, approve, rug pull, diff, suppress."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.browser.conftest import screenshot
+from tests.conftest import create_org
+from threatvec.mcp.demo import changing_snapshot, poisoned_snapshot
+from threatvec.mcp.snapshot import ServerSnapshot
+
+
+def _save(path: Path, snap: ServerSnapshot) -> None:
+    """A saved `initialize` + `tools/list` listing, as `--static` reads it."""
+    path.write_text(
+        json.dumps(
+            {"initialize": {"serverInfo": snap.server_info}, "tools/list": {"tools": snap.tools}}
+        ),
+        encoding="utf-8",
+    )
+
+
+def _cli_report(base: str, key: str, *files: Path) -> None:
+    args = [sys.executable, "-m", "threatvec.cli.mcp", "scan"]
+    for f in files:
+        args += ["--static", str(f)]
+    args += ["--report", "--threatvec-url", base, "--org-key", key]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode in (0, 1), proc.stderr  # 1 = findings at or above high
+    assert "Report sent." in proc.stderr, proc.stderr
+
+
+def _login(page, base: str, key: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("#org_key", key)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+
+
+def test_scan_approve_rug_pull_diff_and_suppress(page, live_server, session_factory, tmp_path):
+    org = create_org(session_factory)
+    base = live_server.url
+    page.on("dialog", lambda d: d.accept())
+    notes = tmp_path / "notes.json"
+    weather = tmp_path / "weather.json"
+    _save(notes, changing_snapshot(1))
+    _save(weather, poisoned_snapshot())
+    _cli_report(base, org.key, notes, weather)
+
+    _login(page, base, org.key)
+    page.goto(f"{base}/mcp")
+    rows = page.locator("#mcp-servers tr.mcp-server")
+    assert rows.count() == 2
+    weather_row = page.locator("tr.mcp-server", has_text="weather.json")
+    assert "high" in weather_row.locator(".findings").inner_text()
+    assert page.locator("#mcp-fleet svg").count() == 1
+    screenshot(page, "mcp_servers")
+
+    # the poisoned server's covert finding, then suppress one with a reason
+    weather_row.locator("a.server-name").click()
+    page.wait_for_selector("#server-findings")
+    first = page.locator("#server-findings tr.finding").first
+    rule = first.get_attribute("data-rule")
+    assert rule and rule.startswith("TV-COVERT-")
+    assert "get_forecast" in first.inner_text()
+    open_before = page.locator("#server-findings .finding-status:has-text('open')").count()
+    first.locator("input[name=reason]").fill("Vendor confirmed; removed in 0.3.2")
+    first.locator("button", has_text="Suppress").click()
+    page.wait_for_selector(".flash:has-text('Suppressed')")
+    assert "Vendor confirmed" in page.locator("#server-findings").inner_text()
+    assert (
+        page.locator("#server-findings .finding-status:has-text('open')").count() == open_before - 1
+    )
+    screenshot(page, "mcp_server_poisoned")
+
+    # approve the notes server: its pin is the current snapshot
+    page.goto(f"{base}/mcp")
+    notes_row = page.locator("tr.mcp-server", has_text="notes.json")
+    notes_row.locator("button.approve").click()
+    page.wait_for_selector("#pin-state:has-text('approved and unchanged')")
+    assert page.locator("#score-value").inner_text().isdigit()
+    server_url = page.url.split("?")[0]
+
+    # the server changes after approval → a rug pull, with the diff on the page
+    _save(notes, changing_snapshot(2))
+    _cli_report(base, org.key, notes, weather)
+    page.goto(server_url)
+    assert "rug pull" in page.locator("#pin-state").inner_text()
+    rug = page.locator("#server-findings tr.finding[data-rule='TV-MCP-RUGPULL']")
+    assert rug.count() == 1 and ("critical" in rug.inner_text() or "high" in rug.inner_text())
+    changes = page.locator("#diff-changes tr.change")
+    assert changes.count() >= 2
+    diff_text = page.locator("#diff-view").inner_text()
+    assert "directive text" in diff_text and "never tell the user" in diff_text
+    assert page.locator("#diff-changes tr.change[data-kind^='annotation']").count() >= 1
+    screenshot(page, "mcp_rug_pull_diff")
+
+    # comparing a snapshot with itself shows no change
+    current = page.locator("#to option").first.get_attribute("value")
+    page.select_option("#from", current)
+    page.select_option("#to", current)
+    page.click("#diff-form button")
+    page.wait_for_selector("#no-changes")
+
+    page.goto(f"{base}/mcp")
+    assert "rug pull" in page.locator("tr.mcp-server", has_text="notes.json").inner_text()
+    screenshot(page, "mcp_servers_after_rug_pull")
+
+
+def test_forms_without_csrf_are_refused(page, live_server, session_factory, tmp_path):
+    org = create_org(session_factory)
+    saved = tmp_path / "notes.json"
+    _save(saved, changing_snapshot(1))
+    _cli_report(live_server.url, org.key, saved)
+    _login(page, live_server.url, org.key)
+    page.goto(f"{live_server.url}/mcp")
+    server_id = page.locator("tr.mcp-server").first.get_attribute("data-server-id")
+    r = page.request.post(
+        f"{live_server.url}/mcp/servers/{server_id}/approve", form={"csrf": "forged"}
+    )
+    assert r.status == 403
+    page.reload()
+    assert "not approved" in page.locator("tr.mcp-server").first.inner_text()
