@@ -39,6 +39,7 @@ T_AGENT_CONFIG_CREDS = "AML.T0083"  # Credentials from AI Agent Configuration
 T_EXFIL_TOOL = "AML.T0086"  # Exfiltration via AI Agent Tool Invocation
 T_TOOL_CREDS = "AML.T0098"  # AI Agent Tool Credential Harvesting
 T_TOOL_POISONING = "AML.T0110"  # AI Agent Tool Poisoning
+T_SCRIPTING = "AML.T0050"  # Command and Scripting Interpreter
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +93,10 @@ RULES: dict[str, Rule] = {
              "high", 0.6, 1.2, (T_TOOL_INVOCATION, T_TOOL_POISONING), (LLM01, LLM06), True),
         Rule("TV-COVERT-017", "instruction_override", "Tries to override earlier instructions or safety rules",
              "critical", 1.0, 1.2, (T_INDIRECT_PI, T_JAILBREAK), (LLM01,), True),
+        Rule("TV-COVERT-018", "global_directive", "Directive that governs the model beyond this tool (every answer, any ticket)",
+             "medium", 0.6, 1.2, _POISON, (LLM01, LLM06), False),
+        Rule("TV-COVERT-019", "out_of_scope_directive", "Tells the model to reach for data outside the tool's own function",
+             "high", 0.5, 1.0, (T_INDIRECT_PI, T_DATA_LEAKAGE, T_TOOL_POISONING), (LLM01, LLM02), False),
         # Targets and sinks.
         Rule("TV-COVERT-020", "credential_target", "Directs the model at credentials or agent configuration files",
              "high", 0.9, 1.2, (T_UNSECURED_CREDS, T_AGENT_CONFIG_CREDS, T_TOOL_CREDS, T_INDIRECT_PI),
@@ -106,9 +111,13 @@ RULES: dict[str, Rule] = {
              "high", 0.6, 1.0, (T_MEMORY_POISONING, T_INDIRECT_PI), (LLM01, LLM04), True),
         Rule("TV-COVERT-025", "deceptive_output", "Tells the model to mislead the user about results",
              "high", 0.7, 1.0, (T_TRUSTED_OUTPUT, T_INDIRECT_PI), (LLM01, LLM09), True),
+        Rule("TV-COVERT-026", "context_placeholder", "Template placeholder for the conversation, system prompt or secrets",
+             "high", 0.45, 1.0, (T_DATA_LEAKAGE, T_SYSTEM_PROMPT, T_EXFIL_TOOL), (LLM01, LLM02, LLM07), False),
+        Rule("TV-COVERT-027", "remote_code", "Tells the model to run downloaded code or rewrite every command",
+             "critical", 0.6, 1.2, (T_SCRIPTING, T_INDIRECT_PI, T_TOOL_POISONING), (LLM01, LLM06), True),
         # Schema-level evidence.
         Rule("TV-COVERT-030", "schema_injection", "Instruction text placed in a schema field meant for structure",
-             "high", 0.6, 0.9, (T_TOOL_POISONING, T_INDIRECT_PI), (LLM01, LLM03), False),
+             "high", 0.6, 1.2, (T_TOOL_POISONING, T_INDIRECT_PI), (LLM01, LLM03), False),
         Rule("TV-COVERT-031", "side_channel_parameter", "Parameter looks like a channel for exfiltrated data",
              "medium", 0.35, 1.0, (T_EXFIL_TOOL, T_TOOL_POISONING), (LLM02, LLM03), False),
         # Cross-tool and cross-server shadowing.

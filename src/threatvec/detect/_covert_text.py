@@ -14,6 +14,12 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from threatvec.detect._covert_intent import (
+    FITTING_SLOTS,
+    SLOT_PROSE,
+    example_quote_spans,
+    intent_hits,
+)
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 
 __all__ = [
@@ -74,6 +80,17 @@ class ToolContext:
     param_names: frozenset[str] = frozenset()  # lower-cased input parameter names
     server_names: frozenset[str] = frozenset()  # squashed names on the same server
     other_names: dict[str, str] = field(default_factory=dict)  # squashed -> original
+
+    @property
+    def cache_key(self) -> tuple[object, ...]:
+        """Everything text analysis depends on besides the text (for result caches)."""
+        return (
+            self.own_name,
+            self.purpose_words,
+            self.param_names,
+            self.server_names,
+            frozenset(self.other_names.items()),
+        )
 
     @classmethod
     def build(
@@ -180,8 +197,14 @@ _PARAM_WORD_RE = re.compile(
 
 
 def _flows_into_parameter(sentence: str, ctx: ToolContext) -> bool:
-    """True when ``sentence`` routes data into a tool argument (how tools exfiltrate)."""
+    """True when ``sentence`` routes data into a tool argument (how tools exfiltrate).
+
+    An argument whose name is the natural home of a secret ("headers",
+    "token") is how the tool is meant to be used, not a side channel.
+    """
     for m in _PARAM_WORD_RE.finditer(sentence):
+        if m.group(1) in FITTING_SLOTS["secret"]:
+            continue
         if m.group(2) or m.group(1) in ctx.param_names:
             return True
     return False
@@ -205,10 +228,73 @@ _MEMORY_PURPOSE = frozenset(
 )
 
 
+_FENCE_RE = re.compile(r"```.*?(?:```|$)", re.DOTALL)
+_FLOW_RULES = frozenset({"TV-COVERT-020", "TV-COVERT-021", "TV-COVERT-022", "TV-COVERT-023"})
+_INTENT_RULES = _FLOW_RULES | {
+    "TV-COVERT-013",
+    "TV-COVERT-015",
+    "TV-COVERT-016",
+    "TV-COVERT-025",
+    "TV-COVERT-040",
+}
+_SUMMARY_OF_RE = re.compile(
+    r"\b(?:summary|key points|gist|main points|recap|overview|outline|topic|subject) of (?:the |this )?[\w ]{0,25}$"
+)
+_DETECTS_RE = re.compile(
+    r"\b(?:detects?|detecting|flags?|flagging|blocks?|blocking|scans? (?:for|tool|descriptions|prompts)|catches|"
+    r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
+    r"searches (?:\w+ ){0,3}for)\b"
+)
+
+
+def _clause_before(lower: str, at: int) -> str:
+    """The sentence text before ``at`` (back to the last sentence end)."""
+    window = lower[max(0, at - 160) : at]
+    cut = max(window.rfind(". "), window.rfind("\n"), window.rfind("! "), window.rfind("? "))
+    return window[cut + 1 :]
+
+
+_NEGATION_RE = re.compile(
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|nor)(?:\s+(?:ever|accidentally|also))?\s*$"
+)
+
+
+def _fence_spans(lower: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _FENCE_RE.finditer(lower)]
+
+
 def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit]:
     """Lower weights where the text quotes an attack or documents its own purpose."""
     out: list[Hit] = []
+    fences = _fence_spans(lower) if "```" in lower else ()
+    example_spans = example_quote_spans(lower)
     for h in hits:
+        if any(a <= h.start < b for a, b in fences):
+            # Inside a code fence: an example payload the tool documents.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (in a code block)")
+            )
+            continue
+        if any(a <= h.start < b for a, b in example_spans):
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)")
+            )
+            continue
+        if h.rule_id in _INTENT_RULES and _DETECTS_RE.search(_clause_before(lower, h.start)):
+            # "flags descriptions that tell the model to read ~/.ssh": a
+            # detector naming what it looks for.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described as detected)")
+            )
+            continue
+        if h.rule_id == "TV-COVERT-022" and _SUMMARY_OF_RE.search(lower, max(0, h.end - 60), h.end):
+            # "the key points of the conversation": a summary, not a copy.
+            out.append(Hit(h.rule_id, h.weight * 0.5, h.start, h.end, h.note + " (summary only)"))
+            continue
+        if h.rule_id in _FLOW_RULES and _NEGATION_RE.search(lower, max(0, h.start - 30), h.start):
+            # "Do not include secrets in the message field" protects the data.
+            out.append(Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (negated)"))
+            continue
         if h.rule_id in ("TV-COVERT-011", "TV-COVERT-017"):
             before = lower[max(0, h.start - 40) : h.start]
             stripped = before.rstrip(" '\"`“‘")
@@ -245,6 +331,29 @@ def _boost_parameter_flows(hits: list[Hit], lower: str, ctx: ToolContext) -> lis
     return out
 
 
+def _merge_same_evidence(table: list[Hit], intent: list[Hit]) -> list[Hit]:
+    """Add sentence-level hits, counting once what a table pattern already saw.
+
+    A phrase pattern and the sentence analyser often see the same clause
+    ("do not tell the user"): for one rule, hits that start close together
+    are one piece of evidence, kept at the stronger weight.
+    """
+    out = list(table)
+    for h in intent:
+        for i, o in enumerate(out):
+            if o.rule_id == h.rule_id and abs(o.start - h.start) < _SAME_CLAUSE_CHARS:
+                # One clause, two views: the stronger counts, the other adds a little.
+                hi, lo = (h, o) if h.weight > o.weight else (o, h)
+                out[i] = Hit(hi.rule_id, hi.weight + 0.3 * lo.weight, hi.start, hi.end, hi.note)
+                break
+        else:
+            out.append(h)
+    return out
+
+
+_SAME_CLAUSE_CHARS = 150
+
+
 # --- pseudo-tags -------------------------------------------------------------
 
 _TAG_NAMES = (
@@ -256,6 +365,8 @@ _TAG_NAMES = (
 _PSEUDO_TAG_RE = re.compile(r"<\s*(/?)\s*(" + _TAG_NAMES + r")\s*/?>", re.IGNORECASE)
 _BRACKET_TAG_RE = re.compile(
     r"\[\s*(important|system|admin|instructions?|hidden|secret|override)\s*\]|"
+    r"\[\s*((?:system|admin|security|policy|developer|override|priority|urgent|critical)[ _-](?:notice|message|note|"
+    r"update|alert|instructions?|directive|override))\s*\]|"
     r"\{\{\s*(system|important|instructions?|override)\s*\}\}",
     re.IGNORECASE,
 )
@@ -546,8 +657,12 @@ def _shadow_hits(text: str, lower: str, ctx: ToolContext) -> list[Hit]:
     return [best] if best is not None else []
 
 
-def analyse_text(text: str, ctx: ToolContext) -> list[Hit]:
-    """All text evidence in one normalised string."""
+def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hit]:
+    """All text evidence in one normalised string.
+
+    ``slot`` says where the string sits (see ``_covert_intent``): directive
+    grammar in a default, enum, example or title weighs more than in prose.
+    """
     lower = text.lower()
     if len(lower) != len(text):  # a rare case-fold that changes length: keep spans valid
         text = lower
@@ -555,6 +670,11 @@ def analyse_text(text: str, ctx: ToolContext) -> list[Hit]:
     hits = _boost_parameter_flows(
         _counter_evidence(_pattern_hits(lower, stems), lower, ctx), lower, ctx
     )
+    intent = intent_hits(
+        lower, slot=slot, param_names=ctx.param_names, purpose_words=ctx.purpose_words
+    )
+    if intent:
+        hits = _merge_same_evidence(hits, [Hit(*h) for h in intent])
     hits += _pseudo_tag_hits(text, lower)
     hits += _target_hits(lower, stems, ctx)
     hits += _shadow_hits(text, lower, ctx)

@@ -4,14 +4,18 @@
 titles, descriptions, parameter names and descriptions, defaults, enums,
 examples, annotations, unknown keys, nested schemas), normalises it (see
 ``normalize``), collects evidence from the rule table (``_covert_rules``) and
-weighs it: each rule adds its weight, capped per rule, and weak signals (a
-lone "you must", a mention of ``.env``) stay below the verdict threshold on
-their own. Counter-evidence lowers weights where a tool honestly documents its
-own purpose (an SSH tool naming ``~/.ssh``). ``scan_text`` does the same for
-free text: server ``instructions``, prompts, resource contents.
+from a sentence-level reading of who is addressed and what they are told to
+do (``_covert_intent``), and weighs it: each rule adds its weight, capped per
+rule, and weak signals (a lone "you must", a mention of ``.env``) stay below
+the verdict threshold on their own. Counter-evidence lowers weights where a
+tool honestly documents its own purpose (an SSH tool naming ``~/.ssh``).
+``scan_text`` does the same for free text: server ``instructions``, prompts,
+resource contents.
 
 Standard library only. Findings carry a JSON pointer into the definition, a
 snippet with invisible characters escaped, and MITRE ATLAS / OWASP LLM ids.
+Evidence per (string, place, tool context) is cached in a bounded dict, so
+re-scans of unchanged definitions are cheap; ``clear_cache`` empties it.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from threatvec.detect._covert_intent import SLOT_PARAM, SLOT_PROSE, SLOT_TITLE, SLOT_VALUE
 from threatvec.detect._covert_rules import RULES
 from threatvec.detect._covert_schema import schema_hits
 from threatvec.detect._covert_text import (
@@ -38,6 +43,7 @@ __all__ = [
     "CovertResult",
     "Finding",
     "assess_text",
+    "clear_cache",
     "scan_text",
     "scan_tool",
 ]
@@ -55,6 +61,20 @@ MAX_STRINGS = 4000
 MAX_CHARS = 1_000_000
 MAX_STRING_CHARS = 100_000
 MAX_DEPTH = 48
+# Evidence per (string, place, tool context) is remembered: a scan sees the
+# same parameter descriptions and titles again and again, and a re-scan of an
+# unchanged server (rug-pull monitoring) sees every string again. Strings
+# longer than CACHE_MAX_CHARS are not kept, and the cache is emptied when full.
+CACHE_MAX_ENTRIES = 8192
+CACHE_MAX_CHARS = 4096
+_Cached = tuple[str, float, "str | tuple[str, int, int]", str]
+_EVIDENCE_CACHE: dict[tuple[object, ...], list[_Cached]] = {}
+
+
+def clear_cache() -> None:
+    """Forget remembered per-string evidence (benchmarks measure cold scans with it)."""
+    _EVIDENCE_CACHE.clear()
+
 
 _ENCODED_KINDS = frozenset(
     {
@@ -64,6 +84,7 @@ _ENCODED_KINDS = frozenset(
         "html_entities",
         "unicode_escapes",
         "html_comment",
+        "leetspeak",
     }
 )
 _KNOWN_ANNOTATIONS = frozenset(
@@ -141,6 +162,7 @@ class _Collector:
 
     def __init__(self, ctx: ToolContext) -> None:
         self.ctx = ctx
+        self.ctx_key = ctx.cache_key
         self.items: list[_Evidence] = []
         self.strings = 0
         self.chars = 0
@@ -180,13 +202,29 @@ class _Collector:
             return
         if raw.isascii() and (len(raw) < 4 or _is_plain_token(raw)):
             return  # identifiers, type names, URLs: no room for an instruction
+        slot = _slot_of(pointer)
+        key = (raw, slot, self.ctx_key) if len(raw) <= CACHE_MAX_CHARS else None
+        cached = _EVIDENCE_CACHE.get(key) if key is not None else None
+        if cached is not None:
+            for rule_id, weight, snippet, note in cached:
+                self.add(rule_id, weight, pointer, snippet, note)
+            return
+        first = len(self.items)
+        self._scan_fresh(raw, pointer, slot)
+        if key is not None:
+            if len(_EVIDENCE_CACHE) >= CACHE_MAX_ENTRIES:
+                _EVIDENCE_CACHE.clear()
+            fresh = self.items[first:]
+            _EVIDENCE_CACHE[key] = [(e.rule_id, e.weight, e.snippet, e.note) for e in fresh]
+
+    def _scan_fresh(self, raw: str, pointer: str, slot: int) -> None:
         norm = normalize(raw)
         self._anomalies(raw, norm, pointer)
-        hits = analyse_text(norm.text, self.ctx)
+        hits = analyse_text(norm.text, self.ctx, slot)
         self._add_hits(hits, norm.text, pointer, suffix="")
         hidden_text_hits = False
         for dec in norm.decoded:
-            dec_hits = analyse_text(dec.text, self.ctx)
+            dec_hits = analyse_text(dec.text, self.ctx, slot)
             label = _DECODED_LABEL.get(dec.kind, dec.kind)
             self._add_hits(dec_hits, dec.text, pointer, suffix=f" (in text {label})")
             directive = sum(h.weight for h in dec_hits)
@@ -386,8 +424,24 @@ _DECODED_LABEL = {
     "html_entities": "decoded from HTML entities",
     "unicode_escapes": "decoded from \\u escapes",
     "html_comment": "hidden in an HTML comment",
+    "leetspeak": "spelled with digits for letters",
 }
 _VALUE_POINTER_RE = re.compile(r"/(?:default|const|enum|examples|example)(?:/|$)")
+_TITLE_POINTER_RE = re.compile(r"(?:^|/)title$")
+_PARAM_DESC_RE = re.compile(r"/properties/[^/]+/description$")
+
+
+def _slot_of(pointer: str) -> int:
+    """Which kind of place a string sits in (see ``_covert_intent``)."""
+    if _VALUE_POINTER_RE.search(pointer):
+        return SLOT_VALUE
+    if _TITLE_POINTER_RE.search(pointer):
+        return SLOT_TITLE
+    if _PARAM_DESC_RE.search(pointer):
+        return SLOT_PARAM
+    return SLOT_PROSE
+
+
 _SEVERITY_ORDER: tuple[Severity, ...] = ("info", "low", "medium", "high", "critical")
 _SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITY_ORDER)}
 

@@ -50,6 +50,7 @@ ANOMALY_KINDS = (
     "html_entities",
     "unicode_escapes",
     "html_comment",  # <!-- ... --> is invisible once Markdown/HTML is rendered
+    "leetspeak",  # digits for letters ("1gn0re pr3vious"), read as words by the model
 )
 
 # Bounds: a blob longer than this is not decoded; at most this many blobs per
@@ -274,16 +275,39 @@ def _strip_unicode_tricks(text: str, out: Normalized, *, depth: int, max_depth: 
                 anomalies["compat_forms"] += compat
             text = nfkc
         if any(c in _HOMOGLYPH_CHARS for c in text):
-            mixed = 0
-            for word in _WORD_RE.findall(text):
-                if word.isascii():
-                    continue
-                has_latin = any("a" <= c.lower() <= "z" for c in word)
-                if has_latin and any(c in _HOMOGLYPH_CHARS for c in word):
-                    mixed += 1
-            if mixed:
-                anomalies["mixed_script"] += mixed
-            text = fold_homoglyphs(text)
+            text = _fold_disguised_words(text, anomalies)
+    return text
+
+
+def _fold_disguised_words(text: str, anomalies: Counter[str]) -> str:
+    """Fold look-alike letters in the words they disguise, leave real Cyrillic/Greek alone.
+
+    A word mixing Latin with look-alikes ("іgnоre") is disguised; so is a word
+    made only of look-alikes inside mostly Latin text ("сору" for "copy").
+    Russian or Greek prose keeps its letters, so it can still be read.
+    """
+    latin = sum(1 for c in text if "a" <= c.lower() <= "z")
+    other = sum(1 for c in text if c.isalpha() and not c.isascii())
+    latin_context = latin > other
+    mixed = 0
+
+    def fold(m: re.Match[str]) -> str:
+        nonlocal mixed
+        word = m.group(0)
+        if word.isascii():
+            return word
+        has_latin = any("a" <= c.lower() <= "z" for c in word)
+        looks = [c in _HOMOGLYPH_CHARS for c in word if not ("a" <= c.lower() <= "z")]
+        if has_latin and any(looks):
+            mixed += 1
+            return fold_homoglyphs(word)
+        if latin_context and looks and all(looks):
+            return fold_homoglyphs(word)
+        return word
+
+    text = _WORD_RE.sub(fold, text)
+    if mixed:
+        anomalies["mixed_script"] += mixed
     return text
 
 
@@ -328,10 +352,40 @@ def _decode_blobs(text: str, out: Normalized, *, depth: int, max_depth: int) -> 
             if len(body.split()) >= 3:
                 out.anomalies["html_comment"] += 1
                 _add_decoded(out, "html_comment", body.strip(), depth=depth, max_depth=max_depth)
+    if depth == 0 and len(text) <= MAX_BLOB_CHARS and _LEET_WORD_RE.search(text):
+        folded, n = _unleet(text)
+        if n >= 2:
+            out.anomalies["leetspeak"] += 1
+            _add_decoded(out, "leetspeak", folded, depth=depth, max_depth=max_depth)
     if "\\" in text and _UESC_RE.search(text) and len(text) <= MAX_BLOB_CHARS:
         decoded = _UESC_RE.sub(lambda m: chr(int(m.group(0)[2:], 16)), text)
         out.anomalies["unicode_escapes"] += 1
         _add_decoded(out, "unicode_escapes", decoded, depth=depth, max_depth=max_depth)
+
+
+_LEET_MAP = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+# A word of at least three letters with look-alike digits inside it.
+_LEET_WORD_RE = re.compile(
+    r"\b(?=[a-z0-9@$]*[0134579@$])(?=(?:[0-9@$]*[a-z]){3})[a-z0-9@$]{4,}\b", re.IGNORECASE
+)
+
+
+def _unleet(text: str) -> tuple[str, int]:
+    """Text with digit-for-letter words spelled out, and how many words changed."""
+    count = 0
+
+    def fold(m: re.Match[str]) -> str:
+        nonlocal count
+        word = m.group(0)
+        folded = word.translate(_LEET_MAP)
+        if not folded.isalpha():
+            return word  # sha256, utf8, h264: real tokens with digits
+        count += 1
+        return folded
+
+    return _LEET_WORD_RE.sub(fold, text), count
 
 
 def _add_decoded(out: Normalized, kind: str, raw: str, *, depth: int, max_depth: int) -> None:
