@@ -14,6 +14,7 @@ from threatvec.core.settings import Settings
 
 log = logging.getLogger("threatvec.demo")
 RUNTIME_STARTERS: list[str] = [
+    "threatvec.demo.agents_runtime",
 ]
 
 

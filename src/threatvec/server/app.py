@@ -38,11 +38,14 @@ WEB_DIR = Path(__file__).parent / "web"
 DOMAIN_ROUTERS = [
     "threatvec.assets.router",
     "threatvec.signals.router",
+    "threatvec.ingest.router",
+    "threatvec.agents.router",
     "threatvec.mcp.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
 UNPREFIXED_ROUTERS: list[str] = [
+    "threatvec.otlp.router",
 ]
 # Dashboard pages, one module per area.
 PAGE_ROUTERS = [

@@ -1,10 +1,19 @@
-"""The Agents page."""
+"""The Agents page (posture cards with filters) and the agent detail page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections import Counter
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
+from threatvec.agents import service
+from threatvec.agents.router import detail_payload
+from threatvec.agents.schemas import card_from_view
+from threatvec.core.errors import NotFound
+from threatvec.core.pagination import MAX_LIMIT, PageParams
+from threatvec.server.web.charts import gauge
 from threatvec.server.web.render import PageDep, render
 
 router = APIRouter(include_in_schema=False)
@@ -24,10 +33,98 @@ STEPS = [
     ),
     "Or register an agent by hand under Settings → Assets.",
 ]
+SORTS = {
+    "score": "Weakest score first",
+    "-risk": "Highest trifecta risk first",
+    "trust_score": "Lowest trust first",
+    "-drift": "Most drift first",
+    "-last_seen": "Most recently seen",
+    "name": "Name",
+}
+LEG_LABELS = {
+    "private_data": "Access to private data",
+    "untrusted_content": "Processes untrusted content",
+    "external_comms": "Communicates externally",
+}
+RISK_CLASS = {"low": "low", "medium": "medium", "high": "high", "maximum": "critical"}
+STATUS_CLASS = {"active": "ok", "stale": "medium", "offline": "high"}
+
+
+def _choice(value: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
+    return value if value in allowed else None
 
 
 @router.get("/agents", response_class=HTMLResponse)
-def agents_page(ctx: PageDep) -> HTMLResponse:
+def agents_page(
+    ctx: PageDep,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    risk: Annotated[str | None, Query(max_length=20)] = None,
+    sort: Annotated[str | None, Query(max_length=20)] = None,
+) -> HTMLResponse:
+    status = _choice(status, service.STATUSES)
+    risk = _choice(risk, list(RISK_CLASS))
+    sort = _choice(sort, list(SORTS)) or "score"
+    q = (q or "").strip() or None
+    everyone, _ = service.list_cards(
+        session=ctx.session, org_id=ctx.org.id, page=PageParams(limit=MAX_LIMIT, sort="name")
+    )
+    if not everyone:
+        return render(
+            ctx, "empty_area.html", active="/agents", title="Agents", blurb=BLURB, steps=STEPS
+        )
+    rows, _ = service.list_cards(
+        session=ctx.session,
+        org_id=ctx.org.id,
+        page=PageParams(limit=MAX_LIMIT, sort=sort),
+        status=status,
+        risk=risk,
+        q=q,
+    )
+    risk_counts = Counter(v.score.trifecta.risk for v in everyone)
+    status_counts = Counter(v.status for v in everyone)
     return render(
-        ctx, "empty_area.html", active="/agents", title="Agents", blurb=BLURB, steps=STEPS
+        ctx,
+        "agents.html",
+        active="/agents",
+        title="Agents",
+        cards=[card_from_view(v) for v in rows],
+        total=len(everyone),
+        risk_counts=risk_counts,
+        status_counts=status_counts,
+        filters={"q": q or "", "status": status or "", "risk": risk or "", "sort": sort},
+        sorts=SORTS,
+        statuses=service.STATUSES,
+        risks=list(RISK_CLASS),
+        risk_class=RISK_CLASS,
+        status_class=STATUS_CLASS,
+        leg_labels=LEG_LABELS,
+    )
+
+
+@router.get("/agents/{agent_id}", response_class=HTMLResponse)
+def agent_detail_page(ctx: PageDep, agent_id: str) -> HTMLResponse:
+    try:
+        data = service.detail(session=ctx.session, org_id=ctx.org.id, agent_id=agent_id[:64])
+    except NotFound:
+        return render(
+            ctx,
+            "agent_detail.html",
+            active="/agents",
+            title="Agent not found",
+            agent=None,
+            status_code=404,
+        )
+    agent: dict[str, Any] = detail_payload(data)
+    return render(
+        ctx,
+        "agent_detail.html",
+        active="/agents",
+        title=f"Agent: {agent['name']}",
+        agent=agent,
+        score_gauge=gauge(agent["score"], label="Agent score"),
+        trust_gauge=gauge(agent["trust_score"], label="Trust"),
+        risk_class=RISK_CLASS,
+        status_class=STATUS_CLASS,
+        leg_labels=LEG_LABELS,
     )

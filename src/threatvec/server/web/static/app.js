@@ -23,6 +23,7 @@ function liveTraffic() {
   const onMessage = (ev) => {
     let payload;
     try { payload = JSON.parse(ev.data); } catch { return; }
+    if (payload.data && Array.isArray(payload.data.events)) { liveBatch(list, payload); return; }
     const li = document.createElement("li");
     li.dataset.kind = payload.kind;
     const time = document.createElement("span");
@@ -40,6 +41,44 @@ function liveTraffic() {
   };
   source.onmessage = onMessage;
   window.threatvecLive = source;
+}
+
+// A batch signal (agent.events / agent.flagged) carries compact summaries of its
+// events: one line per event, newest batch on top, in the batch's own order.
+function liveBatch(list, payload) {
+  const data = payload.data;
+  const when = (payload.created_at || "").replace("T", " ").slice(0, 19) + " ";
+  const lines = data.events.slice(0, 100).map((e) => {
+    const li = document.createElement("li");
+    li.dataset.kind = payload.kind;
+    li.dataset.eventType = String(e.type || "");
+    const time = document.createElement("span");
+    time.className = "muted";
+    time.textContent = when;
+    const kind = document.createElement("strong");
+    kind.textContent = String(e.type || payload.kind) + " ";
+    const agent = document.createElement("span");
+    agent.className = "live-agent";
+    agent.textContent = String(data.agent || "") + " ";
+    const what = document.createElement("span");
+    const parts = [e.subject, e.server, e.destination && "→ " + e.destination, e.outcome]
+      .filter((p) => p !== undefined && p !== null && p !== "").map(String);
+    if (Array.isArray(e.flags) && e.flags.length) parts.push("⚑ " + e.flags.map(String).join(", "));
+    what.textContent = parts.join(" · ");
+    li.append(time, kind, agent, what);
+    return li;
+  });
+  if (data.more) {
+    const li = document.createElement("li");
+    li.dataset.kind = payload.kind;
+    li.className = "muted";
+    li.textContent = `… and ${Number(data.more)} more from ${String(data.agent || "")}`;
+    lines.push(li);
+  }
+  list.prepend(...lines);
+  while (list.children.length > 500) list.lastElementChild.remove();
+  const empty = document.getElementById("live-empty");
+  if (empty) empty.hidden = true;
 }
 
 async function apiFetch(url, options = {}) {

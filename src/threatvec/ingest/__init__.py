@@ -1,0 +1,1 @@
+"""Telemetry ingest: the SDK batch endpoint, validated per event, idempotent by event id."""

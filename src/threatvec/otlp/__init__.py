@@ -1,0 +1,1 @@
+"""OpenTelemetry intake: OTLP/HTTP GenAI spans become agents and events."""
