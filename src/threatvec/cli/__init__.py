@@ -26,6 +26,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("jobs", "threatvec.cli.jobs"),
     ("detect", "threatvec.cli.detect"),
     ("mcp", "threatvec.cli.mcp"),
+    ("shadow", "threatvec.cli.shadow"),
 ]
 COMMAND_MODULES = ["threatvec.cli.serve"]
 

@@ -20,6 +20,7 @@ DEMO_ORG_NAME = "Demo Org"
 DEMO_MODULES = [
     "threatvec.assets.demo",
     "threatvec.mcp.demo",
+    "threatvec.shadow.demo",
     "threatvec.agents.demo",
 ]
 SEEDED_FLAG = "demo.seeded"

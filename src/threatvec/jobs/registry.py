@@ -31,6 +31,7 @@ JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a domain with jobs appends its module.
 JOB_MODULES = [
     "threatvec.signals.jobs",
+    "threatvec.shadow.jobs",
 ]
 
 

@@ -38,6 +38,7 @@ WEB_DIR = Path(__file__).parent / "web"
 DOMAIN_ROUTERS = [
     "threatvec.assets.router",
     "threatvec.signals.router",
+    "threatvec.shadow.router",
     "threatvec.ingest.router",
     "threatvec.agents.router",
     "threatvec.mcp.router",
@@ -55,6 +56,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.agents",
     "threatvec.server.web.pages.mcp",
     "threatvec.server.web.pages.shadow",
+    "threatvec.server.web.pages.extension",
     "threatvec.server.web.pages.vulnerabilities",
     "threatvec.server.web.pages.redteam",
     "threatvec.server.web.pages.compliance",

@@ -14,6 +14,7 @@ MODEL_MODULES = [
     "threatvec.assets.models",
     "threatvec.jobs.models",
     "threatvec.signals.models",
+    "threatvec.shadow.models",
     "threatvec.agents.models",
     "threatvec.mcp.models",
 ]

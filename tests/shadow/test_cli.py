@@ -1,0 +1,93 @@
+"""`threatvec shadow ...` on its own database: once as a real subprocess, the rest in-process
+(typer's runner, same code path, without paying the interpreter start-up each time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import new_database_url
+from tests.shadow.m365_server import CLIENT_ID, CLIENT_SECRET, TENANT, M365Server
+
+THREATVEC = [sys.executable, "-m", "threatvec.cli"]
+
+
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(THREATVEC + args, env=env, capture_output=True, text=True, timeout=120)
+
+
+def invoke(args: list[str], env: dict[str, str]) -> Any:
+    from typer.testing import CliRunner
+
+    from threatvec.cli import app
+
+    cleared = {k: None for k in os.environ if k.startswith(("THREATVEC_", "ORG_KEY"))}
+    return CliRunner().invoke(app, args, env={**cleared, **env})
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("THREATVEC_", "ORG_KEY"))}
+    env.update(
+        {
+            "THREATVEC_DATA_DIR": str(tmp_path / "data"),
+            "THREATVEC_DATABASE_URL": new_database_url(tmp_path),
+        }
+    )
+    return env
+
+
+@pytest.mark.db
+def test_import_m365_catalog_and_list(cli_env, shared_data: Path) -> None:
+    sample = shared_data / "m365" / "copilot_audit_sample.json"
+    first = run(["shadow", "import-m365", str(sample)], cli_env)
+    assert first.returncode == 0, first.stderr
+    assert "10 Copilot interaction(s), 10 imported" in first.stdout
+    again = invoke(["shadow", "import-m365", str(sample)], cli_env)
+    assert "0 imported, 10 already present" in again.stdout
+
+    imported = invoke(
+        ["shadow", "import-catalog", str(shared_data / "shadow" / "ai_services.csv")], cli_env
+    )
+    assert imported.exit_code == 0 and "181 added" in imported.stdout
+
+    listed = invoke(["shadow", "services", "--json"], cli_env)
+    [svc] = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert svc["domain"] == "copilot.cloud.microsoft" and svc["events"] == 10
+    assert svc["marker"] == "!" and svc["risk"] == "MEDIUM"
+
+    bad = Path(cli_env["THREATVEC_DATA_DIR"]).parent / "bad.json"
+    bad.write_text("{not json")
+    failed = invoke(["shadow", "import-m365", str(bad)], cli_env)
+    assert failed.exit_code == 1 and failed.output.startswith("error:")
+    assert "Traceback" not in failed.output
+
+
+@pytest.mark.db
+def test_m365_configure_and_pull(cli_env, shared_data: Path) -> None:
+    records = json.loads((shared_data / "m365" / "copilot_audit_sample.json").read_text())
+    with M365Server([records[:5], records[5:]]) as server:
+        env = {
+            **cli_env,
+            "THREATVEC_M365_AUTHORITY_URL": server.url,
+            "THREATVEC_M365_API_URL": server.url,
+            "THREATVEC_ALLOW_PRIVATE_OUTBOUND": "true",
+            "THREATVEC_M365_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        unconfigured = invoke(["shadow", "m365-pull"], env)
+        assert unconfigured.exit_code != 0 and "not configured" in unconfigured.output
+        conf = invoke(
+            ["shadow", "m365-configure", "--tenant", TENANT, "--client-id", CLIENT_ID], env
+        )
+        assert conf.exit_code == 0, conf.output
+        pulled = invoke(["shadow", "m365-pull", "--hours", "2"], env)
+        assert pulled.exit_code == 0, pulled.output
+        result = json.loads(pulled.stdout)
+        assert (result["blobs"], result["imported"]) == (2, 10)
+        assert CLIENT_SECRET not in pulled.output

@@ -1,0 +1,97 @@
+"""The Shadow AI Monitor page, its CSRF-protected actions, and the extension setup/download."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Api, create_org
+from tests.shadow.helpers import event, visit
+
+
+def _login(c: TestClient, key: str) -> str:
+    page = c.get("/login")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    home = c.get("/")
+    return home.text.split('data-csrf="')[1].split('"')[0]
+
+
+def test_empty_state_then_monitor_with_actions(app, client, session_factory) -> None:
+    org = create_org(session_factory)
+    with TestClient(app) as c:
+        csrf = _login(c, org.key)
+        empty = c.get("/shadow")
+        assert "No data yet" in empty.text and "/extension" in empty.text
+
+        Api(client, org).post(
+            "/shadow/events",
+            json={
+                "events": [
+                    visit("gemini.google.com"),
+                    event(
+                        domain="claude.ai",
+                        pii_categories=["EMAIL", "US_SSN"],
+                        pii_counts={"EMAIL": 1, "US_SSN": 1},
+                    ),
+                ]
+            },
+        )
+        page = c.get("/shadow")
+        assert page.status_code == 200
+        html = page.text
+        assert 'id="shadow-table"' in html and 'href="/extension"' in html
+        assert "<svg" in html and "US_SSN" in html
+        row = html.split('data-domain="claude.ai"')[1].split("</tr>")[0]
+        assert "<strong>!</strong>" in row and "HIGH" in row
+        sid = html.split('data-domain="claude.ai"')[0].rsplit('data-service-id="', 1)[1][:32]
+
+        # actions need the CSRF token
+        assert (
+            c.post(f"/shadow/services/{sid}/register", data={"csrf": "forged"}).status_code == 403
+        )
+        r = c.post(
+            f"/shadow/services/{sid}/register",
+            data={"csrf": csrf, "allowed_pii": ["EMAIL", "US_SSN"]},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303 and "Registered" in r.headers["location"]
+        r = c.post(
+            f"/shadow/services/{sid}/alert",
+            data={"csrf": csrf, "trigger": "pii"},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+        row = c.get("/shadow").text.split('data-domain="claude.ai"')[1].split("</tr>")[0]
+        assert "LOW" in row and "<strong></strong>" in row and "alert on PII" in row
+        assert "MEDIUM" in c.get("/shadow?risk=MEDIUM").text
+        assert "claude.ai" not in c.get("/shadow?risk=MEDIUM").text
+
+
+def test_extension_setup_and_download_with_org_catalog(app, client, session_factory) -> None:
+    org = create_org(session_factory)
+    Api(client, org).post(
+        "/shadow/catalog",
+        json={"domain": "llm.corp.example", "service": "Corp LLM", "kind": "enterprise"},
+    )
+    with TestClient(app) as c:
+        assert c.get("/extension", follow_redirects=False).status_code == 303  # login first
+        _login(c, org.key)
+        setup = c.get("/extension")
+        assert setup.status_code == 200 and "/extension/download" in setup.text
+        assert "serverUrl" in setup.text and "orgKey" in setup.text
+        r = c.get("/extension/download")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(r.content))
+    names = set(zf.namelist())
+    assert "threatvec-extension/manifest.json" in names
+    assert "threatvec-extension/src/background.js" in names
+    assert not any("/test/" in n or n.endswith("sync_catalog.py") for n in names)
+    catalog = json.loads(zf.read("threatvec-extension/src/catalog.json"))
+    domains = {s["domain"]: s for s in catalog["services"]}
+    assert domains["llm.corp.example"]["service"] == "Corp LLM" and "chatgpt.com" in domains
+    assert org.key not in r.content.decode("latin-1")

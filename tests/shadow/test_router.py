@@ -1,0 +1,269 @@
+"""The Shadow AI API end to end over the real app and database."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from tests.shadow.helpers import event, visit
+
+
+def _services(api, **params) -> list[dict]:
+    r = api.get("/shadow/services", params=params)
+    assert r.status_code == 200, r.text
+    return r.json()["items"]
+
+
+def test_batch_keeps_good_events_and_explains_bad_ones(api) -> None:
+    good = event()
+    bad_domain = event(domain="https://chatgpt.com/c/123")
+    bad_category = event(pii_categories=["EMAIL", "SALARY"], pii_counts={"EMAIL": 1, "SALARY": 1})
+    r = api.post("/shadow/events", json={"events": [good, bad_domain, bad_category, "nope"]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["received"], body["accepted"], body["duplicates"]) == (4, 1, 0)
+    rejected = {x["index"]: x for x in body["rejected"]}
+    assert set(rejected) == {1, 2, 3}
+    assert rejected[1]["event_id"] == bad_domain["event_id"]
+    assert rejected[1]["errors"][0]["loc"] == ["domain"]
+    assert "bare host name" in rejected[1]["errors"][0]["msg"]
+    assert any(e["loc"][0] == "pii_categories" for e in rejected[2]["errors"])
+    # errors never echo the rejected value back
+    assert "/c/123" not in r.text and "SALARY" not in json.dumps(body["rejected"][0])
+
+
+def test_idempotent_by_event_id_per_org(api, client, session_factory) -> None:
+    from tests.conftest import Api, create_org
+
+    e = event(domain="claude.ai")
+    first = api.post("/shadow/events", json={"events": [e, e]}).json()
+    assert (first["accepted"], first["duplicates"]) == (1, 1)
+    again = api.post("/shadow/events", json={"events": [e]}).json()
+    assert (again["accepted"], again["duplicates"]) == (0, 1)
+    [svc] = _services(api, q="claude")
+    assert svc["events"] == 1 and svc["pastes"] == 1
+    # the same event id in another org is that org's own event
+    other = Api(client, create_org(session_factory))
+    assert other.post("/shadow/events", json={"events": [e]}).json()["accepted"] == 1
+
+
+def test_size_limits_and_envelope(api) -> None:
+    too_many = {"events": [visit("chatgpt.com") for _ in range(501)]}
+    assert api.post("/shadow/events", json=too_many).status_code == 413
+    big = b'{"events": [' + b" " * (1024 * 1024 + 10) + b"]}"
+    r = api.post("/shadow/events", content=big, headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
+    assert (
+        api.post(
+            "/shadow/events", content=b"{not json", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
+    assert api.post("/shadow/events", json={"events": [], "extra": 1}).status_code == 422
+    assert api.post("/shadow/events", json=[event()]).status_code == 422
+    r = api.post("/shadow/events", json={"events": []})
+    assert r.status_code == 200 and r.json()["accepted"] == 0
+
+
+def test_services_counters_users_and_pii(api) -> None:
+    user_a, user_b = "a" * 64, "b" * 64
+    events = [
+        visit("www.perplexity.ai", user_hash=user_a),
+        visit("perplexity.ai", user_hash=user_b),
+        event(
+            domain="perplexity.ai",
+            event_type="upload",
+            user_hash=user_a,
+            pii_categories=["CREDIT_CARD", "EMAIL"],
+            pii_counts={"CREDIT_CARD": 3, "EMAIL": 1},
+            signals={"files": 2, "skipped_files": 0},
+        ),
+        event(
+            domain="perplexity.ai",
+            event_type="submit",
+            pii_categories=[],
+            pii_counts={},
+            user_hash=user_a,
+            signals={},
+        ),
+    ]
+    assert api.post("/shadow/events", json={"events": events}).json()["accepted"] == 4
+    [svc] = _services(api, q="perplexity")
+    assert svc["domain"] == "perplexity.ai" and svc["name"] == "Perplexity"
+    assert (svc["events"], svc["visits"], svc["uploads"], svc["submits"]) == (4, 2, 1, 1)
+    assert svc["users"] == 2 and svc["pii_uploads"] == 1
+    assert svc["pii_counts"] == {"CREDIT_CARD": 1, "EMAIL": 1}
+    assert svc["risk"] == "HIGH" and svc["marker"] == "!"
+    detail = api.get(f"/shadow/services/{svc['id']}").json()
+    assert detail["pii_occurrences"] == {"CREDIT_CARD": 3, "EMAIL": 1}
+    assert sum(p["events"] for p in detail["trend"]) == 4
+    assert detail["trend"][-1]["pii_events"] == 1
+    assert detail["browsers"] == {"chromium/156": 4}
+
+
+def test_risk_levels_and_register_action(api) -> None:
+    api.post(
+        "/shadow/events",
+        json={
+            "events": [
+                visit("gemini.google.com"),
+                event(
+                    domain="mystery-chat.ai",
+                    unknown_service=True,
+                    signals={
+                        "host_terms": ["ai", "chat", "mystery"],
+                        "large_input": True,
+                        "score": 4,
+                    },
+                ),
+                event(domain="claude.ai", pii_categories=["EMAIL"], pii_counts={"EMAIL": 1}),
+            ]
+        },
+    )
+    by_domain = {s["domain"]: s for s in _services(api)}
+    assert by_domain["gemini.google.com"]["risk"] == "MEDIUM"
+    assert by_domain["mystery-chat.ai"]["risk"] == "HIGH"
+    assert "unknown, unclassified AI service" in by_domain["mystery-chat.ai"]["risk_reasons"]
+    assert by_domain["claude.ai"]["risk"] == "HIGH"
+
+    # registering an unknown/MEDIUM service without PII makes it LOW
+    r = api.post(
+        f"/shadow/services/{by_domain['gemini.google.com']['id']}/register",
+        json={"owner": "it@example.com"},
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["risk"], r.json()["marker"], r.json()["registered"]) == ("LOW", "", True)
+    asset = api.get(f"/assets/{r.json()['asset_id']}").json()
+    assert asset["kind"] == "ai_service" and asset["approved"] is True
+    assert asset["metadata"]["domains"] == ["gemini.google.com"]
+
+    # PII sent to a registered service keeps it HIGH unless the registration allows it
+    claude_id = by_domain["claude.ai"]["id"]
+    r = api.post(f"/shadow/services/{claude_id}/register", json={})
+    assert r.json()["risk"] == "HIGH"
+    assert "does not allow" in r.json()["risk_reasons"][0]
+    r = api.post(f"/shadow/services/{claude_id}/register", json={"allowed_pii": ["EMAIL"]})
+    assert r.json()["risk"] == "LOW"
+    # a registration revoked through the assets API is reflected in the list
+    api.patch(f"/assets/{r.json()['asset_id']}", json={"approved": False})
+    claude = next(s for s in _services(api) if s["id"] == claude_id)
+    assert claude["risk"] == "HIGH" and claude["approved"] is False
+
+    assert api.post(f"/shadow/services/{uuid.uuid4().hex}/register", json={}).status_code == 404
+
+
+def test_alert_intent_action(api) -> None:
+    api.post("/shadow/events", json={"events": [event(domain="poe.com")]})
+    [svc] = _services(api, q="poe.com")
+    r = api.post(f"/shadow/services/{svc['id']}/alerts", json={"trigger": "pii"})
+    assert r.status_code == 201 and r.json()["service_id"] == svc["id"]
+    again = api.post(f"/shadow/services/{svc['id']}/alerts", json={"trigger": "pii"})
+    assert again.json()["id"] == r.json()["id"]
+    assert [a["trigger"] for a in api.get("/shadow/alerts").json()["items"]] == ["pii"]
+    assert _services(api, q="poe.com")[0]["alert_triggers"] == ["pii"]
+    bad = api.post(f"/shadow/services/{svc['id']}/alerts", json={"trigger": "email-the-ceo"})
+    assert bad.status_code == 422
+
+
+def test_filter_sort_paginate(api) -> None:
+    domains = ["chatgpt.com", "claude.ai", "gemini.google.com", "perplexity.ai", "poe.com"]
+    batch = []
+    for i, d in enumerate(domains):
+        batch += [visit(d) for _ in range(i + 1)]
+    api.post("/shadow/events", json={"events": batch})
+    by_events = _services(api, sort="-events")
+    assert [s["domain"] for s in by_events] == list(reversed(domains))
+    seen, cursor = [], None
+    while True:
+        params = {"limit": 2, "sort": "domain"} | ({"cursor": cursor} if cursor else {})
+        page = api.get("/shadow/services", params=params).json()
+        seen += [s["domain"] for s in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == sorted(domains)
+    assert {s["risk"] for s in _services(api, risk="MEDIUM")} == {"MEDIUM"}
+    assert _services(api, registered="true") == []
+    assert len(_services(api, pii="false")) == 5
+    assert api.get("/shadow/services", params={"sort": "secret"}).status_code == 422
+
+
+def test_catalog_builtin_org_entries_and_csv(api, client, session_factory) -> None:
+    from tests.conftest import Api, create_org
+
+    catalog = api.get("/shadow/catalog").json()
+    assert catalog["count"] >= 300 and catalog["count"] == len(catalog["services"])
+    entry = next(s for s in catalog["services"] if s["domain"] == "chatgpt.com")
+    assert entry == {
+        "domain": "chatgpt.com",
+        "service": "ChatGPT",
+        "vendor": "OpenAI",
+        "category": "chat",
+        "kind": "consumer",
+        "origin": "builtin",
+    }
+
+    # an unknown service becomes known once the org classifies it
+    api.post(
+        "/shadow/events",
+        json={"events": [event(domain="chat.internal-llm.example.com", unknown_service=True)]},
+    )
+    assert _services(api, known="false")[0]["risk"] == "HIGH"
+    r = api.post(
+        "/shadow/catalog",
+        json={
+            "domain": "internal-llm.example.com",
+            "service": "Internal LLM",
+            "vendor": "Example",
+            "category": "chat",
+            "kind": "enterprise",
+        },
+    )
+    assert r.status_code == 201 and r.json()["origin"] == "org"
+    [svc] = _services(api, q="internal-llm")
+    assert svc["known"] is True and svc["name"] == "Internal LLM"
+    assert "unknown, unclassified AI service" not in svc["risk_reasons"]
+
+    csv_text = (
+        "domain,service,vendor,category,consumer_or_enterprise\n"
+        "llm.example.org,Example LLM,Example,chat,enterprise\n"
+        "chatgpt.com,ChatGPT (corp),OpenAI,chat,enterprise\n"
+    )
+    r = api.post("/shadow/catalog/import", json={"csv": csv_text})
+    assert r.json() == {"added": 2, "updated": 0}
+    mine = {s["domain"]: s for s in api.get("/shadow/catalog").json()["services"]}
+    assert (
+        mine["chatgpt.com"]["service"] == "ChatGPT (corp)"
+        and mine["chatgpt.com"]["origin"] == "org"
+    )
+    bad = api.post("/shadow/catalog/import", json={"csv": "domain,service\nhttp://x.com/a,X\n"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["body", "csv", 2]
+    assert (
+        api.post("/shadow/catalog", json={"domain": "a.com/x", "service": "x"}).status_code == 422
+    )
+
+    # org additions stay with the org
+    other = Api(client, create_org(session_factory))
+    theirs = {s["domain"]: s for s in other.get("/shadow/catalog").json()["services"]}
+    assert "llm.example.org" not in theirs and theirs["chatgpt.com"]["service"] == "ChatGPT"
+
+
+def test_extension_origin_cors_preflight(client) -> None:
+    origin = "chrome-extension://" + "a" * 32
+    r = client.options(
+        "/api/v1/shadow/events",
+        headers={
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type,x-org-key",
+        },
+    )
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == origin
+
+
+def test_needs_the_org_key(client) -> None:
+    r = client.post(
+        "/api/v1/shadow/events", json={"events": [event()]}, headers={"X-Org-Key": "tvk_wrong"}
+    )
+    assert r.status_code == 401
