@@ -1,6 +1,7 @@
 """Covert-instruction detector: quality and throughput.
 
-Prints precision, recall and false-positive rate on the shared dev set
+Prints recall / false-positive rate of the rules alone, the learned model
+alone and the shipped combination (rules OR model) on the shared dev set
 (../shared/data/mcp/tool_descriptions_dev.jsonl, or $THREATVEC_SHARED_DATA)
 and on each split of the project's own cases (tests/vectors/covert_cases.jsonl),
 then single-core throughput in tool definitions per second (CPU time of this
@@ -28,7 +29,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from threatvec.detect.covert import clear_cache, scan_tool  # noqa: E402
+from threatvec.detect._covert_model import load_model  # noqa: E402
+from threatvec.detect.covert import clear_cache, rules_only_scan, scan_tool  # noqa: E402
 
 SHARED = Path(os.environ.get("THREATVEC_SHARED_DATA", REPO.parent / "shared" / "data"))
 DEV = SHARED / "mcp" / "tool_descriptions_dev.jsonl"
@@ -40,41 +42,43 @@ def load(path: Path) -> list[dict[str, Any]]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def metrics(rows: list[dict[str, Any]], show_misses: bool) -> dict[str, float]:
-    tp = fp = fn = tn = 0
+def metrics(rows: list[dict[str, Any]], show_misses: bool) -> dict[str, dict[str, float]]:
+    """Recall / FPR of the rules alone, the model alone, and the shipped combination."""
+    t = load_model().threshold
+    preds: dict[str, list[bool]] = {"rules": [], "model": [], "combined": []}
     for row in rows:
-        predicted = scan_tool(row["tool"]).verdict == "poisoned"
+        result = scan_tool(row["tool"])
+        preds["rules"].append(rules_only_scan(row["tool"]).verdict == "poisoned")
+        preds["model"].append((result.model_probability or 0.0) >= t)
+        preds["combined"].append(result.verdict == "poisoned")
         actual = row["label"] == "poisoned"
-        tp += predicted and actual
-        fp += predicted and not actual
-        fn += actual and not predicted
-        tn += not predicted and not actual
-        if show_misses and predicted != actual:
+        if show_misses and preds["combined"][-1] != actual:
             kind = "false negative" if actual else "false positive"
             print(f"    {kind}: {row['id']} ({row.get('technique', '')})")
-    return {
-        "n": len(rows),
-        "precision": tp / (tp + fp) if tp + fp else 1.0,
-        "recall": tp / (tp + fn) if tp + fn else 1.0,
-        "fpr": fp / (fp + tn) if fp + tn else 0.0,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
-    }
+    out: dict[str, dict[str, float]] = {}
+    for name, pred in preds.items():
+        tp = sum(p and r["label"] == "poisoned" for p, r in zip(pred, rows, strict=True))
+        fp = sum(p and r["label"] != "poisoned" for p, r in zip(pred, rows, strict=True))
+        pos = sum(r["label"] == "poisoned" for r in rows)
+        neg = len(rows) - pos
+        out[name] = {"recall": tp / pos if pos else 1.0, "fpr": fp / neg if neg else 0.0,
+                     "tp": tp, "fp": fp, "pos": pos, "neg": neg}  # fmt: skip
+    return out
 
 
 def report(name: str, rows: list[dict[str, Any]], show_misses: bool) -> None:
     m = metrics(rows, show_misses)
-    print(
-        f"{name:<34} n={m['n']:>3}  precision={m['precision']:.3f}  recall={m['recall']:.3f}  "
-        f"FPR={m['fpr']:.3f}  (tp={m['tp']} fp={m['fp']} fn={m['fn']} tn={m['tn']})"
-    )
+    parts = "  ".join(f"{k}={v['recall']:.3f}/{v['fpr']:.3f}" for k, v in m.items())
+    c = m["combined"]
+    print(f"{name:<34} n={len(rows):>3}  {parts}  (combined tp={c['tp']}/{c['pos']} "
+          f"fp={c['fp']}/{c['neg']})")  # fmt: skip
 
 
-def throughput(tools: list[dict[str, Any]], seconds: float, *, cold: bool) -> float:
-    for t in tools:  # warm-up: imports, regex compilation
-        scan_tool(t)
+def throughput(
+    tools: list[dict[str, Any]], seconds: float, *, cold: bool, scan: Any = scan_tool
+) -> float:
+    for t in tools:  # warm-up: imports, regex compilation, model file
+        scan(t)
     n = 0
     busy = 0.0
     while busy < seconds:
@@ -82,7 +86,7 @@ def throughput(tools: list[dict[str, Any]], seconds: float, *, cold: bool) -> fl
             clear_cache()
         start = time.process_time()
         for t in tools:
-            scan_tool(t)
+            scan(t)
         busy += time.process_time() - start
         n += len(tools)
     return n / busy
@@ -115,6 +119,8 @@ def main() -> None:
     for label, corpus in ((f"all {len(tools)}", tools), (f"{len(benign)} benign", benign)):
         rate = throughput(corpus, args.seconds, cold=True)
         print(f"throughput, {label} definitions, cold: {rate:,.0f} definitions/s (1 core)")
+    rate = throughput(tools, args.seconds, cold=True, scan=rules_only_scan)
+    print(f"throughput, all {len(tools)} definitions, cold, rules alone: {rate:,.0f} definitions/s")
     rate = throughput(tools, args.seconds, cold=False)
     print(f"throughput, all {len(tools)} definitions, warm re-scan: {rate:,.0f} definitions/s")
 

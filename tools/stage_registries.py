@@ -35,12 +35,26 @@ def module_staged(module: str, files: set[str]) -> bool:
     return f"{path}.py" in files or f"{path}/__init__.py" in files
 
 
+def _without_unstaged(line: str, files: set[str]) -> str | None:
+    """The line without unstaged module entries; None when nothing else was on it."""
+    missing = [m for m in MODULE.findall(line) if not module_staged(m, files)]
+    if not missing:
+        return line
+    if re.fullmatch(r'\s*(\("[a-z_]+", )?"threatvec[a-z_.0-9]+"\)?,?\s*(#.*)?', line.rstrip("\n")):
+        return None
+    for module in missing:
+        line = re.sub(rf',\s*"{re.escape(module)}"', "", line)
+        line = re.sub(rf'"{re.escape(module)}",\s*', "", line)
+        line = line.replace(f'"{module}"', "")
+    return line
+
+
 def main() -> None:
     files = staged_files()
     for reg in REGISTRIES:
         text = open(reg, encoding="utf-8").read()
-        kept = [line for line in text.splitlines(keepends=True)
-                if all(module_staged(m, files) for m in MODULE.findall(line))]
+        kept = [filtered for line in text.splitlines(keepends=True)
+                if (filtered := _without_unstaged(line, files)) is not None]
         blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], input="".join(kept),
                               capture_output=True, text=True, check=True).stdout.strip()
         subprocess.run(["git", "update-index", "--cacheinfo", f"100644,{blob},{reg}"], check=True)

@@ -116,3 +116,29 @@ def test_live_traffic_streams_one_line_per_event(page, live_server, session_fact
     page.wait_for_selector("#live-list li[data-kind='agent.flagged']")
     assert "pii:EMAIL" in page.inner_text("#live-list li[data-kind='agent.flagged']")
     screenshot(page, "live_traffic_agents")
+
+
+def test_live_page_renders_existing_batches_one_line_per_event(page, live_server,
+                                                               session_factory):
+    from tests.conftest import create_org
+    from threatvec.signals import service
+    from threatvec.store.engine import session_scope
+
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        service.publish(session=s, org_id=org.id, kind="agent.events", data={
+            "agent": "<i>bot</i>", "agent_id": "x", "source": "manual", "count": 2, "more": 3,
+            "events": [{"type": "tool.call", "subject": "send_email", "destination": "mx.io",
+                        "outcome": "ok"},
+                       {"type": "llm.call", "subject": "gpt-x", "outcome": "error",
+                        "flags": ["pii"]}]})
+    page.goto(f"{live_server.url}/login")
+    page.fill("#org_key", org.key)
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/live")
+    lines = page.locator("#live-list li[data-kind='agent.events']")
+    assert lines.count() == 3
+    assert "send_email · → mx.io · ok" in lines.nth(0).inner_text()
+    assert "⚑ pii" in lines.nth(1).inner_text()
+    assert "3 more" in lines.nth(2).inner_text()
+    assert page.locator("#live-list i").count() == 0  # the agent name is text

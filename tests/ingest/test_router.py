@@ -213,3 +213,26 @@ def test_future_timestamps_are_rejected(api):
     ev = tool("later", at=time.time() + 3 * 86400)
     body = _post(api, batch("clock-agent", [ev])).json()
     assert body["rejected"][0]["reason"].startswith("timestamp")
+
+
+def test_metrics_count_ingested_events(api, client) -> None:
+    import uuid
+    from datetime import UTC, datetime
+
+    def counter() -> float:
+        for line in client.get("/metrics").text.splitlines():
+            if line.startswith("threatvec_ingest_events_total{") and 'outcome="accepted"' in line \
+                    and 'source="sdk"' in line:
+                return float(line.rsplit(" ", 1)[1])
+        return 0.0
+
+    before = counter()
+    ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    body = {"sdk": {"name": "threatvec-python", "version": "0.1.0"},
+            "agent": {"name": "metrics-agent", "instance_id": uuid.uuid4().hex},
+            "dropped": {k: 0 for k in ("queue_full", "network", "server_error", "rate_limited",
+                                       "rejected", "too_large", "shutdown", "internal_error")},
+            "events": [{"event_id": uuid.uuid4().hex, "type": "custom", "timestamp": ts,
+                        "attributes": {"name": "x", "attributes": {}}} for _ in range(3)]}
+    assert api.post("/ingest", json=body).status_code == 200
+    assert counter() == before + 3

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tests.conftest import create_org
@@ -48,3 +49,22 @@ def test_only_if_due_skips_recent(session_factory) -> None:
     assert len(run_job(session_factory, job, only_if_due=True) or []) == 1
     assert run_job(session_factory, job, only_if_due=True) == []
     assert len(calls) == 1
+
+
+@pytest.mark.postgres
+def test_advisory_lock_lets_exactly_one_replica_run(engine, session_factory) -> None:
+    from tests.conftest import backend
+    from threatvec.jobs.runner import job_lock
+
+    if backend() != "postgres":
+        pytest.skip("advisory locks are PostgreSQL's")
+    calls: list[str] = []
+    job = Job(name="test.locked", interval_s=60, run=lambda **kw: calls.append("ran") or {},
+              description="t", per_org=False)
+    # Another replica holds the job's lock: this one must not run it.
+    with job_lock(engine, job.name) as held:
+        assert held
+        assert run_job(session_factory, job) is None
+    assert calls == []
+    # Once released, it runs here.
+    assert len(run_job(session_factory, job) or []) == 1 and calls == ["ran"]

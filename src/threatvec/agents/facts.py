@@ -16,7 +16,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from threatvec.agents.models import Agent, AgentActivity, AgentUsage
-from threatvec.agents.scoring import ActivityCounts, AgentFacts, Footprint, ToolUse
+from threatvec.agents.scoring import (
+    ActivityCounts,
+    AgentFacts,
+    Footprint,
+    RedTeamResults,
+    ToolUse,
+)
 from threatvec.assets.models import Asset
 from threatvec.orgs import service as orgs
 
@@ -149,6 +155,28 @@ def internal_domains(session: Session, *, org_id: str) -> tuple[str, ...]:
     return tuple(str(d) for d in value) if isinstance(value, list) else ()
 
 
+def _red_team_results(
+    session: Session, org_id: str, agents: Sequence[Agent]
+) -> dict[str, RedTeamResults]:
+    """Recent AgentBench and learning-cycle PASS/FAIL counts per agent (absent = untested).
+
+    Results may be recorded against the agent or its asset id; both count.
+    """
+    from threatvec.redteam.service import pass_counts_by_agent
+
+    owner: dict[str, str] = {}
+    for agent in agents:
+        owner[agent.id] = agent.id
+        if agent.asset_id:
+            owner[agent.asset_id] = agent.id
+    merged: dict[str, tuple[int, int]] = {}
+    counts = pass_counts_by_agent(session=session, org_id=org_id, agent_ids=list(owner))
+    for key, (passed, failed) in counts.items():
+        p, f = merged.get(owner[key], (0, 0))
+        merged[owner[key]] = (p + passed, f + failed)
+    return {aid: RedTeamResults(passed=p, failed=f) for aid, (p, f) in merged.items()}
+
+
 def _footprint(usage: Usage, window: str) -> Footprint:
     return Footprint.of(
         usage.names("tool", window=window),
@@ -173,6 +201,7 @@ def build_facts(
             )
         )
     internal = internal_domains(session, org_id=org_id)
+    red_team = _red_team_results(session, org_id, agents)
     facts: dict[str, AgentFacts] = {}
     for agent in agents:
         u = usage[agent.id]
@@ -190,7 +219,7 @@ def build_facts(
             approved=agent.asset_id in approved,
             rules=frozenset(r for r in (agent.rules or []) if isinstance(r, str)),
             activity=u.activity,
-            red_team=None,
+            red_team=red_team.get(agent.id),
             baseline=_footprint(u, "baseline") if has_baseline else None,
             recent=_footprint(u, "recent") if has_baseline else None,
             internal_domains=internal,

@@ -27,6 +27,9 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("detect", "threatvec.cli.detect"),
     ("mcp", "threatvec.cli.mcp"),
     ("shadow", "threatvec.cli.shadow"),
+    ("agentbench", "threatvec.cli.redteam"),
+    ("atlas", "threatvec.cli.atlas"),
+    ("cves", "threatvec.cli.vulns"),
 ]
 COMMAND_MODULES = ["threatvec.cli.serve"]
 

@@ -22,6 +22,9 @@ DEMO_MODULES = [
     "threatvec.mcp.demo",
     "threatvec.shadow.demo",
     "threatvec.agents.demo",
+    "threatvec.redteam.demo",
+    "threatvec.vulns.demo",
+    "threatvec.posture.demo",  # last: computes from the others' data
 ]
 SEEDED_FLAG = "demo.seeded"
 

@@ -123,6 +123,10 @@ RULES: dict[str, Rule] = {
         # Cross-tool and cross-server shadowing.
         Rule("TV-COVERT-040", "tool_shadowing", "Instructions about another tool's behaviour (shadowing)",
              "high", 0.8, 1.2, (T_TOOL_POISONING, T_TOOL_INVOCATION, T_INDIRECT_PI), (LLM01, LLM03, LLM06), True),
+        # Learned model (``_covert_model``): reported only when the rules alone stay below the
+        # threshold, so its weight and cap are set per definition from the probability.
+        Rule("TV-COVERT-090", "learned_model", "Learned model: text reads as instructions to the model",
+             "medium", 1.0, 2.0, _POISON, (LLM01, LLM03), False),
     )
 }  # fmt: skip
 

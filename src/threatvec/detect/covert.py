@@ -12,6 +12,13 @@ tool honestly documents its own purpose (an SSH tool naming ``~/.ssh``).
 ``scan_text`` does the same for free text: server ``instructions``, prompts,
 resource contents.
 
+For tool definitions a learned model (``_covert_model``, trained by
+``tools/train_covert_model.py``) runs first; the verdict is "poisoned" when
+the rule score reaches ``THRESHOLD`` or the model's probability reaches its
+threshold, and a detection by the model alone is reported as TV-COVERT-090.
+Free text is judged by the rules alone: the model was trained on tool
+definitions only.
+
 Standard library only. Findings carry a JSON pointer into the definition, a
 snippet with invisible characters escaped, and MITRE ATLAS / OWASP LLM ids.
 Evidence per (string, place, tool context) is cached in a bounded dict, so
@@ -26,16 +33,26 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from threatvec.detect._covert_features import (
+    KIND_DECODED,
+    clear_normalize_cache,
+    dense_features,
+    normalized,
+    rule_trigger,
+    tool_units,
+    walk,
+)
 from threatvec.detect._covert_intent import SLOT_PARAM, SLOT_PROSE, SLOT_TITLE, SLOT_VALUE
+from threatvec.detect._covert_model import CovertModel, ModelScore, load_model
 from threatvec.detect._covert_rules import RULES
-from threatvec.detect._covert_schema import schema_hits
+from threatvec.detect._covert_schema import SchemaHit, schema_hits
 from threatvec.detect._covert_text import (
     Hit,
     ToolContext,
     analyse_identifier,
     analyse_text,
 )
-from threatvec.detect.normalize import Normalized, normalize, visible_snippet
+from threatvec.detect.normalize import Normalized, visible_snippet
 
 __all__ = [
     "REPORT_FLOOR",
@@ -44,6 +61,7 @@ __all__ = [
     "Finding",
     "assess_text",
     "clear_cache",
+    "rules_only_scan",
     "scan_text",
     "scan_tool",
 ]
@@ -72,8 +90,10 @@ _EVIDENCE_CACHE: dict[tuple[object, ...], list[_Cached]] = {}
 
 
 def clear_cache() -> None:
-    """Forget remembered per-string evidence (benchmarks measure cold scans with it)."""
+    """Forget remembered per-string evidence, normalisations and model memos (cold benchmarks)."""
     _EVIDENCE_CACHE.clear()
+    clear_normalize_cache()
+    load_model().clear_cache()
 
 
 _ENCODED_KINDS = frozenset(
@@ -131,15 +151,20 @@ class CovertResult:
     verdict: Verdict
     score: float
     findings: list[Finding] = field(default_factory=list)
+    # Probability from the learned model (tool definitions only; None for free text).
+    model_probability: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
-        return {
+        out: dict[str, Any] = {
             "verdict": self.verdict,
             "score": round(self.score, 3),
             "threshold": THRESHOLD,
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.model_probability is not None:
+            out["model_probability"] = round(self.model_probability, 4)
+        return out
 
 
 @dataclass(slots=True)
@@ -218,7 +243,7 @@ class _Collector:
             _EVIDENCE_CACHE[key] = [(e.rule_id, e.weight, e.snippet, e.note) for e in fresh]
 
     def _scan_fresh(self, raw: str, pointer: str, slot: int) -> None:
-        norm = normalize(raw)
+        norm = normalized(raw)
         self._anomalies(raw, norm, pointer)
         hits = analyse_text(norm.text, self.ctx, slot)
         self._add_hits(hits, norm.text, pointer, suffix="")
@@ -478,35 +503,6 @@ def _raw_snippet(raw: str) -> str:
     return visible_snippet(raw, limit=140)
 
 
-def _esc(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _walk(root: Any, pointer: str) -> list[tuple[str, str, bool, str]]:
-    """(text, pointer, is_key, parent_key) for every string and dict key, in document order."""
-    out: list[tuple[str, str, bool, str]] = []
-    stack: list[tuple[Any, str, int]] = [(root, pointer, 0)]
-    while stack:
-        obj, ptr, depth = stack.pop()
-        if isinstance(obj, str):
-            out.append((obj, ptr, False, ""))
-        elif depth > MAX_DEPTH:
-            continue
-        elif isinstance(obj, dict):
-            parent = ptr[ptr.rfind("/") + 1 :]
-            children = []
-            for k, v in obj.items():
-                key = k if isinstance(k, str) else str(k)
-                child = f"{ptr}/{_esc(key)}" if ("~" in key or "/" in key) else f"{ptr}/{key}"
-                out.append((key, child, True, parent))
-                if isinstance(v, str | dict | list | tuple):
-                    children.append((v, child, depth + 1))
-            stack.extend(reversed(children))
-        elif isinstance(obj, list | tuple):
-            stack.extend(reversed([(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(obj)]))
-    return out
-
-
 def scan_tool(
     tool: dict[str, Any],
     *,
@@ -518,11 +514,65 @@ def scan_tool(
     ``server_tool_names`` are the tools of the same server (mentioning them is
     normal); ``other_servers_tool_names`` those of the other servers of the
     same client, whose mention is evidence of cross-server shadowing.
+
+    The verdict is "poisoned" when the weighed rule evidence reaches
+    ``THRESHOLD`` or the learned model's probability reaches its threshold.
+    The model runs first because it is cheap; the sentence-level rules run
+    when the model gives the definition at least a small probability (its
+    ``gate``), or when the normaliser or the schema rules found something.
+    Below the gate no rule has ever been seen to fire on a held-out definition
+    the model missed (see bench/README.md), and skipping them there is what
+    keeps scans of ordinary servers fast.
     """
     if not isinstance(tool, dict):
         raise TypeError("scan_tool() expects the tool definition as a dict")
+    model = load_model()
+    items = walk(tool, "")
+    units, anomalies = tool_units(items)
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    n_params = len(props) if isinstance(props, dict) else 0
     name = tool.get("name") if isinstance(tool.get("name"), str) else ""
     description = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    shits = schema_hits(tool, tool_text=f"{name} {description}")
+    dense = dense_features(units, anomalies, [(h.rule_id, h.weight) for h in shits], n_params)
+    ms = model.score(units, dense)
+    full = ms.probability >= model.gate or rule_trigger(anomalies, len(shits), dense)
+    col = _rule_collector(
+        tool, items, shits, server_tool_names, other_servers_tool_names, full_text=full
+    )
+    return _combine(col, ms, model, units, items)
+
+
+def rules_only_scan(
+    tool: dict[str, Any],
+    *,
+    server_tool_names: Collection[str] = (),
+    other_servers_tool_names: Collection[str] = (),
+) -> CovertResult:
+    """The rule half alone, every rule on every string (evaluation and benchmarks)."""
+    if not isinstance(tool, dict):
+        raise TypeError("rules_only_scan() expects the tool definition as a dict")
+    name = tool.get("name") if isinstance(tool.get("name"), str) else ""
+    description = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    shits = schema_hits(tool, tool_text=f"{name} {description}")
+    col = _rule_collector(
+        tool, walk(tool, ""), shits, server_tool_names, other_servers_tool_names, full_text=True
+    )
+    return col.result()
+
+
+def _rule_collector(
+    tool: dict[str, Any],
+    items: list[tuple[str, str, bool, str]],
+    shits: list[SchemaHit],
+    server_tool_names: Collection[str],
+    other_servers_tool_names: Collection[str],
+    *,
+    full_text: bool,
+) -> _Collector:
+    """Rule evidence; with ``full_text`` false only the structural rules run."""
+    name = tool.get("name") if isinstance(tool.get("name"), str) else ""
     schema = tool.get("inputSchema")
     props = schema.get("properties") if isinstance(schema, dict) else None
     annotations = tool.get("annotations")
@@ -539,11 +589,11 @@ def scan_tool(
         other_servers_tool_names=other_servers_tool_names,
     )
     col = _Collector(ctx)
-    for text, pointer, is_key, parent in _walk(tool, ""):
+    for text, pointer, is_key, parent in items:
         if is_key:
-            if parent == "properties" or pointer.count("/") == 1:
+            if full_text and (parent == "properties" or pointer.count("/") == 1):
                 col.scan_identifier(text, pointer)
-            if " " in text or not text.isascii():
+            if full_text and (" " in text or not text.isascii()):
                 col.scan_string(text, pointer)  # prose or invisible characters in a key
             if pointer.startswith("/annotations/") and pointer.count("/") == 2:
                 ann = tool.get("annotations")
@@ -571,12 +621,66 @@ def scan_tool(
                         f"prose in the non-standard tool field {text!r}",
                     )
             continue
+        if not full_text:
+            continue
         if pointer == "/name":
             col.scan_identifier(text, pointer)
         col.scan_string(text, pointer)
-    for sh in schema_hits(tool, tool_text=f"{name} {description}"):
+    for sh in shits:
         col.add(sh.rule_id, sh.weight, sh.pointer, visible_snippet(sh.text, limit=100), sh.note)
-    return col.result()
+    return col
+
+
+_KIND_LABEL = {
+    "d": "the description",
+    "p": "a parameter description",
+    "v": "a default, enum or example value",
+    "t": "a title",
+    "n": "a name",
+    "o": "a schema string",
+    KIND_DECODED: "decoded hidden text",
+}
+
+
+def _combine(
+    col: _Collector,
+    ms: ModelScore,
+    model: CovertModel,
+    units: list[tuple[str, str, str]],
+    items: list[tuple[str, str, bool, str]],
+) -> CovertResult:
+    """Rule result OR model verdict; a model-only detection gets a TV-COVERT-090 finding."""
+    if ms.probability >= model.threshold and ms.top_index >= 0:
+        rules = col.result()
+        if rules.verdict == "poisoned":
+            return _with_probability(rules, ms.probability)
+        text, kind, pointer = units[ms.top_index]
+        if kind == KIND_DECODED:
+            snippet = visible_snippet(text, limit=140)
+        else:
+            raw = next((t for t, p, is_key, _ in items if p == pointer and not is_key), None)
+            snippet = visible_snippet(raw if raw is not None else pointer.rsplit("/", 1)[-1],
+                                      limit=140)  # fmt: skip
+        # Weight >= 1.0 at the model's threshold, so score and verdict agree.
+        weight = min(RULES["TV-COVERT-090"].cap, ms.probability / model.threshold)
+        col.add(
+            "TV-COVERT-090",
+            weight,
+            pointer,
+            snippet,
+            f"probability {ms.probability:.2f} (threshold {model.threshold:.2f}); "
+            f"the text that weighs most is in {_KIND_LABEL.get(kind, 'a string')}",
+        )
+    return _with_probability(col.result(), ms.probability)
+
+
+def _with_probability(result: CovertResult, probability: float) -> CovertResult:
+    return CovertResult(
+        verdict=result.verdict,
+        score=result.score,
+        findings=result.findings,
+        model_probability=round(probability, 6),
+    )
 
 
 def assess_text(text: str, *, pointer: str = "") -> CovertResult:

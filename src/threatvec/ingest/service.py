@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from threatvec.agents import service as agents
 from threatvec.core.clock import utcnow
 from threatvec.core.errors import FieldError, InvalidInput, PayloadTooLarge
+from threatvec.core.metrics import INGEST_EVENTS
 from threatvec.ingest.schemas import (
     EVENTS_ADAPTER,
     MAX_EVENT_BYTES,
@@ -250,8 +251,45 @@ def store_agent_events(
     )
     if new:
         update_rollups(session, org_id=org_id, agent_id=agent.id, events=new, now=now)
+        _record_mcp_usage(session, org_id, agent.id, new)
         _publish(session, org_id, agent.name, agent.id, source, new)
     return StoredEvents(agent.id, [ev.event_id for ev in new], stored.duplicates)
+
+
+def _record_mcp_usage(
+    session: Session, org_id: str, agent_id: str, new: Sequence[ValidEvent]
+) -> None:
+    """Tell the MCP inventory which servers and tools this agent used.
+
+    One call per distinct (server, tool) in the batch, carrying the newest tool
+    listing seen for that server, so a busy agent costs a handful of calls.
+    """
+    from threatvec.mcp.service import record_agent_usage
+
+    latest: dict[tuple[str, str | None], ValidEvent] = {}
+    listings: dict[str, ValidEvent] = {}
+    for ev in new:
+        if ev.type != "mcp.use":
+            continue
+        server = ev.attributes.get("server")
+        if not isinstance(server, str) or not server:
+            continue
+        tool = ev.attributes.get("tool_called")
+        latest[(server, tool if isinstance(tool, str) else None)] = ev
+        if ev.attributes.get("tools_listed"):
+            listings[server] = ev
+    for (server, tool), ev in latest.items():
+        listed = listings.get(server)
+        record_agent_usage(
+            session=session,
+            org_id=org_id,
+            agent_id=agent_id,
+            server_name=server,
+            server_info=ev.attributes.get("server_info") or None,
+            tools_listed=listed.attributes.get("tools_listed") if listed else None,
+            tool_called=tool,
+            seen_at=ev.ts,
+        )
 
 
 def _publish(
@@ -333,4 +371,7 @@ def ingest_batch(
         dropped=envelope.dropped.model_dump(),
         now=now,
     )
+    INGEST_EVENTS.inc(len(stored.accepted), source="sdk", outcome="accepted")
+    INGEST_EVENTS.inc(len(stored.duplicates), source="sdk", outcome="duplicate")
+    INGEST_EVENTS.inc(len(rejected), source="sdk", outcome="rejected")
     return IngestResult(accepted=stored.accepted, duplicates=stored.duplicates, rejected=rejected)

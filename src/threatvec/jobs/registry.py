@@ -31,6 +31,9 @@ JOBS: dict[str, Job] = {}
 # Modules whose import registers jobs; a domain with jobs appends its module.
 JOB_MODULES = [
     "threatvec.signals.jobs",
+    "threatvec.vulns.jobs",
+    "threatvec.redteam.jobs",
+    "threatvec.posture.jobs",
     "threatvec.shadow.jobs",
 ]
 

@@ -40,8 +40,11 @@ DOMAIN_ROUTERS = [
     "threatvec.signals.router",
     "threatvec.shadow.router",
     "threatvec.ingest.router",
+    "threatvec.posture.router",
     "threatvec.agents.router",
+    "threatvec.vulns.router",
     "threatvec.mcp.router",
+    "threatvec.redteam.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
@@ -63,6 +66,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.live",
     "threatvec.server.web.pages.settings",
     "threatvec.server.web.pages.assets",
+    "threatvec.server.web.pages.score_weights",
 ]
 
 DESCRIPTION = """\

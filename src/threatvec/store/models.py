@@ -17,6 +17,9 @@ MODEL_MODULES = [
     "threatvec.shadow.models",
     "threatvec.agents.models",
     "threatvec.mcp.models",
+    "threatvec.posture.models",
+    "threatvec.vulns.models",
+    "threatvec.redteam.models",
 ]
 
 

@@ -1,0 +1,59 @@
+"""`threatvec atlas import ATLAS.yaml`: store the MITRE ATLAS catalogue (tactics, techniques)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from threatvec.cli.common import fail
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="The MITRE ATLAS catalogue used for red-team coverage.", no_args_is_help=True
+)
+
+
+@app.command("import")
+def import_(
+    path: Path = typer.Argument(..., help="ATLAS.yaml from mitre-atlas/atlas-data"),
+) -> None:
+    """Replace the stored ATLAS catalogue with the one in PATH (version read from the file)."""
+    from threatvec.cli.common import open_store
+    from threatvec.redteam.atlas import AtlasError, load_atlas
+    from threatvec.redteam.service import import_catalog
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    try:
+        catalog = load_atlas(path)
+    except AtlasError as exc:
+        fail(str(exc))
+    _settings, _engine, factory = open_store()
+    with factory() as session:
+        record = import_catalog(session=session, catalog=catalog)
+        session.commit()
+        typer.echo(
+            f"ATLAS {record.version}: {record.tactic_count} tactics, {record.technique_count} "
+            f"techniques, {record.subtechnique_count} sub-techniques imported from {path.name}"
+        )
+
+
+@app.command("show")
+def show() -> None:
+    """Print the stored catalogue's version and counts."""
+    from threatvec.cli.common import open_store
+    from threatvec.redteam.service import atlas_summary
+
+    _settings, _engine, factory = open_store()
+    with factory() as session:
+        summary = atlas_summary(session=session)
+    if not summary["imported"]:
+        fail("no ATLAS catalogue imported; run `threatvec atlas import ATLAS.yaml`")
+    typer.echo(
+        f"ATLAS {summary['version']}: {summary['tactic_count']} tactics, "
+        f"{summary['technique_count']} techniques, {summary['subtechnique_count']} sub-techniques"
+    )
+    for t in summary["tactics"]:
+        typer.echo(f"  {t['tactic']:<12} {t['name']:<32} {t['technique_count']} techniques")

@@ -1,0 +1,117 @@
+"""`threatvec agentbench ...`: run AgentBench against a registered agent from the command line.
+
+Runs in this process against the configured database with the same flow as
+the server (SDK-served agents still get their probes through the server's
+long-poll endpoints, which read the same database). Exit codes of `run`: 0
+done, 1 a probe FAILed and `--fail-on-bypass` was given, 2 an error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import NoReturn
+
+import typer
+
+__all__ = ["app"]
+
+app = typer.Typer(help="AgentBench: adversarial probes against your agents.", no_args_is_help=True)
+
+EXIT_ERROR = 2
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(EXIT_ERROR)
+
+
+def _org_id(session: object, org: str | None) -> str:
+    from threatvec.orgs import service as orgs
+
+    if org:
+        return orgs.get_org_or_raise(session=session, org_id=org).id  # type: ignore[arg-type]
+    default = orgs.get_default_org(session=session)  # type: ignore[arg-type]
+    if default is None:
+        _fail("no default organisation; pass --org ORG_ID")
+    return default.id
+
+
+@app.command("run")
+def run(
+    agent: str = typer.Argument(..., help="Agent id, asset id or agent name"),
+    mode: str = typer.Option("quick", "--mode", help="quick (one probe per family) or full"),
+    k: int = typer.Option(3, "--k", min=1, max=10, help="Attempts per probe"),
+    org: str | None = typer.Option(None, "--org", help="Organisation id (default org if unset)"),
+    json_out: bool = typer.Option(False, "--json", help="Print the run and results as JSON"),
+    fail_on_bypass: bool = typer.Option(False, "--fail-on-bypass", help="Exit 1 on any FAIL"),
+    timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds per attempt"),
+) -> None:
+    """Probe AGENT with adversarial inputs and report, with evidence, which controls held."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from threatvec.cli.common import open_store
+    from threatvec.core.errors import ThreatVecError
+    from threatvec.redteam import flows, service
+
+    if mode not in ("quick", "full"):
+        _fail("--mode must be quick or full")
+    settings, _engine, factory = open_store()
+    with factory() as session:
+        org_id = _org_id(session, org)
+        try:
+            ref = service.resolve_agent(session=session, org_id=org_id, agent_id=agent)
+        except ThreatVecError:
+            by_name = [
+                r for r in service.list_agent_refs(session=session, org_id=org_id)
+                if r.name == agent
+            ]  # fmt: skip
+            if not by_name:
+                _fail(f"no agent {agent!r} in this organisation (id, asset id or name)")
+            ref = by_name[0]
+    ctx = flows.RunContext(
+        factory=factory,
+        secret_key=settings.resolved_secret_key(),
+        allow_private=settings.allow_private_outbound,
+        attempt_timeout=timeout,
+    )
+    try:
+        run_id = flows.start_agentbench(
+            ctx, org_id=org_id, agent_id=ref.id, mode=mode, k=k, by="cli", background=False
+        )
+    except ThreatVecError as exc:
+        _fail(exc.detail)
+    with Progress(
+        TextColumn(f"AgentBench {mode} · {ref.name}"), BarColumn(), MofNCompleteColumn(),
+        transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("probes", total=None)
+        result = flows.execute_run(
+            ctx, org_id=org_id, run_id=run_id,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+    with factory() as session:
+        row = service.get_run_or_raise(session=session, org_id=org_id, run_id=run_id)
+        status, error = row.status, row.error
+    if result is None:
+        _fail(f"run {run_id} {status}: {error or 'no result'}")
+    if json_out:
+        typer.echo(
+            json.dumps({"run_id": run_id, "status": status, **result.as_dict()}, default=str)
+        )
+    else:
+        s = result.summary
+        rate = "n/a" if s.pass_rate.value is None else f"{s.pass_rate.value:.0%}"
+        typer.echo(
+            f"run {run_id} {status}: pass rate {rate} "
+            f"({s.pass_rate.passed} passed, {s.pass_rate.failed} failed, "
+            f"{s.counts.get('NOT_APPLICABLE', 0)} not applicable, "
+            f"{s.counts.get('ERROR', 0)} errors)"
+        )
+        for r in result.results:
+            top = r.evidence[0] if r.evidence else None
+            why = f"{top.signal.value}: {top.detail}" if top else r.reason
+            typer.echo(
+                f"  {r.verdict.value:<14} {r.probe_id:<28} {','.join(r.atlas):<30} {why[:90]}"
+            )
+    if fail_on_bypass and result.summary.pass_rate.failed:
+        raise typer.Exit(1)

@@ -1,0 +1,184 @@
+"""The learned covert-instruction model: loading and scoring.
+
+A regularised logistic regression over the features of ``_covert_features``,
+trained by ``tools/train_covert_model.py`` and shipped as data
+(``data/covert_model.json``: hash size, weights, bias, threshold, how it was
+trained), never as generated code. The file is read once, on first use, and
+checked: a file that does not match the feature code (other dense feature
+names, wrong number of weights) raises ``ModelError`` rather than scoring
+with misaligned weights.
+
+Scoring is a sum of weights, so it is memoised per (field kind, token) and
+per bigram: a word's unigram and character n-gram weights are hashed once and
+then served from a bounded dict. Standard library only.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from threatvec.detect._covert_features import (
+    DENSE_NAMES,
+    Unit,
+    bigram_feature,
+    feature_bucket,
+    token_features,
+    tokens,
+)
+
+__all__ = ["MODEL_FORMAT", "CovertModel", "ModelError", "ModelScore", "load_model"]
+
+MODEL_FORMAT = "threatvec.covert-model"
+MODEL_VERSION = 1
+_CACHE_MAX = 65_536
+
+
+class ModelError(ValueError):
+    """The shipped model file is missing, corrupt or does not match the feature code."""
+
+
+@dataclass(frozen=True, slots=True)
+class ModelScore:
+    """Probability for one definition and the field that pushed it up most."""
+
+    probability: float
+    logit: float
+    top_index: int  # index into the units, -1 when no field contributed positively
+    top_contribution: float
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class CovertModel:
+    """Weights of the learned model and a memoised scorer."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        try:
+            if data.get("format") != MODEL_FORMAT or data.get("version") != MODEL_VERSION:
+                raise ModelError("unknown model format or version")
+            self.bits = int(data["hash"]["bits"])
+            scale = float(data["weights_scale"])
+            self.weights = [float(v) * scale for v in data["weights"]]
+            self.dense_weights = [float(v) for v in data["dense_weights"]]
+            self.bias = float(data["bias"])
+            self.threshold = float(data["threshold"])
+            self.gate = float(data["gate"])
+            self.info: dict[str, Any] = dict(data.get("training") or {})
+        except (KeyError, TypeError, ValueError) as exc:
+            if isinstance(exc, ModelError):
+                raise
+            raise ModelError(f"malformed covert model: {exc!r}") from exc
+        if data["hash"].get("function") != "crc32-utf8" or not 8 <= self.bits <= 22:
+            raise ModelError("unsupported feature hash")
+        if len(self.weights) != 1 << self.bits:
+            raise ModelError("weight vector does not match the hash size")
+        if tuple(data.get("dense_names") or ()) != DENSE_NAMES or len(self.dense_weights) != len(
+            DENSE_NAMES
+        ):
+            raise ModelError("dense feature names differ from the feature code; retrain")
+        if not (0.0 < self.gate <= self.threshold < 1.0):
+            raise ModelError("threshold and gate must satisfy 0 < gate <= threshold < 1")
+        if not all(math.isfinite(v) for v in (*self.weights, *self.dense_weights, self.bias)):
+            raise ModelError("non-finite weight")
+        self._tokens: dict[str, tuple[float, int]] = {}
+        self._grams: dict[str, float] = {}
+        self._bigrams: dict[str, float] = {}
+
+    def _token(self, kind: str, tok: str) -> tuple[float, int]:
+        key = kind + tok  # kinds are one letter, so the key is unambiguous
+        hit = self._tokens.get(key)
+        if hit is None:
+            feats = token_features(tok, kind)
+            # Character n-grams repeat across words ("<re", "ing>"): hash each once.
+            grams = self._grams
+            total = 0.0
+            for f in feats:
+                g = grams.get(f)
+                if g is None:
+                    g = self.weights[feature_bucket(f, self.bits)]
+                    if len(grams) >= _CACHE_MAX:
+                        grams.clear()
+                    grams[f] = g
+                total += g
+            hit = (total, len(feats))
+            if len(self._tokens) >= _CACHE_MAX:
+                self._tokens.clear()
+            self._tokens[key] = hit
+        return hit
+
+    def _bigram(self, a: str, b: str) -> float:
+        feat = bigram_feature(a, b)
+        hit = self._bigrams.get(feat)
+        if hit is None:
+            hit = self.weights[feature_bucket(feat, self.bits)]
+            if len(self._bigrams) >= _CACHE_MAX:
+                self._bigrams.clear()
+            self._bigrams[feat] = hit
+        return hit
+
+    def score(self, units: list[Unit], dense: list[float]) -> ModelScore:
+        """Probability that the definition carries covert instructions."""
+        sums: list[float] = []
+        n = 0
+        token = self._token
+        bigram = self._bigram
+        for text, kind, _ in units:
+            toks = tokens(text)
+            s = 0.0
+            for tok in toks:
+                w, c = token(kind, tok)
+                s += w
+                n += c
+            for i in range(len(toks) - 1):
+                s += bigram(toks[i], toks[i + 1])
+            n += max(0, len(toks) - 1)
+            sums.append(s)
+        norm = 1.0 / math.sqrt(n) if n else 0.0
+        z = self.bias + sum(d * w for d, w in zip(dense, self.dense_weights, strict=True))
+        z += sum(sums) * norm
+        top, best = -1, 0.0
+        for i, s in enumerate(sums):
+            if s * norm > best:
+                top, best = i, s * norm
+        return ModelScore(_sigmoid(z), z, top, best)
+
+    def clear_cache(self) -> None:
+        """Forget memoised token and bigram weights (cold benchmarks)."""
+        self._tokens.clear()
+        self._grams.clear()
+        self._bigrams.clear()
+
+
+_LOCK = threading.Lock()
+_MODEL: CovertModel | None = None
+
+
+def load_model() -> CovertModel:
+    """The shipped model, read and checked once per process."""
+    global _MODEL
+    if _MODEL is None:
+        with _LOCK:
+            if _MODEL is None:
+                try:
+                    raw = (
+                        resources.files("threatvec.detect")
+                        .joinpath("data/covert_model.json")
+                        .read_text(encoding="utf-8")
+                    )
+                    data = json.loads(raw)
+                except (OSError, ValueError) as exc:
+                    raise ModelError(f"cannot read the covert model: {exc}") from exc
+                if not isinstance(data, dict):
+                    raise ModelError("covert model file is not a JSON object")
+                _MODEL = CovertModel(data)
+    return _MODEL

@@ -1,0 +1,154 @@
+"""The Agent dimension's provider, built on the agents domain's public functions.
+
+Used while ``threatvec.agents.posture`` does not exist (see builtin.py). A full
+compute scores every agent first seen by ``now`` (`agents.facts.build_facts` +
+`agents.scoring.score_agent`, in chunks so the IN lists stay small) and keeps
+the per-agent scores; an incremental compute after a change re-scores only the
+changed agents and updates the kept `AgentFleet` (running sums and pools), so
+one event costs O(changed agents), not O(fleet). Kept scores
+expire with the UTC day (the agents' windows are whole days) and after
+`CACHE_TTL`, so a change this process never heard of is picked up by the next
+full compute.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, cast
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from threatvec.agents.facts import build_facts
+from threatvec.agents.models import Agent, AgentActivity
+from threatvec.agents.scoring import AgentScore, score_agent
+from threatvec.posture.agent_fleet import AgentFleet
+from threatvec.posture.dimensions import DimensionScore
+
+__all__ = ["CACHE_TTL_S", "CHUNK", "AgentProvider"]
+
+CHUNK = 5000
+CACHE_TTL_S = 15 * 60.0
+
+
+@dataclass(slots=True)
+class _Fleet:
+    day: date
+    at: float
+    fleet: AgentFleet
+
+
+@dataclass(frozen=True, slots=True)
+class _AgentRow:
+    """The attributes of an `Agent` that `agents.facts.build_facts` reads."""
+
+    id: str
+    name: str
+    asset_id: str | None
+    registered: bool
+    capabilities: dict[str, Any]
+    rules: list[str]
+
+    COLUMNS: ClassVar[tuple[Any, ...]] = (
+        Agent.id,
+        Agent.name,
+        Agent.asset_id,
+        Agent.registered,
+        Agent.capabilities,
+        Agent.rules,
+    )
+
+
+def _chunks(rows: Sequence[Agent], size: int) -> Iterable[Sequence[Agent]]:
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]
+
+
+class AgentProvider:
+    """Agent dimension: every agent's score, fleet-weighted by trifecta legs."""
+
+    name = "agent"
+
+    def __init__(self) -> None:
+        self._fleets: dict[str, _Fleet] = {}
+        self._lock = threading.Lock()
+        self._org_locks: dict[str, threading.Lock] = {}
+
+    def _score(
+        self, session: Session, org_id: str, agents: Sequence[Agent], now: datetime
+    ) -> dict[str, AgentScore]:
+        out: dict[str, AgentScore] = {}
+        for chunk in _chunks(agents, CHUNK):
+            facts, _usage = build_facts(session, org_id=org_id, agents=chunk, now=now)
+            for agent in chunk:
+                out[agent.id] = score_agent(facts[agent.id])
+        return out
+
+    def _agents(
+        self, session: Session, org_id: str, now: datetime, ids: Iterable[str] | None = None
+    ) -> list[Agent]:
+        # Only the columns build_facts reads: loading 10,000 full ORM entities (with their
+        # JSON columns) costs more than scoring them.
+        stmt = select(*_AgentRow.COLUMNS, Agent.first_seen).where(Agent.org_id == org_id)
+        if ids is not None:
+            stmt = stmt.where(Agent.id.in_(list(ids)))
+        rows = session.execute(stmt.order_by(Agent.name, Agent.id)).all()
+        # An agent that did not exist at `now` is left out (history is computed at past
+        # times). It existed if it was first seen by then, or if it has activity from
+        # then: a backfill (the demo, an OTLP import) reports old events today.
+        later = [r[0] for r in rows if r[-1] > now]
+        active_then: set[str] = set()
+        for i in range(0, len(later), CHUNK):
+            active_then.update(
+                session.scalars(
+                    select(AgentActivity.agent_id)
+                    .where(
+                        AgentActivity.org_id == org_id,
+                        AgentActivity.agent_id.in_(later[i : i + CHUNK]),
+                        AgentActivity.day <= now.date(),
+                    )
+                    .distinct()
+                )
+            )
+        return [
+            cast(Agent, _AgentRow(*r[:-1])) for r in rows if r[-1] <= now or r[0] in active_then
+        ]
+
+    def compute(self, *, session: Session, org_id: str, now: datetime) -> DimensionScore:
+        scores = self._score(session, org_id, self._agents(session, org_id, now), now)
+        fleet = AgentFleet(scores)
+        dim = fleet.dimension()
+        with self._lock:
+            self._fleets[org_id] = _Fleet(now.date(), time.monotonic(), fleet)
+        return dim
+
+    def compute_incremental(
+        self, *, session: Session, org_id: str, now: datetime, changed: frozenset[str]
+    ) -> DimensionScore:
+        """Re-score only the changed agents when today's fleet is kept; else fully."""
+        with self._lock:
+            org_lock = self._org_locks.setdefault(org_id, threading.Lock())
+        with org_lock:  # one recompute at a time updates an org's kept fleet
+            kept = self._fleets.get(org_id)
+            usable = (
+                kept is not None
+                and kept.day == now.date()
+                and time.monotonic() - kept.at < CACHE_TTL_S
+            )
+            if usable and kept is not None:
+                found = self._agents(session, org_id, now, changed)
+                kept.fleet.replace(changed, self._score(session, org_id, found, now))
+                return kept.fleet.dimension()
+        return self.compute(session=session, org_id=org_id, now=now)
+
+    def forget(self, org_id: str | None = None) -> None:
+        """Drop kept scores (one org, or all)."""
+        with self._lock:
+            if org_id is None:
+                self._fleets.clear()
+            else:
+                self._fleets.pop(org_id, None)

@@ -1,0 +1,502 @@
+"""Orchestration: AgentBench runs and learning cycles in the background, with progress and cancel.
+
+A run is created (committed) first, then executed in a daemon thread with
+its own event loop (``asyncio.run``), so the API answers 202 at once. The
+thread reports progress on the run row and as ``redteam.progress`` signals,
+checks the row's ``cancel_requested`` between probes (a cancel sent to
+another replica still stops it), stores every probe result and publishes
+``redteam.bypass`` for each FAIL (alert rules consume it). The CLI and the
+weekly job call the same ``execute_run`` / ``run_cycle`` synchronously.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from threatvec.core.clock import utcnow
+from threatvec.core.crypto import SecretBox
+from threatvec.core.errors import InvalidInput, NotFound
+from threatvec.redteam import service
+from threatvec.redteam.cve_rules import AgentFacts, CveFacts, link_outcomes, plan_cycle
+from threatvec.redteam.models import RedTeamCycle, RedTeamCycleOutcome, RedTeamRun
+from threatvec.redteam.modes import select_probes
+from threatvec.redteam.probes import Probe
+from threatvec.redteam.runner import CancelToken, RunOptions, RunResult, run_probes
+from threatvec.redteam.targets import Target, TargetConfigError, build_target
+from threatvec.redteam.transport_db import DbProbeTransport, agent_is_polling
+from threatvec.redteam.verdicts import Verdict
+from threatvec.signals import service as signals
+
+__all__ = [
+    "RunContext",
+    "cancel_run",
+    "execute_run",
+    "run_cycle",
+    "start_agentbench",
+    "start_cycle",
+    "wait_for_run",
+]
+
+log = logging.getLogger("threatvec.redteam")
+ProgressFn = Callable[[int, int], None]
+
+# Runs executing in this process: run id → its cancel token.
+_ACTIVE: dict[str, CancelToken] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a run needs from the deployment (never from the stored config)."""
+
+    factory: sessionmaker[Session]
+    secret_key: str
+    allow_private: bool = False
+    attempt_timeout: float = 60.0
+
+    @property
+    def box(self) -> SecretBox:
+        return SecretBox(self.secret_key)
+
+
+def _publish(factory: sessionmaker[Session], org_id: str, kind: str, data: dict[str, Any]) -> None:
+    with factory() as session:
+        signals.publish(session=session, org_id=org_id, kind=kind, data=data)
+        session.commit()
+
+
+def _fail_run(ctx: RunContext, org_id: str, run_id: str, message: str) -> None:
+    with ctx.factory() as session:
+        run = session.get(RedTeamRun, run_id)
+        if run is not None and run.org_id == org_id:
+            run.status, run.error, run.finished_at = "failed", message[:2000], utcnow()
+            session.commit()
+    _publish(ctx.factory, org_id, "redteam.run_failed", {"run_id": run_id, "error": message[:300]})
+
+
+def _build(ctx: RunContext, org_id: str, config: dict[str, Any], target_row: Any) -> Target:
+    return build_target(
+        config,
+        resolve_secret=service.secret_resolver(target_row, ctx.box),
+        probe_transport=DbProbeTransport(ctx.factory, org_id),
+        allow_private=ctx.allow_private,
+    )
+
+
+def _not_serving(session: Session, org_id: str, config: dict[str, Any]) -> str | None:
+    """Why an SDK-served agent cannot be probed now (it is not polling), else None."""
+    if config.get("type") != "sdk":
+        return None
+    agent = str(config.get("agent", ""))
+    if agent_is_polling(session, org_id=org_id, agent=agent):
+        return None
+    return (
+        f"agent {agent!r} is not serving probes (no poll in the last two minutes); "
+        "start tv.serve_probes(handler) in the agent, then run again"
+    )
+
+
+async def _run_async(
+    probes: Sequence[Probe],
+    target: Target,
+    *,
+    mode: str,
+    options: RunOptions,
+    cancel: CancelToken,
+    progress: ProgressFn,
+    run_id: str,
+    atlas_version: str | None,
+) -> RunResult:
+    try:
+        return await run_probes(
+            probes, target, options=options, cancel=cancel, progress=progress, mode=mode,
+            run_id=run_id, atlas_version=atlas_version,
+        )  # fmt: skip
+    finally:
+        closer = getattr(target, "aclose", None)
+        if closer is not None:
+            try:
+                await closer()
+            except Exception:  # closing a client must not turn a finished run into a failure
+                log.debug("closing the target failed", exc_info=True)
+
+
+def execute_run(
+    ctx: RunContext,
+    *,
+    org_id: str,
+    run_id: str,
+    probes: Sequence[Probe] | None = None,
+    progress: ProgressFn | None = None,
+) -> RunResult | None:
+    """Execute a queued run to the end (this thread); None when it failed or never started."""
+    with ctx.factory() as session:
+        run = session.get(RedTeamRun, run_id)
+        if run is None or run.org_id != org_id or run.status != "queued":
+            return None
+        try:
+            agent = service.resolve_agent(session=session, org_id=org_id, agent_id=run.agent_id)
+            config, target_row = service.effective_config(
+                session=session, org_id=org_id, agent=agent
+            )
+            target = _build(ctx, org_id, config, target_row)
+        except (NotFound, InvalidInput, TargetConfigError) as exc:
+            session.rollback()
+            _fail_run(ctx, org_id, run_id, getattr(exc, "detail", None) or str(exc))
+            return None
+        offline = _not_serving(session, org_id, config)
+        if offline:
+            session.rollback()
+            _fail_run(ctx, org_id, run_id, offline)
+            return None
+        selected = (
+            list(probes)
+            if probes is not None
+            else select_probes(run.mode, channels=target.channels)
+        )
+        catalog = service.atlas_summary(session=session)
+        atlas_version = catalog["version"]
+        run.status, run.started_at = "running", utcnow()
+        run.progress_total, run.progress_done = len(selected), 0
+        run.target_type = str(config.get("type"))
+        mode, k, agent_name = run.mode, run.k, run.agent_name
+        session.commit()
+    cancel = CancelToken()
+    with _ACTIVE_LOCK:
+        _ACTIVE[run_id] = cancel
+
+    def on_progress(done: int, total: int) -> None:
+        with ctx.factory() as s:
+            row = s.get(RedTeamRun, run_id)
+            if row is not None:
+                row.progress_done, row.progress_total = done, total
+                if row.cancel_requested:
+                    cancel.cancel()
+                signals.publish(
+                    session=s, org_id=org_id, kind="redteam.progress",
+                    data={"run_id": run_id, "agent": agent_name, "done": done, "total": total},
+                )  # fmt: skip
+                s.commit()
+        if progress is not None:
+            progress(done, total)
+
+    try:
+        result = asyncio.run(
+            _run_async(
+                selected, target, mode=mode, cancel=cancel, progress=on_progress, run_id=run_id,
+                options=RunOptions(k=k, attempt_timeout=ctx.attempt_timeout),
+                atlas_version=atlas_version,
+            )
+        )  # fmt: skip
+    except Exception as exc:
+        log.exception("AgentBench run %s failed", run_id)
+        _fail_run(ctx, org_id, run_id, f"the run stopped: {type(exc).__name__}")
+        return None
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.pop(run_id, None)
+    _finish(ctx, org_id, run_id, result)
+    return result
+
+
+def _finish(ctx: RunContext, org_id: str, run_id: str, result: RunResult) -> None:
+    with ctx.factory() as session:
+        run = session.get(RedTeamRun, run_id)
+        assert run is not None
+        service.store_results(session=session, org_id=org_id, run=run, result=result)
+        run.status = "cancelled" if result.cancelled else "completed"
+        run.finished_at = utcnow()
+        for r in result.results:
+            if r.verdict is not Verdict.FAIL:
+                continue
+            top = r.evidence[0] if r.evidence else None
+            signals.publish(
+                session=session,
+                org_id=org_id,
+                kind="redteam.bypass",
+                data={
+                    "run_id": run_id, "agent_id": run.agent_id, "agent": run.agent_name,
+                    "probe_id": r.probe_id, "title": r.title, "severity": r.severity,
+                    "atlas": list(r.atlas), "owasp": list(r.owasp),
+                    "critical": r.critical_failure, "confirmed": r.confirmed,
+                    "signal": top.signal.value if top else None,
+                    "detail": top.detail[:300] if top else r.reason[:300],
+                },
+            )  # fmt: skip
+        summary = result.summary.as_dict()
+        signals.publish(
+            session=session,
+            org_id=org_id,
+            kind="redteam.run_completed",
+            data={
+                "run_id": run_id, "agent": run.agent_name, "status": run.status,
+                "passed": summary["passed"], "failed": summary["failed"],
+                "pass_rate": summary["pass_rate"],
+            },
+        )  # fmt: skip
+        session.commit()
+
+
+def _spawn(name: str, fn: Callable[[], object]) -> threading.Thread:
+    def body() -> None:
+        try:
+            fn()
+        except Exception:  # the thread has no caller: log, the row says what happened
+            log.exception("%s crashed", name)
+
+    thread = threading.Thread(target=body, name=name, daemon=True)
+    thread.start()
+    return thread
+
+
+def start_agentbench(
+    ctx: RunContext,
+    *,
+    org_id: str,
+    agent_id: str,
+    mode: str,
+    k: int = 3,
+    by: str | None = None,
+    background: bool = True,
+) -> str:
+    """Create a run for the agent (committed) and start it; returns the run id."""
+    with ctx.factory() as session:
+        agent = service.resolve_agent(session=session, org_id=org_id, agent_id=agent_id)
+        config, _ = service.effective_config(session=session, org_id=org_id, agent=agent)
+        run = service.create_run(
+            session=session, org_id=org_id, agent=agent, mode=mode, k=k,
+            target_type=str(config.get("type")), by=by,
+        )  # fmt: skip
+        run_id = run.id
+        signals.publish(
+            session=session, org_id=org_id, kind="redteam.run_started",
+            data={"run_id": run_id, "agent": agent.name, "mode": mode},
+        )  # fmt: skip
+        session.commit()
+    if background:
+        _spawn(f"agentbench-{run_id[:8]}", lambda: execute_run(ctx, org_id=org_id, run_id=run_id))
+    return run_id
+
+
+def cancel_run(ctx: RunContext, *, org_id: str, run_id: str) -> RedTeamRun:
+    """Flag the run (every replica sees it) and stop it at once if it runs in this process."""
+    with ctx.factory() as session:
+        run = service.request_cancel(session=session, org_id=org_id, run_id=run_id)
+        session.commit()
+    with _ACTIVE_LOCK:
+        token = _ACTIVE.get(run_id)
+    if token is not None:
+        token.cancel()
+    return run
+
+
+def wait_for_run(
+    factory: sessionmaker[Session], run_id: str, *, timeout: float = 60.0
+) -> RedTeamRun | None:
+    """Poll until the run leaves queued/running (tests, CLI); the row or None on timeout."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with factory() as session:
+            run = session.get(RedTeamRun, run_id)
+            if run is not None and run.status not in service.ACTIVE_STATUSES:
+                return run
+        time.sleep(0.1)
+    return None
+
+
+# ── learning cycle ────────────────────────────────────────────────────────
+
+
+def start_cycle(
+    ctx: RunContext,
+    *,
+    org_id: str,
+    trigger: str,
+    days: int = 30,
+    k: int = 3,
+    agent_ids: Sequence[str] | None = None,
+    cves: Sequence[dict[str, Any]] | None = None,
+    background: bool = True,
+) -> str:
+    """Create a learning cycle (committed) and run it; returns the cycle id."""
+    supplied: list[CveFacts] | None = None
+    dropped = 0
+    if cves is not None:
+        supplied, dropped = service.ai_relevant_from_nvd(cves)
+    with ctx.factory() as session:
+        for agent_id in agent_ids or ():
+            service.resolve_agent(session=session, org_id=org_id, agent_id=agent_id)
+        cycle = RedTeamCycle(
+            org_id=org_id,
+            trigger=trigger,
+            status="queued",
+            cve_source="request" if supplied is not None else "vulns",
+            summary={"not_ai_relevant_dropped": dropped} if supplied is not None else {},
+        )
+        session.add(cycle)
+        session.commit()
+        cycle_id = cycle.id
+
+    def go() -> None:
+        run_cycle(ctx, org_id=org_id, cycle_id=cycle_id, days=days, k=k,
+                  agent_ids=agent_ids, cves=supplied)  # fmt: skip
+
+    if background:
+        _spawn(f"redteam-cycle-{cycle_id[:8]}", go)
+    else:
+        go()
+    return cycle_id
+
+
+def _outcome(
+    org_id: str, cycle_id: str, agent_id: str, cve_id: str, status: str, reason: str, **kw: Any
+) -> RedTeamCycleOutcome:
+    return RedTeamCycleOutcome(
+        org_id=org_id, cycle_id=cycle_id, agent_id=agent_id, cve_id=cve_id, status=status,
+        reason=reason, techniques=kw.pop("techniques", []), evidence=kw.pop("evidence", []),
+        provenance=kw.pop("provenance", {}), **kw,
+    )  # fmt: skip
+
+
+def _cycle_agent(
+    ctx: RunContext,
+    org_id: str,
+    cycle_id: str,
+    agent: service.AgentRef,
+    cves: Sequence[CveFacts],
+    k: int,
+    counts: dict[str, int],
+) -> None:
+    with ctx.factory() as session:
+        try:
+            config, target_row = service.effective_config(
+                session=session, org_id=org_id, agent=agent
+            )
+            target = _build(ctx, org_id, config, target_row)
+        except (InvalidInput, TargetConfigError) as exc:
+            counts["agents_skipped"] = counts.get("agents_skipped", 0) + 1
+            log.info("cycle %s skips agent %s: %s", cycle_id, agent.name, exc)
+            return
+        components = tuple(agent.components) + tuple(
+            c for c in config.get("components") or () if isinstance(c, str)
+        )
+        plan = plan_cycle(cves, AgentFacts(agent.id, components, frozenset(target.channels)))
+        for d in plan.decisions:
+            counts[d.status] = counts.get(d.status, 0) + 1
+            if d.status == "planned":
+                continue
+            first = d.matches[0] if d.matches else None
+            session.add(
+                _outcome(
+                    org_id, cycle_id, agent.id, d.cve_id, d.status, d.reason,
+                    component=d.component, rule_id=first.rule_id if first else None,
+                    techniques=sorted({t for m in d.matches for t in m.techniques}),
+                )
+            )  # fmt: skip
+        offline = _not_serving(session, org_id, config) if plan.scenarios else None
+        run_id = None
+        if plan.scenarios and offline is None:
+            run = service.create_run(
+                session=session, org_id=org_id, agent=agent, mode="cycle", k=k,
+                target_type=str(config.get("type")), kind="cycle", cycle_id=cycle_id,
+            )  # fmt: skip
+            run_id = run.id
+        session.commit()
+    if not plan.scenarios:
+        return
+    result = (
+        execute_run(ctx, org_id=org_id, run_id=run_id, probes=plan.probes())
+        if run_id is not None
+        else None
+    )
+    linked = {o.scenario_id: o for o in link_outcomes(plan, result)} if result else {}
+    with ctx.factory() as session:
+        for s in plan.scenarios:
+            o = linked.get(s.id)
+            verdict = o.verdict if o else None
+            if verdict:
+                counts[verdict] = counts.get(verdict, 0) + 1
+            reason = (
+                s.probe.title
+                if o is not None
+                else offline or "the run failed or was cancelled before this scenario"
+            )
+            session.add(
+                _outcome(
+                    org_id, cycle_id, agent.id, s.cve_id, "planned" if o else "not_run", reason,
+                    component=s.provenance.get("component"), rule_id=s.rule_id,
+                    techniques=list(s.technique_ids), scenario_id=s.id, probe_id=s.probe.id,
+                    run_id=run_id, verdict=verdict, evidence=list(o.evidence) if o else [],
+                    provenance=dict(s.provenance),
+                )
+            )  # fmt: skip
+        session.commit()
+    if run_id is not None:
+        counts["runs"] = counts.get("runs", 0) + 1
+
+
+def run_cycle(
+    ctx: RunContext,
+    *,
+    org_id: str,
+    cycle_id: str,
+    days: int = 30,
+    k: int = 3,
+    agent_ids: Sequence[str] | None = None,
+    cves: Sequence[CveFacts] | None = None,
+) -> dict[str, Any]:
+    """Run a created cycle: CVEs → plan per agent → runs → cve→rule→scenario→run→verdict rows."""
+    with ctx.factory() as session:
+        cycle = service.get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+        cycle.status, cycle.started_at = "running", utcnow()
+        try:
+            facts = (
+                list(cves)
+                if cves is not None
+                else service.recent_ai_cves(session=session, days=days)
+            )
+            if agent_ids:
+                agents = [
+                    service.resolve_agent(session=session, org_id=org_id, agent_id=a)
+                    for a in agent_ids
+                ]
+            else:
+                agents = service.list_agent_refs(session=session, org_id=org_id)
+        except Exception as exc:
+            cycle.status, cycle.error, cycle.finished_at = "failed", str(exc)[:2000], utcnow()
+            session.commit()
+            raise
+        cycle.cve_count, cycle.agent_count = len(facts), len(agents)
+        base_summary = dict(cycle.summary or {})
+        session.commit()
+    counts: dict[str, int] = {}
+    error = None
+    for agent in agents:
+        try:
+            _cycle_agent(ctx, org_id, cycle_id, agent, facts, k, counts)
+        except Exception as exc:  # one agent's failure never stops the others
+            log.exception("learning cycle %s failed for agent %s", cycle_id, agent.name)
+            error = f"agent {agent.name}: {type(exc).__name__}"
+            counts["agents_failed"] = counts.get("agents_failed", 0) + 1
+    summary = {**base_summary, **counts}
+    with ctx.factory() as session:
+        cycle = service.get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+        cycle.status = "completed"
+        cycle.error = error
+        cycle.summary = summary
+        cycle.finished_at = utcnow()
+        signals.publish(
+            session=session, org_id=org_id, kind="redteam.cycle_completed",
+            data={"cycle_id": cycle_id, "cves": len(facts), "agents": len(agents), **counts},
+        )  # fmt: skip
+        session.commit()
+    return {"cycle_id": cycle_id, "cves": len(facts), "agents": len(agents), **counts}

@@ -1,0 +1,37 @@
+"""The weekly red-team learning cycle, per organisation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from threatvec.core.settings import get_settings
+from threatvec.jobs.registry import job
+from threatvec.redteam.flows import RunContext, start_cycle
+from threatvec.redteam.service import get_cycle_or_raise
+
+WEEK_S = 7 * 24 * 3600
+
+
+@job(
+    "redteam.learning_cycle",
+    every_s=WEEK_S,
+    description="Red-team learning cycle: recent AI CVEs → ATLAS scenarios → runs on agents",
+)
+def learning_cycle(*, session: Session, org_id: str) -> dict[str, Any]:
+    settings = get_settings()
+    ctx = RunContext(
+        factory=sessionmaker(bind=session.get_bind(), expire_on_commit=False),
+        secret_key=settings.resolved_secret_key(),
+        allow_private=settings.allow_private_outbound,
+    )
+    cycle_id = start_cycle(ctx, org_id=org_id, trigger="job", background=False)
+    session.expire_all()
+    cycle = get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+    return {
+        "cycle_id": cycle_id,
+        "cves": cycle.cve_count,
+        "agents": cycle.agent_count,
+        **{k: v for k, v in (cycle.summary or {}).items() if isinstance(v, int)},
+    }

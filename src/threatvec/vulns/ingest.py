@@ -1,0 +1,466 @@
+"""Storing what the sources give: NVD records, EPSS scores, KEV entries, OSV advisories.
+
+Every store function is idempotent: a record whose content hash (or values)
+did not change is left alone, so re-ingesting the same data changes nothing;
+an updated record updates (an *older* copy of a record never overwrites a
+newer one). Malformed input is skipped by the parsers and reported by the
+caller. After storing, the exposures of the affected CVEs are re-scored for
+the given organisations (all of them when ``org_ids`` is None).
+
+:func:`recorded_run` writes a ``job_runs`` record for an ingest started
+outside the scheduler (the CLI), so every ingest leaves a run record.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from threatvec.core.clock import utcnow
+from threatvec.jobs.models import JobRun
+from threatvec.orgs.models import Org
+from threatvec.vulns.epss import EpssScore
+from threatvec.vulns.exposures import RefreshStats, refresh_exposures
+from threatvec.vulns.kev import KevCatalog
+from threatvec.vulns.models import (
+    Cve,
+    CveOsvLink,
+    CveProduct,
+    EpssRecord,
+    KevRecord,
+    OsvAdvisoryRecord,
+    VulnSyncState,
+)
+from threatvec.vulns.nvd import CveRecord, parse_cve
+from threatvec.vulns.osv import OsvAdvisory
+from threatvec.vulns.relevance import classify
+from threatvec.vulns.stack import cpe_names, normalize_name
+
+__all__ = [
+    "IngestStats",
+    "get_sync_state",
+    "recorded_run",
+    "rescore_for_orgs",
+    "store_epss",
+    "store_kev",
+    "store_nvd_records",
+    "store_osv",
+]
+
+_BATCH = 1000
+
+
+@dataclass
+class IngestStats:
+    """What one ingest did; ``changed_ids`` are the CVEs whose scores may have moved."""
+
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    stale: int = 0  # an older copy than the one stored: ignored
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    changed_ids: set[str] = field(default_factory=set)
+    exposures: RefreshStats = field(default_factory=RefreshStats)
+
+    def merge(self, other: IngestStats) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.stale += other.stale
+        self.skipped.extend(other.skipped)
+        self.changed_ids |= other.changed_ids
+        for k in ("created", "updated", "unchanged"):
+            setattr(self.exposures, k, getattr(self.exposures, k) + getattr(other.exposures, k))
+        self.exposures.new_critical.extend(other.exposures.new_critical)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "stale": self.stale,
+            "skipped": len(self.skipped),
+            "skipped_examples": self.skipped[:20],
+            "exposures": self.exposures.to_dict(),
+        }
+
+
+def _chunks(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i: i + size]
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(
+        json.dumps(value, sort_keys=True, separators=(",", ":"), default=str).encode()
+    ).hexdigest()
+
+
+def rescore_for_orgs(
+    session: Session, cve_ids: Iterable[str], org_ids: Sequence[str] | None = None
+) -> RefreshStats:
+    """Re-score the given CVEs for each org (every org when ``org_ids`` is None)."""
+    ids = sorted(set(cve_ids))
+    total = RefreshStats()
+    if not ids:
+        return total
+    targets = list(org_ids) if org_ids is not None else list(session.scalars(select(Org.id)))
+    for org_id in targets:
+        s = refresh_exposures(session=session, org_id=org_id, cve_ids=ids)
+        total.created += s.created
+        total.updated += s.updated
+        total.unchanged += s.unchanged
+        total.new_critical.extend(s.new_critical)
+    return total
+
+
+# --------------------------------------------------------------------------- NVD
+
+
+def _osv_packages(session: Session, cve_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    rows = session.execute(
+        select(CveOsvLink.cve_id, OsvAdvisoryRecord.packages)
+        .join(OsvAdvisoryRecord, OsvAdvisoryRecord.id == CveOsvLink.advisory_id)
+        .where(CveOsvLink.cve_id.in_(list(cve_ids)))
+    )
+    for cve_id, packages in rows:
+        out.setdefault(cve_id, []).extend(str(p) for p in packages or [])
+    return out
+
+
+def _products(rec: CveRecord, packages: Iterable[str]) -> set[str]:
+    names: set[str] = set()
+    for m in rec.cpe_matches(vulnerable_only=True):
+        names |= cpe_names(m.vendor, m.product)
+    names |= {normalize_name(p) for p in packages}
+    return {n[:200] for n in names if n}
+
+
+def _cve_values(rec: CveRecord, packages: Sequence[str]) -> dict[str, Any]:
+    choice = rec.cvss
+    decision = classify(rec, packages=packages)
+    metric = choice.metric
+    return {
+        "published": rec.published,
+        "last_modified": rec.last_modified,
+        "vuln_status": rec.vuln_status[:40],
+        "source_identifier": (rec.source_identifier or None) and rec.source_identifier[:200],
+        "description": rec.description,
+        "cvss_score": choice.base_score,
+        "cvss_version": metric.version if metric else None,
+        "cvss_vector": (metric.vector[:300] or None) if metric else None,
+        "cvss_source": (metric.source[:200] or None) if metric else None,
+        "cvss_reason": choice.reason,
+        "cvss_disagreement": choice.large_disagreement,
+        "severity": choice.severity,
+        "metrics": [
+            {"version": m.version, "source": m.source, "type": m.type,
+             "base_score": m.base_score, "base_severity": m.base_severity, "vector": m.vector}
+            for m in rec.metrics
+        ],
+        "cwes": list(rec.cwes),
+        "references": [{"url": r.url, "source": r.source, "tags": list(r.tags)}
+                       for r in rec.references[:100]],
+        "has_cpe": any(True for _ in rec.cpe_matches(vulnerable_only=True)),
+        "ai_relevant": decision.ai_relevant,
+        "ai_reason": decision.reason,
+        "ai_rule": decision.rule,
+        "nvd_kev_due": rec.kev.action_due if rec.kev else None,
+        "nvd_kev_added": rec.kev.exploit_add if rec.kev else None,
+        "content_hash": rec.content_hash,
+        "raw": dict(rec.raw),
+    }
+
+
+def _replace_products(session: Session, cve_id: str, names: set[str]) -> None:
+    session.execute(delete(CveProduct).where(CveProduct.cve_id == cve_id))
+    if names:
+        session.execute(insert(CveProduct), [{"cve_id": cve_id, "name": n} for n in sorted(names)])
+
+
+def store_nvd_records(
+    session: Session,
+    records: Sequence[CveRecord],
+    *,
+    org_ids: Sequence[str] | None = None,
+    rescore: bool = True,
+) -> IngestStats:
+    """Upsert NVD records (by content hash) and re-score the ones that changed."""
+    stats = IngestStats()
+    # The same CVE twice in one batch: the newest copy wins.
+    latest: dict[str, CveRecord] = {}
+    for rec in records:
+        cur = latest.get(rec.cve_id)
+        if cur is None or rec.last_modified >= cur.last_modified:
+            latest[rec.cve_id] = rec
+    stats.unchanged += len(records) - len(latest)
+    ids = sorted(latest)
+    for chunk in _chunks(ids):
+        existing = {c.cve_id: c for c in session.scalars(select(Cve).where(Cve.cve_id.in_(chunk)))}
+        packages = _osv_packages(session, chunk)
+        for cve_id in chunk:
+            rec = latest[cve_id]
+            old = existing.get(cve_id)
+            if old is not None and old.content_hash == rec.content_hash:
+                stats.unchanged += 1
+                continue
+            if old is not None and rec.last_modified < old.last_modified:
+                stats.stale += 1
+                continue
+            pkgs = packages.get(cve_id, [])
+            values = _cve_values(rec, pkgs)
+            if old is None:
+                session.add(Cve(cve_id=cve_id, **values))
+                stats.added += 1
+            else:
+                for k, v in values.items():
+                    setattr(old, k, v)
+                stats.updated += 1
+            session.flush()
+            _replace_products(session, cve_id, _products(rec, pkgs))
+            stats.changed_ids.add(cve_id)
+    session.flush()
+    if rescore:
+        stats.exposures = rescore_for_orgs(session, stats.changed_ids, org_ids)
+    return stats
+
+
+# --------------------------------------------------------------------------- EPSS
+
+
+def store_epss(
+    session: Session,
+    scores: Iterable[EpssScore],
+    *,
+    org_ids: Sequence[str] | None = None,
+    rescore: bool = True,
+    on_progress: Callable[[int], None] | None = None,
+) -> IngestStats:
+    """Upsert EPSS scores; the CVEs we hold whose score changed are re-scored."""
+    stats = IngestStats()
+    batch: list[EpssScore] = []
+    seen = 0
+
+    def flush() -> None:
+        if not batch:
+            return
+        by_id = {s.cve_id: s for s in batch}
+        existing = {e.cve_id: e for e in session.scalars(
+            select(EpssRecord).where(EpssRecord.cve_id.in_(list(by_id))))}
+        new = []
+        for cve_id, s in by_id.items():
+            old = existing.get(cve_id)
+            if old is None:
+                new.append({"cve_id": cve_id, "epss": s.epss, "percentile": s.percentile,
+                            "model_version": s.model_version, "score_date": s.score_date})
+                stats.added += 1
+                stats.changed_ids.add(cve_id)
+            elif (old.epss, old.percentile, old.model_version, old.score_date) != (
+                    s.epss, s.percentile, s.model_version, s.score_date):
+                old.epss, old.percentile = s.epss, s.percentile
+                old.model_version, old.score_date = s.model_version, s.score_date
+                stats.updated += 1
+                stats.changed_ids.add(cve_id)
+            else:
+                stats.unchanged += 1
+        if new:
+            session.execute(insert(EpssRecord), new)
+        session.flush()
+        batch.clear()
+
+    for s in scores:
+        batch.append(s)
+        seen += 1
+        if len(batch) >= 5000:
+            flush()
+            if on_progress:
+                on_progress(seen)
+    flush()
+    if on_progress:
+        on_progress(seen)
+    if rescore:
+        held = _held(session, stats.changed_ids)
+        stats.exposures = rescore_for_orgs(session, held, org_ids)
+    return stats
+
+
+def _held(session: Session, cve_ids: Iterable[str]) -> set[str]:
+    """The subset of ``cve_ids`` we have NVD records for."""
+    ids = sorted(set(cve_ids))
+    out: set[str] = set()
+    for chunk in _chunks(ids):
+        out |= set(session.scalars(select(Cve.cve_id).where(Cve.cve_id.in_(list(chunk)))))
+    return out
+
+
+# --------------------------------------------------------------------------- KEV
+
+
+def store_kev(
+    session: Session,
+    catalog: KevCatalog,
+    *,
+    org_ids: Sequence[str] | None = None,
+    rescore: bool = True,
+) -> IngestStats:
+    """Upsert the KEV catalog's entries; bad entries were reported by the parser."""
+    stats = IngestStats()
+    stats.skipped = [{"index": e.index, "cve_id": e.cve_id, "reason": e.reason}
+                     for e in catalog.errors]
+    entries = {e.cve_id: e for e in catalog.entries}
+    for chunk in _chunks(sorted(entries)):
+        existing = {k.cve_id: k for k in session.scalars(
+            select(KevRecord).where(KevRecord.cve_id.in_(list(chunk))))}
+        for cve_id in chunk:
+            e = entries[cve_id]
+            values = {
+                "vendor_project": e.vendor_project[:200], "product": e.product[:200],
+                "vulnerability_name": e.vulnerability_name[:500], "date_added": e.date_added,
+                "due_date": e.due_date, "required_action": e.required_action,
+                "short_description": e.short_description,
+                "known_ransomware_use": e.known_ransomware_use[:20], "notes": e.notes,
+            }
+            old = existing.get(cve_id)
+            if old is None:
+                session.add(KevRecord(cve_id=cve_id, catalog_version=catalog.catalog_version[:40],
+                                      **values))
+                stats.added += 1
+                stats.changed_ids.add(cve_id)
+            elif any(getattr(old, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(old, k, v)
+                old.catalog_version = catalog.catalog_version[:40]
+                stats.updated += 1
+                stats.changed_ids.add(cve_id)
+            else:
+                stats.unchanged += 1
+        session.flush()
+    if rescore:
+        stats.exposures = rescore_for_orgs(session, _held(session, stats.changed_ids), org_ids)
+    return stats
+
+
+# --------------------------------------------------------------------------- OSV
+
+
+def _osv_values(adv: OsvAdvisory) -> dict[str, Any]:
+    ranges = []
+    for a in adv.affected:
+        for vr in a.version_ranges():
+            ranges.append({"package": a.name, "ecosystem": a.ecosystem,
+                           "events": [dict(ev) for ev in vr.events],
+                           "versions": list(vr.versions)})
+    return {
+        "modified": adv.modified,
+        "summary": (adv.summary or adv.details)[:2000],
+        "cve_ids": list(adv.cve_ids),
+        "packages": list(adv.package_names),
+        "ranges": ranges,
+    }
+
+
+def store_osv(
+    session: Session,
+    advisories: Iterable[OsvAdvisory],
+    *,
+    org_ids: Sequence[str] | None = None,
+    rescore: bool = True,
+) -> IngestStats:
+    """Upsert OSV advisories and their CVE links; the CVEs we hold get the package names."""
+    stats = IngestStats()
+    touched: set[str] = set()
+    latest = {a.id[:100]: a for a in advisories if a.withdrawn is None}
+    for chunk in _chunks(sorted(latest)):
+        existing = {r.id: r for r in session.scalars(
+            select(OsvAdvisoryRecord).where(OsvAdvisoryRecord.id.in_(list(chunk))))}
+        new_rows: list[dict[str, Any]] = []
+        changed: list[str] = []
+        for adv_id in chunk:
+            adv = latest[adv_id]
+            values = _osv_values(adv)
+            digest = _hash(values)
+            old = existing.get(adv_id)
+            if old is not None and old.content_hash == digest:
+                stats.unchanged += 1
+                continue
+            if old is None:
+                new_rows.append({"id": adv_id, "content_hash": digest, **values})
+                stats.added += 1
+            else:
+                for k, v in values.items():
+                    setattr(old, k, v)
+                old.content_hash = digest
+                stats.updated += 1
+            changed.append(adv_id)
+            touched |= set(adv.cve_ids)
+        if new_rows:
+            session.execute(insert(OsvAdvisoryRecord), new_rows)
+        if changed:
+            session.execute(delete(CveOsvLink).where(CveOsvLink.advisory_id.in_(changed)))
+            links = [{"cve_id": c, "advisory_id": a} for a in changed
+                     for c in dict.fromkeys(latest[a].cve_ids)]
+            if links:
+                session.execute(insert(CveOsvLink), links)
+    session.flush()
+    held = _held(session, touched)
+    # Package names feed both the stack match and the AI verdict: refresh both.
+    for chunk in _chunks(sorted(held)):
+        packages = _osv_packages(session, list(chunk))
+        for cve in session.scalars(select(Cve).where(Cve.cve_id.in_(list(chunk)))):
+            rec = parse_cve(cve.raw)
+            pkgs = packages.get(cve.cve_id, [])
+            decision = classify(rec, packages=pkgs)
+            cve.ai_relevant, cve.ai_reason, cve.ai_rule = (
+                decision.ai_relevant, decision.reason, decision.rule)
+            _replace_products(session, cve.cve_id, _products(rec, pkgs))
+        session.flush()
+    stats.changed_ids = held
+    if rescore:
+        stats.exposures = rescore_for_orgs(session, held, org_ids)
+    return stats
+
+
+# --------------------------------------------------------------------------- state and runs
+
+
+def get_sync_state(session: Session, source: str) -> VulnSyncState:
+    state = session.get(VulnSyncState, source)
+    if state is None:
+        state = VulnSyncState(source=source)
+        session.add(state)
+        session.flush()
+    return state
+
+
+@contextmanager
+def recorded_run(
+    factory: sessionmaker[Session], job: str, *, trigger: str = "cli"
+) -> Iterator[dict[str, Any]]:
+    """A ``job_runs`` record around a block; the block fills the yielded detail dict."""
+    with factory() as s:
+        run = JobRun(job=job, org_id=None, trigger=trigger)
+        s.add(run)
+        s.commit()
+        run_id = run.id
+    detail: dict[str, Any] = {}
+    outcome, error = "ok", None
+    try:
+        yield detail
+    except BaseException as exc:
+        outcome, error = "error", f"{type(exc).__name__}: {exc}"[:2000]
+        raise
+    finally:
+        with factory() as s:
+            run = s.get(JobRun, run_id)
+            if run is not None:
+                run.outcome, run.error = outcome, error
+                run.detail, run.finished_at = json.loads(json.dumps(detail, default=str)), utcnow()
+                s.commit()

@@ -1,0 +1,466 @@
+"""Patches: an organisation's CVEs with priority, SLA and status — list, read, change, count.
+
+A "patch" is one ``cve_exposures`` row (see exposures.py). Lists default to
+the CVEs that matter to the org — AI-relevant or matched to its tech stack —
+and ``scope="all"`` shows every CVE kept. Status workflow::
+
+    open → investigating → fixed → deployed
+      └──────────┴──→ wont_fix (justification; optional expiry reopens it)
+
+Every change is recorded with who and when; fixed, deployed and wont_fix
+stop the SLA clock.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, case, exists, func, select
+from sqlalchemy.orm import Session, defer
+
+from threatvec.core.clock import utcnow
+from threatvec.core.errors import Conflict, InvalidInput, NotFound
+from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.vulns.exposures import ScoreInputs, kev_due_of, priority_of, refresh_exposures
+from threatvec.vulns.models import (
+    ACTIVE_STATUSES,
+    Cve,
+    CveExposure,
+    CveOsvLink,
+    CveProduct,
+    CveStatusChange,
+    EpssRecord,
+    KevRecord,
+    OsvAdvisoryRecord,
+    TechStackEntry,
+)
+from threatvec.vulns.priority import compute_sla
+from threatvec.vulns.schemas import (
+    CveFactsRead,
+    CvssRead,
+    EpssRead,
+    KevRead,
+    OsvRead,
+    PatchDetail,
+    PatchRead,
+    PatchStats,
+    PatchStatusUpdate,
+    PriorityComponentRead,
+    SlaRead,
+    StackMatchRead,
+    StatusChangeRead,
+)
+from threatvec.vulns.stack import normalize_name
+
+__all__ = [
+    "SORTS",
+    "TRANSITIONS",
+    "PatchFilters",
+    "count",
+    "cve_facts",
+    "get_detail",
+    "get_exposure_or_raise",
+    "in_stack_ai_cves",
+    "list_page",
+    "read_many",
+    "record_status_change",
+    "reopen_expired",
+    "stats",
+    "update_status",
+]
+
+SORTS = SortSpec(
+    columns={
+        "priority": CveExposure.priority,
+        "cvss": CveExposure.cvss_sort,
+        "epss": CveExposure.epss_sort,
+        "published": CveExposure.published,
+        "due": CveExposure.due_at,
+    },
+    default="-priority",
+)
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "open": frozenset({"investigating", "fixed", "wont_fix"}),
+    "investigating": frozenset({"open", "fixed", "wont_fix"}),
+    "fixed": frozenset({"deployed", "investigating", "open"}),
+    "deployed": frozenset({"open"}),
+    "wont_fix": frozenset({"open", "investigating", "wont_fix"}),
+}
+_STOPPED = ("fixed", "deployed", "wont_fix")
+_CVE_ID = re.compile(r"^CVE-\d{4}-\d{4,19}$", re.I)
+
+
+@dataclass(frozen=True)
+class PatchFilters:
+    severity: Sequence[str] = ()
+    status: Sequence[str] = ()
+    scope: str = "relevant"  # relevant (AI or in stack) | all
+    ai_only: bool = False
+    stack_only: bool = False
+    kev: bool | None = None
+    overdue: bool | None = None
+    technology: str | None = None
+    text: str | None = None
+    published_since: datetime | None = None
+    cve_ids: Sequence[str] = field(default=())
+
+
+def _today() -> date:
+    return utcnow().date()
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, tzinfo=UTC)
+
+
+#: Above this many CVEs for one product, walking the sort index and probing
+#: cve_products beats collecting the product's CVEs and sorting them.
+_DENSE_PRODUCT = 2000
+
+
+def _dense(session: Session, f: PatchFilters) -> bool:
+    if not f.technology:
+        return False
+    n = session.scalar(select(func.count()).select_from(
+        select(CveProduct.cve_id).where(CveProduct.name == normalize_name(f.technology))
+        .limit(_DENSE_PRODUCT + 1).subquery()))
+    return int(n or 0) > _DENSE_PRODUCT
+
+
+def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tuple[CveExposure]]:
+    stmt = select(CveExposure).where(CveExposure.org_id == org_id)
+    if f.scope != "all" or f.ai_only or f.stack_only:
+        # AI-relevant and in-stack rows are both "relevant": keeping the condition lets
+        # the (org_id, relevant, sort key) indexes serve those lists too.
+        stmt = stmt.where(CveExposure.relevant.is_(True))
+    if f.ai_only:
+        stmt = stmt.where(CveExposure.ai_relevant.is_(True))
+    if f.stack_only:
+        stmt = stmt.where(CveExposure.in_stack.is_(True))
+    if f.severity:
+        stmt = stmt.where(CveExposure.severity.in_([s.upper() for s in f.severity]))
+    if f.status:
+        stmt = stmt.where(CveExposure.status.in_(list(f.status)))
+    if f.kev is not None:
+        stmt = stmt.where(CveExposure.kev.is_(f.kev))
+    if f.overdue is not None:
+        cond = CveExposure.status.in_(ACTIVE_STATUSES) & (
+            CveExposure.due_at < _day_start(_today()))
+        stmt = stmt.where(cond if f.overdue else ~cond)
+    if f.technology:
+        name = normalize_name(f.technology)
+        if dense:
+            stmt = stmt.where(exists().where(CveProduct.cve_id == CveExposure.cve_id,
+                                             CveProduct.name == name))
+        else:
+            stmt = stmt.where(CveExposure.cve_id.in_(
+                select(CveProduct.cve_id).where(CveProduct.name == name)))
+    if f.text:
+        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        pattern = f"%{escaped}%"
+        stmt = stmt.where(exists().where(
+            Cve.cve_id == CveExposure.cve_id,
+            Cve.description.ilike(pattern, escape="\\") | Cve.cve_id.ilike(pattern, escape="\\"),
+        ))
+    if f.published_since is not None:
+        stmt = stmt.where(CveExposure.published >= f.published_since)
+    if f.cve_ids:
+        stmt = stmt.where(CveExposure.cve_id.in_(list(f.cve_ids)))
+    return stmt
+
+
+def count(*, session: Session, org_id: str, filters: PatchFilters) -> int:
+    sub = _filtered(org_id, filters, dense=_dense(session, filters)).with_only_columns(
+        CveExposure.id).subquery()
+    return int(session.scalar(select(func.count()).select_from(sub)) or 0)
+
+
+def _summary(description: str) -> str:
+    first = description.split(". ", 1)[0].strip()
+    return first if len(first) <= 300 else first[:297] + "..."
+
+
+def read_many(
+    session: Session, exposures: Sequence[CveExposure], *, today: date | None = None
+) -> list[PatchRead]:
+    """PatchRead for each exposure (shared facts loaded in three queries)."""
+    if not exposures:
+        return []
+    ids = [x.cve_id for x in exposures]
+    # The raw NVD JSON is not needed for a list row (and is the bulk of a CVE row).
+    cves = {c.cve_id: c for c in session.scalars(
+        select(Cve).options(defer(Cve.raw), defer(Cve.metrics), defer(Cve.references))
+        .where(Cve.cve_id.in_(ids)))}
+    epss = {e.cve_id: e for e in session.scalars(
+        select(EpssRecord).where(EpssRecord.cve_id.in_(ids)))}
+    kevs = {k.cve_id: k for k in session.scalars(
+        select(KevRecord).where(KevRecord.cve_id.in_(ids)))}
+    entry_ids = {x.stack_entry_id for x in exposures if x.stack_entry_id}
+    entries = {e.id: e for e in session.scalars(
+        select(TechStackEntry).where(TechStackEntry.id.in_(entry_ids)))} if entry_ids else {}
+    now = today or _today()
+    out = []
+    for x in exposures:
+        cve = cves[x.cve_id]
+        e = epss.get(x.cve_id)
+        kev_due = kev_due_of(cve, kevs.get(x.cve_id))
+        inputs = ScoreInputs(cve.cvss_score, cve.severity, e.epss if e else None,
+                             e.percentile if e else None, kev_due)
+        pr = priority_of(x, inputs)
+        stopped = x.clock_stopped_on
+        live_day = stopped if stopped is not None else now
+        scored_day = min(x.scored_on, stopped) if stopped is not None else x.scored_on
+        sla = pr.sla
+        if live_day != scored_day:
+            # Scored on another day: the SLA (overdue, days left) is judged on today.
+            sla = compute_sla(severity=cve.severity, first_affected=x.affected_since,
+                              today=live_day, kev_due=kev_due)
+        entry = entries.get(x.stack_entry_id or "")
+        out.append(PatchRead(
+            id=x.id,
+            cve_id=x.cve_id,
+            summary=_summary(cve.description),
+            status=x.status,  # type: ignore[arg-type]
+            severity=cve.severity,
+            cvss_score=cve.cvss_score,
+            cvss_version=cve.cvss_version,
+            epss=e.epss if e else None,
+            epss_percentile=e.percentile if e else None,
+            kev=kev_due is not None,
+            kev_due=kev_due,
+            ai_relevant=cve.ai_relevant,
+            ai_reason=cve.ai_reason,
+            in_stack=x.in_stack,
+            stack=StackMatchRead(
+                level=x.stack_level,  # type: ignore[arg-type]
+                reason=x.stack_reason,
+                entry_id=entry.id if entry else None,
+                technology=entry.technology if entry else None,
+                version=entry.version if entry else None,
+                matched_on=x.stack_matched_on,
+            ),
+            published=x.published,
+            priority=pr.score,
+            components=[PriorityComponentRead(**c.to_dict()) for c in pr.components],  # type: ignore[arg-type]
+            sla=SlaRead(
+                severity=sla.severity, window_days=sla.window_days, starts=sla.starts,
+                due=sla.due, basis=sla.basis,  # type: ignore[arg-type]
+                overdue=sla.overdue, days_open=sla.days_open,
+                days_remaining=sla.days_remaining, clock_stopped=stopped is not None,
+                reason=sla.reason + (f"; clock stopped {stopped.isoformat()} ({x.status})"
+                                     if stopped is not None else ""),
+            ),
+            scored_on=x.scored_on,
+            status_changed_at=x.status_changed_at,
+            status_changed_by=x.status_changed_by,
+            justification=x.justification,
+            wont_fix_until=x.wont_fix_until,
+        ))
+    return out
+
+
+def list_page(
+    *, session: Session, org_id: str, page: PageParams, filters: PatchFilters
+) -> tuple[list[PatchRead], str | None]:
+    stmt = _filtered(org_id, filters, dense=_dense(session, filters))
+    rows, cursor = paginate(session, stmt, id_column=CveExposure.id, sort_spec=SORTS, params=page)
+    return read_many(session, rows), cursor
+
+
+def in_stack_ai_cves(
+    *, session: Session, org_id: str, since_days: int = 365, limit: int = 50,
+    open_only: bool = True,
+) -> list[PatchRead]:
+    """Recent AI-relevant CVEs whose product is in the org's tech stack, highest priority first.
+
+    For the red-team learning cycle: "CVEs in components this org's agents use".
+    """
+    filters = PatchFilters(
+        ai_only=True, stack_only=True,
+        status=ACTIVE_STATUSES if open_only else (),
+        published_since=utcnow() - timedelta(days=since_days),
+    )
+    rows, _ = list_page(session=session, org_id=org_id,
+                        page=PageParams(limit=max(1, min(limit, 500)), sort="-priority"),
+                        filters=filters)
+    return rows
+
+
+def get_exposure(*, session: Session, org_id: str, patch_id: str) -> CveExposure | None:
+    """By CVE id (``CVE-2024-1086``) or by the org's patch id."""
+    if _CVE_ID.match(patch_id):
+        cond = CveExposure.cve_id == patch_id.upper()
+    else:
+        cond = CveExposure.id == patch_id
+    return session.scalar(select(CveExposure).where(CveExposure.org_id == org_id, cond))
+
+
+def get_exposure_or_raise(*, session: Session, org_id: str, patch_id: str) -> CveExposure:
+    x = get_exposure(session=session, org_id=org_id, patch_id=patch_id)
+    if x is None:
+        raise NotFound(f"patch {patch_id[:40]} not found")
+    return x
+
+
+def cve_facts(*, session: Session, cve_id: str) -> CveFactsRead:
+    """The shared facts about one CVE (not org data)."""
+    cve = session.get(Cve, cve_id.upper()) if _CVE_ID.match(cve_id) else None
+    if cve is None:
+        raise NotFound(f"CVE {cve_id[:40]} not found")
+    e = session.get(EpssRecord, cve.cve_id)
+    k = session.get(KevRecord, cve.cve_id)
+    kev_due = kev_due_of(cve, k)
+    products = sorted(session.scalars(
+        select(CveProduct.name).where(CveProduct.cve_id == cve.cve_id)))
+    osv = session.execute(
+        select(OsvAdvisoryRecord.id, OsvAdvisoryRecord.packages, OsvAdvisoryRecord.summary)
+        .join(CveOsvLink, CveOsvLink.advisory_id == OsvAdvisoryRecord.id)
+        .where(CveOsvLink.cve_id == cve.cve_id)
+        .order_by(OsvAdvisoryRecord.id)
+    ).all()
+    return CveFactsRead(
+        cve_id=cve.cve_id,
+        published=cve.published,
+        last_modified=cve.last_modified,
+        vuln_status=cve.vuln_status,
+        description=cve.description,
+        cvss=CvssRead(score=cve.cvss_score, version=cve.cvss_version, vector=cve.cvss_vector,
+                      source=cve.cvss_source, severity=cve.severity, reason=cve.cvss_reason,
+                      large_disagreement=cve.cvss_disagreement),
+        metrics=list(cve.metrics),
+        cwes=list(cve.cwes),
+        references=list(cve.references),
+        products=products,
+        ai_relevant=cve.ai_relevant,
+        ai_reason=cve.ai_reason,
+        ai_rule=cve.ai_rule,
+        kev=None if kev_due is None else KevRead(
+            listed=True, due_date=kev_due,
+            date_added=k.date_added if k else cve.nvd_kev_added,
+            required_action=k.required_action if k else None,
+            ransomware=k.known_ransomware_use if k else None,
+            vulnerability_name=k.vulnerability_name if k else None,
+        ),
+        epss=None if e is None else EpssRead(epss=e.epss, percentile=e.percentile,
+                                             model_version=e.model_version,
+                                             score_date=e.score_date),
+        osv=[OsvRead(advisory=a, packages=list(p or []), summary=s) for a, p, s in osv],
+    )
+
+
+def _history(session: Session, org_id: str, exposure_id: str) -> list[StatusChangeRead]:
+    rows = session.scalars(
+        select(CveStatusChange)
+        .where(CveStatusChange.org_id == org_id, CveStatusChange.exposure_id == exposure_id)
+        .order_by(CveStatusChange.changed_at, CveStatusChange.id)
+    )
+    return [StatusChangeRead(
+        from_status=r.from_status, to_status=r.to_status,  # type: ignore[arg-type]
+        justification=r.justification, expires_on=r.expires_on,
+        changed_by=r.changed_by, changed_at=r.changed_at) for r in rows]
+
+
+def get_detail(*, session: Session, org_id: str, patch_id: str) -> PatchDetail:
+    x = get_exposure_or_raise(session=session, org_id=org_id, patch_id=patch_id)
+    base = read_many(session, [x])[0]
+    return PatchDetail(**base.model_dump(), cve=cve_facts(session=session, cve_id=x.cve_id),
+                       history=_history(session, org_id, x.id))
+
+
+def record_status_change(session: Session, x: CveExposure, to: str, *, by: str,
+                         justification: str | None, expires: date | None) -> None:
+    """Move ``x`` to ``to`` and keep the change (from, to, who, when, why)."""
+    now = utcnow()
+    session.add(CveStatusChange(
+        org_id=x.org_id, exposure_id=x.id, cve_id=x.cve_id, from_status=x.status, to_status=to,
+        justification=justification, expires_on=expires, changed_by=by[:200], changed_at=now,
+    ))
+    x.status = to
+    x.status_changed_at, x.status_changed_by = now, by[:200]
+    x.justification = justification if to == "wont_fix" else None
+    x.wont_fix_until = expires if to == "wont_fix" else None
+    if to in _STOPPED:
+        if x.clock_stopped_on is None:
+            x.clock_stopped_on = now.date()
+    else:
+        x.clock_stopped_on = None
+
+
+def update_status(
+    *, session: Session, org_id: str, patch_id: str, data: PatchStatusUpdate, actor: str
+) -> PatchDetail:
+    """Move a patch through the workflow; the change is recorded with who and when."""
+    x = get_exposure_or_raise(session=session, org_id=org_id, patch_id=patch_id)
+    allowed = TRANSITIONS[x.status]
+    if data.status not in allowed:
+        if data.status == x.status:
+            raise Conflict(f"{x.cve_id} is already {x.status}")
+        raise Conflict(
+            f"cannot go from {x.status} to {data.status}; allowed: {', '.join(sorted(allowed))}"
+        )
+    if data.expires_on is not None and data.expires_on <= _today():
+        raise InvalidInput(("body", "expires_on"), "expires_on must be a future date")
+    record_status_change(session, x, data.status, by=actor, justification=data.justification,
+            expires=data.expires_on)
+    session.flush()
+    # The age component freezes (or resumes) with the clock: re-score this one row.
+    refresh_exposures(session=session, org_id=org_id, cve_ids=[x.cve_id], publish_signals=False)
+    return get_detail(session=session, org_id=org_id, patch_id=x.id)
+
+
+def reopen_expired(*, session: Session, org_id: str, today: date | None = None) -> int:
+    """Reopen wont_fix patches whose expiry has come; returns how many."""
+    day = today or _today()
+    rows = list(session.scalars(select(CveExposure).where(
+        CveExposure.org_id == org_id, CveExposure.status == "wont_fix",
+        CveExposure.wont_fix_until.is_not(None), CveExposure.wont_fix_until <= day)))
+    for x in rows:
+        expired = x.wont_fix_until
+        record_status_change(session, x, "open", by="system",
+                justification=f"wont_fix expired on {expired.isoformat() if expired else '?'}",
+                expires=None)
+    session.flush()
+    if rows:
+        refresh_exposures(session=session, org_id=org_id, cve_ids=[x.cve_id for x in rows],
+                          publish_signals=False)
+    return len(rows)
+
+
+def stats(*, session: Session, org_id: str) -> PatchStats:
+    x = CveExposure
+    active = x.status.in_(ACTIVE_STATUSES)
+    rel = x.relevant.is_(True)
+    overdue = active & rel & (x.due_at < _day_start(_today()))
+
+    def n(cond: object) -> object:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # type: ignore[arg-type]
+
+    row = session.execute(
+        select(
+            n(active & rel & (x.severity == "CRITICAL")),
+            n(overdue),
+            n(active & x.in_stack.is_(True)),
+            n(active & rel & x.kev.is_(True)),
+            n(rel),
+            func.count(),
+        ).where(x.org_id == org_id)
+    ).one()
+    by_sev: dict[str, int] = {}
+    for sev, n_sev in session.execute(
+        select(x.severity, func.count()).where(x.org_id == org_id, rel, active)
+        .group_by(x.severity)
+    ).all():
+        key = sev or "NONE"
+        by_sev[key] = by_sev.get(key, 0) + int(n_sev)
+    entries = session.scalar(
+        select(func.count()).select_from(TechStackEntry).where(TechStackEntry.org_id == org_id))
+    return PatchStats(
+        open_critical=int(row[0]), overdue=int(row[1]), in_stack=int(row[2]), kev=int(row[3]),
+        relevant=int(row[4]), total=int(row[5]),
+        by_severity={str(k): int(v) for k, v in by_sev.items()},
+        stack_entries=int(entries or 0),
+    )

@@ -1,0 +1,312 @@
+"""The AgentBench / red-team API end to end, against the project's own agents on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import Api, create_org
+from tests.redteam.agents.servers import FlowAgentServer, OpenAIAgentServer
+from tests.redteam.conftest import shared
+from threatvec.redteam.models import RedTeamTarget
+
+INJECTION_AND_EXFIL = {
+    "pi-direct-reverse", "pi-tool-output-lower", "pi-document-reverse", "pi-web-page-suffix",
+    "tool-hijack-email", "exfil-http-post-key", "exfil-markdown-image",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def agents_server() -> Iterator[OpenAIAgentServer]:
+    with OpenAIAgentServer() as server:
+        yield server
+
+
+def new_agent(api: Api, name: str, **meta: Any) -> str:
+    r = api.post("/assets", json={"kind": "agent", "name": name, "metadata": meta})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def openai_target(server: OpenAIAgentServer, model: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "config": {"type": "openai_chat", "base_url": server.url + "/v1", "model": model,
+                   "api_key_ref": "key", **extra},
+        "secrets": {"key": f"sk-test-{model}-0123456789"},
+    }  # fmt: skip
+
+
+def run_to_end(api: Api, agent_id: str, mode: str = "quick", k: int = 1) -> dict[str, Any]:
+    r = api.post("/agentbench/run", json={"agent_id": agent_id, "mode": mode, "k": k})
+    assert r.status_code == 202, r.text
+    run = r.json()
+    assert run["status"] in ("queued", "running")
+    deadline = time.monotonic() + 60
+    while run["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, "run did not finish"
+        time.sleep(0.1)
+        run = api.get(f"/agentbench/runs/{run['id']}").json()
+    return run
+
+
+def results_of(api: Api, run_id: str) -> dict[str, dict[str, Any]]:
+    page = api.get(f"/agentbench/runs/{run_id}/results", params={"limit": 500}).json()
+    return {r["probe_id"]: r for r in page["items"]}
+
+
+def test_naive_agent_fails_with_evidence_and_secret_never_returned(
+    api: Api, agents_server: OpenAIAgentServer, session_factory: Any
+) -> None:
+    agent_id = new_agent(api, "naive-bot")
+    body = openai_target(agents_server, "naive")
+    r = api.put(f"/agentbench/targets/{agent_id}", json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["secret_names"] == ["key"]
+    for read in (r, api.get(f"/agentbench/targets/{agent_id}"), api.get("/agentbench/targets")):
+        assert "sk-test-naive" not in read.text
+    with session_factory() as s:  # encrypted at rest, not merely hidden by the API
+        stored = s.scalar(select(RedTeamTarget).where(RedTeamTarget.agent_id == agent_id))
+        assert stored is not None and "sk-test-naive" not in json.dumps(stored.secrets_enc)
+
+    run = run_to_end(api, agent_id)
+    assert run["status"] == "completed" and run["progress_done"] == run["progress_total"] > 0
+    assert run["summary"]["failed"] > 0 and run["summary"]["pass_rate"] < 0.2
+    results = results_of(api, run["id"])
+    for probe_id in INJECTION_AND_EXFIL:
+        res = results[probe_id]
+        assert res["verdict"] == "FAIL", probe_id
+        assert res["evidence"] and res["evidence"][0]["excerpt"], probe_id
+        assert res["atlas"] and res["owasp"] and res["attempts"], probe_id
+    assert results["exfil-http-post-key"]["critical_failure"]
+    # The key was sent to the agent (resolved at call time from the encrypted store).
+    assert agents_server.requests[-1]["auth"] == "Bearer sk-test-naive-0123456789"
+    # Every FAIL was published for alert rules.
+    signals = api.get("/signals", params={"kind": "redteam.bypass", "limit": 200})
+    if signals.status_code == 200:
+        kinds = json.dumps(signals.json())
+        assert "exfil-http-post-key" in kinds
+
+
+def test_hardened_agent_passes_and_missing_channels_are_not_applicable(
+    api: Api, agents_server: OpenAIAgentServer
+) -> None:
+    agent_id = new_agent(api, "careful-bot")
+    body = openai_target(agents_server, "hardened", channels=["direct", "document", "system"])
+    assert api.put(f"/agentbench/targets/{agent_id}", json=body).status_code == 200
+    run = run_to_end(api, agent_id)
+    results = results_of(api, run["id"])
+    verdicts = {r["verdict"] for r in results.values()}
+    assert verdicts <= {"PASS", "NOT_APPLICABLE"} and "PASS" in verdicts
+    assert results["pi-tool-output-lower"]["verdict"] == "NOT_APPLICABLE"
+    assert "tool_output" in results["pi-tool-output-lower"]["reason"]
+    assert run["summary"]["pass_rate"] == 1.0 and run["summary"]["failed"] == 0
+    assert run["summary"]["counts"]["NOT_APPLICABLE"] > 0
+
+
+def test_multi_step_http_flow_agent_with_secret_password(api: Api) -> None:
+    with FlowAgentServer(brain="naive", password="flow-pass-42") as flow:
+        agent_id = new_agent(api, "helpdesk-flow")
+        config = {
+            "type": "http", "base_url": flow.url,
+            "steps": [
+                {"name": "login", "url": "/login", "scope": "target",
+                 "body": {"user": "bench", "password": "{{secret:helpdesk/password}}"},
+                 "captures": {"token": "$.token"}},
+                {"name": "new conversation", "url": "/conversations",
+                 "headers": {"Authorization": "Bearer {{token}}"},
+                 "captures": {"conversation": "$.conversation.id"}},
+                {"name": "send", "url": "/conversations/{{session_id}}/messages",
+                 "headers": {"Authorization": "Bearer {{token}}"},
+                 "body": {"text": "{{prompt}}", "history": "{{history}}"}},
+            ],
+            "session_source": "capture:conversation", "reply_path": "$.reply.text",
+            "tool_calls_path": "$.reply.tool_calls[*]", "channels": ["direct", "document"],
+        }  # fmt: skip
+        literal = json.loads(json.dumps(config))
+        literal["steps"][0]["body"]["password"] = "flow-pass-42"
+        r = api.put(f"/agentbench/targets/{agent_id}", json={"config": literal})
+        assert r.status_code == 422 and "secret" in r.text  # no credentials in clear
+        r = api.put(f"/agentbench/targets/{agent_id}", json={"config": config})
+        assert r.status_code == 422 and "helpdesk/password" in r.text  # reference unresolved
+        r = api.put(
+            f"/agentbench/targets/{agent_id}",
+            json={"config": config, "secrets": {"helpdesk/password": "flow-pass-42"}},
+        )
+        assert r.status_code == 200, r.text
+        run = run_to_end(api, agent_id)
+        results = results_of(api, run["id"])
+    assert "/login" in flow.paths and any(p.endswith("/messages") for p in flow.paths)
+    assert results["pi-direct-reverse"]["verdict"] == "FAIL"
+    assert results["pi-document-reverse"]["verdict"] == "FAIL"
+    assert results["pi-tool-output-lower"]["verdict"] == "NOT_APPLICABLE"
+
+
+def test_cancel_conflict_isolation_and_validation(
+    api: Api, agents_server: OpenAIAgentServer, client: Any, session_factory: Any
+) -> None:
+    agent_id = new_agent(api, "slow-bot")
+    assert (
+        api.put(
+            f"/agentbench/targets/{agent_id}", json=openai_target(agents_server, "naive")
+        ).status_code
+        == 200
+    )
+    run = api.post("/agentbench/run", json={"agent_id": agent_id, "mode": "full", "k": 3}).json()
+    second = api.post("/agentbench/run", json={"agent_id": agent_id, "mode": "quick"})
+    assert second.status_code == 409
+    cancelled = api.post(f"/agentbench/runs/{run['id']}/cancel")
+    assert cancelled.status_code == 202 and cancelled.json()["cancel_requested"]
+    deadline = time.monotonic() + 30
+    while (row := api.get(f"/agentbench/runs/{run['id']}").json())["status"] in (
+        "queued", "running"
+    ):  # fmt: skip
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert row["status"] == "cancelled"
+    assert row["progress_done"] < row["progress_total"]
+    assert api.post(f"/agentbench/runs/{run['id']}/cancel").status_code == 409
+
+    other = Api(client, create_org(session_factory))
+    assert other.get(f"/agentbench/runs/{run['id']}").status_code == 404
+    assert other.get(f"/agentbench/runs/{run['id']}/results").status_code == 404
+    assert other.get(f"/agentbench/targets/{agent_id}").status_code == 404
+    assert other.post("/agentbench/run", json={"agent_id": agent_id}).status_code == 404
+    assert run["id"] not in other.get("/agentbench/runs").text
+
+    no_target = new_agent(api, "unregistered-bot")
+    r = api.post("/agentbench/run", json={"agent_id": no_target})
+    assert r.status_code == 422 and "PUT /api/v1/agentbench/targets" in r.text
+    bad = api.put(f"/agentbench/targets/{agent_id}", json={"config": {"type": "telnet"}})
+    assert bad.status_code == 422
+    bad = api.put(f"/agentbench/targets/{agent_id}", json={"config": {"type": "openai_chat"}})
+    assert bad.status_code == 422 and "base_url" in bad.text
+    hdr = {"type": "http", "base_url": "http://x", "steps": [], "reply_path": "$",
+           "headers": {"X-Api-Key": "literal-key-value"}}  # fmt: skip
+    assert api.put(f"/agentbench/targets/{agent_id}", json={"config": hdr}).status_code == 422
+
+
+def test_sdk_probe_endpoints_refuse_unknown_agents_and_probes(api: Api) -> None:
+    r = api.get("/agentbench/probes/next", params={"agent": "nobody-here", "wait": 0})
+    assert r.status_code == 404
+    r = api.post("/agentbench/probes/pr_unknown/reply", json={"output": "x", "tool_calls": []})
+    assert r.status_code == 404
+    agent_id = new_agent(api, "sdk-declared")
+    target = {"config": {"type": "sdk", "agent": "sdk-declared"}}
+    assert api.put(f"/agentbench/targets/{agent_id}", json=target).status_code == 200
+    started = time.monotonic()
+    r = api.get("/agentbench/probes/next", params={"agent": "sdk-declared", "wait": 0.3})
+    assert r.status_code == 204 and time.monotonic() - started >= 0.25
+    # An SDK agent that is not polling: the run fails at once and says why (no 60 s timeouts).
+    silent = new_agent(api, "sdk-silent")
+    target = {"config": {"type": "sdk", "agent": "sdk-silent"}}
+    assert api.put(f"/agentbench/targets/{silent}", json=target).status_code == 200
+    run = api.post("/agentbench/run", json={"agent_id": silent}).json()
+    deadline = time.monotonic() + 10
+    while (row := api.get(f"/agentbench/runs/{run['id']}").json())["status"] in (
+        "queued", "running"
+    ):  # fmt: skip
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert row["status"] == "failed" and "serve_probes" in row["error"]
+
+
+@pytest.fixture(scope="module")
+def langchain_cves() -> list[dict[str, Any]]:
+    records = []
+    for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
+        data = json.loads(shared("nvd", name).read_text(encoding="utf-8"))
+        records += [v["cve"] for v in data["vulnerabilities"]]
+    return records
+
+
+def test_learning_cycle_records_cve_rule_scenario_run_verdict(
+    api: Api, agents_server: OpenAIAgentServer, langchain_cves: list[dict[str, Any]]
+) -> None:
+    user = new_agent(api, "chain-bot")
+    body = openai_target(agents_server, "naive", components=["langchain", "langchain-experimental"])
+    assert api.put(f"/agentbench/targets/{user}", json=body).status_code == 200
+    bystander = new_agent(api, "plain-bot")
+    body = openai_target(agents_server, "hardened", components=["requests"])
+    assert api.put(f"/agentbench/targets/{bystander}", json=body).status_code == 200
+
+    r = api.post(
+        "/red-team/learn/run-cycle",
+        json={"agent_ids": [user, bystander], "cves": langchain_cves, "k": 1},
+    )
+    assert r.status_code == 202, r.text
+    cycle = r.json()
+    deadline = time.monotonic() + 90
+    while cycle["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        cycle = api.get(f"/red-team/learn/cycles/{cycle['id']}").json()
+    assert cycle["status"] == "completed", cycle
+    assert cycle["summary"]["not_ai_relevant_dropped"] > 0  # Linux, OpenSSL, ... are dropped
+    outcomes = cycle["outcomes"]
+    mine = [o for o in outcomes if o["agent_id"] == user]
+    tested = [o for o in mine if o["run_id"]]
+    assert tested, mine[:5]
+    for o in tested:
+        assert o["cve_id"].startswith("CVE-") and o["rule_id"].startswith("R-")
+        assert o["scenario_id"].startswith(o["cve_id"] + "/" + o["rule_id"] + "/")
+        assert o["verdict"] in ("PASS", "FAIL", "ERROR", "INCONCLUSIVE", "NOT_APPLICABLE")
+        assert o["provenance"]["component"].startswith("langchain")
+    assert any(o["verdict"] == "FAIL" and o["evidence"] for o in tested)  # naive agent
+    # A CVE in a component the agent does not use is not applicable, never a pass.
+    theirs = [o for o in outcomes if o["agent_id"] == bystander]
+    assert theirs and all(o["status"] == "not_applicable" and o["verdict"] is None for o in theirs)
+    run = api.get(f"/agentbench/runs/{tested[0]['run_id']}").json()
+    assert run["kind"] == "cycle" and run["cycle_id"] == cycle["id"]
+    assert cycle["id"] in api.get("/red-team/learn/cycles").text
+
+
+def test_atlas_catalogue_and_coverage(
+    api: Api, agents_server: OpenAIAgentServer, session_factory: Any
+) -> None:
+    from threatvec.redteam.atlas import load_atlas
+    from threatvec.redteam.service import import_catalog
+
+    catalog = load_atlas(shared("atlas", "ATLAS.yaml"))
+    with session_factory() as s:
+        import_catalog(session=s, catalog=catalog)
+        s.commit()
+    summary = api.get("/red-team/atlas").json()
+    assert summary["version"] == catalog.version
+    assert summary["tactic_count"] == len(catalog.tactics)
+    assert summary["technique_count"] == catalog.technique_count
+    assert summary["subtechnique_count"] == catalog.subtechnique_count
+    assert len(summary["tactics"]) == len(catalog.tactics)
+    tech = api.get("/red-team/atlas/techniques/AML.T0051.001").json()
+    assert tech["parent_id"] == "AML.T0051" and tech["version"] == catalog.version
+
+    agent_id = new_agent(api, "covered-bot")
+    assert (
+        api.put(
+            f"/agentbench/targets/{agent_id}", json=openai_target(agents_server, "naive")
+        ).status_code
+        == 200
+    )
+    run = run_to_end(api, agent_id, mode="full", k=1)
+    assert run["atlas_version"] == catalog.version
+    cov = api.get("/red-team/atlas-coverage", params={"agent_id": agent_id}).json()
+    assert cov["catalog_imported"] and cov["atlas_version"] == catalog.version
+    techs = {t["technique"]: t for t in cov["techniques"]}
+    pi = techs["AML.T0051"]
+    assert pi["failed"] > 0 and pi["band"] == "red" and pi["wilson_low"] is not None
+    assert techs["AML.T0051.001"]["tested"] > 0
+    untestable = [t for t in cov["techniques"] if not t["testable"]]
+    assert untestable and all(t["band"] == "na" for t in untestable)
+    tactics = {t["tactic"]: t for t in cov["tactics"]}
+    assert any(t["band"] == "na" for t in tactics.values())
+    assert any(t["critical_failure"] and t["band"] == "red" for t in tactics.values())
+    layer = api.get(
+        "/red-team/atlas-coverage", params={"agent_id": agent_id, "format": "navigator"}
+    ).json()
+    assert layer["domain"] == "atlas-atlas"
+    assert {"name": "atlas_data_version", "value": catalog.version} in layer["metadata"]
+    assert any(t["techniqueID"] == "AML.T0051" for t in layer["techniques"])
