@@ -28,6 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.conftest import LiveServer, create_org, free_port, make_migrated_engine  # noqa: E402
+
 from threatvec.assets.models import Asset  # noqa: E402
 from threatvec.core.settings import Settings  # noqa: E402
 from threatvec.server.app import create_app  # noqa: E402
