@@ -57,9 +57,13 @@ def make_events(rnd: random.Random, n: int) -> list[dict[str, Any]]:
     for i in range(n):
         r = rnd.random()
         if r < 0.45:
-            out.append(tool(rnd.choice(["web_search", "crm_lookup", "send_email", "read_file"]),
-                            rnd.choice([None, "api.example.com", "hooks.slack.com"]),
-                            text="contact jane@example.com" if i % 25 == 0 else None))
+            out.append(
+                tool(
+                    rnd.choice(["web_search", "crm_lookup", "send_email", "read_file"]),
+                    rnd.choice([None, "api.example.com", "hooks.slack.com"]),
+                    text="contact jane@example.com" if i % 25 == 0 else None,
+                )
+            )
         elif r < 0.9:
             out.append(llm(rnd.choice(["gpt-4o", "gpt-4o-mini", "claude-sonnet"])))
         else:
@@ -77,8 +81,7 @@ def ingest_run(url: str, key: str, bodies: list[bytes], clients: int) -> dict[st
 
     def worker() -> None:
         local = []
-        headers = {"X-Org-Key": key, "Content-Type": "application/json",
-                   "Content-Encoding": "gzip"}
+        headers = {"X-Org-Key": key, "Content-Type": "application/json", "Content-Encoding": "gzip"}
         with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
             while True:
                 try:
@@ -115,14 +118,23 @@ def plain_rows(org_id: str, agent_id: str, events: list[dict[str, Any]]) -> list
     rows = []
     for ev in events:
         a = ev["attributes"]
-        rows.append({
-            "org_id": org_id, "event_id": uuid.uuid4().hex, "agent_id": agent_id,
-            "instance_id": None, "type": ev["type"],
-            "ts": datetime.fromisoformat(ev["timestamp"][:-1]).replace(tzinfo=UTC),
-            "received_at": now, "source": a.get("source"), "outcome": a.get("outcome"),
-            "subject": event_subject(ev["type"], a), "destination": a.get("destination_host"),
-            "flags": event_flags(a), "attributes": a,
-        })
+        rows.append(
+            {
+                "org_id": org_id,
+                "event_id": uuid.uuid4().hex,
+                "agent_id": agent_id,
+                "instance_id": None,
+                "type": ev["type"],
+                "ts": datetime.fromisoformat(ev["timestamp"][:-1]).replace(tzinfo=UTC),
+                "received_at": now,
+                "source": a.get("source"),
+                "outcome": a.get("outcome"),
+                "subject": event_subject(ev["type"], a),
+                "destination": a.get("destination_host"),
+                "flags": event_flags(a),
+                "attributes": a,
+            }
+        )
     return rows
 
 
@@ -172,23 +184,34 @@ def run_backend(name: str, url: str, args: argparse.Namespace) -> dict[str, Any]
     rnd = random.Random(7)
     print(f"[{name}] building {args.batches} batches of {BATCH} events…", flush=True)
     agents = [f"bench-agent-{i}" for i in range(8)]
-    bodies = [gzip.compress(json.dumps(batch(agents[i % 8], make_events(rnd, BATCH))).encode())
-              for i in range(args.batches)]
-    settings = Settings(data_dir=tempfile.mkdtemp(), scheduler_enabled=False,
-                        secret_key="bench-" + "k" * 40, log_level="WARNING",
-                        ingest_rate_per_minute=10**7)
+    bodies = [
+        gzip.compress(json.dumps(batch(agents[i % 8], make_events(rnd, BATCH))).encode())
+        for i in range(args.batches)
+    ]
+    settings = Settings(
+        data_dir=tempfile.mkdtemp(),
+        scheduler_enabled=False,
+        secret_key="bench-" + "k" * 40,
+        log_level="WARNING",
+        ingest_rate_per_minute=10**7,
+    )
     server = LiveServer(create_app(settings, engine=engine), free_port()).start()
     try:
         # Warm-up: creates the agents, fills caches.
-        ingest_run(server.url, org.key, [gzip.compress(json.dumps(batch(a, make_events(rnd, BATCH)))
-                                                       .encode()) for a in agents], 1)
+        ingest_run(
+            server.url,
+            org.key,
+            [gzip.compress(json.dumps(batch(a, make_events(rnd, BATCH))).encode()) for a in agents],
+            1,
+        )
         ingest = ingest_run(server.url, org.key, bodies, args.clients)
     finally:
         server.stop()
     with session_scope(factory) as s:
         agent_id = s.query(Agent.id).filter(Agent.org_id == org.id).first()[0]
-    row_batches = [plain_rows(org.id, agent_id, make_events(rnd, BATCH))
-                   for _ in range(args.batches)]
+    row_batches = [
+        plain_rows(org.id, agent_id, make_events(rnd, BATCH)) for _ in range(args.batches)
+    ]
     plain = plain_run(engine, row_batches, args.clients)
     engine.dispose()
     return {"store": name, "ingest": ingest, "plain": plain}
@@ -204,11 +227,17 @@ def main() -> None:
     results = [run_backend("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db", args)]
     pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
     if not pg_url and not args.skip_postgres:
-        out = subprocess.run([str(REPO / "tools" / "pg_temp.sh"), "start"],
-                             capture_output=True, text=True, check=False)
+        out = subprocess.run(
+            [str(REPO / "tools" / "pg_temp.sh"), "start"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode == 0:
-            env = dict(line.removeprefix("export ").split("=", 1)
-                       for line in out.stdout.strip().splitlines())
+            env = dict(
+                line.removeprefix("export ").split("=", 1)
+                for line in out.stdout.strip().splitlines()
+            )
             pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
     if pg_url and not args.skip_postgres:
         from sqlalchemy import create_engine, text
@@ -223,15 +252,21 @@ def main() -> None:
         finally:
             if stop:
                 subprocess.run(stop, shell=True, check=False)
-    print(f"\n| store | path | events/s | p50 ms / batch | p99 ms / batch |"
-          f"  ({args.batches} batches of {BATCH}, {args.clients} clients)")
+    print(
+        f"\n| store | path | events/s | p50 ms / batch | p99 ms / batch |"
+        f"  ({args.batches} batches of {BATCH}, {args.clients} clients)"
+    )
     print("|---|---|---:|---:|---:|")
     for r in results:
-        for label, key in (("ingest (HTTP, gzip, validate, dedupe, rollups, signal)", "ingest"),
-                           ("plain bulk INSERT, same rows, same driver", "plain")):
+        for label, key in (
+            ("ingest (HTTP, gzip, validate, dedupe, rollups, signal)", "ingest"),
+            ("plain bulk INSERT, same rows, same driver", "plain"),
+        ):
             m = r[key]
-            print(f"| {r['store']} | {label} | {m['events_s']:.0f} | {m['p50_ms']:.1f} | "
-                  f"{m['p99_ms']:.1f} |")
+            print(
+                f"| {r['store']} | {label} | {m['events_s']:.0f} | {m['p50_ms']:.1f} | "
+                f"{m['p99_ms']:.1f} |"
+            )
         ratio = r["ingest"]["events_s"] / r["plain"]["events_s"]
         print(f"| {r['store']} | **ingest / plain** | **{ratio:.0%}** | | |")
 

@@ -97,38 +97,75 @@ def seed(factory, org_id: str, n: int) -> None:
             obj, values, names, match, entry_id = templates[i % len(templates)]
             cve_id = f"CVE-2100-{i:06d}"
             published = datetime(2019, 1, 1, tzinfo=UTC) + timedelta(minutes=17 * i)
-            row = {**values, "cve_id": cve_id, "published": published,
-                   "last_modified": published, "raw": {**obj, "id": cve_id}}
+            row = {
+                **values,
+                "cve_id": cve_id,
+                "published": published,
+                "last_modified": published,
+                "raw": {**obj, "id": cve_id},
+            }
             cves.append(row)
             products += [{"cve_id": cve_id, "name": nm} for nm in names]
             pct = rng.random()
             if i % 3:
-                epss.append({"cve_id": cve_id, "epss": pct / 10, "percentile": pct,
-                             "model_version": "bench", "score_date": today})
+                epss.append(
+                    {
+                        "cve_id": cve_id,
+                        "epss": pct / 10,
+                        "percentile": pct,
+                        "model_version": "bench",
+                        "score_date": today,
+                    }
+                )
             in_stack = match.matched
             relevant = values["ai_relevant"] or in_stack
             affected = now - timedelta(days=rng.randint(0, 400))
-            x = CveExposure(org_id=org_id, cve_id=cve_id, status=rng.choice(
-                ["open"] * 6 + ["investigating", "fixed", "deployed", "wont_fix"]),
-                stack_level=match.level, stack_reason=match.reason, affected_since=affected,
-                scored_on=today, clock_stopped_on=None)
-            inputs = ScoreInputs(values["cvss_score"], values["severity"],
-                                 pct / 10 if i % 3 else None, pct if i % 3 else None,
-                                 values["nvd_kev_due"])
+            x = CveExposure(
+                org_id=org_id,
+                cve_id=cve_id,
+                status=rng.choice(
+                    ["open"] * 6 + ["investigating", "fixed", "deployed", "wont_fix"]
+                ),
+                stack_level=match.level,
+                stack_reason=match.reason,
+                affected_since=affected,
+                scored_on=today,
+                clock_stopped_on=None,
+            )
+            inputs = ScoreInputs(
+                values["cvss_score"],
+                values["severity"],
+                pct / 10 if i % 3 else None,
+                pct if i % 3 else None,
+                values["nvd_kev_due"],
+            )
             pr = priority_of(x, inputs, today=today)
-            exposures.append({
-                "id": uuid.uuid4().hex, "org_id": org_id, "cve_id": cve_id, "status": x.status,
-                "first_seen_at": affected, "affected_since": affected, "ever_relevant": relevant,
-                "ai_relevant": values["ai_relevant"], "in_stack": in_stack, "relevant": relevant,
-                "severity": values["severity"],
-                "cvss_sort": values["cvss_score"] if values["cvss_score"] is not None else -1.0,
-                "epss_sort": pct if i % 3 else -1.0, "kev": values["nvd_kev_due"] is not None,
-                "published": published, "stack_level": match.level,
-                "stack_reason": match.reason, "stack_entry_id": entry_id,
-                "stack_matched_on": match.matched_on,
-                "due_at": datetime.combine(pr.sla.due, datetime.min.time(), tzinfo=UTC),
-                "priority": pr.score, "scored_on": today,
-            })
+            exposures.append(
+                {
+                    "id": uuid.uuid4().hex,
+                    "org_id": org_id,
+                    "cve_id": cve_id,
+                    "status": x.status,
+                    "first_seen_at": affected,
+                    "affected_since": affected,
+                    "ever_relevant": relevant,
+                    "ai_relevant": values["ai_relevant"],
+                    "in_stack": in_stack,
+                    "relevant": relevant,
+                    "severity": values["severity"],
+                    "cvss_sort": values["cvss_score"] if values["cvss_score"] is not None else -1.0,
+                    "epss_sort": pct if i % 3 else -1.0,
+                    "kev": values["nvd_kev_due"] is not None,
+                    "published": published,
+                    "stack_level": match.level,
+                    "stack_reason": match.reason,
+                    "stack_entry_id": entry_id,
+                    "stack_matched_on": match.matched_on,
+                    "due_at": datetime.combine(pr.sla.due, datetime.min.time(), tzinfo=UTC),
+                    "priority": pr.score,
+                    "scored_on": today,
+                }
+            )
         with session_scope(factory) as s:
             s.execute(insert(Cve), cves)
             s.execute(insert(CveProduct), products)
@@ -157,8 +194,11 @@ def measure(url: str, key: str, params: dict[str, Any], requests: int) -> dict[s
             lat.append(time.perf_counter() - t)
             assert r.status_code == 200
     lat.sort()
-    return {"p50": statistics.median(lat) * 1000, "p95": lat[int(len(lat) * 0.95) - 1] * 1000,
-            "items": items}
+    return {
+        "p50": statistics.median(lat) * 1000,
+        "p95": lat[int(len(lat) * 0.95) - 1] * 1000,
+        "items": items,
+    }
 
 
 def _reuse_org(factory) -> OrgHandle:
@@ -175,8 +215,9 @@ def _reuse_org(factory) -> OrgHandle:
         return OrgHandle(org.id, org.name, key)
 
 
-def run_backend(name: str, url: str, args: argparse.Namespace, *,
-                reuse: bool = False) -> list[tuple[str, str, dict]]:
+def run_backend(
+    name: str, url: str, args: argparse.Namespace, *, reuse: bool = False
+) -> list[tuple[str, str, dict]]:
     engine = make_migrated_engine(url)
     factory = make_session_factory(engine)
     if reuse:
@@ -188,8 +229,12 @@ def run_backend(name: str, url: str, args: argparse.Namespace, *,
     with engine.connect() as c:  # planner statistics, as autovacuum / a DBA would have
         c.exec_driver_sql("ANALYZE")
         c.commit()
-    settings = Settings(data_dir=tempfile.mkdtemp(), scheduler_enabled=False,
-                        secret_key="bench-" + "k" * 40, log_level="WARNING")
+    settings = Settings(
+        data_dir=tempfile.mkdtemp(),
+        scheduler_enabled=False,
+        secret_key="bench-" + "k" * 40,
+        log_level="WARNING",
+    )
     server = LiveServer(create_app(settings, engine=engine), free_port()).start()
     rows = []
     try:
@@ -220,11 +265,14 @@ def main() -> None:
         rows += run_backend("SQLite", f"sqlite:///{path}", args, reuse=bool(args.sqlite_db))
     pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
     if args.only != "sqlite" and not pg_url:
-        out = subprocess.run([str(REPO / "tools" / "pg_temp.sh"), "start"],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [str(REPO / "tools" / "pg_temp.sh"), "start"], capture_output=True, text=True
+        )
         if out.returncode == 0:
-            env = dict(line.removeprefix("export ").split("=", 1)
-                       for line in out.stdout.strip().splitlines())
+            env = dict(
+                line.removeprefix("export ").split("=", 1)
+                for line in out.stdout.strip().splitlines()
+            )
             pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
     if pg_url and args.only != "sqlite":
         from sqlalchemy import create_engine, text

@@ -38,8 +38,10 @@ def main() -> None:
             row = json.loads(line)
             labels[row["id"]] = bool(row["ai_relevant"])
     sets = {
-        "real NVD (66)": [DATA / "nvd" / "nvd_sample_dev.json",
-                          DATA / "nvd" / "nvd_sample_dev2.json"],
+        "real NVD (66)": [
+            DATA / "nvd" / "nvd_sample_dev.json",
+            DATA / "nvd" / "nvd_sample_dev2.json",
+        ],
         "synthetic + hard negatives": [VECTORS / "ai_relevance_extra.json"],
     }
     print("| set | records | accuracy | precision | recall | errors |")

@@ -75,10 +75,15 @@ def main() -> None:
 
     stop_pg = None
     if args.postgres:
-        out = subprocess.run([str(REPO / "tools" / "pg_temp.sh"), "start"],
-                             capture_output=True, text=True, check=True)
-        env = dict(line.removeprefix("export ").split("=", 1)
-                   for line in out.stdout.strip().splitlines())
+        out = subprocess.run(
+            [str(REPO / "tools" / "pg_temp.sh"), "start"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        env = dict(
+            line.removeprefix("export ").split("=", 1) for line in out.stdout.strip().splitlines()
+        )
         admin, stop_pg = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
         from sqlalchemy import create_engine, text
         from sqlalchemy.engine import make_url
@@ -93,8 +98,12 @@ def main() -> None:
     engine = make_migrated_engine(url)
     factory = make_session_factory(engine)
     org = create_org(factory, "sustained")
-    settings = Settings(data_dir=tempfile.mkdtemp(), scheduler_enabled=False,
-                        secret_key="bench-" + "k" * 40, log_level="WARNING")
+    settings = Settings(
+        data_dir=tempfile.mkdtemp(),
+        scheduler_enabled=False,
+        secret_key="bench-" + "k" * 40,
+        log_level="WARNING",
+    )
     server = LiveServer(create_app(settings, engine=engine), free_port()).start()
     script = Path(tempfile.mkdtemp()) / "host.py"
     script.write_text(HOST)
@@ -103,9 +112,18 @@ def main() -> None:
         started = time.monotonic()
         procs = [
             subprocess.Popen(
-                [sys.executable, str(script), server.url, f"sustained-{i}", org.key,
-                 str(args.seconds), str(args.rate)],
-                stdout=subprocess.PIPE, text=True, env=env,
+                [
+                    sys.executable,
+                    str(script),
+                    server.url,
+                    f"sustained-{i}",
+                    org.key,
+                    str(args.seconds),
+                    str(args.rate),
+                ],
+                stdout=subprocess.PIPE,
+                text=True,
+                env=env,
             )
             for i in range(args.procs)
         ]
@@ -114,13 +132,18 @@ def main() -> None:
     finally:
         server.stop()
     with session_scope(factory) as s:
-        stored = dict(s.execute(
-            select(Agent.name, func.count(AgentEvent.id))
-            .join(AgentEvent, AgentEvent.agent_id == Agent.id)
-            .where(Agent.org_id == org.id, AgentEvent.type.in_(("tool.call", "llm.call")))
-            .group_by(Agent.name)).all())
-        reported_drops = sum(sum(i.dropped().values()) for i in s.scalars(
-            select(AgentInstance).where(AgentInstance.org_id == org.id)))
+        stored = dict(
+            s.execute(
+                select(Agent.name, func.count(AgentEvent.id))
+                .join(AgentEvent, AgentEvent.agent_id == Agent.id)
+                .where(Agent.org_id == org.id, AgentEvent.type.in_(("tool.call", "llm.call")))
+                .group_by(Agent.name)
+            ).all()
+        )
+        reported_drops = sum(
+            sum(i.dropped().values())
+            for i in s.scalars(select(AgentInstance).where(AgentInstance.org_id == org.id))
+        )
     engine.dispose()
     if stop_pg:
         subprocess.run(stop_pg, shell=True, check=False)
@@ -130,12 +153,16 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     lost = total_recorded - total_stored
     drops = sum(r["stats"]["dropped_total"] for r in reports)
-    print(f"| {store} | {args.procs} | {args.seconds:.0f} | {total_recorded} | {total_stored} | "
-          f"{lost} | {drops} (server saw {reported_drops}) | {total_stored / wall:.0f} |")
+    print(
+        f"| {store} | {args.procs} | {args.seconds:.0f} | {total_recorded} | {total_stored} | "
+        f"{lost} | {drops} (server saw {reported_drops}) | {total_stored / wall:.0f} |"
+    )
     for r in reports:
-        print(f"  {r['name']}: recorded {r['recorded']}, stored {stored.get(r['name'], 0)}, "
-              f"batches {r['stats']['batches']}, retries {r['stats']['retries']}, "
-              f"duplicates {r['stats']['duplicates']}")
+        print(
+            f"  {r['name']}: recorded {r['recorded']}, stored {stored.get(r['name'], 0)}, "
+            f"batches {r['stats']['batches']}, retries {r['stats']['retries']}, "
+            f"duplicates {r['stats']['duplicates']}"
+        )
     if lost or drops:
         raise SystemExit("events were lost")
 

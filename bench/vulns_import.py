@@ -35,11 +35,14 @@ def build_file(path: Path, n: int, *, compress: bool = False) -> int:
     """Write n records (real ones, renumbered) as one NVD document; return bytes written."""
     sources = []
     for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
-        sources.extend(v["cve"] for v in json.loads((DATA / "nvd" / name).read_text())
-                       ["vulnerabilities"])
-    with (gzip.open(path, "wt", compresslevel=1) if compress else path.open("w")) as out:
-        out.write(f'{{"resultsPerPage":{n},"startIndex":0,"totalResults":{n},"format":"NVD_CVE",'
-                  '"version":"2.0","timestamp":"2026-01-01T00:00:00.000","vulnerabilities":[')
+        sources.extend(
+            v["cve"] for v in json.loads((DATA / "nvd" / name).read_text())["vulnerabilities"]
+        )
+    with gzip.open(path, "wt", compresslevel=1) if compress else path.open("w") as out:
+        out.write(
+            f'{{"resultsPerPage":{n},"startIndex":0,"totalResults":{n},"format":"NVD_CVE",'
+            '"version":"2.0","timestamp":"2026-01-01T00:00:00.000","vulnerabilities":['
+        )
         for i in range(n):
             cve = copy.copy(sources[i % len(sources)])
             cve["id"] = f"CVE-2100-{100000 + i}"
@@ -71,9 +74,19 @@ def measure(kind: str, path: str) -> None:
                 ai += classify(rec).ai_relevant
     elapsed = time.perf_counter() - t0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"kind": kind, "records": count, "seconds": round(elapsed, 2),
-                      "records_per_s": round(count / elapsed), "peak_rss_mb": round(peak / 1024),
-                      "baseline_rss_mb": round(base / 1024), "ai": ai}))
+    print(
+        json.dumps(
+            {
+                "kind": kind,
+                "records": count,
+                "seconds": round(elapsed, 2),
+                "records_per_s": round(count / elapsed),
+                "peak_rss_mb": round(peak / 1024),
+                "baseline_rss_mb": round(base / 1024),
+                "ai": ai,
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -97,12 +110,19 @@ def main() -> None:
         print("|---|---|---:|---:|---:|")
         for f in files:
             for kind in ("stream", "stream+classify", "json.load"):
-                out = subprocess.run([sys.executable, __file__, "--measure", kind, str(f)],
-                                     check=True, capture_output=True, text=True).stdout
+                out = subprocess.run(
+                    [sys.executable, __file__, "--measure", kind, str(f)],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout
                 r = json.loads(out.strip().splitlines()[-1])
                 mbps = size / 1e6 / r["seconds"]
-                print(f"| {f.name} | {kind} | {r['records_per_s']:,} | {mbps:.0f} | "
-                      f"{r['peak_rss_mb']:,} |", flush=True)
+                print(
+                    f"| {f.name} | {kind} | {r['records_per_s']:,} | {mbps:.0f} | "
+                    f"{r['peak_rss_mb']:,} |",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

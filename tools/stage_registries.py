@@ -25,8 +25,9 @@ MODULE = re.compile(r'"(threatvec(?:\.[a-z_0-9]+)+)"')
 
 
 def staged_files() -> set[str]:
-    out = subprocess.run(["git", "ls-files", "--cached"], capture_output=True, text=True,
-                         check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "--cached"], capture_output=True, text=True, check=True
+    ).stdout
     return set(out.split())
 
 
@@ -52,11 +53,20 @@ def _without_unstaged(line: str, files: set[str]) -> str | None:
 def main() -> None:
     files = staged_files()
     for reg in REGISTRIES:
-        text = open(reg, encoding="utf-8").read()
-        kept = [filtered for line in text.splitlines(keepends=True)
-                if (filtered := _without_unstaged(line, files)) is not None]
-        blob = subprocess.run(["git", "hash-object", "-w", "--stdin"], input="".join(kept),
-                              capture_output=True, text=True, check=True).stdout.strip()
+        with open(reg, encoding="utf-8") as fh:
+            text = fh.read()
+        kept = [
+            filtered
+            for line in text.splitlines(keepends=True)
+            if (filtered := _without_unstaged(line, files)) is not None
+        ]
+        blob = subprocess.run(
+            ["git", "hash-object", "-w", "--stdin"],
+            input="".join(kept),
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         subprocess.run(["git", "update-index", "--cacheinfo", f"100644,{blob},{reg}"], check=True)
         dropped = len(text.splitlines()) - len(kept)
         if dropped:

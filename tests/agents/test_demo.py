@@ -44,8 +44,9 @@ def test_live_demo_agents_report_through_the_sdk_and_stop(live_server, session_f
         deadline = time.monotonic() + 30
         seen: dict[str, dict] = {}
         while time.monotonic() < deadline:
-            items = httpx.get(f"{live_server.url}/api/v1/agents",
-                              headers=org.headers, timeout=5).json()["items"]
+            items = httpx.get(
+                f"{live_server.url}/api/v1/agents", headers=org.headers, timeout=5
+            ).json()["items"]
             seen = {c["name"]: c for c in items}
             if set(seen) == set(agents_runtime.AGENT_PROFILES) and all(
                 c["events_total"] >= 3 for c in seen.values()
@@ -54,11 +55,15 @@ def test_live_demo_agents_report_through_the_sdk_and_stop(live_server, session_f
             time.sleep(0.3)
         assert set(seen) == set(agents_runtime.AGENT_PROFILES)
         assert all(c["registered"] and c["status"] == "active" for c in seen.values())
-        detail = httpx.get(f"{live_server.url}/api/v1/agents/{seen['support-bot']['id']}",
-                           headers=org.headers, timeout=5).json()
+        detail = httpx.get(
+            f"{live_server.url}/api/v1/agents/{seen['support-bot']['id']}",
+            headers=org.headers,
+            timeout=5,
+        ).json()
         assert [m["name"] for m in detail["models"]] == ["gpt-4o-mini"]
         assert detail["declared"]["rules"] == sorted(
-            agents_runtime.AGENT_PROFILES["support-bot"]["rules"])
+            agents_runtime.AGENT_PROFILES["support-bot"]["rules"]
+        )
     finally:
         agents_runtime.stop()
     assert all(p.poll() is not None for p in procs), "every demo agent process has exited"

@@ -19,19 +19,34 @@ def _send(api: Api, agent: str, events: list[dict], **kw) -> dict:
 def _fleet(api: Api) -> None:
     # Full trifecta: declared private data, web content in, Slack out.
     inst = uuid.uuid4().hex
-    _send(api, "trifecta-bot", [
-        register("trifecta-bot", inst, capabilities={"private_data": True},
-                 rules=["pii_redaction"]),
-        tool("web_fetch", "https://news.example.com/a"),
-        tool("post_slack_message", "https://hooks.slack.com/services/x"),
-    ], instance_id=inst)
+    _send(
+        api,
+        "trifecta-bot",
+        [
+            register(
+                "trifecta-bot", inst, capabilities={"private_data": True}, rules=["pii_redaction"]
+            ),
+            tool("web_fetch", "https://news.example.com/a"),
+            tool("post_slack_message", "https://hooks.slack.com/services/x"),
+        ],
+        instance_id=inst,
+    )
     # One leg, all recommended rules in force.
     inst2 = uuid.uuid4().hex
-    _send(api, "careful-bot", [
-        register("careful-bot", inst2, capabilities={"untrusted_content": True},
-                 rules=["prompt_injection_guard", "tool_allowlist", "token_budget"]),
-        llm("gpt-4o-mini"),
-    ], instance_id=inst2)
+    _send(
+        api,
+        "careful-bot",
+        [
+            register(
+                "careful-bot",
+                inst2,
+                capabilities={"untrusted_content": True},
+                rules=["prompt_injection_guard", "tool_allowlist", "token_budget"],
+            ),
+            llm("gpt-4o-mini"),
+        ],
+        instance_id=inst2,
+    )
     # Seen through telemetry only, nothing declared.
     _send(api, "quiet-bot", [llm("claude-haiku", "anthropic")])
 
@@ -63,7 +78,10 @@ def test_filters_sort_and_pages(api):
     by_score = api.get("/agents").json()["items"]
     assert [c["score"] for c in by_score] == sorted(c["score"] for c in by_score)
     assert names(api.get("/agents", params={"sort": "name"})) == [
-        "careful-bot", "quiet-bot", "trifecta-bot"]
+        "careful-bot",
+        "quiet-bot",
+        "trifecta-bot",
+    ]
     assert names(api.get("/agents", params={"approved": "true"})) == []
     # Keyset pages over computed numbers: every agent exactly once.
     seen, cursor = [], None
@@ -93,8 +111,15 @@ def test_detail_explains_every_number_with_evidence(api):
     dest = {x["name"]: x for x in d["destinations"]}
     assert dest["hooks.slack.com"]["external"] is True
     assert {m["id"] for m in d["rules"]["missing_named"]} == set(d["rules"]["missing"])
-    assert set(d["explanation"]) >= {"score", "trust_score", "rule_count", "rule_coverage",
-                                      "trifecta_risk", "drift", "status"}
+    assert set(d["explanation"]) >= {
+        "score",
+        "trust_score",
+        "rule_count",
+        "rule_coverage",
+        "trifecta_risk",
+        "drift",
+        "status",
+    }
     assert sum(p["points"] for p in d["score_parts"]) == pytest_approx(d["score"])
     assert len(d["recent_events"]) == 3
     assert d["drift_detail"]["value"] is None and "no baseline" in d["explanation"]["drift"]
@@ -107,11 +132,17 @@ def pytest_approx(x):
 
 
 def test_drift_compares_recent_use_with_the_agents_own_baseline(api):
-    old = [tool("crm_lookup", at=days_ago(10)), tool("send_email", "smtp.example.org",
-                                                     at=days_ago(9)),
-           llm("gpt-4o", at=days_ago(8))]
-    recent = [tool("crm_lookup"), tool("shell_exec"), tool("upload_file", "files.evil.example"),
-              llm("gpt-4o")]
+    old = [
+        tool("crm_lookup", at=days_ago(10)),
+        tool("send_email", "smtp.example.org", at=days_ago(9)),
+        llm("gpt-4o", at=days_ago(8)),
+    ]
+    recent = [
+        tool("crm_lookup"),
+        tool("shell_exec"),
+        tool("upload_file", "files.evil.example"),
+        llm("gpt-4o"),
+    ]
     _send(api, "drifter", old + recent)
     card = api.get("/agents").json()["items"][0]
     assert 0 < card["drift"] < 1
@@ -128,8 +159,12 @@ def test_drift_compares_recent_use_with_the_agents_own_baseline(api):
 
 def test_status_follows_heartbeat_age(api):
     inst = uuid.uuid4().hex
-    _send(api, "beating", [register("beating", inst, interval=10.0), heartbeat(inst, 10.0)],
-          instance_id=inst)
+    _send(
+        api,
+        "beating",
+        [register("beating", inst, interval=10.0), heartbeat(inst, 10.0)],
+        instance_id=inst,
+    )
     card = lambda: api.get("/agents").json()["items"][0]  # noqa: E731
     assert card()["status"] == "active"
     with pinned(utcnow() + timedelta(seconds=45)):

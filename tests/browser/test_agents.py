@@ -22,8 +22,9 @@ def _login(page, base: str, key: str) -> None:
 
 
 def _ingest(base: str, key: str, agent: str, events: list[dict]) -> None:
-    r = httpx.post(f"{base}/api/v1/ingest", json=batch(agent, events),
-                   headers={"X-Org-Key": key}, timeout=10)
+    r = httpx.post(
+        f"{base}/api/v1/ingest", json=batch(agent, events), headers={"X-Org-Key": key}, timeout=10
+    )
     assert r.status_code == 200, r.text
     assert not r.json()["rejected"]
 
@@ -34,14 +35,21 @@ def test_fleet_cards_filters_and_detail(page, live_server, session_factory):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     inst = uuid.uuid4().hex
-    _ingest(base, org.key, "support-bot", [
-        register("support-bot", inst, capabilities={"private_data": True},
-                 rules=["pii_redaction"]),
-        tool("crm_lookup", at=days_ago(5)),
-        tool("crm_lookup"), tool("web_fetch", "https://docs.example.com/page"),
-        tool("send_slack", "https://hooks.slack.com/services/T0"),
-        llm("gpt-4o", text="reach me at jane@example.com"),
-    ])
+    _ingest(
+        base,
+        org.key,
+        "support-bot",
+        [
+            register(
+                "support-bot", inst, capabilities={"private_data": True}, rules=["pii_redaction"]
+            ),
+            tool("crm_lookup", at=days_ago(5)),
+            tool("crm_lookup"),
+            tool("web_fetch", "https://docs.example.com/page"),
+            tool("send_slack", "https://hooks.slack.com/services/T0"),
+            llm("gpt-4o", text="reach me at jane@example.com"),
+        ],
+    )
     _ingest(base, org.key, "summariser", [llm("claude-haiku", "anthropic")])
     _ingest(base, org.key, XSS_NAME, [tool("noop")])
 
@@ -97,13 +105,19 @@ def test_live_traffic_streams_one_line_per_event(page, live_server, session_fact
     _login(page, base, org.key)
     page.goto(f"{base}/live")
     page.wait_for_selector("#live-status.on")  # the EventSource is open
-    tv = ThreatVec(server_url=base, agent_name="live-agent", org_key=org.key,
-                   flush_interval=0.05, integrations=False)
+    tv = ThreatVec(
+        server_url=base,
+        agent_name="live-agent",
+        org_key=org.key,
+        flush_interval=0.05,
+        integrations=False,
+    )
     tv.start()
     try:
         tv.record_tool_call("web_search", destination="https://search.example.com/?q=1")
-        tv.record_tool_call("send_email", destination="smtp.example.org",
-                            arguments_text="to: jane@example.com")
+        tv.record_tool_call(
+            "send_email", destination="smtp.example.org", arguments_text="to: jane@example.com"
+        )
         tv.record_llm_call("openai", "gpt-4o-mini", input_tokens=3, output_tokens=4)
         assert tv.flush(10)
     finally:
@@ -118,20 +132,34 @@ def test_live_traffic_streams_one_line_per_event(page, live_server, session_fact
     screenshot(page, "live_traffic_agents")
 
 
-def test_live_page_renders_existing_batches_one_line_per_event(page, live_server,
-                                                               session_factory):
+def test_live_page_renders_existing_batches_one_line_per_event(page, live_server, session_factory):
     from tests.conftest import create_org
     from threatvec.signals import service
     from threatvec.store.engine import session_scope
 
     org = create_org(session_factory)
     with session_scope(session_factory) as s:
-        service.publish(session=s, org_id=org.id, kind="agent.events", data={
-            "agent": "<i>bot</i>", "agent_id": "x", "source": "manual", "count": 2, "more": 3,
-            "events": [{"type": "tool.call", "subject": "send_email", "destination": "mx.io",
-                        "outcome": "ok"},
-                       {"type": "llm.call", "subject": "gpt-x", "outcome": "error",
-                        "flags": ["pii"]}]})
+        service.publish(
+            session=s,
+            org_id=org.id,
+            kind="agent.events",
+            data={
+                "agent": "<i>bot</i>",
+                "agent_id": "x",
+                "source": "manual",
+                "count": 2,
+                "more": 3,
+                "events": [
+                    {
+                        "type": "tool.call",
+                        "subject": "send_email",
+                        "destination": "mx.io",
+                        "outcome": "ok",
+                    },
+                    {"type": "llm.call", "subject": "gpt-x", "outcome": "error", "flags": ["pii"]},
+                ],
+            },
+        )
     page.goto(f"{live_server.url}/login")
     page.fill("#org_key", org.key)
     page.click("button[type=submit]")

@@ -25,8 +25,10 @@ def test_vulnerability_exposure_page(page, live_server, session_factory, tmp_pat
         demo.seed(session=s, org_id=org.id)
     base = live_server.url
     alerts: list[str] = []
-    page.on("dialog", lambda d: (d.accept() if d.type == "confirm"
-                                 else (alerts.append(d.message), d.dismiss())))
+    page.on(
+        "dialog",
+        lambda d: d.accept() if d.type == "confirm" else (alerts.append(d.message), d.dismiss()),
+    )
     _login(page, base, org.key)
 
     page.click("nav >> text=Vulnerabilities")
@@ -65,8 +67,10 @@ def test_vulnerability_exposure_page(page, live_server, session_factory, tmp_pat
     row.locator("button", has_text="Set").click()
     page.wait_for_selector(".flash")
     assert "CVE-2025-32434 is now investigating" in page.inner_text(".flash")
-    assert page.locator("tr[data-cve='CVE-2025-32434']").get_attribute("data-status") == \
-        "investigating"
+    assert (
+        page.locator("tr[data-cve='CVE-2025-32434']").get_attribute("data-status")
+        == "investigating"
+    )
 
     # Detail page: components, SLA, won't fix needs a justification, history.
     page.click("a:text-is('CVE-2025-32434')")

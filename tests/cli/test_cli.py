@@ -17,15 +17,20 @@ THREATVEC = [sys.executable, "-m", "threatvec.cli"]
 
 
 def run(args: list[str], env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(THREATVEC + args, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        THREATVEC + args, env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("THREATVEC_", "ORG_KEY"))}
-    env.update({"THREATVEC_DATA_DIR": str(tmp_path / "data"),
-                "THREATVEC_DATABASE_URL": new_database_url(tmp_path)})
+    env.update(
+        {
+            "THREATVEC_DATA_DIR": str(tmp_path / "data"),
+            "THREATVEC_DATABASE_URL": new_database_url(tmp_path),
+        }
+    )
     return env
 
 
@@ -39,7 +44,9 @@ def test_version_and_org_lifecycle(cli_env) -> None:
     listed = run(["org", "list"], cli_env)
     assert "acme" in listed.stdout and key not in listed.stdout and "key set" in listed.stdout
     dup = run(["org", "create", "acme"], cli_env)
-    assert dup.returncode == 1 and dup.stderr.startswith("error: ") and "already exists" in dup.stderr
+    assert (
+        dup.returncode == 1 and dup.stderr.startswith("error: ") and "already exists" in dup.stderr
+    )
     assert "Traceback" not in dup.stderr
 
 
@@ -68,8 +75,13 @@ def test_detect_reports_missing_file(cli_env, tmp_path) -> None:
 @pytest.mark.db
 def test_serve_demo_shows_demo_org(cli_env) -> None:
     port = free_port()
-    proc = subprocess.Popen(THREATVEC + ["serve", "--demo", "--port", str(port)], env=cli_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [*THREATVEC, "serve", "--demo", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

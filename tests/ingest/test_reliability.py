@@ -22,9 +22,13 @@ from threatvec.store.engine import session_scope
 
 def _stored_tools(session_factory, org_id: str) -> list[str]:
     with session_scope(session_factory) as s:
-        return list(s.scalars(
-            select(AgentEvent.subject).where(AgentEvent.org_id == org_id,
-                                             AgentEvent.type == "tool.call")))
+        return list(
+            s.scalars(
+                select(AgentEvent.subject).where(
+                    AgentEvent.org_id == org_id, AgentEvent.type == "tool.call"
+                )
+            )
+        )
 
 
 def _server(engine, tmp_path: Path, port: int) -> LiveServer:
@@ -49,10 +53,18 @@ def test_events_queued_while_the_server_is_down_arrive_exactly_once(
     org = create_org(session_factory)
     port = free_port()
     server = _server(engine, tmp_path, port)
-    tv = ThreatVec(server_url=f"http://127.0.0.1:{port}", agent_name="outage-agent",
-                   org_key=org.key, flush_interval=0.05, batch_size=50, timeout=1.0,
-                   batch_deadline=0.5, retry_initial_backoff=0.05, retry_max_backoff=0.2,
-                   integrations=False)
+    tv = ThreatVec(
+        server_url=f"http://127.0.0.1:{port}",
+        agent_name="outage-agent",
+        org_key=org.key,
+        flush_interval=0.05,
+        batch_size=50,
+        timeout=1.0,
+        batch_deadline=0.5,
+        retry_initial_backoff=0.05,
+        retry_max_backoff=0.2,
+        integrations=False,
+    )
     tv.start()
     try:
         for i in range(20):
@@ -119,9 +131,15 @@ def test_a_retry_after_a_lost_reply_stores_no_duplicate(live_server, session_fac
     proxy = ThreadingHTTPServer(("127.0.0.1", 0), _LosingProxy)
     threading.Thread(target=proxy.serve_forever, daemon=True).start()
     try:
-        tv = ThreatVec(server_url=f"http://127.0.0.1:{proxy.server_address[1]}",
-                       agent_name="lossy-agent", org_key=org.key, flush_interval=0.05,
-                       retry_initial_backoff=0.05, retry_max_backoff=0.1, integrations=False)
+        tv = ThreatVec(
+            server_url=f"http://127.0.0.1:{proxy.server_address[1]}",
+            agent_name="lossy-agent",
+            org_key=org.key,
+            flush_interval=0.05,
+            retry_initial_backoff=0.05,
+            retry_max_backoff=0.1,
+            integrations=False,
+        )
         tv.start()
         for i in range(40):
             tv.record_tool_call(f"tool-{i}")
@@ -161,7 +179,10 @@ def test_the_host_keeps_its_exit_code_and_exceptions(live_server, session_factor
     for name, mode, code in (("exit-agent", "7", 7), ("raise-agent", "raise", 1)):
         proc = subprocess.run(
             [sys.executable, str(script), live_server.url, name, org.key, mode],
-            capture_output=True, text=True, timeout=60, env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=env,
         )
         assert proc.returncode == code, proc.stderr
         if mode == "raise":
@@ -170,9 +191,12 @@ def test_the_host_keeps_its_exit_code_and_exceptions(live_server, session_factor
             assert proc.stderr == ""
     # What they recorded before exiting was flushed at interpreter exit.
     with session_scope(session_factory) as s:
-        counts = dict(s.execute(
-            select(Agent.name, func.count(AgentEvent.id))
-            .join(AgentEvent, AgentEvent.agent_id == Agent.id)
-            .where(Agent.org_id == org.id, AgentEvent.type == "tool.call")
-            .group_by(Agent.name)).all())
+        counts = dict(
+            s.execute(
+                select(Agent.name, func.count(AgentEvent.id))
+                .join(AgentEvent, AgentEvent.agent_id == Agent.id)
+                .where(Agent.org_id == org.id, AgentEvent.type == "tool.call")
+                .group_by(Agent.name)
+            ).all()
+        )
     assert counts == {"exit-agent": 25, "raise-agent": 25}

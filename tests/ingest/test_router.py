@@ -16,8 +16,12 @@ from threatvec.store.engine import session_scope
 
 
 def _post(api, payload, **kw):
-    return api.post("/ingest", content=gz(payload),
-                    headers={"Content-Type": "application/json", "Content-Encoding": "gzip"}, **kw)
+    return api.post(
+        "/ingest",
+        content=gz(payload),
+        headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        **kw,
+    )
 
 
 def test_good_events_are_kept_next_to_bad_ones_and_each_id_is_listed_once(api):
@@ -114,8 +118,11 @@ def test_size_limits_give_413_including_a_gzip_bomb(fresh_app):
         # Small compressed, huge inflated: stopped while inflating.
         bomb = gzip.compress(b" " * (50 * 1024 * 1024))
         assert len(bomb) < 64 * 1024
-        r = c.post("/api/v1/ingest", content=bomb,
-                   headers={"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        r = c.post(
+            "/api/v1/ingest",
+            content=bomb,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
         assert r.status_code == 413
         # Too many events in one batch: 413 so the SDK splits it.
         r = c.post("/api/v1/ingest", json=batch("big", [tool(f"t{i}") for i in range(6)]))
@@ -148,20 +155,37 @@ def test_rate_limit_answers_429_with_retry_after(fresh_app):
 
 
 def test_unauthenticated_ingest_is_refused(client, org):
-    r = client.post("/api/v1/ingest", json=batch("x", [tool("t")]),
-                    headers={"X-Org-Key": "tvk_wrong"})
+    r = client.post(
+        "/api/v1/ingest", json=batch("x", [tool("t")]), headers={"X-Org-Key": "tvk_wrong"}
+    )
     assert r.status_code == 401
 
 
 def test_register_heartbeat_and_drop_counters(api, session_factory):
     inst = uuid.uuid4().hex
-    reg = register("billing-agent", inst, capabilities={"private_data": True},
-                   rules=["pii_redaction", "token_budget", "not-a-known-rule"], interval=5.0)
-    _post(api, batch("billing-agent", [reg, heartbeat(inst, 5.0)], instance_id=inst,
-                     dropped={"queue_full": 4, "network": 2}))
+    reg = register(
+        "billing-agent",
+        inst,
+        capabilities={"private_data": True},
+        rules=["pii_redaction", "token_budget", "not-a-known-rule"],
+        interval=5.0,
+    )
+    _post(
+        api,
+        batch(
+            "billing-agent",
+            [reg, heartbeat(inst, 5.0)],
+            instance_id=inst,
+            dropped={"queue_full": 4, "network": 2},
+        ),
+    )
     # Counters are cumulative: a lower value later never lowers the stored one.
-    _post(api, batch("billing-agent", [tool("t")], instance_id=inst,
-                     dropped={"queue_full": 3, "network": 7}))
+    _post(
+        api,
+        batch(
+            "billing-agent", [tool("t")], instance_id=inst, dropped={"queue_full": 3, "network": 7}
+        ),
+    )
     with session_scope(session_factory) as s:
         rows = s.query(AgentInstance).filter(AgentInstance.org_id == api.org.id).all()
         assert len(rows) == 1
@@ -179,8 +203,13 @@ def test_register_heartbeat_and_drop_counters(api, session_factory):
 
 
 def test_first_sight_registers_an_unapproved_asset_and_publishes(api):
-    _post(api, batch("brand-new-agent", [tool("web_fetch", "https://example.org/"),
-                                          heartbeat(uuid.uuid4().hex)]))
+    _post(
+        api,
+        batch(
+            "brand-new-agent",
+            [tool("web_fetch", "https://example.org/"), heartbeat(uuid.uuid4().hex)],
+        ),
+    )
     assets = api.get("/assets", params={"kind": "agent"}).json()["items"]
     mine = [a for a in assets if a["name"] == "brand-new-agent"]
     assert mine and mine[0]["approved"] is False and "discovered" in mine[0]["tags"]
@@ -191,8 +220,7 @@ def test_first_sight_registers_an_unapproved_asset_and_publishes(api):
     # One signal per batch, one summary per shown event; heartbeats stay quiet.
     assert batch_signal["data"]["count"] == 1
     assert batch_signal["data"]["events"] == [
-        {"type": "tool.call", "subject": "web_fetch", "destination": "example.org",
-         "outcome": "ok"}
+        {"type": "tool.call", "subject": "web_fetch", "destination": "example.org", "outcome": "ok"}
     ]
 
 
@@ -221,18 +249,41 @@ def test_metrics_count_ingested_events(api, client) -> None:
 
     def counter() -> float:
         for line in client.get("/metrics").text.splitlines():
-            if line.startswith("threatvec_ingest_events_total{") and 'outcome="accepted"' in line \
-                    and 'source="sdk"' in line:
+            if (
+                line.startswith("threatvec_ingest_events_total{")
+                and 'outcome="accepted"' in line
+                and 'source="sdk"' in line
+            ):
                 return float(line.rsplit(" ", 1)[1])
         return 0.0
 
     before = counter()
     ts = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-    body = {"sdk": {"name": "threatvec-python", "version": "0.1.0"},
-            "agent": {"name": "metrics-agent", "instance_id": uuid.uuid4().hex},
-            "dropped": {k: 0 for k in ("queue_full", "network", "server_error", "rate_limited",
-                                       "rejected", "too_large", "shutdown", "internal_error")},
-            "events": [{"event_id": uuid.uuid4().hex, "type": "custom", "timestamp": ts,
-                        "attributes": {"name": "x", "attributes": {}}} for _ in range(3)]}
+    body = {
+        "sdk": {"name": "threatvec-python", "version": "0.1.0"},
+        "agent": {"name": "metrics-agent", "instance_id": uuid.uuid4().hex},
+        "dropped": {
+            k: 0
+            for k in (
+                "queue_full",
+                "network",
+                "server_error",
+                "rate_limited",
+                "rejected",
+                "too_large",
+                "shutdown",
+                "internal_error",
+            )
+        },
+        "events": [
+            {
+                "event_id": uuid.uuid4().hex,
+                "type": "custom",
+                "timestamp": ts,
+                "attributes": {"name": "x", "attributes": {}},
+            }
+            for _ in range(3)
+        ],
+    }
     assert api.post("/ingest", json=body).status_code == 200
     assert counter() == before + 3

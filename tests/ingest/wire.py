@@ -26,8 +26,13 @@ ZERO_DROPS = {
 }
 
 
-def wire(event_type: str, attributes: dict[str, Any], *, at: float | None = None,
-         texts: dict[str, str] | None = None) -> dict[str, Any]:
+def wire(
+    event_type: str,
+    attributes: dict[str, Any],
+    *,
+    at: float | None = None,
+    texts: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return to_wire(
         PendingEvent(event_type, at if at is not None else time.time(), dict(attributes), texts),
         detectors=DETECTORS,
@@ -36,38 +41,67 @@ def wire(event_type: str, attributes: dict[str, Any], *, at: float | None = None
     )
 
 
-def tool(name: str, dest: str | None = None, *, outcome: str = "ok", at: float | None = None,
-         text: str | None = None) -> dict[str, Any]:
+def tool(
+    name: str,
+    dest: str | None = None,
+    *,
+    outcome: str = "ok",
+    at: float | None = None,
+    text: str | None = None,
+) -> dict[str, Any]:
     return wire(
         "tool.call",
-        {"tool_name": name, "_destination": dest, "outcome": outcome, "latency_ms": 3.5,
-         "source": "manual"},
+        {
+            "tool_name": name,
+            "_destination": dest,
+            "outcome": outcome,
+            "latency_ms": 3.5,
+            "source": "manual",
+        },
         at=at,
         texts={"input": text} if text else None,
     )
 
 
-def llm(model: str, provider: str = "openai", *, at: float | None = None,
-        text: str | None = None) -> dict[str, Any]:
+def llm(
+    model: str, provider: str = "openai", *, at: float | None = None, text: str | None = None
+) -> dict[str, Any]:
     return wire(
         "llm.call",
-        {"provider": provider, "model": model, "input_tokens": 10, "output_tokens": 20,
-         "latency_ms": 120.0, "outcome": "ok", "source": "manual"},
+        {
+            "provider": provider,
+            "model": model,
+            "input_tokens": 10,
+            "output_tokens": 20,
+            "latency_ms": 120.0,
+            "outcome": "ok",
+            "source": "manual",
+        },
         at=at,
         texts={"input": text} if text else None,
     )
 
 
 def mcp(server: str, called: str | None = None, *, at: float | None = None) -> dict[str, Any]:
-    attrs: dict[str, Any] = {"server": server, "outcome": "ok", "latency_ms": 1.0,
-                             "source": "manual"}
+    attrs: dict[str, Any] = {
+        "server": server,
+        "outcome": "ok",
+        "latency_ms": 1.0,
+        "source": "manual",
+    }
     if called:
         attrs["tool_called"] = called
     return wire("mcp.use", attrs, at=at)
 
 
-def register(name: str, instance_id: str, *, capabilities: dict[str, bool] | None = None,
-             rules: list[str] | None = None, interval: float = 30.0) -> dict[str, Any]:
+def register(
+    name: str,
+    instance_id: str,
+    *,
+    capabilities: dict[str, bool] | None = None,
+    rules: list[str] | None = None,
+    interval: float = 30.0,
+) -> dict[str, Any]:
     return wire(
         "agent.register",
         {
@@ -95,13 +129,24 @@ def register(name: str, instance_id: str, *, capabilities: dict[str, bool] | Non
 def heartbeat(instance_id: str, interval: float = 30.0) -> dict[str, Any]:
     return wire(
         "agent.heartbeat",
-        {"instance_id": instance_id, "uptime_s": 12.0, "interval_s": interval, "pending": 0,
-         "sent": 10, "dropped_total": 0},
+        {
+            "instance_id": instance_id,
+            "uptime_s": 12.0,
+            "interval_s": interval,
+            "pending": 0,
+            "sent": 10,
+            "dropped_total": 0,
+        },
     )
 
 
-def batch(agent: str, events: list[dict[str, Any]], *, instance_id: str | None = None,
-          dropped: dict[str, int] | None = None) -> dict[str, Any]:
+def batch(
+    agent: str,
+    events: list[dict[str, Any]],
+    *,
+    instance_id: str | None = None,
+    dropped: dict[str, int] | None = None,
+) -> dict[str, Any]:
     return {
         "sdk": {"name": "threatvec-python", "version": "0.1.0"},
         "agent": {"name": agent, "instance_id": instance_id or uuid.uuid4().hex},
@@ -118,5 +163,15 @@ def days_ago(n: float) -> float:
     return time.time() - n * 86400
 
 
-__all__ = ["batch", "days_ago", "format_timestamp", "gz", "heartbeat", "llm", "mcp", "register",
-           "tool", "wire"]
+__all__ = [
+    "batch",
+    "days_ago",
+    "format_timestamp",
+    "gz",
+    "heartbeat",
+    "llm",
+    "mcp",
+    "register",
+    "tool",
+    "wire",
+]

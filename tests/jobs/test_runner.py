@@ -59,8 +59,13 @@ def test_advisory_lock_lets_exactly_one_replica_run(engine, session_factory) -> 
     if backend() != "postgres":
         pytest.skip("advisory locks are PostgreSQL's")
     calls: list[str] = []
-    job = Job(name="test.locked", interval_s=60, run=lambda **kw: calls.append("ran") or {},
-              description="t", per_org=False)
+    job = Job(
+        name="test.locked",
+        interval_s=60,
+        run=lambda **kw: calls.append("ran") or {},
+        description="t",
+        per_org=False,
+    )
     # Another replica holds the job's lock: this one must not run it.
     with job_lock(engine, job.name) as held:
         assert held

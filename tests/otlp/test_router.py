@@ -25,8 +25,9 @@ def test_genai_spans_from_the_real_exporter_become_agents_and_events(
     live_server, session_factory, client
 ):
     org = create_org(session_factory)
-    provider, _ = _provider(live_server.url, org.key, "travel-planner",
-                            compression=Compression.Gzip)
+    provider, _ = _provider(
+        live_server.url, org.key, "travel-planner", compression=Compression.Gzip
+    )
     tracer = provider.get_tracer("test")
     with tracer.start_as_current_span("invoke_agent planner") as root:
         root.set_attribute("gen_ai.operation.name", "invoke_agent")
@@ -56,8 +57,9 @@ def test_genai_spans_from_the_real_exporter_become_agents_and_events(
     assert set(cards) == {"travel-planner", "notifier-agent"}
     assert cards["travel-planner"]["source"] == "otlp"
     assert cards["travel-planner"]["registered"] is False
-    detail = client.get(f"/api/v1/agents/{cards['travel-planner']['id']}",
-                        headers=org.headers).json()
+    detail = client.get(
+        f"/api/v1/agents/{cards['travel-planner']['id']}", headers=org.headers
+    ).json()
     assert [m["name"] for m in detail["models"]] == ["gpt-4o-2024-08-06"]
     assert [p["name"] for p in detail["providers"]] == ["openai"]
     assert [t["name"] for t in detail["tools"]] == ["web_search"]
@@ -66,8 +68,9 @@ def test_genai_spans_from_the_real_exporter_become_agents_and_events(
     assert kinds == ["custom", "llm.call", "tool.call"]
     legs = {leg["leg"]: leg for leg in detail["trifecta"]["legs"]}
     assert "tool:web_search" in legs["untrusted_content"]["evidence"]
-    notifier = client.get(f"/api/v1/agents/{cards['notifier-agent']['id']}",
-                          headers=org.headers).json()
+    notifier = client.get(
+        f"/api/v1/agents/{cards['notifier-agent']['id']}", headers=org.headers
+    ).json()
     ev = notifier["recent_events"][0]
     assert ev["subject"] == "send_slack" and ev["outcome"] == "error"
 
@@ -94,8 +97,9 @@ def test_re_exported_spans_are_duplicates_not_new_events(live_server, session_fa
 
 
 def test_wrong_key_is_refused_and_the_exporter_reports_failure(live_server):
-    exporter = OTLPSpanExporter(endpoint=f"{live_server.url}/v1/traces",
-                                headers={"X-Org-Key": "tvk_wrong"}, timeout=5)
+    exporter = OTLPSpanExporter(
+        endpoint=f"{live_server.url}/v1/traces", headers={"X-Org-Key": "tvk_wrong"}, timeout=5
+    )
     provider = TracerProvider(resource=Resource.create({"service.name": "nobody"}))
     span = provider.get_tracer("t").start_span("chat", attributes={"gen_ai.operation.name": "chat"})
     span.end()
@@ -106,8 +110,9 @@ def _otlp_json(service: str, spans: list[dict]) -> dict:
     return {
         "resourceSpans": [
             {
-                "resource": {"attributes": [{"key": "service.name",
-                                             "value": {"stringValue": service}}]},
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": service}}]
+                },
                 "scopeSpans": [{"scope": {"name": "manual"}, "spans": spans}],
             }
         ]
@@ -120,20 +125,40 @@ def _span(span_id: str, attrs: dict[str, object], *, name: str = "s") -> dict:
     for k, v in attrs.items():
         key = "intValue" if isinstance(v, int) else "stringValue"
         values.append({"key": k, "value": {key: str(v) if key == "intValue" else v}})
-    return {"traceId": "5b8efff798038103d269b633813fc60c", "spanId": span_id, "name": name,
-            "startTimeUnixNano": str(now - 5_000_000), "endTimeUnixNano": str(now),
-            "attributes": values}
+    return {
+        "traceId": "5b8efff798038103d269b633813fc60c",
+        "spanId": span_id,
+        "name": name,
+        "startTimeUnixNano": str(now - 5_000_000),
+        "endTimeUnixNano": str(now),
+        "attributes": values,
+    }
 
 
 def test_otlp_json_with_hex_ids_and_mcp_spans(api):
-    body = _otlp_json("json-agent", [
-        _span("eee19b7ec3c1b174", {"gen_ai.operation.name": "chat", "gen_ai.system": "anthropic",
-                                   "gen_ai.request.model": "claude-sonnet",
-                                   "gen_ai.usage.input_tokens": 9}),
-        _span("eee19b7ec3c1b175", {"mcp.method.name": "tools/call", "gen_ai.tool.name": "git_log",
-                                   "mcp.server.name": "mcp-server-git"}),
-        _span("eee19b7ec3c1b176", {"http.method": "GET"}),
-    ])
+    body = _otlp_json(
+        "json-agent",
+        [
+            _span(
+                "eee19b7ec3c1b174",
+                {
+                    "gen_ai.operation.name": "chat",
+                    "gen_ai.system": "anthropic",
+                    "gen_ai.request.model": "claude-sonnet",
+                    "gen_ai.usage.input_tokens": 9,
+                },
+            ),
+            _span(
+                "eee19b7ec3c1b175",
+                {
+                    "mcp.method.name": "tools/call",
+                    "gen_ai.tool.name": "git_log",
+                    "mcp.server.name": "mcp-server-git",
+                },
+            ),
+            _span("eee19b7ec3c1b176", {"http.method": "GET"}),
+        ],
+    )
     r = api.post("/v1/traces", json=body)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"].startswith("application/json")
@@ -149,12 +174,19 @@ def test_otlp_json_with_hex_ids_and_mcp_spans(api):
 
 
 def test_invalid_genai_span_is_a_partial_success(api):
-    body = _otlp_json("partial-agent", [
-        _span("aaa19b7ec3c1b174", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}),
-        # A span starting in the far future fails the same validation as an SDK event.
-        {**_span("aaa19b7ec3c1b175", {"gen_ai.operation.name": "chat"}),
-         "startTimeUnixNano": str(time.time_ns() + 10 * 86400 * 10**9)},
-    ])
+    body = _otlp_json(
+        "partial-agent",
+        [
+            _span(
+                "aaa19b7ec3c1b174", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+            ),
+            # A span starting in the far future fails the same validation as an SDK event.
+            {
+                **_span("aaa19b7ec3c1b175", {"gen_ai.operation.name": "chat"}),
+                "startTimeUnixNano": str(time.time_ns() + 10 * 86400 * 10**9),
+            },
+        ],
+    )
     r = api.post("/v1/traces", json=body)
     assert r.status_code == 200
     partial = r.json()["partialSuccess"]
@@ -164,11 +196,17 @@ def test_invalid_genai_span_is_a_partial_success(api):
 def test_bad_bodies_and_content_types(api):
     proto = {"Content-Type": "application/x-protobuf"}
     assert api.post("/v1/traces", content=b"\xff\xff\xff", headers=proto).status_code == 400
-    assert api.post("/v1/traces", content=b"{", headers={"Content-Type": "application/json"}
-                    ).status_code == 400
+    assert (
+        api.post(
+            "/v1/traces", content=b"{", headers={"Content-Type": "application/json"}
+        ).status_code
+        == 400
+    )
     assert api.post("/v1/traces", json={"resourceSpans": "nope"}).status_code == 400
-    assert api.post("/v1/traces", content=b"x", headers={"Content-Type": "text/plain"}
-                    ).status_code == 415
+    assert (
+        api.post("/v1/traces", content=b"x", headers={"Content-Type": "text/plain"}).status_code
+        == 415
+    )
     # An empty protobuf request is a valid, empty export.
     r = api.post("/v1/traces", content=b"", headers=proto)
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-protobuf"

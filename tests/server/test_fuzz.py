@@ -34,8 +34,12 @@ def _openapi_document() -> dict:
     from threatvec.core.settings import Settings
     from threatvec.server.app import create_app
 
-    settings = Settings(data_dir=tempfile.mkdtemp(), database_url="sqlite://",
-                        secret_key="fuzz-" + "k" * 40, scheduler_enabled=False)
+    settings = Settings(
+        data_dir=tempfile.mkdtemp(),
+        database_url="sqlite://",
+        secret_key="fuzz-" + "k" * 40,
+        scheduler_enabled=False,
+    )
     return create_app(settings).openapi()
 
 
@@ -44,12 +48,15 @@ schema = schemathesis.openapi.from_dict(_openapi_document()).exclude(path_regex=
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_schema_conformance(case, fuzz_org, live_server) -> None:
     case.call_and_validate(
         base_url=live_server.url,
         headers=fuzz_org.headers,
-        checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                response_schema_conformance],
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ],
     )

@@ -28,8 +28,11 @@ SKIP_RESPONSE_TYPES = ("text/event-stream",)
 def _collect_ids(value: Any, out: set[str]) -> None:
     if isinstance(value, dict):
         for key, item in value.items():
-            if (key == "id" or key.endswith("_id")) and isinstance(item, str | int) and \
-                    len(str(item)) >= 6:
+            if (
+                (key == "id" or key.endswith("_id"))
+                and isinstance(item, str | int)
+                and len(str(item)) >= 6
+            ):
                 out.add(str(item))
             _collect_ids(item, out)
     elif isinstance(value, list):
@@ -59,14 +62,17 @@ def test_org_b_never_sees_org_a(client, session_factory) -> None:
     with session_scope(session_factory) as session:
         for name in DEMO_MODULES:
             importlib.import_module(name).seed(session=session, org_id=a.id)
-    client.post("/api/v1/assets", headers=a.headers,
-                json={"kind": "agent", "name": "a-only-canary-agent"})
+    client.post(
+        "/api/v1/assets", headers=a.headers, json={"kind": "agent", "name": "a-only-canary-agent"}
+    )
 
     spec = client.get("/openapi.json").json()
     paths: dict[str, dict] = spec["paths"]
-    list_paths = [p for p, ops in paths.items()
-                  if "{" not in p and "get" in ops and p.startswith("/api/v1")
-                  and not _is_stream(ops["get"])]
+    list_paths = [
+        p
+        for p, ops in paths.items()
+        if "{" not in p and "get" in ops and p.startswith("/api/v1") and not _is_stream(ops["get"])
+    ]
 
     # A's ids, by the list they came from.
     ids_by_list: dict[str, set[str]] = {}

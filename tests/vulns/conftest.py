@@ -40,8 +40,10 @@ def data_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def nvd_files(data_dir: Path) -> list[Path]:
-    return [need(data_dir / "nvd" / "nvd_sample_dev.json"),
-            need(data_dir / "nvd" / "nvd_sample_dev2.json")]
+    return [
+        need(data_dir / "nvd" / "nvd_sample_dev.json"),
+        need(data_dir / "nvd" / "nvd_sample_dev2.json"),
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -103,8 +105,13 @@ class LocalServer:
                 parts = urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
-                req = Req(self.command, parts.path, parse_qs(parts.query, keep_blank_values=True),
-                          {k.lower(): v for k, v in self.headers.items()}, body)
+                req = Req(
+                    self.command,
+                    parts.path,
+                    parse_qs(parts.query, keep_blank_values=True),
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                )
                 server.requests.append(req)
                 reply = server.app(req)
                 payload = reply.body

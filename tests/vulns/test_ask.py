@@ -32,8 +32,9 @@ def _sentences(text: str) -> int:
 
 def test_rules_answer_the_linux_question(session_factory, demo_org) -> None:
     with session_scope(session_factory) as s:
-        r = answer_question(session=s, org_id=demo_org.id,
-                            question="what linux patches matter most right now?")
+        r = answer_question(
+            session=s, org_id=demo_org.id, question="what linux patches matter most right now?"
+        )
     assert r.engine == "rules"
     assert r.intent.technology == "linux"
     assert r.intent.status == ["open", "investigating"]
@@ -43,14 +44,19 @@ def test_rules_answer_the_linux_question(session_factory, demo_org) -> None:
     assert "overdue" in r.answer and "priority" in r.answer
 
 
-@pytest.mark.parametrize(("question", "expect"), [
-    ("critical AI CVEs in our stack from the last 30 days",
-     {"severity": ["CRITICAL"], "ai_only": True, "in_stack": True, "since_days": 30}),
-    ("which known exploited vulnerabilities are overdue?", {"kev": True, "overdue": True}),
-    ("show won't fix pytorch issues", {"technology": "torch", "status": ["wont_fix"]}),
-    ("what is due soonest this week", {"sort": "due", "since_days": 7}),
-    ("jupyter notebook bugs", {"technology": "notebook"}),
-])
+@pytest.mark.parametrize(
+    ("question", "expect"),
+    [
+        (
+            "critical AI CVEs in our stack from the last 30 days",
+            {"severity": ["CRITICAL"], "ai_only": True, "in_stack": True, "since_days": 30},
+        ),
+        ("which known exploited vulnerabilities are overdue?", {"kev": True, "overdue": True}),
+        ("show won't fix pytorch issues", {"technology": "torch", "status": ["wont_fix"]}),
+        ("what is due soonest this week", {"sort": "due", "since_days": 7}),
+        ("jupyter notebook bugs", {"technology": "notebook"}),
+    ],
+)
 def test_rule_intents(session_factory, demo_org, nvd_raw, question, expect) -> None:
     if expect.get("technology") == "notebook":
         from threatvec.vulns.ingest import store_nvd_records
@@ -67,14 +73,17 @@ def test_rule_intents(session_factory, demo_org, nvd_raw, question, expect) -> N
 
 def test_no_match_says_so_without_citing(session_factory, demo_org) -> None:
     with session_scope(session_factory) as s:
-        r = answer_question(session=s, org_id=demo_org.id,
-                            question="low severity langflow issues fixed this week")
+        r = answer_question(
+            session=s, org_id=demo_org.id, question="low severity langflow issues fixed this week"
+        )
     assert r.total == 0 and r.cited == [] and "No " in r.answer
 
 
 def test_sanitize_drops_made_up_ids() -> None:
-    text = ("CVE-2024-1086 matters most. CVE-2099-99999 is also urgent. "
-            "Patch the kernel to 6.1.76 first.")
+    text = (
+        "CVE-2024-1086 matters most. CVE-2099-99999 is also urgent. "
+        "Patch the kernel to 6.1.76 first."
+    )
     answer, cited = sanitize_llm_answer(text, ["CVE-2024-1086"])
     assert "CVE-2099-99999" not in answer and cited == ["CVE-2024-1086"]
     assert "6.1.76" in answer
@@ -82,18 +91,33 @@ def test_sanitize_drops_made_up_ids() -> None:
 
 
 def test_llm_extracts_intent_and_words_the_answer(session_factory, demo_org) -> None:
-    intent = {"technology": "Linux", "severity": [], "since_days": None,
-              "status": ["open", "investigating"], "overdue": None, "kev": None,
-              "in_stack": None, "ai_only": None, "sort": "priority"}
-    worded = ("Start with CVE-2024-1086: the nf_tables flaw is on CISA's KEV list and overdue. "
-              "CVE-2021-44228 also needs patching today. "
-              "Then CVE-2023-0386, the OverlayFS escalation.")
-    with FakeLlmServer(("reply", "```json\n" + json.dumps(intent) + "\n```"),
-                       ("reply", worded)) as llm_server:
+    intent = {
+        "technology": "Linux",
+        "severity": [],
+        "since_days": None,
+        "status": ["open", "investigating"],
+        "overdue": None,
+        "kev": None,
+        "in_stack": None,
+        "ai_only": None,
+        "sort": "priority",
+    }
+    worded = (
+        "Start with CVE-2024-1086: the nf_tables flaw is on CISA's KEV list and overdue. "
+        "CVE-2021-44228 also needs patching today. "
+        "Then CVE-2023-0386, the OverlayFS escalation."
+    )
+    with FakeLlmServer(
+        ("reply", "```json\n" + json.dumps(intent) + "\n```"), ("reply", worded)
+    ) as llm_server:
         llm = LlmClient(base_url=llm_server.base_url, model="fake-model", api_key="sk-test")
         with session_scope(session_factory) as s:
-            r = answer_question(session=s, org_id=demo_org.id,
-                                question="what linux patches matter most right now?", llm=llm)
+            r = answer_question(
+                session=s,
+                org_id=demo_org.id,
+                question="what linux patches matter most right now?",
+                llm=llm,
+            )
         assert r.engine == "llm" and r.intent.source == "llm" and r.intent.technology == "linux"
         assert "CVE-2021-44228" not in r.answer  # made up: not in the result, removed
         assert r.cited == ["CVE-2024-1086", "CVE-2023-0386"]
@@ -107,24 +131,32 @@ def test_llm_failures_fall_back_to_rules(session_factory, demo_org) -> None:
     with FakeLlmServer(("reply", "not json at all"), ("status", 500)) as llm_server:
         llm = LlmClient(base_url=llm_server.base_url, model="m", retries=0)
         with session_scope(session_factory) as s:
-            r = answer_question(session=s, org_id=demo_org.id,
-                                question="what linux patches matter most right now?", llm=llm)
+            r = answer_question(
+                session=s,
+                org_id=demo_org.id,
+                question="what linux patches matter most right now?",
+                llm=llm,
+            )
     assert r.engine == "rules" and r.intent.source == "rules"
     assert r.cited[0] == "CVE-2024-1086"
 
 
 def test_api_uses_the_configured_llm(fresh_app) -> None:
     intent = {"technology": "pytorch", "status": ["open", "investigating"], "sort": "priority"}
-    with FakeLlmServer(("reply", json.dumps(intent)),
-                       ("reply", "Patch CVE-2025-32434 now: torch 2.5.1 loads untrusted "
-                                 "weights. It is overdue.")) as llm_server:
+    with FakeLlmServer(
+        ("reply", json.dumps(intent)),
+        ("reply", "Patch CVE-2025-32434 now: torch 2.5.1 loads untrusted weights. It is overdue."),
+    ) as llm_server:
         app = fresh_app(llm_base_url=llm_server.base_url, llm_model="fake-model")
         with TestClient(app) as c:
             org = create_org(app.state.session_factory)
             with session_scope(app.state.session_factory) as s:
                 demo.seed(session=s, org_id=org.id)
-            r = c.post("/api/v1/patches/ask", headers=org.headers,
-                       json={"question": "which pytorch fixes do we need?"})
+            r = c.post(
+                "/api/v1/patches/ask",
+                headers=org.headers,
+                json={"question": "which pytorch fixes do we need?"},
+            )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["engine"] == "llm" and body["cited"] == ["CVE-2025-32434"]

@@ -33,15 +33,26 @@ def cli_env(tmp_path: Path):
     engine = make_migrated_engine(url)
     factory = make_session_factory(engine)
     org = create_org(factory)
-    env = {**os.environ, "THREATVEC_DATABASE_URL": url, "THREATVEC_DATA_DIR": str(tmp_path),
-           "PYTHONPATH": str(REPO / "src"), "COLUMNS": "200"}
+    env = {
+        **os.environ,
+        "THREATVEC_DATABASE_URL": url,
+        "THREATVEC_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(REPO / "src"),
+        "COLUMNS": "200",
+    }
     yield env, factory, org
     engine.dispose()
 
 
 def run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "threatvec.cli", "cves", *args], env=env,
-                          capture_output=True, text=True, timeout=120, cwd=REPO)
+    return subprocess.run(
+        [sys.executable, "-m", "threatvec.cli", "cves", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
 
 
 def _count(factory, model: Any) -> int:
@@ -62,8 +73,12 @@ def test_import_reports_skips_and_is_idempotent(cli_env, nvd_files, tmp_path: Pa
     assert "skipped 3 (CVE-2024-0001)" in r.stderr
     assert _count(factory, Cve) == total
     with factory() as s:
-        assert s.scalar(select(func.count()).select_from(CveExposure)
-                        .where(CveExposure.org_id == org.id)) == total
+        assert (
+            s.scalar(
+                select(func.count()).select_from(CveExposure).where(CveExposure.org_id == org.id)
+            )
+            == total
+        )
     again = run(env, "import", str(nvd_files[1]))
     assert again.returncode == 0 and f"0 added, 0 updated, {total} unchanged" in again.stdout
     with factory() as s:
@@ -78,8 +93,11 @@ def test_import_reports_skips_and_is_idempotent(cli_env, nvd_files, tmp_path: Pa
 def test_sync_full_then_incremental(cli_env, nvd_raw, serve) -> None:
     env, factory, _ = cli_env
     server = serve(FakeNvd(nvd_raw))
-    env = {**env, "THREATVEC_NVD_BASE_URL": server.url + "/rest/json/cves/2.0",
-           "THREATVEC_NVD_API_KEY": "test-key-123"}
+    env = {
+        **env,
+        "THREATVEC_NVD_BASE_URL": server.url + "/rest/json/cves/2.0",
+        "THREATVEC_NVD_API_KEY": "test-key-123",
+    }
     r = run(env, "sync")
     assert r.returncode == 0, r.stderr
     assert "(full," in r.stdout and f"{len(nvd_raw)} added" in r.stdout
@@ -95,8 +113,12 @@ def test_sync_full_then_incremental(cli_env, nvd_raw, serve) -> None:
     assert len(bad.stderr.strip().splitlines()) == 1
     assert _count(factory, Cve) == len(nvd_raw)
     with factory() as s:
-        outcomes = [r.outcome for r in s.scalars(select(JobRun).where(
-            JobRun.job == "vulns.nvd_sync").order_by(JobRun.started_at))]
+        outcomes = [
+            r.outcome
+            for r in s.scalars(
+                select(JobRun).where(JobRun.job == "vulns.nvd_sync").order_by(JobRun.started_at)
+            )
+        ]
     assert outcomes == ["ok", "ok", "error"]
 
 
@@ -107,8 +129,13 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
         ids = list(s.scalars(select(Cve.cve_id)))
     header = (data_dir / "epss" / "epss_scores_format_sample.csv").read_text().splitlines()[0]
     path = tmp_path / "epss_scores-current.csv.gz"
-    path.write_bytes(gzip.compress(epss_csv(header, {c: (0.01 * (i + 1) % 1, i / len(ids))
-                                                     for i, c in enumerate(ids)}).encode()))
+    path.write_bytes(
+        gzip.compress(
+            epss_csv(
+                header, {c: (0.01 * (i + 1) % 1, i / len(ids)) for i, c in enumerate(ids)}
+            ).encode()
+        )
+    )
     r = run(env, "epss", str(path))
     assert r.returncode == 0, r.stderr
     assert f"{len(ids)} added" in r.stdout
@@ -116,10 +143,23 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
 
     def epss_api(req: Req) -> Reply:
         asked = (req.q("cve") or "").split(",")
-        data = [{"cve": c, "epss": "0.50000", "percentile": "0.99000", "date": "2026-11-24"}
-                for c in asked if c]
-        return Reply(200, {"status": "OK", "status-code": 200, "version": "1.0",
-                           "total": len(data), "offset": 0, "limit": 100, "data": data})
+        data = [
+            {"cve": c, "epss": "0.50000", "percentile": "0.99000", "date": "2026-11-24"}
+            for c in asked
+            if c
+        ]
+        return Reply(
+            200,
+            {
+                "status": "OK",
+                "status-code": 200,
+                "version": "1.0",
+                "total": len(data),
+                "offset": 0,
+                "limit": 100,
+                "data": data,
+            },
+        )
 
     api = serve(epss_api)
     r = run({**env, "THREATVEC_EPSS_BASE_URL": api.url}, "epss", "--api")
@@ -128,8 +168,10 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
     with factory() as s:
         # The API is asked about the CVEs that matter to an org (AI-relevant or in stack).
         relevant = set(s.scalars(select(CveExposure.cve_id).where(CveExposure.relevant.is_(True))))
-        assert relevant and {q for r in api.requests for q in (r.q("cve") or "").split(",")} == \
+        assert (
             relevant
+            and {q for r in api.requests for q in (r.q("cve") or "").split(",")} == relevant
+        )
         scores = {e.cve_id: e.percentile for e in s.scalars(select(EpssRecord))}
         assert {scores[c] for c in relevant} == {0.99}
         assert 0.99 not in {v for c, v in scores.items() if c not in relevant}
@@ -142,8 +184,10 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
     r = run(env, "kev", str(data_dir / "kev" / "known_exploited_vulnerabilities.json"))
     assert "0 added, 0 updated, 1404 unchanged" in r.stdout
     with factory() as s:
-        assert s.scalar(select(func.count()).select_from(CveExposure)
-                        .where(CveExposure.kev.is_(True))) >= 1
+        assert (
+            s.scalar(select(func.count()).select_from(CveExposure).where(CveExposure.kev.is_(True)))
+            >= 1
+        )
 
     osv_dir = data_dir / "osv" / "pypa-advisory-database" / "vulns" / "langchain"
     r = run(env, "osv", str(osv_dir))
@@ -152,7 +196,12 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
     assert f"{n} added" in r.stdout and _count(factory, OsvAdvisoryRecord) == n
     with factory() as s:
         jobs = set(s.scalars(select(JobRun.job)))
-    assert {"vulns.epss_import", "vulns.epss_sync", "vulns.kev_sync", "vulns.kev_import",
-            "vulns.osv_import"} <= jobs
+    assert {
+        "vulns.epss_import",
+        "vulns.epss_sync",
+        "vulns.kev_sync",
+        "vulns.kev_import",
+        "vulns.osv_import",
+    } <= jobs
     both = run(env, "epss", str(path), "--api")
     assert both.returncode == 1 and both.stderr.startswith("error:")

@@ -49,8 +49,9 @@ def test_real_format_sample(epss_sample: Path) -> None:
     assert {r.score_date for r in rows} == {date(2026, 9, 29)}
 
 
-def test_plain_and_gzip_stream_the_same(tmp_path: Path, epss_sample: Path,
-                                        nvd_raw: list[dict[str, Any]]) -> None:
+def test_plain_and_gzip_stream_the_same(
+    tmp_path: Path, epss_sample: Path, nvd_raw: list[dict[str, Any]]
+) -> None:
     scores = _scores_for([c["id"] for c in nvd_raw])
     data = _daily_csv(epss_sample, scores)
     plain = tmp_path / "epss.csv"
@@ -66,8 +67,10 @@ def test_plain_and_gzip_stream_the_same(tmp_path: Path, epss_sample: Path,
 def test_bad_rows_reported_with_line_numbers(tmp_path: Path, epss_sample: Path) -> None:
     header = "\n".join(epss_sample.read_text().splitlines()[:2])
     path = tmp_path / "bad.csv"
-    path.write_text(header + "\nCVE-2024-0001,0.5,0.9\nnot-a-cve,0.1,0.2\n"
-                    "CVE-2024-0002,1.7,0.3\nCVE-2024-0003\nCVE-2024-0004,0.01,0.5\n")
+    path.write_text(
+        header + "\nCVE-2024-0001,0.5,0.9\nnot-a-cve,0.1,0.2\n"
+        "CVE-2024-0002,1.7,0.3\nCVE-2024-0003\nCVE-2024-0004,0.01,0.5\n"
+    )
     errors: list[EpssRowError] = []
     rows = list(iter_epss_csv(path, errors=errors.append))
     assert [r.cve_id for r in rows] == ["CVE-2024-0001", "CVE-2024-0004"]
@@ -97,14 +100,28 @@ class FakeFirst:
         limit = int(req.q("limit", "100") or 100)
         offset = int(req.q("offset", "0") or 0)
         known = [c for c in ids if c in self.scores]
-        page = known[offset: offset + limit]
-        return Reply(200, {
-            "status": "OK", "status-code": 200, "version": "1.0", "access": "public",
-            "total": len(known), "offset": offset, "limit": limit,
-            "data": [{"cve": c, "epss": f"{self.scores[c][0]:.9f}",
-                      "percentile": f"{self.scores[c][1]:.9f}", "date": "2026-09-29"}
-                     for c in page],
-        })
+        page = known[offset : offset + limit]
+        return Reply(
+            200,
+            {
+                "status": "OK",
+                "status-code": 200,
+                "version": "1.0",
+                "access": "public",
+                "total": len(known),
+                "offset": offset,
+                "limit": limit,
+                "data": [
+                    {
+                        "cve": c,
+                        "epss": f"{self.scores[c][0]:.9f}",
+                        "percentile": f"{self.scores[c][1]:.9f}",
+                        "date": "2026-09-29",
+                    }
+                    for c in page
+                ],
+            },
+        )
 
 
 def test_api_client_batches(serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]) -> None:
@@ -113,8 +130,9 @@ def test_api_client_batches(serve: Any, clock: FakeClock, nvd_raw: list[dict[str
     fake = FakeFirst(scores)
     fake.script = [Reply(503)]
     server = serve(fake)
-    with EpssClient(server.url, batch_size=20, sleep=clock.sleep,
-                    retry=RetryPolicy(base_delay=0.5)) as client:
+    with EpssClient(
+        server.url, batch_size=20, sleep=clock.sleep, retry=RetryPolicy(base_delay=0.5)
+    ) as client:
         got = client.fetch([*ids, "not-a-cve", ids[0].lower()])
     assert set(got) == set(scores)
     assert got[ids[0]].epss == scores[ids[0]][0] and got[ids[0]].score_date == date(2026, 9, 29)

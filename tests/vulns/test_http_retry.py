@@ -34,8 +34,14 @@ def test_limiter_rejects_nonsense() -> None:
 
 def test_connection_refused_is_retried_then_reported(clock: FakeClock) -> None:
     with httpx.Client() as client, pytest.raises(SourceUnavailable, match="ConnectError"):
-        request_with_retry(client, "GET", "http://127.0.0.1:9/", source="test",
-                           policy=RetryPolicy(max_attempts=3), sleep=clock.sleep)
+        request_with_retry(
+            client,
+            "GET",
+            "http://127.0.0.1:9/",
+            source="test",
+            policy=RetryPolicy(max_attempts=3),
+            sleep=clock.sleep,
+        )
     assert len(clock.sleeps) == 2
 
 
@@ -48,6 +54,7 @@ def test_only_listed_statuses_are_retried(serve: Any, clock: FakeClock) -> None:
     server = serve(app)
     with httpx.Client() as client, pytest.raises(SourceRejected) as exc:
         # 403 is retried for NVD only; the default policy treats it as final.
-        request_with_retry(client, "GET", server.url, source="test", policy=RetryPolicy(),
-                           sleep=clock.sleep)
+        request_with_retry(
+            client, "GET", server.url, source="test", policy=RetryPolicy(), sleep=clock.sleep
+        )
     assert exc.value.status == 403 and clock.sleeps == []

@@ -39,8 +39,9 @@ pytestmark = pytest.mark.db
 
 
 def _exposure(session, org_id: str, cve_id: str) -> CveExposure:
-    return session.scalar(select(CveExposure).where(CveExposure.org_id == org_id,
-                                                    CveExposure.cve_id == cve_id))
+    return session.scalar(
+        select(CveExposure).where(CveExposure.org_id == org_id, CveExposure.cve_id == cve_id)
+    )
 
 
 def test_nvd_store_is_idempotent_and_an_update_updates(session_factory, org, nvd_raw) -> None:
@@ -54,11 +55,14 @@ def test_nvd_store_is_idempotent_and_an_update_updates(session_factory, org, nvd
         assert (again.added, again.updated, again.unchanged) == (0, 0, len(raw))
         assert again.exposures.created == again.exposures.updated == 0
         # Every CVE is kept, AI or not.
-        kept = s.scalar(select(func.count()).select_from(Cve).where(
-            Cve.cve_id.in_([c["id"] for c in raw])))
+        kept = s.scalar(
+            select(func.count()).select_from(Cve).where(Cve.cve_id.in_([c["id"] for c in raw]))
+        )
         assert kept == len(raw)
-        assert {c.ai_relevant for c in s.scalars(select(Cve).where(
-            Cve.cve_id.in_([c["id"] for c in raw])))} == {True, False}
+        assert {
+            c.ai_relevant
+            for c in s.scalars(select(Cve).where(Cve.cve_id.in_([c["id"] for c in raw])))
+        } == {True, False}
 
     # An "Awaiting Analysis" record with no metrics, later scored by NVD.
     waiting = next(c for c in raw if not c.get("metrics"))
@@ -69,17 +73,28 @@ def test_nvd_store_is_idempotent_and_an_update_updates(session_factory, org, nvd
     updated = copy.deepcopy(waiting)
     updated["lastModified"] = "2026-11-01T00:00:00.000"
     updated["vulnStatus"] = "Analyzed"
-    updated["metrics"] = {"cvssMetricV31": [{
-        "source": "nvd@nist.gov", "type": "Primary",
-        "cvssData": {"version": "3.1", "baseScore": 9.8, "baseSeverity": "CRITICAL",
-                     "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}}]}
+    updated["metrics"] = {
+        "cvssMetricV31": [
+            {
+                "source": "nvd@nist.gov",
+                "type": "Primary",
+                "cvssData": {
+                    "version": "3.1",
+                    "baseScore": 9.8,
+                    "baseSeverity": "CRITICAL",
+                    "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                },
+            }
+        ]
+    }
     with session_scope(session_factory) as s:
         st = store_nvd_records(s, records([updated]), org_ids=[org.id])
         assert (st.added, st.updated) == (0, 1)
         cve = s.get(Cve, waiting["id"])
         assert (cve.cvss_score, cve.severity, cve.vuln_status) == (9.8, "CRITICAL", "Analyzed")
-        assert _exposure(s, org.id, waiting["id"]).priority == pytest.approx(old_priority + 39.2,
-                                                                              abs=10.0)
+        assert _exposure(s, org.id, waiting["id"]).priority == pytest.approx(
+            old_priority + 39.2, abs=10.0
+        )
         assert _exposure(s, org.id, waiting["id"]).priority > old_priority
     # The older copy arriving late never overwrites the newer one.
     with session_scope(session_factory) as s:
@@ -94,8 +109,14 @@ def test_file_import_skips_malformed_records_and_reads_gzip(
     raw = renamed(nvd_raw[:5])
     broken = copy.deepcopy(raw[2])
     broken["published"] = "not a date"
-    doc_items = [{"cve": raw[0]}, {"cve": raw[1]}, {"cve": broken}, {"nope": 1},
-                 {"cve": raw[3]}, {"cve": raw[4]}]
+    doc_items = [
+        {"cve": raw[0]},
+        {"cve": raw[1]},
+        {"cve": broken},
+        {"nope": 1},
+        {"cve": raw[3]},
+        {"cve": raw[4]},
+    ]
     path = tmp_path / "nvd.json.gz"
     with gzip.open(path, "wt") as fh:
         json.dump({"vulnerabilities": doc_items}, fh)
@@ -157,8 +178,12 @@ def test_kev_catalog_flags_and_caps_the_due_date(session_factory, org, nvd_raw, 
     raw = renamed([c for c in nvd_raw if c.get("metrics")][:2])
     doc = json.loads((data_dir / "kev" / "known_exploited_vulnerabilities.json").read_text())
     doc["vulnerabilities"] = doc["vulnerabilities"][:20]
-    doc["vulnerabilities"][0] = {**doc["vulnerabilities"][0], "cveID": raw[0]["id"],
-                                 "dueDate": "2020-01-01", "knownRansomwareCampaignUse": "Known"}
+    doc["vulnerabilities"][0] = {
+        **doc["vulnerabilities"][0],
+        "cveID": raw[0]["id"],
+        "dueDate": "2020-01-01",
+        "knownRansomwareCampaignUse": "Known",
+    }
     doc["vulnerabilities"][1] = {**doc["vulnerabilities"][1], "cveID": raw[1]["id"]}
     doc["vulnerabilities"].append({"cveID": "CVE-2024-0001"})  # malformed: reported, skipped
     kev = parse_kev_catalog(doc)
@@ -182,8 +207,9 @@ def test_osv_advisories_link_packages_and_ranges(session_factory, pypa_advisorie
     linked = {cve for a in pypa_advisories for cve in a.cve_ids} & sample_ids
     assert linked, "the PyPA database aliases some of the NVD sample CVEs"
     with session_scope(session_factory) as s:
-        store_nvd_records(s, records([c for c in nvd_raw if c["id"] in linked]),
-                          org_ids=[org.id], rescore=False)
+        store_nvd_records(
+            s, records([c for c in nvd_raw if c["id"] in linked]), org_ids=[org.id], rescore=False
+        )
         refresh_exposures(session=s, org_id=org.id, cve_ids=linked)
         first = store_osv(s, pypa_advisories, org_ids=[org.id])
         assert first.added + first.updated + first.unchanged >= 2600
@@ -208,8 +234,13 @@ def own_store(tmp_path: Path):
 
 
 def _client(url: str, per_page: int) -> NvdClient:
-    return NvdClient(url, results_per_page=per_page, retry=RetryPolicy(max_attempts=2),
-                     limiter=RateLimiter(1000, 1.0), sleep=lambda _s: None)
+    return NvdClient(
+        url,
+        results_per_page=per_page,
+        retry=RetryPolicy(max_attempts=2),
+        limiter=RateLimiter(1000, 1.0),
+        sleep=lambda _s: None,
+    )
 
 
 def test_full_sync_resumes_from_the_last_stored_page(own_store, nvd_raw, serve) -> None:
@@ -229,8 +260,12 @@ def test_full_sync_resumes_from_the_last_stored_page(own_store, nvd_raw, serve) 
         state = get_sync_state(s, "nvd")
         assert state.next_start_index == 40 and state.watermark is None
         assert s.scalar(select(func.count()).select_from(Cve)) == 40
-        assert s.scalar(select(func.count()).select_from(CveExposure)
-                        .where(CveExposure.org_id == org.id)) == 40
+        assert (
+            s.scalar(
+                select(func.count()).select_from(CveExposure).where(CveExposure.org_id == org.id)
+            )
+            == 40
+        )
     fail_at["index"] = "never"
     server.requests.clear()
     with own_store() as s, _client(server.url, 20) as client:
@@ -245,8 +280,7 @@ def test_full_sync_resumes_from_the_last_stored_page(own_store, nvd_raw, serve) 
 
 
 def test_incremental_sync_commits_the_watermark_per_window(own_store, nvd_raw, serve) -> None:
-    stamps = sorted(datetime.fromisoformat(c["lastModified"]).replace(tzinfo=UTC)
-                    for c in nvd_raw)
+    stamps = sorted(datetime.fromisoformat(c["lastModified"]).replace(tzinfo=UTC) for c in nvd_raw)
     start = stamps[0] - timedelta(days=1)
     until = start + timedelta(days=300)  # three windows of at most 120 days
     fake = FakeNvd(nvd_raw)
@@ -255,7 +289,8 @@ def test_incremental_sync_commits_the_watermark_per_window(own_store, nvd_raw, s
     def app(req: Req) -> Reply:
         calls["n"] += 1
         if broken["on"] and req.q("lastModStartDate", "").startswith(
-                (start + timedelta(days=120)).strftime("%Y-%m-%d")):
+            (start + timedelta(days=120)).strftime("%Y-%m-%d")
+        ):
             return Reply(503, b"busy")
         return fake(req)
 
@@ -273,10 +308,16 @@ def test_incremental_sync_commits_the_watermark_per_window(own_store, nvd_raw, s
     with own_store() as s, _client(server.url, 2000) as client:
         result = sync_nvd(s, client, until=until)
     assert result.mode == "incremental" and result.windows == 2
-    assert server.requests[0].q("lastModStartDate").startswith(
-        (start + timedelta(days=120)).strftime("%Y-%m-%dT%H:%M"))
+    assert (
+        server.requests[0]
+        .q("lastModStartDate")
+        .startswith((start + timedelta(days=120)).strftime("%Y-%m-%dT%H:%M"))
+    )
     with own_store() as s:
         assert get_sync_state(s, "nvd").watermark == until
-        in_span = [c for c in nvd_raw if start <= datetime.fromisoformat(
-            c["lastModified"]).replace(tzinfo=UTC) <= until]
+        in_span = [
+            c
+            for c in nvd_raw
+            if start <= datetime.fromisoformat(c["lastModified"]).replace(tzinfo=UTC) <= until
+        ]
         assert s.scalar(select(func.count()).select_from(Cve)) == len(in_span)

@@ -45,9 +45,19 @@ def test_source_jobs_against_local_servers(store, nvd_raw, data_dir, serve, monk
 
     def epss(req: Req) -> Reply:
         ids = [c for c in (req.q("cve") or "").split(",") if c]
-        return Reply(200, {"status": "OK", "total": len(ids), "offset": 0, "limit": 100,
-                           "data": [{"cve": c, "epss": "0.2", "percentile": "0.97",
-                                     "date": "2026-11-24"} for c in ids]})
+        return Reply(
+            200,
+            {
+                "status": "OK",
+                "total": len(ids),
+                "offset": 0,
+                "limit": 100,
+                "data": [
+                    {"cve": c, "epss": "0.2", "percentile": "0.97", "date": "2026-11-24"}
+                    for c in ids
+                ],
+            },
+        )
 
     epss_server = serve(epss)
     monkeypatch.setenv("THREATVEC_NVD_BASE_URL", nvd.url)
@@ -61,8 +71,11 @@ def test_source_jobs_against_local_servers(store, nvd_raw, data_dir, serve, monk
         assert s.scalar(select(func.count()).select_from(Cve)) == len(nvd_raw)
         assert s.scalar(select(func.count()).select_from(KevRecord)) == 1404
         assert s.scalar(select(func.count()).select_from(EpssRecord)) > 0
-        x = s.scalar(select(CveExposure).where(CveExposure.org_id == org.id,
-                                               CveExposure.cve_id == "CVE-2025-3248"))
+        x = s.scalar(
+            select(CveExposure).where(
+                CveExposure.org_id == org.id, CveExposure.cve_id == "CVE-2025-3248"
+            )
+        )
         assert x.kev and x.epss_sort == 0.97
     nvd_run = run_job(store, jobs["vulns.nvd_sync"], trigger="api")[0]
     assert nvd_run.detail["mode"] == "incremental" and nvd_run.detail["added"] == 0

@@ -70,6 +70,7 @@ def test_fetch_from_configurable_url(serve: Any, clock: FakeClock, kev_path: Pat
         return answers.pop(0)
 
     server = serve(app)
-    cat = fetch_kev_catalog(server.url + "/feeds/kev.json", sleep=clock.sleep,
-                            retry=RetryPolicy(base_delay=0.1))
+    cat = fetch_kev_catalog(
+        server.url + "/feeds/kev.json", sleep=clock.sleep, retry=RetryPolicy(base_delay=0.1)
+    )
     assert len(cat.entries) == 1404 and len(server.requests) == 2

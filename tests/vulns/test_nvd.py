@@ -23,9 +23,15 @@ from threatvec.vulns.nvd import (
 
 
 def _doc(cves: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resultsPerPage": len(cves), "startIndex": 0, "totalResults": len(cves),
-            "format": "NVD_CVE", "version": "2.0", "timestamp": "2026-01-01T00:00:00.000",
-            "vulnerabilities": [{"cve": c} for c in cves]}
+    return {
+        "resultsPerPage": len(cves),
+        "startIndex": 0,
+        "totalResults": len(cves),
+        "format": "NVD_CVE",
+        "version": "2.0",
+        "timestamp": "2026-01-01T00:00:00.000",
+        "vulnerabilities": [{"cve": c} for c in cves],
+    }
 
 
 def _by_id(raw: list[dict[str, Any]], cve_id: str) -> dict[str, Any]:
@@ -71,8 +77,11 @@ def test_cvss_newest_version_wins_even_from_cna(nvd_raw: list[dict[str, Any]]) -
     rec = parse_cve(_by_id(nvd_raw, "CVE-2025-32434"))
     choice = rec.cvss
     assert choice.metric is not None
-    assert (choice.metric.version, choice.metric.type, choice.base_score) == ("4.0", "Secondary",
-                                                                             9.3)
+    assert (choice.metric.version, choice.metric.type, choice.base_score) == (
+        "4.0",
+        "Secondary",
+        9.3,
+    )
     assert choice.severity == "CRITICAL"
     assert "v3.1" in choice.reason  # the older metric is mentioned, not lost
     assert len(rec.metrics) == 2
@@ -111,9 +120,16 @@ def test_cvss_v2_keeps_severity_from_outside_cvss_data(nvd_raw: list[dict[str, A
 
 def test_parse_cpe_handles_escapes() -> None:
     part, vendor, product, version, update, target = parse_cpe(
-        r"cpe:2.3:a:vendor:prod\:uct:1.0:*:*:*:*:python:*:*")
-    assert (part, vendor, product, version, update, target) == ("a", "vendor", "prod:uct", "1.0",
-                                                                None, "python")
+        r"cpe:2.3:a:vendor:prod\:uct:1.0:*:*:*:*:python:*:*"
+    )
+    assert (part, vendor, product, version, update, target) == (
+        "a",
+        "vendor",
+        "prod:uct",
+        "1.0",
+        None,
+        "python",
+    )
     with pytest.raises(NvdRecordError):
         parse_cpe("cpe:/a:old:format")
 
@@ -124,8 +140,12 @@ def test_parse_cpe_handles_escapes() -> None:
         (lambda c: c.pop("id"), "id"),
         (lambda c: c.__setitem__("id", "NOT-A-CVE"), "id"),
         (lambda c: c.__setitem__("published", "yesterday"), "timestamp"),
-        (lambda c: c.__setitem__("metrics", {"cvssMetricV31": [{"cvssData": {"baseScore": 42}}]}),
-         "outside"),
+        (
+            lambda c: c.__setitem__(
+                "metrics", {"cvssMetricV31": [{"cvssData": {"baseScore": 42}}]}
+            ),
+            "outside",
+        ),
         (lambda c: c.__setitem__("configurations", "all"), "configurations"),
     ],
 )
@@ -174,10 +194,20 @@ def test_reimport_is_identical_and_update_changes_hash(nvd_raw: list[dict[str, A
     updated = copy.deepcopy(_by_id(nvd_raw, "CVE-2024-37032"))
     updated["lastModified"] = "2026-02-01T00:00:00.000"
     updated["vulnStatus"] = "Analyzed"
-    updated["metrics"] = {"cvssMetricV31": [{"source": "nvd@nist.gov", "type": "Primary",
-                                             "cvssData": {"version": "3.1", "baseScore": 9.1,
-                                                          "baseSeverity": "CRITICAL",
-                                                          "vectorString": "CVSS:3.1/AV:N"}}]}
+    updated["metrics"] = {
+        "cvssMetricV31": [
+            {
+                "source": "nvd@nist.gov",
+                "type": "Primary",
+                "cvssData": {
+                    "version": "3.1",
+                    "baseScore": 9.1,
+                    "baseSeverity": "CRITICAL",
+                    "vectorString": "CVSS:3.1/AV:N",
+                },
+            }
+        ]
+    }
     new = parse_cve(updated)
     old = next(r for r in first if r.cve_id == "CVE-2024-37032")
     assert new.content_hash != old.content_hash

@@ -55,17 +55,28 @@ class FakeNvd:
             items = [c for c in items if lo <= _ts(c["lastModified"]) <= hi]
         if req.q("cveId"):
             items = [c for c in items if c["id"] == req.q("cveId")]
-        page = items[start: start + rpp]
-        return Reply(200, {
-            "resultsPerPage": len(page), "startIndex": start, "totalResults": len(items),
-            "format": "NVD_CVE", "version": "2.0", "timestamp": "2026-01-01T00:00:00.000",
-            "vulnerabilities": [{"cve": c} for c in page],
-        })
+        page = items[start : start + rpp]
+        return Reply(
+            200,
+            {
+                "resultsPerPage": len(page),
+                "startIndex": start,
+                "totalResults": len(items),
+                "format": "NVD_CVE",
+                "version": "2.0",
+                "timestamp": "2026-01-01T00:00:00.000",
+                "vulnerabilities": [{"cve": c} for c in page],
+            },
+        )
 
 
 def _client(url: str, clock: FakeClock, **kw: Any) -> NvdClient:
-    kw.setdefault("retry", RetryPolicy(max_attempts=4, base_delay=1.0,
-                                       retry_statuses=frozenset({403, 429, 500, 502, 503, 504})))
+    kw.setdefault(
+        "retry",
+        RetryPolicy(
+            max_attempts=4, base_delay=1.0, retry_statuses=frozenset({403, 429, 500, 502, 503, 504})
+        ),
+    )
     return NvdClient(url, sleep=clock.sleep, clock=clock, **kw)
 
 
@@ -94,7 +105,8 @@ def test_split_windows_edges() -> None:
 
 def test_datetime_format() -> None:
     assert format_nvd_datetime(datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)) == (
-        "2024-05-06T07:08:09.123+00:00")
+        "2024-05-06T07:08:09.123+00:00"
+    )
 
 
 # --------------------------------------------------------------------------- rate limit
@@ -111,8 +123,9 @@ def test_rate_limiter_sliding_window_on_fake_clock(clock: FakeClock) -> None:
     assert starts[:5] == [1000.0] * 5 and starts[5] == 1030.0 and starts[-1] == 1060.0
 
 
-def test_client_respects_public_rate_limit(serve: Any, clock: FakeClock,
-                                           nvd_raw: list[dict[str, Any]]) -> None:
+def test_client_respects_public_rate_limit(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     fake = FakeNvd(nvd_raw, clock)
     server = serve(fake)
     with _client(server.url, clock, results_per_page=5) as client:
@@ -123,8 +136,9 @@ def test_client_respects_public_rate_limit(serve: Any, clock: FakeClock,
         assert sum(1 for s in fake.times if t <= s < t + 30.0) <= 5
 
 
-def test_api_key_header_and_higher_limit(serve: Any, clock: FakeClock,
-                                         nvd_raw: list[dict[str, Any]]) -> None:
+def test_api_key_header_and_higher_limit(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     server = serve(FakeNvd(nvd_raw))
     with _client(server.url, clock, api_key="s3cret-key", results_per_page=2000) as client:
         assert client.limiter.max_calls == 50
@@ -148,14 +162,17 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
 # --------------------------------------------------------------------------- paging
 
 
-def test_full_sync_pages_and_resumes(serve: Any, clock: FakeClock,
-                                     nvd_raw: list[dict[str, Any]]) -> None:
+def test_full_sync_pages_and_resumes(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     server = serve(FakeNvd(nvd_raw))
     stored: dict[str, CveRecord] = {}
     checkpoints: list[int] = []
     with _client(server.url, clock, results_per_page=10) as client:
-        report = client.sync_full(on_records=lambda recs: stored.update(
-            {r.cve_id: r for r in recs}), on_page_done=checkpoints.append)
+        report = client.sync_full(
+            on_records=lambda recs: stored.update({r.cve_id: r for r in recs}),
+            on_page_done=checkpoints.append,
+        )
     assert len(stored) == 66 and report.records == 66 and report.pages == 7
     assert [r.q("startIndex") for r in server.requests] == [str(i) for i in range(0, 70, 10)]
     assert all(r.q("resultsPerPage") == "10" for r in server.requests)
@@ -164,13 +181,17 @@ def test_full_sync_pages_and_resumes(serve: Any, clock: FakeClock,
     # Resuming from a checkpoint downloads only the rest.
     resumed: list[str] = []
     with _client(server.url, clock, results_per_page=10) as client:
-        client.sync_full(start_index=30, on_records=lambda recs: resumed.extend(
-            r.cve_id for r in recs), on_page_done=lambda i: None)
+        client.sync_full(
+            start_index=30,
+            on_records=lambda recs: resumed.extend(r.cve_id for r in recs),
+            on_page_done=lambda i: None,
+        )
     assert len(resumed) == 36 and set(resumed) <= set(stored)
 
 
-def test_incremental_sync_in_windows(serve: Any, clock: FakeClock,
-                                     nvd_raw: list[dict[str, Any]]) -> None:
+def test_incremental_sync_in_windows(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     server = serve(FakeNvd(nvd_raw))
     since = datetime(2020, 1, 1, tzinfo=UTC)
     until = datetime(2026, 12, 31, tzinfo=UTC)
@@ -179,7 +200,8 @@ def test_incremental_sync_in_windows(serve: Any, clock: FakeClock,
     progress: list[Any] = []
     with _client(server.url, clock, results_per_page=2000) as client:
         report = client.sync_incremental(
-            since, until,
+            since,
+            until,
             on_records=lambda recs: stored.update(r.cve_id for r in recs),
             on_window_done=lambda w: committed.append(w.end),
             on_progress=progress.append,
@@ -202,8 +224,10 @@ def test_watermark_advances_only_after_window_succeeds(
     server = serve(FakeNvd(nvd_raw))
     since = datetime(2020, 1, 1, tzinfo=UTC)
     until = datetime(2026, 12, 31, tzinfo=UTC)
-    busiest = max(split_windows(since, until), key=lambda w: sum(
-        1 for c in nvd_raw if w.start <= _ts(c["lastModified"]) <= w.end))
+    busiest = max(
+        split_windows(since, until),
+        key=lambda w: sum(1 for c in nvd_raw if w.start <= _ts(c["lastModified"]) <= w.end),
+    )
     store: dict[str, CveRecord] = {}
     watermark = since
     pages_in_busiest = 0
@@ -234,8 +258,9 @@ def test_watermark_advances_only_after_window_succeeds(
     assert watermark == until
 
 
-def test_malformed_record_in_page_is_reported(serve: Any, clock: FakeClock,
-                                              nvd_raw: list[dict[str, Any]]) -> None:
+def test_malformed_record_in_page_is_reported(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     raw = copy.deepcopy(nvd_raw)
     raw.sort(key=lambda c: c["id"])
     raw[12]["lastModified"] = raw[12]["lastModified"]
@@ -244,8 +269,11 @@ def test_malformed_record_in_page_is_reported(serve: Any, clock: FakeClock,
     got: list[str] = []
     skipped: list[SkippedRecord] = []
     with _client(server.url, clock, results_per_page=10) as client:
-        report = client.sync_full(on_records=lambda recs: got.extend(r.cve_id for r in recs),
-                                  on_page_done=lambda i: None, on_skipped=skipped.append)
+        report = client.sync_full(
+            on_records=lambda recs: got.extend(r.cve_id for r in recs),
+            on_page_done=lambda i: None,
+            on_skipped=skipped.append,
+        )
     assert len(got) == 65
     assert [(s.index, s.cve_id) for s in skipped] == [(12, raw[12]["id"])]
     assert report.skipped == skipped
@@ -254,8 +282,9 @@ def test_malformed_record_in_page_is_reported(serve: Any, clock: FakeClock,
 # --------------------------------------------------------------------------- retries
 
 
-def test_retries_403_429_503_with_backoff(serve: Any, clock: FakeClock,
-                                          nvd_raw: list[dict[str, Any]]) -> None:
+def test_retries_403_429_503_with_backoff(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     fake = FakeNvd(nvd_raw)
     fake.script = [Reply(403), Reply(429, headers={"Retry-After": "7"}), Reply(503)]
     server = serve(fake)
@@ -280,8 +309,9 @@ def test_stall_is_retried(serve: Any, clock: FakeClock, nvd_raw: list[dict[str, 
     assert len(server.requests) == 2
 
 
-def test_gives_up_after_max_attempts(serve: Any, clock: FakeClock,
-                                     nvd_raw: list[dict[str, Any]]) -> None:
+def test_gives_up_after_max_attempts(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     fake = FakeNvd(nvd_raw)
     fake.script = [Reply(503)] * 10
     server = serve(fake)
@@ -290,11 +320,16 @@ def test_gives_up_after_max_attempts(serve: Any, clock: FakeClock,
     assert len(server.requests) == 4
 
 
-def test_bad_request_is_not_retried(serve: Any, clock: FakeClock,
-                                    nvd_raw: list[dict[str, Any]]) -> None:
+def test_bad_request_is_not_retried(
+    serve: Any, clock: FakeClock, nvd_raw: list[dict[str, Any]]
+) -> None:
     server = serve(FakeNvd(nvd_raw))
     with _client(server.url, clock) as client, pytest.raises(SourceRejected) as exc:
         # A 200-day window: NVD (and our fake) refuse it with 404.
-        client.fetch_page({"lastModStartDate": "2024-01-01T00:00:00.000+00:00",
-                           "lastModEndDate": "2024-07-20T00:00:00.000+00:00"})
+        client.fetch_page(
+            {
+                "lastModStartDate": "2024-01-01T00:00:00.000+00:00",
+                "lastModEndDate": "2024-07-20T00:00:00.000+00:00",
+            }
+        )
     assert exc.value.status == 404 and len(server.requests) == 1

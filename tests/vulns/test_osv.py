@@ -70,12 +70,24 @@ class FakeOsv:
         body = req.json()
         if req.path == "/v1/query":
             ids = self._match(body)
-            return Reply(200, {"vulns": [json.loads(json.dumps(self.raw[i], default=str))
-                                         for i in ids]})
+            return Reply(
+                200, {"vulns": [json.loads(json.dumps(self.raw[i], default=str)) for i in ids]}
+            )
         if req.path == "/v1/querybatch":
-            return Reply(200, {"results": [
-                {"vulns": [{"id": i, "modified": "2024-01-01T00:00:00Z"} for i in self._match(q)]}
-                for q in body["queries"]]})
+            return Reply(
+                200,
+                {
+                    "results": [
+                        {
+                            "vulns": [
+                                {"id": i, "modified": "2024-01-01T00:00:00Z"}
+                                for i in self._match(q)
+                            ]
+                        }
+                        for q in body["queries"]
+                    ]
+                },
+            )
         return Reply(404, {"code": 5, "message": "Not found"})
 
 
@@ -88,8 +100,9 @@ def _raw_for(data_dir: Path, names: list[str]) -> dict[str, dict[str, Any]]:
     return raw
 
 
-def test_query_and_querybatch(serve: Any, data_dir: Path,
-                              pypa_advisories: list[OsvAdvisory]) -> None:
+def test_query_and_querybatch(
+    serve: Any, data_dir: Path, pypa_advisories: list[OsvAdvisory]
+) -> None:
     raw = _raw_for(data_dir, ["mlflow", "langchain", "torch"])
     subset = [a for a in pypa_advisories if a.id in raw]
     server = serve(FakeOsv(subset, raw))
@@ -99,8 +112,15 @@ def test_query_and_querybatch(serve: Any, data_dir: Path,
         assert all(any(aff.contains("2.2.0") is not False for aff in a.affected) for a in at_220)
         fixed = {a.id for a in client.query("mlflow", "PyPI", "99.0")}
         assert "PYSEC-2023-28" not in fixed
-        batch = client.query_batch([("mlflow", "PyPI", "2.2.0"), ("langchain", "PyPI", "0.0.171"),
-                                    ("no-such-package", "PyPI", "1.0")])
+        batch = client.query_batch(
+            [
+                ("mlflow", "PyPI", "2.2.0"),
+                ("langchain", "PyPI", "0.0.171"),
+                ("no-such-package", "PyPI", "1.0"),
+            ]
+        )
     assert len(batch) == 3 and "PYSEC-2023-28" in batch[0] and batch[1] and batch[2] == []
-    assert server.requests[0].json() == {"package": {"name": "mlflow", "ecosystem": "PyPI"},
-                                         "version": "2.2.0"}
+    assert server.requests[0].json() == {
+        "package": {"name": "mlflow", "ecosystem": "PyPI"},
+        "version": "2.2.0",
+    }

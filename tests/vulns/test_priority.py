@@ -20,9 +20,15 @@ def _in_range() -> StackMatch:
 
 def test_hand_computed_priority() -> None:
     # CVSS 9.8 -> 39.2; in range -> 30; percentile 0.96 -> 17; HIGH, 15 of 30 days -> 5.0.
-    p = compute_priority(cvss_score=9.8, stack=_in_range(), epss_percentile=0.96,
-                         epss_probability=0.31, severity="HIGH", first_affected=date(2025, 1, 1),
-                         today=date(2025, 1, 16))
+    p = compute_priority(
+        cvss_score=9.8,
+        stack=_in_range(),
+        epss_percentile=0.96,
+        epss_probability=0.31,
+        severity="HIGH",
+        first_affected=date(2025, 1, 1),
+        today=date(2025, 1, 16),
+    )
     parts = {c.name: c.points for c in p.components}
     assert parts == {"cvss": 39.2, "stack": 30.0, "epss": 17.0, "age": 5.0}
     assert p.score == 91.2
@@ -35,16 +41,27 @@ def test_hand_computed_priority() -> None:
 def test_second_hand_computed_case() -> None:
     # CVSS 5.3 -> 21.2; version unknown -> 0.6 x 30 = 18; percentile 0.42 -> 3; MEDIUM 9/90 -> 1.0
     stack = StackMatch("version_unknown", "no version", StackEntry("nginx"))
-    p = compute_priority(cvss_score=5.3, stack=stack, epss_percentile=0.42, severity="MEDIUM",
-                         first_affected=datetime(2025, 3, 1, 12, tzinfo=UTC),
-                         today=datetime(2025, 3, 10, 8, tzinfo=UTC))
+    p = compute_priority(
+        cvss_score=5.3,
+        stack=stack,
+        epss_percentile=0.42,
+        severity="MEDIUM",
+        first_affected=datetime(2025, 3, 1, 12, tzinfo=UTC),
+        today=datetime(2025, 3, 10, 8, tzinfo=UTC),
+    )
     assert [c.points for c in p.components] == [21.2, 18.0, 3.0, 1.0]
     assert p.score == 43.2
 
 
 def test_unscored_and_unmatched_cve() -> None:
-    p = compute_priority(cvss_score=None, stack=None, epss_percentile=None, severity=None,
-                         first_affected=date(2025, 1, 1), today=date(2025, 1, 1))
+    p = compute_priority(
+        cvss_score=None,
+        stack=None,
+        epss_percentile=None,
+        severity=None,
+        first_affected=date(2025, 1, 1),
+        today=date(2025, 1, 1),
+    )
     assert p.score == 0.0
     assert "no CVSS" in p.component("cvss").reason
     assert p.component("epss").reason == "no EPSS score"
@@ -52,34 +69,56 @@ def test_unscored_and_unmatched_cve() -> None:
 
 
 def test_overdue_gets_full_age_points() -> None:
-    p = compute_priority(cvss_score=9.0, stack=None, epss_percentile=0.1, severity="CRITICAL",
-                         first_affected=date(2025, 1, 1), today=date(2025, 1, 9))
+    p = compute_priority(
+        cvss_score=9.0,
+        stack=None,
+        epss_percentile=0.1,
+        severity="CRITICAL",
+        first_affected=date(2025, 1, 1),
+        today=date(2025, 1, 9),
+    )
     assert p.sla.overdue and p.sla.due == date(2025, 1, 8)
     assert p.component("age").points == 10.0 and "overdue" in p.component("age").reason
-    on_due_day = compute_sla(severity="CRITICAL", first_affected=date(2025, 1, 1),
-                             today=date(2025, 1, 8))
+    on_due_day = compute_sla(
+        severity="CRITICAL", first_affected=date(2025, 1, 1), today=date(2025, 1, 8)
+    )
     assert not on_due_day.overdue and on_due_day.days_remaining == 0
 
 
 @pytest.mark.parametrize(("severity", "days"), list(SLA_DAYS.items()))
 def test_sla_windows(severity: str, days: int) -> None:
-    sla = compute_sla(severity=severity.lower(), first_affected=date(2024, 1, 1),
-                      today=date(2024, 1, 2))
+    sla = compute_sla(
+        severity=severity.lower(), first_affected=date(2024, 1, 1), today=date(2024, 1, 2)
+    )
     assert sla.window_days == days and sla.basis == "severity"
     assert (sla.due - date(2024, 1, 1)).days == days
 
 
 def test_kev_due_date_caps_sla() -> None:
-    sla = compute_sla(severity="LOW", first_affected=date(2024, 5, 1), today=date(2024, 6, 1),
-                      kev_due=date(2024, 6, 20))
+    sla = compute_sla(
+        severity="LOW",
+        first_affected=date(2024, 5, 1),
+        today=date(2024, 6, 1),
+        kev_due=date(2024, 6, 20),
+    )
     assert sla.due == date(2024, 6, 20) and sla.basis == "kev" and "KEV" in sla.reason
     assert sla.window_days == 50
-    later = compute_sla(severity="CRITICAL", first_affected=date(2024, 5, 1),
-                        today=date(2024, 5, 2), kev_due=date(2024, 6, 20))
+    later = compute_sla(
+        severity="CRITICAL",
+        first_affected=date(2024, 5, 1),
+        today=date(2024, 5, 2),
+        kev_due=date(2024, 6, 20),
+    )
     assert later.due == date(2024, 5, 8) and later.basis == "severity"  # sooner one wins
-    p = compute_priority(cvss_score=7.8, stack=None, epss_percentile=None, severity="HIGH",
-                         first_affected=date(2024, 6, 15), today=date(2024, 6, 21),
-                         kev_due=date(2024, 6, 20))
+    p = compute_priority(
+        cvss_score=7.8,
+        stack=None,
+        epss_percentile=None,
+        severity="HIGH",
+        first_affected=date(2024, 6, 15),
+        today=date(2024, 6, 21),
+        kev_due=date(2024, 6, 20),
+    )
     assert p.sla.overdue and p.component("age").points == 10.0
 
 

@@ -23,13 +23,27 @@ def _labels() -> dict[str, bool]:
 
 def _rec(description: str, cpes: tuple[str, ...] = (), status: str = "Awaiting Analysis") -> Any:
     cve: dict[str, Any] = {
-        "id": "CVE-2099-0001", "published": "2024-01-01T00:00:00.000",
-        "lastModified": "2024-01-02T00:00:00.000", "vulnStatus": status,
+        "id": "CVE-2099-0001",
+        "published": "2024-01-01T00:00:00.000",
+        "lastModified": "2024-01-02T00:00:00.000",
+        "vulnStatus": status,
         "descriptions": [{"lang": "en", "value": description}],
     }
     if cpes:
-        cve["configurations"] = [{"nodes": [{"operator": "OR", "negate": False, "cpeMatch": [
-            {"vulnerable": True, "criteria": f"cpe:2.3:a:{c}:*:*:*:*:*:*:*:*"} for c in cpes]}]}]
+        cve["configurations"] = [
+            {
+                "nodes": [
+                    {
+                        "operator": "OR",
+                        "negate": False,
+                        "cpeMatch": [
+                            {"vulnerable": True, "criteria": f"cpe:2.3:a:{c}:*:*:*:*:*:*:*:*"}
+                            for c in cpes
+                        ],
+                    }
+                ]
+            }
+        ]
     return parse_cve(cve)
 
 
@@ -77,30 +91,59 @@ def test_ambiguous_words_prove_nothing(description: str) -> None:
 
 
 def test_cpe_decides_first_and_says_why() -> None:
-    d = classify(_rec("Something generic happened.", ("linuxfoundation:pytorch",),
-                      status="Analyzed"))
+    d = classify(
+        _rec("Something generic happened.", ("linuxfoundation:pytorch",), status="Analyzed")
+    )
     assert d.ai_relevant and d.rule == "cpe" and d.matched == "linuxfoundation:pytorch"
     assert "PyTorch" in d.reason
 
 
 def test_general_software_cpe_is_not_ai_even_if_ai_runs_on_it() -> None:
-    d = classify(_rec("Redis allows a crafted Lua script to overflow. Redis is often used as "
-                      "a vector database for LLM apps built with LangChain.",
-                      ("redis:redis",), status="Analyzed"))
+    d = classify(
+        _rec(
+            "Redis allows a crafted Lua script to overflow. Redis is often used as "
+            "a vector database for LLM apps built with LangChain.",
+            ("redis:redis",),
+            status="Analyzed",
+        )
+    )
     assert not d.ai_relevant and "redis:redis" in d.reason
 
 
 def test_non_vulnerable_platform_cpe_is_ignored() -> None:
     cve = {
-        "id": "CVE-2099-0002", "published": "2024-01-01T00:00:00.000",
-        "lastModified": "2024-01-02T00:00:00.000", "vulnStatus": "Analyzed",
+        "id": "CVE-2099-0002",
+        "published": "2024-01-01T00:00:00.000",
+        "lastModified": "2024-01-02T00:00:00.000",
+        "vulnStatus": "Analyzed",
         "descriptions": [{"lang": "en", "value": "Flaw in the job API."}],
-        "configurations": [{"operator": "AND", "nodes": [
-            {"operator": "OR", "negate": False, "cpeMatch": [
-                {"vulnerable": True, "criteria": "cpe:2.3:a:anyscale:ray:*:*:*:*:*:*:*:*"}]},
-            {"operator": "OR", "negate": False, "cpeMatch": [
-                {"vulnerable": False, "criteria": "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*"}]},
-        ]}],
+        "configurations": [
+            {
+                "operator": "AND",
+                "nodes": [
+                    {
+                        "operator": "OR",
+                        "negate": False,
+                        "cpeMatch": [
+                            {
+                                "vulnerable": True,
+                                "criteria": "cpe:2.3:a:anyscale:ray:*:*:*:*:*:*:*:*",
+                            }
+                        ],
+                    },
+                    {
+                        "operator": "OR",
+                        "negate": False,
+                        "cpeMatch": [
+                            {
+                                "vulnerable": False,
+                                "criteria": "cpe:2.3:o:linux:linux_kernel:-:*:*:*:*:*:*:*",
+                            }
+                        ],
+                    },
+                ],
+            }
+        ],
     }
     d = classify(parse_cve(cve))
     assert d.ai_relevant and d.matched == "anyscale:ray"
@@ -114,8 +157,12 @@ def test_description_rules_with_word_boundaries() -> None:
 
 
 def test_definition_sentence() -> None:
-    d = classify(_rec("Acme is an open-source platform for serving large language models. "
-                      "Versions before 2.0 allow SSRF."))
+    d = classify(
+        _rec(
+            "Acme is an open-source platform for serving large language models. "
+            "Versions before 2.0 allow SSRF."
+        )
+    )
     assert d.ai_relevant and d.rule == "definition"
     hedged = classify(_rec("Jinja is a template engine commonly used with LLM apps. It has XSS."))
     assert not hedged.ai_relevant

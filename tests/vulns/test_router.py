@@ -37,8 +37,9 @@ def test_list_patches_with_filters_sorts_and_pages(seeded: Api) -> None:
     assert not {i["id"] for i in nxt["items"]} & {i["id"] for i in body["items"]}
 
     crit = seeded.get("/patches", params=[("severity", "CRITICAL"), ("status", "open")]).json()
-    assert crit["items"] and all(i["severity"] == "CRITICAL" and i["status"] == "open"
-                                 for i in crit["items"])
+    assert crit["items"] and all(
+        i["severity"] == "CRITICAL" and i["status"] == "open" for i in crit["items"]
+    )
     linux = seeded.get("/patches", params={"technology": "linux", "sort": "-cvss"}).json()
     assert {i["cve_id"] for i in linux["items"]} >= {"CVE-2024-1086", "CVE-2023-0386"}
     cvss = [i["cvss_score"] for i in linux["items"]]
@@ -54,8 +55,15 @@ def test_list_patches_with_filters_sorts_and_pages(seeded: Api) -> None:
 def test_stats_detail_and_status_change(seeded: Api) -> None:
     stats = seeded.get("/patches/stats").json()
     assert stats["stack_entries"] == 10 and stats["open_critical"] >= 1
-    kev = seeded.get("/patches", params=[("kev", "true"), ("status", "open"),
-                                         ("status", "investigating"), ("with_total", "true")])
+    kev = seeded.get(
+        "/patches",
+        params=[
+            ("kev", "true"),
+            ("status", "open"),
+            ("status", "investigating"),
+            ("with_total", "true"),
+        ],
+    )
     assert stats["kev"] == kev.json()["total"] >= 3
     d = seeded.get("/patches/CVE-2025-32434")
     assert d.status_code == 200
@@ -65,13 +73,20 @@ def test_stats_detail_and_status_change(seeded: Api) -> None:
     r = seeded.patch(f"/patches/{detail['id']}/status", json={"status": "investigating"})
     assert r.status_code == 200 and r.json()["history"][-1]["to_status"] == "investigating"
     assert r.json()["history"][-1]["changed_by"]
-    assert seeded.patch("/patches/CVE-2025-32434/status",
-                        json={"status": "deployed"}).status_code == 409
+    assert (
+        seeded.patch("/patches/CVE-2025-32434/status", json={"status": "deployed"}).status_code
+        == 409
+    )
     bad = seeded.patch("/patches/CVE-2025-32434/status", json={"status": "wont_fix"})
     assert bad.status_code == 422 and "justification" in bad.text
-    ok = seeded.patch("/patches/CVE-2025-32434/status",
-                      json={"status": "wont_fix", "justification": "sandboxed loader",
-                            "expires_on": "2099-01-01"})
+    ok = seeded.patch(
+        "/patches/CVE-2025-32434/status",
+        json={
+            "status": "wont_fix",
+            "justification": "sandboxed loader",
+            "expires_on": "2099-01-01",
+        },
+    )
     assert ok.status_code == 200 and ok.json()["sla"]["clock_stopped"]
     assert seeded.get("/patches/CVE-1999-0001").status_code == 404
 
@@ -83,8 +98,12 @@ def test_cve_facts_are_shared_but_patches_are_not(seeded: Api, client, session_f
     assert facts.status_code == 200
     assert facts.json()["kev"]["listed"] and a_detail["id"] not in facts.text
     assert other.get(f"/patches/{a_detail['id']}").status_code == 404
-    assert other.patch(f"/patches/{a_detail['id']}/status",
-                       json={"status": "investigating"}).status_code == 404
+    assert (
+        other.patch(
+            f"/patches/{a_detail['id']}/status", json={"status": "investigating"}
+        ).status_code
+        == 404
+    )
     assert other.get("/patches").json()["items"] == []
     assert other.get("/tech-stack").json()["items"] == []
     entry = seeded.get("/tech-stack").json()["items"][0]
@@ -94,11 +113,13 @@ def test_cve_facts_are_shared_but_patches_are_not(seeded: Api, client, session_f
 
 
 def test_tech_stack_import_reports_bad_rows_by_line(api: Api) -> None:
-    text = ("technology,version,vendor,asset_count\n"
-            "pytorch,2.5.1,Meta,12\n"
-            ",1.0,,\n"
-            "langchain,0.1.10,LangChain,many\n"
-            "ollama,0.1.32,Ollama,3\n")
+    text = (
+        "technology,version,vendor,asset_count\n"
+        "pytorch,2.5.1,Meta,12\n"
+        ",1.0,,\n"
+        "langchain,0.1.10,LangChain,many\n"
+        "ollama,0.1.32,Ollama,3\n"
+    )
     strict = api.post("/tech-stack/import", params={"strict": "true"}, files=_csv_upload(text))
     assert strict.status_code == 200, strict.text
     body = strict.json()
@@ -116,15 +137,28 @@ def test_tech_stack_import_reports_bad_rows_by_line(api: Api) -> None:
 
 
 def test_tech_stack_formats_and_limits(api: Api) -> None:
-    req = api.post("/tech-stack/import",
-                   files={"file": ("requirements.txt", b"torch==2.5.1\nlangchain>=0.1\n",
-                                   "text/plain")}).json()
+    req = api.post(
+        "/tech-stack/import",
+        files={"file": ("requirements.txt", b"torch==2.5.1\nlangchain>=0.1\n", "text/plain")},
+    ).json()
     assert req["format"] == "requirements" and req["imported"] == 2
-    sbom = {"bomFormat": "CycloneDX", "specVersion": "1.5",
-            "components": [{"type": "library", "name": "mlflow", "version": "2.1.1",
-                            "purl": "pkg:pypi/mlflow@2.1.1"}]}
-    r = api.post("/tech-stack/import", data={"format": "cyclonedx"},
-                 files={"file": ("bom.json", json.dumps(sbom).encode(), "application/json")})
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": [
+            {
+                "type": "library",
+                "name": "mlflow",
+                "version": "2.1.1",
+                "purl": "pkg:pypi/mlflow@2.1.1",
+            }
+        ],
+    }
+    r = api.post(
+        "/tech-stack/import",
+        data={"format": "cyclonedx"},
+        files={"file": ("bom.json", json.dumps(sbom).encode(), "application/json")},
+    )
     assert r.status_code == 200 and r.json()["imported"] == 1
     big = b"technology\n" + b"x" * (MAX_STACK_BYTES + 10)
     assert api.post("/tech-stack/import", files=_csv_upload(big.decode())).status_code == 413

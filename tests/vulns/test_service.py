@@ -45,9 +45,12 @@ def demo_org(store):
 
 
 def _list(s, org_id: str, sort: str | None = None, limit: int = 100, **kw):
-    rows, cursor = service.list_page(session=s, org_id=org_id,
-                                     page=PageParams(limit=limit, sort=sort),
-                                     filters=service.PatchFilters(**kw))
+    rows, cursor = service.list_page(
+        session=s,
+        org_id=org_id,
+        page=PageParams(limit=limit, sort=sort),
+        filters=service.PatchFilters(**kw),
+    )
     return rows, cursor
 
 
@@ -80,9 +83,11 @@ def test_pagination_walks_every_row_once(store, demo_org) -> None:
         cursor = None
         while True:
             rows, cursor = service.list_page(
-                session=s, org_id=demo_org.id,
+                session=s,
+                org_id=demo_org.id,
                 page=PageParams(limit=4, cursor=cursor, sort="-priority"),
-                filters=service.PatchFilters(scope="all"))
+                filters=service.PatchFilters(scope="all"),
+            )
             seen += [r.cve_id for r in rows]
             if cursor is None:
                 break
@@ -95,20 +100,28 @@ def test_filters_and_sorts(store, demo_org) -> None:
         crit = _list(s, org, severity=["CRITICAL"])[0]
         assert crit and {r.severity for r in crit} == {"CRITICAL"}
         assert {r.cve_id for r in _list(s, org, kev=True)[0]} == {
-            "CVE-2024-1086", "CVE-2023-0386", "CVE-2025-3248"}
+            "CVE-2024-1086",
+            "CVE-2023-0386",
+            "CVE-2025-3248",
+        }
         assert {r.cve_id for r in _list(s, org, technology="Linux Kernel")[0]} == {
-            "CVE-2024-1086", "CVE-2023-0386"}
+            "CVE-2024-1086",
+            "CVE-2023-0386",
+        }
         assert [r.cve_id for r in _list(s, org, text="regreSSHion", scope="all")[0]] == [
-            "CVE-2024-6387"]
+            "CVE-2024-6387"
+        ]
         assert {r.status for r in _list(s, org, status=["wont_fix"])[0]} == {"wont_fix"}
         assert all(r.ai_relevant for r in _list(s, org, ai_only=True)[0])
         stack = _list(s, org, stack_only=True)[0]
         assert stack and all(r.in_stack for r in stack)
         overdue = _list(s, org, overdue=True)[0]
-        assert overdue and all(r.sla.overdue and r.status in ("open", "investigating")
-                               for r in overdue)
-        assert not any(r.sla.overdue and r.status == "open"
-                       for r in _list(s, org, overdue=False)[0])
+        assert overdue and all(
+            r.sla.overdue and r.status in ("open", "investigating") for r in overdue
+        )
+        assert not any(
+            r.sla.overdue and r.status == "open" for r in _list(s, org, overdue=False)[0]
+        )
         by_cvss = [r.cvss_score for r in _list(s, org, sort="-cvss", scope="all")[0]]
         assert by_cvss == sorted(by_cvss, reverse=True) and by_cvss[0] == 10.0
         by_due = [r.sla.due for r in _list(s, org, sort="due")[0]]
@@ -138,19 +151,42 @@ def test_status_workflow_records_who_and_when_and_stops_the_clock(store, demo_or
     org = demo_org.id
     other = create_org(store)
     with session_scope(store) as s:
-        d = service.update_status(session=s, org_id=org, patch_id="cve-2024-1561",
-                                  data=PatchStatusUpdate(status="investigating"), actor="ann")
+        d = service.update_status(
+            session=s,
+            org_id=org,
+            patch_id="cve-2024-1561",
+            data=PatchStatusUpdate(status="investigating"),
+            actor="ann",
+        )
         assert d.status == "investigating" and d.history[-1].changed_by == "ann"
         with pytest.raises(Conflict):
-            service.update_status(session=s, org_id=org, patch_id="CVE-2024-1561",
-                                  data=PatchStatusUpdate(status="deployed"), actor="ann")
-        d = service.update_status(session=s, org_id=org, patch_id=d.id,
-                                  data=PatchStatusUpdate(status="fixed"), actor="ben")
+            service.update_status(
+                session=s,
+                org_id=org,
+                patch_id="CVE-2024-1561",
+                data=PatchStatusUpdate(status="deployed"),
+                actor="ann",
+            )
+        d = service.update_status(
+            session=s,
+            org_id=org,
+            patch_id=d.id,
+            data=PatchStatusUpdate(status="fixed"),
+            actor="ben",
+        )
         assert d.sla.clock_stopped and "clock stopped" in d.sla.reason
-        d = service.update_status(session=s, org_id=org, patch_id=d.id,
-                                  data=PatchStatusUpdate(status="deployed"), actor="ben")
+        d = service.update_status(
+            session=s,
+            org_id=org,
+            patch_id=d.id,
+            data=PatchStatusUpdate(status="deployed"),
+            actor="ben",
+        )
         assert [(h.from_status, h.to_status) for h in d.history] == [
-            ("open", "investigating"), ("investigating", "fixed"), ("fixed", "deployed")]
+            ("open", "investigating"),
+            ("investigating", "fixed"),
+            ("fixed", "deployed"),
+        ]
         assert d.cve.cve_id == "CVE-2024-1561" and d.cve.cvss.score == 7.5
         with pytest.raises(NotFound):
             service.get_detail(session=s, org_id=other.id, patch_id=d.id)
@@ -165,17 +201,27 @@ def test_wont_fix_expiry_reopens_and_restarts_the_clock(store, demo_org) -> None
     today = datetime.now(UTC).date()
     with session_scope(store) as s:
         with pytest.raises(InvalidInput):
-            service.update_status(session=s, org_id=org, patch_id="CVE-2023-1177",
-                                  data=PatchStatusUpdate(status="wont_fix", justification="x",
-                                                         expires_on=today), actor="ann")
+            service.update_status(
+                session=s,
+                org_id=org,
+                patch_id="CVE-2023-1177",
+                data=PatchStatusUpdate(status="wont_fix", justification="x", expires_on=today),
+                actor="ann",
+            )
         d = service.update_status(
-            session=s, org_id=org, patch_id="CVE-2023-1177", actor="ann",
-            data=PatchStatusUpdate(status="wont_fix", justification="MLflow is air-gapped",
-                                   expires_on=today + timedelta(days=10)))
+            session=s,
+            org_id=org,
+            patch_id="CVE-2023-1177",
+            actor="ann",
+            data=PatchStatusUpdate(
+                status="wont_fix",
+                justification="MLflow is air-gapped",
+                expires_on=today + timedelta(days=10),
+            ),
+        )
         assert d.justification == "MLflow is air-gapped" and d.sla.clock_stopped
         assert service.reopen_expired(session=s, org_id=org, today=today) == 0
-        assert service.reopen_expired(session=s, org_id=org,
-                                      today=today + timedelta(days=10)) == 1
+        assert service.reopen_expired(session=s, org_id=org, today=today + timedelta(days=10)) == 1
         d = service.get_detail(session=s, org_id=org, patch_id="CVE-2023-1177")
         assert d.status == "open" and not d.sla.clock_stopped
         assert d.history[-1].changed_by == "system" and "expired" in d.history[-1].justification
@@ -187,8 +233,11 @@ def test_sla_clock_starts_when_the_cve_first_affects_the_org(store, nvd_raw) -> 
     t1 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with pinned(t1), session_scope(store) as s:
         store_nvd_records(s, [parse_cve(linux)], org_ids=[org.id])
-        x = s.scalar(select(CveExposure).where(CveExposure.org_id == org.id,
-                                               CveExposure.cve_id == "CVE-2024-1086"))
+        x = s.scalar(
+            select(CveExposure).where(
+                CveExposure.org_id == org.id, CveExposure.cve_id == "CVE-2024-1086"
+            )
+        )
         assert not x.relevant  # a kernel CVE, and no stack yet
     t2 = t1 + timedelta(days=10)
     with pinned(t2), session_scope(store) as s:
@@ -196,16 +245,20 @@ def test_sla_clock_starts_when_the_cve_first_affects_the_org(store, nvd_raw) -> 
         assert res.imported == 1
         d = service.get_detail(session=s, org_id=org.id, patch_id="CVE-2024-1086")
         assert d.in_stack and d.sla.starts == t2.date()
-        sig = s.scalars(select(Signal).where(Signal.org_id == org.id,
-                                             Signal.kind == NEW_CRITICAL_SIGNAL)).all()
+        sig = s.scalars(
+            select(Signal).where(Signal.org_id == org.id, Signal.kind == NEW_CRITICAL_SIGNAL)
+        ).all()
         # HIGH, not CRITICAL: no new-critical signal for the kernel CVE.
         assert not sig
 
 
 def test_new_critical_in_stack_publishes_a_signal(store, demo_org) -> None:
     with session_scope(store) as s:
-        kinds = s.scalars(select(Signal.data).where(Signal.org_id == demo_org.id,
-                                                    Signal.kind == NEW_CRITICAL_SIGNAL)).all()
+        kinds = s.scalars(
+            select(Signal.data).where(
+                Signal.org_id == demo_org.id, Signal.kind == NEW_CRITICAL_SIGNAL
+            )
+        ).all()
         assert {k["cve_id"] for k in kinds} >= {"CVE-2025-32434", "CVE-2023-29374"}
         assert all(k["severity"] == "CRITICAL" for k in kinds)
 
@@ -213,21 +266,29 @@ def test_new_critical_in_stack_publishes_a_signal(store, demo_org) -> None:
 def test_in_stack_ai_cves_for_the_red_team(store, demo_org) -> None:
     with session_scope(store) as s:
         rows = service.in_stack_ai_cves(session=s, org_id=demo_org.id, since_days=20 * 365)
-        assert rows and all(r.ai_relevant and r.in_stack and r.status in ("open", "investigating")
-                            for r in rows)
+        assert rows and all(
+            r.ai_relevant and r.in_stack and r.status in ("open", "investigating") for r in rows
+        )
         assert "CVE-2024-1086" not in {r.cve_id for r in rows}  # in stack, not AI
         assert "CVE-2025-32434" in {r.cve_id for r in rows}
 
 
 def test_stack_delete_and_replace_rescore(store, demo_org) -> None:
     with session_scope(store) as s:
-        res = import_stack(session=s, org_id=demo_org.id, data=b"pytorch==2.6.0\n",
-                           fmt="requirements", replace=True)
+        res = import_stack(
+            session=s,
+            org_id=demo_org.id,
+            data=b"pytorch==2.6.0\n",
+            fmt="requirements",
+            replace=True,
+        )
         assert res.entries == 1
         d = service.get_detail(session=s, org_id=demo_org.id, patch_id="CVE-2025-32434")
         assert d.stack.level == "version_outside" and not d.in_stack
-        assert service.get_detail(session=s, org_id=demo_org.id,
-                                  patch_id="CVE-2024-1086").stack.level == "none"
+        assert (
+            service.get_detail(session=s, org_id=demo_org.id, patch_id="CVE-2024-1086").stack.level
+            == "none"
+        )
 
 
 def test_demo_seed_is_safe_twice(store, demo_org, tmp_path: Path) -> None:

@@ -31,10 +31,16 @@ def recs(nvd_raw: list[dict[str, Any]]) -> dict[str, CveRecord]:
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("PyTorch", "torch"), ("postgres", "postgresql"), ("sklearn", "scikit-learn"),
-     ("Llama_Index", "llama-index"), ("langchain_experimental", "langchain-experimental"),
-     ("httpd", "apache-http-server"), ("Linux Kernel", "linux"), ("Jupyter_Server",
-                                                                   "jupyter-server")],
+    [
+        ("PyTorch", "torch"),
+        ("postgres", "postgresql"),
+        ("sklearn", "scikit-learn"),
+        ("Llama_Index", "llama-index"),
+        ("langchain_experimental", "langchain-experimental"),
+        ("httpd", "apache-http-server"),
+        ("Linux Kernel", "linux"),
+        ("Jupyter_Server", "jupyter-server"),
+    ],
 )
 def test_aliases(a: str, b: str) -> None:
     assert normalize_name(a) == normalize_name(b)
@@ -51,16 +57,16 @@ def test_template_parses_cleanly() -> None:
 
 def test_csv_row_errors_have_line_numbers() -> None:
     data = (
-        "technology,version,vendor,asset_count\n"   # 1
-        "torch,2.5.1,Meta,3\n"                      # 2 ok
-        ",1.0,,\n"                                  # 3 no technology
-        "redis,not a version,,\n"                   # 4 bad version
-        "nginx,1.25.3,,-4\n"                        # 5 bad asset count
-        "\"multi\nline\",1.0,,\n"                   # 6-7 control character (quoted newline)
-        "torch,2.5.1,meta,9\n"                      # 8 duplicate of line 2
-        "openssl,3.0.7,,2,extra\n"                  # 9 too many cells
-        "\n"                                        # 10 blank: ignored
-        "postgres,15.3,,\n"                         # 11 ok
+        "technology,version,vendor,asset_count\n"  # 1
+        "torch,2.5.1,Meta,3\n"  # 2 ok
+        ",1.0,,\n"  # 3 no technology
+        "redis,not a version,,\n"  # 4 bad version
+        "nginx,1.25.3,,-4\n"  # 5 bad asset count
+        '"multi\nline",1.0,,\n'  # 6-7 control character (quoted newline)
+        "torch,2.5.1,meta,9\n"  # 8 duplicate of line 2
+        "openssl,3.0.7,,2,extra\n"  # 9 too many cells
+        "\n"  # 10 blank: ignored
+        "postgres,15.3,,\n"  # 11 ok
     )
     result = parse_stack_csv(data)
     assert [e.technology for e in result.entries] == ["torch", "postgres"]
@@ -110,25 +116,40 @@ def test_csv_limits() -> None:
 
 def test_cyclonedx_components_nested_and_deduplicated() -> None:
     sbom = {
-        "bomFormat": "CycloneDX", "specVersion": "1.5",
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
         "metadata": {"component": {"type": "application", "name": "chatbot", "version": "1.0"}},
         "components": [
-            {"type": "library", "name": "torch", "version": "2.5.1",
-             "purl": "pkg:pypi/torch@2.5.1"},
-            {"type": "library", "group": "org.apache", "name": "log4j-core", "version": "2.14.1",
-             "components": [{"type": "library", "name": "langchain", "version": "0.1.10"}]},
+            {
+                "type": "library",
+                "name": "torch",
+                "version": "2.5.1",
+                "purl": "pkg:pypi/torch@2.5.1",
+            },
+            {
+                "type": "library",
+                "group": "org.apache",
+                "name": "log4j-core",
+                "version": "2.14.1",
+                "components": [{"type": "library", "name": "langchain", "version": "0.1.10"}],
+            },
             {"type": "library", "version": "1.0"},
             {"type": "library", "name": "torch", "version": "2.5.1"},
         ],
     }
     result = parse_cyclonedx(json.dumps(sbom))
     names = [(e.technology, e.version) for e in result.entries]
-    assert names == [("chatbot", "1.0"), ("torch", "2.5.1"), ("log4j-core", "2.14.1"),
-                     ("langchain", "0.1.10")]
+    assert names == [
+        ("chatbot", "1.0"),
+        ("torch", "2.5.1"),
+        ("log4j-core", "2.14.1"),
+        ("langchain", "0.1.10"),
+    ]
     assert result.entries[1].purl == "pkg:pypi/torch@2.5.1"
     assert result.entries[2].vendor == "org.apache"
-    assert [(e.location, e.reason) for e in result.errors] == [("components[2]",
-                                                                "component has no name")]
+    assert [(e.location, e.reason) for e in result.errors] == [
+        ("components[2]", "component has no name")
+    ]
 
 
 def test_cyclonedx_refuses_other_json() -> None:
@@ -157,10 +178,17 @@ def test_requirements_and_pip_freeze() -> None:
     )
     result = parse_requirements(text)
     got = [(e.technology, e.version, e.line) for e in result.entries]
-    assert got == [("torch", "2.5.1", 2), ("langchain", "0.1.10", 3), ("requests", None, 4),
-                   ("mlflow", "2.9.2", 7), ("ollama", None, 9)]
+    assert got == [
+        ("torch", "2.5.1", 2),
+        ("langchain", "0.1.10", 3),
+        ("requests", None, 4),
+        ("mlflow", "2.9.2", 7),
+        ("ollama", None, 9),
+    ]
     assert [(e.line, e.reason[:16]) for e in result.errors] == [
-        (10, "not a requiremen"), (11, "Torch is listed ")]
+        (10, "not a requiremen"),
+        (11, "Torch is listed "),
+    ]
 
 
 # --------------------------------------------------------------------------- matching
@@ -191,9 +219,11 @@ def test_match_kernel_ranges(recs: dict[str, CveRecord]) -> None:
 
 def test_best_entry_wins(recs: dict[str, CveRecord]) -> None:
     cve = recs["CVE-2024-1086"]
-    stack = [StackEntry("linux", "6.7.3", asset_count=50), StackEntry("linux", "6.6.1",
-                                                                      asset_count=3),
-             StackEntry("postgresql", "15.3")]
+    stack = [
+        StackEntry("linux", "6.7.3", asset_count=50),
+        StackEntry("linux", "6.6.1", asset_count=3),
+        StackEntry("postgresql", "15.3"),
+    ]
     hit = match_stack(cve, stack)
     assert hit.level == "version_in_range" and hit.entry is stack[1]
 
@@ -208,18 +238,25 @@ def test_awaiting_analysis_uses_description(recs: dict[str, CveRecord]) -> None:
     assert match_stack(through, [StackEntry("langchain", "0.1.11")]).level == "version_outside"
 
 
-def test_osv_ranges_used_when_given(pypa_advisories: list[OsvAdvisory],
-                                    recs: dict[str, CveRecord]) -> None:
+def test_osv_ranges_used_when_given(
+    pypa_advisories: list[OsvAdvisory], recs: dict[str, CveRecord]
+) -> None:
     adv = next(a for a in pypa_advisories if "CVE-2023-2780" in a.cve_ids)
     ranges = [r for aff in adv.affected for r in aff.version_ranges()]
     cve = recs["CVE-2023-2780"]  # mlflow, "Received": no CPE
     hit = match_stack(cve, [StackEntry("mlflow", "2.3.0")], osv_ranges=ranges)
     assert hit.level == "version_in_range" and hit.matched_on == "osv:mlflow"
-    assert match_stack(cve, [StackEntry("mlflow", "2.3.1")],
-                       osv_ranges=ranges).level == "version_outside"
+    assert (
+        match_stack(cve, [StackEntry("mlflow", "2.3.1")], osv_ranges=ranges).level
+        == "version_outside"
+    )
     explicit = VersionRange("gradio", (), ("3.0.1",))
-    assert match_stack(recs["CVE-2024-1561"], [StackEntry("gradio", "3.0.1")],
-                       osv_ranges=[explicit]).level == "version_in_range"
+    assert (
+        match_stack(
+            recs["CVE-2024-1561"], [StackEntry("gradio", "3.0.1")], osv_ranges=[explicit]
+        ).level
+        == "version_in_range"
+    )
 
 
 def test_common_words_never_match_from_prose(recs: dict[str, CveRecord]) -> None:

@@ -24,7 +24,7 @@ from threatvec.vulns.versions import (
         ("1.0rc1", "1.0"),
         ("1.0", "1.0.post1"),
         ("1.0.post1", "1.1.dev0"),
-        ("1!0.1", "2!0.0") ,
+        ("1!0.1", "2!0.0"),
         ("0.9", "1!0.1"),
         ("1.0.0-alpha", "1.0.0-beta.2"),
         ("1.0.0-rc.1", "1.0.0"),
@@ -41,8 +41,10 @@ def test_ordering(lower: str, higher: str) -> None:
     assert compare_versions(higher, lower) == 1
 
 
-@pytest.mark.parametrize(("a", "b"), [("1.0", "1.0.0"), ("v1.2", "1.2"), ("1.0+local", "1.0"),
-                                      ("1.0.0+build.5", "1.0.0")])
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [("1.0", "1.0.0"), ("v1.2", "1.2"), ("1.0+local", "1.0"), ("1.0.0+build.5", "1.0.0")],
+)
 def test_equal(a: str, b: str) -> None:
     assert compare_versions(a, b) == 0
 
@@ -94,8 +96,14 @@ class TestOsvEvents:
         assert osv_events_contain("2.2.2", ev) is False
 
     def test_several_intervals(self) -> None:
-        ev = [{"introduced": "3.2"}, {"fixed": "3.2.19"}, {"introduced": "4.0"},
-              {"fixed": "4.1.9"}, {"introduced": "4.2"}, {"fixed": "4.2.1"}]
+        ev = [
+            {"introduced": "3.2"},
+            {"fixed": "3.2.19"},
+            {"introduced": "4.0"},
+            {"fixed": "4.1.9"},
+            {"introduced": "4.2"},
+            {"fixed": "4.2.1"},
+        ]
         assert osv_events_contain("3.2.5", ev) is True
         assert osv_events_contain("3.3", ev) is False
         assert osv_events_contain("4.1.8", ev) is True

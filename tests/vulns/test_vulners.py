@@ -20,13 +20,24 @@ def test_fetch_with_key_in_header(serve: Any, monkeypatch: pytest.MonkeyPatch) -
     def app(req: Req) -> Reply:
         if req.path != "/api/v3/search/id/" or req.headers.get("x-api-key") != "vk-123":
             return Reply(401, {"result": "error"})
-        docs = {i: {"id": i, "title": f"{i} title", "href": f"https://vulners.test/cve/{i}",
-                    "cvss": {"score": 9.8, "vector": "AV:N"},
-                    "enchantments": {"exploitation": {"wildExploited": i.endswith("1086")},
-                                     "dependencies": {"references": [
-                                         {"type": "exploitdb", "idList": ["EDB-1", "EDB-2"]},
-                                         {"type": "nvd", "idList": ["x"]}]}}}
-                for i in req.json()["id"]}
+        docs = {
+            i: {
+                "id": i,
+                "title": f"{i} title",
+                "href": f"https://vulners.test/cve/{i}",
+                "cvss": {"score": 9.8, "vector": "AV:N"},
+                "enchantments": {
+                    "exploitation": {"wildExploited": i.endswith("1086")},
+                    "dependencies": {
+                        "references": [
+                            {"type": "exploitdb", "idList": ["EDB-1", "EDB-2"]},
+                            {"type": "nvd", "idList": ["x"]},
+                        ]
+                    },
+                },
+            }
+            for i in req.json()["id"]
+        }
         return Reply(200, {"result": "OK", "data": {"documents": docs}})
 
     server = serve(app)

@@ -40,9 +40,15 @@ def records(raw: list[dict[str, Any]]) -> list[CveRecord]:
 
 
 def nvd_document(raw: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"resultsPerPage": len(raw), "startIndex": 0, "totalResults": len(raw),
-            "format": "NVD_CVE", "version": "2.0", "timestamp": "2026-11-25T10:00:00.000",
-            "vulnerabilities": [{"cve": c} for c in raw]}
+    return {
+        "resultsPerPage": len(raw),
+        "startIndex": 0,
+        "totalResults": len(raw),
+        "format": "NVD_CVE",
+        "version": "2.0",
+        "timestamp": "2026-11-25T10:00:00.000",
+        "vulnerabilities": [{"cve": c} for c in raw],
+    }
 
 
 def write_nvd(path: Path, raw: list[dict[str, Any]]) -> Path:

@@ -31,11 +31,15 @@ _err = Console(stderr=True)
 
 @contextmanager
 def _bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
-    columns = [SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
-               MofNCompleteColumn(), TimeElapsedColumn()]
+    columns = [
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    ]
     # No bar when stderr is not a terminal: logs and pipes get only the summary.
-    with Progress(*columns, console=_err, transient=True,
-                  disable=not _err.is_terminal) as progress:
+    with Progress(*columns, console=_err, transient=True, disable=not _err.is_terminal) as progress:
         task = progress.add_task(label, total=None)
 
         def update(done: int, total: int | None) -> None:
@@ -89,8 +93,7 @@ def import_file(
 
     try:
         with _bar(f"import {path.name}") as bar:
-            detail = _run("vulns.nvd_import",
-                          lambda s: import_nvd_file(s, path, on_progress=bar))
+            detail = _run("vulns.nvd_import", lambda s: import_nvd_file(s, path, on_progress=bar))
     except _source_errors() as exc:
         fail(str(exc))
     _report(f"NVD {path.name}", detail)
@@ -105,11 +108,13 @@ def sync(full: bool = typer.Option(False, "--full", help="Download every CVE (re
     settings = Settings()
     try:
         with _bar("NVD sync") as bar, nvd_client(settings) as client:
+
             def progress(p: Any) -> None:
                 bar(p.fetched, p.total or None)
 
-            detail = _run("vulns.nvd_sync",
-                          lambda s: sync_nvd(s, client, full=full, on_progress=progress))
+            detail = _run(
+                "vulns.nvd_sync", lambda s: sync_nvd(s, client, full=full, on_progress=progress)
+            )
     except _source_errors() as exc:
         fail(str(exc))
     _report(f"NVD sync ({detail.get('mode')}, watermark {detail.get('watermark')})", detail)
@@ -131,8 +136,9 @@ def epss(
             if not path.is_file():
                 fail(f"{path}: no such file")
             with _bar(f"EPSS {path.name}") as bar:
-                detail = _run("vulns.epss_import",
-                              lambda s: import_epss_file(s, path, on_progress=bar))
+                detail = _run(
+                    "vulns.epss_import", lambda s: import_epss_file(s, path, on_progress=bar)
+                )
         else:
             with _bar("EPSS API") as bar, epss_client(Settings()) as client:
                 detail = _run("vulns.epss_sync", lambda s: sync_epss_api(s, client))
@@ -145,8 +151,11 @@ def epss(
 @app.command("kev")
 def kev(
     path: Path | None = typer.Argument(None, help="CISA KEV catalog JSON"),
-    url: str | None = typer.Option(None, "--url", help="Download from this URL "
-                                   "(default THREATVEC_KEV_URL when no file is given)"),
+    url: str | None = typer.Option(
+        None,
+        "--url",
+        help="Download from this URL (default THREATVEC_KEV_URL when no file is given)",
+    ),
 ) -> None:
     """Import the CISA Known Exploited Vulnerabilities catalog from a file or URL."""
     from threatvec.core.settings import Settings
@@ -159,8 +168,10 @@ def kev(
     target = url or Settings().kev_url
     try:
         with _bar("CISA KEV"):
-            detail = _run("vulns.kev_sync" if path is None else "vulns.kev_import",
-                          lambda s: import_kev(s, path=path, url=target))
+            detail = _run(
+                "vulns.kev_sync" if path is None else "vulns.kev_import",
+                lambda s: import_kev(s, path=path, url=target),
+            )
     except _source_errors() as exc:
         fail(str(exc))
     _report("KEV", detail)

@@ -1,1 +1,1 @@
-"""Pure detectors (standard library only): PII categories, covert instructions, injection markers."""
+"""Pure detectors (stdlib only): PII categories, covert instructions, injection markers."""

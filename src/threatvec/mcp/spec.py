@@ -73,4 +73,3 @@ class ServerSpec:
         if self.transport == "static":
             return f"static file {self.static_path}"
         return sanitize_url(self.url or "")
-

@@ -111,11 +111,18 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _data(request: Request, exc: DataError) -> JSONResponse:
         # The database refused a value the schema let through (PostgreSQL stores no
         # NUL characters, numbers out of its range): that is bad input, not a crash.
-        log.info("database refused a value on %s: %s", request.url.path,
-                 type(exc.orig).__name__ if exc.orig else "DataError")
-        return problem_response(422, "a value in the request cannot be stored (NUL characters "
-                                "and out-of-range numbers are not accepted)",
-                                slug="invalid-input", instance=request.url.path)
+        log.info(
+            "database refused a value on %s: %s",
+            request.url.path,
+            type(exc.orig).__name__ if exc.orig else "DataError",
+        )
+        return problem_response(
+            422,
+            "a value in the request cannot be stored (NUL characters "
+            "and out-of-range numbers are not accepted)",
+            slug="invalid-input",
+            instance=request.url.path,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -43,27 +43,168 @@ _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,19}", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 _SEVERITY_WORDS: dict[str, list[str]] = {
-    "critical": ["CRITICAL"], "severe": ["CRITICAL", "HIGH"], "high": ["HIGH"],
-    "medium": ["MEDIUM"], "moderate": ["MEDIUM"], "low": ["LOW"],
+    "critical": ["CRITICAL"],
+    "severe": ["CRITICAL", "HIGH"],
+    "high": ["HIGH"],
+    "medium": ["MEDIUM"],
+    "moderate": ["MEDIUM"],
+    "low": ["LOW"],
 }
-_STOPWORDS = frozenset({
-    "a", "about", "actively", "affect", "affecting", "affects", "after", "ai", "all",
-    "also", "an", "and", "any", "are", "as", "at", "be", "been", "before", "being", "but",
-    "by", "can", "critical", "currently", "cve", "cves", "day", "days", "deployed", "do",
-    "does", "due", "exploited", "exposure", "exposures", "first", "fix", "fixed", "fixes",
-    "for", "from", "give", "has", "have", "high", "how", "i", "if", "important", "in",
-    "investigating", "is", "issue", "issues", "it", "its", "kev", "known", "last", "latest",
-    "list", "llm", "low", "many", "matter", "matters", "me", "medium", "ml", "model",
-    "models", "month", "months", "more", "most", "much", "my", "need", "needs", "new",
-    "next", "now", "of", "on", "only", "open", "or", "our", "overdue", "past", "patch",
-    "patches", "please", "priority", "recent", "recently", "right", "risk", "risks", "run",
-    "running", "severe", "should", "show", "since", "so", "stack", "still", "tell", "than",
-    "that", "the", "their", "them", "then", "there", "these", "this", "those", "to",
-    "today", "top", "update", "updates", "urgent", "us", "use", "used", "using",
-    "vulnerabilities", "vulnerability", "vulns", "was", "we", "week", "were", "what",
-    "when", "where", "which", "who", "why", "wild", "will", "with", "won", "wont", "worst",
-    "year", "years",
-})
+_STOPWORDS = frozenset(
+    {
+        "a",
+        "about",
+        "actively",
+        "affect",
+        "affecting",
+        "affects",
+        "after",
+        "ai",
+        "all",
+        "also",
+        "an",
+        "and",
+        "any",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "before",
+        "being",
+        "but",
+        "by",
+        "can",
+        "critical",
+        "currently",
+        "cve",
+        "cves",
+        "day",
+        "days",
+        "deployed",
+        "do",
+        "does",
+        "due",
+        "exploited",
+        "exposure",
+        "exposures",
+        "first",
+        "fix",
+        "fixed",
+        "fixes",
+        "for",
+        "from",
+        "give",
+        "has",
+        "have",
+        "high",
+        "how",
+        "i",
+        "if",
+        "important",
+        "in",
+        "investigating",
+        "is",
+        "issue",
+        "issues",
+        "it",
+        "its",
+        "kev",
+        "known",
+        "last",
+        "latest",
+        "list",
+        "llm",
+        "low",
+        "many",
+        "matter",
+        "matters",
+        "me",
+        "medium",
+        "ml",
+        "model",
+        "models",
+        "month",
+        "months",
+        "more",
+        "most",
+        "much",
+        "my",
+        "need",
+        "needs",
+        "new",
+        "next",
+        "now",
+        "of",
+        "on",
+        "only",
+        "open",
+        "or",
+        "our",
+        "overdue",
+        "past",
+        "patch",
+        "patches",
+        "please",
+        "priority",
+        "recent",
+        "recently",
+        "right",
+        "risk",
+        "risks",
+        "run",
+        "running",
+        "severe",
+        "should",
+        "show",
+        "since",
+        "so",
+        "stack",
+        "still",
+        "tell",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "this",
+        "those",
+        "to",
+        "today",
+        "top",
+        "update",
+        "updates",
+        "urgent",
+        "us",
+        "use",
+        "used",
+        "using",
+        "vulnerabilities",
+        "vulnerability",
+        "vulns",
+        "was",
+        "we",
+        "week",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "why",
+        "wild",
+        "will",
+        "with",
+        "won",
+        "wont",
+        "worst",
+        "year",
+        "years",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -90,10 +231,16 @@ def _technology(session: Session, org_id: str, question: str) -> str | None:
     candidates = [c for c in dict.fromkeys(candidates) if c and c not in _STOPWORDS]
     if not candidates:
         return None
-    known = set(session.scalars(
-        select(CveProduct.name).where(CveProduct.name.in_(candidates)).distinct()))
-    known |= set(session.scalars(select(TechStackEntry.name).where(
-        TechStackEntry.org_id == org_id, TechStackEntry.name.in_(candidates))))
+    known = set(
+        session.scalars(select(CveProduct.name).where(CveProduct.name.in_(candidates)).distinct())
+    )
+    known |= set(
+        session.scalars(
+            select(TechStackEntry.name).where(
+                TechStackEntry.org_id == org_id, TechStackEntry.name.in_(candidates)
+            )
+        )
+    )
     # Bigrams come first in `candidates`, so "jupyter notebook" beats "jupyter".
     return next((c for c in candidates if c in known), None)
 
@@ -128,18 +275,32 @@ def extract_intent_rules(session: Session, org_id: str, question: str) -> AskInt
     elif re.search(r"\bdeployed\b", q):
         status = ["deployed"]
     elif re.search(r"\b(?:fixed|patched|resolved)\b", q) and not re.search(
-            r"\bun(?:patched|fixed|resolved)\b|\bnot (?:yet )?(?:fixed|patched)", q):
+        r"\bun(?:patched|fixed|resolved)\b|\bnot (?:yet )?(?:fixed|patched)", q
+    ):
         status = ["fixed"]
     elif re.search(r"\binvestigating\b|\bunder investigation\b", q):
         status = ["investigating"]
-    elif re.search(r"\b(?:open|unpatched|unfixed|unresolved|outstanding|right now|currently|"
-                   r"still|matter|matters|should|need|needs|urgent|todo|to do)\b", q) or overdue:
+    elif (
+        re.search(
+            r"\b(?:open|unpatched|unfixed|unresolved|outstanding|right now|currently|"
+            r"still|matter|matters|should|need|needs|urgent|todo|to do)\b",
+            q,
+        )
+        or overdue
+    ):
         status = list(ACTIVE_STATUSES)
-    kev = True if re.search(r"\bkev\b|\bexploited\b|\bin the wild\b|\bknown exploited\b", q) \
+    kev = (
+        True if re.search(r"\bkev\b|\bexploited\b|\bin the wild\b|\bknown exploited\b", q) else None
+    )
+    in_stack = (
+        True
+        if re.search(
+            r"\bour (?:stack|systems?|software|servers?|environment)\b|\bin (?:our |the )?stack\b|"
+            r"\bwe (?:use|run|have|depend)\b|\baffect(?:s|ing)? us\b|\bdo we\b|\bare we\b",
+            q,
+        )
         else None
-    in_stack = True if re.search(
-        r"\bour (?:stack|systems?|software|servers?|environment)\b|\bin (?:our |the )?stack\b|"
-        r"\bwe (?:use|run|have|depend)\b|\baffect(?:s|ing)? us\b|\bdo we\b|\bare we\b", q) else None
+    )
     ai_only = True if re.search(r"\b(?:ai|ml|llm|llms|machine learning|genai)\b", q) else None
     sort = "priority"
     if re.search(r"\b(?:due soonest|soonest|deadline|due first|due next)\b", q):
@@ -162,8 +323,13 @@ def extract_intent_rules(session: Session, org_id: str, question: str) -> AskInt
     )
 
 
-_SORT_PARAM = {"priority": "-priority", "cvss": "-cvss", "epss": "-epss",
-               "published": "-published", "due": "due"}
+_SORT_PARAM = {
+    "priority": "-priority",
+    "cvss": "-cvss",
+    "epss": "-epss",
+    "published": "-published",
+    "due": "due",
+}
 
 
 def _filters(intent: AskIntent, **extra: Any) -> service.PatchFilters:
@@ -177,19 +343,26 @@ def _filters(intent: AskIntent, **extra: Any) -> service.PatchFilters:
         kev=intent.kev,
         overdue=extra.get("overdue", intent.overdue),
         technology=intent.technology,
-        published_since=(utcnow() - timedelta(days=intent.since_days)
-                         if intent.since_days else None),
+        published_since=(
+            utcnow() - timedelta(days=intent.since_days) if intent.since_days else None
+        ),
     )
 
 
 def _run(session: Session, org_id: str, intent: AskIntent) -> _Query:
     f = _filters(intent)
-    rows, _ = service.list_page(session=session, org_id=org_id,
-                                page=PageParams(limit=TOP_N, sort=_SORT_PARAM[intent.sort]),
-                                filters=f)
+    rows, _ = service.list_page(
+        session=session,
+        org_id=org_id,
+        page=PageParams(limit=TOP_N, sort=_SORT_PARAM[intent.sort]),
+        filters=f,
+    )
     total = service.count(session=session, org_id=org_id, filters=f)
-    overdue = total if intent.overdue else service.count(
-        session=session, org_id=org_id, filters=_filters(intent, overdue=True))
+    overdue = (
+        total
+        if intent.overdue
+        else service.count(session=session, org_id=org_id, filters=_filters(intent, overdue=True))
+    )
     return _Query(intent, rows, total, overdue)
 
 
@@ -241,18 +414,30 @@ def rule_answer(q: _Query) -> str:
     label = f"{what} CVEs" if what else "CVEs"
     if not q.rows:
         scope = "" if q.intent.technology else " among AI-relevant or in-stack CVEs"
-        return (f"No {label}{_when(q.intent)} match{scope}. "
-                "Try a wider question, import more of your tech stack, or sync the CVE sources.")
+        return (
+            f"No {label}{_when(q.intent)} match{scope}. "
+            "Try a wider question, import more of your tech stack, or sync the CVE sources."
+        )
     top = q.rows[0]
-    lead = {"priority": "matters most", "due": "is due first", "published": "is the newest",
-            "epss": "is the most likely to be exploited", "cvss": "scores highest"}[q.intent.sort]
+    lead = {
+        "priority": "matters most",
+        "due": "is due first",
+        "published": "is the newest",
+        "epss": "is the most likely to be exploited",
+        "cvss": "scores highest",
+    }[q.intent.sort]
     sentences = [f"{top.cve_id} {lead}: {_fact(top)}."]
     rest = q.rows[1:3]
     if rest:
-        sentences.append("Next: " + " and ".join(
-            f"{p.cve_id} (priority {p.priority:g}, {p.severity or 'unscored'}"
-            f"{', due ' + p.sla.due.isoformat() if p.status in ACTIVE_STATUSES else ''})"
-            for p in rest) + ".")
+        sentences.append(
+            "Next: "
+            + " and ".join(
+                f"{p.cve_id} (priority {p.priority:g}, {p.severity or 'unscored'}"
+                f"{', due ' + p.sla.due.isoformat() if p.status in ACTIVE_STATUSES else ''})"
+                for p in rest
+            )
+            + "."
+        )
     tail = f"{q.total} {label}{_when(q.intent)} match in total"
     if q.overdue and not q.intent.overdue:
         tail += f", {q.overdue} of them overdue"
@@ -298,8 +483,10 @@ _ANSWER_PROMPT = (
 
 
 def _llm_intent(llm: LlmClient, question: str) -> AskIntent | None:
-    obj = llm.chat_json([{"role": "system", "content": _INTENT_PROMPT},
-                         {"role": "user", "content": question}], max_tokens=300)
+    obj = llm.chat_json(
+        [{"role": "system", "content": _INTENT_PROMPT}, {"role": "user", "content": question}],
+        max_tokens=300,
+    )
     if obj is None:
         return None
     allowed = {k: obj[k] for k in AskIntent.model_fields if k in obj and k != "source"}
@@ -314,14 +501,31 @@ def _llm_intent(llm: LlmClient, question: str) -> AskIntent | None:
 
 
 def _facts(q: _Query) -> str:
-    rows = [{
-        "cve_id": p.cve_id, "summary": p.summary, "severity": p.severity,
-        "cvss": p.cvss_score, "epss_percentile": p.epss_percentile, "kev": p.kev,
-        "in_stack": p.in_stack, "stack_entry": p.stack.technology, "priority": p.priority,
-        "status": p.status, "due": p.sla.due.isoformat(), "overdue": p.sla.overdue,
-    } for p in q.rows]
-    return json.dumps({"matching_total": q.total, "overdue_total": q.overdue,
-                       "filters": q.intent.model_dump(exclude={"source"}), "top": rows})
+    rows = [
+        {
+            "cve_id": p.cve_id,
+            "summary": p.summary,
+            "severity": p.severity,
+            "cvss": p.cvss_score,
+            "epss_percentile": p.epss_percentile,
+            "kev": p.kev,
+            "in_stack": p.in_stack,
+            "stack_entry": p.stack.technology,
+            "priority": p.priority,
+            "status": p.status,
+            "due": p.sla.due.isoformat(),
+            "overdue": p.sla.overdue,
+        }
+        for p in q.rows
+    ]
+    return json.dumps(
+        {
+            "matching_total": q.total,
+            "overdue_total": q.overdue,
+            "filters": q.intent.model_dump(exclude={"source"}),
+            "top": rows,
+        }
+    )
 
 
 def answer_question(
@@ -336,15 +540,33 @@ def answer_question(
     q = _run(session, org_id, intent)
     ids = [p.cve_id for p in q.rows]
     if llm is not None:
-        text = llm.chat([{"role": "system", "content": _ANSWER_PROMPT},
-                         {"role": "user", "content": f"Question: {question}\nFacts: {_facts(q)}"}],
-                        max_tokens=400)
+        text = llm.chat(
+            [
+                {"role": "system", "content": _ANSWER_PROMPT},
+                {"role": "user", "content": f"Question: {question}\nFacts: {_facts(q)}"},
+            ],
+            max_tokens=400,
+        )
         cleaned = sanitize_llm_answer(text, ids) if text else None
         if cleaned is not None:
             answer, cited = cleaned
-            return AskResponse(question=question, answer=answer, cited=cited, intent=intent,
-                               engine="llm", total=q.total, results=q.rows)
+            return AskResponse(
+                question=question,
+                answer=answer,
+                cited=cited,
+                intent=intent,
+                engine="llm",
+                total=q.total,
+                results=q.rows,
+            )
     answer = rule_answer(q)
     cited = list(dict.fromkeys(i.upper() for i in _CVE_RE.findall(answer)))
-    return AskResponse(question=question, answer=answer, cited=cited, intent=intent,
-                       engine="rules", total=q.total, results=q.rows)
+    return AskResponse(
+        question=question,
+        answer=answer,
+        cited=cited,
+        intent=intent,
+        engine="rules",
+        total=q.total,
+        results=q.rows,
+    )

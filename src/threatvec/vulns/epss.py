@@ -194,13 +194,18 @@ class EpssClient:
         ids = sorted({c.strip().upper() for c in cve_ids if _CVE.match(c.strip().upper())})
         out: dict[str, EpssScore] = {}
         for i in range(0, len(ids), self.batch_size):
-            batch = ids[i: i + self.batch_size]
+            batch = ids[i : i + self.batch_size]
             offset = 0
             while True:
                 resp = request_with_retry(
-                    self._http, "GET", self.url,
+                    self._http,
+                    "GET",
+                    self.url,
                     params={"cve": ",".join(batch), "limit": self.batch_size, "offset": offset},
-                    policy=self.retry, source="EPSS", limiter=self.limiter, sleep=self._sleep,
+                    policy=self.retry,
+                    source="EPSS",
+                    limiter=self.limiter,
+                    sleep=self._sleep,
                 )
                 try:
                     doc: Any = resp.json()

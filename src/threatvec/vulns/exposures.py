@@ -63,8 +63,12 @@ class RefreshStats:
     new_critical: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "new_critical": len(self.new_critical)}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "new_critical": len(self.new_critical),
+        }
 
 
 @dataclass(frozen=True)
@@ -90,8 +94,17 @@ def load_stack(session: Session, org_id: str) -> list[tuple[str, StackEntry]]:
         select(TechStackEntry).where(TechStackEntry.org_id == org_id).order_by(TechStackEntry.id)
     )
     return [
-        (r.id, StackEntry(technology=r.technology, version=r.version, vendor=r.vendor,
-                          asset_count=r.asset_count, source=r.source, purl=r.purl))
+        (
+            r.id,
+            StackEntry(
+                technology=r.technology,
+                version=r.version,
+                vendor=r.vendor,
+                asset_count=r.asset_count,
+                source=r.source,
+                purl=r.purl,
+            ),
+        )
         for r in rows
     ]
 
@@ -135,8 +148,11 @@ def _osv_ranges(session: Session, cve_ids: Iterable[str]) -> dict[str, list[Vers
     for cve_id, ranges in rows:
         for r in ranges or []:
             out.setdefault(cve_id, []).append(
-                VersionRange(str(r.get("package", "")),
-                             tuple(r.get("events") or ()), tuple(r.get("versions") or ()))
+                VersionRange(
+                    str(r.get("package", "")),
+                    tuple(r.get("events") or ()),
+                    tuple(r.get("versions") or ()),
+                )
             )
     return out
 
@@ -144,10 +160,18 @@ def _osv_ranges(session: Session, cve_ids: Iterable[str]) -> dict[str, list[Vers
 def _description_only(cve: Cve) -> CveRecord:
     # A record NVD has not given CPEs yet: only its description can name the product.
     return CveRecord(
-        cve_id=cve.cve_id, source_identifier=None, published=cve.published,
-        last_modified=cve.last_modified, vuln_status=cve.vuln_status,
-        description=cve.description, metrics=(), cwes=(), references=(),
-        configurations=(), kev=None, raw={},
+        cve_id=cve.cve_id,
+        source_identifier=None,
+        published=cve.published,
+        last_modified=cve.last_modified,
+        vuln_status=cve.vuln_status,
+        description=cve.description,
+        metrics=(),
+        cwes=(),
+        references=(),
+        configurations=(),
+        kev=None,
+        raw={},
     )
 
 
@@ -175,7 +199,7 @@ def _match(
 
 def _chunks(items: Sequence[str], size: int) -> Iterable[list[str]]:
     for i in range(0, len(items), size):
-        yield list(items[i: i + size])
+        yield list(items[i : i + size])
 
 
 def refresh_exposures(
@@ -217,17 +241,26 @@ def _refresh_chunk(
         return
     candidates: set[str] = set()
     if names:
-        candidates = set(session.scalars(
-            select(CveProduct.cve_id).where(CveProduct.cve_id.in_(chunk),
-                                            CveProduct.name.in_(sorted(names)))
-        ))
+        candidates = set(
+            session.scalars(
+                select(CveProduct.cve_id).where(
+                    CveProduct.cve_id.in_(chunk), CveProduct.name.in_(sorted(names))
+                )
+            )
+        )
     osv = _osv_ranges(session, candidates)
-    epss = {e.cve_id: e for e in session.scalars(
-        select(EpssRecord).where(EpssRecord.cve_id.in_(chunk)))}
-    kevs = {k.cve_id: k for k in session.scalars(
-        select(KevRecord).where(KevRecord.cve_id.in_(chunk)))}
-    existing = {x.cve_id: x for x in session.scalars(
-        select(CveExposure).where(CveExposure.org_id == org_id, CveExposure.cve_id.in_(chunk)))}
+    epss = {
+        e.cve_id: e for e in session.scalars(select(EpssRecord).where(EpssRecord.cve_id.in_(chunk)))
+    }
+    kevs = {
+        k.cve_id: k for k in session.scalars(select(KevRecord).where(KevRecord.cve_id.in_(chunk)))
+    }
+    existing = {
+        x.cve_id: x
+        for x in session.scalars(
+            select(CveExposure).where(CveExposure.org_id == org_id, CveExposure.cve_id.in_(chunk))
+        )
+    }
     new_rows: list[dict[str, Any]] = []
     for cve_id in chunk:
         cve = cves.get(cve_id)
@@ -235,8 +268,13 @@ def _refresh_chunk(
             continue
         match, entry_id = _match(cve, stack, cve_id in candidates, osv.get(cve_id, []))
         e = epss.get(cve_id)
-        inputs = ScoreInputs(cve.cvss_score, cve.severity, e.epss if e else None,
-                             e.percentile if e else None, kev_due_of(cve, kevs.get(cve_id)))
+        inputs = ScoreInputs(
+            cve.cvss_score,
+            cve.severity,
+            e.epss if e else None,
+            e.percentile if e else None,
+            kev_due_of(cve, kevs.get(cve_id)),
+        )
         in_stack = bool(match and match.matched)
         relevant = (cve.ai_relevant or in_stack) and cve.vuln_status != "Rejected"
         values: dict[str, Any] = {
@@ -255,14 +293,29 @@ def _refresh_chunk(
         }
         old = existing.get(cve_id)
         if old is None:
-            row = CveExposure(org_id=org_id, cve_id=cve_id, status="open", first_seen_at=now,
-                              affected_since=now, ever_relevant=relevant, scored_on=day,
-                              clock_stopped_on=None, **values)
+            row = CveExposure(
+                org_id=org_id,
+                cve_id=cve_id,
+                status="open",
+                first_seen_at=now,
+                affected_since=now,
+                ever_relevant=relevant,
+                scored_on=day,
+                clock_stopped_on=None,
+                **values,
+            )
             pr = priority_of(row, inputs, today=day)
             values.update(
-                id=row.id or _new_id(), org_id=org_id, cve_id=cve_id, status="open",
-                first_seen_at=now, affected_since=now, ever_relevant=relevant,
-                scored_on=day, priority=pr.score, due_at=_day_start(pr.sla.due),
+                id=row.id or _new_id(),
+                org_id=org_id,
+                cve_id=cve_id,
+                status="open",
+                first_seen_at=now,
+                affected_since=now,
+                ever_relevant=relevant,
+                scored_on=day,
+                priority=pr.score,
+                due_at=_day_start(pr.sla.due),
             )
             new_rows.append(values)
             stats.created += 1
@@ -294,8 +347,9 @@ def _refresh_chunk(
         if in_stack and not was_in_stack and cve.severity == "CRITICAL":
             stats.new_critical.append(cve_id)
             if publish_signals:
-                _signal(session, org_id, cve, {"priority": old.priority, "due_at": old.due_at},
-                        match)
+                _signal(
+                    session, org_id, cve, {"priority": old.priority, "due_at": old.due_at}, match
+                )
     if new_rows:
         session.execute(insert(CveExposure), new_rows)
     session.flush()
@@ -307,8 +361,9 @@ def _new_id() -> str:
     return new_id()
 
 
-def _signal(session: Session, org_id: str, cve: Cve, values: dict[str, Any],
-            match: StackMatch | None) -> None:
+def _signal(
+    session: Session, org_id: str, cve: Cve, values: dict[str, Any], match: StackMatch | None
+) -> None:
     due = values.get("due_at")
     signals.publish(
         session=session,

@@ -157,7 +157,13 @@ def request_with_retry(
         if attempt == policy.max_attempts:
             break
         wait = policy.delay(attempt, retry_after)
-        log.warning("%s: %s (attempt %d/%d); retrying in %.1fs",
-                    source, last, attempt, policy.max_attempts, wait)
+        log.warning(
+            "%s: %s (attempt %d/%d); retrying in %.1fs",
+            source,
+            last,
+            attempt,
+            policy.max_attempts,
+            wait,
+        )
         sleep(wait)
     raise SourceUnavailable(f"{source}: gave up after {policy.max_attempts} attempts ({last})")

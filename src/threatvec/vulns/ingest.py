@@ -94,7 +94,7 @@ class IngestStats:
 
 def _chunks(items: Sequence[Any], size: int = _BATCH) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), size):
-        yield items[i: i + size]
+        yield items[i : i + size]
 
 
 def _hash(value: Any) -> str:
@@ -162,13 +162,20 @@ def _cve_values(rec: CveRecord, packages: Sequence[str]) -> dict[str, Any]:
         "cvss_disagreement": choice.large_disagreement,
         "severity": choice.severity,
         "metrics": [
-            {"version": m.version, "source": m.source, "type": m.type,
-             "base_score": m.base_score, "base_severity": m.base_severity, "vector": m.vector}
+            {
+                "version": m.version,
+                "source": m.source,
+                "type": m.type,
+                "base_score": m.base_score,
+                "base_severity": m.base_severity,
+                "vector": m.vector,
+            }
             for m in rec.metrics
         ],
         "cwes": list(rec.cwes),
-        "references": [{"url": r.url, "source": r.source, "tags": list(r.tags)}
-                       for r in rec.references[:100]],
+        "references": [
+            {"url": r.url, "source": r.source, "tags": list(r.tags)} for r in rec.references[:100]
+        ],
         "has_cpe": any(True for _ in rec.cpe_matches(vulnerable_only=True)),
         "ai_relevant": decision.ai_relevant,
         "ai_reason": decision.reason,
@@ -253,18 +260,31 @@ def store_epss(
         if not batch:
             return
         by_id = {s.cve_id: s for s in batch}
-        existing = {e.cve_id: e for e in session.scalars(
-            select(EpssRecord).where(EpssRecord.cve_id.in_(list(by_id))))}
+        existing = {
+            e.cve_id: e
+            for e in session.scalars(select(EpssRecord).where(EpssRecord.cve_id.in_(list(by_id))))
+        }
         new = []
         for cve_id, s in by_id.items():
             old = existing.get(cve_id)
             if old is None:
-                new.append({"cve_id": cve_id, "epss": s.epss, "percentile": s.percentile,
-                            "model_version": s.model_version, "score_date": s.score_date})
+                new.append(
+                    {
+                        "cve_id": cve_id,
+                        "epss": s.epss,
+                        "percentile": s.percentile,
+                        "model_version": s.model_version,
+                        "score_date": s.score_date,
+                    }
+                )
                 stats.added += 1
                 stats.changed_ids.add(cve_id)
             elif (old.epss, old.percentile, old.model_version, old.score_date) != (
-                    s.epss, s.percentile, s.model_version, s.score_date):
+                s.epss,
+                s.percentile,
+                s.model_version,
+                s.score_date,
+            ):
                 old.epss, old.percentile = s.epss, s.percentile
                 old.model_version, old.score_date = s.model_version, s.score_date
                 stats.updated += 1
@@ -313,25 +333,33 @@ def store_kev(
 ) -> IngestStats:
     """Upsert the KEV catalog's entries; bad entries were reported by the parser."""
     stats = IngestStats()
-    stats.skipped = [{"index": e.index, "cve_id": e.cve_id, "reason": e.reason}
-                     for e in catalog.errors]
+    stats.skipped = [
+        {"index": e.index, "cve_id": e.cve_id, "reason": e.reason} for e in catalog.errors
+    ]
     entries = {e.cve_id: e for e in catalog.entries}
     for chunk in _chunks(sorted(entries)):
-        existing = {k.cve_id: k for k in session.scalars(
-            select(KevRecord).where(KevRecord.cve_id.in_(list(chunk))))}
+        existing = {
+            k.cve_id: k
+            for k in session.scalars(select(KevRecord).where(KevRecord.cve_id.in_(list(chunk))))
+        }
         for cve_id in chunk:
             e = entries[cve_id]
             values = {
-                "vendor_project": e.vendor_project[:200], "product": e.product[:200],
-                "vulnerability_name": e.vulnerability_name[:500], "date_added": e.date_added,
-                "due_date": e.due_date, "required_action": e.required_action,
+                "vendor_project": e.vendor_project[:200],
+                "product": e.product[:200],
+                "vulnerability_name": e.vulnerability_name[:500],
+                "date_added": e.date_added,
+                "due_date": e.due_date,
+                "required_action": e.required_action,
                 "short_description": e.short_description,
-                "known_ransomware_use": e.known_ransomware_use[:20], "notes": e.notes,
+                "known_ransomware_use": e.known_ransomware_use[:20],
+                "notes": e.notes,
             }
             old = existing.get(cve_id)
             if old is None:
-                session.add(KevRecord(cve_id=cve_id, catalog_version=catalog.catalog_version[:40],
-                                      **values))
+                session.add(
+                    KevRecord(cve_id=cve_id, catalog_version=catalog.catalog_version[:40], **values)
+                )
                 stats.added += 1
                 stats.changed_ids.add(cve_id)
             elif any(getattr(old, k) != v for k, v in values.items()):
@@ -355,9 +383,14 @@ def _osv_values(adv: OsvAdvisory) -> dict[str, Any]:
     ranges = []
     for a in adv.affected:
         for vr in a.version_ranges():
-            ranges.append({"package": a.name, "ecosystem": a.ecosystem,
-                           "events": [dict(ev) for ev in vr.events],
-                           "versions": list(vr.versions)})
+            ranges.append(
+                {
+                    "package": a.name,
+                    "ecosystem": a.ecosystem,
+                    "events": [dict(ev) for ev in vr.events],
+                    "versions": list(vr.versions),
+                }
+            )
     return {
         "modified": adv.modified,
         "summary": (adv.summary or adv.details)[:2000],
@@ -379,8 +412,12 @@ def store_osv(
     touched: set[str] = set()
     latest = {a.id[:100]: a for a in advisories if a.withdrawn is None}
     for chunk in _chunks(sorted(latest)):
-        existing = {r.id: r for r in session.scalars(
-            select(OsvAdvisoryRecord).where(OsvAdvisoryRecord.id.in_(list(chunk))))}
+        existing = {
+            r.id: r
+            for r in session.scalars(
+                select(OsvAdvisoryRecord).where(OsvAdvisoryRecord.id.in_(list(chunk)))
+            )
+        }
         new_rows: list[dict[str, Any]] = []
         changed: list[str] = []
         for adv_id in chunk:
@@ -405,8 +442,11 @@ def store_osv(
             session.execute(insert(OsvAdvisoryRecord), new_rows)
         if changed:
             session.execute(delete(CveOsvLink).where(CveOsvLink.advisory_id.in_(changed)))
-            links = [{"cve_id": c, "advisory_id": a} for a in changed
-                     for c in dict.fromkeys(latest[a].cve_ids)]
+            links = [
+                {"cve_id": c, "advisory_id": a}
+                for a in changed
+                for c in dict.fromkeys(latest[a].cve_ids)
+            ]
             if links:
                 session.execute(insert(CveOsvLink), links)
     session.flush()
@@ -419,7 +459,10 @@ def store_osv(
             pkgs = packages.get(cve.cve_id, [])
             decision = classify(rec, packages=pkgs)
             cve.ai_relevant, cve.ai_reason, cve.ai_rule = (
-                decision.ai_relevant, decision.reason, decision.rule)
+                decision.ai_relevant,
+                decision.reason,
+                decision.rule,
+            )
             _replace_products(session, cve.cve_id, _products(rec, pkgs))
         session.flush()
     stats.changed_ids = held

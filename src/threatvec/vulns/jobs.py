@@ -22,28 +22,43 @@ from threatvec.vulns.stack_service import ensure_materialized
 RESCORED_ON = "vulns.rescored_on"
 
 
-@job("vulns.nvd_sync", every_s=2 * 3600, per_org=False,
-     description="Fetch CVEs changed since the watermark from the NVD API (THREATVEC_NVD_*)")
+@job(
+    "vulns.nvd_sync",
+    every_s=2 * 3600,
+    per_org=False,
+    description="Fetch CVEs changed since the watermark from the NVD API (THREATVEC_NVD_*)",
+)
 def nvd_sync(*, session: Session) -> dict[str, Any]:
     with sources.nvd_client(Settings()) as client:
         return sources.sync_nvd(session, client).to_dict()
 
 
-@job("vulns.epss_sync", every_s=24 * 3600, per_org=False,
-     description="Refresh FIRST EPSS scores of the relevant CVEs (THREATVEC_EPSS_BASE_URL)")
+@job(
+    "vulns.epss_sync",
+    every_s=24 * 3600,
+    per_org=False,
+    description="Refresh FIRST EPSS scores of the relevant CVEs (THREATVEC_EPSS_BASE_URL)",
+)
 def epss_sync(*, session: Session) -> dict[str, Any]:
     with sources.epss_client(Settings()) as client:
         return sources.sync_epss_api(session, client).to_dict()
 
 
-@job("vulns.kev_sync", every_s=24 * 3600, per_org=False,
-     description="Download the CISA KEV catalog (THREATVEC_KEV_URL)")
+@job(
+    "vulns.kev_sync",
+    every_s=24 * 3600,
+    per_org=False,
+    description="Download the CISA KEV catalog (THREATVEC_KEV_URL)",
+)
 def kev_sync(*, session: Session) -> dict[str, Any]:
     return sources.import_kev(session, url=Settings().kev_url).to_dict()
 
 
-@job("vulns.rescore", every_s=3600,
-     description="Reopen expired wont_fix patches and re-age CVE priorities once a day")
+@job(
+    "vulns.rescore",
+    every_s=3600,
+    description="Reopen expired wont_fix patches and re-age CVE priorities once a day",
+)
 def rescore(*, session: Session, org_id: str) -> dict[str, Any]:
     today = utcnow().date().isoformat()
     reopened = service.reopen_expired(session=session, org_id=org_id)
@@ -51,7 +66,8 @@ def rescore(*, session: Session, org_id: str) -> dict[str, Any]:
     detail: dict[str, Any] = {"reopened": reopened, "materialized": created, "rescored": False}
     if orgs.get_setting(session=session, org_id=org_id, name=RESCORED_ON) != today:
         stats = refresh_exposures(session=session, org_id=org_id)
-        orgs.put_setting(session=session, org_id=org_id, name=RESCORED_ON, value=today,
-                         by="vulns.rescore")
+        orgs.put_setting(
+            session=session, org_id=org_id, name=RESCORED_ON, value=today, by="vulns.rescore"
+        )
         detail.update(rescored=True, **stats.to_dict())
     return detail

@@ -39,8 +39,16 @@ DEFAULT_KEV_URL = (
 )
 _CVE = re.compile(r"^CVE-\d{4}-\d{4,19}$")
 _CWE = re.compile(r"^CWE-\d+$")
-_REQUIRED = ("cveID", "vendorProject", "product", "vulnerabilityName", "dateAdded",
-             "shortDescription", "requiredAction", "dueDate")
+_REQUIRED = (
+    "cveID",
+    "vendorProject",
+    "product",
+    "vulnerabilityName",
+    "dateAdded",
+    "shortDescription",
+    "requiredAction",
+    "dueDate",
+)
 
 
 @dataclass(frozen=True)
@@ -98,8 +106,11 @@ def _entry(item: object) -> KevEntry:
     if not _CVE.match(cve):
         raise ValueError(f"cveID {cve[:30]!r} is not a CVE id")
     cwes_raw = item.get("cwes") or []
-    cwes = tuple(str(c) for c in cwes_raw if isinstance(c, str) and _CWE.match(c)) if isinstance(
-        cwes_raw, list) else ()
+    cwes = (
+        tuple(str(c) for c in cwes_raw if isinstance(c, str) and _CWE.match(c))
+        if isinstance(cwes_raw, list)
+        else ()
+    )
     try:
         added = _date(item["dateAdded"], "dateAdded")
         due = _date(item["dueDate"], "dueDate")
@@ -143,8 +154,11 @@ def parse_kev_catalog(
         except ValueError:
             released = None
     count = doc.get("count")
-    catalog = KevCatalog(str(doc.get("catalogVersion") or ""), released,
-                         count if isinstance(count, int) else len(doc["vulnerabilities"]))
+    catalog = KevCatalog(
+        str(doc.get("catalogVersion") or ""),
+        released,
+        count if isinstance(count, int) else len(doc["vulnerabilities"]),
+    )
     for i, item in enumerate(doc["vulnerabilities"]):
         try:
             catalog.entries.append(_entry(item))
@@ -172,8 +186,9 @@ def fetch_kev_catalog(
     """Download and parse the catalog from ``url`` (retried on 429/5xx/timeouts)."""
     client = http_client or httpx.Client(timeout=timeout, follow_redirects=True)
     try:
-        resp = request_with_retry(client, "GET", url, policy=retry or RetryPolicy(),
-                                  source="CISA KEV", sleep=sleep)
+        resp = request_with_retry(
+            client, "GET", url, policy=retry or RetryPolicy(), source="CISA KEV", sleep=sleep
+        )
         return parse_kev_catalog(resp.content)
     finally:
         if http_client is None:

@@ -204,9 +204,7 @@ class CveExposure(OrgScoped, Base):
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    cve_id: Mapped[str] = mapped_column(
-        String(32), ForeignKey("cves.cve_id", ondelete="CASCADE")
-    )
+    cve_id: Mapped[str] = mapped_column(String(32), ForeignKey("cves.cve_id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default="open")
     status_changed_at: Mapped[datetime | None] = mapped_column(nullable=True)
     status_changed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -632,9 +632,7 @@ def _open_maybe_gzip(path: Path) -> IO[bytes]:
     return fh
 
 
-def iter_nvd_file(
-    path: str | Path, *, errors: ErrorCallback | None = None
-) -> Iterator[CveRecord]:
+def iter_nvd_file(path: str | Path, *, errors: ErrorCallback | None = None) -> Iterator[CveRecord]:
     """Stream the records of an NVD API 2.0 JSON document (plain or gzip).
 
     Memory stays bounded by the largest single record: the file is read with

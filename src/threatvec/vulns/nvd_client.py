@@ -195,8 +195,14 @@ class NvdClient:
     def fetch_page(self, params: dict[str, str | int]) -> NvdPage:
         """One API call (rate-limited, retried); malformed records are skipped, not fatal."""
         resp = request_with_retry(
-            self._http, "GET", self.base_url, params=params, policy=self.retry,
-            source="NVD", limiter=self.limiter, sleep=self._sleep,
+            self._http,
+            "GET",
+            self.base_url,
+            params=params,
+            policy=self.retry,
+            source="NVD",
+            limiter=self.limiter,
+            sleep=self._sleep,
         )
         try:
             doc = resp.json()
@@ -220,8 +226,9 @@ class NvdClient:
         """Every page of a query, following ``startIndex`` to ``totalResults``."""
         index = start_index
         while True:
-            page = self.fetch_page({**params, "resultsPerPage": self.results_per_page,
-                                    "startIndex": index})
+            page = self.fetch_page(
+                {**params, "resultsPerPage": self.results_per_page, "startIndex": index}
+            )
             yield page
             got = len(page.records) + len(page.skipped)
             index = page.start_index + got
@@ -265,8 +272,11 @@ class NvdClient:
                 self._deliver(page, report, on_records, on_skipped)
                 fetched += len(page.records) + len(page.skipped)
                 if on_progress is not None:
-                    on_progress(SyncProgress(window.index, window.count, fetched,
-                                             page.total_results, report.records))
+                    on_progress(
+                        SyncProgress(
+                            window.index, window.count, fetched, page.total_results, report.records
+                        )
+                    )
             on_window_done(window)
             report.windows_done += 1
             report.watermark = window.end

@@ -157,19 +157,23 @@ def parse_osv(obj: Mapping[str, Any]) -> OsvAdvisory:
                 if isinstance(e, Mapping)
             )
             ranges.append(OsvRange(str(r.get("type") or "ECOSYSTEM"), events))
-        affected.append(OsvAffected(
-            ecosystem=str(pkg.get("ecosystem") or ""),
-            name=_str(pkg["name"]),
-            purl=pkg.get("purl") if isinstance(pkg.get("purl"), str) else None,
-            ranges=tuple(ranges),
-            versions=tuple(_str(v) for v in a.get("versions") or []),
-        ))
+        affected.append(
+            OsvAffected(
+                ecosystem=str(pkg.get("ecosystem") or ""),
+                name=_str(pkg["name"]),
+                purl=pkg.get("purl") if isinstance(pkg.get("purl"), str) else None,
+                ranges=tuple(ranges),
+                versions=tuple(_str(v) for v in a.get("versions") or []),
+            )
+        )
     severity = tuple(
         (str(s.get("type")), str(s.get("score")))
-        for s in obj.get("severity") or [] if isinstance(s, Mapping)
+        for s in obj.get("severity") or []
+        if isinstance(s, Mapping)
     )
     refs = tuple(
-        str(r["url"]) for r in obj.get("references") or []
+        str(r["url"])
+        for r in obj.get("references") or []
         if isinstance(r, Mapping) and isinstance(r.get("url"), str)
     )
     aliases = obj.get("aliases") or []
@@ -245,8 +249,15 @@ class OsvClient:
         self.close()
 
     def _post(self, path: str, body: Mapping[str, Any]) -> dict[str, Any]:
-        resp = request_with_retry(self._http, "POST", self.base_url + path, json=body,
-                                  policy=self.retry, source="OSV", sleep=self._sleep)
+        resp = request_with_retry(
+            self._http,
+            "POST",
+            self.base_url + path,
+            json=body,
+            policy=self.retry,
+            source="OSV",
+            sleep=self._sleep,
+        )
         try:
             doc = resp.json()
         except ValueError as exc:
@@ -273,25 +284,26 @@ class OsvClient:
                 return out
             body["page_token"] = token
 
-    def query_batch(
-        self, queries: Sequence[tuple[str, str, str | None]]
-    ) -> list[list[str]]:
+    def query_batch(self, queries: Sequence[tuple[str, str, str | None]]) -> list[list[str]]:
         """Advisory ids per (name, ecosystem, version) query, in the same order."""
         results: list[list[str]] = []
         for i in range(0, len(queries), _MAX_BATCH):
-            chunk = queries[i: i + _MAX_BATCH]
-            body = {"queries": [
-                {"package": {"name": n, "ecosystem": e}, **({"version": v} if v else {})}
-                for n, e, v in chunk
-            ]}
+            chunk = queries[i : i + _MAX_BATCH]
+            body = {
+                "queries": [
+                    {"package": {"name": n, "ecosystem": e}, **({"version": v} if v else {})}
+                    for n, e, v in chunk
+                ]
+            }
             doc = self._post("/v1/querybatch", body)
             got = doc.get("results")
             if not isinstance(got, list) or len(got) != len(chunk):
                 raise SourceError("OSV querybatch answer does not match the queries")
             for r in got:
                 vulns = r.get("vulns") if isinstance(r, dict) else None
-                results.append([str(v["id"]) for v in vulns or [] if isinstance(v, dict)
-                                and "id" in v])
+                results.append(
+                    [str(v["id"]) for v in vulns or [] if isinstance(v, dict) and "id" in v]
+                )
         return results
 
     def get(self, advisory_id: str) -> OsvAdvisory | None:
@@ -299,8 +311,14 @@ class OsvClient:
         if not re.fullmatch(r"[A-Za-z0-9._:-]{1,100}", advisory_id):
             raise ValueError("advisory id has unexpected characters")
         try:
-            resp = request_with_retry(self._http, "GET", f"{self.base_url}/v1/vulns/{advisory_id}",
-                                      policy=self.retry, source="OSV", sleep=self._sleep)
+            resp = request_with_retry(
+                self._http,
+                "GET",
+                f"{self.base_url}/v1/vulns/{advisory_id}",
+                policy=self.retry,
+                source="OSV",
+                sleep=self._sleep,
+            )
         except SourceError as exc:
             if getattr(exc, "status", None) == 404:
                 return None

@@ -81,8 +81,12 @@ class PriorityComponent:
     reason: str
 
     def to_dict(self) -> dict[str, object]:
-        return {"name": self.name, "points": self.points, "max_points": self.max_points,
-                "reason": self.reason}
+        return {
+            "name": self.name,
+            "points": self.points,
+            "max_points": self.max_points,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -133,9 +137,12 @@ def compute_sla(
     start, now = _as_date(first_affected), _as_date(today)
     due = start + timedelta(days=days)
     basis = "severity"
-    reason = (f"{used} severity: {days} days from {start.isoformat()}" if known
-              else f"no severity yet: the {_DEFAULT_SEVERITY} window of {days} days "
-                   f"from {start.isoformat()}")
+    reason = (
+        f"{used} severity: {days} days from {start.isoformat()}"
+        if known
+        else f"no severity yet: the {_DEFAULT_SEVERITY} window of {days} days "
+        f"from {start.isoformat()}"
+    )
     if kev_due is not None and kev_due < due:
         due, basis = kev_due, "kev"
         reason += f"; CISA KEV due date {kev_due.isoformat()} is sooner"
@@ -182,32 +189,49 @@ def compute_priority(
 ) -> Priority:
     """Priority 0-100 with its four components and the SLA it was aged against."""
     if cvss_score is None:
-        cvss = PriorityComponent("cvss", 0.0, CVSS_MAX,
-                                 "no CVSS score yet (re-scored when NVD or the CNA adds one)")
+        cvss = PriorityComponent(
+            "cvss", 0.0, CVSS_MAX, "no CVSS score yet (re-scored when NVD or the CNA adds one)"
+        )
     else:
         score = min(max(cvss_score, 0.0), 10.0)
-        cvss = PriorityComponent("cvss", round(score / 10 * CVSS_MAX, 1), CVSS_MAX,
-                                 f"CVSS base {score:.1f} / 10 x {CVSS_MAX:.0f}")
+        cvss = PriorityComponent(
+            "cvss",
+            round(score / 10 * CVSS_MAX, 1),
+            CVSS_MAX,
+            f"CVSS base {score:.1f} / 10 x {CVSS_MAX:.0f}",
+        )
     if stack is None:
         stack_c = PriorityComponent("stack", 0.0, STACK_MAX, "no tech stack to match against")
     else:
         share = MATCH_SHARE[stack.level]
-        stack_c = PriorityComponent("stack", round(share * STACK_MAX, 1), STACK_MAX,
-                                    f"{stack.level.replace('_', ' ')} ({share:g} x 30): "
-                                    f"{stack.reason}")
+        stack_c = PriorityComponent(
+            "stack",
+            round(share * STACK_MAX, 1),
+            STACK_MAX,
+            f"{stack.level.replace('_', ' ')} ({share:g} x 30): {stack.reason}",
+        )
     pts, why = epss_points(epss_percentile, epss_probability)
     epss = PriorityComponent("epss", pts, EPSS_MAX, why)
-    sla = compute_sla(severity=severity, first_affected=first_affected, today=today,
-                      kev_due=kev_due)
+    sla = compute_sla(
+        severity=severity, first_affected=first_affected, today=today, kev_due=kev_due
+    )
     if sla.overdue:
-        age = PriorityComponent("age", AGE_MAX, AGE_MAX,
-                                f"overdue since {sla.due.isoformat()} ({sla.days_open} days open)")
+        age = PriorityComponent(
+            "age",
+            AGE_MAX,
+            AGE_MAX,
+            f"overdue since {sla.due.isoformat()} ({sla.days_open} days open)",
+        )
     elif sla.window_days == 0:
         age = PriorityComponent("age", AGE_MAX, AGE_MAX, "due today (KEV due date reached)")
     else:
         frac = min(sla.days_open / sla.window_days, 1.0)
-        age = PriorityComponent("age", round(frac * AGE_MAX, 1), AGE_MAX,
-                                f"{sla.days_open} of {sla.window_days} SLA days used")
+        age = PriorityComponent(
+            "age",
+            round(frac * AGE_MAX, 1),
+            AGE_MAX,
+            f"{sla.days_open} of {sla.window_days} SLA days used",
+        )
     comps = (cvss, stack_c, epss, age)
     total = round(min(sum(c.points for c in comps), 100.0), 1)
     return Priority(total, comps, sla)

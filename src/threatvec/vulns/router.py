@@ -31,7 +31,6 @@ from threatvec.vulns.stack import MAX_STACK_BYTES, TECH_STACK_TEMPLATE_CSV
 router = APIRouter(tags=["vulnerabilities"], responses=problem_responses(401, 422))
 
 
-
 @router.get("/patches", response_model=PatchPage, summary="List patches by priority")
 def list_patches(
     session: SessionDep,
@@ -59,8 +58,14 @@ def list_patches(
     """Sort with `sort=priority|cvss|epss|published|due` (prefix `-` for descending);
     the default is `-priority`."""
     filters = service.PatchFilters(
-        severity=severity or (), status=status_ or (), scope=scope, ai_only=ai_only,
-        stack_only=stack_only, kev=kev, overdue=overdue, technology=technology or None,
+        severity=severity or (),
+        status=status_ or (),
+        scope=scope,
+        ai_only=ai_only,
+        stack_only=stack_only,
+        kev=kev,
+        overdue=overdue,
+        technology=technology or None,
         text=text or None,
     )
     items, cursor = service.list_page(session=session, org_id=org_id, page=page, filters=filters)
@@ -79,29 +84,49 @@ def patch_stats(session: SessionDep, org_id: OrgIdDep) -> PatchStats:
 def ask_patches(
     data: AskRequest, session: SessionDep, org_id: OrgIdDep, settings: SettingsDep
 ) -> AskResponse:
-    return ask.answer_question(session=session, org_id=org_id, question=data.question,
-                               llm=LlmClient.from_settings(settings))
+    return ask.answer_question(
+        session=session,
+        org_id=org_id,
+        question=data.question,
+        llm=LlmClient.from_settings(settings),
+    )
 
 
-@router.get("/patches/{patch_id}", response_model=PatchDetail, responses=problem_responses(404),
-            summary="One patch with its CVE facts, priority components, SLA and history")
+@router.get(
+    "/patches/{patch_id}",
+    response_model=PatchDetail,
+    responses=problem_responses(404),
+    summary="One patch with its CVE facts, priority components, SLA and history",
+)
 def get_patch(patch_id: str, session: SessionDep, org_id: OrgIdDep) -> PatchDetail:
     return service.get_detail(session=session, org_id=org_id, patch_id=patch_id[:100])
 
 
-@router.patch("/patches/{patch_id}/status", response_model=PatchDetail,
-              responses=problem_responses(404, 409), summary="Change a patch's status")
+@router.patch(
+    "/patches/{patch_id}/status",
+    response_model=PatchDetail,
+    responses=problem_responses(404, 409),
+    summary="Change a patch's status",
+)
 def update_patch_status(
-    patch_id: str, data: PatchStatusUpdate, request: Request, session: SessionDep,
+    patch_id: str,
+    data: PatchStatusUpdate,
+    request: Request,
+    session: SessionDep,
     org_id: OrgIdDep,
 ) -> PatchDetail:
-    return service.update_status(session=session, org_id=org_id, patch_id=patch_id[:100],
-                                 data=data, actor=actor(request))
+    return service.update_status(
+        session=session, org_id=org_id, patch_id=patch_id[:100], data=data, actor=actor(request)
+    )
 
 
-@router.get("/cves/{cve_id}", response_model=CveFactsRead, responses=problem_responses(404),
-            summary="What the sources say about one CVE (shared reference data)",
-            openapi_extra={"x-threatvec-scope": "global"})
+@router.get(
+    "/cves/{cve_id}",
+    response_model=CveFactsRead,
+    responses=problem_responses(404),
+    summary="What the sources say about one CVE (shared reference data)",
+    openapi_extra={"x-threatvec-scope": "global"},
+)
 def get_cve(cve_id: str, session: SessionDep) -> CveFactsRead:
     return service.cve_facts(session=session, cve_id=cve_id[:40])
 
@@ -111,12 +136,15 @@ def get_cve(cve_id: str, session: SessionDep) -> CveFactsRead:
 
 @router.get("/tech-stack", response_model=TechStackPage, summary="List the tech stack")
 def list_stack(
-    session: SessionDep, org_id: OrgIdDep, page: PageDep,
+    session: SessionDep,
+    org_id: OrgIdDep,
+    page: PageDep,
     q: Annotated[str | None, Query(max_length=200, description="Exact technology name")] = None,
 ) -> TechStackPage:
     rows, cursor = stack_service.list_page(session=session, org_id=org_id, page=page, q=q)
-    return TechStackPage(items=[TechStackEntryRead.model_validate(r) for r in rows],
-                         next_cursor=cursor)
+    return TechStackPage(
+        items=[TechStackEntryRead.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.post(
@@ -139,15 +167,26 @@ def import_stack(
     data = file.file.read(MAX_STACK_BYTES + 1)
     if len(data) > MAX_STACK_BYTES:
         raise PayloadTooLarge(f"file is larger than {MAX_STACK_BYTES} bytes")
-    return stack_service.import_stack(session=session, org_id=org_id, data=data, fmt=format,
-                                      filename=file.filename, strict=strict, replace=replace)
+    return stack_service.import_stack(
+        session=session,
+        org_id=org_id,
+        data=data,
+        fmt=format,
+        filename=file.filename,
+        strict=strict,
+        replace=replace,
+    )
 
 
 @router.get(
     "/tech-stack/template.csv",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
-                     "description": "A CSV template with example rows"}},
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "A CSV template with example rows",
+        }
+    },
     summary="Download the tech-stack CSV template",
 )
 def stack_template() -> Response:
@@ -157,11 +196,18 @@ def stack_template() -> Response:
 def template_response() -> Response:
     lines = [r.split(",") for r in TECH_STACK_TEMPLATE_CSV.strip().splitlines()]
     body = csv_text(lines[0], [[c for c in row] for row in lines[1:]])
-    return Response(body, media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": 'attachment; filename="tech-stack-template.csv"'})
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tech-stack-template.csv"'},
+    )
 
 
-@router.delete("/tech-stack/{entry_id}", status_code=status.HTTP_204_NO_CONTENT,
-               responses=problem_responses(404), summary="Remove a tech-stack entry")
+@router.delete(
+    "/tech-stack/{entry_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(404),
+    summary="Remove a tech-stack entry",
+)
 def delete_stack_entry(entry_id: str, session: SessionDep, org_id: OrgIdDep) -> None:
     stack_service.delete_entry(session=session, org_id=org_id, entry_id=entry_id[:64])

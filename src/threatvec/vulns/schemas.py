@@ -15,16 +15,31 @@ PatchSort = Literal["priority", "cvss", "epss", "published", "due"]
 
 _COMPONENTS = [
     {"name": "cvss", "points": 39.2, "max_points": 40.0, "reason": "CVSS base 9.8 / 10 x 40"},
-    {"name": "stack", "points": 30.0, "max_points": 30.0,
-     "reason": "version in range (1 x 30): torch 2.5.1 is in linuxfoundation:pytorch < 2.6.0"},
-    {"name": "epss", "points": 17.0, "max_points": 20.0,
-     "reason": "EPSS percentile 0.960 >= 0.95, probability 0.1130"},
+    {
+        "name": "stack",
+        "points": 30.0,
+        "max_points": 30.0,
+        "reason": "version in range (1 x 30): torch 2.5.1 is in linuxfoundation:pytorch < 2.6.0",
+    },
+    {
+        "name": "epss",
+        "points": 17.0,
+        "max_points": 20.0,
+        "reason": "EPSS percentile 0.960 >= 0.95, probability 0.1130",
+    },
     {"name": "age", "points": 5.0, "max_points": 10.0, "reason": "15 of 30 SLA days used"},
 ]
 _SLA = {
-    "severity": "CRITICAL", "window_days": 7, "starts": "2026-11-20", "due": "2026-11-27",
-    "basis": "severity", "overdue": False, "days_open": 5, "days_remaining": 2,
-    "clock_stopped": False, "reason": "CRITICAL severity: 7 days from 2026-11-20",
+    "severity": "CRITICAL",
+    "window_days": 7,
+    "starts": "2026-11-20",
+    "due": "2026-11-27",
+    "basis": "severity",
+    "overdue": False,
+    "days_open": 5,
+    "days_remaining": 2,
+    "clock_stopped": False,
+    "reason": "CRITICAL severity: 7 days from 2026-11-20",
 }
 _PATCH = {
     "id": "6c1f0b7e2d9a4c5b8e3f1a2b3c4d5e6f",
@@ -41,9 +56,14 @@ _PATCH = {
     "ai_relevant": True,
     "ai_reason": "vulnerable CPE linuxfoundation:pytorch is PyTorch (ML framework)",
     "in_stack": True,
-    "stack": {"level": "version_in_range", "reason": "torch 2.5.1 is in < 2.6.0",
-              "entry_id": "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a", "technology": "pytorch",
-              "version": "2.5.1", "matched_on": "cpe:2.3:a:linuxfoundation:pytorch:*"},
+    "stack": {
+        "level": "version_in_range",
+        "reason": "torch 2.5.1 is in < 2.6.0",
+        "entry_id": "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a",
+        "technology": "pytorch",
+        "version": "2.5.1",
+        "matched_on": "cpe:2.3:a:linuxfoundation:pytorch:*",
+    },
     "published": "2025-04-18T16:15:23Z",
     "priority": 91.2,
     "components": _COMPONENTS,
@@ -77,8 +97,9 @@ class SlaRead(BaseModel):
 
 
 class StackMatchRead(BaseModel):
-    level: Literal["version_in_range", "version_unknown", "name_only", "version_outside",
-                   "none", "no_stack"]
+    level: Literal[
+        "version_in_range", "version_unknown", "name_only", "version_outside", "none", "no_stack"
+    ]
     reason: str
     entry_id: str | None = None
     technology: str | None = None
@@ -168,23 +189,40 @@ _CVE = {
     "last_modified": "2025-08-01T10:00:00Z",
     "vuln_status": "Analyzed",
     "description": "PyTorch is a Python package ... torch.load with weights_only=True ...",
-    "cvss": {"score": 9.8, "version": "3.1",
-             "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
-             "source": "nvd@nist.gov", "severity": "CRITICAL",
-             "reason": "CVSS v3.1 9.8 (NVD Primary): newest version", "large_disagreement": False},
-    "metrics": [{"version": "3.1", "source": "nvd@nist.gov", "type": "Primary",
-                 "base_score": 9.8, "base_severity": "CRITICAL",
-                 "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}],
+    "cvss": {
+        "score": 9.8,
+        "version": "3.1",
+        "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        "source": "nvd@nist.gov",
+        "severity": "CRITICAL",
+        "reason": "CVSS v3.1 9.8 (NVD Primary): newest version",
+        "large_disagreement": False,
+    },
+    "metrics": [
+        {
+            "version": "3.1",
+            "source": "nvd@nist.gov",
+            "type": "Primary",
+            "base_score": 9.8,
+            "base_severity": "CRITICAL",
+            "vector": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+        }
+    ],
     "cwes": ["CWE-502"],
-    "references": [{"url": "https://nvd.nist.gov/vuln/detail/CVE-2025-32434", "source": None,
-                    "tags": []}],
+    "references": [
+        {"url": "https://nvd.nist.gov/vuln/detail/CVE-2025-32434", "source": None, "tags": []}
+    ],
     "products": ["torch"],
     "ai_relevant": True,
     "ai_reason": "vulnerable CPE linuxfoundation:pytorch is PyTorch (ML framework)",
     "ai_rule": "cpe",
     "kev": None,
-    "epss": {"epss": 0.113, "percentile": 0.96, "model_version": "v2025.03.14",
-             "score_date": "2026-11-24"},
+    "epss": {
+        "epss": 0.113,
+        "percentile": 0.96,
+        "model_version": "v2025.03.14",
+        "score_date": "2026-11-24",
+    },
     "osv": [],
 }
 
@@ -213,12 +251,26 @@ class CveFactsRead(BaseModel):
 
 
 class PatchDetail(PatchRead):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        **_PATCH, "cve": _CVE,
-        "history": [{"from_status": "open", "to_status": "investigating", "justification": None,
-                     "expires_on": None, "changed_by": "api",
-                     "changed_at": "2026-11-25T10:00:00Z"}],
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **_PATCH,
+                    "cve": _CVE,
+                    "history": [
+                        {
+                            "from_status": "open",
+                            "to_status": "investigating",
+                            "justification": None,
+                            "expires_on": None,
+                            "changed_by": "api",
+                            "changed_at": "2026-11-25T10:00:00Z",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
 
     cve: CveFactsRead
     history: list[StatusChangeRead]
@@ -227,12 +279,16 @@ class PatchDetail(PatchRead):
 class PatchStatusUpdate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [
-            {"status": "investigating"},
-            {"status": "wont_fix",
-             "justification": "Not reachable: the model server is offline-only",
-             "expires_on": "2027-03-01"},
-        ]},
+        json_schema_extra={
+            "examples": [
+                {"status": "investigating"},
+                {
+                    "status": "wont_fix",
+                    "justification": "Not reachable: the model server is offline-only",
+                    "expires_on": "2027-03-01",
+                },
+            ]
+        },
     )
 
     status: PatchStatus
@@ -256,14 +312,26 @@ class PatchStatusUpdate(BaseModel):
 
 
 class PatchStats(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "open_critical": 3, "overdue": 2, "in_stack": 7, "kev": 1, "relevant": 25,
-        "total": 250, "by_severity": {"CRITICAL": 3, "HIGH": 9, "MEDIUM": 10, "LOW": 3},
-        "stack_entries": 12,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "open_critical": 3,
+                    "overdue": 2,
+                    "in_stack": 7,
+                    "kev": 1,
+                    "relevant": 25,
+                    "total": 250,
+                    "by_severity": {"CRITICAL": 3, "HIGH": 9, "MEDIUM": 10, "LOW": 3},
+                    "stack_entries": 12,
+                }
+            ]
+        }
+    )
 
     open_critical: int = Field(
-        description="Open or investigating, CRITICAL, AI-relevant or in stack")
+        description="Open or investigating, CRITICAL, AI-relevant or in stack"
+    )
     overdue: int = Field(description="Open or investigating, AI-relevant or in stack, past due")
     in_stack: int = Field(description="Open or investigating and matched to the tech stack")
     kev: int = Field(description="Open or investigating, AI-relevant or in stack, on CISA KEV")
@@ -307,18 +375,36 @@ class AskIntent(BaseModel):
 
 
 class AskResponse(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "question": "what linux patches matter most right now?",
-        "answer": "CVE-2024-1086 matters most: a HIGH Linux kernel flaw (CVSS 7.8) on CISA's "
-                  "KEV list, priority 78.4, due 2026-11-30. 2 linux CVEs are open in total.",
-        "cited": ["CVE-2024-1086"],
-        "intent": {"technology": "linux", "severity": [], "since_days": None,
-                   "status": ["open", "investigating"], "overdue": None, "kev": None,
-                   "in_stack": None, "ai_only": None, "sort": "priority", "source": "rules"},
-        "engine": "rules",
-        "total": 2,
-        "results": [_PATCH],
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "question": "what linux patches matter most right now?",
+                    "answer": (
+                        "CVE-2024-1086 matters most: a HIGH Linux kernel flaw (CVSS 7.8) on "
+                        "CISA's KEV list, priority 78.4, due 2026-11-30. 2 linux CVEs are open "
+                        "in total."
+                    ),
+                    "cited": ["CVE-2024-1086"],
+                    "intent": {
+                        "technology": "linux",
+                        "severity": [],
+                        "since_days": None,
+                        "status": ["open", "investigating"],
+                        "overdue": None,
+                        "kev": None,
+                        "in_stack": None,
+                        "ai_only": None,
+                        "sort": "priority",
+                        "source": "rules",
+                    },
+                    "engine": "rules",
+                    "total": 2,
+                    "results": [_PATCH],
+                }
+            ]
+        }
+    )
 
     question: str
     answer: str
@@ -333,11 +419,24 @@ class AskResponse(BaseModel):
 
 
 class TechStackEntryRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [{
-        "id": "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a", "technology": "pytorch", "name": "torch",
-        "version": "2.5.1", "vendor": "Meta", "asset_count": 12, "source": "csv", "purl": None,
-        "created_at": "2026-11-25T10:00:00Z",
-    }]})
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0d9c8b7a6f5e4d3c2b1a0f9e8d7c6b5a",
+                    "technology": "pytorch",
+                    "name": "torch",
+                    "version": "2.5.1",
+                    "vendor": "Meta",
+                    "asset_count": 12,
+                    "source": "csv",
+                    "purl": None,
+                    "created_at": "2026-11-25T10:00:00Z",
+                }
+            ]
+        },
+    )
 
     id: str
     technology: str
@@ -361,13 +460,30 @@ class RowErrorRead(BaseModel):
 
 
 class TechStackImportResult(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{
-        "format": "csv", "strict": False, "applied": True, "rows": 4, "imported": 3,
-        "updated": 0, "unchanged": 0,
-        "rejected": [{"line": 4, "location": None,
-                      "reason": "asset_count 'many' is not a whole number 0-10000000"}],
-        "entries": 3, "rescored": 250,
-    }]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "format": "csv",
+                    "strict": False,
+                    "applied": True,
+                    "rows": 4,
+                    "imported": 3,
+                    "updated": 0,
+                    "unchanged": 0,
+                    "rejected": [
+                        {
+                            "line": 4,
+                            "location": None,
+                            "reason": "asset_count 'many' is not a whole number 0-10000000",
+                        }
+                    ],
+                    "entries": 3,
+                    "rescored": 250,
+                }
+            ]
+        }
+    )
 
     format: Literal["csv", "cyclonedx", "requirements"]
     strict: bool

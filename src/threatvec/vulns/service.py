@@ -125,9 +125,14 @@ _DENSE_PRODUCT = 2000
 def _dense(session: Session, f: PatchFilters) -> bool:
     if not f.technology:
         return False
-    n = session.scalar(select(func.count()).select_from(
-        select(CveProduct.cve_id).where(CveProduct.name == normalize_name(f.technology))
-        .limit(_DENSE_PRODUCT + 1).subquery()))
+    n = session.scalar(
+        select(func.count()).select_from(
+            select(CveProduct.cve_id)
+            .where(CveProduct.name == normalize_name(f.technology))
+            .limit(_DENSE_PRODUCT + 1)
+            .subquery()
+        )
+    )
     return int(n or 0) > _DENSE_PRODUCT
 
 
@@ -148,24 +153,28 @@ def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tu
     if f.kev is not None:
         stmt = stmt.where(CveExposure.kev.is_(f.kev))
     if f.overdue is not None:
-        cond = CveExposure.status.in_(ACTIVE_STATUSES) & (
-            CveExposure.due_at < _day_start(_today()))
+        cond = CveExposure.status.in_(ACTIVE_STATUSES) & (CveExposure.due_at < _day_start(_today()))
         stmt = stmt.where(cond if f.overdue else ~cond)
     if f.technology:
         name = normalize_name(f.technology)
         if dense:
-            stmt = stmt.where(exists().where(CveProduct.cve_id == CveExposure.cve_id,
-                                             CveProduct.name == name))
+            stmt = stmt.where(
+                exists().where(CveProduct.cve_id == CveExposure.cve_id, CveProduct.name == name)
+            )
         else:
-            stmt = stmt.where(CveExposure.cve_id.in_(
-                select(CveProduct.cve_id).where(CveProduct.name == name)))
+            stmt = stmt.where(
+                CveExposure.cve_id.in_(select(CveProduct.cve_id).where(CveProduct.name == name))
+            )
     if f.text:
         escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         pattern = f"%{escaped}%"
-        stmt = stmt.where(exists().where(
-            Cve.cve_id == CveExposure.cve_id,
-            Cve.description.ilike(pattern, escape="\\") | Cve.cve_id.ilike(pattern, escape="\\"),
-        ))
+        stmt = stmt.where(
+            exists().where(
+                Cve.cve_id == CveExposure.cve_id,
+                Cve.description.ilike(pattern, escape="\\")
+                | Cve.cve_id.ilike(pattern, escape="\\"),
+            )
+        )
     if f.published_since is not None:
         stmt = stmt.where(CveExposure.published >= f.published_since)
     if f.cve_ids:
@@ -174,8 +183,11 @@ def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tu
 
 
 def count(*, session: Session, org_id: str, filters: PatchFilters) -> int:
-    sub = _filtered(org_id, filters, dense=_dense(session, filters)).with_only_columns(
-        CveExposure.id).subquery()
+    sub = (
+        _filtered(org_id, filters, dense=_dense(session, filters))
+        .with_only_columns(CveExposure.id)
+        .subquery()
+    )
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
@@ -192,24 +204,42 @@ def read_many(
         return []
     ids = [x.cve_id for x in exposures]
     # The raw NVD JSON is not needed for a list row (and is the bulk of a CVE row).
-    cves = {c.cve_id: c for c in session.scalars(
-        select(Cve).options(defer(Cve.raw), defer(Cve.metrics), defer(Cve.references))
-        .where(Cve.cve_id.in_(ids)))}
-    epss = {e.cve_id: e for e in session.scalars(
-        select(EpssRecord).where(EpssRecord.cve_id.in_(ids)))}
-    kevs = {k.cve_id: k for k in session.scalars(
-        select(KevRecord).where(KevRecord.cve_id.in_(ids)))}
+    cves = {
+        c.cve_id: c
+        for c in session.scalars(
+            select(Cve)
+            .options(defer(Cve.raw), defer(Cve.metrics), defer(Cve.references))
+            .where(Cve.cve_id.in_(ids))
+        )
+    }
+    epss = {
+        e.cve_id: e for e in session.scalars(select(EpssRecord).where(EpssRecord.cve_id.in_(ids)))
+    }
+    kevs = {
+        k.cve_id: k for k in session.scalars(select(KevRecord).where(KevRecord.cve_id.in_(ids)))
+    }
     entry_ids = {x.stack_entry_id for x in exposures if x.stack_entry_id}
-    entries = {e.id: e for e in session.scalars(
-        select(TechStackEntry).where(TechStackEntry.id.in_(entry_ids)))} if entry_ids else {}
+    entries = (
+        {
+            e.id: e
+            for e in session.scalars(select(TechStackEntry).where(TechStackEntry.id.in_(entry_ids)))
+        }
+        if entry_ids
+        else {}
+    )
     now = today or _today()
     out = []
     for x in exposures:
         cve = cves[x.cve_id]
         e = epss.get(x.cve_id)
         kev_due = kev_due_of(cve, kevs.get(x.cve_id))
-        inputs = ScoreInputs(cve.cvss_score, cve.severity, e.epss if e else None,
-                             e.percentile if e else None, kev_due)
+        inputs = ScoreInputs(
+            cve.cvss_score,
+            cve.severity,
+            e.epss if e else None,
+            e.percentile if e else None,
+            kev_due,
+        )
         pr = priority_of(x, inputs)
         stopped = x.clock_stopped_on
         live_day = stopped if stopped is not None else now
@@ -217,49 +247,64 @@ def read_many(
         sla = pr.sla
         if live_day != scored_day:
             # Scored on another day: the SLA (overdue, days left) is judged on today.
-            sla = compute_sla(severity=cve.severity, first_affected=x.affected_since,
-                              today=live_day, kev_due=kev_due)
+            sla = compute_sla(
+                severity=cve.severity,
+                first_affected=x.affected_since,
+                today=live_day,
+                kev_due=kev_due,
+            )
         entry = entries.get(x.stack_entry_id or "")
-        out.append(PatchRead(
-            id=x.id,
-            cve_id=x.cve_id,
-            summary=_summary(cve.description),
-            status=x.status,  # type: ignore[arg-type]
-            severity=cve.severity,
-            cvss_score=cve.cvss_score,
-            cvss_version=cve.cvss_version,
-            epss=e.epss if e else None,
-            epss_percentile=e.percentile if e else None,
-            kev=kev_due is not None,
-            kev_due=kev_due,
-            ai_relevant=cve.ai_relevant,
-            ai_reason=cve.ai_reason,
-            in_stack=x.in_stack,
-            stack=StackMatchRead(
-                level=x.stack_level,  # type: ignore[arg-type]
-                reason=x.stack_reason,
-                entry_id=entry.id if entry else None,
-                technology=entry.technology if entry else None,
-                version=entry.version if entry else None,
-                matched_on=x.stack_matched_on,
-            ),
-            published=x.published,
-            priority=pr.score,
-            components=[PriorityComponentRead(**c.to_dict()) for c in pr.components],  # type: ignore[arg-type]
-            sla=SlaRead(
-                severity=sla.severity, window_days=sla.window_days, starts=sla.starts,
-                due=sla.due, basis=sla.basis,  # type: ignore[arg-type]
-                overdue=sla.overdue, days_open=sla.days_open,
-                days_remaining=sla.days_remaining, clock_stopped=stopped is not None,
-                reason=sla.reason + (f"; clock stopped {stopped.isoformat()} ({x.status})"
-                                     if stopped is not None else ""),
-            ),
-            scored_on=x.scored_on,
-            status_changed_at=x.status_changed_at,
-            status_changed_by=x.status_changed_by,
-            justification=x.justification,
-            wont_fix_until=x.wont_fix_until,
-        ))
+        out.append(
+            PatchRead(
+                id=x.id,
+                cve_id=x.cve_id,
+                summary=_summary(cve.description),
+                status=x.status,  # type: ignore[arg-type]
+                severity=cve.severity,
+                cvss_score=cve.cvss_score,
+                cvss_version=cve.cvss_version,
+                epss=e.epss if e else None,
+                epss_percentile=e.percentile if e else None,
+                kev=kev_due is not None,
+                kev_due=kev_due,
+                ai_relevant=cve.ai_relevant,
+                ai_reason=cve.ai_reason,
+                in_stack=x.in_stack,
+                stack=StackMatchRead(
+                    level=x.stack_level,  # type: ignore[arg-type]
+                    reason=x.stack_reason,
+                    entry_id=entry.id if entry else None,
+                    technology=entry.technology if entry else None,
+                    version=entry.version if entry else None,
+                    matched_on=x.stack_matched_on,
+                ),
+                published=x.published,
+                priority=pr.score,
+                components=[PriorityComponentRead(**c.to_dict()) for c in pr.components],  # type: ignore[arg-type]
+                sla=SlaRead(
+                    severity=sla.severity,
+                    window_days=sla.window_days,
+                    starts=sla.starts,
+                    due=sla.due,
+                    basis=sla.basis,  # type: ignore[arg-type]
+                    overdue=sla.overdue,
+                    days_open=sla.days_open,
+                    days_remaining=sla.days_remaining,
+                    clock_stopped=stopped is not None,
+                    reason=sla.reason
+                    + (
+                        f"; clock stopped {stopped.isoformat()} ({x.status})"
+                        if stopped is not None
+                        else ""
+                    ),
+                ),
+                scored_on=x.scored_on,
+                status_changed_at=x.status_changed_at,
+                status_changed_by=x.status_changed_by,
+                justification=x.justification,
+                wont_fix_until=x.wont_fix_until,
+            )
+        )
     return out
 
 
@@ -272,7 +317,11 @@ def list_page(
 
 
 def in_stack_ai_cves(
-    *, session: Session, org_id: str, since_days: int = 365, limit: int = 50,
+    *,
+    session: Session,
+    org_id: str,
+    since_days: int = 365,
+    limit: int = 50,
     open_only: bool = True,
 ) -> list[PatchRead]:
     """Recent AI-relevant CVEs whose product is in the org's tech stack, highest priority first.
@@ -280,13 +329,17 @@ def in_stack_ai_cves(
     For the red-team learning cycle: "CVEs in components this org's agents use".
     """
     filters = PatchFilters(
-        ai_only=True, stack_only=True,
+        ai_only=True,
+        stack_only=True,
         status=ACTIVE_STATUSES if open_only else (),
         published_since=utcnow() - timedelta(days=since_days),
     )
-    rows, _ = list_page(session=session, org_id=org_id,
-                        page=PageParams(limit=max(1, min(limit, 500)), sort="-priority"),
-                        filters=filters)
+    rows, _ = list_page(
+        session=session,
+        org_id=org_id,
+        page=PageParams(limit=max(1, min(limit, 500)), sort="-priority"),
+        filters=filters,
+    )
     return rows
 
 
@@ -314,8 +367,9 @@ def cve_facts(*, session: Session, cve_id: str) -> CveFactsRead:
     e = session.get(EpssRecord, cve.cve_id)
     k = session.get(KevRecord, cve.cve_id)
     kev_due = kev_due_of(cve, k)
-    products = sorted(session.scalars(
-        select(CveProduct.name).where(CveProduct.cve_id == cve.cve_id)))
+    products = sorted(
+        session.scalars(select(CveProduct.name).where(CveProduct.cve_id == cve.cve_id))
+    )
     osv = session.execute(
         select(OsvAdvisoryRecord.id, OsvAdvisoryRecord.packages, OsvAdvisoryRecord.summary)
         .join(CveOsvLink, CveOsvLink.advisory_id == OsvAdvisoryRecord.id)
@@ -328,9 +382,15 @@ def cve_facts(*, session: Session, cve_id: str) -> CveFactsRead:
         last_modified=cve.last_modified,
         vuln_status=cve.vuln_status,
         description=cve.description,
-        cvss=CvssRead(score=cve.cvss_score, version=cve.cvss_version, vector=cve.cvss_vector,
-                      source=cve.cvss_source, severity=cve.severity, reason=cve.cvss_reason,
-                      large_disagreement=cve.cvss_disagreement),
+        cvss=CvssRead(
+            score=cve.cvss_score,
+            version=cve.cvss_version,
+            vector=cve.cvss_vector,
+            source=cve.cvss_source,
+            severity=cve.severity,
+            reason=cve.cvss_reason,
+            large_disagreement=cve.cvss_disagreement,
+        ),
         metrics=list(cve.metrics),
         cwes=list(cve.cwes),
         references=list(cve.references),
@@ -338,16 +398,24 @@ def cve_facts(*, session: Session, cve_id: str) -> CveFactsRead:
         ai_relevant=cve.ai_relevant,
         ai_reason=cve.ai_reason,
         ai_rule=cve.ai_rule,
-        kev=None if kev_due is None else KevRead(
-            listed=True, due_date=kev_due,
+        kev=None
+        if kev_due is None
+        else KevRead(
+            listed=True,
+            due_date=kev_due,
             date_added=k.date_added if k else cve.nvd_kev_added,
             required_action=k.required_action if k else None,
             ransomware=k.known_ransomware_use if k else None,
             vulnerability_name=k.vulnerability_name if k else None,
         ),
-        epss=None if e is None else EpssRead(epss=e.epss, percentile=e.percentile,
-                                             model_version=e.model_version,
-                                             score_date=e.score_date),
+        epss=None
+        if e is None
+        else EpssRead(
+            epss=e.epss,
+            percentile=e.percentile,
+            model_version=e.model_version,
+            score_date=e.score_date,
+        ),
         osv=[OsvRead(advisory=a, packages=list(p or []), summary=s) for a, p, s in osv],
     )
 
@@ -358,27 +426,53 @@ def _history(session: Session, org_id: str, exposure_id: str) -> list[StatusChan
         .where(CveStatusChange.org_id == org_id, CveStatusChange.exposure_id == exposure_id)
         .order_by(CveStatusChange.changed_at, CveStatusChange.id)
     )
-    return [StatusChangeRead(
-        from_status=r.from_status, to_status=r.to_status,  # type: ignore[arg-type]
-        justification=r.justification, expires_on=r.expires_on,
-        changed_by=r.changed_by, changed_at=r.changed_at) for r in rows]
+    return [
+        StatusChangeRead(
+            from_status=r.from_status,
+            to_status=r.to_status,  # type: ignore[arg-type]
+            justification=r.justification,
+            expires_on=r.expires_on,
+            changed_by=r.changed_by,
+            changed_at=r.changed_at,
+        )
+        for r in rows
+    ]
 
 
 def get_detail(*, session: Session, org_id: str, patch_id: str) -> PatchDetail:
     x = get_exposure_or_raise(session=session, org_id=org_id, patch_id=patch_id)
     base = read_many(session, [x])[0]
-    return PatchDetail(**base.model_dump(), cve=cve_facts(session=session, cve_id=x.cve_id),
-                       history=_history(session, org_id, x.id))
+    return PatchDetail(
+        **base.model_dump(),
+        cve=cve_facts(session=session, cve_id=x.cve_id),
+        history=_history(session, org_id, x.id),
+    )
 
 
-def record_status_change(session: Session, x: CveExposure, to: str, *, by: str,
-                         justification: str | None, expires: date | None) -> None:
+def record_status_change(
+    session: Session,
+    x: CveExposure,
+    to: str,
+    *,
+    by: str,
+    justification: str | None,
+    expires: date | None,
+) -> None:
     """Move ``x`` to ``to`` and keep the change (from, to, who, when, why)."""
     now = utcnow()
-    session.add(CveStatusChange(
-        org_id=x.org_id, exposure_id=x.id, cve_id=x.cve_id, from_status=x.status, to_status=to,
-        justification=justification, expires_on=expires, changed_by=by[:200], changed_at=now,
-    ))
+    session.add(
+        CveStatusChange(
+            org_id=x.org_id,
+            exposure_id=x.id,
+            cve_id=x.cve_id,
+            from_status=x.status,
+            to_status=to,
+            justification=justification,
+            expires_on=expires,
+            changed_by=by[:200],
+            changed_at=now,
+        )
+    )
     x.status = to
     x.status_changed_at, x.status_changed_by = now, by[:200]
     x.justification = justification if to == "wont_fix" else None
@@ -404,8 +498,9 @@ def update_status(
         )
     if data.expires_on is not None and data.expires_on <= _today():
         raise InvalidInput(("body", "expires_on"), "expires_on must be a future date")
-    record_status_change(session, x, data.status, by=actor, justification=data.justification,
-            expires=data.expires_on)
+    record_status_change(
+        session, x, data.status, by=actor, justification=data.justification, expires=data.expires_on
+    )
     session.flush()
     # The age component freezes (or resumes) with the clock: re-score this one row.
     refresh_exposures(session=session, org_id=org_id, cve_ids=[x.cve_id], publish_signals=False)
@@ -415,18 +510,31 @@ def update_status(
 def reopen_expired(*, session: Session, org_id: str, today: date | None = None) -> int:
     """Reopen wont_fix patches whose expiry has come; returns how many."""
     day = today or _today()
-    rows = list(session.scalars(select(CveExposure).where(
-        CveExposure.org_id == org_id, CveExposure.status == "wont_fix",
-        CveExposure.wont_fix_until.is_not(None), CveExposure.wont_fix_until <= day)))
+    rows = list(
+        session.scalars(
+            select(CveExposure).where(
+                CveExposure.org_id == org_id,
+                CveExposure.status == "wont_fix",
+                CveExposure.wont_fix_until.is_not(None),
+                CveExposure.wont_fix_until <= day,
+            )
+        )
+    )
     for x in rows:
         expired = x.wont_fix_until
-        record_status_change(session, x, "open", by="system",
-                justification=f"wont_fix expired on {expired.isoformat() if expired else '?'}",
-                expires=None)
+        record_status_change(
+            session,
+            x,
+            "open",
+            by="system",
+            justification=f"wont_fix expired on {expired.isoformat() if expired else '?'}",
+            expires=None,
+        )
     session.flush()
     if rows:
-        refresh_exposures(session=session, org_id=org_id, cve_ids=[x.cve_id for x in rows],
-                          publish_signals=False)
+        refresh_exposures(
+            session=session, org_id=org_id, cve_ids=[x.cve_id for x in rows], publish_signals=False
+        )
     return len(rows)
 
 
@@ -451,16 +559,20 @@ def stats(*, session: Session, org_id: str) -> PatchStats:
     ).one()
     by_sev: dict[str, int] = {}
     for sev, n_sev in session.execute(
-        select(x.severity, func.count()).where(x.org_id == org_id, rel, active)
-        .group_by(x.severity)
+        select(x.severity, func.count()).where(x.org_id == org_id, rel, active).group_by(x.severity)
     ).all():
         key = sev or "NONE"
         by_sev[key] = by_sev.get(key, 0) + int(n_sev)
     entries = session.scalar(
-        select(func.count()).select_from(TechStackEntry).where(TechStackEntry.org_id == org_id))
+        select(func.count()).select_from(TechStackEntry).where(TechStackEntry.org_id == org_id)
+    )
     return PatchStats(
-        open_critical=int(row[0]), overdue=int(row[1]), in_stack=int(row[2]), kev=int(row[3]),
-        relevant=int(row[4]), total=int(row[5]),
+        open_critical=int(row[0]),
+        overdue=int(row[1]),
+        in_stack=int(row[2]),
+        kev=int(row[3]),
+        relevant=int(row[4]),
+        total=int(row[5]),
         by_severity={str(k): int(v) for k, v in by_sev.items()},
         stack_entries=int(entries or 0),
     )

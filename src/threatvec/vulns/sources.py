@@ -109,8 +109,13 @@ class NvdSyncResult:
     pages: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mode": self.mode, "watermark": self.watermark.isoformat() if self.watermark
-                else None, "windows": self.windows, "pages": self.pages, **self.stats.to_dict()}
+        return {
+            "mode": self.mode,
+            "watermark": self.watermark.isoformat() if self.watermark else None,
+            "windows": self.windows,
+            "pages": self.pages,
+            **self.stats.to_dict(),
+        }
 
 
 def sync_nvd(
@@ -149,9 +154,13 @@ def sync_nvd(
             state.next_start_index = next_index
             session.commit()
 
-        report = client.sync_full(start_index=start, on_records=on_records,
-                                  on_page_done=on_page_done, on_progress=on_progress,
-                                  on_skipped=on_skipped)
+        report = client.sync_full(
+            start_index=start,
+            on_records=on_records,
+            on_page_done=on_page_done,
+            on_progress=on_progress,
+            on_skipped=on_skipped,
+        )
         state.watermark = state.full_started_at
         state.next_start_index = None
         state.full_started_at = None
@@ -163,14 +172,22 @@ def sync_nvd(
         state.watermark = window.end
         session.commit()
 
-    report = client.sync_incremental(state.watermark, until, on_records=on_records,
-                                     on_window_done=on_window_done, on_progress=on_progress,
-                                     on_skipped=on_skipped)
+    report = client.sync_incremental(
+        state.watermark,
+        until,
+        on_records=on_records,
+        on_window_done=on_window_done,
+        on_progress=on_progress,
+        on_skipped=on_skipped,
+    )
     return NvdSyncResult("incremental", stats, state.watermark, report.windows_done, report.pages)
 
 
 def import_epss_file(
-    session: Session, path: str | Path, *, org_ids: Sequence[str] | None = None,
+    session: Session,
+    path: str | Path,
+    *,
+    org_ids: Sequence[str] | None = None,
     on_progress: Progress | None = None,
 ) -> IngestStats:
     errors: list[dict[str, Any]] = []
@@ -187,15 +204,21 @@ def import_epss_file(
 
 def _epss_targets(session: Session, limit: int = 50_000) -> list[str]:
     # The CVEs that matter to someone first; with no org data yet, what we hold.
-    ids = list(session.scalars(select(CveExposure.cve_id).where(CveExposure.relevant.is_(True))
-                               .distinct().limit(limit)))
+    ids = list(
+        session.scalars(
+            select(CveExposure.cve_id).where(CveExposure.relevant.is_(True)).distinct().limit(limit)
+        )
+    )
     if not ids:
         ids = list(session.scalars(select(Cve.cve_id).order_by(Cve.published.desc()).limit(limit)))
     return sorted(set(ids))
 
 
 def sync_epss_api(
-    session: Session, client: EpssClient, *, cve_ids: Sequence[str] | None = None,
+    session: Session,
+    client: EpssClient,
+    *,
+    cve_ids: Sequence[str] | None = None,
     org_ids: Sequence[str] | None = None,
 ) -> IngestStats:
     """Scores from FIRST's API for ``cve_ids`` (default: every relevant CVE we hold)."""
@@ -207,7 +230,10 @@ def sync_epss_api(
 
 
 def import_kev(
-    session: Session, *, path: str | Path | None = None, url: str | None = None,
+    session: Session,
+    *,
+    path: str | Path | None = None,
+    url: str | None = None,
     org_ids: Sequence[str] | None = None,
 ) -> IngestStats:
     catalog = load_kev_file(path) if path is not None else fetch_kev_catalog(str(url))
@@ -217,7 +243,10 @@ def import_kev(
 
 
 def import_osv_path(
-    session: Session, path: str | Path, *, org_ids: Sequence[str] | None = None,
+    session: Session,
+    path: str | Path,
+    *,
+    org_ids: Sequence[str] | None = None,
 ) -> IngestStats:
     """One advisory file, or every .json/.yaml under a directory (bad files reported)."""
     p = Path(path)

@@ -141,27 +141,54 @@ class StackParseResult:
 # Every spelling on the left means the name on the right. Keys and values are
 # already in normal form (lower case, runs of space/_/. -> "-").
 _ALIASES: Mapping[str, str] = {
-    "pytorch": "torch", "py-torch": "torch",
-    "postgres": "postgresql", "pgsql": "postgresql", "psql": "postgresql",
-    "sklearn": "scikit-learn", "scikitlearn": "scikit-learn",
-    "tensorflow-gpu": "tensorflow", "tensorflow-cpu": "tensorflow", "tf-nightly": "tensorflow",
-    "linux-kernel": "linux", "kernel": "linux", "linux-os": "linux",
-    "httpd": "apache-http-server", "apache-httpd": "apache-http-server",
-    "apache2": "apache-http-server", "http-server": "apache-http-server",
+    "pytorch": "torch",
+    "py-torch": "torch",
+    "postgres": "postgresql",
+    "pgsql": "postgresql",
+    "psql": "postgresql",
+    "sklearn": "scikit-learn",
+    "scikitlearn": "scikit-learn",
+    "tensorflow-gpu": "tensorflow",
+    "tensorflow-cpu": "tensorflow",
+    "tf-nightly": "tensorflow",
+    "linux-kernel": "linux",
+    "kernel": "linux",
+    "linux-os": "linux",
+    "httpd": "apache-http-server",
+    "apache-httpd": "apache-http-server",
+    "apache2": "apache-http-server",
+    "http-server": "apache-http-server",
     "apache": "apache-http-server",
-    "llamaindex": "llama-index", "llama-index-core": "llama-index",
+    "llamaindex": "llama-index",
+    "llama-index-core": "llama-index",
     "langchain-experimental": "langchain-experimental",
-    "jupyter-notebook": "notebook", "jupyter-server": "jupyter-server",
-    "nodejs": "node", "node-js": "node",
-    "k8s": "kubernetes", "mongo": "mongodb", "redis-server": "redis",
-    "openssh-server": "openssh", "openssl-libs": "openssl", "libssl": "openssl",
-    "pil": "pillow", "pyyaml": "pyyaml", "jinja": "jinja2",
-    "opencv-python": "opencv", "opencv-python-headless": "opencv",
-    "mlflow-skinny": "mlflow", "onnx-runtime": "onnxruntime",
-    "ray-project": "ray", "anyscale-ray": "ray",
-    "hf-transformers": "transformers", "huggingface-transformers": "transformers",
-    "elastic-search": "elasticsearch", "microsoft-sql-server": "sql-server", "mssql": "sql-server",
-    "xz-utils": "xz", "open-webui": "open-webui", "openwebui": "open-webui",
+    "jupyter-notebook": "notebook",
+    "jupyter-server": "jupyter-server",
+    "nodejs": "node",
+    "node-js": "node",
+    "k8s": "kubernetes",
+    "mongo": "mongodb",
+    "redis-server": "redis",
+    "openssh-server": "openssh",
+    "openssl-libs": "openssl",
+    "libssl": "openssl",
+    "pil": "pillow",
+    "pyyaml": "pyyaml",
+    "jinja": "jinja2",
+    "opencv-python": "opencv",
+    "opencv-python-headless": "opencv",
+    "mlflow-skinny": "mlflow",
+    "onnx-runtime": "onnxruntime",
+    "ray-project": "ray",
+    "anyscale-ray": "ray",
+    "hf-transformers": "transformers",
+    "huggingface-transformers": "transformers",
+    "elastic-search": "elasticsearch",
+    "microsoft-sql-server": "sql-server",
+    "mssql": "sql-server",
+    "xz-utils": "xz",
+    "open-webui": "open-webui",
+    "openwebui": "open-webui",
 }
 
 # CPE vendor:product whose product field alone would not give the stack name.
@@ -239,8 +266,9 @@ def parse_stack_csv(
         raise StackFileError(f"line 1: {exc}") from exc
     columns = [h.strip().lower() for h in header]
     if "technology" not in columns:
-        raise StackFileError("header has no 'technology' column (expected technology,version,"
-                             "vendor,asset_count)")
+        raise StackFileError(
+            "header has no 'technology' column (expected technology,version,vendor,asset_count)"
+        )
     unknown = [c for c in columns if c and c not in _CSV_COLUMNS]
     if unknown:
         raise StackFileError(f"unknown column(s): {', '.join(unknown[:5])}")
@@ -266,8 +294,9 @@ def parse_stack_csv(
         if rows > max_rows:
             raise StackFileTooLarge(f"more than {max_rows} rows")
         if len(row) > len(columns):
-            result.errors.append(RowError(line, f"{len(row)} cells but the header has "
-                                                f"{len(columns)} columns"))
+            result.errors.append(
+                RowError(line, f"{len(row)} cells but the header has {len(columns)} columns")
+            )
             continue
 
         def cell(name: str, row: list[str] = row) -> str:
@@ -280,8 +309,11 @@ def parse_stack_csv(
         version, verr = _clean_text(cell("version"), "version")
         vendor, derr = _clean_text(cell("vendor"), "vendor")
         err = err or verr or derr
-        if err is None and version is not None and (" " in version or parse_version(version)
-                                                    is None):
+        if (
+            err is None
+            and version is not None
+            and (" " in version or parse_version(version) is None)
+        ):
             err = f"version {version[:40]!r} is not a version number"
         assets: int | None = None
         raw_assets = cell("asset_count").strip()
@@ -305,9 +337,12 @@ def parse_stack_csv(
 # --------------------------------------------------------------------------- CycloneDX
 
 
-def parse_cyclonedx(data: bytes | str | Mapping[str, Any], *,
-                    max_bytes: int = MAX_STACK_BYTES,
-                    max_rows: int = MAX_STACK_ROWS) -> StackParseResult:
+def parse_cyclonedx(
+    data: bytes | str | Mapping[str, Any],
+    *,
+    max_bytes: int = MAX_STACK_BYTES,
+    max_rows: int = MAX_STACK_ROWS,
+) -> StackParseResult:
     """Entries from a CycloneDX JSON SBOM's components (nested components included)."""
     if isinstance(data, Mapping):
         doc: Any = data
@@ -346,8 +381,9 @@ def parse_cyclonedx(data: bytes | str | Mapping[str, Any], *,
             continue
         name, err = _clean_text(name_val, "name")
         version_val = comp.get("version")
-        version, verr = _clean_text(version_val, "version") if isinstance(version_val, str) else (
-            None, None)
+        version, verr = (
+            _clean_text(version_val, "version") if isinstance(version_val, str) else (None, None)
+        )
         group_val = comp.get("group") or comp.get("publisher")
         group = _clean_text(group_val, "group")[0] if isinstance(group_val, str) else None
         if err or verr or name is None:
@@ -370,8 +406,9 @@ _REQ = re.compile(
 )
 
 
-def parse_requirements(data: bytes | str, *, max_bytes: int = MAX_STACK_BYTES,
-                       max_rows: int = MAX_STACK_ROWS) -> StackParseResult:
+def parse_requirements(
+    data: bytes | str, *, max_bytes: int = MAX_STACK_BYTES, max_rows: int = MAX_STACK_ROWS
+) -> StackParseResult:
     """Entries from ``requirements.txt`` or ``pip freeze`` output.
 
     ``name==1.2`` (or ``===``) gives a version; any other specifier
@@ -464,8 +501,10 @@ def _cpe_verdict(entry: StackEntry, m: CpeMatch) -> tuple[MatchLevel, str]:
     if not entry.version or parse_version(entry.version) is None:
         return "version_unknown", f"{label}; no usable version recorded for {entry.technology}"
     exact = m.version
-    if exact is not None and m.update and re.fullmatch(
-        r"(?:rc|alpha|beta|a|b|pre|preview|dev|post|p)\d*", m.update, re.I
+    if (
+        exact is not None
+        and m.update
+        and re.fullmatch(r"(?:rc|alpha|beta|a|b|pre|preview|dev|post|p)\d*", m.update, re.I)
     ):
         # NVD splits "6.8-rc1" into version 6.8 and update rc1; rejoin them.
         exact = f"{exact}-{m.update}"
@@ -509,12 +548,45 @@ _DESC_THROUGH = re.compile(
     re.I,
 )
 # Words that are package names but also ordinary English: never matched from prose.
-_COMMON_WORDS = frozenset({
-    "requests", "click", "six", "attrs", "mock", "future", "black", "rich", "flask", "jinja2",
-    "setuptools", "wheel", "pip", "docker", "kernel", "linux", "server", "client", "core",
-    "python", "node", "model", "agent", "notebook", "ray", "transformers", "datasets",
-    "accelerate", "tokenizers", "packaging", "typing", "json", "yaml", "http", "apache",
-})
+_COMMON_WORDS = frozenset(
+    {
+        "requests",
+        "click",
+        "six",
+        "attrs",
+        "mock",
+        "future",
+        "black",
+        "rich",
+        "flask",
+        "jinja2",
+        "setuptools",
+        "wheel",
+        "pip",
+        "docker",
+        "kernel",
+        "linux",
+        "server",
+        "client",
+        "core",
+        "python",
+        "node",
+        "model",
+        "agent",
+        "notebook",
+        "ray",
+        "transformers",
+        "datasets",
+        "accelerate",
+        "tokenizers",
+        "packaging",
+        "typing",
+        "json",
+        "yaml",
+        "http",
+        "apache",
+    }
+)
 
 
 def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel, str] | None:
@@ -526,12 +598,13 @@ def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel,
     m = re.search(rf"(?<![\w/-]){words}(?![\w-])", sentence, re.I)
     if m is None:
         return None
-    tail = sentence[m.end(): m.end() + 80]
+    tail = sentence[m.end() : m.end() + 80]
     before = _DESC_BEFORE.search(tail)
     through = _DESC_THROUGH.search(tail)
     if not entry.version or parse_version(entry.version) is None:
-        return "version_unknown", (f"{entry.technology} named in the description (no CPE yet); "
-                                   "no usable version recorded")
+        return "version_unknown", (
+            f"{entry.technology} named in the description (no CPE yet); no usable version recorded"
+        )
     bound: str | None = None
     verdict: bool | None = None
     label = ""
@@ -546,10 +619,14 @@ def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel,
     if bound is None or verdict is None:
         return "name_only", f"{entry.technology} named in the description (no CPE yet)"
     if verdict:
-        return "version_in_range", (f"{entry.technology} {entry.version} is {label} "
-                                    "(range read from the description; no CPE yet)")
-    return "version_outside", (f"{entry.technology} {entry.version} is not {label} "
-                               "(range read from the description; no CPE yet)")
+        return "version_in_range", (
+            f"{entry.technology} {entry.version} is {label} "
+            "(range read from the description; no CPE yet)"
+        )
+    return "version_outside", (
+        f"{entry.technology} {entry.version} is not {label} "
+        "(range read from the description; no CPE yet)"
+    )
 
 
 def match_stack(
@@ -587,8 +664,6 @@ def match_stack(
     if not candidates:
         return StackMatch("none", "no stack entry matches this CVE's products")
     # Best level wins; among equals, the entry on most assets (it matters most).
-    candidates.sort(
-        key=lambda c: (_LEVEL_ORDER.index(c[0]), -(c[2].asset_count or 0))
-    )
+    candidates.sort(key=lambda c: (_LEVEL_ORDER.index(c[0]), -(c[2].asset_count or 0)))
     level, why, entry, on = candidates[0]
     return StackMatch(level, why, entry, on)

@@ -79,33 +79,42 @@ def ensure_materialized(*, session: Session, org_id: str) -> int:
     if orgs.get_setting(session=session, org_id=org_id, name=MATERIALIZED):
         return 0
     created = refresh_exposures(session=session, org_id=org_id).created
-    orgs.put_setting(session=session, org_id=org_id, name=MATERIALIZED, value=True,
-                     by="vulns")
+    orgs.put_setting(session=session, org_id=org_id, name=MATERIALIZED, value=True, by="vulns")
     return created
 
 
 def rescore_stack_matches(*, session: Session, org_id: str, names: Sequence[str]) -> int:
     """Re-score the CVEs whose stack match can change when entries named ``names`` change."""
-    has_stack = session.scalar(
-        select(TechStackEntry.id).where(TechStackEntry.org_id == org_id).limit(1)) is not None
+    has_stack = (
+        session.scalar(select(TechStackEntry.id).where(TechStackEntry.org_id == org_id).limit(1))
+        is not None
+    )
     # Only the reason text moves between "no stack" and "no match" (0 points either way):
     # a bulk update instead of re-scoring every CVE.
     if has_stack:
-        session.execute(update(CveExposure)
-                        .where(CveExposure.org_id == org_id, CveExposure.stack_level == "no_stack")
-                        .values(stack_level="none",
-                                stack_reason="no stack entry matches this CVE's products"))
+        session.execute(
+            update(CveExposure)
+            .where(CveExposure.org_id == org_id, CveExposure.stack_level == "no_stack")
+            .values(stack_level="none", stack_reason="no stack entry matches this CVE's products")
+        )
     else:
-        session.execute(update(CveExposure)
-                        .where(CveExposure.org_id == org_id, CveExposure.stack_level == "none")
-                        .values(stack_level="no_stack", stack_reason="no tech stack imported"))
+        session.execute(
+            update(CveExposure)
+            .where(CveExposure.org_id == org_id, CveExposure.stack_level == "none")
+            .values(stack_level="no_stack", stack_reason="no tech stack imported")
+        )
     wanted = sorted({normalize_name(n) for n in names if n})
     ids: set[str] = set()
     if wanted:
         ids |= set(session.scalars(select(CveProduct.cve_id).where(CveProduct.name.in_(wanted))))
     # CVEs already matched (their entry may be gone) and CVEs without CPEs (prose match).
-    ids |= set(session.scalars(select(CveExposure.cve_id).where(
-        CveExposure.org_id == org_id, CveExposure.stack_level.not_in(["none", "no_stack"]))))
+    ids |= set(
+        session.scalars(
+            select(CveExposure.cve_id).where(
+                CveExposure.org_id == org_id, CveExposure.stack_level.not_in(["none", "no_stack"])
+            )
+        )
+    )
     ids |= set(session.scalars(select(Cve.cve_id).where(Cve.has_cpe.is_(False))))
     if not ids:
         return 0
@@ -137,15 +146,26 @@ def import_stack(
         raise InvalidInput(("body", "file"), str(exc)) from None
     except StackFileError as exc:
         raise InvalidInput(("body", "file"), f"{chosen}: {exc}") from None
-    rejected = [RowErrorRead(line=e.line, location=e.location, reason=e.reason)
-                for e in parsed.errors]
-    existing_rows = list(session.scalars(
-        select(TechStackEntry).where(TechStackEntry.org_id == org_id)))
+    rejected = [
+        RowErrorRead(line=e.line, location=e.location, reason=e.reason) for e in parsed.errors
+    ]
+    existing_rows = list(
+        session.scalars(select(TechStackEntry).where(TechStackEntry.org_id == org_id))
+    )
     total_before = len(existing_rows)
     if strict and rejected:
-        return TechStackImportResult(format=chosen, strict=True, applied=False,
-                                     rows=len(parsed.entries), imported=0, updated=0, unchanged=0,
-                                     rejected=rejected, entries=total_before, rescored=0)
+        return TechStackImportResult(
+            format=chosen,
+            strict=True,
+            applied=False,
+            rows=len(parsed.entries),
+            imported=0,
+            updated=0,
+            unchanged=0,
+            rejected=rejected,
+            entries=total_before,
+            rescored=0,
+        )
     existing = {(r.name, r.version or "", (r.vendor or "").lower()): r for r in existing_rows}
     imported = updated = unchanged = 0
     touched: set[str] = set()
@@ -161,8 +181,11 @@ def import_stack(
             touched.add(e.name)
         else:
             changed = False
-            for attr, value in (("asset_count", e.asset_count), ("purl", e.purl),
-                                ("technology", e.technology)):
+            for attr, value in (
+                ("asset_count", e.asset_count),
+                ("purl", e.purl),
+                ("technology", e.technology),
+            ):
                 if value is not None and getattr(row, attr) != value:
                     setattr(row, attr, value)
                     changed = True
@@ -177,21 +200,40 @@ def import_stack(
                 touched.add(row.name)
                 session.delete(row)
     session.flush()
-    entries = int(session.scalar(select(func.count()).select_from(TechStackEntry)
-                                 .where(TechStackEntry.org_id == org_id)) or 0)
+    entries = int(
+        session.scalar(
+            select(func.count()).select_from(TechStackEntry).where(TechStackEntry.org_id == org_id)
+        )
+        or 0
+    )
     rescored = ensure_materialized(session=session, org_id=org_id)
     if touched:
         rescored += rescore_stack_matches(session=session, org_id=org_id, names=sorted(touched))
-    return TechStackImportResult(format=chosen, strict=strict, applied=True,
-                                 rows=len(parsed.entries), imported=imported, updated=updated,
-                                 unchanged=unchanged, rejected=rejected, entries=entries,
-                                 rescored=rescored)
+    return TechStackImportResult(
+        format=chosen,
+        strict=strict,
+        applied=True,
+        rows=len(parsed.entries),
+        imported=imported,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=rejected,
+        entries=entries,
+        rescored=rescored,
+    )
 
 
 def _new_row(org_id: str, e: StackEntry) -> TechStackEntry:
-    return TechStackEntry(org_id=org_id, technology=e.technology, name=e.name[:200],
-                          version=e.version, vendor=e.vendor, asset_count=e.asset_count,
-                          source=e.source, purl=(e.purl or None) and e.purl[:500])
+    return TechStackEntry(
+        org_id=org_id,
+        technology=e.technology,
+        name=e.name[:200],
+        version=e.version,
+        vendor=e.vendor,
+        asset_count=e.asset_count,
+        source=e.source,
+        purl=(e.purl or None) and e.purl[:500],
+    )
 
 
 def list_page(
@@ -204,8 +246,9 @@ def list_page(
 
 
 def delete_entry(*, session: Session, org_id: str, entry_id: str) -> None:
-    row = session.scalar(select(TechStackEntry).where(
-        TechStackEntry.org_id == org_id, TechStackEntry.id == entry_id))
+    row = session.scalar(
+        select(TechStackEntry).where(TechStackEntry.org_id == org_id, TechStackEntry.id == entry_id)
+    )
     if row is None:
         raise NotFound(f"tech stack entry {entry_id[:40]} not found")
     name = row.name

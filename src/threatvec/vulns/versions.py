@@ -42,9 +42,15 @@ _MAX_VERSION_LEN = 128
 # Phase ranks: dev-only releases sort before every pre-release, pre-releases
 # before the final release, post releases after it.
 _PRE_TAGS: Mapping[str, int] = {
-    "alpha": 0, "a": 0,
-    "beta": 1, "b": 1,
-    "c": 2, "rc": 2, "pre": 2, "preview": 2, "cr": 2,
+    "alpha": 0,
+    "a": 0,
+    "beta": 1,
+    "b": 1,
+    "c": 2,
+    "rc": 2,
+    "pre": 2,
+    "preview": 2,
+    "cr": 2,
 }
 _POST_TAGS = frozenset({"post", "rev", "r", "p", "patch", "pl"})
 _DEV_TAGS = frozenset({"dev", "snapshot"})
@@ -124,7 +130,7 @@ def _parse_cached(text: str) -> Version | None:
     m = _EPOCH.match(lowered)
     if m:
         epoch = int(m.group(1))
-        lowered = lowered[m.end():]
+        lowered = lowered[m.end() :]
     if not lowered or not lowered[0].isdigit():
         return None
 
@@ -137,7 +143,7 @@ def _parse_cached(text: str) -> Version | None:
     rel = re.match(r"\d+(?:\.\d+)*", lowered)
     assert rel is not None  # guarded by the isdigit check above
     release = [int(p) for p in rel.group(0).split(".")]
-    rest = lowered[rel.end():]
+    rest = lowered[rel.end() :]
     glued = bool(rest) and rest[0].isalpha()
     tokens = _TOKEN.findall(rest)
     dash_number = re.match(r"^-(\d+)(?:$|[.\-_])", rest)

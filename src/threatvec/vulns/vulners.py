@@ -89,10 +89,16 @@ class VulnersClient:
         ids = sorted({c.strip().upper() for c in cve_ids if _CVE.match(c.strip().upper())})
         out: dict[str, VulnersInfo] = {}
         for i in range(0, len(ids), self.batch_size):
-            batch = ids[i: i + self.batch_size]
+            batch = ids[i : i + self.batch_size]
             resp = request_with_retry(
-                self._http, "POST", self.url, json={"id": batch, "fields": _FIELDS},
-                headers=self._headers, policy=self.retry, source="Vulners", sleep=self._sleep,
+                self._http,
+                "POST",
+                self.url,
+                json={"id": batch, "fields": _FIELDS},
+                headers=self._headers,
+                policy=self.retry,
+                source="Vulners",
+                sleep=self._sleep,
             )
             try:
                 doc = resp.json()
@@ -124,10 +130,20 @@ def _info(cve: str, item: dict[str, Any]) -> VulnersInfo:
         deps = ench.get("dependencies")
         if isinstance(deps, dict) and isinstance(deps.get("references"), list):
             for ref in deps["references"]:
-                if isinstance(ref, dict) and ref.get("type") in ("exploitdb", "metasploit",
-                                                                  "githubexploit", "packetstorm"):
+                if isinstance(ref, dict) and ref.get("type") in (
+                    "exploitdb",
+                    "metasploit",
+                    "githubexploit",
+                    "packetstorm",
+                ):
                     exploit_count += len(ref.get("idList") or [])
     title = item.get("title")
     href = item.get("href")
-    return VulnersInfo(cve, title if isinstance(title, str) else None,
-                       href if isinstance(href, str) else None, score, exploited, exploit_count)
+    return VulnersInfo(
+        cve,
+        title if isinstance(title, str) else None,
+        href if isinstance(href, str) else None,
+        score,
+        exploited,
+        exploit_count,
+    )

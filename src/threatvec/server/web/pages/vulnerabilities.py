@@ -27,8 +27,13 @@ router = APIRouter(include_in_schema=False)
 
 SEVERITIES = ("CRITICAL", "HIGH", "MEDIUM", "LOW")
 STATUSES = ("open", "investigating", "fixed", "deployed", "wont_fix")
-SORTS = {"-priority": "Priority", "due": "Due date", "-cvss": "CVSS", "-epss": "EPSS",
-         "-published": "Published"}
+SORTS = {
+    "-priority": "Priority",
+    "due": "Due date",
+    "-cvss": "CVSS",
+    "-epss": "EPSS",
+    "-published": "Published",
+}
 BOOL = {"": None, "yes": True, "no": False}
 
 
@@ -63,33 +68,69 @@ def _page(
     sort = args.get("sort") if args.get("sort") in SORTS else "-priority"
     filters = _filters_from(args)
     rows, cursor = service.list_page(
-        session=ctx.session, org_id=org_id,
+        session=ctx.session,
+        org_id=org_id,
         page=PageParams(limit=50, cursor=args.get("cursor") or None, sort=sort),
-        filters=filters)
-    stack, _ = stack_service.list_page(session=ctx.session, org_id=org_id,
-                                       page=PageParams(limit=500))
+        filters=filters,
+    )
+    stack, _ = stack_service.list_page(
+        session=ctx.session, org_id=org_id, page=PageParams(limit=500)
+    )
     keep = {k: v for k, v in args.items() if k != "cursor" and v}
     return render(
-        ctx, "vulnerabilities.html", active="/vulnerabilities", title="Vulnerabilities",
+        ctx,
+        "vulnerabilities.html",
+        active="/vulnerabilities",
+        title="Vulnerabilities",
         stats=service.stats(session=ctx.session, org_id=org_id),
-        rows=rows, next_cursor=cursor, args=keep, sorts=SORTS, sort=sort,
-        severities=SEVERITIES, statuses=STATUSES, transitions=TRANSITIONS,
-        answer=answer, question=question, stack=stack, imported=imported,
+        rows=rows,
+        next_cursor=cursor,
+        args=keep,
+        sorts=SORTS,
+        sort=sort,
+        severities=SEVERITIES,
+        statuses=STATUSES,
+        transitions=TRANSITIONS,
+        answer=answer,
+        question=question,
+        stack=stack,
+        imported=imported,
         max_stack_kib=MAX_STACK_BYTES // 1024,
-        flash=flash, error=error, status_code=status_code,
+        flash=flash,
+        error=error,
+        status_code=status_code,
     )
 
 
 @router.get("/vulnerabilities", response_class=HTMLResponse)
 def vulnerabilities_page(
     ctx: PageDep,
-    severity: str = "", status: str = "", scope: str = "", ai_only: str = "",
-    stack_only: str = "", kev: str = "", overdue: str = "", technology: str = "",
-    q: str = "", sort: str = "", cursor: str = "", flash: str = "",
+    severity: str = "",
+    status: str = "",
+    scope: str = "",
+    ai_only: str = "",
+    stack_only: str = "",
+    kev: str = "",
+    overdue: str = "",
+    technology: str = "",
+    q: str = "",
+    sort: str = "",
+    cursor: str = "",
+    flash: str = "",
 ) -> HTMLResponse:
-    args = {"severity": severity, "status": status, "scope": scope, "ai_only": ai_only,
-            "stack_only": stack_only, "kev": kev, "overdue": overdue,
-            "technology": technology[:100], "q": q[:200], "sort": sort, "cursor": cursor[:512]}
+    args = {
+        "severity": severity,
+        "status": status,
+        "scope": scope,
+        "ai_only": ai_only,
+        "stack_only": stack_only,
+        "kev": kev,
+        "overdue": overdue,
+        "technology": technology[:100],
+        "q": q[:200],
+        "sort": sort,
+        "cursor": cursor[:512],
+    }
     try:
         return _page(ctx, args, flash=flash[:200] or None)
     except ThreatVecError as exc:
@@ -107,8 +148,12 @@ def ask_page(
     if not question:
         return _page(ctx, {}, error="Type a question first.", status_code=422)
     settings = ctx.request.app.state.settings
-    result = ask.answer_question(session=ctx.session, org_id=ctx.org.id, question=question,
-                                 llm=LlmClient.from_settings(settings))
+    result = ask.answer_question(
+        session=ctx.session,
+        org_id=ctx.org.id,
+        question=question,
+        llm=LlmClient.from_settings(settings),
+    )
     return _page(ctx, {}, answer=result, question=question)
 
 
@@ -131,14 +176,22 @@ def import_stack_page(
     try:
         if len(data) > MAX_STACK_BYTES:
             raise PayloadTooLarge(f"file is larger than {MAX_STACK_BYTES // 1024} KiB")
-        result = stack_service.import_stack(session=ctx.session, org_id=ctx.org.id, data=data,
-                                            fmt=fmt, filename=file.filename,  # type: ignore[arg-type]
-                                            strict=strict == "on")
+        result = stack_service.import_stack(
+            session=ctx.session,
+            org_id=ctx.org.id,
+            data=data,
+            fmt=fmt,
+            filename=file.filename,  # type: ignore[arg-type]
+            strict=strict == "on",
+        )
     except ThreatVecError as exc:
         return _page(ctx, {}, error=f"Not imported: {exc.detail}", status_code=exc.status)
     ctx.session.commit()
-    msg = (f"Imported {result.imported} new, {result.updated} updated"
-           if result.applied else "Nothing imported (strict mode and some rows were bad)")
+    msg = (
+        f"Imported {result.imported} new, {result.updated} updated"
+        if result.applied
+        else "Nothing imported (strict mode and some rows were bad)"
+    )
     return _page(ctx, {}, imported=result, flash=msg)
 
 
@@ -156,12 +209,26 @@ def cve_page(ctx: PageDep, cve_id: str, flash: str = "") -> HTMLResponse:
     return _detail(ctx, cve_id[:40], flash=flash[:200] or None)
 
 
-def _detail(ctx: PageContext, cve_id: str, *, flash: str | None = None,
-            error: str | None = None, status_code: int = 200) -> HTMLResponse:
+def _detail(
+    ctx: PageContext,
+    cve_id: str,
+    *,
+    flash: str | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
     detail = service.get_detail(session=ctx.session, org_id=ctx.org.id, patch_id=cve_id)
-    return render(ctx, "vulnerability_detail.html", active="/vulnerabilities",
-                  title=detail.cve_id, p=detail, transitions=TRANSITIONS, flash=flash,
-                  error=error, status_code=status_code)
+    return render(
+        ctx,
+        "vulnerability_detail.html",
+        active="/vulnerabilities",
+        title=detail.cve_id,
+        p=detail,
+        transitions=TRANSITIONS,
+        flash=flash,
+        error=error,
+        status_code=status_code,
+    )
 
 
 @router.post("/vulnerabilities/{cve_id}/status", response_model=None)
@@ -176,19 +243,27 @@ def change_status(
 ) -> Response:
     check_csrf(ctx, csrf)
     try:
-        data = PatchStatusUpdate.model_validate({
-            "status": status, "justification": justification or None,
-            "expires_on": expires_on or None})
-        service.update_status(session=ctx.session, org_id=ctx.org.id, patch_id=cve_id[:40],
-                              data=data, actor=f"dashboard:{ctx.org.name}"[:200])
+        data = PatchStatusUpdate.model_validate(
+            {
+                "status": status,
+                "justification": justification or None,
+                "expires_on": expires_on or None,
+            }
+        )
+        service.update_status(
+            session=ctx.session,
+            org_id=ctx.org.id,
+            patch_id=cve_id[:40],
+            data=data,
+            actor=f"dashboard:{ctx.org.name}"[:200],
+        )
     except ValidationError as exc:
         msg = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         return _detail(ctx, cve_id[:40], error=f"Not changed: {msg}", status_code=422)
     except ThreatVecError as exc:
         if exc.status == 404:
             raise
-        return _detail(ctx, cve_id[:40], error=f"Not changed: {exc.detail}",
-                       status_code=exc.status)
+        return _detail(ctx, cve_id[:40], error=f"Not changed: {exc.detail}", status_code=exc.status)
     ctx.session.commit()
     cve = quote(cve_id[:40].upper(), safe="")
     label = status.replace("_", " ")
