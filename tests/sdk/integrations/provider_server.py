@@ -96,7 +96,41 @@ def response_object(model: str, text: str) -> dict[str, Any]:
 
 
 def response_events(model: str) -> list[tuple[str, dict[str, Any]]]:
+    # The lead-in events the real API sends first; the `.stream()` helper requires them.
+    created = {**response_object(model, ""), "status": "in_progress", "output": [], "usage": None}
+    message = {
+        "type": "message",
+        "id": "msg_1",
+        "status": "in_progress",
+        "role": "assistant",
+        "content": [],
+    }
+    part = {"type": "output_text", "text": "", "annotations": []}
     return [
+        (
+            "response.created",
+            {"type": "response.created", "sequence_number": 0, "response": created},
+        ),
+        (
+            "response.output_item.added",
+            {
+                "type": "response.output_item.added",
+                "output_index": 0,
+                "item": message,
+                "sequence_number": 1,
+            },
+        ),
+        (
+            "response.content_part.added",
+            {
+                "type": "response.content_part.added",
+                "item_id": "msg_1",
+                "output_index": 0,
+                "content_index": 0,
+                "part": part,
+                "sequence_number": 2,
+            },
+        ),
         (
             "response.output_text.delta",
             {
@@ -105,7 +139,7 @@ def response_events(model: str) -> list[tuple[str, dict[str, Any]]]:
                 "output_index": 0,
                 "content_index": 0,
                 "delta": "Hi ",
-                "sequence_number": 1,
+                "sequence_number": 3,
                 "logprobs": [],
             },
         ),
@@ -117,7 +151,7 @@ def response_events(model: str) -> list[tuple[str, dict[str, Any]]]:
                 "output_index": 0,
                 "content_index": 0,
                 "delta": "you",
-                "sequence_number": 2,
+                "sequence_number": 4,
                 "logprobs": [],
             },
         ),
@@ -125,7 +159,7 @@ def response_events(model: str) -> list[tuple[str, dict[str, Any]]]:
             "response.completed",
             {
                 "type": "response.completed",
-                "sequence_number": 3,
+                "sequence_number": 5,
                 "response": response_object(model, "Hi you"),
             },
         ),

@@ -16,7 +16,7 @@ from typing import Any
 
 from threatvec.sdk.integrations import recording_client
 
-__all__ = ["LlmCall", "patch_method", "safely"]
+__all__ = ["LlmCall", "patch_method", "patch_stream_helper", "safely"]
 
 logger = logging.getLogger("threatvec")
 
@@ -268,6 +268,149 @@ def patch_method(
 
     sync_wrapper._threatvec_patched = True  # type: ignore[attr-defined]
     setattr(owner, name, sync_wrapper)
+
+
+def _attach(
+    stream: Any,
+    own_call: LlmCall | None,
+    observe: Callable[[LlmCall, Any], None],
+    asynchronous: bool,
+) -> LlmCall | None:
+    """Find (or install) the recorder under a helper's stream object; return its call.
+
+    The helpers iterate `stream._raw_stream` lazily, so swapping it for a recorder right
+    after the request is made sees every event. When the raw stream came from a patched
+    `create` (openai's helpers call it), that call is reused so nothing is recorded twice.
+    """
+    raw = getattr(stream, "_raw_stream", None)
+    if isinstance(raw, SyncStreamRecorder | AsyncStreamRecorder):
+        return raw._tv_call
+    if own_call is None or raw is None:
+        return own_call
+    wrapper = AsyncStreamRecorder if asynchronous else SyncStreamRecorder
+    stream._raw_stream = wrapper(raw, own_call, observe)
+    return own_call
+
+
+class StreamManagerRecorder:
+    """Wraps a library stream *manager* (`with client....stream(...) as s:`).
+
+    Entering makes the request (a failure is recorded and re-raised unchanged); the call
+    is recorded `ok` when the stream is read to its end, `cancelled` when the block is
+    left before that (the libraries' own close does not reach the raw stream's `close`).
+    """
+
+    def __init__(
+        self,
+        manager: Any,
+        begin: Callable[[], LlmCall | None],
+        observe: Callable[[LlmCall, Any], None],
+    ) -> None:
+        self._tv_manager = manager
+        self._tv_begin = begin
+        self._tv_observe = observe
+        self._tv_call: LlmCall | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tv_manager, name)
+
+    def __enter__(self) -> Any:
+        own = safely("stream helper begin", self._tv_begin)
+        try:
+            stream = self._tv_manager.__enter__()
+        except BaseException as exc:
+            if own is not None:
+                safely("stream helper error", own.finish, _outcome_of(exc), exc)
+            raise
+        attached = safely("stream helper attach", _attach, stream, own, self._tv_observe, False)
+        self._tv_call = attached if attached is not None else own
+        return stream
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        try:
+            return self._tv_manager.__exit__(*exc_info)
+        finally:
+            call = self._tv_call
+            if call is not None:
+                safely("stream helper finish", call.finish, "cancelled")
+
+
+class AsyncStreamManagerRecorder:
+    """Async twin of `StreamManagerRecorder` (`async with client....stream(...) as s:`)."""
+
+    def __init__(
+        self,
+        manager: Any,
+        begin: Callable[[], LlmCall | None],
+        observe: Callable[[LlmCall, Any], None],
+    ) -> None:
+        self._tv_manager = manager
+        self._tv_begin = begin
+        self._tv_observe = observe
+        self._tv_call: LlmCall | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tv_manager, name)
+
+    async def __aenter__(self) -> Any:
+        own = safely("stream helper begin", self._tv_begin)
+        try:
+            stream = await self._tv_manager.__aenter__()
+        except BaseException as exc:
+            if own is not None:
+                safely("stream helper error", own.finish, _outcome_of(exc), exc)
+            raise
+        attached = safely("stream helper attach", _attach, stream, own, self._tv_observe, True)
+        self._tv_call = attached if attached is not None else own
+        return stream
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        try:
+            return await self._tv_manager.__aexit__(*exc_info)
+        finally:
+            call = self._tv_call
+            if call is not None:
+                safely("stream helper finish", call.finish, "cancelled")
+
+
+def patch_stream_helper(
+    owner: type,
+    name: str,
+    *,
+    integration: str,
+    provider: str,
+    operation: str,
+    input_text: Callable[[dict[str, Any]], str | None],
+    observe_chunk: Callable[[LlmCall, Any], None],
+    asynchronous: bool,
+    own_call: bool,
+) -> None:
+    """Wrap a `.stream(...)` helper that returns a (sync or async) stream manager.
+
+    `own_call=False` when the helper makes its request through an already patched
+    `create`: the manager wrapper then only adds the `cancelled` outcome on early exit.
+    """
+    original = getattr(owner, name, None)
+    if original is None or getattr(original, "_threatvec_patched", False):
+        return
+    manager_type = AsyncStreamManagerRecorder if asynchronous else StreamManagerRecorder
+
+    @functools.wraps(original)
+    def helper_wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        manager = original(self, *args, **kwargs)
+        if safely(f"{integration} begin", recording_client, integration) is None:
+            return manager
+
+        def begin() -> LlmCall | None:
+            if not own_call or recording_client(integration) is None:
+                return None
+            given = {**kwargs, "stream": True}
+            return LlmCall(integration, provider, operation, given, input_text(kwargs))
+
+        return manager_type(manager, begin, observe_chunk)
+
+    helper_wrapper._threatvec_patched = True  # type: ignore[attr-defined]
+    setattr(owner, name, helper_wrapper)
 
 
 def text_of(content: Any) -> str:

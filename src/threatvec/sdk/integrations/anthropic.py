@@ -1,10 +1,16 @@
-"""anthropic integration: messages.create, sync and async, streaming (`stream=True`) included."""
+"""anthropic integration: messages.create (sync and async, `stream=True` included) and the
+messages.stream() helper (sync and async context managers)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from threatvec.sdk.integrations._common import LlmCall, messages_text, patch_method
+from threatvec.sdk.integrations._common import (
+    LlmCall,
+    messages_text,
+    patch_method,
+    patch_stream_helper,
+)
 
 __all__ = ["install"]
 
@@ -77,4 +83,16 @@ def install() -> None:
             observe_chunk=_event,
             is_stream=_is_stream,
             asynchronous=asynchronous,
+        )
+        # `messages.stream()` posts directly (not through `create`), so it gets its own call.
+        patch_stream_helper(
+            owner,
+            "stream",
+            integration=NAME,
+            provider="anthropic",
+            operation="messages",
+            input_text=_input,
+            observe_chunk=_event,
+            asynchronous=asynchronous,
+            own_call=True,
         )

@@ -1,12 +1,19 @@
-"""openai integration: chat.completions.create and responses.create, sync and async,
-streaming included (the stream is wrapped so usage and outcome are recorded when it ends).
+"""openai integration: chat.completions.create / .parse / .stream and responses.create /
+.parse / .stream, sync and async, streaming included (the stream is wrapped so usage and
+outcome are recorded when it ends). `beta.chat` is the same `Completions` resource.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from threatvec.sdk.integrations._common import LlmCall, messages_text, patch_method, text_of
+from threatvec.sdk.integrations._common import (
+    LlmCall,
+    messages_text,
+    patch_method,
+    patch_stream_helper,
+    text_of,
+)
 
 __all__ = ["install"]
 
@@ -104,6 +111,10 @@ def _responses_event(call: LlmCall, event: Any) -> None:
         call.failed = True
 
 
+def _never_stream(result: Any) -> bool:
+    return False
+
+
 def install() -> None:
     from openai.resources.chat.completions import AsyncCompletions, Completions
     from openai.resources.responses import AsyncResponses, Responses
@@ -136,3 +147,40 @@ def install() -> None:
             is_stream=_is_stream,
             asynchronous=asynchronous,
         )
+    _install_helpers(chat, responses)
+
+
+def _install_helpers(
+    chat: tuple[tuple[type, bool], ...], responses: tuple[tuple[type, bool], ...]
+) -> None:
+    """`.parse()` posts directly, so it is recorded here; `.stream()` goes through the
+    patched `create`, so its manager is only wrapped to see an early exit."""
+    kinds = (
+        (chat, "chat", _chat_input, _chat_result, _chat_chunk),
+        (responses, "responses", _responses_input, _responses_result, _responses_event),
+    )
+    for owners, operation, input_text, observe_result, observe_chunk in kinds:
+        for owner, asynchronous in owners:
+            patch_method(
+                owner,
+                "parse",
+                integration=NAME,
+                provider="openai",
+                operation=operation,
+                input_text=input_text,
+                observe_result=observe_result,
+                observe_chunk=observe_chunk,
+                is_stream=_never_stream,
+                asynchronous=asynchronous,
+            )
+            patch_stream_helper(
+                owner,
+                "stream",
+                integration=NAME,
+                provider="openai",
+                operation=operation,
+                input_text=input_text,
+                observe_chunk=observe_chunk,
+                asynchronous=asynchronous,
+                own_call=False,
+            )
