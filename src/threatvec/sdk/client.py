@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
-from threatvec._version import __version__
 from threatvec.sdk import integrations as _integrations
+from threatvec.sdk._version import __version__
 from threatvec.sdk.config import Settings, resolve_settings
 from threatvec.sdk.events import PendingEvent
 from threatvec.sdk.stats import Counters

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from threatvec._version import __version__
+from threatvec.sdk._version import __version__
 
 __all__ = ["RETRYABLE_STATUSES", "HttpTransport", "Reply", "parse_retry_after", "user_agent"]
 
