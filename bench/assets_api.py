@@ -12,9 +12,7 @@ started from the local binaries (tools/pg_temp.sh).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -29,6 +27,7 @@ sys.path.insert(0, str(REPO))
 
 from tests.conftest import LiveServer, create_org, free_port, make_migrated_engine  # noqa: E402
 
+from bench._pg import fresh_postgres_database  # noqa: E402
 from threatvec.assets.models import Asset  # noqa: E402
 from threatvec.core.settings import Settings  # noqa: E402
 from threatvec.server.app import create_app  # noqa: E402
@@ -123,30 +122,9 @@ def main() -> None:
 
     logging.getLogger("threatvec").setLevel(logging.WARNING)
     rows = run_backend("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db", args)
-    pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
-    if not pg_url:
-        out = subprocess.run(
-            [str(REPO / "tools" / "pg_temp.sh"), "start"], capture_output=True, text=True
-        )
-        if out.returncode == 0:
-            env = dict(
-                line.removeprefix("export ").split("=", 1)
-                for line in out.stdout.strip().splitlines()
-            )
-            pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
-    if pg_url:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        db = f"bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(pg_url, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{db}"'))
-        url = make_url(pg_url).set(database=db).render_as_string(hide_password=False)
-        try:
+    with fresh_postgres_database() as url:
+        if url:
             rows += run_backend("PostgreSQL", url, args)
-        finally:
-            if stop:
-                subprocess.run(stop, shell=True, check=False)
     print(
         f"| store | request | requests/s | p50 ms | p99 ms |  ({args.clients} clients, "
         f"{args.requests} requests each)"

@@ -21,11 +21,9 @@ import argparse
 import gzip
 import json
 import logging
-import os
 import queue
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -43,6 +41,7 @@ sys.path.insert(0, str(REPO))
 from tests.conftest import LiveServer, create_org, free_port, make_migrated_engine  # noqa: E402
 from tests.ingest.wire import batch, llm, mcp, tool  # noqa: E402
 
+from bench._pg import fresh_postgres_database  # noqa: E402
 from threatvec.agents.models import Agent, AgentEvent  # noqa: E402
 from threatvec.core.settings import Settings  # noqa: E402
 from threatvec.ingest.store import event_flags, event_subject  # noqa: E402
@@ -225,33 +224,10 @@ def main() -> None:
     args = parser.parse_args()
     logging.getLogger("threatvec").setLevel(logging.ERROR)
     results = [run_backend("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db", args)]
-    pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
-    if not pg_url and not args.skip_postgres:
-        out = subprocess.run(
-            [str(REPO / "tools" / "pg_temp.sh"), "start"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if out.returncode == 0:
-            env = dict(
-                line.removeprefix("export ").split("=", 1)
-                for line in out.stdout.strip().splitlines()
-            )
-            pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
-    if pg_url and not args.skip_postgres:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        db = f"bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(pg_url, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{db}"'))
-        url = make_url(pg_url).set(database=db).render_as_string(hide_password=False)
-        try:
-            results.append(run_backend("PostgreSQL", url, args))
-        finally:
-            if stop:
-                subprocess.run(stop, shell=True, check=False)
+    if not args.skip_postgres:
+        with fresh_postgres_database() as url:
+            if url:
+                results.append(run_backend("PostgreSQL", url, args))
     print(
         f"\n| store | path | events/s | p50 ms / batch | p99 ms / batch |"
         f"  ({args.batches} batches of {BATCH}, {args.clients} clients)"

@@ -22,7 +22,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -45,6 +44,7 @@ from tests.conftest import (  # noqa: E402
     make_migrated_engine,
 )
 
+from bench._pg import fresh_postgres_database  # noqa: E402
 from threatvec.core.settings import Settings  # noqa: E402
 from threatvec.server.app import create_app  # noqa: E402
 from threatvec.store.engine import make_session_factory, session_scope  # noqa: E402
@@ -263,30 +263,9 @@ def main() -> None:
         path = args.sqlite_db or f"{tempfile.mkdtemp()}/bench.db"
         print(f"SQLite database: {path}", file=sys.stderr)
         rows += run_backend("SQLite", f"sqlite:///{path}", args, reuse=bool(args.sqlite_db))
-    pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
-    if args.only != "sqlite" and not pg_url:
-        out = subprocess.run(
-            [str(REPO / "tools" / "pg_temp.sh"), "start"], capture_output=True, text=True
-        )
-        if out.returncode == 0:
-            env = dict(
-                line.removeprefix("export ").split("=", 1)
-                for line in out.stdout.strip().splitlines()
-            )
-            pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
-    if pg_url and args.only != "sqlite":
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        db = f"bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(pg_url, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{db}"'))
-        url = make_url(pg_url).set(database=db).render_as_string(hide_password=False)
-        try:
+    with fresh_postgres_database() as url:
+        if url:
             rows += run_backend("PostgreSQL", url, args)
-        finally:
-            if stop:
-                subprocess.run(stop, shell=True, check=False)
     print(f"\n| store | request ({args.cves:,} CVEs, limit 50) | items | p50 ms | p95 ms |")
     print("|---|---|---:|---:|---:|")
     for backend, label, m in rows:

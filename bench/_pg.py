@@ -1,0 +1,50 @@
+"""A fresh PostgreSQL database for a benchmark run.
+
+THREATVEC_BENCH_PG_URL (an admin URL) if set, otherwise a throwaway server from
+the local binaries (tools/pg_temp.sh), stopped again on exit. Yields None when
+neither is available, so a bench can report SQLite alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@contextmanager
+def fresh_postgres_database() -> Iterator[str | None]:
+    admin_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
+    if not admin_url:
+        out = subprocess.run(
+            [str(REPO / "tools" / "pg_temp.sh"), "start"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if out.returncode == 0:
+            env = dict(
+                line.removeprefix("export ").split("=", 1)
+                for line in out.stdout.strip().splitlines()
+            )
+            admin_url = env["THREATVEC_TEST_DATABASE_URL"].strip("'")
+            stop = env["PG_STOP"].strip("'")
+    if not admin_url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    try:
+        with create_engine(admin_url, isolation_level="AUTOCOMMIT").connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        if stop:
+            subprocess.run(stop, shell=True, check=False)
