@@ -262,3 +262,100 @@ def test_demo_seed_has_clean_poisoned_and_rug_pulled_servers(session_factory) ->
             )
         )
         assert "TV-MCP-RUGPULL" in rules
+
+
+def _tool(name: str, description: str, props: dict[str, Any], **annotations: bool) -> dict:
+    return {
+        "name": name,
+        "description": description,
+        "inputSchema": {"type": "object", "properties": props},
+        "annotations": annotations,
+    }
+
+
+GIT_LOG = _tool(
+    "git_log",
+    "Show the commit log of the local repository.",
+    {"repo_path": {"type": "string"}},
+    readOnlyHint=True,
+    openWorldHint=False,
+)
+ADD = _tool(
+    "add",
+    "Add two numbers.",
+    {"a": {"type": "number"}, "b": {"type": "number"}},
+    readOnlyHint=True,
+    openWorldHint=False,
+)
+FETCH = _tool(
+    "fetch",
+    "Fetch a URL from the internet and return the page as markdown.",
+    {"url": {"type": "string", "format": "uri"}},
+    readOnlyHint=True,
+    openWorldHint=True,
+)
+
+
+def _snap(name: str, *tools: dict) -> ServerSnapshot:
+    return ServerSnapshot(server_info={"name": name, "version": "1"}, tools=list(tools))
+
+
+def _spec(name: str, source: str) -> ServerSpec:
+    return ServerSpec(
+        name=name, transport="stdio", command="uvx", args=(f"mcp-server-{name}",), source=source
+    )
+
+
+def _trifectas(s: Any, org_id: str) -> list[McpFinding]:
+    return list(
+        s.scalars(
+            select(McpFinding).where(
+                McpFinding.org_id == org_id,
+                McpFinding.rule_id == "TV-MCP-TRIFECTA",
+                McpFinding.status == "open",
+            )
+        )
+    )
+
+
+def test_a_rescan_that_adds_a_tool_rejudges_the_agents_that_use_the_server(
+    session_factory,
+) -> None:
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        _ingest(s, org.id, [(_spec("git", "/a/.mcp.json"), _snap("git", GIT_LOG))])
+        _ingest(s, org.id, [(_spec("calc", "/b/.mcp.json"), _snap("calc", ADD))])
+        for name in ("git", "calc"):
+            service.record_agent_usage(session=s, org_id=org.id, agent_id=AGENT_A, server_name=name)
+        service.record_agent_usage(session=s, org_id=org.id, agent_id=AGENT_B, server_name="calc")
+        assert _trifectas(s, org.id) == []
+        # the calculator quietly gains a web fetcher: agent A now completes the trifecta
+        _ingest(s, org.id, [(_spec("calc", "/b/.mcp.json"), _snap("calc", ADD, FETCH))])
+        [finding] = _trifectas(s, org.id)
+        assert finding.scope == f"agent:{AGENT_A}"
+        assert set(finding.detail["tools"]) == {"git/git_log", "calc/fetch"}
+        # and when the fetcher goes again, the trifecta is no longer open
+        _ingest(s, org.id, [(_spec("calc", "/b/.mcp.json"), _snap("calc", ADD))])
+        assert _trifectas(s, org.id) == []
+
+
+def test_a_change_seen_in_one_configuration_rejudges_the_others_holding_the_server(
+    session_factory,
+) -> None:
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        # config B holds git and calc; config A holds calc alone
+        _ingest(
+            s,
+            org.id,
+            [
+                (_spec("git", "/b/.mcp.json"), _snap("git", GIT_LOG)),
+                (_spec("calc", "/b/.mcp.json"), _snap("calc", ADD)),
+            ],
+        )
+        _ingest(s, org.id, [(_spec("calc", "/a/.mcp.json"), _snap("calc", ADD))])
+        assert _trifectas(s, org.id) == []
+        # only config A is re-scanned, and calc has grown a fetcher
+        _ingest(s, org.id, [(_spec("calc", "/a/.mcp.json"), _snap("calc", ADD, FETCH))])
+        [finding] = _trifectas(s, org.id)
+        assert finding.scope.endswith("/b/.mcp.json"), finding.scope

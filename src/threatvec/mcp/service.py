@@ -59,6 +59,7 @@ __all__ = [
     "list_servers",
     "list_snapshots",
     "record_agent_usage",
+    "rejudge_scopes",
     "remove_allowlist_entry",
     "revoke",
     "server_agents",
@@ -217,6 +218,10 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
         opened += flows.evaluate_scope(
             session, org_id, scope=group, servers=list(group_servers.values()), now=now
         )
+    changed = [a.server_id for a in result.accepted if a.changed]
+    opened += rejudge_scopes(
+        session=session, org_id=org_id, server_ids=changed, skip=set(by_group), now=now
+    )
     scores = {sid: flows.rescore(session, s, allowlist=allowlist) for sid, s in touched.items()}
     for a in result.accepted:
         score = scores.get(a.server_id)
@@ -778,7 +783,44 @@ def _usage_row(
     return usage
 
 
-def _evaluate_agent_scope(session: Session, org_id: str, agent_id: str, now: datetime) -> None:
+def rejudge_scopes(
+    *,
+    session: Session,
+    org_id: str,
+    server_ids: Sequence[str],
+    skip: set[str] | None = None,
+    now: datetime | None = None,
+) -> list[McpFinding]:
+    """Re-judge every scope (configuration or agent) that holds a server whose tools changed.
+
+    A trifecta spans servers, so a new tool on one server can complete (or break)
+    one in a configuration this report did not include, or in an agent that uses
+    the server; `skip` names the configurations the caller has just judged.
+    """
+    if not server_ids:
+        return []
+    when = now or utcnow()
+    wanted = set(server_ids)
+    skip = skip or set()
+    opened: list[McpFinding] = []
+    candidates = list(session.scalars(select(McpServer).where(McpServer.org_id == org_id)))
+    groups = {g for s in candidates if s.id in wanted for g in (s.groups or [])} - skip
+    for group in sorted(groups):
+        members = [s for s in candidates if group in (s.groups or [])]
+        opened += flows.evaluate_scope(session, org_id, scope=group, servers=members, now=when)
+    agents = session.scalars(
+        select(McpAgentUsage.agent_id)
+        .where(McpAgentUsage.org_id == org_id, McpAgentUsage.server_id.in_(list(wanted)))
+        .distinct()
+    )
+    for agent_id in sorted(set(agents)):
+        opened += _evaluate_agent_scope(session, org_id, agent_id, when)
+    return opened
+
+
+def _evaluate_agent_scope(
+    session: Session, org_id: str, agent_id: str, now: datetime
+) -> list[McpFinding]:
     """The trifecta across every server one agent uses (judged when it starts using one more)."""
     ids = list(
         session.scalars(
@@ -790,7 +832,9 @@ def _evaluate_agent_scope(session: Session, org_id: str, agent_id: str, now: dat
     servers = list(
         session.scalars(select(McpServer).where(McpServer.org_id == org_id, McpServer.id.in_(ids)))
     )
-    flows.evaluate_scope(session, org_id, scope=f"agent:{agent_id}", servers=servers, now=now)
+    return flows.evaluate_scope(
+        session, org_id, scope=f"agent:{agent_id}", servers=servers, now=now
+    )
 
 
 def _check_runtime_definitions(
@@ -842,8 +886,10 @@ def _check_runtime_definitions(
         )
     if any(len(t["name"]) > 200 for t in tools) or seen.server_hash == server.current_hash:
         return
-    flows.apply_snapshot(session, server, seen, origin="agent", now=now)
+    applied = flows.apply_snapshot(session, server, seen, origin="agent", now=now)
     flows.rescore(session, server)
+    if applied.changed:
+        rejudge_scopes(session=session, org_id=server.org_id, server_ids=[server.id], now=now)
 
 
 def server_agents(
