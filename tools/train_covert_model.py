@@ -48,6 +48,7 @@ from threatvec.detect._covert_features import (  # noqa: E402
     feature_bucket,
     rule_trigger,
     sparse_features,
+    tokens,
     tool_units,
     walk,
 )
@@ -57,7 +58,7 @@ CASES = ROOT / "tests" / "vectors" / "covert_cases.jsonl"
 SHARED = Path(os.environ.get("THREATVEC_SHARED_DATA", ROOT.parent / "shared" / "data"))
 DEV = SHARED / "mcp" / "tool_descriptions_dev.jsonl"
 OUT = ROOT / "src" / "threatvec" / "detect" / "data" / "covert_model.json"
-BLIND = ("blind_f", "blind_g")
+BLIND = ("blind_h",)
 
 HASH_BITS = 15
 WEIGHT_SCALE = 1e-4  # weights are stored as integers of this unit
@@ -65,6 +66,7 @@ L2 = 1e-4
 EPOCHS = 30
 LEARNING_RATE = 0.5
 SEED = 20261125
+VOCAB_MIN_COUNT = 2
 
 Row = dict[str, Any]
 Sparse = list[tuple[int, float]]
@@ -317,6 +319,14 @@ def main() -> None:
         report["cross_validation"] = cv
 
     final = train(tuned)
+    # Words seen at least twice in training: the scanner sums their n-gram
+    # weights once at load instead of hashing them in every scan.
+    word_counts: Counter[str] = Counter()
+    for r in tuned:
+        units, _ = tool_units(walk(r["tool"], ""))
+        for text, _, _ in units:
+            word_counts.update(tokens(text))
+    vocabulary = sorted(w for w, c in word_counts.items() if c >= VOCAB_MIN_COUNT)
     data = {
         "format": "threatvec.covert-model",
         "version": 1,
@@ -334,6 +344,7 @@ def main() -> None:
         "gate": gate,
         "weights_scale": WEIGHT_SCALE,
         "weights": [round(v / WEIGHT_SCALE) for v in final.w],
+        "vocabulary": vocabulary,
         "training": {
             "algorithm": "logistic regression, L2, per-example AdaGrad descent",
             "l2": L2,

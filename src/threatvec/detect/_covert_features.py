@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
+from threatvec.detect._covert_intent import split_alternatives
 from threatvec.detect.normalize import ANOMALY_KINDS, Normalized, normalize
 
 __all__ = [
@@ -267,7 +268,31 @@ _CUES: dict[str, str] = {
     "send": r"\b(?:send|forward|post|upload|include|attach|append|copy|paste|pass|put|add|"
     r"fill|echo|embed|report)\b",
 }
-_CUE_RE = re.compile("|".join(f"(?P<{k}>{v})" for k, v in _CUES.items()))
+
+
+def _cue_regex(cues: dict[str, str]) -> re.Pattern[str]:
+    """One regex for all cues, with the word boundary hoisted out of the word cues.
+
+    ``\\b(?:(?P<a>x)|(?P<b>y))`` lets the engine test the boundary once per
+    position instead of once per cue; the cues' other alternatives (symbols,
+    paths, URLs) follow as groups named ``<cue>__<n>``. The e-mail cue is
+    matched separately and only when the text has an "@" (see
+    ``dense_features``): its leading ``[\\w.+-]+`` would otherwise be tried at
+    every letter.
+    """
+    word: list[str] = []
+    other: list[str] = []
+    for name, pattern in cues.items():
+        led = [a[2:] for a in split_alternatives(pattern) if a.startswith("\\b")]
+        rest = [a for a in split_alternatives(pattern) if not a.startswith("\\b")]
+        if led:
+            word.append(f"(?P<{name}>{'|'.join(led)})")
+        other.extend(f"(?P<{name}__{i}>{a})" for i, a in enumerate(rest))
+    return re.compile("|".join(([f"\\b(?:{'|'.join(word)})"] if word else []) + other))
+
+
+_CUE_RE = _cue_regex({k: v for k, v in _CUES.items() if k != "email"})
+_EMAIL_RE = re.compile(_CUES["email"])
 _SENT_SPLIT_RE = re.compile(r"[.!?;:\n。！？；：]+(?:\s|$)|[。！？；]")
 _IMPERATIVE_RE = re.compile(
     r"^\W*(?:(?:also|then|first|now|always|please|and|but|instead|finally|afterwards)[,\s]+)*"
@@ -326,9 +351,14 @@ def dense_features(
             sentences += 1
             found: set[str] = set()
             for m in _CUE_RE.finditer(sent):
-                group = m.lastgroup or ""
+                group = (m.lastgroup or "").split("__", 1)[0]
                 counts[group] += 1
                 found.add(group)
+            if "@" in sent:
+                n_mail = len(_EMAIL_RE.findall(sent))
+                if n_mail:
+                    counts["email"] += n_mail
+                    found.add("email")
             if "modal" in found:
                 directive += 1
                 if "you" in found or "model" in found:

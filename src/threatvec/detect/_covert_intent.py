@@ -46,6 +46,7 @@ __all__ = [
     "IntentHit",
     "example_quote_spans",
     "intent_hits",
+    "split_alternatives",
 ]
 
 # Where a string sits in the definition: prose (descriptions), a value slot
@@ -59,7 +60,7 @@ SLOT_PARAM = 3
 IntentHit = tuple[str, float, int, int, str]  # rule id, weight, start, end, note
 
 
-def _split_alternatives(pattern: str) -> list[str]:
+def split_alternatives(pattern: str) -> list[str]:
     """Top-level ``|`` alternatives of a regex source (groups and classes respected)."""
     parts: list[str] = []
     depth, in_class, i, start = 0, False, 0, 0
@@ -94,7 +95,7 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
     """
     led: list[str] = []
     rest: list[str] = []
-    for alt in _split_alternatives(pattern):
+    for alt in split_alternatives(pattern):
         if alt.startswith("\\b"):
             led.append(alt[2:])
         else:

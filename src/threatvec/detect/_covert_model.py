@@ -24,6 +24,13 @@ from typing import Any
 
 from threatvec.detect._covert_features import (
     DENSE_NAMES,
+    KIND_DECODED,
+    KIND_DESCRIPTION,
+    KIND_NAME,
+    KIND_OTHER,
+    KIND_PARAM,
+    KIND_TITLE,
+    KIND_VALUE,
     Unit,
     bigram_feature,
     feature_bucket,
@@ -36,6 +43,8 @@ __all__ = ["MODEL_FORMAT", "CovertModel", "ModelError", "ModelScore", "load_mode
 MODEL_FORMAT = "threatvec.covert-model"
 MODEL_VERSION = 1
 _CACHE_MAX = 65_536
+_VOCAB_MAX = 50_000
+_KINDS = (KIND_DESCRIPTION, KIND_PARAM, KIND_VALUE, KIND_TITLE, KIND_NAME, KIND_OTHER, KIND_DECODED)
 
 
 class ModelError(ValueError):
@@ -93,24 +102,39 @@ class CovertModel:
         self._tokens: dict[str, tuple[float, int]] = {}
         self._grams: dict[str, float] = {}
         self._bigrams: dict[str, float] = {}
+        # Per-word weights of the training vocabulary, summed once at load: a
+        # word's unigram and character n-gram weights do not depend on the
+        # definition, so this is part of the model, not a cache of results,
+        # and ``clear_cache`` keeps it. Unknown words are hashed on the fly.
+        self._vocab: dict[str, tuple[float, int]] = {}
+        vocab = data.get("vocabulary") or []
+        if not isinstance(vocab, list) or not all(isinstance(v, str) for v in vocab):
+            raise ModelError("vocabulary must be a list of words")
+        for tok in vocab[:_VOCAB_MAX]:
+            if tok:
+                for kind in _KINDS:
+                    self._vocab[kind + tok] = self._token_uncached(kind, tok)
+
+    def _token_uncached(self, kind: str, tok: str) -> tuple[float, int]:
+        feats = token_features(tok, kind)
+        # Character n-grams repeat across words ("<re", "ing>"): hash each once.
+        grams = self._grams
+        total = 0.0
+        for f in feats:
+            g = grams.get(f)
+            if g is None:
+                g = self.weights[feature_bucket(f, self.bits)]
+                if len(grams) >= _CACHE_MAX:
+                    grams.clear()
+                grams[f] = g
+            total += g
+        return total, len(feats)
 
     def _token(self, kind: str, tok: str) -> tuple[float, int]:
         key = kind + tok  # kinds are one letter, so the key is unambiguous
-        hit = self._tokens.get(key)
+        hit = self._vocab.get(key) or self._tokens.get(key)
         if hit is None:
-            feats = token_features(tok, kind)
-            # Character n-grams repeat across words ("<re", "ing>"): hash each once.
-            grams = self._grams
-            total = 0.0
-            for f in feats:
-                g = grams.get(f)
-                if g is None:
-                    g = self.weights[feature_bucket(f, self.bits)]
-                    if len(grams) >= _CACHE_MAX:
-                        grams.clear()
-                    grams[f] = g
-                total += g
-            hit = (total, len(feats))
+            hit = self._token_uncached(kind, tok)
             if len(self._tokens) >= _CACHE_MAX:
                 self._tokens.clear()
             self._tokens[key] = hit

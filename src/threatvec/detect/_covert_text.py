@@ -17,9 +17,11 @@ from dataclasses import dataclass, field
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
     SLOT_PROSE,
+    SLOT_VALUE,
     example_quote_spans,
     intent_hits,
 )
+from threatvec.detect._covert_mechanism import mechanism_hits
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 
 __all__ = [
@@ -675,6 +677,16 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
     )
     if intent:
         hits = _merge_same_evidence(hits, [Hit(*h) for h in intent])
+    if slot != SLOT_VALUE:
+        # Mechanism rules count only where the table and the sentence analyser
+        # found nothing of the same rule: they add languages and phrasings,
+        # not extra weight on evidence already seen.
+        seen = {h.rule_id for h in hits}
+        hits += [
+            Hit(*h)
+            for h in mechanism_hits(lower, param_names=ctx.param_names, own_name=ctx.own_name)
+            if h[0] not in seen
+        ]
     hits += _pseudo_tag_hits(text, lower)
     hits += _target_hits(lower, stems, ctx)
     hits += _shadow_hits(text, lower, ctx)

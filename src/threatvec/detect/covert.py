@@ -27,6 +27,7 @@ re-scans of unchanged definitions are cheap; ``clear_cache`` empties it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Collection
@@ -87,11 +88,18 @@ CACHE_MAX_ENTRIES = 8192
 CACHE_MAX_CHARS = 4096
 _Cached = tuple[str, float, "str | tuple[str, int, int]", str]
 _EVIDENCE_CACHE: dict[tuple[object, ...], list[_Cached]] = {}
+# Whole results per (definition, surrounding tool names): rug-pull monitoring
+# re-scans the same definitions every cycle. Keyed by canonical JSON, so a
+# changed byte anywhere is a miss; large definitions are not kept.
+RESULT_CACHE_MAX_ENTRIES = 4096
+RESULT_CACHE_MAX_CHARS = 16_384
+_RESULT_CACHE: dict[str, CovertResult] = {}
 
 
 def clear_cache() -> None:
     """Forget remembered per-string evidence, normalisations and model memos (cold benchmarks)."""
     _EVIDENCE_CACHE.clear()
+    _RESULT_CACHE.clear()
     clear_normalize_cache()
     load_model().clear_cache()
 
@@ -526,6 +534,54 @@ def scan_tool(
     """
     if not isinstance(tool, dict):
         raise TypeError("scan_tool() expects the tool definition as a dict")
+    key = _result_key(tool, server_tool_names, other_servers_tool_names)
+    if key is not None:
+        cached = _RESULT_CACHE.get(key)
+        if cached is not None:
+            return _copy(cached)
+    result = _scan_tool_fresh(tool, server_tool_names, other_servers_tool_names)
+    if key is not None:
+        if len(_RESULT_CACHE) >= RESULT_CACHE_MAX_ENTRIES:
+            _RESULT_CACHE.clear()
+        _RESULT_CACHE[key] = result
+    return _copy(result)
+
+
+def _result_key(
+    tool: dict[str, Any], server: Collection[str], others: Collection[str]
+) -> str | None:
+    """Canonical text of a definition and its surroundings, or None when too big to keep."""
+    try:
+        text = json.dumps(
+            [tool, sorted(map(str, server)), sorted(map(str, others))],
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+    except (
+        TypeError,
+        ValueError,
+        RecursionError,
+    ):  # not JSON data, or nested too deep: scan, do not keep
+        return None
+    return text if len(text) <= RESULT_CACHE_MAX_CHARS else None
+
+
+def _copy(result: CovertResult) -> CovertResult:
+    # Findings are frozen; the list is not, so a caller cannot edit the cached one.
+    return CovertResult(
+        verdict=result.verdict,
+        score=result.score,
+        findings=list(result.findings),
+        model_probability=result.model_probability,
+    )
+
+
+def _scan_tool_fresh(
+    tool: dict[str, Any],
+    server_tool_names: Collection[str],
+    other_servers_tool_names: Collection[str],
+) -> CovertResult:
     model = load_model()
     items = walk(tool, "")
     units, anomalies = tool_units(items)
@@ -650,7 +706,11 @@ def _combine(
     items: list[tuple[str, str, bool, str]],
 ) -> CovertResult:
     """Rule result OR model verdict; a model-only detection gets a TV-COVERT-090 finding."""
-    if ms.probability >= model.threshold and ms.top_index >= 0:
+    # The model reads text as instructions; a definition with no prose at all
+    # (only identifiers, e.g. thousands of nested one-letter properties) gives
+    # it nothing to read, and its probability there is an artefact.
+    has_prose = any(kind != "n" and text.count(" ") >= 2 for text, kind, _ in units)
+    if ms.probability >= model.threshold and ms.top_index >= 0 and has_prose:
         rules = col.result()
         if rules.verdict == "poisoned":
             return _with_probability(rules, ms.probability)
