@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { test } from "node:test";
 
-import { normalizeServerUrl, resolveConfig } from "../src/config.js";
+import { KEYS, normalizeServerUrl, resolveConfig } from "../src/config.js";
 
 test("server URL: https anywhere, http only on loopback, no credentials or query", () => {
   assert.equal(normalizeServerUrl("https://tv.example.com/"), "https://tv.example.com");
@@ -28,5 +29,23 @@ test("policy wins key by key over the popup's settings", () => {
 test("defaults: nothing configured, unknown-service reporting on", () => {
   const { config, managedKeys } = resolveConfig(undefined, {});
   assert.deepEqual(config, { serverUrl: "", orgKey: "", userIdSalt: "", userIdentifier: "", reportUnknownServices: true });
+  assert.deepEqual(managedKeys, []);
+});
+
+test("the managed policy schema declares exactly the settings, with their types", () => {
+  const read = (name) => JSON.parse(readFileSync(new URL(`../${name}`, import.meta.url), "utf8"));
+  const manifest = read("manifest.json");
+  const schema = read(manifest.storage.managed_schema);
+  // Chrome's policy schema: an object whose properties each declare a JSON type.
+  assert.equal(schema.type, "object");
+  assert.deepEqual(Object.keys(schema.properties).sort(), [...KEYS].sort());
+  for (const [key, prop] of Object.entries(schema.properties)) {
+    assert.equal(prop.type, key === "reportUnknownServices" ? "boolean" : "string", key);
+    assert.ok(prop.title && prop.description, key);
+  }
+  // A policy value of the wrong type is ignored rather than trusted.
+  const { config, managedKeys } = resolveConfig({ reportUnknownServices: "no", orgKey: 42 }, {});
+  assert.equal(config.reportUnknownServices, true);
+  assert.equal(config.orgKey, "");
   assert.deepEqual(managedKeys, []);
 });

@@ -23,6 +23,7 @@ import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -272,15 +273,8 @@ def extension_browser(
     yield from launch_extension(chromium_path, ai_sites, collector, tmp_path / "profile")
 
 
-def launch_extension(
-    chromium_path: str,
-    ai_sites: int,
-    collector: Collector,
-    profile: Path,
-    extra_args: tuple[str, ...] = (),
-) -> Iterator[ExtensionBrowser]:
-    """Start Chromium with the extension, point it at ``collector``, wait until it is ready."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+def chromium_args(ai_sites: int, *, load_extension: bool = True) -> list[str]:
+    """New headless mode, AI hosts mapped to the local site server, the extension loaded."""
     rules = ", ".join(f"MAP {h} 127.0.0.1:{ai_sites}" for h in (*CATALOG_HOSTS, *OTHER_HOSTS))
     args = [
         "--headless=new",
@@ -291,36 +285,82 @@ def launch_extension(
         "--disable-component-update",
         "--disable-sync",
         "--disable-quic",
-        f"--disable-extensions-except={EXTENSION_DIR}",
-        f"--load-extension={EXTENSION_DIR}",
         f"--host-resolver-rules={rules}",
         "--ignore-certificate-errors",
     ]
-    args.extend(extra_args)
+    if load_extension:
+        args.append(f"--disable-extensions-except={EXTENSION_DIR}")
+        args.append(f"--load-extension={EXTENSION_DIR}")
+    else:
+        # Lets the test install the extension later over DevTools (Extensions.loadUnpacked).
+        args.append("--enable-unsafe-extension-debugging")
+    return args
+
+
+@contextmanager
+def open_browser(
+    chromium_path: str,
+    ai_sites: int,
+    profile: Path,
+    *,
+    load_extension: bool = True,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[Any]:
+    """A persistent Chromium context (extensions need one, in the new headless mode)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
             str(profile),
             executable_path=chromium_path,
-            headless=False,  # "--headless=new" above: extensions need the new headless mode
-            args=args,
+            headless=False,  # "--headless=new" in the args: extensions need the new headless mode
+            args=[*chromium_args(ai_sites, load_extension=load_extension), *extra_args],
             ignore_default_args=["--disable-extensions"],
         )
         try:
-            worker = (
-                context.service_workers[0]
-                if context.service_workers
-                else context.wait_for_event("serviceworker", timeout=15_000)
-            )
-            worker.evaluate("self.threatvecReady")
-            config = {
-                "serverUrl": collector.url,
-                "orgKey": collector.org_key,
-                "userIdSalt": "test-salt-0123456789",
-                "userIdentifier": "Alice@Example.com",
-            }
-            worker.evaluate("(c) => chrome.storage.local.set({tv_config: c})", config)
-            # The config change makes the worker fetch the catalog from the server.
-            collector.wait_for_request("GET", "/api/v1/shadow/catalog")
-            yield ExtensionBrowser(context=context, worker=worker)
+            yield context
         finally:
             context.close()
+
+
+def extension_worker(context: Any) -> Any:
+    """The extension's service worker once its listeners, catalog and scripts are in place."""
+    worker = (
+        context.service_workers[0]
+        if context.service_workers
+        else context.wait_for_event("serviceworker", timeout=15_000)
+    )
+    worker.evaluate("self.threatvecReady")
+    return worker
+
+
+def install_unpacked(context: Any) -> Any:
+    """Install the extension into a running browser, as a user or a policy push would."""
+    cdp = context.browser.new_browser_cdp_session()
+    cdp.send("Extensions.loadUnpacked", {"path": str(EXTENSION_DIR)})
+    return extension_worker(context)
+
+
+def configure(worker: Any, collector: Collector) -> None:
+    """Point the extension at ``collector`` and wait for the catalog refresh that follows."""
+    config = {
+        "serverUrl": collector.url,
+        "orgKey": collector.org_key,
+        "userIdSalt": "test-salt-0123456789",
+        "userIdentifier": "Alice@Example.com",
+    }
+    worker.evaluate("(c) => chrome.storage.local.set({tv_config: c})", config)
+    collector.wait_for_request("GET", "/api/v1/shadow/catalog")
+
+
+def launch_extension(
+    chromium_path: str,
+    ai_sites: int,
+    collector: Collector,
+    profile: Path,
+    extra_args: tuple[str, ...] = (),
+) -> Iterator[ExtensionBrowser]:
+    """Start Chromium with the extension, point it at ``collector``, wait until it is ready."""
+    with open_browser(chromium_path, ai_sites, profile, extra_args=extra_args) as context:
+        worker = extension_worker(context)
+        configure(worker, collector)
+        yield ExtensionBrowser(context=context, worker=worker)

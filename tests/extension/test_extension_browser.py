@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -159,3 +160,42 @@ def test_reports_categories_and_never_values(
             assert value.lower() not in blob, f"{value!r} leaked in {req.method} {req.path}"
         if req.method == "POST":
             assert req.headers.get("X-Org-Key") == collector.org_key
+
+
+OPEN_TEXT = "reach me at dana.open@example.com OPEN-TAB-MARKER-a41c"
+OPEN_FORBIDDEN = ("opened-before", "dana.open", "OPEN-TAB-MARKER-a41c", "notes.example.org")
+
+
+def _assert_nothing_leaked(collector: Collector) -> None:
+    for req in collector.raw_requests():
+        blob = req.path + req.body.decode("utf-8", "replace")
+        for value in OPEN_FORBIDDEN:
+            assert value not in blob, f"{value!r} leaked in {req.method} {req.path}"
+
+
+def test_tabs_open_before_install_are_noticed(
+    chromium_path: str, ai_sites: int, collector: Collector, tmp_path: Path
+) -> None:
+    """Installed into a running browser: tabs that committed before it existed still count."""
+    from tests.extension.conftest import configure, install_unpacked, open_browser
+
+    profile = tmp_path / "profile"
+    with open_browser(chromium_path, ai_sites, profile, load_extension=False) as context:
+        chat = context.new_page()
+        chat.goto("https://chatgpt.com/c/opened-before-install")
+        notes = context.new_page()
+        notes.goto("https://notes.example.org/opened-before-install")
+        assert not context.service_workers  # nothing is listening yet
+
+        worker = install_unpacked(context)
+        configure(worker, collector)
+        visit = collector.wait_for(lambda e: e["event_type"] == "visit")
+        assert visit["domain"] == CHATGPT and visit["pii_categories"] == []
+        # The start-up scan put the content script into the open tab: pastes count too.
+        _paste(chat, OPEN_TEXT)
+        paste = collector.wait_for(lambda e: e["event_type"] == "paste")
+        assert paste["domain"] == CHATGPT and paste["pii_categories"] == ["EMAIL"]
+        _paste(notes, OPEN_TEXT)
+        time.sleep(3.5)  # longer than the worker's flush debounce
+    assert [e["domain"] for e in collector.events()] == [CHATGPT, CHATGPT]
+    _assert_nothing_leaked(collector)

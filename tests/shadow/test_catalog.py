@@ -25,16 +25,57 @@ def test_builtin_catalog_is_large_and_clean() -> None:
     assert all(normalize_domain(i.domain) == i.domain for i in items)
 
 
+def _reference_rows(shared_data: Path) -> list[dict[str, str]]:
+    text = (shared_data / "shadow" / "ai_services.csv").read_text(encoding="utf-8")
+    return list(csv.DictReader(text.splitlines()))
+
+
 def test_reference_list_imports_and_then_matches(shared_data: Path) -> None:
-    text = (shared_data / "shadow" / "ai_services.csv").read_text()
-    reference = {row["domain"] for row in csv.DictReader(text.splitlines())}
+    text = (shared_data / "shadow" / "ai_services.csv").read_text(encoding="utf-8")
+    reference = {row["domain"] for row in _reference_rows(shared_data)}
     items = parse_csv(text)
     assert len(items) == len(reference)
     catalog = Catalog([*builtin_catalog(), *items])
     assert all(catalog.match(d) is not None for d in reference)
+
+
+def test_builtin_catalog_covers_every_reference_domain(shared_data: Path) -> None:
+    """Each reference domain has its own built-in entry (not just a parent's) with its kind."""
     builtin = Catalog(builtin_catalog())
-    covered = sum(1 for d in reference if builtin.match(d) is not None)
-    assert covered >= 0.9 * len(reference)
+    rows = _reference_rows(shared_data)
+    assert len(rows) > 100
+    missing = [r["domain"] for r in rows if r["domain"] not in builtin.by_domain]
+    assert missing == []
+    wrong_kind = [
+        r["domain"]
+        for r in rows
+        if builtin.by_domain[r["domain"]].kind != r["consumer_or_enterprise"]
+    ]
+    assert wrong_kind == []
+
+
+def test_reference_domains_match_subdomains_and_never_look_alikes(shared_data: Path) -> None:
+    builtin = Catalog(builtin_catalog())
+    for domain in (r["domain"] for r in _reference_rows(shared_data)):
+        assert builtin.match(domain).domain == domain
+        sub = builtin.match(f"eu.{domain}")
+        # "eu." never names its own entry, so the reference domain is the nearest parent.
+        assert sub is not None and sub.domain == domain, domain
+        # A name that merely ends the same is a different host: at most a catalog
+        # parent of it may match (notchat.openai.com is still openai.com), never it.
+        prefixed = builtin.match(f"not{domain}")
+        assert prefixed is None or prefixed.domain != domain, domain
+        # The real name as labels of someone else's domain matches nothing.
+        for look_alike in (f"{domain}.evil.test", f"{domain.replace('.', '-')}.evil.test"):
+            assert builtin.match(look_alike) is None, look_alike
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["notopenai.com", "openai.com.evil.test", "chatgpt.com.evil.test", "xchatgpt.com", "ai", ""],
+)
+def test_look_alikes_of_well_known_services_do_not_match(host: str) -> None:
+    assert Catalog(builtin_catalog()).match(host) is None
 
 
 @pytest.mark.parametrize(

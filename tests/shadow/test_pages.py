@@ -87,11 +87,18 @@ def test_extension_setup_and_download_with_org_catalog(app, client, session_fact
         r = c.get("/extension/download")
     assert r.status_code == 200 and r.headers["content-type"] == "application/zip"
     zf = zipfile.ZipFile(io.BytesIO(r.content))
+    assert zf.testzip() is None
     names = set(zf.namelist())
-    assert "threatvec-extension/manifest.json" in names
-    assert "threatvec-extension/src/background.js" in names
-    assert not any("/test/" in n or n.endswith("sync_catalog.py") for n in names)
-    catalog = json.loads(zf.read("threatvec-extension/src/catalog.json"))
+    manifest = json.loads(zf.read("manifest.json"))  # at the root, as browsers expect
+    assert manifest["manifest_version"] == 3
+    # every file the manifest names is in the zip
+    assert {manifest["background"]["service_worker"], manifest["action"]["default_popup"]} <= names
+    assert manifest["storage"]["managed_schema"] in names
+    assert "src/background.js" in names and "src/pii.js" in names
+    assert not any(
+        n.startswith(("test/", "tools/")) or ".test." in n or n.endswith(".py") for n in names
+    )
+    catalog = json.loads(zf.read("src/catalog.json"))
     domains = {s["domain"]: s for s in catalog["services"]}
     assert domains["llm.corp.example"]["service"] == "Corp LLM" and "chatgpt.com" in domains
     assert org.key not in r.content.decode("latin-1")

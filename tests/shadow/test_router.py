@@ -267,3 +267,54 @@ def test_needs_the_org_key(client) -> None:
         "/api/v1/shadow/events", json={"events": [event()]}, headers={"X-Org-Key": "tvk_wrong"}
     )
     assert r.status_code == 401
+
+
+def test_event_batches_are_rate_limited_per_org(fresh_app) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.conftest import create_org
+    from threatvec.ingest.ratelimit import IngestRateLimiter
+
+    app = fresh_app(shadow_events_rate_per_minute=6, ingest_rate_per_minute=6)
+    assert app.state.settings.shadow_events_rate_per_minute == 6
+    now = [1000.0]
+    with TestClient(app) as c:
+        factory = app.state.session_factory
+        first, second = create_org(factory), create_org(factory)
+        # The configured rate with a clock the test moves: 6/min is a bucket of one.
+        app.state.shadow_events_limiter = IngestRateLimiter(6, clock=lambda: now[0])
+
+        def post(org, e) -> object:
+            return c.post("/api/v1/shadow/events", json={"events": [e]}, headers=org.headers)
+
+        assert post(first, visit("chatgpt.com")).status_code == 200
+        held = visit("claude.ai")
+        r = post(first, held)
+        assert r.status_code == 429
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.headers["Retry-After"] == "10"  # one token every 10 s at 6/min
+        assert r.json()["status"] == 429 and "retry in 10 s" in r.json()["detail"]
+        # another org has its own bucket; the SDK's ingest bucket is separate too
+        assert post(second, visit("claude.ai")).status_code == 200
+        sdk = c.post("/api/v1/ingest", json={"events": []}, headers=first.headers)
+        assert sdk.status_code != 429
+        # the refused batch was not stored; after Retry-After the same batch goes in
+        listed = c.get("/api/v1/shadow/services", headers=first.headers).json()["items"]
+        assert [s["domain"] for s in listed] == ["chatgpt.com"]
+        now[0] += 10
+        r = post(first, held)
+        assert r.status_code == 200 and r.json()["accepted"] == 1
+
+
+def test_rate_limiter_is_built_from_settings(fresh_app) -> None:
+    from fastapi.testclient import TestClient
+
+    app = fresh_app(shadow_events_rate_per_minute=6)
+    with TestClient(app) as c:
+        headers = {}  # keyless default org (loopback, no key configured)
+        codes = [
+            c.post("/api/v1/shadow/events", json={"events": []}, headers=headers).status_code
+            for _ in range(3)
+        ]
+    assert codes == [200, 429, 429]
+    assert app.state.shadow_events_limiter.capacity == 1.0

@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     ingest_max_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
     ingest_max_events: int = Field(default=1000, ge=1)
     ingest_rate_per_minute: int = Field(default=600, ge=1, description="Ingest batches per org")
+    shadow_events_rate_per_minute: int = Field(
+        default=6000, ge=1, description="Browser-extension event batches per org"
+    )
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
@@ -62,6 +65,21 @@ class Settings(BaseSettings):
     vulners_api_key: SecretStr | None = None
     m365_authority_url: str = "https://login.microsoftonline.com"
     m365_api_url: str = "https://manage.office.com"
+    # AgentBench run harness (issue 8): canary egress URLs and honeypot MCP per run.
+    redteam_listener_enabled: bool = Field(
+        default=True, description="Serve canary URLs and honeypot MCP tools to server runs"
+    )
+    redteam_listener_host: str = Field(default="127.0.0.1", description="Harness bind address")
+    redteam_listener_port: int = Field(
+        default=0, ge=0, le=65535, description="Harness port; 0 picks a free one"
+    )
+    redteam_listener_public_url: str | None = Field(
+        default=None, description="URL agents use to reach the harness (default: the bound one)"
+    )
+    # Optional AgentBench LLM judge: any OpenAI-compatible endpoint (suspected FAILs only).
+    redteam_judge_base_url: str | None = None
+    redteam_judge_model: str | None = None
+    redteam_judge_api_key: SecretStr | None = None
 
     @field_validator("org_key", mode="before")
     @classmethod

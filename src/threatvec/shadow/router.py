@@ -12,9 +12,10 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
-from threatvec.core.errors import InvalidInput, PayloadTooLarge
+from threatvec.core.errors import InvalidInput, PayloadTooLarge, RateLimited
 from threatvec.core.pagination import Page
 from threatvec.core.problems import problem_responses
+from threatvec.ingest.ratelimit import IngestRateLimiter
 from threatvec.shadow import service
 from threatvec.shadow.schemas import (
     MAX_BATCH_BYTES,
@@ -41,6 +42,7 @@ router = APIRouter(prefix="/shadow", tags=["shadow"], responses=problem_response
 # SQLite has one writer: queueing batches here is fairer and faster than letting
 # every request poll the database lock with the busy-timeout's growing sleeps.
 _sqlite_writer = threading.Lock()
+_limiter_lock = threading.Lock()
 
 
 class ShadowAlertPage(Page[ShadowAlertRead]):
@@ -64,6 +66,26 @@ def _body_doc(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     inlined = _inline(schema, schema.get("$defs", {}))
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": inlined}}}}
+
+
+def _check_rate(request: Request, org_id: str) -> None:
+    """One token from the org's event-batch bucket, or 429 with Retry-After.
+
+    The extension keeps a batch that got 429 and retries after Retry-After, so
+    a flood from one org (a misbehaving rollout, a leaked key) costs it delay,
+    not data, and never starves the other orgs on this replica.
+    """
+    state = request.app.state
+    limiter: IngestRateLimiter | None = getattr(state, "shadow_events_limiter", None)
+    if limiter is None:
+        with _limiter_lock:
+            limiter = getattr(state, "shadow_events_limiter", None)
+            if limiter is None:
+                limiter = IngestRateLimiter(state.settings.shadow_events_rate_per_minute)
+                state.shadow_events_limiter = limiter
+    wait = limiter.take(org_id)
+    if wait:
+        raise RateLimited(f"event rate limit reached; retry in {wait} s", retry_after=wait)
 
 
 async def _read_body(request: Request) -> Any:
@@ -92,12 +114,14 @@ async def _read_body(request: Request) -> Any:
         "Validated per event: good events are kept, each bad one is listed with the field "
         "and reason (never the value). Idempotent by `event_id` per org: a retried batch "
         f"reports duplicates. At most {MAX_BATCH_EVENTS} events and {MAX_BATCH_BYTES} bytes "
-        "per batch (413 beyond). The contract is docs/shadow.md."
+        "per batch (413 beyond); `THREATVEC_SHADOW_EVENTS_RATE_PER_MINUTE` batches per org "
+        "(429 with Retry-After beyond). The contract is docs/shadow.md."
     ),
-    responses=problem_responses(400, 413),
+    responses=problem_responses(400, 413, 429),
     openapi_extra=_body_doc(EventBatchDoc),
 )
 async def post_events(request: Request, org_id: OrgIdDep) -> EventBatchResult:
+    _check_rate(request, org_id)
     payload = await _read_body(request)
     factory = request.app.state.session_factory
 
@@ -119,7 +143,9 @@ async def post_events(request: Request, org_id: OrgIdDep) -> EventBatchResult:
 )
 def get_catalog(session: SessionDep, org_id: OrgIdDep) -> CatalogRead:
     items = service.catalog_items(session=session, org_id=org_id)
-    return CatalogRead(count=len(items), services=[CatalogEntryRead(**i.to_dict()) for i in items])
+    return CatalogRead(
+        count=len(items), services=[CatalogEntryRead.model_validate(i.to_dict()) for i in items]
+    )
 
 
 @router.post(
@@ -132,7 +158,7 @@ def add_catalog_entry(
     data: CatalogEntryCreate, session: SessionDep, org_id: OrgIdDep
 ) -> CatalogEntryRead:
     item, _ = service.add_catalog_entry(session=session, org_id=org_id, data=data)
-    return CatalogEntryRead(**item.to_dict())
+    return CatalogEntryRead.model_validate(item.to_dict())
 
 
 @router.post(

@@ -1,10 +1,13 @@
 """The browser extension: setup page and the packaged zip (built per request, with the catalog).
 
-The zip holds the extension as shipped in ``extension/`` (manifest, popup,
-``src/``, managed-policy schema) with ``src/catalog.json`` replaced by this
-org's catalog (built-in entries plus the org's own), so a fresh install knows
-the org's additions before its first sync. It never contains the org key:
-that is entered in the popup or pushed by managed policy.
+The extension's files come from the installed package
+(``threatvec/server/web/extension_src``, put there by the wheel build, see
+pyproject.toml) or, in a source checkout, from ``extension/``. The zip holds
+what a browser loads, with ``manifest.json`` at its root (the layout browser
+stores and policy-managed installs expect), and ``src/catalog.json`` replaced
+by this org's catalog (built-in entries plus the org's own), so a fresh install
+knows the org's additions before its first sync. It never contains the org
+key: that is entered in the popup or pushed by managed policy.
 """
 
 from __future__ import annotations
@@ -21,49 +24,69 @@ from threatvec.core.errors import NotFound
 from threatvec.server.web.render import PageDep, render
 from threatvec.shadow import service
 
+__all__ = ["CHECKOUT_DIR", "PACKAGE_DIR", "build_zip", "extension_dir", "router"]
+
 router = APIRouter(include_in_schema=False)
 
-EXTENSION_DIR = Path(__file__).resolve().parents[5] / "extension"
+_HERE = Path(__file__).resolve()
+PACKAGE_DIR = _HERE.parents[1] / "extension_src"  # in an installed wheel
+CHECKOUT_DIR = _HERE.parents[5] / "extension"  # in a source checkout
 # What a browser needs; tests, tools and the sync script stay out of the package.
 PACKAGED = ("manifest.json", "managed_schema.json", "popup.html", "popup.css", "popup.js", "src")
-SKIP_SUFFIXES = (".test.mjs", ".map")
+SKIP_SUFFIXES = (".test.mjs", ".test.js", ".map")
+# A fixed timestamp keeps the zip's bytes a function of its content alone.
+ZIP_DATE = (2024, 1, 1, 0, 0, 0)
 
 
-def _manifest() -> dict[str, object]:
-    path = EXTENSION_DIR / "manifest.json"
-    if not path.is_file():
+def extension_dir() -> Path | None:
+    """Where the extension's files are: the package's copy first, then the source checkout."""
+    for candidate in (PACKAGE_DIR, CHECKOUT_DIR):
+        if (candidate / "manifest.json").is_file():
+            return candidate
+    return None
+
+
+def _manifest(root: Path | None) -> dict[str, object]:
+    if root is None:
         return {}
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     return data if isinstance(data, dict) else {}
 
 
-def build_zip(catalog: list[dict[str, str]]) -> bytes:
-    """The extension folder as a zip, with ``src/catalog.json`` set to ``catalog``."""
-    if not (EXTENSION_DIR / "manifest.json").is_file():
+def _add(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
+    info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    zf.writestr(info, data)
+
+
+def build_zip(catalog: list[dict[str, str]], root: Path | None = None) -> bytes:
+    """The extension as a zip, ``manifest.json`` at its root and ``catalog`` as its catalog."""
+    root = root or extension_dir()
+    if root is None:
         raise NotFound("the extension sources are not installed with this server")
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buffer, "w") as zf:
         for name in PACKAGED:
-            path = EXTENSION_DIR / name
+            path = root / name
             files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
             for file in files:
-                rel = file.relative_to(EXTENSION_DIR).as_posix()
+                rel = file.relative_to(root).as_posix()
                 if rel == "src/catalog.json" or rel.endswith(SKIP_SUFFIXES) or not file.exists():
                     continue
-                zf.write(file, f"threatvec-extension/{rel}")
+                _add(zf, rel, file.read_bytes())
         doc = {"version": "org", "services": catalog}
-        zf.writestr(
-            "threatvec-extension/src/catalog.json", json.dumps(doc, indent=1, sort_keys=True)
-        )
+        _add(zf, "src/catalog.json", json.dumps(doc, indent=1, sort_keys=True).encode())
     return buffer.getvalue()
 
 
 @router.get("/extension", response_class=HTMLResponse)
 def extension_page(ctx: PageDep) -> HTMLResponse:
-    manifest = _manifest()
-    schema_path = EXTENSION_DIR / "managed_schema.json"
+    root = extension_dir()
+    manifest = _manifest(root)
     policy_keys: list[tuple[str, str]] = []
-    if schema_path.is_file():
+    schema_path = root / "managed_schema.json" if root is not None else None
+    if schema_path is not None and schema_path.is_file():
         props = json.loads(schema_path.read_text(encoding="utf-8")).get("properties", {})
         policy_keys = [(k, str(v.get("description", ""))) for k, v in props.items()]
     server_url = str(ctx.request.base_url).rstrip("/")
