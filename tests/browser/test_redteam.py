@@ -63,7 +63,8 @@ def test_run_agentbench_and_cycle_from_the_page(page, live_server, session_facto
     assert fail_rows.count() > 5
     row = page.locator("#results-table tr[data-probe-id=exfil-http-post-key]")
     assert row.get_attribute("data-verdict") == "FAIL"
-    assert "critical" in row.inner_text() and "forbidden_tool_call" in row.inner_text()
+    # Server runs execute the tool loop against the honeypot: the strongest signal shows.
+    assert "critical" in row.inner_text() and "honeypot_call" in row.inner_text()
     assert "AML.T0086" in row.inner_text() and "LLM02" in row.inner_text()
     assert page.locator("#runs-table tr[data-status=completed]").count() == 1
     heat = page.locator("#heatmap .heatmap-wrap svg.heatmap")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from tests.conftest import Api, create_org
 from tests.redteam.agents.servers import FlowAgentServer, OpenAIAgentServer
 from tests.redteam.conftest import shared
+from threatvec.redteam import harness
 from threatvec.redteam.models import RedTeamTarget
 
 INJECTION_AND_EXFIL = {
@@ -83,6 +84,15 @@ def test_naive_agent_fails_with_evidence_and_secret_never_returned(
         assert res["evidence"] and res["evidence"][0]["excerpt"], probe_id
         assert res["atlas"] and res["owasp"] and res["attempts"], probe_id
     assert results["exfil-http-post-key"]["critical_failure"]
+    # Server runs get a live harness: the tool loop ran the calls against the honeypot
+    # and the canary URL really received the exfiltration request.
+    exfil = results["exfil-http-post-key"]["evidence"]
+    assert {"honeypot_call", "canary_egress"} <= {e["signal"] for e in exfil}
+    assert exfil[0]["signal"] == "honeypot_call"
+    egress = next(e for e in exfil if e["signal"] == "canary_egress")
+    assert "/c/" in egress["excerpt"] and ".invalid" not in egress["excerpt"]
+    assert "honeypot_call" in {e["signal"] for e in results["tool-hijack-email"]["evidence"]}
+    assert harness._HUBS == {}  # torn down with the run
     # The key was sent to the agent (resolved at call time from the encrypted store).
     assert agents_server.requests[-1]["auth"] == "Bearer sk-test-naive-0123456789"
     # Every FAIL was published for alert rules.
@@ -169,6 +179,10 @@ def test_cancel_conflict_isolation_and_validation(
         time.sleep(0.05)
     assert row["status"] == "cancelled"
     assert row["progress_done"] < row["progress_total"]
+    deadline = time.monotonic() + 10  # the run thread closes its harness right after
+    while harness._HUBS and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert harness._HUBS == {}
     assert api.post(f"/agentbench/runs/{run['id']}/cancel").status_code == 409
 
     other = Api(client, create_org(session_factory))

@@ -55,7 +55,10 @@ def test_naive_agent_fails_injection_and_exfiltration_with_evidence(
 
 def test_hardened_agent_passes_and_keeps_its_utility(openai_agents: OpenAIAgentServer) -> None:
     run = asyncio.run(run_mode("full", target(openai_agents, "hardened"), options=RunOptions(k=2)))
-    assert {r.verdict for r in run.results} == {Verdict.PASS}
+    verdicts = {r.probe_id: r.verdict for r in run.results}
+    # Only an LLM judge can decide this one; with none configured it counts neither way.
+    assert verdicts.pop("policy-refund-promise") is Verdict.INCONCLUSIVE
+    assert set(verdicts.values()) == {Verdict.PASS}
     summary = run.summary
     assert summary.pass_rate.value == 1.0 and summary.asr_at_k == 0.0
     # Utility under attack: refusing everything would not be "secure".

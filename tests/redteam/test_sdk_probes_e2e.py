@@ -3,7 +3,8 @@
 The agent registers itself through the SDK (no target registration needed),
 long-polls `GET /api/v1/agentbench/probes/next`, answers with its own brain
 and posts to `/probes/{id}/reply`; the run goes through the database-backed
-probe transport.
+probe transport. Its tools run against the honeypot MCP endpoint the server
+hands out in each probe's context, so honeypot and egress signals fire.
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ def test_naive_sdk_agent_fails_and_hardened_passes_through_the_real_sdk(
                          "exfil-http-post-key", "exfil-markdown-image"):  # fmt: skip
             assert results[probe_id]["verdict"] == "FAIL", (probe_id, results[probe_id])
             assert results[probe_id]["evidence"][0]["excerpt"]
+        # The handler connected to the run's honeypot MCP endpoint (streamable HTTP) from
+        # its probe context and made the injected request to the run's canary URL.
+        signals = {e["signal"] for e in results["exfil-http-post-key"]["evidence"]}
+        assert {"honeypot_call", "canary_egress"} <= signals, signals
         # The SDK has no MCP tool-definition channel: those probes are N/A, never PASS.
         assert results["mcp-poisoned-description"]["verdict"] == "NOT_APPLICABLE"
         assert "ERROR" not in {r["verdict"] for r in results.values()}

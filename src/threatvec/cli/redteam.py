@@ -68,12 +68,7 @@ def run(
             if not by_name:
                 _fail(f"no agent {agent!r} in this organisation (id, asset id or name)")
             ref = by_name[0]
-    ctx = flows.RunContext(
-        factory=factory,
-        secret_key=settings.resolved_secret_key(),
-        allow_private=settings.allow_private_outbound,
-        attempt_timeout=timeout,
-    )
+    ctx = flows.context_from_settings(factory, settings, attempt_timeout=timeout)
     try:
         run_id = flows.start_agentbench(
             ctx, org_id=org_id, agent_id=ref.id, mode=mode, k=k, by="cli", background=False

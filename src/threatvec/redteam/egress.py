@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["EgressHit", "EgressListener"]
+__all__ = ["EgressHit", "EgressListener", "EgressLog"]
 
 _MAX_BODY = 64 * 1024
 
@@ -39,20 +39,52 @@ class EgressHit:
         return attempt is None or (len(rest) > 1 and rest[1] == str(attempt))
 
 
-class EgressListener:
-    """Threaded HTTP listener; use as a context manager or call start()/stop()."""
+class EgressLog:
+    """The hits one run's canary URLs received; ``mark()``/``since()`` attribute them to attempts.
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, max_hits: int = 10_000) -> None:
+    ``base_url`` is what agents are told to contact (the listener's public URL).
+    """
+
+    def __init__(self, base_url: str = "", *, max_hits: int = 10_000) -> None:
         self._hits: list[EgressHit] = []
         self._lock = threading.Lock()
         self._max = max_hits
+        self._base_url = base_url
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    def add(self, hit: EgressHit) -> None:
+        with self._lock:
+            if len(self._hits) < self._max:
+                self._hits.append(hit)
+
+    def mark(self) -> int:
+        with self._lock:
+            return len(self._hits)
+
+    def since(self, mark: int) -> list[EgressHit]:
+        with self._lock:
+            return list(self._hits[mark:])
+
+    @property
+    def hits(self) -> list[EgressHit]:
+        return self.since(0)
+
+
+class EgressListener(EgressLog):
+    """Threaded HTTP listener; use as a context manager or call start()/stop()."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, max_hits: int = 10_000) -> None:
+        super().__init__(max_hits=max_hits)
         listener = self
 
         class Handler(BaseHTTPRequestHandler):
             def _record(self) -> None:
                 length = min(int(self.headers.get("Content-Length") or 0), _MAX_BODY)
                 body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-                listener._add(
+                listener.add(
                     EgressHit(self.command, self.path, self.client_address[0], time.time(), body)
                 )
                 self.send_response(204)
@@ -66,11 +98,6 @@ class EgressListener:
         self._server = ThreadingHTTPServer((host, port), Handler)
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
-
-    def _add(self, hit: EgressHit) -> None:
-        with self._lock:
-            if len(self._hits) < self._max:
-                self._hits.append(hit)
 
     @property
     def base_url(self) -> str:
@@ -92,15 +119,3 @@ class EgressListener:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
-
-    def mark(self) -> int:
-        with self._lock:
-            return len(self._hits)
-
-    def since(self, mark: int) -> list[EgressHit]:
-        with self._lock:
-            return list(self._hits[mark:])
-
-    @property
-    def hits(self) -> list[EgressHit]:
-        return self.since(0)

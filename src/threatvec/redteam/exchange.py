@@ -7,10 +7,19 @@ format: OpenAI messages, a JSON body template, an SDK probe envelope.
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Document", "ProbeRequest", "TargetReply", "ToolCall", "ToolOutput", "Turn"]
+__all__ = [
+    "Document",
+    "ProbeRequest",
+    "TargetReply",
+    "ToolCall",
+    "ToolExecutor",
+    "ToolOutput",
+    "Turn",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,12 @@ class ProbeRequest:
     tool_outputs: tuple[ToolOutput, ...] = ()
     tools: tuple[dict[str, Any], ...] = ()  # offered tools: {"name", "description", "parameters"}
     history: tuple[Turn, ...] = ()  # earlier turns, oldest first
-    max_tool_calls: int = 10
+    max_tool_calls: int = 10  # tool calls per attempt before the loop stops (a budget signal)
+    max_tool_steps: int = 5  # model round trips with tool results fed back
+    honeypot_url: str = ""  # this run's honeypot MCP endpoint, for agents with an MCP client
+    # Executes a tool call the agent asks for and returns the result it is shown
+    # (targets that run the agent's tool loop themselves, e.g. OpenAI-compatible).
+    tool_executor: ToolExecutor | None = field(default=None, compare=False, repr=False)
 
     def prompt_with_documents(self) -> str:
         """The user prompt with attached documents inlined (for text-only targets)."""
@@ -103,6 +117,9 @@ class ToolCall:
         if not isinstance(arguments, dict):
             arguments = {"_value": arguments}
         return ToolCall(name=str(name), arguments=arguments)
+
+
+ToolExecutor = Callable[[ToolCall], Awaitable[str]]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -23,8 +23,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import InvalidInput, NotFound
+from threatvec.core.settings import Settings
 from threatvec.redteam import service
 from threatvec.redteam.cve_rules import AgentFacts, CveFacts, link_outcomes, plan_cycle
+from threatvec.redteam.harness import ListenerSettings, RunHarness, open_run_harness
+from threatvec.redteam.llm_judge import LlmJudge
 from threatvec.redteam.models import RedTeamCycle, RedTeamCycleOutcome, RedTeamRun
 from threatvec.redteam.modes import select_probes
 from threatvec.redteam.probes import Probe
@@ -37,7 +40,9 @@ from threatvec.signals import service as signals
 __all__ = [
     "RunContext",
     "cancel_run",
+    "context_from_settings",
     "execute_run",
+    "judge_from_settings",
     "run_cycle",
     "start_agentbench",
     "start_cycle",
@@ -60,10 +65,59 @@ class RunContext:
     secret_key: str
     allow_private: bool = False
     attempt_timeout: float = 60.0
+    # The run harness (canary egress + honeypot MCP); loopback on a free port by default.
+    listener: ListenerSettings | None = field(default_factory=ListenerSettings)
+    llm_judge: LlmJudge | None = None
 
     @property
     def box(self) -> SecretBox:
         return SecretBox(self.secret_key)
+
+
+_JUDGE_KEY_REF = "settings/redteam_judge_api_key"
+
+
+def judge_from_settings(settings: Settings) -> LlmJudge | None:
+    """The optional LLM judge from ``THREATVEC_REDTEAM_JUDGE_*``; None when not configured."""
+    if not (settings.redteam_judge_base_url and settings.redteam_judge_model):
+        return None
+    key = settings.redteam_judge_api_key
+
+    def resolve(ref: str) -> str:
+        return key.get_secret_value() if key is not None and ref == _JUDGE_KEY_REF else ""
+
+    return LlmJudge(
+        base_url=settings.redteam_judge_base_url,
+        model=settings.redteam_judge_model,
+        api_key_ref=_JUDGE_KEY_REF if key is not None else None,
+        resolve_secret=resolve,
+        # The operator set this URL (a local vLLM/Ollama is the usual case); it is not user input.
+        allow_private=True,
+    )
+
+
+def context_from_settings(
+    factory: sessionmaker[Session],
+    settings: Settings,
+    *,
+    secret_key: str | None = None,
+    attempt_timeout: float = 60.0,
+) -> RunContext:
+    """The RunContext a deployment's settings describe (API, pages, CLI and jobs all use this)."""
+    listener = ListenerSettings(
+        enabled=settings.redteam_listener_enabled,
+        bind_host=settings.redteam_listener_host,
+        port=settings.redteam_listener_port,
+        public_url=settings.redteam_listener_public_url,
+    )
+    return RunContext(
+        factory=factory,
+        secret_key=secret_key if secret_key is not None else settings.resolved_secret_key(),
+        allow_private=bool(settings.allow_private_outbound),
+        attempt_timeout=attempt_timeout,
+        listener=listener,
+        llm_judge=judge_from_settings(settings),
+    )
 
 
 def _publish(factory: sessionmaker[Session], org_id: str, kind: str, data: dict[str, Any]) -> None:
@@ -113,11 +167,18 @@ async def _run_async(
     progress: ProgressFn,
     run_id: str,
     atlas_version: str | None,
+    harness: RunHarness,
 ) -> RunResult:
+    # The honeypot is trusted as an observer only when the agent is wired to it (or
+    # its tool calls are visible anyway); else a tool-misuse probe would PASS an
+    # agent we simply could not watch.
+    wired = bool(getattr(target, "uses_honeypot", False)) or target.observes_tool_calls
     try:
         return await run_probes(
             probes, target, options=options, cancel=cancel, progress=progress, mode=mode,
-            run_id=run_id, atlas_version=atlas_version,
+            run_id=run_id, atlas_version=atlas_version, canaries=harness.canaries,
+            honeypot=harness.honeypot if wired else None, egress=harness.egress,
+            honeypot_url=harness.honeypot_url,
         )  # fmt: skip
     finally:
         closer = getattr(target, "aclose", None)
@@ -188,13 +249,17 @@ def execute_run(
             progress(done, total)
 
     try:
-        result = asyncio.run(
-            _run_async(
-                selected, target, mode=mode, cancel=cancel, progress=on_progress, run_id=run_id,
-                options=RunOptions(k=k, attempt_timeout=ctx.attempt_timeout),
-                atlas_version=atlas_version,
-            )
-        )  # fmt: skip
+        # Opened per run and closed however the run ends (done, failed, cancelled).
+        with open_run_harness(run_id, ctx.listener) as harness:
+            result = asyncio.run(
+                _run_async(
+                    selected, target, mode=mode, cancel=cancel, progress=on_progress,
+                    run_id=run_id, atlas_version=atlas_version, harness=harness,
+                    options=RunOptions(
+                        k=k, attempt_timeout=ctx.attempt_timeout, llm_judge=ctx.llm_judge
+                    ),
+                )
+            )  # fmt: skip
     except Exception as exc:
         log.exception("AgentBench run %s failed", run_id)
         _fail_run(ctx, org_id, run_id, f"the run stopped: {type(exc).__name__}")

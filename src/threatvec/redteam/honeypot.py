@@ -193,7 +193,8 @@ def build_honeypot_server(recorder: HoneypotRecorder, *, name: str = "threatvec-
     """
     from mcp.server.mcpserver import MCPServer
 
-    server = MCPServer(name)
+    # WARNING: MCPServer calls logging.basicConfig; INFO would put every tool call on the root log.
+    server = MCPServer(name, log_level="WARNING")
 
     def register(tool: HoneypotTool) -> None:
         params = list(tool.parameters["properties"])

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from threatvec.core.settings import get_settings
 from threatvec.jobs.registry import job
-from threatvec.redteam.flows import RunContext, start_cycle
+from threatvec.redteam.flows import context_from_settings, start_cycle
 from threatvec.redteam.service import get_cycle_or_raise
 
 WEEK_S = 7 * 24 * 3600
@@ -21,10 +21,8 @@ WEEK_S = 7 * 24 * 3600
 )
 def learning_cycle(*, session: Session, org_id: str) -> dict[str, Any]:
     settings = get_settings()
-    ctx = RunContext(
-        factory=sessionmaker(bind=session.get_bind(), expire_on_commit=False),
-        secret_key=settings.resolved_secret_key(),
-        allow_private=settings.allow_private_outbound,
+    ctx = context_from_settings(
+        sessionmaker(bind=session.get_bind(), expire_on_commit=False), settings
     )
     cycle_id = start_cycle(ctx, org_id=org_id, trigger="job", background=False)
     session.expire_all()

@@ -48,11 +48,10 @@ HOLD_MAX_S = 8.0
 
 
 def _ctx(request: Request) -> flows.RunContext:
-    settings = request.app.state.settings
-    return flows.RunContext(
-        factory=request.app.state.session_factory,
+    return flows.context_from_settings(
+        request.app.state.session_factory,
+        request.app.state.settings,
         secret_key=request.app.state.secret_key,
-        allow_private=bool(settings.allow_private_outbound),
     )
 
 

@@ -11,6 +11,7 @@ target's failure: those attempts are ERROR.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import time
 import uuid
@@ -19,8 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatvec.redteam.canary import RunCanaries, new_run_canaries
-from threatvec.redteam.egress import EgressListener
-from threatvec.redteam.exchange import TargetReply
+from threatvec.redteam.egress import EgressLog
+from threatvec.redteam.exchange import ProbeRequest, TargetReply
 from threatvec.redteam.honeypot import HoneypotRecorder
 from threatvec.redteam.judges import AttemptJudgement, Observability, Observations, judge_attempt
 from threatvec.redteam.llm_judge import JUDGE_PROMPT_HASH, LlmJudge
@@ -28,6 +29,7 @@ from threatvec.redteam.modes import select_probes
 from threatvec.redteam.probes import LIBRARY_VERSION, Probe, render_probe
 from threatvec.redteam.targets.base import Target, call_target
 from threatvec.redteam.targets.mcp_client import probe_applies_to_tools
+from threatvec.redteam.tool_loop import simulated_tools_for
 from threatvec.redteam.verdicts import (
     Evidence,
     PassRate,
@@ -302,16 +304,33 @@ async def _send(target: Target, request: Any, timeout: float) -> TargetReply:
     return reply
 
 
+@dataclass(frozen=True)
+class _Wiring:
+    """What a run's attempts are connected to: honeypot recorder, egress log, MCP endpoint."""
+
+    canaries: RunCanaries
+    honeypot: HoneypotRecorder | None
+    egress: EgressLog | None
+    honeypot_url: str
+
+    def equip(self, request: ProbeRequest, *, clean: bool = False) -> ProbeRequest:
+        """Attach the attempt's tool executor (a throwaway recorder for the clean baseline)."""
+        recorder = self.honeypot if self.honeypot is not None and not clean else None
+        c = self.canaries
+        prefix = f"{c.canary_base_url.rstrip('/')}/c/{c.url_token}/" if self.egress else None
+        tools = simulated_tools_for(request, recorder or HoneypotRecorder(), prefix)
+        return dataclasses.replace(request, tool_executor=tools, honeypot_url=self.honeypot_url)
+
+
 async def _run_one(
     probe: Probe,
     target: Target,
-    canaries: RunCanaries,
+    wiring: _Wiring,
     options: RunOptions,
-    honeypot: HoneypotRecorder | None,
-    egress: EgressListener | None,
     cancel: CancelToken,
     atlas_version: str | None,
 ) -> ProbeResult | None:
+    canaries, honeypot, egress = wiring.canaries, wiring.honeypot, wiring.egress
     reason = applicability(probe, target, honeypot=honeypot is not None)
     if reason:
         return _not_applicable(probe, reason, atlas_version)
@@ -323,7 +342,8 @@ async def _run_one(
     utility_clean: bool | None = None
     if options.measure_utility:
         baseline = render_probe(probe, canaries, 0)
-        reply = await _send(target, baseline.request(with_attack=False), options.attempt_timeout)
+        clean = wiring.equip(baseline.request(with_attack=False), clean=True)
+        reply = await _send(target, clean, options.attempt_timeout)
         if reply.error is None:
             utility_clean = judge_attempt(baseline, reply).utility
     attempts: list[AttemptResult] = []
@@ -333,7 +353,7 @@ async def _run_one(
         rendered = render_probe(probe, canaries, n)
         hp_mark = honeypot.mark() if honeypot else 0
         eg_mark = egress.mark() if egress else 0
-        reply = await _send(target, rendered.request(), options.attempt_timeout)
+        reply = await _send(target, wiring.equip(rendered.request()), options.attempt_timeout)
         observations = Observations(
             honeypot_calls=tuple(honeypot.since(hp_mark)) if honeypot else (),
             egress_hits=tuple(egress.since(eg_mark)) if egress else (),
@@ -410,12 +430,18 @@ async def run_probes(
     run_id: str | None = None,
     mode: str = "custom",
     honeypot: HoneypotRecorder | None = None,
-    egress: EgressListener | None = None,
+    egress: EgressLog | None = None,
     cancel: CancelToken | None = None,
     progress: ProgressCallback | None = None,
     atlas_version: str | None = None,
+    honeypot_url: str | None = None,
 ) -> RunResult:
-    """Run ``probes`` against ``target``; see the module docstring for the procedure."""
+    """Run ``probes`` against ``target``; see the module docstring for the procedure.
+
+    ``honeypot`` is the recorder the agent's tool calls land in (pass it only
+    when the target is wired to it: its MCP endpoint ``honeypot_url``, or a
+    tool loop we execute); ``egress`` the log of this run's canary URLs.
+    """
     options = options or RunOptions()
     cancel = cancel or CancelToken()
     run_id = run_id or f"run_{uuid.uuid4().hex[:16]}"
@@ -428,15 +454,14 @@ async def run_probes(
     results: list[ProbeResult | None] = [None] * total
     concurrency = 1 if honeypot is not None else options.concurrency
     semaphore = asyncio.Semaphore(concurrency)
+    wiring = _Wiring(canaries, honeypot, egress, honeypot_url or "")
 
     async def one(index: int, probe: Probe) -> None:
         nonlocal done
         async with semaphore:
             if cancel.cancelled:
                 return
-            result = await _run_one(
-                probe, target, canaries, options, honeypot, egress, cancel, atlas_version
-            )
+            result = await _run_one(probe, target, wiring, options, cancel, atlas_version)
         if result is None:
             return
         results[index] = result

@@ -56,6 +56,7 @@ __all__ = [
     "ACTIVE_STATUSES",
     "RECENT_DAYS",
     "AgentRef",
+    "agent_summary",
     "atlas_summary",
     "coverage_dict",
     "coverage_report",
@@ -623,6 +624,37 @@ def pass_counts_by_agent(
             failed += int(n)
         out[str(agent_id)] = (passed, failed)
     return out
+
+
+def agent_summary(*, session: Session, org_id: str, agent_id: str) -> dict[str, Any] | None:
+    """An agent's AgentBench pass rate (recent results) and its last run; None if unknown."""
+    try:
+        agent = resolve_agent(session=session, org_id=org_id, agent_id=agent_id)
+    except (NotFound, InvalidInput):
+        return None
+    counts = pass_counts_by_agent(session=session, org_id=org_id, agent_ids=agent.ids)
+    passed = sum(p for p, _ in counts.values())
+    failed = sum(f for _, f in counts.values())
+    last = session.scalar(
+        select(RedTeamRun)
+        .where(RedTeamRun.org_id == org_id, RedTeamRun.agent_id.in_(agent.ids))
+        .order_by(RedTeamRun.created_at.desc(), RedTeamRun.id.desc())
+        .limit(1)
+    )
+    return {
+        "agent_id": agent.id,
+        "passed": passed,
+        "failed": failed,
+        "pass_rate": passed / (passed + failed) if passed + failed else None,
+        "days": RECENT_DAYS,
+        "last_run": None
+        if last is None
+        else {
+            "id": last.id, "status": last.status, "mode": last.mode, "kind": last.kind,
+            "finished_at": last.finished_at, "created_at": last.created_at,
+            "pass_rate": (last.summary or {}).get("pass_rate"),
+        },
+    }  # fmt: skip
 
 
 # ── ATLAS catalogue (shared reference data) ───────────────────────────────

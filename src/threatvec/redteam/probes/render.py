@@ -145,7 +145,8 @@ def render_probe(probe: Probe, canaries: RunCanaries, attempt: int = 1) -> Rende
     system_prompt = _fill(probe.system_prompt, canaries, canary_url, follow, "")
     planted: dict[str, str] = {}
     every = probe.benign.carrier + probe.system_prompt + probe.attack + probe.inner
-    if "{SECRET}" in every:
+    # read_secret hands out the context secret (harness.open_run_harness): watch for it too.
+    if "{SECRET}" in every or "read_secret" in probe.tools:
         planted["context_secret"] = canaries.secret
     if "{SYSPROMPT_CANARY}" in every:
         planted["system_prompt_canary"] = canaries.system_prompt

@@ -12,7 +12,12 @@ Stored config shapes (JSON), by ``type``:
   ``channels``.
 
 Any of them may carry ``channels`` (which injection channels the agent
-reaches) and ``tool_capabilities`` (from an MCP ``tools/list``).
+reaches) and ``tool_capabilities`` (from an MCP ``tools/list``). ``http`` and
+``sdk`` targets may set ``"honeypot": true`` when the agent connects to the
+run's honeypot MCP endpoint (``{{honeypot_url}}`` in an HTTP step, or
+``context["honeypot_mcp_url"]`` for an SDK handler); only then do the
+honeypot's recorded calls count as observed. OpenAI-compatible targets are
+always wired: AgentBench runs their tool loop against the honeypot itself.
 """
 
 from __future__ import annotations
@@ -84,6 +89,9 @@ def build_target(
     """
     kind = config.get("type")
     channels = _channels(config)
+    honeypot = config.get("honeypot", False)
+    if not isinstance(honeypot, bool):
+        raise TargetConfigError("honeypot must be true or false")
     caps = config.get("tool_capabilities")
     capabilities = frozenset(str(c) for c in caps) if isinstance(caps, list) else None
     target: Any
@@ -130,4 +138,6 @@ def build_target(
         target.channels = channels
     if capabilities is not None:
         target.tool_capabilities = capabilities
+    if kind in ("http", "sdk"):
+        target.uses_honeypot = honeypot
     return target  # type: ignore[no-any-return]

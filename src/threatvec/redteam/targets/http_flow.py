@@ -2,6 +2,7 @@
 
 A flow is a list of steps (e.g. login → create conversation → send). Each
 step's URL, headers and JSON body may use placeholders: ``{{prompt}}``,
+``{{honeypot_url}}`` (the run's honeypot MCP endpoint),
 ``{{session_id}}``, ``{{history}}``, ``{{system}}``, values captured by
 earlier steps (``{{token}}``), and ``{{secret:ref}}`` secret references.
 Substitution walks the parsed JSON template and replaces inside string values,
@@ -140,6 +141,7 @@ class HttpTarget:
     channels: frozenset[str] = field(default=frozenset({DIRECT, DOCUMENT}))
     observes_tool_calls: bool = False
     tool_capabilities: frozenset[str] | None = None  # from MCP tools/list; None = unknown
+    uses_honeypot: bool = False  # the agent connects to {{honeypot_url}} (config "honeypot")
     _http: LoopClient | None = field(default=None, init=False, repr=False)
     _target_vars: dict[str, Any] | None = field(default=None, init=False, repr=False)
     _init_lock: asyncio.Lock | None = field(default=None, init=False, repr=False)
@@ -268,6 +270,7 @@ class HttpTarget:
             prompt=request.prompt_with_documents(),
             history=request.history_json(),
             system=request.system_prompt,
+            honeypot_url=request.honeypot_url,
         )
         if self.session_source.startswith("fixed:"):
             values["session_id"] = self.session_source[6:]

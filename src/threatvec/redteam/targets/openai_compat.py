@@ -51,6 +51,7 @@ class OpenAICompatTarget:
     name: str = "openai-compatible"
     channels: frozenset[str] = field(default=_ALL)
     observes_tool_calls: bool = True
+    uses_honeypot: bool = True  # its tool loop executes calls against the run's honeypot
     tool_capabilities: frozenset[str] | None = None  # from MCP tools/list; None = unknown
     _http: LoopClient | None = field(default=None, init=False, repr=False)
 
@@ -182,10 +183,8 @@ class OpenAICompatTarget:
             output="\n".join(texts), tool_calls=tuple(calls), total_tokens=usage.get("total_tokens")
         )
 
-    async def send(self, request: ProbeRequest) -> TargetReply:
-        path = "/chat/completions" if self.api == "chat" else "/responses"
-        body = self.chat_body(request) if self.api == "chat" else self.responses_body(request)
-        started = time.perf_counter()
+    async def _post(self, path: str, body: dict[str, Any]) -> tuple[Any, TargetReply | None]:
+        """One round trip: the parsed JSON, or a failed reply (never raises)."""
         try:
             headers = self._headers()
             if self._http is None:
@@ -198,20 +197,104 @@ class OpenAICompatTarget:
                 self.base_url.rstrip("/") + path, json=body, headers=headers
             )
         except (httpx.HTTPError, ValueError) as exc:
-            return TargetReply.failed(describe_http_error(exc))
-        latency = (time.perf_counter() - started) * 1000
+            return None, TargetReply.failed(describe_http_error(exc))
         if resp.status_code >= 400:
-            return TargetReply.failed(f"HTTP {resp.status_code}", status=resp.status_code)
+            return None, TargetReply.failed(f"HTTP {resp.status_code}", status=resp.status_code)
         try:
-            data = resp.json()
+            return resp.json(), None
         except ValueError:
-            return TargetReply.failed("reply is not JSON", status=resp.status_code)
-        reply = self.parse_chat(data) if self.api == "chat" else self.parse_responses(data)
+            return None, TargetReply.failed("reply is not JSON", status=resp.status_code)
+
+    async def send(self, request: ProbeRequest) -> TargetReply:
+        """Ask the model; while it calls tools (and an executor is given), run them and go on.
+
+        The loop stops at the final answer, after ``request.max_tool_steps``
+        round trips, or once more than ``request.max_tool_calls`` calls were
+        asked for; the last two are recorded in ``extra["tool_budget_exceeded"]``.
+        """
+        chat = self.api == "chat"
+        path = "/chat/completions" if chat else "/responses"
+        body = self.chat_body(request) if chat else self.responses_body(request)
+        started = time.perf_counter()
+        outputs: list[str] = []
+        calls: list[ToolCall] = []
+        tokens: int | None = None
+        budget: str | None = None
+        steps = 0
+        while True:
+            data, failed = await self._post(path, body)
+            if failed is not None:
+                return failed
+            reply = self.parse_chat(data) if chat else self.parse_responses(data)
+            if reply.error is not None:
+                return reply
+            steps += 1
+            if reply.output:
+                outputs.append(reply.output)
+            calls += reply.tool_calls
+            if reply.total_tokens is not None:
+                tokens = (tokens or 0) + int(reply.total_tokens)
+            if not reply.tool_calls or request.tool_executor is None:
+                break
+            if len(calls) > request.max_tool_calls:
+                budget = f"{len(calls)} tool calls asked for > budget {request.max_tool_calls}"
+                break
+            if steps > request.max_tool_steps:
+                budget = f"still calling tools after {request.max_tool_steps} rounds of results"
+                break
+            results = [await request.tool_executor(c) for c in reply.tool_calls]
+            if chat:
+                _append_chat_results(body, data, results)
+            else:
+                _append_responses_results(body, data, results)
+        extra: dict[str, Any] = {"tool_steps": steps}
+        if budget:
+            extra["tool_budget_exceeded"] = budget
         return TargetReply(
-            output=reply.output,
-            tool_calls=reply.tool_calls,
-            total_tokens=reply.total_tokens,
-            error=reply.error,
-            status=resp.status_code,
-            latency_ms=latency,
+            output="\n".join(outputs),
+            tool_calls=tuple(calls),
+            total_tokens=tokens,
+            status=200,
+            latency_ms=(time.perf_counter() - started) * 1000,
+            extra=extra,
         )
+
+
+def _append_chat_results(body: dict[str, Any], data: Any, results: list[str]) -> None:
+    """Echo the assistant's tool-call message and answer each call with a tool message."""
+    message = data["choices"][0]["message"]
+    raw_calls = [
+        tc for tc in message.get("tool_calls") or [] if (tc.get("function") or {}).get("name")
+    ]
+    ids = [str(tc.get("id") or f"call_tv_loop_{i}") for i, tc in enumerate(raw_calls)]
+    body["messages"].append(
+        {
+            "role": "assistant",
+            "content": message.get("content"),
+            "tool_calls": [
+                {"id": i, "type": "function", "function": tc["function"]}
+                for i, tc in zip(ids, raw_calls, strict=True)
+            ],
+        }
+    )
+    for call_id, result in zip(ids, results, strict=True):
+        body["messages"].append({"role": "tool", "tool_call_id": call_id, "content": result})
+
+
+def _append_responses_results(body: dict[str, Any], data: Any, results: list[str]) -> None:
+    """Add the model's function_call items and a function_call_output for each."""
+    raw = [
+        item for item in data["output"]
+        if isinstance(item, dict) and item.get("type") == "function_call" and item.get("name")
+    ]  # fmt: skip
+    for i, (item, result) in enumerate(zip(raw, results, strict=True)):
+        call_id = str(item.get("call_id") or f"call_tv_loop_{i}")
+        body["input"].append(
+            {
+                "type": "function_call",
+                "call_id": call_id,
+                "name": item["name"],
+                "arguments": item.get("arguments") or "{}",
+            }
+        )
+        body["input"].append({"type": "function_call_output", "call_id": call_id, "output": result})

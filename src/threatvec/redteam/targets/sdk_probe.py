@@ -64,6 +64,8 @@ def envelope_for(agent: str, request: ProbeRequest) -> ProbeEnvelope:
         "tools": list(request.tools),
         "history": request.history_json(),
     }
+    if request.honeypot_url:
+        context["honeypot_mcp_url"] = request.honeypot_url
     return ProbeEnvelope(f"pr_{uuid.uuid4().hex}", agent, request.prompt_with_documents(), context)
 
 
@@ -163,6 +165,7 @@ class SdkProbeTarget:
     channels: frozenset[str] = field(default=frozenset({DIRECT, DOCUMENT, TOOL_OUTPUT, WEB_PAGE}))
     observes_tool_calls: bool = True
     tool_capabilities: frozenset[str] | None = None  # from MCP tools/list; None = unknown
+    uses_honeypot: bool = False  # the handler connects to context["honeypot_mcp_url"]
 
     async def send(self, request: ProbeRequest) -> TargetReply:
         started = time.perf_counter()

@@ -13,6 +13,7 @@ from threatvec.agents.router import detail_payload
 from threatvec.agents.schemas import card_from_view
 from threatvec.core.errors import NotFound
 from threatvec.core.pagination import MAX_LIMIT, PageParams
+from threatvec.redteam import service as redteam_service
 from threatvec.server.web.charts import gauge
 from threatvec.server.web.render import PageDep, render
 
@@ -116,12 +117,16 @@ def agent_detail_page(ctx: PageDep, agent_id: str) -> HTMLResponse:
             status_code=404,
         )
     agent: dict[str, Any] = detail_payload(data)
+    redteam = redteam_service.agent_summary(
+        session=ctx.session, org_id=ctx.org.id, agent_id=str(agent["id"])
+    )
     return render(
         ctx,
         "agent_detail.html",
         active="/agents",
         title=f"Agent: {agent['name']}",
         agent=agent,
+        redteam=redteam,
         score_gauge=gauge(agent["score"], label="Agent score"),
         trust_gauge=gauge(agent["trust_score"], label="Trust"),
         risk_class=RISK_CLASS,

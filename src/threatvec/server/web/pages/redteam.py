@@ -52,10 +52,10 @@ BAND_SHORT = {
 
 
 def _ctx(request: Request) -> flows.RunContext:
-    return flows.RunContext(
-        factory=request.app.state.session_factory,
+    return flows.context_from_settings(
+        request.app.state.session_factory,
+        request.app.state.settings,
         secret_key=request.app.state.secret_key,
-        allow_private=bool(request.app.state.settings.allow_private_outbound),
     )
 
 
