@@ -24,6 +24,7 @@ DEMO_MODULES = [
     "threatvec.agents.demo",
     "threatvec.redteam.demo",
     "threatvec.vulns.demo",
+    "threatvec.alerts.demo",
     "threatvec.posture.demo",  # last: computes from the others' data
 ]
 SEEDED_FLAG = "demo.seeded"

@@ -35,6 +35,7 @@ JOB_MODULES = [
     "threatvec.redteam.jobs",
     "threatvec.posture.jobs",
     "threatvec.shadow.jobs",
+    "threatvec.alerts.jobs",
 ]
 
 

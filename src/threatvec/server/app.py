@@ -45,6 +45,7 @@ DOMAIN_ROUTERS = [
     "threatvec.vulns.router",
     "threatvec.mcp.router",
     "threatvec.redteam.router",
+    "threatvec.alerts.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
@@ -67,6 +68,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.settings",
     "threatvec.server.web.pages.assets",
     "threatvec.server.web.pages.score_weights",
+    "threatvec.server.web.pages.alerts",
 ]
 
 DESCRIPTION = """\

@@ -417,6 +417,7 @@ class ShadowAlertRead(BaseModel):
                     "trigger": "pii",
                     "created_by": "api",
                     "created_at": "2026-11-25T10:00:00Z",
+                    "rule_id": "4f1c2b3a4d5e6f708192a3b4c5d6e7f8",
                 }
             ]
         },
@@ -427,6 +428,7 @@ class ShadowAlertRead(BaseModel):
     trigger: str
     created_by: str
     created_at: datetime
+    rule_id: str | None = Field(default=None, description="The alert rule this created")
 
 
 class CatalogEntryCreate(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import Select, bindparam, case, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from threatvec.alerts import service as alert_rules
 from threatvec.assets import service as assets
 from threatvec.assets.models import Asset
 from threatvec.assets.schemas import AssetCreate, AssetUpdate
@@ -604,8 +605,20 @@ def register_service(
 def add_alert_intent(
     *, session: Session, org_id: str, service_id: str, trigger: str, actor: str = "api"
 ) -> ShadowAlertIntent:
-    """Remember that someone wants an alert for this service (idempotent per trigger)."""
+    """Create the alert rule for this service (idempotent per trigger) and remember the ask.
+
+    The rule (alerts engine) does the alerting; the intent row links the service to it for
+    the Shadow AI list's badges. The row gets a transient ``rule_id`` for the API reply.
+    """
     s = get_or_raise(session=session, org_id=org_id, service_id=service_id)
+    rule = alert_rules.ensure_shadow_service_rule(
+        session=session,
+        org_id=org_id,
+        service_id=s.id,
+        domain=s.domain,
+        trigger=trigger,
+        actor=actor,
+    )
     row = session.scalar(
         select(ShadowAlertIntent).where(
             ShadowAlertIntent.org_id == org_id,
@@ -619,6 +632,7 @@ def add_alert_intent(
         )
         session.add(row)
         session.flush()
+    row.rule_id = rule.id  # type: ignore[attr-defined]
     return row
 
 

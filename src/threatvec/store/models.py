@@ -20,6 +20,7 @@ MODEL_MODULES = [
     "threatvec.posture.models",
     "threatvec.vulns.models",
     "threatvec.redteam.models",
+    "threatvec.alerts.models",
 ]
 
 

@@ -1,0 +1,528 @@
+"""Evaluate → dedupe → queue, and drain the outbox: the alert engine's orchestration.
+
+Evaluation reads an org's signals after its cursor (``signals.service.list_since``),
+matches them against the enabled rules, folds a storm inside a rule's cooldown
+into one alert, and queues one outbox row per alert × enabled channel. The
+cursor is moved with a compare-and-set in the same transaction as the alerts it
+produced: a restart re-reads from the committed cursor (no gap), and a second
+evaluator racing on the same org loses the compare-and-set and writes nothing
+(no double fire).
+
+Delivery is separate and never blocks evaluation: each outbox row is claimed
+(committed), sent, and recorded; failures that can succeed later are retried
+with exponential backoff and jitter, up to ``MAX_ATTEMPTS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from threatvec.alerts import triggers
+from threatvec.alerts.channel_settings import SECRET_FIELDS, stored_secrets
+from threatvec.alerts.models import Alert, AlertChannel, AlertCursor, AlertDelivery, AlertRule
+from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
+from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, channel_test_message
+from threatvec.alerts.service import get_channel_or_raise, list_rules
+from threatvec.core.clock import utcnow
+from threatvec.core.crypto import SecretBox, SecretDecryptError
+from threatvec.core.outbound import outbound_client
+from threatvec.signals import service as signals
+from threatvec.signals.models import Signal
+
+__all__ = [
+    "MAX_ATTEMPTS",
+    "DeliveryStats",
+    "EvaluationResult",
+    "backoff_s",
+    "deliver_due",
+    "evaluate",
+    "send_test",
+]
+
+log = logging.getLogger("threatvec.alerts")
+
+BATCH = 500
+MAX_BATCHES = 20
+MAX_ATTEMPTS = 6
+BACKOFF_BASE_S = 30.0
+BACKOFF_CAP_S = 3600.0
+STUCK_SENDING_S = 300.0
+# On PostgreSQL ids are taken at insert, not commit: a gap in recent ids may be a
+# transaction still in flight, so the cursor waits at it this long.
+GAP_GRACE_S = 60.0
+MAX_DETAIL_EVENTS = 20
+
+
+@dataclass
+class EvaluationResult:
+    signals: int = 0
+    matched: int = 0
+    alerts_created: int = 0
+    alerts_folded: int = 0
+    deliveries: int = 0
+    cursor: int = 0
+    skipped: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class DeliveryStats:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    digests: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+# ── evaluation ─────────────────────────────────────────────────────────────
+
+
+def _cursor(session: Session, org_id: str) -> int:
+    value = session.scalar(select(AlertCursor.last_signal_id).where(AlertCursor.org_id == org_id))
+    if value is not None:
+        return int(value)
+    try:
+        with session.begin_nested():
+            session.add(AlertCursor(org_id=org_id, last_signal_id=0))
+    except IntegrityError:  # another evaluator created it first
+        pass
+    return int(
+        session.scalar(select(AlertCursor.last_signal_id).where(AlertCursor.org_id == org_id)) or 0
+    )
+
+
+def _advance(session: Session, org_id: str, old: int, new: int, now: datetime) -> bool:
+    """Compare-and-set the cursor; False means another evaluator moved it first."""
+    if new == old:
+        return True
+    result = session.execute(
+        update(AlertCursor)
+        .where(AlertCursor.org_id == org_id, AlertCursor.last_signal_id == old)
+        .values(last_signal_id=new, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def _settled(session: Session, start: int, rows: list[Signal], now: datetime) -> list[Signal]:
+    """Drop rows past an id that may still be in flight (PostgreSQL only; SQLite has one writer)."""
+    if not rows or session.get_bind().dialect.name != "postgresql":
+        return rows
+    hi = rows[-1].id
+    recent = list(
+        session.scalars(
+            select(Signal.id)
+            .where(
+                Signal.id > start,
+                Signal.id <= hi,
+                Signal.created_at >= now - timedelta(seconds=GAP_GRACE_S),
+            )
+            .order_by(Signal.id)
+        )
+    )
+    if not recent:
+        return rows
+    present = set(
+        session.scalars(select(Signal.id).where(Signal.id >= recent[0] - 1, Signal.id <= hi))
+    )
+    for rid in recent:
+        missing = rid - 1
+        if missing > start and missing not in present:
+            return [r for r in rows if r.id < missing]
+    return rows
+
+
+def _fire(
+    session: Session,
+    rule: AlertRule,
+    match: triggers.Match,
+    sig: Signal,
+    channels: dict[str, AlertChannel],
+    now: datetime,
+    result: EvaluationResult,
+) -> None:
+    dedup_key = f"{rule.id}:{match.subject}"[:200]
+    if rule.cooldown_minutes > 0:
+        cutoff = sig.created_at - timedelta(minutes=rule.cooldown_minutes)
+        current = session.scalar(
+            select(Alert)
+            .where(
+                Alert.org_id == rule.org_id,
+                Alert.dedup_key == dedup_key,
+                Alert.status != "resolved",
+                Alert.first_seen_at >= cutoff,
+            )
+            .order_by(Alert.first_seen_at.desc())
+            .limit(1)
+        )
+        if current is not None:
+            current.occurrences += 1
+            current.last_signal_id = sig.id
+            current.last_seen_at = sig.created_at
+            events = list((current.details or {}).get("events", []))
+            if len(events) < MAX_DETAIL_EVENTS:
+                current.details = {**(current.details or {}), "events": [*events, match.detail]}
+            result.alerts_folded += 1
+            return
+    alert = Alert(
+        org_id=rule.org_id,
+        rule_id=rule.id,
+        rule_name=rule.name,
+        trigger=rule.trigger,
+        severity=rule.severity,
+        title=match.title[:300],
+        summary=match.summary[:2000],
+        dedup_key=dedup_key,
+        details={"signal_kind": sig.kind, "events": [match.detail]},
+        first_signal_id=sig.id,
+        last_signal_id=sig.id,
+        first_seen_at=sig.created_at,
+        last_seen_at=sig.created_at,
+        fired_at=now,
+    )
+    session.add(alert)
+    session.flush()
+    rule.last_fired_at = now
+    result.alerts_created += 1
+    for cid in rule.channel_ids or []:
+        channel = channels.get(cid)
+        if channel is None or not channel.enabled:
+            continue
+        due = now
+        if channel.kind == "email" and channel.last_digest_at is not None:
+            period = timedelta(minutes=int(channel.config.get("digest_minutes", 60)))
+            due = max(now, channel.last_digest_at + period)
+        session.add(
+            AlertDelivery(
+                org_id=rule.org_id,
+                alert_id=alert.id,
+                channel_id=channel.id,
+                channel_kind=channel.kind,
+                next_attempt_at=due,
+                created_at=now,
+            )
+        )
+        result.deliveries += 1
+
+
+def _conditions(rules: Sequence[AlertRule]) -> list[tuple[AlertRule, Any]]:
+    out = []
+    for rule in rules:
+        try:
+            out.append((rule, triggers.parse_condition(rule.condition)))
+        except ValidationError:
+            # A stored condition an older version accepted: skip the rule, keep the others.
+            log.warning("alert rule %s has an invalid condition; skipped", rule.id)
+    return out
+
+
+def evaluate(
+    *, session: Session, org_id: str, now: datetime | None = None, batch: int = BATCH
+) -> EvaluationResult:
+    """Evaluate the org's enabled rules on every signal after its cursor (caller commits)."""
+    now = now or utcnow()
+    result = EvaluationResult()
+    start = _cursor(session, org_id)
+    result.cursor = start
+    rules = _conditions(list_rules(session=session, org_id=org_id, enabled_only=True))
+    channels = {
+        c.id: c for c in session.scalars(select(AlertChannel).where(AlertChannel.org_id == org_id))
+    }
+    for _ in range(MAX_BATCHES):
+        rows = signals.list_since(
+            session=session,
+            org_id=org_id,
+            after_id=start,
+            limit=batch,
+            kinds=triggers.WATCHED_KINDS,
+        )
+        rows = _settled(session, start, rows, now)
+        if not rows:
+            break
+        # Claim the range first: on PostgreSQL the row lock makes a racing evaluator wait
+        # here, then find the cursor moved and write nothing.
+        if not _advance(session, org_id, start, rows[-1].id, now):
+            result.skipped = True
+            return result
+        for sig in rows:
+            result.signals += 1
+            for rule, cond in rules:
+                if sig.created_at < rule.created_at:
+                    continue  # a rule applies to what happens after it exists
+                m = triggers.match(cond, sig, session=session)
+                if m is not None:
+                    result.matched += 1
+                    _fire(session, rule, m, sig, channels, now, result)
+        start = result.cursor = rows[-1].id
+        if len(rows) < batch:
+            break
+    session.flush()
+    return result
+
+
+# ── delivery ───────────────────────────────────────────────────────────────
+
+
+def backoff_s(attempt: int) -> float:
+    """Wait before retry number ``attempt`` (1-based): doubling from 30 s, capped, ±20 %."""
+    base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
+    return base * random.uniform(0.8, 1.2)
+
+
+def _send(
+    channel: AlertChannel,
+    secrets: dict[str, str],
+    msgs: Sequence[AlertMessage],
+    *,
+    client: httpx.Client,
+    delivery_id: str,
+    allow_private: bool,
+) -> int:
+    cfg = channel.config or {}
+    missing = [
+        f for f in SECRET_FIELDS.get(channel.kind, ()) if f != "password" and not secrets.get(f)
+    ]
+    if missing:
+        raise DeliveryError(f"channel has no {missing[0]} stored", retryable=False)
+    if channel.kind == "email":
+        return email_digest.send(cfg, password=secrets.get("password"), msgs=msgs,
+                                 allow_private=allow_private)  # fmt: skip
+    msg = msgs[0]
+    if channel.kind == "slack":
+        return slack.send(client, webhook_url=secrets["webhook_url"], msg=msg)
+    if channel.kind == "pagerduty":
+        return pagerduty.send(client, base_url=str(cfg.get("base_url")),
+                              routing_key=secrets["routing_key"], msg=msg)  # fmt: skip
+    if channel.kind == "webhook":
+        return webhook.send(client, url=str(cfg["url"]), secret=secrets["secret"], msg=msg,
+                            delivery_id=delivery_id)  # fmt: skip
+    raise DeliveryError(f"unknown channel kind {channel.kind!r}", retryable=False)
+
+
+def _claim(session: Session, delivery: AlertDelivery, now: datetime) -> bool:
+    result = session.execute(
+        update(AlertDelivery)
+        .where(
+            AlertDelivery.id == delivery.id,
+            AlertDelivery.status == "pending",
+            AlertDelivery.attempts == delivery.attempts,
+        )
+        .values(status="sending", attempts=delivery.attempts + 1, last_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def _record(
+    session: Session,
+    ids: Sequence[str],
+    *,
+    now: datetime,
+    code: int | None,
+    error: DeliveryError | None,
+    stats: DeliveryStats,
+) -> None:
+    for row in session.scalars(select(AlertDelivery).where(AlertDelivery.id.in_(list(ids)))):
+        session.refresh(row)
+        row.last_status_code = code if error is None else error.status_code
+        if error is None:
+            row.status, row.sent_at, row.last_error = "sent", now, None
+            stats.sent += 1
+        elif error.retryable and row.attempts < MAX_ATTEMPTS:
+            row.status, row.last_error = "pending", error.message
+            row.next_attempt_at = now + timedelta(seconds=backoff_s(row.attempts))
+            stats.retrying += 1
+        else:
+            row.status, row.last_error = "failed", error.message
+            stats.failed += 1
+
+
+def deliver_due(
+    *,
+    session: Session,
+    org_id: str,
+    box: SecretBox,
+    allow_private: bool = False,
+    now: datetime | None = None,
+    limit: int = 200,
+    client: httpx.Client | None = None,
+) -> DeliveryStats:
+    """Send every due outbox row of the org (commits after each claim and each result)."""
+    now = now or utcnow()
+    stats = DeliveryStats()
+    session.execute(
+        update(AlertDelivery)
+        .where(
+            AlertDelivery.org_id == org_id,
+            AlertDelivery.status == "sending",
+            AlertDelivery.last_attempt_at < now - timedelta(seconds=STUCK_SENDING_S),
+        )
+        .values(status="pending")
+        .execution_options(synchronize_session=False)
+    )
+    due = list(
+        session.scalars(
+            select(AlertDelivery)
+            .where(
+                AlertDelivery.org_id == org_id,
+                AlertDelivery.status == "pending",
+                AlertDelivery.next_attempt_at <= now,
+            )
+            .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id)
+            .limit(limit)
+            .execution_options(populate_existing=True)
+        )
+    )
+    groups: dict[str, list[AlertDelivery]] = defaultdict(list)
+    for d in due:
+        # An email channel sends one digest: everything pending for it, due or not yet.
+        groups[f"email:{d.channel_id}" if d.channel_kind == "email" else d.id].append(d)
+    # One client per run: building one (its TLS context) costs more than a local send.
+    own = client or outbound_client(allow_private=allow_private, timeout=10.0)
+    try:
+        _drain(session, org_id, groups, box=box, allow_private=allow_private, now=now,
+               client=own, stats=stats)  # fmt: skip
+    finally:
+        if client is None:
+            own.close()
+    return stats
+
+
+def _drain(
+    session: Session,
+    org_id: str,
+    groups: dict[str, list[AlertDelivery]],
+    *,
+    box: SecretBox,
+    allow_private: bool,
+    now: datetime,
+    client: httpx.Client,
+    stats: DeliveryStats,
+) -> None:
+    for key, rows in groups.items():
+        if key.startswith("email:"):
+            rows = list(
+                session.scalars(
+                    select(AlertDelivery)
+                    .where(
+                        AlertDelivery.org_id == org_id,
+                        AlertDelivery.channel_id == rows[0].channel_id,
+                        AlertDelivery.status == "pending",
+                    )
+                    .execution_options(populate_existing=True)
+                )
+            )
+        claimed = [d for d in rows if _claim(session, d, now)]
+        session.commit()
+        if not claimed:
+            continue
+        _deliver_group(session, org_id, claimed, box=box, allow_private=allow_private,
+                       now=now, client=client, stats=stats)  # fmt: skip
+        session.commit()
+
+
+def _deliver_group(
+    session: Session,
+    org_id: str,
+    claimed: list[AlertDelivery],
+    *,
+    box: SecretBox,
+    allow_private: bool,
+    now: datetime,
+    client: httpx.Client | None,
+    stats: DeliveryStats,
+) -> None:
+    ids = [d.id for d in claimed]
+    channel = session.scalar(
+        select(AlertChannel).where(
+            AlertChannel.org_id == org_id, AlertChannel.id == claimed[0].channel_id
+        )
+    )
+    code: int | None = None
+    error: DeliveryError | None = None
+    if channel is None or not channel.enabled:
+        error = DeliveryError("channel disabled", retryable=False)
+    else:
+        alerts = {
+            a.id: a
+            for a in session.scalars(
+                select(Alert).where(
+                    Alert.org_id == org_id, Alert.id.in_([d.alert_id for d in claimed])
+                )
+            )
+        }
+        msgs = [
+            AlertMessage.from_alert(alerts[d.alert_id]) for d in claimed if d.alert_id in alerts
+        ]
+        try:
+            secrets = stored_secrets(channel.secrets_enc, box)
+        except SecretDecryptError:
+            error = DeliveryError(
+                "stored secret cannot be decrypted (was THREATVEC_SECRET_KEY changed?)",
+                retryable=False,
+            )
+        else:
+            own = client or outbound_client(allow_private=allow_private, timeout=10.0)
+            try:
+                code = _send(channel, secrets, msgs, client=own, delivery_id=claimed[0].id,
+                             allow_private=allow_private)  # fmt: skip
+            except DeliveryError as exc:
+                error = exc
+            finally:
+                if client is None:
+                    own.close()
+        if channel.kind == "email" and error is None:
+            channel.last_digest_at = now
+            stats.digests += 1
+    if error is not None:
+        # Channel id and kind only: the error text is already free of secrets.
+        log.warning("alert delivery to channel %s failed: %s", claimed[0].channel_id, error.message)
+    _record(session, ids, now=now, code=code, error=error, stats=stats)
+
+
+def send_test(
+    *,
+    session: Session,
+    org_id: str,
+    channel_id: str,
+    box: SecretBox,
+    allow_private: bool = False,
+    client: httpx.Client | None = None,
+) -> tuple[bool, int | None, str | None]:
+    """Send the test message now; (ok, status code, error) and the channel remembers it."""
+    channel = get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id)
+    code: int | None = None
+    error: str | None = None
+    try:
+        secrets = stored_secrets(channel.secrets_enc, box)
+        own = client or outbound_client(allow_private=allow_private, timeout=10.0)
+        try:
+            code = _send(channel, secrets, [channel_test_message()], client=own,
+                         delivery_id=f"test-{channel.id}", allow_private=allow_private)  # fmt: skip
+        finally:
+            if client is None:
+                own.close()
+    except DeliveryError as exc:
+        code, error = exc.status_code, exc.message
+    except SecretDecryptError:
+        error = "stored secret cannot be decrypted (was THREATVEC_SECRET_KEY changed?)"
+    channel.last_test_at = utcnow()
+    channel.last_test_ok = error is None
+    session.flush()
+    return error is None, code, error

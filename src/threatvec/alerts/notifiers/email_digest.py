@@ -1,0 +1,90 @@
+"""Email digest over SMTP (stdlib smtplib): one mail listing every alert of the period."""
+
+from __future__ import annotations
+
+import html
+import smtplib
+import ssl
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Any
+
+from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, redact
+from threatvec.core.outbound import OutboundBlocked, check_url
+
+__all__ = ["build", "send"]
+
+
+def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
+    mail = EmailMessage()
+    n = len(msgs)
+    test = n == 1 and msgs[0].is_test
+    mail["Subject"] = (
+        "ThreatVec test notification" if test else f"ThreatVec: {n} alert{'s' if n != 1 else ''}"
+    )
+    mail["From"] = config["sender"]
+    mail["To"] = ", ".join(config["recipients"])
+    lines = [
+        f"[{m.severity.upper()}] {m.title}\n  {m.summary}\n  rule: {m.rule_name}, "
+        f"{m.occurrences} occurrence(s), {m.fired_at:%Y-%m-%d %H:%M} UTC"
+        for m in msgs
+    ]
+    mail.set_content("\n\n".join(lines) + "\n")
+    # Every value is escaped: titles and summaries carry names of services and agents.
+    rows = "".join(
+        f"<tr><td>{html.escape(m.severity.upper())}</td><td><strong>{html.escape(m.title)}"
+        f"</strong><br>{html.escape(m.summary)}</td><td>{html.escape(m.rule_name)}</td>"
+        f"<td>{m.occurrences}</td><td>{m.fired_at:%Y-%m-%d %H:%M}</td></tr>"
+        for m in msgs
+    )
+    mail.add_alternative(
+        '<!doctype html><html><body><h2>ThreatVec alerts</h2><table border="1" '
+        'cellpadding="4"><tr><th>Severity</th><th>Alert</th><th>Rule</th><th>Count</th>'
+        f"<th>UTC</th></tr>{rows}</table></body></html>",
+        subtype="html",
+    )
+    return mail
+
+
+def send(
+    config: dict[str, Any],
+    *,
+    password: str | None,
+    msgs: Sequence[AlertMessage],
+    allow_private: bool,
+    timeout: float = 15.0,
+) -> int:
+    """Send one digest; return the server's reply code, or raise DeliveryError."""
+    host, port = str(config["host"]), int(config["port"])
+    secrets = [password] if password else []
+    try:
+        # The same address check as HTTP notifiers (the scheme only selects the check).
+        check_url(f"https://{host}:{port}/", allow_private=allow_private)
+    except OutboundBlocked as exc:
+        raise DeliveryError(f"destination refused: {exc}", retryable=False) from None
+    mail = build(config, msgs)
+    try:
+        with smtplib.SMTP(host, port, timeout=timeout) as smtp:
+            smtp.ehlo()
+            if config.get("starttls", True):
+                smtp.starttls(context=ssl.create_default_context())
+                smtp.ehlo()
+            if config.get("username"):
+                smtp.login(str(config["username"]), password or "")
+            smtp.send_message(mail)
+            code, _ = smtp.noop()
+            return int(code)
+    except smtplib.SMTPAuthenticationError as exc:
+        raise DeliveryError(f"SMTP login refused ({exc.smtp_code})", retryable=False,
+                            status_code=exc.smtp_code) from None  # fmt: skip
+    except smtplib.SMTPResponseException as exc:
+        # 4xx replies are temporary by definition (RFC 5321 §4.2.1); 5xx are permanent.
+        text = redact(exc.smtp_error.decode("utf-8", "replace")[:200], secrets)
+        raise DeliveryError(f"SMTP {exc.smtp_code}: {text}", retryable=400 <= exc.smtp_code < 500,
+                            status_code=exc.smtp_code) from None  # fmt: skip
+    except smtplib.SMTPRecipientsRefused:
+        raise DeliveryError("SMTP refused every recipient", retryable=False) from None
+    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+        raise DeliveryError(
+            f"SMTP connection failed: {type(exc).__name__}", retryable=True
+        ) from None

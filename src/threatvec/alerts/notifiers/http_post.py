@@ -1,0 +1,45 @@
+"""POST through the guarded outbound client and classify the outcome for the outbox."""
+
+from __future__ import annotations
+
+import httpx
+
+from threatvec.alerts.notifiers.message import DeliveryError, redact
+from threatvec.core.outbound import OutboundBlocked
+
+__all__ = ["RETRYABLE_STATUS", "post"]
+
+# 408/425/429 and server errors can succeed later; other 4xx will not (bad URL, key, payload).
+RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
+def post(
+    client: httpx.Client,
+    url: str,
+    *,
+    body: bytes,
+    headers: dict[str, str],
+    secrets: list[str],
+    ok: tuple[int, ...] = (200, 201, 202, 204),
+) -> int:
+    """Send; return the status on success, else raise DeliveryError (secrets redacted)."""
+    try:
+        response = client.post(url, content=body, headers=headers)
+    except OutboundBlocked as exc:
+        raise DeliveryError(
+            f"destination refused: {redact(str(exc), secrets)}", retryable=False
+        ) from None
+    except httpx.TimeoutException:
+        raise DeliveryError("timed out", retryable=True) from None
+    except httpx.HTTPError as exc:
+        # httpx's messages can carry the URL (a Slack URL is the secret): name the class only.
+        raise DeliveryError(f"connection failed: {type(exc).__name__}", retryable=True) from None
+    if response.status_code in ok:
+        return response.status_code
+    snippet = redact(response.text[:200], secrets).replace("\n", " ").strip()
+    retryable = response.status_code in RETRYABLE_STATUS or response.status_code >= 500
+    raise DeliveryError(
+        f"HTTP {response.status_code}{': ' + snippet if snippet else ''}",
+        retryable=retryable,
+        status_code=response.status_code,
+    )

@@ -1,0 +1,91 @@
+"""What a notifier sends: an alert reduced to plain fields, and the test message."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from threatvec.alerts.models import Alert
+from threatvec.core.clock import utcnow
+
+__all__ = ["AlertMessage", "DeliveryError", "channel_test_message", "redact"]
+
+DASHBOARD_PATH = "/settings/alerts"
+
+
+class DeliveryError(Exception):
+    """A send failed; ``retryable`` says whether trying again later can succeed."""
+
+    def __init__(self, message: str, *, retryable: bool, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message[:500]
+        self.retryable = retryable
+        self.status_code = status_code
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """Remove every secret (and long enough parts of URL secrets) from an error text."""
+    for s in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(s, "***")
+    return text
+
+
+@dataclass(frozen=True)
+class AlertMessage:
+    alert_id: str
+    rule_name: str
+    trigger: str
+    severity: str
+    title: str
+    summary: str
+    status: str
+    occurrences: int
+    fired_at: datetime
+    details: dict[str, Any] = field(default_factory=dict)
+    is_test: bool = False
+
+    @classmethod
+    def from_alert(cls, alert: Alert) -> AlertMessage:
+        return cls(
+            alert_id=alert.id,
+            rule_name=alert.rule_name,
+            trigger=alert.trigger,
+            severity=alert.severity,
+            title=alert.title,
+            summary=alert.summary,
+            status=alert.status,
+            occurrences=alert.occurrences,
+            fired_at=alert.fired_at,
+            details=dict(alert.details or {}),
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.alert_id,
+            "rule": self.rule_name,
+            "trigger": self.trigger,
+            "severity": self.severity,
+            "title": self.title,
+            "summary": self.summary,
+            "status": self.status,
+            "occurrences": self.occurrences,
+            "fired_at": self.fired_at.isoformat(),
+            "details": self.details,
+            "dashboard_path": DASHBOARD_PATH,
+        }
+
+
+def channel_test_message() -> AlertMessage:
+    return AlertMessage(
+        alert_id="test",
+        rule_name="Channel test",
+        trigger="test",
+        severity="info",
+        title="ThreatVec test notification",
+        summary="This channel is set up correctly: ThreatVec alerts will arrive here.",
+        status="open",
+        occurrences=1,
+        fired_at=utcnow(),
+        is_test=True,
+    )

@@ -1,0 +1,63 @@
+"""Slack incoming webhooks: a JSON body with fallback ``text`` and Block Kit ``blocks``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from threatvec.alerts.notifiers.http_post import post
+from threatvec.alerts.notifiers.message import AlertMessage
+
+__all__ = ["payload", "send"]
+
+_EMOJI = {
+    "critical": ":red_circle:",
+    "high": ":large_orange_circle:",
+    "medium": ":large_yellow_circle:",
+}
+
+
+def _esc(text: str) -> str:
+    # Slack's mrkdwn treats &, < and > as control characters (links, mentions).
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def payload(msg: AlertMessage) -> dict[str, Any]:
+    mark = _EMOJI.get(msg.severity, ":white_circle:")
+    text = f"[{msg.severity.upper()}] {msg.title}"
+    return {
+        "text": _esc(text),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{mark} {_esc(msg.summary)[:2900]}"},
+            },
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": _esc(
+                            f"rule: {msg.rule_name} · trigger: {msg.trigger} · "
+                            f"occurrences: {msg.occurrences} · alert {msg.alert_id}"
+                        ),
+                    }
+                ],
+            },
+        ],
+    }
+
+
+def send(client: httpx.Client, *, webhook_url: str, msg: AlertMessage) -> int:
+    body = json.dumps(payload(msg)).encode()
+    return post(
+        client,
+        webhook_url,
+        body=body,
+        headers={"Content-Type": "application/json"},
+        secrets=[webhook_url],
+        ok=(200,),
+    )

@@ -1,0 +1,600 @@
+"""Request and response shapes for rules, channels, alerts and deliveries.
+
+A rule's ``condition`` is a discriminated union on ``trigger``: each trigger
+has its own params model, so a bad value is a 422 naming the trigger and the
+field (``body.condition.pii_spike.threshold``). A channel's ``settings`` is
+the same idea on ``kind``; its secret fields are write-only.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from threatvec.core.pagination import Page
+from threatvec.shadow.schemas import PiiCategory
+
+__all__ = [
+    "SEVERITIES",
+    "TRIGGERS",
+    "AlertPage",
+    "AlertRead",
+    "ChannelCreate",
+    "ChannelKind",
+    "ChannelPage",
+    "ChannelRead",
+    "ChannelSettings",
+    "ChannelTestResult",
+    "ChannelUpdate",
+    "DeliveryPage",
+    "DeliveryRead",
+    "EmailSettings",
+    "EvaluationRead",
+    "McpRugPull",
+    "NewCriticalCve",
+    "NewShadowAsset",
+    "PagerDutySettings",
+    "PiiSpike",
+    "RedTeamBypass",
+    "RuleCondition",
+    "RuleCreate",
+    "RulePage",
+    "RuleRead",
+    "RuleUpdate",
+    "ScoreDrop",
+    "Severity",
+    "SlackSettings",
+    "TriggerName",
+    "WebhookSettings",
+]
+
+Severity = Literal["info", "low", "medium", "high", "critical"]
+SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
+TriggerName = Literal[
+    "score_drop",
+    "new_shadow_asset",
+    "pii_spike",
+    "red_team_bypass",
+    "new_critical_cve",
+    "mcp_rug_pull",
+]
+TRIGGERS: tuple[str, ...] = TriggerName.__args__  # type: ignore[attr-defined]
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+DeliveryStatus = Literal["pending", "sending", "sent", "failed"]
+ChannelKind = Literal["slack", "pagerduty", "webhook", "email"]
+
+_DOMAIN_RE = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*$"
+)
+_EMAIL_RE = re.compile(r"^[^@\s<>\"',;]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
+_ID_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+
+
+def _domains(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        d = raw.strip().lower().rstrip(".")
+        if not _DOMAIN_RE.match(d):
+            raise ValueError(f"{raw!r} is not a domain name (e.g. chat.example.com)")
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def _names(values: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in values:
+        v = raw.strip()
+        if not v or len(v) > 200:
+            raise ValueError("each entry must be 1–200 characters")
+        if v not in out:
+            out.append(v)
+    return out
+
+
+def _ids(values: list[str]) -> list[str]:
+    for v in values:
+        if not _ID_RE.match(v):
+            raise ValueError(f"{v[:40]!r} is not an id")
+    return list(dict.fromkeys(values))
+
+
+# ── trigger conditions ─────────────────────────────────────────────────────
+
+
+class _Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScoreDrop(_Condition):
+    """The posture composite fell by at least ``points``."""
+
+    trigger: Literal["score_drop"]
+    points: float = Field(gt=0, le=100, description="Drop in composite points that fires")
+    compare: Literal["previous", "hours_ago"] = Field(
+        default="previous",
+        description="Compare with the previous snapshot, or with the score `hours` ago",
+    )
+    hours: int = Field(default=24, ge=1, le=720, description="Look-back when compare=hours_ago")
+
+
+class NewShadowAsset(_Condition):
+    """An AI service nobody registered shows up for the first time."""
+
+    trigger: Literal["new_shadow_asset"]
+    domains: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Only these domains (and their subdomains); empty = any service",
+    )
+    unknown_only: bool = Field(default=False, description="Only services not in the AI catalog")
+    min_risk: Literal["LOW", "MEDIUM", "HIGH"] = "LOW"
+
+    _d = field_validator("domains")(_domains)
+
+
+class PiiSpike(_Condition):
+    """PII detections sent to AI services reach ``threshold`` within ``window_minutes``."""
+
+    trigger: Literal["pii_spike"]
+    threshold: int = Field(ge=1, le=1_000_000, description="Detections that fire")
+    window_minutes: int = Field(default=60, ge=1, le=7 * 24 * 60)
+    categories: list[PiiCategory] = Field(
+        default_factory=list, max_length=30, description="Count only these; empty = all"
+    )
+    service_ids: list[str] = Field(
+        default_factory=list, max_length=50, description="Only these Shadow AI services"
+    )
+    domains: list[str] = Field(
+        default_factory=list, max_length=50, description="Only these domains (and subdomains)"
+    )
+
+    _d = field_validator("domains")(_domains)
+    _s = field_validator("service_ids")(_ids)
+
+
+class RedTeamBypass(_Condition):
+    """An adversarial probe got past an agent's controls."""
+
+    trigger: Literal["red_team_bypass"]
+    min_severity: Literal["low", "medium", "high", "critical"] = "low"
+    agents: list[str] = Field(
+        default_factory=list, max_length=50, description="Agent names or ids; empty = any"
+    )
+    confirmed_only: bool = Field(default=False, description="Only bypasses confirmed on rerun")
+
+    _a = field_validator("agents")(_names)
+
+
+class NewCriticalCve(_Condition):
+    """A CRITICAL CVE that matches the org's tech stack was ingested."""
+
+    trigger: Literal["new_critical_cve"]
+    ai_relevant_only: bool = False
+    min_cvss: float = Field(default=0.0, ge=0, le=10)
+
+
+class McpRugPull(_Condition):
+    """An approved MCP server's tool definitions changed under it."""
+
+    trigger: Literal["mcp_rug_pull"]
+    servers: list[str] = Field(
+        default_factory=list, max_length=50, description="Server names or ids; empty = any"
+    )
+
+    _s = field_validator("servers")(_names)
+
+
+RuleCondition = Annotated[
+    ScoreDrop | NewShadowAsset | PiiSpike | RedTeamBypass | NewCriticalCve | McpRugPull,
+    Field(discriminator="trigger"),
+]
+
+# ── rules ──────────────────────────────────────────────────────────────────
+
+_RULE_EXAMPLE: dict[str, Any] = {
+    "name": "PII spike to AI services",
+    "description": "Page the SOC when PII pours into AI tools",
+    "condition": {"trigger": "pii_spike", "threshold": 10, "window_minutes": 60},
+    "severity": "high",
+    "enabled": True,
+    "cooldown_minutes": 60,
+    "channel_ids": [],
+}
+
+
+def _name(v: str) -> str:
+    v = v.strip()
+    if not v:
+        raise ValueError("must not be blank")
+    return v
+
+
+class RuleCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_RULE_EXAMPLE]})
+
+    name: str = Field(min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    condition: RuleCondition
+    severity: Severity = "high"
+    enabled: bool = True
+    cooldown_minutes: int = Field(
+        default=60, ge=0, le=7 * 24 * 60, description="Matches within this fold into one alert"
+    )
+    channel_ids: list[str] = Field(default_factory=list, max_length=20)
+
+    _n = field_validator("name")(_name)
+    _c = field_validator("channel_ids")(_ids)
+
+
+class RuleUpdate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"enabled": False, "severity": "medium"}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    condition: RuleCondition | None = None
+    severity: Severity | None = None
+    enabled: bool | None = None
+    cooldown_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
+    channel_ids: list[str] | None = Field(default=None, max_length=20)
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str | None) -> str | None:
+        return None if v is None else _name(v)
+
+    @field_validator("channel_ids")
+    @classmethod
+    def _c(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else _ids(v)
+
+
+class RuleRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **_RULE_EXAMPLE,
+                    "id": "4f1c2b3a4d5e6f708192a3b4c5d6e7f8",
+                    "trigger": "pii_spike",
+                    "condition": {
+                        "trigger": "pii_spike",
+                        "threshold": 10,
+                        "window_minutes": 60,
+                        "categories": [],
+                        "service_ids": [],
+                        "domains": [],
+                    },
+                    "created_by": "api",
+                    "created_at": "2026-11-25T10:00:00Z",
+                    "updated_at": "2026-11-25T10:00:00Z",
+                    "last_fired_at": None,
+                }
+            ]
+        },
+    )
+
+    id: str
+    name: str
+    description: str | None
+    trigger: TriggerName
+    condition: RuleCondition
+    severity: Severity
+    enabled: bool
+    cooldown_minutes: int
+    channel_ids: list[str]
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    last_fired_at: datetime | None
+
+
+class RulePage(Page[RuleRead]):
+    pass
+
+
+# ── channels ───────────────────────────────────────────────────────────────
+
+
+def _http_url(v: str) -> str:
+    v = v.strip()
+    if not re.match(r"^https?://[^\s/?#]+[^\s]*$", v, re.IGNORECASE):
+        raise ValueError("must be an http(s) URL")
+    return v
+
+
+class SlackSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["slack"]
+    webhook_url: SecretStr = Field(description="Incoming-webhook URL (secret; write-only)")
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _u(cls, v: SecretStr) -> SecretStr:
+        return SecretStr(_http_url(v.get_secret_value()))
+
+
+class PagerDutySettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["pagerduty"]
+    routing_key: SecretStr = Field(description="Events API v2 integration key (write-only)")
+    base_url: str = Field(
+        default="https://events.pagerduty.com",
+        max_length=500,
+        description="Events API base; EU accounts use https://events.eu.pagerduty.com",
+    )
+
+    _b = field_validator("base_url")(_http_url)
+
+    @field_validator("routing_key")
+    @classmethod
+    def _k(cls, v: SecretStr) -> SecretStr:
+        key = v.get_secret_value().strip()
+        if not re.match(r"^[A-Za-z0-9_-]{8,64}$", key):
+            raise ValueError("must be 8–64 letters, digits, _ or -")
+        return SecretStr(key)
+
+
+class WebhookSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["webhook"]
+    url: str = Field(max_length=2000, description="Where signed alert JSON is POSTed")
+    secret: SecretStr = Field(description="HMAC-SHA256 signing secret, ≥ 16 chars (write-only)")
+
+    _u = field_validator("url")(_http_url)
+
+    @field_validator("secret")
+    @classmethod
+    def _s(cls, v: SecretStr) -> SecretStr:
+        if not 16 <= len(v.get_secret_value()) <= 256:
+            raise ValueError("must be 16–256 characters")
+        return v
+
+
+class EmailSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["email"]
+    host: str = Field(min_length=1, max_length=253, description="SMTP server")
+    port: int = Field(default=587, ge=1, le=65535)
+    starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS")
+    username: str | None = Field(default=None, max_length=200)
+    password: SecretStr | None = Field(default=None, description="SMTP password (write-only)")
+    sender: str = Field(max_length=320, description="From address")
+    recipients: list[str] = Field(min_length=1, max_length=20)
+    digest_minutes: int = Field(
+        default=60, ge=1, le=24 * 60, description="At most one mail per this many minutes"
+    )
+
+    @field_validator("host")
+    @classmethod
+    def _h(cls, v: str) -> str:
+        v = v.strip().lower()
+        if not (_DOMAIN_RE.match(v) or re.match(r"^[0-9.]{7,15}$|^\[?[0-9a-f:]{2,39}\]?$", v)):
+            raise ValueError("must be a host name or IP address")
+        return v
+
+    @field_validator("sender")
+    @classmethod
+    def _f(cls, v: str) -> str:
+        if not _EMAIL_RE.match(v.strip()):
+            raise ValueError("must be an email address")
+        return v.strip()
+
+    @field_validator("recipients")
+    @classmethod
+    def _r(cls, v: list[str]) -> list[str]:
+        for addr in v:
+            if not _EMAIL_RE.match(addr.strip()):
+                raise ValueError(f"{addr[:60]!r} is not an email address")
+        return list(dict.fromkeys(a.strip() for a in v))
+
+
+ChannelSettings = Annotated[
+    SlackSettings | PagerDutySettings | WebhookSettings | EmailSettings,
+    Field(discriminator="kind"),
+]
+
+_CHANNEL_EXAMPLE: dict[str, Any] = {
+    "name": "SOC Slack",
+    "enabled": True,
+    "settings": {"kind": "slack", "webhook_url": "https://hooks.slack.com/services/T0/B0/XXXX"},
+}
+
+
+class ChannelCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CHANNEL_EXAMPLE]})
+
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+    settings: ChannelSettings
+
+    _n = field_validator("name")(_name)
+
+
+class ChannelUpdate(BaseModel):
+    """Rename, toggle, or replace the settings whole (secrets included; the kind stays)."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"enabled": False}]})
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    enabled: bool | None = None
+    settings: ChannelSettings | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str | None) -> str | None:
+        return None if v is None else _name(v)
+
+
+class ChannelRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                    "name": "SOC Slack",
+                    "kind": "slack",
+                    "enabled": True,
+                    "config": {},
+                    "secret_hint": "https://hooks.slack.com/…XXXX",
+                    "created_at": "2026-11-25T10:00:00Z",
+                    "updated_at": "2026-11-25T10:00:00Z",
+                    "last_test_at": None,
+                    "last_test_ok": None,
+                }
+            ]
+        },
+    )
+
+    id: str
+    name: str
+    kind: ChannelKind
+    enabled: bool
+    config: dict[str, Any] = Field(description="The non-secret settings")
+    secret_hint: str = Field(description="A masked hint of the stored secret; never the secret")
+    created_at: datetime
+    updated_at: datetime
+    last_test_at: datetime | None
+    last_test_ok: bool | None
+
+
+class ChannelPage(Page[ChannelRead]):
+    pass
+
+
+class ChannelTestResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"ok": True, "status_code": 200, "error": None}]}
+    )
+
+    ok: bool
+    status_code: int | None = Field(description="HTTP status (or SMTP reply code), if any")
+    error: str | None = Field(description="Why it failed; never contains the secret")
+
+
+# ── alerts and deliveries ──────────────────────────────────────────────────
+
+
+class AlertRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b",
+                    "rule_id": "4f1c2b3a4d5e6f708192a3b4c5d6e7f8",
+                    "rule_name": "PII spike to AI services",
+                    "trigger": "pii_spike",
+                    "severity": "high",
+                    "title": "12 PII detections sent to claude.ai in 60 min",
+                    "summary": "EMAIL 9, US_SSN 3 (threshold 10)",
+                    "status": "open",
+                    "occurrences": 1,
+                    "details": {"events": []},
+                    "first_signal_id": 1201,
+                    "last_signal_id": 1201,
+                    "first_seen_at": "2026-11-25T10:00:00Z",
+                    "last_seen_at": "2026-11-25T10:00:00Z",
+                    "fired_at": "2026-11-25T10:00:05Z",
+                    "acknowledged_at": None,
+                    "acknowledged_by": None,
+                    "resolved_at": None,
+                    "resolved_by": None,
+                }
+            ]
+        },
+    )
+
+    id: str
+    rule_id: str | None
+    rule_name: str
+    trigger: TriggerName
+    severity: Severity
+    title: str
+    summary: str
+    status: AlertStatus
+    occurrences: int = Field(description="Matching signals folded into this alert")
+    details: dict[str, Any]
+    first_signal_id: int
+    last_signal_id: int
+    first_seen_at: datetime
+    last_seen_at: datetime
+    fired_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+
+
+class AlertPage(Page[AlertRead]):
+    pass
+
+
+class DeliveryRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "1f2e3d4c5b6a79880796a5b4c3d2e1f0",
+                    "alert_id": "7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b",
+                    "channel_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+                    "channel_kind": "slack",
+                    "status": "sent",
+                    "attempts": 1,
+                    "next_attempt_at": "2026-11-25T10:00:05Z",
+                    "last_attempt_at": "2026-11-25T10:00:06Z",
+                    "last_status_code": 200,
+                    "last_error": None,
+                    "sent_at": "2026-11-25T10:00:06Z",
+                    "created_at": "2026-11-25T10:00:05Z",
+                }
+            ]
+        },
+    )
+
+    id: str
+    alert_id: str
+    channel_id: str
+    channel_kind: ChannelKind
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime
+    last_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    sent_at: datetime | None
+    created_at: datetime
+
+
+class DeliveryPage(Page[DeliveryRead]):
+    pass
+
+
+class EvaluationRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"signals": 12, "matched": 3, "alerts_created": 1, "alerts_folded": 2,
+                 "deliveries": 1, "cursor": 1290}
+            ]
+        }
+    )  # fmt: skip
+
+    signals: int = Field(description="Signals read since the cursor")
+    matched: int = Field(description="Rule × signal matches")
+    alerts_created: int
+    alerts_folded: int = Field(description="Matches folded into an alert still in cooldown")
+    deliveries: int = Field(description="Outbox rows queued")
+    cursor: int = Field(description="The last signal id evaluated")

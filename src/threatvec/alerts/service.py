@@ -1,0 +1,428 @@
+"""Alert rules, channels, alerts and deliveries: create, read, change; always within one org."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from threatvec.alerts.channel_settings import precheck_destination, split_settings
+from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertRule
+from threatvec.alerts.schemas import (
+    ChannelCreate,
+    ChannelUpdate,
+    NewShadowAsset,
+    PiiSpike,
+    RuleCreate,
+    RuleUpdate,
+)
+from threatvec.core.clock import utcnow
+from threatvec.core.crypto import SecretBox
+from threatvec.core.errors import Conflict, InvalidInput, NotFound
+from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.orgs import service as orgs
+from threatvec.shadow.models import ShadowAlertIntent, ShadowService
+
+__all__ = [
+    "acknowledge",
+    "adopt_shadow_intents",
+    "create_channel",
+    "create_rule",
+    "delete_channel",
+    "delete_rule",
+    "deliveries_for",
+    "ensure_shadow_service_rule",
+    "get_alert_or_raise",
+    "get_channel_or_raise",
+    "get_rule",
+    "get_rule_or_raise",
+    "list_alert_page",
+    "list_channel_page",
+    "list_channels",
+    "list_delivery_page",
+    "list_recent_alerts",
+    "list_rule_page",
+    "list_rules",
+    "resolve",
+    "update_channel",
+    "update_rule",
+]
+
+# ── rules ──────────────────────────────────────────────────────────────────
+
+RULE_SORTS = SortSpec(
+    columns={"created_at": AlertRule.created_at, "name": AlertRule.name}, default="created_at"
+)
+
+
+def _check_channel_ids(session: Session, org_id: str, ids: Sequence[str]) -> None:
+    if not ids:
+        return
+    known = set(
+        session.scalars(
+            select(AlertChannel.id).where(
+                AlertChannel.org_id == org_id, AlertChannel.id.in_(list(ids))
+            )
+        )
+    )
+    for i, cid in enumerate(ids):
+        if cid not in known:
+            raise InvalidInput(("body", "channel_ids", i), f"no channel {cid!r} in this org")
+
+
+def create_rule(
+    *, session: Session, org_id: str, data: RuleCreate, actor: str = "api"
+) -> AlertRule:
+    _check_channel_ids(session, org_id, data.channel_ids)
+    rule = AlertRule(
+        org_id=org_id,
+        name=data.name,
+        description=data.description,
+        trigger=data.condition.trigger,
+        condition=data.condition.model_dump(mode="json"),
+        severity=data.severity,
+        enabled=data.enabled,
+        cooldown_minutes=data.cooldown_minutes,
+        channel_ids=list(data.channel_ids),
+        created_by=actor[:200],
+    )
+    session.add(rule)
+    session.flush()
+    return rule
+
+
+def get_rule(*, session: Session, org_id: str, rule_id: str) -> AlertRule | None:
+    return session.scalar(
+        select(AlertRule).where(AlertRule.org_id == org_id, AlertRule.id == rule_id)
+    )
+
+
+def get_rule_or_raise(*, session: Session, org_id: str, rule_id: str) -> AlertRule:
+    rule = get_rule(session=session, org_id=org_id, rule_id=rule_id)
+    if rule is None:
+        raise NotFound(f"no alert rule {rule_id!r}")
+    return rule
+
+
+def list_rule_page(
+    *,
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    trigger: str | None = None,
+    enabled: bool | None = None,
+) -> tuple[Sequence[AlertRule], str | None]:
+    stmt = select(AlertRule).where(AlertRule.org_id == org_id)
+    if trigger:
+        stmt = stmt.where(AlertRule.trigger == trigger)
+    if enabled is not None:
+        stmt = stmt.where(AlertRule.enabled.is_(enabled))
+    return paginate(session, stmt, id_column=AlertRule.id, sort_spec=RULE_SORTS, params=page)
+
+
+def list_rules(*, session: Session, org_id: str, enabled_only: bool = False) -> list[AlertRule]:
+    stmt = select(AlertRule).where(AlertRule.org_id == org_id)
+    if enabled_only:
+        stmt = stmt.where(AlertRule.enabled.is_(True))
+    return list(session.scalars(stmt.order_by(AlertRule.created_at, AlertRule.id)))
+
+
+def update_rule(*, session: Session, org_id: str, rule_id: str, data: RuleUpdate) -> AlertRule:
+    rule = get_rule_or_raise(session=session, org_id=org_id, rule_id=rule_id)
+    fields = data.model_dump(exclude_unset=True)
+    if "channel_ids" in fields and data.channel_ids is not None:
+        _check_channel_ids(session, org_id, data.channel_ids)
+        rule.channel_ids = list(data.channel_ids)
+    if data.condition is not None:
+        rule.trigger = data.condition.trigger
+        rule.condition = data.condition.model_dump(mode="json")
+    for name in ("name", "severity", "enabled", "cooldown_minutes"):
+        value = getattr(data, name)
+        if name in fields and value is not None:
+            setattr(rule, name, value)
+    if "description" in fields:
+        rule.description = data.description
+    rule.updated_at = utcnow()
+    session.flush()
+    return rule
+
+
+def delete_rule(*, session: Session, org_id: str, rule_id: str) -> None:
+    rule = get_rule_or_raise(session=session, org_id=org_id, rule_id=rule_id)
+    session.delete(rule)
+    session.flush()
+
+
+# ── channels ───────────────────────────────────────────────────────────────
+
+CHANNEL_SORTS = SortSpec(
+    columns={"created_at": AlertChannel.created_at, "name": AlertChannel.name},
+    default="created_at",
+)
+
+
+def create_channel(
+    *,
+    session: Session,
+    org_id: str,
+    data: ChannelCreate,
+    box: SecretBox,
+    allow_private: bool = False,
+) -> AlertChannel:
+    precheck_destination(data.settings, allow_private=allow_private)
+    config, secrets_enc, hint = split_settings(data.settings, box)
+    channel = AlertChannel(
+        org_id=org_id,
+        name=data.name,
+        kind=data.settings.kind,
+        enabled=data.enabled,
+        config=config,
+        secrets_enc=secrets_enc,
+        secret_hint=hint,
+    )
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def get_channel_or_raise(*, session: Session, org_id: str, channel_id: str) -> AlertChannel:
+    channel = session.scalar(
+        select(AlertChannel).where(AlertChannel.org_id == org_id, AlertChannel.id == channel_id)
+    )
+    if channel is None:
+        raise NotFound(f"no alert channel {channel_id!r}")
+    return channel
+
+
+def list_channel_page(
+    *, session: Session, org_id: str, page: PageParams, kind: str | None = None
+) -> tuple[Sequence[AlertChannel], str | None]:
+    stmt = select(AlertChannel).where(AlertChannel.org_id == org_id)
+    if kind:
+        stmt = stmt.where(AlertChannel.kind == kind)
+    return paginate(session, stmt, id_column=AlertChannel.id, sort_spec=CHANNEL_SORTS, params=page)
+
+
+def list_channels(*, session: Session, org_id: str) -> list[AlertChannel]:
+    return list(
+        session.scalars(
+            select(AlertChannel)
+            .where(AlertChannel.org_id == org_id)
+            .order_by(AlertChannel.created_at, AlertChannel.id)
+        )
+    )
+
+
+def update_channel(
+    *,
+    session: Session,
+    org_id: str,
+    channel_id: str,
+    data: ChannelUpdate,
+    box: SecretBox,
+    allow_private: bool = False,
+) -> AlertChannel:
+    channel = get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id)
+    if data.name is not None:
+        channel.name = data.name
+    if data.enabled is not None:
+        channel.enabled = data.enabled
+    if data.settings is not None:
+        if data.settings.kind != channel.kind:
+            raise Conflict(f"a {channel.kind} channel cannot become {data.settings.kind}")
+        precheck_destination(data.settings, allow_private=allow_private)
+        channel.config, channel.secrets_enc, channel.secret_hint = split_settings(
+            data.settings, box
+        )
+    channel.updated_at = utcnow()
+    session.flush()
+    return channel
+
+
+def delete_channel(*, session: Session, org_id: str, channel_id: str) -> None:
+    channel = get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id)
+    for rule in list_rules(session=session, org_id=org_id):
+        if channel.id in (rule.channel_ids or []):
+            rule.channel_ids = [c for c in rule.channel_ids if c != channel.id]
+    session.delete(channel)
+    session.flush()
+
+
+# ── alerts and deliveries ──────────────────────────────────────────────────
+
+ALERT_SORTS = SortSpec(
+    columns={
+        "fired_at": Alert.fired_at,
+        "last_seen_at": Alert.last_seen_at,
+        "severity": Alert.severity,
+    },
+    default="-fired_at",
+)
+DELIVERY_SORTS = SortSpec(columns={"created_at": AlertDelivery.created_at}, default="created_at")
+
+
+def list_alert_page(
+    *,
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    status: str | None = None,
+    trigger: str | None = None,
+    severity: str | None = None,
+    rule_id: str | None = None,
+) -> tuple[Sequence[Alert], str | None]:
+    stmt = select(Alert).where(Alert.org_id == org_id)
+    for column, value in (
+        (Alert.status, status),
+        (Alert.trigger, trigger),
+        (Alert.severity, severity),
+        (Alert.rule_id, rule_id),
+    ):
+        if value:
+            stmt = stmt.where(column == value)
+    return paginate(session, stmt, id_column=Alert.id, sort_spec=ALERT_SORTS, params=page)
+
+
+def list_recent_alerts(*, session: Session, org_id: str, limit: int = 20) -> list[Alert]:
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(Alert.org_id == org_id)
+            .order_by(Alert.fired_at.desc(), Alert.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def get_alert_or_raise(*, session: Session, org_id: str, alert_id: str) -> Alert:
+    alert = session.scalar(select(Alert).where(Alert.org_id == org_id, Alert.id == alert_id))
+    if alert is None:
+        raise NotFound(f"no alert {alert_id!r}")
+    return alert
+
+
+def acknowledge(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    if alert.status == "resolved":
+        raise Conflict("the alert is already resolved")
+    if alert.status == "open":
+        alert.status = "acknowledged"
+        alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor[:200]
+    session.flush()
+    return alert
+
+
+def resolve(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    if alert.status != "resolved":
+        alert.status = "resolved"
+        alert.resolved_at, alert.resolved_by = utcnow(), actor[:200]
+    session.flush()
+    return alert
+
+
+def list_delivery_page(
+    *, session: Session, org_id: str, alert_id: str, page: PageParams
+) -> tuple[Sequence[AlertDelivery], str | None]:
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    stmt = select(AlertDelivery).where(
+        AlertDelivery.org_id == org_id, AlertDelivery.alert_id == alert.id
+    )
+    return paginate(
+        session, stmt, id_column=AlertDelivery.id, sort_spec=DELIVERY_SORTS, params=page
+    )
+
+
+def deliveries_for(
+    *, session: Session, org_id: str, alert_ids: Sequence[str]
+) -> dict[str, list[AlertDelivery]]:
+    out: dict[str, list[AlertDelivery]] = {a: [] for a in alert_ids}
+    if not alert_ids:
+        return out
+    for d in session.scalars(
+        select(AlertDelivery)
+        .where(AlertDelivery.org_id == org_id, AlertDelivery.alert_id.in_(list(alert_ids)))
+        .order_by(AlertDelivery.created_at)
+    ):
+        out[d.alert_id].append(d)
+    return out
+
+
+# ── Shadow AI's "alert" action ─────────────────────────────────────────────
+
+
+def ensure_shadow_service_rule(
+    *,
+    session: Session,
+    org_id: str,
+    service_id: str,
+    domain: str,
+    trigger: str,
+    actor: str = "api",
+) -> AlertRule:
+    """The rule behind Shadow AI's per-service alert button (one per service and trigger).
+
+    ``pii`` → pii_spike scoped to the service (any PII at all fires); ``any_use`` →
+    new_shadow_asset scoped to the service's domain and its subdomains.
+    """
+    if trigger not in ("pii", "any_use"):
+        raise InvalidInput(("body", "trigger"), "must be 'pii' or 'any_use'")
+    condition: PiiSpike | NewShadowAsset
+    try:
+        if trigger == "pii":
+            condition = PiiSpike(trigger="pii_spike", threshold=1, service_ids=[service_id])
+        else:
+            condition = NewShadowAsset(trigger="new_shadow_asset", domains=[domain])
+    except ValidationError as exc:
+        raise InvalidInput(
+            ("path", "service_id"), f"cannot build a rule: {exc.errors()[0]['msg']}"
+        ) from None
+    name = f"PII sent to {domain}" if trigger == "pii" else f"New AI service under {domain}"
+    wanted = condition.model_dump(mode="json")
+    for rule in session.scalars(
+        select(AlertRule).where(AlertRule.org_id == org_id, AlertRule.trigger == condition.trigger)
+    ):
+        if rule.condition == wanted:
+            return rule
+    # The button has no channel picker: notify wherever the org already gets alerts.
+    channels = [c.id for c in list_channels(session=session, org_id=org_id) if c.enabled]
+    return create_rule(
+        session=session,
+        org_id=org_id,
+        data=RuleCreate(
+            name=name[:200], condition=condition, severity="high", channel_ids=channels[:20]
+        ),
+        actor=actor,
+    )
+
+
+SHADOW_ADOPTED_FLAG = "alerts.shadow_intents_adopted"
+
+
+def adopt_shadow_intents(*, session: Session, org_id: str) -> int:
+    """Turn alert intents stored before the alerts engine existed into rules (once per org)."""
+    if orgs.get_setting(session=session, org_id=org_id, name=SHADOW_ADOPTED_FLAG):
+        return 0
+    made = 0
+    rows = session.execute(
+        select(ShadowAlertIntent.service_id, ShadowAlertIntent.trigger, ShadowService.domain)
+        .join(ShadowService, ShadowService.id == ShadowAlertIntent.service_id)
+        .where(ShadowAlertIntent.org_id == org_id, ShadowService.org_id == org_id)
+    )
+    for service_id, trigger, domain in rows:
+        if trigger in ("pii", "any_use"):
+            ensure_shadow_service_rule(
+                session=session,
+                org_id=org_id,
+                service_id=service_id,
+                domain=domain,
+                trigger=trigger,
+                actor="migration",
+            )
+            made += 1
+    orgs.put_setting(
+        session=session, org_id=org_id, name=SHADOW_ADOPTED_FLAG, value=True, by="alerts"
+    )
+    return made

@@ -1,0 +1,88 @@
+"""Each notifier against a real local receiver speaking that service's format."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from email import message_from_bytes
+
+import pytest
+
+from tests.alerts.receivers import http_receiver, smtp_sink
+from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
+from threatvec.alerts.notifiers.message import DeliveryError, channel_test_message
+from threatvec.core.outbound import outbound_client
+
+
+def test_slack_escapes_mrkdwn_and_reports_failures_without_the_url() -> None:
+    msg = channel_test_message()
+    body = slack.payload(msg.__class__(**{**msg.__dict__, "title": "a <@U123> & b"}))
+    assert body["text"] == "[INFO] a &lt;@U123&gt; &amp; b"
+    with http_receiver() as rx, outbound_client(allow_private=True) as client:
+        rx.script = [400]
+        url = rx.url + "/slack/T/B/s3cr3tpath"
+        with pytest.raises(DeliveryError) as info:
+            slack.send(client, webhook_url=url, msg=msg)
+        assert not info.value.retryable and "s3cr3tpath" not in info.value.message
+        assert slack.send(client, webhook_url=url, msg=msg) == 200
+
+
+def test_pagerduty_event_shape_and_severity_mapping() -> None:
+    msg = channel_test_message()
+    ev = pagerduty.payload(msg.__class__(**{**msg.__dict__, "severity": "high"}), routing_key="rk")
+    assert ev["payload"]["severity"] == "error" and ev["event_action"] == "trigger"
+    with http_receiver() as rx, outbound_client(allow_private=True) as client:
+        assert pagerduty.send(client, base_url=rx.url + "/", routing_key="rk" * 8, msg=msg) == 202
+        assert rx.requests[0].path == "/v2/enqueue"
+        rx.script = [429]
+        with pytest.raises(DeliveryError) as info:
+            pagerduty.send(client, base_url=rx.url, routing_key="rk" * 8, msg=msg)
+        assert info.value.retryable and info.value.status_code == 429
+
+
+def test_webhook_signature_verifies_like_the_docs_say() -> None:
+    secret = "a-signing-secret-of-length"
+    with http_receiver(webhook_secret=secret) as rx, outbound_client(allow_private=True) as client:
+        webhook.send(
+            client,
+            url=rx.url + "/soar",
+            secret=secret,
+            msg=channel_test_message(),
+            delivery_id="d1",
+        )
+        req = rx.requests[0]
+        ts, sig = req.headers["x-threatvec-timestamp"], req.headers["x-threatvec-signature"]
+        expected = hmac.new(
+            secret.encode(), ts.encode() + b"." + req.body, hashlib.sha256
+        ).hexdigest()
+        assert sig == "sha256=" + expected and rx.signature_failures == 0
+        assert json.loads(req.body)["alert"]["title"] == "ThreatVec test notification"
+
+
+def test_email_connection_refused_is_retryable() -> None:
+    with smtp_sink() as smtp:
+        port = smtp.port
+    cfg = {
+        "host": "127.0.0.1",
+        "port": port,
+        "starttls": False,
+        "sender": "a@example.com",
+        "recipients": ["b@example.com"],
+    }
+    with pytest.raises(DeliveryError) as info:
+        email_digest.send(
+            cfg, password=None, msgs=[channel_test_message()], allow_private=True, timeout=2
+        )
+    assert info.value.retryable
+    with pytest.raises(DeliveryError) as blocked:
+        email_digest.send(cfg, password=None, msgs=[channel_test_message()], allow_private=False)
+    assert not blocked.value.retryable
+    with smtp_sink() as smtp:
+        cfg["port"] = smtp.port
+        assert (
+            email_digest.send(cfg, password=None, msgs=[channel_test_message()], allow_private=True)
+            == 250
+        )
+        mail = message_from_bytes(smtp.messages[0]["data"])
+        assert mail["Subject"] == "ThreatVec test notification"

@@ -1,0 +1,164 @@
+"""Real local receivers for the notifiers: an HTTP capture server and an SMTP sink (tests only).
+
+The HTTP server records every request and answers from a script of status codes
+(e.g. [500, 200]: fail once, then accept), so retries are exercised for real.
+It speaks the documented formats: Slack answers ``ok``, PagerDuty's
+``/v2/enqueue`` answers 202 with a JSON status, and a webhook route verifies
+the HMAC signature before accepting.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import socketserver
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+@dataclass
+class Captured:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+@dataclass
+class HttpReceiver:
+    url: str
+    requests: list[Captured] = field(default_factory=list)
+    script: list[int] = field(default_factory=list)
+    webhook_secret: str | None = None
+    signature_failures: int = 0
+
+    def next_status(self) -> int:
+        return self.script.pop(0) if self.script else 200
+
+
+def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
+    ts = headers.get("x-threatvec-timestamp", "")
+    sig = headers.get("x-threatvec-signature", "")
+    expected = (
+        "sha256=" + hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
+    )
+    return bool(ts) and hmac.compare_digest(expected, sig)
+
+
+@contextmanager
+def http_receiver(*, webhook_secret: str | None = None) -> Iterator[HttpReceiver]:
+    state = HttpReceiver(url="", webhook_secret=webhook_secret)
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            state.requests.append(Captured("POST", self.path, headers, body))
+            status = state.next_status()
+            secret = state.webhook_secret
+            if self.path.startswith("/soar") and secret and not _verify(secret, headers, body):
+                state.signature_failures += 1
+                status = 401
+            if self.path.endswith("/v2/enqueue"):
+                reply = json.dumps(
+                    {"status": "success", "message": "Event processed", "dedup_key": "x"}
+                    if status < 300
+                    else {"status": "invalid event", "message": "Event object is invalid"}
+                ).encode()
+                status = 202 if status == 200 else status
+            elif self.path.startswith("/slack"):
+                reply = b"ok" if status == 200 else b"internal_error"
+            else:
+                reply = b"{}"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(reply)))
+            self.end_headers()
+            self.wfile.write(reply)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@dataclass
+class SmtpSink:
+    host: str
+    port: int
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    reject_data_with: list[int] = field(default_factory=list)
+
+
+@contextmanager
+def smtp_sink() -> Iterator[SmtpSink]:
+    """A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, NOOP, RSET, QUIT)."""
+    sink = SmtpSink("127.0.0.1", 0)
+
+    class Handler(socketserver.StreamRequestHandler):
+        def reply(self, line: str) -> None:
+            self.wfile.write((line + "\r\n").encode())
+
+        def handle(self) -> None:
+            self.reply("220 sink ESMTP")
+            mail_from, rcpts = "", []
+            while True:
+                raw = self.rfile.readline()
+                if not raw:
+                    return
+                cmd = raw.decode("utf-8", "replace").strip()
+                verb = cmd.split(" ", 1)[0].upper()
+                if verb in ("EHLO", "HELO"):
+                    self.reply("250-sink")
+                    self.reply("250 8BITMIME")
+                elif verb == "MAIL":
+                    mail_from, rcpts = cmd.split(":", 1)[1].strip(), []
+                    self.reply("250 ok")
+                elif verb == "RCPT":
+                    rcpts.append(cmd.split(":", 1)[1].strip())
+                    self.reply("250 ok")
+                elif verb == "DATA":
+                    self.reply("354 go ahead")
+                    lines = []
+                    while True:
+                        line = self.rfile.readline()
+                        if line in (b".\r\n", b".\n", b""):
+                            break
+                        lines.append(line[1:] if line.startswith(b"..") else line)
+                    if sink.reject_data_with:
+                        code = sink.reject_data_with.pop(0)
+                        self.reply(f"{code} try later")
+                        continue
+                    sink.messages.append({"from": mail_from, "to": rcpts, "data": b"".join(lines)})
+                    self.reply("250 queued")
+                elif verb == "QUIT":
+                    self.reply("221 bye")
+                    return
+                else:
+                    self.reply("250 ok")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    sink.port = server.server_address[1]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield sink
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,0 +1,222 @@
+"""/api/v1/alerts over the real app: CRUD, clear 422s, write-only secrets, test sends, isolation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from tests.alerts.conftest import WEBHOOK_SECRET
+from tests.alerts.receivers import http_receiver
+from tests.conftest import Api, create_org
+from threatvec.alerts.models import AlertChannel
+from threatvec.mcp.flows import RUG_PULL_SIGNAL
+from threatvec.signals import service as signals
+from threatvec.store.engine import session_scope
+
+SLACK_SECRET_PATH = "/slack/T000/B000/ZmFrZS1zZWNyZXQtcGF0aA"
+
+
+def test_rule_crud_and_422s_name_the_field(api) -> None:
+    bad = api.post(
+        "/alerts/rules", json={"name": "x", "condition": {"trigger": "pii_spike", "threshold": 0}}
+    )
+    assert bad.status_code == 422
+    locs = [e["loc"] for e in bad.json()["errors"]]
+    assert any(loc[-1] == "threshold" and "pii_spike" in loc for loc in locs), locs
+    unknown = api.post("/alerts/rules", json={"name": "x", "condition": {"trigger": "moon_phase"}})
+    assert unknown.status_code == 422 and "trigger" in unknown.text
+    extra = api.post(
+        "/alerts/rules",
+        json={"name": "x", "condition": {"trigger": "score_drop", "points": 5, "pointz": 1}},
+    )
+    assert extra.status_code == 422 and "pointz" in extra.text
+    no_channel = api.post(
+        "/alerts/rules",
+        json={"name": "x", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": ["nope"]},
+    )
+    assert no_channel.status_code == 422
+    assert no_channel.json()["errors"][0]["loc"] == ["body", "channel_ids", 0]
+
+    r = api.post(
+        "/alerts/rules",
+        json={
+            "name": " Drop ",
+            "condition": {
+                "trigger": "score_drop",
+                "points": 7.5,
+                "compare": "hours_ago",
+                "hours": 12,
+            },
+        },
+    )
+    assert r.status_code == 201, r.text
+    rule = r.json()
+    assert rule["name"] == "Drop" and rule["trigger"] == "score_drop" and rule["enabled"]
+    assert rule["condition"] == {
+        "trigger": "score_drop",
+        "points": 7.5,
+        "compare": "hours_ago",
+        "hours": 12,
+    }
+    r = api.patch(
+        f"/alerts/rules/{rule['id']}",
+        json={
+            "enabled": False,
+            "condition": {"trigger": "new_shadow_asset", "domains": ["OpenAI.com."]},
+        },
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["trigger"] == "new_shadow_asset" and r.json()["condition"]["domains"] == [
+        "openai.com"
+    ]
+    assert not r.json()["enabled"]
+    assert [
+        x["id"] for x in api.get("/alerts/rules", params={"enabled": "false"}).json()["items"]
+    ] == [rule["id"]]
+    assert api.get("/alerts/rules", params={"trigger": "score_drop"}).json()["items"] == []
+    assert api.delete(f"/alerts/rules/{rule['id']}").status_code == 204
+    assert api.get(f"/alerts/rules/{rule['id']}").status_code == 404
+
+
+def test_channel_secrets_are_write_only_and_encrypted(api, session_factory) -> None:
+    url = "https://hooks.slack.com" + SLACK_SECRET_PATH
+    r = api.post(
+        "/alerts/channels", json={"name": "SOC", "settings": {"kind": "slack", "webhook_url": url}}
+    )
+    assert r.status_code == 201, r.text
+    ch = r.json()
+    assert SLACK_SECRET_PATH not in r.text and ch["secret_hint"] == "https://hooks.slack.com/…F0aA"
+    for resp in (api.get(f"/alerts/channels/{ch['id']}"), api.get("/alerts/channels")):
+        assert SLACK_SECRET_PATH not in resp.text and "ZmFrZS1z" not in resp.text
+    with session_scope(session_factory) as s:
+        row = s.scalar(select(AlertChannel).where(AlertChannel.id == ch["id"]))
+        assert "ZmFrZS1z" not in row.secrets_enc and row.config == {}
+    pd = api.post(
+        "/alerts/channels",
+        json={
+            "name": "PD",
+            "settings": {"kind": "pagerduty", "routing_key": "abcdefgh12345678wxyz"},
+        },
+    )
+    assert pd.json()["secret_hint"] == "routing key ••••wxyz" and "abcdefgh" not in pd.text
+    # The kind cannot change; settings are replaced whole.
+    r = api.patch(
+        f"/alerts/channels/{ch['id']}",
+        json={"settings": {"kind": "webhook", "url": "https://x.example", "secret": "s" * 20}},
+    )
+    assert r.status_code == 409
+    short = api.post(
+        "/alerts/channels",
+        json={
+            "name": "w",
+            "settings": {"kind": "webhook", "url": "https://x.example", "secret": "short"},
+        },
+    )
+    assert short.status_code == 422 and "secret" in short.text
+    assert api.delete(f"/alerts/channels/{ch['id']}").status_code == 204
+
+
+def test_channel_test_reaches_a_signed_webhook(api) -> None:
+    with http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
+        ch = api.post(
+            "/alerts/channels",
+            json={
+                "name": "SOAR",
+                "settings": {
+                    "kind": "webhook",
+                    "url": soar.url + "/soar",
+                    "secret": WEBHOOK_SECRET,
+                },
+            },
+        ).json()
+        r = api.post(f"/alerts/channels/{ch['id']}/test")
+        assert r.status_code == 200 and r.json() == {"ok": True, "status_code": 200, "error": None}
+        assert soar.signature_failures == 0
+        assert soar.requests[0].json()["type"] == "alert.test"
+        # A wrong secret on the receiver side: the test reports the 401, no secret in it.
+        soar.webhook_secret = "another-secret-entirely"
+        r = api.post(f"/alerts/channels/{ch['id']}/test").json()
+        assert not r["ok"] and r["status_code"] == 401 and WEBHOOK_SECRET not in r["error"]
+        assert api.get(f"/alerts/channels/{ch['id']}").json()["last_test_ok"] is False
+
+
+def test_alerts_list_filters_ack_resolve_and_deliveries(api, session_factory) -> None:
+    ch = api.post(
+        "/alerts/channels",
+        json={
+            "name": "pd",
+            "enabled": True,
+            "settings": {
+                "kind": "pagerduty",
+                "routing_key": "k" * 20,
+                "base_url": "http://127.0.0.1:9",
+            },
+        },
+    ).json()
+    rule = api.post(
+        "/alerts/rules",
+        json={
+            "name": "rug",
+            "condition": {"trigger": "mcp_rug_pull"},
+            "cooldown_minutes": 0,
+            "channel_ids": [ch["id"]],
+            "severity": "critical",
+        },
+    ).json()
+    with session_scope(session_factory) as s:
+        for name in ("a", "b", "c"):
+            signals.publish(
+                session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": name}
+            )
+    ev = api.post("/alerts/evaluate").json()
+    assert (ev["alerts_created"], ev["deliveries"]) == (3, 3)
+    assert api.post("/alerts/evaluate").json()["alerts_created"] == 0
+    page = api.get("/alerts", params={"limit": 2}).json()
+    assert len(page["items"]) == 2 and page["next_cursor"]
+    rest = api.get("/alerts", params={"limit": 2, "cursor": page["next_cursor"]}).json()
+    assert len(rest["items"]) == 1
+    first = page["items"][0]
+    assert first["rule_id"] == rule["id"] and first["severity"] == "critical"
+    acked = api.post(f"/alerts/{first['id']}/ack").json()
+    assert acked["status"] == "acknowledged" and acked["acknowledged_by"]
+    assert [
+        a["id"] for a in api.get("/alerts", params={"status": "acknowledged"}).json()["items"]
+    ] == [first["id"]]
+    assert api.post(f"/alerts/{first['id']}/resolve").json()["status"] == "resolved"
+    assert api.post(f"/alerts/{first['id']}/ack").status_code == 409
+    [d] = api.get(f"/alerts/{first['id']}/deliveries").json()["items"]
+    assert d["channel_id"] == ch["id"] and d["status"] == "pending" and d["attempts"] == 0
+    assert api.get("/alerts", params={"trigger": "pii_spike"}).json()["items"] == []
+    assert api.get("/alerts", params={"status": "bogus"}).status_code == 422
+
+
+def test_other_orgs_see_nothing(api, client, session_factory) -> None:
+    ch = api.post(
+        "/alerts/channels",
+        json={
+            "name": "s",
+            "settings": {"kind": "slack", "webhook_url": "https://hooks.slack.com/x/y"},
+        },
+    ).json()
+    rule = api.post(
+        "/alerts/rules",
+        json={"name": "r", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": [ch["id"]]},
+    ).json()
+    with session_scope(session_factory) as s:
+        signals.publish(session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"})
+    api.post("/alerts/evaluate")
+    [alert] = api.get("/alerts").json()["items"]
+    other = Api(client, create_org(session_factory))
+    for path in ("/alerts", "/alerts/rules", "/alerts/channels"):
+        assert other.get(path).json()["items"] == []
+    assert other.get(f"/alerts/rules/{rule['id']}").status_code == 404
+    assert other.patch(f"/alerts/rules/{rule['id']}", json={"enabled": False}).status_code == 404
+    assert other.post(f"/alerts/channels/{ch['id']}/test").status_code == 404
+    assert other.post(f"/alerts/{alert['id']}/resolve").status_code == 404
+    assert other.get(f"/alerts/{alert['id']}/deliveries").status_code == 404
+    # Another org's channel id cannot be attached to a rule.
+    r = other.post(
+        "/alerts/rules",
+        json={"name": "r", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": [ch["id"]]},
+    )
+    assert r.status_code == 422
+    assert other.post("/alerts/evaluate").json()["alerts_created"] == 0
