@@ -13,7 +13,11 @@ every pass over the corpus, so only repeats inside one pass are served from
 it) and warm (a re-scan of definitions already seen, as when monitoring
 unchanged servers for rug pulls).
 
-    .venv/bin/python bench/covert.py [--seconds 3] [--misses]
+    .venv/bin/python bench/covert.py [--seconds 3] [--misses] [--throughput-only]
+        [--src DIR]
+
+``--src DIR`` imports ``threatvec`` from DIR instead of src/ (e.g. a copy of
+the detector from before a change, for a side-by-side run at the same load).
 """
 
 from __future__ import annotations
@@ -27,7 +31,11 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+# --src is read before the imports below: it decides which detector they load.
+_SRC = REPO / "src"
+if "--src" in sys.argv[:-1]:
+    _SRC = Path(sys.argv[sys.argv.index("--src") + 1]).resolve()
+sys.path.insert(0, str(_SRC))
 
 from threatvec.detect._covert_model import load_model  # noqa: E402
 from threatvec.detect.covert import clear_cache, rules_only_scan, scan_tool  # noqa: E402
@@ -96,22 +104,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--misses", action="store_true", help="list misclassified ids")
+    parser.add_argument("--throughput-only", action="store_true", help="skip recall / FPR")
+    parser.add_argument("--src", type=Path, default=_SRC, help="directory to import threatvec from")
     args = parser.parse_args()
+    print(f"detector from {_SRC}")
 
     rows_all: list[dict[str, Any]] = []
     if DEV.is_file():
         dev = load(DEV)
         rows_all += dev
-        report("dev set (shared)", dev, args.misses)
+        if not args.throughput_only:
+            report("dev set (shared)", dev, args.misses)
     else:
         print(f"dev set not found at {DEV}; skipped")
     cases = load(CASES)
     rows_all += cases
     for split in dict.fromkeys(r["split"] for r in cases):
+        if args.throughput_only:
+            break
         part = [r for r in cases if r["split"] == split]
         kind = "blind, never tuned" if split.startswith("blind") else "tuned on"
         report(f"own {split} ({kind})", part, args.misses)
-    report("own cases, all splits", cases, args.misses)
+    if not args.throughput_only:
+        report("own cases, all splits", cases, args.misses)
 
     tools = [r["tool"] for r in rows_all]
     benign = [r["tool"] for r in rows_all if r["label"] == "benign"]

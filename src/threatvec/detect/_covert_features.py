@@ -293,6 +293,8 @@ def _cue_regex(cues: dict[str, str]) -> re.Pattern[str]:
 
 _CUE_RE = _cue_regex({k: v for k, v in _CUES.items() if k != "email"})
 _EMAIL_RE = re.compile(_CUES["email"])
+# Cue of each named group of _CUE_RE ("url__0" -> "url"), looked up per match.
+_CUE_OF_GROUP: dict[str | None, str] = {name: name.split("__", 1)[0] for name in _CUE_RE.groupindex}
 _SENT_SPLIT_RE = re.compile(r"[.!?;:\n。！？；：]+(?:\s|$)|[。！？；]")
 _IMPERATIVE_RE = re.compile(
     r"^\W*(?:(?:also|then|first|now|always|please|and|but|instead|finally|afterwards)[,\s]+)*"
@@ -351,7 +353,7 @@ def dense_features(
             sentences += 1
             found: set[str] = set()
             for m in _CUE_RE.finditer(sent):
-                group = (m.lastgroup or "").split("__", 1)[0]
+                group = _CUE_OF_GROUP[m.lastgroup]
                 counts[group] += 1
                 found.add(group)
             if "@" in sent:

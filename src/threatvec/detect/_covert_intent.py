@@ -37,6 +37,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection
 from itertools import pairwise
 
+from threatvec.detect._covert_needles import Grams, NeedleGate
+
 __all__ = [
     "FITTING_SLOTS",
     "SLOT_PARAM",
@@ -756,7 +758,7 @@ class _Sentence:
 
 
 def _matches(
-    regex: re.Pattern[str], lower: str, starts: list[int], sents: list[_Sentence]
+    regex: re.Pattern[str], lower: str, starts: list[int], sents: list[_Sentence], g: Grams
 ) -> list[tuple[_Sentence, re.Match[str]]]:
     """Matches of ``regex`` paired with the sentence each starts in.
 
@@ -765,8 +767,12 @@ def _matches(
     authority or persistence at all, and a substring test is far cheaper than
     a scan with a long alternation.
     """
-    needles = _NEEDLES.get(regex)
-    if needles is not None and lower.isascii() and not any(n in lower for n in needles):
+    # Keyed by id: hashing a compiled pattern hashes its whole program.
+    gate = _GATES.get(id(regex))
+    if gate is not None and not gate.may_match(g):
+        return []  # none of the literals every match contains is in the text
+    needles = _NEEDLES_BY_ID.get(id(regex))
+    if needles is not None and g.ascii and not any(n in lower for n in needles):
         return []
     return [(sents[bisect_right(starts, m.start()) - 1], m) for m in regex.finditer(lower)]
 
@@ -811,63 +817,78 @@ def intent_hits(
     slot: int = SLOT_PROSE,
     param_names: Collection[str] = (),
     purpose_words: Collection[str] = (),
+    grams: Grams | None = None,
 ) -> list[IntentHit]:
-    """Intent evidence in one normalised, lower-cased string."""
+    """Intent evidence in one normalised, lower-cased string.
+
+    ``grams`` are the words and trigrams of ``lower`` when the caller has
+    them already (see ``_covert_needles``).
+    """
     if len(lower) < 12:
         return []
+    original = lower
     if "```" in lower:
         # Example payloads in a code fence document the tool, they do not
         # instruct; blank them out (same length keeps offsets valid).
         lower = _FENCE_RE.sub(lambda m: " " * len(m.group(0)), lower)
     lower = _mask_examples(lower)
+    g = grams if grams is not None and lower is original else Grams(lower)
+    if (
+        slot == SLOT_PROSE
+        and not any(gate.may_match(g) for gate in _PROSE_GATES)
+        and not (any(c.isdigit() for c in lower) and _ACCOUNT_RE.search(lower))
+    ):
+        # In prose, evidence needs one of the primary roles (or a role
+        # header); when no regex behind them can match, nothing can fire.
+        return []
     starts = _sentence_bounds(lower)
     sents = [
         _Sentence(st, starts[i + 1] if i + 1 < len(starts) else len(lower))
         for i, st in enumerate(starts)
     ]
-    for s, m in _matches(_ADDR_RE, lower, starts, sents):
+    for s, m in _matches(_ADDR_RE, lower, starts, sents, g):
         if s.addr is None:
             s.addr = (m.start(), m.end())
-    for s, m in _matches(_YOU_MODAL_RE, lower, starts, sents):
+    for s, m in _matches(_YOU_MODAL_RE, lower, starts, sents, g):
         s.directive = True
         if s.addr is None:
             s.addr = (m.start(), m.end())
-    for s, m in _matches(_XDATA_RE, lower, starts, sents):
+    for s, m in _xdata_matches(lower, starts, sents, g):
         if len(s.xdata) < 6:
             kind = m.lastgroup or ""
             if kind == "personal" and _SECRET_WORD_RE.search(m.group(0)):
                 kind = "secret"  # "your API key", "the customer's card number"
             s.xdata.append((kind, m.start(), m.end(), m.group(0)))
     if slot != SLOT_PROSE or any(s.xdata for s in sents):
-        _find_flows(lower, starts, sents, param_names, slot)
+        _find_flows(lower, starts, sents, param_names, slot, g)
         _mention_flows(lower, sents, param_names)
-    for s, m in _matches(_DEST_RE, lower, starts, sents):
+    for s, m in _matches(_DEST_RE, lower, starts, sents, g):
         if not s.dest and not _negated(lower, s.start, m.start()):
             s.flow, s.dest, s.flow_fits = (m.start(), m.end()), True, ""
     if "?" in lower:
-        for s, m in _matches(_QUERY_URL_RE, lower, starts, sents):
+        for s, m in _matches(_QUERY_URL_RE, lower, starts, sents, g):
             s.query_url = s.query_url or (m.start(), m.end())
-    for s, m in _matches(_CONCEAL_RE, lower, starts, sents):
+    for s, m in _matches(_CONCEAL_RE, lower, starts, sents, g):
         if len(s.concealed) < 3:
             s.concealed.append((m.start(), m.end()))
-    for s, m in _matches(_MISREPORT_RE, lower, starts, sents):
+    for s, m in _matches(_MISREPORT_RE, lower, starts, sents, g):
         if s.misreport is None:
             s.misreport = (m.start(), m.end(), m.group("tell") is not None)
-    for s, m in _matches(_REFRAME_RE, lower, starts, sents):
+    for s, m in _matches(_REFRAME_RE, lower, starts, sents, g):
         if s.misreport is None and _BAD_OUTCOME_RE.search(lower, s.start, s.end):
             s.misreport = (m.start(), m.end(), True)
-    for s, m in _matches(_CONSENT_CLAIM_RE, lower, starts, sents):
+    for s, m in _matches(_CONSENT_CLAIM_RE, lower, starts, sents, g):
         s.consent_claim = s.consent_claim or (m.start(), m.end())
-    for s, m in _matches(_CONSENT_SKIP_RE, lower, starts, sents):
+    for s, m in _matches(_CONSENT_SKIP_RE, lower, starts, sents, g):
         s.consent_skip = s.consent_skip or (m.start(), m.end())
-    for s, m in _matches(_OVERRIDE_RE, lower, starts, sents):
+    for s, m in _matches(_OVERRIDE_RE, lower, starts, sents, g):
         s.override = s.override or (m.start(), m.end())
-    for s, m in _matches(_TOOL_CONTROL_RE, lower, starts, sents):
+    for s, m in _matches(_TOOL_CONTROL_RE, lower, starts, sents, g):
         if len(s.tool_control) < 3:
             s.tool_control.append((m.start(), m.end()))
-    for s, m in _matches(_PLACEHOLDER_RE, lower, starts, sents):
+    for s, m in _matches(_PLACEHOLDER_RE, lower, starts, sents, g):
         s.placeholder = s.placeholder or (m.start(), m.end())
-    for s, m in _matches(_PERSIST_RE, lower, starts, sents):
+    for s, m in _matches(_PERSIST_RE, lower, starts, sents, g):
         s.persist = s.persist or (m.start(), m.end())
     if (
         "|" in lower
@@ -876,13 +897,13 @@ def intent_hits(
         or "$(" in lower
         or "system(" in lower
     ):
-        for s, m in _matches(_REMOTE_CODE_RE, lower, starts, sents):
+        for s, m in _matches(_REMOTE_CODE_RE, lower, starts, sents, g):
             s.remote_code = s.remote_code or (m.start(), m.end())
     if any(c.isdigit() for c in lower):
-        for s, m in _matches(_ACCOUNT_RE, lower, starts, sents):
+        for s, m in _matches(_ACCOUNT_RE, lower, starts, sents, g):
             s.account = s.account or (m.start(), m.end())
     own = frozenset(purpose_words)
-    for s, m in _matches(_GLOBAL_RE, lower, starts, sents):
+    for s, m in _matches(_GLOBAL_RE, lower, starts, sents, g):
         noun = m.group("noun") or ""
         if s.global_scope is None and not (own & {*_WORDS_RE.findall(noun.rstrip("s")), noun}):
             s.global_scope = (m.start(), m.end())
@@ -891,19 +912,40 @@ def intent_hits(
                     m.start("you"),
                     m.end("you"),
                 )  # "every ticket you create" speaks to the model
-    for s, m in _matches(_DICTATE_RE, lower, starts, sents):
+    for s, m in _matches(_DICTATE_RE, lower, starts, sents, g):
         s.dictate = s.dictate or (m.start(), m.end())
-    for s, m in _matches(_AUTHORITY_RE, lower, starts, sents):
+    for s, m in _matches(_AUTHORITY_RE, lower, starts, sents, g):
         if s.authority is None and not _AUTHORITY_COND_RE.search(
             lower, max(s.start, m.start() - 40), m.start()
         ):
             s.authority = (m.start(), m.end())
-    for s, m in _matches(_PROVENANCE_RE, lower, starts, sents):
+    for s, m in _matches(_PROVENANCE_RE, lower, starts, sents, g):
         s.provenance = (s.provenance[0], s.provenance[1] + 1) if s.provenance else (m.start(), 0)
-    for s, m in _matches(_SOLICIT_RE, lower, starts, sents):
+    for s, m in _matches(_SOLICIT_RE, lower, starts, sents, g):
         s.solicit = s.solicit or (m.start(), m.end())
-    for s, m in _matches(_REPLACEMENT_RE, lower, starts, sents):
+    for s, m in _matches(_REPLACEMENT_RE, lower, starts, sents, g):
         s.replacement = s.replacement or (m.start(), m.end())
+    may_modal, may_imperative, may_action = (
+        _may(_MODAL_RE, g),
+        _may(_IMPERATIVE_START_RE, g),
+        _may(_ACTION_RE, g),
+    )
+    may_acquire, may_also, may_describes = (
+        _may(_ACQUIRE_RE, g),
+        _may(_ALSO_RE, g),
+        _may(_DESCRIBES_ATTACKS_RE, g),
+    )
+    may_unconditional, may_conditional, may_bad = (
+        _may(_UNCONDITIONAL_RE, g),
+        _may(_CONDITIONAL_RE, g),
+        _may(_BAD_OUTCOME_RE, g),
+    )
+    may_asked, may_exempt, may_relative = (
+        _may(_USER_ASKED_RE, g),
+        _may(_GLOBAL_EXEMPT_RE, g),
+        _may(_RELATIVE_DIRECTIVE_RE, g),
+    )
+    may_dictate_ctx = _may(_DICTATE_CONTEXT_RE, g)
     addressed_any = False
     carried_addr = False  # "Instructions for the AI:" on its own line addresses what follows
     for s in sents:
@@ -916,29 +958,46 @@ def intent_hits(
             continue  # nothing this sentence could add; skip the per-sentence tests
         if not s.directive:
             s.directive = (
-                _MODAL_RE.search(text) is not None
-                or _IMPERATIVE_START_RE.search(text) is not None
-                or (s.addr is not None and _ACTION_RE.search(lower, s.addr[1], s.end) is not None)
+                (may_modal and _MODAL_RE.search(text) is not None)
+                or (may_imperative and _IMPERATIVE_START_RE.search(text) is not None)
+                or (
+                    may_action
+                    and s.addr is not None
+                    and _ACTION_RE.search(lower, s.addr[1], s.end) is not None
+                )
             )
-        s.acquire = _ACQUIRE_RE.search(text) is not None
-        s.also = _ALSO_RE.search(text) is not None
+        s.acquire = may_acquire and _ACQUIRE_RE.search(text) is not None
+        s.also = may_also and _ALSO_RE.search(text) is not None
         if (
             s.misreport is not None
-            and (_UNCONDITIONAL_RE.search(text) is None or _CONDITIONAL_RE.search(text) is not None)
-            and not _BAD_OUTCOME_RE.search(text)
+            and (
+                not may_unconditional
+                or _UNCONDITIONAL_RE.search(text) is None
+                or (may_conditional and _CONDITIONAL_RE.search(text) is not None)
+            )
+            and not (may_bad and _BAD_OUTCOME_RE.search(text))
         ):
             s.misreport = None  # "never report it as true unless two sources agree"
-        s.describes = _DESCRIBES_ATTACKS_RE.search(text) is not None and (
-            s.addr is None or _RELATIVE_DIRECTIVE_RE.search(text) is not None
+        s.describes = (
+            may_describes
+            and _DESCRIBES_ATTACKS_RE.search(text) is not None
+            and (
+                s.addr is None or (may_relative and _RELATIVE_DIRECTIVE_RE.search(text) is not None)
+            )
         )
-        s.user_asked = _USER_ASKED_RE.search(text) is not None
-        if s.global_scope is not None and not s.xdata and _GLOBAL_EXEMPT_RE.search(text):
+        s.user_asked = may_asked and _USER_ASKED_RE.search(text) is not None
+        if (
+            s.global_scope is not None
+            and not s.xdata
+            and may_exempt
+            and _GLOBAL_EXEMPT_RE.search(text)
+        ):
             s.global_scope = None  # "use this tool for every weather question" is tool order
         if s.dictate is not None:
             cues = (
-                len(_DICTATE_CONTEXT_RE.findall(text))
-                + (_BAD_OUTCOME_RE.search(text) is not None)
-                + (_UNCONDITIONAL_RE.search(text) is not None)
+                (len(_DICTATE_CONTEXT_RE.findall(text)) if may_dictate_ctx else 0)
+                + (may_bad and _BAD_OUTCOME_RE.search(text) is not None)
+                + (may_unconditional and _UNCONDITIONAL_RE.search(text) is not None)
             )
             # "tell the user it was saved" relays a real outcome: no cue, no claim.
             s.dictate = (s.dictate[0], s.dictate[0] + min(cues, 3)) if cues else None
@@ -1008,12 +1067,13 @@ def _find_flows(
     sents: list[_Sentence],
     param_names: Collection[str],
     slot: int,
+    g: Grams,
 ) -> None:
     """Mark sentences that route data into an argument, a field or "here"."""
-    for s, m in _matches(_FLOW_FIXED_RE, lower, starts, sents):
+    for s, m in _matches(_FLOW_FIXED_RE, lower, starts, sents, g):
         if not _negated(lower, s.start, m.start()):
             s.flow = s.flow or (m.start(), m.end())
-    for s, m in _matches(_FLOW_VERB_RE, lower, starts, sents):
+    for s, m in _matches(_FLOW_VERB_RE, lower, starts, sents, g):
         if _negated(lower, s.start, m.start()):
             s.negated_flow = True
             continue
@@ -1337,3 +1397,65 @@ def _weigh(
             ("TV-COVERT-030", w, a, max(b, a + 1), "directive text in a value or title field")
         )
     return out
+
+
+# --- needle gates (issue #4) -------------------------------------------------
+# Each regex below runs only on text that contains one of the literals every
+# one of its matches contains (derived from the pattern, see _covert_needles).
+# Keyed by id(): hashing a compiled pattern hashes its whole compiled program,
+# microseconds for these vocabularies, on every lookup.
+_NEEDLES_BY_ID = {id(rx): needles for rx, needles in _NEEDLES.items()}
+_GATES: dict[int, NeedleGate] = {
+    id(rx): NeedleGate.of(rx)
+    for rx in (
+        _ADDR_RE, _YOU_MODAL_RE, _MODAL_RE, _ACTION_RE, _IMPERATIVE_START_RE, _DEST_RE,
+        _QUERY_URL_RE, _FLOW_VERB_RE, _FLOW_FIXED_RE, _ACQUIRE_RE, _CONCEAL_RE, _MISREPORT_RE,
+        _REFRAME_RE, _BAD_OUTCOME_RE, _UNCONDITIONAL_RE, _CONDITIONAL_RE, _CONSENT_CLAIM_RE,
+        _CONSENT_SKIP_RE, _OVERRIDE_RE, _ROLE_HEADER_RE, _TOOL_CONTROL_RE, _REMOTE_CODE_RE,
+        _GLOBAL_RE, _GLOBAL_EXEMPT_RE, _USER_ASKED_RE, _DICTATE_RE, _DICTATE_CONTEXT_RE,
+        _AUTHORITY_RE, _PROVENANCE_RE, _REPLACEMENT_RE, _SOLICIT_RE, _ALSO_RE, _PERSIST_RE,
+        _ACCOUNT_RE, _PLACEHOLDER_RE, _RELATIVE_DIRECTIVE_RE, _DESCRIBES_ATTACKS_RE,
+    )
+}  # fmt: skip
+
+
+def _may(regex: re.Pattern[str], g: Grams) -> bool:
+    gate = _GATES.get(id(regex))
+    return gate is None or gate.may_match(g)
+
+
+# _XDATA_RE split by category: only the categories whose literals occur in a
+# text are compiled into the regex that scans it. Dropping alternatives that
+# cannot match anywhere in the text leaves every match (and its group) as it was.
+_XDATA_SOURCES = tuple(f"(?P<{name}>{_rx(pat).pattern})" for name, pat in _XDATA_PARTS)
+_XDATA_GATES = tuple(NeedleGate.of(re.compile(src)) for src in _XDATA_SOURCES)
+_XDATA_BY_PARTS: dict[tuple[int, ...], re.Pattern[str]] = {
+    tuple(range(len(_XDATA_SOURCES))): _XDATA_RE
+}
+
+
+def _xdata_matches(
+    lower: str, starts: list[int], sents: list[_Sentence], g: Grams
+) -> list[tuple[_Sentence, re.Match[str]]]:
+    parts = tuple(i for i, gate in enumerate(_XDATA_GATES) if gate.may_match(g))
+    if not parts:
+        return []
+    regex = _XDATA_BY_PARTS.get(parts)
+    if regex is None:
+        regex = _XDATA_BY_PARTS[parts] = re.compile("|".join(_XDATA_SOURCES[i] for i in parts))
+    return [(sents[bisect_right(starts, m.start()) - 1], m) for m in regex.finditer(lower)]
+
+
+# In prose, a hit needs a primary role (see ``_has_primary``) or a role header.
+_PROSE_GATES = (
+    *_XDATA_GATES,
+    *(
+        _GATES[id(rx)]
+        for rx in (
+            _DEST_RE, _QUERY_URL_RE, _CONCEAL_RE, _MISREPORT_RE, _REFRAME_RE, _CONSENT_CLAIM_RE,
+            _CONSENT_SKIP_RE, _OVERRIDE_RE, _TOOL_CONTROL_RE, _PLACEHOLDER_RE, _PERSIST_RE,
+            _REMOTE_CODE_RE, _GLOBAL_RE, _DICTATE_RE, _AUTHORITY_RE, _PROVENANCE_RE,
+            _SOLICIT_RE, _REPLACEMENT_RE, _ROLE_HEADER_RE,
+        )
+    ),
+)  # fmt: skip

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from threatvec.detect._covert_needles import Grams, NeedleGate
+
 __all__ = ["MechanismHit", "mechanism_hits"]
 
 MechanismHit = tuple[str, float, int, int, str]  # rule id, weight, start, end, note
@@ -131,7 +133,8 @@ _SENT_RE = re.compile(r"(?:[^.!?;。！？\n]|[.!?](?=[\w/~]))+[.!?;。！？\n]
 
 def _param_in(sentence: str, params: Collection[str]) -> str:
     """A parameter of the tool named in the sentence, or ''."""
-    for p in params:
+    # Sorted: a set's order changes with the hash seed, and the note names the parameter.
+    for p in sorted(params):
         if len(p) < 2:
             continue
         i = sentence.find(p)
@@ -164,11 +167,29 @@ def _about_itself(found: str, own_words: frozenset[str]) -> bool:
 
 
 def mechanism_hits(
-    lower: str, *, param_names: Collection[str] = (), own_name: str = ""
+    lower: str,
+    *,
+    param_names: Collection[str] = (),
+    own_name: str = "",
+    grams: Grams | None = None,
 ) -> list[MechanismHit]:
     """Mechanism evidence in one normalised, lower-cased string (see the module docstring)."""
     if len(lower) < 16:
         return []
+    g = grams if grams is not None else Grams(lower)
+    may_data = _DATA_GATE.may_match(g)
+    may_conceal = _CONCEAL_GATE.may_match(g)
+    may_dest = "@" in lower or "://" in lower
+    single = [
+        entry for entry, gate in zip(_SINGLE, _SINGLE_GATES, strict=True) if gate.may_match(g)
+    ]
+    if not (may_data or may_conceal or may_dest or single):
+        # Every hit needs out-of-scope data, concealment, an address or one
+        # of the single-pattern mechanisms; the text can hold none of them.
+        return []
+    may_addressee = _ADDRESSEE_GATE.may_match(g)
+    may_action = _ACTION_GATE.may_match(g)
+    may_sink = _SINK_GATE.may_match(g)
     own_words = frozenset(
         w[:4]
         for name in (own_name, *param_names)
@@ -180,13 +201,13 @@ def mechanism_hits(
         if len(s) < 12:
             continue
         base = sm.start()
-        data = _DATA_RE.search(s)
-        conceal = _CONCEAL_RE.search(s)
-        addressed = _ADDRESSEE_RE.search(s) is not None
+        data = _DATA_RE.search(s) if may_data else None
+        conceal = _CONCEAL_RE.search(s) if may_conceal else None
+        addressed = may_addressee and _ADDRESSEE_RE.search(s) is not None
         if data is not None:
             param = _param_in(s, param_names)
-            sink = bool(param) or _SINK_WORD_RE.search(s) is not None
-            action = _ACTION_RE.search(s) is not None
+            sink = bool(param) or (may_sink and _SINK_WORD_RE.search(s) is not None)
+            action = may_action and _ACTION_RE.search(s) is not None
             if (
                 sink
                 and action
@@ -201,6 +222,7 @@ def mechanism_hits(
         if dest is not None and (
             (
                 data is not None
+                and may_action
                 and _ACTION_RE.search(s)
                 and not _about_itself(data.group(0), own_words)
             )
@@ -208,10 +230,12 @@ def mechanism_hits(
         ):
             out.append(("TV-COVERT-021", 0.9, base + dest.start(), base + dest.end(),
                         "sends data or a copy to a fixed outside address"))  # fmt: skip
-        if conceal is not None and (data is not None or addressed or _ACTION_RE.search(s)):
+        if conceal is not None and (
+            data is not None or addressed or (may_action and _ACTION_RE.search(s))
+        ):
             out.append(("TV-COVERT-013", 0.6 if data is not None or addressed else 0.4,
                         base + conceal.start(), base + conceal.end(), "hide this from the user"))  # fmt: skip
-        for regex, rule, weight, note in _SINGLE:
+        for regex, rule, weight, note in single:
             m = regex.search(s)
             if m is None:
                 continue
@@ -232,3 +256,12 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_SWAP_RE, "TV-COVERT-021", 1.0, "replaces a payment destination with a fixed account"),
     (_AUTHORITY_RE, "TV-COVERT-012", 0.6, "claims an authority that requires the model to act"),
 )
+
+# Needle gates (issue #4): a regex runs only on text holding one of the
+# literals every one of its matches contains (see _covert_needles).
+_DATA_GATE = NeedleGate.of(_DATA_RE)
+_CONCEAL_GATE = NeedleGate.of(_CONCEAL_RE)
+_ADDRESSEE_GATE = NeedleGate.of(_ADDRESSEE_RE)
+_ACTION_GATE = NeedleGate.of(_ACTION_RE)
+_SINK_GATE = NeedleGate.of(_SINK_WORD_RE)
+_SINGLE_GATES = tuple(NeedleGate.of(regex) for regex, *_ in _SINGLE)

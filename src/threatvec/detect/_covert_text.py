@@ -22,6 +22,7 @@ from threatvec.detect._covert_intent import (
     intent_hits,
 )
 from threatvec.detect._covert_mechanism import mechanism_hits
+from threatvec.detect._covert_needles import Grams
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 
 __all__ = [
@@ -672,8 +673,14 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
     hits = _boost_parameter_flows(
         _counter_evidence(_pattern_hits(lower, stems), lower, ctx), lower, ctx
     )
+    # Words and trigrams of the text, once for every needle gate below.
+    grams = Grams(lower) if len(lower) >= 12 else None
     intent = intent_hits(
-        lower, slot=slot, param_names=ctx.param_names, purpose_words=ctx.purpose_words
+        lower,
+        slot=slot,
+        param_names=ctx.param_names,
+        purpose_words=ctx.purpose_words,
+        grams=grams,
     )
     if intent:
         hits = _merge_same_evidence(hits, [Hit(*h) for h in intent])
@@ -684,7 +691,9 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
         seen = {h.rule_id for h in hits}
         hits += [
             Hit(*h)
-            for h in mechanism_hits(lower, param_names=ctx.param_names, own_name=ctx.own_name)
+            for h in mechanism_hits(
+                lower, param_names=ctx.param_names, own_name=ctx.own_name, grams=grams
+            )
             if h[0] not in seen
         ]
     hits += _pseudo_tag_hits(text, lower)

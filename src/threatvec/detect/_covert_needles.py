@@ -1,0 +1,290 @@
+"""Literal needles of a regex: a proof that a text cannot match it (issue #4).
+
+Most strings of a tool definition trigger none of the detector's ~60 long
+vocabulary regexes, yet each regex scans every position of every string.
+``required_needles`` reads a compiled pattern's parse tree and returns a set
+of literal strings at least one of which is a substring of *every* match; a
+text that contains none of them cannot match, so the regex need not run.
+The set is derived from the pattern itself, not written by hand, so it
+cannot drift from the vocabulary it guards.
+
+``Grams`` holds the character trigrams of one text, computed once; a gate
+for a pattern then costs one C-level set test (plus substring tests for the
+few needles shorter than three characters). Needles that are not ASCII are
+skipped on ASCII text, which cannot contain them.
+
+Soundness rules of the analysis (anything not covered gives ``None``: no
+needles, the regex always runs): literals inside case-insensitive parts are
+not needles; an optional or repeated-zero-times item contributes nothing;
+look-arounds and anchors contribute nothing; a branch has needles only when
+every alternative has some. Standard library only (``re._parser`` is the
+parser ``re.compile`` itself uses).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+try:  # Python 3.11+: the parser lives in the re package
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - older layout
+    import sre_constants as _c  # type: ignore[no-redef]
+    import sre_parse as _p  # type: ignore[no-redef]
+
+__all__ = ["GRAM", "PREFIX", "Grams", "NeedleGate", "required_needles"]
+
+GRAM = 3
+# A needle that starts a word is checked against the words of the text: its
+# first PREFIX characters ("^conv"), or the whole word when the pattern ends
+# it there ("=ai"). Plain substrings are checked through trigrams.
+PREFIX = 4
+# Over this many characters, computing the word and trigram sets costs about
+# what the regexes they would save cost; such texts skip the gate.
+MAX_GATED_CHARS = 2000
+_MAX_RUN = 12
+# Rarer letters first: the trigram of a needle that is least common in
+# ordinary text rejects the most texts.
+_LETTER_RANK = {ch: i for i, ch in enumerate("etaoinsrhldcumfpgwybvkxjqz")}
+_WORD_CHAR_RE = re.compile(r"\w")
+_WORDS_RE = re.compile(r"\w+")
+_WORD_START = frozenset({_c.AT_BOUNDARY, _c.AT_BEGINNING, _c.AT_BEGINNING_STRING})
+
+
+# Whole words too common to reject anything.
+_COMMON = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "to",
+        "in",
+        "of",
+        "do",
+        "no",
+        "not",
+        "it",
+        "its",
+        "be",
+        "is",
+        "are",
+        "for",
+        "and",
+        "or",
+        "on",
+        "as",
+        "at",
+        "by",
+        "if",
+        "you",
+        "your",
+        "this",
+        "that",
+        "with",
+        "all",
+        "any",
+        "each",
+        "use",
+        "me",
+        "my",
+        "we",
+        "our",
+    }
+)
+
+
+def _needle_quality(n: str) -> int:
+    body = n[1:]
+    if n[0] == "=":
+        return 0 if body in _COMMON else min(len(body) + 2, 5)
+    if n[0] == "^":
+        return 4
+    return min(len(body), GRAM) if body.strip() else 0
+
+
+def _quality(needles: frozenset[str]) -> tuple[int, int]:
+    return (min(_needle_quality(n) for n in needles), -len(needles))
+
+
+def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
+    return max(cands, key=_quality) if cands else None
+
+
+def _run_needle(run: str, word_start: bool, word_end: bool) -> str:
+    """Best tagged needle of a literal run: "=word", "^pref" or "~substring".
+
+    A word of the run starts a word of the text when something non-word
+    precedes it (inside the run, or ``word_start`` for the first); it is a
+    whole word when something non-word follows it (or ``word_end``).
+    """
+    options = ["~" + run]
+    for m in _WORDS_RE.finditer(run):
+        if not (m.start() > 0 or word_start):
+            continue
+        head = m.group(0)
+        if len(head) >= PREFIX:
+            options.append("^" + head[:PREFIX])
+        elif m.end() < len(run) or word_end:
+            options.append("=" + head)
+    return max(options, key=_needle_quality)
+
+
+def _non_word_class(op: Any, av: Any) -> bool:
+    """True when the item matches at least one character, none of them word characters."""
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
+        low, _high, sub = av
+        return low >= 1 and len(sub) == 1 and _non_word_class(*sub[0])
+    if op is _c.LITERAL:
+        return not _WORD_CHAR_RE.match(chr(av))
+    if op is _c.IN:
+        for iop, iav in av:
+            if iop is _c.CATEGORY and iav in (_c.CATEGORY_SPACE, _c.CATEGORY_NOT_WORD):
+                continue
+            if iop is _c.LITERAL and not _WORD_CHAR_RE.match(chr(iav)):
+                continue
+            return False
+        return True
+    return False
+
+
+def _ends_word(nxt: Any, word_end: bool) -> bool:
+    """Does the item after a literal (None: the end of the sequence) end a word there?"""
+    if nxt is None:
+        return word_end
+    return (nxt[0] is _c.AT and nxt[1] is _c.AT_BOUNDARY) or _non_word_class(*nxt)
+
+
+def _seq(
+    items: Any, folded: bool, word_start: bool = False, word_end: bool = False
+) -> frozenset[str] | None:
+    """Needles of a sequence of parse-tree items: the best of its parts."""
+    cands: list[frozenset[str]] = []
+    run: list[str] = []
+    run_at_start = False
+    at_start = word_start
+    items = list(items)
+    for i, (op, av) in enumerate(items):
+        if op is _c.LITERAL and not folded:
+            if not run:
+                run_at_start = at_start
+            run.append(chr(av))
+            nxt = items[i + 1] if i + 1 < len(items) else None
+            if nxt is None or nxt[0] is not _c.LITERAL or len(run) >= _MAX_RUN:
+                ends = _ends_word(nxt, word_end)
+                cands.append(frozenset({_run_needle("".join(run), run_at_start, ends)}))
+                run.clear()
+            # A non-word literal makes the next item start a word.
+            at_start = not _WORD_CHAR_RE.match(chr(av))
+            continue
+        if op is _c.AT:
+            at_start = av in _WORD_START
+            continue
+        nxt = items[i + 1] if i + 1 < len(items) else None
+        found = _item(op, av, folded, at_start, _ends_word(nxt, word_end))
+        at_start = _non_word_class(op, av)
+        if found is not None:
+            cands.append(found)
+    return _best(cands)
+
+
+def _item(
+    op: Any, av: Any, folded: bool, word_start: bool, word_end: bool
+) -> frozenset[str] | None:
+    if op is _c.SUBPATTERN:
+        _group, add_flags, _del_flags, sub = av
+        return _seq(sub, folded or bool(add_flags & re.IGNORECASE), word_start, word_end)
+    if op is getattr(_c, "ATOMIC_GROUP", None):
+        return _seq(av, folded, word_start, word_end)
+    if op is _c.BRANCH:
+        union: set[str] = set()
+        for alt in av[1]:
+            found = _seq(alt, folded, word_start, word_end)
+            if found is None:
+                return None  # this alternative needs no literal at all
+            union |= found
+        return frozenset(union)
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
+        low, _high, sub = av
+        return _seq(sub, folded, word_start) if low >= 1 else None
+    return None  # classes, categories, look-arounds, back-references
+
+
+def required_needles(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains, or None."""
+    if pattern.flags & re.IGNORECASE:
+        return None
+    try:
+        tree = _p.parse(pattern.pattern, pattern.flags)
+    except (re.error, RecursionError):  # pragma: no cover - compiled patterns parse
+        return None
+    found = _seq(tree, False)
+    if found is None or any(len(n) < 2 for n in found):
+        return None
+    return found
+
+
+def _rare_gram(needle: str) -> str:
+    """The trigram of a needle least likely to occur in ordinary text."""
+    best, score = needle[:GRAM], -1
+    for i in range(len(needle) - GRAM + 1):
+        g = needle[i : i + GRAM]
+        s = sum(_LETTER_RANK.get(ch, 30 if ch.isalpha() else 8) for ch in g)
+        if s > score:
+            best, score = g, s
+    return best
+
+
+class Grams:
+    """Words and character trigrams of one (lower-cased) text, for many gates."""
+
+    __slots__ = ("ascii", "grams", "text", "words")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.ascii = text.isascii()
+        n = len(text)
+        if n > MAX_GATED_CHARS:
+            self.grams: frozenset[str] | None = None
+            self.words: frozenset[str] = frozenset()
+            return
+        self.grams = frozenset([text[i : i + GRAM] for i in range(n - GRAM + 1)])
+        ws = set(_WORDS_RE.findall(text))
+        self.words = frozenset(["=" + w for w in ws] + ["^" + w[:PREFIX] for w in ws])
+
+
+class NeedleGate:
+    """May ``pattern`` match a text? False only when it provably cannot."""
+
+    __slots__ = ("always", "ascii_grams", "ascii_short", "ascii_words", "grams", "short", "words")
+
+    def __init__(self, needles: frozenset[str] | None) -> None:
+        self.always = needles is None
+        needles = needles or frozenset()
+        subs = [n[1:] for n in needles if n[0] == "~"]
+        words = [n for n in needles if n[0] != "~"]
+        self.words = frozenset(words)
+        self.ascii_words = frozenset(n for n in words if n.isascii())
+        self.grams = frozenset(_rare_gram(n) for n in subs if len(n) >= GRAM)
+        self.ascii_grams = frozenset(_rare_gram(n) for n in subs if len(n) >= GRAM and n.isascii())
+        self.short = tuple(n for n in subs if len(n) < GRAM)
+        self.ascii_short = tuple(n for n in self.short if n.isascii())
+
+    @classmethod
+    def of(cls, pattern: re.Pattern[str]) -> NeedleGate:
+        return cls(required_needles(pattern))
+
+    def may_match(self, g: Grams) -> bool:
+        if self.always or g.grams is None:
+            return True
+        if g.ascii:
+            if not g.words.isdisjoint(self.ascii_words):
+                return True
+            if not g.grams.isdisjoint(self.ascii_grams):
+                return True
+            text = g.text
+            return any(n in text for n in self.ascii_short)
+        if not g.words.isdisjoint(self.words) or not g.grams.isdisjoint(self.grams):
+            return True
+        text = g.text
+        return any(n in text for n in self.short)
