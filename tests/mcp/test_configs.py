@@ -124,3 +124,134 @@ def test_command_string_is_split(tmp_path: Path) -> None:
     )
     [spec] = parse_config(path).servers
     assert spec.command == "uvx" and spec.args == ("mcp-server-time", "--local-timezone", "UTC")
+
+
+def _one_of_each(home: Path, user_dirs: dict[str, Path], cwd: Path) -> None:
+    """One server in every user and project location; `user_dirs` holds the OS-specific ones."""
+    stdio = {"command": "uvx", "args": ["mcp-server-time"]}
+    _write(user_dirs["claude"] / "claude_desktop_config.json", {"mcpServers": {"desk": stdio}})
+    _write(user_dirs["code"] / "mcp.json", {"servers": {"vsuser": stdio}})
+    _write(user_dirs["code"] / "profiles/3f2a/mcp.json", {"servers": {"vsprofile": stdio}})
+    _write(home / ".claude.json", {"mcpServers": {"ccuser": stdio}})
+    _write(home / ".cursor/mcp.json", {"mcpServers": {"curuser": stdio}})
+    _write(home / ".codeium/windsurf/mcp_config.json", {"mcpServers": {"wind": stdio}})
+    _write(home / ".gemini/settings.json", {"mcpServers": {"gemuser": stdio}})
+    _write(
+        home / ".gemini/extensions/maps/gemini-extension.json",
+        {"name": "maps", "version": "1.0.0", "mcpServers": {"gemext": stdio}},
+    )
+    _write(cwd / ".mcp.json", {"mcpServers": {"ccproj": stdio}})
+    _write(cwd / ".cursor/mcp.json", {"mcpServers": {"curproj": stdio}})
+    _write(cwd / ".vscode/mcp.json", {"servers": {"vsproj": stdio}})
+    _write(cwd / ".vscode/settings.json", '{"mcp": {"servers": {"vsold": {"command": "x"}}},}')
+    _write(cwd / ".gemini/settings.json", {"mcpServers": {"gemproj": stdio}})
+
+
+EXPECTED_EVERYWHERE = {
+    ("claude-desktop", "user", "desk"),
+    ("vscode", "user", "vsuser"),
+    ("vscode", "user", "vsprofile"),
+    ("claude-code", "user", "ccuser"),
+    ("cursor", "user", "curuser"),
+    ("windsurf", "user", "wind"),
+    ("gemini-cli", "user", "gemuser"),
+    ("gemini-cli", "user", "gemext"),
+    ("claude-code", "project", "ccproj"),
+    ("cursor", "project", "curproj"),
+    ("vscode", "project", "vsproj"),
+    ("vscode", "project", "vsold"),
+    ("gemini-cli", "project", "gemproj"),
+}
+
+
+def _found(configs: list) -> set[tuple[str, str, str]]:
+    return {(s.client, s.scope, s.name) for c in configs for s in c.servers}
+
+
+def test_every_client_on_macos_with_a_fake_home(tmp_path: Path) -> None:
+    home, cwd, system = tmp_path / "Users/dev", tmp_path / "proj", tmp_path / "sys"
+    support = home / "Library/Application Support"
+    _one_of_each(home, {"claude": support / "Claude", "code": support / "Code/User"}, cwd)
+    _write(
+        system / "Library/Application Support/ClaudeCode/managed-mcp.json",
+        {"mcpServers": {"managed": {"url": "https://mcp.corp.example/mcp"}}},
+    )
+    _write(
+        system / "Library/Application Support/GeminiCli/settings.json",
+        {"mcpServers": {"gemsys": {"httpUrl": "https://g.corp.example/mcp"}}},
+    )
+    # The Linux location must not be read on macOS.
+    _write(home / ".config/Claude/claude_desktop_config.json", {"mcpServers": {"linux": {}}})
+    configs = discover_configs(
+        home=home, cwd=cwd, platform="darwin", environ={}, system_root=system
+    )
+    assert _found(configs) == EXPECTED_EVERYWHERE | {
+        ("claude-code", "managed", "managed"),
+        ("gemini-cli", "managed", "gemsys"),
+    }
+
+
+def test_every_client_on_windows_with_a_fake_home(tmp_path: Path) -> None:
+    home, cwd = tmp_path / "Users/dev", tmp_path / "proj"
+    appdata, programdata, programfiles = (
+        home / "AppData/Roaming",
+        tmp_path / "ProgramData",
+        tmp_path / "Program Files",
+    )
+    _one_of_each(home, {"claude": appdata / "Claude", "code": appdata / "Code/User"}, cwd)
+    _write(
+        programfiles / "ClaudeCode/managed-mcp.json",
+        {"mcpServers": {"managed": {"command": "corp-mcp"}}},
+    )
+    _write(
+        programdata / "ClaudeCode/managed-mcp.json",
+        {"mcpServers": {"managed_old": {"command": "corp-mcp-old"}}},
+    )
+    _write(programdata / "gemini-cli/settings.json", {"mcpServers": {"gemsys": {"command": "g"}}})
+    environ = {
+        "APPDATA": str(appdata),
+        "PROGRAMDATA": str(programdata),
+        "PROGRAMFILES": str(programfiles),
+    }
+    configs = discover_configs(home=home, cwd=cwd, platform="win32", environ=environ)
+    assert _found(configs) == EXPECTED_EVERYWHERE | {
+        ("claude-code", "managed", "managed"),
+        ("claude-code", "managed", "managed_old"),
+        ("gemini-cli", "managed", "gemsys"),
+    }
+
+
+def test_linux_managed_xdg_and_gemini_override(tmp_path: Path) -> None:
+    home, cwd, system = tmp_path / "home/dev", tmp_path / "proj", tmp_path / "sys"
+    xdg = tmp_path / "xdg"
+    _one_of_each(home, {"claude": xdg / "Claude", "code": xdg / "Code/User"}, cwd)
+    _write(
+        system / "etc/claude-code/managed-mcp.json", {"mcpServers": {"managed": {"command": "m"}}}
+    )
+    _write(system / "etc/gemini-cli/settings.json", {"mcpServers": {"ignored": {"command": "i"}}})
+    override = _write(tmp_path / "gem-system.json", {"mcpServers": {"gemsys": {"command": "g"}}})
+    environ = {"XDG_CONFIG_HOME": str(xdg), "GEMINI_CLI_SYSTEM_SETTINGS_PATH": str(override)}
+    configs = discover_configs(
+        home=home, cwd=cwd, platform="linux", environ=environ, system_root=system
+    )
+    assert _found(configs) == EXPECTED_EVERYWHERE | {
+        ("claude-code", "managed", "managed"),
+        ("gemini-cli", "managed", "gemsys"),
+    }
+    # Run from the home folder, ~/.cursor/mcp.json is both the user and the project
+    # file: it is read once, as the user's.
+    from_home = discover_configs(
+        home=home, cwd=home, platform="linux", environ=environ, system_root=system
+    )
+    names = [s.name for c in from_home for s in c.servers]
+    assert len(names) == len(set(names)) and names.count("curuser") == 1
+    assert ("cursor", "user", "curuser") in _found(from_home)
+
+
+def test_files_named_on_the_command_line_are_recognised(tmp_path: Path) -> None:
+    from threatvec.mcp.configs import guess_client
+
+    assert guess_client(tmp_path / "p/.vscode/settings.json") == ("vscode", "project")
+    assert guess_client(tmp_path / "Code/User/profiles/ab12/mcp.json") == ("vscode", "user")
+    assert guess_client(tmp_path / "x/gemini-extension.json") == ("gemini-cli", "user")
+    assert guess_client(tmp_path / "whatever.json") == ("generic", "file")

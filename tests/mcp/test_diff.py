@@ -53,9 +53,9 @@ def _changing(tmp_path, name: str, state: str):
 
 @pytest.fixture(scope="module")
 def changing_snapshots(tmp_path_factory) -> dict[str, ServerSnapshot]:
-    """One concurrent round: the changing server in states v1 (twice), v2 and v3."""
+    """One concurrent round: the changing server in states v1 (twice), v2, v3 and v4."""
     tmp = tmp_path_factory.mktemp("changing")
-    names = [("pinned", "v1"), ("same", "v1"), ("v2", "v2"), ("v3", "v3")]
+    names = [("pinned", "v1"), ("same", "v1"), ("v2", "v2"), ("v3", "v3"), ("v4", "v4")]
     snaps = _scan_all(*(_changing(tmp, n, s) for n, s in names))
     return {n: snap for (n, _), snap in zip(names, snaps, strict=True)}
 
@@ -97,6 +97,25 @@ def test_version_and_default_change(changing_snapshots) -> None:
     assert default.pointer == "/tools/lookup/inputSchema/properties/limit/default"
     assert (default.old, default.new) == (5, 10)
     assert diff.rug_pull  # a default change after approval is still a rug pull
+
+
+def test_tools_added_and_removed_on_a_real_server(changing_snapshots) -> None:
+    diff = diff_snapshots(changing_snapshots["pinned"], changing_snapshots["v4"], approved=True)
+    by_kind = {c.kind: c for c in diff.changes}
+    assert set(by_kind) == {"tool_added", "tool_removed", "prompt_added"}
+    assert by_kind["tool_removed"].pointer == "/tools/word_count"
+    added = by_kind["tool_added"]
+    assert added.pointer == "/tools/export_words" and added.new["name"] == "export_words"
+    assert diff.rug_pull and diff.status == "changed"
+    if covert_module() is not None:
+        # the new tool's text goes through the covert detector: directive text is graded up
+        assert added.directive and added.covert and added.severity in {"high", "critical"}
+        rug = next(f for f in diff.findings if f["rule_id"] == "TV-MCP-RUGPULL")
+        assert rug["severity"] == "critical"
+    # without approval the same change is reported, not called a rug pull
+    assert not diff_snapshots(
+        changing_snapshots["pinned"], changing_snapshots["v4"], approved=False
+    ).rug_pull
 
 
 def test_rename_is_detected_on_a_real_server() -> None:

@@ -101,6 +101,53 @@ def test_bad_entries_are_rejected_with_a_reason_while_good_ones_land(api) -> Non
     assert scans[0]["servers_rejected"] == 4 and scans[0]["id"] == result["id"]
 
 
+def _forged_identity(transport: str, *, args: list[str] | None = None, url: str | None = None):
+    """An identity whose key matches its parts, as an old or foreign client might send it."""
+    from threatvec.mcp.canonical import hash_value
+
+    parts = {
+        "transport": transport,
+        "command": "uvx" if args is not None else None,
+        "args": args or [],
+        "url": url,
+        "package": None,
+    }
+    return {**parts, "key": "mcp:" + hash_value(parts).removeprefix("sha256:")[:32]}
+
+
+def test_identities_holding_credentials_are_refused_and_never_stored(api, session_factory) -> None:
+    secret = "sk-" + "q7" * 12
+    report = scan_report([(CLEAN_SPEC, clean_snapshot()), (CLEAN_SPEC, clean_snapshot())])
+    report["servers"][0]["identity"] = _forged_identity(
+        "stdio", args=["some-mcp", "--api-key", secret]
+    )
+    report["servers"][1]["identity"] = _forged_identity(
+        "http", url=f"https://mcp.example.com/mcp?token={secret}"
+    )
+    result = _post(api, report)
+    assert result["servers_accepted"] == 0
+    reasons = sorted(r["reason"] for r in result["rejected"])
+    assert reasons == [
+        "identity.args hold a credential; send them redacted",
+        "identity.url holds credentials or secret query values",
+    ]
+    with session_scope(session_factory) as s:
+        assert (
+            s.scalar(
+                select(McpServer.id).where(
+                    McpServer.identity_key.in_([e["identity"]["key"] for e in report["servers"]])
+                )
+            )
+            is None
+        )
+    # the same servers, redacted as the scanner sends them, are accepted
+    ok = scan_report([(CLEAN_SPEC, clean_snapshot())])
+    ok["servers"][0]["identity"] = _forged_identity(
+        "http", url="https://mcp.example.com/mcp?token=<redacted>&page=2"
+    )
+    assert _post(api, ok)["servers_accepted"] == 1
+
+
 def test_envelope_errors_are_422(api) -> None:
     assert api.post("/mcp/scans", json={"schema": "other/1", "servers": []}).status_code == 422
     assert api.post("/mcp/scans", json={"schema": "threatvec.mcp-scan/1"}).status_code == 422

@@ -252,6 +252,14 @@ def _run_with_progress(specs: list[ServerSpec], **kwargs: Any) -> list[ScanOutco
         return scan_servers_sync(specs, on_result=done, **kwargs)
 
 
+@app.command("schema")
+def print_schema() -> None:
+    """Print the JSON Schema of the `--json` report (threatvec.mcp-scan/1)."""
+    from threatvec.mcp.report_schema import REPORT_JSON_SCHEMA
+
+    typer.echo(json.dumps(REPORT_JSON_SCHEMA, indent=2))
+
+
 @app.command("configs")
 def list_configs() -> None:
     """List the MCP configuration files found at the usual client locations."""

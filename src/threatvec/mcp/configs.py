@@ -7,13 +7,22 @@ Locations (user scope unless noted; `~` is the home directory):
   (Linux); key `mcpServers`.
 * Claude Code — `~/.claude.json` (`mcpServers`, plus per-project
   `projects.<dir>.mcpServers`), project `.mcp.json`, managed
-  `managed-mcp.json`.
+  `managed-mcp.json` (`/Library/Application Support/ClaudeCode` on macOS,
+  `/etc/claude-code` on Linux, `C:\\Program Files\\ClaudeCode` and the older
+  `C:\\ProgramData\\ClaudeCode` on Windows).
 * Cursor — `~/.cursor/mcp.json`, project `.cursor/mcp.json`; `mcpServers`.
-* VS Code — project `.vscode/mcp.json` (`servers`), user `Code/User/mcp.json`
-  and `Code/User/settings.json` (`mcp.servers`), also for Insiders.
-* Windsurf — `~/.codeium/windsurf/mcp_config.json`; `mcpServers`, `serverUrl`.
-* Gemini CLI — `~/.gemini/settings.json`, project `.gemini/settings.json`;
-  `mcpServers` with `url` (SSE) or `httpUrl` (streamable HTTP).
+* VS Code — project `.vscode/mcp.json` (`servers`) and the older
+  `.vscode/settings.json` (`mcp.servers`); user `Code/User/mcp.json`, every
+  profile's `Code/User/profiles/<id>/mcp.json` and `Code/User/settings.json`
+  (`mcp.servers`), also for Insiders.
+* Windsurf — `~/.codeium/windsurf/mcp_config.json` (and `windsurf-next`);
+  `mcpServers`, `serverUrl`.
+* Gemini CLI — `~/.gemini/settings.json`, project `.gemini/settings.json`,
+  system `settings.json` (`/etc/gemini-cli`, `C:\\ProgramData\\gemini-cli`,
+  `/Library/Application Support/GeminiCli`, or
+  `GEMINI_CLI_SYSTEM_SETTINGS_PATH`) and extensions'
+  `gemini-extension.json`; `mcpServers` with `url` (SSE) or `httpUrl`
+  (streamable HTTP).
 
 Parsing never fails as a whole: a malformed entry becomes an error string on
 the `ConfigFile` with its JSON pointer and the other entries are kept.
@@ -81,56 +90,93 @@ def json_pointer(*parts: str | int) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def _globbed(folder: Path, pattern: str) -> list[Path]:
+    """Sorted matches under `folder` (nothing when it is missing or unreadable)."""
+    try:
+        return sorted(folder.glob(pattern)) if folder.is_dir() else []
+    except OSError:
+        return []
+
+
 def candidate_locations(
     *,
     home: Path | None = None,
     cwd: Path | None = None,
     platform: str | None = None,
     environ: Mapping[str, str] | None = None,
+    system_root: Path | None = None,
 ) -> list[ConfigLocation]:
-    """Every documented location for this OS, existing or not (user, project, managed)."""
+    """Every documented location for this OS (user, project, managed).
+
+    Fixed files are listed whether or not they exist; folders that hold one
+    file per profile or extension (VS Code profiles, Gemini CLI extensions)
+    contribute the files that exist. `system_root` re-roots the absolute
+    machine-wide paths of macOS and Linux (tests use a temporary folder).
+    """
     home = home or Path.home()
     cwd = cwd or Path.cwd()
     platform = platform or sys.platform
     environ = os.environ if environ is None else environ
+    root = system_root or Path("/")
     out: list[ConfigLocation] = []
 
     def add(path: Path, client: str, scope: str) -> None:
         out.append(ConfigLocation(path, client, scope))
 
+    managed: list[Path]  # Claude Code's managed-mcp.json (admin-deployed)
+    gemini_system: Path
     if platform == "darwin":
         app_support = home / "Library" / "Application Support"
+        system_support = root / "Library" / "Application Support"
         add(app_support / "Claude" / "claude_desktop_config.json", "claude-desktop", "user")
         code_dirs = [app_support / "Code" / "User", app_support / "Code - Insiders" / "User"]
-        add(
-            Path("/Library/Application Support/ClaudeCode/managed-mcp.json"),
-            "claude-code",
-            "managed",
-        )
+        managed = [system_support / "ClaudeCode" / "managed-mcp.json"]
+        gemini_system = system_support / "GeminiCli" / "settings.json"
     elif platform.startswith("win"):
         appdata = Path(environ.get("APPDATA", str(home / "AppData" / "Roaming")))
         add(appdata / "Claude" / "claude_desktop_config.json", "claude-desktop", "user")
         code_dirs = [appdata / "Code" / "User", appdata / "Code - Insiders" / "User"]
         programdata = Path(environ.get("PROGRAMDATA", "C:/ProgramData"))
-        add(programdata / "ClaudeCode" / "managed-mcp.json", "claude-code", "managed")
+        programfiles = Path(environ.get("PROGRAMFILES", "C:/Program Files"))
+        # Claude Code moved the Windows managed file from ProgramData to Program Files.
+        managed = [
+            programfiles / "ClaudeCode" / "managed-mcp.json",
+            programdata / "ClaudeCode" / "managed-mcp.json",
+        ]
+        gemini_system = programdata / "gemini-cli" / "settings.json"
     else:
         config_home = Path(environ.get("XDG_CONFIG_HOME") or home / ".config")
         add(config_home / "Claude" / "claude_desktop_config.json", "claude-desktop", "user")
         code_dirs = [config_home / "Code" / "User", config_home / "Code - Insiders" / "User"]
-        add(Path("/etc/claude-code/managed-mcp.json"), "claude-code", "managed")
+        managed = [root / "etc" / "claude-code" / "managed-mcp.json"]
+        gemini_system = root / "etc" / "gemini-cli" / "settings.json"
+    gemini_override = environ.get("GEMINI_CLI_SYSTEM_SETTINGS_PATH")
+    if gemini_override:
+        gemini_system = Path(gemini_override)
+    for path in managed:
+        add(path, "claude-code", "managed")
+    add(gemini_system, "gemini-cli", "managed")
 
     add(home / ".claude.json", "claude-code", "user")
     add(home / ".cursor" / "mcp.json", "cursor", "user")
     for code_dir in code_dirs:
         add(code_dir / "mcp.json", "vscode", "user")
         add(code_dir / "settings.json", "vscode", "user")
+        for profile in _globbed(code_dir / "profiles", "*/mcp.json"):
+            add(profile, "vscode", "user")
     add(home / ".codeium" / "windsurf" / "mcp_config.json", "windsurf", "user")
+    add(home / ".codeium" / "windsurf-next" / "mcp_config.json", "windsurf", "user")
     add(home / ".gemini" / "settings.json", "gemini-cli", "user")
+    for ext in _globbed(home / ".gemini" / "extensions", "*/gemini-extension.json"):
+        add(ext, "gemini-cli", "user")
 
     add(cwd / ".mcp.json", "claude-code", "project")
     add(cwd / ".cursor" / "mcp.json", "cursor", "project")
     add(cwd / ".vscode" / "mcp.json", "vscode", "project")
+    add(cwd / ".vscode" / "settings.json", "vscode", "project")  # older `mcp.servers` block
     add(cwd / ".gemini" / "settings.json", "gemini-cli", "project")
+    for ext in _globbed(cwd / ".gemini" / "extensions", "*/gemini-extension.json"):
+        add(ext, "gemini-cli", "project")
     return out
 
 
@@ -140,11 +186,15 @@ def discover_configs(
     cwd: Path | None = None,
     platform: str | None = None,
     environ: Mapping[str, str] | None = None,
+    system_root: Path | None = None,
 ) -> list[ConfigFile]:
     """Parse every existing candidate location; files without MCP servers are dropped."""
     found: list[ConfigFile] = []
     seen: set[Path] = set()
-    for loc in candidate_locations(home=home, cwd=cwd, platform=platform, environ=environ):
+    locations = candidate_locations(
+        home=home, cwd=cwd, platform=platform, environ=environ, system_root=system_root
+    )
+    for loc in locations:
         try:
             real = loc.path.resolve()
             if real in seen or not loc.path.is_file():
@@ -172,10 +222,14 @@ def guess_client(path: Path) -> tuple[str, str]:
         return "claude-code", "managed"
     if name == "mcp.json" and parent == ".cursor":
         return "cursor", "project" if path.parent.parent != Path.home() else "user"
-    if name == "mcp.json" and parent == ".vscode":
+    if parent == ".vscode" and name in {"mcp.json", "settings.json"}:
         return "vscode", "project"
     if parent == "User" and name in {"mcp.json", "settings.json"}:
         return "vscode", "user"
+    if name == "mcp.json" and path.parent.parent.name == "profiles":  # Code/User/profiles/<id>
+        return "vscode", "user"
+    if name == "gemini-extension.json":
+        return "gemini-cli", "user"
     if name == "mcp_config.json":
         return "windsurf", "user"
     if name == "settings.json" and parent == ".gemini":

@@ -37,7 +37,7 @@ from threatvec.mcp.analysis import covert_findings
 from threatvec.mcp.canonical import hash_value
 from threatvec.mcp.diff import Change, SnapshotDiff, diff_snapshots
 from threatvec.mcp.findings import SEVERITIES, make_finding, max_severity, severity_rank
-from threatvec.mcp.identity import PackageRef, ServerIdentity
+from threatvec.mcp.identity import PackageRef, ServerIdentity, sanitize_url
 from threatvec.mcp.labels import Suppression, ToolLabels, find_trifectas, label_tool
 from threatvec.mcp.models import (
     McpAllowlistEntry,
@@ -47,6 +47,7 @@ from threatvec.mcp.models import (
     McpSuppression,
     McpTool,
 )
+from threatvec.mcp.redact import redact_args
 from threatvec.mcp.report import REPORT_SCHEMA
 from threatvec.mcp.scoring import McpScore, ScorePart, score_server
 from threatvec.mcp.snapshot import ServerSnapshot, SnapshotError
@@ -138,6 +139,18 @@ def _opt_str(data: Mapping[str, Any], key: str, limit: int) -> str | None:
     return value
 
 
+def _url_holds_secret(url: str) -> bool:
+    from urllib.parse import parse_qsl, urlsplit
+
+    try:
+        parts = urlsplit(url)
+        has_userinfo = parts.username is not None or parts.password is not None
+    except ValueError:
+        return True
+    safe = parse_qsl(urlsplit(sanitize_url(url)).query, keep_blank_values=True)
+    return has_userinfo or parse_qsl(parts.query, keep_blank_values=True) != safe
+
+
 def validate_identity(data: Any) -> ServerIdentity:
     """Rebuild a `ServerIdentity` from its JSON form; its key must match its parts."""
     if not isinstance(data, Mapping):
@@ -153,6 +166,12 @@ def validate_identity(data: Any) -> ServerIdentity:
     args = data.get("args", [])
     if not isinstance(args, list) or len(args) > 200 or not all(isinstance(a, str) for a in args):
         raise EntryRejected("identity.args must be a list of at most 200 strings")
+    # The scanner redacts credentials before it builds an identity; one that
+    # still holds them (an old or foreign client) is refused, never stored.
+    if redact_args(args) != args:
+        raise EntryRejected("identity.args hold a credential; send them redacted")
+    if url and _url_holds_secret(url):
+        raise EntryRejected("identity.url holds credentials or secret query values")
     package: PackageRef | None = None
     raw_pkg = data.get("package")
     if raw_pkg is not None:

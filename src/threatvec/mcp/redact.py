@@ -9,7 +9,8 @@ replaced by ``<redacted>`` before they are shown or hashed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 __all__ = [
     "REDACTED",
@@ -17,6 +18,8 @@ __all__ = [
     "looks_like_secret_value",
     "redact_args",
     "redact_text",
+    "scrub_value",
+    "secrets_to_scrub",
 ]
 
 REDACTED = "<redacted>"
@@ -86,3 +89,58 @@ def redact_text(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(secret, REDACTED)
     return text
+
+
+def _high_entropy(value: str) -> bool:
+    """Long, mixed letters and digits, no spaces: shaped like a generated credential."""
+    return (
+        len(value) >= 16
+        and " " not in value
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+    )
+
+
+def secrets_to_scrub(env: Mapping[str, str], headers: Mapping[str, str]) -> list[str]:
+    """Configured values that must never reappear in what a server shows us.
+
+    Every header value (and the token of ``Bearer <token>``) counts; of the env
+    values only those that are secret by name or by shape, so that an ordinary
+    value such as ``production`` or a path is not blotted out of descriptions.
+    """
+    out: list[str] = []
+    for value in headers.values():
+        out.append(value)
+        if " " in value.strip():
+            out.append(value.strip().split(None, 1)[1])
+    for name, value in env.items():
+        if looks_like_secret_name(name) or looks_like_secret_value(value) or _high_entropy(value):
+            out.append(value)
+    return sorted({v for v in out if len(v) >= 8}, key=len, reverse=True)
+
+
+def scrub_value(value: Any, secrets: Sequence[str]) -> tuple[Any, int]:
+    """Copy of a JSON value with each secret replaced in every string; and how many were."""
+    if not secrets:
+        return value, 0
+    if isinstance(value, str):
+        hits = sum(value.count(s) for s in secrets)
+        return (redact_text(value, secrets) if hits else value), hits
+    if isinstance(value, Mapping):
+        total = 0
+        out: dict[Any, Any] = {}
+        for k, v in value.items():
+            key, k_hits = scrub_value(k, secrets) if isinstance(k, str) else (k, 0)
+            item, v_hits = scrub_value(v, secrets)
+            out[key] = item
+            total += k_hits + v_hits
+        return out, total
+    if isinstance(value, list | tuple):
+        total = 0
+        items: list[Any] = []
+        for v in value:
+            item, hits = scrub_value(v, secrets)
+            items.append(item)
+            total += hits
+        return items, total
+    return value, 0

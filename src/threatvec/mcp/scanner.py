@@ -29,7 +29,7 @@ from typing import Any, Literal
 import anyio
 
 from threatvec.mcp.identity import ServerIdentity, derive_identity
-from threatvec.mcp.redact import redact_text
+from threatvec.mcp.redact import redact_text, scrub_value, secrets_to_scrub
 from threatvec.mcp.snapshot import ServerSnapshot
 from threatvec.mcp.spec import ServerSpec
 
@@ -149,6 +149,23 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
     from mcp import Client
 
     warnings: list[str] = []
+    # The SDK turns an HTTP error into a bare "error response"; the status is
+    # what tells a user that a token is missing or wrong.
+    http_errors: list[int] = []
+
+    async def record_status(response: Any) -> None:
+        if response.status_code >= 400:
+            http_errors.append(response.status_code)
+
+    def watched_client(
+        headers: dict[str, str] | None = None,
+        timeout: httpx2.Timeout | None = None,
+        auth: httpx2.Auth | None = None,
+    ) -> httpx2.AsyncClient:
+        client = create_mcp_http_client(headers=headers, timeout=timeout, auth=auth)
+        client.event_hooks = {**client.event_hooks, "response": [record_status]}
+        return client
+
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
         try:
             with anyio.fail_after(timeout):
@@ -158,7 +175,7 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
                         transport: Any = stdio_client(_stdio_params(spec), errlog=errlog)
                     elif spec.transport == "http":
                         http = await stack.enter_async_context(
-                            create_mcp_http_client(
+                            watched_client(
                                 headers=headers or None,
                                 timeout=httpx2.Timeout(timeout, read=timeout),
                             )
@@ -172,6 +189,7 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
                             headers=headers or None,
                             timeout=timeout,
                             sse_read_timeout=timeout,
+                            httpx_client_factory=watched_client,
                         )
                     else:
                         raise ValueError(f"unknown transport {spec.transport!r}")
@@ -209,7 +227,7 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
                             warnings,
                         )
                     snap.warnings = warnings
-                    return snap
+                    return _scrub_snapshot(snap, spec)
         except Exception as exc:
             errlog.seek(0)
             tail = errlog.read()[-600:].strip()
@@ -218,12 +236,83 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
                 isinstance(exc, BaseExceptionGroup) and exc.subgroup(TimeoutError) is not None
             ):
                 message = f"timed out after {timeout:g} s"
+            if http_errors:
+                message = _http_status_text(http_errors[-1], bool(spec.headers)) + f" ({message})"
             if tail:
                 message += " | server stderr: " + " ".join(tail.splitlines()[-3:])
             raise ScanError(
-                redact_text(message, spec.secret_values()), timed_out="timed out" in message
+                redact_text(message, _all_secret_values(spec)), timed_out="timed out" in message
             ) from None
     raise AssertionError("unreachable")
+
+
+def _http_status_text(status: int, sent_headers: bool) -> str:
+    from http import HTTPStatus
+
+    try:
+        text = f"HTTP {status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        text = f"HTTP {status}"
+    if status in (401, 403):
+        text += (
+            ": the server refused the credentials sent"
+            if sent_headers
+            else ": the server needs credentials (--header 'Authorization: Bearer …')"
+        )
+    return text
+
+
+def _expanded(values: Mapping[str, str]) -> dict[str, str]:
+    return {k: expand_env_refs(v) for k, v in values.items()}
+
+
+def _all_secret_values(spec: ServerSpec) -> list[str]:
+    """Env and header values as written and as expanded (`${VAR}` is the real secret)."""
+    expanded = ServerSpec(
+        name=spec.name,
+        transport=spec.transport,
+        env=_expanded(spec.env),
+        headers=_expanded(spec.headers),
+    )
+    values = spec.secret_values() + expanded.secret_values()
+    if spec.url:
+        # An HTTP library's error names the URL it called: its credentials and
+        # secret query values go too (sanitize_url decides which are secret).
+        from urllib.parse import parse_qsl, urlsplit
+
+        from threatvec.mcp.identity import sanitize_url
+
+        for url in {spec.url, expand_env_refs(spec.url)}:
+            clean = dict(parse_qsl(urlsplit(sanitize_url(url)).query))
+            parts = urlsplit(url)
+            values += [v for k, v in parse_qsl(parts.query) if clean.get(k) != v]
+            values += [x for x in (parts.username, parts.password) if x]
+    return values
+
+
+def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec) -> ServerSnapshot:
+    """Blot out configured secrets that a server echoes back in what it lists.
+
+    A server may put its API key or the bearer token it was given into a
+    description or its instructions; stored, reported or sent on, that would
+    leak the config's secret. The redaction is the same on every scan, so pins
+    stay stable.
+    """
+    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers))
+    if not secrets:
+        return snap
+    total = 0
+    for attr in ("server_info", "instructions", "tools", "prompts", "resources"):
+        clean, hits = scrub_value(getattr(snap, attr), secrets)
+        setattr(snap, attr, clean)
+        total += hits
+    snap.resource_templates, hits = scrub_value(snap.resource_templates, secrets)
+    total += hits
+    if total:
+        snap.warnings.append(
+            f"the server echoed a configured secret {total} time(s) in its listings; redacted"
+        )
+    return snap
 
 
 class ScanError(RuntimeError):
@@ -267,7 +356,7 @@ async def scan_servers(
                         spec, identity, "timeout" if exc.timed_out else "error", error=str(exc)
                     )
                 except Exception as exc:  # one server's failure never stops the scan
-                    text = redact_text(_error_text(exc), spec.secret_values())
+                    text = redact_text(_error_text(exc), _all_secret_values(spec))
                     outcome = ScanOutcome(spec, identity, "error", error=text)
         outcome.duration_ms = int((time.monotonic() - started) * 1000)
         results[index] = outcome

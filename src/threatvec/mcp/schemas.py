@@ -174,7 +174,7 @@ class McpScorePart(BaseModel):
     evidence: list[str]
 
 
-_PARTS_EXAMPLE = {
+_PARTS_EXAMPLE: dict[str, Any] = {
     "integrity": {"points": 35, "max": 35, "evidence": ["matches the approved pin exactly"]},
     "covert": {"points": 35, "max": 35, "evidence": ["no hidden or directive text found"]},
     "catalog_trust": {
@@ -254,7 +254,7 @@ class McpServerPage(Page[McpServerRead]):
     pass
 
 
-_TOOL_EXAMPLE = {
+_TOOL_EXAMPLE: dict[str, Any] = {
     "id": _ID,
     "name": "get_current_time",
     "title": None,
@@ -321,7 +321,7 @@ class McpScoreRead(BaseModel):
     parts: dict[str, McpScorePart]
 
 
-_SNAPSHOT_EXAMPLE = {
+_SNAPSHOT_EXAMPLE: dict[str, Any] = {
     "id": _ID,
     "server_id": _ID2,
     "server_hash": _HASH,
@@ -437,7 +437,7 @@ class McpDiffRead(BaseModel):
     findings: list[dict[str, Any]]
 
 
-_FINDING_EXAMPLE = {
+_FINDING_EXAMPLE: dict[str, Any] = {
     "id": _ID,
     "server_id": _ID2,
     "scope": None,

@@ -275,7 +275,7 @@ def list_servers(
     q: str | None = None,
 ) -> tuple[Sequence[McpServer], str | None]:
     """Servers, filtered; `q` searches the display name, serverInfo name and target."""
-    stmt: Select[tuple[McpServer]] = select(McpServer).where(McpServer.org_id == org_id)
+    stmt: Select[Any] = select(McpServer).where(McpServer.org_id == org_id)
     if approved is not None:
         stmt = stmt.where(McpServer.approved.is_(approved))
     if status:

@@ -42,7 +42,9 @@ def serve(server: Any, argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--transport", choices=["stdio", "http", "sse"], default="stdio")
     parser.add_argument("--require-bearer", default=None)
-    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    # Unknown options are ignored: tests pass credentials on the command line to
+    # check that the scanner redacts them.
+    args, _unknown = parser.parse_known_args(argv if argv is not None else sys.argv[1:])
     if args.transport == "stdio":
         server.run("stdio")
         return
