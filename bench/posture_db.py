@@ -7,18 +7,27 @@ tools/pg_temp.sh, or THREATVEC_BENCH_PG_URL), in the same run:
 
 * full recompute: every provider recomputes its dimension, the composite is
   stored as a snapshot (`posture.service.recompute(changed=None)`);
+  "cold" forgets what the Agent provider kept before each run (every agent is
+  re-scored, as in a fresh process); "warm" keeps it (agents whose facts did
+  not change keep their score, as in the server's hourly recompute);
 * incremental: one agent event goes through the real ingest path
   (`ingest.service.store_agent_events`) and is committed; the commit hook marks
   the agent; the recompute re-scores that agent only and reuses the other
   dimensions from the latest snapshot (what the debounced recomputer does).
 
+With ``--before-src DIR`` the full recompute is also timed, on the same data
+in the same run, by another checkout's code (``DIR/src``), e.g. the last
+commit: ``git archive HEAD src | tar -x -C /tmp/before``.
+
     .venv/bin/python bench/posture_db.py [--agents 10000] [--servers 1000]
                                          [--events 1000000] [--runs 5] [--no-pg]
+                                         [--before-src DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import random
@@ -34,7 +43,9 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
 
+from _pg import fresh_postgres_database  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from tests.conftest import create_org, make_migrated_engine  # noqa: E402
 
@@ -273,35 +284,68 @@ def one_event(factory: Any, org_id: str, agent_name: str) -> None:
         )
 
 
-def run_backend(
-    name: str, url: str, args: argparse.Namespace
-) -> list[tuple[str, str, float, float]]:
+Row = tuple[str, str, float, float]
+
+
+def _forget_agent_scores() -> None:
+    """Drop what the Agent provider kept, so the next full recompute starts cold."""
+    from threatvec.posture.providers import registry
+
+    provider = registry.get("agent")
+    inner = getattr(provider, "_load", lambda: provider)()
+    forget = getattr(inner, "forget", None)
+    if forget is not None:
+        forget()
+
+
+def time_full(factory: Any, org_id: str, runs: int, *, cold: bool) -> tuple[float, float, Any]:
+    """Median wall and CPU ms of `runs` full recomputes (and the last snapshot)."""
+    wall: list[float] = []
+    cpu: list[float] = []
+    snap = None
+    for _ in range(runs):
+        if cold:
+            _forget_agent_scores()
+        with session_scope(factory) as s:
+            t, c = time.perf_counter(), time.process_time()
+            snap = service.recompute(session=s, org_id=org_id, trigger="bench")
+            wall.append((time.perf_counter() - t) * 1000)
+            cpu.append((time.process_time() - c) * 1000)
+    return statistics.median(wall), statistics.median(cpu), snap
+
+
+def time_before(src: str, url: str, org_id: str, runs: int) -> tuple[float, float]:
+    """The full recompute timed by another checkout's code, in a child process."""
+    env = {**os.environ, "PYTHONPATH": str(Path(src) / "src")}
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", url, org_id, "--runs", str(runs)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return float(got["wall"]), float(got["cpu"])
+
+
+def run_backend(name: str, url: str, args: argparse.Namespace) -> list[Row]:
     engine = make_migrated_engine(url)
     factory = make_session_factory(engine)
     org = create_org(factory, f"bench-{uuid.uuid4().hex[:6]}")
     t0 = time.perf_counter()
     seed(factory, org.id, agents=args.agents, servers=args.servers, events=args.events)
     print(f"{name}: seeded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-    rows: list[tuple[str, str, float, float]] = []
-    full: list[float] = []
-    full_cpu: list[float] = []
-    for _ in range(args.runs):
-        with session_scope(factory) as s:
-            t, c = time.perf_counter(), time.process_time()
-            snap = service.recompute(session=s, org_id=org.id, trigger="bench")
-            full.append((time.perf_counter() - t) * 1000)
-            full_cpu.append((time.process_time() - c) * 1000)
+    rows: list[Row] = []
+    if args.before_src:
+        wall, cpu = time_before(args.before_src, url, org.id, args.runs)
+        rows.append((name, "full recompute, before (--before-src code)", wall, cpu))
+    wall, cpu, snap = time_full(factory, org.id, args.runs, cold=True)
+    rows.append((name, "full recompute, cold (every agent re-scored)", wall, cpu))
+    wall, cpu, snap = time_full(factory, org.id, args.runs, cold=False)
+    rows.append((name, "full recompute, warm (unchanged agents keep their score)", wall, cpu))
     values = {k: (None if v is None else round(v, 1)) for k, v in snap.values.items()}
     print(f"{name}: composite {snap.composite:.1f}, dimensions {values}", file=sys.stderr)
     assert all(v is not None for v in values.values()), "a dimension had no data"
-    rows.append(
-        (
-            name,
-            "full recompute (all dimensions, stored)",
-            statistics.median(full),
-            statistics.median(full_cpu),
-        )
-    )
     # the recomputer the server runs; its worker is not started, we drive it by hand
     rec = debounce.Recomputer(factory, quiet_s=3600, max_wait_s=3600)
     key = id(engine)
@@ -338,6 +382,16 @@ def run_backend(
     return rows
 
 
+def child(url: str, org_id: str, runs: int) -> None:
+    """--child: time full recomputes of an already seeded org with whatever code is importable."""
+    from threatvec.store.engine import make_engine
+
+    engine = make_engine(url)
+    wall, cpu, _ = time_full(make_session_factory(engine), org_id, runs, cold=False)
+    engine.dispose()
+    print(json.dumps({"wall": wall, "cpu": cpu}))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--agents", type=int, default=10_000)
@@ -345,36 +399,21 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--before-src", help="another checkout to time the full recompute with")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "ORG"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.getLogger("threatvec").setLevel(logging.WARNING)
+    if args.child:
+        child(args.child[0], args.child[1], args.runs)
+        return
     rows = run_backend("SQLite", f"sqlite:///{tempfile.mkdtemp()}/bench.db", args)
-    pg_url, stop = os.environ.get("THREATVEC_BENCH_PG_URL"), None
-    if not pg_url and not args.no_pg:
-        out = subprocess.run(
-            [str(REPO / "tools" / "pg_temp.sh"), "start"], capture_output=True, text=True
-        )
-        if out.returncode == 0:
-            env = dict(
-                line.removeprefix("export ").split("=", 1)
-                for line in out.stdout.strip().splitlines()
-            )
-            pg_url, stop = env["THREATVEC_TEST_DATABASE_URL"].strip("'"), env["PG_STOP"].strip("'")
-    if pg_url:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        db = f"bench_{uuid.uuid4().hex[:8]}"
-        with create_engine(pg_url, isolation_level="AUTOCOMMIT").connect() as c:
-            c.execute(text(f'CREATE DATABASE "{db}"'))
-        url = make_url(pg_url).set(database=db).render_as_string(hide_password=False)
-        try:
-            rows += run_backend("PostgreSQL", url, args)
-        finally:
-            if stop:
-                subprocess.run(stop, shell=True, check=False)
+    if not args.no_pg:
+        with fresh_postgres_database() as url:
+            if url:
+                rows += run_backend("PostgreSQL", url, args)
     print(
         f"| store | operation | wall ms | client CPU ms |  ({args.agents} agents, "
-        f"{args.servers} MCP servers, {args.events} shadow events; {args.runs} full runs)"
+        f"{args.servers} MCP servers, {args.events} shadow events; median of {args.runs})"
     )
     print("|---|---|---:|---:|")
     for backend, label, ms, cpu in rows:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from tests.browser.conftest import screenshot
-from tests.conftest import create_org
+from tests.conftest import Api, create_org
 from tests.posture.test_router import add_agents, seed_mcp
+from tests.shadow.helpers import event, visit
 
 
 def _login(page, base: str, key: str) -> None:
@@ -80,3 +81,24 @@ def test_overview_and_a_weight_change_that_moves_the_gauge(page, live_server, se
     assert "counts 100%" in page.inner_text("#dim-agent")
     screenshot(page, "overview_after_weights")
     assert not csp_errors, csp_errors
+
+
+def test_shadow_risks_link_to_the_service_on_the_shadow_monitor(
+    page, live_server, session_factory, client
+):
+    org = create_org(session_factory)
+    r = Api(client, org).post(
+        "/shadow/events",
+        json={"events": [event(domain="claude.ai"), visit("gemini.google.com")]},
+    )
+    assert r.status_code == 200, r.text
+    base = live_server.url
+    _login(page, base, org.key)
+    links = page.locator('#top-risks a.risk-object[href^="/shadow"]')
+    assert links.count() == 2  # claude.ai (HIGH, PII) and gemini (MEDIUM)
+    href = links.first.get_attribute("href") or ""
+    service_id = href.split("#service-", 1)[1]
+    links.first.click()
+    page.wait_for_url(f"{base}/shadow*")
+    row = page.locator(f'#shadow-table tr[data-service-id="{service_id}"]')
+    assert row.count() == 1 and row.get_attribute("data-domain") == "claude.ai"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from threatvec.agents.scoring import (
@@ -198,6 +200,55 @@ def test_shadow_risk_levels() -> None:
     assert shadow_risk_level(svc("d", registered=True, pii=5)) == (
         "LOW",
         "registered and approved; PII seen in 5 upload(s)",
+    )
+
+
+def test_shadow_registered_service_with_disallowed_pii_reads_registered() -> None:
+    s = ShadowServiceInput(
+        "s9",
+        "Claude",
+        True,
+        True,
+        pii_uploads=4,
+        events=9,
+        disallowed_pii=("CREDIT_CARD", "US_SSN"),
+    )
+    assert shadow_risk_level(s) == (
+        "HIGH",
+        "registered, but received PII categories its registration does not allow: "
+        "CREDIT_CARD, US_SSN",
+    )
+    dim = shadow_dimension([s])
+    assert dim.value == pytest.approx(5000 / 60)  # a HIGH service: P = 10
+    (risk,) = dim.risks
+    assert "unregistered" not in risk.title and "registered, but received" in risk.title
+    assert risk.action == (
+        "Stop sending CREDIT_CARD, US_SSN to Claude, or allow those categories in its registration"
+    )
+    # an unregistered service keeps its wording; the categories matter only once registered
+    unreg = ShadowServiceInput("s8", "x", False, True, pii_uploads=1, disallowed_pii=("EMAIL",))
+    assert shadow_risk_level(unreg) == ("HIGH", "unregistered, PII seen in 1 upload(s)")
+    with pytest.raises(ValueError):
+        ShadowServiceInput("s7", "x", True, True, disallowed_pii=("",))
+
+
+def test_shadow_registration_pending_approval_wording() -> None:
+    def pending(**kw: Any) -> ShadowServiceInput:
+        return ShadowServiceInput(
+            "p", "P", False, kw.pop("known", True), approval_pending=True, **kw
+        )
+
+    assert shadow_risk_level(pending()) == (
+        "MEDIUM",
+        "known AI service, registered but not approved",
+    )
+    assert shadow_risk_level(pending(pii_uploads=2)) == (
+        "HIGH",
+        "registered but not approved, PII seen in 2 upload(s)",
+    )
+    assert shadow_risk_level(pending(known=False)) == (
+        "HIGH",
+        "unknown, unclassified service; registered but not approved",
     )
 
 

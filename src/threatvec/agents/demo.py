@@ -125,10 +125,22 @@ def _history(agent: DemoAgent, rnd: random.Random, now: float) -> list[dict[str,
                 },
             )
         )
+    # Events are placed inside UTC days, because drift compares today and
+    # yesterday with the days before: "now minus 1.5 days" would land in the
+    # baseline shortly after midnight.
+    midnight = now - now % 86400
     for day in range(20, -1, -1):
         tools = list(agent.tools) + (agent.new_tools if day <= 1 else [])
+        start = midnight - day * 86400
+        span = max(1.0, min(86000.0, now - start - 10))
         for _ in range(rnd.randint(4, 9)):
-            at = now - day * 86400 - rnd.uniform(0, 80000 if day else 3000)
+            # today's events are recent (the fleet looks alive), yesterday's and
+            # older ones spread over their day
+            at = (
+                now - 10 - rnd.uniform(0, min(3000.0, span))
+                if day == 0
+                else start + rnd.uniform(0, span)
+            )
             detections: dict[str, Any] = {"pii": {}, "injection": []}
             if rnd.random() < agent.pii_rate:
                 detections["pii"] = {"EMAIL": 1}

@@ -77,20 +77,27 @@ class AgentFleet:
         self.missing: Counter[str] = Counter()
         self.untested = 0
         self.legs: Counter[int] = Counter()
+        # the sums and the loser candidates in one pass over the fleet (10,000 agents)
+        losses: list[list[tuple[float, str]]] = [[] for _ in _PARTS]
         for a in self.scores.values():
-            self._count(a, +1)
-        self._rebuild_losers()
+            self._count(a, +1, losses)
+        self.losers = [_TopPool(pairs, POOL) for pairs in losses]
         self._rebuild_risks()
 
     # ── running sums ──────────────────────────────────────────────────────
 
-    def _count(self, a: AgentScore, sign: int) -> None:
+    def _count(
+        self, a: AgentScore, sign: int, losses: list[list[tuple[float, str]]] | None = None
+    ) -> None:
         w = a.weight
         self.total_w += sign * w
         for i, part in enumerate(a.score.parts):
             self.part_sums[i] += sign * w * part.points
-            if part.lost > _EPS:
+            lost = part.max_points - part.points
+            if lost > _EPS:
                 self.losing[i] += sign
+                if losses is not None:
+                    losses[i].append((w * lost, a.agent_id))
         if sign > 0:
             self.missing.update(a.coverage.missing)
         else:
@@ -103,12 +110,6 @@ class AgentFleet:
     def _loss(self, a: AgentScore, i: int) -> float:
         lost = a.score.parts[i].lost
         return a.weight * lost if lost > _EPS else 0.0
-
-    def _rebuild_losers(self) -> None:
-        self.losers = [
-            _TopPool(((self._loss(a, i), a.agent_id) for a in self.scores.values()), POOL)
-            for i in range(len(_PARTS))
-        ]
 
     def _risks_of(self, agents: list[AgentScore], limit: int) -> tuple[Risk, ...]:
         return _agent_risks(agents, [a.weight for a in agents], self.total_w, limit)

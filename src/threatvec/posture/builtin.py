@@ -6,7 +6,8 @@ The posture engine must not break while a domain is missing or still being
 built, so a `LazyProvider` imports its candidates on first use and, when none
 is installed, reports the dimension as **no data** (never a crash, never 0).
 The Agent dimension falls back to `threatvec.posture.agent_provider`, built on
-the agents domain's public service functions.
+the agents domain's public service functions; the Shadow AI dimension uses
+`threatvec.posture.shadow_provider` first (see its docstring for why).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ BUILTIN_PROVIDERS: dict[str, tuple[tuple[str, str], ...]] = {
         ("threatvec.mcp.posture", "McpPostureProvider"),
     ),
     "shadow": (
+        # the posture's own first: it keeps "registered, but received disallowed PII"
+        # apart from "unregistered" (shadow_provider.py)
+        ("threatvec.posture.shadow_provider", "ShadowProvider"),
         ("threatvec.shadow.posture", "ShadowProvider"),
         ("threatvec.shadow.posture", "ShadowPostureProvider"),
     ),

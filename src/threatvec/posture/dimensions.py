@@ -381,7 +381,10 @@ class ShadowServiceInput:
     """One AI service seen in the recent window, aggregated from shadow events.
 
     ``known``: in the catalog and classified; ``registered``: approved in the
-    assets registry; ``pii_uploads``: uploads in which PII categories were seen.
+    assets registry; ``pii_uploads``: uploads in which PII categories were seen;
+    ``disallowed_pii``: PII categories a registered service received that its
+    registration does not allow; ``approval_pending``: registered but not
+    approved yet (scored as unregistered, worded as what it is).
     """
 
     service_id: str
@@ -391,22 +394,35 @@ class ShadowServiceInput:
     pii_uploads: int = 0
     events: int = 0
     users: int = 0
+    disallowed_pii: tuple[str, ...] = ()
+    approval_pending: bool = False
 
     def __post_init__(self) -> None:
         if self.pii_uploads < 0 or self.events < 0 or self.users < 0:
             raise ValueError("counts must be >= 0")
+        if not all(isinstance(c, str) and c for c in self.disallowed_pii):
+            raise ValueError("disallowed_pii must be non-empty category names")
 
 
 def shadow_risk_level(s: ShadowServiceInput) -> tuple[str, str]:
-    """HIGH / MEDIUM / LOW and the reason (registered wins; then PII or unknown; else known)."""
+    """HIGH / MEDIUM / LOW and the reason (docs/scoring.md, "Shadow AI dimension")."""
     if s.registered:
+        if s.disallowed_pii:
+            return "HIGH", (
+                "registered, but received PII categories its registration does not allow: "
+                + ", ".join(s.disallowed_pii)
+            )
         note = f"; PII seen in {s.pii_uploads} upload(s)" if s.pii_uploads else ""
         return "LOW", "registered and approved" + note
+    status = "registered but not approved" if s.approval_pending else "unregistered"
     if s.pii_uploads:
-        return "HIGH", f"unregistered, PII seen in {s.pii_uploads} upload(s)"
+        return "HIGH", f"{status}, PII seen in {s.pii_uploads} upload(s)"
     if not s.known:
-        return "HIGH", "unknown, unclassified service"
-    return "MEDIUM", "known AI service, not registered"
+        pending = "; registered but not approved" if s.approval_pending else ""
+        return "HIGH", "unknown, unclassified service" + pending
+    return "MEDIUM", "known AI service, " + (
+        "registered but not approved" if s.approval_pending else "not registered"
+    )
 
 
 def _shadow_value(penalty: float) -> float:
@@ -457,7 +473,12 @@ def shadow_dimension(
     for gain, _, i, lvl in _keep(cands, risk_limit):
         s = services[i]
         reason = levels[i][1]
-        if s.pii_uploads:
+        if s.registered and s.disallowed_pii:
+            action = (
+                f"Stop sending {', '.join(s.disallowed_pii)} to {s.name}, or allow those "
+                "categories in its registration"
+            )
+        elif s.pii_uploads:
             action = f"Stop uploads of personal data to {s.name}: block it or register it"
         elif lvl == "HIGH":
             action = f"Classify {s.name}, then register it as approved or block it"

@@ -91,7 +91,9 @@ def posture_history(
     start, end, rows = service.history(
         session=session, org_id=org_id, start=from_, end=to, limit=limit
     )
-    return HistoryRead(from_=start, to=end, items=[HistoryPointRead.of(r) for r in rows])
+    return HistoryRead.model_validate(
+        {"from": start, "to": end, "items": [HistoryPointRead.of(r) for r in rows]}
+    )
 
 
 @router.get(

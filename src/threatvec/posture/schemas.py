@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.config import JsonDict
 
 from threatvec.posture.advisor import Advice
 from threatvec.posture.brief import Brief
@@ -28,14 +29,14 @@ __all__ = [
     "WeightsUpdate",
 ]
 
-_FACTOR = {
+_FACTOR: JsonDict = {
     "name": "rule_coverage",
     "points": 21.4,
     "max_points": 35.0,
     "detail": "3 of 5 agent(s) below full marks on rule coverage",
     "objects": ["3f2b9c0d8e7a4b6c9d1e2f3a4b5c6d7e"],
 }
-_RISK = {
+_RISK: JsonDict = {
     "id": "agent:3f2b9c0d8e7a4b6c9d1e2f3a4b5c6d7e:rule_coverage",
     "dimension": "agent",
     "title": "Agent billing-bot (3 trifecta leg(s) — full lethal trifecta) runs 2 of 7 "
@@ -45,7 +46,7 @@ _RISK = {
     "objects": ["3f2b9c0d8e7a4b6c9d1e2f3a4b5c6d7e"],
     "detail": "missing: prompt_injection_guard, tool_allowlist",
 }
-_DIMENSION = {
+_DIMENSION: JsonDict = {
     "name": "agent",
     "label": "Agents",
     "value": 64.8,
@@ -56,7 +57,7 @@ _DIMENSION = {
     "coverage": {"agents": 2, "full_trifecta": 1},
     "risks": [_RISK],
 }
-_POSTURE = {
+_POSTURE: JsonDict = {
     "snapshot_id": "9a1b2c3d4e5f60718293a4b5c6d7e8f9",
     "computed_at": "2026-11-25T10:00:00Z",
     "trigger": "change",
@@ -255,7 +256,7 @@ class WeightChangeRead(BaseModel):
     note: str | None
 
 
-_WEIGHTS = {"agent": 40.0, "mcp": 35.0, "shadow": 25.0}
+_WEIGHTS: JsonDict = {"agent": 40.0, "mcp": 35.0, "shadow": 25.0}
 
 
 class WeightsRead(BaseModel):

@@ -37,6 +37,7 @@ from threatvec.posture.composite import (
 )
 from threatvec.posture.dimensions import DimensionScore
 from threatvec.posture.factors import Factor, Risk, Score
+from threatvec.posture.gcpause import paused_gc
 from threatvec.posture.models import PostureSnapshot, PostureWeightChange
 from threatvec.posture.providers import ProviderRegistry, registry
 from threatvec.posture.whatif import WhatIf, rank_risks
@@ -292,16 +293,18 @@ def compute(
     """The posture now; with `changed` and a `previous` posture, only what changed is redone."""
     w = get_weights(session=session, org_id=org_id) if weights is None else dict(weights)
     dims: list[DimensionScore] = []
-    for provider in providers if providers is not None else registry:
-        name = provider.name
-        if changed is not None and previous is not None and name not in changed:
-            try:
-                dims.append(previous.dimension(name))
-                continue
-            except KeyError:
-                pass
-        ids = changed.get(name) if changed is not None and previous is not None else None
-        dims.append(_compute_dimension(provider, session, org_id, now, ids))
+    # the providers allocate hundreds of thousands of acyclic objects: see gcpause.py
+    with paused_gc():
+        for provider in providers if providers is not None else registry:
+            name = provider.name
+            if changed is not None and previous is not None and name not in changed:
+                try:
+                    dims.append(previous.dimension(name))
+                    continue
+                except KeyError:
+                    pass
+            ids = changed.get(name) if changed is not None and previous is not None else None
+            dims.append(_compute_dimension(provider, session, org_id, now, ids))
     return compute_posture(dims, w)
 
 
@@ -404,7 +407,7 @@ def trend_for(
             .order_by(PostureSnapshot.computed_at.desc())
             .limit(1)
         ).first()
-        if row is not None:
+        if row is not None and row[1] is not None:
             points.append(HistoryPoint(row[0], float(row[1])))
     return trend(points, current, now), points
 
@@ -526,14 +529,12 @@ def advice(*, session: Session, org_id: str, now: datetime | None = None) -> Adv
 def prune(*, session: Session, org_id: str, now: datetime | None = None) -> int:
     """Thin old snapshots: all for 2 days, then the last of each hour, none after 400 days."""
     now = now or utcnow()
-    deleted = (
-        session.execute(
-            delete(PostureSnapshot).where(
-                PostureSnapshot.org_id == org_id, PostureSnapshot.computed_at < now - KEEP_HOURLY
-            )
-        ).rowcount
-        or 0
+    result = session.execute(
+        delete(PostureSnapshot).where(
+            PostureSnapshot.org_id == org_id, PostureSnapshot.computed_at < now - KEEP_HOURLY
+        )
     )
+    deleted = getattr(result, "rowcount", 0) or 0  # a DML result (CursorResult) has one
     rows = session.execute(
         select(PostureSnapshot.id, PostureSnapshot.computed_at)
         .where(

@@ -25,11 +25,12 @@ from threatvec.server.web.render import PageContext, PageDep, render
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger("threatvec.web")
 
-# Where each dimension's objects live in the dashboard.
+# Where each dimension's objects live in the dashboard. Shadow AI services have no page
+# of their own: the link opens the Shadow AI monitor, whose table lists the service.
 OBJECT_LINKS: dict[str, str] = {
     "agent": "/agents/{id}",
     "mcp": "/mcp/servers/{id}",
-    "shadow": "/shadow/services/{id}",
+    "shadow": "/shadow#service-{id}",
 }
 AREA_LINKS: dict[str, str] = {"agent": "/agents", "mcp": "/mcp", "shadow": "/shadow"}
 SLOTS = ("compliance-pills", "enforcement-card")

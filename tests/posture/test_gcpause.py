@@ -1,0 +1,64 @@
+"""The collector pause: nested and concurrent blocks share one pause; the host's choice wins."""
+
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from threatvec.posture.gcpause import paused_gc
+
+
+@pytest.fixture(autouse=True)
+def _restore_gc() -> object:
+    was = gc.isenabled()
+    yield None
+    if was:
+        gc.enable()
+    else:
+        gc.disable()
+
+
+def test_pause_nests_and_restores() -> None:
+    gc.enable()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer block still holds the pause
+    assert gc.isenabled()
+
+
+def test_restored_after_an_exception() -> None:
+    gc.enable()
+    with pytest.raises(RuntimeError), paused_gc():
+        raise RuntimeError("boom")
+    assert gc.isenabled()
+
+
+def test_a_host_that_disabled_gc_keeps_it_disabled() -> None:
+    gc.disable()
+    with paused_gc():
+        pass
+    assert not gc.isenabled()
+
+
+def test_overlapping_threads_reenable_once_the_last_leaves() -> None:
+    gc.enable()
+    inside, release = threading.Event(), threading.Event()
+
+    def worker() -> None:
+        with paused_gc():
+            inside.set()
+            release.wait(5)
+
+    t = threading.Thread(target=worker)
+    t.start()
+    assert inside.wait(5)
+    with paused_gc():
+        pass
+    assert not gc.isenabled()  # the worker is still inside
+    release.set()
+    t.join(5)
+    assert gc.isenabled()

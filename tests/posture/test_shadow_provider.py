@@ -1,0 +1,93 @@
+"""The posture's Shadow AI provider: what a registration allows reaches the reason text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from tests.conftest import Api, create_org
+from tests.shadow.helpers import event, visit
+from threatvec.core.clock import utcnow
+from threatvec.posture.builtin import BUILTIN_PROVIDERS, LazyProvider
+from threatvec.posture.dimensions import DimensionScore
+from threatvec.posture.providers import DimensionProvider
+from threatvec.posture.shadow_provider import ShadowProvider, shadow_inputs
+from threatvec.store.engine import session_scope
+
+
+def _compute(session_factory: Any, org_id: str, **kw: Any) -> DimensionScore:
+    with session_scope(session_factory) as session:
+        return ShadowProvider().compute(session=session, org_id=org_id, now=utcnow(), **kw)
+
+
+def _service_id(api: Api, domain: str) -> str:
+    items = api.get("/shadow/services").json()["items"]
+    return next(s["id"] for s in items if s["domain"] == domain)
+
+
+def test_is_the_builtin_shadow_provider(session_factory: Any) -> None:
+    lazy = LazyProvider("shadow", BUILTIN_PROVIDERS["shadow"])
+    assert lazy.source == "threatvec.posture.shadow_provider.ShadowProvider"
+    assert isinstance(ShadowProvider(), DimensionProvider)
+    org = create_org(session_factory)
+    dim = _compute(session_factory, org.id)
+    assert dim.no_data and "no shadow AI telemetry" in dim.score.detail
+
+
+def test_registered_service_with_disallowed_pii_says_so(client: Any, session_factory: Any) -> None:
+    api = Api(client, create_org(session_factory))
+    r = api.post(
+        "/shadow/events",
+        json={
+            "events": [
+                event(
+                    domain="claude.ai",
+                    pii_categories=["EMAIL", "US_SSN"],
+                    pii_counts={"EMAIL": 1, "US_SSN": 1},
+                ),
+                visit("gemini.google.com"),
+            ]
+        },
+    )
+    assert r.status_code == 200, r.text
+    claude = _service_id(api, "claude.ai")
+
+    before = {r.objects[0]: r for r in _compute(session_factory, api.org.id).risks}
+    assert before[claude].detail == "unregistered, PII seen in 1 upload(s)"
+
+    # registered and approved, but only EMAIL is allowed: US_SSN is still a HIGH risk
+    r = api.post(f"/shadow/services/{claude}/register", json={"allowed_pii": ["EMAIL"]})
+    assert r.status_code < 300, r.text
+    dim = _compute(session_factory, api.org.id)
+    risk = next(r for r in dim.risks if r.objects == (claude,))
+    want = "registered, but received PII categories its registration does not allow: US_SSN"
+    assert risk.detail == want
+    assert "unregistered" not in risk.title and want in risk.title
+    assert risk.action.startswith("Stop sending US_SSN to Claude")
+    assert dim.coverage["high"] == 1 and dim.coverage["medium"] == 1
+    assert dim.value == 100 * 50 / (50 + 10 + 3)
+
+    # allowing both categories makes it LOW: no risk, no penalty
+    api.post(f"/shadow/services/{claude}/register", json={"allowed_pii": ["EMAIL", "US_SSN"]})
+    dim = _compute(session_factory, api.org.id)
+    assert claude not in {r.objects[0] for r in dim.risks}
+    assert dim.coverage["low"] == 1 and dim.value == 100 * 50 / 53
+
+
+def test_registration_waiting_for_approval_is_worded_as_such(
+    client: Any, session_factory: Any
+) -> None:
+    api = Api(client, create_org(session_factory))
+    api.post("/shadow/events", json={"events": [event(domain="claude.ai")]})
+    claude = _service_id(api, "claude.ai")
+    r = api.post(f"/shadow/services/{claude}/register", json={"allowed_pii": [], "approved": False})
+    assert r.status_code < 300, r.text
+    with session_scope(session_factory) as session:
+        (one,) = shadow_inputs(session=session, org_id=api.org.id, now=utcnow()) or []
+    assert not one.registered and one.approval_pending
+    risk = _compute(session_factory, api.org.id).risks[0]
+    assert risk.detail == "registered but not approved, PII seen in 1 upload(s)"
+    # services outside the window are not in recent use
+    with session_scope(session_factory) as session:
+        later = shadow_inputs(session=session, org_id=api.org.id, now=utcnow() + timedelta(days=40))
+    assert later == []
