@@ -69,6 +69,12 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
     ("ai_only, sort=-published", {"ai_only": "true", "sort": "-published"}),
     ("page 2 (cursor), by priority", {"_page2": True}),
     ("text=deserialization, by priority", {"text": "deserialization"}),
+    ("text=remote code execution (3 words), by priority", {"text": "remote code execution"}),
+    ('text="path traversal" (phrase), by priority', {"text": '"path traversal"'}),
+    ("text=vulnerab* (prefix, most CVEs), by priority", {"text": "vulnerab*"}),
+    ("text=CVE-2100-00012* (id prefix), by priority", {"text": "CVE-2100-00012*"}),
+    ("text=qwertyuiop (no match), by priority", {"text": "qwertyuiop"}),
+    ("technology=linux&text=kernel, by priority", {"technology": "linux", "text": "kernel"}),
 ]
 
 
@@ -253,7 +259,9 @@ def main() -> None:
     parser.add_argument("--cves", type=int, default=300_000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--only", choices=["sqlite", "postgres"], default=None)
-    parser.add_argument("--sqlite-db", help="Reuse an already-seeded SQLite bench database")
+    parser.add_argument(
+        "--sqlite-db", help="SQLite bench database: reused if it exists, else seeded and kept"
+    )
     args = parser.parse_args()
     import logging
 
@@ -261,8 +269,10 @@ def main() -> None:
     rows: list[tuple[str, str, dict]] = []
     if args.only != "postgres":
         path = args.sqlite_db or f"{tempfile.mkdtemp()}/bench.db"
-        print(f"SQLite database: {path}", file=sys.stderr)
-        rows += run_backend("SQLite", f"sqlite:///{path}", args, reuse=bool(args.sqlite_db))
+        # An existing --sqlite-db is reused as seeded; a new path is seeded and kept.
+        reuse = Path(path).exists()
+        print(f"SQLite database: {path} ({'reused' if reuse else 'new'})", file=sys.stderr)
+        rows += run_backend("SQLite", f"sqlite:///{path}", args, reuse=reuse)
     with fresh_postgres_database() as url:
         if url:
             rows += run_backend("PostgreSQL", url, args)

@@ -6,14 +6,16 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from threatvec.store.migrate import alembic_config
+from threatvec.store.migrate import alembic_config, include_name
 from threatvec.store.models import load_all_models
 
 
 def test_models_and_migrations_agree(engine) -> None:
     metadata = load_all_models().metadata
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": False})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": False, "include_name": include_name}
+        )
         diff = compare_metadata(ctx, metadata)
     assert diff == [], f"models differ from migrations: {diff}"
 

@@ -25,7 +25,7 @@ from rich.progress import (
 
 from threatvec.cli.common import fail, open_store
 
-app = typer.Typer(help="CVE sources: NVD, EPSS, CISA KEV, OSV.", no_args_is_help=True)
+app = typer.Typer(help="CVE sources: NVD, EPSS, CISA KEV, OSV, Vulners.", no_args_is_help=True)
 _err = Console(stderr=True)
 
 
@@ -192,3 +192,45 @@ def osv(
     except _source_errors() as exc:
         fail(str(exc))
     _report(f"OSV {path.name}", detail)
+
+
+@app.command("osv-sync")
+def osv_sync(
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="OSV API (default THREATVEC_OSV_BASE_URL or https://api.osv.dev)"
+    ),
+) -> None:
+    """Ask the OSV API about every package in the organisations' tech stacks."""
+    from threatvec.core.settings import Settings
+    from threatvec.vulns.osv import OsvClient
+    from threatvec.vulns.osv_sync import sync_osv_stack
+
+    url = base_url or Settings().osv_base_url
+    try:
+        with _bar("OSV querybatch") as bar, OsvClient(url) as client:
+            detail = _run("vulns.osv_sync", lambda s: sync_osv_stack(s, client, on_progress=bar))
+    except _source_errors() as exc:
+        fail(str(exc))
+    typer.echo(
+        f"OSV: {detail['queries']} packages asked ({detail['skipped_entries']} stack entries "
+        f"without an ecosystem), {detail['advisory_ids']} advisories listed, "
+        f"{detail['fetched']} fetched, {detail['already_stored']} already current"
+    )
+    _report("OSV advisories", detail)
+
+
+@app.command("vulners-sync")
+def vulners_sync() -> None:
+    """Vulners enrichment of the relevant CVEs (needs THREATVEC_VULNERS_API_KEY)."""
+    from threatvec.vulns.vulners import VulnersClient
+    from threatvec.vulns.vulners_sync import sync_vulners
+
+    client = VulnersClient.from_env()
+    if client is None:
+        fail("THREATVEC_VULNERS_API_KEY is not set: Vulners enrichment is off")
+    try:
+        with _bar("Vulners") as bar, client:
+            detail = _run("vulns.vulners_sync", lambda s: sync_vulners(s, client, on_progress=bar))
+    except _source_errors() as exc:
+        fail(str(exc))
+    _report("Vulners", detail)

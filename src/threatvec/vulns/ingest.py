@@ -36,9 +36,10 @@ from threatvec.vulns.models import (
     EpssRecord,
     KevRecord,
     OsvAdvisoryRecord,
+    VulnersRecord,
     VulnSyncState,
 )
-from threatvec.vulns.nvd import CveRecord, parse_cve
+from threatvec.vulns.nvd import CveRecord, parse_cve, severity_from_score
 from threatvec.vulns.osv import OsvAdvisory
 from threatvec.vulns.relevance import classify
 from threatvec.vulns.stack import cpe_names, normalize_name
@@ -52,6 +53,7 @@ __all__ = [
     "store_kev",
     "store_nvd_records",
     "store_osv",
+    "vulners_cvss_fallback",
 ]
 
 _BATCH = 1000
@@ -187,6 +189,33 @@ def _cve_values(rec: CveRecord, packages: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def vulners_cvss_fallback(values: dict[str, Any], vulners: VulnersRecord | None) -> bool:
+    """Give a CVE without any NVD CVSS (e.g. "Awaiting Analysis") the Vulners score.
+
+    NVD's own metrics always win: this only fills a missing score, and a later
+    NVD update that brings metrics replaces it. Returns whether it applied.
+    """
+    if values.get("cvss_score") is not None or vulners is None:
+        return False
+    score = vulners.cvss_score
+    if score is None or not 0.0 <= score <= 10.0:
+        return False
+    values.update(
+        cvss_score=score,
+        cvss_version=None,
+        cvss_vector=None,
+        cvss_source="Vulners",
+        cvss_reason=(
+            "NVD has no CVSS metrics for this CVE yet "
+            f"({values.get('vuln_status') or 'no status'}); "
+            f"base score {score} from Vulners until NVD scores it"
+        ),
+        cvss_disagreement=False,
+        severity=severity_from_score(score),
+    )
+    return True
+
+
 def _replace_products(session: Session, cve_id: str, names: set[str]) -> None:
     session.execute(delete(CveProduct).where(CveProduct.cve_id == cve_id))
     if names:
@@ -213,6 +242,10 @@ def store_nvd_records(
     for chunk in _chunks(ids):
         existing = {c.cve_id: c for c in session.scalars(select(Cve).where(Cve.cve_id.in_(chunk)))}
         packages = _osv_packages(session, chunk)
+        vulners = {
+            v.cve_id: v
+            for v in session.scalars(select(VulnersRecord).where(VulnersRecord.cve_id.in_(chunk)))
+        }
         for cve_id in chunk:
             rec = latest[cve_id]
             old = existing.get(cve_id)
@@ -224,6 +257,7 @@ def store_nvd_records(
                 continue
             pkgs = packages.get(cve_id, [])
             values = _cve_values(rec, pkgs)
+            vulners_cvss_fallback(values, vulners.get(cve_id))
             if old is None:
                 session.add(Cve(cve_id=cve_id, **values))
                 stats.added += 1

@@ -17,7 +17,11 @@ from threatvec.jobs.registry import job
 from threatvec.orgs import service as orgs
 from threatvec.vulns import service, sources
 from threatvec.vulns.exposures import refresh_exposures
+from threatvec.vulns.osv import OsvClient
+from threatvec.vulns.osv_sync import sync_osv_stack
 from threatvec.vulns.stack_service import ensure_materialized
+from threatvec.vulns.vulners import VulnersClient
+from threatvec.vulns.vulners_sync import sync_vulners
 
 RESCORED_ON = "vulns.rescored_on"
 
@@ -52,6 +56,31 @@ def epss_sync(*, session: Session) -> dict[str, Any]:
 )
 def kev_sync(*, session: Session) -> dict[str, Any]:
     return sources.import_kev(session, url=Settings().kev_url).to_dict()
+
+
+@job(
+    "vulns.osv_sync",
+    every_s=24 * 3600,
+    per_org=False,
+    description="Ask the OSV API about every tech-stack package (THREATVEC_OSV_BASE_URL)",
+)
+def osv_sync(*, session: Session) -> dict[str, Any]:
+    with OsvClient(Settings().osv_base_url) as client:
+        return sync_osv_stack(session, client).to_dict()
+
+
+@job(
+    "vulns.vulners_sync",
+    every_s=24 * 3600,
+    per_org=False,
+    description="Vulners enrichment of relevant CVEs; off unless THREATVEC_VULNERS_API_KEY is set",
+)
+def vulners_sync(*, session: Session) -> dict[str, Any]:
+    client = VulnersClient.from_env()
+    if client is None:
+        return {"enabled": False, "reason": "THREATVEC_VULNERS_API_KEY is not set"}
+    with client:
+        return {"enabled": True, **sync_vulners(session, client).to_dict()}
 
 
 @job(

@@ -34,7 +34,10 @@ from threatvec.store.base import Base, JSONType, OrgScoped, Timestamped, new_id
 
 __all__ = [
     "ACTIVE_STATUSES",
+    "FTS_TABLE",
+    "PG_TEXT_INDEX",
     "STATUSES",
+    "UNMANAGED_SCHEMA_NAMES",
     "Cve",
     "CveExposure",
     "CveOsvLink",
@@ -45,7 +48,20 @@ __all__ = [
     "OsvAdvisoryRecord",
     "TechStackEntry",
     "VulnSyncState",
+    "VulnersRecord",
 ]
+
+#: The full-text index over CVE descriptions is made by migration vulns_0002 with
+#: raw DDL (an FTS5 virtual table on SQLite, a GIN expression index on
+#: PostgreSQL): no ORM model can describe it, so the model/migration comparison
+#: is told to skip these names (``metadata.info["unmanaged"]``, read by
+#: ``store.migrate.include_name``).
+FTS_TABLE = "cves_fts"
+PG_TEXT_INDEX = "ix_cves_description_fts"
+UNMANAGED_SCHEMA_NAMES = frozenset(
+    {FTS_TABLE, *(f"{FTS_TABLE}_{s}" for s in ("data", "idx", "docsize", "config")), PG_TEXT_INDEX}
+)
+Base.metadata.info.setdefault("unmanaged", set()).update(UNMANAGED_SCHEMA_NAMES)
 
 STATUSES = ("open", "investigating", "fixed", "deployed", "wont_fix")
 #: Statuses whose SLA clock is running.
@@ -151,6 +167,20 @@ class CveOsvLink(Base):
     )
 
 
+class VulnersRecord(Base):
+    """What Vulners says about one CVE (only with THREATVEC_VULNERS_API_KEY set)."""
+
+    __tablename__ = "vulners_enrichment"
+
+    cve_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str | None] = mapped_column(Text, nullable=True)
+    href: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cvss_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    exploited_in_wild: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    exploit_count: Mapped[int] = mapped_column(Integer, default=0)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class VulnSyncState(Base):
     """Where a source's sync stands: the committed watermark and resume point."""
 
@@ -189,13 +219,16 @@ class CveExposure(OrgScoped, Base):
     __tablename__ = "cve_exposures"
     __table_args__ = (
         UniqueConstraint("org_id", "cve_id"),
-        Index("ix_cve_exposures_rel_priority", "org_id", "relevant", "priority", "id"),
-        Index("ix_cve_exposures_priority", "org_id", "priority", "id"),
+        # cve_id rides along in the priority indexes: a filter probing by CVE id
+        # (technology, text) is checked from the index entry, and the table row
+        # is read only for the rows that pass (SQLite's deferred seek).
+        Index("ix_cve_exposures_rel_priority", "org_id", "relevant", "priority", "id", "cve_id"),
+        Index("ix_cve_exposures_priority", "org_id", "priority", "id", "cve_id"),
         Index("ix_cve_exposures_rel_due", "org_id", "relevant", "due_at", "id"),
         Index("ix_cve_exposures_rel_published", "org_id", "relevant", "published", "id"),
         Index("ix_cve_exposures_rel_cvss", "org_id", "relevant", "cvss_sort", "id"),
         Index("ix_cve_exposures_rel_epss", "org_id", "relevant", "epss_sort", "id"),
-        Index("ix_cve_exposures_stack_priority", "org_id", "in_stack", "priority", "id"),
+        Index("ix_cve_exposures_stack_priority", "org_id", "in_stack", "priority", "id", "cve_id"),
         # scope=all lists sorted by something else than priority.
         Index("ix_cve_exposures_due", "org_id", "due_at", "id"),
         Index("ix_cve_exposures_published", "org_id", "published", "id"),

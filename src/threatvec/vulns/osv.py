@@ -286,24 +286,42 @@ class OsvClient:
 
     def query_batch(self, queries: Sequence[tuple[str, str, str | None]]) -> list[list[str]]:
         """Advisory ids per (name, ecosystem, version) query, in the same order."""
-        results: list[list[str]] = []
+        return [[i for i, _ in r] for r in self.query_batch_entries(queries)]
+
+    def query_batch_entries(
+        self, queries: Sequence[tuple[str, str, str | None]]
+    ) -> list[list[tuple[str, str | None]]]:
+        """(advisory id, modified) per query, in the same order; follows ``next_page_token``."""
+        results: list[list[tuple[str, str | None]]] = []
         for i in range(0, len(queries), _MAX_BATCH):
-            chunk = queries[i : i + _MAX_BATCH]
-            body = {
-                "queries": [
-                    {"package": {"name": n, "ecosystem": e}, **({"version": v} if v else {})}
-                    for n, e, v in chunk
-                ]
-            }
-            doc = self._post("/v1/querybatch", body)
-            got = doc.get("results")
-            if not isinstance(got, list) or len(got) != len(chunk):
-                raise SourceError("OSV querybatch answer does not match the queries")
-            for r in got:
-                vulns = r.get("vulns") if isinstance(r, dict) else None
-                results.append(
-                    [str(v["id"]) for v in vulns or [] if isinstance(v, dict) and "id" in v]
-                )
+            chunk = list(queries[i : i + _MAX_BATCH])
+            bodies: list[dict[str, Any]] = [
+                {"package": {"name": n, "ecosystem": e}, **({"version": v} if v else {})}
+                for n, e, v in chunk
+            ]
+            got_all: list[list[tuple[str, str | None]]] = [[] for _ in chunk]
+            pending = list(range(len(chunk)))
+            # A result with a next_page_token has more ids: ask again for those queries only.
+            for _ in range(100):
+                doc = self._post("/v1/querybatch", {"queries": [bodies[j] for j in pending]})
+                got = doc.get("results")
+                if not isinstance(got, list) or len(got) != len(pending):
+                    raise SourceError("OSV querybatch answer does not match the queries")
+                again = []
+                for j, r in zip(pending, got, strict=True):
+                    vulns = r.get("vulns") if isinstance(r, dict) else None
+                    for v in vulns or []:
+                        if isinstance(v, dict) and isinstance(v.get("id"), str):
+                            mod = v.get("modified")
+                            got_all[j].append((v["id"], mod if isinstance(mod, str) else None))
+                    token = r.get("next_page_token") if isinstance(r, dict) else None
+                    if isinstance(token, str) and token:
+                        bodies[j] = {**bodies[j], "page_token": token}
+                        again.append(j)
+                if not again:
+                    break
+                pending = again
+            results.extend(got_all)
         return results
 
     def get(self, advisory_id: str) -> OsvAdvisory | None:

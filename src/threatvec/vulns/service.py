@@ -54,6 +54,7 @@ from threatvec.vulns.schemas import (
     StatusChangeRead,
 )
 from threatvec.vulns.stack import normalize_name
+from threatvec.vulns.text_search import parse_text_query, text_condition
 
 __all__ = [
     "SORTS",
@@ -136,7 +137,8 @@ def _dense(session: Session, f: PatchFilters) -> bool:
     return int(n or 0) > _DENSE_PRODUCT
 
 
-def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tuple[CveExposure]]:
+def _filtered(session: Session, org_id: str, f: PatchFilters) -> Select[tuple[CveExposure]]:
+    dense = _dense(session, f)
     stmt = select(CveExposure).where(CveExposure.org_id == org_id)
     if f.scope != "all" or f.ai_only or f.stack_only:
         # AI-relevant and in-stack rows are both "relevant": keeping the condition lets
@@ -166,13 +168,13 @@ def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tu
                 CveExposure.cve_id.in_(select(CveProduct.cve_id).where(CveProduct.name == name))
             )
     if f.text:
-        escaped = f.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        pattern = f"%{escaped}%"
+        # Full-text index (text_search.py): words, "phrases", prefix*, CVE ids.
         stmt = stmt.where(
-            exists().where(
-                Cve.cve_id == CveExposure.cve_id,
-                Cve.description.ilike(pattern, escape="\\")
-                | Cve.cve_id.ilike(pattern, escape="\\"),
+            text_condition(
+                session,
+                parse_text_query(f.text),
+                CveExposure.cve_id,
+                outer_table=CveExposure.__tablename__,
             )
         )
     if f.published_since is not None:
@@ -183,11 +185,7 @@ def _filtered(org_id: str, f: PatchFilters, *, dense: bool = False) -> Select[tu
 
 
 def count(*, session: Session, org_id: str, filters: PatchFilters) -> int:
-    sub = (
-        _filtered(org_id, filters, dense=_dense(session, filters))
-        .with_only_columns(CveExposure.id)
-        .subquery()
-    )
+    sub = _filtered(session, org_id, filters).with_only_columns(CveExposure.id).subquery()
     return int(session.scalar(select(func.count()).select_from(sub)) or 0)
 
 
@@ -311,7 +309,7 @@ def read_many(
 def list_page(
     *, session: Session, org_id: str, page: PageParams, filters: PatchFilters
 ) -> tuple[list[PatchRead], str | None]:
-    stmt = _filtered(org_id, filters, dense=_dense(session, filters))
+    stmt = _filtered(session, org_id, filters)
     rows, cursor = paginate(session, stmt, id_column=CveExposure.id, sort_spec=SORTS, params=page)
     return read_many(session, rows), cursor
 
