@@ -4,7 +4,6 @@
 // extension's own message channel, is scanned here and then dropped; only
 // buildEvent() records (category names and counts) are stored or sent.
 
-import BUNDLED_CATALOG from "./catalog.json" with { type: "json" };
 import { buildMatcher, httpHostname, matchPatterns, mergeCatalogs, navigationFilters, normalizeCatalog } from "./catalog.js";
 import { CONFIG_KEY, loadConfig } from "./config.js";
 import { browserTag, buildEvent, userHash } from "./events.js";
@@ -22,10 +21,17 @@ const CONTENT_SCRIPT = "src/content.js";
 const CATALOG_SCRIPT_ID = "tv-catalog-pages";
 const SENTINEL_SCRIPT_ID = "tv-sentinel";
 
-const BUILTIN = normalizeCatalog(BUNDLED_CATALOG);
+// Every web page, until init() has read the catalog and narrows the filter.
+const ANY_WEB_PAGE = { url: [{ schemes: ["https", "http"] }] };
 const BROWSER = browserTag(self.navigator.userAgentData, self.navigator.userAgent);
 
-let services = BUILTIN;
+// The bundled catalog is read with fetch() in init(), not imported as a JSON
+// module: Chromium (156) runs a module service worker that imports JSON when
+// the extension is installed, but cannot start it again after a browser
+// restart ("DidStartWorkerFail ... 3"), which left the extension dead from the
+// first restart on. See docs/extension.md, "Browser restart".
+let BUILTIN = [];
+let services = [];
 let matcher = buildMatcher(services);
 let flushTimer = null;
 
@@ -36,9 +42,10 @@ const localArea = {
 const queue = new EventQueue({ storage: localArea, fetchFn: (url, init) => fetch(url, init) });
 
 // Listeners are registered synchronously at the top level so that Chrome can
-// wake the worker for them; the navigation filter starts from the bundled
-// catalog and is widened once the refreshed catalog has been read.
-chrome.webNavigation.onCommitted.addListener(onCommitted, navigationFilters(BUILTIN));
+// wake the worker for them; the navigation filter starts wide (the catalog is
+// not read yet, and onCommitted waits for it) and is narrowed to the catalog's
+// hosts by applyCatalog() as soon as init() has read it.
+chrome.webNavigation.onCommitted.addListener(onCommitted, ANY_WEB_PAGE);
 chrome.runtime.onMessage.addListener(onMessage);
 chrome.alarms.onAlarm.addListener(onAlarm);
 chrome.storage.onChanged.addListener(onStorageChanged);
@@ -51,8 +58,11 @@ const ready = init().catch((err) => console.warn("threatvec: init failed", err &
 self.threatvecReady = ready;
 
 async function init() {
+  const bundled = await fetch(chrome.runtime.getURL("src/catalog.json"));
+  BUILTIN = normalizeCatalog(await bundled.json());
   const remote = await localArea.get(REMOTE_CATALOG_KEY);
-  if (remote && Array.isArray(remote.services)) applyCatalog(mergeCatalogs(BUILTIN, normalizeCatalog(remote)));
+  const hasRemote = remote && Array.isArray(remote.services);
+  applyCatalog(hasRemote ? mergeCatalogs(BUILTIN, normalizeCatalog(remote)) : BUILTIN);
   await start();
 }
 
@@ -133,12 +143,25 @@ async function scanOpenTabs() {
 
 function onCommitted(details) {
   if (details.frameId !== 0) return;
-  const entry = matcher.match(httpHostname(details.url));
-  if (!entry) return; // never a visit outside the catalog: that would be browsing history
-  recordVisit(entry.domain, details.tabId).catch((err) => console.warn("threatvec: visit", err && err.message));
+  ready
+    .then(() => {
+      const entry = matcher.match(httpHostname(details.url));
+      if (!entry) return; // never a visit outside the catalog: that would be browsing history
+      return recordVisit(entry.domain, details.tabId);
+    })
+    .catch((err) => console.warn("threatvec: visit", err && err.message));
 }
 
-async function recordVisit(domain, tabId) {
+// One at a time: the start-up scan and onCommitted both see a restored tab, and
+// two interleaved read-modify-writes of VISITS_KEY would report it twice.
+let visitsChain = Promise.resolve();
+function recordVisit(domain, tabId) {
+  const run = visitsChain.then(() => recordVisitNow(domain, tabId));
+  visitsChain = run.catch(() => {});
+  return run;
+}
+
+async function recordVisitNow(domain, tabId) {
   const now = Date.now();
   const key = `${tabId}:${domain}`;
   const stored = (await chrome.storage.session.get(VISITS_KEY))[VISITS_KEY] || {};
@@ -246,9 +269,9 @@ function onMessage(message, sender, sendResponse) {
     case "tv-flush":
       return reply(flushNow(true));
     case "tv-status":
-      return reply(queue.status().then((status) => ({ ...status, services: services.length, browser: BROWSER })));
+      return reply(ready.then(() => queue.status()).then((status) => ({ ...status, services: services.length, browser: BROWSER })));
     case "tv-refresh-catalog":
-      return reply(refreshCatalog());
+      return reply(ready.then(refreshCatalog));
     default:
       return false;
   }

@@ -231,6 +231,23 @@ class _SiteHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
+@contextmanager
+def serve_ai_sites(directory: Path) -> Iterator[int]:
+    """The fake AI sites over HTTPS (self-signed); yields the port. For module-scoped use."""
+    cert, key = _make_certificate(directory)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SiteHandler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @pytest.fixture
 def ai_sites(tmp_path: Path) -> Iterator[int]:
     cert, key = _make_certificate(tmp_path)
@@ -364,3 +381,18 @@ def launch_extension(
         worker = extension_worker(context)
         configure(worker, collector)
         yield ExtensionBrowser(context=context, worker=worker)
+
+
+def paste(page: Any, text: str) -> None:
+    """A real paste event (with clipboard data) into the fake chat page's prompt box."""
+    page.evaluate(
+        """(text) => {
+            const data = new DataTransfer();
+            data.setData('text/plain', text);
+            const box = document.getElementById('prompt');
+            box.focus();
+            box.dispatchEvent(new ClipboardEvent('paste',
+                {clipboardData: data, bubbles: true, cancelable: true}));
+        }""",
+        text,
+    )
