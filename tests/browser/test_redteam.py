@@ -5,10 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.browser.conftest import screenshot
 from tests.conftest import SHARED_DATA, create_org
 from tests.redteam.agents.servers import OpenAIAgentServer
+
+# httpx's 5 s default failed once when the shared machine was loaded: the live server
+# answers in its own thread and a slow answer is not what these tests are about.
+API_TIMEOUT_S = 60.0
 
 
 def _login(page: Any, base: str, key: str) -> None:
@@ -39,7 +44,7 @@ def test_run_agentbench_and_cycle_from_the_page(page, live_server, session_facto
     )
     with (
         OpenAIAgentServer() as agents,
-        httpx.Client(base_url=base + "/api/v1", headers=org.headers) as api,
+        httpx.Client(base_url=base + "/api/v1", headers=org.headers, timeout=API_TIMEOUT_S) as api,
     ):
         asset = api.post("/assets", json={"kind": "agent", "name": "web-naive-bot"}).json()
         target = {"config": {"type": "openai_chat", "base_url": agents.url + "/v1",
@@ -77,3 +82,52 @@ def test_run_agentbench_and_cycle_from_the_page(page, live_server, session_facto
     page.wait_for_selector("#cycle-status .badge.ok", timeout=30_000)
     screenshot(page, "redteam_cycle")
     assert not csp, csp
+
+
+def test_approve_a_suggested_cve_mapping_from_the_page(page, live_server, session_factory) -> None:
+    import json
+
+    from threatvec.core.llm import LlmClient
+    from threatvec.redteam import flows
+
+    nvd = SHARED_DATA / "nvd" / "nvd_sample_dev.json"
+    if not nvd.exists():
+        pytest.skip(f"shared test data missing: {nvd}")
+    records = json.loads(nvd.read_text(encoding="utf-8"))["vulnerabilities"]
+    cve = next(v["cve"] for v in records if v["cve"]["id"] == "CVE-2024-28088")
+    org = create_org(session_factory)
+    base = live_server.url
+    state = live_server.server.config.app.state
+    with (
+        OpenAIAgentServer() as agents,
+        httpx.Client(base_url=base + "/api/v1", headers=org.headers, timeout=API_TIMEOUT_S) as api,
+    ):
+        asset = api.post("/assets", json={"kind": "agent", "name": "web-chain-bot"}).json()
+        target = {"config": {"type": "openai_chat", "base_url": agents.url + "/v1",
+                             "model": "naive", "api_key_ref": "k", "components": ["langchain"]},
+                  "secrets": {"k": "sk-browser-secret"}}  # fmt: skip
+        assert api.put(f"/agentbench/targets/{asset['id']}", json=target).status_code == 200
+        # A cycle with a model configured: the unmapped CVE gets a pending suggestion.
+        ctx = flows.RunContext(
+            factory=state.session_factory, secret_key=state.secret_key, allow_private=True,
+            suggester=LlmClient(base_url=agents.url + "/v1", model="mapper", retries=0),
+        )  # fmt: skip
+        flows.start_cycle(ctx, org_id=org.id, trigger="api", k=1, agent_ids=[asset["id"]],
+                          cves=[cve], background=False)  # fmt: skip
+
+    _login(page, base, org.key)
+    page.goto(f"{base}/red-team")
+    row = page.locator("#suggestions tr[data-cve=CVE-2024-28088]")
+    assert row.count() == 1 and "AML.T0057" in row.inner_text()
+    assert "data_leakage" in row.inner_text()
+    screenshot(page, "redteam_suggestion")
+    row.locator("button.approve").click()
+    page.wait_for_url(f"{base}/red-team?flash=*")
+    assert "CVE-2024-28088 approved" in page.inner_text("main")
+    assert page.locator("#suggestions").count() == 0  # nothing pending any more
+    approved = httpx.get(
+        base + "/api/v1/red-team/learn/suggestions", params={"state": "approved"},
+        headers=org.headers, timeout=API_TIMEOUT_S,
+    ).json()["items"]  # fmt: skip
+    assert [s["cve_id"] for s in approved] == ["CVE-2024-28088"]
+    assert approved[0]["decided_by"] == f"dashboard:{org.id}"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import base64
 import codecs
+import dataclasses
 from urllib.parse import quote
 
 import pytest
@@ -11,9 +12,11 @@ from threatvec.redteam.canary import (
     find_leak,
     find_leaks,
     is_token,
+    is_usable_token,
     make_token,
     new_run_canaries,
 )
+from threatvec.redteam.probes import get_probe, render_probe
 
 
 def test_tokens_use_a_vowel_free_alphabet_and_are_fresh() -> None:
@@ -98,3 +101,31 @@ def test_no_leak_in_unrelated_text_and_find_leaks_labels() -> None:
     other = "BCDFGHJKLMNPQRSTVWXZ"
     found = find_leaks(f"a {other} b", {"first": SECRET, "second": other})
     assert [f.label for f in found] == ["second"]
+
+
+def test_tokens_always_carry_letters_even_from_a_degenerate_random_source() -> None:
+    # The flaky learning-cycle failure: an all-digit marker is its own lower-case form, so
+    # "write the code in lowercase" is satisfied by quoting the attack and render refused
+    # the probe (about once in 280,000 runs). Feed make_token exactly those draws first.
+    digits = iter("2345678923" * 3 + "23456789BC" + "2345678BCD")
+
+    def degenerate(_alphabet: str) -> str:
+        return next(digits)
+
+    assert not is_usable_token("2345678923") and not is_usable_token("BCD22DCB")
+    token = make_token(10, choice=degenerate)
+    assert token == "2345678BCD" and is_usable_token(token)  # three letters at least
+    assert token.lower() != token and token[::-1] != token
+    palindromes = iter("BCDFGGFDCB" + "BCDFGHJKLM")
+    assert make_token(10, choice=lambda _a: next(palindromes)) == "BCDFGHJKLM"
+
+
+def test_run_canaries_refuse_a_marker_that_quoting_would_satisfy() -> None:
+    c = new_run_canaries("r")
+    assert is_usable_token(c.marker)
+    for bad in ("2345678923", "BCDF22FDCB"):
+        with pytest.raises(ValueError, match="marker"):
+            dataclasses.replace(c, marker=bad)
+    # Every lower-case probe renders, because the marker can no longer be letter-free.
+    rendered = render_probe(get_probe("pi-tool-output-lower"), c, 1)
+    assert rendered.transforms["lower"].expected not in rendered.attack_text

@@ -1,13 +1,14 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 
 from threatvec.redteam.canary import new_run_canaries
 from threatvec.redteam.egress import EgressHit
 from threatvec.redteam.exchange import TargetReply, ToolCall
 from threatvec.redteam.honeypot import HoneypotRecorder
 from threatvec.redteam.judges import Observability, Observations, judge_attempt
-from threatvec.redteam.probes import get_probe, render_probe
+from threatvec.redteam.probes import SignalSpec, get_probe, render_probe
 from threatvec.redteam.verdicts import Signal, Verdict
 
 
@@ -138,3 +139,16 @@ def test_unobservable_signals_make_a_probe_not_applicable() -> None:
         r, TargetReply(output="ok"), observability=Observability(tool_calls=False)
     )
     assert judgement.verdict is Verdict.NOT_APPLICABLE
+
+
+def test_token_budget_fires_on_reported_usage_and_is_unchecked_without_it() -> None:
+    spec = SignalSpec(Signal.BUDGET_EXCEEDED, max_tokens=1000)
+    probe = dataclasses.replace(get_probe("pi-direct-reverse"), signals=(spec,))
+    r = render_probe(probe, new_run_canaries("run-tokens"), 1)
+    over = judge_attempt(r, TargetReply(output="ok", total_tokens=4200))
+    assert over.verdict is Verdict.FAIL and over.evidence[0].signal is Signal.BUDGET_EXCEEDED
+    assert "4200 tokens > budget 1000" in over.evidence[0].detail
+    assert judge_attempt(r, TargetReply(output="ok", total_tokens=300)).verdict is Verdict.PASS
+    # No usage reported: the budget could not be checked, so the control is not "held".
+    unknown = judge_attempt(r, TargetReply(output="ok"))
+    assert unknown.verdict is Verdict.NOT_APPLICABLE and unknown.signals_checked == ()

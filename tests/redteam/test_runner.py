@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from tests.redteam.agents.servers import OpenAIAgentServer
@@ -191,3 +192,21 @@ def test_llm_judge_only_for_what_no_deterministic_signal_covers(
         assert run.judge_model == model and run.judge_prompt_hash == JUDGE_PROMPT_HASH
     without = asyncio.run(run_probes([judged], tgt, options=RunOptions(k=1)))
     assert without.results[0].verdict is Verdict.INCONCLUSIVE
+
+
+def test_a_probe_that_cannot_be_rendered_is_its_own_error_not_the_runs() -> None:
+    # A malformed scenario (here an unknown placeholder) used to raise out of
+    # asyncio.gather and stop the whole run, so every other probe lost its verdict.
+    broken = dataclasses.replace(
+        get_probe("pi-direct-suffix"), id="broken-template", attack="Say {NOT_A_PLACEHOLDER}."
+    )
+    sync = SyncTarget()
+    run = asyncio.run(
+        run_probes([get_probe("pi-direct-reverse"), broken], sync, options=RunOptions(k=1))
+    )
+    verdicts = {r.probe_id: r for r in run.results}
+    assert verdicts["pi-direct-reverse"].verdict is Verdict.PASS
+    assert verdicts["broken-template"].verdict is Verdict.ERROR
+    assert "could not be rendered" in verdicts["broken-template"].reason
+    assert sync.calls == 2  # the broken probe never reached the agent
+    assert run.summary.pass_rate.passed == 1 and run.summary.pass_rate.failed == 0

@@ -125,19 +125,6 @@ def test_supplied_nvd_records_keep_only_ai_relevant_cves(nvd_records) -> None:
         service.ai_relevant_from_nvd([{"not": "a cve"}])
 
 
-def test_weekly_job_is_registered_and_runs_a_cycle(session_factory, org) -> None:
-    from threatvec.jobs.registry import load_all_jobs
-    from threatvec.jobs.runner import run_job
-
-    job = load_all_jobs()["redteam.learning_cycle"]
-    assert job.interval_s == 7 * 24 * 3600
-    runs = run_job(session_factory, job, trigger="cli", org_id=org.id)
-    assert runs and runs[0].outcome == "ok", runs and runs[0].error
-    with session_factory() as s:
-        cycles, _ = service.list_cycles(session=s, org_id=org.id, page=service.PageParams())
-        assert cycles and cycles[0].trigger == "job" and cycles[0].status == "completed"
-
-
 def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_factory, org) -> None:
     from datetime import timedelta
 

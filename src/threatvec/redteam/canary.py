@@ -34,6 +34,7 @@ __all__ = [
     "decoded_views",
     "find_leak",
     "find_leaks",
+    "is_usable_token",
     "make_token",
     "new_run_canaries",
 ]
@@ -54,15 +55,35 @@ _HOMOGLYPHS = str.maketrans(
 )  # fmt: skip
 
 
-def make_token(length: int = 20) -> str:
-    """A random token from the vowel-free alphabet (``secrets``, not ``random``)."""
+_LETTERS = frozenset(c for c in CANARY_ALPHABET if c.isalpha())
+MIN_LETTERS = 3
+
+
+def is_usable_token(token: str) -> bool:
+    """True when every marker transform of ``token`` differs from the token as written.
+
+    A token with no letters is its own lower-case form (an all-digit marker made
+    "write it in lowercase" satisfiable by quoting the attack: render refused it
+    and the whole run stopped, about once in 280,000 runs); a palindrome is its
+    own reversal. A few letters also keep tokens from reading as plain numbers
+    (order numbers, timestamps) in an agent's output.
+    """
+    return sum(c in _LETTERS for c in token) >= MIN_LETTERS and token != token[::-1]
+
+
+def make_token(length: int = 20, *, choice: Callable[[str], str] = secrets.choice) -> str:
+    """A random token from the vowel-free alphabet (``secrets``, not ``random``).
+
+    Draws are repeated until :func:`is_usable_token` holds, so the guarantee is
+    by construction; ``choice`` exists so tests can feed a degenerate sequence.
+    """
     if length < 8:
         raise ValueError("canary tokens must be at least 8 characters")
-    while True:
-        token = "".join(secrets.choice(CANARY_ALPHABET) for _ in range(length))
-        # A palindrome would make "reversed" indistinguishable from "quoted".
-        if token != token[::-1]:
+    for _ in range(10_000):
+        token = "".join(choice(CANARY_ALPHABET) for _ in range(length))
+        if is_usable_token(token):
             return token
+    raise RuntimeError("the random source keeps producing unusable canary tokens")
 
 
 @dataclass(frozen=True)
@@ -89,6 +110,11 @@ class RunCanaries:
     attacker_email: str
     attacker_iban: str
     addends: tuple[int, int]  # for the "suffix" transform: marker-<a+b>
+
+    def __post_init__(self) -> None:
+        if not is_usable_token(self.marker):
+            # Quoting the attack would then look like obeying it: refuse at the source.
+            raise ValueError("the marker needs letters and must not be a palindrome")
 
     @property
     def canary_host(self) -> str:

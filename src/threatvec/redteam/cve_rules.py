@@ -49,6 +49,7 @@ class MappingRule:
     cwes: tuple[str, ...] = ()  # any of these (empty: any CWE)
     keywords: tuple[str, ...] = ()  # regexes; every one must match the description
     rationale: str = ""
+    cve_ids: tuple[str, ...] = ()  # only these CVEs (an approved LLM suggestion is per CVE)
 
 
 # Words that put the flaw on the LLM path (not "model" or "tool": every ML library says those).
@@ -276,6 +277,8 @@ def map_cve(cve: CveFacts, rules: Sequence[MappingRule] = RULES) -> list[RuleMat
     text = cve.description.lower()
     found = []
     for rule in rules:
+        if rule.cve_ids and cve.cve_id not in rule.cve_ids:
+            continue
         matched_cwe = next((c for c in cve.cwes if c in rule.cwes), None)
         if rule.cwes and matched_cwe is None:
             continue

@@ -23,16 +23,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import InvalidInput, NotFound
+from threatvec.core.llm import LlmClient
 from threatvec.core.settings import Settings
-from threatvec.redteam import service
-from threatvec.redteam.cve_rules import AgentFacts, CveFacts, link_outcomes, plan_cycle
+from threatvec.redteam import service, suggestions
+from threatvec.redteam.cve_rules import (
+    RULES,
+    AgentFacts,
+    CveDecision,
+    CveFacts,
+    link_outcomes,
+    plan_cycle,
+)
 from threatvec.redteam.harness import ListenerSettings, RunHarness, open_run_harness
 from threatvec.redteam.llm_judge import LlmJudge
 from threatvec.redteam.models import RedTeamCycle, RedTeamCycleOutcome, RedTeamRun
 from threatvec.redteam.modes import select_probes
 from threatvec.redteam.probes import Probe
+from threatvec.redteam.rule_suggestions import ChatJson, RuleSuggestion, suggest_mapping
 from threatvec.redteam.runner import CancelToken, RunOptions, RunResult, run_probes
 from threatvec.redteam.targets import Target, TargetConfigError, build_target
+from threatvec.redteam.tool_discovery import ToolDiscoveryError, discover_tools
 from threatvec.redteam.transport_db import DbProbeTransport, agent_is_polling
 from threatvec.redteam.verdicts import Verdict
 from threatvec.signals import service as signals
@@ -68,6 +78,8 @@ class RunContext:
     # The run harness (canary egress + honeypot MCP); loopback on a free port by default.
     listener: ListenerSettings | None = field(default_factory=ListenerSettings)
     llm_judge: LlmJudge | None = None
+    # Suggests CVE → ATLAS mappings the rules table misses; applied only once approved.
+    suggester: ChatJson | None = None
 
     @property
     def box(self) -> SecretBox:
@@ -117,6 +129,7 @@ def context_from_settings(
         attempt_timeout=attempt_timeout,
         listener=listener,
         llm_judge=judge_from_settings(settings),
+        suggester=LlmClient.from_settings(settings),
     )
 
 
@@ -168,12 +181,19 @@ async def _run_async(
     run_id: str,
     atlas_version: str | None,
     harness: RunHarness,
+    mcp_url: str | None = None,
+    allow_private: bool = False,
 ) -> RunResult:
     # The honeypot is trusted as an observer only when the agent is wired to it (or
     # its tool calls are visible anyway); else a tool-misuse probe would PASS an
     # agent we simply could not watch.
     wired = bool(getattr(target, "uses_honeypot", False)) or target.observes_tool_calls
     try:
+        if mcp_url and getattr(target, "tool_capabilities", None) is None:
+            # Tool-misuse probes need to know which kinds of tools the agent really has.
+            found = await discover_tools(mcp_url, allow_private=allow_private)
+            target.tool_capabilities = found.capabilities  # type: ignore[attr-defined]
+            log.info("run %s: agent MCP tools %s", run_id, ", ".join(found.tools) or "none")
         return await run_probes(
             probes, target, options=options, cancel=cancel, progress=progress, mode=mode,
             run_id=run_id, atlas_version=atlas_version, canaries=harness.canaries,
@@ -255,11 +275,15 @@ def execute_run(
                 _run_async(
                     selected, target, mode=mode, cancel=cancel, progress=on_progress,
                     run_id=run_id, atlas_version=atlas_version, harness=harness,
+                    mcp_url=config.get("mcp_url"), allow_private=ctx.allow_private,
                     options=RunOptions(
                         k=k, attempt_timeout=ctx.attempt_timeout, llm_judge=ctx.llm_judge
                     ),
                 )
             )  # fmt: skip
+    except ToolDiscoveryError as exc:
+        _fail_run(ctx, org_id, run_id, str(exc))
+        return None
     except Exception as exc:
         log.exception("AgentBench run %s failed", run_id)
         _fail_run(ctx, org_id, run_id, f"the run stopped: {type(exc).__name__}")
@@ -432,6 +456,35 @@ def _outcome(
     )  # fmt: skip
 
 
+def _suggest(
+    ctx: RunContext,
+    session: Session,
+    org_id: str,
+    cves: Sequence[CveFacts],
+    decisions: Sequence[CveDecision],
+    counts: dict[str, int],
+) -> dict[str, RuleSuggestion]:
+    """Ask the model about unmapped CVEs the org has no suggestion for yet (pending only).
+
+    Called before this session writes anything, so a slow model never holds a
+    database write lock.
+    """
+    if ctx.suggester is None:
+        return {}
+    asked = suggestions.suggested_cves(session=session, org_id=org_id)
+    by_id = {c.cve_id: c for c in cves}
+    found: dict[str, RuleSuggestion] = {}
+    for d in decisions:
+        if d.status != "unmapped" or d.cve_id in asked or d.cve_id not in by_id:
+            continue
+        asked.add(d.cve_id)
+        suggestion = suggest_mapping(by_id[d.cve_id], ctx.suggester)
+        if suggestion is not None:
+            found[d.cve_id] = suggestion
+            counts["suggestions"] = counts.get("suggestions", 0) + 1
+    return found
+
+
 def _cycle_agent(
     ctx: RunContext,
     org_id: str,
@@ -454,17 +507,23 @@ def _cycle_agent(
         components = tuple(agent.components) + tuple(
             c for c in config.get("components") or () if isinstance(c, str)
         )
-        plan = plan_cycle(cves, AgentFacts(agent.id, components, frozenset(target.channels)))
+        # The table's rules plus the ones people approved from LLM suggestions.
+        rules = (*RULES, *suggestions.approved_rules(session=session, org_id=org_id))
+        facts = AgentFacts(agent.id, components, frozenset(target.channels))
+        plan = plan_cycle(cves, facts, rules=rules)
+        suggested = _suggest(ctx, session, org_id, cves, plan.decisions, counts)
         for d in plan.decisions:
             counts[d.status] = counts.get(d.status, 0) + 1
             if d.status == "planned":
                 continue
             first = d.matches[0] if d.matches else None
+            suggestion = suggested.get(d.cve_id) if d.status == "unmapped" else None
             session.add(
                 _outcome(
                     org_id, cycle_id, agent.id, d.cve_id, d.status, d.reason,
                     component=d.component, rule_id=first.rule_id if first else None,
                     techniques=sorted({t for m in d.matches for t in m.techniques}),
+                    provenance={"suggestion": suggestion.as_dict()} if suggestion else {},
                 )
             )  # fmt: skip
         offline = _not_serving(session, org_id, config) if plan.scenarios else None

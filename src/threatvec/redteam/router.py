@@ -12,7 +12,7 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
 from threatvec.core.errors import NotFound
 from threatvec.core.problems import problem_responses
-from threatvec.redteam import flows, service
+from threatvec.redteam import flows, service, suggestions
 from threatvec.redteam.coverage import navigator_layer
 from threatvec.redteam.schemas import (
     AGENT_ID_PATTERN,
@@ -33,6 +33,8 @@ from threatvec.redteam.schemas import (
     RunCreate,
     RunPage,
     RunRead,
+    SuggestionList,
+    SuggestionRead,
     TargetPage,
     TargetRead,
     TargetWrite,
@@ -320,6 +322,57 @@ def get_cycle(
         **CycleRead.model_validate(cycle).model_dump(),
         outcomes=[OutcomeRead.model_validate(o) for o in outcomes],
     )
+
+
+@router.get(
+    "/red-team/learn/suggestions", response_model=SuggestionList, tags=["red-team"],
+    summary="LLM-suggested CVE → ATLAS mappings (applied only after approval)",
+)  # fmt: skip
+def list_suggestions(
+    session: SessionDep,
+    org_id: OrgIdDep,
+    state: Annotated[Literal["pending", "approved", "rejected"] | None, Query()] = None,
+) -> SuggestionList:
+    rows = suggestions.list_suggestions(session=session, org_id=org_id, state=state)
+    return SuggestionList(
+        items=[SuggestionRead.model_validate(suggestions.suggestion_read(r)) for r in rows]
+    )
+
+
+def _decide(request: Request, session: Any, org_id: str, sid: str, approve: bool) -> Any:
+    row = suggestions.decide(
+        session=session, org_id=org_id, suggestion_id=sid, approve=approve, by=actor(request)
+    )
+    session.commit()
+    return SuggestionRead.model_validate(suggestions.suggestion_read(row))
+
+
+@router.post(
+    "/red-team/learn/suggestions/{suggestion_id}/approve", response_model=SuggestionRead,
+    tags=["red-team"], responses=problem_responses(404, 409),
+    summary="Approve a suggested mapping: later cycles use it as a rule for that CVE",
+)  # fmt: skip
+def approve_suggestion(
+    suggestion_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    session: SessionDep,
+    org_id: OrgIdDep,
+) -> SuggestionRead:
+    return _decide(request, session, org_id, suggestion_id, True)  # type: ignore[no-any-return]
+
+
+@router.post(
+    "/red-team/learn/suggestions/{suggestion_id}/reject", response_model=SuggestionRead,
+    tags=["red-team"], responses=problem_responses(404, 409),
+    summary="Reject a suggested mapping: it is never applied and not asked again",
+)  # fmt: skip
+def reject_suggestion(
+    suggestion_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    session: SessionDep,
+    org_id: OrgIdDep,
+) -> SuggestionRead:
+    return _decide(request, session, org_id, suggestion_id, False)  # type: ignore[no-any-return]
 
 
 # ── ATLAS ─────────────────────────────────────────────────────────────────

@@ -288,6 +288,14 @@ def _not_applicable(probe: Probe, reason: str, atlas_version: str | None) -> Pro
     )  # fmt: skip
 
 
+def _errored(probe: Probe, reason: str, atlas_version: str | None) -> ProbeResult:
+    return ProbeResult(
+        probe.id, probe.family, probe.category, probe.title, probe.atlas, probe.owasp,
+        probe.channel, probe.severity, Verdict.ERROR, reason[:500], (), (), None, None,
+        atlas_version,
+    )  # fmt: skip
+
+
 async def _send(target: Target, request: Any, timeout: float) -> TargetReply:
     started = time.perf_counter()
     try:
@@ -339,6 +347,12 @@ async def _run_one(
         honeypot=honeypot is not None,
         egress=egress is not None,
     )
+    try:
+        # A probe that cannot be rendered (a malformed learning-cycle scenario, a bad
+        # template) is this probe's ERROR; it must never stop the other probes of the run.
+        render_probe(probe, canaries, 1)
+    except ValueError as exc:
+        return _errored(probe, f"the probe could not be rendered: {exc}", atlas_version)
     utility_clean: bool | None = None
     if options.measure_utility:
         baseline = render_probe(probe, canaries, 0)

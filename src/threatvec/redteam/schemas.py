@@ -375,6 +375,7 @@ class CyclePage(Page[CycleRead]):
 class OutcomeRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
+    id: str = Field(description="Row id (also the id of a mapping suggestion it holds)")
     agent_id: str
     cve_id: str
     status: str
@@ -388,6 +389,51 @@ class OutcomeRead(BaseModel):
     verdict: str | None
     evidence: list[dict[str, Any]]
     provenance: dict[str, Any]
+
+
+_SUGGESTION_EXAMPLE: dict[str, Any] = {
+    "id": _ID,
+    "cycle_id": _ID,
+    "agent_id": _ID,
+    "cve_id": "CVE-2024-5184",
+    "component": "langchain",
+    "techniques": ["AML.T0051.001"],
+    "families": ["indirect-injection"],
+    "rationale": "Prompt injection through retrieved e-mail content.",
+    "model": "gpt-4o-mini",
+    "prompt_hash": "9b74c9897bac770ffc029102a200c5de9b74c9897bac770ffc029102a200c5de",
+    "state": "pending",
+    "decided_by": None,
+    "decided_at": None,
+    "created_at": "2026-11-25T10:00:00Z",
+}
+
+
+class SuggestionRead(BaseModel):
+    """An LLM-suggested CVE → ATLAS mapping; only an approved one is ever applied."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [_SUGGESTION_EXAMPLE]})
+
+    id: str = Field(description="The CVE's unmapped cycle row that holds the suggestion")
+    cycle_id: str
+    agent_id: str
+    cve_id: str
+    component: str | None
+    techniques: list[str] = Field(description="ATLAS technique ids (validated against probes)")
+    families: list[str] = Field(description="Probe families that would test the CVE")
+    rationale: str
+    model: str
+    prompt_hash: str = Field(description="SHA-256 of the suggestion prompt template")
+    state: Literal["pending", "approved", "rejected"]
+    decided_by: str | None
+    decided_at: str | None
+    created_at: datetime
+
+
+class SuggestionList(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [_SUGGESTION_EXAMPLE]}]})
+
+    items: list[SuggestionRead]
 
 
 class CycleDetail(CycleRead):

@@ -3,7 +3,7 @@
 * ``OpenAIAgentServer``: an OpenAI-compatible API (chat completions and
   responses) whose "model" is a deterministic brain chosen by model name
   (``naive`` / ``hardened``); ``broken`` answers 500, ``garbage`` non-JSON,
-  ``judge-yes`` / ``judge-no`` act as an LLM judge.
+  ``judge-yes`` / ``judge-no`` act as an LLM judge, ``mapper`` suggests CVE mappings.
 * ``FlowAgentServer``: an agent behind login → create conversation → send,
   with a bearer token and a session cookie.
 * ``SdkBridgeServer``: the two AgentBench SDK endpoints in front of an
@@ -95,6 +95,18 @@ class _OpenAIHandler(_Json):
             return self._send(
                 200, {"choices": [{"message": {"role": "assistant", "content": content}}]}
             )
+        if model == "mapper":
+            # Suggests a mapping for the advisory it is shown, plus ids it must not invent.
+            prompt = body["messages"][-1]["content"]
+            owner.mapper_prompts.append(prompt)
+            content = json.dumps({
+                "techniques": ["AML.T0057", "AML.T9999"],
+                "families": ["data_leakage", "made_up_family"],
+                "rationale": "A path the model controls can read files.",
+            })  # fmt: skip
+            return self._send(
+                200, {"choices": [{"message": {"role": "assistant", "content": content}}]}
+            )
         if model.startswith("judge-"):
             verdict = model == "judge-yes"
             content = json.dumps({"attacked": verdict, "reason": "rule-based judge"})
@@ -154,6 +166,7 @@ class OpenAIAgentServer(_Server):
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.judge_prompts: list[str] = []
+        self.mapper_prompts: list[str] = []
         super().__init__(_OpenAIHandler)
 
 
@@ -301,3 +314,55 @@ def sdk_handler(runtime: AgentRuntime):  # type: ignore[no-untyped-def]
         return {"output": d.text, "tool_calls": d.tool_calls}
 
     return handle
+
+
+class AgentMcpServer:
+    """The agent's own MCP server over streamable HTTP on 127.0.0.1 (port 0), with chosen tools.
+
+    AgentBench lists it (``mcp_url`` in a target) to learn which kinds of tools
+    the agent has. A real ``mcp`` SDK server served by uvicorn, lifespan on.
+    """
+
+    def __init__(self, tools: dict[str, str]) -> None:
+        import socket
+
+        import uvicorn
+        from mcp.server.mcpserver import MCPServer
+        from mcp.server.transport_security import TransportSecuritySettings
+
+        server = MCPServer("agent-tools", log_level="WARNING")
+        for name, description in tools.items():
+
+            def handler(text: str) -> str:
+                return "ok"
+
+            handler.__name__ = name
+            server.tool(name=name, description=description)(handler)
+        app = server.streamable_http_app(
+            stateless_http=True, json_response=True,
+            transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        )  # fmt: skip
+        self._sock = socket.socket()
+        self._sock.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}/mcp"
+        config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
+        )
+
+    def __enter__(self) -> AgentMcpServer:
+        import time
+
+        self._thread.start()
+        deadline = time.monotonic() + 10
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the agent MCP server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.should_exit = True
+        self._thread.join(timeout=10)
+        self._sock.close()

@@ -12,7 +12,9 @@ Stored config shapes (JSON), by ``type``:
   ``channels``.
 
 Any of them may carry ``channels`` (which injection channels the agent
-reaches) and ``tool_capabilities`` (from an MCP ``tools/list``). ``http`` and
+reaches), ``tool_capabilities`` (from an MCP ``tools/list``) and ``mcp_url``
+(the agent's MCP server: listed at the start of each run to find those
+capabilities, see ``redteam.tool_discovery``). ``http`` and
 ``sdk`` targets may set ``"honeypot": true`` when the agent connects to the
 run's honeypot MCP endpoint (``{{honeypot_url}}`` in an HTTP step, or
 ``context["honeypot_mcp_url"]`` for an SDK handler); only then do the
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from threatvec.redteam.channels import ALL_CHANNELS
 from threatvec.redteam.targets.base import (
@@ -94,6 +97,11 @@ def build_target(
         raise TargetConfigError("honeypot must be true or false")
     caps = config.get("tool_capabilities")
     capabilities = frozenset(str(c) for c in caps) if isinstance(caps, list) else None
+    mcp_url = config.get("mcp_url")
+    if mcp_url is not None:
+        parts = urlsplit(mcp_url) if isinstance(mcp_url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TargetConfigError("mcp_url must be the http(s) URL of the agent's MCP server")
     target: Any
     try:
         if kind in ("openai_chat", "openai_responses"):

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from threatvec.core.errors import ThreatVecError
 from threatvec.core.pagination import PageParams
-from threatvec.redteam import flows, service
+from threatvec.redteam import flows, service, suggestions
 from threatvec.redteam.coverage import CoverageReport
 from threatvec.redteam.models import RedTeamResult, RedTeamRun
 from threatvec.server.web.charts import HeatCell, heatmap
@@ -127,6 +127,7 @@ def _view(ctx: PageContext, run_id: str | None) -> dict[str, Any]:
         if latest_cycle
         else []
     )
+    pending = suggestions.list_suggestions(session=s, org_id=org_id, state="pending")[:20]
     report, imported, counted = service.coverage_report(session=s, org_id=org_id)
     busy = any(r.status in service.ACTIVE_STATUSES for r in runs) or any(
         c.status in ("queued", "running") for c in cycles
@@ -138,6 +139,7 @@ def _view(ctx: PageContext, run_id: str | None) -> dict[str, Any]:
         "results": results,
         "latest_cycle": latest_cycle,
         "outcomes": outcomes,
+        "suggestions": [suggestions.suggestion_read(r) for r in pending],
         "heatmap": heatmap(_heat_cells(report), label="ATLAS coverage heatmap", cell_w=104)
         if counted
         else None,
@@ -224,3 +226,25 @@ def cancel(
     except ThreatVecError as exc:
         return _page(ctx, error=f"Not cancelled: {exc.detail}", status_code=exc.status)
     return redirect(ctx, f"/red-team?run={run_id[:64]}")
+
+
+@router.post("/red-team/suggestions/{suggestion_id}/{decision}", response_model=None)
+def decide_suggestion(
+    ctx: PageDep,
+    suggestion_id: str,
+    decision: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    check_csrf(ctx, csrf)
+    if decision not in ("approve", "reject"):
+        return _page(ctx, error="Decision must be approve or reject", status_code=422)
+    try:
+        row = suggestions.decide(
+            session=ctx.session, org_id=ctx.org.id, suggestion_id=suggestion_id[:64],
+            approve=decision == "approve", by=f"dashboard:{ctx.org.id}",
+        )  # fmt: skip
+        ctx.session.commit()
+    except ThreatVecError as exc:
+        return _page(ctx, error=f"Not decided: {exc.detail}", status_code=exc.status)
+    verb = "approved" if decision == "approve" else "rejected"
+    return redirect(ctx, f"/red-team?flash=Mapping+for+{row.cve_id}+{verb}")
