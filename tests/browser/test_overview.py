@@ -100,5 +100,5 @@ def test_shadow_risks_link_to_the_service_on_the_shadow_monitor(
     service_id = href.split("#service-", 1)[1]
     links.first.click()
     page.wait_for_url(f"{base}/shadow*")
-    row = page.locator(f'#shadow-table tr[data-service-id="{service_id}"]')
+    row = page.locator(f"#service-{service_id}")  # the link lands on its row
     assert row.count() == 1 and row.get_attribute("data-domain") == "claude.ai"

@@ -75,7 +75,9 @@ class McpScanReport(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         populate_by_name=True,
-        json_schema_extra={"examples": [example_report()]},
+        # built when the OpenAPI schema is first asked for, not at import: it
+        # runs the scanning library (and loads the covert detector's model)
+        json_schema_extra=lambda schema, _cls: schema.update(examples=[example_report()]),
     )
 
     schema_: str = Field(alias="schema", max_length=64)
