@@ -7,7 +7,7 @@ built, so a `LazyProvider` imports its candidates on first use and, when none
 is installed, reports the dimension as **no data** (never a crash, never 0).
 The Agent dimension falls back to `threatvec.posture.agent_provider`, built on
 the agents domain's public service functions; the Shadow AI dimension uses
-`threatvec.posture.shadow_provider` first (see its docstring for why).
+the shadow domain's.
 """
 
 from __future__ import annotations
@@ -42,9 +42,6 @@ BUILTIN_PROVIDERS: dict[str, tuple[tuple[str, str], ...]] = {
         ("threatvec.mcp.posture", "McpPostureProvider"),
     ),
     "shadow": (
-        # the posture's own first: it keeps "registered, but received disallowed PII"
-        # apart from "unregistered" (shadow_provider.py)
-        ("threatvec.posture.shadow_provider", "ShadowProvider"),
         ("threatvec.shadow.posture", "ShadowProvider"),
         ("threatvec.shadow.posture", "ShadowPostureProvider"),
     ),

@@ -883,18 +883,20 @@ def posture_inputs(
     out = []
     for s in rows:
         v = verdict_for(s, _registration_for(s.domain, regs), pii.get(s.id, {}))
-        # The posture formula treats "registered" as trusted; a registered service that
-        # received PII its registration does not allow is HIGH here, so it is not trusted.
-        trusted = s.registered and s.approved and not v.disallowed_pii
+        # A registered, approved service that received PII its registration does not
+        # allow stays "registered" but carries those categories: the posture scores it
+        # HIGH and its reason says what is true (not "unregistered").
         out.append(
             ShadowServiceInput(
                 service_id=s.id,
                 name=s.name,
-                registered=trusted,
+                registered=s.registered and s.approved,
                 known=s.known,
                 pii_uploads=s.pii_uploads,
                 events=s.events,
                 users=s.users,
+                disallowed_pii=tuple(v.disallowed_pii) if s.registered and s.approved else (),
+                approval_pending=s.registered and not s.approved,
             )
         )
     return out

@@ -13,7 +13,7 @@ router = APIRouter(include_in_schema=False)
 SETTINGS_PAGES: list[tuple[str, str, str]] = [
     ("/settings/assets", "Assets", "Register agents, MCP servers and approved AI services."),
     ("/settings/score-weights", "Score Weights", "How much each dimension counts, with advice."),
-    ("/settings/alerts", "Alert Rules", "When to alert, and where: Slack, PagerDuty, webhook, email."),
+    ("/settings/alerts", "Alert Rules", "When to alert: Slack, PagerDuty, webhook, email."),
 ]
 
 

@@ -1,4 +1,4 @@
-"""The posture's Shadow AI provider: what a registration allows reaches the reason text."""
+"""The Shadow AI posture provider: what a registration allows reaches the reason text."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from threatvec.core.clock import utcnow
 from threatvec.posture.builtin import BUILTIN_PROVIDERS, LazyProvider
 from threatvec.posture.dimensions import DimensionScore
 from threatvec.posture.providers import DimensionProvider
-from threatvec.posture.shadow_provider import ShadowProvider, shadow_inputs
+from threatvec.shadow.posture import ShadowProvider
+from threatvec.shadow.service import posture_inputs as shadow_inputs
 from threatvec.store.engine import session_scope
 
 
@@ -27,7 +28,7 @@ def _service_id(api: Api, domain: str) -> str:
 
 def test_is_the_builtin_shadow_provider(session_factory: Any) -> None:
     lazy = LazyProvider("shadow", BUILTIN_PROVIDERS["shadow"])
-    assert lazy.source == "threatvec.posture.shadow_provider.ShadowProvider"
+    assert lazy.source == "threatvec.shadow.posture.ShadowProvider"
     assert isinstance(ShadowProvider(), DimensionProvider)
     org = create_org(session_factory)
     dim = _compute(session_factory, org.id)
