@@ -181,6 +181,8 @@ def test_template_csv_is_safe_to_open(api: Api, client) -> None:
     rows = list(csv.reader(io.StringIO(r.text)))
     assert rows[0] == ["technology", "version", "vendor", "asset_count"] and len(rows) > 2
     assert not any(c.startswith(("=", "+", "-", "@")) for row in rows for c in row)
+    # also under the file name the help page gives
+    assert api.get("/tech-stack-template.csv").text == r.text
 
 
 def test_ask_answers_the_linux_question(seeded: Api) -> None:

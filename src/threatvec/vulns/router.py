@@ -189,6 +189,8 @@ def import_stack(
     },
     summary="Download the tech-stack CSV template",
 )
+# the file name the help page gives, for links that use it
+@router.get("/tech-stack-template.csv", response_class=Response, include_in_schema=False)
 def stack_template() -> Response:
     return template_response()
 
