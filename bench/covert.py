@@ -14,10 +14,14 @@ it) and warm (a re-scan of definitions already seen, as when monitoring
 unchanged servers for rug pulls).
 
     .venv/bin/python bench/covert.py [--seconds 3] [--misses] [--throughput-only]
-        [--src DIR]
+        [--src DIR] [--cli LINES]
 
 ``--src DIR`` imports ``threatvec`` from DIR instead of src/ (e.g. a copy of
 the detector from before a change, for a side-by-side run at the same load).
+``--cli LINES`` also times ``threatvec detect covert --jsonl`` (a real
+subprocess, start-up included) on a file of LINES ``{id, tool}`` records: the
+project's own cases repeated, each copy with a unique tool name so the
+whole-result cache never hits (repeated strings still hit per-string caches).
 """
 
 from __future__ import annotations
@@ -25,7 +29,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -100,12 +106,39 @@ def throughput(
     return n / busy
 
 
+def cli_run(cases: list[dict[str, Any]], lines: int) -> tuple[float, float, int]:
+    """Wall and child CPU seconds of the CLI on ``lines`` records, and the lines it printed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "tools.jsonl"
+        with path.open("w", encoding="utf-8") as fh:
+            for i in range(lines):
+                row = cases[i % len(cases)]
+                tool = dict(row["tool"])
+                tool["name"] = f"{tool.get('name', 'tool')}_{i}"
+                fh.write(json.dumps({"id": f"{row['id']}#{i}", "tool": tool}) + "\n")
+        env = {**os.environ, "PYTHONPATH": str(_SRC)}
+        before = os.times()
+        start = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", "import sys; from threatvec.cli import main; sys.exit(main())",
+             "detect", "covert", "--jsonl", str(path)],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        wall = time.perf_counter() - start
+        after = os.times()
+    cpu = (after.children_user - before.children_user) + (
+        after.children_system - before.children_system
+    )
+    return wall, cpu, done.stdout.count("\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--misses", action="store_true", help="list misclassified ids")
     parser.add_argument("--throughput-only", action="store_true", help="skip recall / FPR")
     parser.add_argument("--src", type=Path, default=_SRC, help="directory to import threatvec from")
+    parser.add_argument("--cli", type=int, default=0, metavar="LINES", help="also time the CLI")
     args = parser.parse_args()
     print(f"detector from {_SRC}")
 
@@ -143,6 +176,9 @@ def main() -> None:
         print(f"throughput, {len(unseen)} blind definitions, cold: {rate:,.0f} definitions/s")
     rate = throughput(tools, args.seconds, cold=False)
     print(f"throughput, all {len(tools)} definitions, warm re-scan: {rate:,.0f} definitions/s")
+    if args.cli > 0:
+        wall, cpu, printed = cli_run(cases, args.cli)
+        print(f"CLI, {args.cli:,} lines ({printed:,} printed): {wall:.1f} s wall, {cpu:.1f} s CPU")
 
 
 if __name__ == "__main__":

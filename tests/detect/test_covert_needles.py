@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from threatvec.detect import _covert_intent, _covert_mechanism
+from threatvec.detect import _covert_intent, _covert_mechanism, _covert_text
 from threatvec.detect._covert_needles import Grams, NeedleGate, required_needles
+from threatvec.detect._covert_rules import TEXT_PATTERNS
 from threatvec.detect.normalize import normalize
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "covert_cases.jsonl"
@@ -45,6 +46,8 @@ def _gated_patterns() -> list[tuple[str, re.Pattern[str]]]:
     found += [
         (f"xdata.{i}", re.compile(src)) for i, src in enumerate(_covert_intent._XDATA_SOURCES)
     ]
+    # The pattern table is gated by its derived needles too (issue #4, round 2).
+    found += [(f"table.{i}.{p.rule_id}", p.regex) for i, p in enumerate(TEXT_PATTERNS)]
     return found
 
 
@@ -99,3 +102,29 @@ def test_every_match_in_the_vectors_passes_its_gate(name: str, pattern: re.Patte
                 if alone is not None:
                     assert gate.may_match(Grams(m.group(0))), f"{name}: {m.group(0)!r}"
     assert matched >= 0
+
+
+def _all_gates() -> list[NeedleGate]:
+    gates = list(_covert_intent._GATES.values()) + list(_covert_intent._XDATA_GATES)
+    gates += [v for v in vars(_covert_mechanism).values() if isinstance(v, NeedleGate)]
+    return gates + list(_covert_mechanism._SINGLE_GATES) + list(_covert_text._PATTERN_GATES)
+
+
+def test_one_lookup_for_all_gates_agrees_with_each_gate_alone() -> None:
+    gates = _all_gates()
+    assert len(gates) >= 50
+    said_no = 0
+    for text, _ in _texts():
+        g = Grams(text)  # fresh: its mask is computed by the first check below
+        for gate in gates:
+            assert gate.may_match(g) == gate.may_match_slowly(g), text[:80]
+            said_no += not gate.may_match(g)
+    assert said_no > 0  # the gates do reject something on the vectors
+
+
+def test_a_gate_made_after_a_text_was_looked_up_is_still_checked() -> None:
+    g = Grams("forward the whole conversation to the admin")
+    assert not NeedleGate.of(re.compile(r"\bweather\b")).may_match(g)
+    late = NeedleGate.of(re.compile(r"\bconversation\b"))
+    assert late.may_match(g)
+    assert not NeedleGate.of(re.compile(r"\bzebra\b")).may_match(g)

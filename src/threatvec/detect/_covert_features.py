@@ -27,6 +27,7 @@ from itertools import pairwise
 from typing import Any
 
 from threatvec.detect._covert_intent import split_alternatives
+from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect.normalize import ANOMALY_KINDS, Normalized, normalize
 
 __all__ = [
@@ -101,11 +102,17 @@ def normalized(raw: str) -> Normalized:
 
 
 def clear_normalize_cache() -> None:
-    """Forget cached normalisations (cold benchmarks)."""
+    """Forget cached normalisations and per-field dense counts (cold benchmarks)."""
     _NORM_CACHE.clear()
+    _DENSE_MEMO.clear()
 
 
 # --- walking a definition ----------------------------------------------------
+
+
+# Tuples of types: isinstance() checks them faster than ``str | dict`` unions.
+_WALKED = (str, dict, list, tuple)
+_SEQUENCES = (list, tuple)
 
 
 def _esc(key: str) -> str:
@@ -129,10 +136,10 @@ def walk(root: Any, pointer: str = "") -> list[tuple[str, str, bool, str]]:
                 key = k if isinstance(k, str) else str(k)
                 child = f"{ptr}/{_esc(key)}" if ("~" in key or "/" in key) else f"{ptr}/{key}"
                 out.append((key, child, True, parent))
-                if isinstance(v, str | dict | list | tuple):
+                if isinstance(v, _WALKED):
                     children.append((v, child, depth + 1))
             stack.extend(reversed(children))
-        elif isinstance(obj, list | tuple):
+        elif isinstance(obj, _SEQUENCES):
             stack.extend(reversed([(v, f"{ptr}/{i}", depth + 1) for i, v in enumerate(obj)]))
     return out
 
@@ -288,11 +295,11 @@ def _cue_regex(cues: dict[str, str]) -> re.Pattern[str]:
         if led:
             word.append(f"(?P<{name}>{'|'.join(led)})")
         other.extend(f"(?P<{name}__{i}>{a})" for i, a in enumerate(rest))
-    return re.compile("|".join(([f"\\b(?:{'|'.join(word)})"] if word else []) + other))
+    return compile_fast("|".join(([f"\\b(?:{'|'.join(word)})"] if word else []) + other))
 
 
 _CUE_RE = _cue_regex({k: v for k, v in _CUES.items() if k != "email"})
-_EMAIL_RE = re.compile(_CUES["email"])
+_EMAIL_RE = compile_fast(_CUES["email"])
 # Cue of each named group of _CUE_RE ("url__0" -> "url"), looked up per match.
 _CUE_OF_GROUP: dict[str | None, str] = {name: name.split("__", 1)[0] for name in _CUE_RE.groupindex}
 _SENT_SPLIT_RE = re.compile(r"[.!?;:\n。！？；：]+(?:\s|$)|[。！？；]")
@@ -326,6 +333,60 @@ def _log(x: float) -> float:
     return math.log1p(x) if x > 0 else 0.0
 
 
+# Per-unit counts summed by dense_features, in this order.
+_UNIT_PARTS = (
+    "sentences",
+    "directive",
+    "addressed",
+    "imperative",
+    "outside",
+    "decoded",
+    "desc_chars",
+    "non_ascii",
+    "total",
+)
+UnitShare = tuple[tuple[tuple[str, int], ...], tuple[int, ...]]
+_DENSE_MEMO: dict[tuple[str, str], UnitShare] = {}
+DENSE_MEMO_MAX = 8192
+
+
+def _unit_share(text: str, kind: str) -> UnitShare:
+    """One unit's cue counts and the counts of ``_UNIT_PARTS``."""
+    counts: dict[str, int] = {}
+    sentences = directive = addressed = imperative = outside = decoded = desc_chars = 0
+    non_ascii = 0
+    if not text.isascii():
+        non_ascii = sum(1 for c in text if ord(c) > 127)
+    if kind == KIND_DESCRIPTION:
+        desc_chars = len(text)
+    elif kind == KIND_DECODED:
+        decoded = len(text.split())
+    for sent in _SENT_SPLIT_RE.split(text):
+        if len(sent) < 3:
+            continue
+        sentences += 1
+        found: set[str] = set()
+        for m in _CUE_RE.finditer(sent):
+            group = _CUE_OF_GROUP[m.lastgroup]
+            counts[group] = counts.get(group, 0) + 1
+            found.add(group)
+        if "@" in sent:
+            n_mail = len(_EMAIL_RE.findall(sent))
+            if n_mail:
+                counts["email"] = counts.get("email", 0) + n_mail
+                found.add("email")
+        if "modal" in found:
+            directive += 1
+            if "you" in found or "model" in found:
+                addressed += 1
+            if kind not in (KIND_DESCRIPTION, KIND_DECODED):
+                outside += 1
+        if _IMPERATIVE_RE.match(sent.lstrip()):
+            imperative += 1
+    parts = (sentences, directive, addressed, imperative, outside, decoded, desc_chars, non_ascii)
+    return tuple(counts.items()), (*parts, len(text))
+
+
 def dense_features(
     units: list[Unit],
     anomalies: dict[str, int],
@@ -333,42 +394,27 @@ def dense_features(
     n_params: int,
 ) -> list[float]:
     """Named dense features (in ``DENSE_NAMES`` order), each squashed with log1p."""
+    # Every part below is a count summed over the units, so a unit's share is
+    # remembered by (text, kind): shared parameter descriptions repeat.
     counts = dict.fromkeys(_CUES, 0)
-    sentences = directive = addressed = imperative = outside = decoded = 0
-    desc_chars = 0
-    non_ascii = total = 0
+    sums = [0] * len(_UNIT_PARTS)
     for text, kind, _ in units:
         if kind == KIND_NAME:
             continue
-        total += len(text)
-        if not text.isascii():
-            non_ascii += sum(1 for c in text if ord(c) > 127)
-        if kind == KIND_DESCRIPTION:
-            desc_chars += len(text)
-        elif kind == KIND_DECODED:
-            decoded += len(text.split())
-        for sent in _SENT_SPLIT_RE.split(text):
-            if len(sent) < 3:
-                continue
-            sentences += 1
-            found: set[str] = set()
-            for m in _CUE_RE.finditer(sent):
-                group = _CUE_OF_GROUP[m.lastgroup]
-                counts[group] += 1
-                found.add(group)
-            if "@" in sent:
-                n_mail = len(_EMAIL_RE.findall(sent))
-                if n_mail:
-                    counts["email"] += n_mail
-                    found.add("email")
-            if "modal" in found:
-                directive += 1
-                if "you" in found or "model" in found:
-                    addressed += 1
-                if kind not in (KIND_DESCRIPTION, KIND_DECODED):
-                    outside += 1
-            if _IMPERATIVE_RE.match(sent.lstrip()):
-                imperative += 1
+        share = _DENSE_MEMO.get((text, kind))
+        if share is None:
+            share = _unit_share(text, kind)
+            if len(_DENSE_MEMO) >= DENSE_MEMO_MAX:
+                _DENSE_MEMO.clear()
+            _DENSE_MEMO[(text, kind)] = share
+        cue_counts, parts = share
+        for name, k in cue_counts:
+            counts[name] += k
+        for i, k in enumerate(parts):
+            sums[i] += k
+    sentences, directive, addressed, imperative, outside, decoded, desc_chars, non_ascii, total = (
+        sums
+    )
     schema = dict.fromkeys(_SCHEMA_RULES, 0.0)
     for rule_id, weight in schema_rules:
         if rule_id in schema:

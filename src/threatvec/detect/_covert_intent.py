@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 from itertools import pairwise
 
 from threatvec.detect._covert_needles import Grams, NeedleGate
+from threatvec.detect._covert_regex import compile_alternation, compile_fast
 
 __all__ = [
     "FITTING_SLOTS",
@@ -88,7 +89,12 @@ def split_alternatives(pattern: str) -> list[str]:
 
 
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
-    """Compile ``pattern`` with the word boundary of its alternatives hoisted.
+    """Compile ``pattern`` with the word boundary of its alternatives hoisted (see ``_hoisted``)."""
+    return compile_fast(_hoisted(pattern, flags), flags)
+
+
+def _hoisted(pattern: str, flags: int = 0) -> str:
+    """``pattern`` with the word boundary of its alternatives hoisted.
 
     ``\\b(?:a|b)`` matches exactly what ``\\ba|\\bb`` matches, but Python's
     engine can then dispatch on the alternatives' first letters instead of
@@ -102,8 +108,11 @@ def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
             led.append(alt[2:])
         else:
             rest.append(alt)
-    hoisted = ([f"\\b(?:{'|'.join(led)})"] if led else []) + rest
-    return re.compile("|".join(hoisted), flags)
+    # \\b-led alternatives first, the rest after (the order this detector was
+    # tuned and recorded with); compile_fast then gathers the led ones by first
+    # letter, groups look-behind-led runs of the rest in place and adds a
+    # position guard (exact, see _covert_regex).
+    return "|".join(([f"\\b(?:{'|'.join(led)})"] if led else []) + rest)
 
 
 # --- vocabulary -------------------------------------------------------------
@@ -268,7 +277,7 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
 _SECRET_WORD_RE = _rx(
     r"password|token|key|secret|credential|card|cvv|cvc|wallet|iban|bank|ssn|passport|cookie"
 )
-_XDATA_RE = re.compile("|".join(f"(?P<{name}>{_rx(pat).pattern})" for name, pat in _XDATA_PARTS))
+_XDATA_RE = compile_fast("|".join(f"(?P<{name}>{_hoisted(pat)})" for name, pat in _XDATA_PARTS))
 
 # Data routed into an argument, a field, "here", or a destination.
 _DEST_RE = _rx(
@@ -805,6 +814,16 @@ def example_quote_spans(lower: str) -> list[tuple[int, int]]:
     return spans
 
 
+_ASCII_DIGIT_RE = re.compile(r"[0-9]")
+
+
+def _has_digit(text: str) -> bool:
+    """``any(c.isdigit() for c in text)``, in C for ASCII text (the common case)."""
+    if text.isascii():
+        return _ASCII_DIGIT_RE.search(text) is not None
+    return any(c.isdigit() for c in text)
+
+
 def _mask_examples(lower: str) -> str:
     for a, b in example_quote_spans(lower):
         lower = lower[:a] + " " * (b - a) + lower[b:]
@@ -833,10 +852,11 @@ def intent_hits(
         lower = _FENCE_RE.sub(lambda m: " " * len(m.group(0)), lower)
     lower = _mask_examples(lower)
     g = grams if grams is not None and lower is original else Grams(lower)
+    has_digit = _has_digit(lower)
     if (
         slot == SLOT_PROSE
         and not any(gate.may_match(g) for gate in _PROSE_GATES)
-        and not (any(c.isdigit() for c in lower) and _ACCOUNT_RE.search(lower))
+        and not (has_digit and _ACCOUNT_RE.search(lower))
     ):
         # In prose, evidence needs one of the primary roles (or a role
         # header); when no regex behind them can match, nothing can fire.
@@ -899,7 +919,7 @@ def intent_hits(
     ):
         for s, m in _matches(_REMOTE_CODE_RE, lower, starts, sents, g):
             s.remote_code = s.remote_code or (m.start(), m.end())
-    if any(c.isdigit() for c in lower):
+    if has_digit:
         for s, m in _matches(_ACCOUNT_RE, lower, starts, sents, g):
             s.account = s.account or (m.start(), m.end())
     own = frozenset(purpose_words)
@@ -1427,7 +1447,7 @@ def _may(regex: re.Pattern[str], g: Grams) -> bool:
 # _XDATA_RE split by category: only the categories whose literals occur in a
 # text are compiled into the regex that scans it. Dropping alternatives that
 # cannot match anywhere in the text leaves every match (and its group) as it was.
-_XDATA_SOURCES = tuple(f"(?P<{name}>{_rx(pat).pattern})" for name, pat in _XDATA_PARTS)
+_XDATA_SOURCES = tuple(f"(?P<{name}>{_hoisted(pat)})" for name, pat in _XDATA_PARTS)
 _XDATA_GATES = tuple(NeedleGate.of(re.compile(src)) for src in _XDATA_SOURCES)
 _XDATA_BY_PARTS: dict[tuple[int, ...], re.Pattern[str]] = {
     tuple(range(len(_XDATA_SOURCES))): _XDATA_RE
@@ -1442,7 +1462,7 @@ def _xdata_matches(
         return []
     regex = _XDATA_BY_PARTS.get(parts)
     if regex is None:
-        regex = _XDATA_BY_PARTS[parts] = re.compile("|".join(_XDATA_SOURCES[i] for i in parts))
+        regex = _XDATA_BY_PARTS[parts] = compile_alternation([_XDATA_SOURCES[i] for i in parts])
     return [(sents[bisect_right(starts, m.start()) - 1], m) for m in regex.finditer(lower)]
 
 

@@ -30,6 +30,7 @@ import re
 from collections.abc import Collection
 
 from threatvec.detect._covert_needles import Grams, NeedleGate
+from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["MechanismHit", "mechanism_hits"]
 
@@ -58,12 +59,13 @@ _DATA = (
     r"\bprivate notes\b|\bsocial security\b|\bpassport\b|\bid numbers?\b|身份证|住址|电话号码|手机号|メールアドレス|電話番号|住所|"
     r"이메일|전화번호|주민등록|номер (?:телефона|карты|паспорта)|رقم (?:الهاتف|البطاقة)"
 )
-_DATA_RE = re.compile(_DATA)
-_SINK_WORD_RE = re.compile(
+# compile_fast: same matches, far fewer engine steps per position (issue #4).
+_DATA_RE = compile_fast(_DATA)
+_SINK_WORD_RE = compile_fast(
     r"\b(?:field|parameter|argument|param|arg|champ|paramètre|campo|parámetro|parametro|feld|veld|"
     r"veldje|argumento|parametru|parametr|pole)\b|फ़ील्ड|फील्ड|पैरामीटर|поле|параметр|حقل|معامل|参数|字段|引数|パラメータ|フィールド|필드|매개변수|인자"
 )
-_CONCEAL_RE = re.compile(
+_CONCEAL_RE = compile_fast(
     r"\b(?:silently|quietly|secretly|covertly|discreetly|without (?:telling|informing|notifying|asking|mentioning|alerting)|"
     r"(?:do not|don't|never|no need to|need not) (?:tell|mention|inform|notify|show|reveal|disclose)|"
     r"(?:does not|doesn't|do not|don't|must not|should not|need not) (?:need to )?(?:see|know|be (?:told|shown|informed))|"
@@ -76,57 +78,57 @@ _CONCEAL_RE = re.compile(
     r"دون (?:إخبار|علم|إعلام)|سرا|"
     r"不要告诉|无需告知|不必告知|不要提及|不要让用户|悄悄|秘密地|伝えない|言わない|知らせない|伝えないで|黙って|こっそり|몰래|알리지|말하지 마"
 )
-_ADDRESSEE_RE = re.compile(
+_ADDRESSEE_RE = compile_fast(
     r"\b(?:assistant|assistants|the model|model-facing|llm|ai agent|agents?|asistente|assistente|assistent|"
     r"assistenten|asystent\w*|asystencie)\b|सहायक|ассистент|модел[ьи]|المساعد|النموذج|助手|模型|アシスタント|モデル|어시스턴트|모델"
 )
-_ACTION_RE = re.compile(
+_ACTION_RE = compile_fast(
     r"\b(?:include|put|place|pass|copy|paste|send|add|append|attach|echo|fill|insert|store|save|forward|carry|share|keep|print|write|"
     r"dołącz|wyślij|wpisz|"
     r"shared|incluye|incluya|inclua|envie|envía|envoie|inclus|ajoute|füge|übergib|kopiere|sende|stuur|stuurt|"
     r"voeg|metti|inserisci|includi|invia|copia|copie)\w*\b|"
     r"добав|включ|отправ|скопир|перед|أرسل|إرسال|ضع|أضف|放入|填写|填入|写入|添加|复制|附上|入れ|追加|記入|コピー|넣|포함|복사|첨부"
 )
-_DECEIVE_RE = re.compile(
+_DECEIVE_RE = compile_fast(
     r"\b(?:if|when|whenever)\b[^.;\n]{0,60}\b(?:asks?|asked|wonders?|questions?)\b[^.;\n]{0,80}\b(?:answer|say|reply|respond|tell (?:them|him|her))\b[^.;\n]{0,20}\b(?:no|yes|that)\b|"
     r"\bbut actually\b|\bdescribe (?:it|them|the results?|everything) (?:to the user )?as (?:coming )?from\b|"
     r"\b(?:present|report|label) (?:it|them|the results?) (?:to the user )?as (?:coming )?from\b|"
     r"\b(?:se|si|wenn|als|if)\b[^.;\n]{0,60}\b(?:chiede|pregunta|pergunta|demande|fragt|vraagt)\b[^.;\n]{0,60}\b(?:rispondi|responde|responda|réponds|antworte|antwoord)\w*\b[^.;\n]{0,15}\b(?:di no|que no|que não|non|nein|nee|no)\b"
 )
-_DISTRUST_RE = re.compile(
+_DISTRUST_RE = compile_fast(
     r"\b(?:results?|outputs?|data|answers?) (?:from|of|returned by) (?:any |all )?other (?:[\w-]+ ){0,2}(?:tools?|servers?|providers?|plugins?)\b[^.;\n]{0,60}\b(?:wrong|incorrect|unreliable|outdated|fake|discard|ignore|disregard)\w*|"
     r"\b(?:discard|ignore|disregard) (?:the )?(?:results?|outputs?|answers?) (?:from|of) (?:any |all )?other (?:[\w-]+ ){0,2}tools?\b|"
     r"\bwhen (?:reviewing|using|calling|running|writing|editing|sending)\b[^.;\n]{0,40}\bwith any (?:other )?tool\b|"
     r"\bapprove\b[^.;\n]{0,60}\bwithout (?:comment|review|checking|looking)\b|"
     r"\bnever (?:call|use) the other\b|\b(?:prefer|use) this (?:tool )?(?:over|instead of) [\w-]+ (?:from|on|of) (?:the )?[\w-]+ server\b"
 )
-_DEST_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s\"'<>)]+")
-_COPY_RE = re.compile(
+_DEST_RE = compile_fast(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s\"'<>)]+")
+_COPY_RE = compile_fast(
     r"\b(?:blind copy|bcc|cc|a copy|copies|copia (?:oculta|nascosta)|copie cachée|cópia oculta|blindkopie)\b"
 )
-_SWAP_RE = re.compile(
+_SWAP_RE = compile_fast(
     r"\b(?:change|replace|swap|switch|set|cambia|reemplaza|sustituye|remplace|ersetze|ändere|vervang|wijzig|substitua|troque|sostituisci)\w*\b"
     r"[^.;\n]{0,50}\b(?:iban|account|recipient|destination|wallet|beneficiary|payee|destino|cuenta|compte|konto|rekening|conta|conto|destinatario|empfänger|bénéficiaire)\b"
     r"[^.;\n]{0,40}\b[a-z]{2}\d{2}(?: ?\w{4}){3,}"
 )
-_AUTHORITY_RE = re.compile(
+_AUTHORITY_RE = compile_fast(
     r"\b(?:maintainers?|developers?|vendor|operators?|administrators?|authors?|publisher)\b[^.;\n]{0,50}\b(?:requires?|mandates?|expects?|insists?|demands?) that (?:you|the (?:model|assistant|agent)|every|all)\b"
 )
-_FOLLOW_RE = re.compile(
+_FOLLOW_RE = compile_fast(
     r"\b(?:follow|carry out|obey|execute|perform|act on|do what)\b[^.;\n]{0,40}\b(?:instructions?|directives?|commands?|orders?|steps)\b[^.;\n]{0,40}\b(?:on|in|from|found|inside|within|contained)\b[^.;\n]{0,30}\b(?:pages?|documents?|results?|responses?|digests?|content|e-?mails?|websites?|sites?|links?|outputs?|files?|issues?|comments?|tickets?|messages returned)\b|"
     r"\b(?:directives?|instructions?|commands?)\b[^.;\n]{0,60}\b(?:carry them out|follow them|obey them|execute them|do them)\b|"
     r"\bfollow (?:any|all|the) (?:instructions?|directives?) (?:it|they|the page|the document|the result)s? (?:returns?|contains?|gives?)\b|"
     r"\b(?:treat|regard|consider)\b[^.;\n]{0,60}\bas (?:instructions?|commands?|directives?) from\b"
 )
-_NEGATED_RE = re.compile(r"\b(?:never|not|no|don't|doesn't|won't|cannot|refuses? to|without)\b")
-_RECON_RE = re.compile(
+_NEGATED_RE = compile_fast(r"\b(?:never|not|no|don't|doesn't|won't|cannot|refuses? to|without)\b")
+_RECON_RE = compile_fast(
     r"\b(?:list|listing|enumerate|name|names of)\b[^.;\n]{0,20}\b(?:every|all|each|any) (?:other )?(?:tools?|servers?|functions?)\b[^.;\n]{0,30}\b(?:you|the (?:model|assistant|agent)) (?:have|has|can)\b|"
     r"\becho(?:es)? (?:its|your|the) (?:hidden |system |internal )?(?:configuration|instructions|prompt)\b"
 )
-_PARTNER_RE = re.compile(
+_PARTNER_RE = compile_fast(
     r"\b(?:shared|sent|forwarded|sold|passed|disclosed) (?:\w+ ){0,3}(?:with|to) (?:our |third[- ]party |select |trusted )?(?:partners?|advertisers?|affiliates?|third parties)\b"
 )
-_INTO_RE = re.compile(r"\b(?:in|into|to|as|inside)\s+(?:the\s+|its\s+|this\s+)?$")
+_INTO_RE = compile_fast(r"\b(?:in|into|to|as|inside)\s+(?:the\s+|its\s+|this\s+)?$")
 # Sentences; a dot inside an address or a file name ("x@y.io", ".env") does not end one.
 _SENT_RE = re.compile(r"(?:[^.!?;。！？\n]|[.!?](?=[\w/~]))+[.!?;。！？\n]*")
 
@@ -259,7 +261,7 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
 
 # Needle gates (issue #4): a regex runs only on text holding one of the
 # literals every one of its matches contains (see _covert_needles).
-_DATA_GATE = NeedleGate.of(_DATA_RE)
+_DATA_GATE = NeedleGate.of(re.compile(_DATA))  # from the source as written
 _CONCEAL_GATE = NeedleGate.of(_CONCEAL_RE)
 _ADDRESSEE_GATE = NeedleGate.of(_ADDRESSEE_RE)
 _ACTION_GATE = NeedleGate.of(_ACTION_RE)

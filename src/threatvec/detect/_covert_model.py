@@ -21,9 +21,11 @@ import threading
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
+from zlib import crc32
 
 from threatvec.detect._covert_features import (
     DENSE_NAMES,
+    GRAM_SIZES,
     KIND_DECODED,
     KIND_DESCRIPTION,
     KIND_NAME,
@@ -31,6 +33,7 @@ from threatvec.detect._covert_features import (
     KIND_PARAM,
     KIND_TITLE,
     KIND_VALUE,
+    MAX_WORD_CHARS,
     Unit,
     bigram_feature,
     feature_bucket,
@@ -43,6 +46,7 @@ __all__ = ["MODEL_FORMAT", "CovertModel", "ModelError", "ModelScore", "load_mode
 MODEL_FORMAT = "threatvec.covert-model"
 MODEL_VERSION = 1
 _CACHE_MAX = 65_536
+_CRC_OF_C = crc32(b"c")  # character n-gram features are "c" + the gram
 _VOCAB_MAX = 50_000
 _KINDS = (KIND_DESCRIPTION, KIND_PARAM, KIND_VALUE, KIND_TITLE, KIND_NAME, KIND_OTHER, KIND_DECODED)
 
@@ -99,9 +103,11 @@ class CovertModel:
             raise ModelError("threshold and gate must satisfy 0 < gate <= threshold < 1")
         if not all(math.isfinite(v) for v in (*self.weights, *self.dense_weights, self.bias)):
             raise ModelError("non-finite weight")
+        self._mask = (1 << self.bits) - 1
         self._tokens: dict[str, tuple[float, int]] = {}
         self._grams: dict[str, float] = {}
         self._bigrams: dict[str, float] = {}
+        self._units: dict[tuple[str, str], tuple[float, int]] = {}
         # Per-word weights of the training vocabulary, summed once at load: a
         # word's unigram and character n-gram weights do not depend on the
         # definition, so this is part of the model, not a cache of results,
@@ -121,6 +127,8 @@ class CovertModel:
             self._vocab_by_kind[key[0]][key[1:]] = value
 
     def _token_uncached(self, kind: str, tok: str) -> tuple[float, int]:
+        if tok.isascii():
+            return self._ascii_token(kind, tok)
         feats = token_features(tok, kind)
         # Character n-grams repeat across words ("<re", "ing>"): hash each once.
         grams = self._grams
@@ -134,6 +142,26 @@ class CovertModel:
                 grams[f] = g
             total += g
         return total, len(feats)
+
+    def _ascii_token(self, kind: str, tok: str) -> tuple[float, int]:
+        """``_token_uncached`` for an ASCII token, hashing byte slices in place.
+
+        The features and their order are those of ``token_features``; for
+        ASCII, a character slice is the byte slice, and CRC-32 of "c" + gram
+        continues from the CRC of "c", so no feature string is built.
+        """
+        weights, mask = self.weights, self._mask
+        total = weights[crc32(("u" + tok).encode()) & mask]
+        total += weights[crc32((kind + tok).encode()) & mask]
+        count = 2
+        if tok[0].isalnum() and len(tok) >= 2:
+            word = ("<" + tok[:MAX_WORD_CHARS] + ">").encode()
+            n = len(word)
+            for size in GRAM_SIZES:
+                for i in range(n - size + 1):
+                    total += weights[crc32(word[i : i + size], _CRC_OF_C) & mask]
+                count += max(0, n - size + 1)
+        return total, count
 
     def _token(self, kind: str, tok: str) -> tuple[float, int]:
         key = kind + tok  # kinds are one letter, so the key is unambiguous
@@ -163,23 +191,36 @@ class CovertModel:
         bigrams = self._bigrams
         bigram = self._bigram
         by_kind = self._vocab_by_kind
+        memo = self._units
         for text, kind, _ in units:
+            # A field seen before (a shared parameter description) adds the
+            # same sum and count again: both depend on the text and kind only.
+            seen = memo.get((kind, text))
+            if seen is not None:
+                sums.append(seen[0])
+                n += seen[1]
+                continue
             toks = tokens(text)
             s = 0.0
+            count = 0
             known = by_kind.get(kind)
             for tok in toks:
                 # Same sums in the same order as ``_token``; only the lookup is cheaper.
                 hit = known.get(tok) if known is not None else None
                 w, c = hit if hit is not None else token(kind, tok)
                 s += w
-                n += c
+                count += c
             prev = None
             for tok in toks:
                 if prev is not None:
-                    w = bigrams.get("b" + prev + " " + tok)
-                    s += w if w is not None else bigram(prev, tok)
+                    bw = bigrams.get("b" + prev + " " + tok)
+                    s += bw if bw is not None else bigram(prev, tok)
                 prev = tok
-            n += max(0, len(toks) - 1)
+            count += max(0, len(toks) - 1)
+            if len(memo) >= _CACHE_MAX:
+                memo.clear()
+            memo[(kind, text)] = (s, count)
+            n += count
             sums.append(s)
         norm = 1.0 / math.sqrt(n) if n else 0.0
         z = self.bias + sum(d * w for d, w in zip(dense, self.dense_weights, strict=True))
@@ -191,10 +232,11 @@ class CovertModel:
         return ModelScore(_sigmoid(z), z, top, best)
 
     def clear_cache(self) -> None:
-        """Forget memoised token and bigram weights (cold benchmarks)."""
+        """Forget memoised token, bigram and field weights (cold benchmarks)."""
         self._tokens.clear()
         self._grams.clear()
         self._bigrams.clear()
+        self._units.clear()
 
 
 _LOCK = threading.Lock()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from threatvec.detect._covert_regex import compile_fast
+
 __all__ = ["RULES", "TEXT_PATTERNS", "Rule", "TextPattern", "rule"]
 
 LLM01 = "LLM01:2025"  # prompt injection
@@ -150,7 +152,8 @@ class TextPattern:
 def _p(
     rule_id: str, needles: tuple[str, ...], pattern: str, weight: float, note: str
 ) -> TextPattern:
-    return TextPattern(rule_id, needles, re.compile(pattern), weight, note)
+    # compile_fast: same matches, fewer engine steps per position (see _covert_regex).
+    return TextPattern(rule_id, needles, compile_fast(pattern), weight, note)
 
 
 _USER = r"(?:the |this |your |any )?(?:user|human|person|operator|customer|requester)s?"

@@ -22,7 +22,8 @@ from threatvec.detect._covert_intent import (
     intent_hits,
 )
 from threatvec.detect._covert_mechanism import mechanism_hits
-from threatvec.detect._covert_needles import Grams
+from threatvec.detect._covert_needles import Grams, NeedleGate
+from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 
 __all__ = [
@@ -179,9 +180,16 @@ _PATTERN_INDEX = _GateIndex([p.needles for p in TEXT_PATTERNS])
 # --- pattern table -----------------------------------------------------------
 
 
-def _pattern_hits(lower: str, stems: frozenset[str]) -> list[Hit]:
+# Needles derived from each pattern itself (see _covert_needles): stricter
+# than the hand-written ones above, and checked in one lookup per text.
+_PATTERN_GATES = tuple(NeedleGate.of(p.regex) for p in TEXT_PATTERNS)
+
+
+def _pattern_hits(lower: str, stems: frozenset[str], grams: Grams | None) -> list[Hit]:
     hits: list[Hit] = []
     for i in sorted(_PATTERN_INDEX.active(lower, stems)):
+        if grams is not None and not _PATTERN_GATES[i].may_match(grams):
+            continue  # provably no match in this text
         pat = TEXT_PATTERNS[i]
         # Up to three separate matches: a directive repeated is more evidence,
         # but a long text cannot pile up unbounded weight (rules have caps too).
@@ -192,7 +200,7 @@ def _pattern_hits(lower: str, stems: frozenset[str]) -> list[Hit]:
     return hits
 
 
-_PARAM_WORD_RE = re.compile(
+_PARAM_WORD_RE = compile_fast(
     r"\b(?:as|in|into|to|inside|via)\s+(?:the\s+|a\s+|its\s+|their\s+|every\s+|each\s+|all\s+)?"
     r"['\"`]?([\w-]+)['\"`]?"
     r"(\s+(?:parameter|param|field|argument|arg|list|property|value)s?\b)?"
@@ -220,10 +228,10 @@ def _sentence(lower: str, start: int, end: int) -> str:
     return lower[left + 1 : right]
 
 
-_QUOTED_EXAMPLE_RE = re.compile(
+_QUOTED_EXAMPLE_RE = compile_fast(
     r"\b(?:such as|like|e\.g\.|for example|for instance|including|detects?|flags?|blocks?|scans? for)\s*[:,]?\s*$"
 )
-_EXAMPLE_CUE_RE = re.compile(
+_EXAMPLE_CUE_RE = compile_fast(
     r"\b(?:such as|e\.g\.|for example|for instance|detects?|detection|flags?|scans?|blocks?|filters?)\b"
 )
 _MEMORY_PURPOSE = frozenset(
@@ -240,10 +248,10 @@ _INTENT_RULES = _FLOW_RULES | {
     "TV-COVERT-025",
     "TV-COVERT-040",
 }
-_SUMMARY_OF_RE = re.compile(
+_SUMMARY_OF_RE = compile_fast(
     r"\b(?:summary|key points|gist|main points|recap|overview|outline|topic|subject) of (?:the |this )?[\w ]{0,25}$"
 )
-_DETECTS_RE = re.compile(
+_DETECTS_RE = compile_fast(
     r"\b(?:detects?|detecting|flags?|flagging|blocks?|blocking|scans? (?:for|tool|descriptions|prompts)|catches|"
     r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
     r"searches (?:\w+ ){0,3}for)\b"
@@ -257,7 +265,7 @@ def _clause_before(lower: str, at: int) -> str:
     return window[cut + 1 :]
 
 
-_NEGATION_RE = re.compile(
+_NEGATION_RE = compile_fast(
     r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|nor)(?:\s+(?:ever|accidentally|also))?\s*$"
 )
 
@@ -374,7 +382,7 @@ _BRACKET_TAG_RE = re.compile(
     re.IGNORECASE,
 )
 _CAPS_PAIR_RE = re.compile(r"<([A-Z][A-Z0-9_-]{2,30})>(.{10,2000}?)</\1>", re.DOTALL)
-_MARKUP_CONTEXT_RE = re.compile(
+_MARKUP_CONTEXT_RE = compile_fast(
     r"\b(?:xml|html|markup|element|elements|svg|jsx|tags?|dom|xpath|soap)\b"
 )
 
@@ -472,7 +480,7 @@ _TARGETS: tuple[tuple[str, str, frozenset[str]], ...] = (
         frozenset({"system", "users", "keychain", "gpg", "wallet", "crypto", "browser"}),
     ),
 )  # fmt: skip
-_TARGET_RE = re.compile("|".join(f"(?P<{name}>{pat})" for name, pat, _ in _TARGETS))
+_TARGET_RE = compile_fast("|".join(f"(?P<{name}>{pat})" for name, pat, _ in _TARGETS))
 _TARGET_PURPOSE = {name: words for name, _, words in _TARGETS}
 _TARGET_NEEDLES = (
     ".ssh",
@@ -519,12 +527,12 @@ _TARGET_NEEDLES = (
     "env",
     "$",
 )
-_READ_RE = re.compile(
+_READ_RE = compile_fast(
     r"\b(?:read|cat|open|access|load|grab|fetch|extract|retrieve|obtain|collect|copy|steal|dump|print|echo|"
     r"value of|"
     r"look (?:at|in|into)|try to read|attempt to read|check)\b"
 )
-_FLOW_RE = re.compile(
+_FLOW_RE = compile_fast(
     r"\b(?:pass|include|send|attach|append|add|put|insert|embed|provide|upload|forward|post|paste|"
     r"concat\w*|concantate|supply|fill)\b[^.\n]{0,30}?\b(?:contents?|value|data|output|text|it|them)\b|"
     r"\bas ['\"`]\w+['\"`]|\bin(?:to)? the ['\"`]?\w+['\"`]? (?:parameter|param|field|argument)|"
@@ -571,18 +579,18 @@ def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hi
 
 # --- shadowing of named tools -------------------------------------------------
 
-_IDENT_RE = re.compile(
+_IDENT_RE = compile_fast(
     r"`([^`\s]{3,64})`|['\"]([A-Za-z][\w.-]{2,63})['\"]|"
     r"\b([A-Za-z][A-Za-z0-9]*(?:[_\-.][A-Za-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*)\b|"
     r"\b([A-Za-z]{3,40})\s+tool\b"
 )
 _SENSITIVE_LIST = sorted(_SENSITIVE_TOOL_NAMES)
-_TRIGGER_RE = re.compile(
+_TRIGGER_RE = compile_fast(
     r"\b(?:when(?:ever)?|each time|every time|after|before|if)\s+(?:the\s+)?[`'\"(]?[\w.-]+[`'\")]?\s+"
     r"(?:tool\s+|function\s+)?(?:is|gets|are|was)\s+(?:used|called|invoked|run|executed|triggered)|"
     r"\b(?:for|to)\s+the\s+[`'\"]?[\w.-]+[`'\"]?\s+tool\s*:"
 )
-_MODIFY_RE = re.compile(
+_MODIFY_RE = compile_fast(
     r"\b(?:when(?:ever)?|each time|every time|if)\b[^.\n]{0,60}?\b(?:invoked|called|used|run|executed|available)\b|"
     r"\b(?:change|modify|alter|redirect|replace|override|intercept|rewrite|set)\b|\binstead\b|\bproxy\b|"
     r"\brecipients?\b|\bmust\b|\balways\b|\bbcc\b"
@@ -670,11 +678,11 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
     if len(lower) != len(text):  # a rare case-fold that changes length: keep spans valid
         text = lower
     stems = _stems(lower)
-    hits = _boost_parameter_flows(
-        _counter_evidence(_pattern_hits(lower, stems), lower, ctx), lower, ctx
-    )
     # Words and trigrams of the text, once for every needle gate below.
     grams = Grams(lower) if len(lower) >= 12 else None
+    hits = _boost_parameter_flows(
+        _counter_evidence(_pattern_hits(lower, stems, grams), lower, ctx), lower, ctx
+    )
     intent = intent_hits(
         lower,
         slot=slot,
@@ -704,15 +712,15 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
 
 # --- identifiers (tool and parameter names) ----------------------------------
 
-_ID_TARGET_RE = re.compile(
+_ID_TARGET_RE = compile_fast(
     r"\b(?:ssh|id rsa|id ed25519|id dsa|aws credentials|env file|dotenv|mcp json|mcp config|"
     r"claude desktop config|bashrc|zshrc|bash history|netrc|kube ?config|private key|system prompt|"
     r"chat history|conversation history|wallet|seed phrase|api keys?|passwords?|secrets?|credentials)\b"
 )
-_ID_QUALIFIER_RE = re.compile(
+_ID_QUALIFIER_RE = compile_fast(
     r"\b(?:content|contents|reading|read|dump|stolen|leak|leaked|exfil|copied)\b"
 )
-_ID_DIRECTIVE_RE = re.compile(
+_ID_DIRECTIVE_RE = compile_fast(
     r"\b(?:ignore|disregard|override)\b.*\b(?:instructions?|rules|prompt)\b|\bdo not tell\b|\bsystem prompt\b"
 )
 
