@@ -58,7 +58,7 @@ CASES = ROOT / "tests" / "vectors" / "covert_cases.jsonl"
 SHARED = Path(os.environ.get("THREATVEC_SHARED_DATA", ROOT.parent / "shared" / "data"))
 DEV = SHARED / "mcp" / "tool_descriptions_dev.jsonl"
 OUT = ROOT / "src" / "threatvec" / "detect" / "data" / "covert_model.json"
-BLIND = ("blind_h",)
+BLIND = ("blind_i",)  # round 3; blind_h became tune_h after one scoring
 
 HASH_BITS = 15
 WEIGHT_SCALE = 1e-4  # weights are stored as integers of this unit

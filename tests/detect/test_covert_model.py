@@ -52,6 +52,7 @@ def test_shipped_model_is_small_data_and_documents_its_training() -> None:
     info = raw["training"]
     assert set(info["never_trained_on"]) == {"blind_h"}
     assert "blind_h" not in set(info["trained_on"])
+    assert "blind_i" not in set(info["trained_on"])  # round 3 blind split (not retrained)
     assert {"tune_f", "tune_g"} <= set(info["trained_on"])  # promoted after two scorings
     model = load_model()
     assert 0 < model.gate <= model.threshold < 1

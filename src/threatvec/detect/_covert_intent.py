@@ -344,6 +344,17 @@ _SLOT_NOUN_RE = _rx(_SLOT_NOUN)
 _ARG_MENTION_RE = _rx(r"[`'\"]([\w-]+)[`'\"]|\b([\w-]+)\s+(?:parameter|argument|field|param)\b")
 _DIRECT_ARG_RE = _rx(r"\s+(?:the\s+)?['\"`]?([\w-]+)['\"`]?")
 _HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b")
+# In a parameter's description a supplying verb with no named target fills
+# that very argument: "include the value of GITHUB_TOKEN", "must contain …".
+_SELF_FILL_RE = _rx(
+    r"\b(?:includ\w*|put|paste\w*|insert\w*|append\w*|supply|supplied|provide\w*|fill\w*|enter\w*|embed\w*|"
+    r"attach\w*|copy|copied|contains?|contained)\b"
+)
+# The user (not the model) as the subject of the verb: "the user supplies the
+# destination address" describes who chooses the value, not a directive.
+_USER_SUBJECT_RE = _rx(
+    r"\b(?:the\s+|a\s+|each\s+)?(?:user|users|caller|customer|account owner)(?:'s)?\s+(?:\w+\s+)?$"
+)
 # Slot names that are the natural home of a kind of data (an API key in
 # "headers" is how HTTP works; the user's address in "notes" is not).
 FITTING_SLOTS: dict[str, frozenset[str]] = {
@@ -1099,6 +1110,8 @@ def _find_flows(
             continue
         if s.flow is not None:
             continue
+        if _USER_SUBJECT_RE.search(lower[max(s.start, m.start() - 30) : m.start()]):
+            continue  # the user supplies the value: their choice, not a routing order
         window_end = min(s.end, m.end() + 110)
         if _CJK_FLOW_RE.match(m.group(0)):
             # Chinese / Japanese / Korean put the argument before the verb.
@@ -1119,6 +1132,10 @@ def _find_flows(
                 break
         if s.flow is None and slot == SLOT_PARAM and _HERE_RE.search(lower, m.end(), window_end):
             s.flow = (m.start(), m.end())  # "paste them here" in a parameter's description
+    if slot == SLOT_PARAM:
+        for s, m in _matches(_SELF_FILL_RE, lower, starts, sents, g):
+            if s.flow is None and s.xdata and not _negated(lower, s.start, m.start()):
+                s.flow = (m.start(), m.end())  # the described argument is the sink
 
 
 def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[str]) -> None:
@@ -1153,6 +1170,7 @@ def _pair_flows(sents: list[_Sentence], text_of: Callable[[_Sentence], str]) -> 
             if (
                 b.flow is not None
                 and a.flow is None
+                and not a.negated_flow  # "never paste secrets": forbids, does not route
                 and a.xdata
                 and not b.xdata
                 and _PRONOUN_OBJECT_RE.search(text_of(b)) is not None
@@ -1204,6 +1222,11 @@ _SENDING_PURPOSE = frozenset(
 _WORDS_RE = _rx(r"[a-z]+")
 
 
+def _first_word(text: str) -> str:
+    m = _WORDS_RE.match(text)
+    return m.group(0) if m is not None else ""
+
+
 def _weigh(
     s: _Sentence,
     slot: int,
@@ -1235,8 +1258,18 @@ def _weigh(
         else 0.0
     )
 
+    # "List pods in a namespace using the kubeconfig at ~/.kube/config": the
+    # flow is the tool's own job (its verb is in the tool's name) and the data
+    # only follows it, as the means; nothing is routed anywhere.
+    own_job = (
+        s.flow is not None
+        and not s.dest
+        and s.addr is None
+        and all(start >= s.flow[1] for _k, start, *_ in s.xdata)
+        and _first_word(text_at(s)[s.flow[0] - s.start :]) in purpose
+    )
     # Out-of-scope data routed into an argument or out to a destination.
-    if xw and xkind != "other_tool" and s.flow is not None:
+    if xw and xkind != "other_tool" and s.flow is not None and not own_job:
         w = xw + voice
         w += 0.1 if s.acquire else 0.0
         w += 0.1 if "other_tool" in kinds else 0.0  # to be fetched with other tools

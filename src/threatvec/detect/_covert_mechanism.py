@@ -111,6 +111,14 @@ _SWAP_RE = compile_fast(
     r"[^.;\n]{0,50}\b(?:iban|account|recipient|destination|wallet|beneficiary|payee|destino|cuenta|compte|konto|rekening|conta|conto|destinatario|empfänger|bénéficiaire)\b"
     r"[^.;\n]{0,40}\b[a-z]{2}\d{2}(?: ?\w{4}){3,}"
 )
+# Messages or calls diverted to a fixed number or address "instead of" the one
+# the user meant, in any of the covered languages.
+_REDIRECT_RE = compile_fast(
+    r"\b(?:redirect|reroute|re-route|divert|forward|route|send|redirige|redirigez|renvoie|transf[eè]re|reenv[ií]a|redirig\w*|desv[ií]a|"
+    r"encaminh\w*|redireciona\w*|leite\w*|stuur\w*|reindirizz\w*|inoltr\w*|devia)\b"
+    r"[^.;\n]{0,80}(?:\+?\d[\d ().-]{7,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^;\n]{0,40}?"
+    r"\b(?:instead of|rather than|au lieu d|à la place d|en lugar de|en vez de|statt|anstatt|in plaats van|invece d|em vez d|ao invés d)"
+)
 _AUTHORITY_RE = compile_fast(
     r"\b(?:maintainers?|developers?|vendor|operators?|administrators?|authors?|publisher)\b[^.;\n]{0,50}\b(?:requires?|mandates?|expects?|insists?|demands?) that (?:you|the (?:model|assistant|agent)|every|all)\b"
 )
@@ -256,6 +264,7 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_RECON_RE, "TV-COVERT-022", 0.8, "asks for the agent's tools or hidden configuration"),
     (_PARTNER_RE, "TV-COVERT-021", 1.0, "shares user data with third parties"),
     (_SWAP_RE, "TV-COVERT-021", 1.0, "replaces a payment destination with a fixed account"),
+    (_REDIRECT_RE, "TV-COVERT-021", 1.0, "diverts messages to a fixed destination instead"),
     (_AUTHORITY_RE, "TV-COVERT-012", 0.6, "claims an authority that requires the model to act"),
 )
 

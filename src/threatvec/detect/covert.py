@@ -461,7 +461,11 @@ _DECODED_LABEL = {
 }
 _VALUE_POINTER_RE = re.compile(r"/(?:default|const|enum|examples|example)(?:/|$)")
 _TITLE_POINTER_RE = re.compile(r"(?:^|/)title$")
-_PARAM_DESC_RE = re.compile(r"/properties/[^/]+/description$")
+# An array's items, a map's values and a union's branches describe the same
+# argument as the property itself: whoever fills it in reads them.
+_PARAM_DESC_RE = re.compile(
+    r"/properties/[^/]+(?:/(?:items|additionalProperties|(?:anyOf|oneOf|allOf|prefixItems)/\d+))*/description$"
+)
 
 
 def _slot_of(pointer: str) -> int:
