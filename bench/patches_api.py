@@ -10,9 +10,14 @@ the real server (uvicorn on 127.0.0.1) answers list requests over real HTTP,
 one client at a time, and p50/p95 are reported per request shape.
 
     .venv/bin/python bench/patches_api.py [--cves 300000] [--requests 200]
+        [--only sqlite|postgres] [--sqlite-db PATH] [--pg-url URL]
 
-PostgreSQL: THREATVEC_BENCH_PG_URL (an admin URL), or a throwaway server from
-the local binaries (tools/pg_temp.sh).
+PostgreSQL: ``--pg-url`` (a database kept between runs: seeded the first
+time, reused after), else THREATVEC_BENCH_PG_URL (an admin URL), else a
+throwaway server from the local binaries (tools/pg_temp.sh). On PostgreSQL the
+shared CVE rows are replicated by the server itself (INSERT ... SELECT over
+generate_series) and the org's rows streamed with COPY: about 2 minutes for
+300,000 CVEs instead of ~35 row by row. The rows are the same either way.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ import httpx
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
 from tests.conftest import (  # noqa: E402
     LiveServer,
     OrgHandle,
@@ -78,7 +83,8 @@ QUERIES: list[tuple[str, dict[str, Any]]] = [
 ]
 
 
-def seed(factory, org_id: str, n: int) -> None:
+def _templates(factory, org_id: str) -> tuple[list[tuple], list]:
+    """The 66 real records parsed once, and the org's demo stack imported."""
     raw = []
     for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
         raw += [v["cve"] for v in json.loads((DATA / "nvd" / name).read_text())["vulnerabilities"]]
@@ -93,94 +99,194 @@ def seed(factory, org_id: str, n: int) -> None:
         match = match_stack(rec, entries)
         entry_id = next((i for i, e in stack if e is match.entry), None)
         templates.append((obj, values, sorted(_products(rec, [])), match, entry_id))
-    rng = random.Random(5)
+    return templates, stack
+
+
+def _published(i: int) -> datetime:
+    return datetime(2019, 1, 1, tzinfo=UTC) + timedelta(minutes=17 * i)
+
+
+def _org_rows(
+    templates: list[tuple], org_id: str, start: int, stop: int, rng: random.Random
+) -> tuple[list[dict], list[dict]]:
+    """EPSS and exposure rows of CVEs ``start..stop`` (the random draws in a fixed order)."""
     now = datetime.now(UTC)
     today = now.date()
-    t0 = time.perf_counter()
-    for start in range(0, n, 5000):
-        cves, products, epss, exposures = [], [], [], []
-        for i in range(start, min(start + 5000, n)):
-            obj, values, names, match, entry_id = templates[i % len(templates)]
-            cve_id = f"CVE-2100-{i:06d}"
-            published = datetime(2019, 1, 1, tzinfo=UTC) + timedelta(minutes=17 * i)
-            row = {
-                **values,
-                "cve_id": cve_id,
-                "published": published,
-                "last_modified": published,
-                "raw": {**obj, "id": cve_id},
-            }
-            cves.append(row)
-            products += [{"cve_id": cve_id, "name": nm} for nm in names]
-            pct = rng.random()
-            if i % 3:
-                epss.append(
-                    {
-                        "cve_id": cve_id,
-                        "epss": pct / 10,
-                        "percentile": pct,
-                        "model_version": "bench",
-                        "score_date": today,
-                    }
-                )
-            in_stack = match.matched
-            relevant = values["ai_relevant"] or in_stack
-            affected = now - timedelta(days=rng.randint(0, 400))
-            x = CveExposure(
-                org_id=org_id,
-                cve_id=cve_id,
-                status=rng.choice(
-                    ["open"] * 6 + ["investigating", "fixed", "deployed", "wont_fix"]
-                ),
-                stack_level=match.level,
-                stack_reason=match.reason,
-                affected_since=affected,
-                scored_on=today,
-                clock_stopped_on=None,
-            )
-            inputs = ScoreInputs(
-                values["cvss_score"],
-                values["severity"],
-                pct / 10 if i % 3 else None,
-                pct if i % 3 else None,
-                values["nvd_kev_due"],
-            )
-            pr = priority_of(x, inputs, today=today)
-            exposures.append(
+    epss, exposures = [], []
+    for i in range(start, stop):
+        _obj, values, _names, match, entry_id = templates[i % len(templates)]
+        cve_id = f"CVE-2100-{i:06d}"
+        published = _published(i)
+        pct = rng.random()
+        if i % 3:
+            epss.append(
                 {
-                    "id": uuid.uuid4().hex,
-                    "org_id": org_id,
                     "cve_id": cve_id,
-                    "status": x.status,
-                    "first_seen_at": affected,
-                    "affected_since": affected,
-                    "ever_relevant": relevant,
-                    "ai_relevant": values["ai_relevant"],
-                    "in_stack": in_stack,
-                    "relevant": relevant,
-                    "severity": values["severity"],
-                    "cvss_sort": values["cvss_score"] if values["cvss_score"] is not None else -1.0,
-                    "epss_sort": pct if i % 3 else -1.0,
-                    "kev": values["nvd_kev_due"] is not None,
-                    "published": published,
-                    "stack_level": match.level,
-                    "stack_reason": match.reason,
-                    "stack_entry_id": entry_id,
-                    "stack_matched_on": match.matched_on,
-                    "due_at": datetime.combine(pr.sla.due, datetime.min.time(), tzinfo=UTC),
-                    "priority": pr.score,
-                    "scored_on": today,
+                    "epss": pct / 10,
+                    "percentile": pct,
+                    "model_version": "bench",
+                    "score_date": today,
                 }
             )
+        in_stack = match.matched
+        relevant = values["ai_relevant"] or in_stack
+        affected = now - timedelta(days=rng.randint(0, 400))
+        x = CveExposure(
+            org_id=org_id,
+            cve_id=cve_id,
+            status=rng.choice(["open"] * 6 + ["investigating", "fixed", "deployed", "wont_fix"]),
+            stack_level=match.level,
+            stack_reason=match.reason,
+            affected_since=affected,
+            scored_on=today,
+            clock_stopped_on=None,
+        )
+        inputs = ScoreInputs(
+            values["cvss_score"],
+            values["severity"],
+            pct / 10 if i % 3 else None,
+            pct if i % 3 else None,
+            values["nvd_kev_due"],
+        )
+        pr = priority_of(x, inputs, today=today)
+        exposures.append(
+            {
+                "id": uuid.uuid4().hex,
+                "org_id": org_id,
+                "cve_id": cve_id,
+                "status": x.status,
+                "first_seen_at": affected,
+                "affected_since": affected,
+                "ever_relevant": relevant,
+                "ai_relevant": values["ai_relevant"],
+                "in_stack": in_stack,
+                "relevant": relevant,
+                "severity": values["severity"],
+                "cvss_sort": values["cvss_score"] if values["cvss_score"] is not None else -1.0,
+                "epss_sort": pct if i % 3 else -1.0,
+                "kev": values["nvd_kev_due"] is not None,
+                "published": published,
+                "stack_level": match.level,
+                "stack_reason": match.reason,
+                "stack_entry_id": entry_id,
+                "stack_matched_on": match.matched_on,
+                "due_at": datetime.combine(pr.sla.due, datetime.min.time(), tzinfo=UTC),
+                "priority": pr.score,
+                "scored_on": today,
+            }
+        )
+    return epss, exposures
+
+
+def seed(factory, org_id: str, n: int) -> None:
+    """Row-by-row through the ORM's bulk insert (any store; ~20 min for 300k on SQLite)."""
+    templates, _ = _templates(factory, org_id)
+    rng = random.Random(5)
+    t0 = time.perf_counter()
+    for start in range(0, n, 5000):
+        stop = min(start + 5000, n)
+        cves, products = [], []
+        for i in range(start, stop):
+            obj, values, names, _match, _entry = templates[i % len(templates)]
+            cve_id = f"CVE-2100-{i:06d}"
+            published = _published(i)
+            cves.append(
+                {
+                    **values,
+                    "cve_id": cve_id,
+                    "published": published,
+                    "last_modified": published,
+                    "raw": {**obj, "id": cve_id},
+                }
+            )
+            products += [{"cve_id": cve_id, "name": nm} for nm in names]
+        epss, exposures = _org_rows(templates, org_id, start, stop, rng)
         with session_scope(factory) as s:
             s.execute(insert(Cve), cves)
             s.execute(insert(CveProduct), products)
             if epss:
                 s.execute(insert(EpssRecord), epss)
             s.execute(insert(CveExposure), exposures)
-        done = min(start + 5000, n)
-        if done % 50000 == 0 or done == n:
-            print(f"  seeded {done:,} CVEs ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+        if stop % 50000 == 0 or stop == n:
+            print(f"  seeded {stop:,} CVEs ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+
+
+def seed_postgres(factory, org_id: str, n: int) -> None:
+    """The same rows as :func:`seed`, made by PostgreSQL itself (minutes instead of ~35).
+
+    The 66 template CVEs go in through the ORM; PostgreSQL then replicates them
+    with ``INSERT ... SELECT`` over ``generate_series`` (ids, dates and the
+    ``raw`` id rewritten in SQL), and the org's EPSS and exposure rows, which
+    need the product's scoring in Python, are streamed with ``COPY``.
+    """
+    templates, _ = _templates(factory, org_id)
+    k = len(templates)
+    t0 = time.perf_counter()
+    with session_scope(factory) as s:
+        rows = []
+        for i in range(min(k, n)):
+            obj, values, names, _match, _entry = templates[i]
+            cve_id = f"CVE-2100-{i:06d}"
+            rows.append(
+                {
+                    **values,
+                    "cve_id": cve_id,
+                    "published": _published(i),
+                    "last_modified": _published(i),
+                    "raw": {**obj, "id": cve_id},
+                }
+            )
+        s.execute(insert(Cve), rows)
+        s.execute(
+            insert(CveProduct),
+            [
+                {"cve_id": r["cve_id"], "name": nm}
+                for r, t in zip(rows, templates, strict=False)
+                for nm in t[2]
+            ],
+        )
+    cols = [c.name for c in Cve.__table__.columns]
+    derived = {
+        "cve_id": "n.cve_id",
+        "published": "n.published",
+        "last_modified": "n.published",
+        "raw": "jsonb_set(t.raw, '{id}', to_jsonb(n.cve_id))",
+    }
+    select_list = ", ".join(derived.get(c, f't."{c}"') for c in cols)
+    numbered = (
+        "SELECT 'CVE-2100-' || lpad(i::text, 6, '0') AS cve_id,"
+        " 'CVE-2100-' || lpad((i % :k)::text, 6, '0') AS tpl,"
+        " timestamptz '2019-01-01 00:00:00+00' + make_interval(mins => 17 * i) AS published"
+        " FROM generate_series(:k, :n - 1) AS i"
+    )
+    with session_scope(factory) as s:
+        s.execute(
+            text(
+                f"INSERT INTO cves ({', '.join(chr(34) + c + chr(34) for c in cols)}) "
+                f"SELECT {select_list} FROM ({numbered}) n JOIN cves t ON t.cve_id = n.tpl"
+            ),
+            {"k": k, "n": n},
+        )
+        s.execute(
+            text(
+                f"INSERT INTO cve_products (cve_id, name) SELECT n.cve_id, p.name "
+                f"FROM ({numbered}) n JOIN cve_products p ON p.cve_id = n.tpl"
+            ),
+            {"k": k, "n": n},
+        )
+    print(f"  CVEs replicated in SQL ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
+    epss, exposures = _org_rows(templates, org_id, 0, n, random.Random(5))
+    with session_scope(factory) as s:
+        raw_conn = s.connection().connection.driver_connection
+        for table, data in (("epss_scores", epss), ("cve_exposures", exposures)):
+            names = list(data[0])
+            with (
+                raw_conn.cursor() as cur,
+                cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,
+            ):
+                for row in data:
+                    copy.write_row([row[c] for c in names])
+    print(f"  seeded {n:,} CVEs ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
 
 def measure(url: str, key: str, params: dict[str, Any], requests: int) -> dict[str, float]:
@@ -221,6 +327,20 @@ def _reuse_org(factory) -> OrgHandle:
         return OrgHandle(org.id, org.name, key)
 
 
+def _seeded(url: str) -> bool:
+    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import text as sql
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            if not inspect(c).has_table("orgs"):
+                return False
+            return bool(c.execute(sql("SELECT 1 FROM orgs WHERE name LIKE 'bench-%'")).first())
+    finally:
+        engine.dispose()
+
+
 def run_backend(
     name: str, url: str, args: argparse.Namespace, *, reuse: bool = False
 ) -> list[tuple[str, str, dict]]:
@@ -231,7 +351,8 @@ def run_backend(
     else:
         org = create_org(factory, f"bench-{uuid.uuid4().hex[:6]}")
         print(f"{name}: seeding {args.cves:,} CVEs", file=sys.stderr)
-        seed(factory, org.id, args.cves)
+        seeder = seed_postgres if engine.dialect.name == "postgresql" else seed
+        seeder(factory, org.id, args.cves)
     with engine.connect() as c:  # planner statistics, as autovacuum / a DBA would have
         c.exec_driver_sql("ANALYZE")
         c.commit()
@@ -262,6 +383,9 @@ def main() -> None:
     parser.add_argument(
         "--sqlite-db", help="SQLite bench database: reused if it exists, else seeded and kept"
     )
+    parser.add_argument(
+        "--pg-url", help="PostgreSQL bench database: reused if already seeded, else seeded and kept"
+    )
     args = parser.parse_args()
     import logging
 
@@ -273,9 +397,14 @@ def main() -> None:
         reuse = Path(path).exists()
         print(f"SQLite database: {path} ({'reused' if reuse else 'new'})", file=sys.stderr)
         rows += run_backend("SQLite", f"sqlite:///{path}", args, reuse=reuse)
-    with fresh_postgres_database() as url:
-        if url:
-            rows += run_backend("PostgreSQL", url, args)
+    if args.only != "sqlite":
+        if args.pg_url:
+            # A database seeded by an earlier run is reused (its bench org exists).
+            rows += run_backend("PostgreSQL", args.pg_url, args, reuse=_seeded(args.pg_url))
+        else:
+            with fresh_postgres_database() as url:
+                if url:
+                    rows += run_backend("PostgreSQL", url, args)
     print(f"\n| store | request ({args.cves:,} CVEs, limit 50) | items | p50 ms | p95 ms |")
     print("|---|---|---:|---:|---:|")
     for backend, label, m in rows:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import importlib.util
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from tests.conftest import create_org, make_migrated_engine, new_database_url
 from tests.vulns.vulns_data import renamed
@@ -191,12 +192,114 @@ def test_hostile_text_is_a_200_not_a_500(api, raw: str) -> None:
     assert r.status_code == 200, r.text
 
 
-def test_many_matches_take_the_probe_plan_with_the_same_answer(
-    store, demo_org, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(scope="module")
+def many_org(store, nvd_raw):
+    """An org seeing the 66 real NVD records five times over (330 CVEs, many shared words)."""
+    org = create_org(store)
+    with session_scope(store) as s:
+        for _ in range(5):
+            store_nvd_records(s, [parse_cve(r) for r in renamed(nvd_raw)], org_ids=[org.id])
+    return org
+
+
+def _pages(store, org_id: str, limit: int, **kw: Any) -> list[str]:
+    """Every page of the list, followed through its cursors."""
+    out: list[str] = []
+    cursor = None
+    sort = kw.pop("sort", None)
+    with session_scope(store) as s:
+        while True:
+            rows, cursor = service.list_page(
+                session=s,
+                org_id=org_id,
+                page=PageParams(limit=limit, cursor=cursor, sort=sort),
+                filters=service.PatchFilters(scope="all", **kw),
+            )
+            out += [r.cve_id for r in rows]
+            if cursor is None:
+                return out
+
+
+def _reference(store, org_id: str, words: list[str], phrase: bool, **kw: Any) -> list[str]:
+    """The same list filtered in Python: whole words (or the phrase) in the description."""
+    with session_scope(store) as s:
+        descriptions = {c: d for c, d in s.execute(select(Cve.cve_id, Cve.description))}
+    keep = []
+    for cve_id in _pages(store, org_id, 500, **kw):
+        tokens = [t.lower() for t in re.findall(r"[^\W_]+", descriptions[cve_id])]
+        if phrase:
+            n = len(words)
+            hit = any(tokens[i : i + n] == words for i in range(len(tokens) - n + 1))
+        else:
+            hit = all(w in tokens for w in words)
+        if hit:
+            keep.append(cve_id)
+    return keep
+
+
+PLAN_CASES = [
+    ("code", {}),
+    ("remote code execution", {}),
+    ('"path traversal"', {}),
+    ("vulnerab*", {}),
+    ("kernel", {"technology": "linux"}),
+    ("code", {"sort": "due"}),
+    ("code", {"sort": "-published", "severity": ["CRITICAL", "HIGH"]}),
+    ("allows CVE-2100*", {}),
+]
+
+
+@pytest.mark.parametrize(("text", "kw"), PLAN_CASES)
+def test_walk_and_match_driven_plans_give_the_same_pages(
+    store, many_org, monkeypatch: pytest.MonkeyPatch, text: str, kw: dict[str, Any]
 ) -> None:
-    few = _ids(store, demo_org.id, "code")
-    monkeypatch.setattr(text_search, "_DENSE_MATCHES", 0)
-    assert _ids(store, demo_org.id, "code") == few and few
+    # From the matches: a budget of 1 never finds a page, and no count is "many".
+    monkeypatch.setattr(service, "_WALK_BUDGET", 1)
+    monkeypatch.setattr(service, "_SQLITE_WALK_MATCHES", 10**6)
+    monkeypatch.setattr(service, "_PG_DRIVE_MATCHES", 10**6)
+    driven = _pages(store, many_org.id, 7, text=text, **kw)
+    # Every count is "many" on PostgreSQL: the budgeted walk first, then the
+    # walk against the hashed matches; on SQLite the budgeted walk alone.
+    monkeypatch.setattr(service, "_PG_DRIVE_MATCHES", 0)
+    monkeypatch.setattr(service, "_WALK_BUDGET", 10**6)
+    walked = _pages(store, many_org.id, 7, text=text, **kw)
+    monkeypatch.setattr(service, "_WALK_BUDGET", 12)
+    mixed = _pages(store, many_org.id, 7, text=text, **kw)
+    # The walk against the match set (SQLite: "many" matches; PostgreSQL:
+    # after a budget of 1 finds nothing).
+    monkeypatch.setattr(service, "_SQLITE_WALK_MATCHES", 0)
+    monkeypatch.setattr(service, "_WALK_BUDGET", 1)
+    unbounded = _pages(store, many_org.id, 7, text=text, **kw)
+    assert driven, text
+    assert driven == walked == mixed == unbounded
+    assert len(set(driven)) == len(driven)
+
+
+@pytest.mark.parametrize(
+    ("text", "words", "phrase"),
+    [
+        ("code", ["code"], False),
+        ("remote code execution", ["remote", "code", "execution"], False),
+        ('"path traversal"', ["path", "traversal"], True),
+    ],
+)
+def test_text_pages_equal_the_list_filtered_in_python(
+    store, many_org, text: str, words: list[str], phrase: bool
+) -> None:
+    expected = _reference(store, many_org.id, words, phrase)
+    assert expected, text
+    assert _pages(store, many_org.id, 9, text=text) == expected
+
+
+def test_count_matches_counts_from_the_index_up_to_the_cap(store, many_org) -> None:
+    with session_scope(store) as s:
+        descriptions = [d for (d,) in s.execute(select(Cve.description))]
+        expected = sum("code" in re.findall(r"[^\W_]+", d.lower()) for d in descriptions)
+        assert expected >= 5
+        assert text_search.count_matches(s, parse_text_query("code"), 10**6) == expected
+        assert text_search.count_matches(s, parse_text_query("code"), 3) == 3
+        assert text_search.count_matches(s, parse_text_query("qwertyuiop"), 10) == 0
+        assert text_search.count_matches(s, parse_text_query("CVE-2024-1086"), 10) == 0
 
 
 def test_the_index_follows_inserts_updates_and_deletes(store, demo_org, nvd_raw) -> None:

@@ -22,58 +22,69 @@ leave it alone):
   in the same transaction as every CVE insert, update and delete. The rowid is
   computed, not ``cves.rowid``, because ``VACUUM`` may renumber the rowids of
   a table without an INTEGER PRIMARY KEY.
-* PostgreSQL: a GIN index on ``to_tsvector('simple', description)``.
+* PostgreSQL: a side table ``cves_tsv`` (CVE id, ``to_tsvector('simple',
+  description)``) with a GIN index, kept by a trigger on ``cves`` (vulns_0005).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
+    FromClause,
+    Select,
     String,
+    TableClause,
     and_,
-    any_,
-    bindparam,
+    column,
+    exists,
     false,
     func,
     literal_column,
     or_,
     select,
+    table,
     text,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
-from threatvec.vulns.models import FTS_TABLE, PG_TEXT_INDEX, UNMANAGED_SCHEMA_NAMES, Cve
+from threatvec.vulns.models import (
+    FTS_TABLE,
+    PG_TEXT_INDEX,
+    PG_TEXT_TABLE,
+    UNMANAGED_SCHEMA_NAMES,
+)
 
 __all__ = [
     "FTS_TABLE",
     "MAX_TERMS",
     "PG_TEXT_INDEX",
+    "PG_TEXT_TABLE",
     "UNMANAGED_SCHEMA_NAMES",
     "SearchTerm",
+    "TextPlan",
     "TextQuery",
+    "count_matches",
     "fts5_match",
     "parse_text_query",
     "pg_tsquery_text",
     "sqlite_rowid",
     "sqlite_rowid_sql",
     "text_condition",
+    "words_source",
 ]
 
 MAX_TERMS = 16
+TextPlan = Literal["probe", "set", "drive"]
 _MAX_WORD = 64
 _WORD = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r'"([^"]*)"(\*?)|(\S+)')
 _CVE_FULL = re.compile(r"^CVE-\d{4}-\d{4,19}$")
 _CVE_PARTIAL = re.compile(r"^CVE-\d{4}(-\d*)?$")
-# Above this many matching CVEs, walking the sort index and probing each row
-# beats collecting every match and sorting them (mirrors the technology filter).
-_DENSE_MATCHES = 3000
-_PG_COLLECT_MAX = 50_000
 
 
 @dataclass(frozen=True)
@@ -160,7 +171,7 @@ def _id_prefix_bounds(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _id_conditions(q: TextQuery, cve_col: InstrumentedAttribute[str]) -> list[ColumnElement[bool]]:
+def _id_conditions(q: TextQuery, cve_col: ColumnElement[str]) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [cve_col == i for i in q.cve_ids]
     for p in q.cve_prefixes:
         lo, hi = _id_prefix_bounds(p)
@@ -168,45 +179,31 @@ def _id_conditions(q: TextQuery, cve_col: InstrumentedAttribute[str]) -> list[Co
     return conds
 
 
-def _sqlite_count(session: Session, match: str, limit: int) -> int:
-    return int(
-        session.execute(
-            text(
-                f"SELECT count(*) FROM (SELECT 1 FROM {FTS_TABLE} "  # noqa: S608 - constant table name, bound query
-                f"WHERE {FTS_TABLE} MATCH :q LIMIT :n)"
-            ),
-            {"q": match, "n": limit},
-        ).scalar_one()
+def _sqlite_words_probe(q: TextQuery, outer_table: str) -> ColumnElement[bool]:
+    # Is the walked row's CVE among the matches? The matches are materialised
+    # once as an ephemeral table of packed integers and each row's packed id is
+    # looked up in it (measured faster than unpacking every match to a string).
+    rowid = sqlite_rowid_sql(outer_table + ".cve_id")
+    probe = "%s IN (SELECT rowid FROM %s WHERE %s MATCH :fts_q)" % (  # noqa: S608, UP031
+        rowid,
+        FTS_TABLE,
+        FTS_TABLE,
     )
+    return text(probe).bindparams(fts_q=fts5_match(q))
 
 
-def _sqlite_words(
-    session: Session, q: TextQuery, cve_col: InstrumentedAttribute[str], outer_table: str
-) -> ColumnElement[bool]:
-    match = fts5_match(q)
-    if _sqlite_count(session, match, _DENSE_MATCHES + 1) > _DENSE_MATCHES:
-        # Many matches: walk the sort index (cve_id is in its entries) and keep
-        # the rows whose packed id is among the matches, materialised once as an
-        # ephemeral table of integers. Measured faster than unpacking every
-        # match to a string (bench/README, "Vulnerability API").
-        rowid = sqlite_rowid_sql(outer_table + ".cve_id")
-        probe = "%s IN (SELECT rowid FROM %s WHERE %s MATCH :fts_q)" % (  # noqa: S608, UP031
-            rowid,
-            FTS_TABLE,
-            FTS_TABLE,
-        )
-        return text(probe).bindparams(fts_q=match)
-    # Few matches: collect them (as CVE ids, the inverse of the rowid packing) and
-    # let the (org_id, cve_id) index find the rows.
-    ids = list(
-        session.execute(
-            text(f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :q"),  # noqa: S608
-            {"q": match},
-        ).scalars()
+def _sqlite_words_source(q: TextQuery) -> Select[tuple[str]]:
+    # The matches unpacked to CVE ids in SQL (the inverse of sqlite_rowid_sql),
+    # so they can drive a probe of the (org_id, cve_id, ...) index.
+    unpack = (
+        "printf('CVE-%04d-%0*d', rowid / 10000000000000 / 20, "
+        "(rowid / 10000000000000) % 20, rowid % 10000000000000)"
     )
-    if not ids:
-        return false()
-    return cve_col.in_([_rowid_to_cve(r) for r in ids])
+    return (
+        select(literal_column(unpack, String()).label("cve_id"))
+        .select_from(table(FTS_TABLE))
+        .where(text(f"{FTS_TABLE} MATCH :fts_q").bindparams(fts_q=fts5_match(q)))
+    )
 
 
 def _rowid_to_cve(rowid: int) -> str:
@@ -215,51 +212,90 @@ def _rowid_to_cve(rowid: int) -> str:
     return f"CVE-{year:04d}-{seq:0{digits}d}"
 
 
-def _pg_words(
-    session: Session, q: TextQuery, cve_col: InstrumentedAttribute[str]
-) -> ColumnElement[bool]:
-    # Same expression as the index (migration vulns_0002), so the GIN index serves it.
-    # The configuration is a literal, not a bound parameter: a parameter would
-    # keep the planner from matching the index expression.
-    config = literal_column("'simple'::regconfig")
-    vector = func.to_tsvector(config, Cve.description)
-    query = func.to_tsquery(config, pg_tsquery_text(q))
-    matching = select(Cve.cve_id).where(vector.op("@@")(query))
-    # Left to itself the planner walks the priority index and recomputes
-    # to_tsvector for every row it passes (3.7 s for a word with 9,000 matches
-    # deep in the order). Collecting the matches from the GIN index first and
-    # checking each walked row against them (a hashed = ANY) avoids that.
-    ids = list(session.scalars(matching.limit(_PG_COLLECT_MAX + 1)))
-    if len(ids) <= _PG_COLLECT_MAX:
-        if not ids:
-            return false()
-        return cve_col == any_(bindparam("fts_ids", ids, type_=ARRAY(String())))
-    # Very many matches: they are dense, so walking and testing rows finds a page fast.
-    return cve_col.in_(matching)
+def _pg_match(q: TextQuery, words: FromClause) -> ColumnElement[bool]:
+    # The configuration is a literal, so the query parses words exactly as the
+    # trigger that fills cves_tsv did.
+    query = func.to_tsquery(literal_column("'simple'::regconfig"), pg_tsquery_text(q))
+    return words.c.words.op("@@")(query)
+
+
+def _pg_words() -> TableClause:
+    return table(PG_TEXT_TABLE, column("cve_id", String()), column("words"))
+
+
+def _pg_words_probe(q: TextQuery, cve_col: ColumnElement[str]) -> ColumnElement[bool]:
+    # One primary-key probe of the narrow words table per walked row.
+    t = _pg_words().alias("fts_t")
+    return exists().where(t.c.cve_id == cve_col, _pg_match(q, t))
+
+
+def _pg_words_source(q: TextQuery) -> Select[tuple[str]]:
+    t = _pg_words()
+    return select(t.c.cve_id).where(_pg_match(q, t))
+
+
+def count_matches(session: Session, q: TextQuery, cap: int) -> int:
+    """How many CVEs match the word terms of ``q``, counted up to ``cap`` (from the index)."""
+    if not q.terms:
+        return 0
+    if session.get_bind().dialect.name == "postgresql":
+        source = _pg_words_source(q)
+    else:
+        # Rowids only: unpacking each to a CVE id would double the cost of a count.
+        source = (
+            select(literal_column("rowid"))
+            .select_from(table(FTS_TABLE))
+            .where(text(f"{FTS_TABLE} MATCH :fts_q").bindparams(fts_q=fts5_match(q)))
+        )
+    found = source.limit(cap).subquery()
+    return int(session.scalar(select(func.count()).select_from(found)) or 0)
+
+
+def words_source(session: Session, q: TextQuery) -> Select[tuple[str]]:
+    """The CVE ids whose description matches every word term of ``q``, read from the index."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_words_source(q)
+    return _sqlite_words_source(q)
 
 
 def text_condition(
     session: Session,
     q: TextQuery,
-    cve_col: InstrumentedAttribute[str],
+    cve_col: ColumnElement[str],
     *,
     outer_table: str,
+    plan: TextPlan = "probe",
 ) -> ColumnElement[bool]:
-    """The WHERE condition for ``q`` on rows whose CVE id is ``cve_col`` (of ``outer_table``)."""
+    """The WHERE condition for ``q`` on rows whose CVE id is ``cve_col`` (of ``outer_table``).
+
+    ``plan`` shapes the word match for the plan the caller wants (all three
+    select the same rows; service.list_page chooses):
+
+    * ``probe``: a check per row, for a short walk of a sort index (PostgreSQL:
+      one primary-key probe of ``cves_tsv``; SQLite: see ``set``);
+    * ``set``: membership in the matches, collected once into a hash (PostgreSQL:
+      ``(cve_id IN (...)) IS TRUE``, which keeps the planner from turning it
+      into a join) or an ephemeral table of packed ids (SQLite), for a long walk;
+    * ``drive``: ``cve_id IN (matches)``, for a plan that starts from the matches.
+    """
     if q.empty:
         return false()
     conds = _id_conditions(q, cve_col)
+    n_ids = len(conds)
     if q.terms:
-        if session.get_bind().dialect.name == "postgresql":
-            conds.append(_pg_words(session, q, cve_col))
+        postgres = session.get_bind().dialect.name == "postgresql"
+        if plan == "drive":
+            conds.append(cve_col.in_(words_source(session, q)))
+        elif not postgres:
+            conds.append(_sqlite_words_probe(q, outer_table))
+        elif plan == "set":
+            conds.append(cve_col.in_(_pg_words_source(q)).is_(true()))
         else:
-            conds.append(_sqlite_words(session, q, cve_col, outer_table))
+            conds.append(_pg_words_probe(q, cve_col))
     if not conds:
         return true()
     # Several CVE ids (or prefixes) widen the match; words narrow it.
-    id_conds = conds[: len(q.cve_ids) + len(q.cve_prefixes)]
-    word_conds = conds[len(id_conds) :]
-    parts: list[ColumnElement[bool]] = list(word_conds)
-    if id_conds:
-        parts.append(or_(*id_conds))
+    parts: list[ColumnElement[bool]] = list(conds[n_ids:])
+    if n_ids:
+        parts.append(or_(*conds[:n_ids]))
     return and_(*parts)
