@@ -22,11 +22,14 @@ def test_redact_patterns() -> None:
 
 
 def test_logged_secrets_are_redacted() -> None:
+    ours = logging.getLogger("threatvec")
+    saved = (ours.handlers[:], ours.level, ours.propagate)
     stream = io.StringIO()
     configure_logging(fmt="json", level="INFO", stream=stream)
     try:
         logging.getLogger("threatvec.test").info("calling with key %s", "tvk_" + "z" * 30)
     finally:
-        configure_logging(fmt="text", level="INFO")
+        # leave the process's logging as other tests found it (they capture via root)
+        ours.handlers[:], ours.level, ours.propagate = saved
     err = stream.getvalue()
     assert "zzzzzzzzzz" not in err and "[REDACTED]" in err and '"level": "info"' in err

@@ -306,11 +306,15 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     logs.setFormatter(logging.Formatter("%(name)s %(levelname)s %(message)s"))
     root, ours = logging.getLogger(), logging.getLogger("threatvec")
     root.addHandler(logs)
+    # `threatvec serve` stops our loggers propagating to the root; record them directly
+    if not ours.propagate:
+        ours.addHandler(logs)
     # Everything the server would log at its chattiest, not only warnings.
     previous_level = ours.level
     ours.setLevel(logging.DEBUG)
     with ExitStack() as stack:
         stack.callback(root.removeHandler, logs)
+        stack.callback(ours.removeHandler, logs)
         stack.callback(ours.setLevel, previous_level)
         engine = make_migrated_engine(f"sqlite:///{db_path}")
         stack.callback(engine.dispose)

@@ -166,6 +166,17 @@ def test_check_rejects_invented_numbers_and_ids(text: str, reason: str) -> None:
     assert problem is not None and problem.startswith(reason)
 
 
+def test_digits_inside_an_id_do_not_excuse_a_number() -> None:
+    # object ids are random hex: "…99…" inside one must not make "99" a known number
+    facts = brief_facts(posture(), history=HISTORY, now=NOW)
+    facts["risks"] = [*facts.get("risks", []), {"objects": ["3f2b99c0d8e7a4b6"]}]
+    problem = check_llm_text(GOOD.replace("svc-9", "svc-99"), facts)
+    assert problem == "number '99' is not in the facts"
+    # a number written as a word of its own still counts
+    facts["risks"].append({"title": "99 agents"})
+    assert check_llm_text(GOOD.replace("svc-9", "svc-99"), facts) is None
+
+
 def llm(server: FakeLlmServer) -> LlmClient:
     return LlmClient(base_url=server.base_url, model="m", api_key="k", timeout=2, backoff=0.01)
 

@@ -188,6 +188,7 @@ def deterministic_brief(facts: dict[str, Any]) -> str:
 
 _PUNCT = " \t\n.,;:!?()[]{}\"'`*“”‘’«»~≈"
 _NUMBER = re.compile(r"[+±-]?(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(%|pts?|h|d|x|st|nd|rd|th)?")
+_FACT_NUMBER = re.compile(r"(?<![\w.])" + _NUMBER.pattern + r"(?![\w])")
 _ABBREVIATIONS = {"e.g", "i.e", "etc", "vs"}
 
 
@@ -223,7 +224,9 @@ def _fact_vocabulary(facts: dict[str, Any]) -> tuple[set[float], set[str]]:
                 tokens.add(tok)
                 for piece in re.split(r"[-/–−]", tok):
                     tokens.add(piece.strip(_PUNCT))
-            for m in _NUMBER.finditer(val):
+            # numbers written as words of their own ("3 agents", "72.4%"), not the
+            # digits inside an id such as "3f2b99c0…", which would excuse any number
+            for m in _FACT_NUMBER.finditer(val):
                 numbers.add(float(m.group(1).replace(",", "") + (m.group(2) or "")))
     return numbers, tokens
 
