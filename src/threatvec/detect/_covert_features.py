@@ -26,8 +26,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
-from threatvec.detect._covert_intent import split_alternatives
-from threatvec.detect._covert_regex import compile_fast
+from threatvec.detect._covert_regex import compile_fast, split_alternatives
 from threatvec.detect.normalize import ANOMALY_KINDS, Normalized, normalize
 
 __all__ = [

@@ -38,7 +38,11 @@ from collections.abc import Callable, Collection
 from itertools import pairwise
 
 from threatvec.detect._covert_needles import Grams, NeedleGate
-from threatvec.detect._covert_regex import compile_alternation, compile_fast
+from threatvec.detect._covert_regex import (
+    compile_alternation,
+    compile_fast,
+    split_alternatives,
+)
 
 __all__ = [
     "FITTING_SLOTS",
@@ -49,7 +53,6 @@ __all__ = [
     "IntentHit",
     "example_quote_spans",
     "intent_hits",
-    "split_alternatives",
 ]
 
 # Where a string sits in the definition: prose (descriptions), a value slot
@@ -61,31 +64,6 @@ SLOT_TITLE = 2
 SLOT_PARAM = 3
 
 IntentHit = tuple[str, float, int, int, str]  # rule id, weight, start, end, note
-
-
-def split_alternatives(pattern: str) -> list[str]:
-    """Top-level ``|`` alternatives of a regex source (groups and classes respected)."""
-    parts: list[str] = []
-    depth, in_class, i, start = 0, False, 0, 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "\\":
-            i += 2
-            continue
-        if in_class:
-            in_class = c != "]"
-        elif c == "[":
-            in_class = True
-        elif c == "(":
-            depth += 1
-        elif c == ")":
-            depth -= 1
-        elif c == "|" and depth == 0:
-            parts.append(pattern[start:i])
-            start = i + 1
-        i += 1
-    parts.append(pattern[start:])
-    return parts
 
 
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
