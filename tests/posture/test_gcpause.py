@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import gc
 import threading
+import time
 
 import pytest
 
-from threatvec.posture.gcpause import paused_gc
+from threatvec.posture.gcpause import paused_gc, pauses_held
 
 
 @pytest.fixture(autouse=True)
 def _restore_gc() -> object:
+    # A recompute left running by an earlier test (a server's debounced
+    # recomputer) shares the process-wide pause; start from a quiet process.
+    deadline = time.monotonic() + 30
+    while pauses_held() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pauses_held() == 0, "another thread keeps the collector paused"
     was = gc.isenabled()
     yield None
     if was:

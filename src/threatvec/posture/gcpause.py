@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-__all__ = ["paused_gc"]
+__all__ = ["paused_gc", "pauses_held"]
 
 _lock = threading.Lock()
 _depth = 0
@@ -39,3 +39,9 @@ def paused_gc() -> Iterator[None]:
             # restore what the process had (a host that turned gc off keeps it off)
             if _depth == 0 and _was_enabled:
                 gc.enable()
+
+
+def pauses_held() -> int:
+    """How many paused blocks are open now, in every thread."""
+    with _lock:
+        return _depth
