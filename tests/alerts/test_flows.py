@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 from email import message_from_bytes
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -373,6 +374,11 @@ def test_score_drop_against_previous_and_hours_ago(session_factory) -> None:
         assert "9 points" in a.title and "24 h ago" in a.summary
 
 
+def _email(smtp: Any, **fields: Any) -> dict[str, Any]:
+    """An email channel's config pointing at the local SMTP sink (no STARTTLS)."""
+    return {"kind": "email", "host": smtp.host, "port": smtp.port, "starttls": False, **fields}
+
+
 def test_email_digest_batches_alerts_into_one_escaped_mail(session_factory, box) -> None:
     org = create_org(session_factory)
     with smtp_sink() as smtp, session_scope(session_factory) as s:
@@ -381,15 +387,12 @@ def test_email_digest_batches_alerts_into_one_escaped_mail(session_factory, box)
             org.id,
             box,
             "mail",
-            {
-                "kind": "email",
-                "host": smtp.host,
-                "port": smtp.port,
-                "starttls": False,
-                "sender": "threatvec@example.com",
-                "recipients": ["soc@example.com", "ciso@example.com"],
-                "digest_minutes": 60,
-            },
+            _email(
+                smtp,
+                sender="threatvec@example.com",
+                recipients=["soc@example.com", "ciso@example.com"],
+                digest_minutes=60,
+            ),
         )
         add_rule(s, org.id, {"trigger": "mcp_rug_pull"}, channel_ids=[cid], cooldown_minutes=0)
         s.commit()
@@ -447,14 +450,7 @@ def test_smtp_temporary_failure_is_retried(session_factory, box) -> None:
             org.id,
             box,
             "mail",
-            {
-                "kind": "email",
-                "host": smtp.host,
-                "port": smtp.port,
-                "starttls": False,
-                "sender": "tv@example.com",
-                "recipients": ["soc@example.com"],
-            },
+            _email(smtp, sender="tv@example.com", recipients=["soc@example.com"]),
         )
         add_rule(s, org.id, {"trigger": "mcp_rug_pull"}, channel_ids=[cid])
         s.commit()
