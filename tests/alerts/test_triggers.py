@@ -120,3 +120,53 @@ def test_filters_of_the_other_triggers(session_factory) -> None:
             session=s, org_id=org.id, kind="posture.updated", data={"value": None, "previous": 80}
         )
         assert not triggers.match(_cond({"trigger": "score_drop", "points": 1}), up, session=s)
+
+
+def test_pii_window_slides_to_the_same_sums_as_a_fresh_query(session_factory) -> None:
+    """One pass keeps the window in memory; it must equal re-reading it for every signal."""
+    import random
+
+    org = create_org(session_factory)
+    rnd = random.Random(7)
+    t0 = utcnow() - timedelta(hours=6)
+    domains = ["claude.ai", "chat.openai.com", "gemini.google.com"]
+    cats = ["EMAIL", "US_SSN", "IBAN", "PHONE"]
+    with session_scope(session_factory) as s:
+        rows = []
+        at = t0
+        for i in range(240):
+            # Mostly forward in time, sometimes a step back (two replicas' clocks).
+            at += timedelta(minutes=rnd.choice([0, 1, 2, 5, 11, 17]))
+            when = at - timedelta(minutes=25) if i % 37 == 36 else at
+            found = {c: rnd.randint(1, 3) for c in rnd.sample(cats, rnd.randint(0, 2))}
+            d = rnd.choice(domains)
+            with pinned(when):
+                rows.append(
+                    signals.publish(
+                        session=s,
+                        org_id=org.id,
+                        kind="shadow.pii",
+                        data={
+                            "service_id": d,
+                            "domain": d,
+                            "events": sum(found.values()),
+                            "categories": found,
+                        },
+                    )
+                )
+        s.flush()
+        conds = [
+            _cond({"trigger": "pii_spike", "threshold": 1, "window_minutes": 30}),
+            _cond({"trigger": "pii_spike", "threshold": 8, "window_minutes": 60}),
+            _cond({"trigger": "pii_spike", "threshold": 2, "categories": ["US_SSN"]}),
+            _cond({"trigger": "pii_spike", "threshold": 3, "domains": ["claude.ai"]}),
+        ]
+        memo: dict = {}
+        fired = 0
+        for sig in rows:
+            for cond in conds:
+                slid = triggers.match(cond, sig, session=s, memo=memo)
+                fresh = triggers.match(cond, sig, session=s)
+                assert slid == fresh, (sig.id, cond)
+                fired += slid is not None
+        assert fired > 100  # the stream really crosses the thresholds

@@ -244,6 +244,7 @@ def evaluate(
     channels = {
         c.id: c for c in session.scalars(select(AlertChannel).where(AlertChannel.org_id == org_id))
     }
+    memo: dict[Any, Any] = {}  # trigger state kept across this pass's signals
     for _ in range(MAX_BATCHES):
         rows = signals.list_since(
             session=session,
@@ -265,7 +266,7 @@ def evaluate(
             for rule, cond in rules:
                 if sig.created_at < rule.created_at:
                     continue  # a rule applies to what happens after it exists
-                m = triggers.match(cond, sig, session=session)
+                m = triggers.match(cond, sig, session=session, memo=memo)
                 if m is not None:
                     result.matched += 1
                     _fire(session, rule, m, sig, channels, now, result)

@@ -8,9 +8,10 @@ to word it.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -69,7 +70,9 @@ def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
 
 
-def _score_drop(cond: ScoreDrop, sig: Signal, session: Session) -> Match | None:
+def _score_drop(
+    cond: ScoreDrop, sig: Signal, session: Session, memo: dict[Any, Any]
+) -> Match | None:
     value = _num(sig.data.get("value"))
     if value is None:
         return None
@@ -104,7 +107,9 @@ def _score_drop(cond: ScoreDrop, sig: Signal, session: Session) -> Match | None:
     )  # fmt: skip
 
 
-def _new_shadow_asset(cond: NewShadowAsset, sig: Signal, session: Session) -> Match | None:
+def _new_shadow_asset(
+    cond: NewShadowAsset, sig: Signal, session: Session, memo: dict[Any, Any]
+) -> Match | None:
     d = sig.data
     domain = str(d.get("domain") or "")
     if cond.domains and not _domain_in(domain, cond.domains):
@@ -134,10 +139,63 @@ def _pii_in(cond: PiiSpike, data: dict[str, Any]) -> int:
     return int(_num(data.get("events")) or 0)
 
 
-def _pii_spike(cond: PiiSpike, sig: Signal, session: Session) -> Match | None:
-    if not _pii_in(cond, sig.data):
-        return None
+@dataclass
+class _PiiWindow:
+    """One rule's PII window while one evaluation walks signals in id order.
+
+    Re-reading the window from the database for every PII signal made a burst
+    of n signals cost n queries over up to n rows each. The window is read once
+    and then slides: each new signal is added, and a heap ordered by time drops
+    what fell out. If a signal's time goes backwards (clocks of two replicas),
+    the window is read again, so the sums always equal the query's.
+    """
+
+    since: datetime
+    last_id: int
+    total: int = 0
+    domains: dict[str, int] = field(default_factory=dict)
+    cats: dict[str, int] = field(default_factory=dict)
+    heap: list[tuple[datetime, int, int, str, dict[str, int]]] = field(default_factory=list)
+
+    def add(self, cond: PiiSpike, row: Signal) -> None:
+        n = _pii_in(cond, row.data)
+        if not n:
+            return
+        domain = str(row.data.get("domain") or "?")
+        cats = {
+            str(c): int(_num(k) or 0)
+            for c, k in (row.data.get("categories") or {}).items()
+            if not cond.categories or c in cond.categories
+        }
+        heapq.heappush(self.heap, (row.created_at, row.id, n, domain, cats))
+        self._count(n, domain, cats, +1)
+
+    def slide_to(self, since: datetime) -> None:
+        self.since = since
+        while self.heap and self.heap[0][0] < since:
+            _, _, n, domain, cats = heapq.heappop(self.heap)
+            self._count(n, domain, cats, -1)
+
+    def _count(self, n: int, domain: str, cats: dict[str, int], sign: int) -> None:
+        self.total += sign * n
+        self.domains[domain] = self.domains.get(domain, 0) + sign
+        if not self.domains[domain]:
+            del self.domains[domain]
+        for c, k in cats.items():
+            self.cats[c] = self.cats.get(c, 0) + sign * k
+            if not self.cats[c]:
+                del self.cats[c]
+
+
+def _pii_window(cond: PiiSpike, sig: Signal, session: Session, memo: dict[Any, Any]) -> _PiiWindow:
     since = sig.created_at - timedelta(minutes=cond.window_minutes)
+    window = memo.get(id(cond))
+    if window is not None and since >= window.since and sig.id > window.last_id:
+        window.add(cond, sig)
+        window.slide_to(since)
+        window.last_id = sig.id
+        return window
+    window = _PiiWindow(since=since, last_id=sig.id)
     rows = session.scalars(
         select(Signal).where(
             Signal.org_id == sig.org_id,
@@ -146,18 +204,21 @@ def _pii_spike(cond: PiiSpike, sig: Signal, session: Session) -> Match | None:
             Signal.id <= sig.id,
         )
     )
-    total, domains, cats = 0, set(), dict[str, int]()
     for row in rows:
-        n = _pii_in(cond, row.data)
-        if n:
-            total += n
-            domains.add(str(row.data.get("domain") or "?"))
-            for c, k in (row.data.get("categories") or {}).items():
-                if not cond.categories or c in cond.categories:
-                    cats[c] = cats.get(c, 0) + int(_num(k) or 0)
+        window.add(cond, row)
+    memo[id(cond)] = window
+    return window
+
+
+def _pii_spike(cond: PiiSpike, sig: Signal, session: Session, memo: dict[Any, Any]) -> Match | None:
+    if not _pii_in(cond, sig.data):
+        return None
+    window = _pii_window(cond, sig, session, memo)
+    total, cats = window.total, dict(window.cats)
     if total < cond.threshold:
         return None
-    where = ", ".join(sorted(domains)[:5]) + (" …" if len(domains) > 5 else "")
+    domains = sorted(window.domains)
+    where = ", ".join(domains[:5]) + (" …" if len(domains) > 5 else "")
     return Match(
         subject="pii",
         title=f"{total} PII detections sent to {where} in {cond.window_minutes} min",
@@ -169,7 +230,9 @@ def _pii_spike(cond: PiiSpike, sig: Signal, session: Session) -> Match | None:
     )  # fmt: skip
 
 
-def _red_team_bypass(cond: RedTeamBypass, sig: Signal, session: Session) -> Match | None:
+def _red_team_bypass(
+    cond: RedTeamBypass, sig: Signal, session: Session, memo: dict[Any, Any]
+) -> Match | None:
     d = sig.data
     severity = str(d.get("severity") or "low").lower()
     if _SEVERITY_RANK.get(severity, 1) < _SEVERITY_RANK[cond.min_severity]:
@@ -190,7 +253,9 @@ def _red_team_bypass(cond: RedTeamBypass, sig: Signal, session: Session) -> Matc
     )  # fmt: skip
 
 
-def _new_critical_cve(cond: NewCriticalCve, sig: Signal, session: Session) -> Match | None:
+def _new_critical_cve(
+    cond: NewCriticalCve, sig: Signal, session: Session, memo: dict[Any, Any]
+) -> Match | None:
     d = sig.data
     if cond.ai_relevant_only and not d.get("ai_relevant"):
         return None
@@ -207,7 +272,9 @@ def _new_critical_cve(cond: NewCriticalCve, sig: Signal, session: Session) -> Ma
     )
 
 
-def _mcp_rug_pull(cond: McpRugPull, sig: Signal, session: Session) -> Match | None:
+def _mcp_rug_pull(
+    cond: McpRugPull, sig: Signal, session: Session, memo: dict[Any, Any]
+) -> Match | None:
     d = sig.data
     if cond.servers and not {str(d.get("server")), str(d.get("server_id"))} & set(cond.servers):
         return None
@@ -222,7 +289,7 @@ def _mcp_rug_pull(cond: McpRugPull, sig: Signal, session: Session) -> Match | No
     )  # fmt: skip
 
 
-_MATCHERS: dict[str, Callable[[Any, Signal, Session], Match | None]] = {
+_MATCHERS: dict[str, Callable[[Any, Signal, Session, dict[Any, Any]], Match | None]] = {
     "score_drop": _score_drop,
     "new_shadow_asset": _new_shadow_asset,
     "pii_spike": _pii_spike,
@@ -232,8 +299,14 @@ _MATCHERS: dict[str, Callable[[Any, Signal, Session], Match | None]] = {
 }
 
 
-def match(condition: Any, signal: Signal, *, session: Session) -> Match | None:
-    """Does this signal fire this rule's condition? (None if the kinds differ.)"""
+def match(
+    condition: Any, signal: Signal, *, session: Session, memo: dict[Any, Any] | None = None
+) -> Match | None:
+    """Does this signal fire this rule's condition? (None if the kinds differ.)
+
+    ``memo`` is state one evaluation keeps across the signals it walks in id
+    order (the PII windows); pass the same dict for every signal of one pass.
+    """
     if SIGNAL_FOR_TRIGGER.get(condition.trigger) != signal.kind:
         return None
-    return _MATCHERS[condition.trigger](condition, signal, session)
+    return _MATCHERS[condition.trigger](condition, signal, session, {} if memo is None else memo)
