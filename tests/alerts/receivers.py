@@ -9,15 +9,18 @@ the HMAC signature before accepting.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import json
 import socketserver
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 
@@ -103,29 +106,75 @@ class SmtpSink:
     port: int
     messages: list[dict[str, Any]] = field(default_factory=list)
     reject_data_with: list[int] = field(default_factory=list)
+    # Every AUTH PLAIN seen: (user, password, whether the session was encrypted by then).
+    logins: list[tuple[str, str, bool]] = field(default_factory=list)
+    # Every command verb in arrival order, with the session's TLS state ("MAIL", True).
+    commands: list[tuple[str, bool]] = field(default_factory=list)
 
 
 @contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
-    """A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, NOOP, RSET, QUIT)."""
+def smtp_sink(
+    tls: tuple[Path, Path] | None = None, *, auth_in_clear: bool = False
+) -> Iterator[SmtpSink]:
+    """A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, NOOP, RSET, QUIT).
+
+    With ``tls`` (cert, key) it also offers STARTTLS (RFC 3207) and AUTH PLAIN
+    (RFC 4954), and records whether each login and mail came over TLS.
+    ``auth_in_clear`` offers AUTH without TLS, as a stripped or hostile server would.
+    """
     sink = SmtpSink("127.0.0.1", 0)
+    context: ssl.SSLContext | None = None
+    if tls is not None:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(str(tls[0]), str(tls[1]))
 
     class Handler(socketserver.StreamRequestHandler):
         def reply(self, line: str) -> None:
             self.wfile.write((line + "\r\n").encode())
 
+        def start_tls(self) -> bool:
+            assert context is not None
+            self.reply("220 ready to start TLS")
+            self.wfile.flush()
+            try:
+                conn = context.wrap_socket(self.connection, server_side=True)
+            except (ssl.SSLError, OSError):
+                return False  # the client refused our certificate
+            self.connection = conn
+            self.rfile = conn.makefile("rb")
+            self.wfile = conn.makefile("wb", buffering=0)
+            return True
+
         def handle(self) -> None:
             self.reply("220 sink ESMTP")
             mail_from, rcpts = "", []
+            secure = False
             while True:
                 raw = self.rfile.readline()
                 if not raw:
                     return
                 cmd = raw.decode("utf-8", "replace").strip()
                 verb = cmd.split(" ", 1)[0].upper()
+                sink.commands.append((verb, secure))
                 if verb in ("EHLO", "HELO"):
                     self.reply("250-sink")
+                    if context is not None and not secure:
+                        self.reply("250-STARTTLS")
+                    if (context is not None and secure) or auth_in_clear:
+                        self.reply("250-AUTH PLAIN")
                     self.reply("250 8BITMIME")
+                elif verb == "STARTTLS" and context is not None and not secure:
+                    if not self.start_tls():
+                        return
+                    secure, mail_from, rcpts = True, "", []
+                elif verb == "AUTH":
+                    parts = cmd.split(" ")
+                    if len(parts) < 3 or parts[1].upper() != "PLAIN":
+                        self.reply("504 only AUTH PLAIN with an initial response")
+                        continue
+                    _, user, password = base64.b64decode(parts[2]).decode().split("\0")
+                    sink.logins.append((user, password, secure))
+                    self.reply("235 authenticated")
                 elif verb == "MAIL":
                     mail_from, rcpts = cmd.split(":", 1)[1].strip(), []
                     self.reply("250 ok")
@@ -144,7 +193,9 @@ def smtp_sink() -> Iterator[SmtpSink]:
                         code = sink.reject_data_with.pop(0)
                         self.reply(f"{code} try later")
                         continue
-                    sink.messages.append({"from": mail_from, "to": rcpts, "data": b"".join(lines)})
+                    sink.messages.append(
+                        {"from": mail_from, "to": rcpts, "data": b"".join(lines), "tls": secure}
+                    )
                     self.reply("250 queued")
                 elif verb == "QUIT":
                     self.reply("221 bye")

@@ -10,6 +10,7 @@ from email import message_from_bytes
 import pytest
 
 from tests.alerts.receivers import http_receiver, smtp_sink
+from tests.tls import make_certificate
 from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
 from threatvec.alerts.notifiers.message import DeliveryError, channel_test_message
 from threatvec.core.outbound import outbound_client
@@ -86,3 +87,65 @@ def test_email_connection_refused_is_retryable() -> None:
         )
         mail = message_from_bytes(smtp.messages[0]["data"])
         assert mail["Subject"] == "ThreatVec test notification"
+
+
+def _tls_cfg(port: int) -> dict:
+    return {
+        "host": "127.0.0.1",
+        "port": port,
+        "starttls": True,
+        "username": "alerts@example.com",
+        "sender": "alerts@example.com",
+        "recipients": ["soc@example.com"],
+    }
+
+
+def test_email_starttls_sends_login_and_mail_only_after_a_verified_handshake(
+    tmp_path, monkeypatch
+) -> None:
+    cert = make_certificate(tmp_path / "ca")
+    # The notifier trusts the system store; point it at our throwaway CA.
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert[0]))
+    with smtp_sink(tls=cert) as smtp:
+        code = email_digest.send(
+            _tls_cfg(smtp.port),
+            password="pw-7c1e",
+            msgs=[channel_test_message()],
+            allow_private=True,
+        )
+    assert code == 250
+    assert smtp.logins == [("alerts@example.com", "pw-7c1e", True)]
+    assert [m["tls"] for m in smtp.messages] == [True]
+    # Nothing but the greeting and the upgrade happened in clear text.
+    assert {verb for verb, secure in smtp.commands if not secure} <= {"EHLO", "STARTTLS"}
+
+
+def test_email_starttls_refuses_an_untrusted_certificate_before_any_secret(
+    tmp_path, monkeypatch
+) -> None:
+    cert = make_certificate(tmp_path / "ca")
+    other = make_certificate(tmp_path / "other", name="someone-else")
+    monkeypatch.setenv("SSL_CERT_FILE", str(other[0]))
+    with smtp_sink(tls=cert) as smtp, pytest.raises(DeliveryError) as info:
+        email_digest.send(
+            _tls_cfg(smtp.port),
+            password="pw-7c1e",
+            msgs=[channel_test_message()],
+            allow_private=True,
+            timeout=5,
+        )
+    assert "pw-7c1e" not in str(info.value)
+    assert smtp.logins == [] and smtp.messages == []
+
+
+def test_email_starttls_required_is_not_downgraded_when_the_server_lacks_it() -> None:
+    with smtp_sink(auth_in_clear=True) as smtp, pytest.raises(DeliveryError):  # no STARTTLS
+        email_digest.send(
+            _tls_cfg(smtp.port),
+            password="pw-7c1e",
+            msgs=[channel_test_message()],
+            allow_private=True,
+            timeout=5,
+        )
+    assert smtp.logins == [] and smtp.messages == []
+    assert not {verb for verb, _ in smtp.commands} & {"AUTH", "MAIL", "RCPT", "DATA"}
