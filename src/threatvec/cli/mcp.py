@@ -20,7 +20,7 @@ from threatvec.mcp.configs import ConfigFile, candidate_locations, discover_conf
 from threatvec.mcp.findings import SEVERITIES
 from threatvec.mcp.identity import sanitize_url
 from threatvec.mcp.report import build_report, exit_code, render_text, to_sarif
-from threatvec.mcp.scanner import DEFAULT_TIMEOUT, ScanOutcome, scan_servers_sync
+from threatvec.mcp.scanner import DEFAULT_TIMEOUT, ContentLimits, ScanOutcome, scan_servers_sync
 from threatvec.mcp.spec import ServerSpec, Transport
 
 __all__ = ["app"]
@@ -61,6 +61,33 @@ def _load_baseline(path: Path) -> dict[str, Baseline]:
         if isinstance(key, str) and server.get("status") == "ok":
             out[key] = Baseline(server.get("snapshot"), approved=True)
     return out
+
+
+def _content_limits(
+    no_contents: bool, max_resources: int | None, max_bytes: int | None
+) -> ContentLimits:
+    """Flags first, then THREATVEC_MCP_SCAN_* settings, then the defaults."""
+    if max_resources is None or max_bytes is None:
+        from pydantic import ValidationError
+
+        from threatvec.core.settings import Settings
+
+        try:
+            settings = Settings()
+        except ValidationError as exc:
+            # A bad value elsewhere in the environment must not stop a scan:
+            # say which setting is wrong and fall back to the defaults.
+            fields = ", ".join(str(e["loc"][0]) for e in exc.errors() if e.get("loc"))
+            typer.echo(f"warning: invalid settings ({fields}); using defaults", err=True)
+            settings = Settings.model_construct()
+        max_resources = settings.mcp_scan_max_resources if max_resources is None else max_resources
+        max_bytes = settings.mcp_scan_max_resource_bytes if max_bytes is None else max_bytes
+    try:
+        return ContentLimits(
+            enabled=not no_contents, max_resources=max_resources, max_resource_bytes=max_bytes
+        )
+    except ValueError as exc:
+        _fail(str(exc))
 
 
 def _command_label(words: list[str], index: int, total: int) -> str:
@@ -130,6 +157,23 @@ def scan(
     baseline: Path | None = typer.Option(
         None, "--baseline", help="An earlier --json report; its snapshots count as approved pins."
     ),
+    no_contents: bool = typer.Option(
+        False, "--no-contents", help="Do not read prompt bodies or resource texts."
+    ),
+    max_resources: int | None = typer.Option(
+        None,
+        "--max-resources",
+        min=0,
+        max=1000,
+        help="Resources read per server (default 20, THREATVEC_MCP_SCAN_MAX_RESOURCES).",
+    ),
+    max_resource_bytes: int | None = typer.Option(
+        None,
+        "--max-resource-bytes",
+        min=1,
+        max=1024 * 1024,
+        help="Bytes kept per resource text (default 65536, THREATVEC_MCP_SCAN_MAX_RESOURCE_BYTES).",
+    ),
     report: bool = typer.Option(False, "--report", help="POST the result to the ThreatVec server."),
     threatvec_url: str | None = typer.Option(None, "--threatvec-url", envvar="THREATVEC_URL"),
     org_key: str | None = typer.Option(None, "--org-key", envvar="THREATVEC_ORG_KEY"),
@@ -137,6 +181,7 @@ def scan(
     """Scan MCP servers and report hidden instructions, changes, risky tool combinations."""
     if fail_on.lower() not in SEVERITIES:
         _fail(f"--fail-on must be one of {', '.join(SEVERITIES)}")
+    limits = _content_limits(no_contents, max_resources, max_resource_bytes)
     headers = _parse_headers(header)
     if headers and not url:
         _fail("--header applies to --url servers")
@@ -202,7 +247,7 @@ def scan(
         return spec.source is None or id(spec) in allowed  # --server is consent by itself
 
     outcomes = _run_with_progress(
-        specs, allow_stdio=allow, timeout=timeout, concurrency=concurrency
+        specs, allow_stdio=allow, timeout=timeout, concurrency=concurrency, contents=limits
     )
     analysis = analyze_scan(outcomes, baselines=baselines)
     result = build_report(analysis, configs=parsed)

@@ -65,6 +65,13 @@ class Settings(BaseSettings):
     vulners_api_key: SecretStr | None = None
     m365_authority_url: str = "https://login.microsoftonline.com"
     m365_api_url: str = "https://manage.office.com"
+    # `threatvec mcp scan` reads resource texts (issue #4): how many, how much.
+    mcp_scan_max_resources: int = Field(
+        default=20, ge=0, le=1000, description="Resources read per MCP server"
+    )
+    mcp_scan_max_resource_bytes: int = Field(
+        default=64 * 1024, ge=1, le=1024 * 1024, description="Bytes kept per resource text"
+    )
     # AgentBench run harness (issue 8): canary egress URLs and honeypot MCP per run.
     redteam_listener_enabled: bool = Field(
         default=True, description="Serve canary URLs and honeypot MCP tools to server runs"

@@ -122,10 +122,41 @@ def covert_findings(
                             arg["description"],
                         )
                     )
+    # What the scanner read (issue #4): prompt bodies and resource texts, each
+    # string at its own pointer into the snapshot.
+    for name, body in snapshot.prompt_bodies.items():
+        texts.extend(_body_texts(body, ("prompt_bodies", name)))
+    for uri, entry in snapshot.resource_contents.items():
+        for i, item in enumerate(entry.get("contents") or []):
+            if isinstance(item, Mapping) and isinstance(item.get("text"), str):
+                texts.append(
+                    (json_pointer("resource_contents", uri, "contents", i, "text"), item["text"])
+                )
     for pointer, text in texts:
         for f in covert.scan_text(text, pointer=""):
             out.append(finding_from_detector(f, pointer_prefix=pointer))
     return out
+
+
+# Keys of a prompt body whose strings are protocol vocabulary or digests, not
+# text a model reads as instructions.
+_NON_PROSE_KEYS = frozenset({"type", "role", "mimeType", "uri", "dataSha256", "blobSha256"})
+
+
+def _body_texts(value: Any, path: tuple[str | int, ...]) -> list[tuple[str, str]]:
+    """(pointer, text) for every prose string of a prompt body."""
+    if isinstance(value, str):
+        return [(json_pointer(*path), value)] if value.strip() else []
+    if isinstance(value, Mapping):
+        return [
+            t
+            for k, v in value.items()
+            if k not in _NON_PROSE_KEYS
+            for t in _body_texts(v, (*path, str(k)))
+        ]
+    if isinstance(value, list):
+        return [t for i, v in enumerate(value) for t in _body_texts(v, (*path, i))]
+    return []
 
 
 def _config_findings(outcome: ScanOutcome) -> list[dict[str, Any]]:

@@ -133,21 +133,26 @@ def server_hash(
     tools: Iterable[Mapping[str, Any]],
     prompts: Iterable[Mapping[str, Any]] = (),
     resource_templates: Iterable[Mapping[str, Any]] = (),
+    prompt_bodies: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> str:
     """Hash of what a server puts in front of a model: instructions, version, tool set, prompts.
 
     Tools are keyed by name and hashed whole, so their order on the wire does
-    not matter. Concrete resources are left out: their lists are data (files,
-    rows) that change in normal use; templates and prompts are definitions.
+    not matter. Concrete resources are left out: their lists and their texts
+    are data (files, rows, logs) that change in normal use; templates, prompts
+    and prompt bodies (``prompts/get`` results) are definitions.
     """
-    return hash_value(
-        {
-            "server_version": server_version,
-            "instructions": instructions,
-            "tools": sorted(tool_hash(t) for t in tools),
-            "prompts": sorted(hash_value(tool_definition(p)) for p in prompts),
-            "resource_templates": sorted(
-                hash_value(tool_definition(r)) for r in resource_templates
-            ),
+    pinned: dict[str, Any] = {
+        "server_version": server_version,
+        "instructions": instructions,
+        "tools": sorted(tool_hash(t) for t in tools),
+        "prompts": sorted(hash_value(tool_definition(p)) for p in prompts),
+        "resource_templates": sorted(hash_value(tool_definition(r)) for r in resource_templates),
+    }
+    if prompt_bodies:
+        # Only present when bodies were read (issue #4): a snapshot without
+        # any keeps exactly the hash it had before bodies were pinned.
+        pinned["prompt_bodies"] = {
+            name: hash_value(tool_definition(body)) for name, body in prompt_bodies.items()
         }
-    )
+    return hash_value(pinned)

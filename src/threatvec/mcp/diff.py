@@ -9,7 +9,9 @@ snapshot with a fresh one:
   hints), parameters added (required? free text?), now required, removed,
   defaults, enums, types, `additionalProperties` widened, output schema and
   unknown keys;
-* server instructions, version, prompts and resource templates.
+* server instructions, version, prompts and resource templates;
+* prompt bodies (``prompts/get`` results), leaf by leaf, messages by index.
+  Resource texts are content, not definition, and are never compared.
 
 New text in a change is given to the covert-instruction detector; a change
 that adds directive text is graded ``high`` (``critical`` after approval).
@@ -86,6 +88,13 @@ _BASE_SEVERITY = {
     "prompt_added": "low",
     "prompt_removed": "low",
     "prompt_changed": "low",
+    "prompt_body_changed": "low",
+    # A body read for the first time, or not read this time (a prompt that
+    # now needs arguments, --no-contents, a failed read, a pin taken before
+    # bodies were read): not a change of the server by itself; directive text
+    # in a newly read body still escalates it.
+    "prompt_body_added": "info",
+    "prompt_body_missing": "info",
     "resource_template_changed": "low",
 }
 
@@ -661,6 +670,7 @@ def diff_snapshots(
             scan_text=False,
         )
     _grade_named(g, "prompt", "prompts", snap.prompts, new.prompts)
+    _grade_prompt_bodies(g, snap, new)
     _grade_named(
         g,
         "resource_template",
@@ -745,3 +755,67 @@ def _grade_named(
             old=before,
             new=after,
         )
+
+
+def _deep_leaf_diffs(
+    old: Any, new: Any, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], Any, Any]]:
+    """Like `_leaf_diffs`, but lists are walked by index (messages of a prompt body)."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[tuple[tuple[str | int, ...], Any, Any]] = []
+        for key in sorted(set(old) | set(new)):
+            if key not in old or key not in new:
+                out.append(((*path, key), old.get(key), new.get(key)))
+            else:
+                out.extend(_deep_leaf_diffs(old[key], new[key], (*path, key)))
+        return out
+    if isinstance(old, list) and isinstance(new, list):
+        out = []
+        for i in range(max(len(old), len(new))):
+            before = old[i] if i < len(old) else None
+            after = new[i] if i < len(new) else None
+            if i >= len(old) or i >= len(new):
+                out.append(((*path, i), before, after))
+            else:
+                out.extend(_deep_leaf_diffs(before, after, (*path, i)))
+        return out
+    if canonical_json(old) == canonical_json(new):
+        return []
+    return [(path, old, new)]
+
+
+def _grade_prompt_bodies(g: _Grader, old: ServerSnapshot, new: ServerSnapshot) -> None:
+    """Prompt bodies are definitions (issue #4): every changed leaf is a change."""
+    listed_now = {p.get("name") for p in new.prompts}
+    for name in sorted(old.prompt_bodies.keys() | new.prompt_bodies.keys()):
+        before = old.prompt_bodies.get(name)
+        after = new.prompt_bodies.get(name)
+        if before is None and after is not None:
+            g.add(
+                "prompt_body_added",
+                json_pointer("prompt_bodies", name),
+                f"prompt {name!r}: body read (not in the earlier snapshot)",
+                new=tool_definition(after),
+            )
+            continue
+        if after is None:
+            if name in listed_now:  # a removed prompt is reported as prompt_removed
+                g.add(
+                    "prompt_body_missing",
+                    json_pointer("prompt_bodies", name),
+                    f"prompt {name!r}: body not read in this scan",
+                    old=tool_definition(before or {}),
+                    scan_text=False,
+                )
+            continue
+        assert before is not None
+        for path, was, now in _deep_leaf_diffs(tool_definition(before), tool_definition(after)):
+            pointer = json_pointer("prompt_bodies", name, *path)
+            g.add(
+                "prompt_body_changed",
+                pointer,
+                f"prompt {name!r}: body changed at {pointer}",
+                old=was,
+                new=now,
+                scan_text=now is not None,
+            )

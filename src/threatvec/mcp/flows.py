@@ -497,6 +497,10 @@ def apply_snapshot(
         assert prev is not None
         row = prev
         row.last_seen_at = now
+        if (prev.data or {}).get("resource_contents") != snapshot.resource_contents:
+            # Resource texts are content, outside the pin: keep the latest on the
+            # snapshot so the inventory shows what the server serves now.
+            row.data = {**(prev.data or {}), "resource_contents": snapshot.resource_contents}
     info = snapshot.server_info or {}
     server.server_name = clean(info.get("name"), 200) or None
     server.server_version = clean(info.get("version"), 100) or None
@@ -517,7 +521,12 @@ def apply_snapshot(
         now=now,
     )
     others = sorted(set(other_tool_names))
-    key = hashlib.sha256("\n".join([new_hash, *others]).encode("utf-8", "replace")).hexdigest()
+    # The detector's input is the definition (new_hash) plus the resource texts,
+    # which the hash leaves out on purpose: a changed text must be scanned again.
+    texts = hash_value(snapshot.resource_contents)
+    key = hashlib.sha256(
+        "\n".join([new_hash, texts, *others]).encode("utf-8", "replace")
+    ).hexdigest()
     if not (server.covert_checked and server.analysis_key == key):
         try:
             covert = covert_findings(snapshot, other_servers_tool_names=others)

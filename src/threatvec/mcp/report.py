@@ -118,6 +118,12 @@ def build_report(
             "errors": statuses.get("error", 0) + statuses.get("timeout", 0),
             "skipped": statuses.get("skipped", 0),
             "tools": sum(s["tool_count"] for s in servers),
+            "prompt_bodies": sum(
+                len((s["snapshot"] or {}).get("prompt_bodies") or {}) for s in servers
+            ),
+            "resource_texts": sum(
+                len((s["snapshot"] or {}).get("resource_contents") or {}) for s in servers
+            ),
             "findings": {sev: counts.get(sev, 0) for sev in reversed(SEVERITIES)},
             "max_severity": max_severity(f["severity"] for f in findings),
         },
@@ -189,7 +195,10 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
     counts = ", ".join(f"{n} {k}" for k, n in sev.items() if n)
     console.print(
         f"\n{summary['servers']} server(s): {summary['ok']} scanned, {summary['errors']} failed, "
-        f"{summary['skipped']} skipped; {summary['tools']} tool(s); findings: {counts or 'none'}"
+        f"{summary['skipped']} skipped; {summary['tools']} tool(s), "
+        f"{summary.get('prompt_bodies', 0)} prompt body(ies) and "
+        f"{summary.get('resource_texts', 0)} resource text(s) read; "
+        f"findings: {counts or 'none'}"
     )
     if not report.get("covert_detector", True):
         console.print("[yellow]covert-instruction detector unavailable: definitions not checked[/]")

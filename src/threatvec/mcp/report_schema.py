@@ -66,6 +66,48 @@ _SNAPSHOT = _obj(
         "prompts": {"type": "array", "items": {"type": "object"}},
         "resources": {"type": "array", "items": {"type": "object"}},
         "resource_templates": {"type": "array", "items": {"type": "object"}},
+        # Read contents (issue #4), optional within version 1: older reports lack them.
+        "prompt_bodies": {
+            "type": "object",
+            "additionalProperties": _obj(
+                ["messages"],
+                {
+                    "description": {"type": "string"},
+                    "messages": {"type": "array", "items": {"type": "object"}},
+                },
+            ),
+        },
+        "resource_contents": {
+            "type": "object",
+            "additionalProperties": _obj(
+                ["contents", "truncated"],
+                {
+                    "contents": {
+                        "type": "array",
+                        "items": _obj(
+                            ["uri", "text"],
+                            {
+                                "uri": {"type": "string"},
+                                "mimeType": {"type": "string"},
+                                "text": {"type": "string"},
+                            },
+                        ),
+                    },
+                    "truncated": {"type": "boolean"},
+                },
+            ),
+        },
+        "content_notes": {
+            "type": "array",
+            "items": _obj(
+                ["kind", "id", "reason"],
+                {
+                    "kind": {"enum": ["prompt", "resource"]},
+                    "id": {"type": "string"},
+                    "reason": {"type": "string"},
+                },
+            ),
+        },
         "warnings": _STRINGS,
         "captured_at": _STR_OR_NULL,
         "pins": _obj(
@@ -305,6 +347,8 @@ REPORT_JSON_SCHEMA: dict[str, Any] = {
                     "errors": {"type": "integer", "minimum": 0},
                     "skipped": {"type": "integer", "minimum": 0},
                     "tools": {"type": "integer", "minimum": 0},
+                    "prompt_bodies": {"type": "integer", "minimum": 0},
+                    "resource_texts": {"type": "integer", "minimum": 0},
                     "findings": {
                         "type": "object",
                         "required": list(SEVERITIES),

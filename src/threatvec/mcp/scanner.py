@@ -6,6 +6,13 @@ then lists tools (following ``nextCursor``) and — when the server advertises
 the capability — prompts, resources and resource templates. A method a server
 does not implement is a warning on the snapshot, not a failure.
 
+Then, in the same session and within the same time limit, it reads what a
+model would be handed (issue #4): the body of every prompt that takes no
+required argument (``prompts/get``; argument values are never invented) and
+the text of the first resources (``resources/read``, `ContentLimits`: at most
+N resources, M bytes each, text only). What is skipped is noted on the
+snapshot; a read that fails is a warning and the scan goes on.
+
 Many servers: `scan_servers(specs)` runs them concurrently, each under its own
 time limit; a failure becomes a `ScanOutcome` with status ``error`` or
 ``timeout`` and the others go on. Local commands are started only with consent
@@ -14,6 +21,7 @@ time limit; a failure becomes a `ScanOutcome` with status ``error`` or
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -30,15 +38,27 @@ import anyio
 
 from threatvec.mcp.identity import ServerIdentity, derive_identity
 from threatvec.mcp.redact import redact_text, scrub_value, secrets_to_scrub
-from threatvec.mcp.snapshot import ServerSnapshot
+from threatvec.mcp.snapshot import (
+    MAX_CONTENT_ITEMS,
+    MAX_PROMPT_BODIES,
+    MAX_RESOURCE_BYTES,
+    MAX_RESOURCE_CONTENTS,
+    ServerSnapshot,
+)
 from threatvec.mcp.spec import ServerSpec
 
 __all__ = [
+    "DEFAULT_MAX_RESOURCES",
+    "DEFAULT_MAX_RESOURCE_BYTES",
+    "ContentLimits",
     "ScanOutcome",
     "ScanStatus",
     "enumerate_server",
     "expand_env_refs",
+    "is_text_mime",
     "load_static",
+    "prompt_body",
+    "resource_entry",
     "scan_servers",
     "scan_servers_sync",
 ]
@@ -51,6 +71,29 @@ MAX_ITEMS = 10_000
 MAX_STATIC_BYTES = 20 * 1024 * 1024
 METHOD_NOT_FOUND = -32601
 NEEDS_CONSENT = "skipped: needs consent to start a local command (interactive prompt or --yes)"
+DEFAULT_MAX_RESOURCES = 20
+DEFAULT_MAX_RESOURCE_BYTES = 64 * 1024
+# A prompt body is a definition and is pinned whole, so its cap is far above
+# any honest prompt; only a hostile server reaches it.
+MAX_PROMPT_TEXT_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True)
+class ContentLimits:
+    """What the scanner reads beyond the listings: prompt bodies and resource texts."""
+
+    enabled: bool = True
+    max_resources: int = DEFAULT_MAX_RESOURCES
+    max_resource_bytes: int = DEFAULT_MAX_RESOURCE_BYTES
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.max_resources <= MAX_RESOURCE_CONTENTS:
+            raise ValueError(f"max_resources must be between 0 and {MAX_RESOURCE_CONTENTS}")
+        if not 1 <= self.max_resource_bytes <= MAX_RESOURCE_BYTES:
+            raise ValueError(f"max_resource_bytes must be between 1 and {MAX_RESOURCE_BYTES}")
+
+
+NO_CONTENTS = ContentLimits(enabled=False)
 
 
 @dataclass
@@ -122,6 +165,228 @@ async def _list_all(
     return items
 
 
+# --- prompt bodies and resource texts (issue #4) ----------------------------
+
+_TEXT_MIME_EXACT = frozenset(
+    {
+        "application/json",
+        "application/xml",
+        "application/javascript",
+        "application/ecmascript",
+        "application/yaml",
+        "application/x-yaml",
+        "application/toml",
+        "application/sql",
+        "application/graphql",
+        "application/x-sh",
+        "application/x-ndjson",
+    }
+)
+
+
+def is_text_mime(mime: Any) -> bool:
+    """True for text a model could read; an undeclared type counts as text (read to see)."""
+    if mime is None:
+        return True
+    if not isinstance(mime, str):
+        return False
+    base = mime.split(";", 1)[0].strip().lower()
+    return (
+        base.startswith("text/")
+        or base in _TEXT_MIME_EXACT
+        or base.endswith(("+json", "+xml", "+yaml"))
+    )
+
+
+def _truncate_utf8(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to at most `limit` UTF-8 bytes on a character boundary."""
+    raw = text.encode("utf-8", "surrogatepass")
+    if len(raw) <= limit:
+        return text, False
+    cut = raw[:limit]
+    for _ in range(4):  # at most three bytes of a split character to drop
+        try:
+            return cut.decode("utf-8", "surrogatepass"), True
+        except UnicodeDecodeError:
+            cut = cut[:-1]
+    return "", True
+
+
+def _digest(value: Any) -> str:
+    data = value.encode("utf-8", "surrogatepass") if isinstance(value, str) else b""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _strip_meta(value: Any) -> Any:
+    # `_meta` anywhere in a body is per-response bookkeeping (timestamps,
+    # trace ids): hashing it would make a pinned prompt change on every read.
+    if isinstance(value, Mapping):
+        return {k: _strip_meta(v) for k, v in value.items() if k != "_meta"}
+    if isinstance(value, list):
+        return [_strip_meta(v) for v in value]
+    return value
+
+
+def _content_block(block: Any) -> tuple[Any, bool]:
+    """A message content block with text capped and binary data replaced by its digest."""
+    if not isinstance(block, Mapping):
+        return block, False
+    out = dict(block)
+    cut = False
+    if isinstance(out.get("text"), str):
+        out["text"], cut = _truncate_utf8(out["text"], MAX_PROMPT_TEXT_BYTES)
+    if "data" in out:  # image / audio: the bytes stay out, a change still shows
+        out["dataSha256"] = _digest(out.pop("data"))
+    if isinstance(out.get("resource"), Mapping):
+        out["resource"], inner = _content_block(out["resource"])
+        cut = cut or inner
+    if "blob" in out:
+        out["blobSha256"] = _digest(out.pop("blob"))
+    return out, cut
+
+
+def prompt_body(result: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """The pinned form of a `prompts/get` result, and whether a text was cut.
+
+    Kept: `description` and `messages` (role and content). Binary content is
+    replaced by its SHA-256 (`dataSha256`, `blobSha256`), `_meta` and
+    `resultType` are dropped, texts are capped at `MAX_PROMPT_TEXT_BYTES`.
+    """
+    body: dict[str, Any] = {}
+    if isinstance(result.get("description"), str):
+        body["description"] = result["description"]
+    messages: list[dict[str, Any]] = []
+    cut = False
+    for message in result.get("messages") or []:
+        if not isinstance(message, Mapping):
+            continue
+        clean = _strip_meta(dict(message))
+        if "content" in clean:
+            content = clean["content"]
+            if isinstance(content, list):  # some servers send a list of blocks
+                blocks = [_content_block(b) for b in content]
+                clean["content"] = [b for b, _ in blocks]
+                cut = cut or any(c for _, c in blocks)
+            else:
+                clean["content"], inner = _content_block(content)
+                cut = cut or inner
+        messages.append(clean)
+    body["messages"] = messages
+    return _strip_meta(body), cut
+
+
+def resource_entry(
+    uri: str,
+    result: Mapping[str, Any],
+    max_bytes: int,
+    *,
+    listed_mime: Any = None,
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The stored form of a `resources/read` result (texts only, capped) and notes on what was left.
+
+    Returns ``(None, notes)`` when the resource has no text to keep.
+    """
+    notes: list[str] = []
+    kept: list[dict[str, Any]] = []
+    budget = max_bytes
+    truncated = False
+    items = [c for c in result.get("contents") or [] if isinstance(c, Mapping)]
+    for item in items:
+        mime = item.get("mimeType", listed_mime)
+        if not isinstance(item.get("text"), str):
+            notes.append(f"binary content of {str(item.get('uri') or uri)[:200]} not read")
+            continue
+        if not is_text_mime(mime):
+            notes.append(f"content with non-text type {str(mime)[:100]} not read")
+            continue
+        if len(kept) >= MAX_CONTENT_ITEMS or budget <= 0:
+            truncated = True
+            continue
+        text, cut = _truncate_utf8(item["text"], budget)
+        budget -= len(text.encode("utf-8", "surrogatepass"))
+        truncated = truncated or cut
+        entry: dict[str, Any] = {"uri": str(item.get("uri") or uri), "text": text}
+        if isinstance(mime, str):
+            entry["mimeType"] = mime
+        kept.append(entry)
+    if not kept:
+        return None, notes
+    return {"contents": kept, "truncated": truncated}, notes
+
+
+async def _read_contents(
+    client: Any,
+    snap: ServerSnapshot,
+    limits: ContentLimits,
+    warnings: list[str],
+    secrets: Sequence[str],
+    hits: list[int],
+) -> None:
+    """Fill `snap.prompt_bodies` / `resource_contents` / `content_notes` from the live session."""
+
+    def scrubbed(value: dict[str, Any]) -> dict[str, Any]:
+        # Before any cut: a secret split by truncation would leak its prefix.
+        clean, n = scrub_value(value, secrets)
+        hits.append(n)
+        return dict(clean)
+
+    def note(kind: str, ident: str, reason: str) -> None:
+        snap.content_notes.append({"kind": kind, "id": ident[:2000], "reason": reason})
+
+    for prompt in snap.prompts:
+        name = prompt.get("name")
+        if not isinstance(name, str) or not name or name in snap.prompt_bodies:
+            continue
+        if len(snap.prompt_bodies) >= MAX_PROMPT_BODIES:
+            note("prompt", name, f"not read: more than {MAX_PROMPT_BODIES} prompts")
+            continue
+        required = [
+            str(a.get("name"))
+            for a in prompt.get("arguments") or []
+            if isinstance(a, Mapping) and a.get("required") is True
+        ]
+        if required:
+            note("prompt", name, "not read: needs arguments " + ", ".join(required)[:500])
+            continue
+        try:
+            result = await client.get_prompt(name)
+        except Exception as exc:  # one prompt's failure never stops the scan
+            warnings.append(f"prompts/get {name[:200]!r}: failed ({_error_text(exc)})")
+            continue
+        body, cut = prompt_body(scrubbed(_dump(result)))
+        snap.prompt_bodies[name] = body
+        if cut:
+            note("prompt", name, f"a text was cut at {MAX_PROMPT_TEXT_BYTES} bytes")
+
+    read = 0
+    for resource in snap.resources:
+        uri = resource.get("uri")
+        if not isinstance(uri, str) or not uri or uri in snap.resource_contents:
+            continue
+        mime = resource.get("mimeType")
+        if not is_text_mime(mime):
+            note("resource", uri, f"not read: non-text type {str(mime)[:100]}")
+            continue
+        if read >= limits.max_resources:
+            note("resource", uri, f"not read: limit of {limits.max_resources} resources")
+            continue
+        read += 1
+        try:
+            result = await client.read_resource(uri, cache_mode="bypass")
+        except Exception as exc:
+            warnings.append(f"resources/read {uri[:200]!r}: failed ({_error_text(exc)})")
+            continue
+        entry, notes = resource_entry(
+            uri, scrubbed(_dump(result)), limits.max_resource_bytes, listed_mime=mime
+        )
+        for text in notes:
+            note("resource", uri, text)
+        if entry is not None:
+            snap.resource_contents[uri] = entry
+            if entry["truncated"]:
+                note("resource", uri, f"truncated to {limits.max_resource_bytes} bytes")
+
+
 def _stdio_params(spec: ServerSpec) -> Any:
     from mcp.client.stdio import StdioServerParameters
 
@@ -136,10 +401,16 @@ def _stdio_params(spec: ServerSpec) -> Any:
     )
 
 
-async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT) -> ServerSnapshot:
-    """Connect to one server and list everything it offers. Raises on failure."""
+async def enumerate_server(
+    spec: ServerSpec,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    contents: ContentLimits | None = None,
+) -> ServerSnapshot:
+    """Connect to one server, list everything it offers and read its contents. Raises on failure."""
+    contents = contents or ContentLimits()
     if spec.transport == "static":
-        return load_static(Path(spec.static_path or ""))
+        return load_static(Path(spec.static_path or ""), contents=contents)
     import httpx2
     from mcp.client.sse import sse_client
     from mcp.client.stdio import stdio_client
@@ -166,8 +437,13 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
         client.event_hooks = {**client.event_hooks, "response": [record_status]}
         return client
 
+    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers))
+    content_hits: list[int] = []
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
         try:
+            # Contents are read only with time to spare: a slow read must cost
+            # the bodies, never the listing already in hand.
+            contents_deadline = anyio.current_time() + timeout - min(2.0, timeout * 0.2)
             with anyio.fail_after(timeout):
                 async with AsyncExitStack() as stack:
                     headers = {k: expand_env_refs(v) for k, v in spec.headers.items()}
@@ -226,8 +502,19 @@ async def enumerate_server(spec: ServerSpec, *, timeout: float = DEFAULT_TIMEOUT
                             "resources/templates/list",
                             warnings,
                         )
+                    if contents.enabled:
+                        with anyio.CancelScope(deadline=contents_deadline) as scope:
+                            await _read_contents(
+                                client, snap, contents, warnings, secrets, content_hits
+                            )
+                        if scope.cancelled_caught:
+                            warnings.append(
+                                "contents: time limit reached; "
+                                f"{len(snap.prompt_bodies)} prompt bodies and "
+                                f"{len(snap.resource_contents)} resource texts read"
+                            )
                     snap.warnings = warnings
-                    return _scrub_snapshot(snap, spec)
+                    return _scrub_snapshot(snap, spec, already=sum(content_hits))
         except Exception as exc:
             errlog.seek(0)
             tail = errlog.read()[-600:].strip()
@@ -290,7 +577,7 @@ def _all_secret_values(spec: ServerSpec) -> list[str]:
     return values
 
 
-def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec) -> ServerSnapshot:
+def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec, *, already: int = 0) -> ServerSnapshot:
     """Blot out configured secrets that a server echoes back in what it lists.
 
     A server may put its API key or the bearer token it was given into a
@@ -301,8 +588,19 @@ def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec) -> ServerSnapshot:
     secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers))
     if not secrets:
         return snap
-    total = 0
-    for attr in ("server_info", "instructions", "tools", "prompts", "resources"):
+    total = already
+    for attr in (
+        "server_info",
+        "instructions",
+        "tools",
+        "prompts",
+        "resources",
+        "prompt_bodies",
+        "resource_contents",
+        "content_notes",
+        # fetch warnings quote the server's own error text
+        "warnings",
+    ):
         clean, hits = scrub_value(getattr(snap, attr), secrets)
         setattr(snap, attr, clean)
         total += hits
@@ -310,7 +608,8 @@ def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec) -> ServerSnapshot:
     total += hits
     if total:
         snap.warnings.append(
-            f"the server echoed a configured secret {total} time(s) in its listings; redacted"
+            f"the server echoed a configured secret {total} time(s) in its listings or "
+            "contents; redacted"
         )
     return snap
 
@@ -328,6 +627,7 @@ async def scan_servers(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     concurrency: int = 4,
+    contents: ContentLimits | None = None,
     allow_stdio: bool | Callable[[ServerSpec], bool] = False,
     on_result: Callable[[ScanOutcome], None] | None = None,
 ) -> list[ScanOutcome]:
@@ -349,7 +649,7 @@ async def scan_servers(
         else:
             async with limiter:
                 try:
-                    snap = await enumerate_server(spec, timeout=timeout)
+                    snap = await enumerate_server(spec, timeout=timeout, contents=contents)
                     outcome = ScanOutcome(spec, identity, "ok", snapshot=snap)
                 except ScanError as exc:
                     outcome = ScanOutcome(
@@ -389,6 +689,9 @@ _RESULT_KINDS = {
 }
 
 
+_CONTENT_KINDS = frozenset({"prompts/get", "resources/read"})
+
+
 def _classify(result: Mapping[str, Any]) -> str | None:
     if "serverInfo" in result or "protocolVersion" in result:
         return "initialize"
@@ -409,14 +712,18 @@ def _unwrap(obj: Any) -> Any:
     return obj
 
 
-def load_static(path: Path) -> ServerSnapshot:
+def load_static(path: Path, *, contents: ContentLimits | None = None) -> ServerSnapshot:
     """Snapshot from saved `initialize` / `tools/list` JSON; no server is started.
 
-    Accepted: an object keyed by method (``{"initialize": ..., "tools/list": ...}``),
-    a list or JSON lines of results or JSON-RPC responses (recognised by their
-    keys), a bare ``tools/list`` result, or a ThreatVec snapshot. Unknown keys
-    in tool objects are kept (the live SDK drops them).
+    Accepted: an object keyed by method (``{"initialize": ..., "tools/list": ...,
+    "prompts/get": {name: result}, "resources/read": {uri: result}}``), a list
+    or JSON lines of results or JSON-RPC messages (results recognised by their
+    keys; ``prompts/get`` / ``resources/read`` responses paired with their
+    requests by id), a bare ``tools/list`` result, or a ThreatVec snapshot.
+    Unknown keys in tool objects are kept (the live SDK drops them). Prompt
+    bodies and resource texts get the same limits as a live scan.
     """
+    contents = contents or ContentLimits()
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -438,27 +745,77 @@ def load_static(path: Path) -> ServerSnapshot:
         and isinstance(docs[0], Mapping)
         and docs[0].get("schema") == "threatvec.mcp-snapshot/1"
     ):
-        return ServerSnapshot.from_dict(docs[0], verify=False)
+        try:
+            saved = ServerSnapshot.from_dict(docs[0], verify=False)
+        except ValueError as exc:
+            raise ScanError(f"static file {path}: {exc}") from None
+        bodies = {n: {"messages": []} | b for n, b in saved.prompt_bodies.items()}
+        reads = [(u, e) for u, e in saved.resource_contents.items()]
+        saved.prompt_bodies, saved.resource_contents = {}, {}
+        _apply_static_contents(saved, bodies, reads, contents)
+        return saved
 
+    warnings: list[str] = []
     parts: dict[str, list[Any]] = {}
+    prompt_results: dict[str, Any] = {}
+    read_results: list[tuple[str | None, Any]] = []
+    # JSON-RPC transcripts: a prompts/get or resources/read result names
+    # neither prompt nor resource, its request (same id) does.
+    requests: dict[str | int, Mapping[str, Any]] = {
+        doc["id"]: doc
+        for doc in docs
+        if isinstance(doc, Mapping)
+        and isinstance(doc.get("method"), str)
+        and isinstance(doc.get("id"), str | int)
+    }
     for doc in docs:
+        if isinstance(doc, Mapping) and isinstance(doc.get("method"), str):
+            continue  # a request or notification, not a result
+        if isinstance(doc, Mapping) and "result" in doc and isinstance(doc.get("id"), str | int):
+            request = requests.get(doc["id"])
+            params = request.get("params") if request else None
+            params = params if isinstance(params, Mapping) else {}
+            method = request.get("method") if request else None
+            if method == "prompts/get" and isinstance(params.get("name"), str):
+                prompt_results[params["name"]] = doc["result"]
+                continue
+            if method == "resources/read" and isinstance(params.get("uri"), str):
+                read_results.append((params["uri"], doc["result"]))
+                continue
         doc = _unwrap(doc)
         if not isinstance(doc, Mapping):
             continue
-        keyed = [k for k in doc if k in _RESULT_KINDS]
+        keyed = [k for k in doc if k in _RESULT_KINDS or k in _CONTENT_KINDS]
         if keyed:
             for key in keyed:
                 value = doc[key]
-                pages = value if isinstance(value, list) else [value]
-                parts.setdefault(_RESULT_KINDS[key], []).extend(_unwrap(p) for p in pages)
+                if key == "prompts/get":
+                    if isinstance(value, Mapping):
+                        prompt_results.update({str(k): _unwrap(v) for k, v in value.items()})
+                    else:
+                        warnings.append('"prompts/get" must map prompt names to results')
+                elif key == "resources/read":
+                    if isinstance(value, Mapping) and "contents" not in value:
+                        read_results.extend((str(k), _unwrap(v)) for k, v in value.items())
+                    else:
+                        pages = value if isinstance(value, list) else [value]
+                        read_results.extend((None, _unwrap(v)) for v in pages)
+                else:
+                    pages = value if isinstance(value, list) else [value]
+                    parts.setdefault(_RESULT_KINDS[key], []).extend(_unwrap(p) for p in pages)
             continue
         kind = _classify(doc)
         if kind:
             parts.setdefault(kind, []).append(doc)
+        elif isinstance(doc.get("contents"), list):
+            read_results.append((None, doc))
+        elif isinstance(doc.get("messages"), list):
+            warnings.append(
+                "prompts/get: a result without its prompt name was ignored "
+                '(save it under "prompts/get" keyed by name, or with its request)'
+            )
     if not parts:
         raise ScanError(f"static file {path} holds no initialize or tools/list result")
-
-    warnings: list[str] = []
 
     def items(kind: str, key: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -483,7 +840,7 @@ def load_static(path: Path) -> ServerSnapshot:
             continue
         seen.add(tool["name"])
         unique.append(tool)
-    return ServerSnapshot(
+    snap = ServerSnapshot(
         server_info=dict(info) if isinstance(info, Mapping) else None,
         protocol_version=init.get("protocolVersion")
         if isinstance(init.get("protocolVersion"), str)
@@ -501,3 +858,70 @@ def load_static(path: Path) -> ServerSnapshot:
         warnings=warnings,
         captured_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
+    _apply_static_contents(snap, prompt_results, read_results, contents)
+    return snap
+
+
+def _apply_static_contents(
+    snap: ServerSnapshot,
+    prompt_results: Mapping[str, Any],
+    read_results: Sequence[tuple[str | None, Any]],
+    limits: ContentLimits,
+) -> None:
+    """Saved `prompts/get` / `resources/read` results into `snap`, as a live scan keeps them."""
+    if not limits.enabled:
+        return
+    for name, raw in prompt_results.items():
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("messages"), list):
+            snap.warnings.append(f"prompts/get {name[:200]!r}: not a prompts/get result; ignored")
+            continue
+        if len(snap.prompt_bodies) >= MAX_PROMPT_BODIES:
+            snap.content_notes.append(
+                {"kind": "prompt", "id": name[:2000], "reason": "not read: too many prompts"}
+            )
+            continue
+        body, cut = prompt_body(raw)
+        snap.prompt_bodies[name] = body
+        if cut:
+            snap.content_notes.append(
+                {
+                    "kind": "prompt",
+                    "id": name[:2000],
+                    "reason": f"a text was cut at {MAX_PROMPT_TEXT_BYTES} bytes",
+                }
+            )
+    listed = {r.get("uri"): r.get("mimeType") for r in snap.resources}
+    for uri, raw in read_results:
+        if not isinstance(raw, Mapping) or not isinstance(raw.get("contents"), list):
+            snap.warnings.append("resources/read: not a resources/read result; ignored")
+            continue
+        if uri is None:
+            first = next((c for c in raw["contents"] if isinstance(c, Mapping)), {})
+            uri = first.get("uri") if isinstance(first.get("uri"), str) else None
+        if not uri or uri in snap.resource_contents:
+            snap.warnings.append("resources/read: a result without a new resource URI; ignored")
+            continue
+        if len(snap.resource_contents) >= limits.max_resources:
+            snap.content_notes.append(
+                {
+                    "kind": "resource",
+                    "id": uri[:2000],
+                    "reason": f"not read: limit of {limits.max_resources} resources",
+                }
+            )
+            continue
+        entry, notes = resource_entry(
+            uri, raw, limits.max_resource_bytes, listed_mime=listed.get(uri)
+        )
+        for text in notes:
+            snap.content_notes.append({"kind": "resource", "id": uri[:2000], "reason": text})
+        if entry is not None:
+            snap.resource_contents[uri] = entry
+            if entry["truncated"]:
+                snap.content_notes.append(
+                    {
+                        "kind": "resource",
+                        "id": uri[:2000],
+                        "reason": f"truncated to {limits.max_resource_bytes} bytes",
+                    }
+                )
