@@ -13,14 +13,17 @@ The decision, in order; the first rule that fires decides:
 1. **CPE** — a *vulnerable* cpeMatch whose vendor or vendor:product is in
    :data:`AI_PRODUCTS` (platform CPEs with ``vulnerable: false`` are ignored:
    "runs on Linux" says nothing about the product).
-2. **Package names** the caller knows from other sources (OSV ``affected``).
+2. **Package names** the caller knows from other sources (OSV ``affected``),
+   PEP 503-normalised; ``"jupyterhub-*"`` in a product's packages covers its
+   plugin namespace.
 3. If the record has vulnerable CPEs and none is AI, NVD has named the
    product and it is not ours: only the *subject* of the description (its
    first sentence) may still name an AI product or use an LLM/AI term in the
    product's own name (NVD's lists lag new AI products).
 4. Otherwise (no CPE yet, e.g. "Awaiting Analysis"): an AI product named
    anywhere in the description, with word boundaries, not in an incidental
-   context ("such as PyTorch", "used by", "in front of Ollama").
+   context ("such as PyTorch", "used by", "in front of Ollama") unless a
+   version bound follows the name ("as used in TensorFlow before 1.7.1").
 5. A definitional sentence: "X is a/an ... machine learning / LLM / AI ...".
 
 Bare words prove nothing: "ray", "transformer", "notebook", "agent", "model",
@@ -147,7 +150,7 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
         "AutoGPT",
         APP,
         ["significant-gravitas:*", "*:autogpt"],
-        ["autogpt"],
+        ["autogpt", "metagpt"],
         [r"auto-?gpt", r"agentgpt", r"superagi", r"babyagi", r"metagpt"],
     ),
     _p(
@@ -341,6 +344,34 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
         ["ultralytics:*", "*:ultralytics", "*:detectron2"],
         ["ultralytics", "detectron2"],
         [r"ultralytics", r"detectron2", r"yolov\d+"],
+    ),
+    _p(
+        "Jubatus / TemporAI",
+        FW,
+        ["*:jubatus", "*:temporai"],
+        ["jubatus", "temporai"],
+        [r"jubatus", r"temporai"],
+    ),
+    _p(
+        "vantage6 (federated learning)",
+        FW,
+        ["iknl:vantage6", "*:vantage6"],
+        ["vantage6", "vantage6-node", "vantage6-server", "vantage6-client"],
+        [r"vantage6"],
+    ),
+    _p(
+        "Horovod / nnabla / Sockeye",
+        FW,
+        ["*:horovod", "linuxfoundation:horovod", "sony:nnabla", "*:nnabla", "*:sockeye"],
+        ["horovod", "nnabla", "sockeye"],
+        [r"horovod", r"nnabla", r"neural network libraries", r"(?-i:Sockeye)"],
+    ),
+    _p(
+        "Rasa / ParlAI",
+        LLMLIB,
+        ["rasa:*", "*:rasa", "*:rasa_pro", "facebook:parlai", "*:parlai"],
+        ["rasa", "rasa-pro", "parlai"],
+        [r"(?-i:Rasa)(?: (?:Open Source|Pro|X))?", r"parlai"],
     ),
     # --- model servers and inference engines
     _p("Ollama", SERVE, ["ollama:*", "*:ollama"], ["ollama"], [r"ollama"]),
@@ -538,7 +569,7 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
             "helicone:*",
             "*:jan",
         ],
-        ["fschat", "h2ogpt", "private-gpt", "langfuse", "lunary"],
+        ["fschat", "h2ogpt", "private-gpt", "langfuse", "lunary", "chuanhuchatgpt"],
         [
             r"lobe[ -]?chat",
             r"librechat",
@@ -632,6 +663,20 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
         [r"mlflow"],
     ),
     _p(
+        "Apache Submarine / SystemDS",
+        MLOPS,
+        ["apache:submarine", "apache:systemds", "*:systemds"],
+        ["apache-submarine", "systemds"],
+        [r"apache[ -]submarine", r"systemds"],
+    ),
+    _p(
+        "Qlib",
+        MLOPS,
+        ["microsoft:qlib", "*:qlib", "*:pyqlib"],
+        ["pyqlib"],
+        [r"py(?-i:qlib)", r"(?-i:[Qq]lib)"],
+    ),
+    _p(
         "Kubeflow",
         MLOPS,
         ["kubeflow:*", "*:kubeflow", "*:kubeflow_pipelines"],
@@ -723,6 +768,7 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
             "*:jupyter_core",
         ],
         [
+            "jupyter",
             "notebook",
             "jupyterlab",
             "jupyter-server",
@@ -732,10 +778,22 @@ AI_PRODUCTS: tuple[AiProduct, ...] = (
             "nbdime",
             "jupyter-core",
             "voila",
-            "jupyterlab-git",
             "ipykernel",
+            "nbgitpuller",
+            "oauthenticator",
+            "binderhub",
+            # Extensions and spawners publish under Jupyter's own prefixes.
+            "jupyter-*",
+            "jupyterhub-*",
+            "jupyterlab-*",
         ],
-        [r"jupyter(?:[ _-]?(?:lab|hub|server|notebook|core)s?)?", r"nbconvert", r"nbdime"],
+        [
+            r"jupyter(?:[ _-]?(?:lab|hub|server|notebook|core)s?)?",
+            r"nbconvert",
+            r"nbdime",
+            r"nbgitpuller",
+            r"binderhub",
+        ],
     ),
     # --- image generation tooling
     _p(
@@ -767,6 +825,21 @@ def _norm(token: str) -> str:
     return token.strip().lower().replace(" ", "_")
 
 
+def _pkg_key(name: str) -> str:
+    # PEP 503 normalisation: "Jupyter_Server" and "jupyter.server" are one package.
+    return re.sub(r"[-_.]+", "-", name.strip().lower())
+
+
+def _package_product(name: str) -> AiProduct | None:
+    key = _pkg_key(name)
+    if key in _PACKAGES:
+        return _PACKAGES[key]
+    for prefix, prod in _PACKAGE_PREFIXES:
+        if key.startswith(prefix) and len(key) > len(prefix):
+            return prod
+    return None
+
+
 def _build_cpe_index() -> tuple[
     dict[str, AiProduct], dict[tuple[str, str], AiProduct], dict[str, AiProduct]
 ]:
@@ -788,8 +861,12 @@ def _build_cpe_index() -> tuple[
 
 _CPE_VENDORS, _CPE_PAIRS, _CPE_PRODUCTS = _build_cpe_index()
 _PACKAGES: Mapping[str, AiProduct] = {
-    re.sub(r"[-_.]+", "-", pkg.lower()): prod for prod in AI_PRODUCTS for pkg in prod.packages
+    _pkg_key(pkg): prod for prod in AI_PRODUCTS for pkg in prod.packages if not pkg.endswith("*")
 }
+# "jupyterhub-*": a product whose plugins share its name as a prefix.
+_PACKAGE_PREFIXES: tuple[tuple[str, AiProduct], ...] = tuple(
+    (_pkg_key(pkg[:-1]), prod) for prod in AI_PRODUCTS for pkg in prod.packages if pkg.endswith("*")
+)
 
 # Word boundaries that treat letters, digits and "_" as inside a word, so
 # "torchvision" never matches "torch\.\w+" and "xlangchain" never matches.
@@ -814,13 +891,22 @@ _INCIDENTAL = re.compile(
     re.IGNORECASE,
 )
 
+# "Snappy 1.1.4, as used in TensorFlow before 1.7.1": a version bound after
+# the name says that product's own releases are affected (it bundles the
+# flaw), so the mention is not incidental. "as used in ChatGPT" stays one.
+_VERSION_BOUND = re.compile(
+    r"\s*(?:(?:versions?\s+)?(?:before|prior to|through|up to|<=?)\s*v?\d|v?\d+\.\d+)",
+    re.IGNORECASE,
+)
+
 # LLM/AI terms that, in the subject of a description or a product's own
 # definition, say the product's purpose is AI. Case-sensitive where the
 # short form is an ordinary word in lower case.
 _AI_TERMS = (
     r"machine[ -]learning|deep[ -]learning|(?-i:ML)|(?-i:AI)|(?-i:LLMs?)|"
     r"large language models?|generative (?:AI|artificial intelligence)|(?-i:GenAI)|"
-    r"artificial intelligence|neural networks?|vector (?:database|similarity search|search engine)|"
+    r"artificial intelligence|neural networks?|federated learning|"
+    r"vector (?:database|similarity search|search engine)|"
     r"model (?:serving|inference)|inference (?:server|engine)|(?-i:MLOps)|"
     r"AI agents?|(?-i:RAG)|retrieval[ -]augmented generation|embeddings model|"
     r"ChatGPT|(?-i:GPT(?:-\w+)?)|language models?"
@@ -850,7 +936,9 @@ def _first_sentence(text: str) -> str:
 def find_ai_product_in_text(text: str) -> tuple[AiProduct, str] | None:
     """The first AI product named in ``text`` outside an incidental context."""
     for m in _ANY_PRODUCT.finditer(text):
-        if _INCIDENTAL.search(text[max(0, m.start() - 60) : m.start()]):
+        if _INCIDENTAL.search(text[max(0, m.start() - 60) : m.start()]) and not (
+            _VERSION_BOUND.match(text, m.end())
+        ):
             continue
         hit = m.group(0)
         for pattern, prod in _TEXT_PATTERNS:
@@ -903,7 +991,7 @@ def classify(cve: CveRecord, *, packages: Iterable[str] = ()) -> RelevanceDecisi
                 "cpe",
             )
     for pkg in packages:
-        prod = _PACKAGES.get(re.sub(r"[-_.]+", "-", pkg.strip().lower()))
+        prod = _package_product(pkg)
         if prod is not None:
             return RelevanceDecision(
                 True, f"affected package {pkg} is {prod.name} ({prod.category})", pkg, "package"
