@@ -45,8 +45,11 @@ def test_overview_and_a_weight_change_that_moves_the_gauge(page, live_server, se
     first_link = page.locator("#top-risks a.risk-object").first
     href = first_link.get_attribute("href") or ""
     assert href.startswith(("/agents/", "/mcp/servers/"))
-    for slot in ("#compliance-pills", "#enforcement-card"):
-        assert page.locator(slot).count() == 1 and page.inner_text(slot).strip() == ""
+    pills = page.locator("#compliance-pills a.compliance-pill")
+    assert pills.count() == 6  # one per framework, each linking to its section
+    assert (pills.first.get_attribute("href") or "").startswith("/compliance#fw-")
+    enforcement = page.locator("#enforcement-card")
+    assert enforcement.count() == 1 and enforcement.inner_text().strip() == ""
     screenshot(page, "overview_before_weights")
 
     page.click("nav >> text=Settings")

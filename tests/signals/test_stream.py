@@ -122,3 +122,11 @@ def test_signal_crosses_replicas_via_listen_notify(tmp_path) -> None:
     finally:
         s1.stop()
         s2.stop()
+
+
+def test_cursor_beyond_a_64_bit_id_is_a_clear_422(api, session_factory) -> None:
+    # Found by the API fuzzer: a 24-digit cursor overflowed the driver (500).
+    reply = api.get("/signals", params={"after_id": 169008219691770777174016})
+    assert reply.status_code == 422
+    assert "after_id" in json.dumps(reply.json())
+    assert api.get("/signals", params={"after_id": 2**63 - 1}).status_code == 200

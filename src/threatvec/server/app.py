@@ -46,6 +46,8 @@ DOMAIN_ROUTERS = [
     "threatvec.mcp.router",
     "threatvec.redteam.router",
     "threatvec.alerts.router",
+    "threatvec.compliance.router",
+    "threatvec.reports.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).

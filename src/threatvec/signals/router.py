@@ -14,6 +14,10 @@ from threatvec.core.problems import problem_responses
 from threatvec.signals import service
 from threatvec.signals.schemas import SignalList, SignalRead
 
+# Signal ids are 64-bit integers in both stores; a larger cursor cannot match
+# anything and would overflow the database driver, so it is refused (422).
+MAX_ID = 2**63 - 1
+
 router = APIRouter(prefix="/signals", tags=["signals"], responses=problem_responses(401, 422))
 
 
@@ -21,7 +25,7 @@ router = APIRouter(prefix="/signals", tags=["signals"], responses=problem_respon
 def recent_signals(
     session: SessionDep,
     org_id: OrgIdDep,
-    after_id: Annotated[int, Query(ge=0)] = 0,
+    after_id: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     kind: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> SignalList:
@@ -73,13 +77,13 @@ async def stream_signals(
     request: Request,
     org_id: OrgIdDep,
     last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-    since: Annotated[int | None, Query(ge=0, description="Resume after this id")] = None,
+    since: Annotated[int | None, Query(ge=0, le=MAX_ID, description="Resume after this id")] = None,
 ) -> StreamingResponse:
     bus = request.app.state.signal_bus
     heartbeat = request.app.state.sse_heartbeat_s
     start = since
     if start is None and last_event_id and last_event_id.isdigit():
-        start = int(last_event_id)
+        start = min(int(last_event_id), MAX_ID)
     if start is None:
         start = (await run_in_threadpool(_fetch, request, org_id, -1))[0][0]
 

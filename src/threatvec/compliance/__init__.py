@@ -1,0 +1,1 @@
+"""Compliance evidence: six governance frameworks evaluated from the org's live data."""
