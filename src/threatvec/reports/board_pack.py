@@ -66,12 +66,12 @@ def render_markdown(summary: dict[str, Any]) -> str:
         f"(24 h change: {md_text(_fmt(p['trend']['change_24h']))}, "
         f"7 d change: {md_text(_fmt(p['trend']['change_7d']))})",
         "",
-        "| Component | Score | Weight | Counts |",
+        "| Component | Score | Weight | Share of the score |",
         "|---|---|---|---|",
     ]
     for c in p["components"]:
         lines.append(
-            f"| {md_cell(c['label'])} | {md_cell(_fmt(c['score']))} | {md_cell(c['weight'])} "
+            f"| {md_cell(c['label'])} | {md_cell(_fmt(c['score']))} | {md_cell(_fmt(c['weight'], '%'))} "
             f"| {md_cell(_fmt(c['effective_percent'], '%'))} |"
         )
     lines += ["", "## Brief", ""]
