@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from threatvec.core.clock import utcnow
@@ -48,6 +48,7 @@ __all__ = [
     "IngestStats",
     "get_sync_state",
     "recorded_run",
+    "refresh_statistics",
     "rescore_for_orgs",
     "store_epss",
     "store_kev",
@@ -505,6 +506,61 @@ def store_osv(
     return stats
 
 
+# --------------------------------------------------------------------------- statistics
+
+#: A run that wrote at least this many rows (CVEs, scores, exposures) refreshes
+#: the planner's statistics: the plans of the patch list (issue #5) depend on
+#: how many CVEs a word or a product has, and stale numbers after a first full
+#: import made both stores pick plans 10x slower.
+REFRESH_AFTER_ROWS = 5000
+#: What an import writes; on PostgreSQL also the text-search side tables.
+_STAT_TABLES = ("cves", "cve_products", "epss_scores", "kev_entries", "cve_exposures")
+_PG_STAT_TABLES = ("cves_tsv", "cve_words")
+
+
+def _rows_written(detail: dict[str, Any]) -> int:
+    exposures = detail.get("exposures") or {}
+    return sum(int(detail.get(k) or 0) for k in ("added", "updated")) + sum(
+        int(exposures.get(k) or 0) for k in ("created", "updated")
+    )
+
+
+def refresh_statistics(bind: Engine, *, rows_written: int) -> bool:
+    """After an import that wrote many rows, ANALYZE (PostgreSQL: VACUUM (ANALYZE)) its tables.
+
+    On PostgreSQL the VACUUM runs outside any transaction (it cannot run in
+    one) and also marks the new pages all-visible, so the word lookups of a
+    text search stay index-only (``cve_words``, vulns_0006) instead of
+    reading a table page per match until autovacuum comes by. Returns whether
+    it ran.
+    """
+    if rows_written < REFRESH_AFTER_ROWS:
+        return False
+    # Table names are constants of this module, never input.
+    if bind.dialect.name == "postgresql":
+        names = ", ".join(_STAT_TABLES + _PG_STAT_TABLES)
+        with bind.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql(
+                f"VACUUM (ANALYZE) {names}"
+            )
+        return True
+    with bind.connect() as conn:
+        for name in _STAT_TABLES:
+            conn.exec_driver_sql(f"ANALYZE {name}")
+        conn.commit()
+    return True
+
+
+def _refresh_after_run(factory: sessionmaker[Session], detail: dict[str, Any]) -> None:
+    bind = factory.kw.get("bind")
+    if isinstance(bind, Connection):
+        bind = bind.engine
+    if isinstance(bind, Engine):
+        detail["statistics_refreshed"] = refresh_statistics(
+            bind, rows_written=_rows_written(detail)
+        )
+
+
 # --------------------------------------------------------------------------- state and runs
 
 
@@ -521,7 +577,11 @@ def get_sync_state(session: Session, source: str) -> VulnSyncState:
 def recorded_run(
     factory: sessionmaker[Session], job: str, *, trigger: str = "cli"
 ) -> Iterator[dict[str, Any]]:
-    """A ``job_runs`` record around a block; the block fills the yielded detail dict."""
+    """A ``job_runs`` record around a block; the block fills the yielded detail dict.
+
+    A run that wrote many rows then refreshes the planner's statistics
+    (:func:`refresh_statistics`), before the run is marked finished.
+    """
     with factory() as s:
         run = JobRun(job=job, org_id=None, trigger=trigger)
         s.add(run)
@@ -531,6 +591,7 @@ def recorded_run(
     outcome, error = "ok", None
     try:
         yield detail
+        _refresh_after_run(factory, detail)
     except BaseException as exc:
         outcome, error = "error", f"{type(exc).__name__}: {exc}"[:2000]
         raise

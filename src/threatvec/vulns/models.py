@@ -37,6 +37,7 @@ __all__ = [
     "FTS_TABLE",
     "PG_TEXT_INDEX",
     "PG_TEXT_TABLE",
+    "PG_WORDS_TABLE",
     "STATUSES",
     "UNMANAGED_SCHEMA_NAMES",
     "Cve",
@@ -61,15 +62,20 @@ __all__ = [
 #: ``cves_tsv`` (cve_id, words tsvector) with a GIN index, kept by a trigger on
 #: ``cves``: a phrase reads stored positions instead of re-parsing each
 #: description, and a search reads small rows instead of whole CVE rows.
+#: vulns_0006 adds ``cve_words`` (word, cve_id), one row per lexeme, whose
+#: primary key answers a word's CVEs index-only (text_search.py).
 FTS_TABLE = "cves_fts"
 PG_TEXT_TABLE = "cves_tsv"
 PG_TEXT_INDEX = "ix_cves_tsv_words"
+PG_WORDS_TABLE = "cve_words"
 UNMANAGED_SCHEMA_NAMES = frozenset(
     {
         FTS_TABLE,
         *(f"{FTS_TABLE}_{s}" for s in ("data", "idx", "docsize", "config")),
         PG_TEXT_TABLE,
         PG_TEXT_INDEX,
+        PG_WORDS_TABLE,
+        f"pk_{PG_WORDS_TABLE}",
     }
 )
 Base.metadata.info.setdefault("unmanaged", set()).update(UNMANAGED_SCHEMA_NAMES)

@@ -61,6 +61,7 @@ from threatvec.vulns.text_search import (
     TextPlan,
     count_matches,
     parse_text_query,
+    rank_words,
     text_condition,
 )
 
@@ -146,7 +147,12 @@ def _dense(session: Session, f: PatchFilters) -> bool:
 
 
 def _filtered(
-    session: Session, org_id: str, f: PatchFilters, *, text_plan: TextPlan = "probe"
+    session: Session,
+    org_id: str,
+    f: PatchFilters,
+    *,
+    text_plan: TextPlan = "probe",
+    rarest_first: Sequence[str] = (),
 ) -> Select[tuple[CveExposure]]:
     dense = _dense(session, f)
     stmt = select(CveExposure).where(CveExposure.org_id == org_id)
@@ -186,6 +192,7 @@ def _filtered(
                 CveExposure.cve_id,
                 outer_table=CveExposure.__tablename__,
                 plan=text_plan,
+                rarest_first=rarest_first,
             )
         )
     if f.published_since is not None:
@@ -327,6 +334,11 @@ _SQLITE_WALK_MATCHES = 20_000
 #: On PostgreSQL, up to this many matches a text search starts from them;
 #: above it, it hashes them and walks the order.
 _PG_DRIVE_MATCHES = 1000
+#: On PostgreSQL, when the rarest plain word of a search has at most this many
+#: CVEs, hashing them (index-only, from cve_words; about 0.35 us each, so
+#: 35 ms at this bound on the bench machine) and walking the order is cheap
+#: enough to skip the budgeted walk; above it the budgeted walk goes first.
+_PG_HASH_WORDS = 100_000
 #: The index a match-driven text search probes (org, CVE -> relevant, priority, id).
 _RANK_INDEX = "ix_cve_exposures_cve_rank"
 
@@ -361,7 +373,11 @@ def _keyset(stmt: Select[Any], page: PageParams) -> tuple[Select[Any], _Order] |
 
 
 def _walked_matches(
-    session: Session, org_id: str, page: PageParams, filters: PatchFilters
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    filters: PatchFilters,
+    rarest_first: Sequence[str] = (),
 ) -> list[str] | None:
     """Ids of the page's rows if they lie within the first ``_WALK_BUDGET`` rows of the order.
 
@@ -384,7 +400,11 @@ def _walked_matches(
         .subquery("w")
     )
     cond = text_condition(
-        session, parse_text_query(filters.text or ""), w.c.cve_id, outer_table="w"
+        session,
+        parse_text_query(filters.text or ""),
+        w.c.cve_id,
+        outer_table="w",
+        rarest_first=rarest_first,
     )
     stmt = (
         _filtered(session, org_id, replace(filters, text=None))
@@ -400,7 +420,11 @@ def _walked_matches(
 
 
 def _driven_matches(
-    session: Session, org_id: str, page: PageParams, filters: PatchFilters
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    filters: PatchFilters,
+    rarest_first: Sequence[str] = (),
 ) -> list[str] | None:
     """Ids of the page's rows, starting from the full-text matches.
 
@@ -412,9 +436,9 @@ def _driven_matches(
     which index to probe. Only ids and the sort key are read, so with the
     default order the index covers the query and no table row is read.
     """
-    stmt = _filtered(session, org_id, filters, text_plan="drive").with_hint(
-        CveExposure, f"INDEXED BY {_RANK_INDEX}", "sqlite"
-    )
+    stmt = _filtered(
+        session, org_id, filters, text_plan="drive", rarest_first=rarest_first
+    ).with_hint(CveExposure, f"INDEXED BY {_RANK_INDEX}", "sqlite")
     driven = _keyset(stmt, page)
     if driven is None:
         return None
@@ -429,7 +453,11 @@ def _driven_matches(
 
 
 def _set_walked_matches(
-    session: Session, org_id: str, page: PageParams, filters: PatchFilters
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    filters: PatchFilters,
+    rarest_first: Sequence[str] = (),
 ) -> list[str] | None:
     """Ids of the page's rows, walking the whole order against the matches collected once.
 
@@ -438,7 +466,9 @@ def _set_walked_matches(
     made it fetch all 52,000 rows it walked for text=deserialization.
     """
     walk = _keyset(
-        _filtered(session, org_id, filters, text_plan="set").with_only_columns(CveExposure.id),
+        _filtered(
+            session, org_id, filters, text_plan="set", rarest_first=rarest_first
+        ).with_only_columns(CveExposure.id),
         page,
     )
     if walk is None:
@@ -460,9 +490,32 @@ def _page_statement(
         # reuse a generic plan that cannot see the search words (how many rows
         # match) or the org: measured 15 ms -> 30 ms for "path traversal" and
         # 20 -> 240 ms with technology=linux. Plan these with the real values.
-        session.execute(sql_text("SET LOCAL plan_cache_mode = force_custom_plan"))
+        # No parallel workers either: each would build its own hash of the
+        # matches (3 x 42 ms for "path traversal" on 2 vCPUs) to return 51 ids.
+        # Both for this transaction only (set_config(..., true) = SET LOCAL).
+        session.execute(
+            sql_text(
+                "SELECT set_config('plan_cache_mode', 'force_custom_plan', true),"
+                " set_config('max_parallel_workers_per_gather', '0', true)"
+            )
+        )
     ids: list[str] | None = None
-    if postgres:
+    ranked = rank_words(session, q, _PG_DRIVE_MATCHES + 1) if postgres else []
+    rarest = [w for w, _ in ranked]
+    if ranked:
+        # A plain word (cve_words, vulns_0006): its CVEs come index-only from
+        # a btree, so the rarest word's count bounds the matches. Few: start
+        # from them. Up to _PG_HASH_WORDS: hash them and walk the order at
+        # once (text=deserialization, 9,092 CVEs all ranked low: 63 index
+        # pages and a walk of 52,000 index entries, no table page). More: the
+        # budgeted walk first, as its matches are then usually near the top.
+        fewest = ranked[0][1]
+        if fewest > _PG_HASH_WORDS:
+            ids = _walked_matches(session, org_id, page, filters, rarest)
+        if ids is None and fewest > _PG_DRIVE_MATCHES:
+            ids = _set_walked_matches(session, org_id, page, filters, rarest)
+    elif postgres:
+        # No plain word (a prefix, say): the GIN index of cves_tsv.
         # Few matches (or none): starting from them costs a few ms, less than
         # the budgeted walk. Many: try the walk, then hash them and walk on.
         if count_matches(session, q, _PG_DRIVE_MATCHES + 1) > _PG_DRIVE_MATCHES:
@@ -483,7 +536,7 @@ def _page_statement(
     else:
         ids = _walked_matches(session, org_id, page, filters)
     if ids is None:
-        ids = _driven_matches(session, org_id, page, filters)
+        ids = _driven_matches(session, org_id, page, filters, rarest)
     if ids is None:
         return _filtered(session, org_id, filters)
     # paginate reads exactly these rows, in order, and makes the next cursor.

@@ -23,12 +23,20 @@ leave it alone):
   computed, not ``cves.rowid``, because ``VACUUM`` may renumber the rowids of
   a table without an INTEGER PRIMARY KEY.
 * PostgreSQL: a side table ``cves_tsv`` (CVE id, ``to_tsvector('simple',
-  description)``) with a GIN index, kept by a trigger on ``cves`` (vulns_0005).
+  description)``) with a GIN index, kept by a trigger on ``cves`` (vulns_0005),
+  and ``cve_words`` (word, CVE id), one row per lexeme of ``cves_tsv``, kept by
+  a trigger on it (vulns_0006). A plain word (ASCII letters and digits, which
+  ``to_tsquery('simple', ...)`` keeps as one lexeme, itself) is looked up in
+  ``cve_words``' primary key, index-only; what a word row cannot say (a
+  phrase's order, a prefix, a word with other characters) is then checked on
+  the few candidates left against ``cves_tsv`` with the same ``tsquery`` as
+  before, so both paths select the same CVEs.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -56,6 +64,7 @@ from threatvec.vulns.models import (
     FTS_TABLE,
     PG_TEXT_INDEX,
     PG_TEXT_TABLE,
+    PG_WORDS_TABLE,
     UNMANAGED_SCHEMA_NAMES,
 )
 
@@ -64,6 +73,8 @@ __all__ = [
     "MAX_TERMS",
     "PG_TEXT_INDEX",
     "PG_TEXT_TABLE",
+    "PG_WORDS_TABLE",
+    "UNKNOWN_COUNT",
     "UNMANAGED_SCHEMA_NAMES",
     "SearchTerm",
     "TextPlan",
@@ -72,6 +83,8 @@ __all__ = [
     "fts5_match",
     "parse_text_query",
     "pg_tsquery_text",
+    "pg_word_split",
+    "rank_words",
     "sqlite_rowid",
     "sqlite_rowid_sql",
     "text_condition",
@@ -85,6 +98,10 @@ _WORD = re.compile(r"[^\W_]+")
 _CHUNK = re.compile(r'"([^"]*)"(\*?)|(\S+)')
 _CVE_FULL = re.compile(r"^CVE-\d{4}-\d{4,19}$")
 _CVE_PARTIAL = re.compile(r"^CVE-\d{4}(-\d*)?$")
+# Words to_tsquery('simple', ...) turns into exactly one lexeme equal to the
+# word (checked by tests/vulns/test_text_search_words.py); anything else goes
+# through the tsquery itself.
+_PLAIN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -234,6 +251,123 @@ def _pg_words_source(q: TextQuery) -> Select[tuple[str]]:
     return select(t.c.cve_id).where(_pg_match(q, t))
 
 
+def pg_word_split(q: TextQuery) -> tuple[tuple[str, ...], TextQuery | None]:
+    """The plain whole words every match must contain, and the terms a word row cannot decide.
+
+    ``"path traversal"`` gives ``path`` and ``traversal`` (each must occur)
+    and the phrase itself (their order); ``deserial*`` gives no word and the
+    prefix; ``kernel`` gives ``kernel`` and nothing left to check.
+    """
+    words: list[str] = []
+    rest: list[SearchTerm] = []
+    for t in q.terms:
+        whole = t.words[:-1] if t.prefix else t.words
+        words += [w for w in whole if _PLAIN.fullmatch(w)]
+        if t.prefix or len(t.words) > 1 or not all(_PLAIN.fullmatch(w) for w in t.words):
+            rest.append(t)
+    return tuple(dict.fromkeys(words)), TextQuery(tuple(rest)) if rest else None
+
+
+def _cve_words() -> TableClause:
+    return table(PG_WORDS_TABLE, column("word", String()), column("cve_id", String()))
+
+
+# The common words ANALYZE saw in cve_words, each with its share of the rows,
+# and the table's row count: a word's CVE count without reading its entries.
+# Bound parameters only.
+_PG_COMMON_WORDS = text(
+    "SELECT v.word, v.freq, c.reltuples FROM pg_class c"
+    " JOIN pg_stats s ON s.schemaname = current_schema() AND s.tablename = c.relname"
+    " AND s.attname = 'word',"
+    " unnest(s.most_common_vals::text::text[], s.most_common_freqs) AS v(word, freq)"
+    " WHERE c.relname = :words_table AND c.relnamespace = current_schema()::regnamespace"
+)
+#: A word's count when nothing is known beyond "at least the cap" (no statistics).
+UNKNOWN_COUNT = 2**62
+
+
+def rank_words(session: Session, q: TextQuery, cap: int) -> list[tuple[str, int]]:
+    """PostgreSQL: the plain words of ``q`` with how many CVEs each has, rarest first.
+
+    Counted exactly up to ``cap`` (index-only); a word past the cap gets the
+    planner's estimate (its share of ``cve_words`` rows in the statistics;
+    one not among the common words, at most the least common one's share;
+    with no statistics, :data:`UNKNOWN_COUNT`), as counting the 140,000
+    entries of ``code`` would cost more than the search. Empty on SQLite and
+    when ``q`` has no plain whole word (a prefix alone, say).
+    """
+    words, _ = pg_word_split(q)
+    if not words or session.get_bind().dialect.name != "postgresql":
+        return []
+    counts = []
+    for w in words:
+        t = _cve_words()
+        capped = select(t.c.cve_id).where(t.c.word == w).limit(cap).subquery()
+        counts.append(select(func.count()).select_from(capped).scalar_subquery())
+    row = [int(n) for n in session.execute(select(*counts)).one()]
+    ranked = dict(zip(words, row, strict=True))
+    if any(n >= cap for n in row):
+        common = session.execute(_PG_COMMON_WORDS, {"words_table": PG_WORDS_TABLE}).all()
+        share = {w: float(f) for w, f, _ in common}
+        rows = float(common[0][2]) if common else 0.0
+        least = min(share.values(), default=0.0)
+        for w, n in ranked.items():
+            if n >= cap:
+                guess = share.get(w, least) * rows
+                ranked[w] = max(cap, int(guess)) if guess > 0 else UNKNOWN_COUNT
+    return sorted(ranked.items(), key=lambda wn: wn[1])
+
+
+def _pg_has_word(word: str, cve_col: ColumnElement[str]) -> ColumnElement[bool]:
+    # One probe of the (word, cve_id) primary key: index-only once vacuumed.
+    t = _cve_words().alias("cw_p")
+    return exists().where(t.c.word == word, t.c.cve_id == cve_col)
+
+
+def _pg_word_ids(word: str) -> Select[tuple[str]]:
+    t = _cve_words()
+    return select(t.c.cve_id).where(t.c.word == word)
+
+
+def _pg_word_conditions(
+    q: TextQuery, cve_col: ColumnElement[str], plan: TextPlan, first: Sequence[str]
+) -> list[ColumnElement[bool]] | None:
+    """The word match as word-table conditions (None when ``q`` has no plain word).
+
+    ``first`` is the words rarest first (service.py counts them): the rarest
+    is the one hashed (``set``) or scanned (``drive``), the others are probed
+    per candidate, and the tsquery rest (phrase order, prefixes) comes last,
+    so it is evaluated only on rows that already have every plain word.
+    """
+    words, rest = pg_word_split(q)
+    if not words or (plan == "probe" and rest is not None):
+        # A short walk with a phrase or prefix to check: one probe of
+        # cves_tsv per row decides it all, cheaper than word probes and then
+        # that probe anyway.
+        return None
+    order = [w for w in first if w in words] + [w for w in words if w not in first]
+    head, tail = order[0], order[1:]
+    conds: list[ColumnElement[bool]] = []
+    if plan == "drive":
+        t = _cve_words().alias("cw_d")
+        source = select(t.c.cve_id).where(
+            t.c.word == head,
+            *(_pg_has_word(w, t.c.cve_id) for w in tail),
+            *([_pg_words_probe(rest, t.c.cve_id)] if rest else []),
+        )
+        return [cve_col.in_(source)]
+    if plan == "set":
+        # IS TRUE keeps it a hashed subplan (a hash of the rarest word's CVEs)
+        # instead of a join the planner would reorder.
+        conds.append(cve_col.in_(_pg_word_ids(head)).is_(true()))
+    else:
+        conds.append(_pg_has_word(head, cve_col))
+    conds += [_pg_has_word(w, cve_col) for w in tail]
+    if rest is not None:
+        conds.append(_pg_words_probe(rest, cve_col))
+    return conds
+
+
 def count_matches(session: Session, q: TextQuery, cap: int) -> int:
     """How many CVEs match the word terms of ``q``, counted up to ``cap`` (from the index)."""
     if not q.terms:
@@ -254,7 +388,15 @@ def count_matches(session: Session, q: TextQuery, cap: int) -> int:
 def words_source(session: Session, q: TextQuery) -> Select[tuple[str]]:
     """The CVE ids whose description matches every word term of ``q``, read from the index."""
     if session.get_bind().dialect.name == "postgresql":
-        return _pg_words_source(q)
+        words, rest = pg_word_split(q)
+        if not words:
+            return _pg_words_source(q)
+        t = _cve_words().alias("cw_s")
+        return select(t.c.cve_id).where(
+            t.c.word == words[0],
+            *(_pg_has_word(w, t.c.cve_id) for w in words[1:]),
+            *([_pg_words_probe(rest, t.c.cve_id)] if rest else []),
+        )
     return _sqlite_words_source(q)
 
 
@@ -265,6 +407,7 @@ def text_condition(
     *,
     outer_table: str,
     plan: TextPlan = "probe",
+    rarest_first: Sequence[str] = (),
 ) -> ColumnElement[bool]:
     """The WHERE condition for ``q`` on rows whose CVE id is ``cve_col`` (of ``outer_table``).
 
@@ -277,6 +420,9 @@ def text_condition(
       ``(cve_id IN (...)) IS TRUE``, which keeps the planner from turning it
       into a join) or an ephemeral table of packed ids (SQLite), for a long walk;
     * ``drive``: ``cve_id IN (matches)``, for a plan that starts from the matches.
+
+    On PostgreSQL a query with a plain whole word uses ``cve_words`` instead
+    (:func:`_pg_word_conditions`; ``rarest_first`` from :func:`rank_words`).
     """
     if q.empty:
         return false()
@@ -284,7 +430,10 @@ def text_condition(
     n_ids = len(conds)
     if q.terms:
         postgres = session.get_bind().dialect.name == "postgresql"
-        if plan == "drive":
+        word_conds = _pg_word_conditions(q, cve_col, plan, rarest_first) if postgres else None
+        if word_conds is not None:
+            conds += word_conds
+        elif plan == "drive":
             conds.append(cve_col.in_(words_source(session, q)))
         elif not postgres:
             conds.append(_sqlite_words_probe(q, outer_table))
