@@ -13,7 +13,7 @@ from threatvec.core.clock import pinned
 from threatvec.jobs.registry import load_all_jobs
 from threatvec.jobs.runner import run_job
 from threatvec.store.engine import make_session_factory, session_scope
-from threatvec.vulns import demo, service
+from threatvec.vulns import demo, ingest, service
 from threatvec.vulns.models import Cve, CveExposure, EpssRecord, KevRecord
 
 from .conftest import Reply, Req
@@ -63,10 +63,14 @@ def test_source_jobs_against_local_servers(store, nvd_raw, data_dir, serve, monk
     monkeypatch.setenv("THREATVEC_NVD_BASE_URL", nvd.url)
     monkeypatch.setenv("THREATVEC_KEV_URL", kev.url + "/kev.json")
     monkeypatch.setenv("THREATVEC_EPSS_BASE_URL", epss_server.url)
+    # Every write counts as a big import here, so the first sync refreshes statistics.
+    monkeypatch.setattr(ingest, "REFRESH_AFTER_ROWS", 1)
     jobs = load_all_jobs()
     for name in ("vulns.nvd_sync", "vulns.kev_sync", "vulns.epss_sync"):
         runs = run_job(store, jobs[name], trigger="api")
         assert runs and runs[0].outcome == "ok", (name, runs and runs[0].error)
+        if name == "vulns.nvd_sync":
+            assert runs[0].detail["statistics_refreshed"] is True
     with store() as s:
         assert s.scalar(select(func.count()).select_from(Cve)) == len(nvd_raw)
         assert s.scalar(select(func.count()).select_from(KevRecord)) == 1404
@@ -79,6 +83,7 @@ def test_source_jobs_against_local_servers(store, nvd_raw, data_dir, serve, monk
         assert x.kev and x.epss_sort == 0.97
     nvd_run = run_job(store, jobs["vulns.nvd_sync"], trigger="api")[0]
     assert nvd_run.detail["mode"] == "incremental" and nvd_run.detail["added"] == 0
+    assert nvd_run.detail["statistics_refreshed"] is False  # nothing written, nothing to refresh
 
 
 def test_rescore_materialises_new_orgs_and_reopens_expired(store) -> None:

@@ -561,6 +561,23 @@ def _refresh_after_run(factory: sessionmaker[Session], detail: dict[str, Any]) -
         )
 
 
+def refresh_after_job(session: Session, detail: dict[str, Any]) -> dict[str, Any]:
+    """Scheduled syncs: commit the run's writes, then refresh statistics like ``recorded_run``.
+
+    The job runner commits only after the job returns, and ``VACUUM`` cannot
+    run inside a transaction, so the writes are committed here first.
+    """
+    session.commit()
+    bind = session.get_bind()
+    if isinstance(bind, Connection):
+        bind = bind.engine
+    if isinstance(bind, Engine):
+        detail["statistics_refreshed"] = refresh_statistics(
+            bind, rows_written=_rows_written(detail)
+        )
+    return detail
+
+
 # --------------------------------------------------------------------------- state and runs
 
 

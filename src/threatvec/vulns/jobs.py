@@ -17,6 +17,7 @@ from threatvec.jobs.registry import job
 from threatvec.orgs import service as orgs
 from threatvec.vulns import service, sources
 from threatvec.vulns.exposures import refresh_exposures
+from threatvec.vulns.ingest import refresh_after_job
 from threatvec.vulns.osv import OsvClient
 from threatvec.vulns.osv_sync import sync_osv_stack
 from threatvec.vulns.stack_service import ensure_materialized
@@ -34,7 +35,7 @@ RESCORED_ON = "vulns.rescored_on"
 )
 def nvd_sync(*, session: Session) -> dict[str, Any]:
     with sources.nvd_client(Settings()) as client:
-        return sources.sync_nvd(session, client).to_dict()
+        return refresh_after_job(session, sources.sync_nvd(session, client).to_dict())
 
 
 @job(
@@ -45,7 +46,7 @@ def nvd_sync(*, session: Session) -> dict[str, Any]:
 )
 def epss_sync(*, session: Session) -> dict[str, Any]:
     with sources.epss_client(Settings()) as client:
-        return sources.sync_epss_api(session, client).to_dict()
+        return refresh_after_job(session, sources.sync_epss_api(session, client).to_dict())
 
 
 @job(
@@ -55,7 +56,7 @@ def epss_sync(*, session: Session) -> dict[str, Any]:
     description="Download the CISA KEV catalog (THREATVEC_KEV_URL)",
 )
 def kev_sync(*, session: Session) -> dict[str, Any]:
-    return sources.import_kev(session, url=Settings().kev_url).to_dict()
+    return refresh_after_job(session, sources.import_kev(session, url=Settings().kev_url).to_dict())
 
 
 @job(
@@ -66,7 +67,7 @@ def kev_sync(*, session: Session) -> dict[str, Any]:
 )
 def osv_sync(*, session: Session) -> dict[str, Any]:
     with OsvClient(Settings().osv_base_url) as client:
-        return sync_osv_stack(session, client).to_dict()
+        return refresh_after_job(session, sync_osv_stack(session, client).to_dict())
 
 
 @job(
