@@ -7,10 +7,15 @@ measures, each in a fresh subprocess so peak memory belongs to one job:
 * ``stream``          ``iter_nvd_file`` — parse every record into a CveRecord
 * ``stream+classify`` the same plus the AI relevance decision per record
 * ``json.load``       the standard library parsing the whole document at once
+* ``import:<store>``  the real ``threatvec cves import FILE`` into a fresh
+                      database (``--store sqlite`` and/or ``--pg-url URL``):
+                      parse, classify, store the CVEs, their raw JSON and
+                      CPE ranges, and score them for an org — the full import
 
 Peak memory is the process's maximum resident set size (``ru_maxrss``).
 
     .venv/bin/python bench/vulns_import.py [--records 300000] [--gzip]
+        [--store sqlite] [--pg-url postgresql+psycopg://...] [--skip-parse]
 """
 
 from __future__ import annotations
@@ -62,7 +67,13 @@ def measure(kind: str, path: str) -> None:
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     t0 = time.perf_counter()
     count = ai = 0
-    if kind == "json.load":
+    if kind.startswith("import:"):
+        from threatvec.cli import app
+
+        # The real CLI in this process, so its peak memory is this process's.
+        app(["cves", "import", path], standalone_mode=False)
+        count = int(os.environ["TV_BENCH_RECORDS"])
+    elif kind == "json.load":
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rb") as fh:
             doc = json.load(fh)
@@ -93,6 +104,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--records", type=int, default=300_000)
     ap.add_argument("--gzip", action="store_true", help="also time the .gz variant")
+    ap.add_argument("--store", choices=["sqlite"], help="also time the full import into SQLite")
+    ap.add_argument("--pg-url", help="also time the full import into this (empty) PostgreSQL db")
+    ap.add_argument("--skip-parse", action="store_true", help="only the import rows")
     ap.add_argument("--measure", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -108,13 +122,25 @@ def main() -> None:
             print(f"gzip: {gz_size / 1e6:.0f} MB")
         print("| input | method | records/s | MB/s | peak RSS (MB) |")
         print("|---|---|---:|---:|---:|")
+        kinds = [] if args.skip_parse else ["stream", "stream+classify", "json.load"]
+        stores: dict[str, str] = {}
+        if args.store == "sqlite":
+            stores["import:sqlite"] = f"sqlite:///{tmp}/import.db"
+        if args.pg_url:
+            stores["import:postgres"] = args.pg_url
         for f in files:
-            for kind in ("stream", "stream+classify", "json.load"):
+            for kind in [*kinds, *stores]:
+                env = {**os.environ, "TV_BENCH_RECORDS": str(args.records)}
+                if kind in stores:
+                    if kind == "import:sqlite":
+                        Path(f"{tmp}/import.db").unlink(missing_ok=True)
+                    env.update(THREATVEC_DATABASE_URL=stores[kind], THREATVEC_DATA_DIR=tmp)
                 out = subprocess.run(
                     [sys.executable, __file__, "--measure", kind, str(f)],
                     check=True,
                     capture_output=True,
                     text=True,
+                    env=env,
                 ).stdout
                 r = json.loads(out.strip().splitlines()[-1])
                 mbps = size / 1e6 / r["seconds"]

@@ -217,10 +217,14 @@ def vulners_cvss_fallback(values: dict[str, Any], vulners: VulnersRecord | None)
     return True
 
 
-def _replace_products(session: Session, cve_id: str, names: set[str]) -> None:
-    session.execute(delete(CveProduct).where(CveProduct.cve_id == cve_id))
-    if names:
-        session.execute(insert(CveProduct), [{"cve_id": cve_id, "name": n} for n in sorted(names)])
+def _replace_products(session: Session, products: dict[str, set[str]]) -> None:
+    """Set each CVE's product names (for stack matching) to exactly the given ones."""
+    if not products:
+        return
+    session.execute(delete(CveProduct).where(CveProduct.cve_id.in_(list(products))))
+    rows = [{"cve_id": c, "name": n} for c, names in products.items() for n in sorted(names)]
+    if rows:
+        session.execute(insert(CveProduct), rows)
 
 
 def store_nvd_records(
@@ -247,6 +251,10 @@ def store_nvd_records(
             v.cve_id: v
             for v in session.scalars(select(VulnersRecord).where(VulnersRecord.cve_id.in_(chunk)))
         }
+        # One multi-row statement per table and chunk, not three per record: a
+        # statement per row was most of an NVD import's time.
+        new_rows: list[dict[str, Any]] = []
+        products: dict[str, set[str]] = {}
         for cve_id in chunk:
             rec = latest[cve_id]
             old = existing.get(cve_id)
@@ -260,15 +268,18 @@ def store_nvd_records(
             values = _cve_values(rec, pkgs)
             vulners_cvss_fallback(values, vulners.get(cve_id))
             if old is None:
-                session.add(Cve(cve_id=cve_id, **values))
+                new_rows.append({"cve_id": cve_id, **values})
                 stats.added += 1
             else:
                 for k, v in values.items():
                     setattr(old, k, v)
                 stats.updated += 1
-            session.flush()
-            _replace_products(session, cve_id, _products(rec, pkgs))
+            products[cve_id] = _products(rec, pkgs)
             stats.changed_ids.add(cve_id)
+        if new_rows:
+            session.execute(insert(Cve), new_rows)
+        session.flush()
+        _replace_products(session, products)
     session.flush()
     if rescore:
         stats.exposures = rescore_for_orgs(session, stats.changed_ids, org_ids)
@@ -489,6 +500,7 @@ def store_osv(
     # Package names feed both the stack match and the AI verdict: refresh both.
     for chunk in _chunks(sorted(held)):
         packages = _osv_packages(session, list(chunk))
+        products: dict[str, set[str]] = {}
         for cve in session.scalars(select(Cve).where(Cve.cve_id.in_(list(chunk)))):
             rec = parse_cve(cve.raw)
             pkgs = packages.get(cve.cve_id, [])
@@ -498,8 +510,9 @@ def store_osv(
                 decision.reason,
                 decision.rule,
             )
-            _replace_products(session, cve.cve_id, _products(rec, pkgs))
+            products[cve.cve_id] = _products(rec, pkgs)
         session.flush()
+        _replace_products(session, products)
     stats.changed_ids = held
     if rescore:
         stats.exposures = rescore_for_orgs(session, held, org_ids)
