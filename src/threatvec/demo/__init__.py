@@ -25,6 +25,7 @@ DEMO_MODULES = [
     "threatvec.redteam.demo",
     "threatvec.vulns.demo",
     "threatvec.alerts.demo",
+    "threatvec.integrations.demo",
     "threatvec.posture.demo",  # last: computes from the others' data
 ]
 SEEDED_FLAG = "demo.seeded"

@@ -36,6 +36,7 @@ JOB_MODULES = [
     "threatvec.posture.jobs",
     "threatvec.shadow.jobs",
     "threatvec.alerts.jobs",
+    "threatvec.integrations.jobs",
 ]
 
 

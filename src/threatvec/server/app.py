@@ -48,6 +48,7 @@ DOMAIN_ROUTERS = [
     "threatvec.alerts.router",
     "threatvec.compliance.router",
     "threatvec.reports.router",
+    "threatvec.integrations.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
@@ -71,6 +72,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.assets",
     "threatvec.server.web.pages.score_weights",
     "threatvec.server.web.pages.alerts",
+    "threatvec.server.web.pages.integrations",
 ]
 
 DESCRIPTION = """\

@@ -21,6 +21,7 @@ MODEL_MODULES = [
     "threatvec.vulns.models",
     "threatvec.redteam.models",
     "threatvec.alerts.models",
+    "threatvec.integrations.models",
 ]
 
 

@@ -14,6 +14,7 @@ SETTINGS_PAGES: list[tuple[str, str, str]] = [
     ("/settings/assets", "Assets", "Register agents, MCP servers and approved AI services."),
     ("/settings/score-weights", "Score Weights", "How much each dimension counts, with advice."),
     ("/settings/alerts", "Alert Rules", "When to alert: Slack, PagerDuty, webhook, email."),
+    ("/settings/integrations", "Integrations", "Okta, CrowdStrike, SIEMs, M365, CASB, TAP."),
 ]
 
 

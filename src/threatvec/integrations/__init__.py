@@ -1,0 +1,1 @@
+"""Integrations: org-scoped connectors to identity, EDR, SIEM, CASB and email security tools."""

@@ -1,0 +1,480 @@
+"""Request and response shapes for integrations.
+
+An integration's ``settings`` is a discriminated union on ``kind``: each vendor
+has its own model, so a bad value is a 422 naming the kind and the field
+(``body.settings.okta.base_url``). Fields typed ``SecretStr`` are write-only:
+they are encrypted at rest and the API only ever shows a masked hint.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from threatvec.core.pagination import Page
+
+__all__ = [
+    "KIND_MODELS",
+    "CrowdStrikeSettings",
+    "IntegrationCreate",
+    "IntegrationKind",
+    "IntegrationPage",
+    "IntegrationRead",
+    "IntegrationSettings",
+    "IntegrationUpdate",
+    "KindField",
+    "KindRead",
+    "M365Settings",
+    "NetskopeSettings",
+    "OktaSettings",
+    "ProofpointSettings",
+    "RunPage",
+    "RunRead",
+    "SentinelSettings",
+    "SplunkSettings",
+    "TestResult",
+]
+
+IntegrationKind = Literal[
+    "okta", "crowdstrike", "splunk", "sentinel", "m365", "netskope", "proofpoint"
+]
+RunStatus = Literal["running", "ok", "partial", "error", "busy"]
+LastStatus = Literal["never", "running", "ok", "partial", "error"]
+
+_URL_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(?::[0-9]{1,5})?(?:/[^\s?#]*)?$")
+_TENANT_RE = re.compile(r"^[A-Za-z0-9.-]{1,100}$")
+_CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+_KIND_PREFIX_RE = re.compile(r"^[a-z][a-z0-9_.]{0,59}$")
+
+
+def _base_url(v: str) -> str:
+    v = v.strip().rstrip("/")
+    try:
+        parts = urlsplit(v)
+        host, _port = parts.hostname, parts.port  # both raise on a malformed authority
+    except ValueError:
+        host = None
+    if not host:
+        raise ValueError("must be an http(s) URL with a valid host (e.g. https://acme.okta.com)")
+    if not _URL_RE.match(v):
+        raise ValueError(
+            "must be an http(s) URL with a host and no query (e.g. https://acme.okta.com)"
+        )
+    return v
+
+
+def _secret(v: SecretStr) -> SecretStr:
+    raw = v.get_secret_value().strip()
+    if not 8 <= len(raw) <= 2048:
+        raise ValueError("must be 8–2048 characters")
+    if any(c.isspace() for c in raw):
+        raise ValueError("must not contain whitespace")
+    return SecretStr(raw)
+
+
+def _tenant(v: str) -> str:
+    v = v.strip()
+    if not _TENANT_RE.match(v):
+        raise ValueError("must be a tenant GUID or domain name")
+    return v
+
+
+def _client_id(v: str) -> str:
+    v = v.strip()
+    if not _CLIENT_ID_RE.match(v):
+        raise ValueError("must be 1–100 letters, digits, '.', '_' or '-'")
+    return v
+
+
+def _kind_prefixes(v: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in v:
+        p = raw.strip()
+        if not _KIND_PREFIX_RE.match(p):
+            raise ValueError(
+                f"{p[:40]!r} is not a signal kind or prefix (e.g. shadow. or posture.updated)"
+            )
+        if p not in out:
+            out.append(p)
+    return out
+
+
+class _Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class OktaSettings(_Settings):
+    """Okta System Log API (pull): auth anomalies and sign-ins to AI apps."""
+
+    kind: Literal["okta"]
+    base_url: str = Field(
+        max_length=300, description="Your Okta org URL, e.g. https://acme.okta.com"
+    )
+    api_token: SecretStr = Field(description="API token (SSWS), read-only admin; write-only")
+    page_limit: int = Field(default=1000, ge=1, le=1000, description="Events per page (`limit`)")
+    lookback_hours: int = Field(
+        default=24, ge=1, le=2160, description="How far back the first sync reads"
+    )
+    failure_burst: int = Field(
+        default=5, ge=2, le=1000, description="Failed sign-ins by one user that make a burst"
+    )
+    burst_window_minutes: int = Field(default=10, ge=1, le=1440)
+
+    _b = field_validator("base_url")(_base_url)
+    _t = field_validator("api_token")(_secret)
+
+
+class CrowdStrikeSettings(_Settings):
+    """CrowdStrike Falcon Discover (pull): AI runtimes and tools on endpoints."""
+
+    kind: Literal["crowdstrike"]
+    base_url: str = Field(
+        default="https://api.crowdstrike.com",
+        max_length=300,
+        description="Falcon API base for your cloud (us-1, us-2, eu-1, …)",
+    )
+    client_id: str = Field(
+        max_length=100, description="API client id (scope: Falcon Discover read)"
+    )
+    client_secret: SecretStr = Field(description="API client secret; write-only")
+    page_limit: int = Field(default=100, ge=1, le=100, description="Ids per query page")
+
+    _b = field_validator("base_url")(_base_url)
+    _c = field_validator("client_id")(_client_id)
+    _s = field_validator("client_secret")(_secret)
+
+
+class SplunkSettings(_Settings):
+    """Splunk HTTP Event Collector (push): ThreatVec signals for SIEM correlation."""
+
+    kind: Literal["splunk"]
+    hec_url: str = Field(
+        max_length=300, description="HEC base URL, e.g. https://splunk.example.com:8088"
+    )
+    hec_token: SecretStr = Field(description="HEC token; write-only")
+    index: str | None = Field(default=None, max_length=80, pattern=r"^[a-z0-9_][a-z0-9_-]{0,79}$")
+    source: str = Field(default="threatvec", min_length=1, max_length=100, pattern=r"^[\w.:/-]+$")
+    sourcetype: str = Field(
+        default="threatvec:signal", min_length=1, max_length=100, pattern=r"^[\w.:/-]+$"
+    )
+    host: str = Field(default="threatvec", min_length=1, max_length=100, pattern=r"^[\w.:-]+$")
+    kinds: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Signal kinds or prefixes to send; empty = all",
+    )
+    batch_size: int = Field(default=100, ge=1, le=1000, description="Events per HEC request")
+
+    _b = field_validator("hec_url")(_base_url)
+    _t = field_validator("hec_token")(_secret)
+    _k = field_validator("kinds")(_kind_prefixes)
+
+
+class SentinelSettings(_Settings):
+    """Microsoft Sentinel via the Azure Monitor Logs Ingestion API (push)."""
+
+    kind: Literal["sentinel"]
+    authority_url: str = Field(default="https://login.microsoftonline.com", max_length=300)
+    tenant_id: str = Field(max_length=100, description="Entra ID tenant id")
+    client_id: str = Field(max_length=100, description="App registration (client) id")
+    client_secret: SecretStr = Field(description="Client secret; write-only")
+    dce_url: str = Field(
+        max_length=300,
+        description="Data collection endpoint, e.g. https://my-dce-abcd.eastus-1.ingest.monitor.azure.com",
+    )
+    dcr_immutable_id: str = Field(
+        pattern=r"^dcr-[0-9a-f]{32}$", description="The DCR's immutableId"
+    )
+    stream_name: str = Field(
+        default="Custom-ThreatVecSignals_CL",
+        pattern=r"^Custom-[A-Za-z0-9_]{1,100}$",
+        description="The DCR stream the records go to",
+    )
+    kinds: list[str] = Field(default_factory=list, max_length=50)
+    batch_size: int = Field(default=200, ge=1, le=1000)
+
+    _a = field_validator("authority_url", "dce_url")(_base_url)
+    _t = field_validator("tenant_id")(_tenant)
+    _c = field_validator("client_id")(_client_id)
+    _s = field_validator("client_secret")(_secret)
+    _k = field_validator("kinds")(_kind_prefixes)
+
+
+class M365Settings(_Settings):
+    """Microsoft 365 Copilot audit logs via the Management Activity API (pull)."""
+
+    kind: Literal["m365"]
+    tenant_id: str = Field(max_length=100, description="Entra ID tenant id")
+    client_id: str = Field(max_length=100, description="App registration with ActivityFeed.Read")
+    client_secret: SecretStr = Field(description="Client secret; write-only")
+    authority_url: str = Field(default="https://login.microsoftonline.com", max_length=300)
+    api_url: str = Field(default="https://manage.office.com", max_length=300)
+
+    _a = field_validator("authority_url", "api_url")(_base_url)
+    _t = field_validator("tenant_id")(_tenant)
+    _c = field_validator("client_id")(_client_id)
+    _s = field_validator("client_secret")(_secret)
+
+
+class NetskopeSettings(_Settings):
+    """Netskope REST API v2 DLP alerts (pull): PII categories sent to AI services."""
+
+    kind: Literal["netskope"]
+    base_url: str = Field(max_length=300, description="Tenant URL, e.g. https://acme.goskope.com")
+    api_token: SecretStr = Field(description="REST API v2 token (alerts read); write-only")
+    alert_type: str = Field(default="dlp", pattern=r"^[a-z_]{2,30}$")
+    page_limit: int = Field(default=1000, ge=1, le=10000)
+    lookback_hours: int = Field(default=24, ge=1, le=720)
+    lag_seconds: int = Field(
+        default=60, ge=0, le=3600, description="Stay this far behind now (late-indexed alerts)"
+    )
+
+    _b = field_validator("base_url")(_base_url)
+    _t = field_validator("api_token")(_secret)
+
+
+class ProofpointSettings(_Settings):
+    """Proofpoint TAP SIEM API (pull): email threats, correlated to AI services and lures."""
+
+    kind: Literal["proofpoint"]
+    base_url: str = Field(default="https://tap-api-v2.proofpoint.com", max_length=300)
+    service_principal: str = Field(max_length=200, pattern=r"^[A-Za-z0-9._-]{1,200}$")
+    service_secret: SecretStr = Field(description="Service credential secret; write-only")
+    lookback_hours: int = Field(
+        default=1, ge=1, le=12, description="First sync reads back this far (the API allows 12 h)"
+    )
+
+    _b = field_validator("base_url")(_base_url)
+    _s = field_validator("service_secret")(_secret)
+
+
+IntegrationSettings = Annotated[
+    OktaSettings
+    | CrowdStrikeSettings
+    | SplunkSettings
+    | SentinelSettings
+    | M365Settings
+    | NetskopeSettings
+    | ProofpointSettings,
+    Field(discriminator="kind"),
+]
+
+KIND_MODELS: dict[str, type[_Settings]] = {
+    "okta": OktaSettings,
+    "crowdstrike": CrowdStrikeSettings,
+    "splunk": SplunkSettings,
+    "sentinel": SentinelSettings,
+    "m365": M365Settings,
+    "netskope": NetskopeSettings,
+    "proofpoint": ProofpointSettings,
+}
+
+
+def _name(v: str) -> str:
+    v = v.strip()
+    if not v:
+        raise ValueError("must not be blank")
+    return v
+
+
+_CREATE_EXAMPLE: dict[str, Any] = {
+    "name": "Okta production",
+    "enabled": True,
+    "schedule_minutes": 15,
+    "settings": {
+        "kind": "okta",
+        "base_url": "https://acme.okta.com",
+        "api_token": "00aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789ab",
+    },
+}
+
+
+class IntegrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [_CREATE_EXAMPLE]})
+
+    name: str = Field(min_length=1, max_length=200)
+    enabled: bool = True
+    schedule_minutes: int = Field(default=15, ge=5, le=1440, description="Sync every N minutes")
+    settings: IntegrationSettings
+
+    _n = field_validator("name")(_name)
+
+
+class IntegrationUpdate(BaseModel):
+    """Rename, toggle, reschedule, or change settings.
+
+    ``settings`` holds only the fields to change (the kind stays); a secret left
+    out keeps the stored one, so a form never has to show it.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"enabled": False, "schedule_minutes": 60}]}
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    enabled: bool | None = None
+    schedule_minutes: int | None = Field(default=None, ge=5, le=1440)
+    settings: dict[str, Any] | None = Field(
+        default=None, description="Changed settings fields; omitted secrets are kept"
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _n(cls, v: str | None) -> str | None:
+        return None if v is None else _name(v)
+
+
+_READ_EXAMPLE: dict[str, Any] = {
+    "id": "5a6b7c8d9e0f11223344556677889900",
+    "name": "Okta production",
+    "kind": "okta",
+    "enabled": True,
+    "schedule_minutes": 15,
+    "config": {"base_url": "https://acme.okta.com", "page_limit": 1000},
+    "secret_hint": "api_token ••••89ab",
+    "checkpoint": "events since 2026-11-25T10:00:00Z",
+    "last_run_at": "2026-11-25T10:15:00Z",
+    "last_status": "ok",
+    "last_error": None,
+    "last_counts": {"fetched": 120, "ingested": 4, "skipped": 0},
+    "total_items": 4,
+    "last_test_at": None,
+    "last_test_ok": None,
+    "created_at": "2026-11-25T10:00:00Z",
+    "updated_at": "2026-11-25T10:00:00Z",
+}
+
+
+class IntegrationRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_READ_EXAMPLE]})
+
+    id: str
+    name: str
+    kind: IntegrationKind
+    enabled: bool
+    schedule_minutes: int
+    config: dict[str, Any] = Field(description="The non-secret settings")
+    secret_hint: str = Field(description="A masked hint of the stored secrets; never a secret")
+    checkpoint: str | None = Field(description="Where the next sync resumes, in words")
+    last_run_at: datetime | None
+    last_status: LastStatus
+    last_error: str | None
+    last_counts: dict[str, Any]
+    total_items: int = Field(description="Items ingested or forwarded over all runs")
+    last_test_at: datetime | None
+    last_test_ok: bool | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class IntegrationPage(Page[IntegrationRead]):
+    pass
+
+
+class RunRead(BaseModel):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+                    "integration_id": "5a6b7c8d9e0f11223344556677889900",
+                    "kind": "okta",
+                    "trigger": "schedule",
+                    "status": "ok",
+                    "started_at": "2026-11-25T10:15:00Z",
+                    "finished_at": "2026-11-25T10:15:02Z",
+                    "fetched": 120,
+                    "ingested": 4,
+                    "forwarded": 0,
+                    "skipped": 1,
+                    "duplicates": 0,
+                    "pages": 1,
+                    "retries": 0,
+                    "error": None,
+                    "detail": {"signals": {"integration.okta.mfa_failure": 3}},
+                }
+            ]
+        },
+    )
+
+    id: str
+    integration_id: str
+    kind: IntegrationKind
+    trigger: str
+    status: RunStatus
+    started_at: datetime
+    finished_at: datetime | None
+    fetched: int = Field(description="Records read from the vendor (or signals read, for push)")
+    ingested: int = Field(description="Facts that became ThreatVec signals or events")
+    forwarded: int = Field(description="Signals sent to the SIEM (push integrations)")
+    skipped: int = Field(description="Malformed records skipped")
+    duplicates: int
+    pages: int
+    retries: int = Field(description="Requests retried after 429/5xx/network errors")
+    error: str | None = Field(description="Why it failed; never contains a secret")
+    detail: dict[str, Any]
+
+
+class RunPage(Page[RunRead]):
+    pass
+
+
+class TestResult(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"ok": True, "status_code": 200, "message": "token accepted"}]
+        }
+    )
+
+    ok: bool
+    status_code: int | None = Field(description="The vendor's HTTP status, if a request was made")
+    message: str = Field(description="What was checked, or why it failed; never a secret")
+
+
+class KindField(BaseModel):
+    name: str
+    type: str
+    required: bool
+    secret: bool
+    default: Any = None
+    description: str | None = None
+
+
+class KindRead(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "okta",
+                    "title": "Okta",
+                    "provides": "Auth anomaly signals",
+                    "status": "available",
+                    "direction": "pull",
+                    "signal_kinds": ["integration.okta.mfa_failure"],
+                    "fields": [
+                        {
+                            "name": "base_url",
+                            "type": "string",
+                            "required": True,
+                            "secret": False,
+                            "default": None,
+                            "description": "Your Okta org URL",
+                        }
+                    ],
+                }
+            ]
+        }
+    )
+
+    kind: str
+    title: str
+    provides: str
+    status: Literal["available", "coming"]
+    direction: Literal["pull", "push"]
+    signal_kinds: list[str]
+    fields: list[KindField]
