@@ -48,8 +48,11 @@ def test_overview_and_a_weight_change_that_moves_the_gauge(page, live_server, se
     pills = page.locator("#compliance-pills a.compliance-pill")
     assert pills.count() == 6  # one per framework, each linking to its section
     assert (pills.first.get_attribute("href") or "").startswith("/compliance#fw-")
-    enforcement = page.locator("#enforcement-card")
-    assert enforcement.count() == 1 and enforcement.inner_text().strip() == ""
+    # agents with declared legs but no tool calls: no high-risk pair, no source connected yet
+    enforcement = page.locator("#enforcement-card #enforcement-policy")
+    assert enforcement.count() == 1 and "Policy Enforcement" in enforcement.inner_text()
+    assert "No enforcement layer is connected" in page.inner_text("#enforcement-empty")
+    assert page.locator("#enforcement-empty a").get_attribute("href") == "/settings/enforcement"
     screenshot(page, "overview_before_weights")
 
     page.click("nav >> text=Settings")

@@ -287,3 +287,20 @@ def test_metrics_count_ingested_events(api, client) -> None:
     }
     assert api.post("/ingest", json=body).status_code == 200
     assert counter() == before + 3
+
+
+def test_counters_beyond_64_bits_are_a_clear_4xx_not_a_server_error(api):
+    # Found by the API fuzzer: a drop counter of 10^20 overflowed the database driver.
+    huge = batch("big-counters", [llm("gpt-4o")], dropped={"network": 10**20})
+    r = _post(api, huge)
+    assert 400 <= r.status_code < 500, r.text
+    assert "dropped" in r.text and "network" in r.text
+    reg = register("pid-agent", uuid.uuid4().hex)
+    reg["attributes"]["pid"] = 2**40
+    r = _post(api, batch("pid-agent", [reg]))
+    assert r.status_code == 200, r.text
+    [item] = r.json()["rejected"]
+    assert "attributes.pid" in item["reason"]
+    assert (
+        _post(api, batch("ok-agent", [llm("m")], dropped={"network": 2**63 - 1})).status_code == 200
+    )

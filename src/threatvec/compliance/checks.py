@@ -686,10 +686,61 @@ def incident_handling(f: OrgFacts) -> CheckResult:
 
 
 def enforcement(f: OrgFacts) -> CheckResult:
+    """Runtime enforcement covers the high-risk agent-tool pairs (the gap scan decides)."""
+    from threatvec.enforcement import service as enforcement_service
+
+    g = enforcement_service.gap_scan(session=f.session, org_id=f.org_id, now=f.now)
+    pairs, covered = len(g.pairs), g.covered
+    last = max((p.last_decision_at for p in g.pairs if p.last_decision_at), default=None)
+    evidence = [
+        Evidence("enforcement sources", g.sources_total, f"{API}/enforcement/sources"),
+        Evidence(f"sources reporting in {g.window_days} d", g.sources_reporting),
+        Evidence("high-risk agent-tool pairs", pairs, f"{API}/enforcement/gap-scan"),
+        Evidence(
+            "pairs covered", covered, f"{API}/enforcement/gap-scan?covered=true", observed_at=last
+        ),
+        Evidence(
+            "agents with uncovered pairs",
+            len({p.agent_id for p in g.uncovered}),
+            f"{API}/enforcement/gap-scan?covered=false",
+            tuple(listed(dict.fromkeys(p.agent_id for p in g.uncovered))),
+        ),
+        Evidence(f"calls blocked or redacted in {g.window_days} d", g.blocked_7d),
+    ]
+    if pairs == 0:
+        if g.sources_total == 0:
+            return CheckResult.of(
+                "not_assessed",
+                "No enforcement layer is connected and no high-risk agent-tool pair is known: "
+                "nothing to judge yet.",
+                evidence,
+            )
+        if g.sources_reporting:
+            return CheckResult.of(
+                "met",
+                "No high-risk agent-tool pair, and an enforcement source reported in the last "
+                f"{g.window_days} days.",
+                evidence,
+            )
+        return CheckResult.of(
+            "partial",
+            f"Enforcement sources are configured but none reported in {g.window_days} days.",
+            evidence,
+        )
+    share = covered / pairs
+    if covered == 0:
+        return CheckResult.of(
+            "gap",
+            f"None of {pairs} high-risk agent-tool pairs had an enforcement decision in the last "
+            f"{g.window_days} days.",
+            evidence,
+        )
+    status: Status = "met" if share >= MET_AT and g.sources_reporting else "partial"
     return CheckResult.of(
-        "not_assessed",
-        "The enforcement layer (blocking, tool-call policies) is not connected yet; this needs "
-        "enforcement events to assess.",
+        status,
+        f"{covered} of {pairs} high-risk agent-tool pairs ({_pct(share)}) are covered by runtime "
+        f"enforcement (met at {_pct(MET_AT)}).",
+        evidence,
     )
 
 

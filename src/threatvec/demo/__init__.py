@@ -26,6 +26,7 @@ DEMO_MODULES = [
     "threatvec.vulns.demo",
     "threatvec.alerts.demo",
     "threatvec.integrations.demo",
+    "threatvec.enforcement.demo",
     "threatvec.posture.demo",  # last: computes from the others' data
 ]
 SEEDED_FLAG = "demo.seeded"

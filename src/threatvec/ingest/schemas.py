@@ -46,7 +46,10 @@ HEX32 = r"^[0-9a-f]{32}$"
 _TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$")
 
 Short = Annotated[StrictStr, Field(max_length=256)]
-Count = Annotated[StrictInt, Field(ge=0)]
+# Counters are stored as 64-bit integers in both stores; a larger value is a 422, not a 500.
+Count = Annotated[StrictInt, Field(ge=0, le=2**63 - 1)]
+# Process ids fit a 32-bit column (Linux caps them at 2^22).
+Pid = Annotated[StrictInt, Field(ge=0, le=2**31 - 1)]
 Number = Annotated[StrictFloat, Field(ge=0, allow_inf_nan=False)]
 Outcome = Literal["ok", "error", "blocked", "timeout", "cancelled", "other"]
 Scalar = StrictStr | StrictBool | StrictInt | StrictFloat | None
@@ -130,7 +133,7 @@ class RegisterAttrs(_Strict):
     parent_instance_id: Hex32 | None = None
     sdk_version: Short
     hostname: Short
-    pid: Count
+    pid: Pid
     process_name: Short | None
     argv0: Annotated[StrictStr, Field(max_length=4096)] | None
     python_version: Short

@@ -33,6 +33,8 @@ log = logging.getLogger("threatvec.posture")
 # dimension -> (module, attribute) candidates, first importable wins
 BUILTIN_PROVIDERS: dict[str, tuple[tuple[str, str], ...]] = {
     "agent": (
+        # wraps the next candidate and adds the enforcement factor (docs/scoring.md)
+        ("threatvec.enforcement.posture", "AgentProvider"),
         ("threatvec.agents.posture", "AgentProvider"),
         ("threatvec.agents.posture", "AgentPostureProvider"),
         ("threatvec.posture.agent_provider", "AgentProvider"),

@@ -52,6 +52,7 @@ _TABLE_DIMENSIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mcp_", ("mcp",)),
     ("shadow_", ("shadow",)),
     ("redteam_", ("agent",)),
+    ("enforcement_", ("agent",)),  # enforcement coverage is a factor of the Agent dimension
 )
 # Signal kind prefixes → dimensions (ingest writes its rows with Core, so the signal is the cue).
 _SIGNAL_DIMENSIONS: dict[str, tuple[str, ...]] = {
@@ -59,6 +60,7 @@ _SIGNAL_DIMENSIONS: dict[str, tuple[str, ...]] = {
     "mcp": ("mcp",),
     "shadow": ("shadow",),
     "redteam": ("agent",),
+    "enforcement": ("agent",),
     "asset": ALL_DIMENSIONS,
 }
 _SETTING_DIMENSIONS: dict[str, tuple[str, ...]] = {

@@ -49,11 +49,13 @@ DOMAIN_ROUTERS = [
     "threatvec.compliance.router",
     "threatvec.reports.router",
     "threatvec.integrations.router",
+    "threatvec.enforcement.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
 UNPREFIXED_ROUTERS: list[str] = [
     "threatvec.otlp.router",
+    "threatvec.enforcement.webhook",  # /api/v1/enforcement/webhook, signed per source
 ]
 # Dashboard pages, one module per area.
 PAGE_ROUTERS = [
@@ -72,6 +74,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.assets",
     "threatvec.server.web.pages.score_weights",
     "threatvec.server.web.pages.alerts",
+    "threatvec.server.web.pages.enforcement",
     "threatvec.server.web.pages.integrations",
 ]
 

@@ -22,6 +22,7 @@ MODEL_MODULES = [
     "threatvec.redteam.models",
     "threatvec.alerts.models",
     "threatvec.integrations.models",
+    "threatvec.enforcement.models",
 ]
 
 
