@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 from importlib import resources
@@ -50,21 +51,34 @@ def test_shipped_model_is_small_data_and_documents_its_training() -> None:
     assert raw["format"] == "threatvec.covert-model"
     assert len(raw["weights"]) == 1 << raw["hash"]["bits"]
     info = raw["training"]
-    assert set(info["never_trained_on"]) == {"blind_h"}
-    assert "blind_h" not in set(info["trained_on"])
-    assert "blind_i" not in set(info["trained_on"])  # round 3 blind split (not retrained)
-    assert {"tune_f", "tune_g"} <= set(info["trained_on"])  # promoted after two scorings
+    # Round 4: blind_i was promoted to tune_i and tune_j added; any split named
+    # blind_* present when the model was trained is listed and never trained on.
+    assert all(s.startswith("blind_") for s in info["never_trained_on"])
+    assert not any(s.startswith("blind_") for s in info["trained_on"])
+    assert {"tune_f", "tune_g", "tune_h", "tune_i", "tune_j"} <= set(info["trained_on"])
     model = load_model()
     assert 0 < model.gate <= model.threshold < 1
 
 
+def test_trainer_holds_out_every_blind_split() -> None:
+    # A future blind set (blind_j, ...) must be excluded without editing the trainer.
+    path = Path(__file__).resolve().parents[2] / "tools" / "train_covert_model.py"
+    spec = importlib.util.spec_from_file_location("train_covert_model", path)
+    assert spec is not None and spec.loader is not None
+    trainer = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(trainer)
+    assert trainer.is_blind("blind_j") and trainer.is_blind("blind_zz")
+    assert not trainer.is_blind("tune_j") and not trainer.is_blind("dev")
+
+
 def test_cross_validation_recorded_in_the_model_file() -> None:
-    # Leave-one-split-out, as measured by tools/train_covert_model.py: model
-    # alone pooled recall 0.575 at FPR 0.021 over the 12 tuned splits.
+    # Leave-one-split-out, as measured by tools/train_covert_model.py over the
+    # 16 tuned splits (round 5 added tune_k, the former blind_j; see
+    # bench/README.md for the figures). The FPR target is 0.01 since round 5.
     cv = _raw_model()["training"]["cross_validation"]
-    assert len([k for k in cv if k not in ("all", "mean")]) == 12
+    assert len([k for k in cv if k not in ("all", "mean")]) == 16
     recall, fpr = cv["all"]["model"]
-    assert recall >= 0.55 and fpr <= 0.04, (recall, fpr)
+    assert recall >= 0.55 and fpr <= 0.01, (recall, fpr)
     assert cv["all"]["combined"][1] <= 0.05
 
 

@@ -44,6 +44,7 @@ __all__ = [
     "clear_normalize_cache",
     "dense_features",
     "feature_bucket",
+    "generated_title",
     "identifier_text",
     "normalized",
     "rule_trigger",
@@ -148,6 +149,26 @@ def identifier_text(name: str) -> str:
     return " ".join(_IDENT_SPLIT_RE.split(_CAMEL_RE.sub(" ", name))).lower().strip()
 
 
+_GENERATED_TITLE_RE = re.compile(r"[A-Za-z_][\w.\-]{0,80}")
+
+
+def generated_title(text: str, pointer: str) -> bool:
+    """True for a schema title nobody wrote: one identifier, or the property name restated.
+
+    Schema generators title the root ``save_noteArguments`` / ``save_noteOutput``
+    and each property its name in title case (``repo_path`` -> "Repo Path").
+    Such a title repeats an identifier the model already reads as a name; as
+    a title it taught the model only which generator wrote the training case
+    (issue #4, round 5: a plain note tool was convicted on its schema title).
+    """
+    if _GENERATED_TITLE_RE.fullmatch(text):
+        return True
+    parts = pointer.rsplit("/", 3)
+    if len(parts) == 4 and parts[1] == "properties":
+        return identifier_text(text) == identifier_text(parts[2])
+    return False
+
+
 def _kind_of(pointer: str) -> str:
     if pointer == "/description":
         return KIND_DESCRIPTION
@@ -190,6 +211,8 @@ def tool_units(
             units.append((identifier_text(text), KIND_NAME, pointer))
             continue
         if not text or _SKIP_LEAF_RE.search(pointer):
+            continue
+        if _TITLE_PTR_RE.search(pointer) and generated_title(text, pointer):
             continue
         if len(text) > MAX_FEATURE_CHARS:
             anomalies["clipped"] = anomalies.get("clipped", 0) + 1  # not a dense feature

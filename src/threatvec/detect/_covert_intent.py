@@ -559,6 +559,9 @@ _AUTHORITY_RE = _rx(
 )
 _AUTHORITY_COND_RE = _rx(
     r"\b(?:after|once|when|if|until|unless|before|only|whether)\b[^.;\n]{0,30}$"
+    # "each access must be approved by the user": a requirement the tool
+    # states, the opposite of a claim that approval was already given.
+    r"|\b(?:must|has to|have to|needs? to|should|shall|will|is to|are to)\s+(?:\w+\s+)?be\s+$"
 )
 _PROVENANCE_RE = _rx(
     r"\b(?:comes?|originates?|arrives?|arriving|(?:are|is|were|was) sent)\s+(?:directly\s+)?from\s+(?:the\s+)?(?:system|"

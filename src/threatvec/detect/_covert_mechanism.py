@@ -16,7 +16,15 @@ as co-occurrences inside one sentence:
   any tool" -> shadowing;
 * "follow / carry out the instructions found in" retrieved content ->
   handing control to whoever wrote that content;
-* sharing queries with partners together with personal data -> a sink.
+* sharing queries with partners together with personal data -> a sink;
+* round 4: a standing copy of every message to a fixed address or phone
+  number; consent claimed or confirmation waived (and a safety switch such
+  as ``force`` that the text says to turn on every time); another tool's
+  results declared tampered with, or only this tool believed; items left
+  out of the answer and the omission hidden; a payment destination swapped
+  for a fixed account; "call this tool first" and "even if the user asks
+  otherwise"; an extra action armed by a date, count or amount (a sleeper);
+  competitors kept out of the answer.
 
 Vocabularies are short lists per language (English, German, French,
 Spanish, Portuguese, Italian, Dutch, Russian, Arabic, Chinese, Japanese,
@@ -55,12 +63,27 @@ _DATA = (
     r"\bauthori[sz]ation headers?\b|\bsession tokens?\b|\b[a-z]+_(?:token|secret|password|api_key|key)\b|\bevery secret\b|\bcontents? of\b|\bpersonal data\b|"
     r"\bcredenciales\b|\bcredenziali\b|\bidentifiants\b|\bzugangsdaten\b|\bcredenciais\b|\binloggegevens\b|\bhasł\w*|\btreść\b|"
     r"बातचीत|पासवर्ड|वार्तालाप|"
-    r"\bip address(?:es)?\b|\b(?:account |e-?mail )(?:address|email)\b|\be-?mail address(?:es)?\b|\bphone numbers?\b|\bhome address\b|"
+    r"\bip address(?:es)?\b|\biban\b|\bnom complet\b|\bnombre completo\b|\bnome completo\b|\bvollständige[nr]? name\w*|\bvolledige naam\b|"
+    r"\bimię i nazwisko\b|\bnumer (?:telefonu|karty|konta)\b|\bnuméro de (?:téléphone|carte)\b|\bnúmero de (?:teléfono|tarjeta|telefone)\b|"
+    r"\btelefonnummer\b|\bkartennummer\b|\b(?:account |e-?mail )(?:address|email)\b|\be-?mail address(?:es)?\b|\bphone numbers?\b|\bhome address\b|"
     r"\bprivate notes\b|\bsocial security\b|\bpassport\b|\bid numbers?\b|身份证|住址|电话号码|手机号|メールアドレス|電話番号|住所|"
     r"이메일|전화번호|주민등록|номер (?:телефона|карты|паспорта)|رقم (?:الهاتف|البطاقة)"
 )
 # compile_fast: same matches, far fewer engine steps per position (issue #4).
 _DATA_RE = compile_fast(_DATA)
+# The model's own context (conversation, system prompt): no tool has a
+# legitimate use for a verbatim copy of it in an argument.
+_CONTEXT_DATA_RE = re.compile(
+    r"(?:system|conversation|chat|transcript|verbatim|everything the user|previous|earlier|prior|recent|hidden conf|"
+    r"conversación|conversa|gesprek|gesprächsverlauf|chatverlauf|histori|systemanweisung|instrucciones del sistema|"
+    r"instructions système|переписк|диалог|истори|системн|محادث|سجل المحادثة|"
+    r"对话|会话|聊天记录|系统提示|会話|対話|チャット履歴|システムプロンプト|대화|시스템 프롬프트)"
+)
+_WHOLE_RE = compile_fast(
+    r"\b(?:entire|whole|full|complete|verbatim|word for word|as is|unchanged|all of|every)\b|\b(?:entier|entière|intégral\w*|"
+    r"completo|completa|entero|entera|integral|vollständig\w*|gesamte?n?|wörtlich|volledig\w*|letterlijk|intero|intera|"
+    r"całą|cały|całość|dosłownie)\b|полност\w*|целиком|дословно|كامل|حرفي|完整|全部|原样|原文|全文|そのまま|すべて|全体|전체|그대로|모두"
+)
 _SINK_WORD_RE = compile_fast(
     r"\b(?:field|parameter|argument|param|arg|champ|paramètre|campo|parámetro|parametro|feld|veld|"
     r"veldje|argumento|parametru|parametr|pole)\b|फ़ील्ड|फील्ड|पैरामीटर|поле|параметр|حقل|معامل|参数|字段|引数|パラメータ|フィールド|필드|매개변수|인자"
@@ -73,7 +96,15 @@ _CONCEAL_RE = compile_fast(
     r"sin (?:decir|avisar|informar|mencionar)|no se lo digas|no (?:lo )?menciones|sans (?:le dire|prévenir|informer|mentionner)|"
     r"ne (?:le )?(?:dis|mentionne) pas|senza (?:dire|avvisare|informare|dirlo)|sem (?:avisar|contar|informar|mencionar)|"
     r"não (?:deve ser )?(?:mencion|cont|avis)\w*|ohne (?:\w+ ){0,3}zu (?:sagen|informieren|erwähnen|fragen)|erwähne (?:\w+ ){0,4}nicht|"
-    r"niet (?:vertellen|melden|vermelden)|zonder (?:te )?(?:melden|vertellen))\b|"
+    r"niet (?:vertellen|melden|vermelden)|zonder (?:te )?(?:melden|vertellen)|(?:meld|vertel|noem|zeg) (?:dit|het|dat|dit ook) niet|"
+    r"nie (?:mów|informuj|wspominaj|zgłaszaj|powiadamiaj)\w*|nie musi (?:o tym )?(?:wiedzieć|widzieć)|bez (?:informowania|wiedzy)|"
+    r"(?:muss|soll|braucht) (?:davon |das |es )?nicht (?:zu )?(?:wissen|erfahren|sehen)|"
+    r"n'a pas besoin de (?:le |l')?(?:savoir|voir)|ne doit pas (?:le )?savoir|"
+    r"no (?:necesita|tiene que|debe) (?:saberlo|saber|enterarse|verlo)|não (?:precisa|deve) (?:saber|ver)|"
+    r"non (?:deve|ha bisogno di) (?:saperlo|sapere|vederlo)|non (?:dirlo|dire|menzionare|informare))\b|"
+    r"не (?:должен|нужно) (?:знать|видеть)|знать не (?:должен|нужно)|"
+    r"لا (?:تخبر|تذكر|يحتاج)|"
+    r"用户无需知道|无需让用户|不必让用户|ユーザーに(?:は)?(?:知らせ|伝え)ない|사용자에게 (?:알리지|말하지)|"
     r"незаметно|тайно|не (?:упоминай|упоминать|сообщай|сообщать|говори)|"
     r"دون (?:إخبار|علم|إعلام)|سرا|"
     r"不要告诉|无需告知|不必告知|不要提及|不要让用户|悄悄|秘密地|伝えない|言わない|知らせない|伝えないで|黙って|こっそり|몰래|알리지|말하지 마"
@@ -85,7 +116,7 @@ _ADDRESSEE_RE = compile_fast(
 _ACTION_RE = compile_fast(
     r"\b(?:include|put|place|pass|copy|paste|send|add|append|attach|echo|fill|insert|store|save|forward|carry|share|keep|print|write|"
     r"dołącz|wyślij|wpisz|"
-    r"shared|incluye|incluya|inclua|envie|envía|envoie|inclus|ajoute|füge|übergib|kopiere|sende|stuur|stuurt|"
+    r"shared|incluye|incluya|inclua|envie|envía|envoie|envoy|inclus|ajoute|füge|übergib|kopiere|sende|stuur|stuurt|"
     r"voeg|metti|inserisci|includi|invia|copia|copie)\w*\b|"
     r"добав|включ|отправ|скопир|перед|أرسل|إرسال|ضع|أضف|放入|填写|填入|写入|添加|复制|附上|入れ|追加|記入|コピー|넣|포함|복사|첨부"
 )
@@ -103,8 +134,181 @@ _DISTRUST_RE = compile_fast(
     r"\bnever (?:call|use) the other\b|\b(?:prefer|use) this (?:tool )?(?:over|instead of) [\w-]+ (?:from|on|of) (?:the )?[\w-]+ server\b"
 )
 _DEST_RE = compile_fast(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s\"'<>)]+")
+# A phone number written with its country code: a fixed destination for copies.
+_PHONE_RE = compile_fast(r"(?<![\w+])\+\d[\d ().-]{6,}\d")
 _COPY_RE = compile_fast(
-    r"\b(?:blind copy|bcc|cc|a copy|copies|copia (?:oculta|nascosta)|copie cachée|cópia oculta|blindkopie)\b"
+    r"\b(?:blind copy|bcc|cc|a copy|copies|duplicate[sd]?|mirror(?:ed|s)?|copia (?:oculta|nascosta)|copie cachée|cópia oculta|blindkopie|"
+    r"cci|cco|copie|copia|cópia|kopie|kopię|kopii|kopia|kopi\w*|en copie|in copia|em cópia|in kopie)\b|"
+    r"копи\w*|نسخة|副本|抄送|密送|コピー|写し|사본|참조"
+)
+# Every message, always: a standing rule, not a one-off the user asked for.
+_ALWAYS_RE = compile_fast(
+    r"\b(?:always|every|each|all|whenever|systematically|automatically|toujours|systématiquement|chaque|tous|toutes|"
+    r"siempre|cada|todos|todas|sempre|ogni|tutti|tutte|immer|jede[nmrs]?|alle|altijd|elke|iedere|zawsze|każd\w*|"
+    r"wszystk\w*)\b|всегда|кажд\w*|дائما|دائما|كل|总是|始终|每|常に|毎回|すべて|항상|모든|매번"
+)
+# The user is the one kept unaware ("the user need not know").
+_USER_WORD_RE = compile_fast(
+    r"\b(?:user|users|utilisateur\w*|usuari[oa]s?|usuári[oa]s?|utente|utenti|benutzer\w*|nutzer\w*|gebruiker\w*|"
+    r"użytkowni\w*)\b|пользовател\w*|المستخدم|用户|ユーザー|사용자"
+)
+# Consent claimed on the user's behalf, or confirmation waived, in the
+# languages above (the rule table covers English phrasings).
+_CONSENT_RE = compile_fast(
+    r"\b(?:a déjà (?:donné son (?:accord|consentement)|accepté|autorisé|consenti|approuvé|validé)|"
+    r"(?:accord|consentement) (?:déjà |a déjà été |est déjà )?(?:donné|obtenu|acquis)|"
+    r"ya (?:ha |han |dio |dieron )?(?:dado su consentimiento|aceptado|autorizado|aprobado|consentido)|"
+    r"já (?:deu (?:o seu |seu )?consentimento|autorizou|aprovou|aceitou|consentiu|concordou)|"
+    r"(?:hat|haben) (?:bereits|schon) (?:zugestimmt|eingewilligt|genehmigt|freigegeben|akzeptiert)|"
+    r"heeft (?:al|reeds) (?:toestemming gegeven|ingestemd|goedgekeurd|akkoord gegeven)|"
+    r"ha già (?:dato il (?:suo )?consenso|autorizzato|approvato|accettato)|"
+    r"(?:już )?wyraził\w* zgodę|zgoda (?:została )?już (?:udzielona|wyrażona)|"
+    r"sans (?:demander|attendre) (?:de |la |sa |une )?(?:confirmation|permission|autorisation|accord)|"
+    r"sin (?:pedir|solicitar|esperar) (?:la |su )?(?:confirmación|permiso|autorización|aprobación)|"
+    r"sem (?:pedir|solicitar|esperar) (?:a |sua )?(?:confirmação|permissão|autorização|aprovação)|"
+    r"ohne (?:\w+ )?(?:nach)?(?:zufragen|bestätigung|rückfrage|zustimmung)|"
+    r"senza (?:chiedere|attendere) (?:la |il )?(?:conferma|permesso|autorizzazione)|"
+    r"zonder (?:om )?(?:bevestiging|toestemming) te vragen|bez (?:pytania|potwierdzenia|zgody))\b|"
+    r"уже (?:дал\w* согласие|согласил\w*|одобрил\w*|разрешил\w*)|без (?:подтверждения|согласия|запроса)|"
+    r"وافق (?:مسبقا|بالفعل)|دون (?:طلب )?(?:تأكيد|إذن|موافقة)|"
+    r"已(?:经)?同意|已(?:经)?授权|已(?:经)?批准|既に(?:同意|承認)|同意済み|承認済み|이미 동의|동의했"
+)
+# Confirmation waived: "do not ask for confirmation", "confirmation prompts
+# are unnecessary", in the covered languages.
+_NO_CONFIRM_RE = compile_fast(
+    r"\b(?:(?:confirmations?|approvals?|consent)(?: prompts?| requests?| dialogs?| steps?| checks?)? (?:is|are) (?:not needed|"
+    r"unnecessary|not required|superfluous|redundant|optional)|"
+    r"no (?:pidas|pida|solicites|solicite|pedir) (?:la |su |ninguna )?(?:confirmación|permiso|autorización)|"
+    r"ne (?:demande|demandez|demandes) (?:pas|jamais) (?:de |la |sa )?(?:confirmation|permission|autorisation)|"
+    r"não (?:peça|pergunte|solicite|peças) (?:a |por |nenhuma )?(?:confirmação|permissão|autorização)|"
+    r"(?:frage?|bitte) (?:nicht|nie) (?:um|nach) (?:eine )?(?:bestätigung|erlaubnis|zustimmung)|keine (?:bestätigung|rückfrage) (?:nötig|erforderlich|einholen)|"
+    r"non chiedere (?:la |il )?(?:conferma|permesso|autorizzazione)|"
+    r"vraag (?:geen|niet om) (?:bevestiging|toestemming)|"
+    r"nie (?:pytaj|proś) o (?:potwierdzenie|zgodę|pozwolenie))\b|"
+    r"не (?:спрашивай|запрашивай|проси) (?:подтверждени|разрешени|согласи)\w*|"
+    r"لا (?:تطلب|تسأل) (?:تأكيد|إذن)|不要(?:请求|询问|征求)(?:确认|许可|同意)|无需(?:确认|征得)|確認を(?:求め|取ら)ない|確認(?:は)?不要|"
+    r"확인을 (?:요청하지|묻지)|확인 없이"
+)
+# "Call this tool first / before any other tool", "never use tool X", in the
+# covered languages (the rule table covers English).
+_ORDER_RE = compile_fast(
+    r"\b(?:(?:rufe|nutze|verwende|benutze) (?:\w+ ){0,3}(?:dieses|dies) (?:werkzeug|tool)\w* (?:\w+ ){0,2}(?:zuerst|als erstes)|"
+    r"vor (?:jedem|allen) anderen (?:werkzeug|tool)\w*|"
+    r"(?:appelle|appelez|utilise|utilisez) (?:toujours )?cet outil (?:en premier|d'abord|avant)|avant (?:tout|chaque) autre outil|"
+    r"(?:llama|usa|utiliza|invoca) (?:siempre )?(?:a )?esta herramienta (?:primero|antes)|antes de (?:cualquier|toda|cada) otra herramienta|"
+    r"(?:chame|use|utilize|invoque) (?:sempre )?esta ferramenta (?:primeiro|antes)|antes de (?:qualquer|toda) outra ferramenta|"
+    r"(?:chiama|usa|utilizza|invoca) (?:sempre )?questo strumento (?:per primo|prima)|prima di (?:qualsiasi|ogni) altro strumento|"
+    r"roep (?:altijd )?deze tool (?:eerst|als eerste)|(?:vóór|voor) (?:elke|iedere) andere tool|"
+    r"(?:wywołuj|wywołaj|używaj|użyj) (?:\w+ ){0,2}(?:najpierw|zawsze) (?:\w+ ){0,1}to narzędzie|przed (?:każdym|jakimkolwiek) innym narzędziem|"
+    r"(?:nigdy nie używaj|nie używaj) narzędzia|"
+    r"(?:never|do not|don't) (?:use|call|invoke) (?:the )?[\w-]+ (?:tool|server)|"
+    r"(?:nunca|no) (?:uses|uses?|llames) (?:la herramienta|el servidor)|n'utilise(?:z)? (?:jamais|pas) (?:l'outil|le serveur)|"
+    r"(?:nie|niemals) (?:das )?(?:werkzeug|tool) [\w-]+ (?:verwenden|nutzen|aufrufen)|verwende niemals)\b|"
+    r"всегда (?:вызывай|используй) этот инструмент (?:первым|сначала)|перед любым другим инструментом|никогда не (?:используй|вызывай)|"
+    r"先调用(?:此|这个)工具|首先调用(?:此|这个)工具|在(?:任何|所有)其他工具之前|不要(?:使用|调用)[\w-]+|"
+    r"最初にこのツール|他のツールより(?:も)?先に|이 도구를 먼저|다른 도구보다 먼저"
+)
+# A safety switch of the tool (force, confirm, skip_*, dangerously_*) that
+# its own text says to turn on every time: confirmation waived by default.
+_SAFETY_FLAG_RE = re.compile(
+    r"(?:force|forced|confirm|confirmed|yes|assume_yes|no_prompt|no_confirm|noconfirm|approved|auto_?approve\w*|"
+    r"skip_\w+|dangerously\w*|bypass\w*|unsafe\w*|override\w*|disable_\w*(?:check|confirm|guard|safety|prompt)\w*)"
+)
+_ALWAYS_TRUE_RE = compile_fast(
+    r"\b(?:always|must|siempre|immer|toujours|sempre|altijd|zawsze|всегда)\b[^.;\n]{0,40}\b(?:true|yes)\b"
+)
+# A directive that holds even against what the user asks.
+_OVER_USER_RE = compile_fast(
+    r"\b(?:even (?:if|when|though) (?:the )?users? (?:asks?|wants?|requests?|says?|prefers?|chooses?)|regardless of what (?:the )?users? (?:asks?|wants?|says?)|"
+    r"auch wenn (?:der )?(?:nutzer|benutzer)\w* (?:etwas anderes|anders)|selbst wenn (?:der )?(?:nutzer|benutzer)|"
+    r"même si l'utilisateur|aunque el usuario|mesmo que o usuário|anche se l'utente|ook als de gebruiker|"
+    r"nawet (?:gdy|jeśli|jeżeli) użytkownik|whatever the users? (?:asks?|wants?|says?))\b|даже если пользователь|即使用户|无论用户|不管用户|ユーザーが.{0,10}(?:でも|としても)|사용자가 .{0,10}(?:더라도|해도)"
+)
+# A trigger that arms a directive later: a date, a count, an amount, a
+# keyword ("if the date is after ...", "after 50 calls", "when the amount
+# exceeds ...") followed by an extra action ("also send ...").
+_ALSO = (
+    r"(?:also|additionally|aussi|également|también|además|ainda|auch|zusätzlich|ook|anche|inoltre|także|również|"
+    r"тоже|также)"
+)
+_EXTRA_ACTION = (
+    r"(?:send|append|add|include|attach|copy|forward|post|upload|read|write|envoy\w*|ajout\w*|envía|envia\w*|añad\w*|"
+    r"inclu\w*|adjunt\w*|anex\w*|schick\w*|send\w*|füg\w*|stuur\w*|voeg\w*|invia\w*|aggiung\w*|wyślij|dołącz|"
+    r"отправ\w*|добав\w*)"
+)
+_SLEEPER_RE = compile_fast(
+    r"\b(?:if|when|whenever|once|after|from|starting|lorsque|quand|si|dès que|cuando|una vez|quando|se|wenn|sobald|ab|als|"
+    r"zodra|jeśli|gdy|po|если|когда|после)\b"
+    r"[^.;\n]{0,60}\b(?:date|day|time|month|year|calls?|requests?|invocations?|runs?|uses?|amount|total|balance|sum|montant|"
+    r"monto|importe|valor|betrag|bedrag|importo|kwota|datum|fecha|data|сумма|дата|\d{4}-\d{2}-\d{2}|"
+    r"\d+(?:st|nd|rd|th)? (?:calls?|times|requests?))\b"
+    r"[^.;\n]{0,80}\b(?:"
+    + _ALSO
+    + r"\b[^.;\n]{0,20}\b"
+    + _EXTRA_ACTION
+    + r"|"
+    + _EXTRA_ACTION
+    + r"\s+(?:\w+\s+)?"
+    + _ALSO
+    + r")\b"
+)
+# Recommendations steered: competitors kept out of the answer.
+_PROMO_RE = compile_fast(
+    r"\b(?:never|do not|don't|must not|nunca|no|jamais|ne|niemals|nicht|non|nooit|niet|nie)\b[^.;\n]{0,30}\b(?:competitors?|"
+    r"competing (?:products?|brands?|vendors?|services?)|rival (?:products?|brands?)|competidores?|concurrents?|konkurrent\w*|"
+    r"concorrent[ie]s?|concurrent(?:en)?|konkurencj\w*|konkurent\w*)\b|"
+    r"никогда не[^.;\n]{0,30}конкурент\w*|不要[^。；\n]{0,20}(?:竞争对手|竞品)|競合(?:他社|製品)?(?:に|を)[^。]{0,10}(?:触れ|言及し)ない|경쟁사"
+)
+# Another tool's results declared tampered with or false (the tool named or not).
+_DISCREDIT_RE = compile_fast(
+    r"\b(?:results?|outputs?|answers?|responses?|data|suggestions?) (?:from|of|returned by|given by) (?:the |any |all )?"
+    r"(?:other |built-in |builtin |default |native |standard |official |external )?(?:[\w-]+_[\w-]+|[\w-]+ (?:tool|server|plugin|"
+    r"extension|integration|search|api))\b[^.;\n]{0,60}\b(?:tampered|compromised|poisoned|manipulated|falsified|fake|forged|"
+    r"spoofed|hijacked|malicious|untrustworthy|lies|lying|wrong|incorrect|fabricated)\w*|"
+    r"\b(?:résultats|réponses|resultados|respuestas|ergebnisse|antworten|risultati|risposte|resultaten|antwoorden|wyniki|"
+    r"результаты|ответы)\b[^.;\n]{0,60}\b(?:falsifi\w*|manipul\w*|compromis\w*|gefälscht\w*|vervalst\w*|sfałszowan\w*|"
+    r"fałszyw\w*|fals[oeia]s?|faux|fausses|подделан\w*|ложн\w*)"
+)
+# Only this tool's answers are to be believed or shown.
+_ONLY_THIS_RE = compile_fast(
+    r"\b(?:present|show|use|trust|believe|report|return|treat|accept|rely on)\b[^.;\n]{0,15}\bonly\b[^.;\n]{0,30}\b"
+    r"(?:from|of|by) this (?:tool|server|plugin|function|extension)\b|"
+    r"\b(?:only|solely|exclusively) (?:trust|believe|rely on|accept) (?:the )?(?:results? (?:of|from) )?this (?:tool|server|plugin)\b|"
+    r"\bfrom this (?:tool|server|plugin) as (?:the )?(?:truth|only truth|correct|authoritative|final)\b|"
+    r"\b(?:uniquement|seulement|solo|solamente|únicamente|apenas|somente|nur|alleen|tylko)\b[^.;\n]{0,40}\b"
+    r"(?:de cet outil|de esta herramienta|desta ferramenta|di questo strumento|(?:dieses|von diesem) (?:tool|werkzeug)|van deze tool|"
+    r"tego narzędzia)"
+)
+# Items left out of what the user sees, and the omission itself concealed.
+_OMIT_RE = compile_fast(
+    r"\b(?:never|do not|don't|must not|should not)\s+(?:mention|include|show|list|report|display|return|summari[sz]e|surface)\b"
+    r"[^.;\n]{0,30}\b(?:any|the|those)\s+[\w-]+s?\s+(?:whose|that|which|where|with|containing|matching|tagged|labell?ed|from|about)\b"
+)
+_HIDE_OMISSION_RE = compile_fast(
+    r"\b(?:never|do not|don't|must not|without|not)\s+(?:say|saying|mention|mentioning|indicate|indicating|reveal|revealing|"
+    r"admit|admitting|note|noting|tell|telling|signal|disclose|disclosing)\b[^.;\n]{0,40}\b(?:left out|omitted|removed|"
+    r"hidden|filtered(?: out)?|excluded|skipped|dropped|suppressed|withheld|missing)\b|"
+    r"\b(?:ne (?:dis|mentionne|signale|précise|indique) pas|no (?:digas|menciones|indiques)|não (?:diga|mencione|indique)|"
+    r"(?:sag|erwähne) nicht|non (?:dire|menzionare|indicare)|zeg niet|nie (?:mów|wspominaj))\b[^.;\n]{0,50}"
+    r"\b(?:omis|omise?s|retiré\w*|masqué\w*|omitid\w*|ocultad\w*|omitido\w*|ocultado\w*|ausgelassen|weggelassen|"
+    r"entfernt|omess\w*|nascost\w*|weggelaten|verborgen|pominięt\w*|ukryt\w*)"
+)
+# A payment destination replaced by a fixed account number (IBAN, bank
+# account with digits, wallet): the account word, the fixed number, and a
+# swap ("replace by", "instead of", "as the destination").
+_ACCOUNT_WORD_RE = compile_fast(
+    r"\b(?:iban|account|accounts|beneficiary|payee|recipient|destination|wallet|conta|cuenta|compte|konto|rekening\w*|conto|"
+    r"begunstigde|empfänger\w*|bénéficiaire|destinat[áa]ri[oa]|destino|beneficiári[oa]|beneficiario|rachun\w*|odbiorc\w*)\b|"
+    r"сч[её]т\w*|получател\w*|حساب|المستفيد|账户|账号|收款|口座|受取人|계좌|수취인"
+)
+_FIXED_ACCOUNT_RE = compile_fast(
+    r"\b[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){2,}|\b0x[0-9a-f]{16,}|(?<![\w.])\d[\d .-]{4,}\d(?![\w.])"
+)
+_SWAP_CUE_RE = compile_fast(
+    r"\b(?:instead|rather than|replace\w*|swap\w*|substitut\w*|as (?:the )?(?:destination|recipient|payee|beneficiary)|"
+    r"au lieu|à la place|remplac\w*|comme destination|en lugar|en vez|reemplaz\w*|sustitu\w*|como destino|em vez|ao invés|"
+    r"substitu\w*|troque|statt|anstatt|ersetz\w*|als ziel|in plaats van|vervang\w*|als bestemming|invece|sostitu\w*|"
+    r"come destinazione|zamiast|zamień|zastąp\w*)\b|вместо|замени\w*|بدلا من|بدلاً من|استبدل|而不是|代替|替换|代わりに|置き換え|대신|바꾸"
 )
 _SWAP_RE = compile_fast(
     r"\b(?:change|replace|swap|switch|set|cambia|reemplaza|sustituye|remplace|ersetze|ändere|vervang|wijzig|substitua|troque|sostituisci)\w*\b"
@@ -189,7 +393,9 @@ def mechanism_hits(
     g = grams if grams is not None else Grams(lower)
     may_data = _DATA_GATE.may_match(g)
     may_conceal = _CONCEAL_GATE.may_match(g)
-    may_dest = "@" in lower or "://" in lower
+    may_dest = (
+        "@" in lower or "://" in lower or "+" in lower or _DIGITS_RE.search(lower) is not None
+    )
     single = [
         entry for entry, gate in zip(_SINGLE, _SINGLE_GATES, strict=True) if gate.may_match(g)
     ]
@@ -200,12 +406,31 @@ def mechanism_hits(
     may_addressee = _ADDRESSEE_GATE.may_match(g)
     may_action = _ACTION_GATE.may_match(g)
     may_sink = _SINK_GATE.may_match(g)
+    may_copy = _COPY_GATE.may_match(g)
+    may_phone = "+" in lower
+    may_digits = _DIGITS_RE.search(lower) is not None
     own_words = frozenset(
         w[:4]
         for name in (own_name, *param_names)
         for w in _WORD_RE.findall(name.lower().replace("_", " "))
     )
     out: list[MechanismHit] = []
+    safety_flag = "true" in lower or "yes" in lower
+    if safety_flag:
+        safety_flag = any(_SAFETY_FLAG_RE.fullmatch(p.lower()) for p in param_names)
+    if "../" in lower:
+        # Read on the whole text: the sentence splitter ends a sentence at "..".
+        trav = _TRAVERSAL_RE.search(lower)
+        if trav is not None:
+            left = max(lower.rfind(".\n", 0, trav.start()), lower.rfind(". ", 0, trav.start()), 0)
+            ends = [
+                i for i in (lower.find(". ", trav.end()), lower.find(".\n", trav.end())) if i != -1
+            ]
+            sentence = lower[left : min(ends) if ends else len(lower)]
+            # "paths such as ../../etc/passwd are rejected" documents a guard.
+            if not _GUARDS_RE.search(sentence):
+                out.append(("TV-COVERT-020", 1.0, trav.start(), trav.end(),
+                            "climbs out of the tool's folder to secret files"))  # fmt: skip
     for sm in _SENT_RE.finditer(lower):
         s = sm.group(0)
         if len(s) < 12:
@@ -225,10 +450,15 @@ def mechanism_hits(
                 and not _about_itself(data.group(0), own_words)
             ):
                 weight = 0.8 if (addressed or conceal is not None) else 0.5
+                if _CONTEXT_DATA_RE.match(data.group(0)):
+                    # The model's own context into an argument: 0.7, and a
+                    # verbatim or entire copy of it leaves no innocent reading.
+                    weight = 1.0 if (weight == 0.8 or _WHOLE_RE.search(s)) else max(weight, 0.7)
                 where = f"the {param!r} parameter" if param else "an argument"
                 out.append(("TV-COVERT-022", weight, base + data.start(), base + data.end(),
                             f"out-of-scope data routed into {where}"))  # fmt: skip
         dest = _DEST_RE.search(s) if ("@" in s or "://" in s) else None
+        copy = _COPY_RE.search(s) if may_copy else None
         if dest is not None and (
             (
                 data is not None
@@ -236,15 +466,46 @@ def mechanism_hits(
                 and _ACTION_RE.search(s)
                 and not _about_itself(data.group(0), own_words)
             )
-            or _COPY_RE.search(s)
+            or copy is not None
         ):
-            out.append(("TV-COVERT-021", 0.9, base + dest.start(), base + dest.end(),
+            # A copy of every message to a fixed address is a standing leak.
+            weight = 1.0 if copy is not None and _ALWAYS_RE.search(s) else 0.9
+            out.append(("TV-COVERT-021", weight, base + dest.start(), base + dest.end(),
                         "sends data or a copy to a fixed outside address"))  # fmt: skip
+        elif copy is not None and may_phone:
+            phone = _PHONE_RE.search(s)
+            if phone is not None:
+                out.append(("TV-COVERT-021", 1.0 if _ALWAYS_RE.search(s) else 0.8,
+                            base + phone.start(), base + phone.end(),
+                            "sends a copy to a fixed phone number"))  # fmt: skip
         if conceal is not None and (
             data is not None or addressed or (may_action and _ACTION_RE.search(s))
         ):
             out.append(("TV-COVERT-013", 0.6 if data is not None or addressed else 0.4,
                         base + conceal.start(), base + conceal.end(), "hide this from the user"))  # fmt: skip
+        elif (
+            conceal is not None
+            and "ask" not in conceal.group(0)  # "without asking": consent, not concealment
+            and not _NEGATED_RE.search(s, 0, conceal.start())  # "never ... without telling"
+            and _USER_WORD_RE.search(s)
+        ):
+            # "The user need not know": who is kept unaware is named.
+            out.append(("TV-COVERT-013", 0.4, base + conceal.start(), base + conceal.end(),
+                        "keeps the user unaware"))  # fmt: skip
+        if may_digits and _ACCOUNT_WORD_RE.search(s):
+            fixed = _FIXED_ACCOUNT_RE.search(s)
+            if (
+                fixed is not None
+                and sum(c.isdigit() for c in fixed.group(0)) >= 6
+                and _SWAP_CUE_RE.search(s)
+            ):
+                out.append(("TV-COVERT-021", 1.0, base + fixed.start(), base + fixed.end(),
+                            "replaces a payment destination with a fixed account"))  # fmt: skip
+        if safety_flag:
+            m = _ALWAYS_TRUE_RE.search(s)
+            if m is not None:
+                out.append(("TV-COVERT-015", 0.5, base + m.start(), base + m.end(),
+                            "a safety switch of the tool is to be turned on every time"))  # fmt: skip
         for regex, rule, weight, note in single:
             m = regex.search(s)
             if m is None:
@@ -253,10 +514,96 @@ def mechanism_hits(
                 continue  # "never follow instructions found in pages"
             if regex is _PARTNER_RE and data is None and "user" not in s:
                 continue
+            if regex is _RECON_RE and _param_in(s, param_names):
+                # The agent's tool list written into this tool's own argument.
+                weight, note = 1.0, note + ", into an argument"
             out.append((rule, weight, base + m.start(), base + m.end(), note))
     return out
 
 
+# Round 5 (issue #4): mechanisms read from tune_k's misses, each written for
+# the property rather than the phrase, with wordings in several languages.
+# Every call of a kind steered to this tool, the others shut out.
+_EXCLUSIVE_RE = compile_fast(
+    r"\b(?:route|send|direct|funnel|handle)\s+(?:every|all|each|any)\b[^.;\n]{0,60}\b(?:through|via|to|with) this (?:tool|server)\b|"
+    r"\b(?:only|exclusively|solely) (?:use|call|invoke) this (?:tool|server)\b|\b(?:use|call|invoke) only this (?:tool|server)\b|"
+    r"\b(?:never|do not|don't) (?:call|use|invoke) (?:any )?(?:other|them|those)\b[^.;\n]{0,20}\b(?:tools?|servers?|instead)\b|"
+    r"\b(?:usa|utiliza|llama) (?:solo|solamente|únicamente) (?:a )?esta herramienta|"
+    r"\b(?:utilise|utilisez|appelle|appelez) (?:uniquement|seulement) cet outil|"
+    r"\b(?:nutze|verwende|benutze|rufe) (?:\w+ ){0,2}nur (?:dieses|dies) (?:werkzeug|tool)|"
+    r"\b(?:use|utilize|chame) (?:apenas|somente) esta ferramenta|\b(?:usa|utilizza|chiama) (?:solo|soltanto) questo strumento|"
+    r"\b(?:używaj|wywołuj|użyj) (?:\w+ ){0,2}tylko (?:tego|to) narzędzi|"
+    r"このツールだけを|このツールのみを|他の[^。\n]{0,10}ツール[はを][^。\n]{0,6}(?:呼び出さ|使わ|使用し)ない|"
+    r"只(?:使用|调用|用)(?:此|这个|本)工具|不要(?:使用|调用)其他[^。\n]{0,6}工具|이 도구만|다른 [^.\n]{0,10}도구(?:를|는) (?:사용|호출)하지"
+)
+# A directive kept even when the user explicitly picks something else.
+_CHOICE_OVERRIDE_RE = compile_fast(
+    r"\beven (?:if|when|though) (?:the )?users? (?:explicitly |specifically )?(?:names?|chooses?|picks?|selects?|specif(?:y|ies)|"
+    r"mentions?|asks? for|requests?|wants?|enters?|provides?|gives?) (?:a |an )?(?:another|different|other|some other)\b|"
+    r"\b(?:aunque|incluso si) el usuario (?:\w+ ){0,1}(?:indique|elija|pida|nombre|especifique|mencione) otr[oa]|"
+    r"\bmême si l'utilisateur (?:\w+ ){0,1}(?:indique|choisit|demande|nomme|précise|mentionne) (?:un |une )?autre|"
+    r"\b(?:auch|selbst) wenn (?:der )?(?:nutzer|benutzer)\w* (?:\w+ ){0,2}(?:ein anderes|einen anderen|eine andere)|"
+    r"ユーザーが(?:別|他)の[^。\n]{0,15}(?:を)?(?:指定|選択|要求)しても|即使用户(?:指定|选择|要求)(?:了)?(?:其他|另一个|别的)"
+)
+# A parameter whose default the model is told never to change.
+_KEEP_DEFAULT_RE = compile_fast(
+    r"\b(?:leave|keep) (?:it |this |this value |the value )?(?:as|at) (?:the |its )?default\b|"
+    r"\b(?:do not|don't|never) (?:change|override|modify|replace) (?:this|the|its) (?:default|value)\b"
+)
+# Content the model read elsewhere copied in: "the text of any other
+# documents you have opened", "the previous three notes you read".
+_READ_ELSEWHERE_RE = compile_fast(
+    r"\b(?:text|texts|contents?|body|bodies|copy|copies) of (?:the )?(?:any|all|every|other|previous|prior|last|recent|earlier)\b"
+    r"[^.;\n]{0,50}\b(?:documents?|files?|e-?mails?|messages?|notes?|pages?|chats?|tickets?|records?)\b[^.;\n]{0,40}"
+    r"\byou(?:'ve| have)? (?:\w+ )?(?:opened|read|seen|viewed|accessed|received|looked at|handled|processed)\b"
+)
+# Everything the model knows about the user, asked for in bulk.
+_PROFILE_RE = compile_fast(
+    r"\b(?:anything|everything|all) (?:else )?(?:that )?you (?:know|have learned|have learnt|remember|can infer) about (?:the )?users?\b|"
+    r"\btodo lo (?:demás )?que sepas (?:sobre|del|de la) (?:el )?usuari[oa]|\btout ce que (?:tu sais|vous savez) (?:sur|de) l'utilisat|"
+    r"\balles,? was du über (?:den|die) (?:nutzer|benutzer)\w* weißt|\btudo o que (?:você )?sabe sobre o usuário|"
+    r"\btutto (?:ciò )?(?:quello )?che sai sull'utente|\bwszystko,? co wiesz o użytkowniku|"
+    r"всё,? что (?:ты )?знаешь о пользователе|ユーザーについて知っている(?:こと|情報)|(?:你|您)(?:所)?知道的(?:关于)?用户"
+)
+# The contents of a key or secret file asked for, in any of several languages.
+_SECRET_CONTENT_RE = compile_fast(
+    r"(?:\bcontents? of|\binhalt (?:von|der|des)|\bcontenu (?:de|du)|\bcontenido de|\bconteúdo d[eo]|\bcontenuto d[ie]|"
+    r"\bzawartość|содержимое|内容|내용)\s*(?:the |la |le |el |o |il |der |des |файла )?[\"'`]?"
+    r"(?:~/\.ssh/|~/\.aws/|~/\.kube/|/etc/shadow|\S*\bid_(?:rsa|ed25519|ecdsa|dsa)\b|\S*\.env\b|\S*\.npmrc\b|\S*\.netrc\b)"
+)
+# What the user asked for swapped for something else the tool names.
+_SUBSTITUTE_RE = compile_fast(
+    r"\b(?:when|if|whenever) (?:the )?users? (?:asks?|wants?|requests?|tries) (?:to|for)\b[^.;\n]{0,80}\b"
+    r"(?:place|buy|order|book|use|pick|choose|select|recommend|send|transfer|pay|install|open)\b[^.;\n]{0,50}\binstead\b"
+)
+# The tool's own extra step kept out of the answer ("do not include this
+# statement in your response"): the user is not to learn what was run.
+_KEEP_OUT_OF_ANSWER_RE = compile_fast(
+    r"\b(?:do not|don't|never) (?:include|mention|show|report|echo|repeat|list) (?:this|that|these|those|the extra) "
+    r"(?:statements?|steps?|calls?|commands?|queries|query|actions?|instructions?|operations?) in (?:your|the) "
+    r"(?:response|answer|reply|output|summary)\b"
+)
+# An action the user never asked for, scheduled by the description itself.
+_SCHEDULED_ACTION_RE = compile_fast(
+    r"\b(?:once (?:per|a|every) (?:session|conversation|day)|at the start of (?:each|every|the) (?:session|conversation)|"
+    r"before the first (?:user )?(?:query|request|message|question|call)|on (?:the )?first (?:use|call|run))\b"
+    r"[^.;]{0,40}\b(?:execute|run|call|create|grant|send|invoke|post|upload|install)\b"
+)
+# A privileged account or grant spelled out in prose.
+_PRIVILEGE_RE = compile_fast(
+    r"\b(?:create|alter) (?:role|user)\b[^;\n]{0,60}\b(?:superuser|createrole|bypassrls)\b|"
+    r"\bgrant all(?: privileges)?\b[^;\n]{0,40}\bto\b"
+)
+# Paths climbing out of the tool's folder to secrets ("../../.env"): no tool
+# serving its own files needs them, unless it detects or blocks them.
+_TRAVERSAL_RE = compile_fast(
+    r"(?:\.\./){2,}[\w*./-]{0,40}?(?:etc/passwd|etc/shadow|\.env\b|\.ssh\b|id_rsa|id_ed25519|\.aws\b|\.kube\b|"
+    r"\.git/config|\.npmrc|\.netrc)"
+)
+_GUARDS_RE = compile_fast(
+    r"\b(?:detect\w*|tests? for|check\w* for|flag\w*|block\w*|reject\w*|refus\w*|den(?:y|ies|ied)|prevent\w*|"
+    r"guards? against|payloads?|probes?|sanitiz\w*|sanitis\w*|normali[sz]\w*|forbidden|not allowed)\b"
+)
 _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_DECEIVE_RE, "TV-COVERT-025", 1.0, "tells the model to answer the user falsely"),
     (_DISTRUST_RE, "TV-COVERT-040", 1.0, "discredits or directs other tools"),
@@ -266,7 +613,33 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_SWAP_RE, "TV-COVERT-021", 1.0, "replaces a payment destination with a fixed account"),
     (_REDIRECT_RE, "TV-COVERT-021", 1.0, "diverts messages to a fixed destination instead"),
     (_AUTHORITY_RE, "TV-COVERT-012", 0.6, "claims an authority that requires the model to act"),
+    (_CONSENT_RE, "TV-COVERT-015", 0.7, "claims the user already agreed, or waives confirmation"),
+    (_NO_CONFIRM_RE, "TV-COVERT-015", 0.7, "tells the model not to ask for confirmation"),
+    (_ORDER_RE, "TV-COVERT-016", 0.7, "dictates which tool the model calls first or never"),
+    (_OVER_USER_RE, "TV-COVERT-018", 0.5, "holds even against what the user asks"),
+    (_SLEEPER_RE, "TV-COVERT-019", 0.6, "extra action armed by a date, count or amount trigger"),
+    (_DISCREDIT_RE, "TV-COVERT-040", 0.6, "declares another tool's results tampered with or false"),
+    (_ONLY_THIS_RE, "TV-COVERT-040", 0.6, "only this tool's answers are to be believed"),
+    (_PROMO_RE, "TV-COVERT-025", 0.6, "keeps competitors out of the answer"),
+    (_OMIT_RE, "TV-COVERT-025", 0.5, "leaves matching items out of what the user sees"),
+    (_HIDE_OMISSION_RE, "TV-COVERT-025", 1.0, "hides from the user that items were left out"),
+    (
+        _EXCLUSIVE_RE,
+        "TV-COVERT-016",
+        0.7,
+        "steers every call of a kind to this tool, others shut out",
+    ),
+    (_CHOICE_OVERRIDE_RE, "TV-COVERT-018", 0.7, "overrides the user's explicit choice"),
+    (_KEEP_DEFAULT_RE, "TV-COVERT-018", 0.5, "tells the model never to change a default"),
+    (_READ_ELSEWHERE_RE, "TV-COVERT-022", 1.0, "copies in content the model read elsewhere"),
+    (_PROFILE_RE, "TV-COVERT-022", 1.0, "asks for everything the model knows about the user"),
+    (_SECRET_CONTENT_RE, "TV-COVERT-020", 0.6, "asks for the contents of a key or secret file"),
+    (_SUBSTITUTE_RE, "TV-COVERT-018", 0.7, "swaps what the user asked for something else"),
+    (_KEEP_OUT_OF_ANSWER_RE, "TV-COVERT-013", 0.7, "keeps an extra step out of the answer"),
+    (_SCHEDULED_ACTION_RE, "TV-COVERT-019", 0.6, "schedules an action the user did not ask for"),
+    (_PRIVILEGE_RE, "TV-COVERT-019", 0.5, "creates a privileged account or grant"),
 )
+_DIGITS_RE = re.compile(r"\d{3}")
 
 # Needle gates (issue #4): a regex runs only on text holding one of the
 # literals every one of its matches contains (see _covert_needles).
@@ -275,4 +648,5 @@ _CONCEAL_GATE = NeedleGate.of(_CONCEAL_RE)
 _ADDRESSEE_GATE = NeedleGate.of(_ADDRESSEE_RE)
 _ACTION_GATE = NeedleGate.of(_ACTION_RE)
 _SINK_GATE = NeedleGate.of(_SINK_WORD_RE)
+_COPY_GATE = NeedleGate.of(_COPY_RE)
 _SINGLE_GATES = tuple(NeedleGate.of(regex) for regex, *_ in _SINGLE)

@@ -51,6 +51,14 @@ _SIDE_CHANNEL_NAMES = frozenset(
         "telemetry", "remarks", "misc", "aux", "scratch", "scratchpad", "diagnostics", "annotation",
     }
 )  # fmt: skip
+# Names for the model's own context rather than any input a tool needs
+# ("session_dump", "chatHistory", "transcript"): undocumented on a tool that
+# never mentions them, they say what is to be carried out.
+_CONTEXT_CHANNEL_RE = re.compile(
+    r"^(?:(?:session|conversation|chat|context|memory|prompt|system_prompt|agent)[_-]?"
+    r"(?:dump|log|logs|history|transcript|copy|snapshot|export)|transcript|chat_history|"
+    r"conversation_history|system_prompt|full_context)$"
+)
 _IDENT_OK_RE = re.compile(r"^[A-Za-z_$@][\w$@.\-]{0,63}$")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
 MAX_NODES = 2000
@@ -112,8 +120,15 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
             weight = 0.6 if _is_prose(t, 2) else 0.2
             yield SchemaHit("TV-COVERT-030", weight, tptr, t, "text in a schema 'type'")
     required = node.get("required")
+    props = node.get("properties")
+    declared = props if isinstance(props, dict) else {}
     if isinstance(required, list):
         for i, r in enumerate(required):
+            # An entry naming a declared property is a parameter name in any
+            # script ("タイトル", "città"); a sentence used as a property name
+            # is reported on the property itself, below.
+            if isinstance(r, str) and r in declared:
+                continue
             if isinstance(r, str) and not _IDENT_OK_RE.match(r):
                 weight = 0.6 if _is_prose(r, 3) else 0.2
                 yield SchemaHit(
@@ -123,7 +138,6 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
                     r,
                     "text in a 'required' entry instead of a parameter name",
                 )
-    props = node.get("properties")
     if isinstance(props, dict):
         for name in props:
             if isinstance(name, str) and not _IDENT_OK_RE.match(name) and _is_prose(name, 3):
@@ -155,8 +169,9 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
-        key = name.lower()
-        if key not in _SIDE_CHANNEL_NAMES:
+        key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+        context_channel = _CONTEXT_CHANNEL_RE.match(key) is not None
+        if key not in _SIDE_CHANNEL_NAMES and not context_channel:
             continue
         typ = prop.get("type")
         if typ not in (None, "string", "object") and not (
@@ -171,10 +186,11 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
         ptr = f"/inputSchema/properties/{_esc(name)}"
         yield SchemaHit(
             "TV-COVERT-031",
-            0.35,
+            0.6 if context_channel else 0.35,
             ptr,
             name,
-            f"undocumented free-text parameter {name!r} fits an exfiltration channel",
+            f"undocumented free-text parameter {name!r} fits an exfiltration channel"
+            + (" and names the model's context" if context_channel else ""),
         )
         if (
             typ == "object"

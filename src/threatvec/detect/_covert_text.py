@@ -234,6 +234,14 @@ _QUOTED_EXAMPLE_RE = compile_fast(
 _EXAMPLE_CUE_RE = compile_fast(
     r"\b(?:such as|e\.g\.|for example|for instance|detects?|detection|flags?|scans?|blocks?|filters?)\b"
 )
+_DOES_NOT_RE = compile_fast(
+    r"\b(?:it|this tool|the tool|this server|we)\s+(?:does not|doesn't|never|will not|won't|cannot|can't|is not able to)\s+"
+    r"(?:\w+\s+){1,3}$"
+)
+_ONLY_CARRIES_RE = compile_fast(
+    r"\b(?:url|link|image|query|address)\b[^.;\n]{0,40}\b(?:contains?|carr(?:y|ies)|includes?|holds?|encodes?)\s+"
+    r"only\b|\b(?:no|never any)\s+other\s+(?:data|information|content)\b"
+)
 _MEMORY_PURPOSE = frozenset(
     {"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall"}
 )
@@ -252,9 +260,21 @@ _SUMMARY_OF_RE = compile_fast(
     r"\b(?:summary|key points|gist|main points|recap|overview|outline|topic|subject) of (?:the |this )?[\w ]{0,25}$"
 )
 _DETECTS_RE = compile_fast(
-    r"\b(?:detects?|detecting|flags?|flagging|blocks?|blocking|scans? (?:for|tool|descriptions|prompts)|catches|"
+    r"\b(?:detects?|detecting|flags?|flagging|blocks?|blocking|scans? (?:[\w-]+ ){0,3}(?:for|tool|descriptions|prompts)|catches|"
+    # "injection attempts such as ...": the attack class named, then examples of it.
+    r"(?:attempts?|attacks?|injections?|payloads?|indicators?|tricks?|lures?) (?:such as|like|e\.g\.|including)|classif(?:y|ies|ier)|"
     r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
     r"searches (?:\w+ ){0,3}for)\b"
+)
+
+
+# Reported speech: what some input asks of its reader ("pages that ask the
+# reader to ignore previous instructions", "when a prompt tries to make the
+# model reveal its system prompt") describes the input, it does not instruct.
+_REPORTED_RE = compile_fast(
+    r"\b(?:pages?|prompts?|inputs?|texts?|messages?|documents?|e-?mails?|contents?|websites?|sites?|payloads?|attackers?|"
+    r"jailbreaks?|injections?|requests?)\s+(?:that|which|who)?\s*(?:asks?|asking|tells?|telling|tries|try|trying|attempts?|"
+    r"attempting|wants?|instructs?|instructing|urges?|urging|claims?)\b[^.;\n]{0,60}$"
 )
 
 
@@ -291,11 +311,29 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)")
             )
             continue
+        if (h.rule_id in _INTENT_RULES or h.rule_id == "TV-COVERT-017") and _REPORTED_RE.search(
+            _clause_before(lower, h.start)
+        ):
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (reported, not asked)")
+            )
+            continue
         if h.rule_id in _INTENT_RULES and _DETECTS_RE.search(_clause_before(lower, h.start)):
             # "flags descriptions that tell the model to read ~/.ssh": a
             # detector naming what it looks for.
             out.append(
                 Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described as detected)")
+            )
+            continue
+        if (
+            h.rule_id == "TV-COVERT-021"
+            and lower.startswith("![", h.start)
+            and _ONLY_CARRIES_RE.search(lower)
+        ):
+            # "The URL contains only the chart config you pass in": the tool
+            # documents what its link carries, and it is the tool's own input.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (documented content)")
             )
             continue
         if h.rule_id == "TV-COVERT-022" and _SUMMARY_OF_RE.search(lower, max(0, h.end - 60), h.end):
@@ -325,6 +363,21 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 )
         elif h.rule_id == "TV-COVERT-024" and ctx.purpose_words & _MEMORY_PURPOSE:
             h = Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (a memory tool)")
+        out.append(h)
+    return out
+
+
+def _described_not_asked(hits: list[Hit], lower: str) -> list[Hit]:
+    """Sentence-analyser hits inside reported speech or a detector's list of what it finds."""
+    out: list[Hit] = []
+    for h in hits:
+        clause = _clause_before(lower, h.start)
+        if _REPORTED_RE.search(clause) or _DETECTS_RE.search(clause):
+            h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
+        elif h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(clause):
+            # "it does not change your own instructions", "never reads your
+            # system prompt": the tool stating what it leaves alone.
+            h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (stated as not done)")
         out.append(h)
     return out
 
@@ -365,6 +418,34 @@ def _merge_same_evidence(table: list[Hit], intent: list[Hit]) -> list[Hit]:
 _SAME_CLAUSE_CHARS = 150
 
 
+_SENTENCE_END_RE = re.compile(r"[.!?;。！？\n](?:\s|$)")
+
+
+def _merge_mechanism(hits: list[Hit], mech: list[Hit], lower: str) -> list[Hit]:
+    """Add mechanism hits where they say more than the table and the analyser.
+
+    In a sentence where the same rule was already seen, a mechanism hit counts
+    only when it is stronger, and then it replaces what was seen there (the
+    strongest reading of one clause, never the sum of two readings); in a
+    sentence of its own it is further evidence.
+    """
+    dropped: set[int] = set()
+    added: list[Hit] = []
+    for h in mech:
+        near = [
+            i
+            for i, o in enumerate(hits)
+            if o.rule_id == h.rule_id
+            and _SENTENCE_END_RE.search(lower, min(o.start, h.start), max(o.start, h.start)) is None
+        ]
+        if not near:
+            added.append(h)  # a sentence of its own: more evidence
+        elif h.weight > max(hits[i].weight for i in near):
+            dropped.update(near)
+            added.append(h)
+    return [o for i, o in enumerate(hits) if i not in dropped] + added
+
+
 # --- pseudo-tags -------------------------------------------------------------
 
 _TAG_NAMES = (
@@ -382,6 +463,14 @@ _BRACKET_TAG_RE = re.compile(
     re.IGNORECASE,
 )
 _CAPS_PAIR_RE = re.compile(r"<([A-Z][A-Z0-9_-]{2,30})>(.{10,2000}?)</\1>", re.DOTALL)
+# "<IMPORTANT> tags", "<IMPORTANT> or <system> blocks": the tag, or a list of
+# them, named as a thing (a detector's documentation), not used as a frame.
+_TAG_NOUN_RE = re.compile(
+    r"(?:\s*(?:,|/|or|and)\s*(?:<[^<>\n]{1,30}>|\[[^\[\]\n]{1,30}\]))*"
+    r"\s*(?:tags?|markers?|blocks?|elements?|sections?|wrappers?|headers?|delimiters?)\b"
+)
+# "fake <system> blocks", "spoofed [SYSTEM] headers": named as an attack.
+_TAG_FAKE_RE = compile_fast(r"\b(?:fake|spoofed|forged|injected|counterfeit|bogus|fraudulent)\s*$")
 _MARKUP_CONTEXT_RE = compile_fast(
     r"\b(?:xml|html|markup|element|elements|svg|jsx|tags?|dom|xpath|soap)\b"
 )
@@ -404,10 +493,17 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             first = first or m
         if first is not None:
             paired = bool(opened & closed)
+            # "<IMPORTANT> tags": the tag is named as a thing (a detector's
+            # documentation), not used as a frame around text.
+            named = _TAG_NOUN_RE.match(lower, first.end()) is not None or (
+                _TAG_FAKE_RE.search(lower, max(0, first.start() - 20), first.start()) is not None
+            )
             weight = 1.0 if (paired or upper) else 0.6
             # Counter-evidence: documentation of XML/HTML that names an element.
             # A paired tag wrapping prose is a frame, whatever the text is about.
-            if markup and not upper and not paired:
+            if named and not paired:
+                weight *= 0.15
+            elif markup and not upper and not paired:
                 weight *= 0.4
             note = "paired pseudo-tag" if paired else "pseudo-tag"
             hits.append(Hit("TV-COVERT-010", weight, first.start(), first.end(), note))
@@ -541,6 +637,13 @@ _FLOW_RE = compile_fast(
 
 
 _TARGET_GATE = _GateIndex([_TARGET_NEEDLES])
+_FORBID_RE = compile_fast(r"\b(?:do not|don't|never|must not|should not|avoid|no)\b")
+
+
+def _forbidden_flow(window: str, at: int) -> bool:
+    """True when the sentence holding a flow forbids it before reaching it."""
+    cut = max(window.rfind(". ", 0, at), window.rfind("\n", 0, at), window.rfind("; ", 0, at))
+    return _FORBID_RE.search(window, cut + 1, at) is not None
 
 
 def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hit]:
@@ -559,7 +662,9 @@ def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hi
         if _READ_RE.search(window_before) or _READ_RE.search(lower[m.end() : m.end() + 30]):
             weight = 0.45
             note = "asks to read a credential or agent-config file"
-        if _FLOW_RE.search(window):
+        if any(not _forbidden_flow(window, f.start()) for f in _FLOW_RE.finditer(window)):
+            # A forbidden flow nearby ("do not include secrets in the message
+            # field") protects the data; it does not pass this file on.
             weight = 0.9
             note = "asks to read a credential or agent-config file and pass its content on"
             if _flows_into_parameter(_sentence(lower, m.start(), m.end()), ctx):
@@ -691,21 +796,18 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
         grams=grams,
     )
     if intent:
-        hits = _merge_same_evidence(hits, [Hit(*h) for h in intent])
+        hits = _merge_same_evidence(hits, _described_not_asked([Hit(*h) for h in intent], lower))
     if slot != SLOT_VALUE:
         # Mechanism rules count only where the table and the sentence analyser
         # found nothing of the same rule: they add languages and phrasings,
         # not extra weight on evidence already seen.
-        seen = {h.rule_id for h in hits}
-        hits += [
-            Hit(*h)
-            for h in mechanism_hits(
-                lower, param_names=ctx.param_names, own_name=ctx.own_name, grams=grams
-            )
-            if h[0] not in seen
-        ]
+        mech = mechanism_hits(
+            lower, param_names=ctx.param_names, own_name=ctx.own_name, grams=grams
+        )
+        if mech:
+            hits = _merge_mechanism(hits, [Hit(*h) for h in mech], lower)
     hits += _pseudo_tag_hits(text, lower)
-    hits += _target_hits(lower, stems, ctx)
+    hits += _described_not_asked(_target_hits(lower, stems, ctx), lower)
     hits += _shadow_hits(text, lower, ctx)
     return hits
 
@@ -718,7 +820,7 @@ _ID_TARGET_RE = compile_fast(
     r"chat history|conversation history|wallet|seed phrase|api keys?|passwords?|secrets?|credentials)\b"
 )
 _ID_QUALIFIER_RE = compile_fast(
-    r"\b(?:content|contents|reading|read|dump|stolen|leak|leaked|exfil|copied)\b"
+    r"\b(?:content|contents|reading|read|dump|stolen|leak|leaked|exfil|copied|paste|full|entire|whole|verbatim)\b"
 )
 _ID_DIRECTIVE_RE = compile_fast(
     r"\b(?:ignore|disregard|override)\b.*\b(?:instructions?|rules|prompt)\b|\bdo not tell\b|\bsystem prompt\b"
