@@ -57,6 +57,7 @@ __all__ = [
     "pull",
     "read_records",
     "record_to_event",
+    "user_pseudonym",
 ]
 
 log = logging.getLogger("threatvec.shadow.m365")
@@ -111,7 +112,8 @@ class ImportResult:
 # ── conversion ────────────────────────────────────────────────────────────
 
 
-def _user_hash(salt: str, user: object) -> str | None:
+def user_pseudonym(salt: str, user: object) -> str | None:
+    """The org's salted pseudonym for a user id (case-insensitive); every source uses this one."""
     if not isinstance(user, str) or not user.strip():
         return None
     return hashlib.sha256(f"{salt}\n{user.strip().lower()}".encode()).hexdigest()
@@ -174,7 +176,7 @@ def record_to_event(record: Mapping[str, Any], *, salt: str) -> ShadowEventIn:
                 "domain": COPILOT_DOMAIN,
                 "event_type": "submit",
                 "occurred_at": when,
-                "user_hash": _user_hash(salt, record.get("UserId") or record.get("UserKey")),
+                "user_hash": user_pseudonym(salt, record.get("UserId") or record.get("UserKey")),
                 "signals": signals,
             },
             context={"historical": True},

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import uuid
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from threatvec.shadow import catalog as shadow_catalog
 from threatvec.shadow import service as shadow
+from threatvec.shadow.m365 import user_pseudonym
 
 __all__ = [
     "AiMatcher",
@@ -57,9 +57,8 @@ def shadow_event_id(kind: str, record_id: str) -> str:
 def user_hash(session: Session, org_id: str, user: object) -> str | None:
     """The org's salted pseudonym for a user, the same one Microsoft 365 imports use."""
     if not isinstance(user, str) or not user.strip():
-        return None
-    salt = shadow.org_user_salt(session=session, org_id=org_id)
-    return hashlib.sha256(f"{salt}\n{user.strip().lower()}".encode()).hexdigest()
+        return None  # no salt lookup for nothing
+    return user_pseudonym(shadow.org_user_salt(session=session, org_id=org_id), user)
 
 
 def host_of(value: object) -> str | None:
