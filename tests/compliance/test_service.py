@@ -108,7 +108,10 @@ def test_statuses_move_as_evidence_arrives(api: Api, session_factory, shared_dat
     cc71 = next(c for c in export(api, "soc2")["controls"] if c["control"] == "CC7.1")
     assert cc71["status"] == "gap", cc71["reason"]
     overdue = next(e for e in cc71["evidence"] if e["label"] == "CVEs past their SLA")
-    assert overdue["value"] > 0 and overdue["objects"][0].startswith("CVE-2100-")
+    # CVE facts are shared by every org of the database (other tests may have stored the
+    # real ids too), so ask for ours among the objects rather than in first place.
+    assert overdue["value"] > 0
+    assert any(o.startswith("CVE-2100-") for o in overdue["objects"]), overdue["objects"]
     page = api.get("/patches", params={"overdue": "true", "limit": 500}).json()
     for item in page["items"]:
         assert (
