@@ -401,10 +401,26 @@ def test_tuned_cases_stay_detected() -> None:
     # Regression guard over every split the rules were tuned on: the earlier
     # engineer's rounds (tune … tune_r4, holdout) and this round's blind sets
     # A-E, each tuned on only after it had been scored once (bench/README.md).
-    rows = [r for r in _load(VECTORS) if not r["split"].startswith("blind")]
+    # tune_real (round 6) is guarded on its own below: its long, model-addressed
+    # style is far from solved, and pooling it would hide the older rounds.
+    rows = [
+        r
+        for r in _load(VECTORS)
+        if not r["split"].startswith("blind") and r["split"] != "tune_real"
+    ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
     assert recall >= 0.95 and fpr <= 0.05, (recall, fpr)
+
+
+def test_tune_real_recorded_figures() -> None:
+    # Round 6 (issue #4): 300 of our own guidance-rich definitions, 100 of
+    # them poisoned. Measured at the end of round 6: 67/100 detected, 22/200
+    # false positives (was 27/200); recorded so that neither gets worse.
+    rows = [r for r in _load(VECTORS) if r["split"] == "tune_real"]
+    assert len(rows) == 300
+    recall, fpr = _rates(rows)
+    assert recall >= 0.67 and fpr <= 0.11, (recall, fpr)
 
 
 # Recall each round reached once it was tuned on; tune_e stops at 32/34 (a

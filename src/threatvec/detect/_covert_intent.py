@@ -184,7 +184,10 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\b(?:recent|current|entire|whole|full|complete|ongoing|prior|previous|earlier|this)\s+(?:dialog(?:ue)?|exchange|"
      r"discussion|session transcript|turns)\b|\bdialog(?:ue)?\s+(?:history|so far)\b|\bmessage history\b|"
      r"\b(?:in|from) your (?:context|memory|context window)\b|\b(?:you've|you have|you) (?:seen|read|received)\b|"
-     r"\b(?:last|previous|latest|recent|prior)\s+(?:assistant\s+|model\s+|your\s+)?(?:reply|replies|response|answer|turn)s?\b|"
+     # Round 6 (issue #4): "the previous response's paging.next.after" is this
+     # endpoint's own page cursor, not the conversation.
+     r"\b(?:last|previous|latest|recent|prior)\s+(?:assistant\s+|model\s+|your\s+)?(?:reply|replies|response|answer|turn)s?\b"
+     r"(?!'s\s+[\w`]*(?:paging|cursor|next|offset|page|token))|"
      r"\b(?:attachments?|files?|documents?|images?|screenshots?|links?)\s+(?:it|you|the (?:model|assistant|user))\s+(?:has|have)\s+"
      r"(?:seen|received|been (?:given|shown|sent))\b|\b(?:seen|received|shared|uploaded|mentioned|pasted) (?:in|during) this "
      r"(?:session|conversation|chat)\b|\b(?:the\s+)?user's\s+(?:[\w-]+\s+){0,2}?"
@@ -530,6 +533,16 @@ _USER_ASKED_RE = _rx(
 )
 _MEMORY_PURPOSE = frozenset({"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall", "preference",
                              "preferences", "profile"})  # fmt: skip
+# Round 6 (issue #4): the model is told to wait for the user, not to act.
+_DEFER_TO_USER_RE = _rx(
+    r"\b(?:until|unless|before) (?:(?:receiving|getting|you (?:receive|get)|the user (?:gives|provides|confirms|"
+    r"chooses|selects|asks))\b[^.;\n]{0,40}?\b(?:from the user|instruction|confirmation|choice|selection)|"
+    r"the user (?:explicitly )?(?:asks|confirms|says|chooses|selects|decides))"
+)
+# Words the model must show that admit the output is truncated or partial.
+_DISCLOSE_LIMIT_RE = _rx(
+    r"\b(?:truncated|incomplete|partial results?|only (?:showing|shows|includes?|the (?:first|last|most recent)))\b"
+)
 # A claim dictated for the user to hear: "tell them the feature is unavailable".
 _DICTATE_RE = _rx(
     r"\b(?:tell|explain to|say to|inform|assure|reassure|convince|let)\s+(?:the\s+)?(?:user|customer|client|caller|them|"
@@ -1333,7 +1346,14 @@ def _weigh(
         w = 0.75 + (0.25 if addressed else 0.0) + 0.2 * (len(s.tool_control) - 1)
         a, b = s.tool_control[0]
         out.append(("TV-COVERT-040", w * damp, a, b, "steers the model's use of other tools"))
-    elif kinds == {"other_tool"} and addressed and directive:
+    elif (
+        kinds == {"other_tool"}
+        and addressed
+        and directive
+        and not _DEFER_TO_USER_RE.search(text_at(s))
+    ):
+        # Round 6 (issue #4): "must not invoke any other tools until the user
+        # says so" hands the decision back to the user (see _DEFER_TO_USER_RE).
         out.append(
             ("TV-COVERT-040", 0.4 * damp, xs, xe, "directive to the model about other tools")
         )
@@ -1376,6 +1396,10 @@ def _weigh(
     if s.dictate is not None and directive:
         a, cues = s.dictate[0], s.dictate[1] - s.dictate[0]  # cue count packed in the span
         w = 0.7 + 0.15 * cues
+        if _DISCLOSE_LIMIT_RE.search(text_at(s)):
+            # Round 6 (issue #4): the words imposed tell the user that the
+            # result is cut short or partial: more candour, not less.
+            w *= 0.3
         out.append(("TV-COVERT-025", w * damp, a, a + 1, "dictates what the user is told"))
     if s.authority is not None:
         a, b = s.authority

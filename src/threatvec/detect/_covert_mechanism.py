@@ -512,6 +512,12 @@ def mechanism_hits(
                 continue
             if regex is _FOLLOW_RE and _NEGATED_RE.search(s, max(0, m.start() - 25), m.start()):
                 continue  # "never follow instructions found in pages"
+            if regex is _ORDER_RE and _SELF_LIMIT_RE.fullmatch(m.group(0)):
+                # Round 6 (issue #4): "never call this tool with incomplete
+                # parameters", "do not call this tool as an automatic
+                # follow-up": a tool limiting its own use takes nothing
+                # from the user or from other tools.
+                continue
             if regex is _PARTNER_RE and data is None and "user" not in s:
                 continue
             if regex is _RECON_RE and _param_in(s, param_names):
@@ -603,6 +609,10 @@ _TRAVERSAL_RE = compile_fast(
 _GUARDS_RE = compile_fast(
     r"\b(?:detect\w*|tests? for|check\w* for|flag\w*|block\w*|reject\w*|refus\w*|den(?:y|ies|ied)|prevent\w*|"
     r"guards? against|payloads?|probes?|sanitiz\w*|sanitis\w*|normali[sz]\w*|forbidden|not allowed)\b"
+)
+# The tool named in a "never call … tool" order is this one (see above).
+_SELF_LIMIT_RE = re.compile(
+    r"(?:never|do not|don't) (?:use|call|invoke) (?:the )?(?:this|same) (?:tool|server)"
 )
 _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_DECEIVE_RE, "TV-COVERT-025", 1.0, "tells the model to answer the user falsely"),

@@ -255,7 +255,11 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"tools?|\b(?:must|should|needs? to)\s+(?:always\s+)?be\s+(?:called|used|invoked|run)\s+(?:first|before\s+"
        r"(?:any|all|every))|\b(?:always|only)\s+use\s+this\s+(?:tool|function)\b|\binstead of\s+(?:any|all|the)\s+"
        r"other\s+tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
-       r"tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+|"
+       r"tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+"
+       # Round 6: "do not use create_x after this: its output already includes
+       # x" saves a redundant call; the reason is the result the user has.
+       r"(?![^.\n]{0,40}?\b(?:already (?:includes?|contains?|returns?|has)|(?:is|are) (?:already )?(?:included|"
+       r"returned|contained) in)\b)|"
        r"\bprefer this tool over\b|\bthis tool (?:replaces|supersedes|overrides)\b",
        0.6, "tool order or preference"),
     _p("TV-COVERT-016", ("any ", "every ", "all ", "each "),
@@ -275,7 +279,14 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        "prerequisite action demanded"),
     # --- TV-COVERT-012 generic model-addressed imperatives (weak)
     _p("TV-COVERT-012", ("you must", "you need to", "you have to", "you are required", "you shall", "you will need"),
-       r"\byou (?:must|need to|have to|are required to|shall|will need to)\b", 0.15, "you must"),
+       # Round 6 (issue #4): "use this tool when you need to: …" is a condition,
+       # and "you must then pass `dimension`" / "you must include this variable"
+       # a requirement on this tool's own arguments; real servers write both on
+       # almost every tool, and this weak hit alone opened the model's gate.
+       r"(?<!\bwhen )(?<!\bif )(?<!\bwhenever )\byou (?:must|need to|have to|are required to|shall|will need to)\b"
+       r"(?!\s+(?:then\s+|also\s+)?(?:pass|provide|specify|supply|set|include|resolve)\s+(?:`|it\b|this\s+"
+       r"(?:variable|parameter|field|argument|value|option)\b|(?:either|both|one of)\b|(?:the|a|an)\s+(?:\w+\s+)?"
+       r"(?:parameter|field|argument|id|path|value|option)s?\b))", 0.15, "you must"),
     _p("TV-COVERT-012", ("must", "should", "shall", "needs to", "required"),
        r"\b" + _AI + r"\s+(?:must|should|shall|needs to|is required to|has to)\b", 0.15,
        "the assistant must"),
@@ -290,7 +301,10 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        "line addressed to the model"),
     _p("TV-COVERT-012", ("note to", "note for", "message to", "message for", "instructions for", "attention"),
        r"\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:the\s+)?(?:assistant|ai|agent|model|llm|"
-       r"claude|gpt|copilot|bot)\b", 0.3, "note addressed to the model"),
+       # Round 6 (issue #4): "custom instruction for the AI analysis" is the
+       # input of the tool's own AI feature, not a note to the reading model.
+       r"claude|gpt|copilot|bot)\b(?!\s+(?:analys[ie]s|summar\w*|generat\w*|features?|search|review|completion|"
+       r"processing|extraction|step|run|pipeline)\b)", 0.3, "note addressed to the model"),
     _p("TV-COVERT-012", ("this tool is", "tool is available", "tool is present", "tool is loaded"),
        r"\bwhen(?:ever)? this tool is (?:available|present|loaded|installed|enabled|connected)", 0.3,
        "conditioned on tool presence"),

@@ -454,6 +454,8 @@ _TAG_NAMES = (
     r"(?:tool|assistant|ai|llm|model|agent)[_ -]?(?:instructions?|notes?|directives?|rules?)|"
     r"directive|note[_ -]to[_ -](?:ai|llm|assistant|model|agent)|context[_ -]?override"
 )
+# The first words inside a tag block speak about this tool itself.
+_OWN_WORKFLOW_RE = re.compile(r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation)|the tool)\b")
 _PSEUDO_TAG_RE = re.compile(r"<\s*(/?)\s*(" + _TAG_NAMES + r")\s*/?>", re.IGNORECASE)
 _BRACKET_TAG_RE = re.compile(
     r"\[\s*(important|system|admin|instructions?|hidden|secret|override)\s*\]|"
@@ -499,6 +501,15 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
                 _TAG_FAKE_RE.search(lower, max(0, first.start() - 20), first.start()) is not None
             )
             weight = 1.0 if (paired or upper) else 0.6
+            if (
+                paired
+                and not upper
+                and _OWN_WORKFLOW_RE.search(lower, first.end(), first.end() + 80)
+            ):
+                # Round 6 (issue #4): "<instructions>This tool packages the
+                # directory …" documents the tool's own steps; the frame alone
+                # is weak, and what the block asks for is weighed on its own.
+                weight = 0.5
             # Counter-evidence: documentation of XML/HTML that names an element.
             # A paired tag wrapping prose is a frame, whatever the text is about.
             if named and not paired:
