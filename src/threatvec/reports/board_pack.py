@@ -71,7 +71,8 @@ def render_markdown(summary: dict[str, Any]) -> str:
     ]
     for c in p["components"]:
         lines.append(
-            f"| {md_cell(c['label'])} | {md_cell(_fmt(c['score']))} | {md_cell(_fmt(c['weight'], '%'))} "
+            f"| {md_cell(c['label'])} | {md_cell(_fmt(c['score']))} "
+            f"| {md_cell(_fmt(c['weight'], '%'))} "
             f"| {md_cell(_fmt(c['effective_percent'], '%'))} |"
         )
     lines += ["", "## Brief", ""]
