@@ -417,10 +417,28 @@ def test_tune_real_recorded_figures() -> None:
     # Round 6 (issue #4): 300 of our own guidance-rich definitions, 100 of
     # them poisoned. Measured at the end of round 6: 67/100 detected, 22/200
     # false positives (was 27/200); recorded so that neither gets worse.
+    # Round 7: the model no longer convicts alone on a bare "always …"/"you
+    # must …" (the rule-support floor): 64/100 (3 model-only detections given
+    # up), 18/200 false positives (4 cleared by the same floor).
     rows = [r for r in _load(VECTORS) if r["split"] == "tune_real"]
     assert len(rows) == 300
     recall, fpr = _rates(rows)
-    assert recall >= 0.67 and fpr <= 0.11, (recall, fpr)
+    assert recall >= 0.64 and fpr <= 0.09, (recall, fpr)
+
+
+# Round 7 (issue #4): blind_k / blind_l were scored once after round 6
+# (61/73 with 5/105 false positives; 52/60 with 8/60), then promoted to tuning
+# splits. Their figures at the end of round 7, recorded so neither worsens.
+_ROUND7_SPLITS = {"tune_bk": (178, 61 / 73, 5 / 105), "tune_bl": (120, 52 / 60, 6 / 60)}
+
+
+@pytest.mark.parametrize("split", sorted(_ROUND7_SPLITS))
+def test_round7_promoted_splits(split: str) -> None:
+    n, min_recall, max_fpr = _ROUND7_SPLITS[split]
+    rows = [r for r in _load(VECTORS) if r["split"] == split]
+    assert len(rows) == n
+    recall, fpr = _rates(rows)
+    assert recall >= min_recall - 1e-9 and fpr <= max_fpr + 1e-9, (split, recall, fpr)
 
 
 # Recall each round reached once it was tuned on; tune_e stops at 32/34 (a
@@ -428,9 +446,12 @@ def test_tune_real_recorded_figures() -> None:
 # Round 5: the model alone no longer convicts a definition in which no rule
 # sees anything (see bench/README.md), which costs tune_e 1/34, tune_f 2/32, tune_g 3/38,
 # tune_i 2/34 and tune_k 4/101 that only the model caught; recorded here.
+# Round 7: the model's solo verdict needs rule support beyond a bare
+# imperative; tune_k's bj-020 (only an "always …" beside it) is given up, so
+# tune_k is recorded at 96/101.
 _TUNED_RECALL = {"tune_a": 0.95, "tune_b": 0.95, "tune_c": 0.95, "tune_d": 0.95, "tune_e": 0.94,
                  "tune_f": 0.93, "tune_g": 0.92, "tune_h": 0.95, "tune_i": 0.94, "tune_j": 0.95,
-                 "tune_k": 0.96}  # fmt: skip
+                 "tune_k": 0.95}  # fmt: skip
 
 
 @pytest.mark.parametrize("split", sorted(_TUNED_RECALL))
@@ -503,12 +524,13 @@ def test_tune_k_was_blind_j_and_is_now_tuned_on() -> None:
     # blind_j (written independently) was scored once after round 4: 89/101,
     # 7/107 FP. Round 5 renamed it tune_k and read its misses and false
     # positives; its false positives are all gone, by mechanism.
+    # Round 7: 96/101, bj-020 given up to the model's rule-support floor.
     rows = _load(VECTORS)
     assert not any(r["split"] == "blind_j" for r in rows)
     part = [r for r in rows if r["split"] == "tune_k"]
     assert len(part) == 208 and sum(r["label"] == "poisoned" for r in part) == 101
     recall, fpr = _rates(part)
-    assert recall >= 0.96 and fpr == 0.0, (recall, fpr)
+    assert recall >= 0.95 and fpr == 0.0, (recall, fpr)
 
 
 def test_model_false_positive_on_a_code_fence_is_vetoed_by_the_rules_reading() -> None:

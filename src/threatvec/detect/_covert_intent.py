@@ -234,7 +234,11 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"tokens|secrets|private keys?|credentials|seed phrases?|one-time (?:codes?|passwords?)|2fa codes?|otp codes?|"
      r"recovery codes?|(?:credit |debit )?card numbers?|cvv|cvc|card security codes?|environment variables?|"
      r"(?:deploy|ssh|signing|private|gpg|pgp|master|root) keys?|pin codes?|pin numbers?|pin(?=\s+(?:or|and)\b)|password hashes)\b|"
-     r"\b[a-z]+_(?:secrets?|tokens?|passwords?|credentials|api_?keys?)\b|\bcontraseñas?\b|\bmots? de passe\b|"
+     # A page cursor ("continuation_token") or a count of LLM tokens
+     # ("max_tokens") is not a secret, whatever its suffix (round 7).
+     r"\b(?!(?:continuation|next|next_page|page|pagination|paging|cursor|sync|resume|prev|previous|max|min|input|"
+     r"output|completion|prompt)_tokens?\b)[a-z]+_(?:secrets?|tokens?|passwords?|credentials|api_?keys?)\b|"
+     r"\bcontraseñas?\b|\bmots? de passe\b|"
      r"\bpasswor[td]\b|\bpasswörter\b|\bkennw[öo]rter\b|\bzugangsdaten\b|पासवर्ड|\bsenhas?\b|\bwachtwoord\w*|\bclave(?:s)? (?:de acceso|secreta)|パスワード|密码|口令|비밀번호|парол\w*|токен\w*|ключ\w*|"
      r"\$\{?[a-z_]*(?:key|token|secret|password|credential)s?\b"),
     ("file",
@@ -903,7 +907,10 @@ def intent_hits(
         if s.misreport is None and _BAD_OUTCOME_RE.search(lower, s.start, s.end):
             s.misreport = (m.start(), m.end(), True)
     for s, m in _matches(_CONSENT_CLAIM_RE, lower, starts, sents, g):
-        s.consent_claim = s.consent_claim or (m.start(), m.end())
+        # "use this only after the user has approved the recipients" makes
+        # approval a precondition, the opposite of claiming it was given.
+        if not _AUTHORITY_COND_RE.search(lower, max(s.start, m.start() - 40), m.start()):
+            s.consent_claim = s.consent_claim or (m.start(), m.end())
     for s, m in _matches(_CONSENT_SKIP_RE, lower, starts, sents, g):
         s.consent_skip = s.consent_skip or (m.start(), m.end())
     for s, m in _matches(_OVERRIDE_RE, lower, starts, sents, g):

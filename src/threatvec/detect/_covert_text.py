@@ -242,6 +242,9 @@ _ONLY_CARRIES_RE = compile_fast(
     r"\b(?:url|link|image|query|address)\b[^.;\n]{0,40}\b(?:contains?|carr(?:y|ies)|includes?|holds?|encodes?)\s+"
     r"only\b|\b(?:no|never any)\s+other\s+(?:data|information|content)\b"
 )
+_PRECONDITION_RE = compile_fast(
+    r"\b(?:only after|only once|only if|only when|after|once|until|unless)\b[^.;\n]{0,20}$"
+)
 _MEMORY_PURPOSE = frozenset(
     {"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall"}
 )
@@ -361,6 +364,12 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 h = Hit(
                     h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)"
                 )
+        elif h.rule_id == "TV-COVERT-015" and _PRECONDITION_RE.search(
+            lower, max(0, h.start - 40), h.start
+        ):
+            # "use this only after the user has approved the recipients":
+            # approval required first, the opposite of a claim it was given.
+            h = Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (a precondition)")
         elif h.rule_id == "TV-COVERT-024" and ctx.purpose_words & _MEMORY_PURPOSE:
             h = Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (a memory tool)")
         out.append(h)

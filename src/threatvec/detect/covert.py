@@ -16,9 +16,10 @@ For tool definitions a learned model (``_covert_model``, trained by
 ``tools/train_covert_model.py``) runs first; the verdict is "poisoned" when
 the rule score reaches ``THRESHOLD`` or the model's probability reaches its
 threshold, and a detection by the model alone is reported as TV-COVERT-090.
-The model alone convicts only where the rules saw some evidence, on prose
-(not on names or schema identifiers), and not on a string whose rule hits
-were all read as a described attack (issue #4, round 5).
+The model alone convicts only where the rules saw evidence beyond a bare
+imperative to the model (``MODEL_SUPPORT_FLOOR``, round 7), on prose (not on
+names or schema identifiers), and not on a string whose rule hits were all
+read as a described attack (issue #4, round 5).
 Free text is judged by the rules alone: the model was trained on tool
 definitions only.
 
@@ -59,6 +60,7 @@ from threatvec.detect._covert_text import (
 from threatvec.detect.normalize import Normalized, visible_snippet
 
 __all__ = [
+    "MODEL_SUPPORT_FLOOR",
     "REPORT_FLOOR",
     "THRESHOLD",
     "CovertResult",
@@ -78,6 +80,11 @@ Verdict = Literal["poisoned", "benign"]
 # clean tool that says "you should" or mentions ".env" gets no finding at all.
 THRESHOLD = 1.0
 REPORT_FLOOR = 0.5
+# The learned model convicts alone only when rule evidence other than a bare
+# imperative to the model sums to at least this (issue #4, round 7; floors
+# measured in bench/README.md: 0.3 keeps all but 4 of 741 tuned detections
+# and clears 11 of 19 false positives on the tuned half of real servers).
+MODEL_SUPPORT_FLOOR = 0.3
 # Bounds on hostile input: strings, characters and nesting scanned per tool.
 MAX_STRINGS = 4000
 MAX_CHARS = 1_000_000
@@ -191,6 +198,16 @@ class _Evidence:
             return self.snippet
         text, start, end = self.snippet
         return visible_snippet(text, start - 30, end + 50, limit=140)
+
+
+_Grouped = dict[tuple[str, str], list[_Evidence]]
+
+
+def _bare_imperative(ev: _Evidence) -> bool:
+    # "you must", "always", "note to the model": what the model itself reads
+    # as instruction, so no independent support for its verdict. A role label
+    # ("Assistant: …" in a schema string) forges who is speaking and stays.
+    return ev.rule_id == "TV-COVERT-012" and "line addressed to the model" not in ev.note
 
 
 class _Collector:
@@ -436,12 +453,14 @@ class _Collector:
         for h in analyse_identifier(name, self.ctx):
             self.add(h.rule_id, h.weight, pointer, visible_snippet(name, limit=100), h.note)
 
-    def result(self) -> CovertResult:
+    def _weigh(
+        self, items: list[_Evidence] | None = None
+    ) -> tuple[_Grouped, dict[tuple[str, str], float], dict[str, float]]:
         per_rule: dict[str, float] = defaultdict(float)
         # Within one (rule, pointer) the same signal repeated counts once at
         # its strongest, plus a little for each further distinct signal.
         grouped: dict[tuple[str, str], list[_Evidence]] = defaultdict(list)
-        for ev in self.items:
+        for ev in self.items if items is None else items:
             grouped[(ev.rule_id, ev.pointer)].append(ev)
         weights: dict[tuple[str, str], float] = {}
         for key, evs in grouped.items():
@@ -449,6 +468,15 @@ class _Collector:
             w = evs[0].weight + 0.75 * sum(e.weight for e in evs[1:])
             weights[key] = w
             per_rule[key[0]] += w
+        return grouped, weights, per_rule
+
+    def support_score(self) -> float:
+        """Rule score without bare imperatives to the model: what may back a model verdict."""
+        _, _, per_rule = self._weigh([e for e in self.items if not _bare_imperative(e)])
+        return sum(min(RULES[r].cap, w) for r, w in per_rule.items())
+
+    def result(self) -> CovertResult:
+        grouped, weights, per_rule = self._weigh()
         score = sum(min(RULES[r].cap, w) for r, w in per_rule.items())
         findings: list[Finding] = []
         for (rule_id, pointer), evs in grouped.items():
@@ -747,12 +775,15 @@ def _combine(
         rules = col.result()
         if rules.verdict == "poisoned":
             return _with_probability(rules, ms.probability)
-        if rules.score <= 0.0:
+        if col.support_score() < MODEL_SUPPORT_FLOOR:
             # The model judges evidence the rules saw, not text they found
             # nothing in at all: on 4,000 Python docstrings used as
             # descriptions it convicted 18 % alone, 93 % of them with no
-            # rule signal; out of fold this costs 4 of 573 detections
-            # (bench/README.md, round 5).
+            # rule signal (round 5). An imperative addressed to the model
+            # ("you must …", TV-COVERT-012) is what the model itself reads,
+            # so it adds nothing independent and does not count; honest
+            # real-server descriptions are full of it (round 7: 11 of 15
+            # model-only false positives on real servers had nothing else).
             return _with_probability(rules, ms.probability)
         # The model alone convicts on what the prose says, never on names:
         # rescored without identifier-only fields (tool and parameter names,
