@@ -429,7 +429,7 @@ def test_tune_real_recorded_figures() -> None:
 # Round 7 (issue #4): blind_k / blind_l were scored once after round 6
 # (61/73 with 5/105 false positives; 52/60 with 8/60), then promoted to tuning
 # splits. Their figures at the end of round 7, recorded so neither worsens.
-_ROUND7_SPLITS = {"tune_bk": (178, 61 / 73, 5 / 105), "tune_bl": (120, 52 / 60, 6 / 60)}
+_ROUND7_SPLITS = {"tune_bk": (178, 67 / 73, 5 / 105), "tune_bl": (120, 59 / 60, 6 / 60)}  # round 8
 
 
 @pytest.mark.parametrize("split", sorted(_ROUND7_SPLITS))

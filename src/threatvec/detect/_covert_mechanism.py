@@ -614,7 +614,20 @@ _GUARDS_RE = compile_fast(
 _SELF_LIMIT_RE = re.compile(
     r"(?:never|do not|don't) (?:use|call|invoke) (?:the )?(?:this|same) (?:tool|server)"
 )
+# Round 8 (issue #4): the model's context and the user's personal data named
+# in Chinese, Japanese and Russian, and "in every answer" in those scripts;
+# the English table has these, the other scripts slipped past it.
+_CONTEXT_ML_RE = compile_fast(
+    r"会話の全?履歴|对话的?(?:全部|完整)?历史|聊天记录|系统提示|システムプロンプト|"
+    r"истори\w+ (?:переписки|диалога|чата)|системн\w+ (?:промпт|подсказк)|"
+    r"личные данные пользователя|用户的?个人(?:信息|数据)|ユーザーの個人情報"
+)
+_EVERY_ANSWER_ML_RE = compile_fast(
+    r"每次回答|每个回答|所有回答|毎回の回答|すべての回答|в каждом ответе"
+)
 _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
+    (_CONTEXT_ML_RE, "TV-COVERT-022", 0.8, "asks for the conversation, prompt or personal data"),
+    (_EVERY_ANSWER_ML_RE, "TV-COVERT-018", 0.6, "directive that governs every answer"),
     (_DECEIVE_RE, "TV-COVERT-025", 1.0, "tells the model to answer the user falsely"),
     (_DISTRUST_RE, "TV-COVERT-040", 1.0, "discredits or directs other tools"),
     (_FOLLOW_RE, "TV-COVERT-017", 1.0, "hands control to instructions in retrieved content"),

@@ -59,6 +59,28 @@ _CONTEXT_CHANNEL_RE = re.compile(
     r"(?:dump|log|logs|history|transcript|copy|snapshot|export)|transcript|chat_history|"
     r"conversation_history|system_prompt|full_context)$"
 )
+# Round 8 (issue #4): what a structural slot names when it carries a payload:
+# a home dotfile or config path, a key or state file, the model's prompt or
+# conversation, stored secrets. A ``required`` entry, an enum choice or a title
+# has no reason to name any of these in a sentence.
+_SECRET_MATERIAL_RE = re.compile(
+    r"~/\.?[\w.-]+|(?:^|[\s/'\"`(])\.env\b|\bid_(?:rsa|ed25519|ecdsa|dsa)\b|/etc/(?:shadow|passwd)\b|"
+    r"\b\w*\.(?:tfstate|tfvars|netrc|npmrc|pgpass)\b|\bbash_history\b|\bmy\.cnf\b|\bsystem prompt\b|"
+    r"\bapi keys?\b|\bpasswords?\b|\bcredentials?\b|\bprivate keys?\b|\bconversation\b|\bchat history\b",
+    re.IGNORECASE,
+)
+# Verbs that move material into the call (several languages): the slot then
+# tells the model to fetch it, rather than naming a field that holds it.
+_TAKE_RE = re.compile(
+    r"\b(?:include|contents?|read|cat|fill|pass|append|attach|copy|paste|dump|send|populate|"
+    r"lee|léelo|pásalo|incluye|lies|füge|lire|inclure|leggi|includi)\b|读取|附加|読み",
+    re.IGNORECASE,
+)
+# "../../.ssh/id_rsa" offered as a choice: a path that climbs out of the
+# tool's root to a secret file, whatever the prose around it says.
+_TRAVERSAL_SECRET_RE = re.compile(
+    r"(?:\.\./){1,}\S*(?:\.ssh|\.env|\.aws|\.git-credentials|etc/shadow|etc/passwd|\.netrc)"
+)
 _IDENT_OK_RE = re.compile(r"^[A-Za-z_$@][\w$@.\-]{0,63}$")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
 MAX_NODES = 2000
@@ -131,13 +153,11 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
                 continue
             if isinstance(r, str) and not _IDENT_OK_RE.match(r):
                 weight = 0.6 if _is_prose(r, 3) else 0.2
-                yield SchemaHit(
-                    "TV-COVERT-030",
-                    weight,
-                    f"{ptr}/required/{i}",
-                    r,
-                    "text in a 'required' entry instead of a parameter name",
-                )
+                note = "text in a 'required' entry instead of a parameter name"
+                if weight == 0.6 and _SECRET_MATERIAL_RE.search(r):
+                    weight, note = 1.0, note + " that names secrets or the model's context"
+                yield SchemaHit("TV-COVERT-030", weight, f"{ptr}/required/{i}", r, note)
+    yield from _slot_payload_hits(node, ptr)
     if isinstance(props, dict):
         for name in props:
             if isinstance(name, str) and not _IDENT_OK_RE.match(name) and _is_prose(name, 3):
@@ -159,6 +179,32 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
                 value,
                 f"prose in the non-standard schema keyword {key!r}",
             )
+
+
+def _slot_payload_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
+    """Enum choices and titles that ask for secrets (round 8, issue #4)."""
+    enum = node.get("enum")
+    if isinstance(enum, list):
+        for i, v in enumerate(enum):
+            if not isinstance(v, str):
+                continue
+            if _TRAVERSAL_SECRET_RE.search(v):
+                yield SchemaHit("TV-COVERT-020", 1.0, f"{ptr}/enum/{i}", v,
+                                "enum offers a path out of the root to a secret file")  # fmt: skip
+            elif _is_prose(v) and _SECRET_MATERIAL_RE.search(v) and _TAKE_RE.search(v):
+                yield SchemaHit("TV-COVERT-030", 1.0, f"{ptr}/enum/{i}", v,
+                                "enum choice carries an order to fetch secrets")  # fmt: skip
+    title = node.get("title")
+    # A title is a short label; "Meta (fill with the user's saved API keys …)"
+    # is an order hidden where clients show a form label, not the description.
+    if (
+        isinstance(title, str)
+        and _is_prose(title)
+        and _SECRET_MATERIAL_RE.search(title)
+        and _TAKE_RE.search(title)
+    ):
+        yield SchemaHit("TV-COVERT-030", 1.0, f"{ptr}/title", title,
+                        "title carries an order to fetch secrets")  # fmt: skip
 
 
 def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[SchemaHit]:

@@ -474,6 +474,14 @@ _BRACKET_TAG_RE = re.compile(
     re.IGNORECASE,
 )
 _CAPS_PAIR_RE = re.compile(r"<([A-Z][A-Z0-9_-]{2,30})>(.{10,2000}?)</\1>", re.DOTALL)
+# Round 8 (issue #4): the same frame named in another script or language
+# (<重要>, <ВАЖНО>, <geheim>): no HTML or XML element has such a name.
+_FOREIGN_PAIR_RE = re.compile(
+    r"<((?:[\u0400-\u04ff\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,12})|"
+    r"(?i:geheim|wichtig|versteckt|anweisungen?|importante?|secreto|oculto|instrucciones|secret|cach[ée]|"
+    r"consignes?|segreto|nascosto|istruzioni))>(.{10,2000}?)</\1>",
+    re.DOTALL,
+)
 # "<IMPORTANT> tags", "<IMPORTANT> or <system> blocks": the tag, or a list of
 # them, named as a thing (a detector's documentation), not used as a frame.
 _TAG_NOUN_RE = re.compile(
@@ -541,6 +549,11 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
                     "paired all-caps pseudo-tag",
                 )
             )
+    if not hits and "</" in text:
+        m4 = _FOREIGN_PAIR_RE.search(text)
+        if m4 is not None:
+            hits.append(Hit("TV-COVERT-010", 0.9, m4.start(), m4.start() + len(m4.group(1)) + 2,
+                            "paired pseudo-tag in another language"))  # fmt: skip
     if not hits:
         m2 = _BRACKET_TAG_RE.search(text)
         if m2 is not None:
@@ -847,6 +860,20 @@ _ID_DIRECTIVE_RE = compile_fast(
 )
 
 
+# Round 8 (issue #4): a name that says where its value comes from when that
+# is a local secret file ("include_contents_of_dot_env_and_my_cnf",
+# "figmaTokenFromEnvOrDotFigmaRc", "…_always_pass_ssh_private_key_as_note").
+# Only file-like targets: "include_api_key" or "include_secrets" are honest
+# switches of secret-manager tools.
+_ID_FILE_TARGET_RE = compile_fast(
+    r"\b(?:dot (?:env|\w+ ?rc)|my cnf|ssh(?: private)? keys?|id (?:rsa|ed25519|dsa)|netrc|npmrc|pgpass|"
+    r"bash history|zsh history|aws credentials|kube ?config|git credentials)\b"
+)
+_ID_MOVE_RE = compile_fast(
+    r"\b(?:include|includes|including|contents?|of|from|pass|send|attach|append|copy|always|as)\b"
+)
+
+
 def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
     """Evidence in a tool or parameter name (words split from snake/camel case)."""
     words = identifier_words(name)
@@ -860,6 +887,14 @@ def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
             weight = 1.0  # a calculator asking for "content from reading ssh id rsa"
         hits.append(
             Hit("TV-COVERT-020", weight, 0, len(name), "name asks for the contents of a secret")
+        )
+    elif (f := _ID_FILE_TARGET_RE.search(words)) is not None and _ID_MOVE_RE.search(
+        words[: f.start()]
+    ):
+        hits.append(
+            Hit(
+                "TV-COVERT-020", 1.0, 0, len(name), "name says to take its value from a secret file"
+            )
         )
     d = _ID_DIRECTIVE_RE.search(words)
     if d is not None:
