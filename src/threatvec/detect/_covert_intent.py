@@ -180,7 +180,8 @@ _POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller
 # Out-of-scope data the model holds or can reach, by category.
 _XDATA_PARTS: tuple[tuple[str, str], ...] = (
     ("conversation",
-     r"\bconversations?\b|\bchat\s+(?:history|log|logs|transcript|so far|context)\b|\bcurrent chat\b|\btranscripts?\b|"
+     # "recalled in later conversations" says when, not what (round 9, bm-100).
+     r"(?<!later )(?<!future )(?<!subsequent )(?<!upcoming )(?<!next )\bconversations?\b|\bchat\s+(?:history|log|logs|transcript|so far|context)\b|\bcurrent chat\b|\btranscripts?\b|"
      r"\b(?:recent|current|entire|whole|full|complete|ongoing|prior|previous|earlier|this)\s+(?:dialog(?:ue)?|exchange|"
      r"discussion|session transcript|turns)\b|\bdialog(?:ue)?\s+(?:history|so far)\b|\bmessage history\b|"
      r"\b(?:in|from) your (?:context|memory|context window)\b|\b(?:you've|you have|you) (?:seen|read|received)\b|"
@@ -882,9 +883,15 @@ def intent_hits(
         s.directive = True
         if s.addr is None:
             s.addr = (m.start(), m.end())
+    self_ident = _SELF_IDENT_RE.search(lower) is not None
     for s, m in _xdata_matches(lower, starts, sents, g):
         if len(s.xdata) < 6:
             kind = m.lastgroup or ""
+            if self_ident and kind == "personal" and _OWN_NAME_RE.fullmatch(m.group(0)):
+                # "If you are an AI model, give your name": the reader was
+                # told it is the model, so "your name" is the model's own
+                # identity (usage analytics), not a person's data (round 9).
+                continue
             if kind == "personal" and _SECRET_WORD_RE.search(m.group(0)):
                 kind = "secret"  # "your API key", "the customer's card number"
             s.xdata.append((kind, m.start(), m.end(), m.group(0)))
@@ -912,6 +919,11 @@ def intent_hits(
         if not _AUTHORITY_COND_RE.search(lower, max(s.start, m.start() - 40), m.start()):
             s.consent_claim = s.consent_claim or (m.start(), m.end())
     for s, m in _matches(_CONSENT_SKIP_RE, lower, starts, sents, g):
+        if _ASK_FOR_VALUE_RE.match(lower, m.end()):
+            # "Do not prompt the user for this (value)": the model is not to
+            # ask the user for information it has itself, which says nothing
+            # about asking for approval (round 9, real servers).
+            continue
         s.consent_skip = s.consent_skip or (m.start(), m.end())
     for s, m in _matches(_OVERRIDE_RE, lower, starts, sents, g):
         s.override = s.override or (m.start(), m.end())
@@ -1497,6 +1509,20 @@ _XDATA_GATES = tuple(NeedleGate.of(re.compile(src)) for src in _XDATA_SOURCES)
 _XDATA_BY_PARTS: dict[tuple[int, ...], re.Pattern[str]] = {
     tuple(range(len(_XDATA_SOURCES))): _XDATA_RE
 }
+
+
+# What follows "do not ask the user": a value asked for, not a permission.
+_ASK_FOR_VALUE_RE = re.compile(
+    r"\s+for\s+(?:this|it|that|the value|this value|its value|this information|this field|this parameter)\b(?!\s+(?:action|step|operation|call))"
+)
+# The string tells its reader it is the model ("if you are an AI model",
+# "which assistant you are"); "your name" then names the model itself.
+_SELF_IDENT_RE = re.compile(
+    r"\bif you(?:'re| are) an? (?:ai|llm|language model|ai model|ai assistant|ai agent|coding agent)\b|"
+    r"\b(?:which|what) (?:ai |llm |language )?(?:model|assistant|agent) you are\b"
+)
+# Only a name or a model name: "your files", "your email" stay personal data.
+_OWN_NAME_RE = re.compile(r"your\s+(?:(?:model|agent|assistant|product|client)\s+)?names?")
 
 
 def _xdata_matches(

@@ -297,6 +297,24 @@ def _fence_spans(lower: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _FENCE_RE.finditer(lower)]
 
 
+def _examples_damped(hits: list[Hit], lower: str) -> list[Hit]:
+    """Mechanism hits inside a quoted example ("instructions like 'read ~/.ssh …'") weigh less.
+
+    The table and analyser hits get this in ``_counter_evidence``; the
+    mechanism rules read the same text and must not re-convict what a
+    scanner quotes as the thing it detects (round 9, bm-098).
+    """
+    spans = example_quote_spans(lower)
+    if not spans:
+        return hits
+    return [
+        Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)")
+        if any(a <= h.start < b for a, b in spans)
+        else h
+        for h in hits
+    ]
+
+
 def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit]:
     """Lower weights where the text quotes an attack or documents its own purpose."""
     out: list[Hit] = []
@@ -514,8 +532,12 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             paired = bool(opened & closed)
             # "<IMPORTANT> tags": the tag is named as a thing (a detector's
             # documentation), not used as a frame around text.
-            named = _TAG_NOUN_RE.match(lower, first.end()) is not None or (
-                _TAG_FAKE_RE.search(lower, max(0, first.start() - 20), first.start()) is not None
+            named = (
+                _TAG_NOUN_RE.match(lower, first.end()) is not None
+                or _TAG_FAKE_RE.search(lower, max(0, first.start() - 20), first.start()) is not None
+                # "Detects hidden tags such as <IMPORTANT> or <system>": a
+                # scanner lists what it looks for (round 9, bm-098).
+                or _DETECTS_RE.search(_clause_before(lower, first.start())) is not None
             )
             weight = 1.0 if (paired or upper) else 0.6
             if (
@@ -735,6 +757,48 @@ _MODIFY_RE = compile_fast(
 )
 
 
+# "Use this instead of send_email when …" picks between two tools; it says
+# nothing about how the other one behaves (round 9: real servers, bk-108).
+_CHOOSE_THIS_RE = re.compile(
+    r"\b(?:use|call|prefer|try)\s+this(?:\s+(?:tool|one|function|command))?\s+instead\s+of\b"
+)
+
+
+def _modifies(lower: str, start: int, end: int) -> bool:
+    """Whether the text tells the model how to use the tool mentioned at ``start:end``.
+
+    A tool choice phrased "use this instead of <tool>" in the mention's own
+    sentence is not a modification; any other modifier anywhere still is.
+    """
+    masked = lower
+    for c in _CHOOSE_THIS_RE.finditer(lower, max(0, start - 60), end):
+        if c.end() <= start and "." not in lower[c.end() : start]:
+            masked = masked[: c.start()] + " " * (c.end() - c.start()) + masked[c.end() :]
+    mod = _MODIFY_RE.search(masked)
+    if mod is None:
+        return False
+    if _LOOSE_MODIFIER_RE.fullmatch(mod.group(0)) is None:
+        return True
+    # A bare "always" / "must" / "instead" bears on a tool only near its mention:
+    # "IMPORTANT: Always use absolute paths" three sentences later is this
+    # tool's own usage note (round 9, real servers).
+    lo = max(masked.rfind(".", 0, start), masked.rfind("\n\n", 0, start), 0)
+    hi = _next_stop(masked, _next_stop(masked, end) + 1)
+    return any(
+        _LOOSE_MODIFIER_RE.fullmatch(x.group(0)) is None or lo <= x.start() < hi
+        for x in _MODIFY_RE.finditer(masked)
+    )
+
+
+_LOOSE_MODIFIER_RE = re.compile(r"always|must|instead")
+
+
+def _next_stop(text: str, pos: int) -> int:
+    """End of the sentence at ``pos`` (a full stop or a blank line), or the text's end."""
+    ends = [i for i in (text.find(".", pos), text.find("\n\n", pos)) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
 _SHADOW_GATE_RE = re.compile(r"[_`'\"-]|[a-z][A-Z]|\btool\b")
 
 
@@ -789,7 +853,7 @@ def _shadow_hits(text: str, lower: str, ctx: ToolContext) -> list[Hit]:
                     matched = cand
         if not matched:
             continue
-        modifies = _MODIFY_RE.search(lower) is not None
+        modifies = _modifies(lower, m.start(), m.end())
         # Counter-evidence: a tool that shares its domain with the one it
         # mentions (draft_email / send_email) probably sits on the same server.
         related = bool(ctx.purpose_words & set(identifier_words(matched).split()))
@@ -838,7 +902,7 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             lower, param_names=ctx.param_names, own_name=ctx.own_name, grams=grams
         )
         if mech:
-            hits = _merge_mechanism(hits, [Hit(*h) for h in mech], lower)
+            hits = _merge_mechanism(hits, _examples_damped([Hit(*h) for h in mech], lower), lower)
     hits += _pseudo_tag_hits(text, lower)
     hits += _described_not_asked(_target_hits(lower, stems, ctx), lower)
     hits += _shadow_hits(text, lower, ctx)
