@@ -483,6 +483,19 @@ _OVERRIDE_RE = _rx(
     r"|\btakes? precedence over\b|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
     r"rules|system prompt|guidelines|policies)\b"
 )
+# What follows an override's object when the instructions meant are the
+# tool's or server's own documentation, not the model's (round 10).
+OWN_DOCS_SCOPE_RE = _rx(
+    r"\s+(?:in|from|of)\s+(?:this|the|our)\s+(?:(?:server|tool|api|package|project|library)(?:'s)?\s+)?"
+    r"(?:docs|documentation|readme|changelog|manual|reference)\b"
+)
+# A noun phrase right before "the user asked you …" (its relative head), and
+# the clause's verb left without an object ("… asked you to remember (").
+_RELATIVE_HEAD_RE = _rx(
+    r"\b(?:a|an|any|each|every|only|what|whatever|anything|everything|something)(?:\s+[a-z-]+){0,2}"
+    r"\s+(?:that\s+|which\s+)?$"
+)
+_GAPPED_VERB_RE = _rx(r"\s+to\s+[a-z-]+\s*(?:[(),;:.]|$|\b(?:and|or|so|later|for|in)\b)")
 _ROLE_HEADER_RE = _rx(
     r"(?:^|\n)\s*(?:system|developer|admin(?:istrator)?|root|operator|security)\s+(?:message|notice|instruction|"
     r"override|directive|prompt|note|update|alert)s?\s*:"
@@ -926,6 +939,16 @@ def intent_hits(
             continue
         s.consent_skip = s.consent_skip or (m.start(), m.end())
     for s, m in _matches(_OVERRIDE_RE, lower, starts, sents, g):
+        if _RELATIVE_HEAD_RE.search(
+            lower, max(0, m.start() - 40), m.start()
+        ) and _GAPPED_VERB_RE.match(lower, m.end()):
+            # Round 10 (issue #4): "save a fact the user asked you to
+            # remember (…)" is a relative clause naming the tool's input: the
+            # verb's object is the noun before it, so nothing is claimed on
+            # the user's behalf. "The user wants you to send X" keeps its object.
+            continue
+        if OWN_DOCS_SCOPE_RE.match(lower, m.end()):
+            continue  # "supersedes … instructions in this server's docs": its own docs
         s.override = s.override or (m.start(), m.end())
     for s, m in _matches(_TOOL_CONTROL_RE, lower, starts, sents, g):
         if len(s.tool_control) < 3:

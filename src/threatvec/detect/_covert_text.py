@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
+    OWN_DOCS_SCOPE_RE,
     SLOT_PROSE,
     SLOT_VALUE,
     example_quote_spans,
@@ -365,6 +366,14 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             # "Do not include secrets in the message field" protects the data.
             out.append(Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (negated)"))
             continue
+        if h.rule_id == "TV-COVERT-017" and OWN_DOCS_SCOPE_RE.match(lower, h.end):
+            # Round 10 (issue #4): "ignore any earlier instructions in this
+            # server's docs about 1-based pages" retracts the tool's own
+            # documentation; the model's instructions are not its object.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (about its own docs)")
+            )
+            continue
         if h.rule_id in ("TV-COVERT-011", "TV-COVERT-017"):
             before = lower[max(0, h.start - 40) : h.start]
             stripped = before.rstrip(" '\"`“‘")
@@ -540,6 +549,7 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
                 or _DETECTS_RE.search(_clause_before(lower, first.start())) is not None
             )
             weight = 1.0 if (paired or upper) else 0.6
+            cited = False
             if (
                 paired
                 and not upper
@@ -553,9 +563,17 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             # A paired tag wrapping prose is a frame, whatever the text is about.
             if named and not paired:
                 weight *= 0.15
+            elif paired and any(a <= first.start() < b for a, b in example_quote_spans(lower)):
+                # Round 10 (issue #4): the whole frame inside a quoted example
+                # ("flags patterns such as '<IMPORTANT> … </IMPORTANT>'") is
+                # cited, not used; what it wraps is weighed (and damped) apart.
+                weight *= 0.15
+                cited = True
             elif markup and not upper and not paired:
                 weight *= 0.4
             note = "paired pseudo-tag" if paired else "pseudo-tag"
+            if cited:
+                note += " (quoted as an example)"
             hits.append(Hit("TV-COVERT-010", weight, first.start(), first.end(), note))
     if not hits and "</" in text:
         # Any paired ALL-CAPS tag wrapping prose (<WICHTIG>, <URGENT_NOTE>)
