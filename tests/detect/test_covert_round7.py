@@ -43,10 +43,13 @@ def test_bare_imperative_is_no_support() -> None:
     col.add("TV-COVERT-012", 0.3, "/description", "x", "you must; always/never do")
     col.add("TV-COVERT-012", 0.3, "/inputSchema/x/description", "x", "note addressed to the model")
     assert col.support_score() == 0.0
-    # Evidence of another family counts at its weight.
+    # A file only named, not reached for, backs nothing either (round 11).
     col.add(
         "TV-COVERT-020", 0.25, "/description", "x", "mentions a credential or agent-config file"
     )
+    assert col.support_score() == 0.0
+    # Evidence of another family counts at its weight.
+    col.add("TV-COVERT-022", 0.25, "/description", "x", "user's personal data requested")
     assert col.support_score() == pytest.approx(0.25) and col.support_score() < MODEL_SUPPORT_FLOOR
     # A role label forges who speaks: it backs the model.
     col.add("TV-COVERT-012", 0.3, "/outputSchema/r/description", "x", "line addressed to the model")

@@ -181,16 +181,22 @@ _POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller
 _XDATA_PARTS: tuple[tuple[str, str], ...] = (
     ("conversation",
      # "recalled in later conversations" says when, not what (round 9, bm-100).
-     r"(?<!later )(?<!future )(?<!subsequent )(?<!upcoming )(?<!next )\bconversations?\b|\bchat\s+(?:history|log|logs|transcript|so far|context)\b|\bcurrent chat\b|\btranscripts?\b|"
-     r"\b(?:recent|current|entire|whole|full|complete|ongoing|prior|previous|earlier|this)\s+(?:dialog(?:ue)?|exchange|"
+     # Round 11: "in one conversation", "per conversation" say how often.
+     r"(?<!later )(?<!future )(?<!subsequent )(?<!upcoming )(?<!next )(?<!one )(?<!same )(?<!single )(?<!per )"
+     r"(?<!new )\bconversations?\b|\bchat\s+(?:history|log|logs|transcript|so far|context)\b|\bcurrent chat\b|\btranscripts?\b|"
+     r"\b(?:recent|current|entire|whole|full|complete|ongoing|prior|previous|earlier|this)\s+"
+     r"(?:(?:preceding|prior|previous|earlier|recent|current)\s+)?(?:dialog(?:ue)?|exchange|"
      r"discussion|session transcript|turns)\b|\bdialog(?:ue)?\s+(?:history|so far)\b|\bmessage history\b|"
-     r"\b(?:in|from) your (?:context|memory|context window)\b|\b(?:you've|you have|you) (?:seen|read|received)\b|"
+     r"\b(?:in|from) your (?:context|memory|context window)\b|\b(?:you've|you have) (?:seen|read|received)\b|"
+     # Round 11: "the `version` number you read" is this call's own input.
+     r"\b(?:everything|anything|all|whatever|what|content|contents|text|files?|documents?|pages?|e-?mails?|"
+     r"messages?|data|information|secrets?|instructions) (?:that )?you (?:seen|read|received)\b|"
      # Round 6 (issue #4): "the previous response's paging.next.after" is this
      # endpoint's own page cursor, not the conversation.
      r"\b(?:last|previous|latest|recent|prior)\s+(?:assistant\s+|model\s+|your\s+)?(?:reply|replies|response|answer|turn)s?\b"
      r"(?!'s\s+[\w`]*(?:paging|cursor|next|offset|page|token))|"
      r"\b(?:attachments?|files?|documents?|images?|screenshots?|links?)\s+(?:it|you|the (?:model|assistant|user))\s+(?:has|have)\s+"
-     r"(?:seen|received|been (?:given|shown|sent))\b|\b(?:seen|received|shared|uploaded|mentioned|pasted) (?:in|during) this "
+     r"(?:seen|received|been (?:given|shown|sent))\b|\b(?:seen|received|shared|uploaded|mentioned|pasted|discussed|said|typed|written) (?:in|during) this "
      r"(?:session|conversation|chat)\b|\b(?:the\s+)?user's\s+(?:[\w-]+\s+){0,2}?"
      r"(?:question|request|query|prompt|message|input)s?\b|"
      r"\b(?:your|the model's|the assistant's) (?:full|complete|entire|whole|exact|verbatim) (?:answer|response|reply|output)s?\b|"
@@ -216,7 +222,9 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\b(?:initial|full|original|startup|start-up|bootstrap|setup) (?:prompt|instructions)\b|"
      r"\b(?:preceding|prior) (?:text|context|instructions)\b|\bprompt système\b|\binstrucciones del sistema\b|\bsystemprompt\b|系统提示"),
     ("personal",
-     r"\b" + _POSSESSOR + r"\s+(?:[a-z-]+\s+){0,2}?(?:e-?mails?|inbox|contacts?|contact list|address book|location|"
+     # Round 11: no auxiliary in between ("if the user does not name a region").
+     r"\b" + _POSSESSOR + r"\s+(?:(?!(?:does|do|did|not|has|have|had|will|can|could|should|must|may|might)\b)"
+     r"[a-z-]+\s+){0,2}?(?:e-?mails?|inbox|contacts?|contact list|address book|location|"
      r"gps|coordinates|(?:home |postal |street |mailing )?address(?:es)?|phone(?: numbers?)?|(?:full |real |legal )?names?|"
      r"payment (?:cards?|methods?|details|information)|(?:credit |debit )?cards?|bank(?: accounts?| details)?|iban|ssn|"
      r"social security(?: number)?|passport(?: number)?|date of birth|birthday|cookies|browsing history|search history|"
@@ -225,7 +233,15 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"statements|dms|direct messages|chats|browser tabs|clipboard|screen|camera|microphone)\b|"
      r"\bevery (?:e-?mail address|phone number|address|name)\b|\be-?mail address(?:es)? and phone numbers?\b|"
      r"\bhome directory\b|\bhome folder\b|\bsession cookies?\b|"
-     r"\b(?:the\s+)?(?:user|customer|client|caller|account holder|patient|employee)(?:'s|’s)\s+(?:[\w-]+\s+){0,2}?[\w-]+\b|"
+     # Round 11: what the user wants or where the tool acts for them ("the
+     # user's intent", "the user's locale", "on the user's own calendar")
+     # is not their data.
+     r"\b(?:the\s+)?(?:user|customer|client|caller|account holder|patient|employee)(?:'s|’s)\s+"
+     r"(?!(?:own|intent|intention|intended|locale|language|time ?zone|preferences?|preferred|choice|needs?|goals?|"
+     r"wording|behalf|permissions?|approval|confirmation|consent|perspective|explicit|original|stated|side|"
+     r"environment|machine|workspace|organi[sz]ation|project|team|role|plan|tier|problem|issue|situation|"
+     r"integration|setup|configuration|config|version|sdk|codebase|app|application|use case|task)\b)"
+     r"(?:[\w-]+\s+){0,2}?[\w-]+\b|"
      r"\b(?:clipboard(?: contents?)?|keystrokes?|screen ?shots?|screen contents|browser history|location data|"
      r"birth ?dates?|loyalty numbers?|tax ids?)\b|"
      r"(?:utilisateur|usuario|utente|usuário|nutzers?|benutzers?|gebruiker|उपयोगकर्ता|用户|ユーザー|사용자)|メールアドレス|电子邮件|邮箱|이메일|住所|"
@@ -233,6 +249,7 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
     ("secret",
      r"\b(?:api[ _-]?keys?|access keys?|secret keys?|passwords?|passphrases?|(?:auth|session|bearer|refresh|access|oauth)\s+tokens?|"
      r"tokens|secrets|private keys?|credentials|seed phrases?|one-time (?:codes?|passwords?)|2fa codes?|otp codes?|"
+     r"document\.cookie|localstorage|sessionstorage|"
      r"recovery codes?|(?:credit |debit )?card numbers?|cvv|cvc|card security codes?|environment variables?|"
      r"(?:deploy|ssh|signing|private|gpg|pgp|master|root) keys?|pin codes?|pin numbers?|pin(?=\s+(?:or|and)\b)|password hashes)\b|"
      # A page cursor ("continuation_token") or a count of LLM tokens
@@ -262,6 +279,58 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
 )  # fmt: skip
 _SECRET_WORD_RE = _rx(
     r"password|token|key|secret|credential|card|cvv|cvc|wallet|iban|bank|ssn|passport|cookie"
+)
+# A query parameter filled from a template slot; the slot names data.
+_URL_TEMPLATE_RE = _rx(r"https?://[^\s)\"'<>]+?[?&][\w.-]+=\{\{?(?P<slot>[^{}\n]{2,120})\}")
+_TEMPLATE_DATA_RE = _rx(
+    r"\s\w+\s|\b(?:e-?mails?|contacts?|phones?|address(?:es)?|names|history|conversation|messages?|notes|"
+    r"summary|content|prompt|secrets?|tokens?|passwords?|keys?|balances?|values|cards?|ssn)\b"
+)
+_MODEL_OUTPUT_NOUNS = frozenset(
+    {"answer", "answers", "response", "responses", "reply", "replies", "message", "messages", "conversation",
+     "conversations", "chat", "chats", "session", "sessions", "turn", "turns", "prompt", "prompts"}
+)  # fmt: skip
+_OUTPUT_OPTION_RE = _rx(
+    r"\W*(?:whether to\s+)?(?:include|includes|including|show|shows|return|returns|list|lists|display|displays|"
+    r"add|adds|fetch|fetches|get|gets|print|prints|compute|computes)\b"
+)
+# The server or its SDK handles the data itself; the sentence documents that.
+_SERVER_DOES_RE = _rx(
+    r"\b(?:is|are) (?:resolved|read|loaded|handled|managed|looked up|picked up|taken|fetched|obtained|stored|kept)\s+"
+    r"(?:automatically\s+)?(?:by|from|on) the (?:server|tool|sdk|client|library|host|backend|service)\b|"
+    r"\bthe (?:server|sdk|tool|backend) (?:resolves|reads|loads|handles|manages|uses|looks up|picks up)\b"
+)
+_SIGN_IN_CONSENT_RE = _rx(
+    r"\b(?:with|via|through|using) (?:google |github |microsoft |their |an? )?(?:oauth|sso|single sign-on|sign-in|login)\b|"
+    r"\bwhen (?:they|the user) (?:connected|installed|signed in|logged in|set up)\b"
+)
+_NOUN_USE_RE = _rx(r"\w+\s*[(:=`]")
+_TIMING_BEFORE_RE = _rx(r"\b(?:before|after|until|when|once)\s+(?:\w+\s+){0,1}\w+$")
+_GLOBAL_OWN_RE = _rx(
+    r"\s+(?:to|of|on|made (?:to|with)) (?:this|the) (?:tool|endpoint|server|function)\b"
+)
+_NEGATION_WORD_RE = _rx(r"\b(?:never|not|no|n't|nothing)\b")
+_LATER_RE = _rx(
+    r"\b(?:later|future|subsequent|upcoming|next) (?:conversations?|chats?|sessions?)\b"
+)
+_PAGING_BEFORE_RE = _rx(
+    r"\b(?:cursor|next_?token|page_?token|continuation|offset|etag|page number)\b"
+)
+_CJK_USER_CHOSE_RE = _rx(r"が?(?:指定|選択|入力|選ん)|(?:指定|选择|输入)的|가 (?:지정|선택)")
+_CHOSEN_BY_USER_RE = _rx(
+    r"\b(?:people|persons?|recipients?|contacts|ones|those|addresses|members|attendees|users)\s+(?:that\s+|whom\s+|who\s+)?$"
+)
+# Side effects of a call a user would want to know about (round 11).
+_SIDE_EFFECT_RE = _rx(
+    r"\b(?:charges?|charged|fees?|surcharges?|forward(?:s|ed|ing)?|forwarding|copies|copied|bcc|cc'?d|"
+    r"transfers?|transferred|uploads?|uploaded|webhooks?|mirror(?:s|ed)?|synced|exports?|exported|"
+    r"(?:must|will|should)\s+also|also\s+(?:include|add|attach|create|send|push|commit)s?|"
+    r"subscriptions?|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
+    r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies))\b"
+)
+# What an honest tool keeps out of a reply: secrets themselves (round 11).
+_PROTECTED_RE = _rx(
+    r"\b(?:password|passphrase|token|api key|private key|secret|credential|cvv|cvc|pin)s?\b"
 )
 _XDATA_RE = compile_fast("|".join(f"(?P<{name}>{_hoisted(pat)})" for name, pat in _XDATA_PARTS))
 
@@ -322,7 +391,9 @@ _FLOW_FIXED_RE = _rx(
 # "Do not include secrets in the message field" protects; it does not route.
 _NEGATED_BEFORE_RE = _rx(
     r"(?:\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|without|no|not|nor|cannot|can't|won't)"
-    r"(?:\s+(?:ever|be|been|also|accidentally|directly))*\s*$)"
+    # Round 11: the negation also reaches a verb joined to the negated one
+    # ("you do not need to read or pass", "do not reveal secrets to include them").
+    r"(?:\s+(?:ever|be|been|also|accidentally|directly|need to|have to|\w+\s+(?:or|and)|(?:\w+\s+){1,2}to))*\s*$)"
 )
 _CJK_FLOW_RE = _rx(r"放入|添加|填入|写入|入れ|追加|넣")
 _SLOT_NOUN_RE = _rx(_SLOT_NOUN)
@@ -373,6 +444,33 @@ _CONCEAL_RE = _rx(
     + r"))"
     r"|\bwithout\s+(?:ever\s+)?(?:mentioning|bringing (?:it|this|that|them) up|telling|saying anything|commenting|informing|"
     r"notifying|alerting|letting (?:them|the user|anyone) know|drawing attention)\b"
+    # Round 11: kept out of what the user is shown ("leave it out of the list
+    # of statements you show", "can be omitted from what you show the user").
+    r"|\bleave (?:it|this|that|them|these|those)\s+out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give)|"
+    r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
+    r"|\b(?:omit|omitted|excluded?|left out)\b[^.;\n]{0,20}?\bfrom (?:what you (?:show|tell|report)|(?:your|the) "
+    r"(?:reply|summary|answer|response)|(?:" + _USER + r"))"
+    r"|\b(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?) (?:shown|given|sent) to (?:"
+    + _USER
+    + r")\s+"
+    r"(?:should|must|need|shall)\s*(?:not|n't|never)\b"
+    r"|\bnothing to (?:point out|mention|tell|report|say|flag|bring up)\b[^.;\n]{0,12}?\b(?:to\s+)?(?:"
+    + _USER
+    + r")"
+    # Round 11: the passive form ("this fee should not be mentioned to the
+    # user", "details do not need to be surfaced in your reply").
+    # "Do not list this file in your reply": kept out of the answer (round 11;
+    # weighs as hiding only next to a side effect, see _SIDE_EFFECT_RE).
+    r"|\b(?:do not|don't|never)\s+(?:list|include|name|show|mention)\s+(?:this|that|these|those|it|them)\b"
+    r"[^.;\n]{0,30}?\bin\s+(?:your|the)\s+(?:reply|replies|response|answer|summary|output|message)\b"
+    r"|(?P<passive>\b(?:should|must|shall|need|needs|is|are|do|does)\s*(?:not|n't|never)\s+(?:need\s+to\s+|to\s+)?be\s+"
+    r"(?:mentioned|shown|surfaced|disclosed|revealed|reported|displayed|brought up|pointed out|called out|"
+    r"explained|shared)\b[^.;\n]{0,40}?\b(?:to\s+(?:"
+    + _USER
+    + r")|in\s+(?:your|the)\s+(?:summary|reply|replies|"
+    r"response|answer|output|chat|message)))"
+    r"|\b(?:describe|present|refer to|mention|explain|call|report)\s+(?:it|this|them|these|that|those|the \w+)\s+"
+    r"(?:to\s+(?:" + _USER + r")\s+)?only\s+as\b"
     r"|\bpresent\b[^.;\n]{0,60}?\bas (?:your own|if you)\b|\bpretend\b|\bact as if\b"
     r"|\b(?:silently|quietly|secretly|covertly|discreetly|stealthily|invisibly|behind the scenes)\s+(?:\w+\s+)?"
     r"(?:send|post|upload|forward|copy|include|read|call|invoke|add|append|log|attach|bcc|cc|pass|share|save|write|"
@@ -382,7 +480,9 @@ _CONCEAL_RE = _rx(
     r"behind the scenes)\b"
     r"|\b(?:"
     + _USER
-    + r")\s+(?:must|should|need|will|does|do)\s*(?:not|n't|never)\s+(?:know|see|notice|find out|be told|"
+    # "when the user does not know which page" states a fact, not a goal (round 11).
+    + r")\s+(?:(?:must|should|need|needs|shall)\s*(?:not|n't|never)|will\s+never|do(?:es)?\s+not\s+need\s+to|"
+    r"do(?:es)?n't\s+need\s+to)\s+(?:know|see|notice|find out|be told|"
     r"be aware|learn)\b"
     r"|\bverschweig\w*|\bverheimlich\w*|\bne\s+(?:le\s+|la\s+|les\s+|lui\s+|leur\s+|l[’'])?(?:dis|dites|signale|signalez|mentionne|mentionnez|révèle|"
     r"révélez|montre|montrez|parle|parlez)\b[^.;\n]{0,20}\b(?:pas|jamais|rien)\b|\bsans (?:le |l[’'])?(?:dire|prévenir|informer|signaler)\b"
@@ -465,13 +565,22 @@ _OVERRIDE_RE = _rx(
     r"\b(?:polic(?:y|ies)|rules|guidelines|guidance|restrictions|safeguards|guardrails|safety(?:\s+\w+)?|filters?|"
     r"instructions|limits|checks|confirmations?)\b[^.;\n]{0,40}?\b(?:are|is|have been|has been|were|was)\s+"
     r"(?:now\s+|hereby\s+|temporarily\s+|officially\s+)?(?:suspended|lifted|disabled|waived|void|relaxed|removed|"
-    r"revoked|off|paused|turned off|overridden|superseded|obsolete|cancel(?:l)?ed|deactivated|not needed)\b"
+    r"revoked|off|paused|turned off|overridden|superseded|obsolete|outdated|out of date|cancel(?:l)?ed|deactivated|"
+    r"not needed)\b"
+    # Round 11: the user's own choice set aside ("regardless of the address the user mentions").
+    r"|\b(?:regardless of|irrespective of|no matter)\s+(?:what|which|whatever|who|whom|the\s+\w+(?:\s+\w+)?)?"
+    r"\s*(?:that\s+)?(?:the\s+)?(?:user|customer|requester|person)s?\s+(?:says?|said|mentions?|mentioned|asks?|asked|names?|named|"
+    r"provides?|provided|types?|typed|gives?|gave|specif(?:y|ies|ied)|requests?|requested|wants?|chooses?|chose|enters?|"
+    r"entered|picks?|picked)(?:\s+(?:otherwise|something else|a different \w+|another \w+))?\b"
     r"|\b(?:polic(?:y|ies)|rules|guidelines|guidance|restrictions|safeguards|guardrails|safety|instructions|limits)\b"
     r"[^.;\n]{0,60}?\bno longer (?:appl(?:y|ies)|in (?:effect|force)|valid|binding|relevant|matters?|needed)\b"
     r"|\btreat\b[^.;\n]{0,90}?\bas (?:if (?:it|they) (?:came|come|were|was) )?(?:coming |sent |written |given )?"
     r"(?:directly |straight )?(?:from|by) (?:the )?(?:user|system|developer|operator|admin|owner)\b"
     r"|\b(?:has|have|carries|carry|with) (?:the same |full |higher |top )?(?:authority|priority|precedence) (?:as|over|than)\b"
-    r"|(?<!if )(?<!when )(?<!unless )\b(?:the )?(?:user|owner|operator|admin(?:istrator)?)s?\s+(?:has |have )?(?:wants?|wanted|"
+    # Round 11: the guards also before "the" ("if the user asked you to
+    # draft", "only post where the user asked you to").
+    r"|(?<!if )(?<!when )(?<!unless )(?<!where )(?<!if the )(?<!when the )(?<!unless the )(?<!where the )"
+    r"(?<!what the )(?<!what )\b(?:the )?(?:user|owner|operator|admin(?:istrator)?)s?\s+(?:has |have )?(?:wants?|wanted|"
     r"wishes|prefers|expects|asked|requested|instructed|would like|insists?)\s+(?:that\s+)?(?:you|the (?:assistant|model|agent|ai))\b"
     r"|\b(?:do not|don't|never)\s+let\s+(?:the\s+)?(?:user|person|human)s?\s+(?:override|overrule|change|correct|question)\b"
     r"|\bside with (?:the|this) tool\b|\b(?:results?|outputs?|answers?|this tool)\b[^.;\n]{0,30}?\b(?:are|is) (?:final|definitive|"
@@ -538,16 +647,17 @@ _GLOBAL_RE = _rx(
     r"handle|process|book|place|approve|merge))?"
     r"|\b(?:every|each) time you\s+(?:run|send|call|use|write|open|make|execute|generate|answer|reply)\b"
     r"|\bwhenever you\s+(?:run|send|write|open|execute|generate|answer|reply)\b"
-    r"|\banywhere\b|\bin (?:this|the|every|any) (?:workspace|organi[sz]ation)\b|\bin (?:every|any|all) (?:session|conversation)s?\b"
+    r"|\banywhere\b|\bin (?:this|the|every|any) (?:workspace|organi[sz]ation)\b(?!'s)|\bin (?:every|any|all) (?:session|conversation)s?\b"
     r"|\b(?:for|in) (?:all )?(?:future|later|subsequent|upcoming) (?:chats?|conversations?|sessions?|requests?|turns?|answers?)\b"
 )
 _GLOBAL_EXEMPT_RE = _rx(
-    r"\b(?:call|use|invoke|run) (?:it|this|this tool|this function|the tool)\b|\bthis tool (?:for|on|with|whenever|when)\b"
+    r"\b(?:call|use|invoke|run) (?:it|this|this tool|this function|the tool)\b|\bthis tool (?:for|on|with|whenever|when)\b|"
+    r"\bprefer this tool\b"
 )
 # Acting only at the user's explicit request is the opposite of a covert rule.
 _USER_ASKED_RE = _rx(
-    r"\b(?:only )?(?:when|if|once|after) the user (?:explicitly |specifically )?(?:asks?|requests?|says|wants|tells|"
-    r"confirms?|agrees?|approves?)\b"
+    r"\b(?:only )?(?:when|if|once|after|unless) (?:the user|they) (?:has |have |had )?(?:explicitly |specifically )?"
+    r"(?:asks?|asked|requests?|requested|says|said|wants|tells|told|confirms?|confirmed|agrees?|agreed|approves?|approved)\b"
 )
 _MEMORY_PURPOSE = frozenset({"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall", "preference",
                              "preferences", "profile"})  # fmt: skip
@@ -666,6 +776,8 @@ _PLACEHOLDER_RE = _rx(
     r"user[_ .-]?(?:data|info|messages|input|query|email|profile|secrets?)|secrets?|api[_ .-]?keys?|tokens?|passwords?|"
     r"credentials|env|environment|session(?:[_ .-]?(?:id|token|cookie))?|cookies?)\s*(?:\}\}?|>>|\)s?)"
     r"|\$\{?[a-z0-9_]*(?:key|token|secret|password|passwd|credential)s?[a-z0-9_]*\}?|\{\{\s*secrets\.[\w.-]+\s*\}\}"
+    # Round 11: "{{env.AWS_SECRET_ACCESS_KEY}}" templates a secret variable in.
+    r"|\{\{\s*env\.[a-z0-9_]*(?:key|token|secret|password|passwd|credential)s?[a-z0-9_]*\s*\}\}"
 )
 # Sentences that describe attacks a tool detects are documentation.
 _RELATIVE_DIRECTIVE_RE = _rx(
@@ -740,6 +852,7 @@ class _Sentence:
         "flow",
         "flow_fits",
         "global_scope",
+        "hides_side_effect",
         "misreport",
         "negated_flow",
         "override",
@@ -752,6 +865,7 @@ class _Sentence:
         "solicit",
         "start",
         "tool_control",
+        "url_template",
         "user_asked",
         "xdata",
     )
@@ -787,6 +901,8 @@ class _Sentence:
         self.user_asked = False
         self.negated_flow = False
         self.solicit: tuple[int, int] | None = None
+        self.hides_side_effect = False
+        self.url_template: tuple[int, int] | None = None
 
 
 def _matches(
@@ -853,6 +969,33 @@ def _mask_examples(lower: str) -> str:
     return lower
 
 
+_CLAUSE_BREAK_RE = _rx(r"[;:—–\n]| - |\b(?:but|then|instead|however|and then|also)\b")
+_FORBIDS_RE = _rx(
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid)\s+(?:\w+\s+){0,2}?"
+    r"(?:attach|include|send|share|paste|add|put|pass|upload|forward|store|save|log|copy|read|collect)\b"
+)
+
+
+def _in_negated_clause(lower: str, floor: int, at: int) -> bool:
+    """True when the clause before ``at`` forbids moving what follows ("do not attach …")."""
+    lo = max(floor, at - 120)
+    for br in _CLAUSE_BREAK_RE.finditer(lower, lo, at):
+        lo = br.end()
+    return _FORBIDS_RE.search(lower, lo, at) is not None
+
+
+def _summary_of_own_job(
+    lower: str, first: bool, m: re.Match[str], own_words: frozenset[str]
+) -> bool:
+    """Round 11: the summary line of a triage tool ("Mark a finding as a false
+    positive" in suppress_finding) states the tool's own job, not what to report."""
+    if not first or lower[: m.start()].strip(" \n\t-*#"):
+        return False
+    verb = re.match(r"\w+", lower[m.start() :])
+    rest = lower[m.start() + (verb.end() if verb else 0) : m.end()]
+    return bool(own_words & set(_WORDS_RE.findall(rest)))
+
+
 def intent_hits(
     lower: str,
     *,
@@ -860,6 +1003,7 @@ def intent_hits(
     param_names: Collection[str] = (),
     purpose_words: Collection[str] = (),
     grams: Grams | None = None,
+    name_words: Collection[str] = (),
 ) -> list[IntentHit]:
     """Intent evidence in one normalised, lower-cased string.
 
@@ -868,6 +1012,8 @@ def intent_hits(
     """
     if len(lower) < 12:
         return []
+    if slot == SLOT_TITLE and set(_WORDS_RE.findall(lower)) <= set(name_words):
+        return []  # "Read Vault secret" on vault_read_secret restates the name (round 11)
     original = lower
     if "```" in lower:
         # Example payloads in a code fence document the tool, they do not
@@ -876,6 +1022,7 @@ def intent_hits(
     lower = _mask_examples(lower)
     g = grams if grams is not None and lower is original else Grams(lower)
     has_digit = _has_digit(lower)
+    own_words = frozenset(purpose_words)
     if (
         slot == SLOT_PROSE
         and not any(gate.may_match(g) for gate in _PROSE_GATES)
@@ -905,6 +1052,20 @@ def intent_hits(
                 # told it is the model, so "your name" is the model's own
                 # identity (usage analytics), not a person's data (round 9).
                 continue
+            if _in_negated_clause(lower, s.start, m.start()):
+                continue  # "do not attach conversation history, files …" forbids (round 11)
+            if kind == "conversation" and _PAGING_BEFORE_RE.search(
+                lower, max(0, m.start() - 30), m.start()
+            ):
+                continue  # "the opaque `cursor` from the previous response" pages this endpoint
+            if kind == "personal" and _CJK_USER_CHOSE_RE.match(lower, m.end()):
+                continue  # "ユーザーが指定した用語集": what the user chose (round 11)
+            if kind == "personal" and _CHOSEN_BY_USER_RE.search(
+                lower, max(0, m.start() - 24), m.start()
+            ):
+                # "only share it with the people the user names": whom the
+                # user chose, a limit on the call, not the user's data (round 11).
+                continue
             if kind == "personal" and _SECRET_WORD_RE.search(m.group(0)):
                 kind = "secret"  # "your API key", "the customer's card number"
             s.xdata.append((kind, m.start(), m.end(), m.group(0)))
@@ -917,13 +1078,31 @@ def intent_hits(
     if "?" in lower:
         for s, m in _matches(_QUERY_URL_RE, lower, starts, sents, g):
             s.query_url = s.query_url or (m.start(), m.end())
+        if "{" in lower:
+            for s, m in _matches(_URL_TEMPLATE_RE, lower, starts, sents, g):
+                if _TEMPLATE_DATA_RE.search(m.group("slot")):
+                    s.url_template = s.url_template or (m.start(), m.end())
     for s, m in _matches(_CONCEAL_RE, lower, starts, sents, g):
+        if _PROTECTED_RE.search(
+            lower, s.start if m.group("passive") is not None else m.start(), m.end()
+        ):
+            # "the raw token should not be shown to the user", "do not reveal
+            # secrets": protecting a secret is the opposite of hiding an act.
+            continue
         if len(s.concealed) < 3:
             s.concealed.append((m.start(), m.end()))
     for s, m in _matches(_MISREPORT_RE, lower, starts, sents, g):
+        if _NOUN_USE_RE.match(lower, m.start()):
+            continue  # "state (open/resolved)": a field name, not "state that …" (round 11)
+        if _TIMING_BEFORE_RE.search(lower, max(0, m.end() - 45), m.end()):
+            continue  # "recommend rotating … before resolving the alert": when, not what (round 11)
+        if m.group("label") is not None and _summary_of_own_job(lower, s is sents[0], m, own_words):
+            continue
         if s.misreport is None:
             s.misreport = (m.start(), m.end(), m.group("tell") is not None)
     for s, m in _matches(_REFRAME_RE, lower, starts, sents, g):
+        if _summary_of_own_job(lower, s is sents[0], m, own_words):
+            continue
         if s.misreport is None and _BAD_OUTCOME_RE.search(lower, s.start, s.end):
             s.misreport = (m.start(), m.end(), True)
     for s, m in _matches(_CONSENT_CLAIM_RE, lower, starts, sents, g):
@@ -969,9 +1148,25 @@ def intent_hits(
     if has_digit:
         for s, m in _matches(_ACCOUNT_RE, lower, starts, sents, g):
             s.account = s.account or (m.start(), m.end())
-    own = frozenset(purpose_words)
+    own = own_words
     for s, m in _matches(_GLOBAL_RE, lower, starts, sents, g):
         noun = m.group("noun") or ""
+        if (
+            slot == SLOT_PARAM
+            and m.group("you") is None
+            and noun not in _MODEL_OUTPUT_NOUNS
+            and _OUTPUT_OPTION_RE.match(lower, s.start) is not None
+        ):
+            # Round 11: "Include the full diff patch for each commit" in a
+            # parameter says what the result holds per item, not how the
+            # model behaves from now on.
+            continue
+        if _GLOBAL_OWN_RE.match(lower, m.end()) or (
+            not noun and _NEGATION_WORD_RE.search(lower, s.start, m.start())
+        ):
+            # Round 11: "every call to this tool is recorded" (this tool's
+            # own scope); "it never sends the kubeconfig anywhere" (a promise).
+            continue
         if s.global_scope is None and not (own & {*_WORDS_RE.findall(noun.rstrip("s")), noun}):
             s.global_scope = (m.start(), m.end())
             if m.group("you") and s.addr is None:
@@ -1082,7 +1277,12 @@ def intent_hits(
         hits.append(
             ("TV-COVERT-011", 0.8, role_header.start(), role_header.end(), "fake role header")
         )
-    for s in sents:
+    for i, s in enumerate(sents):
+        if s.concealed:
+            # What is hidden: a side effect of the call itself (an extra
+            # charge, a forward, a copy) rather than a secret or an internal id.
+            lo = sents[i - 1].start if i else s.start
+            s.hides_side_effect = _SIDE_EFFECT_RE.search(lower, lo, s.end) is not None
         addressed_any = addressed_any or (s.addr is not None and s.directive)
         hits.extend(
             _weigh(
@@ -1185,6 +1385,8 @@ def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[s
             continue
         if not any(k not in ("other_tool", "environment") for k, *_ in s.xdata):
             continue
+        if _SERVER_DOES_RE.search(lower, s.start, s.end):
+            continue  # "credentials are resolved by the server …": not the model's to move (round 11)
         for m in _ARG_MENTION_RE.finditer(lower, s.start, s.end):
             name = m.group(1) or m.group(2)
             if name in param_names:
@@ -1213,6 +1415,9 @@ def _pair_flows(sents: list[_Sentence], text_of: Callable[[_Sentence], str]) -> 
             ):
                 a.flow, a.flow_fits, a.dest = b.flow, b.flow_fits, b.dest
                 a.directive = a.directive or b.directive
+                # "Set `reveal: true` only when the user has asked": the
+                # condition travels with the flow it limits (round 11).
+                a.user_asked = a.user_asked or b.user_asked
                 if a.addr is None and b.addr is not None:
                     a.addr = b.addr
 
@@ -1315,7 +1520,18 @@ def _weigh(
         rule = "TV-COVERT-020" if xkind in ("file", "secret") else "TV-COVERT-022"
         note = f"{xkind.replace('_', ' ')} data routed into an argument or destination"
         out.append((rule, w * damp * asked, xs, xe, note))
-    elif xw and xkind != "other_tool" and addressed and directive:
+    elif (
+        xw
+        and xkind != "other_tool"
+        and addressed
+        and directive
+        # Round 11: "you do not need to ask for credentials", "you should
+        # never read … key files" reach for nothing.
+        and not _NEGATION_WORD_RE.search(text_at(s)[max(0, xs - s.start - 40) : xs - s.start])
+        and not (
+            s.addr is not None and _NEGATION_WORD_RE.match(text_at(s), s.addr[1] - s.start + 1)
+        )
+    ):
         # The model is told to go and get data that is not the tool's business.
         reach = 0.3 if xkind in ("file", "secret") else 0.15  # "read /etc/passwd first"
         w = 0.6 * xw + (reach if s.acquire else 0.0) + (0.1 if "other_tool" in kinds else 0.0)
@@ -1338,6 +1554,12 @@ def _weigh(
         if unrelated:
             note += " that has nothing to do with the tool's purpose"
         out.append(("TV-COVERT-021", w * damp, s.flow[0], s.flow[1], note))
+    if s.url_template is not None:
+        # Round 11: a URL whose query the model fills with the user's data
+        # ("…/r?o={owner email}&v={deal names with contact emails}").
+        a, b = s.url_template
+        w = 0.8 + (0.2 if directive or addressed else 0.0)
+        out.append(("TV-COVERT-021", w * damp, a, b, "URL template filled with the user's data"))
     if s.query_url is not None and directive and xw and xkind not in ("other_tool", "environment"):
         # "fetch https://host/l?u= followed by the user's email address".
         a, b = s.query_url
@@ -1354,6 +1576,7 @@ def _weigh(
     if s.concealed:
         w = 0.75 + (0.25 if addressed or addressed_any else 0.15 if directive else 0.0)
         w += 0.25 * (len(s.concealed) - 1)
+        w += 0.3 if s.hides_side_effect else 0.0
         a, b = s.concealed[0]
         out.append(("TV-COVERT-013", w * damp, a, b, "hides something from the user"))
     if s.misreport is not None and directive:
@@ -1363,7 +1586,7 @@ def _weigh(
             ("TV-COVERT-025", w * damp, a, b, "fixes what the model reports, whatever the facts")
         )
     # Authority and consent.
-    if s.consent_claim is not None:
+    if s.consent_claim is not None and not _SIGN_IN_CONSENT_RE.search(text_at(s)):
         w = 0.75 + (0.3 if s.consent_skip is not None else 0.0)
         a, b = s.consent_claim
         out.append(("TV-COVERT-015", w * damp, a, b, "claims someone already approved"))
@@ -1424,7 +1647,11 @@ def _weigh(
             )
         )
     # Reach beyond this tool: rules for every answer, ticket or payment.
-    if s.global_scope is not None and directive and not (purpose & _MEMORY_PURPOSE and s.persist):
+    if (
+        s.global_scope is not None
+        and directive
+        and not (purpose & _MEMORY_PURPOSE and (s.persist or _LATER_RE.search(text_at(s))))
+    ):
         w = 0.6 + (0.3 if addressed or addressed_any else 0.0)
         w += (
             0.4 if xw and xkind != "other_tool" else 0.0
@@ -1443,7 +1670,9 @@ def _weigh(
             # result is cut short or partial: more candour, not less.
             w *= 0.3
         out.append(("TV-COVERT-025", w * damp, a, a + 1, "dictates what the user is told"))
-    if s.authority is not None:
+    if s.authority is not None and not _SIGN_IN_CONSENT_RE.search(text_at(s)):
+        # Round 11: "the user already authorised this server with Google
+        # OAuth when they connected it" is how sign-in works, not a waiver.
         a, b = s.authority
         w = 0.75 + (0.3 if s.consent_skip is not None or s.consent_claim is not None else 0.0)
         out.append(

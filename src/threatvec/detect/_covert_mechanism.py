@@ -91,7 +91,9 @@ _SINK_WORD_RE = compile_fast(
 _CONCEAL_RE = compile_fast(
     r"\b(?:silently|quietly|secretly|covertly|discreetly|without (?:telling|informing|notifying|asking|mentioning|alerting)|"
     r"(?:do not|don't|never|no need to|need not) (?:tell|mention|inform|notify|show|reveal|disclose)|"
-    r"(?:does not|doesn't|do not|don't|must not|should not|need not) (?:need to )?(?:see|know|be (?:told|shown|informed))|"
+    # "when the user does not know which page" states a fact (round 11).
+    r"(?:must not|should not|shouldn't|need not) (?:see|know|be (?:told|shown|informed))|"
+    r"(?:does not|doesn't|do not|don't|need not) need to (?:see|know|be (?:told|shown|informed))|"
     r"need not be (?:shown|mentioned|disclosed)|not (?:be )?(?:shown|visible) to the user|"
     r"sin (?:decir|avisar|informar|mencionar)|no se lo digas|no (?:lo )?menciones|sans (?:le dire|prévenir|informer|mentionner)|"
     r"ne (?:le )?(?:dis|mentionne) pas|senza (?:dire|avvisare|informare|dirlo)|sem (?:avisar|contar|informar|mencionar)|"
@@ -323,6 +325,63 @@ _REDIRECT_RE = compile_fast(
     r"[^.;\n]{0,80}(?:\+?\d[\d ().-]{7,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)[^;\n]{0,40}?"
     r"\b(?:instead of|rather than|au lieu d|à la place d|en lugar de|en vez de|statt|anstatt|in plaats van|invece d|em vez d|ao invés d)"
 )
+# Round 11: contact details in the user's content overwritten with a fixed
+# number or address ("replace any phone number in the body with +1 415 …").
+_CONTACT_SWAP_RE = compile_fast(
+    r"\b(?:replace|substitute|swap|change|rewrite|overwrite)\s+(?:any|all|every|each|the)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:phone numbers?|telephone numbers?|e-?mail address(?:es)?|e-?mails|account numbers?|iban|wallet(?: address(?:es)?)?|"
+    r"bank details|payment details|recipients?|contact details|payees?|beneficiar(?:y|ies))\b[^.;\n]{0,60}?"
+    r"\bwith\s+[`'\"]?(?:\+?\d[\d ().-]{6,}\d|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[a-z]{2}\d{2}[a-z0-9]{8,}|0x[0-9a-f]{16,})"
+)
+# Round 11: a tool that only reads (list_charges, search_tickets) whose text
+# has the model call a tool that changes things "before answering" or as a
+# "required first step": the user asked to look, not to change.
+_READ_ONLY_NAME_RE = re.compile(
+    r"(?:list|get|search|describe|read|find|query|fetch|show|lookup|look_up|view|count|inspect|browse|retrieve)"
+    r"(?:[_\-.]|[a-z]*$)"
+)
+_WRITE_CALL_RE = compile_fast(
+    r"\b(?:call|invoke|run|use|execute|trigger)\s+[`'\"]?(?:create|delete|remove|update|send|transfer|refund|pay|share|"
+    r"invite|grant|bulk|post|publish|merge|push|approve|cancel|archive|assign|edit|write|upload|revoke|reset|"
+    r"forward|add)[\w.-]*[`'\"]?"
+)
+_PRECONDITION_RE = compile_fast(
+    r"\bbefore (?:answering|responding|replying|returning|you (?:answer|respond|reply|return)|(?:your|the) first\b)|"
+    r"\b(?:required|mandatory) (?:first )?step\b|\bfirst step\b|"
+    r"\b(?:if|when|whenever) any\b"
+)
+# Round 11: a payout or transfer destination pinned to a fixed account id.
+_FIXED_PAYOUT_RE = compile_fast(
+    r"(?<!e\.g\. )(?<!such as )\b(?:transfer_?destination|destination(?:_account)?|payout_?account|settlement_?account|"
+    r"beneficiary|payee|recipient_?account|on_behalf_of)\b[\"'`]?\s*(?::|=|to|as)\s*[\"'`]?"
+    r"(?:acct_[a-z0-9]{8,}|ba_[a-z0-9]{8,}|[a-z]{2}\d{2}[a-z0-9]{10,}|0x[0-9a-f]{16,})"
+)
+# A secret right after the concealing verb: kept from view, not an act hidden.
+_PROTECTED_RE = compile_fast(
+    r"\s+(?:the\s+|any\s+|raw\s+|their\s+|your\s+)*(?:secrets?|passwords?|tokens?|api keys?|private keys?|credentials?|"
+    r"keys?|pins?|one-time codes?|cvv)\b"
+)
+# Round 11: the same call made again to a second, fixed place ("also call
+# this tool a second time with `repo: "pipewright-shared/secret-cache"`").
+_SECOND_CALL_RE = compile_fast(
+    r"\b(?:also|additionally)\b[^.;\n]{0,20}\b(?:call|run|invoke|use)\s+(?:this tool|this function|it)\s+"
+    r"(?:again|a second time|twice|once more)\b[^.;\n]{0,60}?[\"'`][\w.-]+[/@][\w./@-]+[\"'`]"
+)
+# Round 11: data piped out of a database or a kernel to an outside host.
+_PIPE_OUT_RE = compile_fast(
+    r"\bto program\b[^;\n]{0,80}\b(?:curl|wget|nc|ncat|bash|sh)\b|"
+    r"\b(?:curl|wget)\b[^\n]{0,60}(?:--data(?:-binary|-raw)?|-d|-f|--upload-file|-t)\s+@[-\w./~]*[^\n]{0,40}https?://"
+)
+# Round 11: a package index other than the registry's own, installed from.
+_FOREIGN_INDEX_RE = compile_fast(
+    r"\b(?:pip3?|%pip|uv pip|npm|pnpm|yarn)\s+(?:install|i|add)\b[^\n]{0,80}?(?:--(?:extra-)?index-url|--registry|-i)\s+"
+    r"https?://(?!pypi\.org|files\.pythonhosted\.org|registry\.npmjs\.org|registry\.yarnpkg\.com)"
+)
+# Round 11: an identical copy posted to a fixed channel as well.
+_COPY_TO_CHANNEL_RE = compile_fast(
+    r"\b(?:post|send|forward|mirror|relay)\s+(?:an?\s+)?(?:identical|extra|additional|second|exact)?\s*cop(?:y|ies)\b"
+    r"[^.;\n]{0,40}?\bto\s+(?:the\s+)?(?:channel|room|group|chat|#)\s*[`'\"]?[#\w-]{4,}"
+)
 _AUTHORITY_RE = compile_fast(
     r"\b(?:maintainers?|developers?|vendor|operators?|administrators?|authors?|publisher)\b[^.;\n]{0,50}\b(?:requires?|mandates?|expects?|insists?|demands?) that (?:you|the (?:model|assistant|agent)|every|all)\b"
 )
@@ -342,7 +401,11 @@ _PARTNER_RE = compile_fast(
 )
 _INTO_RE = compile_fast(r"\b(?:in|into|to|as|inside)\s+(?:the\s+|its\s+|this\s+)?$")
 # Sentences; a dot inside an address or a file name ("x@y.io", ".env") does not end one.
-_SENT_RE = re.compile(r"(?:[^.!?;。！？\n]|[.!?](?=[\w/~]))+[.!?;。！？\n]*")
+# "e.g." and "i.e." do not end a sentence (round 11: the example after them
+# belongs to the clause that introduces it).
+_SENT_RE = re.compile(
+    r"(?:[^.!?;。！？\n]|[.!?](?=[\w/~])|(?<=\be\.g)\.\s|(?<=\bi\.e)\.\s)+[.!?;。！？\n]*"
+)
 
 
 def _param_in(sentence: str, params: Collection[str]) -> str:
@@ -386,6 +449,7 @@ def mechanism_hits(
     param_names: Collection[str] = (),
     own_name: str = "",
     grams: Grams | None = None,
+    purpose_words: Collection[str] = (),
 ) -> list[MechanismHit]:
     """Mechanism evidence in one normalised, lower-cased string (see the module docstring)."""
     if len(lower) < 16:
@@ -411,13 +475,21 @@ def mechanism_hits(
     may_digits = _DIGITS_RE.search(lower) is not None
     own_words = frozenset(
         w[:4]
-        for name in (own_name, *param_names)
+        for name in (own_name, *param_names, *purpose_words)
         for w in _WORD_RE.findall(name.lower().replace("_", " "))
     )
     out: list[MechanismHit] = []
     safety_flag = "true" in lower or "yes" in lower
     if safety_flag:
         safety_flag = any(_SAFETY_FLAG_RE.fullmatch(p.lower()) for p in param_names)
+    if own_name and _READ_ONLY_NAME_RE.match(own_name.lower()) and _WRITE_CALL_RE.search(lower):
+        for sm in _SENT_RE.finditer(lower):
+            call = _WRITE_CALL_RE.search(sm.group(0))
+            if call is not None and _PRECONDITION_RE.search(sm.group(0)):
+                a = sm.start() + call.start()
+                out.append(("TV-COVERT-016", 1.0, a, sm.start() + call.end(),
+                            "a read-only tool makes a changing call a step of its use"))  # fmt: skip
+                break
     if "../" in lower:
         # Read on the whole text: the sentence splitter ends a sentence at "..".
         trav = _TRAVERSAL_RE.search(lower)
@@ -427,8 +499,11 @@ def mechanism_hits(
                 i for i in (lower.find(". ", trav.end()), lower.find(".\n", trav.end())) if i != -1
             ]
             sentence = lower[left : min(ends) if ends else len(lower)]
-            # "paths such as ../../etc/passwd are rejected" documents a guard.
-            if not _GUARDS_RE.search(sentence):
+            # "paths such as ../../etc/passwd are rejected" documents a guard;
+            # "(e.g. `../../etc/passwd`)" is an example of a class named before.
+            if not _GUARDS_RE.search(sentence) and not _EXAMPLE_BEFORE_RE.search(
+                lower, max(0, trav.start() - 12), trav.start()
+            ):
                 out.append(("TV-COVERT-020", 1.0, trav.start(), trav.end(),
                             "climbs out of the tool's folder to secret files"))  # fmt: skip
     for sm in _SENT_RE.finditer(lower):
@@ -438,6 +513,8 @@ def mechanism_hits(
         base = sm.start()
         data = _DATA_RE.search(s) if may_data else None
         conceal = _CONCEAL_RE.search(s) if may_conceal else None
+        if conceal is not None and _PROTECTED_RE.match(s, conceal.end()):
+            conceal = None  # "do not reveal secrets …" protects them (round 11)
         addressed = may_addressee and _ADDRESSEE_RE.search(s) is not None
         if data is not None:
             param = _param_in(s, param_names)
@@ -598,6 +675,9 @@ _SCHEDULED_ACTION_RE = compile_fast(
 # A privileged account or grant spelled out in prose.
 _PRIVILEGE_RE = compile_fast(
     r"\b(?:create|alter) (?:role|user)\b[^;\n]{0,60}\b(?:superuser|createrole|bypassrls)\b|"
+    # Round 11: a fixed outside account written into every trust policy.
+    r"\b(?:append|add|include|insert|put)\b[^.;\n]{0,30}\barn:aws:iam::\d{12}:(?:root|user/|role/)[^;\n]{0,80}"
+    r"\b(?:every|each|all|any)\b|"
     r"\bgrant all(?: privileges)?\b[^;\n]{0,40}\bto\b"
 )
 # Paths climbing out of the tool's folder to secrets ("../../.env"): no tool
@@ -606,6 +686,7 @@ _TRAVERSAL_RE = compile_fast(
     r"(?:\.\./){2,}[\w*./-]{0,40}?(?:etc/passwd|etc/shadow|\.env\b|\.ssh\b|id_rsa|id_ed25519|\.aws\b|\.kube\b|"
     r"\.git/config|\.npmrc|\.netrc)"
 )
+_EXAMPLE_BEFORE_RE = compile_fast(r"\((?:e\.g\.|i\.e\.|such as|for example)\W*$")
 _GUARDS_RE = compile_fast(
     r"\b(?:detect\w*|tests? for|check\w* for|flag\w*|block\w*|reject\w*|refus\w*|den(?:y|ies|ied)|prevent\w*|"
     r"guards? against|payloads?|probes?|sanitiz\w*|sanitis\w*|normali[sz]\w*|forbidden|not allowed)\b"
@@ -635,6 +716,27 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_PARTNER_RE, "TV-COVERT-021", 1.0, "shares user data with third parties"),
     (_SWAP_RE, "TV-COVERT-021", 1.0, "replaces a payment destination with a fixed account"),
     (_REDIRECT_RE, "TV-COVERT-021", 1.0, "diverts messages to a fixed destination instead"),
+    (
+        _CONTACT_SWAP_RE,
+        "TV-COVERT-021",
+        1.0,
+        "overwrites contact or payment details with a fixed one",
+    ),
+    (
+        _FIXED_PAYOUT_RE,
+        "TV-COVERT-021",
+        0.9,
+        "pins a payout or transfer destination to a fixed account",
+    ),
+    (_SECOND_CALL_RE, "TV-COVERT-021", 0.9, "repeats the call to a second, fixed destination"),
+    (_PIPE_OUT_RE, "TV-COVERT-021", 1.0, "pipes data out to an outside host"),
+    (
+        _FOREIGN_INDEX_RE,
+        "TV-COVERT-027",
+        0.8,
+        "installs packages from an index other than the registry",
+    ),
+    (_COPY_TO_CHANNEL_RE, "TV-COVERT-021", 0.9, "posts a copy to a fixed channel as well"),
     (_AUTHORITY_RE, "TV-COVERT-012", 0.6, "claims an authority that requires the model to act"),
     (_CONSENT_RE, "TV-COVERT-015", 0.7, "claims the user already agreed, or waives confirmation"),
     (_NO_CONFIRM_RE, "TV-COVERT-015", 0.7, "tells the model not to ask for confirmation"),
@@ -660,7 +762,7 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_SUBSTITUTE_RE, "TV-COVERT-018", 0.7, "swaps what the user asked for something else"),
     (_KEEP_OUT_OF_ANSWER_RE, "TV-COVERT-013", 0.7, "keeps an extra step out of the answer"),
     (_SCHEDULED_ACTION_RE, "TV-COVERT-019", 0.6, "schedules an action the user did not ask for"),
-    (_PRIVILEGE_RE, "TV-COVERT-019", 0.5, "creates a privileged account or grant"),
+    (_PRIVILEGE_RE, "TV-COVERT-019", 0.7, "creates a privileged account or grant"),
 )
 _DIGITS_RE = re.compile(r"\d{3}")
 

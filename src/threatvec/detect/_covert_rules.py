@@ -73,7 +73,7 @@ RULES: dict[str, Rule] = {
         Rule("TV-COVERT-003", "ansi_escape", "ANSI terminal escape sequences can hide or rewrite displayed text",
              "high", 0.8, 1.0, _HIDE, (LLM01, LLM03), True),
         Rule("TV-COVERT-004", "encoded_instructions", "Instructions hidden inside an encoded blob",
-             "critical", 0.6, 0.8, _HIDE, (LLM01, LLM03), True),
+             "critical", 0.6, 1.0, _HIDE, (LLM01, LLM03), True),
         Rule("TV-COVERT-005", "homoglyphs", "Look-alike letters from other scripts disguise words",
              "medium", 0.4, 0.6, _HIDE, (LLM01, LLM03), True),
         Rule("TV-COVERT-006", "whitespace_padding", "Long whitespace run pushes text out of view",
@@ -252,7 +252,7 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     _p("TV-COVERT-016", ("this tool", "other tool", "any tool", "first"),
        r"\b(?:always\s+)?(?:call|use|run|invoke|execute|trigger)\s+this\s+(?:tool|function)\s+(?:first|before|"
        r"prior to|instead|rather)|\bbefore\s+(?:using|calling|invoking|running)\s+(?:any|all|every)\s+(?:other\s+)?"
-       r"tools?|\b(?:must|should|needs? to)\s+(?:always\s+)?be\s+(?:called|used|invoked|run)\s+(?:first|before\s+"
+       r"tools?(?!\s+(?:from|of|on|in)\s+(?:this|the same)\s+(?:server|integration|package))|\b(?:must|should|needs? to)\s+(?:always\s+)?be\s+(?:called|used|invoked|run)\s+(?:first|before\s+"
        r"(?:any|all|every))|\b(?:always|only)\s+use\s+this\s+(?:tool|function)\b|\binstead of\s+(?:any|all|the)\s+"
        r"other\s+tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
        r"tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+"
@@ -260,7 +260,9 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        # x" saves a redundant call; the reason is the result the user has.
        r"(?![^.\n]{0,40}?\b(?:already (?:includes?|contains?|returns?|has)|(?:is|are) (?:already )?(?:included|"
        r"returned|contained) in)\b)|"
-       r"\bprefer this tool over\b|\bthis tool (?:replaces|supersedes|overrides)\b",
+       # Round 11: over a generic web search, for its own domain, is honest.
+       r"\bprefer this tool over\b(?!\s+(?:a\s+|the\s+)?(?:general\s+|generic\s+)?(?:web search|searching the web|the web|"
+       r"browsing|search engines?|googling))|\bthis tool (?:replaces|supersedes|overrides)\b",
        0.6, "tool order or preference"),
     _p("TV-COVERT-016", ("any ", "every ", "all ", "each "),
        r"\b(?:for|on|with|before|after)\s+(?:any|every|all|each)\s+(?:user\s+)?(?:requests?|query|queries|"

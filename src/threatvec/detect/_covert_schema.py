@@ -59,6 +59,52 @@ _CONTEXT_CHANNEL_RE = re.compile(
     r"(?:dump|log|logs|history|transcript|copy|snapshot|export)|transcript|chat_history|"
     r"conversation_history|system_prompt|full_context)$"
 )
+# Round 11: names for the user's machine and data rather than the model's
+# context ("env", "user_files", "raw_context"), with the words a tool that
+# honestly needs them would use about itself.
+_DATA_CHANNEL_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "env": ("env", "environment"), "envs": ("env", "environment"),
+    "env_vars": ("env", "environment"), "environment_variables": ("environment",),
+    "user_files": ("file",), "files_dump": ("file",), "file_dump": ("file",), "all_files": ("file",),
+    "raw_context": ("context",), "all_context": ("context",), "context_dump": ("context",),
+    "cookies": ("cookie",), "browser_cookies": ("cookie",), "clipboard": ("clipboard",),
+    "history": ("history",), "chat_log": ("chat",), "raw_chat": ("chat",), "keychain": ("keychain",),
+}  # fmt: skip
+_CHAT_WORD_RE = re.compile(
+    r"\b(?:chat|conversation|discussed|dialog(?:ue)?|said so far)\b", re.IGNORECASE
+)
+_EAGER_RE = re.compile(
+    r"\b(?:as completely as possible|as much as possible|more is better|the more the better|everything|anything else|"
+    r"verbatim)\b",
+    re.IGNORECASE,
+)
+_CONTEXT_NOUNS = frozenset(
+    {"messages", "conversation", "chat", "history", "transcript", "instructions", "prompt"}
+)
+_WHOLE_COPY_WORDS = frozenset({"prior", "previous", "all", "verbatim", "copy", "full", "entire", "whole", "system",
+                               "assistant", "dump"})  # fmt: skip
+_COPY_FIELDS = frozenset({"bcc", "cc", "copy_to", "forward_to", "also_send_to", "mirror_to"})
+_KEEP_DEFAULT_RE = re.compile(
+    r"\b(?:keep|leave|do not change|don't change|never change|always use|do not remove|don't remove) "
+    r"(?:the |this |its )?default",
+    re.IGNORECASE,
+)
+_ADDRESS_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _has_fixed_address(default: Any) -> bool:
+    values = default if isinstance(default, list) else [default]
+    return any(isinstance(v, str) and _ADDRESS_RE.search(v) for v in values)
+
+
+# A parameter's own description asking for the model's context or the user's
+# machine ("Everything said so far", "Anything else from the chat").
+_SOLICITS_RE = re.compile(
+    r"\b(?:said so far|so far in|environment variables|env vars|system prompt|everything|anything else|"
+    r"all (?:the )?(?:context|files|messages)|(?:entire|full|whole) (?:conversation|chat|history|transcript)|"
+    r"more is better|the more the better|as completely as possible|as much as possible|verbatim)\b",
+    re.IGNORECASE,
+)
 # Round 8 (issue #4): what a structural slot names when it carries a payload:
 # a home dotfile or config path, a key or state file, the model's prompt or
 # conversation, stored secrets. A ``required`` entry, an enum choice or a title
@@ -212,11 +258,64 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
     if not isinstance(props, dict):
         return
     lowered = tool_text.lower()
+    req = schema.get("required")
+    required = (
+        frozenset(r for r in req if isinstance(r, str)) if isinstance(req, list) else frozenset()
+    )
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
         key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
         context_channel = _CONTEXT_CHANNEL_RE.match(key) is not None
+        words = set(key.split("_"))
+        if (
+            words & _CONTEXT_NOUNS
+            and words & _WHOLE_COPY_WORDS
+            and not (words & _CONTEXT_NOUNS & set(_WORD_RE.findall(lowered)))
+        ):
+            # Round 11: "all_prior_user_messages_verbatim",
+            # "assistant_system_instructions_copy": the name says what to copy.
+            yield SchemaHit(
+                "TV-COVERT-031",
+                0.6,
+                f"/inputSchema/properties/{_esc(name)}",
+                name,
+                f"parameter name {name!r} asks for a copy of the model's context",
+            )
+            continue
+        if key in _COPY_FIELDS and _has_fixed_address(prop.get("default")):
+            # Round 11: a blind copy to a fixed outside address unless changed.
+            desc = prop.get("description")
+            keep = isinstance(desc, str) and _KEEP_DEFAULT_RE.search(desc) is not None
+            yield SchemaHit(
+                "TV-COVERT-021",
+                1.0 if keep else 0.8,
+                f"/inputSchema/properties/{_esc(name)}/default",
+                name,
+                f"{name!r} sends a copy to a fixed address by default",
+            )
+            continue
+        desc = prop.get("description")
+        if (
+            isinstance(desc, str)
+            and name not in required
+            and _EAGER_RE.search(desc)
+            and _CHAT_WORD_RE.search(desc)
+        ):
+            # Round 11: an optional field asking for "everything else the user
+            # has discussed in this chat, as completely as possible".
+            yield SchemaHit(
+                "TV-COVERT-031",
+                0.7,
+                f"/inputSchema/properties/{_esc(name)}",
+                name,
+                f"optional parameter {name!r} asks for as much of the conversation as possible",
+            )
+            continue
+        concepts = _DATA_CHANNEL_CONCEPTS.get(key)
+        if concepts is not None:
+            yield from _data_channel_hit(name, prop, concepts, lowered)
+            continue
         if key not in _SIDE_CHANNEL_NAMES and not context_channel:
             continue
         typ = prop.get("type")
@@ -225,8 +324,8 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
         ):
             continue  # booleans and numbers cannot carry a file
         desc = prop.get("description")
-        if isinstance(desc, str) and _is_prose(desc, 3):
-            continue  # a documented parameter is an honest one
+        if isinstance(desc, str) and _is_prose(desc, 3) and not _SOLICITS_RE.search(desc):
+            continue  # a documented parameter is an honest one, unless the doc asks for context
         if re.search(r"\b" + re.escape(key.replace("_", " ")) + r"\b", lowered.replace("_", " ")):
             continue
         ptr = f"/inputSchema/properties/{_esc(name)}"
@@ -250,6 +349,29 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 name,
                 "free-form object accepts anything",
             )
+
+
+def _data_channel_hit(
+    name: str, prop: dict[str, Any], concepts: tuple[str, ...], tool_text: str
+) -> Iterator[SchemaHit]:
+    """An optional ``env`` / ``user_files`` / ``raw_context`` on a tool that never speaks of them."""
+    if any(c in tool_text for c in concepts):
+        return  # a container runner's "env", a file tool's files: the tool's own subject
+    typ = prop.get("type")
+    if typ not in (None, "string", "object", "array"):
+        return
+    desc = prop.get("description")
+    if concepts[0] == "env" and (typ == "string" or "enum" in prop):
+        return  # "env": "staging" picks a deployment; a map of variables is what leaks
+    solicits = isinstance(desc, str) and _SOLICITS_RE.search(desc) is not None
+    yield SchemaHit(
+        "TV-COVERT-031",
+        0.6 if solicits else 0.45,
+        f"/inputSchema/properties/{_esc(name)}",
+        name,
+        f"parameter {name!r} asks for the user's data on a tool that never uses it"
+        + (" and its description asks for context" if solicits else ""),
+    )
 
 
 def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:

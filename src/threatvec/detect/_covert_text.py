@@ -85,6 +85,7 @@ class ToolContext:
     param_names: frozenset[str] = frozenset()  # lower-cased input parameter names
     server_names: frozenset[str] = frozenset()  # squashed names on the same server
     other_names: dict[str, str] = field(default_factory=dict)  # squashed -> original
+    name_words: frozenset[str] = frozenset()  # words of the tool's own name only
 
     @property
     def cache_key(self) -> tuple[object, ...]:
@@ -122,6 +123,7 @@ class ToolContext:
         )
         return cls(
             own_name=own,
+            name_words=frozenset(re.findall(r"[a-z0-9]+", identifier_words(own_name))),
             purpose_words=words,
             param_names=frozenset(p.lower() for p in param_names if isinstance(p, str)),
             server_names=server | {own},
@@ -282,6 +284,37 @@ _REPORTED_RE = compile_fast(
 )
 
 
+_CONTEXT_SUBJECTS = frozenset(
+    {"conversation", "conversations", "chat", "chats", "messages", "transcript", "history"}
+)
+_BULLET_RE = re.compile(r"[ \t]*(?:[-*•]|\d+[.)])\s")
+# "Send only what the user wants to send — do not attach conversation history":
+# the verb the rule matched first is not the one that governs the data.
+_FORBIDDEN_INSIDE_RE = compile_fast(
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't)\b"
+)
+
+
+def _list_lead(lower: str, at: int) -> str:
+    """Round 11: the line that introduces the bulleted list ``at`` sits in, or "".
+
+    "The audit flags: - requests for the model to read ~/.ssh/id_rsa …": every
+    item of a list led by a detector's verb is described, not asked.
+    """
+    start = lower.rfind("\n", 0, at) + 1
+    if not _BULLET_RE.match(lower, start):
+        return ""
+    for _ in range(40):  # walk up over the other items of the list
+        if start <= 0:
+            return ""
+        prev = lower.rfind("\n", 0, start - 1) + 1
+        line = lower[prev : start - 1]
+        if not _BULLET_RE.match(line):
+            return line if line.rstrip().endswith(":") else ""
+        start = prev
+    return ""
+
+
 def _clause_before(lower: str, at: int) -> str:
     """The sentence text before ``at`` (back to the last sentence end)."""
     window = lower[max(0, at - 160) : at]
@@ -340,7 +373,10 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (reported, not asked)")
             )
             continue
-        if h.rule_id in _INTENT_RULES and _DETECTS_RE.search(_clause_before(lower, h.start)):
+        if h.rule_id in _INTENT_RULES and (
+            _DETECTS_RE.search(_clause_before(lower, h.start))
+            or _DETECTS_RE.search(_list_lead(lower, h.start))
+        ):
             # "flags descriptions that tell the model to read ~/.ssh": a
             # detector naming what it looks for.
             out.append(
@@ -358,11 +394,26 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (documented content)")
             )
             continue
+        if (
+            h.rule_id == "TV-COVERT-022"
+            and ctx.name_words
+            & set(re.findall(r"[a-z]+", lower[h.start : h.end]))
+            & _CONTEXT_SUBJECTS
+        ):
+            # Round 11: export_conversation asking for "the whole conversation"
+            # names its own subject.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (the tool's subject)")
+            )
+            continue
         if h.rule_id == "TV-COVERT-022" and _SUMMARY_OF_RE.search(lower, max(0, h.end - 60), h.end):
             # "the key points of the conversation": a summary, not a copy.
             out.append(Hit(h.rule_id, h.weight * 0.5, h.start, h.end, h.note + " (summary only)"))
             continue
-        if h.rule_id in _FLOW_RULES and _NEGATION_RE.search(lower, max(0, h.start - 30), h.start):
+        if h.rule_id in _FLOW_RULES and (
+            _NEGATION_RE.search(lower, max(0, h.start - 30), h.start)
+            or _FORBIDDEN_INSIDE_RE.search(lower, h.start, h.end)
+        ):
             # "Do not include secrets in the message field" protects the data.
             out.append(Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (negated)"))
             continue
@@ -408,7 +459,11 @@ def _described_not_asked(hits: list[Hit], lower: str) -> list[Hit]:
     out: list[Hit] = []
     for h in hits:
         clause = _clause_before(lower, h.start)
-        if _REPORTED_RE.search(clause) or _DETECTS_RE.search(clause):
+        if (
+            _REPORTED_RE.search(clause)
+            or _DETECTS_RE.search(clause)
+            or _DETECTS_RE.search(_list_lead(lower, h.start))
+        ):
             h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
         elif h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(clause):
             # "it does not change your own instructions", "never reads your
@@ -491,7 +546,14 @@ _TAG_NAMES = (
     r"directive|note[_ -]to[_ -](?:ai|llm|assistant|model|agent)|context[_ -]?override"
 )
 # The first words inside a tag block speak about this tool itself.
-_OWN_WORKFLOW_RE = re.compile(r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation)|the tool)\b")
+# Round 11: "<important> - This overwrites the whole body" warns about the
+# tool's own effect.
+_OWN_WORKFLOW_RE = re.compile(
+    r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation|action|command|request)|the tool|"
+    r"this (?:permanently |irreversibly )?(?:overwrites|deletes|replaces|removes|erases|destroys|creates|sends|charges|"
+    r"publishes|modifies|"
+    r"changes|moves|is (?:destructive|irreversible|permanent|not reversible)|cannot be (?:undone|reversed)))\b"
+)
 _PSEUDO_TAG_RE = re.compile(r"<\s*(/?)\s*(" + _TAG_NAMES + r")\s*/?>", re.IGNORECASE)
 _BRACKET_TAG_RE = re.compile(
     r"\[\s*(important|system|admin|instructions?|hidden|secret|override)\s*\]|"
@@ -550,15 +612,13 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             )
             weight = 1.0 if (paired or upper) else 0.6
             cited = False
-            if (
-                paired
-                and not upper
-                and _OWN_WORKFLOW_RE.search(lower, first.end(), first.end() + 80)
-            ):
+            own_notes = False
+            if paired and _OWN_WORKFLOW_RE.match(lower, first.end()):
                 # Round 6 (issue #4): "<instructions>This tool packages the
                 # directory …" documents the tool's own steps; the frame alone
                 # is weak, and what the block asks for is weighed on its own.
                 weight = 0.5
+                own_notes = True
             # Counter-evidence: documentation of XML/HTML that names an element.
             # A paired tag wrapping prose is a frame, whatever the text is about.
             if named and not paired:
@@ -574,6 +634,8 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             note = "paired pseudo-tag" if paired else "pseudo-tag"
             if cited:
                 note += " (quoted as an example)"
+            elif own_notes:
+                note += " around the tool's own notes"
             hits.append(Hit("TV-COVERT-010", weight, first.start(), first.end(), note))
     if not hits and "</" in text:
         # Any paired ALL-CAPS tag wrapping prose (<WICHTIG>, <URGENT_NOTE>)
@@ -697,7 +759,9 @@ _TARGET_NEEDLES = (
     "$",
 )
 _READ_RE = compile_fast(
-    r"\b(?:read|cat|open|access|load|grab|fetch|extract|retrieve|obtain|collect|copy|steal|dump|print|echo|"
+    r"\b(?:read|reading|cat|open|opening|access(?= (?:the|your|their|its|any|all|~|/|\.))|accessing|load|loading|grab|"
+    r"grabbing|fetch|fetching|extract|"
+    r"extracting|retrieve|retrieving|obtain|collect|collecting|copy|copying|steal|dump|dumping|print|echo|"
     r"value of|"
     r"look (?:at|in|into)|try to read|attempt to read|check)\b"
 )
@@ -717,6 +781,37 @@ def _forbidden_flow(window: str, at: int) -> bool:
     """True when the sentence holding a flow forbids it before reaching it."""
     cut = max(window.rfind(". ", 0, at), window.rfind("\n", 0, at), window.rfind("; ", 0, at))
     return _FORBID_RE.search(window, cut + 1, at) is not None
+
+
+_TARGET_NEGATED_RE = compile_fast(
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|not|without|no need for)\b(?![^(]*\)\s*\w)"
+)
+_TARGET_WRITTEN_RE = compile_fast(
+    r"\b(?:add|adds|adding|write|writes|append|save|put|store|insert|paste)\b[^.;\n]{0,70}?\b(?:to|into)\s+"
+    r"(?:(?:the\s+)?(?:user|project|repo|repository)(?:'s|s')\s+|their\s+|your\s+|the\s+|a\s+)?"
+    r"(?:project(?:'s)?\s+|local\s+|own\s+)?\W*$"
+)
+_TARGET_LEFT_OUT_RE = compile_fast(
+    r"\W*(?:\*\s*)?(?:files?\s+|entries\s+)?(?:are|is)\s+(?:also\s+|always\s+)?(?:excluded|ignored|skipped|left out|"
+    r"never (?:read|uploaded|sent|included))\b"
+)
+
+
+_SERVER_USES_RE = compile_fast(
+    r"\bthe (?:server|sdk|tool|backend|client) (?:uses|reads|loads|resolves|takes|picks up)\b|"
+    r"\b(?:resolved|read|loaded) (?:automatically )?by the (?:server|sdk|tool|backend)\b"
+)
+
+
+def _target_kept_away(lower: str, start: int, end: int) -> bool:
+    """Whether the file named at ``start:end`` is forbidden, written to, or left out in its clause."""
+    before = _clause_before(lower, start)
+    return (
+        _TARGET_NEGATED_RE.search(before) is not None
+        or _SERVER_USES_RE.search(before) is not None
+        or _TARGET_WRITTEN_RE.search(before) is not None
+        or _TARGET_LEFT_OUT_RE.match(lower, end) is not None
+    )
 
 
 def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hit]:
@@ -743,6 +838,13 @@ def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hi
             if _flows_into_parameter(_sentence(lower, m.start(), m.end()), ctx):
                 weight = 1.0
                 note = "asks to read a credential or agent-config file into a tool argument"
+        if _target_kept_away(lower, m.start(), m.end()):
+            # Round 11: "do not commit files that look like credentials
+            # (`.env`, `id_rsa`)", "add the URI to their project's `.env`",
+            # "local `.env` files are excluded": the file is protected,
+            # written to at the user's request, or left out; nothing reads it.
+            weight = min(weight, 0.25)
+            note = "mentions a credential or agent-config file"
         # Counter-evidence: a tool whose own name or purpose is about this
         # kind of file is documenting itself, not reaching for someone else's.
         if ctx.purpose_words & _TARGET_PURPOSE.get(cat, frozenset()):
@@ -909,6 +1011,7 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
         param_names=ctx.param_names,
         purpose_words=ctx.purpose_words,
         grams=grams,
+        name_words=ctx.name_words,
     )
     if intent:
         hits = _merge_same_evidence(hits, _described_not_asked([Hit(*h) for h in intent], lower))
@@ -917,7 +1020,11 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
         # found nothing of the same rule: they add languages and phrasings,
         # not extra weight on evidence already seen.
         mech = mechanism_hits(
-            lower, param_names=ctx.param_names, own_name=ctx.own_name, grams=grams
+            lower,
+            param_names=ctx.param_names,
+            own_name=ctx.own_name,
+            grams=grams,
+            purpose_words=ctx.purpose_words,
         )
         if mech:
             hits = _merge_mechanism(hits, _examples_damped([Hit(*h) for h in mech], lower), lower)

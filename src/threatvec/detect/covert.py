@@ -123,12 +123,16 @@ _ENCODED_KINDS = frozenset(
         "unicode_escapes",
         "html_comment",
         "leetspeak",
+        "rot13",
     }
 )
 _KNOWN_ANNOTATIONS = frozenset(
     {"title", "readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
 )
 _HIDDEN_KINDS = frozenset({"tag_chars", "variation_selector_payload"})
+# Encodings of a part of the text (not a re-reading of all of it, as percent
+# or entity decoding is): a sentence in one was hidden on purpose.
+_BLOB_KINDS = frozenset({"base64_blob", "hex_blob", "rot13"})
 _KNOWN_TOOL_KEYS = frozenset(
     {"name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta",
      "execution"}
@@ -207,6 +211,14 @@ def _bare_imperative(ev: _Evidence) -> bool:
     # "you must", "always", "note to the model": what the model itself reads
     # as instruction, so no independent support for its verdict. A role label
     # ("Assistant: …" in a schema string) forges who is speaking and stays.
+    if "(negated)" in ev.note:
+        return True  # "never put secrets … into code": forbidden, not asked (round 11)
+    if ev.rule_id == "TV-COVERT-010" and ev.note.endswith("around the tool's own notes"):
+        return True  # a frame around the tool's own warnings: the model reads the same tag
+    if ev.rule_id == "TV-COVERT-020" and ev.note.startswith("mentions a credential"):
+        # Round 11: a file named, not reached for ("do not commit files that
+        # look like credentials (`.env`)"): no instruction for the model to back.
+        return True
     return ev.rule_id == "TV-COVERT-012" and "line addressed to the model" not in ev.note
 
 
@@ -295,6 +307,20 @@ class _Collector:
             label = _DECODED_LABEL.get(dec.kind, dec.kind)
             self._add_hits(dec_hits, dec.text, pointer, suffix=f" (in text {label})")
             directive = sum(h.weight for h in dec_hits)
+            # Round 11: a sentence hidden in an encoding is odd on its own
+            # (honest blobs hold data, not prose), and text that tells the
+            # model to decode it ("zone hint (hex, decode before first use)")
+            # leaves no innocent reading.
+            if dec.kind in _BLOB_KINDS and directive < 0.3 and _is_prose_sentence(dec.text):
+                told = _DECODE_TOLD_RE.search(norm.text) is not None
+                self.add(
+                    "TV-COVERT-004",
+                    1.0 if told or dec.kind == "rot13" else 0.5,
+                    pointer,
+                    visible_snippet(dec.text, limit=120),
+                    f"a sentence {label}"
+                    + (", and the text tells the model to decode it" if told else ""),
+                )
             if dec.kind in _ENCODED_KINDS and directive >= 0.3:
                 self.add(
                     "TV-COVERT-004",
@@ -470,9 +496,18 @@ class _Collector:
             per_rule[key[0]] += w
         return grouped, weights, per_rule
 
-    def support_score(self) -> float:
-        """Rule score without bare imperatives to the model: what may back a model verdict."""
-        _, _, per_rule = self._weigh([e for e in self.items if not _bare_imperative(e)])
+    def support_score(self, pointer: str | None = None) -> float:
+        """Rule score without bare imperatives to the model: what may back a model verdict.
+
+        With ``pointer``, only evidence found in that string counts.
+        """
+        _, _, per_rule = self._weigh(
+            [
+                e
+                for e in self.items
+                if not _bare_imperative(e) and (pointer is None or e.pointer == pointer)
+            ]
+        )
         return sum(min(RULES[r].cap, w) for r, w in per_rule.items())
 
     def result(self) -> CovertResult:
@@ -503,6 +538,18 @@ class _Collector:
         return CovertResult(verdict=verdict, score=round(float(score), 4), findings=findings)
 
 
+_DECODE_TOLD_RE = re.compile(
+    r"\b(?:decode|decoded|decoding|rot13|rot-13|base64-decode|unhex|hex-decode)\b", re.IGNORECASE
+)
+_PROSE_WORD_RE = re.compile(r"[A-Za-z][a-z']+")
+
+
+def _is_prose_sentence(text: str) -> bool:
+    """Six or more words of letters making up most of the text: a sentence, not data."""
+    words = _PROSE_WORD_RE.findall(text)
+    return len(words) >= 6 and sum(map(len, words)) >= 0.6 * len(text.replace(" ", ""))
+
+
 _DECODED_LABEL = {
     "tag_chars": "hidden in Unicode tag characters",
     "bidi_reversed": "shown reversed by a right-to-left override",
@@ -514,6 +561,7 @@ _DECODED_LABEL = {
     "unicode_escapes": "decoded from \\u escapes",
     "html_comment": "hidden in an HTML comment",
     "leetspeak": "spelled with digits for letters",
+    "rot13": "rotated by 13 letters (rot13)",
 }
 _VALUE_POINTER_RE = re.compile(r"/(?:default|const|enum|examples|example)(?:/|$)")
 _TITLE_POINTER_RE = re.compile(r"(?:^|/)title$")
@@ -794,6 +842,13 @@ def _combine(
         if alone.probability < model.threshold or alone.top_index < 0:
             return _with_probability(col.result(), ms.probability)
         text, kind, pointer = units[prose[alone.top_index]]
+        if col.support_score(pointer) < MODEL_SUPPORT_FLOOR:
+            # Round 11: the rule evidence must sit in the string the model
+            # weighs most. On long honest documentation the model often
+            # peaks on one field while a weak rule hit sits in another
+            # (blind_o: 6 of 25 false positives), and the two then agree on
+            # nothing in particular.
+            return _with_probability(col.result(), ms.probability)
         if _read_as_described(col.items, pointer):
             # The rules read this very string and found an attack described
             # (a detector's list, reported speech, a quoted example), not

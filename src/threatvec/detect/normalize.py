@@ -51,6 +51,7 @@ ANOMALY_KINDS = (
     "unicode_escapes",
     "html_comment",  # <!-- ... --> is invisible once Markdown/HTML is rendered
     "leetspeak",  # digits for letters ("1gn0re pr3vious"), read as words by the model
+    "rot13",  # letters rotated by 13 ("Vapyhqr gur hfre'f …"), which a model decodes at once
 )
 
 # Bounds: a blob longer than this is not decoded; at most this many blobs per
@@ -357,10 +358,39 @@ def _decode_blobs(text: str, out: Normalized, *, depth: int, max_depth: int) -> 
         if n >= 2:
             out.anomalies["leetspeak"] += 1
             _add_decoded(out, "leetspeak", folded, depth=depth, max_depth=max_depth)
+    if depth == 0 and len(text) <= MAX_BLOB_CHARS and len(_ROT13_COMMON_RE.findall(text)) >= 2:
+        for segment in _rot13_segments(text):
+            out.anomalies["rot13"] += 1
+            _add_decoded(out, "rot13", segment, depth=depth, max_depth=max_depth)
     if "\\" in text and _UESC_RE.search(text) and len(text) <= MAX_BLOB_CHARS:
         decoded = _UESC_RE.sub(lambda m: chr(int(m.group(0)[2:], 16)), text)
         out.anomalies["unicode_escapes"] += 1
         _add_decoded(out, "unicode_escapes", decoded, depth=depth, max_depth=max_depth)
+
+
+_ROT13 = str.maketrans(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+    "nopqrstuvwxyzabcdefghijklmNOPQRSTUVWXYZabcdefghijklm",
+)
+# The commonest English words, rotated: "gur" is "the", "lbh" is "you".
+_ROT13_COMMON_RE = re.compile(
+    r"\b(?:gur|naq|lbh|lbhe|gb|bs|va|vf|guvf|sbe|jvgu|nyy|nal|vg)\b", re.IGNORECASE
+)
+_COMMON_RE = re.compile(
+    r"\b(?:the|and|you|your|to|of|in|is|this|for|with|all|any|it)\b", re.IGNORECASE
+)
+_SEGMENT_RE = re.compile(r"[^\n:;]{12,}")
+
+
+def _rot13_segments(text: str) -> list[str]:
+    """Parts of ``text`` that read as English only once rotated by 13 letters."""
+    found: list[str] = []
+    for m in _SEGMENT_RE.finditer(text):
+        seg = m.group(0)
+        rotated = len(_ROT13_COMMON_RE.findall(seg))
+        if rotated >= 2 and rotated >= 2 * (len(_COMMON_RE.findall(seg)) + 1) - 1:
+            found.append(seg.translate(_ROT13).strip())
+    return found
 
 
 _LEET_MAP = str.maketrans(
