@@ -27,8 +27,9 @@ from threatvec.agents.scoring import AgentScore, is_external_host, score_agent
 from threatvec.assets import service as assets
 from threatvec.assets.models import Asset
 from threatvec.core.clock import utcnow
-from threatvec.core.errors import InvalidInput, NotFound
+from threatvec.core.errors import InvalidInput
 from threatvec.core.pagination import MAX_LIMIT, PageParams
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise
 from threatvec.posture.factors import round1
 
 __all__ = [
@@ -147,14 +148,11 @@ def apply_registration(*, session: Session, agent: Agent, attrs: dict[str, Any])
 
 
 def get(*, session: Session, org_id: str, agent_id: str) -> Agent | None:
-    return session.scalar(select(Agent).where(Agent.org_id == org_id, Agent.id == agent_id))
+    return get_scoped(session, Agent, org_id, agent_id)
 
 
 def get_or_raise(*, session: Session, org_id: str, agent_id: str) -> Agent:
-    agent = get(session=session, org_id=org_id, agent_id=agent_id)
-    if agent is None:
-        raise NotFound(f"agent {agent_id[:64]} not found")
-    return agent
+    return get_scoped_or_raise(session, Agent, org_id, agent_id, f"agent {agent_id[:64]} not found")
 
 
 @dataclass(frozen=True)

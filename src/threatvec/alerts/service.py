@@ -20,8 +20,9 @@ from threatvec.alerts.schemas import (
 )
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
-from threatvec.core.errors import Conflict, InvalidInput, NotFound
+from threatvec.core.errors import Conflict, InvalidInput
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
 from threatvec.orgs import service as orgs
 from threatvec.shadow.models import ShadowAlertIntent, ShadowService
 
@@ -94,16 +95,11 @@ def create_rule(
 
 
 def get_rule(*, session: Session, org_id: str, rule_id: str) -> AlertRule | None:
-    return session.scalar(
-        select(AlertRule).where(AlertRule.org_id == org_id, AlertRule.id == rule_id)
-    )
+    return get_scoped(session, AlertRule, org_id, rule_id)
 
 
 def get_rule_or_raise(*, session: Session, org_id: str, rule_id: str) -> AlertRule:
-    rule = get_rule(session=session, org_id=org_id, rule_id=rule_id)
-    if rule is None:
-        raise NotFound(f"no alert rule {rule_id!r}")
-    return rule
+    return get_scoped_or_raise(session, AlertRule, org_id, rule_id, f"no alert rule {rule_id!r}")
 
 
 def list_rule_page(
@@ -188,12 +184,9 @@ def create_channel(
 
 
 def get_channel_or_raise(*, session: Session, org_id: str, channel_id: str) -> AlertChannel:
-    channel = session.scalar(
-        select(AlertChannel).where(AlertChannel.org_id == org_id, AlertChannel.id == channel_id)
+    return get_scoped_or_raise(
+        session, AlertChannel, org_id, channel_id, f"no alert channel {channel_id!r}"
     )
-    if channel is None:
-        raise NotFound(f"no alert channel {channel_id!r}")
-    return channel
 
 
 def list_channel_page(
@@ -273,16 +266,14 @@ def list_alert_page(
     severity: str | None = None,
     rule_id: str | None = None,
 ) -> tuple[Sequence[Alert], str | None]:
-    stmt = select(Alert).where(Alert.org_id == org_id)
-    for column, value in (
+    filters = (
         (Alert.status, status),
         (Alert.trigger, trigger),
         (Alert.severity, severity),
         (Alert.rule_id, rule_id),
-    ):
-        if value:
-            stmt = stmt.where(column == value)
-    return paginate(session, stmt, id_column=Alert.id, sort_spec=ALERT_SORTS, params=page)
+    )
+    where = [column == value for column, value in filters if value]
+    return paginate_scoped(session, Alert, org_id, page, ALERT_SORTS, *where)
 
 
 def list_recent_alerts(*, session: Session, org_id: str, limit: int = 20) -> list[Alert]:
@@ -297,10 +288,7 @@ def list_recent_alerts(*, session: Session, org_id: str, limit: int = 20) -> lis
 
 
 def get_alert_or_raise(*, session: Session, org_id: str, alert_id: str) -> Alert:
-    alert = session.scalar(select(Alert).where(Alert.org_id == org_id, Alert.id == alert_id))
-    if alert is None:
-        raise NotFound(f"no alert {alert_id!r}")
-    return alert
+    return get_scoped_or_raise(session, Alert, org_id, alert_id, f"no alert {alert_id!r}")
 
 
 def acknowledge(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
@@ -327,11 +315,8 @@ def list_delivery_page(
     *, session: Session, org_id: str, alert_id: str, page: PageParams
 ) -> tuple[Sequence[AlertDelivery], str | None]:
     alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
-    stmt = select(AlertDelivery).where(
-        AlertDelivery.org_id == org_id, AlertDelivery.alert_id == alert.id
-    )
-    return paginate(
-        session, stmt, id_column=AlertDelivery.id, sort_spec=DELIVERY_SORTS, params=page
+    return paginate_scoped(
+        session, AlertDelivery, org_id, page, DELIVERY_SORTS, AlertDelivery.alert_id == alert.id
     )
 
 

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from threatvec.assets.models import Asset
 from threatvec.assets.schemas import AssetCreate, AssetUpdate
-from threatvec.core.errors import Conflict, NotFound
+from threatvec.core.errors import Conflict
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise
 
 __all__ = [
     "SORTS",
@@ -33,14 +34,11 @@ SORTS = SortSpec(
 
 
 def get(*, session: Session, org_id: str, asset_id: str) -> Asset | None:
-    return session.scalar(select(Asset).where(Asset.org_id == org_id, Asset.id == asset_id))
+    return get_scoped(session, Asset, org_id, asset_id)
 
 
 def get_or_raise(*, session: Session, org_id: str, asset_id: str) -> Asset:
-    asset = get(session=session, org_id=org_id, asset_id=asset_id)
-    if asset is None:
-        raise NotFound(f"asset {asset_id} not found")
-    return asset
+    return get_scoped_or_raise(session, Asset, org_id, asset_id, f"asset {asset_id} not found")
 
 
 def get_by_name(*, session: Session, org_id: str, kind: str, name: str) -> Asset | None:

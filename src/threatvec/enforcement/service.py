@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from threatvec.agents.models import Agent
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
-from threatvec.core.errors import InvalidInput, NotFound, PayloadTooLarge, Unauthorized
+from threatvec.core.errors import InvalidInput, PayloadTooLarge, Unauthorized
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise
 from threatvec.detect.pii import detect_pii
 from threatvec.enforcement import gaps
 from threatvec.enforcement.models import EnforcementEvent, EnforcementSource
@@ -109,18 +110,12 @@ def create_source(
 
 
 def get_source(*, session: Session, org_id: str, source_id: str) -> EnforcementSource | None:
-    return session.scalar(
-        select(EnforcementSource).where(
-            EnforcementSource.org_id == org_id, EnforcementSource.id == source_id
-        )
-    )
+    return get_scoped(session, EnforcementSource, org_id, source_id)
 
 
 def get_source_or_raise(*, session: Session, org_id: str, source_id: str) -> EnforcementSource:
-    source = get_source(session=session, org_id=org_id, source_id=source_id)
-    if source is None:
-        raise NotFound(f"enforcement source {source_id[:64]} not found")
-    return source
+    detail = f"enforcement source {source_id[:64]} not found"
+    return get_scoped_or_raise(session, EnforcementSource, org_id, source_id, detail)
 
 
 def list_sources(

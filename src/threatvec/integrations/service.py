@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
-from threatvec.core.errors import Conflict, FieldError, InvalidInput, NotFound
+from threatvec.core.errors import Conflict, FieldError, InvalidInput
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
 from threatvec.integrations.connectors import CONNECTORS
 from threatvec.integrations.kinds import secret_fields
 from threatvec.integrations.models import Integration, IntegrationRun
@@ -191,16 +192,13 @@ def _name_taken(session: Session, org_id: str, name: str, exclude: str | None = 
 
 
 def get(*, session: Session, org_id: str, integration_id: str) -> Integration | None:
-    return session.scalar(
-        select(Integration).where(Integration.org_id == org_id, Integration.id == integration_id)
-    )
+    return get_scoped(session, Integration, org_id, integration_id)
 
 
 def get_or_raise(*, session: Session, org_id: str, integration_id: str) -> Integration:
-    row = get(session=session, org_id=org_id, integration_id=integration_id)
-    if row is None:
-        raise NotFound(f"no integration {integration_id[:64]!r}")
-    return row
+    return get_scoped_or_raise(
+        session, Integration, org_id, integration_id, f"no integration {integration_id[:64]!r}"
+    )
 
 
 def list_page(
@@ -316,11 +314,10 @@ def delete(*, session: Session, org_id: str, integration_id: str) -> None:
 def list_run_page(
     *, session: Session, org_id: str, integration_id: str, page: PageParams
 ) -> tuple[Sequence[IntegrationRun], str | None]:
-    get_or_raise(session=session, org_id=org_id, integration_id=integration_id)
-    stmt = select(IntegrationRun).where(
-        IntegrationRun.org_id == org_id, IntegrationRun.integration_id == integration_id
+    row = get_or_raise(session=session, org_id=org_id, integration_id=integration_id)
+    return paginate_scoped(
+        session, IntegrationRun, org_id, page, RUN_SORTS, IntegrationRun.integration_id == row.id
     )
-    return paginate(session, stmt, id_column=IntegrationRun.id, sort_spec=RUN_SORTS, params=page)
 
 
 def recent_runs(

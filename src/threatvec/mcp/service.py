@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from threatvec.core.clock import utcnow
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
 from threatvec.mcp import flows
 from threatvec.mcp.canonical import hash_value
 from threatvec.mcp.diff import SnapshotDiff, diff_snapshots
@@ -238,24 +239,20 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
 def list_scans(
     *, session: Session, org_id: str, page: PageParams
 ) -> tuple[Sequence[McpScan], str | None]:
-    stmt = select(McpScan).where(McpScan.org_id == org_id)
-    return paginate(session, stmt, id_column=McpScan.id, sort_spec=SCAN_SORTS, params=page)
+    return paginate_scoped(session, McpScan, org_id, page, SCAN_SORTS)
 
 
 # ── servers ──────────────────────────────────────────────────────────────
 
 
 def get_server(*, session: Session, org_id: str, server_id: str) -> McpServer | None:
-    return session.scalar(
-        select(McpServer).where(McpServer.org_id == org_id, McpServer.id == server_id)
-    )
+    return get_scoped(session, McpServer, org_id, server_id)
 
 
 def get_server_or_raise(*, session: Session, org_id: str, server_id: str) -> McpServer:
-    server = get_server(session=session, org_id=org_id, server_id=server_id)
-    if server is None:
-        raise NotFound(f"MCP server {server_id} not found")
-    return server
+    return get_scoped_or_raise(
+        session, McpServer, org_id, server_id, f"MCP server {server_id} not found"
+    )
 
 
 def _escape_like(q: str) -> str:
@@ -394,34 +391,25 @@ def revoke(*, session: Session, org_id: str, server_id: str) -> McpServer:
 def get_snapshot(
     *, session: Session, org_id: str, server_id: str, snapshot_id: str
 ) -> McpSnapshot | None:
-    return session.scalar(
-        select(McpSnapshot).where(
-            McpSnapshot.org_id == org_id,
-            McpSnapshot.server_id == server_id,
-            McpSnapshot.id == snapshot_id,
-        )
-    )
+    return get_scoped(session, McpSnapshot, org_id, snapshot_id, McpSnapshot.server_id == server_id)
 
 
 def get_snapshot_or_raise(
     *, session: Session, org_id: str, server_id: str, snapshot_id: str
 ) -> McpSnapshot:
-    snap = get_snapshot(
-        session=session, org_id=org_id, server_id=server_id, snapshot_id=snapshot_id
+    detail = f"snapshot {snapshot_id} not found"
+    return get_scoped_or_raise(
+        session, McpSnapshot, org_id, snapshot_id, detail, McpSnapshot.server_id == server_id
     )
-    if snap is None:
-        raise NotFound(f"snapshot {snapshot_id} not found")
-    return snap
 
 
 def list_snapshots(
     *, session: Session, org_id: str, server_id: str, page: PageParams
 ) -> tuple[Sequence[McpSnapshot], str | None]:
     get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
-    stmt = select(McpSnapshot).where(
-        McpSnapshot.org_id == org_id, McpSnapshot.server_id == server_id
+    return paginate_scoped(
+        session, McpSnapshot, org_id, page, SNAPSHOT_SORTS, McpSnapshot.server_id == server_id
     )
-    return paginate(session, stmt, id_column=McpSnapshot.id, sort_spec=SNAPSHOT_SORTS, params=page)
 
 
 def _previous_snapshot(session: Session, snap: McpSnapshot) -> McpSnapshot | None:
@@ -510,12 +498,9 @@ def list_findings(
 
 
 def get_finding_or_raise(*, session: Session, org_id: str, finding_id: str) -> McpFinding:
-    row = session.scalar(
-        select(McpFinding).where(McpFinding.org_id == org_id, McpFinding.id == finding_id)
+    return get_scoped_or_raise(
+        session, McpFinding, org_id, finding_id, f"finding {finding_id} not found"
     )
-    if row is None:
-        raise NotFound(f"finding {finding_id} not found")
-    return row
 
 
 def suppress_finding(
@@ -610,20 +595,13 @@ def add_allowlist_entry(
 def list_allowlist(
     *, session: Session, org_id: str, page: PageParams
 ) -> tuple[Sequence[McpAllowlistEntry], str | None]:
-    stmt = select(McpAllowlistEntry).where(McpAllowlistEntry.org_id == org_id)
-    return paginate(
-        session, stmt, id_column=McpAllowlistEntry.id, sort_spec=ALLOWLIST_SORTS, params=page
-    )
+    return paginate_scoped(session, McpAllowlistEntry, org_id, page, ALLOWLIST_SORTS)
 
 
 def remove_allowlist_entry(*, session: Session, org_id: str, entry_id: str) -> None:
-    entry = session.scalar(
-        select(McpAllowlistEntry).where(
-            McpAllowlistEntry.org_id == org_id, McpAllowlistEntry.id == entry_id
-        )
+    entry = get_scoped_or_raise(
+        session, McpAllowlistEntry, org_id, entry_id, f"allowlist entry {entry_id} not found"
     )
-    if entry is None:
-        raise NotFound(f"allowlist entry {entry_id} not found")
     key = entry.identity_key
     session.delete(entry)
     session.flush()
@@ -897,11 +875,8 @@ def server_agents(
 ) -> tuple[list[tuple[McpAgentUsage, str | None]], str | None]:
     """Agents that use one server, with the agent's name when the agents domain knows it."""
     get_server_or_raise(session=session, org_id=org_id, server_id=server_id)
-    stmt = select(McpAgentUsage).where(
-        McpAgentUsage.org_id == org_id, McpAgentUsage.server_id == server_id
-    )
-    rows, cursor = paginate(
-        session, stmt, id_column=McpAgentUsage.id, sort_spec=USAGE_SORTS, params=page
+    rows, cursor = paginate_scoped(
+        session, McpAgentUsage, org_id, page, USAGE_SORTS, McpAgentUsage.server_id == server_id
     )
     return [(r, n) for r, n in zip(rows, _agent_names(session, org_id, rows), strict=True)], cursor
 
@@ -910,10 +885,9 @@ def agent_usage_page(
     *, session: Session, org_id: str, agent_id: str, page: PageParams
 ) -> tuple[Sequence[McpAgentUsage], str | None]:
     """The MCP servers one agent uses."""
-    stmt = select(McpAgentUsage).where(
-        McpAgentUsage.org_id == org_id, McpAgentUsage.agent_id == agent_id
+    return paginate_scoped(
+        session, McpAgentUsage, org_id, page, USAGE_SORTS, McpAgentUsage.agent_id == agent_id
     )
-    return paginate(session, stmt, id_column=McpAgentUsage.id, sort_spec=USAGE_SORTS, params=page)
 
 
 def _agent_names(session: Session, org_id: str, rows: Sequence[McpAgentUsage]) -> list[str | None]:

@@ -19,8 +19,9 @@ from threatvec.assets import service as assets
 from threatvec.assets.models import Asset
 from threatvec.assets.schemas import AssetCreate, AssetUpdate
 from threatvec.core.clock import utcnow
-from threatvec.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from threatvec.core.errors import InvalidInput, PayloadTooLarge
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.scoped import get_scoped_or_raise, paginate_scoped
 from threatvec.detect.pii import CATEGORIES
 from threatvec.orgs import service as orgs
 from threatvec.posture.dimensions import ShadowServiceInput
@@ -545,12 +546,9 @@ def refresh_risk(
 
 
 def get_or_raise(*, session: Session, org_id: str, service_id: str) -> ShadowService:
-    row = session.scalar(
-        select(ShadowService).where(ShadowService.org_id == org_id, ShadowService.id == service_id)
+    return get_scoped_or_raise(
+        session, ShadowService, org_id, service_id, f"shadow AI service {service_id[:64]} not found"
     )
-    if row is None:
-        raise NotFound(f"shadow AI service {service_id[:64]} not found")
-    return row
 
 
 def register_service(
@@ -642,10 +640,7 @@ ALERT_SORTS = SortSpec(columns={"created_at": ShadowAlertIntent.created_at}, def
 def list_alert_page(
     *, session: Session, org_id: str, page: PageParams
 ) -> tuple[Sequence[ShadowAlertIntent], str | None]:
-    stmt = select(ShadowAlertIntent).where(ShadowAlertIntent.org_id == org_id)
-    return paginate(
-        session, stmt, id_column=ShadowAlertIntent.id, sort_spec=ALERT_SORTS, params=page
-    )
+    return paginate_scoped(session, ShadowAlertIntent, org_id, page, ALERT_SORTS)
 
 
 def list_alert_intents(*, session: Session, org_id: str) -> list[ShadowAlertIntent]:
