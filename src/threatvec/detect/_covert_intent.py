@@ -240,7 +240,8 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"(?!(?:own|intent|intention|intended|locale|language|time ?zone|preferences?|preferred|choice|needs?|goals?|"
      r"wording|behalf|permissions?|approval|confirmation|consent|perspective|explicit|original|stated|side|"
      r"environment|machine|workspace|organi[sz]ation|project|team|role|plan|tier|problem|issue|situation|"
-     r"integration|setup|configuration|config|version|sdk|codebase|app|application|use case|task)\b)"
+     r"integration|setup|configuration|config|version|sdk|codebase|app|application|use case|task|ids?|"
+     r"identifier|account id)\b)"
      r"(?:[\w-]+\s+){0,2}?[\w-]+\b|"
      r"\b(?:clipboard(?: contents?)?|keystrokes?|screen ?shots?|screen contents|browser history|location data|"
      r"birth ?dates?|loyalty numbers?|tax ids?)\b|"
@@ -304,10 +305,18 @@ _SIGN_IN_CONSENT_RE = _rx(
     r"\b(?:with|via|through|using) (?:google |github |microsoft |their |an? )?(?:oauth|sso|single sign-on|sign-in|login)\b|"
     r"\bwhen (?:they|the user) (?:connected|installed|signed in|logged in|set up)\b"
 )
+# One token of words joined by hyphens, dots or colons, with version digits
+# ("claude-3-7-sonnet-20250219", "gpt-4o-mini"); words joined by underscores
+# are read again with spaces elsewhere.
+_ONE_TOKEN_RE = _rx(r"[a-z]+(?:[-.:][a-z0-9]+)*")
 _NOUN_USE_RE = _rx(r"\w+\s*[(:=`]")
 _TIMING_BEFORE_RE = _rx(r"\b(?:before|after|until|when|once)\s+(?:\w+\s+){0,1}\w+$")
 _GLOBAL_OWN_RE = _rx(
     r"\s+(?:to|of|on|made (?:to|with)) (?:this|the) (?:tool|endpoint|server|function)\b"
+)
+# "each answer object must specify the question id": a data item's shape.
+_DATA_ITEM_RE = _rx(
+    r"\s+(?:objects?|items?|entr(?:y|ies)|records?|rows?)\b|\s+(?:must|should) (?:have|specify|include|contain)\b"
 )
 _NEGATION_WORD_RE = _rx(r"\b(?:never|not|no|n't|nothing)\b")
 _LATER_RE = _rx(
@@ -589,7 +598,7 @@ _OVERRIDE_RE = _rx(
     r"|\b(?:you|the (?:assistant|model|ai|agent))\s+(?:now\s+|will\s+|shall\s+|must\s+|should\s+)?(?:act|behave|operate|"
     r"pose|respond)\s+as\b[^.;\n]{0,80}?\b(?:never refuses?|without (?:any )?(?:restrictions|limits|filters)|no (?:restrictions|"
     r"limits|filters|rules)|root access|unrestricted|unfiltered|admin(?:istrator)? (?:rights|access|privileges))"
-    r"|\btakes? precedence over\b|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
+    r"|\btakes? precedence over\b(?![^.;\n]{0,30}?\b(?:field|parameter|param|argument|value|setting|option|header)s?\b)|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
     r"rules|system prompt|guidelines|policies)\b"
 )
 # What follows an override's object when the instructions meant are the
@@ -729,7 +738,9 @@ _PROVENANCE_RE = _rx(
 # Tool impersonation: "the official replacement for send_email; always use this one".
 _REPLACEMENT_RE = _rx(
     r"\b(?:official\s+)?(?:replacement|successor|substitute)\s+(?:for|to|of)\s+[`'\"]?[a-z][\w.-]*_[\w.-]+"
-    r"|\b(?:always\s+)?(?:use|call|invoke|prefer)\s+this\s+(?:one|tool|function|version)\s+instead\b|\balways (?:use|call|invoke) "
+    # Round 11: instead of raw CLI commands ("instead of 'kubectl get'
+    # commands") is a tool picked over a shell, no other tool impersonated.
+    r"|\b(?:always\s+)?(?:use|call|invoke|prefer)\s+this\s+(?:one|tool|function|version)\s+instead\b(?!\s+of\s+(?:(?:running|using|calling)\s+)?[`'\"]?(?:kubectl|aws|gcloud|az|git|gh|docker|helm|terraform|npm|npx|pip|curl|wget|psql|mysql|sqlite3)\b)|\balways (?:use|call|invoke) "
     r"this one\b|\bsupersedes?\s+(?:the\s+)?[\w-]+(?:\s+server)?'s\s+[\w-]+"
     r"|\bthe old (?:tool|version|function)\b[^.;\n]{0,60}?\b(?:dropped|ignored|broken|discarded|lost)\b"
     r"|\b(?:add|set|make|grant)\b[^.;\n]{0,40}?\bas (?:an? )?(?:required |default |additional |mandatory )?(?:approver|"
@@ -984,6 +995,28 @@ def _in_negated_clause(lower: str, floor: int, at: int) -> bool:
     return _FORBIDS_RE.search(lower, lo, at) is not None
 
 
+def _looks_like_iban(text: str) -> bool:
+    return text[:2].isalpha() and text[2:4].isdigit()
+
+
+def _iban_checksum_ok(text: str) -> bool:
+    """ISO 13616 check (first four characters moved to the end, letters as numbers, mod 97 == 1).
+
+    The match may run on into a following word ("… 0130 00 einzutragen"), so
+    shorter prefixes of whole groups are tried too.
+    """
+    groups = text.upper().split()
+    if len(groups) == 1:
+        groups = [text.upper()]
+    for n in range(len(groups), 0, -1):
+        raw = "".join(groups[:n])
+        if 15 <= len(raw) <= 34 and raw.isalnum():
+            digits = "".join(str(int(c, 36)) for c in raw[4:] + raw[:4])
+            if int(digits) % 97 == 1:
+                return True
+    return False
+
+
 def _summary_of_own_job(
     lower: str, first: bool, m: re.Match[str], own_words: frozenset[str]
 ) -> bool:
@@ -1012,6 +1045,8 @@ def intent_hits(
     """
     if len(lower) < 12:
         return []
+    if slot in (SLOT_VALUE, SLOT_TITLE) and _ONE_TOKEN_RE.fullmatch(lower):
+        return []  # "claude-3-7-sonnet-20250219": a model id, not a sentence (round 11)
     if slot == SLOT_TITLE and set(_WORDS_RE.findall(lower)) <= set(name_words):
         return []  # "Read Vault secret" on vault_read_secret restates the name (round 11)
     original = lower
@@ -1147,6 +1182,8 @@ def intent_hits(
             s.remote_code = s.remote_code or (m.start(), m.end())
     if has_digit:
         for s, m in _matches(_ACCOUNT_RE, lower, starts, sents, g):
+            if _looks_like_iban(m.group(0)) and not _iban_checksum_ok(m.group(0)):
+                continue  # "AC0000…" (a Twilio account sid) is no bank account (round 11)
             s.account = s.account or (m.start(), m.end())
     own = own_words
     for s, m in _matches(_GLOBAL_RE, lower, starts, sents, g):
@@ -1161,9 +1198,10 @@ def intent_hits(
             # parameter says what the result holds per item, not how the
             # model behaves from now on.
             continue
-        if _GLOBAL_OWN_RE.match(lower, m.end()) or (
-            not noun and _NEGATION_WORD_RE.search(lower, s.start, m.start())
-        ):
+        if (
+            _GLOBAL_OWN_RE.match(lower, m.end())
+            or (m.group("you") is None and _DATA_ITEM_RE.match(lower, m.end()))
+        ) or (not noun and _NEGATION_WORD_RE.search(lower, s.start, m.start())):
             # Round 11: "every call to this tool is recorded" (this tool's
             # own scope); "it never sends the kubeconfig anywhere" (a promise).
             continue
@@ -1422,8 +1460,16 @@ def _pair_flows(sents: list[_Sentence], text_of: Callable[[_Sentence], str]) -> 
                     a.addr = b.addr
 
 
+def _names_a_parameter(word: str, params: frozenset[str]) -> bool:
+    squashed = "".join(_WORDS_RE.findall(word))
+    return bool(squashed) and any(squashed == "".join(_WORDS_RE.findall(p)) for p in params)
+
+
 def _xdata_best(
-    s: _Sentence, purpose: frozenset[str], lower_of: Callable[[int], str]
+    s: _Sentence,
+    purpose: frozenset[str],
+    lower_of: Callable[[int], str],
+    params: frozenset[str] = frozenset(),
 ) -> tuple[float, str, int, int]:
     """Strongest out-of-scope data item of a sentence, discounted by the tool's own purpose."""
     best = (0.0, "", 0, 0)
@@ -1431,7 +1477,10 @@ def _xdata_best(
         w = _XDATA_BASE.get(kind, 0.4)
         # The tool's own name covering the data (export_chat_history and
         # "conversation history") means the tool is documenting itself.
-        if purpose & set(_WORDS_RE.findall(word)):
+        if purpose & set(_WORDS_RE.findall(word)) or _names_a_parameter(word, params):
+            # Round 11 (second half): the data is one of the tool's own
+            # arguments ("the password must be at least 12 characters" on a
+            # Password parameter): documented input, not a side channel.
             w *= 0.4
         elif kind in ("conversation", "personal") and _SUMMARY_OF_RE.search(lower_of(start)):
             w *= 0.5  # "the key points of the conversation": minimised, not copied
@@ -1483,7 +1532,7 @@ def _weigh(
     asked = 0.5 if s.user_asked else 1.0
     addressed = s.addr is not None
     directive = s.directive
-    xw, xkind, xs, xe = _xdata_best(s, purpose, before) if s.xdata else (0.0, "", 0, 0)
+    xw, xkind, xs, xe = _xdata_best(s, purpose, before, params) if s.xdata else (0.0, "", 0, 0)
     kinds = {k for k, *_ in s.xdata}
     in_value = slot in (SLOT_VALUE, SLOT_TITLE)
     # A parameter's description is read only by whoever fills the argument in:
@@ -1717,7 +1766,14 @@ def _weigh(
         a, b = s.solicit
         out.append(("TV-COVERT-022", 1.0 * damp, a, b, "has the model ask the user for secrets"))
     # Where the sentence sits: a directive in a data slot is never documentation.
-    if in_value and (addressed or directive):
+    if (
+        in_value
+        and (addressed or directive)
+        and (slot != SLOT_TITLE or addressed or xw or s.flow is not None)
+    ):
+        # Round 11: "Add Issue Watcher", "Read Neo4j Cypher" are what titles
+        # look like; a title counts only when it speaks to the model or
+        # moves data.
         a, b = s.addr or (s.start, s.end)
         w = 1.0 if addressed or xw or s.flow else 0.8
         if _CALLS_TOOL_RE.search(before(s.end)) or _CALLS_TOOL_RE.search(text_at(s)):

@@ -535,6 +535,10 @@ def mechanism_hits(
                 out.append(("TV-COVERT-022", weight, base + data.start(), base + data.end(),
                             f"out-of-scope data routed into {where}"))  # fmt: skip
         dest = _DEST_RE.search(s) if ("@" in s or "://" in s) else None
+        while dest is not None and s.startswith("](", dest.start() - 2):
+            # Round 11: a documentation link ("[E.164](https://…)") is a
+            # reference for the reader, not a place to send anything.
+            dest = _DEST_RE.search(s, dest.end())
         copy = _COPY_RE.search(s) if may_copy else None
         if dest is not None and (
             (

@@ -251,19 +251,25 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     # --- TV-COVERT-016 tool-order manipulation
     _p("TV-COVERT-016", ("this tool", "other tool", "any tool", "first"),
        r"\b(?:always\s+)?(?:call|use|run|invoke|execute|trigger)\s+this\s+(?:tool|function)\s+(?:first|before|"
-       r"prior to|instead|rather)|\bbefore\s+(?:using|calling|invoking|running)\s+(?:any|all|every)\s+(?:other\s+)?"
+       r"prior to|instead(?!\s+of\s+(?:(?:running|using|calling)\s+)?[`'\"]?(?:kubectl|aws|gcloud|az|git|gh|docker|helm|terraform|npm|npx|pip|curl|wget|psql|mysql|sqlite3)\b)|rather)|\bbefore\s+(?:using|calling|invoking|running)\s+(?:any|all|every)\s+(?:other\s+)?"
        r"tools?(?!\s+(?:from|of|on|in)\s+(?:this|the same)\s+(?:server|integration|package))|\b(?:must|should|needs? to)\s+(?:always\s+)?be\s+(?:called|used|invoked|run)\s+(?:first|before\s+"
-       r"(?:any|all|every))|\b(?:always|only)\s+use\s+this\s+(?:tool|function)\b|\binstead of\s+(?:any|all|the)\s+"
+       r"(?:any|all|every))|\b(?:always|only)\s+use\s+this\s+(?:tool|function)\b|"
+       # Round 11: over a generic web search, for its own domain, is honest.
+       r"\bprefer this tool over\b(?!\s+(?:a\s+|the\s+)?(?:general\s+|generic\s+)?(?:web search|searching the web|the web|"
+       r"browsing|search engines?|googling))",
+       0.6, "tool order or preference"),
+    # Round 11: split from the entry above. Other tools shut out ("never call
+    # those", "this tool supersedes read_file") is more than self-promotion
+    # and still backs the learned model's verdict (see covert._bare_imperative).
+    _p("TV-COVERT-016", ("other tool", "another tool", "different tool", "_", "supersedes", "replaces", "overrides"),
+       r"\binstead of\s+(?:any|all|the)\s+"
        r"other\s+tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
        r"tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+"
        # Round 6: "do not use create_x after this: its output already includes
        # x" saves a redundant call; the reason is the result the user has.
        r"(?![^.\n]{0,40}?\b(?:already (?:includes?|contains?|returns?|has)|(?:is|are) (?:already )?(?:included|"
-       r"returned|contained) in)\b)|"
-       # Round 11: over a generic web search, for its own domain, is honest.
-       r"\bprefer this tool over\b(?!\s+(?:a\s+|the\s+)?(?:general\s+|generic\s+)?(?:web search|searching the web|the web|"
-       r"browsing|search engines?|googling))|\bthis tool (?:replaces|supersedes|overrides)\b",
-       0.6, "tool order or preference"),
+       r"returned|contained) in)\b)|\bthis tool (?:replaces|supersedes|overrides)\b",
+       0.6, "other tools shut out"),
     _p("TV-COVERT-016", ("any ", "every ", "all ", "each "),
        r"\b(?:for|on|with|before|after)\s+(?:any|every|all|each)\s+(?:user\s+)?(?:requests?|query|queries|"
        r"questions?|tasks?|messages?|prompts?|turns?|responses?|repl(?:y|ies)|answers?)\b[^.\n]{0,60}?"

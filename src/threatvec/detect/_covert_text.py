@@ -323,7 +323,7 @@ def _clause_before(lower: str, at: int) -> str:
 
 
 _NEGATION_RE = compile_fast(
-    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|nor)(?:\s+(?:ever|accidentally|also))?\s*$"
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|nor|not to)(?:\s+(?:ever|accidentally|also))?\s*$"
 )
 
 
@@ -803,12 +803,20 @@ _SERVER_USES_RE = compile_fast(
 )
 
 
+# "Requirements: valid AWS credentials with permissions to read …": a
+# prerequisite of the server, not a file for the model to open (round 11).
+_PREREQUISITE_RE = compile_fast(
+    r"\b(?:valid|configured|appropriate|proper|sufficient)\s+(?:[\w-]+\s+){0,2}$"
+)
+
+
 def _target_kept_away(lower: str, start: int, end: int) -> bool:
     """Whether the file named at ``start:end`` is forbidden, written to, or left out in its clause."""
     before = _clause_before(lower, start)
     return (
         _TARGET_NEGATED_RE.search(before) is not None
         or _SERVER_USES_RE.search(before) is not None
+        or _PREREQUISITE_RE.search(before) is not None
         or _TARGET_WRITTEN_RE.search(before) is not None
         or _TARGET_LEFT_OUT_RE.match(lower, end) is not None
     )
@@ -943,8 +951,8 @@ def _shadow_hits(text: str, lower: str, ctx: ToolContext) -> list[Hit]:
     for m in _IDENT_RE.finditer(text):
         cand = next(g for g in m.groups() if g)
         sq = squash_name(cand)
-        if len(sq) < 4 or sq in ctx.server_names:
-            continue
+        if len(sq) < 4 or sq in ctx.server_names or cand.lower() in ctx.param_names:
+            continue  # round 11: "ignored when 'file_path' is used" names a sibling parameter
         matched = ""
         from_other = False
         if sq in others:
@@ -1063,6 +1071,10 @@ _ID_MOVE_RE = compile_fast(
 )
 
 
+_AGENT_BUILDER_WORDS = frozenset({"agent", "agents", "assistant", "assistants", "bot", "chatbot", "llm", "persona",
+                                  "model", "gpt", "prompt", "prompts"})  # fmt: skip
+
+
 def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
     """Evidence in a tool or parameter name (words split from snake/camel case)."""
     words = identifier_words(name)
@@ -1086,6 +1098,13 @@ def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
             )
         )
     d = _ID_DIRECTIVE_RE.search(words)
+    if (
+        d is not None
+        and d.group(0) == "system prompt"
+        and len(words.split()) <= 3
+        and ctx.purpose_words & _AGENT_BUILDER_WORDS
+    ):
+        d = None  # round 11: a "system_prompt" field of an agent builder is its own subject
     if d is not None:
         hits.append(Hit("TV-COVERT-030", 0.6, 0, len(name), "instruction spelled out in a name"))
     return hits

@@ -56,6 +56,7 @@ from threatvec.detect._covert_text import (
     ToolContext,
     analyse_identifier,
     analyse_text,
+    identifier_words,
 )
 from threatvec.detect.normalize import Normalized, visible_snippet
 
@@ -207,10 +208,19 @@ class _Evidence:
 _Grouped = dict[tuple[str, str], list[_Evidence]]
 
 
+_PROMOTION_NOTES = frozenset({"tool order or preference", "always-call trigger"})
+
+
 def _bare_imperative(ev: _Evidence) -> bool:
     # "you must", "always", "note to the model": what the model itself reads
     # as instruction, so no independent support for its verdict. A role label
     # ("Assistant: …" in a schema string) forges who is speaking and stays.
+    if ev.rule_id == "TV-COVERT-016" and ev.note in _PROMOTION_NOTES:
+        # Round 11: "always use this tool to ground your answers", "call this
+        # tool first before creating plans": vendors promote their own tool
+        # on many real servers; an order with nothing else asked of the
+        # model does not back the model's verdict.
+        return True
     if "(negated)" in ev.note:
         return True  # "never put secrets … into code": forbidden, not asked (round 11)
     if ev.rule_id == "TV-COVERT-010" and ev.note.endswith("around the tool's own notes"):
@@ -267,6 +277,8 @@ class _Collector:
             return
         if raw.isascii() and (len(raw) < 4 or _is_plain_token(raw)):
             return  # identifiers, type names, URLs: no room for an instruction
+        if _title_restates_key(raw, pointer):
+            return  # "Save Transcript To File" on save_transcript_to_file (round 11)
         slot = _slot_of(pointer)
         key = (raw, slot, self.ctx_key) if len(raw) <= CACHE_MAX_CHARS else None
         cached = _EVIDENCE_CACHE.get(key) if key is not None else None
@@ -598,6 +610,18 @@ def _severity(base: str, weight: float, score: float) -> Severity:
 
 
 _TOKEN_RE = re.compile(r"[\w.$:/#@+-]{1,200}")
+
+
+def _title_restates_key(raw: str, pointer: str) -> bool:
+    """A schema ``title`` that only spells out its property's key (as generators write them)."""
+    if not pointer.endswith("/title") or pointer.count("/") < 2:
+        return False
+    key = pointer.rsplit("/", 2)[-2].replace("~1", "/").replace("~0", "~")
+    words = _TITLE_WORD_RE.findall(raw.lower())
+    return bool(words) and words == identifier_words(key).split()
+
+
+_TITLE_WORD_RE = re.compile(r"[a-z0-9]+")
 
 
 def _is_plain_token(raw: str) -> bool:
