@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.integrations.conftest import create, sync
+from tests.integrations.conftest import create, signals_high_water, start_forwarder_at, sync
 from tests.integrations.vendors import Reply, Request, vendor_server
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -45,6 +45,7 @@ class Azure:
 
 def test_sentinel_forwards_signals_once(api, session_factory) -> None:
     azure = Azure()
+    start = signals_high_water(session_factory)
     with session_scope(session_factory) as s:
         ids = [
             signals.publish(session=s, org_id=api.org.id, kind="posture.updated", data={"v": i}).id
@@ -64,6 +65,7 @@ def test_sentinel_forwards_signals_once(api, session_factory) -> None:
                 "batch_size": 2,
             },
         )
+        start_forwarder_at(session_factory, made["id"], start)
         assert api.post(f"/integrations/{made['id']}/test").json()["ok"] is True
         srv.script = [503]
         run = sync(api, made["id"])

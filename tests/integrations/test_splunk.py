@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from tests.integrations.conftest import create, sync
+from tests.integrations.conftest import create, signals_high_water, start_forwarder_at, sync
 from tests.integrations.vendors import Reply, Request, vendor_server
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -59,6 +59,7 @@ def test_splunk_forwards_each_signal_once_across_retries_failures_and_restarts(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     hec = Hec()
+    start = signals_high_water(session_factory)
     first = _publish(
         session_factory, api.org.id, ["posture.updated", "shadow.pii", "mcp.rug_pull"] * 3
     )
@@ -73,6 +74,7 @@ def test_splunk_forwards_each_signal_once_across_retries_failures_and_restarts(
                 "index": "security",
             },
         )
+        start_forwarder_at(session_factory, made["id"], start)
         splunk.script = [503]  # busy once, then accepted
         run = sync(api, made["id"])
         assert run["status"] == "ok" and run["forwarded"] == 9 and run["retries"] == 1
@@ -108,11 +110,13 @@ def test_splunk_forwards_each_signal_once_across_retries_failures_and_restarts(
 
 def test_splunk_kind_filter_and_connection_test(api, session_factory) -> None:
     hec = Hec()
+    start = signals_high_water(session_factory)
     _publish(session_factory, api.org.id, ["posture.updated", "shadow.pii", "shadow.new_service"])
     with vendor_server(hec) as splunk:
         made = create(
             api, {"kind": "splunk", "hec_url": splunk.url, "hec_token": TOKEN, "kinds": ["shadow."]}
         )
+        start_forwarder_at(session_factory, made["id"], start)
         test = api.post(f"/integrations/{made['id']}/test").json()
         assert (
             test["ok"] is True and test["status_code"] == 400 and hec.events == []

@@ -38,7 +38,7 @@ from threatvec.alerts.service import get_channel_or_raise, list_rules
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.outbound import outbound_client
-from threatvec.signals import service as signals
+from threatvec.signals import settled
 from threatvec.signals.models import Signal
 
 __all__ = [
@@ -59,9 +59,6 @@ MAX_ATTEMPTS = 6
 BACKOFF_BASE_S = 30.0
 BACKOFF_CAP_S = 3600.0
 STUCK_SENDING_S = 300.0
-# On PostgreSQL ids are taken at insert, not commit: a gap in recent ids may be a
-# transaction still in flight, so the cursor waits at it this long.
-GAP_GRACE_S = 60.0
 MAX_DETAIL_EVENTS = 20
 
 
@@ -118,34 +115,6 @@ def _advance(session: Session, org_id: str, old: int, new: int, now: datetime) -
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0) == 1
-
-
-def _settled(session: Session, start: int, rows: list[Signal], now: datetime) -> list[Signal]:
-    """Drop rows past an id that may still be in flight (PostgreSQL only; SQLite has one writer)."""
-    if not rows or session.get_bind().dialect.name != "postgresql":
-        return rows
-    hi = rows[-1].id
-    recent = list(
-        session.scalars(
-            select(Signal.id)
-            .where(
-                Signal.id > start,
-                Signal.id <= hi,
-                Signal.created_at >= now - timedelta(seconds=GAP_GRACE_S),
-            )
-            .order_by(Signal.id)
-        )
-    )
-    if not recent:
-        return rows
-    present = set(
-        session.scalars(select(Signal.id).where(Signal.id >= recent[0] - 1, Signal.id <= hi))
-    )
-    for rid in recent:
-        missing = rid - 1
-        if missing > start and missing not in present:
-            return [r for r in rows if r.id < missing]
-    return rows
 
 
 def _fire(
@@ -246,14 +215,15 @@ def evaluate(
     }
     memo: dict[Any, Any] = {}  # trigger state kept across this pass's signals
     for _ in range(MAX_BATCHES):
-        rows = signals.list_since(
+        # Stops below an id still in flight on PostgreSQL, so the cursor never skips it.
+        rows = settled.list_settled(
             session=session,
             org_id=org_id,
             after_id=start,
+            now=now,
             limit=batch,
             kinds=triggers.WATCHED_KINDS,
         )
-        rows = _settled(session, start, rows, now)
         if not rows:
             break
         # Claim the range first: on PostgreSQL the row lock makes a racing evaluator wait

@@ -6,6 +6,10 @@ after the last accepted batch: nothing is lost, and nothing accepted is sent
 again. (A crash in the instant between the SIEM's 2xx and our commit would
 re-send that one batch; each event carries ``signal_id`` so the SIEM can drop
 it with a dedup on that field.)
+
+The cursor never passes an id that may still commit: on PostgreSQL a signal
+with a lower id can commit after a higher one, so the read stops below such a
+gap and the next run picks both up, in order (``signals.settled``).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from threatvec.integrations.connectors.base import SyncContext
-from threatvec.signals import service as signals
+from threatvec.signals import settled
 from threatvec.signals.models import Signal
 
 __all__ = ["describe_cursor", "forward", "wanted"]
@@ -41,8 +45,8 @@ def forward(ctx: SyncContext, send: Callable[[list[Signal]], None]) -> None:
         if ctx.counts.pages >= ctx.max_pages:
             ctx.counts.more = True
             return
-        batch = signals.list_since(
-            session=ctx.session, org_id=ctx.org_id, after_id=after, limit=size
+        batch = settled.list_settled(
+            session=ctx.session, org_id=ctx.org_id, after_id=after, limit=size, now=ctx.now
         )
         if not batch:
             return
@@ -55,5 +59,5 @@ def forward(ctx: SyncContext, send: Callable[[list[Signal]], None]) -> None:
         after = batch[-1].id
         ctx.cursor["after_id"] = after
         ctx.checkpoint()
-        if len(batch) < size:
+        if len(batch) < size:  # the end, or held back below an id still in flight
             return
