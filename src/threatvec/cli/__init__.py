@@ -30,6 +30,8 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("agentbench", "threatvec.cli.redteam"),
     ("atlas", "threatvec.cli.atlas"),
     ("cves", "threatvec.cli.vulns"),
+    ("compliance", "threatvec.cli.compliance"),
+    ("integrations", "threatvec.cli.integrations"),
 ]
 COMMAND_MODULES = ["threatvec.cli.serve"]
 
