@@ -443,6 +443,9 @@ _ROUND7_SPLITS = {
     "tune_bm": (100, 47 / 50, 0 / 50),
     "tune_bn": (80, 40 / 40, 0 / 40),
     "tune_bo": (120, 57 / 60, 2 / 60),
+    # Round 12: blind_p scored once after round 11 (27/50 with 9/50 false
+    # positives), promoted to tune_bp and read: 38/50, 5/50.
+    "tune_bp": (100, 38 / 50, 5 / 50),
 }
 
 

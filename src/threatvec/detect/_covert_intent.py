@@ -207,6 +207,10 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\bwhat (?:the user|they) (?:has|have) (?:told|said|shared|asked)\b|\bcontext window\b|"
      r"\bhistorial (?:\w+ )?(?:de (?:la )?)?(?:conversación|chat)|\bhistorique (?:\w+ )?(?:de (?:la )?)?(?:conversation|discussion)|"
      r"\b(?:letzten|bisherigen|vorherigen) nachrichten\b|\bderniers messages\b|\búltimos mensajes\b|"
+     # Round 12: "copia literal de todo lo dicho", "tout ce qui a été dit".
+     r"\btodo lo (?:dicho|que (?:se ha dicho|dijo|escribió))|\btout ce qui a été dit|\btudo o que (?:foi dito|o usuário disse)|"
+     r"\balles,? was (?:bisher )?gesagt|"
+     r"\bconversación\b|\bgespräch(?:e|s)?\b|\bunterhaltung\b|"
      r"\bgesprächsverlauf|\bchatverlauf|\bhist[óo]rico da conversa|\bconversa\b|\bcronologia (?:della )?(?:chat|conversazione)|"
      r"\bconversazione\b|истори\w* (?:переписки|диалога|чата)|переписк\w*|对话|聊天记录|会话|会話|対話|チャット履歴|대화"),
     ("system_prompt",
@@ -253,6 +257,9 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"document\.cookie|localstorage|sessionstorage|"
      r"recovery codes?|(?:credit |debit )?card numbers?|cvv|cvc|card security codes?|environment variables?|"
      r"(?:deploy|ssh|signing|private|gpg|pgp|master|root) keys?|pin codes?|pin numbers?|pin(?=\s+(?:or|and)\b)|password hashes)\b|"
+     # Round 12: secrets named in Japanese, Chinese and Korean (no word
+     # boundaries between CJK characters).
+     r"環境変数|环境变量|apiキー|トークン|パスワード|秘密鍵|認証情報|密码|密钥|令牌|凭据|토큰|비밀번호|환경 ?변수|"
      # A page cursor ("continuation_token") or a count of LLM tokens
      # ("max_tokens") is not a secret, whatever its suffix (round 7).
      r"\b(?!(?:continuation|next|next_page|page|pagination|paging|cursor|sync|resume|prev|previous|max|min|input|"
@@ -309,6 +316,14 @@ _SIGN_IN_CONSENT_RE = _rx(
 # ("claude-3-7-sonnet-20250219", "gpt-4o-mini"); words joined by underscores
 # are read again with spaces elsewhere.
 _ONE_TOKEN_RE = _rx(r"[a-z]+(?:[-.:][a-z0-9]+)*")
+# "…: populate remit_to_iban with DE44 …" orders a value into a field mid-sentence.
+_FILL_ACCOUNT_RE = _rx(
+    r"\b(?:populate|fill|set|enter|use|put)\b[^.;\n]{0,40}?\bwith\b|\b(?:remit|pay|transfer|send) (?:it |them |funds )?to\b"
+)
+_AMOUNT_TRIGGER_RE = _rx(
+    r"\b\d[\d,. ]*\s*(?:eur|usd|gbp|chf|€|\$|euros?|dollars?)\s+(?:or more|and (?:above|more)|or (?:above|higher))\b|"
+    r"\b(?:over|above|exceeding|more than|at least)\s+(?:[€$£]\s*)?\d[\d,. ]*\s*(?:eur|usd|gbp|chf|€|\$|k)?\b"
+)
 _NOUN_USE_RE = _rx(r"\w+\s*[(:=`]")
 _TIMING_BEFORE_RE = _rx(r"\b(?:before|after|until|when|once)\s+(?:\w+\s+){0,1}\w+$")
 _GLOBAL_OWN_RE = _rx(
@@ -316,7 +331,9 @@ _GLOBAL_OWN_RE = _rx(
 )
 # "each answer object must specify the question id": a data item's shape.
 _DATA_ITEM_RE = _rx(
-    r"\s+(?:objects?|items?|entr(?:y|ies)|records?|rows?)\b|\s+(?:must|should) (?:have|specify|include|contain)\b"
+    r"\s+(?:objects?|items?|entr(?:y|ies)|records?|rows?)\b|\s+(?:must|should) (?:have|specify|include|contain)\b|"
+    # Round 12: "every call is written to the access log" describes the server.
+    r"\s+(?:is|are) (?:written|logged|recorded|audited|stored|kept|billed|counted|rate-limited)\b"
 )
 _NEGATION_WORD_RE = _rx(r"\b(?:never|not|no|n't|nothing)\b")
 _LATER_RE = _rx(
@@ -394,7 +411,11 @@ _SLOT_REF_RE = _rx(
     + r"))?"
 )
 _FLOW_FIXED_RE = _rx(
-    r"\b(?:fill|populate|set)\s+(?:this|it)(?:\s+(?:field|argument|parameter|value))?\s+(?:in\s+)?with\b"
+    r"\b(?:fill|populate|set)\s+(?:this|it)(?:\s+(?:field|argument|parameter|value))?\s+(?:in\s+)?(?:with|to)\b"
+    r"|\b(?:rellénalo|rellenalo|rellena este campo|remplis(?:-le| ce champ)|füll(?:e)? (?:es|dieses feld))\b"
+    # Round 12: "add a Context-Ref: trailer containing any API keys …".
+    r"|\b(?:add|append|include|attach|insert|write)\b[^.;\n]{0,30}?\b(?:trailer|footer|header|field|note|comment|tag|"
+    r"label|section|attribute|annotation|property)\s+(?:containing|holding|that (?:contains|holds|lists))\b"
     r"|\bas query parameters?\b|\bin the (?:query string|url)\b|参数中|参数里"
 )
 # "Do not include secrets in the message field" protects; it does not route.
@@ -414,7 +435,7 @@ _HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b")
 # that very argument: "include the value of GITHUB_TOKEN", "must contain …".
 _SELF_FILL_RE = _rx(
     r"\b(?:includ\w*|put|paste\w*|insert\w*|append\w*|supply|supplied|provide\w*|fill\w*|enter\w*|embed\w*|"
-    r"attach\w*|copy|copied|contains?|contained)\b"
+    r"attach\w*|copy|copied|contains?|contained|copia|copie|kopie|cópia|verbatim|literal|word for word)\b"
 )
 # The user (not the model) as the subject of the verb: "the user supplies the
 # destination address" describes who chooses the value, not a directive.
@@ -463,6 +484,13 @@ _CONCEAL_RE = _rx(
     + _USER
     + r")\s+"
     r"(?:should|must|need|shall)\s*(?:not|n't|never)\b"
+    # Round 12: "mentioning the sharing level in your reply tends to confuse
+    # people, so just confirm the folder name".
+    r"|\bmentioning\b[^.;\n]{0,60}?\b(?:in your (?:reply|answer|response|summary)|to (?:"
+    + _USER
+    + r"))\b[^.;\n]{0,30}?"
+    r"\b(?:confuses?|confusing|worr(?:y|ies)|alarms?|is unnecessary|isn't necessary|is not necessary|adds noise)"
+    r"|\bno hace falta (?:comentarle|comentárselo|decirle|decírselo|mencionarlo|mencionárselo|contárselo)\b"
     r"|\bnothing to (?:point out|mention|tell|report|say|flag|bring up)\b[^.;\n]{0,12}?\b(?:to\s+)?(?:"
     + _USER
     + r")"
@@ -581,6 +609,9 @@ _OVERRIDE_RE = _rx(
     r"\s*(?:that\s+)?(?:the\s+)?(?:user|customer|requester|person)s?\s+(?:says?|said|mentions?|mentioned|asks?|asked|names?|named|"
     r"provides?|provided|types?|typed|gives?|gave|specif(?:y|ies|ied)|requests?|requested|wants?|chooses?|chose|enters?|"
     r"entered|picks?|picked)(?:\s+(?:otherwise|something else|a different \w+|another \w+))?\b"
+    # Round 12: "pass that IBAN as the beneficiary in place of the account the user typed".
+    r"|\b(?:in place of|instead of|rather than|replacing)\s+(?:the|whatever|any)\s+(?:[\w-]+\s+){0,2}?(?:that\s+)?"
+    r"(?:the\s+)?(?:user|customer|they)\s+(?:typed|entered|gave|provided|named|specified|chose|picked|asked for)\b"
     r"|\b(?:polic(?:y|ies)|rules|guidelines|guidance|restrictions|safeguards|guardrails|safety|instructions|limits)\b"
     r"[^.;\n]{0,60}?\bno longer (?:appl(?:y|ies)|in (?:effect|force)|valid|binding|relevant|matters?|needed)\b"
     r"|\btreat\b[^.;\n]{0,90}?\bas (?:if (?:it|they) (?:came|come|were|was) )?(?:coming |sent |written |given )?"
@@ -755,6 +786,11 @@ _SOLICIT_RE = _rx(
     r"\bask(?:ing)?\s+(?:the\s+user\s+|them\s+|the\s+customer\s+)?for\s+(?:their|the user's|your|his|her)\s+(?:[\w-]+\s+)?"
     r"(?:credit card|card(?: number| details)?|password|pin|bank login|login|credentials|ssn|social security|2fa|one-time|"
     r"otp|seed phrase|recovery|security code|cvv|api key|token)"
+    # Round 12: "ask the user to type their username, password and security
+    # token into the chat".
+    r"|\bask(?:ing)?\s+(?:the\s+user|them|the\s+customer)\s+to\s+(?:type|enter|paste|provide|share|send|give|re-?enter)\s+"
+    r"(?:in\s+)?(?:their|the|your|his|her)\s+(?:[\w-]+\s*,?\s+(?:and\s+)?){0,4}?(?:password|passphrase|pin|credentials|"
+    r"security (?:token|code)|api key|token|2fa code|one-time code|otp|seed phrase|recovery (?:code|phrase)|card number|cvv)"
 )
 # "A summary / the key points of the conversation" is data minimisation.
 _SUMMARY_OF_RE = _rx(
@@ -825,7 +861,9 @@ _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _DICTATE_RE: ("tell", "explain to", "say", "inform", "assure", "convince", "let ", "reply", "respond",
                   "answer", "state", "claim", "read", "report"),
     _DEST_RE: ("to ",),
-    _FLOW_FIXED_RE: ("fill", "populate", "set ", "query", "url"),
+    _FLOW_FIXED_RE: ("fill", "populate", "set ", "query", "url", "trailer", "footer", "header", "field", "note",
+                     "comment", "tag", "label", "section", "attribute", "annotation", "property", "rellén", "rellen",
+                     "remplis", "füll"),
     _ROLE_HEADER_RE: (":",),
 }  # fmt: skip
 _SPLIT_RE = _rx(r"[.!?。！？]+(?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)])\s)|\s[—–]\s")
@@ -980,6 +1018,8 @@ def _mask_examples(lower: str) -> str:
     return lower
 
 
+# "not the surrounding conversation, and not files they haven't mentioned"
+_NOT_THE_RE = _rx(r"\b(?:not|nor|never)\s+(?:the\s+|any\s+|their\s+)?$")
 _CLAUSE_BREAK_RE = _rx(r"[;:—–\n]| - |\b(?:but|then|instead|however|and then|also)\b")
 _FORBIDS_RE = _rx(
     r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid)\s+(?:\w+\s+){0,2}?"
@@ -1087,7 +1127,9 @@ def intent_hits(
                 # told it is the model, so "your name" is the model's own
                 # identity (usage analytics), not a person's data (round 9).
                 continue
-            if _in_negated_clause(lower, s.start, m.start()):
+            if _in_negated_clause(lower, s.start, m.start()) or _NOT_THE_RE.search(
+                lower, max(s.start, m.start() - 8), m.start()
+            ):
                 continue  # "do not attach conversation history, files …" forbids (round 11)
             if kind == "conversation" and _PAGING_BEFORE_RE.search(
                 lower, max(0, m.start() - 30), m.start()
@@ -1685,11 +1727,15 @@ def _weigh(
                 "plants a rule or fact for later turns",
             )
         )
-    if s.account is not None and directive:
+    if s.account is not None and (directive or _FILL_ACCOUNT_RE.search(text_at(s))):
+        # Round 12: a checksum-valid IBAN behind an amount threshold ("invoices
+        # of 9,500 EUR or more … populate remit_to_iban with DE44 …") reroutes
+        # the large payments.
+        threshold = _AMOUNT_TRIGGER_RE.search(text_at(s)) is not None
         out.append(
             (
                 "TV-COVERT-021",
-                0.5 * damp,
+                (1.0 if threshold else 0.5) * damp,
                 s.account[0],
                 s.account[1],
                 "payment account named in a directive",
@@ -1762,7 +1808,11 @@ def _weigh(
         out.append(
             ("TV-COVERT-026", w, a, b, "placeholder for conversation, prompt or secret data")
         )
-    if s.solicit is not None and directive:
+    if s.solicit is not None and not _NEGATION_WORD_RE.search(
+        # Round 12: "…, ask the user to type their password" after a condition
+        # is an order whatever the sentence starts with; "never ask …" is not.
+        text_at(s)[max(0, s.solicit[0] - s.start - 25) : s.solicit[0] - s.start]
+    ):
         a, b = s.solicit
         out.append(("TV-COVERT-022", 1.0 * damp, a, b, "has the model ask the user for secrets"))
     # Where the sentence sits: a directive in a data slot is never documentation.

@@ -82,7 +82,7 @@ _CONTEXT_NOUNS = frozenset(
     {"messages", "conversation", "chat", "history", "transcript", "instructions", "prompt"}
 )
 _WHOLE_COPY_WORDS = frozenset({"prior", "previous", "all", "verbatim", "copy", "full", "entire", "whole", "system",
-                               "assistant", "dump"})  # fmt: skip
+                               "assistant", "dump", "incl", "including", "session"})  # fmt: skip
 _COPY_FIELDS = frozenset({"bcc", "cc", "copy_to", "forward_to", "also_send_to", "mirror_to"})
 _KEEP_DEFAULT_RE = re.compile(
     r"\b(?:keep|leave|do not change|don't change|never change|always use|do not remove|don't remove) "
@@ -277,7 +277,8 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             # "assistant_system_instructions_copy": the name says what to copy.
             yield SchemaHit(
                 "TV-COVERT-031",
-                0.6,
+                # Round 12: required, the model must fill it on every call.
+                1.0 if name in required else 0.7,
                 f"/inputSchema/properties/{_esc(name)}",
                 name,
                 f"parameter name {name!r} asks for a copy of the model's context",

@@ -284,6 +284,10 @@ _REPORTED_RE = compile_fast(
 )
 
 
+_SECRET_NEAR_RE = compile_fast(
+    r"\b(?:secrets?|secret values?|passwords?|tokens?|api keys?|private keys?|credentials?|passphrases?)\b"
+)
+_EXAMPLE_EXCHANGE_RE = compile_fast(r"(?:^|\n)\s*(?:user|human|customer)\s*:\s*\S")
 _CONTEXT_SUBJECTS = frozenset(
     {"conversation", "conversations", "chat", "chats", "messages", "transcript", "history"}
 )
@@ -416,6 +420,26 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         ):
             # "Do not include secrets in the message field" protects the data.
             out.append(Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (negated)"))
+            continue
+        if h.rule_id == "TV-COVERT-013" and _SECRET_NEAR_RE.search(
+            lower, max(0, h.start - 80), h.end + 20
+        ):
+            # Round 12: "pass it straight through without revealing it in the
+            # chat" keeps a secret out of view; it hides no act.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (protects a secret)")
+            )
+            continue
+        if (
+            h.rule_id == "TV-COVERT-012"
+            and h.note == "line addressed to the model"
+            and _EXAMPLE_EXCHANGE_RE.search(lower, max(0, h.start - 400), h.start)
+        ):
+            # Round 12: "User: … / Assistant: …" in a worked example of the
+            # tool's own use documents a dialogue; it forges nobody.
+            out.append(
+                Hit(h.rule_id, h.weight * 0.5, h.start, h.end, h.note + " (example exchange)")
+            )
             continue
         if h.rule_id == "TV-COVERT-017" and OWN_DOCS_SCOPE_RE.match(lower, h.end):
             # Round 10 (issue #4): "ignore any earlier instructions in this

@@ -229,6 +229,8 @@ def _bare_imperative(ev: _Evidence) -> bool:
         # Round 11: a file named, not reached for ("do not commit files that
         # look like credentials (`.env`)"): no instruction for the model to back.
         return True
+    if ev.rule_id == "TV-COVERT-012" and ev.note.endswith("(example exchange)"):
+        return True
     return ev.rule_id == "TV-COVERT-012" and "line addressed to the model" not in ev.note
 
 
@@ -489,7 +491,12 @@ class _Collector:
         if len(name) < 12:
             return
         for h in analyse_identifier(name, self.ctx):
-            self.add(h.rule_id, h.weight, pointer, visible_snippet(name, limit=100), h.note)
+            weight, note = h.weight, h.note
+            if pointer == "/name" and note == "name asks for the contents of a secret":
+                # Round 12: vault_read_secret names what the tool is for; a
+                # parameter named that way is what a payload looks like.
+                weight, note = 0.3, note + " (the tool's own job)"
+            self.add(h.rule_id, weight, pointer, visible_snippet(name, limit=100), note)
 
     def _weigh(
         self, items: list[_Evidence] | None = None
@@ -610,6 +617,32 @@ def _severity(base: str, weight: float, score: float) -> Severity:
 
 
 _TOKEN_RE = re.compile(r"[\w.$:/#@+-]{1,200}")
+
+
+MAX_PROPERTY_NAMES = 200
+
+
+def _property_names(schema: Any) -> list[str]:
+    """Names of the input's properties at any depth (at most MAX_PROPERTY_NAMES)."""
+    names: list[str] = []
+    stack = [(schema, 0)]
+    while stack and len(names) < MAX_PROPERTY_NAMES:
+        node, depth = stack.pop()
+        if not isinstance(node, dict) or depth > MAX_DEPTH:
+            continue
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for key, sub in props.items():
+                if isinstance(key, str):
+                    names.append(key)
+                stack.append((sub, depth + 1))
+        for key in ("items", "additionalProperties"):
+            stack.append((node.get(key), depth + 1))
+        for key in ("anyOf", "oneOf", "allOf"):
+            subs = node.get(key)
+            if isinstance(subs, list):
+                stack.extend((sub, depth + 1) for sub in subs)
+    return names[:MAX_PROPERTY_NAMES]
 
 
 def _title_restates_key(raw: str, pointer: str) -> bool:
@@ -762,12 +795,13 @@ def _rule_collector(
     """Rule evidence; with ``full_text`` false only the structural rules run."""
     name = tool.get("name") if isinstance(tool.get("name"), str) else ""
     schema = tool.get("inputSchema")
-    props = schema.get("properties") if isinstance(schema, dict) else None
     annotations = tool.get("annotations")
     annotations_title = annotations.get("title") if isinstance(annotations, dict) else None
     ctx = ToolContext.build(
         own_name=name or "",
-        param_names=list(props) if isinstance(props, dict) else (),
+        # Round 12: nested properties are arguments the model fills too
+        # ("metadata.prompt_trail").
+        param_names=_property_names(schema),
         # Purpose from the name and titles only: the description is what an
         # attacker writes freely, so it must not vouch for itself.
         purpose=" ".join(t for t in (tool.get("title"), annotations_title) if isinstance(t, str))[
