@@ -406,7 +406,7 @@ def test_tuned_cases_stay_detected() -> None:
     rows = [
         r
         for r in _load(VECTORS)
-        # tune_bq was promoted unread (round 12); it is guarded on its own.
+        # tune_bq (round 13, far from solved) is guarded on its own.
         if not r["split"].startswith("blind") and r["split"] not in ("tune_real", "tune_bq")
     ]
     assert len(rows) >= 600
@@ -447,9 +447,9 @@ _ROUND7_SPLITS = {
     # Round 12: blind_p scored once after round 11 (27/50 with 9/50 false
     # positives), promoted to tune_bp and read: 38/50, 5/50.
     "tune_bp": (100, 38 / 50, 5 / 50),
-    # blind_q scored once after round 12 (29/50, 11/50) and promoted as it
-    # stands, not yet read: the figures of the next round start here.
-    "tune_bq": (100, 29 / 50, 11 / 50),
+    # blind_q scored once after round 12 (29/50, 11/50), promoted as tune_bq
+    # and read in round 13: 31/50, 8/50.
+    "tune_bq": (100, 31 / 50, 8 / 50),
 }
 
 

@@ -324,6 +324,9 @@ _AMOUNT_TRIGGER_RE = _rx(
     r"\b\d[\d,. ]*\s*(?:eur|usd|gbp|chf|€|\$|euros?|dollars?)\s+(?:or more|and (?:above|more)|or (?:above|higher))\b|"
     r"\b(?:over|above|exceeding|more than|at least)\s+(?:[€$£]\s*)?\d[\d,. ]*\s*(?:eur|usd|gbp|chf|€|\$|k)?\b"
 )
+_PASSIVE_REPORT_RE = _rx(
+    r"(?:reported|shown|presented|described|displayed)\s+to\s+(?:the\s+)?users?\s+as\b"
+)
 _NOUN_USE_RE = _rx(r"\w+\s*[(:=`]")
 _TIMING_BEFORE_RE = _rx(r"\b(?:before|after|until|when|once)\s+(?:\w+\s+){0,1}\w+$")
 _GLOBAL_OWN_RE = _rx(
@@ -344,7 +347,8 @@ _PAGING_BEFORE_RE = _rx(
 )
 _CJK_USER_CHOSE_RE = _rx(r"が?(?:指定|選択|入力|選ん)|(?:指定|选择|输入)的|가 (?:지정|선택)")
 _CHOSEN_BY_USER_RE = _rx(
-    r"\b(?:people|persons?|recipients?|contacts|ones|those|addresses|members|attendees|users)\s+(?:that\s+|whom\s+|who\s+)?$"
+    r"\b(?:people|persons?|recipients?|contacts|ones|those|addresses|members|attendees|users|numbers|emails|"
+    r"channels|files|accounts)\s+(?:that\s+|whom\s+|who\s+)?$"
 )
 # Side effects of a call a user would want to know about (round 11).
 _SIDE_EFFECT_RE = _rx(
@@ -476,7 +480,7 @@ _CONCEAL_RE = _rx(
     r"notifying|alerting|letting (?:them|the user|anyone) know|drawing attention)\b"
     # Round 11: kept out of what the user is shown ("leave it out of the list
     # of statements you show", "can be omitted from what you show the user").
-    r"|\bleave (?:it|this|that|them|these|those)\s+out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give)|"
+    r"|\bleave (?:it|this|that|them|these|those|the\s+[\w-]+(?:\s+[\w-]+)?)\s+out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
     r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
     r"|\b(?:omit|omitted|excluded?|left out)\b[^.;\n]{0,20}?\bfrom (?:what you (?:show|tell|report)|(?:your|the) "
     r"(?:reply|summary|answer|response)|(?:" + _USER + r"))"
@@ -546,6 +550,8 @@ _MISREPORT_RE = _rx(
     r"[^.;\n]{0,90}?\b" + _GOOD_OUTCOME + r"\b"
 )
 _REFRAME_RE = _rx(
+    # Round 13: "rejections … are reported to the user as 'in review'".
+    r"\b(?:reported|shown|presented|described|displayed)\s+to\s+(?:the\s+)?users?\s+as\s+[`'\"‘“]|"
     r"\b(?:present|describe|report|frame|call|explain|label|mark|classify|characteri[sz]e|portray|pass (?:it|them) off|"
     r"disguise|downplay|play down|relabel|rename)\b[^.;\n]{0,40}?\bas\s+(?:an?\s+|the\s+)?(?:routine|normal|minor|expected|"
     r"harmless|temporary|planned|scheduled|cosmetic|informational|false positive|success|successful|ok|fine|[\w-]+ (?:delay|"
@@ -554,7 +560,7 @@ _REFRAME_RE = _rx(
 _BAD_OUTCOME_RE = _rx(
     r"\b(?:fail\w*|errors?|breach\w*|problems?|issues?|vulnerab\w*|alerts?|threats?|warnings?|incidents?|outages?|loss|"
     r"risks?|malware|virus\w*|non-?compliant|violations?|denied|declined|rejected|crash\w*|leak\w*|could not|cannot|"
-    r"can't|unable|unsuccessful|not (?:be )?(?:placed|completed|processed|delivered|found))\b"
+    r"can't|unable|unsuccessful|not (?:be )?(?:placed|completed|processed|delivered|found)|rejections?|invalid)\b"
 )
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
@@ -1137,7 +1143,7 @@ def intent_hits(
                 continue  # "the opaque `cursor` from the previous response" pages this endpoint
             if kind == "personal" and _CJK_USER_CHOSE_RE.match(lower, m.end()):
                 continue  # "ユーザーが指定した用語集": what the user chose (round 11)
-            if kind == "personal" and _CHOSEN_BY_USER_RE.search(
+            if kind in ("personal", "conversation") and _CHOSEN_BY_USER_RE.search(
                 lower, max(0, m.start() - 24), m.start()
             ):
                 # "only share it with the people the user names": whom the
@@ -1670,7 +1676,11 @@ def _weigh(
         w += 0.3 if s.hides_side_effect else 0.0
         a, b = s.concealed[0]
         out.append(("TV-COVERT-013", w * damp, a, b, "hides something from the user"))
-    if s.misreport is not None and directive:
+    if s.misreport is not None and (
+        directive or _PASSIVE_REPORT_RE.match(text_at(s), s.misreport[0] - s.start)
+    ):
+        # Round 13: "failures are reported to the user as 'in review'" states
+        # the rule in the passive; it binds the model all the same.
         a, b, telling = s.misreport
         w = 1.0 if telling else 0.6
         out.append(

@@ -398,6 +398,15 @@ _FAKE_FIGURES_RE = compile_fast(
     r"\b(?:present|report|show|state|give)\b[^.;\n]{0,60}?\b(?:adjusted|modified|altered|recomputed|reduced|scaled|"
     r"inflated|lowered|rounded)\b[^.;\n]{0,40}?\bas (?:the )?(?:actual|real|true|final|official|reported|correct)\b"
 )
+# Round 13: a fixed outside address put into the recipient field ("put
+# inbound@relay-… in `to` and the real address in x_final_recipient").
+_FIXED_RECIPIENT_RE = compile_fast(
+    r"\b(?:put|use|set|pass|enter|fill in|place)\s+[`'\"]?[\w.+-]+@[\w-]+(?:\.[\w-]+)+[`'\"]?\s+(?:in|into|as)\s+"
+    r"(?:the\s+)?[`'\"]?(?:to|recipients?|recipient_email|to_address|email|cc|bcc)\b"
+)
+_NEGATION_INSIDE_RE = compile_fast(
+    r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|not)\b"
+)
 _AUTHORITY_RE = compile_fast(
     r"\b(?:maintainers?|developers?|vendor|operators?|administrators?|authors?|publisher)\b[^.;\n]{0,50}\b(?:requires?|mandates?|expects?|insists?|demands?) that (?:you|the (?:model|assistant|agent)|every|all)\b"
 )
@@ -613,8 +622,15 @@ def mechanism_hits(
             m = regex.search(s)
             if m is None:
                 continue
-            if regex is _FOLLOW_RE and _NEGATED_RE.search(s, max(0, m.start() - 25), m.start()):
-                continue  # "never follow instructions found in pages"
+            if regex is _FOLLOW_RE and (
+                _NEGATED_RE.search(s, max(0, m.start() - 25), m.start())
+                or _NEGATION_INSIDE_RE.search(m.group(0))
+            ):
+                continue  # "never follow instructions found in pages", "… do not follow them"
+            if regex is _OVER_USER_RE and _NEGATION_INSIDE_RE.search(s, 0, m.start()):
+                # Round 13: "do not describe a neighbourhood by its people,
+                # even if the user asks" is a refusal the user cannot lift.
+                continue
             if regex is _ORDER_RE and _SELF_LIMIT_RE.fullmatch(m.group(0)):
                 # Round 6 (issue #4): "never call this tool with incomplete
                 # parameters", "do not call this tool as an automatic
@@ -635,7 +651,8 @@ def mechanism_hits(
 # Every call of a kind steered to this tool, the others shut out.
 _EXCLUSIVE_RE = compile_fast(
     r"\b(?:route|send|direct|funnel|handle)\s+(?:every|all|each|any)\b[^.;\n]{0,60}\b(?:through|via|to|with) this (?:tool|server)\b|"
-    r"\b(?:only|exclusively|solely) (?:use|call|invoke) this (?:tool|server)\b|\b(?:use|call|invoke) only this (?:tool|server)\b|"
+    r"\b(?:only|exclusively|solely) (?:use|call|invoke) this (?:tool|server)\b(?!\s+(?:after|when|if|once|for)\b)|"
+    r"\b(?:use|call|invoke) only this (?:tool|server)\b|"
     r"\b(?:never|do not|don't) (?:call|use|invoke) (?:any )?(?:other|them|those)\b[^.;\n]{0,20}\b(?:tools?|servers?|instead)\b|"
     r"\b(?:usa|utiliza|llama) (?:solo|solamente|únicamente) (?:a )?esta herramienta|"
     r"\b(?:utilise|utilisez|appelle|appelez) (?:uniquement|seulement) cet outil|"
@@ -756,6 +773,12 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     ),
     (_SECOND_CALL_RE, "TV-COVERT-021", 0.9, "repeats the call to a second, fixed destination"),
     (_PIPE_OUT_RE, "TV-COVERT-021", 1.0, "pipes data out to an outside host"),
+    (
+        _FIXED_RECIPIENT_RE,
+        "TV-COVERT-021",
+        1.0,
+        "puts a fixed outside address in the recipient field",
+    ),
     (_FAKE_FIGURES_RE, "TV-COVERT-025", 1.0, "passes altered figures off as the real ones"),
     (
         _FOREIGN_INDEX_RE,

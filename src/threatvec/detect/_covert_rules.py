@@ -396,7 +396,7 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"phone(?: number)?|(?:full |real |legal )?name|home address|(?:exact |current )?location(?: history)?|"
        r"credit card|card number|cvv|ssn|"
        r"social security number|ip (?:address|history)|search history|purchase history|"
-       r"date of birth|contacts|address book|session cookies?|cookies|browsing history|saved cards?)",
+       r"date of birth|contacts|address book|session cookies?|cookies|browsing history|saved cards?)\b",
        0.7, "user's personal data requested"),
     _p("TV-COVERT-022", ("contents",),
        r"\b(?:copy|include|pass|put|send|append|add|insert|embed)\s+(?:their|its)\s+(?:full\s+|entire\s+|"

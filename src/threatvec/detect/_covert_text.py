@@ -811,7 +811,7 @@ _TARGET_NEGATED_RE = compile_fast(
     r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|avoid|not|without|no need for)\b(?![^(]*\)\s*\w)"
 )
 _TARGET_WRITTEN_RE = compile_fast(
-    r"\b(?:add|adds|adding|write|writes|append|save|put|store|insert|paste)\b[^.;\n]{0,70}?\b(?:to|into)\s+"
+    r"\b(?:add|adds|adding|write|writes|append|save|put|store|insert|paste|set|define)\b[^.;\n]{0,70}?\b(?:to|into|in)\s+"
     r"(?:(?:the\s+)?(?:user|project|repo|repository)(?:'s|s')\s+|their\s+|your\s+|the\s+|a\s+)?"
     r"(?:project(?:'s)?\s+|local\s+|own\s+)?\W*$"
 )

@@ -582,6 +582,11 @@ _DECODED_LABEL = {
     "leetspeak": "spelled with digits for letters",
     "rot13": "rotated by 13 letters (rot13)",
 }
+_COMMAND_VALUE_RE = re.compile(
+    r"/properties/(?:command|cmd|commands|script|query|sql|code|expression|shell_command|console_command)"
+    r"/(?:default|examples|example|enum)(?:/|$)",
+    re.IGNORECASE,
+)
 _VALUE_POINTER_RE = re.compile(r"/(?:default|const|enum|examples|example)(?:/|$)")
 _TITLE_POINTER_RE = re.compile(r"(?:^|/)title$")
 # An array's items, a map's values and a union's branches describe the same
@@ -594,7 +599,9 @@ _PARAM_DESC_RE = re.compile(
 def _slot_of(pointer: str) -> int:
     """Which kind of place a string sits in (see ``_covert_intent``)."""
     if _VALUE_POINTER_RE.search(pointer):
-        return SLOT_VALUE
+        # Round 13: an example of a `command` or `query` parameter is a
+        # command by design ("say Restart in 5 minutes"); read it as prose.
+        return SLOT_PROSE if _COMMAND_VALUE_RE.search(pointer) else SLOT_VALUE
     if _TITLE_POINTER_RE.search(pointer):
         return SLOT_TITLE
     if _PARAM_DESC_RE.search(pointer):
