@@ -407,7 +407,8 @@ def test_tuned_cases_stay_detected() -> None:
         r
         for r in _load(VECTORS)
         # tune_bq (round 13, far from solved) is guarded on its own.
-        if not r["split"].startswith("blind") and r["split"] not in ("tune_real", "tune_bq")
+        if not r["split"].startswith("blind")
+        and r["split"] not in ("tune_real", "tune_bq", "tune_br")
     ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
@@ -450,6 +451,9 @@ _ROUND7_SPLITS = {
     # blind_q scored once after round 12 (29/50, 11/50), promoted as tune_bq
     # and read in round 13: 31/50, 8/50.
     "tune_bq": (100, 31 / 50, 8 / 50),
+    # blind_r scored once after round 13 (32/40, 5/40; the round-10 detector:
+    # 26/40, 6/40), promoted unread as tune_br.
+    "tune_br": (80, 32 / 40, 5 / 40),
 }
 
 
