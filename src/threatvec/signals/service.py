@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from threatvec.core.clock import utcnow
 from threatvec.signals.models import Signal
 
-__all__ = ["NOTIFY_CHANNEL", "latest_id", "list_since", "prune", "publish"]
+__all__ = ["NOTIFY_CHANNEL", "latest_id", "list_since", "prune", "publish", "publish_many"]
 
 NOTIFY_CHANNEL = "threatvec_signals"
 PUBLISHED_FLAG = "threatvec_signals_published"
@@ -34,6 +34,27 @@ def publish(*, session: Session, org_id: str, kind: str, data: dict[str, Any]) -
         payload = json.dumps({"org_id": org_id, "id": signal.id})
         session.execute(text("SELECT pg_notify(:ch, :p)"), {"ch": NOTIFY_CHANNEL, "p": payload})
     return signal
+
+
+def publish_many(
+    *, session: Session, org_id: str, signals: Sequence[tuple[str, dict[str, Any]]]
+) -> list[int]:
+    """Publish (kind, data) pairs in order with one INSERT and one notify; their ids, ascending."""
+    if not signals:
+        return []
+    on_pg = session.get_bind().dialect.name == "postgresql"
+    # Readers page by id, so ids must follow the list. PostgreSQL guarantees that only for
+    # INSERT … SELECT … ORDER BY, which sort_by_parameter_order emits as one statement;
+    # SQLite inserts a VALUES list in order, and asking it to sort costs one INSERT per row.
+    stmt = insert(Signal).returning(Signal.id, sort_by_parameter_order=on_pg)
+    rows = [{"org_id": org_id, "kind": kind[:60], "data": data} for kind, data in signals]
+    ids = sorted(int(i) for i in session.scalars(stmt, rows))
+    session.info[PUBLISHED_FLAG] = True
+    if on_pg:
+        # Listeners only wake and re-read by id: one notify per transaction is enough.
+        payload = json.dumps({"org_id": org_id, "id": ids[-1]})
+        session.execute(text("SELECT pg_notify(:ch, :p)"), {"ch": NOTIFY_CHANNEL, "p": payload})
+    return ids
 
 
 def list_since(
