@@ -26,11 +26,9 @@ import json
 import logging
 import math
 import os
-import queue
 import statistics
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -46,6 +44,7 @@ sys.path.insert(0, str(REPO))
 from tests.conftest import LiveServer, create_org, free_port, make_migrated_engine  # noqa: E402
 from tests.enforcement.helpers import add_agent, signed_headers  # noqa: E402
 
+from bench._load import post_concurrently  # noqa: E402
 from bench._pg import fresh_postgres_database  # noqa: E402
 from threatvec.core.clock import utcnow  # noqa: E402
 from threatvec.core.crypto import SecretBox  # noqa: E402
@@ -120,40 +119,19 @@ def make_bodies(
 def webhook_run(
     url: str, source: dict[str, str], bodies: list[bytes], batch: int, clients: int
 ) -> dict[str, float]:
-    work: queue.Queue[bytes] = queue.Queue()
-    for b in bodies:
-        work.put(b)
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
+    def send(c: httpx.Client, body: bytes) -> httpx.Response:
+        # signed at send time, as a gateway would (±300 s replay window)
+        return c.post(
+            PATH, content=body, headers=signed_headers(source["id"], source["secret"], body)
+        )
 
-    def worker() -> None:
-        local = []
-        with httpx.Client(base_url=url, timeout=60) as c:
-            while True:
-                try:
-                    body = work.get_nowait()
-                except queue.Empty:
-                    break
-                # signed at send time, as a gateway would (±300 s replay window)
-                headers = signed_headers(source["id"], source["secret"], body)
-                t0 = time.perf_counter()
-                r = c.post(PATH, content=body, headers=headers)
-                local.append(time.perf_counter() - t0)
-                if r.status_code != 200 or len(r.json()["accepted"]) != batch:
-                    errors.append(f"{r.status_code} {r.text[:200]}")
-        with lock:
-            latencies.extend(local)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise SystemExit(f"webhook errors: {errors[:3]}")
+    elapsed, latencies = post_concurrently(
+        url,
+        bodies,
+        clients,
+        send,
+        lambda r: r.status_code == 200 and len(r.json()["accepted"]) == batch,
+    )
     return {
         "events_s": len(bodies) * batch / elapsed,
         "requests_s": len(bodies) / elapsed,

@@ -33,14 +33,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from tests.conftest import LiveServer, create_org, free_port, make_migrated_engine  # noqa: E402
 from tests.ingest.wire import batch, llm, mcp, tool  # noqa: E402
 
+from bench._load import post_concurrently  # noqa: E402
 from bench._pg import fresh_postgres_database  # noqa: E402
 from threatvec.agents.models import Agent, AgentEvent  # noqa: E402
 from threatvec.core.settings import Settings  # noqa: E402
@@ -71,40 +70,15 @@ def make_events(rnd: random.Random, n: int) -> list[dict[str, Any]]:
 
 
 def ingest_run(url: str, key: str, bodies: list[bytes], clients: int) -> dict[str, float]:
-    work: queue.Queue[bytes] = queue.Queue()
-    for b in bodies:
-        work.put(b)
-    latencies: list[float] = []
-    lock = threading.Lock()
-    errors: list[str] = []
-
-    def worker() -> None:
-        local = []
-        headers = {"X-Org-Key": key, "Content-Type": "application/json", "Content-Encoding": "gzip"}
-        with httpx.Client(base_url=url, headers=headers, timeout=60) as c:
-            while True:
-                try:
-                    body = work.get_nowait()
-                except queue.Empty:
-                    break
-                t0 = time.perf_counter()
-                r = c.post("/api/v1/ingest", content=body)
-                local.append(time.perf_counter() - t0)
-                if r.status_code != 200 or len(r.json()["accepted"]) != BATCH:
-                    errors.append(f"{r.status_code} {r.text[:200]}")
-        with lock:
-            latencies.extend(local)
-
-    threads = [threading.Thread(target=worker) for _ in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - start
-    if errors:
-        raise SystemExit(f"ingest errors: {errors[:3]}")
-    latencies.sort()
+    headers = {"X-Org-Key": key, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    elapsed, latencies = post_concurrently(
+        url,
+        bodies,
+        clients,
+        lambda c, body: c.post("/api/v1/ingest", content=body),
+        lambda r: r.status_code == 200 and len(r.json()["accepted"]) == BATCH,
+        headers=headers,
+    )
     return {
         "events_s": len(bodies) * BATCH / elapsed,
         "p50_ms": statistics.median(latencies) * 1000,
