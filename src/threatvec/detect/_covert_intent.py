@@ -846,7 +846,7 @@ _DESCRIBES_ATTACKS_RE = _rx(
 # (checked on lower-cased ASCII text; other text always runs the regex).
 _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _CONSENT_CLAIM_RE: ("approv", "authori", "signed off", "cleared", "consent", "agreed", "vetted", "sanction",
-                        "whitelist", "allow", "okayed", "ok'd", "green", "granted"),
+                        "whitelist", "allow", "okayed", "ok'd", "green", "granted", "opt"),
     _CONSENT_SKIP_RE: ("no ", "without", "do not", "don't", "never", "away", "immediately", "at once",
                        "confirmation", "skip", "won't", "will not", "sans ", "sin ", "ohne"),
     _PLACEHOLDER_RE: ("{", "<<", "%(", "$"),
