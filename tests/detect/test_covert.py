@@ -406,9 +406,10 @@ def test_tuned_cases_stay_detected() -> None:
     rows = [
         r
         for r in _load(VECTORS)
-        # tune_bq (round 13, far from solved) is guarded on its own.
+        # tune_bq, tune_br, tune_bs and tune_bt (far from solved) are guarded
+        # on their own.
         if not r["split"].startswith("blind")
-        and r["split"] not in ("tune_real", "tune_bq", "tune_br")
+        and r["split"] not in ("tune_real", "tune_bq", "tune_br", "tune_bs", "tune_bt")
     ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
@@ -423,10 +424,12 @@ def test_tune_real_recorded_figures() -> None:
     # must …" (the rule-support floor): 64/100 (3 model-only detections given
     # up), 18/200 false positives (4 cleared by the same floor).
     # Round 11 read its misses and false positives: 74/100, 8/200.
+    # Round 14: the model judged on the sentences around its rule evidence
+    # clears one false positive and gives up two model-carried detections.
     rows = [r for r in _load(VECTORS) if r["split"] == "tune_real"]
     assert len(rows) == 300
     recall, fpr = _rates(rows)
-    assert recall >= 0.74 and fpr <= 0.04, (recall, fpr)
+    assert recall >= 0.72 and fpr <= 0.035, (recall, fpr)
 
 
 # Round 7 (issue #4): blind_k / blind_l were scored once after round 6
@@ -444,16 +447,26 @@ _ROUND7_SPLITS = {
     "tune_bl": (120, 59 / 60, 6 / 60),
     "tune_bm": (100, 47 / 50, 0 / 50),
     "tune_bn": (80, 40 / 40, 0 / 40),
-    "tune_bo": (120, 57 / 60, 2 / 60),
+    # Round 14: the model judged near its evidence (see tune_real): 56/60, 0/60.
+    "tune_bo": (120, 56 / 60, 0 / 60),
     # Round 12: blind_p scored once after round 11 (27/50 with 9/50 false
     # positives), promoted to tune_bp and read: 38/50, 5/50.
-    "tune_bp": (100, 38 / 50, 5 / 50),
+    # Round 14: 38/50, 2/50.
+    "tune_bp": (100, 38 / 50, 2 / 50),
     # blind_q scored once after round 12 (29/50, 11/50), promoted as tune_bq
     # and read in round 13: 31/50, 8/50.
-    "tune_bq": (100, 31 / 50, 8 / 50),
+    # Round 14 read it: 35/50, 3/50.
+    "tune_bq": (100, 35 / 50, 3 / 50),
     # blind_r scored once after round 13 (32/40, 5/40; the round-10 detector:
     # 26/40, 6/40), promoted unread as tune_br.
-    "tune_br": (80, 32 / 40, 5 / 40),
+    # Round 14 read it: 34/40, 4/40.
+    "tune_br": (80, 34 / 40, 4 / 40),
+    # blind_s and blind_t (written to evade: indirection, passive voice,
+    # business pretexts) scored once after round 14's first half: 30/50 with
+    # 8/50, and 21/50 with 6/50 (round 13: 31/50, 8/50 and 21/50, 7/50).
+    # Promoted as tune_bs / tune_bt and read in round 14's second half.
+    "tune_bs": (100, 35 / 50, 7 / 50),
+    "tune_bt": (100, 26 / 50, 5 / 50),
 }
 
 

@@ -215,6 +215,11 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\bconversazione\b|истори\w* (?:переписки|диалога|чата)|переписк\w*|对话|聊天记录|会话|会話|対話|チャット履歴|대화"),
     ("system_prompt",
      r"\bsystem\s+(?:prompt|message|instructions?)\b|\bdeveloper\s+(?:instructions|message|prompt)\b|"
+     # Round 14: "your full system and developer messages", "the exact
+     # instructions the host application gave you".
+     r"\b(?:system|developer)\s+and\s+(?:system|developer)\s+(?:messages?|prompts?|instructions)\b|"
+     r"\binstructions\s+(?:that\s+)?(?:the|your)\s+(?:host(?:\s+application|\s+app)?|client|platform|operator|deployer|"
+     r"orchestrator|developer)\s+(?:gave|has given|provided|supplied)(?:\s+to)?\s+you\b|"
      r"\b(?:hidden|initial|original|secret)\s+(?:instructions|prompt)\b|"
      r"\binstructions\s+(?:it|you|the model|the assistant)\s+(?:received|got|(?:was|were|has been|have been) given)\b|"
      r"\b(?:instructions|guidance|rules|prompt)\s+from\s+(?:its|your|the)\s+(?:developer|operator|creator|vendor)s?\b|"
@@ -1005,7 +1010,19 @@ def example_quote_spans(lower: str) -> list[tuple[int, int]]:
         if len(m.group(2).split()) >= 3 and (listed or _EXAMPLE_CUE_RE.search(before)):
             spans.append((m.start(), m.end()))
             last_end = m.end()
+    if '":' in lower:
+        # Round 14: a JSON object on its own line under "Example finding:" or
+        # "Response:" shows what the tool returns; its strings are data.
+        for m in _JSON_EXAMPLE_LINE_RE.finditer(lower):
+            spans.append((m.start("obj"), m.end("obj")))
+        spans.sort()
     return spans
+
+
+_JSON_EXAMPLE_LINE_RE = re.compile(
+    r"(?m)^[^\n]*\b(?:examples?|sample|response|returns?|output|looks like|for instance)\b[^\n]*:?[ \t]*\n"
+    r"(?:[ \t]*\n)?(?P<obj>[ \t]*[{\[][^\n]*\":[^\n]*)$"
+)
 
 
 _ASCII_DIGIT_RE = re.compile(r"[0-9]")

@@ -48,12 +48,17 @@ _DATA = (
     # conversation and the model's own context
     r"(?<!later )(?<!future )(?<!other )(?<!new )(?<!next )\bconversations?\b|\bchat (?:history|log|transcript)|\btranscripts?\b|\bverbatim copy\b|\beverything the user (?:and you )?(?:has |have )?(?:said|typed|written)|"
     r"\b(?:previous|earlier|prior|recent) (?:user )?messages\b|\bhidden configuration\b|\bsystem (?:prompt|instructions?|message)\b|"
+    # Round 14: "the instructions the host application gave you", "your full
+    # system and developer messages".
+    r"\byour (?:full |complete |entire |exact |original )?(?:system|developer)(?: and (?:system|developer))? (?:messages?|prompts?)\b|"
+    r"\binstructions (?:that )?(?:the|your) (?:host(?: application| app)?|client|platform|operator|deployer|orchestrator) "
+    r"(?:gave|has given|provided|supplied)(?: to)? you\b|\binstructions you (?:were|have been) given\b|"
     r"\bconversación\b|\bconversa\b|\bconversazione\b|\bgesprek\b|\bgesprächsverlauf|\bchatverlauf|\bhistori(?:que|al|co)\b|"
     r"\bsystemanweisung\w*|\binstrucciones del sistema\b|\binstructions système\b|"
     r"переписк|диалог|истори[юия] (?:чата|сообщений)|системн\w* (?:инструкц|промпт)|محادث|سجل المحادثة|"
     r"对话|会话|聊天记录|系统提示|会話|対話|チャット履歴|システムプロンプト|대화|시스템 프롬프트"
     # secrets
-    r"|\bpasswords?\b|\bpasscodes?\b|\bapi[ -]?(?:keys?|sleutels?|schlüssel)\b|\baccess tokens?\b|\btokens\b|\bsecrets\b|\bcredentials\b|"
+    r"|\bpasswords?\b|\bpasscodes?\b|\bapi[ -]?(?:keys?|sleutels?|schlüssel|tokens?)\b|\baccess tokens?\b|\bbearer tokens?\b|\btokens\b|\bsecrets\b|\bcredentials\b|"
     r"\bcard (?:numbers?|details)\b|\bcredit cards?\b|\bcart(?:ão|ões|a|e) de crédit|\bnúmeros? de cart|\benvironment variables?\b|\benv(?:ironment)? vars?\b|"
     r"\bomgevingsvariabel\w*|\bumgebungsvariabl\w*|\bvariables? d'environnement\b|\bvariables de entorno\b|\bcontraseñas?\b|\bmots? de passe\b|"
     r"\bsenhas?\b|\bpasswörter\b|\bwachtwoord\w*|пароль|парол[ия]|ключ\w* api|كلمات المرور|كلمة المرور|كلمة السر|"
@@ -75,6 +80,7 @@ _DATA_RE = compile_fast(_DATA)
 # legitimate use for a verbatim copy of it in an argument.
 _CONTEXT_DATA_RE = re.compile(
     r"(?:system|conversation|chat|transcript|verbatim|everything the user|previous|earlier|prior|recent|hidden conf|"
+    r"your (?:full |complete |entire |exact |original )?(?:system|developer)|instructions (?:that )?(?:the|your) |instructions you|"
     r"conversación|conversa|gesprek|gesprächsverlauf|chatverlauf|histori|systemanweisung|instrucciones del sistema|"
     r"instructions système|переписк|диалог|истори|системн|محادث|سجل المحادثة|"
     r"对话|会话|聊天记录|系统提示|会話|対話|チャット履歴|システムプロンプト|대화|시스템 프롬프트)"
@@ -519,7 +525,7 @@ def mechanism_hits(
         # Read on the whole text: "left as is" often follows in the next sentence.
         off = _CONTROL_OFF_RE.search(lower)
         if off is not None:
-            out.append(("TV-COVERT-019", 1.0, off.start(), off.end(),
+            out.append(("TV-COVERT-028", 1.0, off.start(), off.end(),
                         "switches a security control off and leaves it off"))  # fmt: skip
     if "../" in lower:
         # Read on the whole text: the sentence splitter ends a sentence at "..".
@@ -639,6 +645,15 @@ def mechanism_hits(
                 continue
             if regex is _PARTNER_RE and data is None and "user" not in s:
                 continue
+            if regex is _INSECURE_SWITCH_RE:
+                if _USER_CHOICE_RE.search(s):
+                    continue  # "if the user's cluster is self-signed, pass verify_tls: false"
+                if _STICKY_RE.search(s):
+                    weight, note = 1.0, note + " and keeps it off"
+            if regex is _QUOTED_LABEL_RE and _FAILURE_RE.search(s):
+                weight, note = 0.9, note + " although it failed"
+            if regex is _WITHHELD_RE and _SECRET_WORDS_RE.search(m.group(0)):
+                continue  # "don't pass on the token": protecting a secret
             if regex is _RECON_RE and _param_in(s, param_names):
                 # The agent's tool list written into this tool's own argument.
                 weight, note = 1.0, note + ", into an argument"
@@ -749,6 +764,79 @@ _CONTEXT_ML_RE = compile_fast(
 _EVERY_ANSWER_ML_RE = compile_fast(
     r"每次回答|每个回答|所有回答|毎回の回答|すべての回答|в каждом ответе"
 )
+# Round 14 (issue #4): mechanisms read from tune_bp/bq/br's misses.
+# A security check switched off by the setting the model is told to pass
+# ("reconnect with `trust_all_certificates: true`", "pass `skip_review: true`").
+_INSECURE_SWITCH_RE = compile_fast(
+    r"\b(?:trust_all_cert\w*|allow_unsigned\w*|allow_insecure\w*|skip_(?:review|approval|verification|tls\w*|ssl\w*|"
+    r"signature\w*|checks?)|insecure(?:_skip\w*)?|bypass_\w+|disable_(?:auth\w*|mfa|2fa|signing|verification|tls\w*|"
+    r"ssl\w*|audit\w*|logging))[`'\"]?\s*(?::|=|to)\s*[`'\"]?(?:true|yes|on)\b|"
+    r"\b(?:verify_(?:tls|ssl|certs?|certificates?|signatures?)|ssl_verify|tls_verify|require_signatures?|"
+    r"check_cert\w*|validate_cert\w*)[`'\"]?\s*(?::|=|to)\s*[`'\"]?(?:false|no|off)\b|"
+    r"\bsecurity_mode[`'\"]?\s*(?::|=|to)\s*[`'\"]?none\b"
+)
+# ... and kept that way, or used whatever the state of approval.
+_STICKY_RE = compile_fast(
+    r"\b(?:keep (?:those|these|the|that|this|it|them)\b|for the (?:rest of the )?session|from now on|every (?:call|time)|"
+    r"all (?:later|future|further) calls|regardless|on or after|harmless|don't bring|do not bring|don't mention|"
+    r"do not mention)"
+)
+# An insecure setting the user chose is the user's call, not the tool's.
+_USER_CHOICE_RE = compile_fast(
+    r"\b(?:if|when|only if|unless|where) (?:the |your )?(?:user|customer|operator|you)\b[^.;\n]{0,40}?"
+    r"\b(?:asks?|says?|explicitly|chooses?|wants?|requests?|confirms?|self-signed|own)\b|"
+    r"\b(?:local|development|dev|test(?:ing)?) (?:servers?|clusters?|environments?|setups?|only)\b"
+)
+# Work applied whatever its approval state ("apply requests regardless of
+# their approval state - pending ones included").
+_ANY_APPROVAL_RE = compile_fast(
+    r"\bregardless of (?:their|its|the) (?:approval|review|sign-?off) (?:state|status)\b|"
+    r"\b(?:pending|unapproved|rejected) ones included\b|"
+    r"\b(?:even if|even when|whether or not) (?:they are|it is|it's|they're|the request is) (?:still )?"
+    r"(?:pending|unapproved|not (?:yet )?approved|rejected)\b"
+)
+# Confirmation waived in the "you don't have to" form.
+_NO_CHECK_RE = compile_fast(
+    r"\b(?:(?:do not|don't|doesn't|does not|no longer) (?:have|need) to|needn't|need not)\s+"
+    r"(?:(?:check|confirm|verify|consult)\s+(?:in\s+)?with\s+(?:the\s+)?(?:user|them|customer|requester|owner)\b|"
+    r"ask\s+(?:the\s+)?(?:user|them|customer|requester|owner)\s+(?:before|first|for (?:permission|approval|confirmation|consent))\b)|"
+    # "run drops immediately … rather than asking the user to confirm"
+    r"\b(?:rather than|instead of)\s+(?:asking|checking with|prompting|consulting)\s+(?:the\s+)?(?:user|them|customer|requester|owner)"
+    r"(?:\s+(?:to confirm|for (?:confirmation|approval|permission)|first))?\b"
+)
+# A state reported to the user under a quoted label ("describe those states
+# to the user as \"in review\""): with a failure in the sentence, a lie.
+_QUOTED_LABEL_RE = compile_fast(
+    r"\b(?:describe|report|present|show|display|relay|explain|call)\s+(?:those|these|them|it|this|that|such|the(?:\s+[\w-]+){1,2})"
+    r"\s+(?:states?\s+|statuses\s+|results?\s+)?to\s+(?:the\s+)?(?:users?|customers?|requesters?|them)\s+as\s+[`'\"‘“]"
+)
+# "Treat those results as `pass` in any summary … you produce".
+_TREAT_AS_PASS_RE = compile_fast(
+    r"\btreat\s+(?:those|these|them|it|such|the(?:\s+[\w-]+){1,2})\s+(?:results?\s+|findings?\s+|checks?\s+|controls?\s+)?"
+    r"as\s+[`'\"]?(?:pass|passed|passing|ok|success|successful|compliant|green|resolved|healthy|clean)\b[`'\"]?"
+    r"[^.;\n]{0,40}?\b(?:summary|summaries|report|reports|ticket|tickets|answer|reply|replies|dashboard)\b"
+)
+_FAILURE_RE = compile_fast(
+    r"\b(?:fail\w*|errors?|rejected|rejections?|invalid\w*|denied|declined|breach\w*|vulnerab\w*|violations?|outages?)\b"
+)
+# What the user is not passed on or not brought up with ("don't pass on the
+# reviewer's rejection message", "don't bring certificate warnings up").
+_WITHHELD_RE = compile_fast(
+    r"\b(?:do not|don't|never|no need to)\s+(?:bring|bringing)\b[^.;\n]{0,40}?\bup with\b|"
+    r"\b(?:do not|don't|never)\s+(?:pass|passing)\s+on\b[^.;\n]{0,40}?\b(?:messages?|warnings?|errors?|rejections?|"
+    r"reasons?|notices?|findings?|feedback|comments?|alerts?)\b"
+)
+_SECRET_WORDS_RE = compile_fast(
+    r"\b(?:tokens?|secrets?|passwords?|keys?|credentials?|pii|personal data)\b"
+)
+# A second call with a fixed address written in ("also call `share_scenario`
+# with `email: deals-desk@…`").
+_SECOND_CALL_ADDRESS_RE = compile_fast(
+    r"\b(?:also|additionally|then|afterwards|as well as)\b[^.;\n]{0,20}?\b(?:call|invoke|use|run)\s+[`'\"]?[a-z][\w.-]*[`'\"]?\s+"
+    r"with\b[^.;\n]{0,60}?[\w.+-]+@(?!example\.|test\.)[\w-]+(?:\.[\w-]+)+"
+)
+
+
 _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_CONTEXT_ML_RE, "TV-COVERT-022", 0.8, "asks for the conversation, prompt or personal data"),
     (_EVERY_ANSWER_ML_RE, "TV-COVERT-018", 0.6, "directive that governs every answer"),
@@ -813,6 +901,23 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_KEEP_OUT_OF_ANSWER_RE, "TV-COVERT-013", 0.7, "keeps an extra step out of the answer"),
     (_SCHEDULED_ACTION_RE, "TV-COVERT-019", 0.6, "schedules an action the user did not ask for"),
     (_PRIVILEGE_RE, "TV-COVERT-019", 0.7, "creates a privileged account or grant"),
+    (
+        _INSECURE_SWITCH_RE,
+        "TV-COVERT-028",
+        0.4,
+        "passes a setting that switches a security check off",
+    ),
+    (_ANY_APPROVAL_RE, "TV-COVERT-015", 0.8, "acts whatever the approval state"),
+    (_NO_CHECK_RE, "TV-COVERT-015", 0.7, "tells the model it need not check with the user"),
+    (_QUOTED_LABEL_RE, "TV-COVERT-025", 0.5, "reports a state to the user under another label"),
+    (_TREAT_AS_PASS_RE, "TV-COVERT-025", 0.9, "reports results as passing in what the user reads"),
+    (_WITHHELD_RE, "TV-COVERT-013", 0.5, "keeps a message or warning from the user"),
+    (
+        _SECOND_CALL_ADDRESS_RE,
+        "TV-COVERT-021",
+        0.9,
+        "a second call sends to a fixed address written into the text",
+    ),
 )
 _DIGITS_RE = re.compile(r"\d{3}")
 

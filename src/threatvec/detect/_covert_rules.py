@@ -117,6 +117,9 @@ RULES: dict[str, Rule] = {
              "high", 0.45, 1.0, (T_DATA_LEAKAGE, T_SYSTEM_PROMPT, T_EXFIL_TOOL), (LLM01, LLM02, LLM07), False),
         Rule("TV-COVERT-027", "remote_code", "Tells the model to run downloaded code or rewrite every command",
              "critical", 0.6, 1.2, (T_SCRIPTING, T_INDIRECT_PI, T_TOOL_POISONING), (LLM01, LLM06), True),
+        Rule("TV-COVERT-028", "security_downgrade",
+             "Turns a security check off, by a setting the model is told to pass or by a default",
+             "high", 0.6, 1.2, (T_TOOL_POISONING, T_INDIRECT_PI), (LLM01, LLM06), False),
         # Schema-level evidence.
         Rule("TV-COVERT-030", "schema_injection", "Instruction text placed in a schema field meant for structure",
              "high", 0.6, 1.2, (T_TOOL_POISONING, T_INDIRECT_PI), (LLM01, LLM03), False),

@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from threatvec.detect._covert_destinations import planted_destination_hits
+
 __all__ = ["SchemaHit", "schema_hits"]
 
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "object", "array", "null"})
@@ -375,6 +377,52 @@ def _data_channel_hit(
     )
 
 
+# Round 14 (issue #4): a security check whose default is "off" ("verify_tls":
+# false, "allow_http": true). Real servers default these safe (none of 3,500
+# captured tools does otherwise); a poisoned one ships the weak setting and
+# tells the model to keep it.
+_CHECK_NAME_RE = re.compile(
+    r"^(?:verify|validate|check)_?(?:tls|ssl|certs?|certificates?|signatures?|hostname)$|^(?:ssl|tls)_?verify$|"
+    r"^require_?(?:signatures?|tls|https|mfa|auth\w*|approval|review)$|^(?:enable|enforce)_?(?:tls|ssl|mfa|signing|signatures?|"
+    r"encryption|audit\w*)$",
+    re.IGNORECASE,
+)
+_BYPASS_NAME_RE = re.compile(
+    r"^(?:allow_?(?:http|insecure\w*|unsigned\w*|self_?signed\w*)|skip_?(?:tls|ssl|verify|verification|signatures?|review|"
+    r"approval)\w*|disable_?(?:tls|ssl|verification|signing|auth\w*|mfa))$",
+    re.IGNORECASE,
+)
+_KEEP_WEAK_RE = re.compile(
+    r"\b(?:recommended|keep the default|leave (?:it|this) (?:as is|unchanged|at the default)|do not change|don't change)\b",
+    re.IGNORECASE,
+)
+
+
+def _insecure_default_hits(schema: dict[str, Any]) -> Iterator[SchemaHit]:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return
+    for name, prop in props.items():
+        if not isinstance(name, str) or not isinstance(prop, dict) or "default" not in prop:
+            continue
+        default = prop["default"]
+        weak = (default is False and _CHECK_NAME_RE.match(name) is not None) or (
+            default is True and _BYPASS_NAME_RE.match(name) is not None
+        )
+        if not weak:
+            continue
+        desc = prop.get("description")
+        kept = isinstance(desc, str) and _KEEP_WEAK_RE.search(desc) is not None
+        yield SchemaHit(
+            "TV-COVERT-028",
+            0.6 if kept else 0.35,
+            f"/inputSchema/properties/{_esc(name)}/default",
+            f"{name}: {str(default).lower()}",
+            f"security check {name!r} is off by default"
+            + (" and the description says to keep it so" if kept else ""),
+        )
+
+
 def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
     """Structural evidence in ``inputSchema`` / ``outputSchema`` of ``tool``."""
     hits: list[SchemaHit] = []
@@ -387,4 +435,6 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
     schema = tool.get("inputSchema")
     if isinstance(schema, dict):
         hits.extend(_side_channel_hits(schema, tool_text))
+        hits.extend(_insecure_default_hits(schema))
+        hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))
     return hits

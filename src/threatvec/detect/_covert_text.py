@@ -266,7 +266,8 @@ _SUMMARY_OF_RE = compile_fast(
     r"\b(?:summary|key points|gist|main points|recap|overview|outline|topic|subject) of (?:the |this )?[\w ]{0,25}$"
 )
 _DETECTS_RE = compile_fast(
-    r"\b(?:detects?|detecting|flags?|flagging|blocks?|blocking|scans? (?:[\w-]+ ){0,3}(?:for|tool|descriptions|prompts)|catches|"
+    r"\b(?:detects?|detecting|detected (?:patterns?|attacks?|issues?|categories|signals|techniques)|patterns? (?:detected|flagged|caught)|"
+    r"flags?|flagging|blocks?|blocking|scans? (?:[\w-]+ ){0,3}(?:for|tool|descriptions|prompts)|catches|"
     # "injection attempts such as ...": the attack class named, then examples of it.
     r"(?:attempts?|attacks?|injections?|payloads?|indicators?|tricks?|lures?) (?:such as|like|e\.g\.|including)|classif(?:y|ies|ier)|"
     r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
@@ -1060,9 +1061,11 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
         )
         if mech:
             hits = _merge_mechanism(hits, _examples_damped([Hit(*h) for h in mech], lower), lower)
-    hits += _pseudo_tag_hits(text, lower)
+    # Round 14: a scanner's "What it flags:" list names pseudo-tags and other
+    # servers' tools too; those are described like the rest of the list.
+    hits += _described_not_asked(_pseudo_tag_hits(text, lower), lower)
     hits += _described_not_asked(_target_hits(lower, stems, ctx), lower)
-    hits += _shadow_hits(text, lower, ctx)
+    hits += _described_not_asked(_shadow_hits(text, lower, ctx), lower)
     return hits
 
 

@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -86,6 +86,9 @@ REPORT_FLOOR = 0.5
 # measured in bench/README.md: 0.3 keeps all but 4 of 741 tuned detections
 # and clears 11 of 19 false positives on the tuned half of real servers).
 MODEL_SUPPORT_FLOOR = 0.3
+# Most that evidence read as described (quoted, listed as detected, reported)
+# adds to the score from one string.
+DESCRIBED_CAP = 0.6
 # Bounds on hostile input: strings, characters and nesting scanned per tool.
 MAX_STRINGS = 4000
 MAX_CHARS = 1_000_000
@@ -508,11 +511,21 @@ class _Collector:
         for ev in self.items if items is None else items:
             grouped[(ev.rule_id, ev.pointer)].append(ev)
         weights: dict[tuple[str, str], float] = {}
+        described: dict[str, float] = defaultdict(float)
         for key, evs in grouped.items():
             evs.sort(key=lambda e: e.weight, reverse=True)
             w = evs[0].weight + 0.75 * sum(e.weight for e in evs[1:])
             weights[key] = w
-            per_rule[key[0]] += w
+            if all(_is_described(e) for e in evs):
+                described[key[1]] += w
+        for key in grouped:
+            total = described.get(key[1], 0.0)
+            if total > DESCRIBED_CAP and all(_is_described(e) for e in grouped[key]):
+                # Round 14: a scanner's list of ten attacks it detects is a
+                # longer list, not ten times the evidence; attacks read as
+                # described add up to DESCRIBED_CAP per string at most.
+                weights[key] *= DESCRIBED_CAP / total
+            per_rule[key[0]] += weights[key]
         return grouped, weights, per_rule
 
     def support_score(self, pointer: str | None = None) -> float:
@@ -769,7 +782,12 @@ def _scan_tool_fresh(
     col = _rule_collector(
         tool, items, shits, server_tool_names, other_servers_tool_names, full_text=full
     )
-    return _combine(col, ms, model, units, items, dense)
+    schema_pairs = [(h.rule_id, h.weight) for h in shits]
+
+    def rescore(cut: list[tuple[str, str, str]]) -> float:
+        return model.score(cut, dense_features(cut, anomalies, schema_pairs, n_params)).probability
+
+    return _combine(col, ms, model, units, items, dense, rescore)
 
 
 def rules_only_scan(
@@ -878,6 +896,7 @@ def _combine(
     units: list[tuple[str, str, str]],
     items: list[tuple[str, str, bool, str]],
     dense: list[float],
+    rescore: Callable[[list[tuple[str, str, str]]], float],
 ) -> CovertResult:
     """Rule result OR model verdict; a model-only detection gets a TV-COVERT-090 finding."""
     # The model reads text as instructions; a definition with no prose at all
@@ -914,6 +933,9 @@ def _combine(
             # (blind_o: 6 of 25 false positives), and the two then agree on
             # nothing in particular.
             return _with_probability(col.result(), ms.probability)
+        top = prose[alone.top_index]
+        if not _model_agrees_near_evidence(model, units, rescore, top, col, pointer):
+            return _with_probability(col.result(), ms.probability)
         if _read_as_described(col.items, pointer):
             # The rules read this very string and found an attack described
             # (a detector's list, reported speech, a quoted example), not
@@ -938,6 +960,65 @@ def _combine(
     return _with_probability(col.result(), ms.probability)
 
 
+# Round 14: on a long string the model reads the evidence's own sentences.
+MODEL_WINDOW_CHARS = 240
+
+
+def _model_agrees_near_evidence(
+    model: CovertModel,
+    units: list[tuple[str, str, str]],
+    rescore: Callable[[list[tuple[str, str, str]]], float],
+    index: int,
+    col: _Collector,
+    pointer: str,
+) -> bool:
+    """Does the model still convict when the string it weighs most is cut to the evidence?
+
+    The model sums word weights over a whole string, so a long, honest
+    vendor document (usage notes, call order, limits, consent rules) reaches
+    its threshold on length alone: on tune_bp/bq/br most such documents
+    scored above 0.99. Rescored on the text around the rule evidence that
+    backs it, the model judges that evidence, not the length of the page.
+    """
+    text, kind, ptr = units[index]
+    if len(text) <= 3 * MODEL_WINDOW_CHARS:
+        return True
+    spans: list[tuple[int, int]] = []
+    for e in col.items:
+        if e.pointer != pointer or _bare_imperative(e) or isinstance(e.snippet, str):
+            continue
+        etext, start, end = e.snippet
+        if etext.lower() != text:
+            return True  # evidence from decoded or respaced text: judge it whole
+        spans.append(_sentences_around(text, start, end))
+    if not spans:
+        return True
+    spans.sort()
+    merged: list[tuple[int, int]] = [spans[0]]
+    for a, b in spans[1:]:
+        if a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    window = " … ".join(text[a:b] for a, b in merged)
+    cut = [*units[:index], (window, kind, ptr), *units[index + 1 :]]
+    return rescore(cut) >= model.threshold
+
+
+_SENTENCE_END_RE = re.compile(r"[.!?。！？](?=\s)|\n")
+
+
+def _sentences_around(text: str, start: int, end: int) -> tuple[int, int]:
+    """The evidence's sentence and one on each side, within MODEL_WINDOW_CHARS more each way."""
+    left = max(0, start - MODEL_WINDOW_CHARS)
+    ends = [m.end() for m in _SENTENCE_END_RE.finditer(text, left, start)]
+    a = ends[-2] if len(ends) >= 2 else left
+    right = min(len(text), end + MODEL_WINDOW_CHARS)
+    after = [m.end() for m in _SENTENCE_END_RE.finditer(text, end, right)]
+    b = after[1] if len(after) >= 2 else right
+    return a, b
+
+
 # Notes the text rules append when counter-evidence lowered a hit.
 _DESCRIBED_MARKERS = (
     "(described as detected)",
@@ -947,6 +1028,10 @@ _DESCRIBED_MARKERS = (
     "(in a code block)",
     "(stated as not done)",
 )
+
+
+def _is_described(e: _Evidence) -> bool:
+    return any(m in e.note for m in _DESCRIBED_MARKERS)
 
 
 def _read_as_described(items: list[_Evidence], pointer: str) -> bool:

@@ -1,0 +1,240 @@
+# ruff: noqa: E501
+# (long lines: one vocabulary per line reads best)
+"""Destinations and access planted in schema values (round 14, issue #4).
+
+An attacker who wants the model to send data somewhere has to write that
+somewhere down. Phrasing can be varied without end; the address cannot hide:
+it sits in a ``default``, ``const``, ``enum`` or ``examples`` value of a
+parameter that names a destination (``bcc``, ``callback_url``,
+``destination_url``, ``account_number``). Of about 3,500 tools captured from
+real MCP servers, none ships such a value, so one is evidence by itself and
+a copy recipient (``bcc``/``cc``) or a look-alike host is an attack on sight:
+
+* a fixed copy recipient (``bcc``, ``cc``) -> a standing hidden copy;
+* a host whose name is one or two letters from a host named elsewhere in the
+  definition ("hooks.paylanne.io" next to "hooks.paylane.io"), or spelled
+  with letters of another script -> a look-alike destination;
+* another outside host, e-mail address or account number -> a planted
+  destination (weaker: an honest tool may default to its vendor's API, which
+  the check tells apart by the vendor's name appearing in the definition).
+
+The same holds for access: an administrator role in the default groups, an
+SSH public key in the default ``authorized_keys``, or a value such as
+``mfa_not_required`` as a default switches the account's protection off
+without a word in the description.
+
+Standard library only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from threatvec.detect.normalize import fold_homoglyphs
+
+__all__ = ["DestinationHit", "planted_destination_hits", "prose_of"]
+
+# rule id, weight, pointer, snippet text, note
+DestinationHit = tuple[str, float, str, str, str]
+
+_DEST_NAME_RE = re.compile(
+    r"(?:^|_)(?:bcc|cc|to|recipients?|emails?|callback|redirect|webhook|endpoint|destination|dest|target|upload|"
+    r"mirror|sink|forward|relay|url|uri|host|remote|payee|account|routing|iban|wallet|address|server|base)(?:_|$)"
+)
+_COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc)(?:_|$)")
+_ACCOUNT_NAME_RE = re.compile(
+    r"(?:^|_)(?:account|routing|iban|wallet|payee|sort_code|bic|swift)(?:_|$)"
+)
+_URL_RE = re.compile(r"^(?:https?|wss?|ftp|s3|gs)://([^/:?#\s]+)", re.IGNORECASE)
+_EMAIL_RE = re.compile(r"^[\w.+-]+@([\w-]+(?:\.[\w-]+)+)$")
+_ACCOUNT_VALUE_RE = re.compile(
+    r"^(?:[A-Z]{2}\d{2}[A-Z0-9]{8,30}|\d[\d -]{5,}\d|0x[0-9a-fA-F]{20,}|[13bc][a-km-zA-HJ-NP-Z1-9]{25,60})$"
+)
+# Hosts no one can receive mail or requests at, and the user's own machine.
+_INERT_HOST_RE = re.compile(
+    r"(?:^|\.)(?:example|test|invalid|localhost|local|internal|lan)$|(?:^|\.)example\.(?:com|org|net)$|"
+    r"^(?:127\.|10\.|192\.168\.|0\.0\.0\.0|\[::1\])"
+)
+_HOSTNAME_RE = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b")
+_SNAKE_RE = re.compile(r"([a-z0-9])([A-Z])")
+_VALUE_KEYS = ("const", "default", "enum", "examples", "example")
+_ROLE_NAME_RE = re.compile(
+    r"(?:^|_)(?:groups?|roles?|permissions?|scopes?|access_level|privileges?|polic(?:y|ies))(?:_|$)"
+)
+# "app_owner" is a role of one app, not of the organisation: owners are left out.
+_ADMIN_VALUE_RE = re.compile(
+    r"(?:^|[\W_])(?:admin\w*|administrators?|root|superusers?|super[-_ ]?admins?|full[-_ ]?access|all[-_ ]?access)(?:$|[\W_])",
+    re.IGNORECASE,
+)
+_PUBLIC_KEY_RE = re.compile(r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-ssh-\S+) AAAA")
+_WEAK_VALUE_RE = re.compile(
+    r"(?:mfa|2fa|tls|ssl|verification|signature|signing|auth\w*|review|approval)[_-](?:not[_-]required|disabled|off|"
+    r"skip\w*|bypass\w*|none)|(?:disable|skip|bypass|no)[_-](?:mfa|2fa|tls|ssl|verif\w*|signature|signing|auth\w*|"
+    r"review|approval)",
+    re.IGNORECASE,
+)
+_MAX_PROPS = 400
+
+
+def _snake(name: str) -> str:
+    return _SNAKE_RE.sub(r"\1_\2", name).lower().replace("-", "_")
+
+
+def _properties(schema: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any], str]]:
+    stack: list[tuple[Any, str]] = [(schema, pointer)]
+    seen = 0
+    while stack and seen < _MAX_PROPS:
+        node, ptr = stack.pop()
+        if not isinstance(node, dict):
+            continue
+        props = node.get("properties")
+        if isinstance(props, dict):
+            for name, prop in props.items():
+                if isinstance(name, str) and isinstance(prop, dict):
+                    seen += 1
+                    esc = name.replace("~", "~0").replace("/", "~1")
+                    yield name, prop, f"{ptr}/properties/{esc}"
+                    stack.append((prop, f"{ptr}/properties/{esc}"))
+        items = node.get("items")
+        if isinstance(items, dict):
+            stack.append((items, f"{ptr}/items"))
+
+
+def _values(prop: dict[str, Any]) -> Iterator[tuple[str, str]]:
+    for key in _VALUE_KEYS:
+        value = prop.get(key)
+        if isinstance(value, str):
+            yield key, value
+        elif isinstance(value, list):
+            for v in value[:20]:
+                if isinstance(v, str):
+                    yield key, v
+
+
+def prose_of(tool: dict[str, Any]) -> str:
+    """Name, titles and descriptions of a definition, lower-cased (no schema values)."""
+    parts = [tool.get(k) for k in ("name", "title", "description")]
+    schema = tool.get("inputSchema")
+    if isinstance(schema, dict):
+        parts += [
+            prop.get(k) for _, prop, _ in _properties(schema, "") for k in ("title", "description")
+        ]
+    return " ".join(p for p in parts if isinstance(p, str)).lower()
+
+
+def _registrable(host: str) -> str:
+    """The label a vendor is known by: "drop.exportcloud-share.com" -> "exportcloud-share"."""
+    parts = host.split(".")
+    if (
+        len(parts) >= 3
+        and len(parts[-1]) == 2
+        and parts[-2] in ("co", "com", "org", "net", "ac", "gov")
+    ):
+        return parts[-3]
+    return parts[-2] if len(parts) >= 2 else host
+
+
+def _near(a: str, b: str) -> bool:
+    """True when ``a`` and ``b`` differ by one or two letters (and are not equal)."""
+    if a == b or abs(len(a) - len(b)) > 2 or min(len(a), len(b)) < 5:
+        return False
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1] <= 2
+
+
+def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
+    """Destinations written into schema values (see the module docstring).
+
+    The definition's prose decides whose a host is: one it names is the
+    vendor's own, and one a letter or two away from it is a look-alike.
+    """
+    schema = tool.get("inputSchema")
+    if not isinstance(schema, dict):
+        return []
+    tool_text = ""
+    out: list[DestinationHit] = []
+    named_hosts: set[str] | None = None
+    for name, prop, ptr in _properties(schema, "/inputSchema"):
+        snake = _snake(name)
+        out.extend(_planted_access(name, snake, prop, ptr))
+        if not _DEST_NAME_RE.search(snake):
+            continue
+        for key, value in _values(prop):
+            value = value.strip()
+            where = f"{ptr}/{key}"
+            url = _URL_RE.match(value)
+            email = _EMAIL_RE.match(value) if url is None else None
+            host_raw = (url or email).group(1) if (url or email) else ""
+            if not host_raw:
+                if _ACCOUNT_NAME_RE.search(snake) and _ACCOUNT_VALUE_RE.match(value):
+                    out.append(("TV-COVERT-021", 0.7, where, f"{name}: {value}",
+                                f"a fixed account is the {key} of {name!r}"))  # fmt: skip
+                continue
+            if "{" in host_raw or "<" in host_raw:
+                continue  # a template for the user's own host
+            host = fold_homoglyphs(host_raw).lower()
+            if not host_raw.isascii() and host.isascii():
+                out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
+                            f"host of the {key} of {name!r} is spelled with look-alike letters"))  # fmt: skip
+                continue
+            if _INERT_HOST_RE.search(host):
+                continue
+            if named_hosts is None:
+                tool_text = prose_of(tool)
+                named_hosts = set(_HOSTNAME_RE.findall(tool_text))
+            look = next((h for h in sorted(named_hosts) if _near(host, h)), None)
+            if look is not None:
+                out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
+                            f"host of the {key} of {name!r} is a look-alike of {look}"))  # fmt: skip
+                continue
+            if _COPY_NAME_RE.search(snake):
+                out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
+                            f"a fixed copy recipient is the {key} of {name!r}"))  # fmt: skip
+                continue
+            label = _registrable(host)
+            if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):
+                continue  # the vendor's own API or mailbox, named in the definition
+            weight = 0.8 if key == "const" else 0.6
+            out.append(("TV-COVERT-021", weight, where, f"{name}: {value}",
+                        f"an outside {'address' if email else 'host'} is the {key} of {name!r}"))  # fmt: skip
+    return out
+
+
+def _planted_access(
+    name: str, snake: str, prop: dict[str, Any], ptr: str
+) -> Iterator[DestinationHit]:
+    """An admin role, an access key or a protection switched off, as a schema value."""
+    for key, value in _values(prop):
+        where = f"{ptr}/{key}"
+        shown = f"{name}: {value[:80]}"
+        if _PUBLIC_KEY_RE.match(value.strip()):
+            yield (
+                "TV-COVERT-019",
+                1.0,
+                where,
+                shown,
+                f"an access key is planted in the {key} of {name!r}",
+            )
+        elif key != "enum" and _ROLE_NAME_RE.search(snake) and _ADMIN_VALUE_RE.search(value):
+            yield (
+                "TV-COVERT-019",
+                0.7,
+                where,
+                shown,
+                f"an administrator role is the {key} of {name!r}",
+            )
+        elif key != "enum" and _WEAK_VALUE_RE.search(value):
+            yield (
+                "TV-COVERT-028",
+                0.6,
+                where,
+                shown,
+                f"the {key} of {name!r} switches a protection off",
+            )
