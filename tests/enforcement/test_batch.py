@@ -279,3 +279,50 @@ def test_concurrent_batches_from_two_sources_all_land_and_count_exactly(
         assert _events_total(session_factory, src["id"]) == distinct
         mine = [d["event_id"] for _, _, d in published if d["source_id"] == src["id"]]
         assert sorted(mine) == sorted(accepted)
+
+
+def test_one_sources_batches_with_the_same_ids_in_opposite_orders_both_land(
+    live_server: LiveServer, session_factory: sessionmaker[Session]
+) -> None:
+    # A gateway retrying in parallel may send the same events in another
+    # order. On PostgreSQL the two INSERTs then took the unique-index entries
+    # in opposite orders and one batch died in a deadlock (a 500, events lost
+    # from its reply; this test reproduced it on PostgreSQL 15 before the
+    # fix); batches of one source now take turns.
+    org = create_org(session_factory)
+    rounds, size = 15, 500
+    with httpx.Client(base_url=live_server.url, headers=org.headers, timeout=30) as http:
+        source = http.post("/api/v1/enforcement/sources", json={"name": "gw"}).json()
+    replies: list[tuple[int, int, dict[str, Any]]] = []
+    failures: list[BaseException] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(2)
+
+    def send(reverse: bool) -> None:
+        try:
+            with httpx.Client(base_url=live_server.url, timeout=60) as http:
+                for n in range(rounds):
+                    ids = [f"r{n}-{i:04d}" for i in range(size)]
+                    body = body_of(*[event(event_id=i) for i in (ids[::-1] if reverse else ids)])
+                    headers = signed_headers(source["id"], source["secret"], body)
+                    barrier.wait(timeout=30)  # both batches of a round start together
+                    r = http.post(WEBHOOK, content=body, headers=headers)
+                    with lock:
+                        replies.append((n, r.status_code, r.json()))
+        except BaseException as exc:  # reported below; a thread's exception is lost otherwise
+            failures.append(exc)
+
+    threads = [threading.Thread(target=send, args=(rev,)) for rev in (False, True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=180)
+    assert not failures and not any(t.is_alive() for t in threads), failures
+    assert [code for _, code, _ in replies] == [200] * 2 * rounds, replies
+    for n in range(rounds):
+        bodies = [body for m, _, body in replies if m == n]
+        accepted = [i for body in bodies for i in body["accepted"]]
+        dups = [i for body in bodies for i in body["duplicates"]]
+        # every id of the round landed exactly once; the other batch saw it as a duplicate
+        assert sorted(accepted) == sorted(dups) == [f"r{n}-{i:04d}" for i in range(size)]
+    assert _events_total(session_factory, source["id"]) == rounds * size

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -282,6 +282,16 @@ def _resolve_agents(session: Session, org_id: str, names: set[str]) -> dict[str,
 def _insert(session: Session, rows: list[dict[str, Any]]) -> set[str]:
     table = EnforcementEvent.__table__
     dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # Two concurrent batches of one source that carry the same event ids
+        # in opposite orders would each hold a unique-index entry the other
+        # waits for: a deadlock, and one batch failed. Batches of a source
+        # take turns from here on (the source's counter row serialised them
+        # at the end anyway); SQLite writers are serialised by its own lock.
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+            {"key": f"enforcement-source:{rows[0]['source_id']}"},
+        )
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     stmt = (
         insert(table)  # type: ignore[arg-type]
