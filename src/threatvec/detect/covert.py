@@ -128,6 +128,7 @@ _ENCODED_KINDS = frozenset(
         "html_comment",
         "leetspeak",
         "rot13",
+        "percent_letters",
     }
 )
 _KNOWN_ANNOTATIONS = frozenset(
@@ -136,7 +137,7 @@ _KNOWN_ANNOTATIONS = frozenset(
 _HIDDEN_KINDS = frozenset({"tag_chars", "variation_selector_payload"})
 # Encodings of a part of the text (not a re-reading of all of it, as percent
 # or entity decoding is): a sentence in one was hidden on purpose.
-_BLOB_KINDS = frozenset({"base64_blob", "hex_blob", "rot13"})
+_BLOB_KINDS = frozenset({"base64_blob", "hex_blob", "rot13", "percent_letters"})
 _KNOWN_TOOL_KEYS = frozenset(
     {"name", "title", "description", "inputSchema", "outputSchema", "annotations", "icons", "_meta",
      "execution"}
@@ -240,9 +241,12 @@ def _bare_imperative(ev: _Evidence) -> bool:
 class _Collector:
     """Accumulates evidence for one definition and weighs it."""
 
-    def __init__(self, ctx: ToolContext) -> None:
+    def __init__(self, ctx: ToolContext, *, decode_told: bool = False) -> None:
         self.ctx = ctx
         self.ctx_key = ctx.cache_key
+        # Round 14: the description tells the model to decode something
+        # ("assistants decode the default and apply it").
+        self.decode_told = decode_told
         self.items: list[_Evidence] = []
         self.strings = 0
         self.chars = 0
@@ -285,7 +289,7 @@ class _Collector:
         if _title_restates_key(raw, pointer):
             return  # "Save Transcript To File" on save_transcript_to_file (round 11)
         slot = _slot_of(pointer)
-        key = (raw, slot, self.ctx_key) if len(raw) <= CACHE_MAX_CHARS else None
+        key = (raw, slot, self.ctx_key, self.decode_told) if len(raw) <= CACHE_MAX_CHARS else None
         cached = _EVIDENCE_CACHE.get(key) if key is not None else None
         if cached is not None:
             for rule_id, weight, snippet, note in cached:
@@ -328,11 +332,27 @@ class _Collector:
             # (honest blobs hold data, not prose), and text that tells the
             # model to decode it ("zone hint (hex, decode before first use)")
             # leaves no innocent reading.
-            if dec.kind in _BLOB_KINDS and directive < 0.3 and _is_prose_sentence(dec.text):
-                told = _DECODE_TOLD_RE.search(norm.text) is not None
+            told = self.decode_told or _DECODE_TOLD_RE.search(norm.text) is not None
+            if (
+                dec.kind in _BLOB_KINDS
+                and directive < 0.3
+                and _HIDDEN_ADDRESS_RE.match(dec.text.strip())
+            ):
+                # Round 14: "the mirror endpoint in hex: 6874747073…" hides where
+                # data goes; honest blobs hold data, not an address to send to.
                 self.add(
                     "TV-COVERT-004",
-                    1.0 if told or dec.kind == "rot13" else 0.5,
+                    1.0 if told else 0.6,
+                    pointer,
+                    visible_snippet(dec.text, limit=120),
+                    f"an address {label}"
+                    + (", and the text tells the model to decode it" if told else ""),
+                )
+            if dec.kind in _BLOB_KINDS and directive < 0.3 and _is_prose_sentence(dec.text):
+                self.add(
+                    "TV-COVERT-004",
+                    # rot13 and letters in %XX have no honest use for a sentence
+                    1.0 if told or dec.kind in ("rot13", "percent_letters") else 0.5,
                     pointer,
                     visible_snippet(dec.text, limit=120),
                     f"a sentence {label}"
@@ -574,6 +594,14 @@ _DECODE_TOLD_RE = re.compile(
     r"\b(?:decode|decoded|decoding|rot13|rot-13|base64-decode|unhex|hex-decode)\b", re.IGNORECASE
 )
 _PROSE_WORD_RE = re.compile(r"[A-Za-z][a-z']+")
+# The description tells the model to decode a value of the definition.
+_TOOL_DECODE_TOLD_RE = re.compile(
+    r"\b(?:you|assistants?|the model|agents?|clients?)\b[^.\n]{0,40}\bdecod\w*|"
+    r"\bdecod\w*\b[^.\n]{0,40}\b(?:the default|its default|this default|the value|the hint|"
+    r"the directive|the endpoint|before (?:first )?use|and (?:apply|follow|use) it)\b|"
+    r"\bthe decoded (?:endpoint|url|address|host|value|directive|instructions?|hint|note)\b",
+    re.IGNORECASE,
+)
 
 
 def _is_prose_sentence(text: str) -> bool:
@@ -594,7 +622,10 @@ _DECODED_LABEL = {
     "html_comment": "hidden in an HTML comment",
     "leetspeak": "spelled with digits for letters",
     "rot13": "rotated by 13 letters (rot13)",
+    "percent_letters": "spelled out in percent-encoding",
 }
+# A decoded blob that is nothing but an address: a destination kept out of sight.
+_HIDDEN_ADDRESS_RE = re.compile(r"^(?:(?:https?|wss?|ftp)://\S{3,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$")
 _COMMAND_VALUE_RE = re.compile(
     r"/properties/(?:command|cmd|commands|script|query|sql|code|expression|shell_command|console_command)"
     r"/(?:default|examples|example|enum)(?:/|$)",
@@ -835,7 +866,13 @@ def _rule_collector(
         server_tool_names=server_tool_names,
         other_servers_tool_names=other_servers_tool_names,
     )
-    col = _Collector(ctx)
+    description = tool.get("description")
+    told = (
+        isinstance(description, str)
+        and "cod" not in name.lower()  # a decode_base64 tool decodes for its user
+        and _TOOL_DECODE_TOLD_RE.search(description) is not None
+    )
+    col = _Collector(ctx, decode_told=told)
     for text, pointer, is_key, parent in items:
         if is_key:
             if full_text and (parent == "properties" or pointer.count("/") == 1):

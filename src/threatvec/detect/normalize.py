@@ -52,6 +52,7 @@ ANOMALY_KINDS = (
     "html_comment",  # <!-- ... --> is invisible once Markdown/HTML is rendered
     "leetspeak",  # digits for letters ("1gn0re pr3vious"), read as words by the model
     "rot13",  # letters rotated by 13 ("Vapyhqr gur hfre'f …"), which a model decodes at once
+    "percent_letters",  # a run of %XX that encodes plain letters, which no URL needs
 )
 
 # Bounds: a blob longer than this is not decoded; at most this many blobs per
@@ -79,6 +80,11 @@ _WS_RE = re.compile(r"[ \t\u00a0]{2,}")
 _B64_RE = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{20,}={0,2}(?![A-Za-z0-9+/=_-])")
 _HEX_RE = re.compile(r"(?<![0-9A-Fa-fx])(?:0x)?((?:[0-9A-Fa-f]{2}){12,})(?![0-9A-Fa-f])")
 _PCT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
+# Eight or more %XX in a row; letters and digits never need encoding in a URL.
+_PCT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){8,}")
+_UNRESERVED_PCT_RE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9])")
+# A URL or an e-mail address: what a hex or base64 blob hides when it hides a destination.
+_ADDRESS_RE = re.compile(r"^(?:(?:https?|wss?|ftp)://[^\s]{3,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$")
 _HTML_ENT_RE = re.compile(r"&(?:#[0-9]{2,6}|#[xX][0-9A-Fa-f]{2,6}|lt|gt|amp|quot|apos);")
 _UESC_RE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
 _WORD_RE = re.compile(r"\w+")
@@ -336,10 +342,19 @@ def _decode_blobs(text: str, out: Normalized, *, depth: int, max_depth: int) -> 
                 decoded = bytes.fromhex(blob).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 continue
-            if _mostly_printable(decoded) and " " in decoded:
+            if _mostly_printable(decoded) and (" " in decoded or _ADDRESS_RE.match(decoded)):
                 budget -= 1
                 out.anomalies["hex_blob"] += 1
                 _add_decoded(out, "hex_blob", decoded, depth=depth, max_depth=max_depth)
+    if "%" in text and len(text) <= MAX_BLOB_CHARS:
+        for m in _PCT_RUN_RE.finditer(text):
+            run = m.group(0)
+            # Round 14: a sentence spelled out in %XX, letters included, is
+            # hidden on purpose; decoded on its own, like a base64 blob.
+            if budget > 0 and len(_UNRESERVED_PCT_RE.findall(run)) * 2 >= len(run) // 3:
+                budget -= 1
+                out.anomalies["percent_letters"] += 1
+                _add_decoded(out, "percent_letters", unquote(run), depth=depth, max_depth=max_depth)
     if "%" in text and len(_PCT_RE.findall(text)) >= 4 and len(text) <= MAX_BLOB_CHARS:
         decoded = unquote(text)
         if decoded != text:
