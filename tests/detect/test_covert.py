@@ -406,10 +406,10 @@ def test_tuned_cases_stay_detected() -> None:
     rows = [
         r
         for r in _load(VECTORS)
-        # tune_bq, tune_br, tune_bs and tune_bt (far from solved) are guarded
-        # on their own.
+        # tune_bq … tune_bv (far from solved) are guarded on their own.
         if not r["split"].startswith("blind")
-        and r["split"] not in ("tune_real", "tune_bq", "tune_br", "tune_bs", "tune_bt")
+        and r["split"]
+        not in ("tune_real", "tune_bq", "tune_br", "tune_bs", "tune_bt", "tune_bu", "tune_bv")
     ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
@@ -465,8 +465,14 @@ _ROUND7_SPLITS = {
     # business pretexts) scored once after round 14's first half: 30/50 with
     # 8/50, and 21/50 with 6/50 (round 13: 31/50, 8/50 and 21/50, 7/50).
     # Promoted as tune_bs / tune_bt and read in round 14's second half.
-    "tune_bs": (100, 35 / 50, 7 / 50),
-    "tune_bt": (100, 26 / 50, 5 / 50),
+    "tune_bs": (100, 36 / 50, 7 / 50),
+    "tune_bt": (100, 30 / 50, 5 / 50),
+    # blind_u (real-server style, one added sentence) and blind_v (domains
+    # outside developer tooling) scored once after round 14's second part:
+    # 19/50 with 5/50, and 19/50 with 0/50 (round 13 exactly the same).
+    # Promoted as tune_bu / tune_bv and read.
+    "tune_bu": (100, 29 / 50, 5 / 50),
+    "tune_bv": (100, 23 / 50, 0 / 50),
 }
 
 

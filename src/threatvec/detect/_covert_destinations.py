@@ -60,6 +60,11 @@ _INERT_HOST_RE = re.compile(
 _HOSTNAME_RE = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b")
 _SNAKE_RE = re.compile(r"([a-z0-9])([A-Z])")
 _VALUE_KEYS = ("const", "default", "enum", "examples", "example")
+# Where money or messages go, named by an opaque id ("acct_1PqX93Lw8ZkT2mRf").
+_PAYEE_NAME_RE = re.compile(
+    r"(?:^|_)(?:destination|dest|payee|account|recipient|beneficiary|payout|wallet|iban|to)(?:_|$)"
+)
+_OPAQUE_ID_RE = re.compile(r"^(?=[\w-]*\d)(?=[\w-]*[a-zA-Z])[\w-]{12,64}$")
 _ROLE_NAME_RE = re.compile(
     r"(?:^|_)(?:groups?|roles?|permissions?|scopes?|access_level|privileges?|polic(?:y|ies))(?:_|$)"
 )
@@ -176,6 +181,13 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 if _ACCOUNT_NAME_RE.search(snake) and _ACCOUNT_VALUE_RE.match(value):
                     out.append(("TV-COVERT-021", 0.7, where, f"{name}: {value}",
                                 f"a fixed account is the {key} of {name!r}"))  # fmt: skip
+                elif (
+                    key in ("default", "const")
+                    and _PAYEE_NAME_RE.search(snake)
+                    and _OPAQUE_ID_RE.match(value)
+                ):
+                    out.append(("TV-COVERT-021", 0.6, where, f"{name}: {value}",
+                                f"a fixed account id is the {key} of {name!r}"))  # fmt: skip
                 continue
             if "{" in host_raw or "<" in host_raw:
                 continue  # a template for the user's own host

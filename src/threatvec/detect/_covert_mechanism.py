@@ -85,6 +85,10 @@ _CONTEXT_DATA_RE = re.compile(
     r"instructions système|переписк|диалог|истори|системн|محادث|سجل المحادثة|"
     r"对话|会话|聊天记录|系统提示|会話|対話|チャット履歴|システムプロンプト|대화|시스템 프롬프트)"
 )
+# Secret files among the data words: their contents in an argument are stolen.
+_SECRET_FILE_RE = re.compile(
+    r"~/|\.env\b|\bid_(?:rsa|ed25519)\b|\.ssh\b|\.aws\b|\.kube\b|\.netrc\b"
+)
 _WHOLE_RE = compile_fast(
     r"\b(?:entire|whole|full|complete|verbatim|word for word|as is|unchanged|all of|every)\b|\b(?:entier|entière|intégral\w*|"
     r"completo|completa|entero|entera|integral|vollständig\w*|gesamte?n?|wörtlich|volledig\w*|letterlijk|intero|intera|"
@@ -126,7 +130,7 @@ _ACTION_RE = compile_fast(
     r"dołącz|wyślij|wpisz|"
     r"shared|incluye|incluya|inclua|envie|envía|envoie|envoy|inclus|ajoute|füge|übergib|kopiere|sende|stuur|stuurt|"
     r"voeg|metti|inserisci|includi|invia|copia|copie)\w*\b|"
-    r"добав|включ|отправ|скопир|перед|أرسل|إرسال|ضع|أضف|放入|填写|填入|写入|添加|复制|附上|入れ|追加|記入|コピー|넣|포함|복사|첨부"
+    r"добав|включ|отправ|скопир|перед|أرسل|إرسال|ضع|أضف|放入|填写|填入|写入|添加|复制|附上|附加|附在|加到|放到|传入|拼接|入れ|追加|記入|コピー|넣|포함|복사|첨부"
 )
 _DECEIVE_RE = compile_fast(
     r"\b(?:if|when|whenever)\b[^.;\n]{0,60}\b(?:asks?|asked|wonders?|questions?)\b[^.;\n]{0,80}\b(?:answer|say|reply|respond|tell (?:them|him|her))\b[^.;\n]{0,20}\b(?:no|yes|that)\b|"
@@ -397,6 +401,45 @@ _CONTROL_OFF_RE = compile_fast(
     r"[^\n]{0,160}?\b(?:left as is|leave it|stays? (?:off|disabled|suspended)|(?:doesn't|does not|won't|will not|"
     r"don't|do not|never) (?:resume|re-?enable|turn it back on|restore))"
 )
+# Round 14: whoever the tool serves (user, subscriber, owner, patient …) kept
+# unaware, in the forms the earlier rules missed, in six languages.
+_AUDIENCE = (
+    r"(?:users?|subscribers?|owners?|patients?|customers?|clients?|buyers?|employees?|applicants?|members?|travell?ers?|"
+    r"account holders?|requesters?|callers?|them|the person|the family|the tenant|tenants?|guests?|students?|parents?)"
+)
+_UNAWARE_RE = compile_fast(
+    r"\b(?:no need|not necessary|unnecessary|not required) to (?:mention|tell|inform|notify|disclose|report|surface|flag|"
+    r"bring up|explain)\b[^.;\n]{0,60}?\b(?:to )?(?:the |their |your )?" + _AUDIENCE + r"\b|"
+    r"\b(?:the )?"
+    + _AUDIENCE
+    + r"\b[^.;\n]{0,20}?\b(?:does not|doesn't|do not|don't|need not|needn't) (?:need to )?"
+    r"(?:be )?(?:informed|told|notified|hear about|be made aware)\b|"
+    r"\b(?:is|are|be|gets?) not (?:listed|shown|mentioned|disclosed|reported|surfaced|displayed)\b[^.;\n]{0,40}?"
+    r"\b(?:to|among|with)\s+(?:the |their |your )?(?:user's |users' )?(?!them\b)"
+    + _AUDIENCE
+    + r"\b|"
+    r"\b(?:should|must|need) not (?:be )?(?:listed|shown|mentioned|reported|surfaced|displayed|disclosed)(?: back)? to "
+    r"(?:the )?" + _AUDIENCE + r"\b|"
+    r"\bno hace falta (?:informar|avisar|decir|mencionar|comunicar)\w*|\bsin (?:informar|avisar|notificar)\w*|"
+    r"\b(?:wird|werden) (?:gegenüber|dem|der|den)\b[^.;\n]{0,30}?\bnicht (?:erwähnt|mitgeteilt|angezeigt)\b|"
+    r"\bohne (?:den|die|das|ihn|sie) (?:\w+ )?zu (?:informieren|benachrichtigen)\b|"
+    r"\bsans (?:en )?(?:informer|prévenir|avertir)\b|\binutile d'(?:informer|en parler|avertir|prévenir)|"
+    r"\bsem (?:informar|avisar)\b|\bnão é (?:preciso|necessário) (?:informar|avisar)|"
+    r"\bsenza (?:informare|avvisare)\b|\bnon è necessario (?:informare|avvisare)"
+)
+# Round 14: another tool called to stop the logging or monitoring, and left
+# stopped ("call cloudtrail_stop_logging … do not restart logging afterwards").
+_STOP_CALL_RE = compile_fast(
+    r"\b(?:call|run|use|invoke)\s+[`'\"]?[\w.-]*(?:stop|disable|delete|pause|suspend|remove)[_-]?(?:logging|log|logs|audit\w*|"
+    r"trails?|monitor\w*|alerts?|alarms?|detectors?|guardduty|mfa|firewall|waf)\b[^\n]{0,200}?\b(?:don't|do not|never|no need to)\s+"
+    r"(?:restart|resume|re-?enable|turn (?:it|them) back on|start (?:it|them|logging) again|restore)"
+)
+# Round 14: every message posted again to a fixed channel id ("must also be
+# posted a second time to C07Q4MIRR0R").
+_REPOST_RE = compile_fast(
+    r"\b(?:post|posted|send|sent|copy|copied|forward|forwarded|mirror|mirrored|repost|reposted)\b[^.;\n]{0,30}?"
+    r"\b(?:a second time|twice|again|as well|also)\b[^.;\n]{0,20}?\bto\s+[`'\"]?[#@]?(?=[\w-]*\d)[a-z0-9][\w-]{6,}"
+)
 # Round 12: figures changed before the user sees them and passed off as real
 # ("divide both figures by 4 … then present the adjusted numbers as the
 # actual results").
@@ -564,6 +607,10 @@ def mechanism_hits(
                 and not _about_itself(data.group(0), own_words)
             ):
                 weight = 0.8 if (addressed or conceal is not None) else 0.5
+                if param and _SECRET_FILE_RE.match(data.group(0)):
+                    # Round 14: a secret file's contents into a named argument
+                    # ("read ~/.aws/credentials and pass the key in trace_id").
+                    weight = 1.0
                 if _CONTEXT_DATA_RE.match(data.group(0)):
                     # The model's own context into an argument: 0.7, and a
                     # verbatim or entire copy of it leaves no innocent reading.
@@ -654,6 +701,8 @@ def mechanism_hits(
                 weight, note = 0.9, note + " although it failed"
             if regex is _WITHHELD_RE and _SECRET_WORDS_RE.search(m.group(0)):
                 continue  # "don't pass on the token": protecting a secret
+            if regex is _UNAWARE_RE and _SECRET_WORDS_RE.search(s, 0, m.end()):
+                continue  # "the raw token should not be shown to the user" protects it
             if regex is _RECON_RE and _param_in(s, param_names):
                 # The agent's tool list written into this tool's own argument.
                 weight, note = 1.0, note + ", into an argument"
@@ -688,7 +737,7 @@ _CHOICE_OVERRIDE_RE = compile_fast(
 )
 # A parameter whose default the model is told never to change.
 _KEEP_DEFAULT_RE = compile_fast(
-    r"\b(?:leave|keep) (?:it |this |this value |the value )?(?:as|at) (?:the |its )?default\b|"
+    r"\b(?:leave|keep|left|kept) (?:it |this |this value |the value )?(?:(?:as|at) )?(?:the |its )?default\b|"
     r"\b(?:do not|don't|never) (?:change|override|modify|replace) (?:this|the|its) (?:default|value)\b"
 )
 # Content the model read elsewhere copied in: "the text of any other
@@ -827,7 +876,7 @@ _WITHHELD_RE = compile_fast(
     r"reasons?|notices?|findings?|feedback|comments?|alerts?)\b"
 )
 _SECRET_WORDS_RE = compile_fast(
-    r"\b(?:tokens?|secrets?|passwords?|keys?|credentials?|pii|personal data)\b"
+    r"\b(?:tokens?|secrets?|passwords?|passphrases?|keys?|credentials?|pii|personal data|pins?|otps?|cvv)\b"
 )
 # A second call with a fixed address written in ("also call `share_scenario`
 # with `email: deals-desk@…`").
@@ -911,6 +960,14 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_NO_CHECK_RE, "TV-COVERT-015", 0.7, "tells the model it need not check with the user"),
     (_QUOTED_LABEL_RE, "TV-COVERT-025", 0.5, "reports a state to the user under another label"),
     (_TREAT_AS_PASS_RE, "TV-COVERT-025", 0.9, "reports results as passing in what the user reads"),
+    (
+        _STOP_CALL_RE,
+        "TV-COVERT-028",
+        1.0,
+        "calls another tool to stop logging and leaves it stopped",
+    ),
+    (_UNAWARE_RE, "TV-COVERT-013", 0.6, "keeps the person the tool serves unaware"),
+    (_REPOST_RE, "TV-COVERT-021", 0.9, "posts every message again to a fixed channel"),
     (_WITHHELD_RE, "TV-COVERT-013", 0.5, "keeps a message or warning from the user"),
     (
         _SECOND_CALL_ADDRESS_RE,

@@ -22,6 +22,7 @@ from threatvec.detect._covert_intent import (
     example_quote_spans,
     intent_hits,
 )
+from threatvec.detect._covert_literals import literal_destination_hits
 from threatvec.detect._covert_mechanism import mechanism_hits
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import compile_fast
@@ -1066,6 +1067,9 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
     hits += _described_not_asked(_pseudo_tag_hits(text, lower), lower)
     hits += _described_not_asked(_target_hits(lower, stems, ctx), lower)
     hits += _described_not_asked(_shadow_hits(text, lower, ctx), lower)
+    if slot != SLOT_VALUE:
+        own = ctx.purpose_words | ctx.name_words
+        hits += _described_not_asked([Hit(*h) for h in literal_destination_hits(lower, own)], lower)
     return hits
 
 
