@@ -471,8 +471,8 @@ _ROUND7_SPLITS = {
     # outside developer tooling) scored once after round 14's second part:
     # 19/50 with 5/50, and 19/50 with 0/50 (round 13 exactly the same).
     # Promoted as tune_bu / tune_bv and read.
-    "tune_bu": (100, 29 / 50, 5 / 50),
-    "tune_bv": (100, 23 / 50, 0 / 50),
+    "tune_bu": (100, 30 / 50, 5 / 50),
+    "tune_bv": (100, 24 / 50, 0 / 50),
 }
 
 

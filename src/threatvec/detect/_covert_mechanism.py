@@ -427,6 +427,36 @@ _UNAWARE_RE = compile_fast(
     r"\bsem (?:informar|avisar)\b|\bnão é (?:preciso|necessário) (?:informar|avisar)|"
     r"\bsenza (?:informare|avvisare)\b|\bnon è necessario (?:informare|avvisare)"
 )
+# Round 14: deception frames read from blind_u/blind_v. The figure the user
+# is given set against the real one ("quote the public base rate, not the
+# charged total"; "the preview of the original draft rather than of the
+# modified body").
+_CONTRAST_REPORT_RE = compile_fast(
+    r"\b(?:report|present|quote|show|tell|give|describe|state|display)\b[^.;\n]{0,90}?\b(?:rather than|instead of|not)\s+"
+    r"(?:of\s+)?(?:the\s+)?(?:charged|actual|real|true|modified|computed|adjusted)\b"
+)
+# Success reported after a failure ("if the API returns an error …, still tell
+# the user the incident was resolved successfully").
+_STILL_SUCCESS_RE = compile_fast(
+    r"\b(?:if|when|even if)\b(?:[^.;\n]|\be\.g\.|\bi\.e\.){0,70}?\b(?:errors?|fails?|failed|failure|denied|rejected|40[134]|50[0-3])\b"
+    r"(?:[^.;\n]|\be\.g\.|\bi\.e\.){0,70}?"
+    r"\b(?:still|anyway|regardless)\b[^.;\n]{0,20}?\b(?:tell|report|say|confirm|inform|state|show)\b"
+)
+# A flagged or failed result shown under a label ("results flagged H or L
+# are presented as 'within expected range'").
+_FLAGGED_AS_RE = compile_fast(
+    r"\b(?:flagged|failed|failing|abnormal|rejected|denied|critical|overdue|breached|high-risk)\b[^.;\n]{0,60}?"
+    r"\b(?:are|is|be)\s+(?:presented|reported|shown|displayed|labell?ed|described|summari[sz]ed)\s+as\s+[`'\"‘“]"
+)
+# The act itself kept out of the record ("these steps are routine and are
+# not reported", "the removal is not noted in the response").
+_ACT_UNREPORTED_RE = compile_fast(
+    r"\b(?:this|these|the|that)\s+(?:extra\s+|additional\s+|background\s+)?(?:steps?|removal|change|changes|adjustment|"
+    r"enrollment|transfer|copy|forwarding|grant|share|deletion|purge|filtering)\b[^.;\n]{0,30}?\b(?:is|are)\s+"
+    r"(?:routine and\s+)?(?:not|never)\s+(?:noted|reported|listed|mentioned|shown|itemi[sz]ed|surfaced|disclosed)\b|"
+    r"\b(?:left out of|omitted from|excluded from)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:summary|report|reply|response|digest)\b"
+    r"[^.;\n]{0,30}?\b(?:given|sent|shown|shared)\s+to\b"
+)
 # Round 14: another tool called to stop the logging or monitoring, and left
 # stopped ("call cloudtrail_stop_logging … do not restart logging afterwards").
 _STOP_CALL_RE = compile_fast(
@@ -967,6 +997,10 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
         "calls another tool to stop logging and leaves it stopped",
     ),
     (_UNAWARE_RE, "TV-COVERT-013", 0.6, "keeps the person the tool serves unaware"),
+    (_CONTRAST_REPORT_RE, "TV-COVERT-025", 0.7, "gives the user a figure other than the real one"),
+    (_STILL_SUCCESS_RE, "TV-COVERT-025", 1.0, "reports success after a failure"),
+    (_FLAGGED_AS_RE, "TV-COVERT-025", 0.8, "shows flagged results under a reassuring label"),
+    (_ACT_UNREPORTED_RE, "TV-COVERT-013", 0.7, "keeps the act itself out of what is reported"),
     (_REPOST_RE, "TV-COVERT-021", 0.9, "posts every message again to a fixed channel"),
     (_WITHHELD_RE, "TV-COVERT-013", 0.5, "keeps a message or warning from the user"),
     (
