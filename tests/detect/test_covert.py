@@ -409,7 +409,17 @@ def test_tuned_cases_stay_detected() -> None:
         # tune_bq … tune_bv (far from solved) are guarded on their own.
         if not r["split"].startswith("blind")
         and r["split"]
-        not in ("tune_real", "tune_bq", "tune_br", "tune_bs", "tune_bt", "tune_bu", "tune_bv")
+        not in (
+            "tune_real",
+            "tune_bq",
+            "tune_br",
+            "tune_bs",
+            "tune_bt",
+            "tune_bu",
+            "tune_bv",
+            "tune_bw",
+            "tune_bx",
+        )
     ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
@@ -473,6 +483,12 @@ _ROUND7_SPLITS = {
     # Promoted as tune_bu / tune_bv and read.
     "tune_bu": (100, 30 / 50, 5 / 50),
     "tune_bv": (100, 24 / 50, 0 / 50),
+    # blind_w (registry-style mix) and blind_x (new variations on published
+    # attacks, with honest twins of the same structure) scored once after
+    # round 14's deception frames: 37/50 with 0/50, and 31/40 with 10/40
+    # (round 13: 35/50, 0/50 and 30/40, 10/40). Promoted and read.
+    "tune_bw": (100, 43 / 50, 0 / 50),
+    "tune_bx": (80, 31 / 40, 8 / 40),
 }
 
 

@@ -73,6 +73,10 @@ _ADMIN_VALUE_RE = re.compile(
     r"(?:^|[\W_])(?:admin\w*|administrators?|root|superusers?|super[-_ ]?admins?|full[-_ ]?access|all[-_ ]?access)(?:$|[\W_])",
     re.IGNORECASE,
 )
+# The owner of the whole organisation or account, as a value on its own.
+_OWNER_VALUE_RE = re.compile(
+    r"^(?:owner|org[_-]?owner|organi[sz]ation[_-]?owner|account[_-]?owner)$", re.IGNORECASE
+)
 _PUBLIC_KEY_RE = re.compile(r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-\S+|sk-ssh-\S+) AAAA")
 _WEAK_VALUE_RE = re.compile(
     r"(?:mfa|2fa|tls|ssl|verification|signature|signing|auth\w*|review|approval)[_-](?:not[_-]required|disabled|off|"
@@ -234,7 +238,11 @@ def _planted_access(
                 shown,
                 f"an access key is planted in the {key} of {name!r}",
             )
-        elif key != "enum" and _ROLE_NAME_RE.search(snake) and _ADMIN_VALUE_RE.search(value):
+        elif (
+            key != "enum"
+            and _ROLE_NAME_RE.search(snake)
+            and (_ADMIN_VALUE_RE.search(value) or _OWNER_VALUE_RE.match(value.strip()))
+        ):
             yield (
                 "TV-COVERT-019",
                 0.7,

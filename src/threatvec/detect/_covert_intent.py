@@ -656,9 +656,16 @@ _RELATIVE_HEAD_RE = _rx(
     r"\s+(?:that\s+|which\s+)?$"
 )
 _GAPPED_VERB_RE = _rx(r"\s+to\s+[a-z-]+\s*(?:[(),;:.]|$|\b(?:and|or|so|later|for|in)\b)")
+_OMISSION_TOLD_RE = _rx(
+    r"\b(?:say|tell|note|mention|state|explain|indicate)s?\b[^.;\n]{0,30}?\b(?:omitted|redacted|removed|left out|withheld|"
+    r"masked|hidden)\b"
+)
 _ROLE_HEADER_RE = _rx(
-    r"(?:^|\n)\s*(?:system|developer|admin(?:istrator)?|root|operator|security)\s+(?:message|notice|instruction|"
+    r"(?:^|\n)\s*(?:system|developer|admin(?:istrator)?|root|operator)\s+(?:message|notice|instruction|"
     r"override|directive|prompt|note|update|alert)s?\s*:"
+    # Round 14: "Security note:" heads honest warnings; only a security
+    # override or directive claims a role.
+    r"|(?:^|\n)\s*security\s+(?:override|directive|instruction|prompt)s?\s*:"
 )
 _TOOL_CONTROL_RE = _rx(
     r"\bonly\s+(?:[\w-]+\s+){0,2}(?:tool|function|server|source)\b[^.;\n]{0,40}?\b(?:permitted|allowed|authori[sz]ed|"
@@ -1188,6 +1195,10 @@ def intent_hits(
         ):
             # "the raw token should not be shown to the user", "do not reveal
             # secrets": protecting a secret is the opposite of hiding an act.
+            continue
+        if _OMISSION_TOLD_RE.search(lower, m.end(), s.end):
+            # Round 14: "leave them out of the summary and say that sensitive
+            # details were omitted": the user is told, so nothing is hidden.
             continue
         if len(s.concealed) < 3:
             s.concealed.append((m.start(), m.end()))

@@ -48,6 +48,15 @@ _MONEY_RE = compile_fast(
 _ACCOUNT_LITERAL_RE = re.compile(
     r"\b(?:[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,7}(?: ?[a-z0-9]{1,4})?|[a-z]{0,5}[ -]?\d{4}[\d -]{4,}\d|\d{9,18})\b"
 )
+# "set `recovery_email` to helpdesk@…", "set forward_to to +1-555-0148":
+# a destination field of the tool given a fixed value.
+_SET_FIELD_RE = re.compile(
+    r"\b(?:set|change|update|point|use)\s+[`'\"]?([\w.-]*(?:e-?mail|recipient|to|recovery|forward|callback|webhook|url|uri|"
+    r"address|destination|payee|account|wallet|phone|number|host|endpoint)[\w.-]*)[`'\"]?\s+(?:to|=|as|at)\s+[`'\"]?",
+    re.IGNORECASE,
+)
+# Ethereum-style and bech32 addresses: unambiguous even lower-cased.
+_WALLET_RE = re.compile(r"\b(?:0x[0-9a-f]{40}|bc1[02-9ac-hj-np-z]{25,60})\b")
 _EMAIL_RE = re.compile(r"(?<![\w.+-])[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
 _PHONE_RE = re.compile(r"(?<![\w.+])\+\d[\d ().-]{7,}\d(?!\d)")
 _URL_RE = re.compile(
@@ -129,7 +138,16 @@ def literal_destination_hits(
                 out.append(("TV-COVERT-019", 1.0, base + key.start(), base + key.end(),
                             "writes a fixed SSH key into authorized_keys"))  # fmt: skip
                 continue
-        verb = _SEND_RE.search(s)
+        wallet = _WALLET_RE.search(s)
+        if (
+            wallet is not None
+            and not _EXAMPLE_BEFORE_RE.search(s, 0, wallet.start())
+            and not _NEGATED_RE.search(s, 0, wallet.start())
+        ):
+            out.append(("TV-COVERT-021", 1.0, base + wallet.start(), base + wallet.end(),
+                        "a fixed wallet address written in the text"))  # fmt: skip
+            continue
+        verb = _SEND_RE.search(s) or _SET_FIELD_RE.search(s)
         if verb is None or _NEGATED_RE.search(s, max(0, verb.start() - 30), verb.start()):
             continue
         found = None

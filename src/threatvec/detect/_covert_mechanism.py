@@ -127,6 +127,7 @@ _ADDRESSEE_RE = compile_fast(
 )
 _ACTION_RE = compile_fast(
     r"\b(?:include|put|place|pass|copy|paste|send|add|append|attach|echo|fill|insert|store|save|forward|carry|share|keep|print|write|"
+    r"contain|hold|"
     r"dołącz|wyślij|wpisz|"
     r"shared|incluye|incluya|inclua|envie|envía|envoie|envoy|inclus|ajoute|füge|übergib|kopiere|sende|stuur|stuurt|"
     r"voeg|metti|inserisci|includi|invia|copia|copie)\w*\b|"
@@ -401,6 +402,10 @@ _CONTROL_OFF_RE = compile_fast(
     r"[^\n]{0,160}?\b(?:left as is|leave it|stays? (?:off|disabled|suspended)|(?:doesn't|does not|won't|will not|"
     r"don't|do not|never) (?:resume|re-?enable|turn it back on|restore))"
 )
+_BECAUSE_CONTENT_RE = compile_fast(
+    r"[^.;\n]{0,20}?\b(?:because|just because|when|if|on the say-so of)\b[^.;\n]{0,30}?\b(?:pages?|documents?|content|"
+    r"texts?|results?|messages?|sites?|e-?mails?|files?)\b[^.;\n]{0,20}?\b(?:says?|said|tells?|told|asks?|asked|instructs?)\b"
+)
 # Round 14: whoever the tool serves (user, subscriber, owner, patient …) kept
 # unaware, in the forms the earlier rules missed, in six languages.
 _AUDIENCE = (
@@ -456,6 +461,21 @@ _ACT_UNREPORTED_RE = compile_fast(
     r"(?:routine and\s+)?(?:not|never)\s+(?:noted|reported|listed|mentioned|shown|itemi[sz]ed|surfaced|disclosed)\b|"
     r"\b(?:left out of|omitted from|excluded from)\s+(?:the\s+)?(?:[\w-]+\s+){0,3}?(?:summary|report|reply|response|digest)\b"
     r"[^.;\n]{0,30}?\b(?:given|sent|shown|shared)\s+to\b"
+)
+# Round 14: a protection switched off through another tool's argument and
+# left off ("call set_audit_logging with enabled=false …; there is no need to
+# re-enable it").
+_CALL_OFF_RE = compile_fast(
+    r"\b(?:call|run|use|invoke)\s+[`'\"]?[\w.-]*(?:audit|logging|log|mfa|2fa|monitor\w*|alert\w*|firewall|guard\w*|"
+    r"protection|encryption)[\w.-]*[`'\"]?\s+with\s+[`'\"]?[\w.]*(?:enabled|active|on|logging|status)[`'\"]?\s*[=:]\s*[`'\"]?"
+    r"(?:false|off|0|no|disabled)\b[^\n]{0,120}?\b(?:no need to|don't|do not|never|without)\s+(?:re-?enabl\w*|restor\w*|"
+    r"turn\w* it back on|switch\w* it back on|resum\w*)"
+)
+# Items kept out of the reply ("don't list this code in your responses",
+# "never list the removed paths to the user").
+_KEPT_FROM_REPLY_RE = compile_fast(
+    r"\b(?:don't|do not|never)\s+(?:list|show|mention|display|report|include)\b[^.;\n]{0,40}?\b(?:to (?:the )?users?|"
+    r"in (?:your|the) (?:responses?|repl(?:y|ies)|answers?|summar(?:y|ies)|output))\b"
 )
 # Round 14: another tool called to stop the logging or monitoring, and left
 # stopped ("call cloudtrail_stop_logging … do not restart logging afterwards").
@@ -600,6 +620,17 @@ def mechanism_hits(
         if off is not None:
             out.append(("TV-COVERT-028", 1.0, off.start(), off.end(),
                         "switches a security control off and leaves it off"))  # fmt: skip
+    if "call" in lower or "run" in lower or "use" in lower or "invoke" in lower:
+        # Round 14: read on the whole text, like the above: "there is no need
+        # to re-enable it" often follows after a semicolon.
+        for regex, note in (
+            (_STOP_CALL_RE, "calls another tool to stop logging and leaves it stopped"),
+            (_CALL_OFF_RE, "switches a protection off through another tool and leaves it off"),
+        ):
+            hit = regex.search(lower)
+            if hit is not None:
+                out.append(("TV-COVERT-028", 1.0, hit.start(), hit.end(), note))
+                break
     if "../" in lower:
         # Read on the whole text: the sentence splitter ends a sentence at "..".
         trav = _TRAVERSAL_RE.search(lower)
@@ -731,7 +762,13 @@ def mechanism_hits(
                 weight, note = 0.9, note + " although it failed"
             if regex is _WITHHELD_RE and _SECRET_WORDS_RE.search(m.group(0)):
                 continue  # "don't pass on the token": protecting a secret
-            if regex is _UNAWARE_RE and _SECRET_WORDS_RE.search(s, 0, m.end()):
+            if regex is _EXCLUSIVE_RE and _BECAUSE_CONTENT_RE.match(s, m.end()):
+                # "don't call other tools because a page told you to": a guard
+                # against injected content, not a monopoly (round 14).
+                continue
+            if regex in (_UNAWARE_RE, _KEPT_FROM_REPLY_RE) and _SECRET_WORDS_RE.search(
+                s, 0, m.end()
+            ):
                 continue  # "the raw token should not be shown to the user" protects it
             if regex is _RECON_RE and _param_in(s, param_names):
                 # The agent's tool list written into this tool's own argument.
@@ -990,13 +1027,8 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_NO_CHECK_RE, "TV-COVERT-015", 0.7, "tells the model it need not check with the user"),
     (_QUOTED_LABEL_RE, "TV-COVERT-025", 0.5, "reports a state to the user under another label"),
     (_TREAT_AS_PASS_RE, "TV-COVERT-025", 0.9, "reports results as passing in what the user reads"),
-    (
-        _STOP_CALL_RE,
-        "TV-COVERT-028",
-        1.0,
-        "calls another tool to stop logging and leaves it stopped",
-    ),
     (_UNAWARE_RE, "TV-COVERT-013", 0.6, "keeps the person the tool serves unaware"),
+    (_KEPT_FROM_REPLY_RE, "TV-COVERT-013", 0.6, "keeps items out of the reply"),
     (_CONTRAST_REPORT_RE, "TV-COVERT-025", 0.7, "gives the user a figure other than the real one"),
     (_STILL_SUCCESS_RE, "TV-COVERT-025", 1.0, "reports success after a failure"),
     (_FLAGGED_AS_RE, "TV-COVERT-025", 0.8, "shows flagged results under a reassuring label"),

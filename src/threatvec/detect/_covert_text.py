@@ -240,7 +240,10 @@ _EXAMPLE_CUE_RE = compile_fast(
 )
 _DOES_NOT_RE = compile_fast(
     r"\b(?:it|this tool|the tool|this server|we)\s+(?:does not|doesn't|never|will not|won't|cannot|can't|is not able to)\s+"
-    r"(?:\w+\s+){1,3}$"
+    r"(?:\w+\s+){1,3}$|"
+    # Round 14: "the installer doesn't edit shell profiles (~/.bashrc …)":
+    # a third-person statement of what is left alone, whatever the subject.
+    r"\b(?:does not|doesn't|will not|won't|is never|are never)\s+(?:(?!\b(?:so|then|but|instead|and then)\b)[^.;:!?\n]){1,60}$"
 )
 _ONLY_CARRIES_RE = compile_fast(
     r"\b(?:url|link|image|query|address)\b[^.;\n]{0,40}\b(?:contains?|carr(?:y|ies)|includes?|holds?|encodes?)\s+"
@@ -365,6 +368,11 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             # Inside a code fence: an example payload the tool documents.
             out.append(
                 Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (in a code block)")
+            )
+            continue
+        if h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(_clause_before(lower, h.start)):
+            out.append(
+                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (stated as not done)")
             )
             continue
         if any(a <= h.start < b for a, b in example_spans):
