@@ -419,6 +419,8 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bv",
             "tune_bw",
             "tune_bx",
+            "tune_by",
+            "tune_bz",
         )
     ]
     assert len(rows) >= 600
@@ -489,6 +491,11 @@ _ROUND7_SPLITS = {
     # (round 13: 35/50, 0/50 and 30/40, 10/40). Promoted and read.
     "tune_bw": (100, 43 / 50, 0 / 50),
     "tune_bx": (80, 31 / 40, 8 / 40),
+    # blind_y (registry mix, many languages) and blind_z (quietest attacks,
+    # hardest honest twins) scored once after round 14: 34/50 with 2/50, and
+    # 12/40 with 7/40 (round 13: 31/50, 5/50 and 10/40, 6/40). Promoted unread.
+    "tune_by": (100, 34 / 50, 2 / 50),
+    "tune_bz": (80, 12 / 40, 7 / 40),
 }
 
 
