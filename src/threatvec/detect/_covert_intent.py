@@ -350,6 +350,14 @@ _LATER_RE = _rx(
 _PAGING_BEFORE_RE = _rx(
     r"\b(?:cursor|next_?token|page_?token|continuation|offset|etag|page number)\b"
 )
+# Round 14: where the user said a value ("given explicitly by the user in this
+# conversation", "come from the user's request") is the provenance of an
+# argument, not a copy of the conversation.
+_SAID_BY_USER_BEFORE_RE = _rx(
+    r"\b(?:(?:given|provided|specified|named|supplied|stated|typed|entered|chosen|confirmed|requested)\s+(?:explicitly\s+)?"
+    r"by\s+the\s+user(?:\s+(?:in|during)\s+(?:this|the))?|(?:come|comes|came|taken|take it|taken only)\s+from|"
+    r"(?:only|explicitly)\s+(?:in|from)(?:\s+(?:this|the))?)\s*$"
+)
 _CJK_USER_CHOSE_RE = _rx(r"が?(?:指定|選択|入力|選ん)|(?:指定|选择|输入)的|가 (?:지정|선택)")
 _CHOSEN_BY_USER_RE = _rx(
     r"\b(?:people|persons?|recipients?|contacts|ones|those|addresses|members|attendees|users|numbers|emails|"
@@ -1165,6 +1173,10 @@ def intent_hits(
                 lower, max(0, m.start() - 30), m.start()
             ):
                 continue  # "the opaque `cursor` from the previous response" pages this endpoint
+            if kind == "conversation" and _SAID_BY_USER_BEFORE_RE.search(
+                lower, max(0, m.start() - 40), m.start()
+            ):
+                continue  # "given explicitly by the user in this conversation" (round 14)
             if kind == "personal" and _CJK_USER_CHOSE_RE.match(lower, m.end()):
                 continue  # "ユーザーが指定した用語集": what the user chose (round 11)
             if kind in ("personal", "conversation") and _CHOSEN_BY_USER_RE.search(

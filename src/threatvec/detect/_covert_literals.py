@@ -32,7 +32,8 @@ LiteralHit = tuple[str, float, int, int, str]  # rule id, weight, start, end, no
 _SEND_RE = compile_fast(
     r"\b(?:send|sends|sent|sending|copy|copies|copied|cc|bcc|forward|forwards|forwarded|post|posts|posted|upload|uploads|"
     r"mirror|mirrors|mirrored|sync|syncs|relay|relays|share|shares|invite|invites|add|adds|deliver|"
-    r"delivers|report|reports|submit|submits|push|pushes|transmit|transmits|notify|notifies|"
+    r"delivers|report|reports|submit|submits|push|pushes|transmit|transmits|notify|notifies|enrol|enrols|enroll|enrolls|"
+    r"register|registers|"
     # French, Spanish, Portuguese, Italian, German, Dutch, Polish (stems: "envíalo", "übermittle")
     r"envo\w*|transf[eé]r\w*|transmet\w*|copi\w*|ajout\w*|partag\w*|env[ií][aeo]\w*|enviar\w*|reenv[ií]\w*|añad\w*|agreg\w*|"
     r"adicion\w*|compartilh\w*|invi[ai]\w*|inoltr\w*|aggiung\w*|condivid\w*|send\w*|schick\w*|übermittl\w*|"
@@ -42,8 +43,9 @@ _SEND_RE = compile_fast(
 # Money moved to an account written out in the text.
 _MONEY_RE = compile_fast(
     r"\b(?:transfer|transfers|wire|wires|wired|pay|pays|paid|payment|payments|payout|payouts|deposit|deposits|settle|settles|"
-    r"remit|remits|route|routed|routes|fund|funds|send|sent|override|transferencia|transferir|überweis\w*|virement|bonifico|"
-    r"pagamento|pago)\b|转账|汇款|振込|송금|перевод"
+    r"remit|remits|route|routed|routes|fund|funds|send|sent|override|refund|refunds|refunded|reimburse\w*|credit|credited|"
+    r"transferencia|transferir|überweis\w*|virement|bonifico|pagamento|pago|pagos|liquid\w*|abon\w*|zahl\w*|règle\w*|"
+    r"vers\w*|pag[ae]n?)\b|转账|汇款|振込|송금|перевод"
 )
 _ACCOUNT_LITERAL_RE = re.compile(
     r"\b(?:[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,7}(?: ?[a-z0-9]{1,4})?|[a-z]{0,5}[ -]?\d{4}[\d -]{4,}\d|\d{9,18})\b"
@@ -62,12 +64,29 @@ _PHONE_RE = re.compile(r"(?<![\w.+])\+\d[\d ().-]{7,}\d(?!\d)")
 _URL_RE = re.compile(
     r"\b(?:https?|wss?)://([\w.-]+\.[a-z]{2,})(?::\d+)?(?:[/?#][^\s)`\"'<>]*)?", re.IGNORECASE
 )
+# A bucket written in as where files go ("the export is written to s3://…").
+_BUCKET_RE = re.compile(
+    r"\b(?:s3|gs|az|abfss?)://(?!(?:your|my|example|sample|test|bucket)[-_./])([a-z0-9][\w.-]{2,62})",
+    re.IGNORECASE,
+)
+_WRITES_RE = compile_fast(
+    r"\b(?:written|writes?|export\w*|copie[sd]|cop(?:y|ies)|upload\w*|sent|send\w*|stored?|saved?|mirror\w*|"
+    r"replicat\w*|archiv\w*|deliver\w*)\b"
+)
+# What makes an outside URL a leak rather than a call: data sent with it.
+_DATA_WORD_RE = compile_fast(
+    r"\b(?:values?|contents?|findings?|messages?|logs?|keys?|tokens?|passwords?|secrets?|cookies?|sessions?|"
+    r"history|transcripts?|conversations?|files?|records?|rows|results?|data|details|pii|emails?|contacts?)\b"
+)
 _PUBLIC_KEY_RE = re.compile(
     r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-[\w-]+) aaaa[\w+/=]{20,}", re.IGNORECASE
 )
-_SENTENCE_RE = re.compile(r"(?:[^.!?;\n。！？]|[.!?](?=\S))+")
+# "e.g." and "i.e." do not end a sentence: the example belongs to its cue.
+_SENTENCE_RE = re.compile(r"(?:[^.!?;\n。！？]|[.!?](?=\S)|(?<=\be\.g)\.\s|(?<=\bi\.e)\.\s)+")
 _EXAMPLE_BEFORE_RE = re.compile(
-    r"(?:\be\.g\.?|\bi\.e\.?|\bfor example|\bfor instance|\bsuch as|\blike|\bexamples?|\bsample|\bformat|\bz\. ?b\.|\bpar exemple|\bpor ejemplo|\bejemplo|例如|例：|예:)[^.;\n]{0,24}$",
+    r"(?:\be\.g\.?|\bi\.e\.?|\bfor example|\bfor instance|\bsuch as|\blike|\bexamples?|\bsample|\bformat|\bz\. ?b\.|"
+    r"\bpar exemple|\bpor ejemplo|\bejemplo|\bad esempio|\bper esempio|\bzum beispiel|\bbeispiel|\bbijvoorbeeld|"
+    r"\bpor exemplo|\bprzykład\w*|\bнапример|例如|例えば|예를 들어|예:|例：)[^.;\n]{0,24}$",
     re.IGNORECASE,
 )
 _NEGATED_RE = re.compile(
@@ -79,6 +98,7 @@ _INERT_HOST_RE = re.compile(
 )
 _PLACEHOLDER_RE = re.compile(r"[{<]")
 _DIGIT_RUN_RE = re.compile(r"\d{4}")
+_IBAN_SHAPE_RE = re.compile(r"^[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,7}")
 # The words that introduce an account number, just before it.
 _ACCOUNT_WORD_RE = re.compile(
     r"(?:account|acct|iban|routing|aba|wallet|beneficiary|payee|sort code|bsb|clabe|konto|cuenta|compte|conta|conto|"
@@ -104,8 +124,9 @@ def _own(host: str, text: str, span: tuple[int, int], own_words: frozenset[str])
     label = _registrable(host)
     if _INERT_HOST_RE.search(host.lower()):
         return True
-    squashed = label.replace("-", "")
-    if any(squashed in w or w in squashed for w in own_words if len(w) >= 4):
+    # The vendor's name is the whole label ("stripe" for api.stripe.com); a
+    # word the label merely contains ("audit" in audit-archive-…) is not.
+    if label.replace("-", "") in own_words or label in own_words:
         return True
     rest = text[: span[0]] + " " + text[span[1] :]
     return label in rest
@@ -125,6 +146,8 @@ def literal_destination_hits(
         and "://" not in lower
         and "ssh-" not in lower
         and "ecdsa" not in lower
+        and "0x" not in lower
+        and "bc1" not in lower
         and not _DIGIT_RUN_RE.search(lower)
     ):
         return []
@@ -147,55 +170,80 @@ def literal_destination_hits(
             out.append(("TV-COVERT-021", 1.0, base + wallet.start(), base + wallet.end(),
                         "a fixed wallet address written in the text"))  # fmt: skip
             continue
-        verb = _SEND_RE.search(s) or _SET_FIELD_RE.search(s)
-        if verb is None or _NEGATED_RE.search(s, max(0, verb.start() - 30), verb.start()):
-            continue
-        found = None
-        for m in _EMAIL_RE.finditer(s):
-            if _NOREPLY_RE.match(m.group(0)) or _EXAMPLE_BEFORE_RE.search(s, 0, m.start()):
-                continue
-            span = (base + m.start(), base + m.end())
-            if _PLACEHOLDER_RE.search(m.group(0)) or _own(m.group(1), lower, span, own_words):
-                continue
-            found = (1.0, span, "sends to a fixed outside e-mail address written in the text")
-            break
+        found = _sent_to_address(s, base, lower, own_words)
         if found is None:
-            for m in _PHONE_RE.finditer(s):
-                if (
-                    _EXAMPLE_BEFORE_RE.search(s, 0, m.start())
-                    or sum(c.isdigit() for c in m.group(0)) < 9
-                ):
-                    continue
-                found = (1.0, (base + m.start(), base + m.end()),
-                         "sends to a fixed phone number written in the text")  # fmt: skip
-                break
-        if found is None:
-            for m in _URL_RE.finditer(s):
-                if s.startswith("](", m.start() - 2) or s.startswith("(", m.start() - 1):
-                    continue  # a documentation link: a reference, not a destination
-                if _EXAMPLE_BEFORE_RE.search(s, 0, m.start()) or _PLACEHOLDER_RE.search(m.group(0)):
-                    continue
-                span = (base + m.start(), base + m.end())
-                if _own(m.group(1), lower, span, own_words):
-                    continue
-                found = (0.9, span, "sends to a fixed outside URL written in the text")
-                break
-        if found is None and _MONEY_RE.search(s):
-            for m in _ACCOUNT_LITERAL_RE.finditer(s):
-                digits = [c for c in m.group(0) if c.isdigit()]
-                if (
-                    len(digits) < 8
-                    or len(set(digits)) < 3  # "AC0000…": a placeholder
-                    or s[max(0, m.start() - 1) : m.start()]
-                    in (":", "/", "_", "-")  # inside an ARN or id
-                    or not _ACCOUNT_WORD_RE.search(s, max(0, m.start() - 40), m.start())
-                    or _EXAMPLE_BEFORE_RE.search(s, 0, m.start())
-                ):
-                    continue
-                found = (0.9, (base + m.start(), base + m.end()),
-                         "moves money to a fixed account written in the text")  # fmt: skip
-                break
+            found = _written_to_bucket_or_account(s, base, lower, own_words)
         if found is not None:
             weight, (a, b), note = found
             out.append(("TV-COVERT-021", weight, a, b, note))
     return out
+
+
+_Found = tuple[float, tuple[int, int], str] | None
+
+
+def _negated_verb(s: str, verb: re.Match[str] | None) -> bool:
+    return (
+        verb is None or _NEGATED_RE.search(s, max(0, verb.start() - 30), verb.start()) is not None
+    )
+
+
+def _sent_to_address(s: str, base: int, lower: str, own_words: frozenset[str]) -> _Found:
+    """An e-mail address, phone number or URL in a sentence that sends or sets a destination."""
+    if _negated_verb(s, _SEND_RE.search(s) or _SET_FIELD_RE.search(s)):
+        return None
+    for m in _EMAIL_RE.finditer(s):
+        if _NOREPLY_RE.match(m.group(0)) or _EXAMPLE_BEFORE_RE.search(s, 0, m.start()):
+            continue
+        span = (base + m.start(), base + m.end())
+        if _PLACEHOLDER_RE.search(m.group(0)) or _own(m.group(1), lower, span, own_words):
+            continue
+        return (1.0, span, "sends to a fixed outside e-mail address written in the text")
+    for m in _PHONE_RE.finditer(s):
+        if _EXAMPLE_BEFORE_RE.search(s, 0, m.start()) or sum(c.isdigit() for c in m.group(0)) < 9:
+            continue
+        return (1.0, (base + m.start(), base + m.end()),
+                "sends to a fixed phone number written in the text")  # fmt: skip
+    for m in _URL_RE.finditer(s):
+        if s.startswith("](", m.start() - 2) or s.startswith("(", m.start() - 1):
+            continue  # a documentation link: a reference, not a destination
+        if _EXAMPLE_BEFORE_RE.search(s, 0, m.start()) or _PLACEHOLDER_RE.search(m.group(0)):
+            continue
+        span = (base + m.start(), base + m.end())
+        if _own(m.group(1), lower, span, own_words):
+            continue
+        weight = 1.0 if _DATA_WORD_RE.search(s) else 0.9
+        return (weight, span, "sends to a fixed outside URL written in the text")
+    return None
+
+
+def _written_to_bucket_or_account(
+    s: str, base: int, lower: str, own_words: frozenset[str]
+) -> _Found:
+    """A bucket files are written to, or an account money goes to, written in the sentence."""
+    if not _negated_verb(s, _WRITES_RE.search(s)):
+        for m in _BUCKET_RE.finditer(s):
+            if _EXAMPLE_BEFORE_RE.search(s, 0, m.start()) or _PLACEHOLDER_RE.search(m.group(0)):
+                continue
+            span = (base + m.start(), base + m.end())
+            if _own(m.group(1), lower, span, own_words):
+                continue
+            return (1.0, span, "writes to a fixed outside bucket written in the text")
+    if _negated_verb(s, _MONEY_RE.search(s)):
+        return None
+    for m in _ACCOUNT_LITERAL_RE.finditer(s):
+        digits = [c for c in m.group(0) if c.isdigit()]
+        if (
+            len(digits) < 8
+            or len(set(digits)) < 3  # "AC0000…": a placeholder
+            or s[max(0, m.start() - 1) : m.start()] in (":", "/", "_", "-")  # inside an ARN or id
+            or not (
+                _ACCOUNT_WORD_RE.search(s, max(0, m.start() - 40), m.start())
+                or _IBAN_SHAPE_RE.match(m.group(0))
+            )
+            or _EXAMPLE_BEFORE_RE.search(s, 0, m.start())
+        ):
+            continue
+        return (1.0, (base + m.start(), base + m.end()),
+                "moves money to a fixed account written in the text")  # fmt: skip
+    return None
