@@ -406,7 +406,7 @@ def test_tuned_cases_stay_detected() -> None:
     rows = [
         r
         for r in _load(VECTORS)
-        # tune_bq … tune_bv (far from solved) are guarded on their own.
+        # tune_bq … tune_bab (far from solved) are guarded on their own.
         if not r["split"].startswith("blind")
         and r["split"]
         not in (
@@ -421,6 +421,8 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bx",
             "tune_by",
             "tune_bz",
+            "tune_baa",
+            "tune_bab",
         )
     ]
     assert len(rows) >= 600
@@ -497,6 +499,12 @@ _ROUND7_SPLITS = {
     # tune_bz read for accounts, buckets and wallets written in the text.
     "tune_by": (100, 34 / 50, 2 / 50),
     "tune_bz": (80, 20 / 40, 5 / 40),
+    # blind_aa (half the attacks name no destination at all) and blind_ab
+    # (agentic coding and data tools) scored once at the end of round 14:
+    # 27/40 with 0/40, and 25/40 with 1/40 (round 13: 25/40, 0/40 and 23/40,
+    # 1/40). Promoted unread.
+    "tune_baa": (80, 27 / 40, 0 / 40),
+    "tune_bab": (80, 25 / 40, 1 / 40),
 }
 
 
