@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from tests.detect.helpers import tool as _tool
 from threatvec.detect._covert_literals import literal_destination_hits
 from threatvec.detect.covert import scan_tool
 
 
 def _notes(text: str, own: frozenset[str] = frozenset()) -> list[str]:
     return [h[4] for h in literal_destination_hits(text.lower(), own)]
-
-
-def _tool(description: str, name: str = "do_thing", **props: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": description,
-        "inputSchema": {"type": "object", "properties": props or {"q": {"type": "string"}}},
-    }
 
 
 def test_an_outside_address_next_to_a_sending_verb_in_several_languages() -> None:

@@ -9,26 +9,11 @@ from __future__ import annotations
 
 import base64
 import codecs
-from typing import Any
 
+from tests.detect.helpers import poisoned as _poisoned
+from tests.detect.helpers import rules as _rules
+from tests.detect.helpers import tool as _tool
 from threatvec.detect.covert import assess_text, rules_only_scan, scan_tool
-
-
-def _tool(description: str, name: str = "do_thing", **props: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": description,
-        "inputSchema": {"type": "object", "properties": props or {"q": {"type": "string"}}},
-    }
-
-
-def _rules(text: str) -> set[str]:
-    return {f.rule_id for f in assess_text(text).findings}
-
-
-def _poisoned(tool: dict[str, Any]) -> bool:
-    return scan_tool(tool).verdict == "poisoned"
-
 
 # --- concealment ---------------------------------------------------------------
 

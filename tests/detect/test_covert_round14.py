@@ -10,30 +10,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.detect.helpers import poisoned as _poisoned
+from tests.detect.helpers import rules as _rules
+from tests.detect.helpers import tool as _tool
 from threatvec.detect._covert_model import load_model
 from threatvec.detect.covert import (
     MODEL_WINDOW_CHARS,
     _sentences_around,
-    assess_text,
     scan_tool,
 )
-
-
-def _tool(description: str, name: str = "do_thing", **props: Any) -> dict[str, Any]:
-    return {
-        "name": name,
-        "description": description,
-        "inputSchema": {"type": "object", "properties": props or {"q": {"type": "string"}}},
-    }
-
-
-def _rules(text: str) -> set[str]:
-    return {f.rule_id for f in assess_text(text).findings}
-
-
-def _poisoned(tool: dict[str, Any]) -> bool:
-    return scan_tool(tool).verdict == "poisoned"
-
 
 # --- security checks switched off ----------------------------------------------
 

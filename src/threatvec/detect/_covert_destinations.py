@@ -34,7 +34,7 @@ from typing import Any
 
 from threatvec.detect.normalize import fold_homoglyphs
 
-__all__ = ["DestinationHit", "planted_destination_hits", "prose_of"]
+__all__ = ["INERT_HOST_RE", "DestinationHit", "planted_destination_hits", "prose_of", "registrable"]
 
 # rule id, weight, pointer, snippet text, note
 DestinationHit = tuple[str, float, str, str, str]
@@ -53,7 +53,7 @@ _ACCOUNT_VALUE_RE = re.compile(
     r"^(?:[A-Z]{2}\d{2}[A-Z0-9]{8,30}|\d[\d -]{5,}\d|0x[0-9a-fA-F]{20,}|[13bc][a-km-zA-HJ-NP-Z1-9]{25,60})$"
 )
 # Hosts no one can receive mail or requests at, and the user's own machine.
-_INERT_HOST_RE = re.compile(
+INERT_HOST_RE = re.compile(
     r"(?:^|\.)(?:example|test|invalid|localhost|local|internal|lan)$|(?:^|\.)example\.(?:com|org|net)$|"
     r"^(?:127\.|10\.|192\.168\.|0\.0\.0\.0|\[::1\])"
 )
@@ -133,7 +133,7 @@ def prose_of(tool: dict[str, Any]) -> str:
     return " ".join(p for p in parts if isinstance(p, str)).lower()
 
 
-def _registrable(host: str) -> str:
+def registrable(host: str) -> str:
     """The label a vendor is known by: "drop.exportcloud-share.com" -> "exportcloud-share"."""
     parts = host.split(".")
     if (
@@ -200,7 +200,7 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
                             f"host of the {key} of {name!r} is spelled with look-alike letters"))  # fmt: skip
                 continue
-            if _INERT_HOST_RE.search(host):
+            if INERT_HOST_RE.search(host):
                 continue
             if named_hosts is None:
                 tool_text = prose_of(tool)
@@ -214,7 +214,7 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
                             f"a fixed copy recipient is the {key} of {name!r}"))  # fmt: skip
                 continue
-            label = _registrable(host)
+            label = registrable(host)
             if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):
                 continue  # the vendor's own API or mailbox, named in the definition
             weight = 0.8 if key == "const" else 0.6

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 
+from threatvec.detect._covert_destinations import INERT_HOST_RE, registrable
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["LiteralHit", "literal_destination_hits"]
@@ -93,9 +94,6 @@ _NEGATED_RE = re.compile(
     r"\b(?:never|do not|don't|must not|should not|shouldn't|cannot|can't|won't|not|nunca|no|jamais|ne|nie|nicht|niemals)\b|不要|禁止|しないで|하지 마",
     re.IGNORECASE,
 )
-_INERT_HOST_RE = re.compile(
-    r"(?:^|\.)(?:example|test|invalid|localhost|local|internal)$|(?:^|\.)example\.(?:com|org|net)$|^(?:127\.|10\.|192\.168\.)"
-)
 _PLACEHOLDER_RE = re.compile(r"[{<]")
 _DIGIT_RUN_RE = re.compile(r"\d{4}")
 _IBAN_SHAPE_RE = re.compile(r"^[a-z]{2}\d{2}(?: ?[a-z0-9]{4}){3,7}")
@@ -108,21 +106,10 @@ _ACCOUNT_WORD_RE = re.compile(
 _NOREPLY_RE = re.compile(r"^(?:no-?reply|do-?not-?reply|mailer-daemon)@", re.IGNORECASE)
 
 
-def _registrable(host: str) -> str:
-    parts = host.lower().split(".")
-    if (
-        len(parts) >= 3
-        and len(parts[-1]) == 2
-        and parts[-2] in ("co", "com", "org", "net", "ac", "gov")
-    ):
-        return parts[-3]
-    return parts[-2] if len(parts) >= 2 else host
-
-
 def _own(host: str, text: str, span: tuple[int, int], own_words: frozenset[str]) -> bool:
     """The vendor's own host: its name appears in the tool's name or title, or elsewhere in the text."""
-    label = _registrable(host)
-    if _INERT_HOST_RE.search(host.lower()):
+    label = registrable(host.lower())
+    if INERT_HOST_RE.search(host.lower()):
         return True
     # The vendor's name is the whole label ("stripe" for api.stripe.com); a
     # word the label merely contains ("audit" in audit-archive-…) is not.
