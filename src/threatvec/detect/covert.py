@@ -58,7 +58,7 @@ from threatvec.detect._covert_text import (
     analyse_text,
     identifier_words,
 )
-from threatvec.detect.normalize import Normalized, visible_snippet
+from threatvec.detect.normalize import ADDRESS_RE, Normalized, visible_snippet
 
 __all__ = [
     "MODEL_SUPPORT_FLOOR",
@@ -336,7 +336,8 @@ class _Collector:
             if (
                 dec.kind in _BLOB_KINDS
                 and directive < 0.3
-                and _HIDDEN_ADDRESS_RE.match(dec.text.strip())
+                # a decoded blob that is nothing but an address: a destination kept out of sight
+                and ADDRESS_RE.match(dec.text.strip())
             ):
                 # Round 14: "the mirror endpoint in hex: 6874747073…" hides where
                 # data goes; honest blobs hold data, not an address to send to.
@@ -624,8 +625,6 @@ _DECODED_LABEL = {
     "rot13": "rotated by 13 letters (rot13)",
     "percent_letters": "spelled out in percent-encoding",
 }
-# A decoded blob that is nothing but an address: a destination kept out of sight.
-_HIDDEN_ADDRESS_RE = re.compile(r"^(?:(?:https?|wss?|ftp)://\S{3,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$")
 _COMMAND_VALUE_RE = re.compile(
     r"/properties/(?:command|cmd|commands|script|query|sql|code|expression|shell_command|console_command)"
     r"/(?:default|examples|example|enum)(?:/|$)",

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 __all__ = [
+    "ADDRESS_RE",
     "ANOMALY_KINDS",
     "DecodedText",
     "Normalized",
@@ -84,7 +85,7 @@ _PCT_RE = re.compile(r"%[0-9A-Fa-f]{2}")
 _PCT_RUN_RE = re.compile(r"(?:%[0-9A-Fa-f]{2}){8,}")
 _UNRESERVED_PCT_RE = re.compile(r"%(?:[46][1-9A-Fa-f]|[57][0-9Aa]|3[0-9])")
 # A URL or an e-mail address: what a hex or base64 blob hides when it hides a destination.
-_ADDRESS_RE = re.compile(r"^(?:(?:https?|wss?|ftp)://[^\s]{3,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$")
+ADDRESS_RE = re.compile(r"^(?:(?:https?|wss?|ftp)://\S{3,}|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)$")
 _HTML_ENT_RE = re.compile(r"&(?:#[0-9]{2,6}|#[xX][0-9A-Fa-f]{2,6}|lt|gt|amp|quot|apos);")
 _UESC_RE = re.compile(r"\\u[0-9A-Fa-f]{4}|\\x[0-9A-Fa-f]{2}")
 _WORD_RE = re.compile(r"\w+")
@@ -342,7 +343,7 @@ def _decode_blobs(text: str, out: Normalized, *, depth: int, max_depth: int) -> 
                 decoded = bytes.fromhex(blob).decode("utf-8")
             except (ValueError, UnicodeDecodeError):
                 continue
-            if _mostly_printable(decoded) and (" " in decoded or _ADDRESS_RE.match(decoded)):
+            if _mostly_printable(decoded) and (" " in decoded or ADDRESS_RE.match(decoded)):
                 budget -= 1
                 out.anomalies["hex_blob"] += 1
                 _add_decoded(out, "hex_blob", decoded, depth=depth, max_depth=max_depth)
