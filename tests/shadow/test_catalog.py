@@ -117,3 +117,13 @@ def test_parse_csv_reports_every_bad_line() -> None:
     assert [e.loc for e in exc.value.errors] == [("body", "csv", 3), ("body", "csv", 4)]
     with pytest.raises(InvalidInput):
         parse_csv("service,vendor\nX,Y\n")
+
+
+def test_parse_csv_reads_any_line_end_and_rejects_broken_csv_with_a_400() -> None:
+    # Old Mac line ends ("\r") were a 500 (csv.Error) found by the API fuzzer.
+    items = parse_csv("domain,service,kind\rchat.example-ai.com,Example AI,consumer\r")
+    assert [i.domain for i in items] == ["chat.example-ai.com"]
+    # A field over the csv module's limit (131,072 characters) fits in the
+    # 1 MiB body; it is the client's bad input, said so with its line.
+    with pytest.raises(InvalidInput, match="not valid CSV at line 2"):
+        parse_csv("domain,service\n" + '"' + "x" * 200_000 + '",y\n')

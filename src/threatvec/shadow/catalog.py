@@ -136,13 +136,19 @@ def parse_csv(text: str) -> list[CatalogItem]:
     A header row is required; every bad row is reported with its line number
     and nothing is imported when any row is bad.
     """
-    reader = csv.DictReader(io.StringIO(text))
-    fields = {f.strip().lower() for f in reader.fieldnames or []}
+    # newline="": the csv module reads "\r", "\n" and "\r\n" line ends itself
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        fields = {f.strip().lower() for f in reader.fieldnames or []}
+        rows = list(reader)
+    except csv.Error as exc:
+        line = reader.line_num + 1  # the record being read when it failed
+        raise InvalidInput(("body", "csv", line), f"not valid CSV at line {line}: {exc}") from exc
     if "domain" not in fields:
         raise InvalidInput(("body", "csv"), "the CSV needs a header row with a 'domain' column")
     items: list[CatalogItem] = []
     errors: list[FieldError] = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         if len(items) + len(errors) >= MAX_CSV_ROWS:
             raise InvalidInput(("body", "csv"), f"at most {MAX_CSV_ROWS} rows per import")
         clean = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k}
