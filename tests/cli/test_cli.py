@@ -101,3 +101,22 @@ def test_serve_demo_shows_demo_org(cli_env) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_detector_command_loads_only_its_own_area(tmp_path: Path) -> None:
+    # `threatvec detect ...` is run once per file in CI pipelines: it must not
+    # pay for the database stack, the web server or the MCP SDK at start-up.
+    tools = tmp_path / "tools.jsonl"
+    tools.write_text('{"id": "a", "tool": {"name": "t", "description": "Adds two numbers."}}\n')
+    probe = (
+        "import sys; from threatvec.cli import main\n"
+        "sys.argv = ['threatvec', 'detect', 'covert', '--jsonl', sys.argv[1]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in ('sqlalchemy', 'fastapi', 'mcp', 'httpx') if m in sys.modules)\n"
+        "print('loaded:', heavy)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tools)], capture_output=True, text=True, timeout=60
+    )
+    assert '"verdict": "benign"' in done.stdout, done.stderr
+    assert "loaded: []" in done.stdout

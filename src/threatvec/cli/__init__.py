@@ -11,14 +11,6 @@ from threatvec.cli.common import fail
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    name="threatvec",
-    help="ThreatVec: AI security posture for agents, MCP servers, shadow AI and AI CVEs.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
 # (command name, module with a typer `app`); an area adds its sub-app here.
 SUBCOMMANDS: list[tuple[str, str]] = [
     ("db", "threatvec.cli.db"),
@@ -35,13 +27,31 @@ SUBCOMMANDS: list[tuple[str, str]] = [
 ]
 COMMAND_MODULES = ["threatvec.cli.serve"]
 
-for _name, _module in SUBCOMMANDS:
-    app.add_typer(importlib.import_module(_module).app, name=_name)
-for _module in COMMAND_MODULES:
-    importlib.import_module(_module).register(app)
+
+def build_app(only: str | None = None) -> typer.Typer:
+    """The command tree; with ``only``, just that area's sub-app.
+
+    Each area imports its own dependencies (SQLAlchemy, httpx, the MCP SDK);
+    ``threatvec detect covert`` on a file needs none of them, and loading
+    all of them cost about a second of start-up per run.
+    """
+    root = typer.Typer(
+        name="threatvec",
+        help="ThreatVec: AI security posture for agents, MCP servers, shadow AI and AI CVEs.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    for name, module in SUBCOMMANDS:
+        if only is None or name == only:
+            root.add_typer(importlib.import_module(module).app, name=name)
+    if only is None:
+        for module in COMMAND_MODULES:
+            importlib.import_module(module).register(root)
+    root.command()(version)
+    return root
 
 
-@app.command()
 def version() -> None:
     """Print the ThreatVec version."""
     from threatvec._version import __version__
@@ -49,9 +59,26 @@ def version() -> None:
     typer.echo(__version__)
 
 
+def __getattr__(name: str) -> typer.Typer:
+    # `app` (the whole tree) is built on first use, not on import.
+    if name == "app":
+        tree = build_app()
+        globals()["app"] = tree
+        return tree
+    raise AttributeError(name)
+
+
+def _app_for(argv: list[str]) -> typer.Typer:
+    """The smallest tree that can run ``argv``: one area when its name comes first."""
+    areas = {name for name, _ in SUBCOMMANDS}
+    if argv and argv[0] in areas:
+        return build_app(argv[0])
+    return build_app()
+
+
 def main() -> None:
     try:
-        app()
+        _app_for(sys.argv[1:])()
     except KeyboardInterrupt:
         fail("interrupted", code=130)
     except Exception as exc:  # one clear line, never a traceback for users

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from threatvec.core.settings import Settings
+if TYPE_CHECKING:  # the detectors' commands run without the database stack
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from threatvec.core.settings import Settings
 
 __all__ = ["fail", "open_store"]
 
@@ -22,6 +24,7 @@ def fail(message: str, *, code: int = 1) -> NoReturn:
 def open_store(
     settings: Settings | None = None, *, migrate: bool = True
 ) -> tuple[Settings, Engine, sessionmaker[Session]]:
+    from threatvec.core.settings import Settings
     from threatvec.store.engine import make_engine, make_session_factory
     from threatvec.store.migrate import upgrade
     from threatvec.store.models import load_all_models
