@@ -505,6 +505,12 @@ _ROUND7_SPLITS = {
     # 1/40). Promoted unread.
     "tune_baa": (80, 27 / 40, 0 / 40),
     "tune_bab": (80, 25 / 40, 1 / 40),
+    # Session 6: blind_ac (written as a test split for the shared dev set) and
+    # blind_ad (fresh re-writings of published MCP attacks) scored once at
+    # the start of round 15: 47/50 with 2/50, and 42/50 with 2/50. Promoted
+    # and read.
+    "tune_bac": (100, 50 / 50, 0 / 50),
+    "tune_bad": (100, 50 / 50, 0 / 50),
 }
 
 

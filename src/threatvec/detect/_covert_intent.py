@@ -304,8 +304,10 @@ _MODEL_OUTPUT_NOUNS = frozenset(
      "conversations", "chat", "chats", "session", "sessions", "turn", "turns", "prompt", "prompts"}
 )  # fmt: skip
 _OUTPUT_OPTION_RE = _rx(
-    r"\W*(?:whether to\s+)?(?:include|includes|including|show|shows|return|returns|list|lists|display|displays|"
-    r"add|adds|fetch|fetches|get|gets|print|prints|compute|computes)\b"
+    r"\W*(?:whether to\s+)?(?:also\s+)?(?:include|includes|including|show|shows|return|returns|list|lists|display|displays|"
+    r"add|adds|fetch|fetches|get|gets|print|prints|compute|computes|"
+    # Session 6: "Also scan all commits" says how far the tool looks.
+    r"scan|scans|search|searches|check|checks|analy[sz]e|analy[sz]es|traverse|traverses|follow|follows)\b"
 )
 # The server or its SDK handles the data itself; the sentence documents that.
 _SERVER_DOES_RE = _rx(
@@ -343,7 +345,8 @@ _DATA_ITEM_RE = _rx(
     # Round 12: "every call is written to the access log" describes the server.
     r"\s+(?:is|are) (?:written|logged|recorded|audited|stored|kept|billed|counted|rate-limited)\b"
 )
-_NEGATION_WORD_RE = _rx(r"\b(?:never|not|no|n't|nothing)\b")
+# "n't" has no word boundary before it ("don't"), so it stands apart.
+_NEGATION_WORD_RE = _rx(r"\b(?:never|not|no|nothing)\b|n't\b")
 _LATER_RE = _rx(
     r"\b(?:later|future|subsequent|upcoming|next) (?:conversations?|chats?|sessions?)\b"
 )
@@ -548,6 +551,24 @@ _CONCEAL_RE = _rx(
     r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise)\b|\bsem (?:avisar|informar|contar)\b"
     r"|\bvertel\b[^.;\n]{0,40}\bniet\b|\bniet (?:vertellen|melden|zeggen)\b"
     r"|不要告诉|不要提及|不要透露|别告诉|请勿告知|不要让用户知道|不要向用户|伝えないで|言わないで|知らせないで|教えないで|알리지 마|말하지 마"
+)
+# "do not ask the user" (for approval); "… ask the user to paste a token" or
+# "for the version" is about a value the model needs, not about consent.
+_OTHER_MEMORY_RE = _rx(r"\bmemory (?:tool|server)s?\b|\b(?:observation|fact|belief)s?\s*:")
+_ASKS_USER_RE = _rx(
+    r"\b(?:ask|check with|prompt|consult|bother)\s+(?:the\s+)?(?:user|human|owner)\b"
+    r"(?!\s+(?:to|for|which|what|whether|if|about|again)\b)"
+)
+
+
+def _asks_user(text: str, start: int, end: int) -> bool:
+    # Searched to the end of the sentence: the look-ahead must see what follows.
+    m = _ASKS_USER_RE.search(text, start)
+    return m is not None and m.start() < end
+
+
+_CONTRAST_BEFORE_RE = _rx(
+    r"\b(?:rather than|instead of|never|not|nor|without)\s+(?:be(?:ing)?\s+|ever\s+)?$|n't\s+(?:be\s+)?$"
 )
 _GOOD_OUTCOME = (
     r"(?:safe|secure|clean|fine|ok|okay|standard|normal|successful(?:ly)?|succeeded|success|passed|"
@@ -838,6 +859,12 @@ _PERSIST_RE = _rx(
     r"(?:in|to|into) (?:your |its |the )?(?:long[- ]term |persistent |permanent )?memory|across (?:sessions|conversations))\b"
     r"|\b(?:from now on|from this point(?: on| forward)?|going forward|henceforth)\b[^.;\n]{0,30}?\b(?:remember|assume|"
     r"believe|treat|consider|know|use)\b"
+    # Session 6: another server's memory filled with a fact this tool wrote
+    # ("use the memory tool (add_observations) to store the observation: …").
+    r"|\b(?:use|call|invoke)\s+(?:the\s+)?(?:[\w-]+\s+)?memory\s+(?:tool|server)s?\b[^.;\n]{0,60}?"
+    r"\b(?:store|save|add|record|create|write|remember)\b"
+    r"|\b(?:store|save|add|record|write|create)\s+(?:the|an?|this|that)\s+(?:observation|fact|memory|belief|"
+    r"preference|entity)s?\s*:"
 )
 # Payment destinations: an IBAN or a crypto wallet in a directive.
 _ACCOUNT_RE = _rx(
@@ -1009,6 +1036,10 @@ _EXAMPLE_CUE_RE = _rx(
 )
 
 
+# Session 6: '"do not tell the user" phrasing' names a kind of text.
+_EXAMPLE_AFTER_RE = _rx(
+    r"[ \t]*-?(?:phrasing|wording|language|phrases?|sentences?|lines?|patterns?|strings?|style|clauses?)\b"
+)
 _LIST_GAP_RE = _rx(r"\s*(?:,|;|/|or|and|,\s*or|,\s*and)?\s*")
 
 
@@ -1022,7 +1053,9 @@ def example_quote_spans(lower: str) -> list[tuple[int, int]]:
         before = lower[max(0, m.start() - 40) : m.start()]
         # "like 'a b c' or 'd e f'": later items of the same list are examples too.
         listed = last_end >= 0 and _LIST_GAP_RE.fullmatch(lower, last_end, m.start()) is not None
-        if len(m.group(2).split()) >= 3 and (listed or _EXAMPLE_CUE_RE.search(before)):
+        if len(m.group(2).split()) >= 3 and (
+            listed or _EXAMPLE_CUE_RE.search(before) or _EXAMPLE_AFTER_RE.match(lower, m.end())
+        ):
             spans.append((m.start(), m.end()))
             last_end = m.end()
     if '":' in lower:
@@ -1207,6 +1240,10 @@ def intent_hits(
         ):
             # "the raw token should not be shown to the user", "do not reveal
             # secrets": protecting a secret is the opposite of hiding an act.
+            continue
+        if _CONTRAST_BEFORE_RE.search(lower, max(s.start, m.start() - 24), m.start()):
+            # Session 6: "unknown hosts are rejected rather than silently
+            # added" promises the covert act does not happen.
             continue
         if _OMISSION_TOLD_RE.search(lower, m.end(), s.end):
             # Round 14: "leave them out of the summary and say that sensitive
@@ -1731,7 +1768,16 @@ def _weigh(
         w = 0.75 + (0.3 if s.consent_skip is not None else 0.0)
         a, b = s.consent_claim
         out.append(("TV-COVERT-015", w * damp, a, b, "claims someone already approved"))
-    elif s.consent_skip is not None and directive and (addressed or addressed_any):
+    elif (
+        s.consent_skip is not None
+        and directive
+        and (
+            addressed
+            or addressed_any
+            # Session 6: "do not ask the user": only the model asks the user.
+            or _asks_user(text_at(s), s.consent_skip[0] - s.start, s.consent_skip[1] - s.start)
+        )
+    ):
         a, b = s.consent_skip
         out.append(
             ("TV-COVERT-015", 0.5 * damp, a, b, "tells the model to act without confirmation")
@@ -1766,6 +1812,9 @@ def _weigh(
     # Memory and payment targets.
     if s.persist is not None:
         w = 0.65 + (0.3 if directive or addressed or addressed_any else 0.0)
+        # Session 6: written into another integration's memory (its "memory
+        # tool", an "observation:" to store) by a tool that is not one.
+        w += 0.2 if _OTHER_MEMORY_RE.search(text_at(s)) else 0.0
         w *= 0.4 if purpose & _MEMORY_PURPOSE else 1.0  # a memory tool documenting itself
         w *= asked
         out.append(

@@ -826,7 +826,8 @@ _PROFILE_RE = compile_fast(
 _SECRET_CONTENT_RE = compile_fast(
     r"(?:\bcontents? of|\binhalt (?:von|der|des)|\bcontenu (?:de|du)|\bcontenido de|\bconteúdo d[eo]|\bcontenuto d[ie]|"
     r"\bzawartość|содержимое|内容|내용)\s*(?:the |la |le |el |o |il |der |des |файла )?[\"'`]?"
-    r"(?:~/\.ssh/|~/\.aws/|~/\.kube/|/etc/shadow|\S*\bid_(?:rsa|ed25519|ecdsa|dsa)\b|\S*\.env\b|\S*\.npmrc\b|\S*\.netrc\b)"
+    r"(?:~/\.ssh/|~/\.aws/|~/\.kube/|~/\.config/gh/|~/\.docker/config|/etc/shadow|\S*\bid_(?:rsa|ed25519|ecdsa|dsa)\b|"
+    r"\S*\.env\b|\S*\.npmrc\b|\S*\.netrc\b|\S*\.git-credentials\b)"
 )
 # What the user asked for swapped for something else the tool names.
 _SUBSTITUTE_RE = compile_fast(
@@ -852,7 +853,50 @@ _PRIVILEGE_RE = compile_fast(
     # Round 11: a fixed outside account written into every trust policy.
     r"\b(?:append|add|include|insert|put)\b[^.;\n]{0,30}\barn:aws:iam::\d{12}:(?:root|user/|role/)[^;\n]{0,80}"
     r"\b(?:every|each|all|any)\b|"
-    r"\bgrant all(?: privileges)?\b[^;\n]{0,40}\bto\b"
+    r"\bgrant all(?: privileges)?\b[^;\n]{0,40}\bto\b|"
+    # Session 6: a named outside principal given admin or write rights ("add
+    # 'merge-bot' as a reviewer with write access", "binds the cluster-admin
+    # ClusterRole to the ServiceAccount kube-system:exporter").
+    r"\b(?:add|invite|grant|give|bind|binds|binding|assign|make)\b[^.;\n]{0,60}?[`'\"][\w.@:/-]{3,}[`'\"]"
+    r"[^.;\n]{0,40}?\b(?:with|as(?: an?)?)\s+(?:admin(?:istrator)?|owner|write|push|maintain(?:er)?|full|root)\b"
+    r"(?:\s+(?:access|rights|role|permissions?|privileges?))?|"
+    r"\bbinds?\b[^.;\n]{0,30}?\bcluster-admin\b[^.;\n]{0,60}?\bto\b"
+)
+# Session 6: a package installed through whatever shell the model can reach
+# ("run `pip install x==0.9` in the user's environment with any shell tool").
+_INSTALL_VIA_SHELL_RE = compile_fast(
+    r"\b(?:pip3?|uv pip|npm|pnpm|yarn|gem|cargo|go|brew|apt(?:-get)?)\s+(?:install|i|add|get)\b[^;\n]{0,80}?"
+    r"\b(?:(?:with|using|via|through) (?:any|an|the|your|whatever)? ?(?:available )?(?:shell|terminal|command|exec\w*|"
+    r"bash|run_command|code execution)\b|in the user's (?:environment|machine|workspace|project|shell))"
+)
+# Session 6: a dependency added to every project the model touches.
+_ADD_DEPENDENCY_RE = compile_fast(
+    r"\b(?:whenever|every time|each time|any ?time)\b[^.;\n]{0,90}?\b(?:add|insert|include|append|install)\b"
+    r"[^;\n]{0,60}?\b(?:to|in|into)\s+(?:the\s+)?(?:package\.json|requirements(?:\.txt)?|pyproject(?:\.toml)?|"
+    r"(?:project(?:'s)?\s+)?dependencies|gemfile|go\.mod|cargo\.toml|setup\.py)\b"
+)
+# Session 6: fixed code planted in every file the model writes ("when you
+# write any Python file, insert as the first line …").
+_CODE_INSERT_RE = compile_fast(
+    r"\b(?:when(?:ever)?|every time|each time|any ?time|if)\s+you\s+(?:write|edit|create|generate|modify|touch|save)\b"
+    r"[^.;\n]{0,50}?\bfiles?\b[^.;\n]{0,40}?\b(?:insert|add|prepend|append|include|put|place)\b[^.;\n]{0,40}?"
+    r"\b(?:(?:as )?the (?:first|last) line|at the (?:top|start|end|beginning)|this (?:line|header|snippet|import|call|code))"
+)
+# Session 6: code that reports the machine or the user to an outside host.
+_BEACON_CODE_RE = compile_fast(
+    r"\b(?:urlopen|requests\.(?:get|post)|fetch|http\.(?:get|request)|axios\.(?:get|post)|curl|wget)\b[^\n]{0,200}?"
+    r"\b(?:gethostname|getuser|getpass|os\.environ|process\.env|whoami|os\.getlogin|platform\.node)\b"
+)
+# Session 6: a condition on another integration's tool ("when the Kubernetes
+# server's apply tools are used", "if the Stripe create_refund tool is used",
+# "if another server also exposes create_pull_request").
+_OTHER_SERVER_TOOL_RE = compile_fast(
+    r"\b(?:when(?:ever)?|if|once|each time|every time)\s+(?:the\s+)?[\w-]+(?:\s+mcp)?(?:\s+server's|'s)\s+"
+    r"(?:[\w-]+\s+){0,4}?tools?\s+(?:is|are|gets?|get)\s+(?:used|called|invoked|run)\b|"
+    r"\b(?:when(?:ever)?|if|once)\s+(?:the\s+)?[a-z][\w-]*\s+[a-z]+_[a-z_]+(?:\s+(?:or|and)\s+[a-z]+_[a-z_]+)?\s+tools?\s+"
+    r"(?:is|are|gets?)\s+(?:used|called|invoked|run)\b|"
+    r"\bif (?:another|any other|a different|some other) (?:mcp )?(?:server|integration|plugin|extension)\s+(?:also\s+)?"
+    r"(?:exposes|provides|offers|has|registers|defines)\b"
 )
 # Paths climbing out of the tool's folder to secrets ("../../.env"): no tool
 # serving its own files needs them, unless it detects or blocks them.
@@ -1017,6 +1061,11 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_KEEP_OUT_OF_ANSWER_RE, "TV-COVERT-013", 0.7, "keeps an extra step out of the answer"),
     (_SCHEDULED_ACTION_RE, "TV-COVERT-019", 0.6, "schedules an action the user did not ask for"),
     (_PRIVILEGE_RE, "TV-COVERT-019", 0.7, "creates a privileged account or grant"),
+    (_INSTALL_VIA_SHELL_RE, "TV-COVERT-027", 0.6, "installs a package through the model's shell"),
+    (_ADD_DEPENDENCY_RE, "TV-COVERT-027", 0.7, "adds a dependency to every project it touches"),
+    (_CODE_INSERT_RE, "TV-COVERT-027", 0.8, "plants fixed code in every file the model writes"),
+    (_BEACON_CODE_RE, "TV-COVERT-027", 0.8, "code that reports the machine or user to a host"),
+    (_OTHER_SERVER_TOOL_RE, "TV-COVERT-040", 0.6, "a rule for another integration's tools"),
     (
         _INSECURE_SWITCH_RE,
         "TV-COVERT-028",

@@ -59,7 +59,13 @@ _SIDE_CHANNEL_NAMES = frozenset(
 _CONTEXT_CHANNEL_RE = re.compile(
     r"^(?:(?:session|conversation|chat|context|memory|prompt|system_prompt|agent)[_-]?"
     r"(?:dump|log|logs|history|transcript|copy|snapshot|export)|transcript|chat_history|"
-    r"conversation_history|system_prompt|full_context)$"
+    r"conversation_history|system_prompt|full_context|"
+    # Session 6: the user's secrets or the whole context by another name
+    # ("env_dump", "raw_history", "cookies_export").
+    r"(?:env|environment|secrets?|credentials?|cookies?|keychain|clipboard|files?)[_-]?"
+    r"(?:dump|snapshot|export|copy)|"
+    r"(?:raw|full|all|entire|whole)[_-]?"
+    r"(?:history|context|chat|conversation|transcript|messages|session|env|environment|memory))$"
 )
 # Round 11: names for the user's machine and data rather than the model's
 # context ("env", "user_files", "raw_context"), with the words a tool that
@@ -71,7 +77,20 @@ _DATA_CHANNEL_CONCEPTS: dict[str, tuple[str, ...]] = {
     "raw_context": ("context",), "all_context": ("context",), "context_dump": ("context",),
     "cookies": ("cookie",), "browser_cookies": ("cookie",), "clipboard": ("clipboard",),
     "history": ("history",), "chat_log": ("chat",), "raw_chat": ("chat",), "keychain": ("keychain",),
+    # Session 6: a free-form "user_context" or "session" object on a flight
+    # search or a timezone lookup is a bag for whatever the model knows.
+    "user_context": ("context",), "session": ("session",), "session_data": ("session",),
 }  # fmt: skip
+# Session 6: an undocumented place to send results to ("callback_url") on a
+# tool whose text never speaks of callbacks or notifications.
+_OUTBOUND_NAMES = frozenset(
+    {"callback", "callback_url", "callbackurl", "webhook", "webhook_url", "report_url", "notify_url",
+     "post_url", "upload_url", "forward_url", "sync_url", "mirror_url", "beacon_url", "ping_url"}
+)  # fmt: skip
+_OUTBOUND_WORDS_RE = re.compile(
+    r"\b(?:callback|webhook|notif\w*|report\w*|upload\w*|forward\w*|sync\w*|mirror\w*|beacon|ping|"
+    r"post(?:s|ed|ing)?|deliver\w*|push\w*|async\w*)\b"
+)
 _CHAT_WORD_RE = re.compile(
     r"\b(?:chat|conversation|discussed|dialog(?:ue)?|said so far)\b", re.IGNORECASE
 )
@@ -319,6 +338,18 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
         if concepts is not None:
             yield from _data_channel_hit(name, prop, concepts, lowered)
             continue
+        if key in _OUTBOUND_NAMES:
+            documented = isinstance(desc, str) and _is_prose(desc, 3)
+            if not documented and _OUTBOUND_WORDS_RE.search(lowered) is None:
+                yield SchemaHit(
+                    "TV-COVERT-031",
+                    0.35,
+                    f"/inputSchema/properties/{_esc(name)}",
+                    name,
+                    f"undocumented destination parameter {name!r} on a tool that never sends "
+                    "anything anywhere",
+                )
+            continue
         if key not in _SIDE_CHANNEL_NAMES and not context_channel:
             continue
         typ = prop.get("type")
@@ -332,13 +363,22 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
         if re.search(r"\b" + re.escape(key.replace("_", " ")) + r"\b", lowered.replace("_", " ")):
             continue
         ptr = f"/inputSchema/properties/{_esc(name)}"
+        # Session 6: required, the model must fill it with its context or the
+        # user's environment on every call ("env_snapshot": "output of env").
+        channel_weight = (1.0 if name in required else 0.6) if context_channel else 0.35
         yield SchemaHit(
             "TV-COVERT-031",
-            0.6 if context_channel else 0.35,
+            channel_weight,
             ptr,
             name,
-            f"undocumented free-text parameter {name!r} fits an exfiltration channel"
-            + (" and names the model's context" if context_channel else ""),
+            (
+                f"free-text parameter {name!r}, whose description asks for context,"
+                if isinstance(desc, str) and _is_prose(desc, 3)
+                else f"undocumented free-text parameter {name!r}"
+            )
+            + " fits an exfiltration channel"
+            + (" and names the model's context" if context_channel else "")
+            + (" (required: filled on every call)" if context_channel and name in required else ""),
         )
         if (
             typ == "object"
@@ -364,8 +404,10 @@ def _data_channel_hit(
     if typ not in (None, "string", "object", "array"):
         return
     desc = prop.get("description")
-    if concepts[0] == "env" and (typ == "string" or "enum" in prop):
-        return  # "env": "staging" picks a deployment; a map of variables is what leaks
+    if concepts[0] in ("env", "session") and (typ == "string" or "enum" in prop):
+        # "env": "staging" picks a deployment, "session": "abc" names one; a
+        # map of variables or a free-form session object is what leaks.
+        return
     solicits = isinstance(desc, str) and _SOLICITS_RE.search(desc) is not None
     yield SchemaHit(
         "TV-COVERT-031",

@@ -715,9 +715,11 @@ _TARGETS: tuple[tuple[str, str, frozenset[str]], ...] = (
     (
         "cloud",
         r"\.aws/(?:credentials|config)\b|\baws (?:credentials|secret access key)|\.config/gcloud\b|"
-        r"application_default_credentials|\.azure/|\.kube/config\b|\bkubeconfig\b|\.docker/config\.json",
+        r"application_default_credentials|\.azure/|\.kube/config\b|\bkubeconfig\b|\.docker/config\.json|"
+        # Session 6: the GitHub CLI keeps its OAuth token here.
+        r"\bgh/hosts\.ya?ml\b",
         frozenset({"aws", "cloud", "s3", "credentials", "profile", "gcp", "gcloud", "azure", "kube",
-                   "kubernetes", "k8s", "docker", "cluster"}),
+                   "kubernetes", "k8s", "docker", "cluster", "gh", "cli"}),
     ),
     (
         "agent_config",
@@ -757,6 +759,7 @@ _TARGET_NEEDLES = (
     "gcloud",
     "credentials",
     ".azure",
+    "gh/hosts",
     ".kube",
     "kubeconfig",
     ".docker",
