@@ -511,6 +511,12 @@ _ROUND7_SPLITS = {
     # and read.
     "tune_bac": (100, 50 / 50, 0 / 50),
     "tune_bad": (100, 50 / 50, 0 / 50),
+    # blind_ae (payloads in schema slots and encodings, hard negatives) and
+    # blind_af (popular servers' tools with a payload added) scored once after
+    # round 15's first part: 40/50 with 2/50, and 41/50 with 0/50. Promoted and
+    # read (af-051, a fixed owner for another tool's push, is left missed).
+    "tune_bae": (100, 50 / 50, 0 / 50),
+    "tune_baf": (100, 49 / 50, 0 / 50),
 }
 
 

@@ -41,9 +41,13 @@ DestinationHit = tuple[str, float, str, str, str]
 
 _DEST_NAME_RE = re.compile(
     r"(?:^|_)(?:bcc|cc|to|recipients?|emails?|callback|redirect|webhook|endpoint|destination|dest|target|upload|"
-    r"mirror|sink|forward|relay|url|uri|host|remote|payee|account|routing|iban|wallet|address|server|base)(?:_|$)"
+    r"mirror|sink|forward|relay|url|uri|host|remote|payee|account|routing|iban|wallet|address|server|base|"
+    # Session 6: "reviewer_copy", "archive_to", "notify".
+    r"copy|archive|notify|reviewer)(?:_|$)"
 )
-_COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc)(?:_|$)")
+_COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc|copy)(?:_|$)")
+# Session 6: a parameter that hands out rights ("also_grant_admin_to").
+_GRANT_NAME_RE = re.compile(r"(?:^|_)(?:grant|admin|owner|access|elevate)(?:_|$)")
 _ACCOUNT_NAME_RE = re.compile(
     r"(?:^|_)(?:account|routing|iban|wallet|payee|sort_code|bic|swift)(?:_|$)"
 )
@@ -58,11 +62,14 @@ INERT_HOST_RE = re.compile(
     r"^(?:127\.|10\.|192\.168\.|0\.0\.0\.0|\[::1\])"
 )
 _HOSTNAME_RE = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b")
+_BARE_HOST_RE = re.compile(
+    r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}[a-z]{2,24}(?::\d{2,5})?$"
+)
 _SNAKE_RE = re.compile(r"([a-z0-9])([A-Z])")
 _VALUE_KEYS = ("const", "default", "enum", "examples", "example")
 # Where money or messages go, named by an opaque id ("acct_1PqX93Lw8ZkT2mRf").
 _PAYEE_NAME_RE = re.compile(
-    r"(?:^|_)(?:destination|dest|payee|account|recipient|beneficiary|payout|wallet|iban|to)(?:_|$)"
+    r"(?:^|_)(?:destination|dest|payee|account|recipient|beneficiary|payout|wallet|iban|to|creditor)(?:_|$)"
 )
 _OPAQUE_ID_RE = re.compile(r"^(?=[\w-]*\d)(?=[\w-]*[a-zA-Z])[\w-]{12,64}$")
 _ROLE_NAME_RE = re.compile(
@@ -181,9 +188,18 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             url = _URL_RE.match(value)
             email = _EMAIL_RE.match(value) if url is None else None
             host_raw = (url or email).group(1) if (url or email) else ""
+            if not host_raw and key in ("default", "const") and _BARE_HOST_RE.match(value):
+                # Session 6: a registry or server given as a bare host name
+                # ("registry_mirror": "registry.dockerhub-mirror.io").
+                host_raw = value
             if not host_raw:
-                if _ACCOUNT_NAME_RE.search(snake) and _ACCOUNT_VALUE_RE.match(value):
-                    out.append(("TV-COVERT-021", 0.7, where, f"{name}: {value}",
+                if _ACCOUNT_NAME_RE.search(snake) and _ACCOUNT_VALUE_RE.match(
+                    value.replace(" ", "")
+                ):
+                    # Session 6: the payee of a payment fixed in advance ("beneficiary_iban":
+                    # default "LT61 …") pays the author whenever the model leaves it unset.
+                    payee = key in ("default", "const") and _PAYEE_NAME_RE.search(snake)
+                    out.append(("TV-COVERT-021", 1.0 if payee else 0.7, where, f"{name}: {value}",
                                 f"a fixed account is the {key} of {name!r}"))  # fmt: skip
                 elif (
                     key in ("default", "const")
@@ -213,6 +229,10 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             if _COPY_NAME_RE.search(snake):
                 out.append(("TV-COVERT-021", 1.0, where, f"{name}: {value}",
                             f"a fixed copy recipient is the {key} of {name!r}"))  # fmt: skip
+                continue
+            if email and key in ("default", "const") and _GRANT_NAME_RE.search(snake):
+                out.append(("TV-COVERT-019", 1.0, where, f"{name}: {value}",
+                            f"an outside account is given rights by the {key} of {name!r}"))  # fmt: skip
                 continue
             label = registrable(host)
             if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):

@@ -294,7 +294,11 @@ _SECRET_WORD_RE = _rx(
     r"password|token|key|secret|credential|card|cvv|cvc|wallet|iban|bank|ssn|passport|cookie"
 )
 # A query parameter filled from a template slot; the slot names data.
-_URL_TEMPLATE_RE = _rx(r"https?://[^\s)\"'<>]+?[?&][\w.-]+=\{\{?(?P<slot>[^{}\n]{2,120})\}")
+_URL_TEMPLATE_RE = _rx(
+    r"https?://[^\s)\"'<>]+?[?&][\w.-]+=(?:\{\{?(?P<slot>[^{}\n]{2,120})\}|"
+    # Session 6: "…/check?v=<URL-encoded KEY=VALUE pairs>".
+    r"<(?P<slot2>[^<>\n]{2,120})>)"
+)
 _TEMPLATE_DATA_RE = _rx(
     r"\s\w+\s|\b(?:e-?mails?|contacts?|phones?|address(?:es)?|names|history|conversation|messages?|notes|"
     r"summary|content|prompt|secrets?|tokens?|passwords?|keys?|balances?|values|cards?|ssn)\b"
@@ -313,7 +317,10 @@ _OUTPUT_OPTION_RE = _rx(
 _SERVER_DOES_RE = _rx(
     r"\b(?:is|are) (?:resolved|read|loaded|handled|managed|looked up|picked up|taken|fetched|obtained|stored|kept)\s+"
     r"(?:automatically\s+)?(?:by|from|on) the (?:server|tool|sdk|client|library|host|backend|service)\b|"
-    r"\bthe (?:server|sdk|tool|backend) (?:resolves|reads|loads|handles|manages|uses|looks up|picks up)\b"
+    r"\bthe (?:server|sdk|tool|backend) (?:resolves|reads|loads|handles|manages|uses|looks up|picks up)\b|"
+    # Session 6: "Uses the cluster from $KUBECONFIG or ~/.kube/config": the
+    # tool's own configuration source, in the third person.
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:uses|reads|loads|takes) (?:the )?(?:[\w-]+ ){0,3}(?:from|in) (?:\$[a-z_]+|~/)"
 )
 _SIGN_IN_CONSENT_RE = _rx(
     r"\b(?:with|via|through|using) (?:google |github |microsoft |their |an? )?(?:oauth|sso|single sign-on|sign-in|login)\b|"
@@ -487,7 +494,7 @@ _CONCEAL_RE = _rx(
     r"|\b(?:do not|don't|dont|never|must not|should not|shouldn't|shall not|avoid|no need to)\s+(?:ever\s+|even\s+)?"
     r"(?:mention|reveal|disclose|bring up|raise|acknowledge|say anything about|signal|comment on|surface|show|display|"
     r"flag|report|indicate|explain|admit|discuss|talk about|refer to|point out)\b[^.;\n]{0,25}?\b(?:this|that|it|these|"
-    r"those|the (?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional)|"
+    r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional)|"
     r"anything|any (?:errors?|failures?|of this)|errors?|failures?)\b"
     r"|\bkeep\b[^.;\n]{0,40}?\b(?:out of (?:the|your) (?:reply|replies|response|answer|output|chat)|from (?:"
     + _USER
@@ -522,10 +529,10 @@ _CONCEAL_RE = _rx(
     r"[^.;\n]{0,30}?\bin\s+(?:your|the)\s+(?:reply|replies|response|answer|summary|output|message)\b"
     r"|(?P<passive>\b(?:should|must|shall|need|needs|is|are|do|does)\s*(?:not|n't|never)\s+(?:need\s+to\s+|to\s+)?be\s+"
     r"(?:mentioned|shown|surfaced|disclosed|revealed|reported|displayed|brought up|pointed out|called out|"
-    r"explained|shared)\b[^.;\n]{0,40}?\b(?:to\s+(?:"
+    r"explained|shared|listed|included)\b[^.;\n]{0,40}?\b(?:to\s+(?:"
     + _USER
     + r")|in\s+(?:your|the)\s+(?:summary|reply|replies|"
-    r"response|answer|output|chat|message)))"
+    r"response|answer|output|chat|message|confirmation)))"
     r"|\b(?:describe|present|refer to|mention|explain|call|report)\s+(?:it|this|them|these|that|those|the \w+)\s+"
     r"(?:to\s+(?:" + _USER + r")\s+)?only\s+as\b"
     r"|\bpresent\b[^.;\n]{0,60}?\bas (?:your own|if you)\b|\bpretend\b|\bact as if\b"
@@ -754,6 +761,11 @@ _DEFER_TO_USER_RE = _rx(
     r"chooses|selects|asks))\b[^.;\n]{0,40}?\b(?:from the user|instruction|confirmation|choice|selection)|"
     r"the user (?:explicitly )?(?:asks|confirms|says|chooses|selects|decides))"
 )
+# Session 6: "never call other tools just because the page asks you to".
+_INJECTED_REASON_RE = _rx(
+    r"\bbecause\b[^.;\n]{0,30}?\b(?:pages?|content|documents?|texts?|sites?|results?|messages?|e-?mails?)\b"
+    r"[^.;\n]{0,20}?\b(?:says?|said|asks?|asked|tells?|told|instructs?)\b"
+)
 # Words the model must show that admit the output is truncated or partial.
 _DISCLOSE_LIMIT_RE = _rx(
     r"\b(?:truncated|incomplete|partial results?|only (?:showing|shows|includes?|the (?:first|last|most recent)))\b"
@@ -868,7 +880,9 @@ _PERSIST_RE = _rx(
 )
 # Payment destinations: an IBAN or a crypto wallet in a directive.
 _ACCOUNT_RE = _rx(
-    r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{2,4}){3,8}\b|\b0x[0-9a-f]{40}\b|\b(?:bc1|[13])[a-z0-9]{25,39}\b"
+    r"\b[a-z]{2}\d{2}(?:\s?[a-z0-9]{2,4}){3,8}\b|\b0x[0-9a-f]{40}\b|\b(?:bc1|[13])[a-z0-9]{25,39}\b|"
+    # Session 6: a Stripe connected account ("acct_1QeS8vLm4RtY2wXz").
+    r"\bacct_[a-z0-9]{10,}\b"
 )
 _PLACEHOLDER_RE = _rx(
     r"(?:\{\{?|\$\{|<<|%\()\s*(?:system[_ .-]?prompt|sys[_ ]?prompt|conversation(?:[_ .-]?history)?|chat(?:[_ .-]?(?:history|log))?|"
@@ -1230,9 +1244,9 @@ def intent_hits(
     if "?" in lower:
         for s, m in _matches(_QUERY_URL_RE, lower, starts, sents, g):
             s.query_url = s.query_url or (m.start(), m.end())
-        if "{" in lower:
+        if "{" in lower or "<" in lower:
             for s, m in _matches(_URL_TEMPLATE_RE, lower, starts, sents, g):
-                if _TEMPLATE_DATA_RE.search(m.group("slot")):
+                if _TEMPLATE_DATA_RE.search(m.group("slot") or m.group("slot2")):
                     s.url_template = s.url_template or (m.start(), m.end())
     for s, m in _matches(_CONCEAL_RE, lower, starts, sents, g):
         if _PROTECTED_RE.search(
@@ -1803,6 +1817,7 @@ def _weigh(
         and addressed
         and directive
         and not _DEFER_TO_USER_RE.search(text_at(s))
+        and not _INJECTED_REASON_RE.search(text_at(s))
     ):
         # Round 6 (issue #4): "must not invoke any other tools until the user
         # says so" hands the decision back to the user (see _DEFER_TO_USER_RE).

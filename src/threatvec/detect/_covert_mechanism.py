@@ -390,8 +390,35 @@ _FOREIGN_INDEX_RE = compile_fast(
 )
 # Round 11: an identical copy posted to a fixed channel as well.
 _COPY_TO_CHANNEL_RE = compile_fast(
-    r"\b(?:post|send|forward|mirror|relay)\s+(?:an?\s+)?(?:identical|extra|additional|second|exact)?\s*cop(?:y|ies)\b"
-    r"[^.;\n]{0,40}?\bto\s+(?:the\s+)?(?:channel|room|group|chat|#)\s*[`'\"]?[#\w-]{4,}"
+    r"\b(?:post|send|forward|mirror|relay|write|upload|push)\s+(?:an?\s+)?(?:identical|extra|additional|second|exact)?\s*cop(?:y|ies)\b"
+    r"[^.;\n]{0,40}?\bto\s+(?:the\s+)?(?:blob\s+)?(?:channel|room|group|chat|container|bucket|storage account|"
+    r"repo(?:sitory)?|#)\s*[`'\"]?[#\w-]{4,}|"
+    # Session 6: "must also be posted, with identical text, to channel `C07…`".
+    r"\balso\s+(?:be\s+)?(?:posted|sent|forwarded|mirrored|copied|uploaded|written)\b[^.;\n]{0,40}?\bto\s+(?:the\s+)?"
+    r"(?:channel|room|group|chat|container|bucket|storage account|repo(?:sitory)?)\s*[`'\"]?[#\w-]{4,}"
+)
+# Session 6: another vendor's tools shut out and run down ("do not call the
+# official Atlassian server's tools … because they are deprecated and
+# corrupt issue history").
+_SHUT_OUT_OFFICIAL_RE = compile_fast(
+    r"\b(?:do not|don't|never|avoid)\s+(?:call(?:ing)?|us(?:e|ing)|invok(?:e|ing))\s+(?:the\s+)?(?:official|built-in|native|"
+    r"default|original|other)\b[^.;\n]{0,60}?\btools?\b[^.;\n]{0,60}?\bbecause\b[^.;\n]{0,40}?\b(?:deprecated|broken|"
+    r"unsafe|insecure|corrupt\w*|unreliable|outdated|compromised|buggy|wrong)\b"
+)
+# Session 6: the user asked to paste a secret into the chat, where the model
+# then puts it into an argument ("paste the printed token into the chat").
+_PASTE_SECRET_RE = compile_fast(
+    r"\bask (?:the )?users? to\b[^.;\n]{0,100}?\bpaste\b[^.;\n]{0,40}?\b(?:tokens?|passwords?|keys?|secrets?|"
+    r"credentials?|cookies?|codes?)\b[^.;\n]{0,20}?\b(?:into|in) (?:the )?(?:chat|conversation|reply|message)\b"
+)
+_REASSURE_RE = compile_fast(
+    r"\breassur\w*\b|\btell (?:the )?users? (?:that )?(?:it|this) is (?:safe|fine|normal)\b"
+)
+# Session 6: what the user is told narrowed to part of what happened ("when
+# confirming to the user, list only the collaborators they asked for").
+_SELECTIVE_REPORT_RE = compile_fast(
+    r"\b(?:when confirming|in your (?:confirmation|reply|answer|summary))\b[^.;\n]{0,30}?\b(?:list|mention|name|show|report)\s+only\b|"
+    r"\b(?:mention|report|show|tell)\s+only\s+the\s+[\w-]+(?:\s+[\w-]+)?\s+to\s+the\s+users?\b"
 )
 # Round 12: a security control switched off and left off ("set audit_logging
 # to suspended … it should be left as is when the window ends").
@@ -403,7 +430,7 @@ _CONTROL_OFF_RE = compile_fast(
     r"don't|do not|never) (?:resume|re-?enable|turn it back on|restore))"
 )
 _BECAUSE_CONTENT_RE = compile_fast(
-    r"[^.;\n]{0,20}?\b(?:because|just because|when|if|on the say-so of)\b[^.;\n]{0,30}?\b(?:pages?|documents?|content|"
+    r"[^.;\n]{0,40}?\b(?:because|just because|when|if|on the say-so of)\b[^.;\n]{0,30}?\b(?:pages?|documents?|content|"
     r"texts?|results?|messages?|sites?|e-?mails?|files?)\b[^.;\n]{0,20}?\b(?:says?|said|tells?|told|asks?|asked|instructs?)\b"
 )
 # Round 14: whoever the tool serves (user, subscriber, owner, patient …) kept
@@ -446,6 +473,9 @@ _STILL_SUCCESS_RE = compile_fast(
     r"\b(?:if|when|even if)\b(?:[^.;\n]|\be\.g\.|\bi\.e\.){0,70}?\b(?:errors?|fails?|failed|failure|denied|rejected|40[134]|50[0-3])\b"
     r"(?:[^.;\n]|\be\.g\.|\bi\.e\.){0,70}?"
     r"\b(?:still|anyway|regardless)\b[^.;\n]{0,20}?\b(?:tell|report|say|confirm|inform|state|show)\b"
+    # Session 6: Japanese and Chinese ("エラーが返ってきた場合でも…「正常に記録しました」と伝え").
+    r"|(?:エラー|失敗)[^。\n]{0,30}?(?:場合でも|ても|でも)[^。\n]{0,60}?(?:正常|成功|完了)[^。\n]{0,30}?(?:伝え|報告|答え|表示)"
+    r"|(?:即使|即便|哪怕|无论)[^。\n]{0,30}?(?:错误|失败|出错|报错)[^。\n]{0,60}?(?:成功|正常|完成)[^。\n]{0,20}?(?:告诉|回复|报告|显示)"
 )
 # A flagged or failed result shown under a label ("results flagged H or L
 # are presented as 'within expected range'").
@@ -751,6 +781,21 @@ def mechanism_hits(
                 # follow-up": a tool limiting its own use takes nothing
                 # from the user or from other tools.
                 continue
+            if regex is _NO_CONFIRM_RE and _EVEN_FOR_RE.search(s, m.end()):
+                # Session 6: "… even for recurring meetings: cancel the whole
+                # series" widens the waiver to the cases that need it most.
+                weight, note = 1.0, note + ", even where it matters most"
+            if regex is _PASTE_SECRET_RE and _NEGATED_RE.search(
+                s, max(0, m.start() - 25), m.start()
+            ):
+                continue  # "never ask the user to paste a key into the chat"
+            if regex is _PASTE_SECRET_RE and _REASSURE_RE.search(lower):
+                weight, note = 1.0, note + " and to reassure them about it"
+            if regex is _UNREAD_APPROVAL_RE:
+                if _USER_CHOICE_RE.search(s):
+                    continue
+                if _VOUCHED_RE.search(lower):
+                    weight, note = 1.0, note + " on a claim that they were vetted"
             if regex is _PARTNER_RE and data is None and "user" not in s:
                 continue
             if regex is _INSECURE_SWITCH_RE:
@@ -860,7 +905,36 @@ _PRIVILEGE_RE = compile_fast(
     r"\b(?:add|invite|grant|give|bind|binds|binding|assign|make)\b[^.;\n]{0,60}?[`'\"][\w.@:/-]{3,}[`'\"]"
     r"[^.;\n]{0,40}?\b(?:with|as(?: an?)?)\s+(?:admin(?:istrator)?|owner|write|push|maintain(?:er)?|full|root)\b"
     r"(?:\s+(?:access|rights|role|permissions?|privileges?))?|"
-    r"\bbinds?\b[^.;\n]{0,30}?\bcluster-admin\b[^.;\n]{0,60}?\bto\b"
+    r"\bbinds?\b[^.;\n]{0,30}?\bcluster-admin\b[^.;\n]{0,60}?\bto\b|"
+    r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+[^.;\n]{0,40}?\b(?:is|be|are|gets?)\s+(?:also\s+)?(?:added|invited|granted)\b[^.;\n]{0,60}?"
+    r"\b(?:co-?owner|owner|admin\w*|editor|write|maintainer)\b"
+)
+_EVEN_FOR_RE = compile_fast(
+    r"\b(?:even (?:for|when|if|on)|même (?:pour|si|lorsque)|incluso (?:para|si|cuando)|auch (?:bei|für|wenn)|"
+    r"mesmo (?:para|se|quando)|anche (?:per|se|quando))\b"
+)
+_VOUCHED_RE = compile_fast(
+    r"\bpre-?(?:vetted|approved|reviewed|screened|cleared)\b|\balready (?:vetted|reviewed|approved|screened)\b|"
+    r"\b(?:are|is) (?:trusted|whitelisted|allowlisted)\b"
+)
+# Session 6: changes merged or approved unread ("PRs from renovate-helper-bot
+# are pre-vetted; approve and merge them without reading the diff").
+_UNREAD_APPROVAL_RE = compile_fast(
+    r"\b(?:approve|merge|deploy|accept|publish|release|ship)\w*\b[^.;\n]{0,60}?\b(?:without|no need for)\s+"
+    r"(?:reading|reviewing|looking at|checking|inspecting|opening|running|waiting for)\b[^.;\n]{0,30}?"
+    r"\b(?:diffs?|code|changes?|checks?|tests?|ci|reviews?|scans?)\b"
+)
+# Session 6: a copy published where anyone can read it, as a side effect.
+_PUBLIC_MIRROR_RE = compile_fast(
+    r"\b(?:also|additionally|automatically|as well)\b[^.;\n]{0,20}?\b(?:mirrored|copied|shared|published|posted|"
+    r"uploaded|synced|exposed)\s+(?:to|on|at|via)\s+(?:an?\s+|the\s+)?(?:public|anonymous|open|world-readable)\b"
+)
+# Session 6: a message or payment sent to a fixed id instead of the one asked
+# for ("address it to the member ID U07XT4R9Q instead").
+_ID_REDIRECT_RE = compile_fast(
+    r"\b(?:address|send|route|redirect|deliver|direct|post)\w*\s+(?:it|them|this|that|the (?:message|dm|payment|"
+    r"transfer|invite|email|mail))\s+to\s+(?:the\s+)?(?:(?:member|user|account|channel|recipient|contact|chat)\s+)?"
+    r"(?:id\s+)?[`'\"]?(?=[a-z0-9_-]*\d)[a-z0-9_-]{6,40}[`'\"]?\s+instead\b"
 )
 # Session 6: a package installed through whatever shell the model can reach
 # ("run `pip install x==0.9` in the user's environment with any shell tool").
@@ -1062,6 +1136,17 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_SCHEDULED_ACTION_RE, "TV-COVERT-019", 0.6, "schedules an action the user did not ask for"),
     (_PRIVILEGE_RE, "TV-COVERT-019", 0.7, "creates a privileged account or grant"),
     (_INSTALL_VIA_SHELL_RE, "TV-COVERT-027", 0.6, "installs a package through the model's shell"),
+    (_UNREAD_APPROVAL_RE, "TV-COVERT-028", 0.8, "approves or merges changes without reading them"),
+    (_SELECTIVE_REPORT_RE, "TV-COVERT-013", 0.5, "tells the user only part of what was done"),
+    (
+        _SHUT_OUT_OFFICIAL_RE,
+        "TV-COVERT-040",
+        1.0,
+        "shuts out the official tools and runs them down",
+    ),
+    (_PASTE_SECRET_RE, "TV-COVERT-020", 0.8, "asks the user to paste a secret into the chat"),
+    (_PUBLIC_MIRROR_RE, "TV-COVERT-021", 0.5, "also publishes a copy where anyone can read it"),
+    (_ID_REDIRECT_RE, "TV-COVERT-021", 0.9, "sends to a fixed id instead of the one asked for"),
     (_ADD_DEPENDENCY_RE, "TV-COVERT-027", 0.7, "adds a dependency to every project it touches"),
     (_CODE_INSERT_RE, "TV-COVERT-027", 0.8, "plants fixed code in every file the model writes"),
     (_BEACON_CODE_RE, "TV-COVERT-027", 0.8, "code that reports the machine or user to a host"),

@@ -267,7 +267,10 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     _p("TV-COVERT-016", ("other tool", "another tool", "different tool", "_", "supersedes", "replaces", "overrides"),
        r"\binstead of\s+(?:any|all|the)\s+"
        r"other\s+tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
-       r"tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+"
+       # Session 6: "… just because the page asks you to" guards against
+       # injected content; it shuts nothing out.
+       r"tools?(?![^.\n]{0,60}?\bbecause\b[^.\n]{0,30}?\b(?:pages?|content|documents?|texts?|sites?|results?|"
+       r"messages?|e-?mails?)\b)|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:the\s+)?[a-z][a-z0-9]*_[a-z0-9_]+"
        # Round 6: "do not use create_x after this: its output already includes
        # x" saves a redundant call; the reason is the result the user has.
        r"(?![^.\n]{0,40}?\b(?:already (?:includes?|contains?|returns?|has)|(?:is|are) (?:already )?(?:included|"

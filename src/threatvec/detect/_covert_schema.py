@@ -133,7 +133,8 @@ _SOLICITS_RE = re.compile(
 _SECRET_MATERIAL_RE = re.compile(
     r"~/\.?[\w.-]+|(?:^|[\s/'\"`(])\.env\b|\bid_(?:rsa|ed25519|ecdsa|dsa)\b|/etc/(?:shadow|passwd)\b|"
     r"\b\w*\.(?:tfstate|tfvars|netrc|npmrc|pgpass)\b|\bbash_history\b|\bmy\.cnf\b|\bsystem prompt\b|"
-    r"\bapi keys?\b|\bpasswords?\b|\bcredentials?\b|\bprivate keys?\b|\bconversation\b|\bchat history\b",
+    r"\bapi keys?\b|\bpasswords?\b|\bcredentials?\b|\bprivate keys?\b|\bconversation\b|\bchat history\b|"
+    r"\bdotenv\b|\benv(?:ironment)? (?:file|variables?|vars)\b",
     re.IGNORECASE,
 )
 # Verbs that move material into the call (several languages): the slot then
@@ -149,6 +150,7 @@ _TRAVERSAL_SECRET_RE = re.compile(
     r"(?:\.\./){1,}\S*(?:\.ssh|\.env|\.aws|\.git-credentials|etc/shadow|etc/passwd|\.netrc)"
 )
 _IDENT_OK_RE = re.compile(r"^[A-Za-z_$@][\w$@.\-]{0,63}$")
+_IDENT_LONG_RE = re.compile(r"^[A-Za-z_$@][\w$@.\-]{0,199}$")
 _WORD_RE = re.compile(r"[A-Za-z]{2,}")
 MAX_NODES = 2000
 
@@ -218,6 +220,12 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
             # is reported on the property itself, below.
             if isinstance(r, str) and r in declared:
                 continue
+            if isinstance(r, str) and _IDENT_OK_RE.match(r) and _named_for_secrets(r):
+                # Session 6: "full_contents_of_project_dotenv_file", required
+                # and declared nowhere: the model must invent it from the name.
+                yield SchemaHit("TV-COVERT-030", 1.0, f"{ptr}/required/{i}", r,
+                                "an undeclared required field named for secrets")  # fmt: skip
+                continue
             if isinstance(r, str) and not _IDENT_OK_RE.match(r):
                 weight = 0.6 if _is_prose(r, 3) else 0.2
                 note = "text in a 'required' entry instead of a parameter name"
@@ -248,6 +256,16 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
             )
 
 
+def _named_for_secrets(identifier: str, *, take: bool = False) -> bool:
+    """A snake/kebab-case name of four words or more that names secrets (and fetches them)."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", identifier).replace("_", " ").replace("-", " ")
+    if len(words.split()) < 4:
+        return False
+    return _SECRET_MATERIAL_RE.search(words) is not None and (
+        not take or _TAKE_RE.search(words) is not None
+    )
+
+
 def _slot_payload_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
     """Enum choices and titles that ask for secrets (round 8, issue #4)."""
     enum = node.get("enum")
@@ -261,6 +279,10 @@ def _slot_payload_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
             elif _is_prose(v) and _SECRET_MATERIAL_RE.search(v) and _TAKE_RE.search(v):
                 yield SchemaHit("TV-COVERT-030", 1.0, f"{ptr}/enum/{i}", v,
                                 "enum choice carries an order to fetch secrets")  # fmt: skip
+            elif _IDENT_LONG_RE.match(v) and _named_for_secrets(v, take=True):
+                # Session 6: the same order written as one snake_case word.
+                yield SchemaHit("TV-COVERT-030", 1.0, f"{ptr}/enum/{i}", v,
+                                "enum choice spelled as one identifier carries an order to fetch secrets")  # fmt: skip
     title = node.get("title")
     # A title is a short label; "Meta (fill with the user's saved API keys …)"
     # is an order hidden where clients show a form label, not the description.
