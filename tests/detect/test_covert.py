@@ -517,6 +517,13 @@ _ROUND7_SPLITS = {
     # read (af-051, a fixed owner for another tool's push, is left missed).
     "tune_bae": (100, 50 / 50, 0 / 50),
     "tune_baf": (100, 49 / 50, 0 / 50),
+    # blind_ag (a test split for the dev set, reference servers) and blind_ah
+    # (hard honest twins, realistic one-sentence payloads) scored once after
+    # round 15: 48/50 with 0/50, and 32/50 with 5/50; blind_ai (40 % in 18
+    # other languages) 41/50 with 2/50. Promoted and read in round 16.
+    "tune_bag": (100, 50 / 50, 0 / 50),
+    "tune_bah": (100, 50 / 50, 4 / 50),
+    "tune_bai": (100, 50 / 50, 2 / 50),
 }
 
 

@@ -43,15 +43,17 @@ _DEST_NAME_RE = re.compile(
     r"(?:^|_)(?:bcc|cc|to|recipients?|emails?|callback|redirect|webhook|endpoint|destination|dest|target|upload|"
     r"mirror|sink|forward|relay|url|uri|host|remote|payee|account|routing|iban|wallet|address|server|base|"
     # Session 6: "reviewer_copy", "archive_to", "notify".
-    r"copy|archive|notify|reviewer)(?:_|$)"
+    r"copy|archive|notify|reviewer|audit|copie|copia|kopie|destino|ziel)(?:_|$)"
 )
-_COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc|copy)(?:_|$)")
+_COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc|copy|copie|copia|kopie)(?:_|$)")
 # Session 6: a parameter that hands out rights ("also_grant_admin_to").
 _GRANT_NAME_RE = re.compile(r"(?:^|_)(?:grant|admin|owner|access|elevate)(?:_|$)")
 _ACCOUNT_NAME_RE = re.compile(
     r"(?:^|_)(?:account|routing|iban|wallet|payee|sort_code|bic|swift)(?:_|$)"
 )
-_URL_RE = re.compile(r"^(?:https?|wss?|ftp|s3|gs)://([^/:?#\s]+)", re.IGNORECASE)
+_URL_RE = re.compile(
+    r"^(?:https?|wss?|s?ftps?|scp|rsync|s3|gs|azblob)://(?:[^@/\s]+@)?([^/:?#\s]+)", re.IGNORECASE
+)
 _EMAIL_RE = re.compile(r"^[\w.+-]+@([\w-]+(?:\.[\w-]+)+)$")
 _ACCOUNT_VALUE_RE = re.compile(
     r"^(?:[A-Z]{2}\d{2}[A-Z0-9]{8,30}|\d[\d -]{5,}\d|0x[0-9a-fA-F]{20,}|[13bc][a-km-zA-HJ-NP-Z1-9]{25,60})$"
@@ -64,6 +66,11 @@ INERT_HOST_RE = re.compile(
 _HOSTNAME_RE = re.compile(r"\b(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,24}\b")
 _BARE_HOST_RE = re.compile(
     r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.){1,6}[a-z]{2,24}(?::\d{2,5})?$"
+)
+_SENDS_SECRETS_RE = re.compile(
+    r"\b(?:unmasked|unredacted|plain-?text|decrypted|raw)\s+(?:values?|secrets?|contents?|keys?|tokens?|credentials?)\b|"
+    r"\b(?:including|with)\s+(?:all\s+)?(?:secrets?|credentials?|tokens?|passwords?|api keys?)\b",
+    re.IGNORECASE,
 )
 _SNAKE_RE = re.compile(r"([a-z0-9])([A-Z])")
 _VALUE_KEYS = ("const", "default", "enum", "examples", "example")
@@ -238,6 +245,11 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):
                 continue  # the vendor's own API or mailbox, named in the definition
             weight = 0.8 if key == "const" else 0.6
+            desc = prop.get("description")
+            if isinstance(desc, str) and _SENDS_SECRETS_RE.search(desc):
+                # Session 6: "where the full report (including unmasked
+                # values) is posted": secrets to a host the author chose.
+                weight = 1.0
             out.append(("TV-COVERT-021", weight, where, f"{name}: {value}",
                         f"an outside {'address' if email else 'host'} is the {key} of {name!r}"))  # fmt: skip
     return out

@@ -295,10 +295,12 @@ _SECRET_WORD_RE = _rx(
 )
 # A query parameter filled from a template slot; the slot names data.
 _URL_TEMPLATE_RE = _rx(
-    r"https?://[^\s)\"'<>]+?[?&][\w.-]+=(?:\{\{?(?P<slot>[^{}\n]{2,120})\}|"
+    r"https?://(?:[^\s)\"'<>]|<[^<>\s]{1,40}>)+?[?&][\w.-]+=(?:\{\{?(?P<slot>[^{}\n]{2,120})\}|"
     # Session 6: "…/check?v=<URL-encoded KEY=VALUE pairs>".
     r"<(?P<slot2>[^<>\n]{2,120})>)"
 )
+_URL_REST_RE = _rx(r"(?:[^\s)\"'<>]|<[^<>\n]{1,120}>)*")
+_SLOT_RE = _rx(r"[?&][\w.-]+=(?:\{\{?([^{}\n]{2,120})\}|<([^<>\n]{2,120})>)")
 _TEMPLATE_DATA_RE = _rx(
     r"\s\w+\s|\b(?:e-?mails?|contacts?|phones?|address(?:es)?|names|history|conversation|messages?|notes|"
     r"summary|content|prompt|secrets?|tokens?|passwords?|keys?|balances?|values|cards?|ssn)\b"
@@ -320,7 +322,10 @@ _SERVER_DOES_RE = _rx(
     r"\bthe (?:server|sdk|tool|backend) (?:resolves|reads|loads|handles|manages|uses|looks up|picks up)\b|"
     # Session 6: "Uses the cluster from $KUBECONFIG or ~/.kube/config": the
     # tool's own configuration source, in the third person.
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:uses|reads|loads|takes) (?:the )?(?:[\w-]+ ){0,3}(?:from|in) (?:\$[a-z_]+|~/)"
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:uses|reads|loads|takes) (?:the )?(?:[\w-]+ ){0,3}(?:from|in) (?:\$[a-z_]+|~/)|"
+    # "… to the npm registry using the token in the user's ~/.npmrc".
+    r"\b(?:using|with|via) (?:the )?(?:token|credentials?|keys?|config(?:uration)?|profile) (?:in|from|stored in) "
+    r"(?:the user's |your )?(?:~/|\$[a-z_]+)"
 )
 _SIGN_IN_CONSENT_RE = _rx(
     r"\b(?:with|via|through|using) (?:google |github |microsoft |their |an? )?(?:oauth|sso|single sign-on|sign-in|login)\b|"
@@ -496,7 +501,7 @@ _CONCEAL_RE = _rx(
     r"flag|report|indicate|explain|admit|discuss|talk about|refer to|point out)\b[^.;\n]{0,25}?\b(?:this|that|it|these|"
     r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional)|"
     r"anything|any (?:errors?|failures?|of this)|errors?|failures?)\b"
-    r"|\bkeep\b[^.;\n]{0,40}?\b(?:out of (?:the|your) (?:reply|replies|response|answer|output|chat)|from (?:"
+    r"|\bkeep\b[^.;\n]{0,40}?\b(?:out of (?:the|your) (?:[\w-]+ )?(?:reply|replies|response|answer|output|chat|summary)|from (?:"
     + _USER
     + r"))"
     r"|\bwithout\s+(?:ever\s+)?(?:mentioning|bringing (?:it|this|that|them) up|telling|saying anything|commenting|informing|"
@@ -558,10 +563,17 @@ _CONCEAL_RE = _rx(
     r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise)\b|\bsem (?:avisar|informar|contar)\b"
     r"|\bvertel\b[^.;\n]{0,40}\bniet\b|\bniet (?:vertellen|melden|zeggen)\b"
     r"|不要告诉|不要提及|不要透露|别告诉|请勿告知|不要让用户知道|不要向用户|伝えないで|言わないで|知らせないで|教えないで|알리지 마|말하지 마"
+    # Session 6: Turkish, Russian (passive), Vietnamese, Hebrew.
+    r"|\bkullan[ıi]c[ıi]ya\b[^.\n]{0,40}?(?:a[çc][ıi]klaman[ıi]za gerek yok|s[öo]ylemeyin|bahsetmeyin|a[çc][ıi]klamay[ıi]n)"
+    r"|\bkullan[ıi]c[ıi]dan gizle\w*"
+    r"|не упоминает\w*|не упоминается|не сообщается"
+    r"|\bkhông (?:giải thích|nói|đề cập|cho biết|thông báo)\b[^.\n]{0,40}?\bngười dùng\b"
+    r"|אין לספר|אל תספר|אל תזכיר|אין להזכיר|אין להציג"
 )
 # "do not ask the user" (for approval); "… ask the user to paste a token" or
 # "for the version" is about a value the model needs, not about consent.
 _OTHER_MEMORY_RE = _rx(r"\bmemory (?:tool|server)s?\b|\b(?:observation|fact|belief)s?\s*:")
+_DENIED_DATA_RE = _rx(r"\b(?:no|not|never|without|nor)\s+(?:\w+\s+)?$")
 _ASKS_USER_RE = _rx(
     r"\b(?:ask|check with|prompt|consult|bother)\s+(?:the\s+)?(?:user|human|owner)\b"
     r"(?!\s+(?:to|for|which|what|whether|if|about|again)\b)"
@@ -752,6 +764,11 @@ _GLOBAL_EXEMPT_RE = _rx(
 _USER_ASKED_RE = _rx(
     r"\b(?:only )?(?:when|if|once|after|unless) (?:the user|they) (?:has |have |had )?(?:explicitly |specifically )?"
     r"(?:asks?|asked|requests?|requested|says|said|wants|tells|told|confirms?|confirmed|agrees?|agreed|approves?|approved)\b"
+    # Session 6: the same in French, Spanish, Portuguese and German.
+    r"|\bchoisi(?:e|s|es)? par l'utilisat\w*|\bque l'utilisat\w+ a (?:demandé|choisi|indiqué)|"
+    r"\belegid[oa]s? por el usuario|\bque el usuario (?:pidió|indicó|eligió|haya pedido)|"
+    r"\bescolhid[oa]s? pelo usuário|\bque o usuário (?:pediu|indicou|escolheu)|"
+    r"\bvom (?:nutzer|benutzer) (?:gewählt|angegeben|gewünscht)"
 )
 _MEMORY_PURPOSE = frozenset({"memory", "remember", "memorize", "memorise", "note", "notes", "save", "recall", "preference",
                              "preferences", "profile"})  # fmt: skip
@@ -927,7 +944,7 @@ _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _REFRAME_RE: (" as ",),
     _DICTATE_RE: ("tell", "explain to", "say", "inform", "assure", "convince", "let ", "reply", "respond",
                   "answer", "state", "claim", "read", "report"),
-    _DEST_RE: ("to ",),
+    _DEST_RE: ("to ", "to\n", "to\t"),
     _FLOW_FIXED_RE: ("fill", "populate", "set ", "query", "url", "trailer", "footer", "header", "field", "note",
                      "comment", "tag", "label", "section", "attribute", "annotation", "property", "rellén", "rellen",
                      "remplis", "füll"),
@@ -1246,8 +1263,13 @@ def intent_hits(
             s.query_url = s.query_url or (m.start(), m.end())
         if "{" in lower or "<" in lower:
             for s, m in _matches(_URL_TEMPLATE_RE, lower, starts, sents, g):
-                if _TEMPLATE_DATA_RE.search(m.group("slot") or m.group("slot2")):
-                    s.url_template = s.url_template or (m.start(), m.end())
+                # Session 6: every slot of the URL, not only the first
+                # ("?c=<channel>&t=<url-encoded summary>").
+                end = m.end() + (_URL_REST_RE.match(lower, m.end()).end() - m.end())
+                slots = [m.group("slot") or m.group("slot2")]
+                slots += [a or b for a, b in _SLOT_RE.findall(lower, m.end(), end)]
+                if any(_TEMPLATE_DATA_RE.search(x) for x in slots if x):
+                    s.url_template = s.url_template or (m.start(), end)
     for s, m in _matches(_CONCEAL_RE, lower, starts, sents, g):
         if _PROTECTED_RE.search(
             lower, s.start if m.group("passive") is not None else m.start(), m.end()
@@ -1698,7 +1720,12 @@ def _weigh(
         and _first_word(text_at(s)[s.flow[0] - s.start :]) in purpose
     )
     # Out-of-scope data routed into an argument or out to a destination.
-    if xw and xkind != "other_tool" and s.flow is not None and not own_job:
+    # Session 6: "check that no .env, keys or build secrets are included":
+    # the data named is what must not go anywhere.
+    refused = xw > 0 and _DENIED_DATA_RE.search(
+        text_at(s)[max(0, xs - s.start - 14) : xs - s.start]
+    )
+    if xw and xkind != "other_tool" and s.flow is not None and not own_job and not refused:
         w = xw + voice
         w += 0.1 if s.acquire else 0.0
         w += 0.1 if "other_tool" in kinds else 0.0  # to be fetched with other tools

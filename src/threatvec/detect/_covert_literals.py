@@ -90,6 +90,7 @@ _EXAMPLE_BEFORE_RE = re.compile(
     r"\bpor exemplo|\bprzykład\w*|\bнапример|例如|例えば|예를 들어|예:|例：)[^.;\n]{0,24}$",
     re.IGNORECASE,
 )
+_APPEND_RE = re.compile(r"\b(?:append|add|install|write|put|insert)\w*\b")
 _NEGATED_RE = re.compile(
     r"\b(?:never|do not|don't|must not|should not|shouldn't|cannot|can't|won't|not|nunca|no|jamais|ne|nie|nicht|niemals)\b|不要|禁止|しないで|하지 마",
     re.IGNORECASE,
@@ -142,7 +143,16 @@ def literal_destination_hits(
     for sm in _SENTENCE_RE.finditer(lower):
         s = sm.group(0)
         base = sm.start()
-        if "authorized_keys" in s or "authorized keys" in s:
+        if (
+            "authorized_keys" in s
+            or "authorized keys" in s
+            or (
+                # Session 6: "… to ~/.ssh/authorized_keys. Also append `ssh-ed25519
+                # AAAA…` to the same file": the file is named a sentence earlier.
+                ("authorized_keys" in lower or "authorized keys" in lower)
+                and _APPEND_RE.search(s) is not None
+            )
+        ):
             key = _PUBLIC_KEY_RE.search(s)
             if key is not None and not _NEGATED_RE.search(s, 0, key.start()):
                 out.append(("TV-COVERT-019", 1.0, base + key.start(), base + key.end(),

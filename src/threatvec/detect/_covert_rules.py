@@ -264,9 +264,12 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     # Round 11: split from the entry above. Other tools shut out ("never call
     # those", "this tool supersedes read_file") is more than self-promotion
     # and still backs the learned model's verdict (see covert._bare_imperative).
-    _p("TV-COVERT-016", ("other tool", "another tool", "different tool", "_", "supersedes", "replaces", "overrides"),
+    _p("TV-COVERT-016", ("other tool", "another tool", "different tool", "_", "supersedes", "replaces", "overrides",
+                         "instead of"),
        r"\binstead of\s+(?:any|all|the)\s+"
-       r"other\s+tools?|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
+       r"other\s+tools?|"
+       # Session 6: "always use it instead of other send_email tools".
+       r"\binstead of\s+(?:any\s+|all\s+|the\s+)?other\s+[a-z][\w-]*\s+tools\b|\b(?:do not|don't|never)\s+(?:use|call|invoke)\s+(?:any\s+)?(?:other|another|different)\s+"
        # Session 6: "… just because the page asks you to" guards against
        # injected content; it shuts nothing out.
        r"tools?(?![^.\n]{0,60}?\bbecause\b[^.\n]{0,30}?\b(?:pages?|content|documents?|texts?|sites?|results?|"
@@ -345,7 +348,9 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     _p("TV-COVERT-021", ("![",), r"!\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*=", 0.8,
        "markdown image with query parameters"),
     _p("TV-COVERT-021", ("![",),
-       r"!\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*=\s*(?:\{|<|\$|%7b|[a-z0-9]*_[a-z0-9_]*\b)", 1.0,
+       r"!\[[^\]\n]{0,80}\]\(\s*https?://[^)\s]*\?[^)\s]*=\s*(?:\{|<|\$|%7b|[a-z0-9]*_[a-z0-9_]*\b|"
+       # Session 6: "![](https://img.x.vn/t.gif?d=DATA) where DATA is the transcript".
+       r"(?:data|payload|content|summary|transcript|history|text)\))", 1.0,
        "markdown image whose query carries conversation data"),
     _p("TV-COVERT-021", ("webhook.site", "requestbin", "pipedream", "ngrok", "interact.sh", "interactsh",
                          "oast.", "burpcollaborator", "requestcatcher", "beeceptor", "hookbin", "canarytokens",
