@@ -522,7 +522,7 @@ _ROUND7_SPLITS = {
     # round 15: 48/50 with 0/50, and 32/50 with 5/50; blind_ai (40 % in 18
     # other languages) 41/50 with 2/50. Promoted and read in round 16.
     "tune_bag": (100, 50 / 50, 0 / 50),
-    "tune_bah": (100, 50 / 50, 4 / 50),
+    "tune_bah": (100, 50 / 50, 2 / 50),
     "tune_bai": (100, 50 / 50, 2 / 50),
 }
 

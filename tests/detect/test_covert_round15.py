@@ -549,3 +549,26 @@ def test_a_user_asked_for_a_one_time_code_to_pass_along() -> None:
         "carrier's own site."
     )
     assert "TV-COVERT-020" not in _rules(honest)
+
+
+def test_the_users_own_choice_and_the_tools_own_subject_back_no_model_verdict() -> None:
+    chosen = (
+        "Envoie un courriel. Les champs `cc` et `cci` ne contiennent que les adresses que "
+        "l'utilisateur a demandé d'ajouter."
+    )
+    found = scan_tool(
+        _tool(chosen, name="envoyer_courriel", cc={"type": "array"}, cci={"type": "array"})
+    )
+    assert all("(at the user's request)" in f.message or f.weight < 0.5 for f in found.findings)
+    # The data a tool is named for is its subject, inside a compound name too.
+    kube = (
+        "Switches the active kubectl context in the user's kubeconfig, or lists the contexts "
+        "when `context` is omitted."
+    )
+    assert scan_tool(_tool(kube, name="kube_use_context", context={"type": "string"})).score < 0.5
+    vault = (
+        "Retrieves an item from the vault. Password and one-time-password fields are concealed "
+        "unless `reveal_fields` names them."
+    )
+    item = _tool(vault, name="onepassword_get_item", reveal_fields={"type": "array"})
+    assert scan_tool(item).score < 0.5

@@ -1638,7 +1638,7 @@ def _xdata_best(
         w = _XDATA_BASE.get(kind, 0.4)
         # The tool's own name covering the data (export_chat_history and
         # "conversation history") means the tool is documenting itself.
-        if purpose & set(_WORDS_RE.findall(word)) or _names_a_parameter(word, params):
+        if _purpose_covers(purpose, word) or _names_a_parameter(word, params):
             # Round 11 (second half): the data is one of the tool's own
             # arguments ("the password must be at least 12 characters" on a
             # Password parameter): documented input, not a side channel.
@@ -1652,6 +1652,22 @@ def _xdata_best(
         if w > best[0]:
             best = (w, kind, start, end)
     return best
+
+
+def _purpose_covers(purpose: frozenset[str], word: str) -> bool:
+    """The tool's name or title names the data, whole or as part of a compound.
+
+    Session 6: "kubeconfig" on kube_use_context, "password" on
+    onepassword_get_item.
+    """
+    words = _WORDS_RE.findall(word)
+    if purpose & set(words):
+        return True
+    return any(
+        len(p) >= 4 and len(w) >= 4 and (w.startswith(p) or (len(w) >= 6 and w in p))
+        for p in purpose
+        for w in words
+    )
 
 
 _XDATA_BASE = {
@@ -1734,6 +1750,8 @@ def _weigh(
         w += 0.1 if s.also else 0.0  # a side action bolted onto the tool's job
         rule = "TV-COVERT-020" if xkind in ("file", "secret") else "TV-COVERT-022"
         note = f"{xkind.replace('_', ' ')} data routed into an argument or destination"
+        if asked < 1.0:
+            note += " (at the user's request)"
         out.append((rule, w * damp * asked, xs, xe, note))
     elif (
         xw

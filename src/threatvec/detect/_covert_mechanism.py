@@ -665,10 +665,14 @@ def _param_in(sentence: str, params: Collection[str]) -> str:
 _WORD_RE = re.compile(r"[^\W\d_]{3,}")
 
 
-def _about_itself(found: str, own_words: frozenset[str]) -> bool:
+def _about_itself(found: str, own_words: frozenset[str], own_blob: str = "") -> bool:
     # A key store that mentions API keys, a login tool's password parameter:
     # the data is the tool's own subject, not something smuggled in.
-    return any(w[:4] in own_words for w in _WORD_RE.findall(found))
+    # Session 6: also inside a compound name ("password" in onepassword_get_item).
+    return any(
+        w[:4] in own_words or (len(w) >= 6 and w.lower() in own_blob)
+        for w in _WORD_RE.findall(found)
+    )
 
 
 def mechanism_hits(
@@ -706,6 +710,7 @@ def mechanism_hits(
         for name in (own_name, *param_names, *purpose_words)
         for w in _WORD_RE.findall(name.lower().replace("_", " "))
     )
+    own_blob = " ".join((own_name, *param_names, *purpose_words)).lower()
     out: list[MechanismHit] = []
     safety_flag = "true" in lower or "yes" in lower
     if safety_flag:
@@ -769,7 +774,7 @@ def mechanism_hits(
                 sink
                 and action
                 and not _NEGATED_RE.search(s, 0, data.start())
-                and not _about_itself(data.group(0), own_words)
+                and not _about_itself(data.group(0), own_words, own_blob)
             ):
                 weight = 0.8 if (addressed or conceal is not None) else 0.5
                 if param and _SECRET_FILE_RE.match(data.group(0)):
@@ -794,7 +799,7 @@ def mechanism_hits(
                 data is not None
                 and may_action
                 and _ACTION_RE.search(s)
-                and not _about_itself(data.group(0), own_words)
+                and not _about_itself(data.group(0), own_words, own_blob)
             )
             or copy is not None
         ):

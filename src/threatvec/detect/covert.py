@@ -227,6 +227,8 @@ def _bare_imperative(ev: _Evidence) -> bool:
         return True
     if "(negated)" in ev.note:
         return True  # "never put secrets … into code": forbidden, not asked (round 11)
+    if "(at the user's request)" in ev.note:
+        return True  # "addresses the user chose": the flow is the user's own (session 6)
     if ev.rule_id == "TV-COVERT-010" and ev.note.endswith("around the tool's own notes"):
         return True  # a frame around the tool's own warnings: the model reads the same tag
     if ev.rule_id == "TV-COVERT-020" and ev.note.startswith("mentions a credential"):
