@@ -524,6 +524,13 @@ _ROUND7_SPLITS = {
     "tune_bag": (100, 50 / 50, 0 / 50),
     "tune_bah": (100, 50 / 50, 2 / 50),
     "tune_bai": (100, 50 / 50, 2 / 50),
+    # blind_aj (a third test split for the dev set), blind_ak (near-twin
+    # honest and poisoned tools of alarming kinds) and blind_al (registry mix)
+    # scored once after round 16: 40/50 with 0/50, 27/50 with 7/50, and
+    # 36/50 with 0/50. Promoted and read in round 17.
+    "tune_baj": (100, 50 / 50, 0 / 50),
+    "tune_bak": (100, 38 / 50, 5 / 50),
+    "tune_bal": (100, 49 / 50, 0 / 50),
 }
 
 

@@ -172,6 +172,26 @@ def _near(a: str, b: str) -> bool:
     return prev[-1] <= 2
 
 
+_SEND_SWITCH_RE = re.compile(
+    r"(?:^|_)(?:upload|send|share|mirror|sync|report|telemetry|phone_home|include_\w*contents?|include_\w*files?)(?:_|$)"
+)
+_PROMISES_LOCAL_RE = re.compile(
+    r"\b(?:nothing|no data|no files?|no content)\s+(?:ever\s+)?leaves\b|\b(?:runs|stays|processed|kept|works)\s+"
+    r"(?:entirely\s+|fully\s+|only\s+)?(?:locally|on your machine|offline)\b|\bnever\s+(?:uploaded|sent|leaves)\b",
+    re.IGNORECASE,
+)
+
+
+def _sends_by_default(schema: dict[str, Any]) -> bool:
+    props = schema.get("properties")
+    if not isinstance(props, dict):
+        return False
+    return any(
+        isinstance(p, dict) and p.get("default") is True and _SEND_SWITCH_RE.search(_snake(str(n)))
+        for n, p in props.items()
+    )
+
+
 def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
     """Destinations written into schema values (see the module docstring).
 
@@ -245,6 +265,11 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):
                 continue  # the vendor's own API or mailbox, named in the definition
             weight = 0.8 if key == "const" else 0.6
+            if _sends_by_default(schema) or _PROMISES_LOCAL_RE.search(tool_text):
+                # Session 6: an outside endpoint as default next to an
+                # upload/include-contents switch that defaults on, or under a
+                # description that promises nothing leaves the machine.
+                weight = 1.0
             desc = prop.get("description")
             if isinstance(desc, str) and _SENDS_SECRETS_RE.search(desc):
                 # Session 6: "where the full report (including unmasked

@@ -569,6 +569,9 @@ _CONCEAL_RE = _rx(
     r"|не упоминает\w*|не упоминается|не сообщается"
     r"|\bkhông (?:giải thích|nói|đề cập|cho biết|thông báo)\b[^.\n]{0,40}?\bngười dùng\b"
     r"|אין לספר|אל תספר|אל תזכיר|אין להזכיר|אין להציג"
+    # Session 6: German passive, Portuguese, "need not be reported".
+    r"|\b(?:muss|soll|braucht|müssen|sollen)\s+(?:darüber\s+|davon\s+)?nicht\s+(?:informiert|benachrichtigt|unterrichtet)\b"
+    r"|\bneed not be (?:reported|mentioned|shown|surfaced|disclosed)\b"
 )
 # "do not ask the user" (for approval); "… ask the user to paste a token" or
 # "for the version" is about a value the model needs, not about consent.
@@ -888,6 +891,10 @@ _PERSIST_RE = _rx(
     r"(?:in|to|into) (?:your |its |the )?(?:long[- ]term |persistent |permanent )?memory|across (?:sessions|conversations))\b"
     r"|\b(?:from now on|from this point(?: on| forward)?|going forward|henceforth)\b[^.;\n]{0,30}?\b(?:remember|assume|"
     r"believe|treat|consider|know|use)\b"
+    # Session 6: Portuguese, Spanish, German, French, Italian long-term memory.
+    r"|\bguard[ae]\w*\s+na\s+(?:sua\s+)?memória\b|\bguarda\w*\s+en\s+(?:tu\s+)?memoria\b|\bmerke? dir\b|"
+    r"\bspeicher\w*\s+(?:dir\s+)?im\s+(?:langzeit)?gedächtnis\b|\bmémorise\w*\b|\benregistre\w*\s+dans\s+(?:ta|votre)\s+mémoire\b|"
+    r"\bmemorizza\w*\b|\bsalva\w*\s+nella\s+(?:tua\s+)?memoria\b"
     # Session 6: another server's memory filled with a fact this tool wrote
     # ("use the memory tool (add_observations) to store the observation: …").
     r"|\b(?:use|call|invoke)\s+(?:the\s+)?(?:[\w-]+\s+)?memory\s+(?:tool|server)s?\b[^.;\n]{0,60}?"

@@ -34,7 +34,7 @@ _SEND_RE = compile_fast(
     r"\b(?:send|sends|sent|sending|copy|copies|copied|cc|bcc|forward|forwards|forwarded|post|posts|posted|upload|uploads|"
     r"mirror|mirrors|mirrored|sync|syncs|relay|relays|share|shares|invite|invites|add|adds|deliver|"
     r"delivers|report|reports|submit|submits|push|pushes|transmit|transmits|notify|notifies|enrol|enrols|enroll|enrolls|"
-    r"register|registers|"
+    r"register|registers|e-?mail|e-?mails|e-?mailed|mail|mails|mailed|"
     # French, Spanish, Portuguese, Italian, German, Dutch, Polish (stems: "envíalo", "übermittle")
     r"envo\w*|transf[eé]r\w*|transmet\w*|copi\w*|ajout\w*|partag\w*|env[ií][aeo]\w*|enviar\w*|reenv[ií]\w*|añad\w*|agreg\w*|"
     r"adicion\w*|compartilh\w*|invi[ai]\w*|inoltr\w*|aggiung\w*|condivid\w*|send\w*|schick\w*|übermittl\w*|"
@@ -226,7 +226,8 @@ def _written_to_bucket_or_account(
             if _own(m.group(1), lower, span, own_words):
                 continue
             return (1.0, span, "writes to a fixed outside bucket written in the text")
-    if _negated_verb(s, _MONEY_RE.search(s)):
+    # Session 6: "set `payee_iban` to LT60 …" moves money as surely as "pay".
+    if _negated_verb(s, _MONEY_RE.search(s) or _SET_FIELD_RE.search(s)):
         return None
     for m in _ACCOUNT_LITERAL_RE.finditer(s):
         digits = [c for c in m.group(0) if c.isdigit()]
