@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from threatvec.detect import covert
 from threatvec.detect.covert import clear_cache, scan_tool
 
@@ -50,3 +52,24 @@ def test_definitions_that_are_not_json_data_are_scanned_not_kept() -> None:
     odd = {"name": "odd", "description": "Odd.", "x": {1, 2}}
     assert scan_tool(odd).verdict == "benign"
     assert len(covert._RESULT_CACHE) == before
+
+
+def test_a_full_result_cache_forgets_its_oldest_entries_not_everything(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Session 6: a full cache used to empty itself, so a fleet bigger than the
+    # cache was scanned cold on every monitoring cycle.
+    covert.clear_cache()
+    monkeypatch.setattr(covert._RESULT_CACHE, "max_entries", 8)
+    tools = [
+        {"name": f"tool_{i}", "description": f"Return item {i}.", "inputSchema": {"type": "object"}}
+        for i in range(9)
+    ]
+    for t in tools:
+        covert.scan_tool(t)
+    assert 6 <= len(covert._RESULT_CACHE) < 9
+    newest = covert._result_key(tools[-1], (), ())
+    oldest = covert._result_key(tools[0], (), ())
+    assert newest in covert._RESULT_CACHE and oldest not in covert._RESULT_CACHE
+    covert.clear_cache()
+    assert covert._RESULT_CACHE.chars == 0

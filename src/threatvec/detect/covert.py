@@ -97,17 +97,54 @@ MAX_DEPTH = 48
 # Evidence per (string, place, tool context) is remembered: a scan sees the
 # same parameter descriptions and titles again and again, and a re-scan of an
 # unchanged server (rug-pull monitoring) sees every string again. Strings
-# longer than CACHE_MAX_CHARS are not kept, and the cache is emptied when full.
-CACHE_MAX_ENTRIES = 8192
+# longer than CACHE_MAX_CHARS are not kept.
+CACHE_MAX_ENTRIES = 65_536
 CACHE_MAX_CHARS = 4096
 _Cached = tuple[str, float, "str | tuple[str, int, int]", str]
-_EVIDENCE_CACHE: dict[tuple[object, ...], list[_Cached]] = {}
 # Whole results per (definition, surrounding tool names): rug-pull monitoring
 # re-scans the same definitions every cycle. Keyed by canonical JSON, so a
 # changed byte anywhere is a miss; large definitions are not kept.
-RESULT_CACHE_MAX_ENTRIES = 4096
+RESULT_CACHE_MAX_ENTRIES = 16_384
 RESULT_CACHE_MAX_CHARS = 16_384
-_RESULT_CACHE: dict[str, CovertResult] = {}
+# Both caches together hold at most this many characters of keys.
+CACHE_BUDGET_CHARS = 48_000_000
+
+
+class _BoundedCache(dict):  # type: ignore[type-arg]
+    """A dict that forgets its oldest quarter when it holds too many entries or characters.
+
+    Session 6: it used to empty itself when full, so a fleet of more tool
+    definitions than it held (4,096) was scanned cold on every cycle.
+    """
+
+    def __init__(self, max_entries: int, max_chars: int) -> None:
+        super().__init__()
+        self.max_entries = max_entries
+        self.max_chars = max_chars
+        self.chars = 0
+
+    def put(self, key: Any, value: Any, chars: int) -> None:
+        if key in self:
+            return
+        if len(self) >= self.max_entries or self.chars + chars > self.max_chars:
+            # dicts keep insertion order: the first keys are the oldest.
+            for old in list(self)[: max(1, len(self) // 4)]:
+                del self[old]
+            self.chars = sum(_key_chars(k) for k in self)
+        self[key] = value
+        self.chars += chars
+
+    def clear(self) -> None:
+        super().clear()
+        self.chars = 0
+
+
+def _key_chars(key: Any) -> int:
+    return len(key) if isinstance(key, str) else len(key[0]) if isinstance(key, tuple) else 0
+
+
+_EVIDENCE_CACHE = _BoundedCache(CACHE_MAX_ENTRIES, CACHE_BUDGET_CHARS // 3)
+_RESULT_CACHE = _BoundedCache(RESULT_CACHE_MAX_ENTRIES, CACHE_BUDGET_CHARS * 2 // 3)
 
 
 def clear_cache() -> None:
@@ -300,10 +337,10 @@ class _Collector:
         first = len(self.items)
         self._scan_fresh(raw, pointer, slot)
         if key is not None:
-            if len(_EVIDENCE_CACHE) >= CACHE_MAX_ENTRIES:
-                _EVIDENCE_CACHE.clear()
             fresh = self.items[first:]
-            _EVIDENCE_CACHE[key] = [(e.rule_id, e.weight, e.snippet, e.note) for e in fresh]
+            _EVIDENCE_CACHE.put(
+                key, [(e.rule_id, e.weight, e.snippet, e.note) for e in fresh], len(raw)
+            )
 
     def _scan_fresh(self, raw: str, pointer: str, slot: int) -> None:
         norm = normalized(raw)
@@ -758,9 +795,7 @@ def scan_tool(
             return _copy(cached)
     result = _scan_tool_fresh(tool, server_tool_names, other_servers_tool_names)
     if key is not None:
-        if len(_RESULT_CACHE) >= RESULT_CACHE_MAX_ENTRIES:
-            _RESULT_CACHE.clear()
-        _RESULT_CACHE[key] = result
+        _RESULT_CACHE.put(key, result, len(key))
     return _copy(result)
 
 
