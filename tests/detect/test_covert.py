@@ -424,6 +424,8 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_baa",
             "tune_bab",
         )
+        # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
+        and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
     ]
     assert len(rows) >= 600
     recall, fpr = _rates(rows)
@@ -531,6 +533,14 @@ _ROUND7_SPLITS = {
     "tune_baj": (100, 50 / 50, 0 / 50),
     "tune_bak": (100, 38 / 50, 5 / 50),
     "tune_bal": (100, 49 / 50, 0 / 50),
+    # blind_am (a fourth test split for the dev set), blind_an (50 honest tools
+    # and their poisoned twins, one edit each) and blind_ao (a benchmark built
+    # from published MCP attack write-ups) scored once at the end of round 17:
+    # 45/50 with 0/50, 25/50 with 1/50, and 40/50 with 3/50 (round 14: 44/50,
+    # 21/50, 40/50). Promoted unread.
+    "tune_bam": (100, 45 / 50, 0 / 50),
+    "tune_ban": (100, 25 / 50, 1 / 50),
+    "tune_bao": (100, 40 / 50, 3 / 50),
 }
 
 
