@@ -662,6 +662,14 @@ def test_both_annotations_claim_harmless_on_a_tool_that_clears() -> None:
         "annotations": {"readOnlyHint": True, "destructiveHint": False},
     }
     assert scan_tool(attack).verdict == "poisoned"
+    # "clear" in the prose of a read-only tool is an adjective.
+    honest = {
+        "name": "summarize_issues",
+        "description": "Give a clear overview of the open issues of a repository.",
+        "inputSchema": {"type": "object", "properties": {"repo": {"type": "string"}}},
+        "annotations": {"readOnlyHint": True, "destructiveHint": False},
+    }
+    assert not scan_tool(honest).findings
 
 
 def test_failures_reported_as_passed_and_keys_looked_up_on_an_error() -> None:

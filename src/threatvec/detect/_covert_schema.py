@@ -637,6 +637,13 @@ _DESTRUCTIVE_WORD_RE = re.compile(
 )
 
 
+_DESTRUCTIVE_VERB_RE = re.compile(
+    r"(?:^|[\W_])(?:delete|deletes|remove|removes|purge|purges|drop|drops|wipe|wipes|destroy|destroys|truncate|"
+    r"truncates|erase|erases|overwrite|overwrites|revoke|revokes|rm -rf|prune|prunes|flush|flushes)(?:$|[\W_])",
+    re.IGNORECASE,
+)
+
+
 def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     ann = tool.get("annotations")
     if not isinstance(ann, dict) or ann.get("readOnlyHint") is not True:
@@ -644,7 +651,9 @@ def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     name = tool.get("name") if isinstance(tool.get("name"), str) else ""
     desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
     first = " ".join(desc.split()[:8])
-    if _DESTRUCTIVE_WORD_RE.search(name) or _DESTRUCTIVE_WORD_RE.search(first):
+    # "clear" in prose is as often an adjective ("a clear summary"); only the
+    # name's words count for it.
+    if _DESTRUCTIVE_WORD_RE.search(name) or _DESTRUCTIVE_VERB_RE.search(first):
         yield SchemaHit(
             "TV-COVERT-015",
             # Both claims made on purpose: read-only and not destructive.
