@@ -62,7 +62,11 @@ def actor(request: Request) -> str:
     return str(getattr(request.state, "actor", None) or "api")
 
 
-SessionDep = Annotated[Session, Depends(_session)]
+# scope="function": the commit runs before the response is sent. With the
+# default ("request") FastAPI sends the response first, so a client that
+# created something and used it at once could be told it did not exist, and
+# a failed commit would follow a success reply (session 6: a 404 in CI).
+SessionDep = Annotated[Session, Depends(_session, scope="function")]
 OrgIdDep = Annotated[str, Depends(_org_id)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PageDep = Annotated[PageParams, Depends(_page)]
