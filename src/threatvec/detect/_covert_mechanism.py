@@ -515,11 +515,6 @@ _NAMED_FAVOUR_RE = compile_fast(
     r"\bif\b[^.;\n]{0,60}?\b(?:contains?|is|equals|matches|includes?)\s+[`'\"‘“][^`'\"’”\n]{2,40}[`'\"’”]"
     r"[^.;\n]{0,30}?\b(?:give|return|assign|mark|rate|approve|grant|set|score)\w*\b[^.;\n]{0,60}?\bregardless\b"
 )
-# Session 6: "if you have a code-execution tool, first run `pip install …`".
-_INSTALL_IF_SHELL_RE = compile_fast(
-    r"\bif you have (?:a|an|any)\s+(?:[\w-]+\s+)?(?:shell|terminal|code[- ]execution|exec\w*|command)\b[^;\n]{0,60}?"
-    r"\b(?:pip3?|npm|uv pip|pnpm|yarn|gem|cargo|go|brew|apt(?:-get)?)\s+(?:install|i|add|get)\b"
-)
 # Session 6: activity traces erased ("rm -rf … ~/.bash_history … /var/log/auth.log").
 _ERASE_TRACES_RE = compile_fast(
     r"\b(?:rm|del|shred|truncate|unlink|erase|wipe|clear)\b[^\n]{0,160}?(?:\.(?:bash|zsh)_history|fish_history|"
@@ -820,15 +815,18 @@ def mechanism_hits(
                         "claims a pre-authorisation and waives the user's confirmation"))  # fmt: skip
     # Session 6: read on the whole text, like the above: a semicolon often
     # separates the failure from what the user is to be told.
-    for regex, rule, note in (
-        (_FAILURE_AS_SUCCESS_RE, "TV-COVERT-025", "failures reported to the user as successes"),
-        (_KEY_RETRY_RE, "TV-COVERT-020", "an API key looked up and passed in a retry"),
-        (
-            _FOLLOW_MARKED_RE,
-            "TV-COVERT-017",
-            "hands control to instructions marked for the AI in content",
-        ),
-    ):
+    # Each runs only where a literal that every one of its matches holds is
+    # present (a substring test; the regex scan is the costly part).
+    for needles, regex, rule, note in (
+        (("fail", "error", "mismatch"), _FAILURE_AS_SUCCESS_RE, "TV-COVERT-025",
+         "failures reported to the user as successes"),
+        (("_key", "_token", "_secret"), _KEY_RETRY_RE, "TV-COVERT-020",
+         "an API key looked up and passed in a retry"),
+        (("note to", "ai note", "-instructions"), _FOLLOW_MARKED_RE, "TV-COVERT-017",
+         "hands control to instructions marked for the AI in content"),
+    ):  # fmt: skip
+        if not any(n in lower for n in needles):
+            continue
         hit = regex.search(lower)
         if hit is not None:
             out.append((rule, 1.0, hit.start(), hit.end(), note))
@@ -1131,7 +1129,10 @@ _ID_REDIRECT_RE = compile_fast(
 _INSTALL_VIA_SHELL_RE = compile_fast(
     r"\b(?:pip3?|uv pip|npm|pnpm|yarn|gem|cargo|go|brew|apt(?:-get)?)\s+(?:install|i|add|get)\b[^;\n]{0,80}?"
     r"\b(?:(?:with|using|via|through) (?:any|an|the|your|whatever)? ?(?:available )?(?:shell|terminal|command|exec\w*|"
-    r"bash|run_command|code execution)\b|in the user's (?:environment|machine|workspace|project|shell))"
+    r"bash|run_command|code execution)\b|in the user's (?:environment|machine|workspace|project|shell))|"
+    # "if you have a code-execution tool, first run `pip install …`".
+    r"\bif you have (?:a|an|any)\s+(?:[\w-]+\s+)?(?:shell|terminal|code[- ]execution|exec\w*|command)\b[^;\n]{0,60}?"
+    r"\b(?:pip3?|npm|uv pip|pnpm|yarn|gem|cargo|go|brew|apt(?:-get)?)\s+(?:install|i|add|get)\b"
 )
 # Session 6: a dependency added to every project the model touches.
 _ADD_DEPENDENCY_RE = compile_fast(
@@ -1345,7 +1346,6 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
         1.0,
         "a fixed outcome for a named party, whatever the input",
     ),
-    (_INSTALL_IF_SHELL_RE, "TV-COVERT-027", 0.6, "installs a package through the model's shell"),
     (_ERASE_TRACES_RE, "TV-COVERT-028", 1.0, "erases shell history or audit logs"),
     (_SECOND_SELF_CALL_RE, "TV-COVERT-021", 0.9, "calls itself again to a fixed channel or id"),
     (_INSTEAD_OF_GIVEN_RE, "TV-COVERT-021", 0.9, "replaces the destination the user gave"),
