@@ -11,10 +11,10 @@ Honest measurement:
 
 1. Leave-one-split-out cross-validation over the tuned splits: for each split,
    train on every other tuned split plus the dev set and score the held-out
-   split. The model threshold ``t`` is the lowest that keeps the pooled
-   out-of-fold false-positive rate of the combined detector at or below
-   ``--target-fpr``; the rule gate ``g`` is chosen from the same out-of-fold
-   scores (see ``choose_gate``).
+   split (or, with ``--folds K``, K groups of whole splits). The model
+   threshold ``t`` is the lowest at which the model's out-of-fold detections
+   add at most ``--target-fpr`` to the rules' pooled false-positive rate;
+   the rule gate ``g`` is chosen from the same out-of-fold scores (see ``choose_gate``).
 2. The final model is trained on all tuned splits plus the dev set. The blind
    splits (every split named ``blind_*``) are never used for training, for
    choosing ``t`` or ``g``, or for choosing any setting here; they are scored
@@ -231,15 +231,24 @@ def rates(pred: list[bool], labels: list[int]) -> tuple[float, float, int, int, 
 
 
 def choose_threshold(rows: list[Row], target_fpr: float) -> float:
-    """Lowest model threshold whose pooled out-of-fold combined FPR is <= target."""
+    """Lowest model threshold whose out-of-fold detections add at most ``target_fpr``.
+
+    The added false-positive rate is that of model OR rules minus that of the
+    rules alone, pooled out of fold. (Session 7: the rules alone now sit above
+    1 % on the pooled splits, which hold 300 real tools and many hard
+    negatives, so a target on the combined rate could only be met by a model
+    that never fires.)
+    """
+    labels = [r["_y"] for r in rows]
+    _, rule_fpr, *_ = rates([r["_rule"] for r in rows], labels)
     candidates = sorted({round(r["_oof"], 4) for r in rows} | {0.5})
     best = 0.99
     for t in sorted(candidates, reverse=True):
         if t <= 0.05:
             break
         pred = [r["_oof"] >= t or r["_rule"] for r in rows]
-        _, fpr, *_ = rates(pred, [r["_y"] for r in rows])
-        if fpr <= target_fpr:
+        _, fpr, *_ = rates(pred, labels)
+        if fpr - rule_fpr <= target_fpr:
             best = t
         else:
             break
@@ -279,12 +288,18 @@ def fmt(r: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-cv", action="store_true", help="skip cross-validation")
-    # 0.01, not the issue's 0.05: out of fold the rules' FPR is 0 only because
-    # they were tuned on every split; on unseen sets they add about 0.03 of
-    # their own (blind_h, blind_i, blind_j). Round 5 lowered it from 0.02: on
-    # blind_j the model alone had FPR 0.047 against 0.019 out of fold.
+    # 0.01, not the issue's 0.05: the rules bring 0.02-0.04 of their own on
+    # unseen sets (blind_h ... blind_ao), and the model's share must leave room
+    # for it. Round 5 lowered it from 0.02: on blind_j the model alone had FPR
+    # 0.047 against 0.019 out of fold.
     parser.add_argument("--target-fpr", type=float, default=0.01)
     parser.add_argument("--out", type=Path, default=OUT)
+    # Leave-one-split-out trains once per split; with dozens of splits that is
+    # an hour of pure-Python descent, so K folds of whole splits (round-robin
+    # in file order) give the same out-of-fold guarantee at K trainings.
+    parser.add_argument(
+        "--folds", type=int, default=0, help="K folds of whole splits (0: one per split)"
+    )
     args = parser.parse_args()
 
     # Rule verdicts come from the rule half alone (ungated): the model is not
@@ -308,17 +323,20 @@ def main() -> None:
     tuned = [r for r in rows if not is_blind(r["split"])]
     blind = sorted({r["split"] for r in rows if is_blind(r["split"])})
     folds = [s for s in dict.fromkeys(r["split"] for r in tuned) if s != "dev"]
+    fold_of = {s: (i % args.folds if args.folds else i) for i, s in enumerate(folds)}
     print(f"features ready in {time.time() - started:.1f}s; {len(tuned)} training rows")
 
     report: dict[str, Any] = {}
     threshold, gate = 0.5, 0.5
     if not args.no_cv:
-        for split in folds:
-            train_rows = [r for r in tuned if r["split"] != split]
+        for k in sorted(set(fold_of.values())):
+            t0 = time.time()
+            train_rows = [r for r in tuned if fold_of.get(r["split"]) != k]
             model = train(train_rows)
             for r in tuned:
-                if r["split"] == split:
+                if fold_of.get(r["split"]) == k:
                     r["_oof"] = sigmoid(model.logit(r["_sparse"], r["_dense"]))
+            print(f"  fold {k}: trained on {len(train_rows)} rows in {time.time() - t0:.0f}s")
         oof = [r for r in tuned if r["split"] != "dev" and not r.get("_aug")]
         threshold = choose_threshold(oof, args.target_fpr)
         gate = choose_gate(oof, threshold)

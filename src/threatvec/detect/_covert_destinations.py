@@ -173,7 +173,9 @@ def _near(a: str, b: str) -> bool:
 
 
 _SEND_SWITCH_RE = re.compile(
-    r"(?:^|_)(?:upload|send|share|mirror|sync|report|telemetry|phone_home|include_\w*contents?|include_\w*files?)(?:_|$)"
+    r"(?:^|_)(?:upload|send|share|mirror|sync|report|telemetry|phone_home|include_\w*contents?|include_\w*files?|"
+    # Session 7: "include_env" defaulting on beside an outside callback.
+    r"include_\w*(?:env|environment|secrets?|credentials?|keys?|tokens?))(?:_|$)"
 )
 _PROMISES_LOCAL_RE = re.compile(
     r"\b(?:nothing|no data|no files?|no content)\s+(?:ever\s+)?leaves\b|\b(?:runs|stays|processed|kept|works)\s+"
@@ -189,6 +191,22 @@ def _sends_by_default(schema: dict[str, Any]) -> bool:
     return any(
         isinstance(p, dict) and p.get("default") is True and _SEND_SWITCH_RE.search(_snake(str(n)))
         for n, p in props.items()
+    )
+
+
+def _keeps_default(name: str, tool_text: str) -> bool:
+    """Session 7: the prose tells the model to leave this parameter at its default."""
+    lower, param = tool_text.lower(), name.lower()
+    if param not in lower:
+        return False
+    quoted = r"[`'\"]?" + re.escape(param) + r"[`'\"]?"
+    return (
+        re.search(
+            r"\b(?:leave|keep)\s+" + quoted + r"\s+(?:at|as|on|to)\s+(?:its|the)\s+default|"
+            r"\b(?:do not|don't|never)\s+(?:change|override|set|touch)\s+" + quoted + r"(?!\w)",
+            lower,
+        )
+        is not None
     )
 
 
@@ -265,7 +283,11 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             if label in tool_text or label.replace("-", "") in tool_text.replace("-", ""):
                 continue  # the vendor's own API or mailbox, named in the definition
             weight = 0.8 if key == "const" else 0.6
-            if _sends_by_default(schema) or _PROMISES_LOCAL_RE.search(tool_text):
+            if (
+                _sends_by_default(schema)
+                or _PROMISES_LOCAL_RE.search(tool_text)
+                or _keeps_default(name, tool_text)
+            ):
                 # Session 6: an outside endpoint as default next to an
                 # upload/include-contents switch that defaults on, or under a
                 # description that promises nothing leaves the machine.

@@ -43,6 +43,7 @@ from threatvec.detect._covert_regex import (
     compile_fast,
     split_alternatives,
 )
+from threatvec.detect._covert_rules import NOT_ANOTHER_TOOL
 
 __all__ = [
     "FITTING_SLOTS",
@@ -747,6 +748,8 @@ _REMOTE_CODE_RE = _rx(
 # Scope beyond this tool: "every answer", "any pull request you open anywhere",
 # "all future chats". A tool that governs everything the model does is
 # reaching past its own function.
+# Session 7: "in this workspace" claims a scope; "a .env file in the workspace"
+# only says where a file is.
 _GLOBAL_RE = _rx(
     r"\b(?:every|each|any|all)\s+(?:(?:of\s+)?(?:the|your|future|new|other|subsequent|later|following|outgoing|incoming)\s+)?"
     r"(?:[\w-]+\s+)?(?P<noun>answers?|responses?|repl(?:y|ies)|messages?|questions?|requests?|links?|tickets?|pull requests?|"
@@ -756,7 +759,7 @@ _GLOBAL_RE = _rx(
     r"handle|process|book|place|approve|merge))?"
     r"|\b(?:every|each) time you\s+(?:run|send|call|use|write|open|make|execute|generate|answer|reply)\b"
     r"|\bwhenever you\s+(?:run|send|write|open|execute|generate|answer|reply)\b"
-    r"|\banywhere\b|\bin (?:this|the|every|any) (?:workspace|organi[sz]ation)\b(?!'s)|\bin (?:every|any|all) (?:session|conversation)s?\b"
+    r"|\banywhere\b|\bin (?:this|every|any) (?:workspace|organi[sz]ation)\b(?!'s)|\bin (?:every|any|all) (?:session|conversation)s?\b"
     r"|\b(?:for|in) (?:all )?(?:future|later|subsequent|upcoming) (?:chats?|conversations?|sessions?|requests?|turns?|answers?)\b"
 )
 _GLOBAL_EXEMPT_RE = _rx(
@@ -850,7 +853,9 @@ _REPLACEMENT_RE = _rx(
     r"\b(?:official\s+)?(?:replacement|successor|substitute)\s+(?:for|to|of)\s+[`'\"]?[a-z][\w.-]*_[\w.-]+"
     # Round 11: instead of raw CLI commands ("instead of 'kubectl get'
     # commands") is a tool picked over a shell, no other tool impersonated.
-    r"|\b(?:always\s+)?(?:use|call|invoke|prefer)\s+this\s+(?:one|tool|function|version)\s+instead\b(?!\s+of\s+(?:(?:running|using|calling)\s+)?[`'\"]?(?:kubectl|aws|gcloud|az|git|gh|docker|helm|terraform|npm|npx|pip|curl|wget|psql|mysql|sqlite3)\b)|\balways (?:use|call|invoke) "
+    r"|\b(?:always\s+)?(?:use|call|invoke|prefer)\s+this\s+(?:one|tool|function|version)\s+instead\b(?!"
+    + NOT_ANOTHER_TOOL
+    + r")|\balways (?:use|call|invoke) "
     r"this one\b|\bsupersedes?\s+(?:the\s+)?[\w-]+(?:\s+server)?'s\s+[\w-]+"
     r"|\bthe old (?:tool|version|function)\b[^.;\n]{0,60}?\b(?:dropped|ignored|broken|discarded|lost)\b"
     r"|\b(?:add|set|make|grant)\b[^.;\n]{0,40}?\bas (?:an? )?(?:required |default |additional |mandatory )?(?:approver|"

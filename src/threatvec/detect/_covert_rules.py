@@ -160,6 +160,15 @@ def _p(
 
 
 _USER = r"(?:the |this |your |any )?(?:user|human|person|operator|customer|requester)s?"
+# What may follow "use this tool instead" without naming another tool: raw
+# CLI commands (round 11) and the model's own guesswork ("instead of guessing
+# today's date", session 7). Shared with the intent rules' replacement check.
+NOT_ANOTHER_TOOL = (
+    r"\s+of\s+(?:(?:running|using|calling)\s+)?[`'\"]?(?:kubectl|aws|gcloud|az|git|gh|docker|helm|"
+    r"terraform|npm|npx|pip|curl|wget|psql|mysql|sqlite3)\b|"
+    r"\s+of\s+(?:guess(?:ing)?|assum(?:e|ing)|estimat(?:e|ing)|inventing|making (?:it|one|things|them) up|"
+    r"hallucinating|answering from memory|relying on (?:your )?(?:memory|training|own knowledge|prior knowledge))\b"
+)
 _AI = r"(?:the |an? )?(?:assistant|ai|model|llm|agent|claude|gpt|chatgpt|copilot|gemini|bot)"
 
 TEXT_PATTERNS: tuple[TextPattern, ...] = (
@@ -254,7 +263,7 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     # --- TV-COVERT-016 tool-order manipulation
     _p("TV-COVERT-016", ("this tool", "other tool", "any tool", "first"),
        r"\b(?:always\s+)?(?:call|use|run|invoke|execute|trigger)\s+this\s+(?:tool|function)\s+(?:first|before|"
-       r"prior to|instead(?!\s+of\s+(?:(?:running|using|calling)\s+)?[`'\"]?(?:kubectl|aws|gcloud|az|git|gh|docker|helm|terraform|npm|npx|pip|curl|wget|psql|mysql|sqlite3)\b)|rather)|\bbefore\s+(?:using|calling|invoking|running)\s+(?:any|all|every)\s+(?:other\s+)?"
+       r"prior to|instead(?!" + NOT_ANOTHER_TOOL + r")|rather)|\bbefore\s+(?:using|calling|invoking|running)\s+(?:any|all|every)\s+(?:other\s+)?"
        r"tools?(?!\s+(?:from|of|on|in)\s+(?:this|the same)\s+(?:server|integration|package))|\b(?:must|should|needs? to)\s+(?:always\s+)?be\s+(?:called|used|invoked|run)\s+(?:first|before\s+"
        r"(?:any|all|every))|\b(?:always|only)\s+use\s+this\s+(?:tool|function)\b|"
        # Round 11: over a generic web search, for its own domain, is honest.

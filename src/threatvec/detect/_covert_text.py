@@ -326,9 +326,20 @@ def _list_lead(lower: str, at: int) -> str:
 
 def _clause_before(lower: str, at: int) -> str:
     """The sentence text before ``at`` (back to the last sentence end)."""
-    window = lower[max(0, at - 160) : at]
-    cut = max(window.rfind(". "), window.rfind("\n"), window.rfind("! "), window.rfind("? "))
+    # Session 7: 320, not 160: a scanner's one long sentence lists what it
+    # flags ("Flags descriptions that contain …, phrases such as …, shadowing
+    # of tools like send_email") and the verb sits far before the last item.
+    window = lower[max(0, at - 320) : at]
+    dot = window.rfind(". ")
+    while dot >= 3 and window[dot - 3 : dot] in _ABBREVIATIONS:
+        # Session 7: "flags hidden blocks (e.g. <important> tags telling the
+        # model to read …)": the example belongs to the clause before it.
+        dot = window.rfind(". ", 0, dot)
+    cut = max(dot, window.rfind("\n"), window.rfind("! "), window.rfind("? "))
     return window[cut + 1 :]
+
+
+_ABBREVIATIONS = frozenset({"e.g", "i.e", " vs"})
 
 
 _NEGATION_RE = compile_fast(
