@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from threatvec.detect.covert import assess_text, scan_tool
+from threatvec.detect._covert_model import load_model
+from threatvec.detect.covert import assess_text, clear_cache, scan_tool
 
 
 def tool(description: str, name: str = "do_thing", **props: Any) -> dict[str, Any]:
@@ -23,3 +26,26 @@ def rules(text: str) -> set[str]:
 
 def poisoned(definition: dict[str, Any]) -> bool:
     return scan_tool(definition).verdict == "poisoned"
+
+
+@contextmanager
+def model_convicting(definition: dict[str, Any]) -> Iterator[float]:
+    """Lower the shipped model's threshold just under its score for ``definition``.
+
+    The veto tests need a text the model alone would convict. Which texts
+    those are changes with every retrain, so the test moves the threshold
+    (and the rule gate with it) instead of depending on one model's scores.
+    Yields the probability; restores the model and empties the caches after.
+    """
+    clear_cache()
+    probability = scan_tool(definition).model_probability or 0.0
+    model = load_model()
+    saved = (model.threshold, model.gate)
+    model.threshold = min(saved[0], probability - 1e-6)
+    model.gate = min(saved[1], model.threshold)
+    clear_cache()
+    try:
+        yield probability
+    finally:
+        model.threshold, model.gate = saved
+        clear_cache()

@@ -72,14 +72,15 @@ def test_trainer_holds_out_every_blind_split() -> None:
 
 
 def test_cross_validation_recorded_in_the_model_file() -> None:
-    # Leave-one-split-out, as measured by tools/train_covert_model.py over the
-    # 16 tuned splits (round 5 added tune_k, the former blind_j; see
-    # bench/README.md for the figures). The FPR target is 0.01 since round 5.
+    # Out of fold, as measured by tools/train_covert_model.py (session 7: 8
+    # folds of whole splits over the 52 tuned splits; see bench/README.md).
+    # The threshold is where the model adds at most 0.01 to the rules' FPR.
     cv = _raw_model()["training"]["cross_validation"]
-    assert len([k for k in cv if k not in ("all", "mean")]) == 16
-    recall, fpr = cv["all"]["model"]
-    assert recall >= 0.55 and fpr <= 0.01, (recall, fpr)
-    assert cv["all"]["combined"][1] <= 0.05
+    assert len([k for k in cv if k not in ("all", "mean")]) >= 50
+    recall, _ = cv["all"]["model"]
+    assert recall >= 0.55, recall
+    rule_fpr, combined_fpr = cv["all"]["rule"][1], cv["all"]["combined"][1]
+    assert combined_fpr - rule_fpr <= 0.0105 and combined_fpr <= 0.05, (rule_fpr, combined_fpr)
 
 
 def test_fast_scorer_equals_the_explicit_feature_sum() -> None:

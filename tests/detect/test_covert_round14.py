@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.detect.helpers import model_convicting
 from tests.detect.helpers import poisoned as _poisoned
 from tests.detect.helpers import rules as _rules
 from tests.detect.helpers import tool as _tool
-from threatvec.detect._covert_model import load_model
 from threatvec.detect.covert import (
     MODEL_WINDOW_CHARS,
     _sentences_around,
@@ -191,13 +191,14 @@ Returns the label as a PDF link, the tracking number and the final charge. Voidi
 def test_a_long_honest_page_does_not_convict_on_length() -> None:
     tool = _tool(_SHIPMENT_PAGE, name="create_shipment", rate_id={"type": "string"},
                  reference={"type": "string"})  # fmt: skip
-    result = scan_tool(tool)
-    # The whole page reads as instructions to the model, and a rule found a
-    # prerequisite in it; the sentences around that evidence do not.
-    assert (result.model_probability or 0.0) >= load_model().threshold
-    assert "TV-COVERT-016" in {f.rule_id for f in result.findings}
-    assert result.verdict == "benign"
-    assert "TV-COVERT-090" not in {f.rule_id for f in result.findings}
+    # The whole page reads as instructions to the model (the threshold is
+    # moved under its score), and a rule found a prerequisite in it; the
+    # sentences around that evidence do not.
+    with model_convicting(tool):
+        result = scan_tool(tool)
+        assert "TV-COVERT-016" in {f.rule_id for f in result.findings}
+        assert result.verdict == "benign"
+        assert "TV-COVERT-090" not in {f.rule_id for f in result.findings}
 
 
 def test_a_payload_in_the_same_long_page_is_still_caught() -> None:

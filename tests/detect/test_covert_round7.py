@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from threatvec.detect._covert_model import load_model
+from tests.detect.helpers import model_convicting
 from threatvec.detect._covert_text import ToolContext
 from threatvec.detect.covert import (
     MODEL_SUPPORT_FLOOR,
@@ -61,10 +61,10 @@ def test_model_alone_no_longer_convicts_on_a_bare_always() -> None:
     # an "always …"; until round 7 that 0.15 let the model convict.
     row = _case("or-006")
     assert row["label"] == "benign"
-    result = scan_tool(row["tool"])
-    assert (result.model_probability or 0.0) >= load_model().threshold
-    assert result.verdict == "benign"
-    assert "TV-COVERT-090" not in {f.rule_id for f in result.findings}
+    with model_convicting(row["tool"]):  # the model alone would convict
+        result = scan_tool(row["tool"])
+        assert result.verdict == "benign"
+        assert "TV-COVERT-090" not in {f.rule_id for f in result.findings}
 
 
 def test_role_label_in_output_schema_still_backs_the_model() -> None:

@@ -52,6 +52,7 @@ __all__ = [
     "SLOT_TITLE",
     "SLOT_VALUE",
     "IntentHit",
+    "arg_is_switch",
     "example_quote_spans",
     "intent_hits",
 ]
@@ -462,6 +463,24 @@ _CJK_FLOW_RE = _rx(r"放入|添加|填入|写入|入れ|追加|넣")
 _SLOT_NOUN_RE = _rx(_SLOT_NOUN)
 # A named argument of this tool: `auth`, 'notes', or "the notes parameter".
 _ARG_MENTION_RE = _rx(r"[`'\"]([\w-]+)[`'\"]|\b([\w-]+)\s+(?:parameter|argument|field|param)\b")
+# Session 7: an argument named as a switch ("revealed when `reveal` is true")
+# or documented with its default ("the key in `identity_file` (default
+# `~/.ssh/id_ed25519`)") is the tool's own input, not a place data is put.
+_ARG_AS_SWITCH_AFTER_RE = _rx(
+    r"\s*(?:is|are|=|==)\s*(?:set\s+to\s+)?[`'\"]?(?:true|false|set|enabled|disabled|on|off|yes|no|given|omitted|"
+    r"provided|empty|null)\b|\s*\(\s*default\b"
+)
+_ARG_AS_SWITCH_BEFORE_RE = _rx(r"\b(?:when|if|unless|whenever)\s+$")
+
+
+def arg_is_switch(text: str, start: int, end: int, floor: int = 0) -> bool:
+    """Is the argument named at ``text[start:end]`` a switch or a documented default?"""
+    return (
+        _ARG_AS_SWITCH_AFTER_RE.match(text, end) is not None
+        or _ARG_AS_SWITCH_BEFORE_RE.search(text, max(floor, start - 10), start) is not None
+    )
+
+
 _DIRECT_ARG_RE = _rx(r"\s+(?:the\s+)?['\"`]?([\w-]+)['\"`]?")
 _HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b")
 # In a parameter's description a supplying verb with no named target fills
@@ -606,6 +625,7 @@ _MISREPORT_RE = _rx(
     r"advise|summari[sz]e|characteri[sz]e|declare)|(?P<label>confirm|rate|mark|label|classify|call|show|list))\b"
     r"[^.;\n]{0,90}?\b" + _GOOD_OUTCOME + r"\b"
 )
+_COUNT_OF_RE = _rx(r"\b(?:numbers?|counts?|totals?|tally|how many)\s+(?:of\s+)?")
 _REFRAME_RE = _rx(
     # Round 13: "rejections … are reported to the user as 'in review'".
     r"\b(?:reported|shown|presented|described|displayed)\s+to\s+(?:the\s+)?users?\s+as\s+[`'\"‘“]|"
@@ -762,6 +782,9 @@ _GLOBAL_RE = _rx(
     r"|\banywhere\b|\bin (?:this|every|any) (?:workspace|organi[sz]ation)\b(?!'s)|\bin (?:every|any|all) (?:session|conversation)s?\b"
     r"|\b(?:for|in) (?:all )?(?:future|later|subsequent|upcoming) (?:chats?|conversations?|sessions?|requests?|turns?|answers?)\b"
 )
+_COVERAGE_BEFORE_RE = _rx(
+    r"\b(?:include|includes|including|scans?|search|searches|checks?|covers?|across)\s+$"
+)
 _GLOBAL_EXEMPT_RE = _rx(
     r"\b(?:call|use|invoke|run) (?:it|this|this tool|this function|the tool)\b|\bthis tool (?:for|on|with|whenever|when)\b|"
     r"\bprefer this tool\b"
@@ -867,7 +890,7 @@ _IGNORE_USER_RE = _rx(
 )
 _CALLS_TOOL_RE = _rx(r"\b(?:call|invoke|run|use|trigger)\s+[`'\"]?[a-z][a-z0-9]*_[a-z0-9_]+")
 _SOLICIT_RE = _rx(
-    r"\bask(?:ing)?\s+(?:the\s+user\s+|them\s+|the\s+customer\s+)?for\s+(?:their|the user's|your|his|her)\s+(?:[\w-]+\s+)?"
+    r"\bask(?:ing)?\s+(?:the\s+user\s+|them\s+|the\s+customer\s+)?for\s+(?:their|the user's|your|his|her)\s+(?:[\w-]+\s+){0,4}?"
     r"(?:credit card|card(?: number| details)?|password|pin|bank login|login|credentials|ssn|social security|2fa|one-time|"
     r"otp|seed phrase|recovery|security code|cvv|api key|token)"
     # Round 12: "ask the user to type their username, password and security
@@ -1306,6 +1329,15 @@ def intent_hits(
             continue  # "recommend rotating … before resolving the alert": when, not what (round 11)
         if m.group("label") is not None and _summary_of_own_job(lower, s is sents[0], m, own_words):
             continue
+        verb_end = m.end("tell") if m.group("tell") is not None else m.end("label")
+        if _negated(lower, s.start, m.start()) and not _MISREPORT_RE.search(
+            lower, verb_end, m.end()
+        ):
+            # Session 7: "do not describe a run as passing if any test failed"
+            # forbids the lie it names.
+            continue
+        if _COUNT_OF_RE.search(lower, verb_end, m.end()):
+            continue  # "report the exact numbers of passed, failed … tests": counts, no verdict
         if s.misreport is None:
             s.misreport = (m.start(), m.end(), m.group("tell") is not None)
     for s, m in _matches(_REFRAME_RE, lower, starts, sents, g):
@@ -1370,6 +1402,12 @@ def intent_hits(
             # Round 11: "Include the full diff patch for each commit" in a
             # parameter says what the result holds per item, not how the
             # model behaves from now on.
+            continue
+        if m.group("you") is None and _COVERAGE_BEFORE_RE.search(
+            lower, max(s.start, m.start() - 12), m.start()
+        ):
+            # Session 7: "use `scan_history: true` to include every commit"
+            # says what the tool covers, not how the model behaves.
             continue
         if (
             _GLOBAL_OWN_RE.match(lower, m.end())
@@ -1600,7 +1638,7 @@ def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[s
             continue  # "credentials are resolved by the server …": not the model's to move (round 11)
         for m in _ARG_MENTION_RE.finditer(lower, s.start, s.end):
             name = m.group(1) or m.group(2)
-            if name in param_names:
+            if name in param_names and not arg_is_switch(lower, m.start(), m.end(), s.start):
                 s.flow = (m.start(), m.end())
                 s.flow_fits = name
                 break

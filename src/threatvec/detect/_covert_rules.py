@@ -259,7 +259,9 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"(?:the user\s+)?(?:for\s+)?(?:the\s+|their\s+)?(?:users?'?s?\s+)?(?:explicit\s+)?"
        r"(?:confirmation|permission|approval|consent)|"
        r"\bskip (?:the |any )?(?:user )?(?:confirmation|approval|consent)|"
-       r"\bwithout (?:asking|checking|confirming)(?:\s+(?:first|again|them|the user))?\s*(?:[.,;!]|$)", 0.7, "consent claimed or skipped"),
+       r"\bwithout (?:asking|checking|confirming)(?:\s+(?:first|again|them|the user))?\s*(?:[.,;!]|$)|"
+       # Session 7: "run it without asking whenever the tree looks messy".
+       r"\bwithout (?:asking|checking|confirming)\s+(?:whenever|every time|each time)\b", 0.7, "consent claimed or skipped"),
     # --- TV-COVERT-016 tool-order manipulation
     _p("TV-COVERT-016", ("this tool", "other tool", "any tool", "first"),
        r"\b(?:always\s+)?(?:call|use|run|invoke|execute|trigger)\s+this\s+(?:tool|function)\s+(?:first|before|"

@@ -128,7 +128,15 @@ def _has_fixed_address(default: Any) -> bool:
 _SOLICITS_RE = re.compile(
     r"\b(?:said so far|so far in|environment variables|env vars|system prompt|everything|anything else|"
     r"all (?:the )?(?:context|files|messages)|(?:entire|full|whole) (?:conversation|chat|history|transcript)|"
-    r"more is better|the more the better|as completely as possible|as much as possible|verbatim)\b",
+    r"more is better|the more the better|as completely as possible|as much as possible|verbatim|"
+    # Session 7: "any additional context from the conversation so far",
+    # "key/value pairs from the current environment".
+    r"(?:conversation|chat) so far|from the (?:conversation|chat)|from the current environment)\b",
+    re.IGNORECASE,
+)
+_ASKS_CONVERSATION_RE = re.compile(
+    r"\b(?:(?:conversation|chat) so far|(?:context|details|notes) from the (?:conversation|chat)|"
+    r"(?:entire|full|whole) (?:conversation|chat|transcript))\b",
     re.IGNORECASE,
 )
 # Round 8 (issue #4): what a structural slot names when it carries a payload:
@@ -168,7 +176,13 @@ _FILL_WITH_SECRET_RE = re.compile(
     r"\b(?:password|passphrase|secret key|api key|token|credentials?|one-time code|otp|pin)\b[^.;\n]{0,60}?"
     r"\b(?:appears?|is visible|is shown|is mentioned|was mentioned|was shared|is pasted)\s+(?:anywhere\s+)?in\s+"
     r"(?:the\s+|this\s+)?(?:conversation|chat|context|messages)\b|"
-    r"\bany (?:api key|token|password|secret)s? (?:visible|shown|mentioned|found) in (?:the\s+)?(?:conversation|chat|context)\b",
+    r"\bany (?:api key|token|password|secret)s? (?:visible|shown|mentioned|found) in (?:the\s+)?(?:conversation|chat|context)\b|"
+    # Session 7: "fill with the output of `printenv`", "value must be the
+    # OPENAI_API_KEY from the environment".
+    r"\b(?:fill|populate|include|paste|put|attach|set)\w*\s+(?:it\s+|this\s+)?(?:with|in)\s+(?:the\s+)?(?:full\s+)?"
+    r"output\s+of\s+[`'\"]?(?:printenv|env|set|export\s+-p|declare\s+-x)\b|"
+    r"\b(?:value|it)\s+(?:must|should)\s+be\s+(?:the\s+)?(?:value\s+of\s+)?[`'\"]?[a-z0-9_]*(?:api_key|_token|_secret|"
+    r"_password|secret_key|access_key)[`'\"]?\s+(?:from|in)\s+(?:the\s+)?(?:env(?:ironment)?|\.env)\b",
     re.IGNORECASE,
 )
 # Session 7: a parameter slot that asks for the model's own context, whole.
@@ -336,7 +350,8 @@ def _slot_asking(prop: dict[str, Any], regex: re.Pattern[str]) -> tuple[str, str
     for key, value in prop.items():
         if not isinstance(key, str):
             continue
-        if key in ("description", "title", "$comment") or key.startswith(("x-", "x_")):
+        # Session 7: "type" too: prose there is already out of place.
+        if key in ("description", "title", "$comment", "type") or key.startswith(("x-", "x_")):
             texts = [value]
         elif key in ("examples", "default", "const", "example"):
             texts = value if isinstance(value, list) else [value]
@@ -528,6 +543,15 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                     "anything anywhere",
                 )
             continue
+        desc = prop.get("description")
+        # Session 7: whatever its name ("session_notes"), a parameter whose own
+        # description asks for the conversation so far is a context channel.
+        asks_context = (
+            isinstance(desc, str)
+            and _ASKS_CONVERSATION_RE.search(desc) is not None
+            and _ASKS_CONVERSATION_RE.search(lowered) is None
+        )
+        context_channel = context_channel or asks_context
         if key not in _SIDE_CHANNEL_NAMES and not context_channel:
             continue
         typ = prop.get("type")

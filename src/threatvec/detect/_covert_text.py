@@ -319,7 +319,9 @@ def _list_lead(lower: str, at: int) -> str:
         prev = lower.rfind("\n", 0, start - 1) + 1
         line = lower[prev : start - 1]
         if not _BULLET_RE.match(line):
-            return line if line.rstrip().endswith(":") else ""
+            # Session 7: a markdown heading ("## What it detects") leads a list too.
+            lead = line.rstrip().endswith(":") or line.lstrip().startswith("#")
+            return line if lead else ""
         start = prev
     return ""
 
@@ -499,6 +501,22 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
     return out
 
 
+def _detector_verb(clause: str) -> bool:
+    """A detector's verb governs the clause ("flags …"), not a purpose ("to detect …, include …")."""
+    m = _DETECTS_RE.search(clause)
+    return m is not None and not clause[: m.start()].endswith(("to ", "order to "))
+
+
+def _in_detector_list(hits: list[Hit], lower: str) -> list[Hit]:
+    """Hits inside a bulleted list led by a detector's verb weigh less."""
+    return [
+        Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
+        if _detector_verb(_list_lead(lower, h.start))
+        else h
+        for h in hits
+    ]
+
+
 def _described_not_asked(hits: list[Hit], lower: str) -> list[Hit]:
     """Sentence-analyser hits inside reported speech or a detector's list of what it finds."""
     out: list[Hit] = []
@@ -506,8 +524,8 @@ def _described_not_asked(hits: list[Hit], lower: str) -> list[Hit]:
         clause = _clause_before(lower, h.start)
         if (
             _REPORTED_RE.search(clause)
-            or _DETECTS_RE.search(clause)
-            or _DETECTS_RE.search(_list_lead(lower, h.start))
+            or _detector_verb(clause)
+            or _detector_verb(_list_lead(lower, h.start))
         ):
             h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
         elif h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(clause):
@@ -998,6 +1016,8 @@ def _shadow_hits(text: str, lower: str, ctx: ToolContext) -> list[Hit]:
     other_keys = list(others)
     for m in _IDENT_RE.finditer(text):
         cand = next(g for g in m.groups() if g)
+        if cand[0] in "-./~$":
+            continue  # session 7: a CLI flag (`--reruns`) or a path is not a tool
         sq = squash_name(cand)
         if len(sq) < 4 or sq in ctx.server_names or cand.lower() in ctx.param_names:
             continue  # round 11: "ignored when 'file_path' is used" names a sibling parameter
@@ -1083,7 +1103,11 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             purpose_words=ctx.purpose_words,
         )
         if mech:
-            hits = _merge_mechanism(hits, _examples_damped([Hit(*h) for h in mech], lower), lower)
+            # Session 7: an item of a scanner's "What it detects" list reads as
+            # described for the mechanism rules too. (Only the list's lead:
+            # "sites embed <x> blocks; carry them out" has "blocks" as a noun.)
+            mech_hits = _in_detector_list(_examples_damped([Hit(*h) for h in mech], lower), lower)
+            hits = _merge_mechanism(hits, mech_hits, lower)
     # Round 14: a scanner's "What it flags:" list names pseudo-tags and other
     # servers' tools too; those are described like the rest of the list.
     hits += _described_not_asked(_pseudo_tag_hits(text, lower), lower)
