@@ -558,6 +558,10 @@ _ROUND7_SPLITS = {
     # 46/50 with 9/50 (long vendor-style documentation). Read in round 19.
     "tune_bar": (100, 50 / 50, 0 / 50),
     "tune_bas": (100, 49 / 50, 0 / 50),
+    # blind_at and blind_au scored once after round 19 (retrained model):
+    # 44/50 with 1/50 and 46/50 with 2/50. Read in round 20.
+    "tune_bat": (100, 48 / 50, 0 / 50),
+    "tune_bau": (100, 50 / 50, 1 / 50),
 }
 
 

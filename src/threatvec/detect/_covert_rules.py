@@ -254,7 +254,10 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"agreed|confirmed|granted|allowed|accepted)|\b(?:already|pre-?)(?:approved|authori[sz]ed|consented)\b|"
        r"\bconsent (?:is|has been|was) (?:already )?(?:given|granted|implied|obtained|assumed)|"
        r"\b(?:no need|not necessary|unnecessary) to (?:ask|confirm|check with|get|request|seek)\b[^.\n]{0,30}?"
-       r"(?:permission|confirmation|approval|consent|" + _USER + r")|"
+       r"(?:permission|confirmation|approval|consent|them\b|" + _USER + r")|"
+       # Session 7: "the user approved production deploys when they installed this server".
+       r"\b" + _USER + r"\s+(?:already\s+)?(?:approved|authori[sz]ed|consented to|agreed to|allowed)\b[^.;\n]{0,60}?"
+       r"\b(?:when|at|during|on)\s+(?:they\s+)?(?:install\w*|set(?:ting)? up|setup|sign(?:ed|ing)? ?up|onboarding)\b|"
        r"\b(?:do not|don't|never|without)\s+(?:ask|asking|request|requesting|seek|seeking|wait|waiting)\s+"
        r"(?:the user\s+)?(?:for\s+)?(?:the\s+|their\s+)?(?:users?'?s?\s+)?(?:explicit\s+)?"
        r"(?:confirmation|permission|approval|consent)|"

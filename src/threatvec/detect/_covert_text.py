@@ -326,6 +326,18 @@ def _list_lead(lower: str, at: int) -> str:
     return ""
 
 
+_FOR_OVERSIGHT_RE = compile_fast(
+    r"\bso (?:that )?the user (?:can|could|will|may) (?:see|review|approve|check|confirm|follow|decide)\b"
+)
+
+
+def _sentence_at(lower: str, at: int) -> str:
+    """The sentence (line or period-bounded) that ``at`` sits in."""
+    start = max(lower.rfind(". ", 0, at), lower.rfind("\n", 0, at)) + 1
+    ends = [i for i in (lower.find(". ", at), lower.find("\n", at)) if i != -1]
+    return lower[start : min(ends) if ends else len(lower)]
+
+
 def _clause_before(lower: str, at: int) -> str:
     """The sentence text before ``at`` (back to the last sentence end)."""
     # Session 7: 320, not 160: a scanner's one long sentence lists what it
@@ -386,6 +398,21 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         if h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(_clause_before(lower, h.start)):
             out.append(
                 Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (stated as not done)")
+            )
+            continue
+        if h.rule_id in ("TV-COVERT-016", "TV-COVERT-040") and _FOR_OVERSIGHT_RE.search(
+            _sentence_at(lower, h.start)
+        ):
+            # Session 7: "before calling any tool that changes files, add a
+            # step that says which files will change, so the user can see it".
+            out.append(
+                Hit(
+                    h.rule_id,
+                    h.weight * 0.3,
+                    h.start,
+                    h.end,
+                    h.note + " (for the user's oversight)",
+                )
             )
             continue
         if any(a <= h.start < b for a, b in example_spans):
