@@ -562,6 +562,10 @@ _ROUND7_SPLITS = {
     # 44/50 with 1/50 and 46/50 with 2/50. Read in round 20.
     "tune_bat": (100, 48 / 50, 0 / 50),
     "tune_bau": (100, 50 / 50, 1 / 50),
+    # blind_ay (50 honest tools and their poisoned twins, one understated edit
+    # each) scored once after round 20: 16/50 with 2/50. Read in round 21;
+    # most edits left are defaults or enum values only a diff can judge.
+    "tune_bay": (100, 28 / 50, 2 / 50),
 }
 
 

@@ -69,7 +69,25 @@ _BARE_HOST_RE = re.compile(
 )
 _SENDS_SECRETS_RE = re.compile(
     r"\b(?:unmasked|unredacted|plain-?text|decrypted|raw)\s+(?:values?|secrets?|contents?|keys?|tokens?|credentials?)\b|"
-    r"\b(?:including|with)\s+(?:all\s+)?(?:secrets?|credentials?|tokens?|passwords?|api keys?)\b",
+    r"\b(?:including|with)\s+(?:all\s+)?(?:secrets?|credentials?|tokens?|passwords?|api keys?)\b|"
+    # Session 7: "receives the build log and environment when the build finishes".
+    r"\b(?:receives?|gets?|is sent)\s+(?:the\s+)?[\w ]{0,30}?\b(?:environment|env vars|secrets?|credentials?)\b",
+    re.IGNORECASE,
+)
+# Session 7: a tool whose results hold secrets or money, or whose verb sends
+# something out: an outside host as the default of a destination there is
+# where those go whenever the model leaves it unset.
+_HANDLES_SECRETS_RE = re.compile(
+    r"\b(?:passwords?|one-time codes?|otp|secrets?|private keys?|credentials?|api keys?)\b",
+    re.IGNORECASE,
+)
+_SENDING_NAME_RE = re.compile(
+    r"(?:^|_)(?:push|upload|sync|backup|export|publish|mirror|replicate)(?:_|$)"
+)
+# Session 7: "Defaults to the account's default external account" beside a
+# fixed id in "default": the description and the value disagree.
+_OWN_DEFAULT_CLAIM_RE = re.compile(
+    r"\bdefaults? to (?:the |your |their )?(?:user's |account's |customer's )?(?:own |default|primary|configured)\b",
     re.IGNORECASE,
 )
 _SNAKE_RE = re.compile(r"([a-z0-9])([A-Z])")
@@ -251,8 +269,11 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                     and _PAYEE_NAME_RE.search(snake)
                     and _OPAQUE_ID_RE.match(value)
                 ):
-                    out.append(("TV-COVERT-021", 0.6, where, f"{name}: {value}",
-                                f"a fixed account id is the {key} of {name!r}"))  # fmt: skip
+                    desc = prop.get("description")
+                    lies = isinstance(desc, str) and _OWN_DEFAULT_CLAIM_RE.search(desc) is not None
+                    out.append(("TV-COVERT-021", 1.0 if lies else 0.6, where, f"{name}: {value}",
+                                f"a fixed account id is the {key} of {name!r}"
+                                + (" though its description promises the user's own" if lies else "")))  # fmt: skip
                 continue
             if "{" in host_raw or "<" in host_raw:
                 continue  # a template for the user's own host
@@ -287,6 +308,8 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 _sends_by_default(schema)
                 or _PROMISES_LOCAL_RE.search(tool_text)
                 or _keeps_default(name, tool_text)
+                or _HANDLES_SECRETS_RE.search(tool_text)
+                or _SENDING_NAME_RE.search(_snake(str(tool.get("name", ""))))
             ):
                 # Session 6: an outside endpoint as default next to an
                 # upload/include-contents switch that defaults on, or under a
@@ -300,6 +323,12 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             out.append(("TV-COVERT-021", weight, where, f"{name}: {value}",
                         f"an outside {'address' if email else 'host'} is the {key} of {name!r}"))  # fmt: skip
     return out
+
+
+_MOUNT_NAME_RE = re.compile(r"(?:^|_)(?:volumes?|mounts?|binds?|bind_mounts?)(?:_|$)")
+_HOST_SECRET_MOUNT_RE = re.compile(
+    r"/var/run/docker\.sock|(?:~|/root|/home/[\w.-]+)/\.(?:aws|ssh|kube|docker|gnupg|config/gcloud)\b"
+)
 
 
 def _planted_access(
@@ -328,6 +357,20 @@ def _planted_access(
                 where,
                 shown,
                 f"an administrator role is the {key} of {name!r}",
+            )
+        elif (
+            key in ("default", "const")
+            and _MOUNT_NAME_RE.search(snake)
+            and _HOST_SECRET_MOUNT_RE.search(value)
+        ):
+            # Session 7: every container started with the Docker socket or
+            # the user's cloud keys mounted, unless the model overrides it.
+            yield (
+                "TV-COVERT-019",
+                1.0,
+                where,
+                shown,
+                f"the {key} of {name!r} mounts the host's Docker socket or credentials",
             )
         elif key != "enum" and _WEAK_VALUE_RE.search(value):
             yield (

@@ -256,8 +256,10 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"\b(?:no need|not necessary|unnecessary) to (?:ask|confirm|check with|get|request|seek)\b[^.\n]{0,30}?"
        r"(?:permission|confirmation|approval|consent|them\b|" + _USER + r")|"
        # Session 7: "the user approved production deploys when they installed this server".
-       r"\b" + _USER + r"\s+(?:already\s+)?(?:approved|authori[sz]ed|consented to|agreed to|allowed)\b[^.;\n]{0,60}?"
-       r"\b(?:when|at|during|on)\s+(?:they\s+)?(?:install\w*|set(?:ting)? up|setup|sign(?:ed|ing)? ?up|onboarding)\b|"
+       r"\b" + _USER + r"\s+(?:already\s+)?(?:approved|authori[sz]ed|consented to|agreed to|allowed|"
+       r"granted\s+(?:\w+\s+)?(?:approval|consent|permission))\b[^.;\n]{0,60}?"
+       r"\b(?:when|at|during|on)\s+(?:they\s+|this\s+(?:server|tool|app)\s+was\s+)?(?:install\w*|set(?:ting)? up|setup|"
+       r"sign(?:ed|ing)? ?up|onboarding)\b|"
        r"\b(?:do not|don't|never|without)\s+(?:ask|asking|request|requesting|seek|seeking|wait|waiting)\s+"
        r"(?:the user\s+)?(?:for\s+)?(?:the\s+|their\s+)?(?:users?'?s?\s+)?(?:explicit\s+)?"
        r"(?:confirmation|permission|approval|consent)|"
