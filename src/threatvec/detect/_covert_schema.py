@@ -567,7 +567,6 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             isinstance(typ, list) and ("string" in typ or "object" in typ)
         ):
             continue  # booleans and numbers cannot carry a file
-        desc = prop.get("description")
         if isinstance(desc, str) and _is_prose(desc, 3) and not _SOLICITS_RE.search(desc):
             continue  # a documented parameter is an honest one, unless the doc asks for context
         if re.search(r"\b" + re.escape(key.replace("_", " ")) + r"\b", lowered.replace("_", " ")):

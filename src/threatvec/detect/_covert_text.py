@@ -297,6 +297,13 @@ _CONTEXT_SUBJECTS = frozenset(
     {"conversation", "conversations", "chat", "chats", "messages", "transcript", "history"}
 )
 _BULLET_RE = re.compile(r"[ \t]*(?:[-*•]|\d+[.)])\s")
+
+
+def _damped(h: Hit, factor: float, why: str) -> Hit:
+    """``h`` weighed down by counter-evidence, the reason appended to its note."""
+    return Hit(h.rule_id, h.weight * factor, h.start, h.end, f"{h.note} ({why})")
+
+
 # "Send only what the user wants to send — do not attach conversation history":
 # the verb the rule matched first is not the one that governs the data.
 _FORBIDDEN_INSIDE_RE = compile_fast(
@@ -338,6 +345,9 @@ def _sentence_at(lower: str, at: int) -> str:
     return lower[start : min(ends) if ends else len(lower)]
 
 
+_ABBREVIATIONS = frozenset({"e.g", "i.e", " vs"})
+
+
 def _clause_before(lower: str, at: int) -> str:
     """The sentence text before ``at`` (back to the last sentence end)."""
     # Session 7: 320, not 160: a scanner's one long sentence lists what it
@@ -351,9 +361,6 @@ def _clause_before(lower: str, at: int) -> str:
         dot = window.rfind(". ", 0, dot)
     cut = max(dot, window.rfind("\n"), window.rfind("! "), window.rfind("? "))
     return window[cut + 1 :]
-
-
-_ABBREVIATIONS = frozenset({"e.g", "i.e", " vs"})
 
 
 _NEGATION_RE = compile_fast(
@@ -376,9 +383,7 @@ def _examples_damped(hits: list[Hit], lower: str) -> list[Hit]:
     if not spans:
         return hits
     return [
-        Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)")
-        if any(a <= h.start < b for a, b in spans)
-        else h
+        _damped(h, 0.3, "quoted as an example") if any(a <= h.start < b for a, b in spans) else h
         for h in hits
     ]
 
@@ -391,41 +396,25 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
     for h in hits:
         if any(a <= h.start < b for a, b in fences):
             # Inside a code fence: an example payload the tool documents.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (in a code block)")
-            )
+            out.append(_damped(h, 0.3, "in a code block"))
             continue
         if h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(_clause_before(lower, h.start)):
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (stated as not done)")
-            )
+            out.append(_damped(h, 0.3, "stated as not done"))
             continue
         if h.rule_id in ("TV-COVERT-016", "TV-COVERT-040") and _FOR_OVERSIGHT_RE.search(
             _sentence_at(lower, h.start)
         ):
             # Session 7: "before calling any tool that changes files, add a
             # step that says which files will change, so the user can see it".
-            out.append(
-                Hit(
-                    h.rule_id,
-                    h.weight * 0.3,
-                    h.start,
-                    h.end,
-                    h.note + " (for the user's oversight)",
-                )
-            )
+            out.append(_damped(h, 0.3, "for the user's oversight"))
             continue
         if any(a <= h.start < b for a, b in example_spans):
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)")
-            )
+            out.append(_damped(h, 0.3, "quoted as an example"))
             continue
         if (h.rule_id in _INTENT_RULES or h.rule_id == "TV-COVERT-017") and _REPORTED_RE.search(
             _clause_before(lower, h.start)
         ):
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (reported, not asked)")
-            )
+            out.append(_damped(h, 0.3, "reported, not asked"))
             continue
         if h.rule_id in _INTENT_RULES and (
             _DETECTS_RE.search(_clause_before(lower, h.start))
@@ -433,9 +422,7 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         ):
             # "flags descriptions that tell the model to read ~/.ssh": a
             # detector naming what it looks for.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described as detected)")
-            )
+            out.append(_damped(h, 0.3, "described as detected"))
             continue
         if (
             h.rule_id == "TV-COVERT-021"
@@ -444,9 +431,7 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         ):
             # "The URL contains only the chart config you pass in": the tool
             # documents what its link carries, and it is the tool's own input.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (documented content)")
-            )
+            out.append(_damped(h, 0.4, "documented content"))
             continue
         if (
             h.rule_id == "TV-COVERT-022"
@@ -456,29 +441,25 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         ):
             # Round 11: export_conversation asking for "the whole conversation"
             # names its own subject.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (the tool's subject)")
-            )
+            out.append(_damped(h, 0.4, "the tool's subject"))
             continue
         if h.rule_id == "TV-COVERT-022" and _SUMMARY_OF_RE.search(lower, max(0, h.end - 60), h.end):
             # "the key points of the conversation": a summary, not a copy.
-            out.append(Hit(h.rule_id, h.weight * 0.5, h.start, h.end, h.note + " (summary only)"))
+            out.append(_damped(h, 0.5, "summary only"))
             continue
         if h.rule_id in _FLOW_RULES and (
             _NEGATION_RE.search(lower, max(0, h.start - 30), h.start)
             or _FORBIDDEN_INSIDE_RE.search(lower, h.start, h.end)
         ):
             # "Do not include secrets in the message field" protects the data.
-            out.append(Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (negated)"))
+            out.append(_damped(h, 0.2, "negated"))
             continue
         if h.rule_id == "TV-COVERT-013" and _SECRET_NEAR_RE.search(
             lower, max(0, h.start - 80), h.end + 20
         ):
             # Round 12: "pass it straight through without revealing it in the
             # chat" keeps a secret out of view; it hides no act.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (protects a secret)")
-            )
+            out.append(_damped(h, 0.3, "protects a secret"))
             continue
         if (
             h.rule_id == "TV-COVERT-012"
@@ -487,17 +468,13 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         ):
             # Round 12: "User: … / Assistant: …" in a worked example of the
             # tool's own use documents a dialogue; it forges nobody.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.5, h.start, h.end, h.note + " (example exchange)")
-            )
+            out.append(_damped(h, 0.5, "example exchange"))
             continue
         if h.rule_id == "TV-COVERT-017" and OWN_DOCS_SCOPE_RE.match(lower, h.end):
             # Round 10 (issue #4): "ignore any earlier instructions in this
             # server's docs about 1-based pages" retracts the tool's own
             # documentation; the model's instructions are not its object.
-            out.append(
-                Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (about its own docs)")
-            )
+            out.append(_damped(h, 0.2, "about its own docs"))
             continue
         if h.rule_id in ("TV-COVERT-011", "TV-COVERT-017"):
             before = lower[max(0, h.start - 40) : h.start]
@@ -513,17 +490,15 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             # A security tool naming the attacks it detects ("such as 'ignore
             # previous instructions'") is describing, not instructing.
             if _QUOTED_EXAMPLE_RE.search(stripped) or quoted or _EXAMPLE_CUE_RE.search(clause):
-                h = Hit(
-                    h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (quoted as an example)"
-                )
+                h = _damped(h, 0.3, "quoted as an example")
         elif h.rule_id == "TV-COVERT-015" and _PRECONDITION_RE.search(
             lower, max(0, h.start - 40), h.start
         ):
             # "use this only after the user has approved the recipients":
             # approval required first, the opposite of a claim it was given.
-            h = Hit(h.rule_id, h.weight * 0.2, h.start, h.end, h.note + " (a precondition)")
+            h = _damped(h, 0.2, "a precondition")
         elif h.rule_id == "TV-COVERT-024" and ctx.purpose_words & _MEMORY_PURPOSE:
-            h = Hit(h.rule_id, h.weight * 0.4, h.start, h.end, h.note + " (a memory tool)")
+            h = _damped(h, 0.4, "a memory tool")
         out.append(h)
     return out
 
@@ -537,9 +512,7 @@ def _detector_verb(clause: str) -> bool:
 def _in_detector_list(hits: list[Hit], lower: str) -> list[Hit]:
     """Hits inside a bulleted list led by a detector's verb weigh less."""
     return [
-        Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
-        if _detector_verb(_list_lead(lower, h.start))
-        else h
+        _damped(h, 0.3, "described, not asked") if _detector_verb(_list_lead(lower, h.start)) else h
         for h in hits
     ]
 
@@ -554,11 +527,11 @@ def _described_not_asked(hits: list[Hit], lower: str) -> list[Hit]:
             or _detector_verb(clause)
             or _detector_verb(_list_lead(lower, h.start))
         ):
-            h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (described, not asked)")
+            h = _damped(h, 0.3, "described, not asked")
         elif h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(clause):
             # "it does not change your own instructions", "never reads your
             # system prompt": the tool stating what it leaves alone.
-            h = Hit(h.rule_id, h.weight * 0.3, h.start, h.end, h.note + " (stated as not done)")
+            h = _damped(h, 0.3, "stated as not done")
         out.append(h)
     return out
 
