@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from threatvec.detect import _covert_intent, _covert_mechanism, _covert_text
-from threatvec.detect._covert_needles import Grams, NeedleGate, required_needles
+from threatvec.detect._covert_needles import Grams, NeedleGate, required_clauses, required_needles
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 from threatvec.detect.normalize import normalize
 
@@ -75,6 +75,27 @@ def test_gate_rejects_text_without_needles_and_accepts_text_with_them() -> None:
     word = NeedleGate.of(re.compile(r"\bai\b"))
     assert not word.may_match(Grams("email details and contained data"))
     assert word.may_match(Grams("the ai must"))
+
+
+def test_every_part_of_a_sequence_must_be_present() -> None:
+    # Each literal part of a sequence is a clause of its own: a text holding
+    # "send" but not "conversation" cannot match, though it holds a needle.
+    rx = re.compile(r"\b(?:send|forward)\b[^.]{0,20}\bconversation\b")
+    assert set(required_clauses(rx) or ()) == {
+        frozenset({"^conv"}),
+        frozenset({"^send", "^forw"}),
+    }
+    gate = NeedleGate.of(rx)
+    assert not gate.may_match(Grams("send the weather report to the user"))
+    assert not gate.may_match(Grams("the conversation is stored locally"))
+    assert gate.may_match(Grams("send the conversation"))
+    # A branch joins clause k of every alternative: whichever one matched
+    # holds a needle of each joined clause.
+    both = required_clauses(re.compile(r"\bread (?:secrets|keys) now\b|\bleak tokens today\b"))
+    assert both is not None and len(both) >= 2
+    for text in ("read secrets now", "leak tokens today"):
+        assert NeedleGate(both).may_match(Grams(text))
+    assert not NeedleGate(both).may_match(Grams("read the docs today"))
 
 
 def test_non_ascii_needles_are_checked_on_non_ascii_text() -> None:

@@ -35,7 +35,7 @@ except ImportError:  # pragma: no cover - older layout
     import sre_constants as _c  # type: ignore[no-redef]
     import sre_parse as _p  # type: ignore[no-redef]
 
-__all__ = ["GRAM", "PREFIX", "Grams", "NeedleGate", "required_needles"]
+__all__ = ["GRAM", "PREFIX", "Grams", "NeedleGate", "required_clauses", "required_needles"]
 
 GRAM = 3
 # A needle that starts a word is checked against the words of the text: its
@@ -46,6 +46,9 @@ PREFIX = 4
 # what the regexes they would save cost; such texts skip the gate.
 MAX_GATED_CHARS = 2000
 _MAX_RUN = 12
+# Clauses kept per sequence: each more costs a few dictionary entries and
+# rejects fewer texts than the one before it.
+MAX_CLAUSES = 6
 # Rarer letters first: the trigram of a needle that is least common in
 # ordinary text rejects the most texts.
 _LETTER_RANK = {ch: i for i, ch in enumerate("etaoinsrhldcumfpgwybvkxjqz")}
@@ -109,10 +112,6 @@ def _quality(needles: frozenset[str]) -> tuple[int, int]:
     return (min(_needle_quality(n) for n in needles), -len(needles))
 
 
-def _best(cands: list[frozenset[str]]) -> frozenset[str] | None:
-    return max(cands, key=_quality) if cands else None
-
-
 def _run_needle(run: str, word_start: bool, word_end: bool) -> str:
     """Best tagged needle of a literal run: "=word", "^pref" or "~substring".
 
@@ -159,8 +158,12 @@ def _ends_word(nxt: Any, word_end: bool) -> bool:
 
 def _seq(
     items: Any, folded: bool, word_start: bool = False, word_end: bool = False
-) -> frozenset[str] | None:
-    """Needles of a sequence of parse-tree items: the best of its parts."""
+) -> list[frozenset[str]]:
+    """Clauses of a sequence of parse-tree items: each of its parts must match.
+
+    Every part that needs a literal gives a clause; the best ``MAX_CLAUSES``
+    are kept, best first (an empty list: the sequence needs no literal).
+    """
     cands: list[frozenset[str]] = []
     run: list[str] = []
     run_at_start = False
@@ -183,47 +186,57 @@ def _seq(
             at_start = av in _WORD_START
             continue
         nxt = items[i + 1] if i + 1 < len(items) else None
-        found = _item(op, av, folded, at_start, _ends_word(nxt, word_end))
+        cands += _item(op, av, folded, at_start, _ends_word(nxt, word_end))
         at_start = _non_word_class(op, av)
-        if found is not None:
-            cands.append(found)
-    return _best(cands)
+    # Sorted on the needles too: the same pattern gives the same clauses in every run.
+    unique = sorted(set(cands), key=lambda c: (_quality(c), sorted(c)), reverse=True)
+    return unique[:MAX_CLAUSES]
 
 
 def _item(
     op: Any, av: Any, folded: bool, word_start: bool, word_end: bool
-) -> frozenset[str] | None:
+) -> list[frozenset[str]]:
     if op is _c.SUBPATTERN:
         _group, add_flags, _del_flags, sub = av
         return _seq(sub, folded or bool(add_flags & re.IGNORECASE), word_start, word_end)
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _seq(av, folded, word_start, word_end)
     if op is _c.BRANCH:
-        union: set[str] = set()
-        for alt in av[1]:
-            found = _seq(alt, folded, word_start, word_end)
-            if found is None:
-                return None  # this alternative needs no literal at all
-            union |= found
-        return frozenset(union)
+        alts = [_seq(alt, folded, word_start, word_end) for alt in av[1]]
+        if not all(alts):
+            return []  # an alternative needs no literal at all
+        # Clause k of the branch joins clause k of each alternative (its last
+        # one where it has fewer): whichever alternative matched, it holds
+        # one of its own clauses, so it holds a needle of the union.
+        return [
+            frozenset().union(*(a[min(k, len(a) - 1)] for a in alts))
+            for k in range(max(map(len, alts)))
+        ]
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT) or op is getattr(_c, "POSSESSIVE_REPEAT", None):
         low, _high, sub = av
-        return _seq(sub, folded, word_start) if low >= 1 else None
-    return None  # classes, categories, look-arounds, back-references
+        return _seq(sub, folded, word_start) if low >= 1 else []
+    return []  # classes, categories, look-arounds, back-references
 
 
-def required_needles(pattern: re.Pattern[str]) -> frozenset[str] | None:
-    """Literal strings one of which every match of ``pattern`` contains, or None."""
+def required_clauses(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | None:
+    """Sets of literals such that every match of ``pattern`` holds one of each set.
+
+    None when nothing is provable. The first clause is the most selective.
+    """
     if pattern.flags & re.IGNORECASE:
         return None
     try:
         tree = _p.parse(written_source(pattern), pattern.flags)
     except (re.error, RecursionError):  # pragma: no cover - compiled patterns parse
         return None
-    found = _seq(tree, False)
-    if found is None or any(len(n) < 2 for n in found):
-        return None
-    return found
+    clauses = tuple(c for c in _seq(tree, False) if all(len(n) >= 2 for n in c))
+    return clauses or None
+
+
+def required_needles(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Literal strings one of which every match of ``pattern`` contains, or None."""
+    clauses = required_clauses(pattern)
+    return clauses[0] if clauses else None
 
 
 def _rare_gram(needle: str) -> str:
@@ -307,25 +320,12 @@ class Grams:
         self.words = frozenset(["=" + w for w in ws] + ["^" + w[:PREFIX] for w in ws])
 
 
-class NeedleGate:
-    """May ``pattern`` match a text? False only when it provably cannot."""
+class _Clause:
+    """One set of needles, at least one of which a text must hold."""
 
-    __slots__ = (
-        "always",
-        "ascii_grams",
-        "ascii_short",
-        "ascii_words",
-        "bit",
-        "grams",
-        "index",
-        "short",
-        "words",
-    )
+    __slots__ = ("ascii_grams", "ascii_short", "ascii_words", "grams", "short", "words")
 
-    def __init__(self, needles: frozenset[str] | None) -> None:
-        global _GATE_COUNT
-        self.always = needles is None
-        needles = needles or frozenset()
+    def __init__(self, needles: frozenset[str], bit: int) -> None:
         subs = [n[1:] for n in needles if n[0] == "~"]
         words = [n for n in needles if n[0] != "~"]
         self.words = frozenset(words)
@@ -334,15 +334,46 @@ class NeedleGate:
         self.ascii_grams = frozenset(_rare_gram(n) for n in subs if len(n) >= GRAM and n.isascii())
         self.short = tuple(n for n in subs if len(n) < GRAM)
         self.ascii_short = tuple(n for n in self.short if n.isascii())
-        self.index = _GATE_COUNT
-        self.bit = 1 << _GATE_COUNT
-        _GATE_COUNT += 1
-        _ASCII_LOOKUP.add(self.bit, self.ascii_words, self.ascii_grams, self.ascii_short)
-        _ANY_LOOKUP.add(self.bit, self.words, self.grams, self.short)
+        _ASCII_LOOKUP.add(bit, self.ascii_words, self.ascii_grams, self.ascii_short)
+        _ANY_LOOKUP.add(bit, self.words, self.grams, self.short)
+
+    def holds(self, g: Grams) -> bool:
+        """Does the (gated) text hold a needle of this clause? Checked set by set."""
+        assert g.grams is not None
+        if g.ascii:
+            words, grams, short = self.ascii_words, self.ascii_grams, self.ascii_short
+        else:
+            words, grams, short = self.words, self.grams, self.short
+        if not g.words.isdisjoint(words) or not g.grams.isdisjoint(grams):
+            return True
+        return any(n in g.text for n in short)
+
+
+class NeedleGate:
+    """May ``pattern`` match a text? False only when it provably cannot.
+
+    The gate holds the pattern's clauses (``required_clauses``): a text may
+    match only when it holds a needle of every clause. Each clause has a bit
+    in the shared lookup, so one lookup per text answers every gate.
+    """
+
+    __slots__ = ("always", "bits", "clauses", "index")
+
+    def __init__(self, clauses: tuple[frozenset[str], ...] | None) -> None:
+        global _GATE_COUNT
+        self.always = not clauses
+        self.clauses: list[_Clause] = []
+        self.bits = 0
+        for needles in clauses or ():
+            bit = 1 << _GATE_COUNT
+            _GATE_COUNT += 1
+            self.clauses.append(_Clause(needles, bit))
+            self.bits |= bit
+        self.index = _GATE_COUNT - 1  # the last lookup bit this gate reads
 
     @classmethod
     def of(cls, pattern: re.Pattern[str]) -> NeedleGate:
-        return cls(required_needles(pattern))
+        return cls(required_clauses(pattern))
 
     def may_match(self, g: Grams) -> bool:
         if self.always or g.grams is None:
@@ -351,20 +382,10 @@ class NeedleGate:
             # First check on this text, or a gate made since: look all gates up once.
             g.mask = (_ASCII_LOOKUP if g.ascii else _ANY_LOOKUP).mask(g)
             g.gates = _GATE_COUNT
-        return g.mask & self.bit != 0
+        return g.mask & self.bits == self.bits
 
     def may_match_slowly(self, g: Grams) -> bool:
-        """``may_match`` gate by gate (the reference the lookup is tested against)."""
+        """``may_match`` clause by clause (the reference the lookup is tested against)."""
         if self.always or g.grams is None:
             return True
-        if g.ascii:
-            if not g.words.isdisjoint(self.ascii_words):
-                return True
-            if not g.grams.isdisjoint(self.ascii_grams):
-                return True
-            text = g.text
-            return any(n in text for n in self.ascii_short)
-        if not g.words.isdisjoint(self.words) or not g.grams.isdisjoint(self.grams):
-            return True
-        text = g.text
-        return any(n in text for n in self.short)
+        return all(c.holds(g) for c in self.clauses)
