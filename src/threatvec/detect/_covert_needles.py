@@ -193,9 +193,7 @@ def _seq(
     return unique[:MAX_CLAUSES]
 
 
-def _item(
-    op: Any, av: Any, folded: bool, word_start: bool, word_end: bool
-) -> list[frozenset[str]]:
+def _item(op: Any, av: Any, folded: bool, word_start: bool, word_end: bool) -> list[frozenset[str]]:
     if op is _c.SUBPATTERN:
         _group, add_flags, _del_flags, sub = av
         return _seq(sub, folded or bool(add_flags & re.IGNORECASE), word_start, word_end)
