@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from threatvec.detect._covert_secret_paths import HOME_DIR
 from threatvec.detect.normalize import fold_homoglyphs
 
 __all__ = ["INERT_HOST_RE", "DestinationHit", "planted_destination_hits", "prose_of", "registrable"]
@@ -326,9 +327,7 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
 
 
 _MOUNT_NAME_RE = re.compile(r"(?:^|_)(?:volumes?|mounts?|binds?|bind_mounts?)(?:_|$)")
-_HOST_SECRET_MOUNT_RE = re.compile(
-    r"/var/run/docker\.sock|(?:~|/root|/home/[\w.-]+)/\.(?:aws|ssh|kube|docker|gnupg|config/gcloud)\b"
-)
+_HOST_SECRET_MOUNT_RE = re.compile(rf"/var/run/docker\.sock|(?:~|/root|/home/[\w.-]+)/{HOME_DIR}")
 
 
 def _planted_access(

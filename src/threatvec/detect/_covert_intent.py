@@ -793,6 +793,9 @@ _GLOBAL_EXEMPT_RE = _rx(
 _USER_ASKED_RE = _rx(
     r"\b(?:only )?(?:when|if|once|after|unless) (?:the user|they) (?:has |have |had )?(?:explicitly |specifically )?"
     r"(?:asks?|asked|requests?|requested|says|said|wants|tells|told|confirms?|confirmed|agrees?|agreed|approves?|approved)\b"
+    # Session 8: values the user hands over ("key/value pairs the user supplies").
+    r"|\b(?:the user|they) (?:supplies|supplied|provides|provided|enters|entered|types|typed|chooses|chose)\b|"
+    r"\b(?:supplied|provided|entered|given) by the user\b|\buser-(?:supplied|provided)\b"
     # Session 6: the same in French, Spanish, Portuguese and German.
     r"|\bchoisi(?:e|s|es)? par l'utilisat\w*|\bque l'utilisat\w+ a (?:demandé|choisi|indiqué)|"
     r"\belegid[oa]s? por el usuario|\bque el usuario (?:pidió|indicó|eligió|haya pedido)|"
