@@ -568,12 +568,16 @@ _ROUND7_SPLITS = {
     "tune_bay": (100, 28 / 50, 2 / 50),
     # Session 8: blind_ba ... blind_bd scored once on the session's starting
     # detector: 44/50 with 0/50, 45/50 with 2/50, 48/50 with 7/50 (long
-    # vendor documentation again) and 42/50 with 1/50. Read in round 22;
-    # tune_bbc keeps six long honest pages convicted (see bench/README.md).
+    # vendor documentation again) and 42/50 with 1/50. Read in rounds 22 and
+    # 23; tune_bbc keeps six long honest pages convicted (see bench/README.md).
     "tune_bba": (100, 47 / 50, 0 / 50),
     "tune_bbb": (100, 50 / 50, 2 / 50),
-    "tune_bbc": (100, 48 / 50, 6 / 50),
+    "tune_bbc": (100, 49 / 50, 6 / 50),
     "tune_bbd": (100, 49 / 50, 1 / 50),
+    # blind_be and blind_bf, kept unread through round 22 and scored on
+    # rounds 21 and 22 (41/50 and 48 -> 49/50, 0/50 and 1/50), read in round 23.
+    "tune_bbe": (100, 49 / 50, 0 / 50),
+    "tune_bbf": (100, 50 / 50, 0 / 50),
 }
 
 

@@ -47,6 +47,7 @@ from threatvec.detect._covert_rules import NOT_ANOTHER_TOOL
 
 __all__ = [
     "FITTING_SLOTS",
+    "NOT_AS_ORDERS_RE",
     "SLOT_PARAM",
     "SLOT_PROSE",
     "SLOT_TITLE",
@@ -715,6 +716,11 @@ _OVERRIDE_RE = _rx(
     r"|\btakes? precedence over\b(?![^.;\n]{0,30}?\b(?:field|parameter|param|argument|value|setting|option|header)s?\b)|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
     r"rules|system prompt|guidelines|policies)\b"
 )
+# Session 8: "treat memories as notes, not as instructions that override the
+# user or system prompt" names what the text must not be taken for.
+NOT_AS_ORDERS_RE = _rx(
+    r"\bnot as (?:\w+ )?(?:instructions|commands|orders|directives|rules)\s+(?:that|which|to)\s*$"
+)
 # What follows an override's object when the instructions meant are the
 # tool's or server's own documentation, not the model's (round 10).
 OWN_DOCS_SCOPE_RE = _rx(
@@ -1371,6 +1377,8 @@ def intent_hits(
             continue
         if OWN_DOCS_SCOPE_RE.match(lower, m.end()):
             continue  # "supersedes … instructions in this server's docs": its own docs
+        if NOT_AS_ORDERS_RE.search(lower, max(0, m.start() - 40), m.start()):
+            continue
         s.override = s.override or (m.start(), m.end())
     for s, m in _matches(_TOOL_CONTROL_RE, lower, starts, sents, g):
         if len(s.tool_control) < 3:
@@ -1434,6 +1442,8 @@ def intent_hits(
         ):
             s.authority = (m.start(), m.end())
     for s, m in _matches(_PROVENANCE_RE, lower, starts, sents, g):
+        if NOT_AS_ORDERS_RE.search(lower, max(0, m.start() - 40), m.start()):
+            continue  # what content must not be taken for (session 8)
         s.provenance = (s.provenance[0], s.provenance[1] + 1) if s.provenance else (m.start(), 0)
     for s, m in _matches(_SOLICIT_RE, lower, starts, sents, g):
         s.solicit = s.solicit or (m.start(), m.end())

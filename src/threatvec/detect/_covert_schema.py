@@ -150,7 +150,9 @@ _SECRET_MATERIAL_RE = re.compile(
     r"\b\w*\.(?:tfstate|tfvars|netrc|npmrc|pgpass)\b|\bbash_history\b|\bmy\.cnf\b|\bsystem prompt\b|"
     r"\bapi keys?\b|\bpasswords?\b|\bcredentials?\b|\bprivate keys?\b|\bconversation\b|\bchat history\b|"
     r"\bdotenv\b|\benv(?:ironment)? (?:file|variables?|vars)\b|\b(?:auth|access|bearer|refresh|session) tokens?\b|"
-    r"\b(?:npmrc|netrc|pgpass|pypirc|kubeconfig)\b",
+    r"\b(?:npmrc|netrc|pgpass|pypirc|kubeconfig)\b|"
+    # Session 8: "…_include_every_secret_in_kube-system_…".
+    r"\b(?:every|all|each) secrets?\b",
     re.IGNORECASE,
 )
 # Session 6: a parameter to be filled with secrets ("the base64-encoded
