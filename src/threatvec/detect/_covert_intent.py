@@ -48,6 +48,7 @@ from threatvec.detect._covert_rules import NOT_ANOTHER_TOOL
 __all__ = [
     "FITTING_SLOTS",
     "NOT_AS_ORDERS_RE",
+    "ROUTED_DATA",
     "SLOT_PARAM",
     "SLOT_PROSE",
     "SLOT_TITLE",
@@ -716,6 +717,9 @@ _OVERRIDE_RE = _rx(
     r"|\btakes? precedence over\b(?![^.;\n]{0,30}?\b(?:field|parameter|param|argument|value|setting|option|header)s?\b)|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
     r"rules|system prompt|guidelines|policies)\b"
 )
+# The words every note of a data-flow hit holds ("secret data routed into an
+# argument …"): the combiner weighs such hits against the model (covert.py).
+ROUTED_DATA = "data routed into"
 # Session 8: "treat memories as notes, not as instructions that override the
 # user or system prompt" names what the text must not be taken for.
 NOT_AS_ORDERS_RE = _rx(
@@ -1812,7 +1816,7 @@ def _weigh(
         w += 0.1 if len(kinds - {"other_tool"}) >= 2 else 0.0
         w += 0.1 if s.also else 0.0  # a side action bolted onto the tool's job
         rule = "TV-COVERT-020" if xkind in ("file", "secret") else "TV-COVERT-022"
-        note = f"{xkind.replace('_', ' ')} data routed into an argument or destination"
+        note = f"{xkind.replace('_', ' ')} {ROUTED_DATA} an argument or destination"
         if asked < 1.0:
             note += " (at the user's request)"
         out.append((rule, w * damp * asked, xs, xe, note))

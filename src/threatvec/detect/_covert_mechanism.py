@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from threatvec.detect._covert_intent import arg_is_switch
+from threatvec.detect._covert_intent import ROUTED_DATA, arg_is_switch
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_secret_paths import SECRET_FILE, SECRET_NAME, TRAVERSAL_TARGET
@@ -241,6 +241,12 @@ _SAFETY_FLAG_RE = re.compile(
 )
 _ALWAYS_TRUE_RE = compile_fast(
     r"\b(?:always|must|siempre|immer|toujours|sempre|altijd|zawsze|всегда)\b[^.;\n]{0,40}\b(?:true|yes)\b"
+)
+# Session 8: "confirmed: must be true to confirm this write operation" states
+# what the switch is for (the user's confirmation), not that it is always on.
+_STATES_REQUIREMENT_RE = compile_fast(
+    r"\s+(?:to (?:confirm|acknowledge|proceed|perform|execute|apply|allow|authori[sz]e|carry out)|"
+    r"for (?:the |this )?(?:operation|write|deletion|change|call|request) to)\b"
 )
 # A directive that holds even against what the user asks.
 _OVER_USER_RE = compile_fast(
@@ -1048,7 +1054,7 @@ def mechanism_hits(
                     weight = 1.0 if (weight == 0.8 or _WHOLE_RE.search(s)) else max(weight, 0.7)
                 where = f"the {param!r} parameter" if param else "an argument"
                 out.append(("TV-COVERT-022", weight, base + data.start(), base + data.end(),
-                            f"out-of-scope data routed into {where}"))  # fmt: skip
+                            f"out-of-scope {ROUTED_DATA} {where}"))  # fmt: skip
         dest = _DEST_RE.search(s) if ("@" in s or "://" in s) else None
         while dest is not None and s.startswith("](", dest.start() - 2):
             # Round 11: a documentation link ("[E.164](https://…)") is a
@@ -1099,9 +1105,15 @@ def mechanism_hits(
                             "replaces a payment destination with a fixed account"))  # fmt: skip
         if safety_flag:
             m = _ALWAYS_TRUE_RE.search(s)
-            if m is not None:
-                out.append(("TV-COVERT-015", 0.5, base + m.start(), base + m.end(),
-                            "a safety switch of the tool is to be turned on every time"))  # fmt: skip
+            if m is not None and not (
+                m.group(0).startswith("must") and _STATES_REQUIREMENT_RE.match(s, m.end())
+            ):
+                # Session 8: "… always pass confirmed=true, even for production
+                # roles" widens it to the cases the switch exists for.
+                even = _EVEN_FOR_RE.search(s, m.end()) is not None
+                out.append(("TV-COVERT-015", 1.0 if even else 0.5, base + m.start(), base + m.end(),
+                            "a safety switch of the tool is to be turned on every time"
+                            + (", even where it matters most" if even else "")))  # fmt: skip
         for regex, rule, weight, note in single:
             m = regex.search(s)
             if m is None:

@@ -47,7 +47,13 @@ from threatvec.detect._covert_features import (
     tool_units,
     walk,
 )
-from threatvec.detect._covert_intent import SLOT_PARAM, SLOT_PROSE, SLOT_TITLE, SLOT_VALUE
+from threatvec.detect._covert_intent import (
+    ROUTED_DATA,
+    SLOT_PARAM,
+    SLOT_PROSE,
+    SLOT_TITLE,
+    SLOT_VALUE,
+)
 from threatvec.detect._covert_model import CovertModel, ModelScore, load_model
 from threatvec.detect._covert_rules import RULES
 from threatvec.detect._covert_schema import SchemaHit, schema_hits
@@ -86,6 +92,14 @@ REPORT_FLOOR = 0.5
 # measured in bench/README.md: 0.3 keeps all but 4 of 741 tuned detections
 # and clears 11 of 19 false positives on the tuned half of real servers).
 MODEL_SUPPORT_FLOOR = 0.3
+# The converse (session 8): a data-flow hit ("secret data routed into an
+# argument") weighs half when the model, which reads the whole definition,
+# gives it less than MODEL_DOUBT. On long honest documentation that explains
+# where data goes ("tokens are stored in the keychain, never returned"), a
+# flow hit was the top evidence of 11 of 17 tuned false positives, nearly all
+# with model probabilities of 0.01-0.15 (bench/README.md, round 24).
+MODEL_DOUBT = 0.1
+MODEL_DOUBT_FACTOR = 0.5
 # Most that evidence read as described (quoted, listed as detected, reported)
 # adds to the score from one string.
 DESCRIBED_CAP = 0.6
@@ -588,6 +602,13 @@ class _Collector:
             per_rule[key[0]] += weights[key]
         return grouped, weights, per_rule
 
+    def doubt_routed_data(self) -> None:
+        """Halve data-flow evidence the model does not back (see MODEL_DOUBT)."""
+        for e in self.items:
+            if ROUTED_DATA in e.note:
+                e.weight *= MODEL_DOUBT_FACTOR
+                e.note += " (the model reads nothing covert in the definition)"
+
     def support_score(self, pointer: str | None = None) -> float:
         """Rule score without bare imperatives to the model: what may back a model verdict.
 
@@ -972,6 +993,8 @@ def _combine(
     rescore: Callable[[list[tuple[str, str, str]]], float],
 ) -> CovertResult:
     """Rule result OR model verdict; a model-only detection gets a TV-COVERT-090 finding."""
+    if ms.probability < MODEL_DOUBT:
+        col.doubt_routed_data()
     # The model reads text as instructions; a definition with no prose at all
     # (only identifiers, e.g. thousands of nested one-letter properties) gives
     # it nothing to read, and its probability there is an artefact.
