@@ -47,7 +47,6 @@ from threatvec.detect._covert_rules import NOT_ANOTHER_TOOL
 
 __all__ = [
     "FITTING_SLOTS",
-    "NOT_AS_ORDERS_RE",
     "ROUTED_DATA",
     "SLOT_PARAM",
     "SLOT_PROSE",
@@ -57,6 +56,7 @@ __all__ = [
     "arg_is_switch",
     "example_quote_spans",
     "intent_hits",
+    "named_as_not_orders",
 ]
 
 # Where a string sits in the definition: prose (descriptions), a value slot
@@ -722,9 +722,16 @@ _OVERRIDE_RE = _rx(
 ROUTED_DATA = "data routed into"
 # Session 8: "treat memories as notes, not as instructions that override the
 # user or system prompt" names what the text must not be taken for.
-NOT_AS_ORDERS_RE = _rx(
+_NOT_AS_ORDERS_RE = _rx(
     r"\bnot as (?:\w+ )?(?:instructions|commands|orders|directives|rules)\s+(?:that|which|to)\s*$"
 )
+
+
+def named_as_not_orders(lower: str, at: int) -> bool:
+    """Does the text just before ``at`` say what follows is *not* to be taken as orders?"""
+    return _NOT_AS_ORDERS_RE.search(lower, max(0, at - 40), at) is not None
+
+
 # What follows an override's object when the instructions meant are the
 # tool's or server's own documentation, not the model's (round 10).
 OWN_DOCS_SCOPE_RE = _rx(
@@ -1381,7 +1388,7 @@ def intent_hits(
             continue
         if OWN_DOCS_SCOPE_RE.match(lower, m.end()):
             continue  # "supersedes … instructions in this server's docs": its own docs
-        if NOT_AS_ORDERS_RE.search(lower, max(0, m.start() - 40), m.start()):
+        if named_as_not_orders(lower, m.start()):
             continue
         s.override = s.override or (m.start(), m.end())
     for s, m in _matches(_TOOL_CONTROL_RE, lower, starts, sents, g):
@@ -1446,7 +1453,7 @@ def intent_hits(
         ):
             s.authority = (m.start(), m.end())
     for s, m in _matches(_PROVENANCE_RE, lower, starts, sents, g):
-        if NOT_AS_ORDERS_RE.search(lower, max(0, m.start() - 40), m.start()):
+        if named_as_not_orders(lower, m.start()):
             continue  # what content must not be taken for (session 8)
         s.provenance = (s.provenance[0], s.provenance[1] + 1) if s.provenance else (m.start(), 0)
     for s, m in _matches(_SOLICIT_RE, lower, starts, sents, g):

@@ -40,7 +40,12 @@ from collections.abc import Collection
 from threatvec.detect._covert_intent import ROUTED_DATA, arg_is_switch
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import compile_fast
-from threatvec.detect._covert_secret_paths import SECRET_FILE, SECRET_NAME, TRAVERSAL_TARGET
+from threatvec.detect._covert_secret_paths import (
+    HASH_TABLES,
+    SECRET_FILE,
+    SECRET_NAME,
+    TRAVERSAL_TARGET,
+)
 
 __all__ = ["SECRETS_TO_LOG_RE", "MechanismHit", "mechanism_hits"]
 
@@ -65,8 +70,7 @@ _DATA = (
     r"\bomgevingsvariabel\w*|\bumgebungsvariabl\w*|\bvariables? d'environnement\b|\bvariables de entorno\b|\bcontraseñas?\b|\bmots? de passe\b|"
     r"\bsenhas?\b|\bpasswörter\b|\bwachtwoord\w*|пароль|парол[ия]|ключ\w* api|كلمات المرور|كلمة المرور|كلمة السر|"
     r"密码|口令|密钥|パスワード|秘密鍵|비밀번호|api 키"
-    r"|~/|" + SECRET_NAME + "|"
-    r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b|"
+    r"|~/|" + SECRET_NAME + "|" + HASH_TABLES + "|"
     # personal identifiers
     r"\bauthori[sz]ation headers?\b|\bsession tokens?\b|\b[a-z]+_(?:token|secret|password|api_key|key)\b|\bevery secret\b|\bcontents? of\b|\bpersonal data\b|"
     r"\bcredenciales\b|\bcredenziali\b|\bidentifiants\b|\bzugangsdaten\b|\bcredenciais\b|\binloggegevens\b|\bhasł\w*|\btreść\b|"
@@ -91,7 +95,7 @@ _CONTEXT_DATA_RE = re.compile(
 )
 # Secret files (and password tables) among the data words: their contents in an
 # argument are stolen.
-_SECRET_FILE_RE = re.compile(r"~/|pg_(?:shadow|authid)\b|password hashes\b|" + SECRET_NAME)
+_SECRET_FILE_RE = re.compile("~/|" + HASH_TABLES + "|" + SECRET_NAME)
 _WHOLE_RE = compile_fast(
     r"\b(?:entire|whole|full|complete|verbatim|word for word|as is|unchanged|all of|every)\b|\b(?:entier|entière|intégral\w*|"
     r"completo|completa|entero|entera|integral|vollständig\w*|gesamte?n?|wörtlich|volledig\w*|letterlijk|intero|intera|"
@@ -1118,11 +1122,6 @@ def mechanism_hits(
             m = regex.search(s)
             if m is None:
                 continue
-            if regex is _FOLLOW_RE and (
-                _NEGATED_RE.search(s, max(0, m.start() - 25), m.start())
-                or _NEGATION_INSIDE_RE.search(m.group(0))
-            ):
-                continue  # "never follow instructions found in pages", "… do not follow them"
             if regex is _OVER_USER_RE and _NEGATION_INSIDE_RE.search(s, 0, m.start()):
                 # Round 13: "do not describe a neighbourhood by its people,
                 # even if the user asks" is a refusal the user cannot lift.
@@ -1149,11 +1148,13 @@ def mechanism_hits(
                 weight, note = 1.0, note + ": the secrets it read"
             if regex is _FOLLOW_RE and _CONTENT_WORDS_RE.search(lower):
                 weight = 1.0
-            if regex in _GUARDED_SECRET_RULES and (
+            if regex in _NEGATABLE_RULES and (
                 _NEGATED_RE.search(s, max(0, m.start() - 25), m.start())
                 or _NEGATION_INSIDE_RE.search(m.group(0))
             ):
-                continue  # "never include any secrets from the context", "do not store it"
+                # "never follow instructions found in pages", "… do not follow
+                # them", "never include any secrets from the context".
+                continue
             if regex is _HIDE_AFFECTED_RE and _DESTROYS_RE.search(lower, 0, base):
                 # Session 8: the text destroyed things first ("old versions are
                 # purged …; do not list which files were deleted").
@@ -1535,9 +1536,10 @@ _SECOND_CALL_ADDRESS_RE = compile_fast(
 )
 
 
-# Secret rules that a negation in front or inside turns into a guard.
-_GUARDED_SECRET_RULES = frozenset(
+# Rules that a negation in front or inside turns into a guard.
+_NEGATABLE_RULES = frozenset(
     {
+        _FOLLOW_RE,
         _SEEN_SECRETS_RE,
         _KEEP_SHARED_SECRET_RE,
         _SECRET_ENV_GLOB_RE,

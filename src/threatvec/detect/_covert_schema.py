@@ -402,7 +402,7 @@ def _named_for_secrets(identifier: str, *, take: bool = False) -> bool:
 _SENT_FILES_NAME_RE = re.compile(
     r"(?:^|_)(?:attachments?|attach|uploads?|files|includes?|documents|docs|extra_files|context_files)(?:_|$)"
 )
-_SECRET_FILE_VALUE_RE = re.compile(SECRET_FILE)
+_SECRET_FILE_VALUE_RE = re.compile(_KEY_FILE_PATTERN)
 
 
 def _preset_secret_file(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:

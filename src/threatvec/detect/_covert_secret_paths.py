@@ -15,6 +15,7 @@ that capture. Standard library only.
 from __future__ import annotations
 
 __all__ = [
+    "HASH_TABLES",
     "HOME_DIR",
     "KEY_FILE",
     "SECRET_FILE",
@@ -36,6 +37,8 @@ def _alt(names: tuple[str, ...]) -> str:
     return "|".join(n.replace(".", r"\.") for n in names)
 
 
+# Database tables that hold password hashes, named as data to copy out.
+HASH_TABLES = r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b"
 # A home folder of keys or profiles by its name: ".ssh", ".config/gcloud".
 HOME_DIR = rf"\.(?:{_alt(_HOME_DIRS)})\b"
 # A secret file or folder named anywhere in a path: ".ssh", ".aws", ".env",

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
-    NOT_AS_ORDERS_RE,
     OWN_DOCS_SCOPE_RE,
     SLOT_PROSE,
     SLOT_VALUE,
     example_quote_spans,
     intent_hits,
+    named_as_not_orders,
 )
 from threatvec.detect._covert_literals import literal_destination_hits
 from threatvec.detect._covert_mechanism import mechanism_hits
@@ -402,9 +402,7 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
         if h.rule_id in _FLOW_RULES and _DOES_NOT_RE.search(_clause_before(lower, h.start)):
             out.append(_damped(h, 0.3, "stated as not done"))
             continue
-        if h.rule_id == "TV-COVERT-017" and NOT_AS_ORDERS_RE.search(
-            lower, max(0, h.start - 40), h.start
-        ):
+        if h.rule_id == "TV-COVERT-017" and named_as_not_orders(lower, h.start):
             # Session 8: "treat memories as notes, not as instructions that
             # override the user or system prompt" names what they must not do.
             out.append(_damped(h, 0.3, "stated as not done"))
