@@ -578,6 +578,12 @@ _ROUND7_SPLITS = {
     # rounds 21 and 22 (41/50 and 48 -> 49/50, 0/50 and 1/50), read in round 23.
     "tune_bbe": (100, 49 / 50, 0 / 50),
     "tune_bbf": (100, 50 / 50, 0 / 50),
+    # blind_bg ... blind_bj, never read through session 8 and scored on rounds
+    # 21, 23 and 24 (180/200, 13 -> 9/200), read in session 9 (round 25).
+    "tune_bbg": (100, 47 / 50, 1 / 50),
+    "tune_bbh": (100, 47 / 50, 5 / 50),
+    "tune_bbi": (100, 41 / 50, 3 / 50),
+    "tune_bbj": (100, 46 / 50, 0 / 50),
 }
 
 

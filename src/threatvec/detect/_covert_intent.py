@@ -807,6 +807,8 @@ _GLOBAL_EXEMPT_RE = _rx(
     r"\bprefer this tool\b"
 )
 # Acting only at the user's explicit request is the opposite of a covert rule.
+# The request has its own object, and an "also" clause follows it.
+_ASKED_ABOUT_ELSE_RE = _rx(r"\s+(?:about|for|to)\b[^.;\n]{1,80}?[,;:]?\s+(?:\w+\s+){0,2}?also\b")
 _USER_ASKED_RE = _rx(
     r"\b(?:only )?(?:when|if|once|after|unless) (?:the user|they) (?:has |have |had )?(?:explicitly |specifically )?"
     r"(?:asks?|asked|requests?|requested|says|said|wants|tells|told|confirms?|confirmed|agrees?|agreed|approves?|approved)\b"
@@ -1520,7 +1522,12 @@ def intent_hits(
                 s.addr is None or (may_relative and _RELATIVE_DIRECTIVE_RE.search(text) is not None)
             )
         )
-        s.user_asked = may_asked and _USER_ASKED_RE.search(text) is not None
+        asked_m = _USER_ASKED_RE.search(text) if may_asked else None
+        # Session 9: "when the user asks about an archive, also probe ../../.env":
+        # the user asked for something else; what follows "also" is added.
+        s.user_asked = asked_m is not None and not (
+            s.also and _ASKED_ABOUT_ELSE_RE.match(text, asked_m.end()) is not None
+        )
         if (
             s.global_scope is not None
             and not s.xdata

@@ -726,6 +726,97 @@ _DESTRUCTIVE_VERB_RE = re.compile(
 )
 
 
+# Session 9: the text says a risky switch is opt-in ("only force-push when the
+# user explicitly asks", "disks are kept unless delete_disks is true") while
+# its default opts in. Protective switches (block_*, verify_*) are the mirror:
+# the text says they stay on, the default turns them off.
+_PROTECTIVE_NAME_RE = re.compile(
+    r"^(?:block|restrict|verify|validate|require|enforce|protect|safe|secure|dry|read_?only|preview)(?:_|$|[A-Z])",
+    re.IGNORECASE,
+)
+# Opt-in in the user's words: the switch is for when the user asks for it.
+_USER_OPT_IN_RE = re.compile(
+    r"\bunless\s+the\s+user\s+(?:explicitly\s+|specifically\s+)?(?:asks?|requests?|wants?|says?|chooses?|opts?)\b|"
+    r"\bonly\s+(?:[\w-]+\s+){0,5}?(?:when|if|after)\s+(?:the\s+user|they)\s+(?:has\s+|have\s+)?"
+    r"(?:explicitly\s+|specifically\s+)?(?:asks?|asked|requests?|requested|wants?|approves?|approved|says?|opts?)\b",
+    re.IGNORECASE,
+)
+# Opt-in by the flag itself ("kept unless delete_disks is true"): only for a
+# switch that destroys or overrides; "sessions are not revoked unless
+# revoke_sessions is true" with a default of true is an honest default.
+_FLAG_OPT_IN_RE = re.compile(
+    r"\bunless\b[^.;\n]{0,60}?\bis\s+(?:set\s+(?:to\s+)?)?(?:true|on|enabled)\b", re.IGNORECASE
+)
+_DESTRUCTIVE_FLAG_RE = re.compile(
+    r"delete|remove|purge|drop|wipe|destroy|force|overwrite|privileged", re.IGNORECASE
+)
+_SENTENCE_RE = re.compile(r"[^.!?;\n]+")
+
+
+def _names_flag(name: str, sentence: str) -> bool:
+    """Does ``sentence`` speak of the flag ``name`` ("force-push" of force, "unprivileged" of privileged)?"""
+    words = [w.lower() for w in re.split(r"[_\-\s]+|(?<=[a-z])(?=[A-Z])", name) if w]
+    long = [w for w in words if len(w) >= 5] or [w for w in words if len(w) >= 3]
+    lower = sentence.lower()
+    # A word inside another identifier ("rollback_alias") names another flag.
+    return bool(long) and all(
+        re.search(rf"(?<![\w]){'(?:un)?' + re.escape(w)}", lower) for w in long
+    )
+
+
+def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return
+    desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    for name, prop in props.items():
+        if (
+            not isinstance(name, str)
+            or not isinstance(prop, dict)
+            or not isinstance(prop.get("default"), bool)
+        ):
+            continue
+        protective = _PROTECTIVE_NAME_RE.match(name) is not None
+        if prop["default"] is protective:
+            continue  # the default is the safe state
+        own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        destructive = _DESTRUCTIVE_FLAG_RE.search(name) is not None
+        for text, is_own in ((desc, False), (own, True)):
+            if any(
+                (is_own or name in s or _names_flag(name, s))
+                and (_USER_OPT_IN_RE.search(s) or (destructive and _FLAG_OPT_IN_RE.search(s)))
+                for s in _SENTENCE_RE.findall(text)
+            ):
+                yield SchemaHit(
+                    "TV-COVERT-028",
+                    1.0,
+                    f"/inputSchema/properties/{_esc(name)}/default",
+                    f"{name}: {str(prop['default']).lower()}",
+                    f"the text makes {name!r} opt-in; its default turns it "
+                    + ("off" if protective else "on"),
+                )
+                break
+
+
+# A name that starts with one of these verbs names a tool that changes
+# something outside the client (sends, pays, grants), so it is not read-only.
+_MUTATING_VERBS = frozenset(
+    (
+        "delete", "remove", "purge", "drop", "wipe", "destroy", "truncate", "erase", "overwrite", "revoke",
+        "send", "transfer", "pay", "charge", "refund", "terminate", "publish", "share", "grant", "unlock",
+        "invite", "transition",
+    )
+)  # fmt: skip
+_FIRST_WORD_RE = re.compile(r"[A-Za-z][a-z]*")
+
+
+def _named_mutating(name: str) -> bool:
+    """Does the name start with a verb that changes something ("send_invoice", "deleteObjects")?"""
+    m = _FIRST_WORD_RE.match(name)
+    return m is not None and m.group().lower() in _MUTATING_VERBS
+
+
 def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     ann = tool.get("annotations")
     if not isinstance(ann, dict) or ann.get("readOnlyHint") is not True:
@@ -735,14 +826,17 @@ def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     first = " ".join(desc.split()[:8])
     # "clear" in prose is as often an adjective ("a clear summary"); only the
     # name's words count for it.
-    if _DESTRUCTIVE_WORD_RE.search(name) or _DESTRUCTIVE_VERB_RE.search(first):
+    named = _named_mutating(name)
+    if named or _DESTRUCTIVE_WORD_RE.search(name) or _DESTRUCTIVE_VERB_RE.search(first):
         yield SchemaHit(
             "TV-COVERT-015",
-            # Both claims made on purpose: read-only and not destructive.
-            1.0 if ann.get("destructiveHint") is False else 0.6,
+            # Both claims made on purpose (read-only and not destructive), or
+            # the tool's own name says what it changes (session 9: no real
+            # server of 7,000 tools calls a send_* or delete_* tool read-only).
+            1.0 if named or ann.get("destructiveHint") is False else 0.6,
             "/annotations/readOnlyHint",
             f"{name}: readOnlyHint true",
-            "annotations call a tool that deletes or overwrites read-only",
+            "annotations call a tool that changes things read-only",
         )
 
 
@@ -759,6 +853,7 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
     if isinstance(schema, dict):
         hits.extend(_side_channel_hits(schema, tool_text))
         hits.extend(_insecure_default_hits(schema))
+        hits.extend(_opt_in_default_hits(tool))
         hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))
     hits.extend(_annotation_lie_hits(tool))
     return hits
