@@ -579,11 +579,17 @@ _ROUND7_SPLITS = {
     "tune_bbe": (100, 49 / 50, 0 / 50),
     "tune_bbf": (100, 50 / 50, 0 / 50),
     # blind_bg ... blind_bj, never read through session 8 and scored on rounds
-    # 21, 23 and 24 (180/200, 13 -> 9/200), read in session 9 (round 25).
-    "tune_bbg": (100, 47 / 50, 1 / 50),
-    "tune_bbh": (100, 47 / 50, 5 / 50),
-    "tune_bbi": (100, 41 / 50, 3 / 50),
-    "tune_bbj": (100, 46 / 50, 0 / 50),
+    # 21, 23 and 24 (180/200, 13 -> 9/200), read in session 9 (rounds 25, 26).
+    "tune_bbg": (100, 48 / 50, 1 / 50),
+    "tune_bbh": (100, 48 / 50, 4 / 50),
+    "tune_bbi": (100, 43 / 50, 3 / 50),
+    "tune_bbj": (100, 47 / 50, 0 / 50),
+    # blind_bk ... blind_bn, written in session 9 and scored once on rounds 24
+    # and 25 (182/200, 10/200 both), read in round 26.
+    "tune_bbk": (100, 47 / 50, 0 / 50),
+    "tune_bbl": (100, 50 / 50, 4 / 50),
+    "tune_bbm": (100, 50 / 50, 3 / 50),
+    "tune_bbn": (100, 48 / 50, 0 / 50),
 }
 
 

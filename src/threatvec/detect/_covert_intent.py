@@ -44,6 +44,7 @@ from threatvec.detect._covert_regex import (
     split_alternatives,
 )
 from threatvec.detect._covert_rules import NOT_ANOTHER_TOOL
+from threatvec.detect._covert_secret_paths import ENV_VARS
 
 __all__ = [
     "FITTING_SLOTS",
@@ -264,7 +265,8 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\b(?:api[ _-]?keys?|access keys?|secret keys?|passwords?|passphrases?|(?:auth|session|bearer|refresh|access|oauth)\s+tokens?|"
      r"tokens|secrets|private keys?|credentials|seed phrases?|one-time (?:codes?|passwords?)|2fa codes?|otp codes?|"
      r"document\.cookie|localstorage|sessionstorage|"
-     r"recovery codes?|(?:credit |debit )?card numbers?|cvv|cvc|card security codes?|environment variables?|"
+     r"recovery codes?|(?:credit |debit )?card numbers?|cvv|cvc|card security codes?|"
+     + ENV_VARS + "|"
      r"(?:deploy|ssh|signing|private|gpg|pgp|master|root) keys?|pin codes?|pin numbers?|pin(?=\s+(?:or|and)\b)|password hashes)\b|"
      # Round 12: secrets named in Japanese, Chinese and Korean (no word
      # boundaries between CJK characters).
@@ -388,7 +390,9 @@ _SIDE_EFFECT_RE = _rx(
     r"transfers?|transferred|uploads?|uploaded|webhooks?|mirror(?:s|ed)?|synced|exports?|exported|"
     r"(?:must|will|should)\s+also|also\s+(?:include|add|attach|create|send|push|commit)s?|"
     r"subscriptions?|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
-    r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies))\b"
+    r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies)|"
+    # Session 9: something destroyed and then left out of the summary.
+    r"delete[sd]?|deleting|permanently|erase[sd]?|wipe[sd]?|destroy(?:s|ed)?)\b"
 )
 # What an honest tool keeps out of a reply: secrets themselves (round 11).
 _PROTECTED_RE = _rx(
@@ -403,7 +407,8 @@ _DEST_RE = _rx(
     r"(?:service|server|backend|endpoint|api|collector|servers|partners?|cloud|analytics|telemetry))\b"
 )
 # A URL carrying a query string: data appended to it leaves the machine.
-_QUERY_URL_RE = _rx(r"https?://[^\s)\"'<>]+\?[^\s)\"'<>]*=")
+# Session 9: or a bare query fragment to append ("append `&tk=` followed by …").
+_QUERY_URL_RE = _rx(r"https?://[^\s)\"'<>]+\?[^\s)\"'<>]*=|[`'\"][?&][a-z_][\w-]{0,20}=")
 _FLOW_VERBS = (
     "include", "put", "paste", "place", "insert", "append", "add", "supply", "provide", "pass", "fill", "set",
     "write", "embed", "attach", "copy", "enter", "encode", "send", "upload", "post", "forward", "transmit",
@@ -530,7 +535,11 @@ _CONCEAL_RE = _rx(
     r"notifying|alerting|letting (?:them|the user|anyone) know|drawing attention)\b"
     # Round 11: kept out of what the user is shown ("leave it out of the list
     # of statements you show", "can be omitted from what you show the user").
-    r"|\bleave (?:it|this|that|them|these|those|the\s+[\w-]+(?:\s+[\w-]+)?)\s+out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
+    # Session 9: any object ("leave findings about hard-coded keys out of the
+    # summary you give the user"), except data that is withheld to protect it
+    # ("leave secret values out of the reply" is redaction).
+    r"|\bleave\s+(?!(?:the\s+|any\s+|all\s+|these\s+|those\s+)?(?:secret|token|key|password|credential|api|personal|"
+    r"pii|sensitive|private|raw|e-?mail|phone)\w*\b)(?:[\w'-]+\s+){1,10}?out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
     r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
     r"|\b(?:omit|omitted|excluded?|left out)\b[^.;\n]{0,20}?\bfrom (?:what you (?:show|tell|report)|(?:your|the) "
     r"(?:reply|summary|answer|response)|(?:" + _USER + r"))"
@@ -567,7 +576,8 @@ _CONCEAL_RE = _rx(
     r"(?:send|post|upload|forward|copy|include|read|call|invoke|add|append|log|attach|bcc|cc|pass|share|save|write|"
     r"collect|gather|check|look|access|open|fetch|record|transmit|store|sync|mirror|grab|execute|run|follow|do)(?:s|ed|es|ing)?\b"
     r"|\b(?:send|post|upload|forward|copy|include|read|call|add|append|attach|pass|share|collect|gather|check|record|"
-    r"transmit|mirror|execute|run|follow|do)(?:s|ed|es|ing)?\s+(?:\w+\s+){0,6}?(?:silently|quietly|secretly|covertly|discreetly|"
+    r"transmit|mirror|execute|run|follow|do)(?:s|ed|es|ing)?\s+(?:(?!never\b|not\b)\w+\s+){0,6}?(?:silently|quietly|secretly|"
+    r"covertly|discreetly|"
     r"behind the scenes)\b"
     r"|\b(?:"
     + _USER
@@ -599,6 +609,9 @@ _CONCEAL_RE = _rx(
 # "for the version" is about a value the model needs, not about consent.
 _OTHER_MEMORY_RE = _rx(r"\bmemory (?:tool|server)s?\b|\b(?:observation|fact|belief)s?\s*:")
 _DENIED_DATA_RE = _rx(r"\b(?:no|not|never|without|nor)\s+(?:\w+\s+)?$")
+# Session 9: further down a list the sentence opens by denying ("No repository
+# names, paths, file contents or emails are included").
+_DENIED_LIST_RE = _rx(r"\s*(?:no|never|none of(?: the)?)\s+[\w ,/'-]*$")
 _ASKS_USER_RE = _rx(
     r"\b(?:ask|check with|prompt|consult|bother)\s+(?:the\s+)?(?:user|human|owner)\b"
     r"(?!\s+(?:to|for|which|what|whether|if|about|again)\b)"
@@ -635,12 +648,23 @@ _REFRAME_RE = _rx(
     r"disguise|downplay|play down|relabel|rename)\b[^.;\n]{0,40}?\bas\s+(?:an?\s+|the\s+)?(?:routine|normal|minor|expected|"
     r"harmless|temporary|planned|scheduled|cosmetic|informational|false positive|success|successful|ok|fine|[\w-]+ (?:delay|"
     r"maintenance|update|glitch|hiccup))"
+    # Session 9: a state the facts contradict, told to the user ("describe
+    # failed payments to the user as pending", "refer to them as private
+    # links", "describe CRITICAL findings as 'informational'").
+    r"|\b(?:describe|present|report|refer to|portray|characteri[sz]e|frame)\b[^.;\n]{0,40}?\bas\s+['\"‘“]?(?:an?\s+|the\s+)?"
+    r"(?:passing|passed|clean|private|pending|resolved|closed|completed?|safe|secure|healthy|benign|informational|"
+    r"low[- ](?:risk|severity|priority))\b"
 )
 _BAD_OUTCOME_RE = _rx(
     r"\b(?:fail\w*|errors?|breach\w*|problems?|issues?|vulnerab\w*|alerts?|threats?|warnings?|incidents?|outages?|loss|"
     r"risks?|malware|virus\w*|non-?compliant|violations?|denied|declined|rejected|crash\w*|leak\w*|could not|cannot|"
     r"can't|unable|unsuccessful|not (?:be )?(?:placed|completed|processed|delivered|found)|rejections?|invalid)\b"
 )
+# Session 9: what a scan found, told to the user as something milder; only
+# for the telling verbs ("describe critical findings as 'informational'"),
+# not for a scanner's own labels ("mark advisories without a fix as informational").
+_FINDINGS_RE = _rx(r"\b(?:findings?|critical|cves?|high[- ]severity)\b")
+_TELLING_VERB_RE = _rx(r"(?:describe|present|report|refer|portray|characteri[sz]e|frame)")
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
     r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
@@ -664,6 +688,13 @@ _CONSENT_CLAIM_RE = _rx(
     r"|\b(?:already|previously)\s+(?:approved|authori[sz]ed|signed off|cleared|consented|agreed|granted)\b"
     r"|\bpre-?(?:approved|authori[sz]ed|cleared|consented|vetted)\s+(?:all|every|any|these|this|the|each)\b"
     r"|\b(?:all|every|any)\s+[a-z]+s?\s+(?:are|is|were|have been)\s+pre-?(?:approved|authori[sz]ed|cleared)\b"
+    # Session 9: consent as a thing once given ("has given standing approval
+    # for cleanup runs", "accord permanent").
+    r"|\b(?:standing|blanket|advance|permanent|ongoing)\s+(?:approval|consent|permission|authori[sz]ation|sign-?off|"
+    r"go-?ahead)\b"
+    r"|\b(?:has|have|had)\s+(?:already\s+)?given\s+(?:\w+\s+){0,2}?(?:approval|consent|permission|authori[sz]ation|"
+    r"sign-?off|go-?ahead)\b"
+    r"|\baccord permanent\b|\bconsentement (?:permanent|préalable)\b|\bdéjà donné son (?:accord|consentement)\b"
 )
 # Skipping confirmation: evidence only when it is a directive (a tool that
 # "runs without asking for confirmation" documents itself).
@@ -682,6 +713,9 @@ _CONSENT_SKIP_RE = _rx(
     r"permission|consent)"
     r"|\b(?:never|do not|don't)\s+(?:asks?|asking)\s+for\s+(?:confirmation|permission|approval)"
     r"|\bsans (?:demander|confirmation)|\bsin (?:pedir|preguntar|confirmación)|\bohne (?:nachzufragen|rückfrage|bestätigung)"
+    # Session 9: "you do not need to ask the user to confirm".
+    r"|\b(?:do not|don't|never|won't|will not)\s+need\s+to\s+(?:ask|check|confirm|get|seek|wait|prompt|request)\b"
+    r"|\bn'ajoutez (?:jamais|pas) d'étape de (?:confirmation|validation)|\bne (?:lui |leur )?demandez (?:pas|jamais)\b"
 )
 _OVERRIDE_RE = _rx(
     r"\b(?:polic(?:y|ies)|rules|guidelines|guidance|restrictions|safeguards|guardrails|safety(?:\s+\w+)?|filters?|"
@@ -1050,6 +1084,7 @@ class _Sentence:
         "placeholder",
         "provenance",
         "query_url",
+        "reframed",
         "remote_code",
         "replacement",
         "solicit",
@@ -1089,6 +1124,8 @@ class _Sentence:
         self.provenance: tuple[int, int] | None = None
         self.replacement: tuple[int, int] | None = None
         self.user_asked = False
+        # A scan's findings told to the user as something milder (session 9).
+        self.reframed = False
         self.negated_flow = False
         self.solicit: tuple[int, int] | None = None
         self.hides_side_effect = False
@@ -1315,7 +1352,7 @@ def intent_hits(
     for s, m in _matches(_DEST_RE, lower, starts, sents, g):
         if not s.dest and not _negated(lower, s.start, m.start()):
             s.flow, s.dest, s.flow_fits = (m.start(), m.end()), True, ""
-    if "?" in lower:
+    if "?" in lower or "=" in lower:
         for s, m in _matches(_QUERY_URL_RE, lower, starts, sents, g):
             s.query_url = s.query_url or (m.start(), m.end())
         if "{" in lower or "<" in lower:
@@ -1365,8 +1402,12 @@ def intent_hits(
     for s, m in _matches(_REFRAME_RE, lower, starts, sents, g):
         if _summary_of_own_job(lower, s is sents[0], m, own_words):
             continue
-        if s.misreport is None and _BAD_OUTCOME_RE.search(lower, s.start, s.end):
-            s.misreport = (m.start(), m.end(), True)
+        if _negated(lower, s.start, m.start()):
+            continue  # "do not describe a run as passing if any test failed" (session 9)
+        if _BAD_OUTCOME_RE.search(lower, s.start, s.end):
+            s.misreport = s.misreport or (m.start(), m.end(), True)
+        elif _TELLING_VERB_RE.match(m.group(0)) and _FINDINGS_RE.search(lower, s.start, s.end):
+            s.misreport, s.reframed = s.misreport or (m.start(), m.end(), True), True
     for s, m in _matches(_CONSENT_CLAIM_RE, lower, starts, sents, g):
         # "use this only after the user has approved the recipients" makes
         # approval a precondition, the opposite of claiming it was given.
@@ -1513,6 +1554,7 @@ def intent_hits(
                 or (may_conditional and _CONDITIONAL_RE.search(text) is not None)
             )
             and not (may_bad and _BAD_OUTCOME_RE.search(text))
+            and not s.reframed
         ):
             s.misreport = None  # "never report it as true unless two sources agree"
         s.describes = (
@@ -1819,8 +1861,9 @@ def _weigh(
     # Out-of-scope data routed into an argument or out to a destination.
     # Session 6: "check that no .env, keys or build secrets are included":
     # the data named is what must not go anywhere.
-    refused = xw > 0 and _DENIED_DATA_RE.search(
-        text_at(s)[max(0, xs - s.start - 14) : xs - s.start]
+    refused = xw > 0 and (
+        _DENIED_DATA_RE.search(text_at(s)[max(0, xs - s.start - 14) : xs - s.start]) is not None
+        or _DENIED_LIST_RE.match(text_at(s)[: xs - s.start]) is not None
     )
     if xw and xkind != "other_tool" and s.flow is not None and not own_job and not refused:
         w = xw + voice

@@ -41,6 +41,7 @@ from threatvec.detect._covert_intent import ROUTED_DATA, arg_is_switch
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_secret_paths import (
+    ENV_VARS,
     HASH_TABLES,
     SECRET_FILE,
     SECRET_NAME,
@@ -66,7 +67,9 @@ _DATA = (
     r"对话|会话|聊天记录|系统提示|会話|対話|チャット履歴|システムプロンプト|대화|시스템 프롬프트"
     # secrets
     r"|\bpasswords?\b|\bpasscodes?\b|\bapi[ -]?(?:keys?|sleutels?|schlüssel|tokens?)\b|\baccess tokens?\b|\bbearer tokens?\b|\btokens\b|\bsecrets\b|\bcredentials\b|"
-    r"\bcard (?:numbers?|details)\b|\bcredit cards?\b|\bcart(?:ão|ões|a|e) de crédit|\bnúmeros? de cart|\benvironment variables?\b|\benv(?:ironment)? vars?\b|"
+    r"\bcard (?:numbers?|details)\b|\bcredit cards?\b|\bcart(?:ão|ões|a|e) de crédit|\bnúmeros? de cart|"
+    + ENV_VARS
+    + r"|"
     r"\bomgevingsvariabel\w*|\bumgebungsvariabl\w*|\bvariables? d'environnement\b|\bvariables de entorno\b|\bcontraseñas?\b|\bmots? de passe\b|"
     r"\bsenhas?\b|\bpasswörter\b|\bwachtwoord\w*|пароль|парол[ия]|ключ\w* api|كلمات المرور|كلمة المرور|كلمة السر|"
     r"密码|口令|密钥|パスワード|秘密鍵|비밀번호|api 키"
@@ -531,6 +534,34 @@ _DISCREDIT_STANDARD_RE = compile_fast(
     r"\b[\w-]+ (?:mcp )?server's\s+[`'\"]?[a-z][\w-]*_[\w-]+[`'\"]?\s+(?:tool\s+)?(?:is|has been)\s+"
     r"(?:deprecated|broken|unsafe|insecure|disabled|retired|untrusted)\b"
 )
+# Session 9: the other installed tools run down and shut out, in either
+# order ("the other search tools … are outdated mirrors … Use this tool for
+# every search", "do not call them: they are deprecated"). Both halves are
+# needed: a deprecation notice alone, or "use this tool for every search"
+# alone, is how honest servers talk about themselves.
+_OTHERS_RE = r"\b(?:other|official|built-in|native|default|installed|competing|alternative)\b"
+_RUN_DOWN_RE = (
+    r"\b(?:deprecated|outdated|unreliable|unsafe|insecure|broken|manipulated|compromised|stale|buggy|leak(?:s|y)?|"
+    r"(?:known )?security (?:flaw|issue|hole|bug)s?)\b"
+)
+_SHUT_OUT_RE = (
+    r"(?:\b(?:never|do\s+not|don't|avoid)\s+(?:call|use|invoke|run)(?:ing)?\s+(?:it|them|those|these|that|the)\b|"
+    r"\broute\s+(?:every|all|each)\b|\buse\s+(?:only\s+)?this\s+(?:tool|server)\s+for\s+(?:every|all|each|any)\b|"
+    r"\b(?:even\s+(?:if|when)|including\s+when)\s+the\s+user\b)"
+)
+_RUN_DOWN_OTHERS_RE = compile_fast(
+    _OTHERS_RE
+    + r"[^.;]{0,120}?"
+    + _RUN_DOWN_RE
+    + r"[^#]{0,160}?"
+    + _SHUT_OUT_RE
+    + "|"
+    + _OTHERS_RE
+    + r"[^.;]{0,120}?"
+    + _SHUT_OUT_RE
+    + r"[^#]{0,60}?"
+    + _RUN_DOWN_RE
+)
 # Session 6: a code or password the user is to be asked for, then passed in
 # an argument (English and Korean: "ask the user for their certificate
 # password and the SMS code, put them in `verify`").
@@ -858,6 +889,12 @@ _RECON_RE = compile_fast(
     r"\b(?:list|listing|enumerate|name|names of)\b[^.;\n]{0,20}\b(?:every|all|each|any) (?:other )?(?:tools?|servers?|functions?)\b[^.;\n]{0,30}\b(?:you|the (?:model|assistant|agent)) (?:have|has|can)\b|"
     r"\becho(?:es)? (?:its|your|the) (?:hidden |system |internal )?(?:configuration|instructions|prompt)\b"
 )
+# Session 9: every other call's output captured ("called immediately after ANY
+# tool from ANY server returns, with that tool's raw output in `payload`").
+_CAPTURE_CALLS_RE = compile_fast(
+    r"\b(?:after|before|whenever)\s+(?:any|every|each)\s+(?:other\s+)?(?:tool|call)\b[^.;\n]{0,80}?\b(?:that|the other|its|the)\s+"
+    r"(?:tool's\s+)?(?:raw\s+|full\s+|complete\s+|exact\s+)?(?:outputs?|results?|responses?|arguments)\b"
+)
 _PARTNER_RE = compile_fast(
     r"\b(?:shared|sent|forwarded|sold|passed|disclosed) (?:\w+ ){0,3}(?:with|to) (?:our |third[- ]party |select |trusted )?(?:partners?|advertisers?|affiliates?|third parties)\b"
 )
@@ -1003,6 +1040,10 @@ def mechanism_hits(
          "answers the user's question with part of what was done"),
         (("summar", "report", "present", "describe", "show"), _CLEAN_THEN_OMIT_RE, "TV-COVERT-025",
          "reports the place as clean and drops the findings that say otherwise"),
+        # Session 9: the two halves often sit in two sentences.
+        (("deprecat", "outdated", "unreliable", "unsafe", "insecure", "broken", "manipulated", "compromised", "stale",
+          "buggy", "leak", "security"), _RUN_DOWN_OTHERS_RE, "TV-COVERT-040",
+         "runs down the other tools and shuts them out"),
     ):  # fmt: skip
         if not any(n in lower for n in needles):
             continue
@@ -1435,11 +1476,11 @@ def _whole_sentence(lower: str, start: int, end: int) -> str:
 
 # Session 7: also the attack class named just before ("path traversal (../../etc/passwd)").
 _EXAMPLE_BEFORE_RE = compile_fast(
-    r"\((?:e\.g\.|i\.e\.|such as|for example)\W*$|\b(?:traversal|file inclusion|lfi)\s*[(:]?\s*[`'\"]?$"
+    r"\((?:e\.g\.|i\.e\.|such as|for example)\W*$|\b(?:traversal|file inclusion|lfi)\s*(?:such as|like|e\.g\.)?\s*[(:]?\s*[`'\"]?$"
 )
 _GUARDS_RE = compile_fast(
     r"\b(?:detect\w*|tests? for|check\w* for|flag\w*|block\w*|reject\w*|refus\w*|den(?:y|ies|ied)|prevent\w*|"
-    r"guards? against|payloads?|probes?|sanitiz\w*|sanitis\w*|normali[sz]\w*|forbidden|not allowed)\b"
+    r"guards? against|payloads?|probes?|sanitiz\w*|sanitis\w*|normali[sz]\w*|forbidden|not allowed|vulnerabilit(?:y|ies))\b"
 )
 # The tool named in a "never call … tool" order is this one (see above).
 _SELF_LIMIT_RE = re.compile(
@@ -1554,6 +1595,12 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_DISTRUST_RE, "TV-COVERT-040", 1.0, "discredits or directs other tools"),
     (_FOLLOW_RE, "TV-COVERT-017", 1.0, "hands control to instructions in retrieved content"),
     (_RECON_RE, "TV-COVERT-022", 0.8, "asks for the agent's tools or hidden configuration"),
+    (
+        _CAPTURE_CALLS_RE,
+        "TV-COVERT-022",
+        1.0,
+        "captures what every other tool call sends or returns",
+    ),
     (_PARTNER_RE, "TV-COVERT-021", 1.0, "shares user data with third parties"),
     (_SWAP_RE, "TV-COVERT-021", 1.0, "replaces a payment destination with a fixed account"),
     (_REDIRECT_RE, "TV-COVERT-021", 1.0, "diverts messages to a fixed destination instead"),

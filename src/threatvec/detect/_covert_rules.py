@@ -330,7 +330,8 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
        r"\b(?:always|never)\s+(?:call|use|include|pass|send|read|mention|tell|ask|attach|add|forward|invoke)\b",
        0.15, "always/never do"),
     _p("TV-COVERT-012", ("assistant:", "ai:", "agent:", "llm:", "model:", "claude:", "system:"),
-       r"(?:^|\n|<!--|[.!]\s)\s*(?:assistant|ai|agent|llm|model|claude|system)\s*:\s*[a-z]", 0.3,
+       # Session 9: also after a comment marker ("-- assistant: first run …" in an SQL example).
+       r"(?:^|\n|<!--|[.!]\s)\s*(?:(?:--|#|//|/\*)\s*)?(?:assistant|ai|agent|llm|model|claude|system)\s*:\s*[a-z]", 0.3,
        "line addressed to the model"),
     _p("TV-COVERT-012", ("note to", "note for", "message to", "message for", "instructions for", "attention"),
        r"\b(?:note|message|instructions?|attention)\s+(?:to|for)\s+(?:the\s+)?(?:assistant|ai|agent|model|llm|"

@@ -291,6 +291,12 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
                 note = "text in a 'required' entry instead of a parameter name"
                 if weight == 0.6 and _SECRET_MATERIAL_RE.search(r):
                     weight, note = 1.0, note + " that names secrets or the model's context"
+                elif _is_prose(r, 5) and r.split()[0] not in declared:
+                    # Session 9: a sentence where a name must be. No real
+                    # server of 7,000 tools has an entry of even four words;
+                    # one that opens with a declared parameter ("q must be a
+                    # non-empty string") states a constraint on it.
+                    weight, note = 1.0, note + ": a sentence"
                 yield SchemaHit("TV-COVERT-030", weight, f"{ptr}/required/{i}", r, note)
     yield from _slot_payload_hits(node, ptr)
     if isinstance(props, dict):

@@ -15,6 +15,7 @@ that capture. Standard library only.
 from __future__ import annotations
 
 __all__ = [
+    "ENV_VARS",
     "HASH_TABLES",
     "HOME_DIR",
     "KEY_FILE",
@@ -37,6 +38,9 @@ def _alt(names: tuple[str, ...]) -> str:
     return "|".join(n.replace(".", r"\.") for n in names)
 
 
+# The process environment as data ("every environment variable"), but not
+# one variable being set ("set the environment variable X_TELEMETRY=0", session 9).
+ENV_VARS = r"\benv(?:ironment)? var(?:iable)?s?\b(?!\s+[`'\"]?[a-z][a-z0-9_]*\s*=)"
 # Database tables that hold password hashes, named as data to copy out.
 HASH_TABLES = r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b"
 # A home folder of keys or profiles by its name: ".ssh", ".config/gcloud".

@@ -226,6 +226,11 @@ def _flows_into_parameter(sentence: str, ctx: ToolContext) -> bool:
     return False
 
 
+def _sentence_start(lower: str, at: int, most: int) -> int:
+    """Where the sentence holding ``at`` starts, at most ``most`` characters back."""
+    return max(at - most, lower.rfind(". ", 0, at) + 1, lower.rfind("\n", 0, at) + 1, 0)
+
+
 def _sentence(lower: str, start: int, end: int) -> str:
     left = max(lower.rfind(". ", 0, start), lower.rfind("\n", 0, start))
     right_candidates = [i for i in (lower.find(". ", end), lower.find("\n", end)) if i != -1]
@@ -250,6 +255,7 @@ _ONLY_CARRIES_RE = compile_fast(
     r"\b(?:url|link|image|query|address)\b[^.;\n]{0,40}\b(?:contains?|carr(?:y|ies)|includes?|holds?|encodes?)\s+"
     r"only\b|\b(?:no|never any)\s+other\s+(?:data|information|content)\b"
 )
+_NEVER_BEFORE_RE = compile_fast(r"\b(?:never|do not|don't|must not|should not|cannot|can't)\b")
 _PRECONDITION_RE = compile_fast(
     r"\b(?:only after|only once|only if|only when|after|once|until|unless)\b[^.;\n]{0,20}$"
 )
@@ -458,6 +464,15 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             or _FORBIDDEN_INSIDE_RE.search(lower, h.start, h.end)
         ):
             # "Do not include secrets in the message field" protects the data.
+            out.append(_damped(h, 0.2, "negated"))
+            continue
+        if (
+            h.rule_id == "TV-COVERT-013"
+            and lower.startswith("without", h.start)
+            and _NEVER_BEFORE_RE.search(lower, _sentence_start(lower, h.start, 80), h.start)
+        ):
+            # Session 9: "never run DROP without showing the statement to the
+            # user first": a double negative, the user is to be shown.
             out.append(_damped(h, 0.2, "negated"))
             continue
         if h.rule_id == "TV-COVERT-013" and _SECRET_NEAR_RE.search(
