@@ -583,13 +583,19 @@ _ROUND7_SPLITS = {
     "tune_bbg": (100, 48 / 50, 1 / 50),
     "tune_bbh": (100, 48 / 50, 4 / 50),
     "tune_bbi": (100, 43 / 50, 3 / 50),
-    "tune_bbj": (100, 47 / 50, 0 / 50),
+    "tune_bbj": (100, 48 / 50, 0 / 50),
     # blind_bk ... blind_bn, written in session 9 and scored once on rounds 24
     # and 25 (182/200, 10/200 both), read in round 26.
     "tune_bbk": (100, 47 / 50, 0 / 50),
     "tune_bbl": (100, 50 / 50, 4 / 50),
     "tune_bbm": (100, 50 / 50, 3 / 50),
     "tune_bbn": (100, 48 / 50, 0 / 50),
+    # blind_bo ... blind_br, written in session 9 and scored once on round 26
+    # (184/200, 3/200; round 24 gave 181/200), read in round 27.
+    "tune_bbo": (100, 49 / 50, 0 / 50),
+    "tune_bbp": (100, 47 / 50, 1 / 50),
+    "tune_bbq": (100, 47 / 50, 0 / 50),
+    "tune_bbr": (100, 45 / 50, 0 / 50),
 }
 
 

@@ -275,6 +275,10 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      # ("max_tokens") is not a secret, whatever its suffix (round 7).
      r"\b(?!(?:continuation|next|next_page|page|pagination|paging|cursor|sync|resume|prev|previous|max|min|input|"
      r"output|completion|prompt)_tokens?\b)[a-z]+_(?:secrets?|tokens?|passwords?|credentials|api_?keys?)\b|"
+     # Session 9: environment names of several parts ("stripe_secret_key",
+     # "shopify_access_token"), not counts or cursors ("max_output_tokens").
+     r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)*_(?:secret_key|access_token|auth_token|api_token|private_key|access_key|"
+     r"secret_access_key|client_secret|api_key)\b|"
      r"\bcontraseñas?\b|\bmots? de passe\b|"
      r"\bpasswor[td]\b|\bpasswörter\b|\bkennw[öo]rter\b|\bzugangsdaten\b|पासवर्ड|\bsenhas?\b|\bwachtwoord\w*|\bclave(?:s)? (?:de acceso|secreta)|パスワード|密码|口令|비밀번호|парол\w*|токен\w*|ключ\w*|"
      r"\$\{?[a-z_]*(?:key|token|secret|password|credential)s?\b"),
@@ -414,6 +418,7 @@ _FLOW_VERBS = (
     "write", "embed", "attach", "copy", "enter", "encode", "send", "upload", "post", "forward", "transmit",
     "relay", "mirror", "share", "list", "mention", "record", "store", "dump", "stuff", "save", "log", "submit",
     "echo", "repeat", "reproduce", "quote", "print", "output", "return", "transcribe", "carry", "go",
+    "prefix", "prepend",
 )  # fmt: skip
 
 
@@ -526,8 +531,9 @@ _CONCEAL_RE = _rx(
     r"|\b(?:do not|don't|dont|never|must not|should not|shouldn't|shall not|avoid|no need to)\s+(?:ever\s+|even\s+)?"
     r"(?:mention|reveal|disclose|bring up|raise|acknowledge|say anything about|signal|comment on|surface|show|display|"
     r"flag|report|indicate|explain|admit|discuss|talk about|refer to|point out)\b[^.;\n]{0,25}?\b(?:this|that|it|these|"
-    r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional)|"
-    r"anything|any (?:errors?|failures?|of this)|errors?|failures?)\b"
+    r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional|"
+    r"deletion|removal|copy|charge|fee|surcharge|transfer)|"
+    r"anything|any (?:errors?|failures?|of this)|errors?|failures?|deletions?|removals?)\b"
     r"|\bkeep\b[^.;\n]{0,40}?\b(?:out of (?:the|your) (?:[\w-]+ )?(?:reply|replies|response|answer|output|chat|summary)|from (?:"
     + _USER
     + r"))"
@@ -570,7 +576,7 @@ _CONCEAL_RE = _rx(
     + r")|in\s+(?:your|the)\s+(?:summary|reply|replies|"
     r"response|answer|output|chat|message|confirmation)))"
     r"|\b(?:describe|present|refer to|mention|explain|call|report)\s+(?:it|this|them|these|that|those|the \w+)\s+"
-    r"(?:to\s+(?:" + _USER + r")\s+)?only\s+as\b"
+    r"(?:to\s+(?:" + _USER + r"|the\s+[\w-]+)\s+)?only\s+as\b"
     r"|\bpresent\b[^.;\n]{0,60}?\bas (?:your own|if you)\b|\bpretend\b|\bact as if\b"
     r"|\b(?:silently|quietly|secretly|covertly|discreetly|stealthily|invisibly|behind the scenes)\s+(?:\w+\s+)?"
     r"(?:send|post|upload|forward|copy|include|read|call|invoke|add|append|log|attach|bcc|cc|pass|share|save|write|"
@@ -632,7 +638,9 @@ _GOOD_OUTCOME = (
     r"legitimate|trusted|trustworthy|verified|harmless|benign|compliant|healthy|no (?:issues?|problems?|risks?|"
     r"threats?|vulnerabilit(?:y|ies)|errors?|findings?)|free (?:of|from)|nothing (?:wrong|found|suspicious)|"
     r"looks? (?:good|fine|standard|normal|safe)|buy(?:ing)?|approved|up to date|green|passing|all clear|resolved|on track|"
-    r"genuine|authentic|working|operational|no action (?:is )?needed)"
+    r"genuine|authentic|working|operational|no action (?:is )?needed|"
+    # Session 9: a step told as finished ("tell the user the refund has been completed").
+    r"(?:has|have|had) been (?:completed|processed|confirmed|closed|delivered|refunded))"
 )
 # Verbs of telling the user (strong) and of labelling a result (weaker).
 _MISREPORT_RE = _rx(
@@ -668,6 +676,8 @@ _TELLING_VERB_RE = _rx(r"(?:describe|present|report|refer|portray|characteri[sz]
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
     r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
+    # Session 9: "if the API responds with status pending_review, tell the user … completed".
+    r"if\b[^.;\n]{0,40}?\b(?:pending\w*|on hold|under review|declined|bounced)|"
     r"independently of|whether or not|every|each|all)\b"
 )
 _CONDITIONAL_RE = _rx(
@@ -778,7 +788,16 @@ _RELATIVE_HEAD_RE = _rx(
     r"\b(?:a|an|any|each|every|only|what|whatever|anything|everything|something)(?:\s+[a-z-]+){0,2}"
     r"\s+(?:that\s+|which\s+)?$"
 )
-_GAPPED_VERB_RE = _rx(r"\s+to\s+[a-z-]+\s*(?:[(),;:.]|$|\b(?:and|or|so|later|for|in)\b)")
+# Session 9: also before a place or time ("a fact the user wants you to
+# remember across conversations").
+_GAPPED_VERB_RE = _rx(
+    r"\s+to\s+[a-z-]+\s*(?:[(),;:.]|$|\b(?:and|or|so|later|for|in|across|between|until|next|after|before|during|"
+    r"over|when|whenever)\b)"
+)
+_SHOWN_INSTEAD_RE = _rx(
+    r"\b(?:refer to|show|use|display|call|name|list|identify)\b[^.;\n]{0,40}?\b(?:names?|titles?|labels?)\b"
+    r"[^.;\n]{0,15}?\binstead\b"
+)
 _OMISSION_TOLD_RE = _rx(
     r"\b(?:say|tell|note|mention|state|explain|indicate)s?\b[^.;\n]{0,30}?\b(?:omitted|redacted|removed|left out|withheld|"
     r"masked|hidden)\b"
@@ -969,10 +988,15 @@ _PRONOUN_OBJECT_RE = _rx(
 # A side action bolted on: "also", "additionally", "as well".
 _ALSO_RE = _rx(r"\b(?:also|additionally|as well|in addition|on the side|in the background)\b")
 # A fact or rule planted for later turns or sessions.
+_PLANTED_CONSENT_RE = _rx(
+    r"\b(?:consents?|consented|agreed|agrees|approved|approves|authori[sz]ed|opted in|allows?|permits?)\b"
+    r"[^.;\n]{0,60}?\b(?:shar\w*|send\w*|transfer\w*|disclos\w*|access\w*|charg\w*|pay\w*)\b"
+)
 _PERSIST_RE = _rx(
     r"\b(?:remember|memori[sz]e|store|save|note|keep in mind|record|learn|commit)\b[^.;\n]{0,40}?\b(?:from now on|from this point"
     r"(?: on| forward)?|going forward|henceforth|permanently|forever|for (?:all )?future|in (?:all )?future|for later|"
-    r"(?:in|to|into) (?:your |its |the )?(?:long[- ]term |persistent |permanent )?memory|across (?:sessions|conversations))\b"
+    r"(?:in|to|into) (?:your |its |the |the user's |their )?(?:long[- ]term |persistent |permanent )?memory|"
+    r"across (?:sessions|conversations))\b"
     r"|\b(?:from now on|from this point(?: on| forward)?|going forward|henceforth)\b[^.;\n]{0,30}?\b(?:remember|assume|"
     r"believe|treat|consider|know|use)\b"
     # Session 6: Portuguese, Spanish, German, French, Italian long-term memory.
@@ -1374,6 +1398,10 @@ def intent_hits(
         if _CONTRAST_BEFORE_RE.search(lower, max(s.start, m.start() - 24), m.start()):
             # Session 6: "unknown hosts are rejected rather than silently
             # added" promises the covert act does not happen.
+            continue
+        if _SHOWN_INSTEAD_RE.search(lower, m.end(), s.end):
+            # Session 9: "don't show these IDs to the user, refer to items by
+            # their display names instead" is how to present, not what to hide.
             continue
         if _OMISSION_TOLD_RE.search(lower, m.end(), s.end):
             # Round 14: "leave them out of the summary and say that sensitive
@@ -1999,6 +2027,9 @@ def _weigh(
         # Session 6: written into another integration's memory (its "memory
         # tool", an "observation:" to store) by a tool that is not one.
         w += 0.2 if _OTHER_MEMORY_RE.search(text_at(s)) else 0.0
+        # Session 9: what is planted is a consent ("save to the user's memory
+        # that they consent to sharing passport details with partners").
+        w += 0.3 if _PLANTED_CONSENT_RE.search(text_at(s), s.persist[1] - s.start) else 0.0
         w *= 0.4 if purpose & _MEMORY_PURPOSE else 1.0  # a memory tool documenting itself
         w *= asked
         out.append(
