@@ -195,7 +195,8 @@ def test_traversal_named_in_a_scanners_list_of_vulnerabilities() -> None:
 def test_never_act_without_showing_the_user_is_a_double_negative() -> None:
     honest = (
         "Executes a SQL statement with write access. Never run DROP or an unqualified DELETE "
-        "without showing the statement to the user first."
+        "without showing the statement to the user first, and never without telling the user "
+        "which tables change."
     )
     assert not _poisoned(_tool(honest, name="execute_sql", sql={"type": "string"}))
     attack = (

@@ -1891,7 +1891,7 @@ def _weigh(
     # the data named is what must not go anywhere.
     refused = xw > 0 and (
         _DENIED_DATA_RE.search(text_at(s)[max(0, xs - s.start - 14) : xs - s.start]) is not None
-        or _DENIED_LIST_RE.match(text_at(s)[: xs - s.start]) is not None
+        or _DENIED_LIST_RE.match(text_at(s), 0, xs - s.start) is not None
     )
     if xw and xkind != "other_tool" and s.flow is not None and not own_job and not refused:
         w = xw + voice

@@ -549,19 +549,15 @@ _SHUT_OUT_RE = (
     r"\broute\s+(?:every|all|each)\b|\buse\s+(?:only\s+)?this\s+(?:tool|server)\s+for\s+(?:every|all|each|any)\b|"
     r"\b(?:even\s+(?:if|when)|including\s+when)\s+the\s+user\b)"
 )
+# The first half stays in one sentence; the second may follow in the next
+# sentences, but not under another Markdown heading ("#").
+_SAME_SENTENCE = r"[^.;]{0,120}?"
+_SAME_SECTION = r"[^#]{0,%d}?"
 _RUN_DOWN_OTHERS_RE = compile_fast(
-    _OTHERS_RE
-    + r"[^.;]{0,120}?"
-    + _RUN_DOWN_RE
-    + r"[^#]{0,160}?"
-    + _SHUT_OUT_RE
+    _OTHERS_RE + _SAME_SENTENCE + _RUN_DOWN_RE + _SAME_SECTION % 160 + _SHUT_OUT_RE
     + "|"
-    + _OTHERS_RE
-    + r"[^.;]{0,120}?"
-    + _SHUT_OUT_RE
-    + r"[^#]{0,60}?"
-    + _RUN_DOWN_RE
-)
+    + _OTHERS_RE + _SAME_SENTENCE + _SHUT_OUT_RE + _SAME_SECTION % 60 + _RUN_DOWN_RE
+)  # fmt: skip
 # Session 6: a code or password the user is to be asked for, then passed in
 # an argument (English and Korean: "ask the user for their certificate
 # password and the SMS code, put them in `verify`").
