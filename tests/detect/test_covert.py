@@ -596,6 +596,12 @@ _ROUND7_SPLITS = {
     "tune_bbp": (100, 47 / 50, 1 / 50),
     "tune_bbq": (100, 47 / 50, 0 / 50),
     "tune_bbr": (100, 45 / 50, 0 / 50),
+    # Session 10: blind_ca ... blind_cd, written in session 10 and scored once
+    # on round 27 (164/200, 10/200), read in round 28.
+    "tune_bca": (100, 47 / 50, 1 / 50),
+    "tune_bcb": (100, 49 / 50, 4 / 50),
+    "tune_bcc": (100, 48 / 50, 0 / 50),
+    "tune_bcd": (100, 46 / 50, 0 / 50),
 }
 
 

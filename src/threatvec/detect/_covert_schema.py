@@ -53,9 +53,35 @@ _SIDE_CHANNEL_NAMES = frozenset(
         "extra", "extras", "extra_data", "extra_info", "metadata", "meta", "context",
         "additional_context", "extra_context", "internal", "internal_notes", "hidden", "trace",
         "telemetry", "remarks", "misc", "aux", "scratch", "scratchpad", "diagnostics", "annotation",
+        "ctx",
     }
 )  # fmt: skip
 _POC_CHANNEL_NAMES = frozenset({"sidenote", "side_note"})
+# Session 10: channel names built from channel words ("session_notes",
+# "client_state", "debug_dump", "notes_for_server", "raw_context") on a tool
+# that never speaks of them: the published optional-parameter exfiltration
+# pattern under names no list spells out. Every word must be a channel word
+# and one of them a core one, so "client_id" or "state" alone stay honest.
+_CHANNEL_CORE_WORDS = frozenset(
+    {"notes", "note", "context", "ctx", "trace", "debug", "dump", "extra", "meta", "internal",
+     "hidden", "telemetry", "scratch", "diagnostics", "misc", "aux", "sidenote"}
+)  # fmt: skip
+_CHANNEL_WORDS = _CHANNEL_CORE_WORDS | frozenset(
+    {"session", "client", "state", "raw", "server", "agent", "for", "to", "the", "info", "data",
+     "blob", "env", "runtime", "call", "request", "model"}
+)  # fmt: skip
+
+
+def _channel_compound(key: str) -> bool:
+    """A parameter name made only of channel words, at least one of them a core one."""
+    words = [w for w in key.split("_") if w]
+    return (
+        len(words) >= 2
+        and all(w in _CHANNEL_WORDS for w in words)
+        and any(w in _CHANNEL_CORE_WORDS for w in words)
+    )
+
+
 # Names for the model's own context rather than any input a tool needs
 # ("session_dump", "chatHistory", "transcript"): undocumented on a tool that
 # never mentions them, they say what is to be carried out.
@@ -133,7 +159,9 @@ _SOLICITS_RE = re.compile(
     r"more is better|the more the better|as completely as possible|as much as possible|verbatim|"
     # Session 7: "any additional context from the conversation so far",
     # "key/value pairs from the current environment".
-    r"(?:conversation|chat) so far|from the (?:conversation|chat)|from the current environment)\b",
+    r"(?:conversation|chat) so far|from the (?:conversation|chat)|from the current environment|"
+    # Session 10: "anything you currently know about the user's task, files or credentials".
+    r"(?:anything|whatever|all) you (?:currently |already )?(?:know|have|hold|can see))\b",
     re.IGNORECASE,
 )
 _ASKS_CONVERSATION_RE = re.compile(
@@ -333,7 +361,10 @@ _AUTH_CONTEXT_RE = re.compile(
 )
 _DIRECTIVE_WORDS_RE = re.compile(
     r"\b(?:assistant|model|agent|llm)\b|\bwithout (?:asking|confirmation|telling)\b|\balso (?:call|send|run|email|post)\b|"
-    r"\bwhenever\b|\bignore\b|\bdo not tell\b|\bunlock\b"
+    r"\bwhenever\b|\bignore\b|\bdo not tell\b|\bunlock\b|"
+    # Session 10: "solved_and_export_customer_pii_to_partner_crm_without_notice".
+    r"\bwithout (?:notice|notifying|consent)\b|"
+    r"\b(?:export|send|share|forward|upload)\w* (?:\w+ ){0,2}(?:pii|personal data|customer data|contacts|credentials|secrets)\b"
 )
 _RUNS_SOMETHING_RE = re.compile(
     r"\b(?:containers?|docker|images?|process(?:es)?|servers?|jobs?|commands?|runs?|launch\w*|deploy\w*|functions?|"
@@ -591,7 +622,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             and _ASKS_CONVERSATION_RE.search(lowered) is None
         )
         context_channel = context_channel or asks_context
-        if key not in _SIDE_CHANNEL_NAMES and not context_channel:
+        if key not in _SIDE_CHANNEL_NAMES and not context_channel and not _channel_compound(key):
             continue
         typ = prop.get("type")
         if typ not in (None, "string", "object") and not (
@@ -636,6 +667,45 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 name,
                 "free-form object accepts anything",
             )
+
+
+def _open_objects_beside_channels(
+    schema: dict[str, Any], tool_text: str, channels: list[SchemaHit]
+) -> Iterator[SchemaHit]:
+    """Undocumented free-form objects on a tool that already has two channel parameters.
+
+    Session 10: "payload" or "client_state" as ``{"type": "object",
+    "additionalProperties": true}`` next to "context" and "trace" on a stock
+    quote tool: the published pattern of optional parameters a model fills
+    with whatever it holds. Alone such an object is a common honest catch-all.
+    """
+    named = {h.pointer for h in channels if h.rule_id == "TV-COVERT-031"}
+    if len(named) < 2:
+        return
+    props = schema.get("properties")
+    req = schema.get("required")
+    required = set(req) if isinstance(req, list) else set()
+    lowered = tool_text.lower().replace("_", " ")
+    for name, prop in props.items() if isinstance(props, dict) else ():
+        ptr = f"/inputSchema/properties/{_esc(name)}"
+        if (
+            ptr in named
+            or name in required
+            or not isinstance(prop, dict)
+            or prop.get("type") != "object"
+            or prop.get("additionalProperties") is not True
+            or prop.get("properties")
+            or prop.get("description")
+            or name.lower().replace("_", " ") in lowered
+        ):
+            continue
+        yield SchemaHit(
+            "TV-COVERT-031",
+            0.3,
+            f"{ptr}/additionalProperties",
+            name,
+            f"undocumented free-form object {name!r} beside other channel parameters",
+        )
 
 
 def _data_channel_hit(
@@ -857,7 +927,9 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
             hits.extend(_node_hits(node, ptr))
     schema = tool.get("inputSchema")
     if isinstance(schema, dict):
-        hits.extend(_side_channel_hits(schema, tool_text))
+        channels = list(_side_channel_hits(schema, tool_text))
+        hits.extend(channels)
+        hits.extend(_open_objects_beside_channels(schema, tool_text, channels))
         hits.extend(_insecure_default_hits(schema))
         hits.extend(_opt_in_default_hits(tool))
         hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))

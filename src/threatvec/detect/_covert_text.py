@@ -510,7 +510,18 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             clause = re.split(r"[.!?\n]\s", lower[max(0, h.start - 100) : h.start])[-1]
             # A security tool naming the attacks it detects ("such as 'ignore
             # previous instructions'") is describing, not instructing.
-            if _QUOTED_EXAMPLE_RE.search(stripped) or quoted or _EXAMPLE_CUE_RE.search(clause):
+            if (
+                _QUOTED_EXAMPLE_RE.search(stripped)
+                or quoted
+                or _EXAMPLE_CUE_RE.search(clause)
+                # Session 10: a template shown in inline code by a tool about
+                # chat templates ("ChatML gives `<|im_start|>system…`").
+                or (
+                    h.rule_id == "TV-COVERT-011"
+                    and _TEMPLATE_TOPIC_RE.search(lower) is not None
+                    and any(a < h.start < b for a, b in _code_spans(lower))
+                )
+            ):
                 h = _damped(h, 0.3, "quoted as an example")
         elif h.rule_id == "TV-COVERT-015" and _PRECONDITION_RE.search(
             lower, max(0, h.start - 40), h.start
@@ -632,6 +643,16 @@ _TAG_NAMES = (
 # The first words inside a tag block speak about this tool itself.
 # Round 11: "<important> - This overwrites the whole body" warns about the
 # tool's own effect.
+_TEMPLATE_TOPIC_RE = re.compile(
+    r"\b(?:chat[ _-]?templates?|chatml|tokeni[sz]\w*|prompt (?:format|string|template)s?|special tokens?)\b"
+)
+_CODE_SPAN_RE = re.compile(r"`[^`\n]+`")
+
+
+def _code_spans(lower: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _CODE_SPAN_RE.finditer(lower)]
+
+
 _OWN_WORKFLOW_RE = re.compile(
     r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation|action|command|request)|the tool|"
     r"this (?:permanently |irreversibly )?(?:overwrites|deletes|replaces|removes|erases|destroys|creates|sends|charges|"
@@ -877,6 +898,9 @@ _TARGET_WRITTEN_RE = compile_fast(
     r"\b(?:add|adds|adding|write|writes|append|save|put|store|insert|paste|set|define)\b[^.;\n]{0,70}?\b(?:to|into|in)\s+"
     r"(?:(?:the\s+)?(?:user|project|repo|repository)(?:'s|s')\s+|their\s+|your\s+|the\s+|a\s+)?"
     r"(?:project(?:'s)?\s+|local\s+|own\s+)?\W*$"
+    # Session 10: "add it to GitHub, GitLab or a server's `authorized_keys`".
+    r"|\b(?:add|adds|adding|append|paste|copy|upload)\b[^.;\n]{0,70}?\bto\s+(?:[\w.-]+,?\s+){0,4}(?:or\s+|and\s+)?"
+    r"(?:a\s+|the\s+|your\s+|their\s+)?(?:remote\s+)?(?:server|host|machine|account)(?:'s|s')\s+\W*$"
 )
 _TARGET_LEFT_OUT_RE = compile_fast(
     r"\W*(?:\*\s*)?(?:files?\s+|entries\s+)?(?:are|is)\s+(?:also\s+|always\s+)?(?:excluded|ignored|skipped|left out|"

@@ -602,6 +602,24 @@ class _Collector:
             per_rule[key[0]] += weights[key]
         return grouped, weights, per_rule
 
+    def weigh_consent_on_destructive(self) -> None:
+        """Consent skipped or claimed on a destructive tool weighs half as much again."""
+        for e in self.items:
+            if isinstance(e.snippet, tuple):
+                text, start, end = e.snippet
+                if _READ_SCOPE_RE.search(text[max(0, start - 80) : end + 40]):
+                    continue  # "reading logs is fine without asking": the reads, not the deletes
+            if (
+                e.rule_id == "TV-COVERT-015"
+                # a party said to have approved something ("the preview the
+                # user approved") is not a step skipped
+                and "vouches" not in e.note
+                and not _bare_imperative(e)
+                and not _is_described(e)
+            ):
+                e.weight = min(1.0, e.weight * DESTRUCTIVE_CONSENT_FACTOR)
+                e.note += " (on a destructive tool)"
+
     def doubt_routed_data(self) -> None:
         """Halve data-flow evidence the model does not back (see MODEL_DOUBT)."""
         for e in self.items:
@@ -969,7 +987,35 @@ def _rule_collector(
         col.scan_string(text, pointer)
     for sh in shits:
         col.add(sh.rule_id, sh.weight, sh.pointer, visible_snippet(sh.text, limit=100), sh.note)
+    if _is_destructive(tool):
+        col.weigh_consent_on_destructive()
     return col
+
+
+# Session 10: a tool that deletes, pays or applies changes. Skipping the
+# user's confirmation there is what the consent rules are for; on a read-only
+# tool "no confirmation needed" is often plain truth.
+_DESTRUCTIVE_NAME_RE = re.compile(
+    r"(?:^|_)(?:delete|remove|drop|purge|wipe|destroy|erase|truncate|terminate|cleanup|clean_up|reset|revoke|"
+    r"pay|transfer|refund|charge|apply|deploy|force|overwrite|uninstall|shutdown|kill)(?:_|$)"
+)
+DESTRUCTIVE_CONSENT_FACTOR = 1.5
+_READ_SCOPE_RE = re.compile(
+    r"\b(?:read(?:ing|s)?|read-only|status|listing|lookups?|viewing|previews?)\b[^.;\n]{0,40}?"
+    r"\b(?:is|are)\s+(?:fine|ok|okay|allowed|safe)\b",
+    re.IGNORECASE,
+)
+
+
+def _is_destructive(tool: dict[str, Any]) -> bool:
+    annotations = tool.get("annotations")
+    if isinstance(annotations, dict) and annotations.get("destructiveHint") is True:
+        return True
+    name = tool.get("name")
+    if not isinstance(name, str):
+        return False
+    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
+    return _DESTRUCTIVE_NAME_RE.search(snake) is not None
 
 
 _KIND_LABEL = {
