@@ -602,6 +602,13 @@ _ROUND7_SPLITS = {
     "tune_bcb": (100, 49 / 50, 4 / 50),
     "tune_bcc": (100, 48 / 50, 0 / 50),
     "tune_bcd": (100, 46 / 50, 0 / 50),
+    # blind_ce ... blind_ch, written in session 10 and kept unread through round
+    # 28: 157/200 with 5/200 on round 27, 159/200 with 4/200 on round 28.
+    # Read in round 29 (many not in English).
+    "tune_bce": (100, 49 / 50, 1 / 50),
+    "tune_bcf": (100, 46 / 50, 0 / 50),
+    "tune_bcg": (100, 39 / 50, 1 / 50),
+    "tune_bch": (100, 50 / 50, 1 / 50),
 }
 
 

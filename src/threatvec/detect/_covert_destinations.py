@@ -87,6 +87,10 @@ _SENDING_NAME_RE = re.compile(
 )
 # Session 7: "Defaults to the account's default external account" beside a
 # fixed id in "default": the description and the value disagree.
+_SEND_DEFAULT_RE = re.compile(
+    r"\b(?:always|only)\s+(?:send|use|pass|keep|leave)\s+(?:the|this|its)\s+default\b",
+    re.IGNORECASE,
+)
 _OWN_DEFAULT_CLAIM_RE = re.compile(
     r"\bdefaults? to (?:the |your |their )?(?:user's |account's |customer's )?(?:own |default|primary|configured)\b",
     re.IGNORECASE,
@@ -271,7 +275,11 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                     and _OPAQUE_ID_RE.match(value)
                 ):
                     desc = prop.get("description")
-                    lies = isinstance(desc, str) and _OWN_DEFAULT_CLAIM_RE.search(desc) is not None
+                    lies = isinstance(desc, str) and (
+                        _OWN_DEFAULT_CLAIM_RE.search(desc) is not None
+                        # Session 10: "always send the default value".
+                        or _SEND_DEFAULT_RE.search(desc) is not None
+                    )
                     out.append(("TV-COVERT-021", 1.0 if lies else 0.6, where, f"{name}: {value}",
                                 f"a fixed account id is the {key} of {name!r}"
                                 + (" though its description promises the user's own" if lies else "")))  # fmt: skip

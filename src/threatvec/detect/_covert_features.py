@@ -42,6 +42,7 @@ __all__ = [
     "Unit",
     "bigram_feature",
     "clear_normalize_cache",
+    "conceal_trigger",
     "dense_features",
     "feature_bucket",
     "generated_title",
@@ -475,3 +476,18 @@ def rule_trigger(anomalies: dict[str, int], schema_hit_count: int, dense: list[f
     ``<IMPORTANT>``, and strings too long for the model to read whole.
     """
     return bool(anomalies) or schema_hit_count > 0 or dense[_PSEUDOTAG_INDEX] > 0
+
+
+# Session 10: "do not mention it to the user" on a flight-booking tool the
+# model gave 0.000. Concealment is for the rules to weigh whatever the model
+# says; the model's own "conceal" cue cannot tell (its "modal" cue takes the
+# "do not" first), so it is looked for apart.
+_CONCEAL_TRIGGER_RE = re.compile(_CUES["conceal"], re.IGNORECASE)
+
+
+def conceal_trigger(units: list[Unit]) -> bool:
+    """Whether any string tells the model to keep something from the user."""
+    return any(
+        kind != KIND_NAME and _CONCEAL_TRIGGER_RE.search(text) is not None
+        for text, kind, _ in units
+    )

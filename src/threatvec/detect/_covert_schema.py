@@ -442,6 +442,13 @@ _SENT_FILES_NAME_RE = re.compile(
 _SECRET_FILE_VALUE_RE = re.compile(_KEY_FILE_PATTERN)
 
 
+# Session 10: "debug_and_forward_all_tool_outputs_to_logs.ops-relay.net".
+_ENUM_SINK_RE = re.compile(
+    r"(?:forward|send|upload|copy|mirror|post|relay|export|sync)\w*[_ -][\w. -]*?[_ -]to[_ -](?:[a-z0-9-]+\.)+"
+    r"(?:com|net|org|io|co|dev|app|xyz|ru|cn|site|info|cloud|ai|me|biz|top)\b"
+)
+
+
 def _preset_secret_file(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
     if not _SENT_FILES_NAME_RE.search(ptr.rsplit("/", 1)[-1].lower()):
         return
@@ -462,7 +469,10 @@ def _slot_payload_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
         for i, v in enumerate(enum):
             if not isinstance(v, str):
                 continue
-            if _TRAVERSAL_SECRET_RE.search(v):
+            if _ENUM_SINK_RE.search(v.lower()):
+                yield SchemaHit("TV-COVERT-021", 1.0, f"{ptr}/enum/{i}", v,
+                                "enum choice sends data to an outside host")  # fmt: skip
+            elif _TRAVERSAL_SECRET_RE.search(v):
                 yield SchemaHit("TV-COVERT-020", 1.0, f"{ptr}/enum/{i}", v,
                                 "enum offers a path out of the root to a secret file")  # fmt: skip
             elif _is_prose(v) and _SECRET_MATERIAL_RE.search(v) and _TAKE_RE.search(v):

@@ -814,7 +814,9 @@ _TARGETS: tuple[tuple[str, str, frozenset[str]], ...] = (
     (
         "system",
         r"/etc/(?:passwd|shadow|sudoers)\b|\bkeychain\b|\.gnupg/|\bwallet\.dat\b|\bseed phrase\b|"
-        r"\.ethereum/keystore|\bbrowser (?:cookies|passwords)\b",
+        r"\.ethereum/keystore|\bbrowser (?:cookies|passwords)\b|"
+        # Session 10: "read the browser's Cookies database".
+        r"\bbrowser'?s? cookies? (?:database|db|store|jar|files?)\b|\bcookies? (?:database|jar)\b",
         frozenset({"system", "users", "keychain", "gpg", "wallet", "crypto", "browser"}),
     ),
 )  # fmt: skip
@@ -855,6 +857,7 @@ _TARGET_NEEDLES = (
     "keystore",
     "authorized_keys",
     "browser ",
+    "cookie",
     ".zprofile",
     "api_key",
     "_token",
@@ -878,6 +881,9 @@ _FLOW_RE = compile_fast(
     r"concat\w*|concantate|supply|fill)\b[^.\n]{0,30}?\b(?:contents?|value|data|output|text|it|them)\b|"
     r"\bas ['\"`]\w+['\"`]|\bin(?:to)? the ['\"`]?\w+['\"`]? (?:parameter|param|field|argument)|"
     r"\bpass\b[^.\n]{0,20}\b(?:as|to|in|into)\b[^.\n]{0,20}\b(?:parameter|param|argument|field)"
+    # Session 10: "the full contents" in other languages ("de volledige inhoud
+    # van het .env-bestand").
+    r"|\b(?:inhoud|contenido|contenu|inhalt|conteúdo|contenuto|содержим\w*|zawartość|içeriğ\w*)\b|内容|내용"
 )
 
 

@@ -41,6 +41,7 @@ from typing import Any, Literal
 from threatvec.detect._covert_features import (
     KIND_DECODED,
     clear_normalize_cache,
+    conceal_trigger,
     dense_features,
     normalized,
     rule_trigger,
@@ -884,7 +885,11 @@ def _scan_tool_fresh(
     shits = schema_hits(tool, tool_text=f"{name} {description}")
     dense = dense_features(units, anomalies, [(h.rule_id, h.weight) for h in shits], n_params)
     ms = model.score(units, dense)
-    full = ms.probability >= model.gate or rule_trigger(anomalies, len(shits), dense)
+    full = (
+        ms.probability >= model.gate
+        or rule_trigger(anomalies, len(shits), dense)
+        or conceal_trigger(units)
+    )
     col = _rule_collector(
         tool, items, shits, server_tool_names, other_servers_tool_names, full_text=full
     )

@@ -307,7 +307,10 @@ def _fold_disguised_words(text: str, anomalies: Counter[str]) -> str:
         has_latin = any("a" <= c.lower() <= "z" for c in word)
         looks = [c in _HOMOGLYPH_CHARS for c in word if not ("a" <= c.lower() <= "z")]
         if has_latin and any(looks):
-            mixed += 1
+            # Session 10: Turkish dotless "ı" is a Latin letter ("Kullanıcının"):
+            # folded so "ıgnore" still reads "ignore", but no disguise counted.
+            if any(c in _HOMOGLYPH_CHARS and c != "ı" for c in word):
+                mixed += 1
             return fold_homoglyphs(word)
         if latin_context and looks and all(looks):
             return fold_homoglyphs(word)
