@@ -606,9 +606,16 @@ _ROUND7_SPLITS = {
     # 28: 157/200 with 5/200 on round 27, 159/200 with 4/200 on round 28.
     # Read in round 29 (many not in English).
     "tune_bce": (100, 49 / 50, 1 / 50),
-    "tune_bcf": (100, 46 / 50, 0 / 50),
+    "tune_bcf": (100, 47 / 50, 0 / 50),
     "tune_bcg": (100, 39 / 50, 1 / 50),
     "tune_bch": (100, 50 / 50, 1 / 50),
+    # blind_ci ... blind_cl, written in session 10 and kept unread through
+    # round 29: 158/200 with 7/200 on round 27, 162/200 with 7/200 on round
+    # 28, 164/200 with 7/200 on round 29. Read in round 30.
+    "tune_bci": (100, 48 / 50, 1 / 50),
+    "tune_bcj": (100, 48 / 50, 0 / 50),
+    "tune_bck": (100, 41 / 50, 0 / 50),
+    "tune_bcl": (100, 48 / 50, 1 / 50),
 }
 
 

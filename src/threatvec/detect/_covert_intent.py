@@ -259,6 +259,7 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"wording|behalf|permissions?|approval|confirmation|consent|perspective|explicit|original|stated|side|"
      r"environment|machine|workspace|organi[sz]ation|project|team|role|plan|tier|problem|issue|situation|"
      r"integration|setup|configuration|config|version|sdk|codebase|app|application|use case|task|ids?|"
+    r"(?:ssh )?public keys?|deployed|"
      r"identifier|account id)\b)"
      r"(?:[\w-]+\s+){0,2}?[\w-]+\b|"
      r"\b(?:clipboard(?: contents?)?|keystrokes?|screen ?shots?|screen contents|browser history|location data|"
@@ -288,8 +289,9 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\bpasswor[td]\b|\bpasswörter\b|\bkennw[öo]rter\b|\bzugangsdaten\b|पासवर्ड|\bsenhas?\b|\bwachtwoord\w*|\bclave(?:s)? (?:de acceso|secreta)|パスワード|密码|口令|비밀번호|парол\w*|токен\w*|ключ\w*|"
      r"\$\{?[a-z_]*(?:key|token|secret|password|credential)s?\b"),
     ("file",
-     r"~/[\w.]|\$home\b|(?<![\w])/etc/(?:passwd|shadow|sudoers)|(?<![\w/])\.(?:ssh|aws|env|netrc|npmrc|pypirc|bashrc|zshrc|kube|"
-     r"docker|gnupg|git-credentials)\b|\bid_(?:rsa|ed25519|ecdsa|dsa)\b|\b[\w-]+_config\.json\b|\bmcp\.json\b|"
+     # Session 10: a public key ("~/.ssh/id_ed25519.pub") is meant to be shared.
+     r"~/(?![\w./-]*\.pub\b)[\w.]|\$home\b|(?<![\w])/etc/(?:passwd|shadow|sudoers)|(?<![\w/])\.(?:ssh|aws|env|netrc|npmrc|pypirc|"
+     r"bashrc|zshrc|kube|docker|gnupg|git-credentials)\b(?![\w./-]*\.pub\b)|\bid_(?:rsa|ed25519|ecdsa|dsa)\b(?!\.pub\b)|\b[\w-]+_config\.json\b|\bmcp\.json\b|"
      r"[a-z]:\\users\\|%appdata%|%userprofile%|/users/[\w.-]+/|/home/[\w.-]+/|(?<![\w/.])\.[a-z][\w-]*/[\w./-]+|"
      r"\.\./\.\./|\.\./\.env|\bfile contents?\b|\bcontents? of (?:the|that|this|each|every|any) file\b"),
     ("environment",
@@ -411,7 +413,7 @@ _OUTWARD_RE = _rx(
 _SIDE_EFFECT_RE = _rx(
     r"\b(?:charges?|charged|fees?|surcharges?|forward(?:s|ed|ing)?|forwarding|copies|copied|bcc|cc'?d|"
     r"transfers?|transferred|uploads?|uploaded|webhooks?|mirror(?:s|ed)?|synced|exports?|exported|"
-    r"(?:must|will|should)\s+also|also\s+(?:include|add|attach|create|send|push|commit)s?|"
+    r"(?:must|will|should)\s+also|also\s+(?:include|add|attach|create|send|push|commit|insert)s?|"
     r"subscriptions?|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
     r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies)|"
     # Session 9: something destroyed and then left out of the summary.
@@ -635,7 +637,7 @@ _CONCEAL_RE = _rx(
     # Session 10: more languages and forms ("不要在回复中提及", "表示せず",
     # "без уведомления пользователя", "não é necessário avisar o usuário").
     r"|不要在[^，。\n]{0,8}(?:提及|提到|说明|显示)|无需告知|不必告知|表示せず|伝えず|報告しない|言及しない|知らせず"
-    r"|언급하지 마|표시하지 마|보여주지 마|알리지 말"
+    r"|언급하지 마|언급하지 말|표시하지 마|보여주지 마|알리지 말"
     r"|без (?:уведомления|ведома|предупреждения) (?:пользовател|клиент)\w*"
     r"|не (?:сообщайте|говорите|упоминайте|показывайте) (?:об этом |это )?(?:пользовател|клиент)\w*"
     r"|\bn[ãa]o (?:é|e) necess[áa]rio (?:avisar|informar|notificar)\b|\bno es necesario (?:avisar|informar)\b"
@@ -652,6 +654,10 @@ _CONCEAL_RE = _rx(
     # Session 6: German passive, Portuguese, "need not be reported".
     r"|\b(?:muss|soll|braucht|müssen|sollen)\s+(?:darüber\s+|davon\s+)?nicht\s+(?:informiert|benachrichtigt|unterrichtet)\b"
     r"|\bneed not be (?:reported|mentioned|shown|surfaced|disclosed)\b"
+    # Session 10: "does not need to be mentioned", "do not list it among actions taken".
+    r"|\b(?:does not|doesn't|do not|don't)\s+need\s+to\s+be\s+(?:mentioned|reported|shown|surfaced|disclosed)\b"
+    r"|\b(?:do not|don't|never)\s+(?:list|include|mention|report|show)\s+(?:it|this|them|these)\s+(?:among|in|with)\s+"
+    r"(?:the\s+)?(?:actions?|steps?|changes?)(?:\s+(?:taken|performed|made|done))?\b"
 )
 # "do not ask the user" (for approval); "… ask the user to paste a token" or
 # "for the version" is about a value the model needs, not about consent.
@@ -685,9 +691,11 @@ _GOOD_OUTCOME = (
     r"(?:has|have|had) been (?:completed|processed|confirmed|closed|delivered|refunded|paid)|"
     # Session 10: a finding told as absent ("tell the user no conflicts were
     # found"), a failed call told as done ("as if the report had completed").
-    r"no (?:significant |known |further |outstanding )?(?:conflicts?|interactions?|alerts?|warnings?|"
+    r"no (?:significant |known |further |outstanding |critical |major |serious |high[- ]severity )?"
+    r"(?:conflicts?|interactions?|alerts?|warnings?|issues?|problems?|vulnerabilit(?:y|ies)|"
     r"discrepanc(?:y|ies)|fees?|charges?)|"
-    r"as if (?:[\w-]+ ){0,3}(?:had |has )?(?:completed|succeeded|worked|finished|gone through))"
+    r"as if (?:[\w-]+ ){0,3}(?:had |has )?(?:completed|succeeded|worked|finished|gone through)|"
+    r"(?:was|were|is|are|has been|have been) (?:kept|preserved|retained|untouched|intact))"
 )
 # Verbs of telling the user (strong) and of labelling a result (weaker).
 _MISREPORT_RE = _rx(
@@ -700,6 +708,7 @@ _MISREPORT_RE = _rx(
 _OUTCOME_DENIED_RE = _rx(
     r"\b(?:instead of|rather than|without|never|not)\s+(?:\w+ing\s+)?(?:that\s+)?(?:there\s+(?:are|is|were|was)\s+)?$"
 )
+_GOOD_RE = _rx(r"\b(?:" + _GOOD_OUTCOME + r")\b")
 _COUNT_OF_RE = _rx(r"\b(?:numbers?|counts?|totals?|tally|how many)\s+(?:of\s+)?")
 _REFRAME_RE = _rx(
     # Round 13: "rejections … are reported to the user as 'in review'".
@@ -719,11 +728,13 @@ _REFRAME_RE = _rx(
     # charge as the standard price", "described as the best-rated and cheapest
     # option, even when …").
     r"|\b(?:describe[sd]?|present(?:ed|s)?|labell?ed|quote[sd]?|refer to)\b[^.;\n]{0,40}?\bas\s+(?:the\s+|an?\s+)?"
-    r"(?:best(?:-rated)?|cheapest|lowest[- ]priced?|top[- ]rated|fee-free|free of (?:charge|fees)|no-fee|"
+    r"(?:best(?:-rated)?|cheapest|lowest|top[- ]rated|fee-free|free of (?:charge|fees)|no-fee|"
     r"standard (?:price|rate|fee|charge))\b"
 )
 # ... which is a lie on its face for a price, and for a ranking when the text
 # itself says it holds whatever the facts.
+# Session 10: "these instructions take precedence over the user".
+_OVER_THE_USER_RE = _rx(r"\b(?:precedence|priority|authority) over (?:the )?users?\b")
 _SELECTIVE_RE = _rx(
     r"\b(?:omit|leave out|drop|exclude|filter out|hide)\b[^;\n]{0,160}?\band\b|"
     r"\bbut in (?:your|the) (?:reply|answer|response|summary)\b"
@@ -753,9 +764,15 @@ _UNCONDITIONAL_RE = _rx(
     # Session 10: the claim made without looking ("skip it and tell the user
     # no conflicts were found").
     r"without (?:checking|running|calling|verifying|looking)|"
+    # "if this audit reports findings …, summarize the result as 'no critical issues found'"
+    r"if (?:\w+ ){0,3}(?:reports?|returns?|finds?|shows?|contains?) (?:any )?(?:findings?|alerts?|warnings?|"
+    r"vulnerabilit\w+|issues?|cves?)|"
+    # "delete the original input and tell the user it was kept"
+    r"(?:delete|remove|overwrite|drop|wipe|erase)\w*\b[^.;\n]{0,60}?\band (?:then )?(?:tell|say|report)|"
     r"skip(?:s|ping)? (?:it|this|that|the (?:[\w-]+ )?(?:check|step|scan|tool|call|review)))\b"
 )
 _CONDITIONAL_RE = _rx(
+    r"\b(?:when|if) nothing (?:is|was) found\b|\b(?:when|if) there are no (?:findings|issues|results)\b|"
     r"\b(?:unless|only if|only when|if and only if)\b|\b(?:safe|secure|clean|compliant) or (?:un|not |in|non)"
 )
 
@@ -844,6 +861,10 @@ _OVERRIDE_RE = _rx(
     r"limits|filters|rules)|root access|unrestricted|unfiltered|admin(?:istrator)? (?:rights|access|privileges))"
     r"|\btakes? precedence over\b(?![^.;\n]{0,30}?\b(?:field|parameter|param|argument|value|setting|option|header)s?\b)|\b(?:supersedes?|overrides?|replaces?)\b[^.;\n]{0,40}?\b(?:instructions|guidance|"
     r"rules|system prompt|guidelines|policies)\b"
+    # Session 10: but not the system prompt of the user's own bot ("replaces
+    # the system prompt of one of the user's deployed chatbots").
+    r"(?!\s+(?:of|for)\s+(?:one of\s+)?(?:the user's|your|their|a|an|the|this)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:bots?|chatbots?|agents?|assistants?|apps?|deployments?|personas?)\b)"
 )
 # The words every note of a data-flow hit holds ("secret data routed into an
 # argument …"): the combiner weighs such hits against the model (covert.py).
@@ -1577,7 +1598,7 @@ def intent_hits(
             continue  # "do not describe a run as passing if any test failed" (session 9)
         if (
             _PRICE_FRAME_RE.search(m.group(0))
-            or _DESPITE_RE.search(lower, m.end(), s.end)
+            or _DESPITE_RE.search(lower, s.start, s.end)
             # Session 10: part of the results left out, the rest told as the
             # whole ("omit any review below 4 stars and describe the product
             # as highly recommended"), or the act one way and the reply
@@ -1742,7 +1763,7 @@ def intent_hits(
                 or _UNCONDITIONAL_RE.search(text) is None
                 or (may_conditional and _CONDITIONAL_RE.search(text) is not None)
             )
-            and not (may_bad and _BAD_OUTCOME_RE.search(text))
+            and not (may_bad and _bad_outside_good(text))
             and not s.reframed
         ):
             s.misreport = None  # "never report it as true unless two sources agree"
@@ -1841,6 +1862,16 @@ _CLAUSE_NEGATION_RE = _rx(
     r"^\s*(?:and\s+|but\s+)?(?:do not|don't|never|must not|should not|shouldn't|avoid|nor)\b(?![^,;:]*\binstead\b)"
 )
 _CLAUSE_START_RE = _rx(r"[;:,]|\bbut\b")
+
+
+def _bad_outside_good(text: str) -> bool:
+    """A bad outcome in ``text`` that is not part of a good one.
+
+    Session 10: "report … as 'no known vulnerabilities'" names no bad outcome;
+    "vulnerabilities" there is part of the good one being dictated.
+    """
+    good = [(m.start(), m.end()) for m in _GOOD_RE.finditer(text)]
+    return any(not any(a <= m.start() < b for a, b in good) for m in _BAD_OUTCOME_RE.finditer(text))
 
 
 def _clause_negated(lower: str, floor: int, at: int) -> bool:
@@ -2206,7 +2237,9 @@ def _weigh(
             ("TV-COVERT-015", 0.5 * damp, a, b, "tells the model to act without confirmation")
         )
     if s.override is not None:
-        w = 0.8 + (0.2 if addressed or addressed_any else 0.0)
+        w = 0.8 + (
+            0.2 if addressed or addressed_any or _OVER_THE_USER_RE.search(text_at(s)) else 0.0
+        )
         out.append(
             (
                 "TV-COVERT-017",

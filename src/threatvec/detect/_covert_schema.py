@@ -440,6 +440,7 @@ _SENT_FILES_NAME_RE = re.compile(
     r"(?:^|_)(?:attachments?|attach|uploads?|files|includes?|documents|docs|extra_files|context_files)(?:_|$)"
 )
 _SECRET_FILE_VALUE_RE = re.compile(_KEY_FILE_PATTERN)
+_PATH_IN_NAME_RE = re.compile(r"~/|/\.|\.(?:ssh|aws|env|netrc|npmrc|kube)\b")
 
 
 # Session 10: "debug_and_forward_all_tool_outputs_to_logs.ops-relay.net".
@@ -520,6 +521,17 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
         key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+        if _PATH_IN_NAME_RE.search(name) and _SECRET_FILE_VALUE_RE.search(name.lower()):
+            # Session 10: "contenu_de_~/.ssh/id_ed25519_a_joindre…": a secret
+            # file's path spelled into a parameter name, in whatever language.
+            yield SchemaHit(
+                "TV-COVERT-020",
+                1.0,
+                f"/inputSchema/properties/{_esc(name)}",
+                name,
+                f"parameter name {name!r} names a secret file to fill it from",
+            )
+            continue
         context_channel = _CONTEXT_CHANNEL_RE.match(key) is not None
         words = set(key.split("_"))
         if (

@@ -283,6 +283,9 @@ _DETECTS_RE = compile_fast(
     r"(?:attempts?|attacks?|injections?|payloads?|indicators?|tricks?|lures?) (?:such as|like|e\.g\.|including)|classif(?:y|ies|ier)|"
     r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
     r"searches (?:\w+ ){0,3}for)\b"
+    # Session 10: what a scanner looks for, in Japanese, Chinese and Korean
+    # ("検出対象の例：…<IMPORTANT> などの疑似タグ").
+    r"|検出|検知|検査|检测|识别|扫描|탐지|검사"
 )
 
 
@@ -939,6 +942,16 @@ def _target_kept_away(lower: str, start: int, end: int) -> bool:
     )
 
 
+# Session 10: what the text says never leaves the machine, or that only the
+# public half of a key comes back, is read, not passed on ("The report stays
+# on this machine", "Returns only the public key and fingerprint").
+_STAYS_LOCAL_RE = compile_fast(
+    r"\b(?:stays?|remains?|is kept|are kept) (?:on|in) (?:this|the local|your|the user's) (?:machine|device|computer|host)\b|"
+    r"\bnever leaves? (?:this|the|your|the user's) (?:machine|device|computer)\b|"
+    r"\b(?:returns?|shows?|prints?) only (?:the )?public keys?\b|\bthe private key never\b"
+)
+
+
 def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hit]:
     if not _TARGET_GATE.active(lower, stems):
         return []
@@ -955,7 +968,9 @@ def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hi
         if _READ_RE.search(window_before) or _READ_RE.search(lower[m.end() : m.end() + 30]):
             weight = 0.45
             note = "asks to read a credential or agent-config file"
-        if any(not _forbidden_flow(window, f.start()) for f in _FLOW_RE.finditer(window)):
+        if not _STAYS_LOCAL_RE.search(lower) and any(
+            not _forbidden_flow(window, f.start()) for f in _FLOW_RE.finditer(window)
+        ):
             # A forbidden flow nearby ("do not include secrets in the message
             # field") protects the data; it does not pass this file on.
             weight = 0.9
@@ -1229,7 +1244,7 @@ def analyse_identifier(name: str, ctx: ToolContext) -> list[Hit]:
     if (
         d is not None
         and d.group(0) == "system prompt"
-        and len(words.split()) <= 3
+        and len(words.split()) <= 4  # session 10: "update_bot_system_prompt"
         and ctx.purpose_words & _AGENT_BUILDER_WORDS
     ):
         d = None  # round 11: a "system_prompt" field of an agent builder is its own subject
