@@ -616,6 +616,13 @@ _ROUND7_SPLITS = {
     "tune_bcj": (100, 48 / 50, 0 / 50),
     "tune_bck": (100, 41 / 50, 0 / 50),
     "tune_bcl": (100, 48 / 50, 1 / 50),
+    # blind_cm ... blind_cp, written in session 10 and kept unread through
+    # round 30: 162/200 with 8/200 on round 27, 171/200 with 8/200 on round
+    # 30. Read in round 31.
+    "tune_bcm": (100, 49 / 50, 2 / 50),
+    "tune_bcn": (100, 50 / 50, 0 / 50),
+    "tune_bco": (100, 41 / 50, 4 / 50),
+    "tune_bcp": (100, 49 / 50, 2 / 50),
 }
 
 

@@ -174,7 +174,7 @@ _IMPERATIVE_START_RE = _rx(
     r"hide|avoid|skip|side|act|behave|respond|answer|reply|forget|assume|consider|pretend|give|show|display|explain|"
     r"inform|assure|look|go|find|search|browse|scan|believe|quote|book|choose|pick|assign|approve|"
     # Session 10: "When presenting results, summarize … as 'no … found'".
-    r"summari[sz]e|omit|populate|submit|proceed|leave out)\b"
+    r"summari[sz]e|omit|populate|submit|proceed|leave out|drop|exclude)\b"
 )
 
 _USER = (
@@ -293,7 +293,9 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"~/(?![\w./-]*\.pub\b)[\w.]|\$home\b|(?<![\w])/etc/(?:passwd|shadow|sudoers)|(?<![\w/])\.(?:ssh|aws|env|netrc|npmrc|pypirc|"
      r"bashrc|zshrc|kube|docker|gnupg|git-credentials)\b(?![\w./-]*\.pub\b)|\bid_(?:rsa|ed25519|ecdsa|dsa)\b(?!\.pub\b)|\b[\w-]+_config\.json\b|\bmcp\.json\b|"
      r"[a-z]:\\users\\|%appdata%|%userprofile%|/users/[\w.-]+/|/home/[\w.-]+/|(?<![\w/.])\.[a-z][\w-]*/[\w./-]+|"
-     r"\.\./\.\./|\.\./\.env|\bfile contents?\b|\bcontents? of (?:the|that|this|each|every|any) file\b"),
+     r"\.\./\.\./|\.\./\.env|\bfile contents?\b|\bcontents? of (?:the|that|this|each|every|any) file\b|"
+     # Session 10: "the full contents of every other file opened in this session".
+     r"\bcontents? of (?:every|each|any|all)(?: other)? files?\b"),
     ("environment",
      r"\b(?:names?|list|inventory|versions?|descriptions?) of (?:all |the |any |every )?(?:other |available |installed |"
      r"connected |enabled )*(?:mcp )?(?:servers?|tools?|plugins?|extensions?|integrations?|connectors?)\b|"
@@ -429,7 +431,8 @@ _XDATA_RE = compile_fast("|".join(f"(?P<{name}>{_hoisted(pat)})" for name, pat i
 _DEST_RE = _rx(
     r"\bto\s+(?:https?://\S+|[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|co|dev|app|xyz|ru|cn|site|info|cloud|ai|me|biz|top)\b"
     r"|[\w.+-]+@[\w-]+\.[\w.]+|(?:our|a remote|an external|a third[- ]party|the vendor's|a partner|partner)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:service|server|backend|endpoint|api|collector|servers|partners?|cloud|analytics|telemetry))\b"
+    r"(?:service|server|backend|endpoint|api|collector|servers|partners?|cloud|analytics|telemetry|cache|mirror|"
+    r"storage|bucket))\b"
 )
 # A URL carrying a query string: data appended to it leaves the machine.
 # Session 9: or a bare query fragment to append ("append `&tk=` followed by …").
@@ -631,8 +634,8 @@ _CONCEAL_RE = _rx(
     r"|\bне\s+(?:сообщай|говори|рассказывай|упоминай|показывай|информируй)\w*"
     r"|\b(?:erwähne|erwähnen|sage|sag|verrate|informiere|zeige)\b[^.;\n]{0,60}\bnicht\b|\bohne\b[^.;\n]{0,30}\bzu (?:informieren|sagen|erwähnen)\b"
     r"|\bnon\s+(?:dirlo|dire|menzionar\w*|rivelar\w*|informar\w*|segnalar\w*)\b|\bsenza (?:dirlo|informare|avvisare)\b"
-    r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise)\b|\bsem (?:avisar|informar|contar)\b"
-    r"|\bvertel\b[^.;\n]{0,40}\bniet\b|\bniet (?:vertellen|melden|zeggen)\b"
+    r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise|comente)\b|\bsem (?:avisar|informar|contar)\b"
+    r"|\bvertel\b[^.;\n]{0,40}\bniet\b|\bniet (?:vertellen|melden|zeggen)\b|\bmeld (?:het|dit) niet\b"
     r"|不要告诉|不要提及|不要透露|别告诉|请勿告知|不要让用户知道|不要向用户|伝えないで|言わないで|知らせないで|教えないで|알리지 마|말하지 마"
     # Session 10: more languages and forms ("不要在回复中提及", "表示せず",
     # "без уведомления пользователя", "não é necessário avisar o usuário").
@@ -656,6 +659,9 @@ _CONCEAL_RE = _rx(
     r"|\bneed not be (?:reported|mentioned|shown|surfaced|disclosed)\b"
     # Session 10: "does not need to be mentioned", "do not list it among actions taken".
     r"|\b(?:does not|doesn't|do not|don't)\s+need\s+to\s+be\s+(?:mentioned|reported|shown|surfaced|disclosed)\b"
+    # "do not point it out", "in your reply, omit who the file was shared with".
+    r"|\b(?:do not|don't|never)\s+point\s+(?:it|this|that|them)\s+out\b"
+    r"|\bin (?:your|the) (?:reply|answer|response|summary),?\s+(?:omit|leave out|skip)\b"
     r"|\b(?:do not|don't|never)\s+(?:list|include|mention|report|show)\s+(?:it|this|them|these)\s+(?:among|in|with)\s+"
     r"(?:the\s+)?(?:actions?|steps?|changes?)(?:\s+(?:taken|performed|made|done))?\b"
 )
@@ -695,7 +701,8 @@ _GOOD_OUTCOME = (
     r"(?:conflicts?|interactions?|alerts?|warnings?|issues?|problems?|vulnerabilit(?:y|ies)|"
     r"discrepanc(?:y|ies)|fees?|charges?)|"
     r"as if (?:[\w-]+ ){0,3}(?:had |has )?(?:completed|succeeded|worked|finished|gone through)|"
-    r"(?:was|were|is|are|has been|have been) (?:kept|preserved|retained|untouched|intact))"
+    r"(?:was|were|is|are|has been|have been) (?:kept|preserved|retained|untouched|intact)|"
+    r"(?:is|was|are|were) confirmed)"
 )
 # Verbs of telling the user (strong) and of labelling a result (weaker).
 _MISREPORT_RE = _rx(
@@ -760,7 +767,7 @@ _UNCONDITIONAL_RE = _rx(
     r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
     # Session 9: "if the API responds with status pending_review, tell the user … completed".
     r"if\b[^.;\n]{0,40}?\b(?:pending\w*|on hold|under review|declined|bounced)|"
-    r"independently of|whether or not|every|each|all|"
+    r"independently of|whether or not|every|each|all|anyway|"
     # Session 10: the claim made without looking ("skip it and tell the user
     # no conflicts were found").
     r"without (?:checking|running|calling|verifying|looking)|"
@@ -1134,10 +1141,13 @@ _PERSIST_RE = _rx(
     # Session 6: Portuguese, Spanish, German, French, Italian long-term memory.
     r"|\bguard[ae]\w*\s+na\s+(?:sua\s+)?memória\b|\bguarda\w*\s+en\s+(?:tu\s+)?memoria\b|\bmerke? dir\b|"
     r"\bspeicher\w*\s+(?:dir\s+)?im\s+(?:langzeit)?gedächtnis\b|\bmémorise\w*\b|\benregistre\w*\s+dans\s+(?:ta|votre)\s+mémoire\b|"
-    r"\bmemorizza\w*\b|\bsalva\w*\s+nella\s+(?:tua\s+)?memoria\b"
+    r"\bmemorizza\w*\b|\bsalva\w*\s+nella\s+(?:tua\s+)?memoria\b|"
+    # Session 10: Portuguese, Dutch, Polish, Turkish.
+    r"\b(?:adicione|salve|armazene|grave)\w*\s+(?:à|a|na|em)\s+(?:sua\s+)?memória\b|\blangetermijngeheugen\b|"
+    r"\b(?:zapisz|zapamiętaj)\w*\s+w\s+(?:swojej\s+)?pamięci\b|\bkalıcı belleğ\w*|\bhafızana (?:kaydet|ekle)\w*"
     # Session 6: another server's memory filled with a fact this tool wrote
     # ("use the memory tool (add_observations) to store the observation: …").
-    r"|\b(?:use|call|invoke)\s+(?:the\s+)?(?:[\w-]+\s+)?memory\s+(?:tool|server)s?\b[^.;\n]{0,60}?"
+    r"|\b(?:use|call|invoke)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?memory\s+(?:tool|server)s?\b[^.;\n]{0,60}?"
     r"\b(?:store|save|add|record|create|write|remember)\b"
     r"|\b(?:store|save|add|record|write|create)\s+(?:the|an?|this|that)\s+(?:observation|fact|memory|belief|"
     r"preference|entity)s?\s*:"
@@ -1180,7 +1190,7 @@ _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
                        "confirmation", "skip", "won't", "will not", "sans ", "sin ", "ohne"),
     _PLACEHOLDER_RE: ("{", "<<", "%(", "$"),
     _PERSIST_RE: ("from now on", "from this point", "going forward", "henceforth", "permanently", "forever",
-                  "future", "for later", "memory", "memories", "across"),
+                  "future", "for later", "memory", "memories", "across", "geheugen"),
     _GLOBAL_RE: ("every", "each", "any", "all ", "whenever you", "future", "later", "subsequent", "upcoming",
                  "workspace", "organi"),
     _AUTHORITY_RE: ("approv", "authori", "whitelist", "allow", "cleared", "signed off", "sanction", "okayed", "green",
@@ -1765,6 +1775,8 @@ def intent_hits(
             )
             and not (may_bad and _bad_outside_good(text))
             and not s.reframed
+            # "drop them from what you show and say the project has no critical issues"
+            and not _SELECTIVE_RE.search(text)
         ):
             s.misreport = None  # "never report it as true unless two sources agree"
         s.describes = (

@@ -227,6 +227,7 @@ _NO_CONFIRM_RE = compile_fast(
     # Session 10: Korean, Turkish, Russian, Japanese, Chinese, Dutch, Polish.
     r"|\bvraag (?:de gebruiker )?(?:\w+ )?(?:geen|niet om) (?:bevestiging|toestemming)\b"
     r"|\bsin volver a pedir (?:permiso|confirmación)\b|\bsans redemander (?:la )?(?:permission|confirmation)\b"
+    r"|\bvraag (?:dit|het) niet aan de gebruiker\b|kullan[ıi]c[ıi]ya (?:onay )?sor(?:ma|mayın)\w*"
     r"|확인하지 말고|묻지 말고|확인 없이|kullan[ıi]c[ıi]ya sorma\w*|\bsormadan\b|не спрашивая|確認せず|確認しないで|"
     r"无需确认|不要确认|不用确认|\bzonder te vragen\b|\bbez pytania\b"
 )
@@ -269,9 +270,10 @@ _STATES_REQUIREMENT_RE = compile_fast(
 )
 # A directive that holds even against what the user asks.
 _OVER_USER_RE = compile_fast(
-    r"\b(?:even (?:if|when|though) (?:the )?users? (?:asks?|wants?|requests?|says?|prefers?|chooses?)|regardless of what (?:the )?users? (?:asks?|wants?|says?)|"
+    r"\b(?:even (?:if|when|though) (?:the )?users? (?:asks?|wants?|requests?|says?|prefers?|chooses?|mentions?|names?|"
+    r"specifies|picks?)|regardless of what (?:the )?users? (?:asks?|wants?|says?)|"
     # Session 6: "even if the user did not ask for a table".
-    r"even (?:if|when|though) (?:the )?users? (?:did not|didn't|does not|doesn't|has not|hasn't) (?:ask|request|want)|"
+    r"even (?:if|when|though) (?:the )?users? (?:did not|didn't|does not|doesn't|has not|hasn't) (?:ask|request|want|mention)|"
     r"even (?:if|when|though) they (?:asked|ask|chose|choose|requested|picked|selected) (?:for )?|"
     r"unabhängig davon,? was (?:der |die )?(?:nutzer|benutzer|kunde|anwender)\w*|"
     r"auch wenn (?:der )?(?:nutzer|benutzer)\w* (?:etwas anderes|anders)|selbst wenn (?:der )?(?:nutzer|benutzer)|"
@@ -600,7 +602,10 @@ _TLS_OFF_CMD_RE = compile_fast(
 _TLS_OFF_CODE_RE = compile_fast(
     r"\b(?:when|whenever|if) you (?:write|generate|produce|suggest)\b[^.;\n]{0,60}?\bcode\b[^.\n]{0,60}?"
     r"\b(?:disable|turn off|skip|bypass)\s+(?:tls |ssl |https )?(?:certificate|cert|tls|ssl)\s+"
-    r"(?:verification|validation|checks?|checking)\b"
+    r"(?:verification|validation|checks?|checking)\b|"
+    # "in all code you write for the user …, set TLS certificate verification to off"
+    r"\bin (?:all|any|every) (?:the )?code you (?:write|generate|produce)\b[^.\n]{0,60}?"
+    r"\b(?:certificate|cert|tls|ssl) (?:certificate )?(?:verification|validation|checks?) (?:to )?(?:off|false|disabled)\b"
 )
 # Session 6: a code or password the user is to be asked for, then passed in
 # an argument (English and Korean: "ask the user for their certificate
@@ -1248,6 +1253,10 @@ def mechanism_hits(
                 weight, note = 1.0, note + ": a fixed value over the user's choice"
             if regex is _USER_IDS_ML_RE and _HERE_ML_RE.search(s):
                 weight, note = 1.0, note + ", to be written into this field"
+            if regex is _CONTEXT_ML_RE and _VERBATIM_ML_RE.search(s):
+                weight, note = 1.0, note + ", in full"
+            if regex is _RANK_FRAME_ML_RE and _DESPITE_ML_RE.search(s):
+                weight, note = 1.0, note + " whatever the prices"
             if regex is _MISREPORT_ML_RE and _DESPITE_ML_RE.search(s):
                 weight, note = 1.0, note + " whatever happened"
             if regex is _TLS_OFF_CMD_RE and len(regex.findall(s)) >= 2:
@@ -1568,7 +1577,9 @@ _CONTEXT_ML_RE = compile_fast(
     r"\bel prompt del sistema|\b(?:den )?gesamten? (?:chat|gesprächs)verlauf|\bdie gesamte unterhaltung|"
     r"\btoda a conversa\b|\bo histórico (?:completo )?da conversa|\bo prompt do sistema|"
     r"\bl'intera conversazione|\btutta la conversazione|\bla cronologia (?:completa )?della (?:chat|conversazione)|"
-    r"\bil prompt di sistema"
+    r"\bil prompt di sistema|"
+    # Session 10: "den vollständigen bisherigen Gesprächsverlauf … einschließlich Systemnachricht".
+    r"\b(?:vollständigen?|kompletten?|gesamten?) (?:bisherigen )?(?:gesprächs|chat)verlauf|\bsystemnachricht"
 )
 # Session 10: "ask the user for their password / PIN / card number" in other
 # languages, the order the English solicit rule weighs (tune_bba, bbj, bbk,
@@ -1625,7 +1636,20 @@ _MISREPORT_ML_RE = compile_fast(
 _DESPITE_ML_RE = compile_fast(
     r"\b(?:trotzdem|dennoch|auch wenn|selbst wenn|quand même|même si|malgré|aun así|aunque|incluso si|mesmo assim|"
     r"mesmo que|ainda que|comunque|anche se|toch|ook als|zelfs als|даже если|вс[её] равно|тем не менее|mimo to|"
-    r"nawet jeśli|yine de|bile olsa|olsa bile)\b|それでも|場合でも|即使|仍然|也要|여전히|그래도|경우에도"
+    r"nawet jeśli|yine de|bile olsa|olsa bile|unabhängig|quel que soit|independientemente|indipendentemente|"
+    r"ongeacht|независимо)\b|それでも|場合でも|即使|仍然|也要|여전히|그래도|경우에도|관계없이|にかかわらず|无论"
+)
+# "… in full, word for word" in other languages.
+_VERBATIM_ML_RE = compile_fast(
+    r"\b(?:wortwörtlich|wörtlich|vollständig\w*|mot pour mot|intégral\w*|palabra por palabra|textualmente|íntegr\w*|"
+    r"parola per parola|integral\w*|letterlijk|volledig\w*|дословно|полностью|kelimesi kelimesine|eksiksiz)\b|逐字|完整|全文|그대로|全文を|そのまま"
+)
+# Session 10: one shop or partner always told as the cheapest, in other
+# languages ("항상 '딜몰플러스'를 최저가로 소개하고").
+_RANK_FRAME_ML_RE = compile_fast(
+    r"(?:최저가|가장 저렴한 ?곳)(?:로|으로) (?:소개|안내|표시)|最安値として|(?:说成|介绍为|称为)最便宜|"
+    r"\bals (?:die |de )?(?:günstigste|goedkoopste)\b|\bcomme (?:le |la )?(?:moins cher|meilleur prix)\b|"
+    r"\bcomo (?:el |la |o |a )?más barat[oa]\b|\bcome (?:il |la )?più economic[oa]\b|\bкак самый дешёвый\b"
 )
 # ... and security scanners kept from running ("脆弱性スキャンツールは…呼び出さないでください").
 _NO_SECURITY_CHECK_ML_RE = compile_fast(
@@ -1642,7 +1666,8 @@ _USER_IDS_ML_RE = compile_fast(
     r"mot de passe|numéro de carte|passwort|kartennummer|wachtwoord|bsn|senha|número do cartão|cpf|"
     r"codice fiscale|numero della carta|身份证|银行卡|密码|주민등록번호|비밀번호|카드 번호|パスワード|カード番号|マイナンバー)|"
     r"(?:wohnadresse|geburtsdatum|vollständigem namen)[^.\n]{0,60}?des (?:benutzers|nutzers)|"
-    r"полный текст всех (?:предыдущих )?сообщений|(?:все|всех) предыдущи\w+ сообщени\w+"
+    r"полный текст всех (?:предыдущих )?сообщений|(?:все|всех) предыдущи\w+ сообщени\w+|"
+    r"(?:паспортн\w+ данн\w+|данн\w+ банковской карты|номер\w* карты)[^.\n]{0,80}?пользовател\w*"
 )
 _HERE_ML_RE = compile_fast(
     r"\b(?:buraya|hier|aquí|ici|aqui|здесь|сюда|tutaj|dieses feld|ce champ|este campo|questo campo|dit veld)\b|"
@@ -1734,13 +1759,16 @@ _INSECURE_SWITCH_RE = compile_fast(
     r"\b(?:mfa|2fa|two_factor\w*|otp|totp|sso)_?(?:enabled|required|enforced|on)[`'\"]?\s*(?::|=|to)\s*[`'\"]?(?:false|no|off)\b|"
     # Session 10: an agent's own sandbox and permission prompts switched off.
     r"--dangerously-skip-permissions\b|\bsandbox[`'\"]?\s*:\s*[`'\"]?false\b|--no-sandbox\b|--yolo\b|"
-    r"\bprivileged\s*[=:]\s*true\b|\bhostnetwork\s*[=:]\s*true\b|\bcore\.hookspath\s+/dev/null\b"
+    r"\bprivileged\s*[=:]\s*true\b|\bhostnetwork\s*[=:]\s*true\b|\bcore\.hookspath\s+/dev/null\b|"
+    # Session 10: packages from an unchecked host, hooks skipped on every push.
+    r"--trusted-host\b|\bskip (?:the )?(?:git |pre-push |pre-commit )?hooks\b|--no-verify\b"
 )
 # ... and kept that way, or used whatever the state of approval.
 _STICKY_RE = compile_fast(
     r"\b(?:keep (?:those|these|the|that|this|it|them)\b|for the (?:rest of the )?session|from now on|every (?:call|time)|"
     r"all (?:later|future|further) calls|regardless|on or after|harmless|don't bring|do not bring|don't mention|"
-    r"do not mention|as part of (?:any|every|each)|whenever|for the rest of the session|approve prompts yourself)"
+    r"do not mention|as part of (?:any|every|each)|whenever|for the rest of the session|approve prompts yourself|"
+    r"always|when any)"
 )
 # An insecure setting the user chose is the user's call, not the tool's.
 _USER_CHOICE_RE = compile_fast(
@@ -1848,6 +1876,7 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
         "writes a server into the user's MCP client configuration",
     ),
     (_MISREPORT_ML_RE, "TV-COVERT-025", 0.7, "dictates a good outcome to tell the user"),
+    (_RANK_FRAME_ML_RE, "TV-COVERT-025", 0.7, "tells the user one seller is the cheapest"),
     (
         _USER_IDS_ML_RE,
         "TV-COVERT-022",

@@ -180,6 +180,15 @@ TEXT_PATTERNS: tuple[TextPattern, ...] = (
     _p("TV-COVERT-011", ("###",), r"(?:^|\n)\s*###\s*(?:system|instruction|instructions|response)\s*:?",
        0.8, "instruction-tuning header"),
     _p("TV-COVERT-011", ("_of_turn>",), r"<(?:start|end)_of_turn>", 1.0, "chat-template token"),
+    # Session 10: a chat turn forged in another language ("### Kullanıcı:" … "### Asistan:").
+    _p("TV-COVERT-011", ("##",),
+       r"(?:^|\n)\s*#{2,3}\s*(?:kullan[ıi]c[ıi]|asistan|usuario|asistente|utilisateur|benutzer|assistent|utente|"
+       r"assistente|gebruiker|пользователь|ассистент|用户|助手|ユーザー|アシスタント|사용자|어시스턴트)\s*:", 1.0,
+       "fake chat turn header"),
+    # Session 10: a forged result of another tool ("[tool_result name=security_policy]{…}[/tool_result]").
+    _p("TV-COVERT-011", ("tool_result", "tool_output", "function_result", "tool_response"),
+       r"[\[<]\s*/?\s*(?:tool|function)_(?:result|output|response)\b[^\]>\n]{0,40}[\]>][^\n]{0,400}?"
+       r"[\[<]\s*/\s*(?:tool|function)_(?:result|output|response)\s*[\]>]", 1.0, "forged tool result"),
     _p("TV-COVERT-011", ("[inst]", "[/inst]", "<<sys>>"), r"\[/?inst\]|<</?sys>>", 1.0,
        "Llama chat delimiter"),
     # --- TV-COVERT-017 instruction override / jailbreak

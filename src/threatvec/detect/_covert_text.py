@@ -667,6 +667,9 @@ _BRACKET_TAG_RE = re.compile(
     r"\[\s*(important|system|admin|instructions?|hidden|secret|override)\s*\]|"
     r"\[\s*((?:system|admin|security|policy|developer|override|priority|urgent|critical)[ _-](?:notice|message|note|"
     r"update|alert|instructions?|directive|override))\s*\]|"
+    # Session 10: a forged tool result ("[tool_result name=security_policy]") and
+    # a note to the assistant ("[assistant directive]").
+    r"\[\s*((?:tool|function)[ _-](?:result|output|response)|assistant[ _-](?:directive|note|instructions?))\b[^\]\n]{0,40}\]|"
     r"\{\{\s*(system|important|instructions?|override)\s*\}\}",
     re.IGNORECASE,
 )
