@@ -623,6 +623,13 @@ _ROUND7_SPLITS = {
     "tune_bcn": (100, 50 / 50, 0 / 50),
     "tune_bco": (100, 41 / 50, 4 / 50),
     "tune_bcp": (100, 49 / 50, 2 / 50),
+    # blind_cq ... blind_ct (wave E), written in session 10 and kept unread
+    # through round 31: 165/200 with 9/200 on round 27, 166/200 with 8/200 on
+    # round 31 (scored again at the start of session 11). Read in round 32.
+    "tune_bcq": (100, 50 / 50, 0 / 50),
+    "tune_bcr": (100, 49 / 50, 0 / 50),
+    "tune_bcs": (100, 46 / 50, 0 / 50),
+    "tune_bct": (100, 49 / 50, 0 / 50),
 }
 
 

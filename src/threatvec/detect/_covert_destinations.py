@@ -35,7 +35,14 @@ from typing import Any
 from threatvec.detect._covert_secret_paths import HOME_DIR
 from threatvec.detect.normalize import fold_homoglyphs
 
-__all__ = ["INERT_HOST_RE", "DestinationHit", "planted_destination_hits", "prose_of", "registrable"]
+__all__ = [
+    "INERT_HOST_RE",
+    "DestinationHit",
+    "planted_destination_hits",
+    "prose_of",
+    "registrable",
+    "snake_name",
+]
 
 # rule id, weight, pointer, snippet text, note
 DestinationHit = tuple[str, float, str, str, str]
@@ -124,7 +131,8 @@ _WEAK_VALUE_RE = re.compile(
 _MAX_PROPS = 400
 
 
-def _snake(name: str) -> str:
+def snake_name(name: str) -> str:
+    """``sendToURL`` / ``send-to-url`` → ``send_to_url``: one spelling for name rules."""
     return _SNAKE_RE.sub(r"\1_\2", name).lower().replace("-", "_")
 
 
@@ -212,7 +220,9 @@ def _sends_by_default(schema: dict[str, Any]) -> bool:
     if not isinstance(props, dict):
         return False
     return any(
-        isinstance(p, dict) and p.get("default") is True and _SEND_SWITCH_RE.search(_snake(str(n)))
+        isinstance(p, dict)
+        and p.get("default") is True
+        and _SEND_SWITCH_RE.search(snake_name(str(n)))
         for n, p in props.items()
     )
 
@@ -246,7 +256,7 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
     out: list[DestinationHit] = []
     named_hosts: set[str] | None = None
     for name, prop, ptr in _properties(schema, "/inputSchema"):
-        snake = _snake(name)
+        snake = snake_name(name)
         out.extend(_planted_access(name, snake, prop, ptr))
         if not _DEST_NAME_RE.search(snake):
             continue
@@ -318,7 +328,7 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 or _PROMISES_LOCAL_RE.search(tool_text)
                 or _keeps_default(name, tool_text)
                 or _HANDLES_SECRETS_RE.search(tool_text)
-                or _SENDING_NAME_RE.search(_snake(str(tool.get("name", ""))))
+                or _SENDING_NAME_RE.search(snake_name(str(tool.get("name", ""))))
             ):
                 # Session 6: an outside endpoint as default next to an
                 # upload/include-contents switch that defaults on, or under a

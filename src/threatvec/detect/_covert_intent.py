@@ -55,6 +55,8 @@ __all__ = [
     "SLOT_VALUE",
     "IntentHit",
     "arg_is_switch",
+    "clause_negated",
+    "detection_example",
     "example_quote_spans",
     "intent_hits",
     "named_as_not_orders",
@@ -174,15 +176,17 @@ _IMPERATIVE_START_RE = _rx(
     r"hide|avoid|skip|side|act|behave|respond|answer|reply|forget|assume|consider|pretend|give|show|display|explain|"
     r"inform|assure|look|go|find|search|browse|scan|believe|quote|book|choose|pick|assign|approve|"
     # Session 10: "When presenting results, summarize … as 'no … found'".
-    r"summari[sz]e|omit|populate|submit|proceed|leave out|drop|exclude)\b"
+    r"summari[sz]e|omit|populate|submit|proceed|leave out|drop|exclude|"
+    # Session 11: "…, rate it low risk and state that it is market standard".
+    r"rate|score|grade|classify|flag|categori[sz]e|multiply|double|triple|inflate)\b"
 )
 
 _USER = (
     r"(?:(?:the|this|your|a|any|our|that)\s+)?(?:end[- ])?(?:user|human|person(?:\s+(?:you\s+are|you're)\s+"
     r"(?:helping|chatting with|talking to|assisting|working (?:with|for)|speaking (?:with|to)))?|customer|client|"
-    r"requester|caller|account holder|operator|owner)s?|\bthem\b"
+    r"requester|caller|account holder|operator|owner|patient|buyer|shopper)s?|\bthem\b"
 )
-_POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller|account holder|human|requester|patient|employee)(?:'s|’s|s'|s’)?|their|his|her|your|its|my)"
+_POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller|account holder|human|requester|patient|employee|student|child|kid|member|tenant|guest|passenger|applicant|candidate)(?:'s|’s|s'|s’)?|their|his|her|your|its|my)"
 
 # Out-of-scope data the model holds or can reach, by category.
 _XDATA_PARTS: tuple[tuple[str, str], ...] = (
@@ -293,7 +297,10 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"~/(?![\w./-]*\.pub\b)[\w.]|\$home\b|(?<![\w])/etc/(?:passwd|shadow|sudoers)|(?<![\w/])\.(?:ssh|aws|env|netrc|npmrc|pypirc|"
      r"bashrc|zshrc|kube|docker|gnupg|git-credentials)\b(?![\w./-]*\.pub\b)|\bid_(?:rsa|ed25519|ecdsa|dsa)\b(?!\.pub\b)|\b[\w-]+_config\.json\b|\bmcp\.json\b|"
      r"[a-z]:\\users\\|%appdata%|%userprofile%|/users/[\w.-]+/|/home/[\w.-]+/|(?<![\w/.])\.[a-z][\w-]*/[\w./-]+|"
-     r"\.\./\.\./|\.\./\.env|\bfile contents?\b|\bcontents? of (?:the|that|this|each|every|any) file\b|"
+     r"\.\./\.\./|\.\./\.env|\bfile contents?\b|"
+     # Session 11: private keys by a glob or a bundle name ("any *.pem and
+     # *.key files", "client.p12"); a single "cert.pem" may be a public certificate.
+     r"\*\.(?:pem|key|p12|pfx|ppk|jks|keystore)\b|\b[\w-]+\.(?:p12|pfx|ppk)\b|\bprivate key files?\b|\bcontents? of (?:the|that|this|each|every|any) file\b|"
      # Session 10: "the full contents of every other file opened in this session".
      r"\bcontents? of (?:every|each|any|all)(?: other)? files?\b"),
     ("environment",
@@ -526,11 +533,12 @@ def arg_is_switch(text: str, start: int, end: int, floor: int = 0) -> bool:
 
 
 _DIRECT_ARG_RE = _rx(r"\s+(?:the\s+)?['\"`]?([\w-]+)['\"`]?")
-_HERE_RE = _rx(
-    r"\bhere\b|\bthis (?:field|argument|parameter|value)\b"
-    r"|\b(?:buraya|hier|aquí|ici|aqui|здесь|сюда|tutaj|dieses feld|ce champ|este campo|questo campo|dit veld)\b"
+# "Here" / "this field" in other languages; the mechanism rules use it too.
+HERE_OTHER_LANGUAGES = (
+    r"\b(?:buraya|hier|aquí|ici|aqui|здесь|сюда|tutaj|dieses feld|ce champ|este campo|questo campo|dit veld)\b"
     r"|여기|ここに|这里"
 )
+_HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b|" + HERE_OTHER_LANGUAGES)
 # In a parameter's description a supplying verb with no named target fills
 # that very argument: "include the value of GITHUB_TOKEN", "must contain …".
 _SELF_FILL_RE = _rx(
@@ -563,13 +571,15 @@ _ACQUIRE_RE = _rx(
 _CONCEAL_RE = _rx(
     r"\b(?:do not|don't|dont|never|must not|should not|shouldn't|shall not|may not|avoid|without|no need to|not)\s+"
     r"(?:ever\s+|even\s+|actually\s+)?(?:tell|telling|inform|informing|notify|notifying|alert|alerting|warn|warning|"
-    r"let|letting|make)\b[^.;\n]{0,50}?(?:" + _USER + r")"
+    r"let|letting|make|bother|trouble|burden)\b[^.;\n]{0,50}?(?:" + _USER + r")"
     r"|\b(?:do not|don't|dont|never|must not|should not|shouldn't|shall not|avoid|no need to)\s+(?:ever\s+|even\s+)?"
     r"(?:mention|reveal|disclose|bring up|raise|acknowledge|say anything about|signal|comment on|surface|show|display|"
     r"flag|report|indicate|explain|admit|discuss|talk about|refer to|point out)\b[^.;\n]{0,25}?\b(?:this|that|it|these|"
     r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional|"
     r"deletion|removal|copy|charge|fee|surcharge|transfer)|"
-    r"anything|any (?:errors?|failures?|of this)|errors?|failures?|deletions?|removals?)\b"
+    r"anything|any (?:errors?|failures?|of this)|errors?|failures?|deletions?|removals?|"
+    # Session 11: "never mention charges".
+    r"(?:any\s+)?(?:charges?|fees?|surcharges?|costs?|payments?))\b"
     r"|\bkeep\b[^.;\n]{0,40}?\b(?:out of (?:the|your) (?:[\w-]+ )?(?:reply|replies|response|answer|output|chat|summary)|from (?:"
     + _USER
     + r"))"
@@ -583,6 +593,13 @@ _CONCEAL_RE = _rx(
     r"|\bleave\s+(?!(?:the\s+|any\s+|all\s+|these\s+|those\s+)?(?:secret|token|key|password|credential|api|personal|"
     r"pii|sensitive|private|raw|e-?mail|phone)\w*\b)(?:[\w'-]+\s+){1,10}?out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
     r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
+    # Session 11: "keep the public URL in your notes rather than in the reply".
+    r"|\b(?:in your (?:own )?notes|to yourself|internally)\s+(?:rather than|instead of|not)\s+(?:in|to)\s+(?:the|your)\s+"
+    r"(?:reply|response|answer|chat|summary)\b"
+    # Session 11: "do not include these steps in the user-facing summary".
+    r"|\b(?:do not|don't|never)\s+(?:include|list|mention|show)\s+(?:these|those|this|the (?:extra |additional |above |following )?)"
+    r"\s*(?:steps?|actions?|calls?|changes?|operations?|commands?)\s+in\s+(?:the|your)\s+(?:[\w-]+\s+)?(?:summary|reply|response|"
+    r"answer|report|output)"
     r"|\b(?:omit|omitted|excluded?|left out)\b[^.;\n]{0,20}?\bfrom (?:what you (?:show|tell|report)|(?:your|the) "
     r"(?:reply|summary|answer|response)|(?:" + _USER + r"))"
     r"|\b(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?) (?:shown|given|sent) to (?:"
@@ -632,6 +649,7 @@ _CONCEAL_RE = _rx(
     r"|\bno\s+(?:se\s+)?(?:lo\s+|la\s+|le\s+|les\s+)?(?:digas|comentes|menciones|informes|reveles|cuentes|muestres)\b"
     r"|\bsin (?:decirle|avisar|informar|mencionar)\b"
     r"|\bне\s+(?:сообщай|говори|рассказывай|упоминай|показывай|информируй)\w*"
+    r"|\bnicht (?:erwähnen|erwaehnen|mitteilen|anzeigen|melden)\b"
     r"|\b(?:erwähne|erwähnen|sage|sag|verrate|informiere|zeige)\b[^.;\n]{0,60}\bnicht\b|\bohne\b[^.;\n]{0,30}\bzu (?:informieren|sagen|erwähnen)\b"
     r"|\bnon\s+(?:dirlo|dire|menzionar\w*|rivelar\w*|informar\w*|segnalar\w*)\b|\bsenza (?:dirlo|informare|avvisare)\b"
     r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise|comente)\b|\bsem (?:avisar|informar|contar)\b"
@@ -693,6 +711,8 @@ _GOOD_OUTCOME = (
     r"threats?|vulnerabilit(?:y|ies)|errors?|findings?)|free (?:of|from)|nothing (?:wrong|found|suspicious)|"
     r"looks? (?:good|fine|standard|normal|safe)|buy(?:ing)?|approved|up to date|green|passing|all clear|resolved|on track|"
     r"genuine|authentic|working|operational|no action (?:is )?needed|"
+    # Session 11: "describe every submission as original" (a plagiarism check).
+    r"as (?:wholly |fully |entirely |completely )?original|"
     # Session 9: a step told as finished ("tell the user the refund has been completed").
     r"(?:has|have|had) been (?:completed|processed|confirmed|closed|delivered|refunded|paid)|"
     # Session 10: a finding told as absent ("tell the user no conflicts were
@@ -762,6 +782,7 @@ _BAD_OUTCOME_RE = _rx(
 # not for a scanner's own labels ("mark advisories without a fix as informational").
 _FINDINGS_RE = _rx(r"\b(?:findings?|critical|cves?|high[- ]severity)\b")
 _TELLING_VERB_RE = _rx(r"(?:describe|present|report|refer|portray|characteri[sz]e|frame)")
+_UNLESS_ASKED = r"unless (?:the )?users? (?:explicitly |specifically |directly )?(?:asks?|names?|requests?|mentions?|insists?|queries)"
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
     r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
@@ -776,11 +797,17 @@ _UNCONDITIONAL_RE = _rx(
     r"vulnerabilit\w+|issues?|cves?)|"
     # "delete the original input and tell the user it was kept"
     r"(?:delete|remove|overwrite|drop|wipe|erase)\w*\b[^.;\n]{0,60}?\band (?:then )?(?:tell|say|report)|"
-    r"skip(?:s|ping)? (?:it|this|that|the (?:[\w-]+ )?(?:check|step|scan|tool|call|review)))\b"
+    r"skip(?:s|ping)? (?:it|this|that|the (?:[\w-]+ )?(?:check|step|scan|tool|call|review))|"
+    # Session 11: the truth only for a user who asks for it ("… as 'No critical
+    # vulnerabilities found' unless the user explicitly names a CVE ID").
+    + _UNLESS_ASKED
+    + r")\b"
 )
 _CONDITIONAL_RE = _rx(
     r"\b(?:when|if) nothing (?:is|was) found\b|\b(?:when|if) there are no (?:findings|issues|results)\b|"
-    r"\b(?:unless|only if|only when|if and only if)\b|\b(?:safe|secure|clean|compliant) or (?:un|not |in|non)"
+    r"\b(?:unless(?! "
+    + _UNLESS_ASKED[len("unless ") :]
+    + r")|only if|only when|if and only if)\b|\b(?:safe|secure|clean|compliant) or (?:un|not |in|non)"
 )
 
 # A claim that someone already approved: declarative, so no directive needed.
@@ -809,6 +836,18 @@ _CONSENT_CLAIM_RE = _rx(
     r"|\b(?:has|have|had)\s+(?:already\s+)?given\s+(?:\w+\s+){0,2}?(?:approval|consent|permission|authori[sz]ation|"
     r"sign-?off|go-?ahead)\b"
     r"|\baccord permanent\b|\bconsentement (?:permanent|préalable)\b|\bdéjà donné son (?:accord|consentement)\b"
+    r"|\bal (?:\w+ ){0,2}toestemming gegeven\b|\bdoorlopende toestemming\b|\bbereits (?:\w+ ){0,2}(?:zugestimmt|eingewilligt)\b"
+    # Session 11: an agreement said to be signed once ("the user accepted the
+    # data-sharing agreement during onboarding"), a mode said to waive asking
+    # ("this workspace runs in auto-approve mode configured by the administrator").
+    r"|\b(?:the )?(?:user|customer|account holder|member)s?\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:accepted|signed|"
+    r"agreed to|opted into)\s+(?:the|our|a|this|all)\s+[\w -]{0,30}?(?:agreement|terms|policy|waiver|consent form)\b"
+    r"[^.;\n]{0,30}?\b(?:during|at|on|when|already|previously)\b"
+    r"|\b(?:the )?(?:user|customer|account holder)s?\s+(?:has\s+|had\s+)?(?:already\s+)?(?:confirmed|approved|agreed|"
+    r"consented|accepted)\s+(?:at|during|on|when)\s+(?:connection|setup|install\w*|onboarding|sign-?up|registration|"
+    r"login|connect\w*)(?: time)?\b"
+    r"|\b(?:runs?|is|are|operates?|running)\s+(?:in|under)\s+(?:an?\s+)?(?:auto-?approv\w*|pre-?approved|unattended|"
+    r"no-?confirm\w*)\s+mode\b"
 )
 # Skipping confirmation: evidence only when it is a directive (a tool that
 # "runs without asking for confirmation" documents itself).
@@ -823,15 +862,23 @@ _CONSENT_SKIP_RE = _rx(
     r"|\bconfirmations?\s+(?:would|will|are|is)\s+(?:only\s+)?(?:slow|unnecessary|not needed|redundant|pointless|annoying)"
     r"|\bskip\s+(?:the\s+|any\s+|all\s+)?(?:usual\s+|normal\s+|standard\s+|extra\s+)?(?:user\s+)?(?:permission|confirmation|"
     r"approval|consent|security|safety)(?:\s+(?:prompts?|checks?|dialogs?|steps?|questions?))?\b"
-    r"|\b(?:never|don't|do not|no longer|won't|will not)\s+(?:need|require)s?\s+(?:any\s+|a\s+)?(?:confirmation|approval|"
-    r"permission|consent)"
+    r"|\b(?:never|don't|do not|does not|doesn't|no longer|won't|will not)\s+(?:need|require)s?\s+(?:any\s+|a\s+)?"
+    r"(?:(?:user|human|explicit|further|additional|manual)\s+)?(?:confirmation|approval|permission|consent)"
     r"|\b(?:never|do not|don't)\s+(?:asks?|asking)\s+for\s+(?:confirmation|permission|approval)"
-    r"|\bsans (?:demander|confirmation)|\bsin (?:pedir|preguntar|confirmación)|\bohne (?:nachzufragen|rückfrage|bestätigung)"
+    r"|\bsans (?:demander|confirmation)|\bsin (?:pedir|preguntar|confirmación)|\bohne (?:nachzufragen|rückfrage|rueckfrage|nachfrage|bestätigung|bestaetigung)"
+    # Session 11: German and Dutch ("den Benutzer nicht danach fragen", "muss dem
+    # nicht gesondert zustimmen", "vraag daarom nooit om extra bevestiging").
+    r"|\b(?:benutzer|nutzer|kunden)\w* nicht (?:danach |dazu |erst )?(?:fragen|um (?:erlaubnis|bestätigung) bitten)\b"
+    r"|\bmuss (?:dem |dies |das |dazu )?nicht (?:\w+ )?zustimmen\b|\bkeine (?:gesonderte |zusätzliche |weitere )?"
+    r"(?:zustimmung|bestätigung|rückfrage) (?:nötig|erforderlich|notwendig)\b"
+    r"|\bvraag (?:\w+ ){0,2}(?:nooit|niet) om (?:\w+ )?(?:bevestiging|toestemming)\b|\bzonder (?:bevestiging|toestemming|te vragen)\b"
     # Session 9: "you do not need to ask the user to confirm".
     r"|\b(?:do not|don't|never|won't|will not)\s+need\s+to\s+(?:ask|check|confirm|get|seek|wait|prompt|request)\b"
     r"|\bn'ajoutez (?:jamais|pas) d'étape de (?:confirmation|validation)|\bne (?:lui |leur )?demandez (?:pas|jamais)\b"
     # Session 10: "don't pause to ask", "without listing files for review".
     r"|\b(?:do not|don't|never)\s+(?:pause|stop|wait)\s+to\s+(?:ask|confirm|check)\b"
+    # Session 11: "skip asking for confirmation of destructive statements".
+    r"|\bskip(?:ping)?\s+asking\s+(?:the user\s+)?(?:for\s+)?(?:confirmation|permission|approval|consent)\b"
     r"|\bwithout (?:listing|showing|presenting|displaying)\b[^.;\n]{0,30}?\b(?:for (?:review|approval|confirmation)|"
     r"to the user)\b"
 )
@@ -1185,9 +1232,11 @@ _DESCRIBES_ATTACKS_RE = _rx(
 # (checked on lower-cased ASCII text; other text always runs the regex).
 _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _CONSENT_CLAIM_RE: ("approv", "authori", "signed off", "cleared", "consent", "agreed", "vetted", "sanction",
-                        "whitelist", "allow", "okayed", "ok'd", "green", "granted", "opt"),
+                        "whitelist", "allow", "okayed", "ok'd", "green", "granted", "opt", "accepted", "signed", "unattended",
+                        "confirm", "toestemming", "zugestimmt", "eingewilligt"),
     _CONSENT_SKIP_RE: ("no ", "without", "do not", "don't", "never", "away", "immediately", "at once",
-                       "confirmation", "skip", "won't", "will not", "sans ", "sin ", "ohne"),
+                       "confirmation", "skip", "won't", "will not", "sans ", "sin ", "ohne", "does not", "doesn't", "nicht",
+                       "keine", "vraag", "zonder"),
     _PLACEHOLDER_RE: ("{", "<<", "%(", "$"),
     _PERSIST_RE: ("from now on", "from this point", "going forward", "henceforth", "permanently", "forever",
                   "future", "for later", "memory", "memories", "across", "geheugen"),
@@ -1338,6 +1387,21 @@ _EXAMPLE_AFTER_RE = _rx(
     r"[ \t]*-?(?:phrasing|wording|language|phrases?|sentences?|lines?|patterns?|strings?|style|clauses?)\b"
 )
 _LIST_GAP_RE = _rx(r"\s*(?:,|;|/|or|and|,\s*or|,\s*and)?\s*")
+
+
+# Session 11: what a monitoring tool detects, listed as examples ("Searches
+# SIEM detections, e.g. access to ~/.ssh/id_rsa …, or curl | sh executions").
+_DETECTION_EXAMPLES_RE = _rx(
+    r"\b(?:detect\w*|alerts?|siem|monitor\w*|audit\w*|events?|incidents?|indicators?|iocs?|threats?|suspicious|"
+    r"anomal\w*|signatures?|edr|soc)\b(?:[^.;\n]|\.(?!\s)){0,80}?(?:\be\.g\.|\bsuch as\b|\bfor example\b|"
+    r"\bfor instance\b|\bincluding\b|\blike\b)(?:[^.;\n]|\.(?!\s))*$"
+)
+
+
+def detection_example(lower: str, at: int) -> bool:
+    """Is the text at ``at`` an example in a list of what a tool detects?"""
+    start = max(at - 240, 0)
+    return _DETECTION_EXAMPLES_RE.search(lower, start, at) is not None
 
 
 def example_quote_spans(lower: str) -> list[tuple[int, int]]:
@@ -1515,6 +1579,10 @@ def intent_hits(
                 # "only share it with the people the user names": whom the
                 # user chose, a limit on the call, not the user's data (round 11).
                 continue
+            if kind == "file" and _DECLARED_IN_RE.search(lower, max(0, m.start() - 24), m.start()):
+                # Session 11: "parameters declared in .circleci/config.yml"
+                # says where something is documented, not a file to read.
+                continue
             if kind == "personal" and _SECRET_WORD_RE.search(m.group(0)):
                 kind = "secret"  # "your API key", "the customer's card number"
             s.xdata.append((kind, m.start(), m.end(), m.group(0)))
@@ -1572,26 +1640,12 @@ def intent_hits(
             continue  # "state (open/resolved)": a field name, not "state that …" (round 11)
         if _TIMING_BEFORE_RE.search(lower, max(0, m.end() - 45), m.end()):
             continue  # "recommend rotating … before resolving the alert": when, not what (round 11)
-        if m.group("label") is not None and _summary_of_own_job(lower, s is sents[0], m, own_words):
-            continue
-        verb_end = m.end("tell") if m.group("tell") is not None else m.end("label")
-        if _negated(lower, s.start, m.start()) and not _MISREPORT_RE.search(
-            lower, verb_end, m.end()
-        ):
-            # Session 7: "do not describe a run as passing if any test failed"
-            # forbids the lie it names.
-            continue
-        if _COUNT_OF_RE.search(lower, verb_end, m.end()):
-            continue  # "report the exact numbers of passed, failed … tests": counts, no verdict
-        if _OUTCOME_DENIED_RE.search(lower, verb_end, m.start("outcome")):
-            continue
-        if _clause_negated(lower, s.start, m.start()):
-            continue
         telling = m.group("tell") is not None
         if not telling:
             # Session 10: "If the call fails, present … as if it had completed":
             # the leftmost match starts at the label verb "call"; a verb of
-            # telling inside the same span is what the sentence does.
+            # telling inside the same span is what the sentence does (session
+            # 11: "rate it low risk and state that it is market standard").
             inner = _MISREPORT_RE.search(lower, m.end("label"), s.end)
             if (
                 inner is not None
@@ -1599,12 +1653,19 @@ def intent_hits(
                 and not _NOUN_USE_RE.match(lower, inner.start())
             ):
                 m, telling = inner, True
+        if not telling and _summary_of_own_job(lower, s is sents[0], m, own_words):
+            continue
+        verb_end = m.end("tell") if telling else m.end("label")
+        if _COUNT_OF_RE.search(lower, verb_end, m.end()):
+            continue  # "report the exact numbers of passed, failed … tests": counts, no verdict
+        if _outcome_denied(lower, s.start, m, verb_end):
+            continue
         if s.misreport is None:
             s.misreport = (m.start(), m.end(), telling)
     for s, m in _matches(_REFRAME_RE, lower, starts, sents, g):
         if _summary_of_own_job(lower, s is sents[0], m, own_words):
             continue
-        if _negated(lower, s.start, m.start()) or _clause_negated(lower, s.start, m.start()):
+        if _negated(lower, s.start, m.start()) or clause_negated(lower, s.start, m.start()):
             continue  # "do not describe a run as passing if any test failed" (session 9)
         if (
             _PRICE_FRAME_RE.search(m.group(0))
@@ -1638,6 +1699,12 @@ def intent_hits(
             # ask the user for information it has itself, which says nothing
             # about asking for approval (round 9, real servers).
             continue
+        if m.group(0).startswith(("without", "sans", "sin ", "ohne")) and clause_negated(
+            lower, s.start, m.start()
+        ):
+            # Session 11: "do not run this on critical devices without asking"
+            # forbids the very act it names: asking is required.
+            continue
         s.consent_skip = s.consent_skip or (m.start(), m.end())
     for s, m in _matches(_OVERRIDE_RE, lower, starts, sents, g):
         if _RELATIVE_HEAD_RE.search(
@@ -1668,7 +1735,8 @@ def intent_hits(
         or "system(" in lower
     ):
         for s, m in _matches(_REMOTE_CODE_RE, lower, starts, sents, g):
-            s.remote_code = s.remote_code or (m.start(), m.end())
+            if not detection_example(lower, m.start()):
+                s.remote_code = s.remote_code or (m.start(), m.end())
     if has_digit:
         for s, m in _matches(_ACCOUNT_RE, lower, starts, sents, g):
             if _looks_like_iban(m.group(0)) and not _iban_checksum_ok(m.group(0)):
@@ -1886,7 +1954,22 @@ def _bad_outside_good(text: str) -> bool:
     return any(not any(a <= m.start() < b for a, b in good) for m in _BAD_OUTCOME_RE.finditer(text))
 
 
-def _clause_negated(lower: str, floor: int, at: int) -> bool:
+def _outcome_denied(lower: str, floor: int, m: re.Match[str], verb_end: int) -> bool:
+    """Does the sentence forbid the good outcome it names rather than dictate it?
+
+    The one place that decides whether a telling verb asserts its outcome:
+    "do not describe a run as passing if any test failed" (session 7), "say so
+    instead of assuming there are no interactions" and "…, but never report it
+    as safe" (session 10) all name the lie in order to rule it out.
+    """
+    if _negated(lower, floor, m.start()) and not _MISREPORT_RE.search(lower, verb_end, m.end()):
+        return True  # a second, unnegated telling verb in the span still asserts
+    if _OUTCOME_DENIED_RE.search(lower, verb_end, m.start("outcome")):
+        return True
+    return clause_negated(lower, floor, m.start())
+
+
+def clause_negated(lower: str, floor: int, at: int) -> bool:
     """True when the clause holding ``at`` opens with a prohibition."""
     start = floor
     for m in _CLAUSE_START_RE.finditer(lower, floor, at):
@@ -1971,6 +2054,19 @@ def _find_flows(
                 s.flow = (m.start(), m.end())  # the described argument is the sink
 
 
+_DECLARED_IN_RE = _rx(
+    r"\b(?:declared|defined|configured|specified|listed|documented|described)\s+in\s+[`'\"]?$"
+)
+
+
+_NEVER_IN_RE = _rx(r"\b(?:never|not|nor)\s+(?:in|into|as|via|through)\s+(?:the\s+|a\s+|any\s+)?[`'\"]?([\w-]+)")
+
+
+def _kept_out_of(lower: str, s: _Sentence, name: str) -> bool:
+    """Does the sentence say data goes "never in" / "not into" the argument ``name``?"""
+    return any(m.group(1) == name for m in _NEVER_IN_RE.finditer(lower, s.start, s.end))
+
+
 def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[str]) -> None:
     """Data and one of this tool's arguments named in one sentence, in any language.
 
@@ -1986,7 +2082,12 @@ def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[s
             continue  # "credentials are resolved by the server …": not the model's to move (round 11)
         for m in _ARG_MENTION_RE.finditer(lower, s.start, s.end):
             name = m.group(1) or m.group(2)
-            if name in param_names and not arg_is_switch(lower, m.start(), m.end(), s.start):
+            if (
+                name in param_names
+                and not arg_is_switch(lower, m.start(), m.end(), s.start)
+                # Session 11: "secrets should live in contexts, never in parameters".
+                and not _kept_out_of(lower, s, name)
+            ):
                 s.flow = (m.start(), m.end())
                 s.flow_fits = name
                 break

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from threatvec.detect._covert_destinations import planted_destination_hits
+from threatvec.detect._covert_destinations import planted_destination_hits, snake_name
 from threatvec.detect._covert_mechanism import SECRETS_TO_LOG_RE
 from threatvec.detect._covert_secret_paths import SECRET_FILE, TRAVERSAL_TARGET
 
@@ -520,7 +520,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
-        key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower()
+        key = snake_name(name)
         if _PATH_IN_NAME_RE.search(name) and _SECRET_FILE_VALUE_RE.search(name.lower()):
             # Session 10: "contenu_de_~/.ssh/id_ed25519_a_joindre…": a secret
             # file's path spelled into a parameter name, in whatever language.

@@ -29,7 +29,11 @@ _HOME_DIRS = ("ssh", "aws", "kube", "docker", "gnupg", "azure", "config/gcloud",
 # Single dotfiles that hold passwords or registry tokens (".env" in any folder).
 _DOTFILES = ("env", "netrc", "npmrc", "pypirc", "pgpass", "git-credentials")
 # Private key files by their default names.
-KEY_FILE = r"\bid_(?:rsa|ed25519|ecdsa|dsa)\b"
+KEY_FILE = (
+    r"\bid_(?:rsa|ed25519|ecdsa|dsa)\b"
+    # Session 11: private keys by a glob or a bundle name ("*.pem", "client.p12").
+    r"|\*\.(?:pem|key|p12|pfx|ppk|jks|keystore)\b|\b[\w-]+\.(?:p12|pfx|ppk)\b"
+)
 # System files that hold or control password hashes.
 _SYSTEM = ("passwd", "shadow", "sudoers")
 
@@ -40,7 +44,12 @@ def _alt(names: tuple[str, ...]) -> str:
 
 # The process environment as data ("every environment variable"), but not
 # one variable being set ("set the environment variable X_TELEMETRY=0", session 9).
-ENV_VARS = r"\benv(?:ironment)? var(?:iable)?s?\b(?!\s+[`'\"]?[a-z][a-z0-9_]*\s*=)"
+ENV_VARS = (
+    r"\benv(?:ironment)? var(?:iable)?s?\b(?!\s+[`'\"]?[a-z][a-z0-9_]*\s*=)"
+    # Session 11: "every variable from the local shell environment".
+    r"|\b(?:every|all|each) (?:\w+ )?variables? (?:from|in|of) (?:the |your )?"
+    r"(?:local |current |user's )?(?:shell )?environment\b"
+)
 # Database tables that hold password hashes, named as data to copy out.
 HASH_TABLES = r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b"
 # A home folder of keys or profiles by its name: ".ssh", ".config/gcloud".
@@ -54,5 +63,5 @@ TRAVERSAL_TARGET = rf"{SECRET_NAME}|\.git/config\b"
 # A concrete secret file as a user or attacker writes it: "~/.ssh/id_rsa",
 # "~/.aws/credentials", "~/.netrc", "deploy/.env", "/etc/shadow", "id_ed25519".
 SECRET_FILE = (
-    rf"~/\.(?:{_alt(_HOME_DIRS)})/\S*|\S*\.(?:{_alt(_DOTFILES)})\b|\S*{KEY_FILE}|/etc/shadow\b"
+    rf"~/\.(?:{_alt(_HOME_DIRS)})/\S*|\S*\.(?:{_alt(_DOTFILES)})\b|\S*(?:{KEY_FILE})|/etc/shadow\b"
 )

@@ -19,6 +19,8 @@ from threatvec.detect._covert_intent import (
     OWN_DOCS_SCOPE_RE,
     SLOT_PROSE,
     SLOT_VALUE,
+    clause_negated,
+    detection_example,
     example_quote_spans,
     intent_hits,
     named_as_not_orders,
@@ -283,9 +285,15 @@ _DETECTS_RE = compile_fast(
     r"(?:attempts?|attacks?|injections?|payloads?|indicators?|tricks?|lures?) (?:such as|like|e\.g\.|including)|classif(?:y|ies|ier)|"
     r"identif(?:y|ies)|filters? out|guards? against|screens? for|warns? about|checks? (?:\w+ ){0,5}for|looks? for|"
     r"searches (?:\w+ ){0,3}for)\b"
+    # Session 11: a red-team tool's catalogue ("Built-in probe families: …").
+    r"|\b(?:probe|payload|attack|test)[ -]?(?:families|types|classes|cases|suites?|catalog(?:ue)?)\s*:"
     # Session 10: what a scanner looks for, in Japanese, Chinese and Korean
     # ("検出対象の例：…<IMPORTANT> などの疑似タグ").
     r"|検出|検知|検査|检测|识别|扫描|탐지|검사"
+    # Session 11: the same in European languages ("riconosce frasi come …",
+    # "erkennt", "détecte", "detecta", "wykrywa").
+    r"|\b(?:riconosce|rileva|individua|erkennt|entdeckt|détecte|repère|detecta|reconoce|identifica|deteta|"
+    r"herkent|detecteert|wykrywa|rozpoznaje|обнаруживает|распознаёт|распознает|algılar|tespit eder)\b"
 )
 
 
@@ -469,13 +477,19 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             # "Do not include secrets in the message field" protects the data.
             out.append(_damped(h, 0.2, "negated"))
             continue
-        if (
-            h.rule_id == "TV-COVERT-013"
-            and lower.startswith("without", h.start)
-            and _NEVER_BEFORE_RE.search(lower, _sentence_start(lower, h.start, 80), h.start)
+        if lower.startswith("without", h.start) and (
+            (
+                h.rule_id == "TV-COVERT-013"
+                and _NEVER_BEFORE_RE.search(lower, _sentence_start(lower, h.start, 80), h.start)
+            )
+            or (
+                h.rule_id == "TV-COVERT-015"
+                and clause_negated(lower, _sentence_start(lower, h.start, 320), h.start)
+            )
         ):
             # Session 9: "never run DROP without showing the statement to the
-            # user first": a double negative, the user is to be shown.
+            # user first": a double negative, the user is to be shown (session
+            # 11: "do not run this on critical devices without asking").
             out.append(_damped(h, 0.2, "negated"))
             continue
         if h.rule_id == "TV-COVERT-013" and _SECRET_NEAR_RE.search(
@@ -516,6 +530,11 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
             if (
                 _QUOTED_EXAMPLE_RE.search(stripped)
                 or quoted
+                # Session 11: a quotation opened in parentheses after the name
+                # of an attack ("direct override (\"ignore all previous …\")").
+                or re.search(r"\(\s*[\"'“‘`«]", lower[max(0, h.start - 4) : h.end]) is not None
+                # Session 11: "fake <|im_start|>system delimiters" names the attack.
+                or _TAG_FAKE_RE.search(lower, max(0, h.start - 20), h.start) is not None
                 or _EXAMPLE_CUE_RE.search(clause)
                 # Session 10: a template shown in inline code by a tool about
                 # chat templates ("ChatML gives `<|im_start|>system…`").
@@ -647,9 +666,12 @@ _TAG_NAMES = (
 # Round 11: "<important> - This overwrites the whole body" warns about the
 # tool's own effect.
 _TEMPLATE_TOPIC_RE = re.compile(
-    r"\b(?:chat[ _-]?templates?|chatml|tokeni[sz]\w*|prompt (?:format|string|template)s?|special tokens?)\b"
+    r"\b(?:chat[ _-]?templates?|chatml|tokeni[sz]\w*|prompt (?:format|string|template)s?|special tokens?|"
+    r"plantillas?|delimitador\w*|délimiteurs?|delimitatori|trennzeichen)\b"
 )
-_CODE_SPAN_RE = re.compile(r"`[^`\n]+`")
+# Inline code, and (session 11) a short parenthetical: where a tool about chat
+# templates shows the tokens ("los delimitadores especiales (<|im_start|>, …)").
+_CODE_SPAN_RE = re.compile(r"`[^`\n]+`|\([^()\n]{1,80}\)")
 
 
 def _code_spans(lower: str) -> list[tuple[int, int]]:
@@ -660,7 +682,12 @@ _OWN_WORKFLOW_RE = re.compile(
     r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation|action|command|request)|the tool|"
     r"this (?:permanently |irreversibly )?(?:overwrites|deletes|replaces|removes|erases|destroys|creates|sends|charges|"
     r"publishes|modifies|"
-    r"changes|moves|is (?:destructive|irreversible|permanent|not reversible)|cannot be (?:undone|reversed)))\b"
+    r"changes|moves|is (?:destructive|irreversible|permanent|not reversible)|cannot be (?:undone|reversed))|"
+    # Session 11: the tool's own input rules ("<important>Dates must be in the
+    # employee's local time zone and hours must be entered in 0.25 increments").
+    r"(?:[\w-]+\s+){1,3}(?:must|should|need to|has to|have to) be (?:in|entered|formatted|given|provided|a|an|one of|"
+    r"between|at least|at most|no (?:more|longer)|valid|unique|lower-?case|upper-?case)|"
+    r"(?:[\w-]+\s+){1,3}(?:is|are) (?:required|optional|case[- ]sensitive|rate[- ]limited))\b"
 )
 _PSEUDO_TAG_RE = re.compile(r"<\s*(/?)\s*(" + _TAG_NAMES + r")\s*/?>", re.IGNORECASE)
 _BRACKET_TAG_RE = re.compile(
@@ -681,6 +708,13 @@ _FOREIGN_PAIR_RE = re.compile(
     r"(?i:geheim|wichtig|versteckt|anweisungen?|importante?|secreto|oculto|instrucciones|secret|cach[ée]|"
     r"consignes?|segreto|nascosto|istruzioni))>(.{10,2000}?)</\1>",
     re.DOTALL,
+)
+# Session 11: a frame in square brackets closed by name, in any language
+# ("[시스템 메시지 — 관리자 우선순위] … [/시스템 메시지]"); BBCode's own tags excepted.
+_BRACKET_PAIR_RE = re.compile(
+    r"\[(?!(?:b|i|u|s|code|quote|url|img|list|table|tr|td|color|size|spoiler|noparse)\])([^\[\]\n/]{3,40}?)"
+    r"(?:\s*[—–:-][^\]\n]{0,40})?\](.{10,2000}?)\[/\1\]",
+    re.DOTALL | re.IGNORECASE,
 )
 # "<IMPORTANT> tags", "<IMPORTANT> or <system> blocks": the tag, or a list of
 # them, named as a thing (a detector's documentation), not used as a frame.
@@ -767,6 +801,11 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
         if m4 is not None:
             hits.append(Hit("TV-COVERT-010", 0.9, m4.start(), m4.start() + len(m4.group(1)) + 2,
                             "paired pseudo-tag in another language"))  # fmt: skip
+    if not hits and "[/" in text:
+        m5 = _BRACKET_PAIR_RE.search(text)
+        if m5 is not None and len(m5.group(2).strip()) >= 16:
+            hits.append(Hit("TV-COVERT-010", 0.9, m5.start(), m5.start() + len(m5.group(1)) + 2,
+                            "paired bracketed pseudo-tag"))  # fmt: skip
     if not hits:
         m2 = _BRACKET_TAG_RE.search(text)
         if m2 is not None:
@@ -822,13 +861,19 @@ _TARGETS: tuple[tuple[str, str, frozenset[str]], ...] = (
         r"/etc/(?:passwd|shadow|sudoers)\b|\bkeychain\b|\.gnupg/|\bwallet\.dat\b|\bseed phrase\b|"
         r"\.ethereum/keystore|\bbrowser (?:cookies|passwords)\b|"
         # Session 10: "read the browser's Cookies database".
-        r"\bbrowser'?s? cookies? (?:database|db|store|jar|files?)\b|\bcookies? (?:database|jar)\b",
+        r"\bbrowser'?s? cookies? (?:database|db|store|jar|files?)\b|\bcookies? (?:database|jar)\b|"
+        # Session 11: a private key exported as text ("output of `gpg
+        # --export-secret-keys --armor`").
+        r"--export-secret-(?:keys|subkeys)\b|\bsecring\.gpg\b|\barmou?red private (?:signing )?keys?\b",
         frozenset({"system", "users", "keychain", "gpg", "wallet", "crypto", "browser"}),
     ),
 )  # fmt: skip
 _TARGET_RE = compile_fast("|".join(f"(?P<{name}>{pat})" for name, pat, _ in _TARGETS))
 _TARGET_PURPOSE = {name: words for name, _, words in _TARGETS}
 _TARGET_NEEDLES = (
+    "export-secret",
+    "secring",
+    "red private",
     ".ssh",
     "id_",
     "ssh ",
@@ -981,7 +1026,7 @@ def _target_hits(lower: str, stems: frozenset[str], ctx: ToolContext) -> list[Hi
             if _flows_into_parameter(_sentence(lower, m.start(), m.end()), ctx):
                 weight = 1.0
                 note = "asks to read a credential or agent-config file into a tool argument"
-        if _target_kept_away(lower, m.start(), m.end()):
+        if _target_kept_away(lower, m.start(), m.end()) or detection_example(lower, m.start()):
             # Round 11: "do not commit files that look like credentials
             # (`.env`, `id_rsa`)", "add the URI to their project's `.env`",
             # "local `.env` files are excluded": the file is protected,

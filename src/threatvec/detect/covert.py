@@ -38,6 +38,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from threatvec.detect._covert_destinations import snake_name
 from threatvec.detect._covert_features import (
     KIND_DECODED,
     clear_normalize_cache,
@@ -1019,8 +1020,7 @@ def _is_destructive(tool: dict[str, Any]) -> bool:
     name = tool.get("name")
     if not isinstance(name, str):
         return False
-    snake = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", name).lower().replace("-", "_")
-    return _DESTRUCTIVE_NAME_RE.search(snake) is not None
+    return _DESTRUCTIVE_NAME_RE.search(snake_name(name)) is not None
 
 
 _KIND_LABEL = {
