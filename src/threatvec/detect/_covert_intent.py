@@ -2059,7 +2059,9 @@ _DECLARED_IN_RE = _rx(
 )
 
 
-_NEVER_IN_RE = _rx(r"\b(?:never|not|nor)\s+(?:in|into|as|via|through)\s+(?:the\s+|a\s+|any\s+)?[`'\"]?([\w-]+)")
+_NEVER_IN_RE = _rx(
+    r"\b(?:never|not|nor)\s+(?:in|into|as|via|through)\s+(?:the\s+|a\s+|any\s+)?[`'\"]?([\w-]+)"
+)
 
 
 def _kept_out_of(lower: str, s: _Sentence, name: str) -> bool:
