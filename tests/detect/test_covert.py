@@ -630,6 +630,14 @@ _ROUND7_SPLITS = {
     "tune_bcr": (100, 49 / 50, 0 / 50),
     "tune_bcs": (100, 46 / 50, 0 / 50),
     "tune_bct": (100, 49 / 50, 0 / 50),
+    # blind_cy ... blind_db (wave G: European and Asian languages, bland
+    # payloads, short definitions), written in session 11 and scored once on
+    # arrival (round 32 and its first additions): 31/50 with 2/50, 26/50 with
+    # 2/50, 35/50 with 3/50, 32/50 with 0/50. Read in round 33.
+    "tune_bcy": (100, 34 / 50, 2 / 50),
+    "tune_bcz": (100, 35 / 50, 2 / 50),
+    "tune_bda": (100, 49 / 50, 1 / 50),
+    "tune_bdb": (100, 46 / 50, 0 / 50),
 }
 
 

@@ -181,6 +181,29 @@ _IMPERATIVE_START_RE = _rx(
     r"rate|score|grade|classify|flag|categori[sz]e|multiply|double|triple|inflate)\b"
 )
 
+# Session 11: the same imperatives in other languages, at a clause start
+# ("…, подставь его сюда", "請把…附加到", "hãy điền …"); words that are
+# also English ("lies", "joins") are left out.
+_IMPERATIVE_ML_RE = _rx(
+    r"(?:^|[,:;]\s|\.\s)\W*(?:(?:и|и затем|затем|также|потом|und|dann|et|puis|y|e|poi|en|i|ve|dan|và)\s+)?"
+    r"(?:(?:подстав|встав|добав|отправ|перешл|пришл|укаж|скопир|прочита|сохран|запиш|впиш|приложи|вызов|запуст|"
+    r"используй|передай|не сообщай|не говори)\w*"
+    r"|füge|sende|schicke|kopiere|trage|rufe|übergib|speichere|setze|gib|hänge"
+    r"|envoie|envoyez|ajoute|ajoutez|insère|insérez|copie|copiez|lis|lisez|inclus|incluez|appelle|appelez|enregistre|"
+    r"enregistrez|mettez|remplis|remplissez|transmets|transmettez|joignez"
+    r"|envía|envíe|añade|añada|incluye|incluya|copia|copie|lea|llama|llame|guarda|guarde|pon|ponga|rellena|rellene|"
+    r"adjunta|adjunte|inserta|inserte|agrega|agregue"
+    r"|envie|adicione|inclua|leia|chame|salve|coloque|preencha|anexe|insira"
+    r"|invia|aggiungi|includi|leggi|chiama|salva|metti|inserisci|compila|allega"
+    r"|stuur|voeg|kopieer|lees|roep|sla|zet|vul|plak"
+    r"|wyślij|dodaj|dołącz|skopiuj|przeczytaj|wywołaj|zapisz|wpisz|wstaw|podaj"
+    r"|gönder\w*|ekle\w*|kopyala\w*|kaydet\w*|doldur\w*"
+    r"|kirim(?:kan)?|tambahkan|sertakan|salin|panggil|simpan|masukkan|lampirkan"
+    r"|hãy|gửi|sao chép|điền|chèn"
+    r"|pošli|přidej|zkopíruj|přečti|zavolej|ulož|vlož|vyplň"
+    r"|skicka|kopiera|anropa|spara|infoga|bifoga)\b"
+    r"|请|請|务必|務必|してください|すること|せよ|하세요|하십시오|할 것"
+)
 _USER = (
     r"(?:(?:the|this|your|a|any|our|that)\s+)?(?:end[- ])?(?:user|human|person(?:\s+(?:you\s+are|you're)\s+"
     r"(?:helping|chatting with|talking to|assisting|working (?:with|for)|speaking (?:with|to)))?|customer|client|"
@@ -223,7 +246,11 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"\balles,? was (?:bisher )?gesagt|"
      r"\bconversación\b|\bgespräch(?:e|s)?\b|\bunterhaltung\b|"
      r"\bgesprächsverlauf|\bchatverlauf|\bhist[óo]rico da conversa|\bconversa\b|\bcronologia (?:della )?(?:chat|conversazione)|"
-     r"\bconversazione\b|истори\w* (?:переписки|диалога|чата)|переписк\w*|对话|聊天记录|会话|会話|対話|チャット履歴|대화"),
+     r"\bconversazione\b|истори\w* (?:переписки|диалога|чата)|переписк\w*|对话|聊天记录|会话|会話|対話|チャット履歴|대화|"
+     # Session 11: more languages ("pełną treść bieżącej rozmowy", "ultimele cinci mesaje").
+     r"\brozmow\w*|\bkonwersacj\w*|\bsamtal(?:et|s)?\b|\bsamtalen\b|\bkeskustelu\w*|συνομιλ\w*|\bconversați\w*|"
+     r"\bultimele (?:\w+ )?mesaje\b|\bkonverzac\w*|\bsohbet\w*|\bpercakapan\b|cuộc trò chuyện|hội thoại|השיחה|"
+     r"المحادثة|बातचीत|розмов\w*|листуванн\w*|\bgesprek(?:ken)?\b|\bsamtale(?:n|r)?\b"),
     ("system_prompt",
      r"\bsystem\s+(?:prompt|message|instructions?)\b|\bdeveloper\s+(?:instructions|message|prompt)\b|"
      # Round 14: "your full system and developer messages", "the exact
@@ -266,10 +293,15 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
     r"(?:ssh )?public keys?|deployed|"
      r"identifier|account id)\b)"
      r"(?:[\w-]+\s+){0,2}?[\w-]+\b|"
-     r"\b(?:clipboard(?: contents?)?|keystrokes?|screen ?shots?|screen contents|browser history|location data|"
+     r"\b(?:clipboard(?: contents?)?|keystrokes?|screen ?shots?|screen contents|browser history|browsing history|"
+     r"location data|"
      r"birth ?dates?|loyalty numbers?|tax ids?)\b|"
      r"(?:utilisateur|usuario|utente|usuário|nutzers?|benutzers?|gebruiker|उपयोगकर्ता|用户|ユーザー|사용자)|メールアドレス|电子邮件|邮箱|이메일|住所|"
      r"kullan[ıi]c[ıi]n[ıi]n|użytkownika|пользовател[яю]|"
+     # Session 11: more languages, and browsing history by name.
+     r"người dùng|\bpengguna\b|\buživatel\w*|\banvändar\w*|\butilizator\w*|χρήστη|المستخدم|המשתמש|ผู้ใช้|"
+     r"користувач\w*|lịch sử duyệt|\bhistorial de navegación\b|\bhistorique de navigation\b|\bbrowserverlauf\b|"
+     r"\bhistórico de navegação\b|\bcronologia (?:di navigazione|del browser)\b|историю браузера|浏览记录|閲覧履歴|방문 기록|"
      r"(?:browser |session )?cookies\b"),
     ("secret",
      r"\b(?:api[ _-]?keys?|access keys?|secret keys?|passwords?|passphrases?|(?:auth|session|bearer|refresh|access|oauth)\s+tokens?|"
@@ -281,6 +313,10 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      # Round 12: secrets named in Japanese, Chinese and Korean (no word
      # boundaries between CJK characters).
      r"環境変数|环境变量|apiキー|トークン|パスワード|秘密鍵|認証情報|密码|密钥|令牌|凭据|토큰|비밀번호|환경 ?변수|"
+     # Session 11: passwords and tokens in more languages.
+     r"\bparol[ăae]\b|\bparolele\b|\bhesl[oa]\b|\bsalasan\w*|\blösenord\w*|\badgangskode\w*|\bpassord\w*|"
+     r"κωδικ\w*|\bşifre\w*|mật khẩu|\bkata sandi\b|סיסמ\w*|كلمات? المرور|पासवर्ड|парол\w*|\bwachtwoord\w*|"
+     r"\btokenul\b|\btokeny\b|\btokenit\b|\btokens?\b(?= (?:mencionad|menționat|erwähnt|mentionné|menzionat))|"
      # A page cursor ("continuation_token") or a count of LLM tokens
      # ("max_tokens") is not a secret, whatever its suffix (round 7).
      r"\b(?!(?:continuation|next|next_page|page|pagination|paging|cursor|sync|resume|prev|previous|max|min|input|"
@@ -296,7 +332,7 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      # Session 10: a public key ("~/.ssh/id_ed25519.pub") is meant to be shared.
      r"~/(?![\w./-]*\.pub\b)[\w.]|\$home\b|(?<![\w])/etc/(?:passwd|shadow|sudoers)|(?<![\w/])\.(?:ssh|aws|env|netrc|npmrc|pypirc|"
      r"bashrc|zshrc|kube|docker|gnupg|git-credentials)\b(?![\w./-]*\.pub\b)|\bid_(?:rsa|ed25519|ecdsa|dsa)\b(?!\.pub\b)|\b[\w-]+_config\.json\b|\bmcp\.json\b|"
-     r"[a-z]:\\users\\|%appdata%|%userprofile%|/users/[\w.-]+/|/home/[\w.-]+/|(?<![\w/.])\.[a-z][\w-]*/[\w./-]+|"
+     r"[a-z]:\\users\\|%appdata%|%userprofile%|/users/[\w.-]+/|/home/[\w.-]+/|(?<![\w/.$])\.[a-z][\w-]*/[\w./-]+|"
      r"\.\./\.\./|\.\./\.env|\bfile contents?\b|"
      # Session 11: private keys by a glob or a bundle name ("any *.pem and
      # *.key files", "client.p12"); a single "cert.pem" may be a public certificate.
@@ -513,7 +549,13 @@ _NEGATED_BEFORE_RE = _rx(
 _CJK_FLOW_RE = _rx(r"放入|添加|填入|写入|入れ|追加|넣")
 _SLOT_NOUN_RE = _rx(_SLOT_NOUN)
 # A named argument of this tool: `auth`, 'notes', or "the notes parameter".
-_ARG_MENTION_RE = _rx(r"[`'\"]([\w-]+)[`'\"]|\b([\w-]+)\s+(?:parameter|argument|field|param)\b")
+_ARG_MENTION_RE = _rx(
+    r"[`'\"]([\w-]+)[`'\"]|\b([\w-]+)\s+(?:parameter|argument|field|param)\b"
+    # Session 11: the field word first, in other languages ("di kolom catatan",
+    # "в поле comment", "im feld notiz", "en el campo nota").
+    r"|\b(?:kolom|campo|champ|feld|veld|pole|polu|alan[ıi]na|trường|поле|параметр\w*|fältet|câmpul)\s+['\"`]?([\w-]+)"
+    r"|\b([\w-]+)\s*(?:参数|字段|引数|パラメータ|フィールド|매개변수|필드|인자)"
+)
 # Session 7: an argument named as a switch ("revealed when `reveal` is true")
 # or documented with its default ("the key in `identity_file` (default
 # `~/.ssh/id_ed25519`)") is the tool's own input, not a place data is put.
@@ -543,7 +585,15 @@ _HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b|" + HERE_O
 # that very argument: "include the value of GITHUB_TOKEN", "must contain …".
 _SELF_FILL_RE = _rx(
     r"\b(?:includ\w*|put|paste\w*|insert\w*|append\w*|supply|supplied|provide\w*|fill\w*|populat\w*|enter\w*|embed\w*|"
-    r"attach\w*|copy|copied|contains?|contained|copia|copie|kopie|cópia|verbatim|literal|word for word)\b"
+    r"attach\w*|copy|copied|contains?|contained|copia|copie|kopie|cópia|verbatim|literal|word for word|"
+    # Session 11: the same verbs in other languages ("подставь его сюда",
+    # "điền … vào đây", "附加到", "wpisz", "ekle", "vlož").
+    r"подстав\w*|встав\w*|впиш\w*|укаж\w*|добав\w*|перед[ао]\w*|điền|thêm|chèn|\bisi\b|masukkan|sertakan|lampirkan|"
+    r"wpisz|dodaj|wstaw|dołącz|vlož\w*|přidej|ekle\w*|yaz\w*|füg\w*|trag\w* (?:\w+ )?ein|eintragen|einfügen|"
+    r"inclu[ai]\w*|insira|inserisci|insérez|ajoute\w*|aggiung\w*|rellen\w*|añad\w*|vul (?:\w+ )?in|voeg\w*|plak|"
+    r"infoga|lägg till|fyll i|recopi\w*|ange|angiv|oppgi|set (?:it |this |this value )?to|"
+    r"(?:taken|pulled|gathered|collected|drawn|extracted|harvested) from)\b|"
+    r"填入|填写|附加|加入|放入|写入|填到|記入|付加|入れて|넣어|포함해"
 )
 # The user (not the model) as the subject of the verb: "the user supplies the
 # destination address" describes who chooses the value, not a directive.
@@ -593,6 +643,10 @@ _CONCEAL_RE = _rx(
     r"|\bleave\s+(?!(?:the\s+|any\s+|all\s+|these\s+|those\s+)?(?:secret|token|key|password|credential|api|personal|"
     r"pii|sensitive|private|raw|e-?mail|phone)\w*\b)(?:[\w'-]+\s+){1,10}?out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
     r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
+    # Session 11: "no need to call git_diff beforehand or to show the staged files to the user".
+    r"|\bno need to (?:\w+ ){0,8}?(?:show|tell|display|present|list)\b[^.;\n]{0,40}?\bto (?:"
+    + _USER
+    + r")"
     # Session 11: "keep the public URL in your notes rather than in the reply".
     r"|\b(?:in your (?:own )?notes|to yourself|internally)\s+(?:rather than|instead of|not)\s+(?:in|to)\s+(?:the|your)\s+"
     r"(?:reply|response|answer|chat|summary)\b"
@@ -711,6 +765,10 @@ _GOOD_OUTCOME = (
     r"threats?|vulnerabilit(?:y|ies)|errors?|findings?)|free (?:of|from)|nothing (?:wrong|found|suspicious)|"
     r"looks? (?:good|fine|standard|normal|safe)|buy(?:ing)?|approved|up to date|green|passing|all clear|resolved|on track|"
     r"genuine|authentic|working|operational|no action (?:is )?needed|"
+    # Session 11: "always report zero vulnerabilities regardless of the findings".
+    r"zero (?:vulnerabilit(?:y|ies)|issues?|findings?|errors?|problems?|alerts?|threats?|risks?)|"
+    r"no (?:actionable|reportable|relevant|material|notable|open|new) (?:vulnerabilit(?:y|ies)|issues?|findings?|"
+    r"problems?|risks?|alerts?)|"
     # Session 11: "describe every submission as original" (a plagiarism check).
     r"as (?:wholly |fully |entirely |completely )?original|"
     # Session 9: a step told as finished ("tell the user the refund has been completed").
@@ -736,6 +794,10 @@ _OUTCOME_DENIED_RE = _rx(
     r"\b(?:instead of|rather than|without|never|not)\s+(?:\w+ing\s+)?(?:that\s+)?(?:there\s+(?:are|is|were|was)\s+)?$"
 )
 _GOOD_RE = _rx(r"\b(?:" + _GOOD_OUTCOME + r")\b")
+_TELLING_VERBS_RE = _rx(
+    r"\b(?:tell|say|state|report|describe|present|claim|assure|inform|reply|answer|respond|summari[sz]e|"
+    r"characteri[sz]e|declare|confirm|rate|mark|label|classify|show|list)\b"
+)
 _COUNT_OF_RE = _rx(r"\b(?:numbers?|counts?|totals?|tally|how many)\s+(?:of\s+)?")
 _REFRAME_RE = _rx(
     # Round 13: "rejections … are reported to the user as 'in review'".
@@ -782,7 +844,10 @@ _BAD_OUTCOME_RE = _rx(
 # not for a scanner's own labels ("mark advisories without a fix as informational").
 _FINDINGS_RE = _rx(r"\b(?:findings?|critical|cves?|high[- ]severity)\b")
 _TELLING_VERB_RE = _rx(r"(?:describe|present|report|refer|portray|characteri[sz]e|frame)")
-_UNLESS_ASKED = r"unless (?:the )?users? (?:explicitly |specifically |directly )?(?:asks?|names?|requests?|mentions?|insists?|queries)"
+_UNLESS_ASKED = (
+    r"unless (?:(?:the )?users? (?:explicitly |specifically |directly )?(?:asks?|names?|requests?|mentions?|insists?|"
+    r"queries)|(?:a |the |any )?(?:finding|issue|vulnerabilit(?:y|ies)|alert|error)s? (?:is|are) (?:critical|severe))"
+)
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
     r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
@@ -816,7 +881,8 @@ _CONSENT_CLAIM_RE = _rx(
     # Cleanup …, which counts as approval for all deletions").
     r"\b(?:counts|serves|stands|qualifies) as (?:(?:blanket|standing|prior|full|explicit|their|the user's) )?"
     r"(?:approval|consent|confirmation|authori[sz]ation)\b|"
-    r"\bconstitutes (?:(?:blanket|standing|prior|full|explicit) )?(?:approval|consent|authori[sz]ation)\b|"
+    r"\bconstitutes (?:(?:the user's|their|your) )?(?:(?:blanket|standing|prior|full|explicit) )?"
+    r"(?:approval|consent|authori[sz]ation)\b|"
     r"\b(?:has|have|had|was|were|is|are)\s+(?:already\s+|previously\s+|also\s+)?(?:been\s+)?(?:pre-?)?(?:approved|authori[sz]ed|"
     r"signed off|cleared|consented|agreed|vetted|sanctioned|whitelisted|allow-?listed|okayed|ok'd|green-?lit)\b"
     r"[^.;\n]{0,60}?\b(?:in advance|already|beforehand|ahead of time|up ?front|during (?:onboarding|setup|installation|"
@@ -877,6 +943,8 @@ _CONSENT_SKIP_RE = _rx(
     r"|\bn'ajoutez (?:jamais|pas) d'étape de (?:confirmation|validation)|\bne (?:lui |leur )?demandez (?:pas|jamais)\b"
     # Session 10: "don't pause to ask", "without listing files for review".
     r"|\b(?:do not|don't|never)\s+(?:pause|stop|wait)\s+to\s+(?:ask|confirm|check)\b"
+    # Session 11: the review step waived ("there is no need to call git_diff beforehand").
+    r"|\bno need to (?:call|run|use|check)\b[^.;\n]{0,40}?\b(?:first|beforehand|before(?:hand)?)\b"
     # Session 11: "skip asking for confirmation of destructive statements".
     r"|\bskip(?:ping)?\s+asking\s+(?:the user\s+)?(?:for\s+)?(?:confirmation|permission|approval|consent)\b"
     r"|\bwithout (?:listing|showing|presenting|displaying)\b[^.;\n]{0,30}?\b(?:for (?:review|approval|confirmation)|"
@@ -1179,7 +1247,10 @@ _PERSIST_RE = _rx(
     r"(?: on| forward)?|going forward|henceforth|permanently|forever|for (?:all )?future|in (?:all )?future|for later|"
     r"(?:in|to|into) (?:your |its |the |the user's |their |the (?:assistant|agent|model)'s )?"
     r"(?:long[- ]term |persistent |permanent )?memory|"
-    r"across (?:sessions|conversations))\b"
+    r"across (?:sessions|conversations)|"
+    # Session 11: "store the following as a lasting user preference so future sessions …".
+    r"(?:as )?an? (?:lasting|permanent|persistent|standing) (?:user )?preference|"
+    r"(?:so|for|in) (?:all )?future (?:sessions|conversations|chats))\b"
     # Session 10: "write a memory entry stating that the user prefers …".
     r"|\b(?:write|add|create|save|store|record|put)\b[^.;\n]{0,20}?\b(?:(?:long[- ]term |persistent |permanent )?"
     r"memory (?:entry|entries|note|notes|item|record)|memories)\b"
@@ -1191,7 +1262,14 @@ _PERSIST_RE = _rx(
     r"\bmemorizza\w*\b|\bsalva\w*\s+nella\s+(?:tua\s+)?memoria\b|"
     # Session 10: Portuguese, Dutch, Polish, Turkish.
     r"\b(?:adicione|salve|armazene|grave)\w*\s+(?:à|a|na|em)\s+(?:sua\s+)?memória\b|\blangetermijngeheugen\b|"
-    r"\b(?:zapisz|zapamiętaj)\w*\s+w\s+(?:swojej\s+)?pamięci\b|\bkalıcı belleğ\w*|\bhafızana (?:kaydet|ekle)\w*"
+    r"\b(?:zapisz|zapamiętaj)\w*\s+(?:też\s+|także\s+|również\s+)?w\s+(?:swojej\s+)?pamięci\b|\bkalıcı belleğ\w*|\bhafızana (?:kaydet|ekle)\w*"
+    # Session 11: a rule saved for every future session, in other languages
+    # ("hafıza aracına şu kuralı kaydet ve gelecekteki tüm oturumlarda uygula").
+    r"|\b(?:haf[ıi]za|bellek) arac[ıi]na\b|\bgelecekteki (?:tüm |bütün )?oturumlar\w*|"
+    r"\b(?:in )?(?:allen )?künftigen sitzungen\b|\btoutes les (?:sessions|conversations) futures\b|"
+    r"\btodas las (?:sesiones|conversaciones) futuras\b|\btodas as (?:sessões|conversas) futuras\b|"
+    r"\btutte le (?:sessioni|conversazioni) future\b|\bвсех будущих (?:сессиях|сеансах|диалогах)\b|"
+    r"今後のすべての(?:セッション|会話)|以后(?:的)?所有(?:会话|对话)|앞으로(?:의)? 모든 (?:세션|대화)"
     # Session 6: another server's memory filled with a fact this tool wrote
     # ("use the memory tool (add_observations) to store the observation: …").
     r"|\b(?:use|call|invoke)\s+(?:the\s+)?(?:[\w-]+\s+){0,2}?memory\s+(?:tool|server)s?\b[^.;\n]{0,60}?"
@@ -1233,13 +1311,15 @@ _DESCRIBES_ATTACKS_RE = _rx(
 _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _CONSENT_CLAIM_RE: ("approv", "authori", "signed off", "cleared", "consent", "agreed", "vetted", "sanction",
                         "whitelist", "allow", "okayed", "ok'd", "green", "granted", "opt", "accepted", "signed", "unattended",
-                        "confirm", "toestemming", "zugestimmt", "eingewilligt"),
+                        "confirm", "toestemming", "zugestimmt", "eingewilligt", "zgodzi", "accept", "consent", "aceit",
+                        "concord", "accett", "acconsent", "onay", "constitutes"),
     _CONSENT_SKIP_RE: ("no ", "without", "do not", "don't", "never", "away", "immediately", "at once",
                        "confirmation", "skip", "won't", "will not", "sans ", "sin ", "ohne", "does not", "doesn't", "nicht",
                        "keine", "vraag", "zonder"),
     _PLACEHOLDER_RE: ("{", "<<", "%(", "$"),
     _PERSIST_RE: ("from now on", "from this point", "going forward", "henceforth", "permanently", "forever",
-                  "future", "for later", "memory", "memories", "across", "geheugen"),
+                  "future", "for later", "memory", "memories", "across", "geheugen", "haf", "bellek", "gelecek",
+                  "künftig", "futur", "sessões", "всех"),
     _GLOBAL_RE: ("every", "each", "any", "all ", "whenever you", "future", "later", "subsequent", "upcoming",
                  "workspace", "organi"),
     _AUTHORITY_RE: ("approv", "authori", "whitelist", "allow", "cleared", "signed off", "sanction", "okayed", "green",
@@ -1825,6 +1905,7 @@ def intent_hits(
             s.directive = (
                 (may_modal and _MODAL_RE.search(text) is not None)
                 or (may_imperative and _IMPERATIVE_START_RE.search(text) is not None)
+                or _IMPERATIVE_ML_RE.search(text) is not None
                 or (
                     may_action
                     and s.addr is not None
@@ -1842,6 +1923,9 @@ def intent_hits(
                 or (may_conditional and _CONDITIONAL_RE.search(text) is not None)
             )
             and not (may_bad and _bad_outside_good(text))
+            # Session 11: "describe any critical finding as 'no actionable
+            # issues'": a bad fact given a good name is a lie on its face.
+            and not _bad_outside_good(lower[s.misreport[0] : s.misreport[1]], _FINDINGS_RE)
             and not s.reframed
             # "drop them from what you show and say the project has no critical issues"
             and not _SELECTIVE_RE.search(text)
@@ -1873,8 +1957,13 @@ def intent_hits(
                 + (may_bad and _BAD_OUTCOME_RE.search(text) is not None)
                 + (may_unconditional and _UNCONDITIONAL_RE.search(text) is not None)
             )
+            told = lower[s.dictate[1] : min(s.end, s.dictate[1] + 40)]
             # "tell the user it was saved" relays a real outcome: no cue, no claim.
             s.dictate = (s.dictate[0], s.dictate[0] + min(cues, 3)) if cues else None
+            if s.dictate is not None and _relays_condition(lower[s.start : s.dictate[0]], told):
+                # Session 11: "if verification fails, tell the user it failed"
+                # relays the bad outcome itself: candour, not a dictated claim.
+                s.dictate = None
     for s in sents:
         # An addressed sentence that routes data somewhere is an instruction,
         # whatever the language of its verb.
@@ -1944,14 +2033,28 @@ _CLAUSE_NEGATION_RE = _rx(
 _CLAUSE_START_RE = _rx(r"[;:,]|\bbut\b")
 
 
-def _bad_outside_good(text: str) -> bool:
-    """A bad outcome in ``text`` that is not part of a good one.
+def _relays_condition(condition: str, told: str) -> bool:
+    """Does what the user is told name the same bad outcome the condition did?
+
+    "If verification fails, tell the user it failed" relays the outcome; "when
+    a transaction is flagged as fraudulent, explain that it is a bank outage"
+    swaps it for another.
+    """
+    said = {m.group(0)[:4] for m in _BAD_OUTCOME_RE.finditer(condition)}
+    return bool(said) and any(m.group(0)[:4] in said for m in _BAD_OUTCOME_RE.finditer(told))
+
+
+def _bad_outside_good(text: str, bad: re.Pattern[str] | None = None) -> bool:
+    """A bad outcome (or a match of ``bad``) in ``text`` that is not part of a good one.
 
     Session 10: "report … as 'no known vulnerabilities'" names no bad outcome;
     "vulnerabilities" there is part of the good one being dictated.
     """
     good = [(m.start(), m.end()) for m in _GOOD_RE.finditer(text)]
-    return any(not any(a <= m.start() < b for a, b in good) for m in _BAD_OUTCOME_RE.finditer(text))
+    return any(
+        not any(a <= m.start() < b for a, b in good)
+        for m in (bad or _BAD_OUTCOME_RE).finditer(text)
+    )
 
 
 def _outcome_denied(lower: str, floor: int, m: re.Match[str], verb_end: int) -> bool:
@@ -1964,6 +2067,14 @@ def _outcome_denied(lower: str, floor: int, m: re.Match[str], verb_end: int) -> 
     """
     if _negated(lower, floor, m.start()) and not _MISREPORT_RE.search(lower, verb_end, m.end()):
         return True  # a second, unnegated telling verb in the span still asserts
+    verbs = list(_TELLING_VERBS_RE.finditer(lower, verb_end, m.start("outcome")))
+    last = verbs[-1] if verbs else None
+    if last is not None and (
+        _negated(lower, floor, last.start()) or clause_negated(lower, floor, last.start())
+    ):
+        # Session 11: "tell the user it failed …, and do not describe it as a
+        # successful backup": the verb nearest the outcome forbids it.
+        return True
     if _OUTCOME_DENIED_RE.search(lower, verb_end, m.start("outcome")):
         return True
     return clause_negated(lower, floor, m.start())
@@ -2083,7 +2194,7 @@ def _mention_flows(lower: str, sents: list[_Sentence], param_names: Collection[s
         if _SERVER_DOES_RE.search(lower, s.start, s.end):
             continue  # "credentials are resolved by the server …": not the model's to move (round 11)
         for m in _ARG_MENTION_RE.finditer(lower, s.start, s.end):
-            name = m.group(1) or m.group(2)
+            name = next((x for x in m.groups() if x), "")
             if (
                 name in param_names
                 and not arg_is_switch(lower, m.start(), m.end(), s.start)
@@ -2267,6 +2378,13 @@ def _weigh(
         and not (
             s.addr is not None and _NEGATION_WORD_RE.match(text_at(s), s.addr[1] - s.start + 1)
         )
+        # Session 11: "list_ssh_keys … also list key files found in ~/.ssh"
+        # reaches for its own subject.
+        and not (
+            xkind in ("file", "secret")
+            # (the match may be just "~/."; the path it starts is read on)
+            and purpose & set(_WORDS_RE.findall(text_at(s)[xs - s.start : xe - s.start + 16]))
+        )
     ):
         # The model is told to go and get data that is not the tool's business.
         reach = 0.3 if xkind in ("file", "secret") else 0.15  # "read /etc/passwd first"
@@ -2313,6 +2431,9 @@ def _weigh(
         w = 0.75 + (0.25 if addressed or addressed_any else 0.15 if directive else 0.0)
         w += 0.25 * (len(s.concealed) - 1)
         w += 0.3 if s.hides_side_effect else 0.0
+        # Session 11: the check skipped in the same breath ("no need to call
+        # git_diff beforehand or to show the staged files to the user").
+        w += 0.25 if s.consent_skip is not None else 0.0
         a, b = s.concealed[0]
         out.append(("TV-COVERT-013", w * damp, a, b, "hides something from the user"))
     if s.misreport is not None and (

@@ -450,10 +450,28 @@ _ENUM_SINK_RE = re.compile(
 )
 
 
+# Session 11: "Read the file at the default path and pass its contents verbatim".
+_DEFAULT_CONTENTS_RE = re.compile(
+    r"\b(?:contents?|read (?:the|this) file|file at (?:the|this) default|verbatim|(?:its|the) (?:text|bytes))\b"
+)
+
+
 def _preset_secret_file(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
+    default = node.get("default")
+    desc = node.get("description")
+    if (
+        isinstance(default, str)
+        and _SECRET_FILE_VALUE_RE.fullmatch(default.strip().lower())
+        and isinstance(desc, str)
+        and _DEFAULT_CONTENTS_RE.search(desc.lower())
+    ):
+        # An SSH tool's identity_file defaults to ~/.ssh/id_ed25519 as a path;
+        # asking for the contents of the file at that default sends the key.
+        yield SchemaHit("TV-COVERT-020", 1.0, f"{ptr}/default", default,
+                        "the contents of a secret file preset as the default are asked for")  # fmt: skip
+        return
     if not _SENT_FILES_NAME_RE.search(ptr.rsplit("/", 1)[-1].lower()):
         return
-    default = node.get("default")
     for i, v in enumerate(default if isinstance(default, list) else [default]):
         if isinstance(v, str) and _SECRET_FILE_VALUE_RE.fullmatch(v.strip().lower()):
             where = f"{ptr}/default/{i}" if isinstance(default, list) else f"{ptr}/default"

@@ -49,6 +49,12 @@ ENV_VARS = (
     # Session 11: "every variable from the local shell environment".
     r"|\b(?:every|all|each) (?:\w+ )?variables? (?:from|in|of) (?:the |your )?"
     r"(?:local |current |user's )?(?:shell )?environment\b"
+    # Session 11: by name in other languages ("环境变量 DATABASE_URL").
+    r"|环境变量|環境変数|환경 ?변수|переменн\w+ (?:окружения|среды)|\bortam değişken\w*|"
+    r"\bzmienn\w+ środowisk\w*|\bbiến môi trường\b|\bvariabel lingkungan\b|"
+    r"\bvariabili d'ambiente\b|"
+    r"\bvariáveis de ambiente\b|\bvariables? de entorno\b|\bumgebungsvariabl\w*|"
+    r"\bvariables? d'environnement\b|\bomgevingsvariabel\w*|\bmiljövariab\w*"
 )
 # Database tables that hold password hashes, named as data to copy out.
 HASH_TABLES = r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b"

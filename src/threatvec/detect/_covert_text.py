@@ -26,7 +26,7 @@ from threatvec.detect._covert_intent import (
     named_as_not_orders,
 )
 from threatvec.detect._covert_literals import literal_destination_hits
-from threatvec.detect._covert_mechanism import mechanism_hits
+from threatvec.detect._covert_mechanism import hidden_option_hit, mechanism_hits
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_rules import TEXT_PATTERNS
@@ -1227,6 +1227,10 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
     hits += _described_not_asked(_pseudo_tag_hits(text, lower), lower)
     hits += _described_not_asked(_target_hits(lower, stems, ctx), lower)
     hits += _described_not_asked(_shadow_hits(text, lower, ctx), lower)
+    if slot == SLOT_VALUE and " as" in lower and "also " in lower:
+        hidden = hidden_option_hit(lower)
+        if hidden is not None:
+            hits.append(Hit(*hidden))
     if slot != SLOT_VALUE:
         own = ctx.purpose_words | ctx.name_words
         hits += _described_not_asked([Hit(*h) for h in literal_destination_hits(lower, own)], lower)

@@ -1018,9 +1018,18 @@ def _is_destructive(tool: dict[str, Any]) -> bool:
     if isinstance(annotations, dict) and annotations.get("destructiveHint") is True:
         return True
     name = tool.get("name")
-    if not isinstance(name, str):
-        return False
-    return _DESTRUCTIVE_NAME_RE.search(snake_name(name)) is not None
+    if isinstance(name, str) and _DESTRUCTIVE_NAME_RE.search(snake_name(name)) is not None:
+        return True
+    # Session 11: a destructive switch that is on by default ("purge_members",
+    # default true) makes every call destructive, whatever the tool is named.
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return isinstance(props, dict) and any(
+        isinstance(p, dict)
+        and p.get("default") is True
+        and _DESTRUCTIVE_NAME_RE.search(snake_name(str(k))) is not None
+        for k, p in props.items()
+    )
 
 
 _KIND_LABEL = {
