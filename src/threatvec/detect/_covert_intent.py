@@ -1891,6 +1891,7 @@ def intent_hits(
         _may(_RELATIVE_DIRECTIVE_RE, g),
     )
     may_dictate_ctx = _may(_DICTATE_CONTEXT_RE, g)
+    may_imperative_ml = _may(_IMPERATIVE_ML_RE, g)
     addressed_any = False
     carried_addr = False  # "Instructions for the AI:" on its own line addresses what follows
     for s in sents:
@@ -1905,7 +1906,7 @@ def intent_hits(
             s.directive = (
                 (may_modal and _MODAL_RE.search(text) is not None)
                 or (may_imperative and _IMPERATIVE_START_RE.search(text) is not None)
-                or _IMPERATIVE_ML_RE.search(text) is not None
+                or (may_imperative_ml and _IMPERATIVE_ML_RE.search(text) is not None)
                 or (
                     may_action
                     and s.addr is not None
@@ -2651,6 +2652,7 @@ _GATES: dict[int, NeedleGate] = {
         _GLOBAL_RE, _GLOBAL_EXEMPT_RE, _USER_ASKED_RE, _DICTATE_RE, _DICTATE_CONTEXT_RE,
         _AUTHORITY_RE, _PROVENANCE_RE, _REPLACEMENT_RE, _SOLICIT_RE, _ALSO_RE, _PERSIST_RE,
         _ACCOUNT_RE, _PLACEHOLDER_RE, _RELATIVE_DIRECTIVE_RE, _DESCRIBES_ATTACKS_RE,
+        _IMPERATIVE_ML_RE, _TELLING_VERBS_RE,
     )
 }  # fmt: skip
 
