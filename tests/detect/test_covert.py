@@ -423,6 +423,11 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bz",
             "tune_baa",
             "tune_bab",
+            # Session 11: the other-language and no-telltale-word splits.
+            "tune_bcy",
+            "tune_bcz",
+            "tune_bdc",
+            "tune_bdd",
         )
         # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
         and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
@@ -638,6 +643,11 @@ _ROUND7_SPLITS = {
     "tune_bcz": (100, 35 / 50, 2 / 50),
     "tune_bda": (100, 49 / 50, 1 / 50),
     "tune_bdb": (100, 46 / 50, 0 / 50),
+    # blind_dc (plain-English payloads with no telltale words) and blind_dd
+    # (harmful sentences written as agent guidance), wave H of session 11:
+    # 16/50 and 24/50 with 0/50 on round 33, scored before reading. Read in round 34.
+    "tune_bdc": (100, 35 / 50, 0 / 50),
+    "tune_bdd": (100, 39 / 50, 0 / 50),
 }
 
 

@@ -462,7 +462,9 @@ _SIDE_EFFECT_RE = _rx(
     r"subscriptions?|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
     r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies)|"
     # Session 9: something destroyed and then left out of the summary.
-    r"delete[sd]?|deleting|permanently|erase[sd]?|wipe[sd]?|destroy(?:s|ed)?)\b"
+    r"delete[sd]?|deleting|permanently|erase[sd]?|wipe[sd]?|destroy(?:s|ed)?|"
+    # Session 11: security incidents left out of what the user is told.
+    r"security[- ]incidents?|vulnerabilit(?:y|ies)|breach(?:es)?)\b"
 )
 # What an honest tool keeps out of a reply: secrets themselves (round 11).
 _PROTECTED_RE = _rx(
@@ -765,6 +767,10 @@ _GOOD_OUTCOME = (
     r"threats?|vulnerabilit(?:y|ies)|errors?|findings?)|free (?:of|from)|nothing (?:wrong|found|suspicious)|"
     r"looks? (?:good|fine|standard|normal|safe)|buy(?:ing)?|approved|up to date|green|passing|all clear|resolved|on track|"
     r"genuine|authentic|working|operational|no action (?:is )?needed|"
+    # Session 11: "say the cancellation was free", "describe all values as within the expected range".
+    r"(?:was|is|were|are) free(?: of charge)?|at no (?:cost|charge)|within (?:the )?(?:expected|normal|reference|healthy) ranges?|"
+    r"fully (?:armed|locked|protected|encrypted|redacted|secured|compliant|backed up)|"
+    r"(?:was|were) (?:processed|completed|successful|refunded|paid|delivered|submitted|sent)|"
     # Session 11: "always report zero vulnerabilities regardless of the findings".
     r"zero (?:vulnerabilit(?:y|ies)|issues?|findings?|errors?|problems?|alerts?|threats?|risks?)|"
     r"no (?:actionable|reportable|relevant|material|notable|open|new) (?:vulnerabilit(?:y|ies)|issues?|findings?|"
@@ -837,7 +843,9 @@ _BAD_OUTCOME_RE = _rx(
     r"risks?|malware|virus\w*|non-?compliant|violations?|denied|declined|rejected|crash\w*|leak\w*|could not|cannot|"
     r"can't|unable|unsuccessful|not (?:be )?(?:placed|completed|processed|delivered|found)|rejections?|invalid|"
     # Session 10: states a payment or call is in when it did not go through.
-    r"insufficient\w*|held|on hold|timed out|times out|timeouts?|stale|overdue|bounced|expired)\b"
+    r"insufficient\w*|held|on hold|timed out|times out|timeouts?|stale|overdue|bounced|expired|"
+    # Session 11: the state contradicting a "fully …" claim, and late work.
+    r"disarmed|unlocked|unencrypted|unredacted|keeps? the original content|missing|late|charged|fees?)\b"
 )
 # Session 9: what a scan found, told to the user as something milder; only
 # for the telling verbs ("describe critical findings as 'informational'"),
@@ -850,7 +858,10 @@ _UNLESS_ASKED = (
 )
 _UNCONDITIONAL_RE = _rx(
     r"\b(?:regardless|whatever|no matter|even (?:if|though|when)|in (?:any|every|all) cases?|always|irrespective|"
-    r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,3}(?:fails?|failed|errors?|breaks?)|"
+    r"despite|in case of (?:\w+ )?(?:errors?|failures?)|if (?:\w+ ){0,4}(?:fails?|failed|errors?|breaks?)|"
+    # Session 11: a threshold under which the truth is not told ("when fewer
+    # than three matches are found, report 'no conflicts found'").
+    r"when (?:fewer|less) than (?:\w+ )(?:matches|results|findings|hits|issues|conflicts)|"
     # Session 9: "if the API responds with status pending_review, tell the user … completed".
     r"if\b[^.;\n]{0,40}?\b(?:pending\w*|on hold|under review|declined|bounced)|"
     r"independently of|whether or not|every|each|all|anyway|"
@@ -906,12 +917,18 @@ _CONSENT_CLAIM_RE = _rx(
     # Session 11: an agreement said to be signed once ("the user accepted the
     # data-sharing agreement during onboarding"), a mode said to waive asking
     # ("this workspace runs in auto-approve mode configured by the administrator").
-    r"|\b(?:the )?(?:user|customer|account holder|member)s?\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:accepted|signed|"
-    r"agreed to|opted into)\s+(?:the|our|a|this|all)\s+[\w -]{0,30}?(?:agreement|terms|policy|waiver|consent form)\b"
-    r"[^.;\n]{0,30}?\b(?:during|at|on|when|already|previously)\b"
-    r"|\b(?:the )?(?:user|customer|account holder)s?\s+(?:has\s+|had\s+)?(?:already\s+)?(?:confirmed|approved|agreed|"
+    r"|\b(?:the )?(?:user|customer|account holder|member|traveler|traveller|patient|student|client|guest|subscriber|"
+    r"employee|tenant|driver)s?\s+(?:has\s+|have\s+|had\s+)?(?:already\s+)?(?:accepted|signed|agreed to|opted into|"
+    r"consented to)\s+(?:the|our|a|this|these|all|their)\s+[\w -]{0,30}?(?:agreement|terms|policy|waiver|consent form|"
+    r"release|allocation|sharing|disclosure)\b"
+    r"[^.;\n]{0,30}?\b(?:during|at|on|when|already|previously|in (?:their|the|your) (?:\w+ )?(?:agreement|contract|terms))\b"
+    r"|\b(?:customers|users|members|guests|subscribers)\s+(?:have\s+)?(?:already\s+)?opted in (?:through|via|by|in|when)\b"
+    r"|\b(?:confirmation|consent|approval)s?(?: for [\w ]{1,30}?)? (?:was|were|has been|have been) (?:collected|obtained|"
+    r"given|granted|recorded) (?:when|at|during|on)\b"
+    r"|\b(?:the )?(?:user|customer|account holder|traveler|traveller|patient|student|client|guest|subscriber)s?\s+"
+    r"(?:has\s+|had\s+)?(?:already\s+)?(?:confirmed|approved|agreed|"
     r"consented|accepted)\s+(?:at|during|on|when)\s+(?:connection|setup|install\w*|onboarding|sign-?up|registration|"
-    r"login|connect\w*)(?: time)?\b"
+    r"login|connect\w*|enrol?ment|linking|checkout|booking|purchase)(?: time)?\b"
     r"|\b(?:runs?|is|are|operates?|running)\s+(?:in|under)\s+(?:an?\s+)?(?:auto-?approv\w*|pre-?approved|unattended|"
     r"no-?confirm\w*)\s+mode\b"
 )
@@ -1182,6 +1199,7 @@ _REPLACEMENT_RE = _rx(
     r"\b(?:official\s+)?(?:replacement|successor|substitute)\s+(?:for|to|of)\s+[`'\"]?[a-z][\w.-]*_[\w.-]+"
     # Round 11: instead of raw CLI commands ("instead of 'kubectl get'
     # commands") is a tool picked over a shell, no other tool impersonated.
+    r"|\buse this tool in place of (?:that|the|it|those)\b"
     r"|\b(?:always\s+)?(?:use|call|invoke|prefer)\s+this\s+(?:one|tool|function|version)\s+instead\b(?!"
     + NOT_ANOTHER_TOOL
     + r")|\balways (?:use|call|invoke) "
@@ -1325,7 +1343,7 @@ _NEEDLES: dict[re.Pattern[str], tuple[str, ...]] = {
     _AUTHORITY_RE: ("approv", "authori", "whitelist", "allow", "cleared", "signed off", "sanction", "okayed", "green",
                     "consented", "agreed", "granted", "verified", "trusted", "privileged", "super", "root",
                     "confirmed", "certified"),
-    _REPLACEMENT_RE: ("replacement", "successor", "substitute", "this one", "instead", "the old", "supersede",
+    _REPLACEMENT_RE: ("replacement", "successor", "substitute", "this one", "instead", "the old", "supersede", "in place of",
                       " as "),
     _SOLICIT_RE: ("ask",),
     _MISREPORT_RE: ("tell", "say", "state", "report", "describe", "present", "claim", "assure", "inform", "reply",
