@@ -428,6 +428,8 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bcz",
             "tune_bdc",
             "tune_bdd",
+            # Session 12: wave F's seventeen languages.
+            "tune_bcw",
         )
         # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
         and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
@@ -646,8 +648,15 @@ _ROUND7_SPLITS = {
     # blind_dc (plain-English payloads with no telltale words) and blind_dd
     # (harmful sentences written as agent guidance), wave H of session 11:
     # 16/50 and 24/50 with 0/50 on round 33, scored before reading. Read in round 34.
-    "tune_bdc": (100, 35 / 50, 0 / 50),
-    "tune_bdd": (100, 39 / 50, 0 / 50),
+    "tune_bdc": (100, 40 / 50, 0 / 50),
+    "tune_bdd": (100, 46 / 50, 0 / 50),
+    # blind_cu ... blind_cx (wave F), written in session 11 and never read
+    # through it: 157/200 with 7/200 on round 31, 167/200 with 6/200 on rounds
+    # 33 and 34. Read in round 35 (session 12).
+    "tune_bcu": (100, 50 / 50, 1 / 50),
+    "tune_bcv": (100, 49 / 50, 0 / 50),
+    "tune_bcw": (100, 43 / 50, 2 / 50),
+    "tune_bcx": (100, 47 / 50, 0 / 50),
 }
 
 

@@ -922,6 +922,8 @@ _MUTATING_VERBS = frozenset(
         "delete", "remove", "purge", "drop", "wipe", "destroy", "truncate", "erase", "overwrite", "revoke",
         "send", "transfer", "pay", "charge", "refund", "terminate", "publish", "share", "grant", "unlock",
         "invite", "transition",
+        # Session 12: "cleanup_branches" called read-only and "safe to run at any time".
+        "cleanup", "tidy", "prune",
     )
 )  # fmt: skip
 _FIRST_WORD_RE = re.compile(r"[A-Za-z][a-z]*")

@@ -541,7 +541,13 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
                 or (
                     h.rule_id == "TV-COVERT-011"
                     and _TEMPLATE_TOPIC_RE.search(lower) is not None
-                    and any(a < h.start < b for a, b in _code_spans(lower))
+                    and (
+                        any(a < h.start < b for a, b in _code_spans(lower))
+                        # Session 12: "for example ChatML output wraps each
+                        # turn in <|im_start|>role …" shows the format.
+                        or _SHOWS_FORMAT_RE.search(lower, max(0, h.start - 100), h.start)
+                        is not None
+                    )
                 )
             ):
                 h = _damped(h, 0.3, "quoted as an example")
@@ -665,6 +671,9 @@ _TAG_NAMES = (
 # The first words inside a tag block speak about this tool itself.
 # Round 11: "<important> - This overwrites the whole body" warns about the
 # tool's own effect.
+_SHOWS_FORMAT_RE = re.compile(
+    r"\b(?:for example|e\.g\.|for instance)\b|\b(?:wraps?|encloses?|delimits?|surrounds?)\b[^.\n]{0,30}\b(?:in|with)\s"
+)
 _TEMPLATE_TOPIC_RE = re.compile(
     r"\b(?:chat[ _-]?templates?|chatml|tokeni[sz]\w*|prompt (?:format|string|template)s?|special tokens?|"
     r"plantillas?|delimitador\w*|délimiteurs?|delimitatori|trennzeichen)\b"
