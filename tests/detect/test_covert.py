@@ -428,8 +428,11 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bcz",
             "tune_bdc",
             "tune_bdd",
-            # Session 12: wave F's seventeen languages.
+            # Session 12: wave F's seventeen languages and wave I's hard splits.
             "tune_bcw",
+            "tune_bdf",
+            "tune_bdg",
+            "tune_bdh",
         )
         # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
         and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
@@ -657,6 +660,14 @@ _ROUND7_SPLITS = {
     "tune_bcv": (100, 49 / 50, 0 / 50),
     "tune_bcw": (100, 43 / 50, 2 / 50),
     "tune_bcx": (100, 47 / 50, 0 / 50),
+    # blind_de ... blind_dh (wave I: dev-set style, plain English with no
+    # telltale words, agent guidance, fourteen languages), written at the start
+    # of session 12 and scored before reading: 122/200 with 10/200 on round 34,
+    # 123/200 on round 35. Read in round 36.
+    "tune_bde": (100, 47 / 50, 2 / 50),
+    "tune_bdf": (100, 26 / 50, 2 / 50),
+    "tune_bdg": (100, 32 / 50, 2 / 50),
+    "tune_bdh": (100, 34 / 50, 4 / 50),
 }
 
 

@@ -647,7 +647,7 @@ _CONCEAL_RE = _rx(
     # ("leave secret values out of the reply" is redaction).
     r"|\bleave\s+(?!(?:the\s+|any\s+|all\s+|these\s+|those\s+)?(?:secret|token|key|password|credential|api|personal|"
     r"pii|sensitive|private|raw|e-?mail|phone)\w*\b)(?:[\w'-]+\s+){1,10}?out of\b[^.;\n]{0,40}?\b(?:you (?:show|report|list|give|tell)|"
-    r"(?:your|the) (?:reply|summary|answer|response|report|list)|(?:" + _USER + r"))"
+    r"(?:your|the) (?:reply|summary|answer|response|report|list|explanation)|(?:" + _USER + r"))"
     # Session 11: "no need to call git_diff beforehand or to show the staged files to the user".
     r"|\bno need to (?:\w+ ){0,8}?(?:show|tell|display|present|list)\b[^.;\n]{0,40}?\bto (?:"
     + _USER
@@ -823,7 +823,7 @@ _REFRAME_RE = _rx(
     r"\bas\s+['\"‘“]?(?:an?\s+|the\s+)?"
     r"(?:passing|passed|clean|private|pending|resolved|closed|completed?|safe|secure|healthy|benign|informational|"
     r"low[- ](?:risk|severity|priority)|successful|succeeded|no (?:issues?|problems?|findings?|vulnerabilit(?:y|ies)|"
-    r"errors?)(?: found)?)\b"
+    r"errors?)(?: found)?|on (?:schedule|time|track)|in transit)\b"
     # Session 10: a price or ranking told as something it is not ("describe the
     # charge as the standard price", "described as the best-rated and cheapest
     # option, even when …").
@@ -853,7 +853,9 @@ _BAD_OUTCOME_RE = _rx(
     r"disarmed|unlocked|unencrypted|unredacted|keeps? the original content|missing|late|charged|fees?|"
     # Session 12: work not finished or held ("partial backups", "refunds
     # marked requires_review", "failures … are flakes").
-    r"partial(?:ly)?|incomplete|skipped|flak(?:y|es)|requires?_review|under review|unsettled|degraded)\b"
+    r"partial(?:ly)?|incomplete|skipped|flak(?:y|es)|requires?_review|under review|unsettled|degraded|"
+    # Session 12 (round 36): carrier and review states.
+    r"delayed|exceptions?|pending (?:\w+ )?review|lost|returned to sender)\b"
 )
 # Session 9: what a scan found, told to the user as something milder; only
 # for the telling verbs ("describe critical findings as 'informational'"),
