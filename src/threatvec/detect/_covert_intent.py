@@ -2057,8 +2057,29 @@ def _relays_condition(condition: str, told: str) -> bool:
     a transaction is flagged as fraudulent, explain that it is a bank outage"
     swaps it for another.
     """
-    said = {m.group(0)[:4] for m in _BAD_OUTCOME_RE.finditer(condition)}
-    return bool(said) and any(m.group(0)[:4] in said for m in _BAD_OUTCOME_RE.finditer(told))
+    said = {_outcome_kind(m.group(0)) for m in _BAD_OUTCOME_RE.finditer(condition)}
+    return bool(said) and any(
+        _outcome_kind(m.group(0)) in said for m in _BAD_OUTCOME_RE.finditer(told)
+    )
+
+
+# Bad outcomes that name the same state in other words ("if the payment fails,
+# tell the user it was unsuccessful" relays it). A word outside the table is
+# its own kind, by its first four letters ("errors" is "error").
+_OUTCOME_KINDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("failed", ("fail", "unsuccessful", "could not", "cannot", "can't", "unable", "not be ", "not ")),
+    ("refused", ("declin", "denied", "reject")),
+    ("late", ("timed out", "times out", "timeout", "late", "overdue", "delayed")),
+    ("held", ("held", "on hold", "pending", "under review", "requires")),
+    ("expired", ("expir", "stale")),
+)  # fmt: skip
+
+
+def _outcome_kind(word: str) -> str:
+    for kind, stems in _OUTCOME_KINDS:
+        if word.startswith(stems):
+            return kind
+    return word[:4]
 
 
 def _contradicted_before(lower: str, sents: list[_Sentence], s: _Sentence) -> bool:
