@@ -908,8 +908,9 @@ _CONDITIONAL_RE = _rx(
 _CONSENT_CLAIM_RE = _rx(
     # Session 10: a setting or an act declared to be consent ("enabled Smart
     # Cleanup …, which counts as approval for all deletions").
-    r"\b(?:counts|serves|stands|qualifies) as (?:(?:blanket|standing|prior|full|explicit|their|the user's) )?"
-    r"(?:approval|consent|confirmation|authori[sz]ation)\b|"
+    r"\b(?:counts?|serves|stands|qualifies) as (?:(?:blanket|standing|prior|full|explicit|their|the user's|that|the|an?) )?"
+    r"(?:[\w-]+ )?(?:approval|consent|confirmation|authori[sz]ation|acknowledge?ment|agreement|agreeing(?: to it)?|"
+    r"signature|signing|sign-?off)\b|"
     r"\bconstitutes (?:(?:the user's|their|your) )?(?:(?:blanket|standing|prior|full|explicit) )?"
     r"(?:approval|consent|authori[sz]ation)\b|"
     r"\b(?:has|have|had|was|were|is|are)\s+(?:already\s+|previously\s+|also\s+)?(?:been\s+)?(?:pre-?)?(?:approved|authori[sz]ed|"
@@ -940,6 +941,16 @@ _CONSENT_CLAIM_RE = _rx(
     r"consented to)\s+(?:the|our|a|this|these|all|their)\s+[\w -]{0,30}?(?:agreement|terms|policy|waiver|consent form|"
     r"release|allocation|sharing|disclosure)\b"
     r"[^.;\n]{0,30}?\b(?:during|at|on|when|already|previously|in (?:their|the|your) (?:\w+ )?(?:agreement|contract|terms))\b"
+    # Session 12: consent dated to sign-up or a contract, whatever was agreed
+    # ("the user accepted contact syncing when they signed up (Terms §4.2)",
+    # "the student consented to this release at enrollment", Polish
+    # "użytkownik zaakceptował w regulaminie").
+    r"|\b(?:the )?(?:user|customer|client|student|patient|member|employee|applicant|account holder|owner|donor|"
+    r"subscriber)s?\s+(?:has\s+|have\s+|already\s+)*(?:accepted|agreed|consented|opted in|approved|authori[sz]ed)\b"
+    r"[^.;\n]{0,60}?\b(?:when (?:they|he|she) (?:first )?(?:signed up|registered|enrolled|onboarded|installed|joined)|"
+    r"(?:at|during) (?:sign[- ]?up|registration|enrol?lment|onboarding)|in (?:the|their|our) (?:[\w-]+ )?(?:terms|"
+    r"agreement|contract|eula)\b|\(terms)"
+    r"|\bużytkownik\w*\s+(?:już\s+)?zaakceptował\w*\s+w\s+regulaminie"
     r"|\b(?:customers|users|members|guests|subscribers)\s+(?:have\s+)?(?:already\s+)?opted in (?:through|via|by|in|when)\b"
     r"|\b(?:confirmation|consent|approval)s?(?: for [\w ]{1,30}?)? (?:was|were|has been|have been) (?:collected|obtained|"
     r"given|granted|recorded) (?:when|at|during|on)\b"
@@ -1166,6 +1177,9 @@ _DICTATE_RE = _rx(
     r"all|nothing|no|refunds?|orders?|payments?|it's)\b(?:\s+\w+){0,3}?\s+(?:is|are|was|were|has been|have been|went|looks?)\b"
     r"|\b(?:final |last )?(?:message|answer|reply|response|summary)s?\b[^.;\n]{0,40}?\b(?:should|must|will)\s+(?:say|state|"
     r"claim|read|report)\b"
+)
+_ACTS_ON_CLAIM_RE = _rx(
+    r"\b(?:so|then)\s+(?:set|call|pass|sign|submit|proceed|apply)\b|\bdirectly\b|\bwithout (?:asking|confirm)"
 )
 _CONFIRM_AFTER_RE = _rx(
     r"[^.;\n]{0,60}?\band\s+(?:then\s+)?(?:ask|have)\s+(?:them|the\s+user|him|her)\s+(?:to\s+)?(?:confirm|approve)\b"
@@ -2511,6 +2525,9 @@ def _weigh(
         or _STRETCHED_CONSENT_RE.match(text_at(s), s.consent_claim[0] - s.start) is not None
     ):
         w = 0.75 + (0.3 if s.consent_skip is not None else 0.0)
+        # Session 12: the claim acted on in the same breath ("opening it
+        # counts as agreeing, so call this tool when …").
+        w += 0.25 if _ACTS_ON_CLAIM_RE.search(text_at(s)) else 0.0
         a, b = s.consent_claim
         out.append(("TV-COVERT-015", w * damp, a, b, "claims someone already approved"))
     elif (
