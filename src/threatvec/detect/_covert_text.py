@@ -668,15 +668,14 @@ _TAG_NAMES = (
     r"(?:tool|assistant|ai|llm|model|agent)[_ -]?(?:instructions?|notes?|directives?|rules?)|"
     r"directive|note[_ -]to[_ -](?:ai|llm|assistant|model|agent)|context[_ -]?override"
 )
-# The first words inside a tag block speak about this tool itself.
-# Round 11: "<important> - This overwrites the whole body" warns about the
-# tool's own effect.
-_SHOWS_FORMAT_RE = re.compile(
-    r"\b(?:for example|e\.g\.|for instance)\b|\b(?:wraps?|encloses?|delimits?|surrounds?)\b[^.\n]{0,30}\b(?:in|with)\s"
-)
 _TEMPLATE_TOPIC_RE = re.compile(
     r"\b(?:chat[ _-]?templates?|chatml|tokeni[sz]\w*|prompt (?:format|string|template)s?|special tokens?|"
     r"plantillas?|delimitador\w*|délimiteurs?|delimitatori|trennzeichen)\b"
+)
+# Session 12: a tool about chat templates showing the format in prose ("for
+# example ChatML output wraps each turn in <|im_start|>role …").
+_SHOWS_FORMAT_RE = re.compile(
+    r"\b(?:for example|e\.g\.|for instance)\b|\b(?:wraps?|encloses?|delimits?|surrounds?)\b[^.\n]{0,30}\b(?:in|with)\s"
 )
 # Inline code, and (session 11) a short parenthetical: where a tool about chat
 # templates shows the tokens ("los delimitadores especiales (<|im_start|>, …)").
@@ -687,6 +686,9 @@ def _code_spans(lower: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in _CODE_SPAN_RE.finditer(lower)]
 
 
+# The first words inside a tag block speak about this tool itself.
+# Round 11: "<important> - This overwrites the whole body" warns about the
+# tool's own effect.
 _OWN_WORKFLOW_RE = re.compile(
     r"\s*(?:-\s*)?(?:this (?:tool|call|endpoint|operation|action|command|request)|the tool|"
     r"this (?:permanently |irreversibly )?(?:overwrites|deletes|replaces|removes|erases|destroys|creates|sends|charges|"
