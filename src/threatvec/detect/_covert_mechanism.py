@@ -2669,14 +2669,16 @@ def _guards_against_content(s: str, m: re.Match[str], ctx: _VetoContext) -> bool
     return _BECAUSE_CONTENT_RE.match(s, m.end()) is not None
 
 
+_UNLESS_USER_RE = compile_fast(
+    r"\bunless\s+(?:the\s+user|they|he|she|you are asked)\b|\bif\s+(?:the\s+user|they)\s+asks?\b"
+)
+
+
 def _unless_user_asks(s: str, m: re.Match[str], ctx: _VetoContext) -> bool:
     """ "… unless the user explicitly asks": the user keeps the choice."""
     return _UNLESS_USER_RE.search(s, m.end()) is not None
 
 
-_UNLESS_USER_RE = compile_fast(
-    r"\bunless\s+(?:the\s+user|they|he|she|you are asked)\b|\bif\s+(?:the\s+user|they)\s+asks?\b"
-)
 _NEGATABLE = (_negated_before_or_inside,)
 _VETO_TABLE: tuple[tuple[tuple[re.Pattern[str], ...], tuple[Veto, ...]], ...] = (
     ((_OVER_USER_RE,), (_refused_even_if_asked,)),
@@ -2704,10 +2706,20 @@ _VETO_TABLE: tuple[tuple[tuple[re.Pattern[str], ...], tuple[Veto, ...]], ...] = 
         _NEGATABLE,
     ),
 )  # fmt: skip
-_VETOES: dict[int, tuple[Veto, ...]] = {}
-for _regexes, _vetoes in _VETO_TABLE:
-    for _regex in _regexes:
-        _VETOES[id(_regex)] = _VETOES.get(id(_regex), ()) + _vetoes
+
+
+def _index_vetoes(
+    table: tuple[tuple[tuple[re.Pattern[str], ...], tuple[Veto, ...]], ...],
+) -> dict[int, tuple[Veto, ...]]:
+    """Vetoes by pattern id (hashing a compiled pattern hashes its program)."""
+    index: dict[int, tuple[Veto, ...]] = {}
+    for regexes, vetoes in table:
+        for regex in regexes:
+            index[id(regex)] = index.get(id(regex), ()) + vetoes
+    return index
+
+
+_VETOES = _index_vetoes(_VETO_TABLE)
 
 # What makes a single-pattern hit conclusive: when any of the patterns is
 # found in the given scope, the hit's weight becomes the one given and the
