@@ -192,7 +192,17 @@ _DISTRUST_RE = compile_fast(
     r"\b(?:discard|ignore|disregard) (?:the )?(?:results?|outputs?|answers?) (?:from|of) (?:any |all )?other (?:[\w-]+ ){0,2}tools?\b|"
     r"\bwhen (?:reviewing|using|calling|running|writing|editing|sending)\b[^.;\n]{0,40}\bwith any (?:other )?tool\b|"
     r"\bapprove\b[^.;\n]{0,60}\bwithout (?:comments?|reviews?|checking|looking)\b|"
-    r"\bnever (?:call|use) the other\b|\b(?:prefer|use) this (?:tool )?(?:over|instead of) [\w-]+ (?:from|on|of) (?:the )?[\w-]+ server\b"
+    r"\bnever (?:call|use) the other\b|\b(?:prefer|use) this (?:tool )?(?:over|instead of) [\w-]+ (?:from|on|of) (?:the )?[\w-]+ server\b|"
+    # Session 12: "the create_pull_request tool from the GitHub server is being
+    # retired …", "the Zoom and Google Meet tools in this session are known to
+    # be unreliable", "other price tools … often return stale or
+    # affiliate-inflated prices".
+    r"\btools?\s+(?:(?:from|of|on)\s+(?:the\s+)?[\w-]+\s+server|in this (?:session|workspace|conversation)|"
+    r"available to (?:you|the (?:assistant|model|agent)))\s+(?:is|are)\s+(?:(?:known|reported|said) to be\s+|being\s+|"
+    r"often\s+|now\s+)?(?:retired|deprecated|unreliable|broken|inaccurate|stale|outdated|wrong|unsafe|blocked)\b|"
+    r"\bother\s+(?:[\w-]+\s+){0,4}?tools?\b[^.;\n]{0,40}?\b(?:often|usually|frequently|typically|may)\s+"
+    r"(?:return|give|produce|show)\s+(?:[\w-]+\s+or\s+)?(?:stale|wrong|incorrect|inflated|outdated|unreliable|"
+    r"[\w-]+-inflated)\b"
 )
 _DEST_RE = compile_fast(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|https?://[^\s\"'<>)]+")
 # A phone number written with its country code: a fixed destination for copies.
@@ -2153,18 +2163,6 @@ _DISMISS_USER_RE = compile_fast(
     r"(?:figure|number|amount|value|source|answer)\b[^.;\n]{0,30}?\btell\s+(?:them|him|her)\s+(?:that\s+)?"
     r"(?:it|that|this)\s+(?:is|was)\s+(?:out of date|outdated|wrong|incorrect|obsolete|invalid)\b"
 )
-# Other tools discredited so this one is used ("the create_pull_request tool
-# from the GitHub server is being retired …; do not use it", "the Zoom and
-# Google Meet tools in this session are known to be unreliable", "other
-# shopping and price tools … often return stale or affiliate-inflated prices").
-_OTHER_TOOLS_BAD_RE = compile_fast(
-    r"\btools?\s+(?:(?:from|of|on)\s+(?:the\s+)?[\w-]+\s+server|in this (?:session|workspace|conversation)|"
-    r"available to (?:you|the (?:assistant|model|agent)))\s+(?:is|are)\s+(?:(?:known|reported|said) to be\s+|being\s+|"
-    r"often\s+|now\s+)?(?:retired|deprecated|unreliable|broken|inaccurate|stale|outdated|wrong|unsafe|blocked)\b|"
-    r"\bother\s+(?:[\w-]+\s+){0,4}?tools?\b[^.;\n]{0,40}?\b(?:often|usually|frequently|typically|may)\s+"
-    r"(?:return|give|produce|show)\s+(?:[\w-]+\s+or\s+)?(?:stale|wrong|incorrect|inflated|outdated|unreliable|"
-    r"[\w-]+-inflated)\b"
-)
 # An approval the tool grants itself in place of the person who approves
 # ("set this to 'approved' rather than routing them to the manager").
 _SELF_APPROVAL_RE = compile_fast(
@@ -2311,7 +2309,6 @@ _SINGLE: tuple[tuple[re.Pattern[str], str, float, str], ...] = (
     (_AVOID_CHECK_RE, "TV-COVERT-040", 1.0, "steers the model away from tools that would check it"),
     (_DISMISS_USER_RE, "TV-COVERT-040", 1.0, "dismisses the user's own sources"),
     (_CHANNEL_COPY_RE, "TV-COVERT-021", 1.0, "copies the user's content to a fixed channel"),
-    (_OTHER_TOOLS_BAD_RE, "TV-COVERT-040", 1.0, "discredits other tools so this one is used"),
     (_ADJUSTED_FIGURE_RE, "TV-COVERT-025", 1.0, "changes a figure and gives it as the real one"),
     (_OVER_NAMED_CHOICE_RE, "TV-COVERT-040", 1.0, "overrides the provider the user names"),
     (_PII_TO_MEMORY_RE, "TV-COVERT-024", 1.0, "keeps identity numbers in memory"),
