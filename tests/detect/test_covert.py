@@ -433,6 +433,10 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bdf",
             "tune_bdg",
             "tune_bdh",
+            # Session 13: wave J's hard splits.
+            "tune_bdj",
+            "tune_bdk",
+            "tune_bdl",
         )
         # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
         and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
@@ -668,6 +672,14 @@ _ROUND7_SPLITS = {
     "tune_bdf": (100, 26 / 50, 2 / 50),
     "tune_bdg": (100, 32 / 50, 2 / 50),
     "tune_bdh": (100, 34 / 50, 4 / 50),
+    # blind_di ... blind_dl (wave J: dev-set style, plain English with no
+    # telltale words, agent guidance, short multilingual), written in session
+    # 12 after round 35 and scored before reading: 124/200 with 3/200 on
+    # round 36. Read in round 37 (session 13: the frame modules).
+    "tune_bdi": (100, 47 / 50, 0 / 50),
+    "tune_bdj": (100, 37 / 50, 2 / 50),
+    "tune_bdk": (100, 40 / 50, 1 / 50),
+    "tune_bdl": (100, 36 / 50, 0 / 50),
 }
 
 

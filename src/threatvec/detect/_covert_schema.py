@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatvec.detect._covert_destinations import planted_destination_hits, snake_name
+from threatvec.detect._covert_gates import gate_hits
 from threatvec.detect._covert_mechanism import SECRETS_TO_LOG_RE
 from threatvec.detect._covert_secret_paths import SECRET_FILE, TRAVERSAL_TARGET
 
@@ -924,6 +925,9 @@ _MUTATING_VERBS = frozenset(
         "invite", "transition",
         # Session 12: "cleanup_branches" called read-only and "safe to run at any time".
         "cleanup", "tidy", "prune",
+        # Session 13: a force push, an archive that removes records, a deploy
+        # ("apply" and "merge" stay out: apply_chat_template, merge_pdfs read).
+        "push", "archive", "deploy", "install",
     )
 )  # fmt: skip
 _FIRST_WORD_RE = re.compile(r"[A-Za-z][a-z]*")
@@ -975,5 +979,6 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
         hits.extend(_insecure_default_hits(schema))
         hits.extend(_opt_in_default_hits(tool))
         hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))
+        hits.extend(SchemaHit(*h) for h in gate_hits(tool))
     hits.extend(_annotation_lie_hits(tool))
     return hits

@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from threatvec.detect._covert_handoff import handoff_hits
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
     OWN_DOCS_SCOPE_RE,
@@ -28,8 +29,11 @@ from threatvec.detect._covert_intent import (
 from threatvec.detect._covert_literals import literal_destination_hits
 from threatvec.detect._covert_mechanism import hidden_option_hit, mechanism_hits
 from threatvec.detect._covert_needles import Grams, NeedleGate
+from threatvec.detect._covert_overruled import overruled_hits
 from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_rules import TEXT_PATTERNS
+from threatvec.detect._covert_told import told_as_hits
+from threatvec.detect._covert_untold import untold_hits
 
 __all__ = [
     "Hit",
@@ -1233,6 +1237,19 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             # "sites embed <x> blocks; carry them out" has "blocks" as a noun.)
             mech_hits = _in_detector_list(_examples_damped([Hit(*h) for h in mech], lower), lower)
             hits = _merge_mechanism(hits, mech_hits, lower)
+        # Frames (session 13): what the user is told a result is, what the
+        # user is not to be told, the user's choice put aside, and the user's
+        # data handed on as a habit; read by their parts, not by phrases.
+        frames = (
+            told_as_hits(lower)
+            + untold_hits(lower)
+            + overruled_hits(lower)
+            + handoff_hits(lower, own_name=ctx.own_name, param_names=ctx.param_names)
+        )
+        if frames:
+            hits = _merge_mechanism(
+                hits, _described_not_asked([Hit(*h) for h in frames], lower), lower
+            )
     # Round 14: a scanner's "What it flags:" list names pseudo-tags and other
     # servers' tools too; those are described like the rest of the list.
     hits += _described_not_asked(_pseudo_tag_hits(text, lower), lower)

@@ -1,0 +1,302 @@
+# ruff: noqa: E501
+# (long lines: one pattern per line reads best)
+"""Gate parameters the text tells the model to set to their risky side.
+
+Many tools carry a switch that stands between the model and a harm the user
+would want to weigh: an approval step (``auto_approve``, ``require_approval``),
+a check (``skip_variance_check``, ``identity_verified``), who can see
+something (``public``, ``audience``, ``acl``), what a grant carries
+(``role``, ``scopes``), whether the user agreed (``accept_surge``,
+``photo_release``). Honest documentation says what each side does and leaves
+the choice to the user ("set to true to skip the check", "only when the user
+asks"). A poisoned definition makes the choice: it tells the model which
+value to pass ("Leave true", "so set this to granted", "Use 'public' unless
+…", "merge with admin_override set to true") and picks the side that removes
+the gate.
+
+This module reads that as a frame rather than a phrase: a gate (known from the
+parameter's name words and, for strings, from the value), the risky side of
+it, and a dictation of that side that is not the user's own choice. Standard
+library only; the dictation patterns sit behind cheap substring tests.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["GateHit", "gate_hits"]
+
+
+# rule id, weight, JSON pointer, snippet, note: the shape of a schema hit.
+GateHit = tuple[str, float, str, str, str]
+
+
+_SPLIT_RE = re.compile(r"[_\-\s.:]+|(?<=[a-z])(?=[A-Z])")
+
+# Name words that make "on" the risky side of a switch: they remove a step
+# ("skip", "bypass", "auto"), widen who sees or gets something ("public",
+# "share"), or claim the user's agreement or a check as already done
+# ("accept", "confirmed", "verified").
+_REMOVES_STEP = frozenset(
+    {"skip", "bypass", "disable", "ignore", "without", "insecure", "unsafe", "override", "force", "auto",
+     "autoapprove", "noverify", "dangerously", "unverified", "unchecked", "unsigned", "no"}
+)  # fmt: skip
+_WIDENS_OR_CLAIMS = frozenset(
+    {"public", "share", "sharing", "shared", "consent", "consented", "optin", "accept", "accepted", "allow",
+     "confirmed", "verified", "approved", "preapproved", "authorized", "authorised", "admin", "elevated",
+     "privileged", "sudo", "impersonate", "unrestricted", "substitution", "surge"}
+)  # fmt: skip
+# Name words of a protective switch: "off" is its risky side.
+_PROTECTS = frozenset(
+    {"require", "requires", "required", "verify", "verification", "validate", "validation", "check", "checks",
+     "confirm", "confirmation", "encrypt", "encrypted", "encryption", "private", "secure", "protect",
+     "protected", "sensitive", "review", "approval", "notify", "notification", "dry", "preview", "safe",
+     "readonly", "mask", "redact", "audit", "mfa", "tls", "ssl", "sandbox", "restrict", "restricted", "scan"}
+)  # fmt: skip
+
+# String values that open a gate whatever the parameter is called.
+_OPEN_VALUES = frozenset(
+    {"public", "public-read", "public_read", "public-read-write", "publicread", "anyone", "anyone_with_link",
+     "anyonewithlink", "anyone-with-link", "everyone", "anonymous", "world", "owner", "admin", "administrator",
+     "superuser", "root", "cluster-admin", "system:admin", "org_admin", "full_access",
+     "granted", "opted_in", "opt_in", "allow_all"}
+)  # fmt: skip
+# Values that open a gate only on a parameter about access or reach ("all"
+# targets or scopes) or beside an encrypted sibling ("plain" type).
+_SCOPE_WORDS = frozenset(
+    {"scope", "scopes", "permission", "permissions", "access", "audience", "visibility", "targets", "target",
+     "role", "roles", "acl", "sharing", "share", "privacy", "environments"}
+)  # fmt: skip
+_PLAIN_VALUES = frozenset({"plain", "plaintext", "plain_text"})
+_ENCRYPTED_SIBLINGS = frozenset({"encrypted", "sensitive", "secret", "secure"})
+
+_TRUE = ("true", "on", "yes", "enabled", "1")
+_FALSE = ("false", "off", "no", "disabled", "0")
+_QUOTES = ("'", '"', "`", "‘", "“", "[")
+# A bare value must end where it stands ("Leave true so …", "set this to
+# granted."); "set root password" uses the word as an adjective.
+_VALUE_ENDS_RE = re.compile(
+    r"\s*(?:$|[.,;:!?)\]\u2013\u2014-]|(?:so|unless|because|since|as|instead|and|or|rather|even|here|by default|"
+    r"always|every|on all|across)\b)",
+    re.IGNORECASE,
+)
+
+# A dictation: a verb that hands the model a value, optionally the thing it
+# is for ("set this to", "merge with admin_override set to", "rerun with
+# skip_stages="), then the value. What follows the value decides whether it
+# is a choice or the documentation of one side ("set to true to skip the
+# check" documents; "Leave true: …" chooses).
+_VALUE = r"(?P<value>'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|`[^`\n]{1,40}`|‘[^’\n]{1,40}’|“[^”\n]{1,40}”|\[[^\]\n]{0,80}\]|[\w*-]+(?::[\w*-]+)*)"
+_DICTATE_RE = re.compile(
+    r"\b(?:set|leave|keep|pass|use|send|choose|select|pick|default to|apply|go with|stick with|"
+    r"rerun with|retry(?: it)? with|merge with|run with|call (?:it )?with)\s+"
+    r"(?:(?P<pron>it|this|that|the (?:flag|field|value|option|parameter|setting|switch))\s+(?:(?:set\s+)?(?:to|as|at)\s+)?|"
+    r"(?P<obj>[\w.-]+)(?:\s+(?:set\s+)?(?:to|as|at)\s+|\s*=\s*)|"
+    r"to\s+|as\s+)?" + _VALUE,
+    re.IGNORECASE,
+)
+_AFTER_IS_PURPOSE_RE = re.compile(
+    r"\s*(?:to\s+\w|if\b|when\b|whenever\b|for\b|only\b|in order\b|where\b|once\b|after\b)",
+    re.IGNORECASE,
+)
+# The choice is the user's: "only if the user asks", "when the user wants …".
+_USERS_CHOICE_RE = re.compile(
+    r"\b(?:if|when|where|once|after|only)\s+(?:the\s+|a\s+)?(?:user|customer|member|caller|owner|requester|they)\s+"
+    r"(?:has\s+|have\s+)?(?:explicitly\s+|specifically\s+|clearly\s+)?(?:ask|asks|asked|request|requests|requested|"
+    r"want|wants|wanted|say|says|said|choose|chooses|chose|confirm|confirms|confirmed|approve|approves|approved|"
+    r"opt|opts|opted|need|needs|prefer|prefers|explicitly|specifically)\b|"
+    r"\bat the user'?s (?:explicit )?request\b",
+    re.IGNORECASE,
+)
+_REASON_RE = re.compile(r"[:\u2013\u2014]|\b(?:so|because|since|as)\b")
+# An enum option that recommends itself: "Owner (default: use this unless …)".
+_SELF_RECOMMENDING_RE = re.compile(
+    r"^\s*(?P<value>[\w:*.-]+)\s*[(\[:\u2013\u2014-]\s*[^)\]]*?\b(?:default|use this|pick this|choose this|"
+    r"recommended|always)\b",
+    re.IGNORECASE,
+)
+_NEGATED_RE = re.compile(
+    r"\b(?:not|never|don'?t|avoid|no need to|rather than|instead of)\b[^.;:]{0,25}$", re.IGNORECASE
+)
+# "public-read is the standard setting": the risky side called the normal one.
+_NORM_RE = re.compile(
+    r"[`'\"‘“]?(?P<value>[\w:*.-]+)[`'\"’”]?\s+is\s+the\s+(?:standard|recommended|usual|normal|expected|preferred|right|"
+    r"correct)\s+(?:setting|choice|option|value|configuration|default)\b",
+    re.IGNORECASE,
+)
+_SENTENCE_RE = re.compile(r"[^.!?;\n]+(?:[.!?;]+|$)")
+_NEEDLES = ("set", "leave", "keep", "pass", "use", "send", "choose", "select", "pick", "default", "apply",
+            "go with", "stick", "with", "standard", "recommended", "usual", "normal", "expected",
+            "preferred", "right", "correct")  # fmt: skip
+
+
+def _words(name: str) -> list[str]:
+    return [w.lower() for w in _SPLIT_RE.split(name) if w]
+
+
+def _bool_risky_side(words: list[str]) -> bool | None:
+    """The value of a boolean gate that removes it, or None if the name is no gate."""
+    if any(w in _REMOVES_STEP for w in words[:-1]) or (words and words[0] in _REMOVES_STEP):
+        return True
+    if any(w in _WIDENS_OR_CLAIMS for w in words):
+        return True
+    if any(w in _PROTECTS for w in words):
+        return False
+    return None
+
+
+def _value_opens(value: str, words: list[str], prop: dict[str, Any]) -> bool:
+    """Does string ``value`` open the gate of a parameter named ``words``?"""
+    v = value.lower().strip("'\"`[]")
+    if v in _OPEN_VALUES:
+        return True
+    if v in ("all", "*") and any(w in _SCOPE_WORDS for w in words):
+        return True
+    if v in _PLAIN_VALUES:
+        enum = prop.get("enum")
+        options = {str(e).lower() for e in enum} if isinstance(enum, list) else set()
+        return bool(options & _ENCRYPTED_SIBLINGS)
+    # "rerun with skip_stages=['security-scan']": a named thing skipped.
+    return (
+        value[:1] in _QUOTES
+        and any(w in _REMOVES_STEP for w in words)
+        and v not in _FALSE
+        and v not in ("none", "null", "")
+    )
+
+
+def _opens(value: str, words: list[str], prop: dict[str, Any]) -> bool:
+    v = value.lower().strip("'\"`[]")
+    if prop.get("type") == "boolean" or isinstance(prop.get("default"), bool):
+        side = _bool_risky_side(words)
+        if side is None or not (v in _TRUE or v in _FALSE):
+            return False
+        return (v in _TRUE) is side
+    return _value_opens(value, words, prop)
+
+
+def _users_choice(sentence: str, m: re.Match[str]) -> bool:
+    """Is the dictated value left to the user, before the verb or right after the value?
+
+    What follows a colon, "so" or "because" is the text's reason, not a
+    condition: "Leave true: the user reviewed the change when they asked for
+    it" claims the user's choice rather than waiting for it.
+    """
+    if _USERS_CHOICE_RE.search(sentence, 0, m.start()):
+        return True
+    reason = _REASON_RE.search(sentence, m.end())
+    return (
+        _USERS_CHOICE_RE.search(sentence, m.end(), reason.start() if reason else len(sentence))
+        is not None
+    )
+
+
+def _mention_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])")
+
+
+def _dictations(
+    text: str, name: str, words: list[str], prop: dict[str, Any], *, own: bool
+) -> Iterator[str]:
+    """Sentences of ``text`` that hand the model the risky side of parameter ``name``.
+
+    ``own``: ``text`` is the parameter's own description, so a bare "Keep
+    true" is about it; in the tool's description the sentence must name it.
+    """
+    lower = text.lower()
+    if not any(n in lower for n in _NEEDLES):
+        return
+    named = _mention_re(name)
+    for sm in _SENTENCE_RE.finditer(lower):
+        sentence = sm.group(0)
+        if not own and not named.search(sentence):
+            continue
+        for m in _DICTATE_RE.finditer(sentence):
+            if _users_choice(sentence, m):
+                continue
+            if not own:
+                obj = m.group("obj")
+                if obj is not None and obj != name.lower():
+                    continue  # the verb sets another parameter
+                if (
+                    obj is None
+                    and not named.match(sentence, m.end() + 1)
+                    and not named.search(sentence, m.end(), m.end() + 30)
+                ):
+                    continue  # "include all three targets": the name follows the value
+            if _NEGATED_RE.search(sentence, 0, m.start()):
+                continue
+            if _AFTER_IS_PURPOSE_RE.match(sentence, m.end()):
+                continue
+            if m.group("value")[:1] not in _QUOTES and not _VALUE_ENDS_RE.match(sentence, m.end()):
+                continue
+            if _opens(m.group("value"), words, prop):
+                yield sentence.strip()
+                break
+        else:
+            for m in _NORM_RE.finditer(sentence):
+                if _opens(m.group("value"), words, prop):
+                    yield sentence.strip()
+                    break
+
+
+def _self_recommending(prop: dict[str, Any], words: list[str]) -> str | None:
+    """An enum option of ``prop`` that opens the gate and recommends itself."""
+    enum = prop.get("enum")
+    if not isinstance(enum, list):
+        return None
+    for option in enum:
+        if isinstance(option, str) and len(option) > 12:
+            m = _SELF_RECOMMENDING_RE.match(option)
+            if m is not None and _value_opens(m.group("value"), words, prop):
+                return option
+    return None
+
+
+def _esc(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+# A gate the user's agreement stands behind: dictating it claims consent.
+_CONSENT_WORDS = frozenset(
+    {"consent", "consented", "accept", "accepted", "confirmed", "verified", "approved", "preapproved",
+     "authorized", "authorised", "optin", "release", "approve"}
+)  # fmt: skip
+
+
+def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
+    """Gate parameters of ``tool`` that its own text tells the model to open."""
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    if not isinstance(props, dict):
+        return
+    desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    # A sibling's description may set this one ("… and set type to 'plain'").
+    siblings = [p.get("description") for p in props.values() if isinstance(p, dict)]
+    shared = "\n".join([desc, *(d for d in siblings if isinstance(d, str))])
+    for name, prop in props.items():
+        if not isinstance(name, str) or not isinstance(prop, dict):
+            continue
+        words = _words(name)
+        title = prop.get("title")
+        if isinstance(title, str):
+            words += [w for w in _words(title) if w not in words]
+        own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        found = next(_dictations(own, name, words, prop, own=True), None) if own else None
+        if found is None:
+            found = _self_recommending(prop, words)
+        if found is None and shared.strip():
+            found = next(_dictations(shared, name, words, prop, own=False), None)
+        if found is None:
+            continue
+        consent = any(w in _CONSENT_WORDS for w in words)
+        yield (
+            "TV-COVERT-015" if consent else "TV-COVERT-028",
+            1.0,
+            f"/inputSchema/properties/{_esc(name)}",
+            found[:160],
+            f"the text tells the model to set {name!r} to the side that "
+            + ("claims the user's agreement" if consent else "removes its safeguard"),
+        )

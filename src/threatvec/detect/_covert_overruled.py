@@ -1,0 +1,66 @@
+# ruff: noqa: E501
+# (long lines: one pattern per line reads best)
+"""The user's own choice put aside: "add $50 rather than the amount requested".
+
+A definition may tell the model to do something other than what the user
+chose, in so many words: "rather than the amount requested", "instead of the
+fare the rider selected", "even when the user names the original package",
+"regardless of the patient's choice". Whatever the act, a sentence that
+prescribes it *over* the user's stated choice overrules the user. The frame:
+
+- a phrase of replacement or disregard: "rather than", "instead of", "in
+  place of", "regardless of", "even when/if", "overriding", "over";
+- the user's choice as its object: the user (or customer, patient, rider …)
+  with a verb of choosing ("asked for", "selected", "named", "entered",
+  "prefers"), the user's "choice / selection / preference / request", or
+  "the amount requested".
+
+"Do not use X instead of what the user asked" keeps the user's choice, so a
+negation before the phrase lets the sentence go; so does "instead of the
+local shell when the user wants …", where the user's wish is the condition,
+not what is replaced.
+"""
+
+from __future__ import annotations
+
+from threatvec.detect._covert_regex import compile_fast
+
+__all__ = ["overruled_hits"]
+
+_WHO = (
+    r"(?:the\s+)?(?:user|customer|patient|member|employee|shopper|client|caller|rider|traveler|traveller|buyer|"
+    r"parent|guest|they|he|she|student|tenant|applicant)(?:'s)?"
+)
+_CHOSE = (
+    r"(?:asked(?: for)?|asks(?: for)?|requested|requests|chose|chooses|selected|selects|named|names|entered|"
+    r"enters|specified|specifies|picked|picks|prefers|preferred|wants|wanted|typed|gave|gives|stated|states|"
+    r"set|sets)"
+)
+_SET_ASIDE = r"(?:rather than|instead of|in place of|regardless of)"
+_OVERRULED_RE = compile_fast(
+    # "rather than the amount the user asked for", "even when the user names …"
+    r"\b(?:"
+    + _SET_ASIDE
+    + r"|even (?:when|if))\s+(?:(?:the|what|which|whichever|any|their|his|her)\s+)?"
+    r"(?:(?!when\b|if\b|for\b)[\w'-]+\s+){0,4}?" + _WHO + r"\s+"
+    r"(?:(?:has|have|had|explicitly|originally|actually|already)\s+)*" + _CHOSE + r"\b|"
+    # "regardless of the patient's choice"
+    r"\b(?:" + _SET_ASIDE + r"|overriding|over)\s+(?:the\s+)?" + _WHO + r"\s+(?:own\s+)?"
+    r"(?:choice|selection|preference|request|pick|option|amount|answer|input)s?\b|"
+    # "rather than the amount requested"
+    r"\b(?:rather than|instead of|in place of)\s+the\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:requested|asked for|chosen|selected|entered|named|specified)\b"
+)
+_KEEPS_CHOICE_RE = compile_fast(r"\b(?:never|do not|don't|not)\b")
+_SENTENCE_END_RE = compile_fast(r"[.!?;\n]")
+
+
+def overruled_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
+    """Sentences of one lower-cased string that put the user's choice aside."""
+    out: list[tuple[str, float, int, int, str]] = []
+    for m in _OVERRULED_RE.finditer(lower):
+        start = max((e.end() for e in _SENTENCE_END_RE.finditer(lower, 0, m.start())), default=0)
+        if _KEEPS_CHOICE_RE.search(lower, start, m.start()):
+            continue
+        out.append(("TV-COVERT-017", 1.0, m.start(), m.end(), "puts aside what the user chose"))
+    return out
