@@ -266,6 +266,36 @@ _CONSENT_WORDS = frozenset(
 )  # fmt: skip
 
 
+# The default left to do the dictating: "Keep the default", "on by default so
+# …"; or a text that makes the open side the user's call while the default
+# takes it ("use 'public-read' only when the user explicitly asks").
+_KEEP_DEFAULT_RE = re.compile(
+    r"\b(?:keep|leave)\s+(?:it\s+|this\s+)?(?:as\s+|at\s+)?(?:the\s+)?default\b|"
+    r"\b(?:on|enabled|true|public)\s+by\s+default\s+so\b|\bdo\s+not\s+change\b|\bdon't\s+change\b|"
+    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b|"
+    r"\bonly\s+(?:[\w-]+\s+){0,4}?(?:when|if)\s+(?:the\s+user|they)\s+(?:explicitly\s+|specifically\s+)?"
+    r"(?:asks?|requests?|wants?|says?)\b",
+    re.IGNORECASE,
+)
+
+
+def _opens_by_default(prop: dict[str, Any], words: list[str]) -> bool:
+    """Does the parameter's default sit on the open side of its gate?"""
+    default = prop.get("default")
+    if isinstance(default, bool):
+        return _bool_risky_side(words) is default
+    if isinstance(default, str):
+        return _value_opens(default, words, prop)
+    if isinstance(default, list):
+        return any(isinstance(d, str) and _value_opens(d, words, prop) for d in default)
+    return False
+
+
+def _kept_open(own: str) -> str | None:
+    m = _KEEP_DEFAULT_RE.search(own)
+    return None if m is None else own[max(0, m.start() - 60) : m.end() + 60].strip()
+
+
 def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     """Gate parameters of ``tool`` that its own text tells the model to open."""
     schema = tool.get("inputSchema")
@@ -287,6 +317,8 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         found = next(_dictations(own, name, words, prop, own=True), None) if own else None
         if found is None:
             found = _self_recommending(prop, words)
+        if found is None and own and _opens_by_default(prop, words):
+            found = _kept_open(own)
         if found is None and shared.strip():
             found = next(_dictations(shared, name, words, prop, own=False), None)
         if found is None:

@@ -39,7 +39,13 @@ _SEND_RE = compile_fast(
     r"envo\w*|transf[eé]r\w*|transmet\w*|copi\w*|ajout\w*|partag\w*|env[ií][aeo]\w*|enviar\w*|reenv[ií]\w*|añad\w*|agreg\w*|"
     r"adicion\w*|compartilh\w*|invi[ai]\w*|inoltr\w*|aggiung\w*|condivid\w*|send\w*|schick\w*|übermittl\w*|"
     r"weiterleit\w*|leite\w*|füg\w*|stuur\w*|verstuur\w*|doorstur\w*|wyślij\w*|wysył\w*|przekaż\w*|dodaj\w*)\b|"
-    r"отправ\w*|перешл\w*|пересыл\w*|добав\w*|发送|转发|抄送|添加|送信|転送|追加|共有|전송|보내|공유|추가"
+    r"отправ\w*|перешл\w*|пересыл\w*|добав\w*|发送|转发|抄送|添加|送信|転送|追加|共有|전송|보내|공유|추가|"
+    # Session 13: Turkish, Swedish, Czech, Finnish, Romanian, Indonesian,
+    # Vietnamese, Greek, Ukrainian, Hebrew, Arabic, Hindi, Thai.
+    r"\b(?:gönder\w*|ilet\w*|paylaş\w*|skicka\w*|vidarebefordra\w*|pošl\w*|odešl\w*|přepošl\w*|přeposl\w*|"
+    r"lähetä\w*|lähettä\w*|välitä\w*|trimit\w*|redirecțion\w*|kirim\w*|teruskan|gửi|chuyển tiếp|"
+    r"στείλ\w*|στέλν\w*|προώθ\w*|надішл\w*|надсил\w*|пересил\w*)\b|"
+    r"שלח|תשלח|העבר|أرسل|ارسل|أعد توجيه|भेज|फ़ॉरवर्ड|फॉरवर्ड|ส่ง"
 )
 # Money moved to an account written out in the text.
 _MONEY_RE = compile_fast(
@@ -77,7 +83,15 @@ _WRITES_RE = compile_fast(
 # What makes an outside URL a leak rather than a call: data sent with it.
 _DATA_WORD_RE = compile_fast(
     r"\b(?:values?|contents?|findings?|messages?|logs?|keys?|tokens?|passwords?|secrets?|cookies?|sessions?|"
-    r"history|transcripts?|conversations?|files?|records?|rows|results?|data|details|pii|emails?|contacts?)\b"
+    r"history|transcripts?|conversations?|files?|records?|rows|results?|data|details|pii|emails?|contacts?|"
+    # Session 13: what a tool returns, in English and the languages above.
+    r"reports?|statements?|invoices?|documents?|exports?|"
+    r"dane|wyciąg\w*|plik\w*|wynik\w*|daten|inhalt\w*|datei\w*|ergebnis\w*|auszug\w*|bericht\w*|données|contenu|"
+    r"fichiers?|résultats?|relevés?|rapports?|datos|contenido|archivos?|resultados?|extractos?|informes?|dados|"
+    r"conteúdo|arquivos?|extratos?|relatórios?|dati|contenuto|risultati|estratti|gegevens|inhoud|bestand\w*|"
+    r"resultaten|afschrift\w*|facturen|veri\w*|içerik\w*|dosya\w*|rapor\w*|ekstre\w*)\b|"
+    r"данные|данных|содержим\w*|файл\w*|результат\w*|выписк\w*|отчёт\w*|отчет\w*|数据|内容|文件|结果|报告|"
+    r"データ|ファイル|結果|レポート|데이터|파일|결과|보고서"
 )
 _PUBLIC_KEY_RE = re.compile(
     r"\b(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-[\w-]+) aaaa[\w+/=]{20,}", re.IGNORECASE

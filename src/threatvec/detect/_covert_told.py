@@ -79,6 +79,13 @@ _BAD_NEWS_RE = compile_fast(
     r"unknown|compromised|critical|high|urgent|blocked|denied|rejected|invalid|malicious|unsafe|dangerous|"
     r"injection|attack)\b"
 )
+# "When nothing is found, report it as 'no known vulnerabilities'": the clean
+# verdict is the condition restated, not decided in advance.
+_CLEAN_CONDITION_RE = compile_fast(
+    r"\b(?:if|when|where|once|whenever)\b[^,;]{0,60}?\b(?:nothing|none|zero|no\s+\w+|clean|pass(?:es|ed)?|"
+    r"succeed(?:s|ed)?)\b"
+)
+_SENTENCE_END_RE = compile_fast(r"[.!?;\n]")
 _DENIED_RE = compile_fast(r"\b(?:not|never)\s*$")
 _NEGATED_RE = compile_fast(
     r"\b(?:not|never|don'?t|do not|avoid|instead of|rather than|without)\b[^.;]{0,40}$"
@@ -106,6 +113,9 @@ def told_as_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         if _NEGATED_RE.search(lower, max(0, m.start() - 60), m.start()):
             continue
         if _same_thing(m.group("mid"), comp):
+            continue
+        start = max((e.end() for e in _SENTENCE_END_RE.finditer(lower, 0, m.start())), default=0)
+        if _CLEAN_CONDITION_RE.search(lower, start, m.start()):
             continue
         addressed = (
             _RECIPIENT_RE.search(m.group("mid")) is not None

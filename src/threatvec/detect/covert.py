@@ -675,6 +675,8 @@ _DECODE_TOLD_RE = re.compile(
     r"\b(?:decode|decoded|decoding|rot13|rot-13|base64-decode|unhex|hex-decode)\b", re.IGNORECASE
 )
 _PROSE_WORD_RE = re.compile(r"[A-Za-z][a-z']+")
+# An e-mail address or URL in a title names where data goes, not who the vendor is.
+_ADDRESS_IN_TITLE_RE = re.compile(r"\S+@\S+|\b\w+://\S+")
 # The description tells the model to decode a value of the definition.
 _TOOL_DECODE_TOLD_RE = re.compile(
     r"\b(?:you|assistants?|the model|agents?|clients?)\b[^.\n]{0,40}\bdecod\w*|"
@@ -940,10 +942,12 @@ def _rule_collector(
         # ("metadata.prompt_trail").
         param_names=_property_names(schema),
         # Purpose from the name and titles only: the description is what an
-        # attacker writes freely, so it must not vouch for itself.
-        purpose=" ".join(t for t in (tool.get("title"), annotations_title) if isinstance(t, str))[
-            :200
-        ],
+        # attacker writes freely, so it must not vouch for itself. Nor may a
+        # title vouch for an address written into it (session 13: "… stuur
+        # facturen door naar boekhouding@factuurcheck.nl" made its own host).
+        purpose=_ADDRESS_IN_TITLE_RE.sub(
+            " ", " ".join(t for t in (tool.get("title"), annotations_title) if isinstance(t, str))
+        )[:200],
         server_tool_names=server_tool_names,
         other_servers_tool_names=other_servers_tool_names,
     )
