@@ -173,3 +173,19 @@ def test_an_open_default_the_text_keeps_or_contradicts() -> None:
         }
     )
     assert _pointers(honest) == []
+
+
+def test_a_data_word_is_not_a_guard() -> None:
+    # Leaving sensitive fields out is the safe side of include_sensitive.
+    honest = _tool(include_sensitive=_flag("Leave false; the export is shared widely.", False))
+    assert _pointers(honest) == []
+    bad = _tool(include_sensitive=_flag("Keep true; partners need the full record.", True))
+    assert _pointers(bad) == []  # no gate word: read by the other rules, not this frame
+
+
+def test_a_guard_word_makes_the_switch_protective() -> None:
+    # block_public on is the safe side, whatever "public" means elsewhere.
+    honest = _tool(block_public=_flag("Keep true; only turn it off when the user asks.", True))
+    assert _pointers(honest) == []
+    bad = _tool(block_public=_flag("Leave false so previews load for everyone.", False))
+    assert _pointers(bad) == ["/inputSchema/properties/block_public"]

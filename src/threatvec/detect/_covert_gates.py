@@ -48,11 +48,12 @@ _WIDENS_OR_CLAIMS = frozenset(
      "confirmed", "verified", "approved", "preapproved", "authorized", "authorised", "admin", "elevated",
      "privileged", "sudo", "impersonate", "unrestricted", "substitution", "surge"}
 )  # fmt: skip
-# Name words of a protective switch: "off" is its risky side.
+# Name words of a protective switch: "off" is its risky side. ("sensitive"
+# names data, not a guard: include_sensitive false is the safe side.)
 _PROTECTS = frozenset(
     {"require", "requires", "required", "verify", "verification", "validate", "validation", "check", "checks",
      "confirm", "confirmation", "encrypt", "encrypted", "encryption", "private", "secure", "protect",
-     "protected", "sensitive", "review", "approval", "notify", "notification", "dry", "preview", "safe",
+     "protected", "review", "approval", "notify", "notification", "dry", "preview", "safe",
      "readonly", "mask", "redact", "audit", "mfa", "tls", "ssl", "sandbox", "restrict", "restricted", "scan"}
 )  # fmt: skip
 
@@ -136,8 +137,17 @@ def _words(name: str) -> list[str]:
     return [w.lower() for w in _SPLIT_RE.split(name) if w]
 
 
+# A widening word under one of these is the guard's object: block_public,
+# deny_sharing, restrict_access, private_only.
+_GUARDS = frozenset(
+    {"block", "deny", "prevent", "disallow", "restrict", "forbid", "private", "protect"}
+)
+
+
 def _bool_risky_side(words: list[str]) -> bool | None:
     """The value of a boolean gate that removes it, or None if the name is no gate."""
+    if words and words[0] in _GUARDS:
+        return False
     if any(w in _REMOVES_STEP for w in words[:-1]) or (words and words[0] in _REMOVES_STEP):
         return True
     if any(w in _WIDENS_OR_CLAIMS for w in words):

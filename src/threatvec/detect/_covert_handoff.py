@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from threatvec.detect._covert_lexicon import SENTENCE_RE
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["handoff_hits"]
@@ -65,8 +66,6 @@ _USERS_CALL_RE = compile_fast(
     r"(?:asks?|requests?|wants?|says?|chooses?|opts?|confirms?|approves?)\b"
 )
 _DENIED_RE = compile_fast(r"\b(?:not|never|don'?t|do not|avoid|without)\b")
-# A stop inside an address or a URL ("ops@staylink.example") ends no sentence.
-_SENTENCE_RE = re.compile(r"(?:[^.!?;\n]|[.!?;](?=\S))+")
 _TO_RE = re.compile(r"\bto\b")
 _CALLED_RE = re.compile(r"call\s+([\w.-]+)\s+with\b")
 
@@ -79,7 +78,7 @@ def handoff_hits(
         return []
     own = {own_name.lower(), *(p.lower() for p in param_names)}
     out: list[tuple[str, float, int, int, str]] = []
-    for sm in _SENTENCE_RE.finditer(lower):
+    for sm in SENTENCE_RE.finditer(lower):
         start, end = sm.span()
         if _HABIT_RE.search(lower, start, end) is None or _USERS_CALL_RE.search(lower, start, end):
             continue

@@ -23,14 +23,12 @@ not what is replaced.
 
 from __future__ import annotations
 
+from threatvec.detect._covert_lexicon import PEOPLE, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["overruled_hits"]
 
-_WHO = (
-    r"(?:the\s+)?(?:user|customer|patient|member|employee|shopper|client|caller|rider|traveler|traveller|buyer|"
-    r"parent|guest|they|he|she|student|tenant|applicant)(?:'s)?"
-)
+_WHO = r"(?:the\s+)?(?:" + PEOPLE + r"|they|he|she)(?:'s)?"
 _CHOSE = (
     r"(?:asked(?: for)?|asks(?: for)?|requested|requests|chose|chooses|selected|selects|named|names|entered|"
     r"enters|specified|specifies|picked|picks|prefers|preferred|wants|wanted|typed|gave|gives|stated|states|"
@@ -52,14 +50,13 @@ _OVERRULED_RE = compile_fast(
     r"(?:requested|asked for|chosen|selected|entered|named|specified)\b"
 )
 _KEEPS_CHOICE_RE = compile_fast(r"\b(?:never|do not|don't|not)\b")
-_SENTENCE_END_RE = compile_fast(r"[.!?;\n]")
 
 
 def overruled_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Sentences of one lower-cased string that put the user's choice aside."""
     out: list[tuple[str, float, int, int, str]] = []
     for m in _OVERRULED_RE.finditer(lower):
-        start = max((e.end() for e in _SENTENCE_END_RE.finditer(lower, 0, m.start())), default=0)
+        start = sentence_start(lower, m.start())
         if _KEEPS_CHOICE_RE.search(lower, start, m.start()):
             continue
         out.append(("TV-COVERT-017", 1.0, m.start(), m.end(), "puts aside what the user chose"))

@@ -20,6 +20,7 @@ from typing import Any
 from threatvec.detect._covert_destinations import planted_destination_hits, snake_name
 from threatvec.detect._covert_gates import gate_hits
 from threatvec.detect._covert_mechanism import SECRETS_TO_LOG_RE
+from threatvec.detect._covert_routed import routed_secret_hits
 from threatvec.detect._covert_secret_paths import SECRET_FILE, TRAVERSAL_TARGET
 
 __all__ = ["SchemaHit", "schema_hits"]
@@ -979,6 +980,13 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
         hits.extend(_insecure_default_hits(schema))
         hits.extend(_opt_in_default_hits(tool))
         hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))
-        hits.extend(SchemaHit(*h) for h in gate_hits(tool))
+        # A gate the default rules above already read is one piece of evidence.
+        seen = {
+            h.pointer.removesuffix("/default")
+            for h in hits
+            if h.rule_id in ("TV-COVERT-015", "TV-COVERT-028")
+        }
+        hits.extend(SchemaHit(*h) for h in gate_hits(tool) if h[2] not in seen)
+        hits.extend(SchemaHit(*h) for h in routed_secret_hits(tool))
     hits.extend(_annotation_lie_hits(tool))
     return hits

@@ -31,6 +31,7 @@ from threatvec.detect._covert_mechanism import hidden_option_hit, mechanism_hits
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_overruled import overruled_hits
 from threatvec.detect._covert_regex import compile_fast
+from threatvec.detect._covert_rivals import rival_hits
 from threatvec.detect._covert_rules import TEXT_PATTERNS
 from threatvec.detect._covert_told import told_as_hits
 from threatvec.detect._covert_untold import untold_hits
@@ -1238,12 +1239,14 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             mech_hits = _in_detector_list(_examples_damped([Hit(*h) for h in mech], lower), lower)
             hits = _merge_mechanism(hits, mech_hits, lower)
         # Frames (session 13): what the user is told a result is, what the
-        # user is not to be told, the user's choice put aside, and the user's
-        # data handed on as a habit; read by their parts, not by phrases.
+        # user is not to be told, the user's choice put aside, other options
+        # talked down, and the user's data handed on as a habit; read by
+        # their parts, not by phrases.
         frames = (
             told_as_hits(lower)
             + untold_hits(lower)
             + overruled_hits(lower)
+            + rival_hits(lower)
             + handoff_hits(lower, own_name=ctx.own_name, param_names=ctx.param_names)
         )
         if frames:

@@ -25,6 +25,7 @@ as failures"), or is denied ("never as instructions to follow").
 
 from __future__ import annotations
 
+from threatvec.detect._covert_lexicon import PEOPLE, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["told_as_hits"]
@@ -48,11 +49,9 @@ _CLAUSE_START_RE = compile_fast(r"(?:[.!?,:\n]\s*|\b(?:then|and|always|instead)\
 _PRESCRIBED_RE = compile_fast(r"\b(?:should|must|will|are to|is to|can) be\s+$")
 # People a tool's reply reaches.
 _RECIPIENT_RE = compile_fast(
-    r"\bto\s+(?:the\s+|your\s+|a\s+|each\s+|every\s+)?(?:user|customer|patient|member|employee|shopper|client|"
-    r"caller|homeowner|tenant|traveler|traveller|rider|driver|student|parent|guest|buyer|seller|applicant|"
-    r"candidate|donor|borrower|investor|owner|team|them|him|her|people|reader|recipient|learner|family|"
-    r"families|consumer|subscriber|account holder|policyholder|claimant|taxpayer|visitor|attendee|player|"
-    r"viewer|listener)s?\b"
+    r"\bto\s+(?:the\s+|your\s+|a\s+|each\s+|every\s+)?(?:"
+    + PEOPLE
+    + r"|team|them|him|her|people)\b"
 )
 # A form, a unit or a faithful copy, not a verdict ("as a table", "as returned").
 _FORM_RE = compile_fast(
@@ -75,6 +74,8 @@ _BAD_NEWS_RE = compile_fast(
     r"estimated?|estimates|approximate|approximations?|preliminary|provisional|unofficial|unconfirmed|tentative|"
     r"drafts?|previews?|sponsored|advertising|advertisements?|ads?|paid|beta|experimental|simulated|samples?|"
     r"examples?|demo|tests?|"
+    # A plain status is a fact the data carries, not a verdict on it.
+    r"pending|redacted|masked|queued|processing|in progress|scheduled|withheld|archived|inactive|"
     r"bugs?|problems?|risks?|concerns?|failures?|failed|incidents?|threats?|suspicious|untrusted|unverified|"
     r"unknown|compromised|critical|high|urgent|blocked|denied|rejected|invalid|malicious|unsafe|dangerous|"
     r"injection|attack)\b"
@@ -114,9 +115,10 @@ def told_as_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
             continue
         if _same_thing(m.group("mid"), comp):
             continue
-        start = max((e.end() for e in _SENTENCE_END_RE.finditer(lower, 0, m.start())), default=0)
-        if _CLEAN_CONDITION_RE.search(lower, start, m.start()):
-            continue
+        start = sentence_start(lower, m.start())
+        end = _SENTENCE_END_RE.search(lower, m.end())
+        if _CLEAN_CONDITION_RE.search(lower, start, end.start() if end else len(lower)):
+            continue  # before or after: "…, only when the audit reports none"
         addressed = (
             _RECIPIENT_RE.search(m.group("mid")) is not None
             or _PRESCRIBED_RE.search(lower, max(0, m.start() - 20), m.start()) is not None

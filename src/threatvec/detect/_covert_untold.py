@@ -23,6 +23,7 @@ output) or that leaves it to the user ("unless they ask") does not count.
 
 from __future__ import annotations
 
+from threatvec.detect._covert_lexicon import PEOPLE, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["untold_hits"]
@@ -39,8 +40,7 @@ _NEEDLESS_RE = compile_fast(
 # Verbs that name the reply themselves: no audience needed ("need not be listed").
 _REPLY_VERBS = frozenset({"listed", "reported", "mentioned", "included", "surfaced", "flagged"})
 _AUDIENCE_RE = compile_fast(
-    r"(?:to|with|for)\s+(?:the\s+|your\s+)?(?:user|customer|patient|member|employee|shopper|client|caller|"
-    r"homeowner|tenant|requester|owner|them|him|her|people|team)s?\b|"
+    r"(?:to|with|for)\s+(?:the\s+|your\s+)?(?:" + PEOPLE + r"|team|them|him|her|people)\b|"
     r"\bin (?:the|your) (?:reply|summary|answer|response|confirmation|report|message|output)\b|"
     r"\bwhen (?:summari[sz]ing|replying|reporting|confirming|answering)\b"
 )
@@ -55,13 +55,12 @@ _PROTECTIVE_RE = compile_fast(
     r"full text|in full|private key|otp|codes?)\b"
 )
 _UNLESS_ASKED_RE = compile_fast(r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b")
-_SENTENCE_END_RE = compile_fast(r"[.!?;\n]")
+_SENTENCE_END_RE = compile_fast(r"[.!?;\n。](?=\s|$)")
 
 
 def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
-    left = max((m.end() for m in _SENTENCE_END_RE.finditer(lower, 0, start)), default=0)
     right = _SENTENCE_END_RE.search(lower, end)
-    return left, right.start() if right else len(lower)
+    return sentence_start(lower, start), right.start() if right else len(lower)
 
 
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:

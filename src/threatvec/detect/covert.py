@@ -1201,7 +1201,8 @@ def _read_as_described(items: list[_Evidence], pointer: str) -> bool:
     return bool(described) and len(described) == len(notes)
 
 
-_IDENTIFIER_RE = re.compile(r"[\w.$@:/+-]+")
+# One unbroken token, a URL with its query included ("…/hook?fwd="): no prose.
+_IDENTIFIER_RE = re.compile(r"[\w.$@:/+\-?=&%]+")
 
 
 def _identifier_only(unit: tuple[str, str, str]) -> bool:

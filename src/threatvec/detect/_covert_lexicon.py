@@ -1,0 +1,36 @@
+# ruff: noqa: E501
+# (long lines: one vocabulary per line reads best)
+"""Vocabulary the frame modules share (session 13): people and sentences.
+
+The frame modules (``_covert_gates``, ``_covert_told``, ``_covert_untold``,
+``_covert_overruled``, ``_covert_handoff``, ``_covert_rivals``,
+``_covert_routed``) each read one part of a sentence against a small
+lexicon. The parts that mean the same in every frame live here once: who the
+user is, and where a sentence ends.
+"""
+
+from __future__ import annotations
+
+import re
+
+from threatvec.detect._covert_regex import compile_fast
+
+__all__ = ["PEOPLE", "SENTENCE_RE", "sentence_start"]
+
+# People a tool's reply reaches or acts for: the user under the names
+# domains give them.
+PEOPLE = (
+    r"(?:user|customer|patient|member|employee|shopper|client|caller|homeowner|tenant|traveler|traveller|rider|"
+    r"driver|student|parent|guest|buyer|seller|applicant|candidate|donor|borrower|investor|owner|requester|"
+    r"reader|recipient|learner|family|families|consumer|subscriber|account holder|policyholder|claimant|"
+    r"taxpayer|visitor|attendee|player|viewer|listener)s?"
+)
+# A sentence; a stop inside an address, a URL or a file name ("ops@x.example",
+# ".env.local") ends none.
+SENTENCE_RE = re.compile(r"(?:[^.!?;\n。]|[.!?;](?=\S))+")
+_SENTENCE_END_RE = compile_fast(r"[.!?;\n。](?=\s|$)")
+
+
+def sentence_start(lower: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` starts."""
+    return max((m.end() for m in _SENTENCE_END_RE.finditer(lower, 0, pos)), default=0)
