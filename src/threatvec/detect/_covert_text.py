@@ -14,6 +14,7 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from threatvec.detect._covert_assumed import assumed_consent_hits
 from threatvec.detect._covert_handoff import handoff_hits
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
@@ -1239,13 +1240,14 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             mech_hits = _in_detector_list(_examples_damped([Hit(*h) for h in mech], lower), lower)
             hits = _merge_mechanism(hits, mech_hits, lower)
         # Frames (session 13): what the user is told a result is, what the
-        # user is not to be told, the user's choice put aside, other options
-        # talked down, and the user's data handed on as a habit; read by
-        # their parts, not by phrases.
+        # user is not to be told, the user's choice put aside, agreement
+        # claimed for the user, other options talked down, and the user's
+        # data handed on as a habit; read by their parts, not by phrases.
         frames = (
             told_as_hits(lower)
             + untold_hits(lower)
             + overruled_hits(lower)
+            + assumed_consent_hits(lower)
             + rival_hits(lower)
             + handoff_hits(lower, own_name=ctx.own_name, param_names=ctx.param_names)
         )

@@ -19,6 +19,12 @@ summaries to the homeowner". This module reads that frame:
 
 A sentence about what protects the user (passwords, tokens, raw ids, debug
 output) or that leaves it to the user ("unless they ask") does not count.
+
+The imperative forms ("do not mention them", "never bring this up with the
+user") are as common in honest guidance about noise as in attacks, so they
+count only with what makes the silence harmful: a side effect the text adds
+("it also binds the service account to cluster-admin") or bad news as what
+is kept back (alerts, incidents, findings, failures, fees, deletions).
 """
 
 from __future__ import annotations
@@ -46,7 +52,25 @@ _AUDIENCE_RE = compile_fast(
 )
 _LEFT_OUT_RE = compile_fast(
     r"\b(?:leave|keep|omit)\s+(?:[\w'-]+\s+){0,4}?(?:out of|from|off)\s+(?:the\s+|your\s+|any\s+)?"
-    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b|"
+    r"\b(?:left|kept|omitted|excluded|filtered)\s+out\s+of\s+(?:the\s+|your\s+|any\s+)?"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?)\b"
+)
+# "do not mention them", "never bring this up with the user".
+_KEEP_QUIET_RE = compile_fast(
+    r"\b(?:do not|don't|never|no need to|there is no need to)\s+(?:\w+\s+)?(?:mention(?:ing)?|"
+    r"bring(?:ing)?\s+(?:it|this|that|them|these|those|any of (?:this|it|them))?\s*up|rais(?:e|ing)|list(?:ing)?|"
+    r"report(?:ing)?|flag(?:ging)?|surfac(?:e|ing)|tell(?:ing)?|disclos(?:e|ing)|show(?:ing)?|point(?:ing)? out|"
+    r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b"
+)
+_THAT_CLAIM_RE = compile_fast(r"\s+(?:the user\s+|them\s+|to the user\s+)?that\b")
+_SIDE_EFFECT_RE = compile_fast(
+    r"\b(?:also|additionally|as well|in the background|at the same time|in addition)\b"
+)
+_BAD_NEWS_RE = compile_fast(
+    r"\b(?:alerts?|incidents?|findings?|vulnerabilit\w*|failures?|fail\w*|errors?|reject\w*|fees?|charges?|"
+    r"delet\w*|remov\w*|breach\w*|unauthori[sz]ed|exfiltration|security|dlp|warnings?|denied|outbound|"
+    r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late)\b"
 )
 # Kept from the user for the user's sake, or noise.
 _PROTECTIVE_RE = compile_fast(
@@ -64,28 +88,45 @@ def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
 
 
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
-    """Passive or leave-out concealment in one lower-cased string (see the module docstring)."""
+    """Passive, leave-out or harmful imperative concealment in one lower-cased string."""
     if (
         " be " not in lower
         and " out of " not in lower
         and "omit" not in lower
         and " from " not in lower
+        and "not" not in lower
+        and "never" not in lower
+        and "n't" not in lower
     ):
         return []
     out: list[tuple[str, float, int, int, str]] = []
-    found = [(m, True) for m in _NEEDLESS_RE.finditer(lower)]
-    found += [(m, False) for m in _LEFT_OUT_RE.finditer(lower)]
-    for m, needless in found:
-        if needless and lower.startswith(" as ", m.end()):
+    found = [(m, "needless") for m in _NEEDLESS_RE.finditer(lower)]
+    found += [(m, "left") for m in _LEFT_OUT_RE.finditer(lower)]
+    found += [(m, "quiet") for m in _KEEP_QUIET_RE.finditer(lower)]
+    side = _SIDE_EFFECT_RE.search(lower)
+    for m, kind in found:
+        if kind == "needless" and lower.startswith(" as ", m.end()):
             continue  # "must not be reported as an absence of data": how, not whether
         s, e = _sentence(lower, m.start(), m.end())
         if (
-            needless
+            kind == "needless"
             and m.group("verb") not in _REPLY_VERBS
             and not _AUDIENCE_RE.search(lower, m.end(), e)
         ):
             continue
-        if _PROTECTIVE_RE.search(lower, s, e) or _UNLESS_ASKED_RE.search(lower, s, e):
+        if kind == "quiet":
+            if _THAT_CLAIM_RE.match(lower, m.end()):
+                continue  # "never report that a filter was applied": a claim refused
+            earlier = sentence_start(lower, max(0, s - 2))
+            if not (
+                (side is not None and side.start() < e) or _BAD_NEWS_RE.search(lower, earlier, e)
+            ):
+                continue
+            if _PROTECTIVE_RE.search(lower, m.end(), min(e, m.end() + 40)):
+                continue  # "do not show the token": kept back for the user's sake
+        elif _PROTECTIVE_RE.search(lower, s, e):
+            continue
+        if any(out_m[2] == m.start() for out_m in out) or _UNLESS_ASKED_RE.search(lower, s, e):
             continue
         out.append(
             ("TV-COVERT-013", 1.0, m.start(), m.end(), "says what the user is not to be told")
