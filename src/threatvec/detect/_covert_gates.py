@@ -22,6 +22,7 @@ library only; the dictation patterns sit behind cheap substring tests.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -203,32 +204,48 @@ def _users_choice(sentence: str, m: re.Match[str]) -> bool:
     )
 
 
+@functools.lru_cache(maxsize=2048)
 def _mention_re(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(name.lower())}(?![\w-])")
+    return re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+
+
+def _sentences_with_dictation(text: str) -> list[tuple[str, list[re.Match[str]]]]:
+    """Sentences of lower-cased ``text`` that hold a dictation, with its matches (read once per text)."""
+    if not any(n in text for n in _NEEDLES):
+        return []
+    out = []
+    for sm in _SENTENCE_RE.finditer(text):
+        sentence = sm.group(0)
+        found = list(_DICTATE_RE.finditer(sentence))
+        if found or _NORM_RE.search(sentence):
+            out.append((sentence, found))
+    return out
 
 
 def _dictations(
-    text: str, name: str, words: list[str], prop: dict[str, Any], *, own: bool
+    sentences: list[tuple[str, list[re.Match[str]]]],
+    name: str,
+    words: list[str],
+    prop: dict[str, Any],
+    *,
+    own: bool,
 ) -> Iterator[str]:
-    """Sentences of ``text`` that hand the model the risky side of parameter ``name``.
+    """Sentences that hand the model the risky side of parameter ``name``.
 
-    ``own``: ``text`` is the parameter's own description, so a bare "Keep
-    true" is about it; in the tool's description the sentence must name it.
+    ``own``: the sentences are the parameter's own description, so a bare
+    "Keep true" is about it; in the tool's description the sentence must name it.
     """
-    lower = text.lower()
-    if not any(n in lower for n in _NEEDLES):
-        return
-    named = _mention_re(name)
-    for sm in _SENTENCE_RE.finditer(lower):
-        sentence = sm.group(0)
-        if not own and not named.search(sentence):
+    key = name.lower()
+    for sentence, found in sentences:
+        if not own and (key not in sentence or not _mention_re(key).search(sentence)):
             continue
-        for m in _DICTATE_RE.finditer(sentence):
+        named = _mention_re(key)
+        for m in found:
             if _users_choice(sentence, m):
                 continue
             if not own:
                 obj = m.group("obj")
-                if obj is not None and obj != name.lower():
+                if obj is not None and obj != key:
                     continue  # the verb sets another parameter
                 if (
                     obj is None
@@ -315,7 +332,9 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
     # A sibling's description may set this one ("… and set type to 'plain'").
     siblings = [p.get("description") for p in props.values() if isinstance(p, dict)]
-    shared = "\n".join([desc, *(d for d in siblings if isinstance(d, str))])
+    shared = _sentences_with_dictation(
+        "\n".join([desc, *(d for d in siblings if isinstance(d, str))]).lower()
+    )
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
@@ -324,12 +343,19 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         if isinstance(title, str):
             words += [w for w in _words(title) if w not in words]
         own = prop.get("description") if isinstance(prop.get("description"), str) else ""
-        found = next(_dictations(own, name, words, prop, own=True), None) if own else None
+        found = (
+            next(
+                _dictations(_sentences_with_dictation(own.lower()), name, words, prop, own=True),
+                None,
+            )
+            if own
+            else None
+        )
         if found is None:
             found = _self_recommending(prop, words)
         if found is None and own and _opens_by_default(prop, words):
             found = _kept_open(own)
-        if found is None and shared.strip():
+        if found is None and shared:
             found = next(_dictations(shared, name, words, prop, own=False), None)
         if found is None:
             continue

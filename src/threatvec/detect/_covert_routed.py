@@ -64,6 +64,13 @@ _SECRET_NAME_RE = re.compile(
 )
 
 
+def _names(sentence: str, key: str) -> bool:
+    """Does ``sentence`` name the parameter ``key`` as a word of its own?"""
+    return (
+        key in sentence and re.search(rf"(?<![\w]){re.escape(key)}(?![\w])", sentence) is not None
+    )
+
+
 def _esc(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
@@ -110,7 +117,6 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
         own = props[k].get("description") if isinstance(props[k], dict) else None
         if isinstance(own, str):
             texts.append((own, k))
-    named = {k: re.compile(rf"(?<![\w]){re.escape(k.lower())}(?![\w])") for k in spare}
     seen: set[str] = set()
     for text, owner in texts:
         lower = text.lower()
@@ -119,7 +125,7 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
             rule = _routed(sentence)
             if rule is None:
                 continue
-            target = owner or next((k for k in spare if named[k].search(sentence)), None)
+            target = owner or next((k for k in spare if _names(sentence, k.lower())), None)
             if target is None or target in seen:
                 continue
             seen.add(target)
