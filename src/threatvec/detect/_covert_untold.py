@@ -52,13 +52,18 @@ _AUDIENCE_RE = compile_fast(
 )
 _LEFT_OUT_RE = compile_fast(
     r"\b(?:leave|keep|omit)\s+(?:[\w'-]+\s+){0,4}?(?:out of|from|off)\s+(?:the\s+|your\s+|any\s+)?"
-    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b|"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b"
+)
+# The passive ("alerts should be left out of summaries") is as often noise
+# ("duplicate entries are left out of the summary"): it counts like the
+# imperative forms below, with a side effect or bad news.
+_LEFT_OUT_PASSIVE_RE = compile_fast(
     r"\b(?:left|kept|omitted|excluded|filtered)\s+out\s+of\s+(?:the\s+|your\s+|any\s+)?"
     r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?)\b"
 )
 # "do not mention them", "never bring this up with the user".
 _KEEP_QUIET_RE = compile_fast(
-    r"\b(?:do not|don't|never|no need to|there is no need to)\s+(?:\w+\s+)?(?:mention(?:ing)?|"
+    r"\b(?:do not|don't|never|no need to|there is no need to)\s+(?:(?!without\b)\w+\s+)?(?:mention(?:ing)?|"
     r"bring(?:ing)?\s+(?:it|this|that|them|these|those|any of (?:this|it|them))?\s*up|rais(?:e|ing)|list(?:ing)?|"
     r"report(?:ing)?|flag(?:ging)?|surfac(?:e|ing)|tell(?:ing)?|disclos(?:e|ing)|show(?:ing)?|point(?:ing)? out|"
     r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b"
@@ -76,7 +81,7 @@ _BAD_NEWS_RE = compile_fast(
 _PROTECTIVE_RE = compile_fast(
     r"\b(?:passwords?|secrets?|tokens?|api keys?|keys?|credentials?|ssn|social security|card numbers?|pii|"
     r"personal data|raw|internal ids?|ids?|json|debug|stack traces?|html|markup|headers?|base64|verbatim|"
-    r"full text|in full|private key|otp|codes?)\b"
+    r"full text|in full|private key|otp|codes?|duplicates?|duplicated)\b"
 )
 _UNLESS_ASKED_RE = compile_fast(r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b")
 _SENTENCE_END_RE = compile_fast(r"[.!?;\n。](?=\s|$)")
@@ -103,6 +108,7 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     found = [(m, "needless") for m in _NEEDLESS_RE.finditer(lower)]
     found += [(m, "left") for m in _LEFT_OUT_RE.finditer(lower)]
     found += [(m, "quiet") for m in _KEEP_QUIET_RE.finditer(lower)]
+    found += [(m, "quiet") for m in _LEFT_OUT_PASSIVE_RE.finditer(lower)]
     side = _SIDE_EFFECT_RE.search(lower)
     for m, kind in found:
         if kind == "needless" and lower.startswith(" as ", m.end()):
