@@ -323,6 +323,27 @@ def _kept_open(own: str) -> str | None:
     return None if m is None else own[max(0, m.start() - 60) : m.end() + 60].strip()
 
 
+_OPEN_HINTS = ("public", "admin", "owner", "root", "anyone", "everyone", "granted", "*", "full_access",
+                "plain", "all", "opt")  # fmt: skip
+
+
+def _may_gate(words: list[str], prop: dict[str, Any], own: str, named_with_hint: bool) -> bool:
+    """Can this parameter be a gate at all? (Most are ids and names: skipped cheaply.)
+
+    ``named_with_hint``: the tool's other text names the parameter and holds an
+    open value ("retry it with as='system:admin'").
+    """
+    if prop.get("type") == "boolean" or isinstance(prop.get("default"), bool):
+        return _bool_risky_side(words) is not None
+    return (
+        named_with_hint
+        or "enum" in prop
+        or "default" in prop
+        or any(w in _SCOPE_WORDS or w in _REMOVES_STEP for w in words)
+        or any(h in own for h in _OPEN_HINTS)
+    )
+
+
 def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     """Gate parameters of ``tool`` that its own text tells the model to open."""
     schema = tool.get("inputSchema")
@@ -332,9 +353,9 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
     # A sibling's description may set this one ("… and set type to 'plain'").
     siblings = [p.get("description") for p in props.values() if isinstance(p, dict)]
-    shared = _sentences_with_dictation(
-        "\n".join([desc, *(d for d in siblings if isinstance(d, str))]).lower()
-    )
+    shared_text = "\n".join([desc, *(d for d in siblings if isinstance(d, str))]).lower()
+    shared_hint = any(h in shared_text for h in _OPEN_HINTS)
+    shared = _sentences_with_dictation(shared_text)
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict):
             continue
@@ -343,6 +364,8 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         if isinstance(title, str):
             words += [w for w in _words(title) if w not in words]
         own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        if not _may_gate(words, prop, own.lower(), shared_hint and name.lower() in shared_text):
+            continue
         found = (
             next(
                 _dictations(_sentences_with_dictation(own.lower()), name, words, prop, own=True),
