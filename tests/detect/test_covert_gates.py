@@ -189,3 +189,14 @@ def test_a_guard_word_makes_the_switch_protective() -> None:
     assert _pointers(honest) == []
     bad = _tool(block_public=_flag("Leave false so previews load for everyone.", False))
     assert _pointers(bad) == ["/inputSchema/properties/block_public"]
+
+
+def test_a_bare_confirm_flag_is_no_gate() -> None:
+    # "You must pass confirm=true" on a drop tool is the gate working, and a
+    # default of false set "only after the user approves" is its safe side.
+    drop = _tool(
+        "Drops a table. You must pass confirm=true.", confirm={"type": "boolean", "const": True}
+    )
+    assert _pointers(drop) == []
+    waits = _tool(confirm=_flag("Set only after the user approves the listed resources.", False))
+    assert _pointers(waits) == []

@@ -27,6 +27,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from threatvec.detect._covert_lexicon import USER_OPT_IN_RE
+
 __all__ = ["GateHit", "gate_hits"]
 
 
@@ -49,11 +51,13 @@ _WIDENS_OR_CLAIMS = frozenset(
      "confirmed", "verified", "approved", "preapproved", "authorized", "authorised", "admin", "elevated",
      "privileged", "sudo", "impersonate", "unrestricted", "substitution", "surge"}
 )  # fmt: skip
-# Name words of a protective switch: "off" is its risky side. ("sensitive"
+# Name words of a protective switch: "off" is its risky side. (A bare
+# "confirm" flag is neither: "pass confirm=true" may be the gate working or
+# a confirmation pre-answered, so it is no gate here; "confirmed" claims.) ("sensitive"
 # names data, not a guard: include_sensitive false is the safe side.)
 _PROTECTS = frozenset(
     {"require", "requires", "required", "verify", "verification", "validate", "validation", "check", "checks",
-     "confirm", "confirmation", "encrypt", "encrypted", "encryption", "private", "secure", "protect",
+     "confirmation", "encrypt", "encrypted", "encryption", "private", "secure", "protect",
      "protected", "review", "approval", "notify", "notification", "dry", "preview", "safe",
      "readonly", "mask", "redact", "audit", "mfa", "tls", "ssl", "sandbox", "restrict", "restricted", "scan"}
 )  # fmt: skip
@@ -294,14 +298,13 @@ _CONSENT_WORDS = frozenset(
 
 
 # The default left to do the dictating: "Keep the default", "on by default so
-# …"; or a text that makes the open side the user's call while the default
-# takes it ("use 'public-read' only when the user explicitly asks").
+# …". (A text that makes the open side the user's call while the default
+# takes it, "use 'public-read' only when the user explicitly asks", is read
+# with the schema rules' USER_OPT_IN_RE.)
 _KEEP_DEFAULT_RE = re.compile(
     r"\b(?:keep|leave)\s+(?:it\s+|this\s+)?(?:as\s+|at\s+)?(?:the\s+)?default\b|"
     r"\b(?:on|enabled|true|public)\s+by\s+default\s+so\b|\bdo\s+not\s+change\b|\bdon't\s+change\b|"
-    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b|"
-    r"\bonly\s+(?:[\w-]+\s+){0,4}?(?:when|if)\s+(?:the\s+user|they)\s+(?:explicitly\s+|specifically\s+)?"
-    r"(?:asks?|requests?|wants?|says?)\b",
+    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b",
     re.IGNORECASE,
 )
 
@@ -319,7 +322,7 @@ def _opens_by_default(prop: dict[str, Any], words: list[str]) -> bool:
 
 
 def _kept_open(own: str) -> str | None:
-    m = _KEEP_DEFAULT_RE.search(own)
+    m = _KEEP_DEFAULT_RE.search(own) or USER_OPT_IN_RE.search(own)
     return None if m is None else own[max(0, m.start() - 60) : m.end() + 60].strip()
 
 

@@ -15,7 +15,7 @@ import re
 
 from threatvec.detect._covert_regex import compile_fast
 
-__all__ = ["PEOPLE", "SENTENCE_RE", "sentence_start"]
+__all__ = ["PEOPLE", "SENTENCE_RE", "USER_OPT_IN_RE", "sentence_start"]
 
 # People a tool's reply reaches or acts for: the user under the names
 # domains give them.
@@ -29,6 +29,13 @@ PEOPLE = (
 # ".env.local") ends none.
 SENTENCE_RE = re.compile(r"(?:[^.!?;\n。]|[.!?;](?=\S))+")
 _SENTENCE_END_RE = compile_fast(r"[.!?;\n。](?=\s|$)")
+# A switch made opt-in in the user's words: it is for when the user asks.
+USER_OPT_IN_RE = re.compile(
+    r"\bunless\s+the\s+user\s+(?:explicitly\s+|specifically\s+)?(?:asks?|requests?|wants?|says?|chooses?|opts?)\b|"
+    r"\bonly\s+(?:[\w-]+\s+){0,5}?(?:when|if|after)\s+(?:the\s+user|they)\s+(?:has\s+|have\s+)?"
+    r"(?:explicitly\s+|specifically\s+)?(?:asks?|asked|requests?|requested|wants?|approves?|approved|says?|opts?)\b",
+    re.IGNORECASE,
+)
 
 
 def sentence_start(lower: str, pos: int) -> int:

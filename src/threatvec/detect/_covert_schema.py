@@ -19,6 +19,7 @@ from typing import Any
 
 from threatvec.detect._covert_destinations import planted_destination_hits, snake_name
 from threatvec.detect._covert_gates import gate_hits
+from threatvec.detect._covert_lexicon import USER_OPT_IN_RE
 from threatvec.detect._covert_mechanism import SECRETS_TO_LOG_RE
 from threatvec.detect._covert_routed import routed_secret_hits
 from threatvec.detect._covert_secret_paths import SECRET_FILE, TRAVERSAL_TARGET
@@ -852,13 +853,6 @@ _PROTECTIVE_NAME_RE = re.compile(
     r"^(?:block|restrict|verify|validate|require|enforce|protect|safe|secure|dry|read_?only|preview)(?:_|$|[A-Z])",
     re.IGNORECASE,
 )
-# Opt-in in the user's words: the switch is for when the user asks for it.
-_USER_OPT_IN_RE = re.compile(
-    r"\bunless\s+the\s+user\s+(?:explicitly\s+|specifically\s+)?(?:asks?|requests?|wants?|says?|chooses?|opts?)\b|"
-    r"\bonly\s+(?:[\w-]+\s+){0,5}?(?:when|if|after)\s+(?:the\s+user|they)\s+(?:has\s+|have\s+)?"
-    r"(?:explicitly\s+|specifically\s+)?(?:asks?|asked|requests?|requested|wants?|approves?|approved|says?|opts?)\b",
-    re.IGNORECASE,
-)
 # Opt-in by the flag itself ("kept unless delete_disks is true"): only for a
 # switch that destroys or overrides; "sessions are not revoked unless
 # revoke_sessions is true" with a default of true is an honest default.
@@ -903,7 +897,7 @@ def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
         for text, is_own in ((desc, False), (own, True)):
             if any(
                 (is_own or name in s or _names_flag(name, s))
-                and (_USER_OPT_IN_RE.search(s) or (destructive and _FLAG_OPT_IN_RE.search(s)))
+                and (USER_OPT_IN_RE.search(s) or (destructive and _FLAG_OPT_IN_RE.search(s)))
                 for s in _SENTENCE_RE.findall(text)
             ):
                 yield SchemaHit(
