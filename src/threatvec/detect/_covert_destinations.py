@@ -32,6 +32,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from threatvec.detect._covert_lexicon import pointer_token
 from threatvec.detect._covert_secret_paths import HOME_DIR
 from threatvec.detect.normalize import fold_homoglyphs
 
@@ -148,7 +149,7 @@ def _properties(schema: Any, pointer: str) -> Iterator[tuple[str, dict[str, Any]
             for name, prop in props.items():
                 if isinstance(name, str) and isinstance(prop, dict):
                     seen += 1
-                    esc = name.replace("~", "~0").replace("/", "~1")
+                    esc = pointer_token(name)
                     yield name, prop, f"{ptr}/properties/{esc}"
                     stack.append((prop, f"{ptr}/properties/{esc}"))
         items = node.get("items")

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from itertools import pairwise
 from typing import Any
 
+from threatvec.detect._covert_lexicon import pointer_token
 from threatvec.detect._covert_regex import compile_fast, split_alternatives
 from threatvec.detect.normalize import ANOMALY_KINDS, Normalized, normalize
 
@@ -116,10 +117,6 @@ _WALKED = (str, dict, list, tuple)
 _SEQUENCES = (list, tuple)
 
 
-def _esc(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def walk(root: Any, pointer: str = "") -> list[tuple[str, str, bool, str]]:
     """(text, pointer, is_key, parent_key) for every string and dict key, in document order."""
     out: list[tuple[str, str, bool, str]] = []
@@ -135,7 +132,9 @@ def walk(root: Any, pointer: str = "") -> list[tuple[str, str, bool, str]]:
             children = []
             for k, v in obj.items():
                 key = k if isinstance(k, str) else str(k)
-                child = f"{ptr}/{_esc(key)}" if ("~" in key or "/" in key) else f"{ptr}/{key}"
+                child = (
+                    f"{ptr}/{pointer_token(key)}" if ("~" in key or "/" in key) else f"{ptr}/{key}"
+                )
                 out.append((key, child, True, parent))
                 if isinstance(v, _WALKED):
                     children.append((v, child, depth + 1))

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from threatvec.detect._covert_lexicon import USER_OPT_IN_RE
+from threatvec.detect._covert_lexicon import USER_OPT_IN_RE, pointer_token
 
 __all__ = ["GateHit", "gate_hits"]
 
@@ -286,10 +286,6 @@ def _self_recommending(prop: dict[str, Any], words: list[str]) -> str | None:
     return None
 
 
-def _esc(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 # A gate the user's agreement stands behind: dictating it claims consent.
 _CONSENT_WORDS = frozenset(
     {"consent", "consented", "accept", "accepted", "confirmed", "verified", "approved", "preapproved",
@@ -389,7 +385,7 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         yield (
             "TV-COVERT-015" if consent else "TV-COVERT-028",
             1.0,
-            f"/inputSchema/properties/{_esc(name)}",
+            f"/inputSchema/properties/{pointer_token(name)}",
             found[:160],
             f"the text tells the model to set {name!r} to the side that "
             + ("claims the user's agreement" if consent else "removes its safeguard"),

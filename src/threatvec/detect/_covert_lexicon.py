@@ -15,7 +15,14 @@ import re
 
 from threatvec.detect._covert_regex import compile_fast
 
-__all__ = ["PEOPLE", "SENTENCE_RE", "USER_OPT_IN_RE", "sentence_start"]
+__all__ = [
+    "PEOPLE",
+    "SENTENCE_RE",
+    "USER_OPT_IN_RE",
+    "pointer_token",
+    "sentence_end",
+    "sentence_start",
+]
 
 # People a tool's reply reaches or acts for: the user under the names
 # domains give them.
@@ -41,3 +48,14 @@ USER_OPT_IN_RE = re.compile(
 def sentence_start(lower: str, pos: int) -> int:
     """Where the sentence holding ``pos`` starts."""
     return max((m.end() for m in _SENTENCE_END_RE.finditer(lower, 0, pos)), default=0)
+
+
+def sentence_end(lower: str, pos: int) -> int:
+    """Where the sentence holding ``pos`` ends (the stop's index, or the text's end)."""
+    m = _SENTENCE_END_RE.search(lower, pos)
+    return m.start() if m else len(lower)
+
+
+def pointer_token(key: str) -> str:
+    """``key`` escaped as one JSON Pointer reference token (RFC 6901)."""
+    return key.replace("~", "~0").replace("/", "~1")

@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from threatvec.detect._covert_lexicon import SENTENCE_RE
+from threatvec.detect._covert_lexicon import SENTENCE_RE, pointer_token
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["routed_secret_hits"]
@@ -69,10 +69,6 @@ def _names(sentence: str, key: str) -> bool:
     return (
         key in sentence and re.search(rf"(?<![\w]){re.escape(key)}(?![\w])", sentence) is not None
     )
-
-
-def _esc(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
 
 
 def _routed(sentence: str) -> str | None:
@@ -132,7 +128,7 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
             yield (
                 rule,
                 1.0,
-                f"/inputSchema/properties/{_esc(target)}",
+                f"/inputSchema/properties/{pointer_token(target)}",
                 sentence.strip()[:160],
                 f"asks for a secret's contents in the optional parameter {target!r}",
             )

@@ -19,7 +19,7 @@ from typing import Any
 
 from threatvec.detect._covert_destinations import planted_destination_hits, snake_name
 from threatvec.detect._covert_gates import gate_hits
-from threatvec.detect._covert_lexicon import USER_OPT_IN_RE
+from threatvec.detect._covert_lexicon import USER_OPT_IN_RE, pointer_token
 from threatvec.detect._covert_mechanism import SECRETS_TO_LOG_RE
 from threatvec.detect._covert_routed import routed_secret_hits
 from threatvec.detect._covert_secret_paths import SECRET_FILE, TRAVERSAL_TARGET
@@ -257,10 +257,6 @@ class SchemaHit:
     note: str
 
 
-def _esc(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def _is_prose(value: str, min_words: int = 4) -> bool:
     return len(_WORD_RE.findall(value)) >= min_words
 
@@ -278,7 +274,7 @@ def _nodes(schema: Any, pointer: str) -> Iterator[tuple[dict[str, Any], str]]:
             sub = node.get(key)
             if isinstance(sub, dict):
                 for name, child in sub.items():
-                    stack.append((child, f"{ptr}/{key}/{_esc(str(name))}", depth + 1))
+                    stack.append((child, f"{ptr}/{key}/{pointer_token(str(name))}", depth + 1))
         for key in _SUBSCHEMA_LISTS:
             sub = node.get(key)
             if isinstance(sub, list):
@@ -336,7 +332,7 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
                 yield SchemaHit(
                     "TV-COVERT-030",
                     0.5,
-                    f"{ptr}/properties/{_esc(name)}",
+                    f"{ptr}/properties/{pointer_token(name)}",
                     name,
                     "sentence used as a parameter name",
                 )
@@ -347,7 +343,7 @@ def _node_hits(node: dict[str, Any], ptr: str) -> Iterator[SchemaHit]:
             yield SchemaHit(
                 "TV-COVERT-030",
                 0.3,
-                f"{ptr}/{_esc(key)}",
+                f"{ptr}/{pointer_token(key)}",
                 value,
                 f"prose in the non-standard schema keyword {key!r}",
             )
@@ -401,7 +397,7 @@ def _slot_asking(prop: dict[str, Any], regex: re.Pattern[str]) -> tuple[str, str
             continue
         for text in texts:
             if isinstance(text, str) and regex.search(text):
-                return _esc(key), text
+                return pointer_token(key), text
     return None
 
 
@@ -548,7 +544,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             yield SchemaHit(
                 "TV-COVERT-020",
                 1.0,
-                f"/inputSchema/properties/{_esc(name)}",
+                f"/inputSchema/properties/{pointer_token(name)}",
                 name,
                 f"parameter name {name!r} names a secret file to fill it from",
             )
@@ -566,7 +562,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 "TV-COVERT-031",
                 # Round 12: required, the model must fill it on every call.
                 1.0 if name in required else 0.7,
-                f"/inputSchema/properties/{_esc(name)}",
+                f"/inputSchema/properties/{pointer_token(name)}",
                 name,
                 f"parameter name {name!r} asks for a copy of the model's context",
             )
@@ -578,7 +574,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             yield SchemaHit(
                 "TV-COVERT-021",
                 1.0 if keep else 0.8,
-                f"/inputSchema/properties/{_esc(name)}/default",
+                f"/inputSchema/properties/{pointer_token(name)}/default",
                 name,
                 f"{name!r} sends a copy to a fixed address by default",
             )
@@ -590,7 +586,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             yield SchemaHit(
                 rule,
                 1.0,
-                f"/inputSchema/properties/{_esc(name)}/{slot}",
+                f"/inputSchema/properties/{pointer_token(name)}/{slot}",
                 text[:100],
                 f"parameter {name!r} is to be filled with {what}",
             )
@@ -603,7 +599,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 # A hint, not a verdict: tools protect files, networks and
                 # archives with passwords in more ways than a list can name.
                 0.6 if name in required else 0.4,
-                f"/inputSchema/properties/{_esc(name)}",
+                f"/inputSchema/properties/{pointer_token(name)}",
                 name,
                 f"parameter {name!r} asks for a password on a tool that signs nobody in",
             )
@@ -619,7 +615,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             yield SchemaHit(
                 "TV-COVERT-031",
                 1.0 if name in required else 0.7,
-                f"/inputSchema/properties/{_esc(name)}",
+                f"/inputSchema/properties/{pointer_token(name)}",
                 name,
                 f"parameter {name!r} is named for a secret the tool never mentions",
             )
@@ -635,7 +631,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             yield SchemaHit(
                 "TV-COVERT-031",
                 0.7,
-                f"/inputSchema/properties/{_esc(name)}",
+                f"/inputSchema/properties/{pointer_token(name)}",
                 name,
                 f"optional parameter {name!r} asks for as much of the conversation as possible",
             )
@@ -650,7 +646,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 yield SchemaHit(
                     "TV-COVERT-031",
                     0.35,
-                    f"/inputSchema/properties/{_esc(name)}",
+                    f"/inputSchema/properties/{pointer_token(name)}",
                     name,
                     f"undocumented destination parameter {name!r} on a tool that never sends "
                     "anything anywhere",
@@ -676,7 +672,7 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             continue  # a documented parameter is an honest one, unless the doc asks for context
         if re.search(r"\b" + re.escape(key.replace("_", " ")) + r"\b", lowered.replace("_", " ")):
             continue
-        ptr = f"/inputSchema/properties/{_esc(name)}"
+        ptr = f"/inputSchema/properties/{pointer_token(name)}"
         # Session 6: required, the model must fill it with its context or the
         # user's environment on every call ("env_snapshot": "output of env").
         channel_weight = (1.0 if name in required else 0.6) if context_channel else 0.35
@@ -730,7 +726,7 @@ def _open_objects_beside_channels(
     required = set(req) if isinstance(req, list) else set()
     lowered = tool_text.lower().replace("_", " ")
     for name, prop in props.items() if isinstance(props, dict) else ():
-        ptr = f"/inputSchema/properties/{_esc(name)}"
+        ptr = f"/inputSchema/properties/{pointer_token(name)}"
         if (
             ptr in named
             or name in required
@@ -774,7 +770,7 @@ def _data_channel_hit(
     yield SchemaHit(
         "TV-COVERT-031",
         0.6 if solicits else 0.45,
-        f"/inputSchema/properties/{_esc(name)}",
+        f"/inputSchema/properties/{pointer_token(name)}",
         name,
         f"parameter {name!r} asks for the user's data on a tool that never uses it"
         + (" and its description asks for context" if solicits else ""),
@@ -820,7 +816,7 @@ def _insecure_default_hits(schema: dict[str, Any]) -> Iterator[SchemaHit]:
         yield SchemaHit(
             "TV-COVERT-028",
             0.6 if kept else 0.35,
-            f"/inputSchema/properties/{_esc(name)}/default",
+            f"/inputSchema/properties/{pointer_token(name)}/default",
             f"{name}: {str(default).lower()}",
             f"security check {name!r} is off by default"
             + (" and the description says to keep it so" if kept else ""),
@@ -903,7 +899,7 @@ def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
                 yield SchemaHit(
                     "TV-COVERT-028",
                     1.0,
-                    f"/inputSchema/properties/{_esc(name)}/default",
+                    f"/inputSchema/properties/{pointer_token(name)}/default",
                     f"{name}: {str(prop['default']).lower()}",
                     f"the text makes {name!r} opt-in; its default turns it "
                     + ("off" if protective else "on"),

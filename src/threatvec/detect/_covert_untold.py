@@ -29,7 +29,7 @@ is kept back (alerts, incidents, findings, failures, fees, deletions).
 
 from __future__ import annotations
 
-from threatvec.detect._covert_lexicon import PEOPLE, sentence_start
+from threatvec.detect._covert_lexicon import PEOPLE, sentence_end, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["untold_hits"]
@@ -84,12 +84,10 @@ _PROTECTIVE_RE = compile_fast(
     r"full text|in full|private key|otp|codes?|duplicates?|duplicated)\b"
 )
 _UNLESS_ASKED_RE = compile_fast(r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b")
-_SENTENCE_END_RE = compile_fast(r"[.!?;\n。](?=\s|$)")
 
 
 def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
-    right = _SENTENCE_END_RE.search(lower, end)
-    return sentence_start(lower, start), right.start() if right else len(lower)
+    return sentence_start(lower, start), sentence_end(lower, end)
 
 
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
