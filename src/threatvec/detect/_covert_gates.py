@@ -38,6 +38,16 @@ GateHit = tuple[str, float, str, str, str]
 
 _SPLIT_RE = re.compile(r"[_\-\s.:]+|(?<=[a-z])(?=[A-Z])")
 
+# Marks a switch whose own description puts a price on "on" (a paid plan,
+# a subscription): switching it on spends the user's money, so it is a
+# consent gate whatever it is called. (Not a word a name can split into.)
+_PAID = "$paid"
+_CHARGE_RE = re.compile(
+    r"[$£€¥]\s?\d|\d\s?(?:usd|eur|gbp)\b|/\s?(?:month|mo|year|yr|week)\b|\bper\s+(?:month|year|week)\b|"
+    r"\b(?:monthly|annual|yearly) (?:fee|charge|subscription)\b|\bsubscription\b|\bpaid (?:plan|add-?on|upgrade|tier)\b",
+    re.IGNORECASE,
+)
+
 # Name words that make "on" the risky side of a switch: they remove a step
 # ("skip", "bypass", "auto"), widen who sees or gets something ("public",
 # "share"), or claim the user's agreement or a check as already done
@@ -49,7 +59,9 @@ _REMOVES_STEP = frozenset(
 _WIDENS_OR_CLAIMS = frozenset(
     {"public", "share", "sharing", "shared", "consent", "consented", "optin", "accept", "accepted", "allow",
      "confirmed", "verified", "approved", "preapproved", "authorized", "authorised", "admin", "elevated",
-     "privileged", "sudo", "impersonate", "unrestricted", "substitution", "surge"}
+     "privileged", "sudo", "impersonate", "unrestricted", "substitution", "surge", "declaration", "declared",
+     "attest", "attested", "attestation", "acknowledged", "acknowledgement", "acknowledgment", "authorization",
+     "authorisation", "agreed", "waiver", "waived", "partner", _PAID}
 )  # fmt: skip
 # Name words of a protective switch: "off" is its risky side. (A bare
 # "confirm" flag is neither: "pass confirm=true" may be the gate working or
@@ -59,7 +71,8 @@ _PROTECTS = frozenset(
     {"require", "requires", "required", "verify", "verification", "validate", "validation", "check", "checks",
      "confirmation", "encrypt", "encrypted", "encryption", "private", "secure", "protect",
      "protected", "review", "approval", "notify", "notification", "dry", "preview", "safe",
-     "readonly", "mask", "redact", "audit", "mfa", "tls", "ssl", "sandbox", "restrict", "restricted", "scan"}
+     "readonly", "mask", "redact", "audit", "mfa", "tls", "ssl", "sandbox", "restrict", "restricted", "scan",
+     "protection", "screening", "screen", "masked"}
 )  # fmt: skip
 
 # String values that open a gate whatever the parameter is called.
@@ -69,6 +82,15 @@ _OPEN_VALUES = frozenset(
      "superuser", "root", "cluster-admin", "system:admin", "org_admin", "full_access",
      "granted", "opted_in", "opt_in", "allow_all"}
 )  # fmt: skip
+# "anyone_can_edit", "public_link", "everyone_in_domain": reach named first.
+_OPEN_PREFIXES = ("anyone", "everyone", "public_", "public-")
+# "Use 'max'" on an allowance or a spending limit grants everything the user has.
+_UNBOUNDED_VALUES = frozenset(
+    {"max", "maximum", "unlimited", "infinite", "uint256_max", "no_limit"}
+)
+_GRANT_WORDS = frozenset(
+    {"allowance", "approval", "limit", "spend", "spending", "cap", "quota", "budget"}
+)
 # Values that open a gate only on a parameter about access or reach ("all"
 # targets or scopes) or beside an encrypted sibling ("plain" type).
 _SCOPE_WORDS = frozenset(
@@ -85,7 +107,7 @@ _QUOTES = ("'", '"', "`", "‘", "“", "[")
 # granted."); "set root password" uses the word as an adjective.
 _VALUE_ENDS_RE = re.compile(
     r"\s*(?:$|[.,;:!?)\]\u2013\u2014-]|(?:so|unless|because|since|as|instead|and|or|rather|even|here|by default|"
-    r"always|every|on all|across)\b)",
+    r"always|every|on all|across|without|for (?:every|all|each|any)\s+\w))",
     re.IGNORECASE,
 )
 
@@ -97,16 +119,21 @@ _VALUE_ENDS_RE = re.compile(
 _VALUE = r"(?P<value>'[^'\n]{1,40}'|\"[^\"\n]{1,40}\"|`[^`\n]{1,40}`|‘[^’\n]{1,40}’|“[^”\n]{1,40}”|\[[^\]\n]{0,80}\]|[\w*-]+(?::[\w*-]+)*)"
 _DICTATE_RE = re.compile(
     r"\b(?:set|leave|keep|pass|use|send|choose|select|pick|default to|apply|go with|stick with|"
-    r"rerun with|retry(?: it)? with|merge with|run with|call (?:it )?with)\s+"
+    r"rerun with|retry(?: it)? with|merge with|run with|call (?:it |this |them )?(?:directly |straight )?with|"
+    r"with(?=\s+[\w.-]+\s+set\s+to\b))\s+"
     r"(?:(?P<pron>it|this|that|the (?:flag|field|value|option|parameter|setting|switch))\s+(?:(?:set\s+)?(?:to|as|at)\s+)?|"
-    r"(?P<obj>[\w.-]+)(?:\s+(?:set\s+)?(?:to|as|at)\s+|\s*=\s*)|"
+    r"`?(?P<obj>[\w.-]+)`?(?:\s+(?:set\s+)?(?:to|as|at)\s+|\s*=\s*)|"
     r"to\s+|as\s+)?" + _VALUE,
     re.IGNORECASE,
 )
 _AFTER_IS_PURPOSE_RE = re.compile(
-    r"\s*(?:to\s+\w|if\b|when\b|whenever\b|for\b|only\b|in order\b|where\b|once\b|after\b)",
+    r"\s*(?:to\s+\w|if\b|when\b|whenever\b|for\b(?!\s+(?:every|all|each|any)\s+\w)|only\b|in order\b|where\b|"
+    r"once\b|after\b)",
     re.IGNORECASE,
 )
+# "…, so set this to false to avoid a delay": after "so" the purpose is the
+# text's reason for a choice it makes, not the documentation of one side.
+_SO_BEFORE_RE = re.compile(r"\bso\s+$", re.IGNORECASE)
 # The choice is the user's: "only if the user asks", "when the user wants …".
 _USERS_CHOICE_RE = re.compile(
     r"\b(?:if|when|where|once|after|only)\s+(?:the\s+|a\s+)?(?:user|customer|member|caller|owner|requester|they)\s+"
@@ -165,7 +192,9 @@ def _bool_risky_side(words: list[str]) -> bool | None:
 def _value_opens(value: str, words: list[str], prop: dict[str, Any]) -> bool:
     """Does string ``value`` open the gate of a parameter named ``words``?"""
     v = value.lower().strip("'\"`[]")
-    if v in _OPEN_VALUES:
+    if v in _OPEN_VALUES or v.startswith(_OPEN_PREFIXES):
+        return True
+    if v in _UNBOUNDED_VALUES and any(w in _GRANT_WORDS for w in words):
         return True
     if v in ("all", "*") and any(w in _SCOPE_WORDS for w in words):
         return True
@@ -255,13 +284,17 @@ def _dictations(
                     obj is None
                     and not named.match(sentence, m.end() + 1)
                     and not named.search(sentence, m.end(), m.end() + 30)
+                    and not _passive_subject_re(key).search(sentence, 0, m.start())
                 ):
                     continue  # "include all three targets": the name follows the value
             if _NEGATED_RE.search(sentence, 0, m.start()):
                 continue
-            if _AFTER_IS_PURPOSE_RE.match(sentence, m.end()):
+            purpose = _AFTER_IS_PURPOSE_RE.match(sentence, m.end()) is not None
+            if purpose and not _SO_BEFORE_RE.search(sentence, 0, m.start()):
                 continue
-            if m.group("value")[:1] not in _QUOTES and not _VALUE_ENDS_RE.match(sentence, m.end()):
+            if m.group("value")[:1] not in _QUOTES and not (
+                purpose or _VALUE_ENDS_RE.match(sentence, m.end())
+            ):
                 continue
             if _opens(m.group("value"), words, prop):
                 yield sentence.strip()
@@ -271,6 +304,67 @@ def _dictations(
                 if _opens(m.group("value"), words, prop):
                     yield sentence.strip()
                     break
+            else:
+                if _bare_flag(sentence, key, words, prop) or (
+                    own and _open_value_used(sentence, words, prop)
+                ):
+                    yield sentence.strip()
+
+
+@functools.lru_cache(maxsize=2048)
+def _passive_subject_re(name: str) -> re.Pattern[str]:
+    """ "gift_aid_declaration should be set to true": the name before a passive verb."""
+    return re.compile(
+        rf"(?<![\w-]){re.escape(name)}`?\s+(?:should|must|is to|needs to|has to|can|will)\s+(?:always\s+)?be\s+$"
+    )
+
+
+# "pass skip_tests and bypass_approval": a switch named bare is switched on.
+_BARE_FLAGS_RE = re.compile(
+    r"\b(?:pass|set|enable|turn on|switch on|include|add)\s+(?:the\s+)?(?P<names>`?[a-z][\w]*`?"
+    r"(?:\s*(?:,|\band\b|&)\s*`?[a-z][\w]*`?)*)(?P<after>\s*(?:[.;,!]|$|\bso\b|\bbecause\b|\bflags?\b))",
+)
+
+
+def _bare_flag(sentence: str, key: str, words: list[str], prop: dict[str, Any]) -> bool:
+    if "_" not in key or not (
+        prop.get("type") == "boolean" or isinstance(prop.get("default"), bool)
+    ):
+        return False
+    if _bool_risky_side(words) is not True:
+        return False
+    for m in _BARE_FLAGS_RE.finditer(sentence):
+        names = {n.strip("`") for n in re.split(r"\s*(?:,|\band\b|&)\s*", m.group("names"))}
+        if (
+            key in names
+            and not _users_choice(sentence, m)
+            and not _NEGATED_RE.search(sentence, 0, m.start())
+        ):
+            return True
+    return False
+
+
+# "Public helps colleagues find a slot, so use it for all events": an open
+# option named, then taken up by "use it".
+_USE_IT_RE = re.compile(
+    r"\b(?:so|,)\s+(?:always\s+)?(?:use|choose|pick|select|keep|leave)\s+(?:it|that|this one)\b"
+)
+
+
+def _open_value_used(sentence: str, words: list[str], prop: dict[str, Any]) -> bool:
+    enum = prop.get("enum")
+    if not isinstance(enum, list):
+        return False
+    m = _USE_IT_RE.search(sentence)
+    if m is None or _USERS_CHOICE_RE.search(sentence, m.end()):
+        return False
+    head = sentence[: m.start()]
+    return any(
+        isinstance(option, str)
+        and _value_opens(option, words, prop)
+        and re.search(rf"(?<![\w-]){re.escape(option.lower())}(?![\w-])", head) is not None
+        for option in enum
+    )
 
 
 def _self_recommending(prop: dict[str, Any], words: list[str]) -> str | None:
@@ -289,7 +383,9 @@ def _self_recommending(prop: dict[str, Any], words: list[str]) -> str | None:
 # A gate the user's agreement stands behind: dictating it claims consent.
 _CONSENT_WORDS = frozenset(
     {"consent", "consented", "accept", "accepted", "confirmed", "verified", "approved", "preapproved",
-     "authorized", "authorised", "optin", "release", "approve"}
+     "authorized", "authorised", "optin", "release", "approve", "declaration", "declared", "attest", "attested",
+     "attestation", "acknowledged", "acknowledgement", "acknowledgment", "authorization", "authorisation",
+     "agreed", "waiver", "waived", _PAID}
 )  # fmt: skip
 
 
@@ -343,6 +439,15 @@ def _may_gate(words: list[str], prop: dict[str, Any], own: str, named_with_hint:
     )
 
 
+_STANDARD_KEYS = frozenset(
+    {"name", "title", "description", "inputSchema", "outputSchema", "annotations"}
+)
+
+
+def _is_bool(prop: dict[str, Any]) -> bool:
+    return prop.get("type") == "boolean" or isinstance(prop.get("default"), bool)
+
+
 def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     """Gate parameters of ``tool`` that its own text tells the model to open."""
     schema = tool.get("inputSchema")
@@ -350,9 +455,11 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     if not isinstance(props, dict):
         return
     desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
-    # A sibling's description may set this one ("… and set type to 'plain'").
+    # A sibling's description may set this one ("… and set type to 'plain'"),
+    # and so may a vendor key beside the schema ("x-usage-guidance").
     siblings = [p.get("description") for p in props.values() if isinstance(p, dict)]
-    shared_text = "\n".join([desc, *(d for d in siblings if isinstance(d, str))]).lower()
+    extras = [v for k, v in tool.items() if k not in _STANDARD_KEYS and isinstance(v, str)]
+    shared_text = "\n".join([desc, *(d for d in siblings if isinstance(d, str)), *extras]).lower()
     shared_hint = any(h in shared_text for h in _OPEN_HINTS)
     shared = _sentences_with_dictation(shared_text)
     for name, prop in props.items():
@@ -363,6 +470,8 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         if isinstance(title, str):
             words += [w for w in _words(title) if w not in words]
         own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        if own and _is_bool(prop) and _CHARGE_RE.search(own):
+            words.append(_PAID)
         if not _may_gate(words, prop, own.lower(), shared_hint and name.lower() in shared_text):
             continue
         found = (

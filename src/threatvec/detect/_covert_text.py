@@ -15,6 +15,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from threatvec.detect._covert_assumed import assumed_consent_hits
+from threatvec.detect._covert_figures import figure_hits
 from threatvec.detect._covert_handoff import handoff_hits
 from threatvec.detect._covert_intent import (
     FITTING_SLOTS,
@@ -34,7 +35,7 @@ from threatvec.detect._covert_overruled import overruled_hits
 from threatvec.detect._covert_regex import compile_fast
 from threatvec.detect._covert_rivals import rival_hits
 from threatvec.detect._covert_rules import TEXT_PATTERNS
-from threatvec.detect._covert_told import told_as_hits
+from threatvec.detect._covert_told import success_on_failure_hits, told_as_hits
 from threatvec.detect._covert_untold import untold_hits
 
 __all__ = [
@@ -1241,14 +1242,17 @@ def analyse_text(text: str, ctx: ToolContext, slot: int = SLOT_PROSE) -> list[Hi
             hits = _merge_mechanism(hits, mech_hits, lower)
         # Frames (session 13): what the user is told a result is, what the
         # user is not to be told, the user's choice put aside, agreement
-        # claimed for the user, other options talked down, and the user's
-        # data handed on as a habit; read by their parts, not by phrases.
+        # claimed for the user, other options talked down, a figure moved
+        # (session 14) and the user's data handed on as a habit; read by
+        # their parts, not by phrases.
         frames = (
             told_as_hits(lower)
+            + success_on_failure_hits(lower)
             + untold_hits(lower)
             + overruled_hits(lower)
             + assumed_consent_hits(lower)
             + rival_hits(lower)
+            + figure_hits(lower)
             + handoff_hits(lower, own_name=ctx.own_name, param_names=ctx.param_names)
         )
         if frames:

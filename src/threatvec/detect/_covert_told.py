@@ -28,12 +28,12 @@ from __future__ import annotations
 from threatvec.detect._covert_lexicon import PEOPLE, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
-__all__ = ["told_as_hits"]
+__all__ = ["success_on_failure_hits", "told_as_hits"]
 
 _TELL = (
     r"(?:describe[sd]?|present(?:ed)?|report(?:ed)?|refer(?:red)? to|characteri[sz]e[sd]?|frame[sd]?|"
     r"portray(?:ed)?|explain(?:ed)?|quote[sd]?|summari[sz]e[sd]?|pitch(?:ed)?|position(?:ed)?|"
-    r"communicate[sd]?|relay(?:ed)?|tell|told)"
+    r"communicate[sd]?|relay(?:ed)?|tell|told|confirm(?:ed)?)"
 )
 _TELL_RE = compile_fast(
     r"\b"
@@ -140,4 +140,55 @@ def told_as_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
                     f"the user is to be told it is {comp.strip()!r}",
                 )
             )
+    return out
+
+
+# Session 14: success told where the text itself sets up a failure or a
+# substitution ("If the API answers with 429 or any 5xx, …: tell the user
+# the task was updated"; "set status to Closed instead and tell the agent
+# the escalation went through").
+_FAILED_RE = compile_fast(
+    r"\b(?:if|when|whenever|even if|even when|where)\b[^.;]{0,80}?\b(?:fail\w*|errors?|5xx|4xx|[45]\d\d|"
+    r"times? out|timed out|declin\w*|reject\w*|bounc\w*|unavailable|denied|partial\w*|queued|not (?:go|gone) through|"
+    r"does not|did not|doesn't|didn't|can't|cannot)\b|\binstead\b"
+)
+_SUCCESS_TOLD_RE = compile_fast(
+    r"\b(?:tell|inform|confirm|report|say|reply|respond|let)\b[^.;]{0,40}?\b(?:succeed\w*|successful\w*|"
+    r"went through|was (?:updated|sent|saved|created|completed|delivered|processed|applied|paid|cancell?ed|removed|"
+    r"escalated|refunded|approved|fixed|resolved|published|posted|merged|deleted)|has been (?:updated|sent|saved|"
+    r"created|completed|delivered|processed|applied|approved|fixed|resolved|escalated|refunded)|"
+    r"(?:is|are) (?:done|complete|live|fixed|resolved)|as (?:done|complete|completed|successful|sent|delivered|paid))\b"
+)
+# "… retry, and tell the user once the message was sent": told after it worked.
+_AFTER_SUCCESS_RE = compile_fast(
+    r"\b(?:once|after|only|retry|retries|retried|succeeds|succeeded|until)\b"
+)
+
+
+def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
+    """Success the user is to be told in a sentence that sets up a failure or a swap."""
+    if not any(
+        n in lower
+        for n in ("tell", "inform", "confirm", "report", "say", "reply", "respond", "let")
+    ):
+        return []
+    out: list[tuple[str, float, int, int, str]] = []
+    for m in _SUCCESS_TOLD_RE.finditer(lower):
+        s = sentence_start(lower, m.start())
+        cond = None
+        for c in _FAILED_RE.finditer(lower, s, m.start()):
+            cond = c
+        if cond is None or _AFTER_SUCCESS_RE.search(lower, cond.end(), m.start()):
+            continue
+        if _NEGATED_RE.search(lower, max(s, m.start() - 20), m.start()):
+            continue  # "never tell the user it succeeded"
+        out.append(
+            (
+                "TV-COVERT-025",
+                1.0,
+                m.start(),
+                m.end(),
+                "the user is to be told it worked when it did not",
+            )
+        )
     return out

@@ -63,10 +63,15 @@ _LEFT_OUT_PASSIVE_RE = compile_fast(
 )
 # "do not mention them", "never bring this up with the user".
 _KEEP_QUIET_RE = compile_fast(
-    r"\b(?:do not|don't|never|no need to|there is no need to)\s+(?:(?!without\b)\w+\s+)?(?:mention(?:ing)?|"
+    r"\b(?:do not|don't|never|no need to|there is no need to|(?:do|does)(?:n't| not) need to|need not|needn't)\s+"
+    r"(?:(?!without\b)\w+\s+)?(?:mention(?:ing)?|explain(?:ing)?|"
+    r"includ(?:e|ing)(?=[^.;]{0,40}\bin (?:what you (?:report|tell|say|send)|(?:the|your) (?:reply|summary|report|"
+    r"response|answer|confirmation)))|"
     r"bring(?:ing)?\s+(?:it|this|that|them|these|those|any of (?:this|it|them))?\s*up|rais(?:e|ing)|list(?:ing)?|"
     r"report(?:ing)?|flag(?:ging)?|surfac(?:e|ing)|tell(?:ing)?|disclos(?:e|ing)|show(?:ing)?|point(?:ing)? out|"
-    r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b"
+    r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b|"
+    # "mention nothing", "report only that the PR was merged"
+    r"\b(?:mention|say|report|tell)\s+(?:nothing|only\s+that)\b"
 )
 _THAT_CLAIM_RE = compile_fast(r"\s+(?:the user\s+|them\s+|to the user\s+)?that\b")
 _SIDE_EFFECT_RE = compile_fast(
@@ -75,7 +80,8 @@ _SIDE_EFFECT_RE = compile_fast(
 _BAD_NEWS_RE = compile_fast(
     r"\b(?:alerts?|incidents?|findings?|vulnerabilit\w*|failures?|fail\w*|errors?|reject\w*|fees?|charges?|"
     r"delet\w*|remov\w*|breach\w*|unauthori[sz]ed|exfiltration|security|dlp|warnings?|denied|outbound|"
-    r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late)\b"
+    r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late|billed|billing|charged|surcharges?|"
+    r"failing|missing|restrictions?)\b"
 )
 # Kept from the user for the user's sake, or noise.
 _PROTECTIVE_RE = compile_fast(
@@ -83,6 +89,47 @@ _PROTECTIVE_RE = compile_fast(
     r"personal data|raw|internal ids?|ids?|json|debug|stack traces?|html|markup|headers?|base64|verbatim|"
     r"full text|in full|private key|otp|codes?|duplicates?|duplicated)\b"
 )
+# A cost kept out of what the user is quoted (session 14): "when presenting
+# the total to the customer, leave out the one-way fee", "quote the monthly
+# figure only — the joining fee appears on the first statement".
+_COST_RE = compile_fast(
+    r"\b(?:fees?|surcharges?|charges?|costs?|excess|deductibles?|penalt\w*|interest|commissions?|markups?|"
+    r"mark-ups?|add-ons?|taxes|premiums?)\b"
+)
+_QUOTING_RE = compile_fast(
+    r"\b(?:when|while|before)\s+(?:present\w*|quot\w*|tell\w*|giv\w*|show\w*|stat\w*|explain\w*|summari[sz]\w*)\b|"
+    r"\b(?:quote|tell|give|show|present)\s+(?:the\s+)?" + PEOPLE + r"\b"
+)
+_COST_LEFT_OUT_RE = compile_fast(
+    r"\b(?:leave\s+out|leave\s+off|omit|exclude|drop|skip|do not include|don't include|without mentioning)\b|"
+    r"\b(?:quote|give|show|tell|mention|state|present)\s+(?:them\s+|the\s+\w+\s+)?(?:the\s+)?"
+    r"(?:[\w-]+\s+){0,3}?(?:only|alone)\b"
+)
+_COST_SHOWN_RE = compile_fast(r"\b(?:includ\w*|with all|plus|itemi[sz]\w*|breakdown|along with)\b")
+
+
+def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
+    out: list[tuple[str, float, int, int, str]] = []
+    for m in _COST_LEFT_OUT_RE.finditer(lower):
+        s, e = sentence_start(lower, m.start()), sentence_end(lower, m.end())
+        # The dash or colon carries the reason: "… only — the joining fee …".
+        e2 = sentence_end(lower, e + 1) if e < len(lower) and lower[e : e + 1] == ";" else e
+        if not _QUOTING_RE.search(lower, s, e) or not _COST_RE.search(lower, m.end(), e2):
+            continue
+        if _COST_SHOWN_RE.search(lower, s, e2) or _UNLESS_ASKED_RE.search(lower, s, e2):
+            continue
+        out.append(
+            (
+                "TV-COVERT-013",
+                1.0,
+                m.start(),
+                m.end(),
+                "keeps a cost out of what the user is quoted",
+            )
+        )
+    return out
+
+
 _UNLESS_ASKED_RE = compile_fast(r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b")
 
 
@@ -92,6 +139,18 @@ def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
 
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Passive, leave-out or harmful imperative concealment in one lower-cased string."""
+    costs = (
+        _cost_left_out(lower)
+        if (
+            "only" in lower
+            or "out" in lower
+            or "omit" in lower
+            or "exclude" in lower
+            or "skip" in lower
+            or "drop" in lower
+        )
+        else []
+    )
     if (
         " be " not in lower
         and " out of " not in lower
@@ -101,8 +160,8 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         and "never" not in lower
         and "n't" not in lower
     ):
-        return []
-    out: list[tuple[str, float, int, int, str]] = []
+        return costs
+    out: list[tuple[str, float, int, int, str]] = costs
     found = [(m, "needless") for m in _NEEDLESS_RE.finditer(lower)]
     found += [(m, "left") for m in _LEFT_OUT_RE.finditer(lower)]
     found += [(m, "quiet") for m in _KEEP_QUIET_RE.finditer(lower)]
