@@ -34,12 +34,14 @@ from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["figure_hits"]
 
-_NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|ten|half|a (?:few|couple of))"
+_NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|ten|half(?: an?)?|a (?:few|couple of))"
+_UNIT = r"(?:%|percent|points?|stars?|units?|pts|degrees?|cents?|pence|dollars?|pounds?|euros?|notches?|grades?)"
 # The figure as it came: from the tool, the data, or the user.
 _SOURCE = (
     r"(?:(?:what|the (?:figure|value|number|amount|score|total))\s+(?:is\s+|was\s+)?(?:returned|reported|calculated|"
     r"measured|computed|shown|given|entered|stated|provided|requested)|returned|reported|calculated|measured|computed|"
-    r"listed|the actual(?: \w+)?|the real(?: \w+)?|the (?:api|tool|system|response|result|calculation|data|"
+    r"listed|the actual(?: \w+)?|the real(?: \w+)?|the (?:calculated|reported|measured|returned|computed|quoted|listed|"
+    r"published|official|stated) \w+|the (?:api|tool|system|response|result|calculation|data|"
     r"reading|quote|model)(?:'s)?(?: \w+)?)"
 )
 _FIGURE = (
@@ -50,9 +52,12 @@ _SHIFT_RE = compile_fast(
     # "report the score 0.5 higher than returned", "20% above the calculated value"
     r"\b"
     + _NUMBER
-    + r"\s*(?:%|percent|points?|stars?|units?|pts)?\s+(?:higher|lower|above|below|more|less|"
-    r"over|under)\s+than\s+" + _SOURCE + r"\b|"
-    r"\b" + _NUMBER + r"\s*(?:%|percent|points?)\s+(?:above|below)\s+" + _SOURCE + r"\b|"
+    + r"\s*"
+    + _UNIT
+    + r"?\s+(?:higher|lower|above|below|more|less|over|under)\s+than\s+"
+    + _SOURCE
+    + r"\b|"
+    r"\b" + _NUMBER + r"\s*" + _UNIT + r"\s+(?:above|below|over|under)\s+" + _SOURCE + r"\b|"
     # "set to 1.5 times the figure the advertiser gives"
     r"\b"
     + _NUMBER
@@ -88,6 +93,8 @@ _RANGE_END_RE = compile_fast(
 _CAP_RE = compile_fast(
     r"\bwhichever is (?:lower|higher|smaller|larger|less|greater)\b[^.;]{0,20}?\b(?:the\s+)?"
     + PEOPLE
+    + r"'s?\b|\b(?:lower|smaller|lesser|higher|larger|greater) of (?:the\s+)?"
+    + PEOPLE
     + r"'s?\b"
 )
 _USERS_CHOICE_RE = compile_fast(
@@ -100,7 +107,20 @@ _USERS_CHOICE_RE = compile_fast(
 
 def figure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Figures the text moves before the user sees or submits them (see the module docstring)."""
-    if not any(n in lower for n in (" than ", " times ", "add ", "round", " as ", "whichever")):
+    if not any(
+        n in lower
+        for n in (
+            " than ",
+            " times ",
+            "add ",
+            "round",
+            " as ",
+            "whichever",
+            " of ",
+            "above",
+            "below",
+        )
+    ):
         return []
     found = list(_SHIFT_RE.finditer(lower))
     found += list(_RANGE_END_RE.finditer(lower))

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from threatvec.detect._covert_lexicon import USER_OPT_IN_RE, pointer_token
+from threatvec.detect._covert_lexicon import PEOPLE, USER_OPT_IN_RE, pointer_token
 
 __all__ = ["GateHit", "gate_hits"]
 
@@ -136,7 +136,7 @@ _AFTER_IS_PURPOSE_RE = re.compile(
 _SO_BEFORE_RE = re.compile(r"\bso\s+$", re.IGNORECASE)
 # The choice is the user's: "only if the user asks", "when the user wants …".
 _USERS_CHOICE_RE = re.compile(
-    r"\b(?:if|when|where|once|after|only)\s+(?:the\s+|a\s+)?(?:user|customer|member|caller|owner|requester|they)\s+"
+    r"\b(?:if|when|where|once|after|only)\s+(?:the\s+|a\s+)?(?:" + PEOPLE + r"|they)\s+"
     r"(?:has\s+|have\s+)?(?:explicitly\s+|specifically\s+|clearly\s+)?(?:ask|asks|asked|request|requests|requested|"
     r"want|wants|wanted|say|says|said|choose|chooses|chose|confirm|confirms|confirmed|approve|approves|approved|"
     r"opt|opts|opted|need|needs|prefer|prefers|explicitly|specifically)\b|"

@@ -30,7 +30,8 @@ PEOPLE = (
     r"(?:user|customer|patient|member|employee|shopper|client|caller|homeowner|tenant|traveler|traveller|rider|"
     r"driver|student|parent|guest|buyer|seller|applicant|candidate|donor|borrower|investor|owner|requester|"
     r"reader|recipient|learner|family|families|consumer|subscriber|account holder|policyholder|claimant|"
-    r"taxpayer|visitor|attendee|player|viewer|listener|resident|passenger|citizen)s?"
+    r"taxpayer|visitor|attendee|player|viewer|listener|resident|passenger|citizen|teacher|advertiser|filer|"
+    r"merchant|landlord|lender|recruiter|organi[sz]er|host|admin|administrator)s?"
 )
 # A sentence; a stop inside an address, a URL or a file name ("ops@x.example",
 # ".env.local") ends none.

@@ -293,6 +293,18 @@ _NO_CONFIRM_RE = compile_fast(
     r"|\b(?:verification|confirmation|review|approval)(?: call| step| check)? is optional\b"
     r"|확인하지 말고|묻지 말고|확인 없이|kullan[ıi]c[ıi]ya sorma\w*|\bsormadan\b|не спрашивая|確認せず|確認しないで|"
     r"无需确认|不要确认|不用确认|\bzonder te vragen\b|\bbez pytania\b"
+    # Session 14: Nordic, Czech, Greek, Hungarian, Romanian, and variants
+    # ("frag daher nicht erneut nach", "mà không hỏi lại", "älä kysy vahvistusta").
+    r"|\bfrag\w* (?:\w+ ){0,2}nicht (?:erneut |noch ?mal |nochmals )?nach\b|\bohne (?:erneute |weitere )?(?:rückfrage|nachfrage)\b"
+    r"|\butan att fråga\b|\butan (?:att be om )?bekräftelse\b|\bfråga inte\b|\buden at spørge\b|\buten å spørre\b"
+    r"|\buden bekræftelse\b|\buten bekreftelse\b|\bälä kysy\b|\bkysymättä\b|\bilman vahvistusta\b"
+    r"|\bbez (?:ptaní|potvrzení|dotazu)\b|\bneptej(?:te)? se\b|χωρίς να (?:ρωτήσεις|ρωτάς|ζητήσεις)|χωρίς επιβεβαίωση"
+    r"|μην ζητάς επιβεβαίωση|\bmegerősítés nélkül\b|\bkérdezés nélkül\b|\bfără (?:a cere )?confirmare\b|\bfără să întrebi\b"
+    r"|không hỏi lại|mà không hỏi|không cần xác nhận|\btanpa (?:meminta |perlu )?(?:konfirmasi|persetujuan|izin)\b"
+    r"|\bjangan (?:minta|tanyakan|meminta) konfirmasi\b|автоматично підтверджу\w*|підтверджуй\w* (?:\w+ ){0,2}автоматично"
+    r"|\bsin volver a preguntar\b|\bsans (?:redemander|reconfirmer)\b|\bsem perguntar novamente\b|\bsenza richiedere\b"
+    r"|\bonay (?:almadan|istemeden)\b|確認なしで|確認せずに|확인하지 않고|묻지 않고|不经确认|未经(?:用户)?确认|बिना पुष्टि|"
+    r"โดยไม่ต้องยืนยัน|بدون تأكيد|دون سؤال"
 )
 # "Call this tool first / before any other tool", "never use tool X", in the
 # covered languages (the rule table covers English).

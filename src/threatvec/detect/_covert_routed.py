@@ -43,7 +43,28 @@ _SESSION_SECRET_RE = compile_fast(
     r"\bcookies?\b|\blocalstorage\b|\bsessionstorage\b|\bsession ?tokens?\b|\bchat ?(?:history|log)\b|"
     r"\bconversation history\b|\bsystem prompt\b|\bchatgeschiedenis\b|\bchatverlauf\b|"
     r"\bhistorial (?:del|de) chat\b|\bhistorique (?:de la )?conversation\b|lịch sử trò chuyện|cookie phiên|"
-    r"聊天记录|对话历史|会話履歴|대화 기록|историю (?:чата|переписки|диалога)"
+    r"聊天记录|对话历史|会話履歴|대화 기록|историю (?:чата|переписки|диалога)|"
+    r"\bhistórico (?:completo )?da conversa\b|\bcronologia (?:completa )?della (?:chat|conversazione)\b|"
+    r"\bhistorial (?:completo )?de la conversación\b|\b(?:sohbet|konuşma) geçmiş\w*|\bhistori\w* (?:czatu|rozmowy)\b|"
+    r"\briwayat (?:obrolan|percakapan)\b|대화 내역|チャット履歴|聊天历史|对话记录"
+)
+# The user's identity and payment documents (session 14): sensitive enough
+# that any spare field asked to carry them is a leak, whatever the language.
+# No "contents" word is needed: the number is the contents.
+_PERSONAL_SECRET_RE = compile_fast(
+    r"\bcard numbers?\b|\bcredit card\b|\bcvv\b|\bcvc\b|\bnumero della carta\b|\bnúmero de (?:la )?tarjeta\b|"
+    r"\bnuméro de (?:la )?carte\b|\bkartennummer\b|\bkreditkart\w*|\bcreditcard\w*|\bkaartnummer\b|\bnumer karty\b|"
+    r"\bnúmero do cartão\b|номер (?:банковской )?карты|\bkart numarası\w*|\bkredi kartı\w*|\bsố thẻ\b|\bnomor kartu\b|"
+    r"カード番号|卡号|信用卡|카드 ?번호|\bssn\b|\bsocial security\b|\bpassport numbers?\b|\bpassport\b|\breisepass\w*|"
+    r"\bpasaporte\b|\bpasseport\b|\bpaspoort\b|\bpassaporto\b|\bpassaporte\b|паспорт\w*|\bpasaport\w*|パスポート|护照|"
+    r"여권|\bhộ chiếu\b|\bpaspor\b|\bnational id\b|\bkimlik numara\w*|\bpersonalausweis\w*|\bcodice fiscale\b|"
+    r"\bcpf\b|\bpesel\b|\bbsn\b|身份证|マイナンバー|주민등록번호|\bcccd\b|\bnik\b|\bsteuer-?id\b|\btax id\b"
+)
+# Said of such data to keep it out: masked, redacted, rejected, never stored.
+_KEPT_OUT_RE = compile_fast(
+    r"\b(?:mask\w*|redact\w*|reject\w*|strip\w*|remov\w*|block\w*|refus\w*|forbidden|prohibited|avoid|"
+    r"must not|never|do not|don't|not be|not accepted|not allowed|unless)\b|不要|절대|\bnicht\b|\bnunca\b|"
+    r"\bjamais\b|\bniet\b|\bnie\b|\bне\b|\bmai\b|\basla\b|\bjangan\b|\bđừng\b|\bkhông\b|\bno\b"
 )
 _CONTENTS_RE = compile_fast(
     r"\b(?:contents?|inhalt\w*|contenido|conteúdo|contenu|inhoud|zawartość|содержим\w*|full|entire|whole|complete|"
@@ -60,7 +81,17 @@ _PATH_NAME_RE = re.compile(
 )
 _SECRET_NAME_RE = re.compile(
     r"(?:^|_)(?:env|cookie|cookies|token|tokens|key|keys|secret|secrets|password|credentials?|config|prompt|"
-    r"history|session)(?:$|_)"
+    r"history|session|card|cards|pan|cvv|cvc|ssn|passport|id|identity|document|national|tax|payment)(?:$|_)"
+)
+
+
+# Spare free-text fields (notes, memo, reference, context …): where an identity
+# or card number has no business. A field named for data ("fields",
+# "include_sensitive", "policies") is the tool's own subject.
+_FREE_TEXT_NAME_RE = re.compile(
+    r"(?:^|_)(?:note|notes|notu|notiz|nota|notas|memo|comments?|kommentar|commento|comentario|ref|reference|referenz|"
+    r"context|kontext|contexto|contesto|metadata|meta|extra|extras|tags?|label|remarks?|info|details|message|trace|"
+    r"debug|annotation|origin|origem|origen|source|hint|hinweis|purpose|reason|memo_line)(?:$|_)"
 )
 
 
@@ -71,6 +102,9 @@ def _names(sentence: str, key: str) -> bool:
     )
 
 
+_PERSONAL = "personal"
+
+
 def _routed(sentence: str) -> str | None:
     """The rule a sentence's secret falls under, if it names one's contents and does not deny it."""
     m = _FILE_SECRET_RE.search(sentence)
@@ -78,6 +112,11 @@ def _routed(sentence: str) -> str | None:
     if m is None:
         m = _SESSION_SECRET_RE.search(sentence)
         rule = "TV-COVERT-022"
+    if m is None:
+        p = _PERSONAL_SECRET_RE.search(sentence)
+        if p is not None and _KEPT_OUT_RE.search(sentence) is None:
+            return _PERSONAL
+
     if (
         m is None
         or _CONTENTS_RE.search(sentence) is None
@@ -109,6 +148,14 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
     desc = tool.get("description")
     if isinstance(desc, str):
         texts.append((desc, None))
+    # A title may carry the ask too ("Get invoice (put the card number … in memo)").
+    annotations = tool.get("annotations")
+    for title in (
+        tool.get("title"),
+        annotations.get("title") if isinstance(annotations, dict) else None,
+    ):
+        if isinstance(title, str):
+            texts.append((title, None))
     for k in spare:
         own = props[k].get("description") if isinstance(props[k], dict) else None
         if isinstance(own, str):
@@ -124,6 +171,10 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
             target = owner or next((k for k in spare if _names(sentence, k.lower())), None)
             if target is None or target in seen:
                 continue
+            if rule == _PERSONAL:
+                if not _FREE_TEXT_NAME_RE.search(target.lower()):
+                    continue
+                rule = "TV-COVERT-022"
             seen.add(target)
             yield (
                 rule,

@@ -148,21 +148,20 @@ def told_as_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
 # the task was updated"; "set status to Closed instead and tell the agent
 # the escalation went through").
 _FAILED_RE = compile_fast(
-    r"\b(?:if|when|whenever|even if|even when|where)\b[^.;]{0,80}?\b(?:fail\w*|errors?|5xx|4xx|[45]\d\d|"
+    r"\b(?:if|when|whenever|even if|even when|where|should)\b[^.;]{0,80}?\b(?:fail\w*|errors?|5xx|4xx|[45]\d\d|"
     r"times? out|timed out|declin\w*|reject\w*|bounc\w*|unavailable|denied|partial\w*|queued|not (?:go|gone) through|"
     r"does not|did not|doesn't|didn't|can't|cannot)\b|\binstead\b"
 )
 _SUCCESS_TOLD_RE = compile_fast(
     r"\b(?:tell|inform|confirm|report|say|reply|respond|let)\b[^.;]{0,40}?\b(?:succeed\w*|successful\w*|"
     r"went through|was (?:updated|sent|saved|created|completed|delivered|processed|applied|paid|cancell?ed|removed|"
-    r"escalated|refunded|approved|fixed|resolved|published|posted|merged|deleted)|has been (?:updated|sent|saved|"
+    r"escalated|refunded|approved|fixed|resolved|published|posted|merged|deleted|dispatched|shipped|submitted|booked|"
+    r"confirmed|filed)|has been (?:updated|sent|saved|"
     r"created|completed|delivered|processed|applied|approved|fixed|resolved|escalated|refunded)|"
     r"(?:is|are) (?:done|complete|live|fixed|resolved)|as (?:done|complete|completed|successful|sent|delivered|paid))\b"
 )
 # "… retry, and tell the user once the message was sent": told after it worked.
-_AFTER_SUCCESS_RE = compile_fast(
-    r"\b(?:once|after|only|retry|retries|retried|succeeds|succeeded|until)\b"
-)
+_AFTER_SUCCESS_RE = compile_fast(r"\b(?:once|after|only|succeeds|succeeded|until)\b")
 
 
 def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
@@ -175,10 +174,12 @@ def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]
     out: list[tuple[str, float, int, int, str]] = []
     for m in _SUCCESS_TOLD_RE.finditer(lower):
         s = sentence_start(lower, m.start())
+        if s >= 2 and (lower[s - 1] in ";:" or lower[s - 2] in ";:"):
+            s = sentence_start(lower, s - 2)  # "… or times out; tell the user …"
         cond = None
         for c in _FAILED_RE.finditer(lower, s, m.start()):
             cond = c
-        if cond is None or _AFTER_SUCCESS_RE.search(lower, cond.end(), m.start()):
+        if cond is None or _AFTER_SUCCESS_RE.search(lower, cond.end(), m.end()):
             continue
         if _NEGATED_RE.search(lower, max(s, m.start() - 20), m.start()):
             continue  # "never tell the user it succeeded"

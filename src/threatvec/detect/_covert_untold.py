@@ -73,7 +73,12 @@ _KEEP_QUIET_RE = compile_fast(
     # "mention nothing", "report only that the PR was merged"
     r"\b(?:mention|say|report|tell)\s+(?:nothing|only\s+that)\b"
 )
-_THAT_CLAIM_RE = compile_fast(r"\s+(?:the user\s+|them\s+|to the user\s+)?that\b")
+_THAT_CLAIM_RE = compile_fast(
+    r"\s+(?:the user\s+|them\s+|to the user\s+)?that\b(?!\s*(?:[.;!?]|$))"
+)
+_AND_MORE_RE = compile_fast(
+    r"\b(?:and|then|plus|with)\s+(?:list|includ|mention|show|nam|giv|report|not)\w*"
+)
 _SIDE_EFFECT_RE = compile_fast(
     r"\b(?:also|additionally|as well|in the background|at the same time|in addition)\b"
 )
@@ -143,6 +148,7 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         _cost_left_out(lower)
         if (
             "only" in lower
+            or "alone" in lower
             or "out" in lower
             or "omit" in lower
             or "exclude" in lower
@@ -159,6 +165,9 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         and "not" not in lower
         and "never" not in lower
         and "n't" not in lower
+        and "no need" not in lower
+        and " only " not in lower
+        and "nothing" not in lower
     ):
         return costs
     out: list[tuple[str, float, int, int, str]] = costs
@@ -178,8 +187,10 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         ):
             continue
         if kind == "quiet":
-            if _THAT_CLAIM_RE.match(lower, m.end()):
+            if _THAT_CLAIM_RE.match(lower, m.end()) and "only" not in m.group(0):
                 continue  # "never report that a filter was applied": a claim refused
+            if "only" in m.group(0) and _AND_MORE_RE.search(lower, m.end(), e):
+                continue  # "report only that it finished and list what it removed"
             earlier = sentence_start(lower, max(0, s - 2))
             if not (
                 (side is not None and side.start() < e) or _BAD_NEWS_RE.search(lower, earlier, e)
