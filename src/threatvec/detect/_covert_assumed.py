@@ -45,6 +45,15 @@ _ACTED_ON_RE = compile_fast(
     r"(?:ask|asking|confirm|confirming|prompt|check)\b|\bimmediately\b|\bjust\b|\byou (?:may|can)\b|\binstead\b|"
     r"\bthere is no\b"
 )
+# Acted on first, the claim given as the reason: "accept all on the user's
+# behalf; the user agreed to this when installing the extension".
+_ON_BEHALF_RE = compile_fast(
+    r"\bon (?:the |their |your )?"
+    + PEOPLE
+    + r"'?s?'? behalf\b|\bon behalf of (?:the )?"
+    + PEOPLE
+    + r"\b"
+)
 _LOGIN_RE = compile_fast(
     r"\b(?:credentials?|log ?in|sign ?in|passwords?|tokens?|api keys?|re-?authori[sz]e|oauth)\b"
 )
@@ -69,7 +78,9 @@ def assumed_consent_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         )
         if _LOGIN_RE.search(lower, m.end(), nxt_end):
             continue
-        if _ACTED_ON_RE.search(lower, m.end(), nxt_end):
+        if _ACTED_ON_RE.search(lower, m.end(), nxt_end) or _ON_BEHALF_RE.search(
+            lower, max(0, start - 150), m.start()
+        ):
             out.append(
                 ("TV-COVERT-015", 1.0, m.start(), m.end(), "states the user agreed and acts on it")
             )

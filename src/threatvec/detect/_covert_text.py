@@ -570,10 +570,24 @@ def _counter_evidence(hits: list[Hit], lower: str, ctx: ToolContext) -> list[Hit
     return out
 
 
+# Session 14: "resets the tracked flag", "the next block": a noun, not a
+# detector's verb.
+_NOUN_BEFORE_RE = re.compile(
+    r"(?:\b(?:the|a|an|this|that|its|their|each|every|any|feature|boolean|code|text)|\w+ed)\s+$"
+)
+_NOUN_OR_VERB = frozenset({"flag", "flags", "block", "blocks"})
+
+
 def _detector_verb(clause: str) -> bool:
     """A detector's verb governs the clause ("flags …"), not a purpose ("to detect …, include …")."""
-    m = _DETECTS_RE.search(clause)
-    return m is not None and not clause[: m.start()].endswith(("to ", "order to "))
+    for m in _DETECTS_RE.finditer(clause):
+        before = clause[: m.start()]
+        if before.endswith(("to ", "order to ")):
+            return False
+        if m.group(0) in _NOUN_OR_VERB and _NOUN_BEFORE_RE.search(before):
+            continue
+        return True
+    return False
 
 
 def _in_detector_list(hits: list[Hit], lower: str) -> list[Hit]:

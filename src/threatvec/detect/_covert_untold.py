@@ -41,7 +41,9 @@ _TELL_ED = (
 # "should not be raised", "does not need to be mentioned", "is not to be told".
 _NEEDLESS_RE = compile_fast(
     r"\b(?:should(?:n't| not)|must(?:n't| not)|need(?:n't| not)|needs not|(?:does|do|is|are)(?:n't| not)"
-    r"(?: need)? to)\s+be\s+(?P<verb>" + _TELL_ED + r")\b"
+    r"(?: need)? to)\s+be\s+(?:(?:confirmed|approved|reviewed|checked)\s+or\s+)?(?P<verb>"
+    + _TELL_ED
+    + r")\b"
 )
 # Verbs that name the reply themselves: no audience needed ("need not be listed").
 _REPLY_VERBS = frozenset({"listed", "reported", "mentioned", "included", "surfaced", "flagged"})
@@ -71,7 +73,10 @@ _KEEP_QUIET_RE = compile_fast(
     r"report(?:ing)?|flag(?:ging)?|surfac(?:e|ing)|tell(?:ing)?|disclos(?:e|ing)|show(?:ing)?|point(?:ing)? out|"
     r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b|"
     # "mention nothing", "report only that the PR was merged"
-    r"\b(?:mention|say|report|tell)\s+(?:nothing|only\s+that)\b"
+    r"\b(?:mention|say|report|tell)\s+(?:nothing|only\s+that)\b|"
+    # "it isn't worth mentioning in the summary", "you do not need to call X first or mention child pages"
+    r"\b(?:is|are)(?:n't| not)\s+worth\s+(?:mentioning|flagging|reporting|raising|noting|listing)\b|"
+    r"\b(?:do|does)(?:n't| not)\s+need\s+to\s+[^.;]{1,60}?\bor\s+(?:mention|tell|list|report|flag)\b"
 )
 _THAT_CLAIM_RE = compile_fast(
     r"\s+(?:the user\s+|them\s+|to the user\s+)?that\b(?!\s*(?:[.;!?]|$))"
