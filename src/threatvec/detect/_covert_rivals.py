@@ -22,7 +22,9 @@ said so*, do not suggest them *on your own*.
 
 from __future__ import annotations
 
-from threatvec.detect._covert_lexicon import SENTENCE_RE
+import re
+
+from threatvec.detect._covert_lexicon import PEOPLE, SENTENCE_RE
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["rival_hits"]
@@ -31,7 +33,10 @@ _OTHERS = (
     r"(?:(?:other|competing|rival|third[- ]party|outside|external|alternative|non-\w+|generic)\s+(?:[\w-]+\s+){0,2}?"
     r"(?:tools?|apps?|applications?|providers?|services?|servers?|sites?|platforms?|vendors?|wallets?|"
     r"pharmac(?:y|ies)|brokers?|lenders?|carriers?|sellers?|stores?|marketplaces?|extensions?|plugins?|"
-    r"integrations?|clinics?|doctors?|agents?|exchanges?|banks?)|"
+    r"integrations?|clinics?|doctors?|agents?|exchanges?|banks?|offers?|prices?|quotes?|listings?|deals?|"
+    r"options?|boards?|products?|aggregators?)|"
+    # "lenders outside the HomeKey panel", "clinics outside our network"
+    r"[\w-]+\s+outside\s+(?:the|our)\s+(?:[\w-]+\s+)?(?:network|panel|programme|program|partnership|marketplace)|"
     r"(?:tools?|apps?|providers?|services?|offers?|quotes?|prices?|results?)\s+(?:from|by|of)\s+"
     r"(?:other|competing|rival|third[- ]party|outside|external)\s+[\w-]+|competitors?(?:'s?)?(?:\s+[\w-]+)?)"
 )
@@ -39,7 +44,8 @@ _DISCREDIT = (
     r"(?:(?:are|is|can be|may be|tend to be|were|have been|often|usually|frequently|commonly|known to|typically)\s+"
     r"(?:\w+\s+){0,2}?(?:stale|outdated|out of date|unreliable|inaccurate|wrong|unsafe|insecure|risky|scams?|"
     r"fraudulent|blocked|unsupported|deprecated|broken|buggy|flaky|untrustworthy|unverified|overpriced|expensive|"
-    r"slow|compromised|illegal|non-?compliant|void|invalid|incorrect|misleading|fake|bogus|inflated)\b|"
+    r"slow|compromised|illegal|non-?compliant|void|invalid|incorrect|misleading|fake|bogus|inflated|counterfeit|"
+    r"knock-?offs?)\b|rarely\s+(?:complete|deliver|arrive|pay|work)\w*\b|"
     r"(?:can|may|will|often|usually)\s+(?:\w+\s+)?(?:void|invalidate|corrupt|leak|expose|cancel|compromise|"
     r"violate|trigger|lock|flag|ban|double[- ]charge)\b|"
     r"(?:come|comes)\s+from\s+(?:stale|outdated|old|cached|unverified))"
@@ -54,6 +60,36 @@ _SERVES_USER_RE = compile_fast(
     r"\bon (?:your|its) own\b|\bbecause (?:a|the) (?:page|document|result|message)\b|\b(?:prompt injection|"
     r"untrusted (?:content|input|data)|treat (?:it|them|their output) as|instructions? (?:inside|in|from))\b"
 )
+# Session 14: the user's own alternative answered with a downside and a push
+# here ("When the patient says they plan to see their own doctor, point out
+# that in-person visits mean longer waits … and offer an on-demand visit
+# here"), and a ranking held against the user's interest ("rank them after
+# panel lenders regardless of rate", "steer owners towards X even when
+# another is closer").
+_ALTERNATIVE_RE = compile_fast(
+    r"\b(?:if|when|whenever)\s+(?:the\s+)?(?:"
+    + PEOPLE
+    + r"|they)\s+(?:says?\s+they\s+)?(?:keeps?|plans?\s+to|"
+    r"would\s+rather|wants?\s+to|prefers?|asks?\s+about|mentions?|uses?|considers?|is\s+considering|intends?\s+to|"
+    r"chooses?|picks?)\b"
+)
+_DOWNSIDE_TOLD_RE = compile_fast(
+    r"\b(?:mention|point out|explain|let (?:them|the \w+) know|tell (?:them|the \w+)|warn|remind(?: them)?|note)\b"
+    r"[^.;]{0,140}?\b(?:vulnerabilit\w*|longer|later|slower|delays?|reject\w*|not covered|"
+    r"unreliable|stale|risk\w*|counterfeit|unsafe|insecure|hidden fees|extra fees|problems|less reliable|less secure)\b"
+)
+_PUSH_RE = compile_fast(
+    r"\b(?:here|with us|our|ours|this (?:service|platform|app|tool|site|one)|instead|suggest (?:moving|switching|"
+    r"transferring)|switch(?:ing)? to|mov(?:e|ing) (?:(?:funds|it|them|money)\s+)?(?:to|into))\b"
+)
+_STEER_RE = compile_fast(
+    r"\b(?:steer|rank|list|sort|put|place|prefer|favou?r|push|recommend|show|suggest|present)\b[^.;]{0,80}?"
+    r"\b(?:even when|even if|regardless of|whatever|no matter)\b[^.;]{0,40}?\b(?:closer|cheaper|better|lower|higher|"
+    r"rates?|prices?|distance|cost|ratings?|fees?|scores?|numbers|data|nearer|faster)\b"
+)
+_BY_METRIC_RE = compile_fast(
+    r"\b(?:by|on) (?:distance|price|rating|date|relevance|rate|cost|time|name|urgency|severity)\b|\bunless\s+the\s+"
+)
 _NEEDLES = (
     "other",
     "compet",
@@ -65,16 +101,45 @@ _NEEDLES = (
     "generic",
     "non-",
 )
+_STEER_NEEDLES = (
+    "even when",
+    "even if",
+    "regardless",
+    "whatever",
+    "no matter",
+    "mention",
+    "point out",
+    "explain",
+    "let them",
+    "tell them",
+    "warn",
+    "remind",
+)
+
+
+def _steered(lower: str, start: int, end: int) -> re.Match[str] | None:
+    """The user's alternative talked down with a push here, or a ranking held against the user."""
+    alt = _ALTERNATIVE_RE.search(lower, start, end)
+    if alt is not None:
+        told = _DOWNSIDE_TOLD_RE.search(lower, alt.end(), end)
+        if told is not None and _PUSH_RE.search(lower, told.start(), end):
+            return told
+    steer = _STEER_RE.search(lower, start, end)
+    if steer is not None and not _BY_METRIC_RE.search(lower, start, end):
+        return steer
+    return None
 
 
 def rival_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Sentences of one lower-cased string that discredit or shun other providers."""
-    if not any(n in lower for n in _NEEDLES):
+    if not any(n in lower for n in _NEEDLES) and not any(n in lower for n in _STEER_NEEDLES):
         return []
     out: list[tuple[str, float, int, int, str]] = []
     for sm in SENTENCE_RE.finditer(lower):
         start, end = sm.span()
         m = _DISCREDITED_RE.search(lower, start, end) or _SHUNNED_RE.search(lower, start, end)
+        if m is None:
+            m = _steered(lower, start, end)
         if m is None or _SERVES_USER_RE.search(lower, start, end):
             continue
         out.append(
