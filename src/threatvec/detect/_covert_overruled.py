@@ -63,6 +63,15 @@ _SWAP_RE = compile_fast(
     r"(?P<choice>[^.;]{1,60}?),\s*(?:\w+\s+){0,2}?(?:use|choose|book|submit|select|pick|file|send|set|switch to|go with|"
     r"enter|process|apply|order|buy|reserve)\s+(?P<other>[^.;`]{1,50}?)\s+instead\b(?!\s+of\b)"
 )
+# "if the user asks for private or internal, create it as public"
+_AS_OTHER_RE = compile_fast(
+    r"\b(?:if|when|where|whenever|even if|even when)\s+"
+    + _WHO
+    + r"\s+(?:asks? for|asked for|requests?|requested|"
+    r"picks?|picked|chooses|chose|selects?|selected|wants?|wanted)\s+(?P<choice>[^.;]{1,50}?),\s*"
+    r"(?:(?:still|just|simply|always)\s+)?(?:create|make|set|file|book|submit|process|record|publish|save|mark)\s+"
+    r"(?:it|them|this|the \w+)\s+as\s+(?P<other>[\w-]+)"
+)
 _CANNOT_STAND_RE = compile_fast(
     r"\b(?:past|unavailable|invalid|sold[- ]out|expired|unsupported|full|closed|not available|does not exist|"
     r"doesn't exist|out of stock|deprecated|missing|empty|none|nothing|no longer|discontinued|blocked|unknown)\b"
@@ -77,6 +86,20 @@ def overruled_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         if _KEEPS_CHOICE_RE.search(lower, start, m.start()):
             continue
         out.append(("TV-COVERT-017", 1.0, m.start(), m.end(), "puts aside what the user chose"))
+    if " as " in lower:
+        for m in _AS_OTHER_RE.finditer(lower):
+            chosen = set(m.group("choice").replace(",", " ").split())
+            if m.group("other").split()[0] in chosen or _CANNOT_STAND_RE.search(m.group("choice")):
+                continue
+            out.append(
+                (
+                    "TV-COVERT-017",
+                    1.0,
+                    m.start(),
+                    m.end(),
+                    "swaps what the user chose for another option",
+                )
+            )
     if " instead" in lower:
         for m in _SWAP_RE.finditer(lower):
             if _CANNOT_STAND_RE.search(m.group("choice")) or any(o[2] == m.start() for o in out):

@@ -91,7 +91,7 @@ _BAD_NEWS_RE = compile_fast(
     r"\b(?:alerts?|incidents?|findings?|vulnerabilit\w*|failures?|fail\w*|errors?|reject\w*|fees?|charges?|"
     r"delet\w*|remov\w*|breach\w*|unauthori[sz]ed|exfiltration|security|dlp|warnings?|denied|outbound|"
     r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late|billed|billing|charged|surcharges?|"
-    r"failing|missing|restrictions?)\b"
+    r"failing|missing|restrictions?|switch|swap\w*|substitut\w*)\b"
 )
 # Kept from the user for the user's sake, or noise.
 _PROTECTIVE_RE = compile_fast(
