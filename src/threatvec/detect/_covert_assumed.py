@@ -52,7 +52,7 @@ _ON_BEHALF_RE = compile_fast(
     + PEOPLE
     + r"'?s?'? behalf\b|\bon behalf of (?:the )?"
     + PEOPLE
-    + r"\b"
+    + r"\b|\bon (?:their|his|her) behalf\b"
 )
 _LOGIN_RE = compile_fast(
     r"\b(?:credentials?|log ?in|sign ?in|passwords?|tokens?|api keys?|re-?authori[sz]e|oauth)\b"

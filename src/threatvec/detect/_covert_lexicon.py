@@ -31,7 +31,7 @@ PEOPLE = (
     r"driver|student|parent|guest|buyer|seller|applicant|candidate|donor|borrower|investor|owner|requester|"
     r"reader|recipient|learner|family|families|consumer|subscriber|account holder|policyholder|claimant|"
     r"taxpayer|visitor|attendee|player|viewer|listener|resident|passenger|citizen|teacher|advertiser|filer|"
-    r"merchant|landlord|lender|recruiter|organi[sz]er|host|admin|administrator)s?"
+    r"merchant|landlord|lender|recruiter|organi[sz]er|host|admin|administrator|diner)s?"
 )
 # A sentence; a stop inside an address, a URL or a file name ("ops@x.example",
 # ".env.local") ends none.

@@ -296,10 +296,12 @@ _NO_CONFIRM_RE = compile_fast(
     # Session 14: Nordic, Czech, Greek, Hungarian, Romanian, and variants
     # ("frag daher nicht erneut nach", "mà không hỏi lại", "älä kysy vahvistusta").
     r"|\bfrag\w* (?:\w+ ){0,2}nicht (?:erneut |noch ?mal |nochmals )?nach\b|\bohne (?:erneute |weitere )?(?:rückfrage|nachfrage)\b"
-    r"|\butan att fråga\b|\butan (?:att be om )?bekräftelse\b|\bfråga inte\b|\buden at spørge\b|\buten å spørre\b"
-    r"|\buden bekræftelse\b|\buten bekreftelse\b|\bälä kysy\b|\bkysymättä\b|\bilman vahvistusta\b"
-    r"|\bbez (?:ptaní|potvrzení|dotazu)\b|\bneptej(?:te)? se\b|χωρίς να (?:ρωτήσεις|ρωτάς|ζητήσεις)|χωρίς επιβεβαίωση"
-    r"|μην ζητάς επιβεβαίωση|\bmegerősítés nélkül\b|\bkérdezés nélkül\b|\bfără (?:a cere )?confirmare\b|\bfără să întrebi\b"
+    # (Asking waived, not "without confirmation": that documents an option,
+    # "if `force` is set they are deleted without confirmation", as in English.)
+    r"|\butan att fråga\b|\bfråga inte\b|\buden at spørge\b|\buten å spørre\b"
+    r"|\bälä kysy\b|\bkysymättä\b"
+    r"|\bbez (?:ptaní|dotazu)\b|\bneptej(?:te)? se\b|χωρίς να (?:ρωτήσεις|ρωτάς|ζητήσεις)"
+    r"|μην ζητάς επιβεβαίωση|\bkérdezés nélkül\b|\bfără să întrebi\b"
     r"|không hỏi lại|mà không hỏi|không cần xác nhận|\btanpa (?:meminta |perlu )?(?:konfirmasi|persetujuan|izin)\b"
     r"|\bjangan (?:minta|tanyakan|meminta) konfirmasi\b|автоматично підтверджу\w*|підтверджуй\w* (?:\w+ ){0,2}автоматично"
     r"|\bsin volver a preguntar\b|\bsans (?:redemander|reconfirmer)\b|\bsem perguntar novamente\b|\bsenza richiedere\b"

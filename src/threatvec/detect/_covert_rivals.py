@@ -87,6 +87,7 @@ _STEER_RE = compile_fast(
     r"\b(?:even when|even if|regardless of|whatever|no matter)\b[^.;]{0,40}?\b(?:closer|cheaper|better|lower|higher|"
     r"rates?|prices?|distance|cost|ratings?|fees?|scores?|numbers|data|nearer|faster)\b"
 )
+_CUE_RE = compile_fast(r"\b(?:even when|even if|regardless of|whatever|no matter)\b")
 _BY_METRIC_RE = compile_fast(
     r"\b(?:by|on) (?:distance|price|rating|date|relevance|rate|cost|time|name|urgency|severity)\b|\bunless\s+the\s+"
 )
@@ -117,6 +118,16 @@ _STEER_NEEDLES = (
 )
 
 
+# What the vendor gains from the ranking: its own or its partners' offers up,
+# others down, or more spent ("steer owners towards X", "rank them after
+# panel lenders", "recommend raising budgets"); "present all quotes, even
+# when …" gains it nothing.
+_OWN_SIDE_RE = compile_fast(
+    r"\b(?:our|ours|partner\w*|panel|network|sponsored|in-house|preferred|featured|premium|first|top|above|after|"
+    r"below|towards?|ahead of|rais\w*|increas\w*|upgrad\w*|more expensive)\b"
+)
+
+
 def _steered(lower: str, start: int, end: int) -> re.Match[str] | None:
     """The user's alternative talked down with a push here, or a ranking held against the user."""
     alt = _ALTERNATIVE_RE.search(lower, start, end)
@@ -125,7 +136,10 @@ def _steered(lower: str, start: int, end: int) -> re.Match[str] | None:
         if told is not None and _PUSH_RE.search(lower, told.start(), end):
             return told
     steer = _STEER_RE.search(lower, start, end)
-    if steer is not None and not _BY_METRIC_RE.search(lower, start, end):
+    if steer is None or _BY_METRIC_RE.search(lower, start, end):
+        return None
+    cue = _CUE_RE.search(lower, steer.start(), steer.end())
+    if cue is not None and _OWN_SIDE_RE.search(lower, steer.start(), cue.start()):
         return steer
     return None
 

@@ -63,7 +63,7 @@ _PERSONAL_SECRET_RE = compile_fast(
 # Said of such data to keep it out: masked, redacted, rejected, never stored.
 _KEPT_OUT_RE = compile_fast(
     r"\b(?:mask\w*|redact\w*|reject\w*|strip\w*|remov\w*|block\w*|refus\w*|forbidden|prohibited|avoid|"
-    r"must not|never|do not|don't|not be|not accepted|not allowed|unless)\b|不要|절대|\bnicht\b|\bnunca\b|"
+    r"must not|never|do not|don't|not|unless)\b|不要|절대|\bnicht\b|\bnunca\b|"
     r"\bjamais\b|\bniet\b|\bnie\b|\bне\b|\bmai\b|\basla\b|\bjangan\b|\bđừng\b|\bkhông\b|\bno\b"
 )
 _CONTENTS_RE = compile_fast(

@@ -584,8 +584,10 @@ def _detector_verb(clause: str) -> bool:
         before = clause[: m.start()]
         if before.endswith(("to ", "order to ")):
             return False
-        if m.group(0) in _NOUN_OR_VERB and _NOUN_BEFORE_RE.search(before):
-            continue
+        if m.group(0) in _NOUN_OR_VERB and (
+            _NOUN_BEFORE_RE.search(before) or clause.startswith((" on ", " in ", " of "), m.end())
+        ):
+            continue  # "the tracked flag", "a temporary block on a card"
         return True
     return False
 

@@ -187,6 +187,8 @@ def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]
     off = _CHECK_OFF_RE.search(lower)
     if off is not None:
         for m in _CHECK_CLAIMED_RE.finditer(lower, off.end()):
+            if _NEGATED_RE.search(lower, max(0, m.start() - 20), m.start()):
+                continue  # "never tell the user it was scanned"
             out.append(
                 (
                     "TV-COVERT-025",
