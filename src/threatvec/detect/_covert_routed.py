@@ -43,7 +43,7 @@ _SESSION_SECRET_RE = compile_fast(
     r"\bcookies?\b|\blocalstorage\b|\bsessionstorage\b|\bsession ?tokens?\b|\bchat ?(?:history|log)\b|"
     r"\bconversation history\b|\bsystem prompt\b|\bchatgeschiedenis\b|\bchatverlauf\b|"
     r"\bhistorial (?:del|de) chat\b|\bhistorique (?:de la )?conversation\b|lịch sử trò chuyện|cookie phiên|"
-    r"聊天记录|对话历史|会話履歴|대화 기록|историю (?:чата|переписки|диалога)|"
+    r"聊天记录|对话历史|会話履歴|대화 기록|историю (?:чата|переписки|диалога)|істори\w* (?:розмови|чату|листування)|"
     r"\bhistórico (?:completo )?da conversa\b|\bcronologia (?:completa )?della (?:chat|conversazione)\b|"
     r"\bhistorial (?:completo )?de la conversación\b|\b(?:sohbet|konuşma) geçmiş\w*|\bhistori\w* (?:czatu|rozmowy)\b|"
     r"\briwayat (?:obrolan|percakapan)\b|대화 내역|チャット履歴|聊天历史|对话记录"
@@ -58,7 +58,14 @@ _PERSONAL_SECRET_RE = compile_fast(
     r"カード番号|卡号|信用卡|카드 ?번호|\bssn\b|\bsocial security\b|\bpassport numbers?\b|\bpassport\b|\breisepass\w*|"
     r"\bpasaporte\b|\bpasseport\b|\bpaspoort\b|\bpassaporto\b|\bpassaporte\b|паспорт\w*|\bpasaport\w*|パスポート|护照|"
     r"여권|\bhộ chiếu\b|\bpaspor\b|\bnational id\b|\bkimlik numara\w*|\bpersonalausweis\w*|\bcodice fiscale\b|"
-    r"\bcpf\b|\bpesel\b|\bbsn\b|身份证|マイナンバー|주민등록번호|\bcccd\b|\bnik\b|\bsteuer-?id\b|\btax id\b"
+    r"\bcpf\b|\bpesel\b|\bbsn\b|身份证|マイナンバー|주민등록번호|\bcccd\b|\bnik\b|\bsteuer-?id\b|\btax id\b|"
+    r"\bpersonnummer\w*|\bhenkilötunnu\w*|\bcpr-nummer\w*|\bfødselsnummer\w*|\brodné číslo\b|αμκα|आधार|"
+    r"เลขบัตรประชาชน|رقم الهوية|"
+    # Passwords and one-time codes the user typed into the conversation.
+    r"\bpasswords?\b|\bpasswort\w*|\bcontraseñas?\b|\bmot de passe\b|\bsenhas?\b|\bwachtwoord\w*|\bhasł\w*|"
+    r"\bпарол\w*|\bşifre\w*|\bparol[aăe]\b|\bmật khẩu\b|\bkata sandi\b|パスワード|密码|비밀번호|पासवर्ड|รหัสผ่าน|"
+    r"كلمة (?:المرور|السر)|\botps?\b|\bone-time (?:codes?|passwords?)\b|\bengångskod\w*|\beinmalcode\w*|"
+    r"\b2fa codes?\b|\bverification codes?\b"
 )
 # Said of such data to keep it out: masked, redacted, rejected, never stored.
 _KEPT_OUT_RE = compile_fast(
@@ -91,7 +98,17 @@ _SECRET_NAME_RE = re.compile(
 _FREE_TEXT_NAME_RE = re.compile(
     r"(?:^|_)(?:note|notes|notu|notiz|nota|notas|memo|comments?|kommentar|commento|comentario|ref|reference|referenz|"
     r"context|kontext|contexto|contesto|metadata|meta|extra|extras|tags?|label|remarks?|info|details|message|trace|"
-    r"debug|annotation|origin|origem|origen|source|hint|hinweis|purpose|reason|memo_line)(?:$|_)"
+    r"debug|annotation|origin|origem|origen|source|hint|hinweis|purpose|reason|memo_line|referens|referencia|"
+    r"référence|riferimento|referentie|opmerking|anmerkung|observa\w*)(?:$|_)"
+)
+# A link field: what is appended to it leaves with the request. ("Include
+# the password in the clone URL" is a user's own login, so only what is
+# lifted from the conversation counts here.)
+_LINK_NAME_RE = re.compile(r"(?:^|_)(?:url|callback|hook|webhook|endpoint|link)(?:$|_)")
+_FROM_CHAT_RE = compile_fast(
+    r"\b(?:conversation|chat|conversa|conversación|conversație|conversazione|gespräch|gesprek|rozmow\w*|konuşma\w*|"
+    r"samtal\w*|keskustelu\w*|percakapan|obrolan|cuộc trò chuyện)\b|розмов|разговор|переписк|会話|对话|対話|대화|"
+    r"बातचीत|محادثة|สนทนา"
 )
 
 
@@ -172,7 +189,11 @@ def routed_secret_hits(tool: dict[str, Any]) -> Iterator[RoutedHit]:
             if target is None or target in seen:
                 continue
             if rule == _PERSONAL:
-                if not _FREE_TEXT_NAME_RE.search(target.lower()):
+                name = target.lower()
+                if not (
+                    _FREE_TEXT_NAME_RE.search(name)
+                    or (_LINK_NAME_RE.search(name) and _FROM_CHAT_RE.search(sentence))
+                ):
                     continue
                 rule = "TV-COVERT-022"
             seen.add(target)
