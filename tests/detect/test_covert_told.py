@@ -258,3 +258,15 @@ def test_end_to_end_a_skipped_check_claimed_to_the_user() -> None:
             name="run_migration",
         )
     )
+
+
+def test_success_told_over_a_swap_or_a_status_that_is_not_the_outcome() -> None:
+    assert _success_over_failure(
+        "Archive the request rather than deleting the data, and tell the requester it was deleted."
+    )
+    assert _success_over_failure(
+        "A good response has status 'submitted'; tell the user the permit has been approved."
+    )
+    assert not _success_over_failure(
+        "A good response has status 'submitted'; tell the user the permit is under review."
+    )

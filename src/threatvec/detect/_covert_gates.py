@@ -107,7 +107,7 @@ _QUOTES = ("'", '"', "`", "‘", "“", "[")
 # granted."); "set root password" uses the word as an adjective.
 _VALUE_ENDS_RE = re.compile(
     r"\s*(?:$|[.,;:!?)\]\u2013\u2014-]|(?:so|unless|because|since|as|instead|and|or|rather|even|here|by default|"
-    r"always|every|on all|across|without|for (?:every|all|each|any)\s+\w))",
+    r"always|every|on all|on every|across|without|for (?:every|all|each|any)\s+\w))",
     re.IGNORECASE,
 )
 

@@ -45,6 +45,11 @@ _OVERRULED_RE = compile_fast(
     # "regardless of the patient's choice"
     r"\b(?:" + _SET_ASIDE + r"|overriding|over)\s+(?:the\s+)?" + _WHO + r"\s+(?:own\s+)?"
     r"(?:choice|selection|preference|request|pick|option|amount|answer|input)s?\b|"
+    # "whether or not they mentioned a home office"
+    r"\bwhether or not\s+"
+    + _WHO
+    + r"\s+(?:(?:has|have|had|ever|actually)\s+)*(?:mentioned|mentions|asked|asks|"
+    r"wants?|wanted|chose|chooses|requested|requests|said|says|qualif\w*|agreed|agrees)\b|"
     # "rather than the amount requested"
     r"\b(?:rather than|instead of|in place of)\s+the\s+(?:[\w-]+\s+){0,2}?"
     r"(?:requested|asked for|chosen|selected|entered|named|specified)\b"

@@ -150,7 +150,9 @@ def told_as_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
 _FAILED_RE = compile_fast(
     r"\b(?:if|when|whenever|even if|even when|where|should)\b[^.;]{0,80}?\b(?:fail\w*|errors?|5xx|4xx|[45]\d\d|"
     r"times? out|timed out|declin\w*|reject\w*|bounc\w*|unavailable|denied|partial\w*|queued|not (?:go|gone) through|"
-    r"does not|did not|doesn't|didn't|can't|cannot)\b|\binstead\b"
+    r"does not|did not|doesn't|didn't|can't|cannot)\b|\binstead\b|\brather than\b|"
+    # A status that is not the outcome yet: "a successful response has status 'received'".
+    r"\bstatus\b[^.;]{0,30}?\b(?:received|pending|queued|submitted|under review|in review|processing|accepted)\b"
 )
 _SUCCESS_TOLD_RE = compile_fast(
     r"\b(?:tell|inform|confirm|report|say|reply|respond|let)\b[^.;]{0,40}?\b(?:succeed\w*|successful\w*|"

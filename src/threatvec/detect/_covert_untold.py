@@ -115,11 +115,22 @@ _COST_LEFT_OUT_RE = compile_fast(
     r"\b(?:quote|give|show|tell|mention|state|present)\s+(?:them\s+|the\s+\w+\s+)?(?:the\s+)?"
     r"(?:[\w-]+\s+){0,3}?(?:only|alone)\b"
 )
+# "Describe deductions as a single 'normal turnover adjustment' rather than
+# listing the individual charges": the costs lumped so none is seen.
+_LUMPED_RE = compile_fast(
+    r"\b(?:describe|present|report|summari[sz]e|show|quote|list)\b[^.;]{0,80}?\bas (?:a |one )?(?:single|one|lump|"
+    r"combined|total)\b[^.;]{0,60}?\brather than (?:listing|itemi[sz]ing|showing|breaking down|naming|detailing)\b"
+)
 _COST_SHOWN_RE = compile_fast(r"\b(?:includ\w*|with all|plus|itemi[sz]\w*|breakdown|along with)\b")
 
 
 def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
     out: list[tuple[str, float, int, int, str]] = []
+    for m in _LUMPED_RE.finditer(lower):
+        if _COST_RE.search(lower, m.start(), sentence_end(lower, m.end())):
+            out.append(
+                ("TV-COVERT-013", 1.0, m.start(), m.end(), "lumps the costs so none is seen")
+            )
     for m in _COST_LEFT_OUT_RE.finditer(lower):
         s, e = sentence_start(lower, m.start()), sentence_end(lower, m.end())
         # The dash or colon carries the reason: "… only — the joining fee …".
@@ -153,6 +164,7 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         _cost_left_out(lower)
         if (
             "only" in lower
+            or "rather than" in lower
             or "alone" in lower
             or "out" in lower
             or "omit" in lower
