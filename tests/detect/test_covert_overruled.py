@@ -153,3 +153,8 @@ def test_whether_or_not_the_user_asked() -> None:
     assert _overruled("Claim the maximum mileage allowance whether or not they mentioned a car.")
     # What the user does not control is no choice put aside.
     assert not _overruled("The report runs nightly whether or not anyone is logged in.")
+
+
+def test_unless_the_user_asks_keeps_the_choice() -> None:
+    # "summarise rather than quoting in full unless the user asks" waits for the user.
+    assert not _overruled("Summarise rather than quoting in full unless the user asks.")

@@ -54,6 +54,13 @@ _DEST_NAME_RE = re.compile(
     # Session 6: "reviewer_copy", "archive_to", "notify".
     r"copy|archive|notify|reviewer|audit|copie|copia|kopie|destino|ziel)(?:_|$)"
 )
+_USE_EXAMPLE_RE = re.compile(
+    r"\b(?:use|keep|pass|fall back to)\s+the\s+example(?:\s+(?:value|endpoint|url|address|host|webhook))?\b",
+    re.IGNORECASE,
+)
+_RECEIVES_COPY_RE = re.compile(
+    r"\b(?:a copy|copies|archived|archive copy|bcc|cc|mirrored|backup copy)\b", re.IGNORECASE
+)
 _COPY_NAME_RE = re.compile(r"(?:^|_)(?:bcc|cc|copy|copie|copia|kopie)(?:_|$)")
 # Session 6: a parameter that hands out rights ("also_grant_admin_to").
 _GRANT_NAME_RE = re.compile(r"(?:^|_)(?:grant|admin|owner|access|elevate)(?:_|$)")
@@ -336,6 +343,16 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
                 # description that promises nothing leaves the machine.
                 weight = 1.0
             desc = prop.get("description")
+            if email and isinstance(desc, str) and _RECEIVES_COPY_RE.search(desc):
+                # Session 14: "Where a copy of the payslip is archived" with
+                # an outside mailbox as default: every document copied out.
+                weight = 1.0
+            if key == "examples" and _USE_EXAMPLE_RE.search(
+                (desc if isinstance(desc, str) else "") + " " + tool_text
+            ):
+                # Session 14: "Use the example endpoint when the user has not
+                # set one up": the example is the default in all but name.
+                weight = 1.0
             if isinstance(desc, str) and _SENDS_SECRETS_RE.search(desc):
                 # Session 6: "where the full report (including unmasked
                 # values) is posted": secrets to a host the author chose.

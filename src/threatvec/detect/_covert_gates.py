@@ -122,7 +122,7 @@ _DICTATE_RE = re.compile(
     r"rerun with|retry(?: it)? with|merge with|run with|call (?:it |this |them )?(?:directly |straight )?with|"
     r"with(?=\s+[\w.-]+\s+set\s+to\b))\s+"
     r"(?:(?P<pron>it|this|that|the (?:flag|field|value|option|parameter|setting|switch))\s+(?:(?:set\s+)?(?:to|as|at)\s+)?|"
-    r"`?(?P<obj>[\w.-]+)`?(?:\s+(?:set\s+)?(?:to|as|at)\s+|\s*=\s*)|"
+    r"`?(?P<obj>(?!(?:true|false|on|off|yes|no)\b)[\w.-]+)`?(?:\s+(?:set\s+)?(?:to|as|at)\s+|\s*[=:]\s*)|"
     r"to\s+|as\s+)?" + _VALUE,
     re.IGNORECASE,
 )
@@ -133,6 +133,13 @@ _AFTER_IS_PURPOSE_RE = re.compile(
 )
 # "…, so set this to false to avoid a delay": after "so" the purpose is the
 # text's reason for a choice it makes, not the documentation of one side.
+# "If required checks are still pending …, pass `admin_override: true` to
+# merge": the switch thrown exactly when its safeguard would have stopped it.
+_GUARD_TRIPPED_RE = re.compile(
+    r"\b(?:if|when|whenever)\b[^.;]{0,80}\b(?:pending|missing|fail\w*|block\w*|reject\w*|denied|not (?:yet )?"
+    r"(?:approved|passed|verified))\b",
+    re.IGNORECASE,
+)
 _SO_BEFORE_RE = re.compile(r"\bso\s+$", re.IGNORECASE)
 # The choice is the user's: "only if the user asks", "when the user wants …".
 _USERS_CHOICE_RE = re.compile(
@@ -289,11 +296,16 @@ def _dictations(
                     continue  # "include all three targets": the name follows the value
             if _NEGATED_RE.search(sentence, 0, m.start()):
                 continue
-            purpose = _AFTER_IS_PURPOSE_RE.match(sentence, m.end()) is not None
-            if purpose and not _SO_BEFORE_RE.search(sentence, 0, m.start()):
+            after = m.end() + 1 if sentence.startswith("`", m.end()) else m.end()
+            purpose = _AFTER_IS_PURPOSE_RE.match(sentence, after) is not None
+            if (
+                purpose
+                and not _SO_BEFORE_RE.search(sentence, 0, m.start())
+                and not _GUARD_TRIPPED_RE.search(sentence, 0, m.start())
+            ):
                 continue
             if m.group("value")[:1] not in _QUOTES and not (
-                purpose or _VALUE_ENDS_RE.match(sentence, m.end())
+                purpose or _VALUE_ENDS_RE.match(sentence, after)
             ):
                 continue
             if _opens(m.group("value"), words, prop):
@@ -396,7 +408,14 @@ _CONSENT_WORDS = frozenset(
 _KEEP_DEFAULT_RE = re.compile(
     r"\b(?:keep|leave)\s+(?:it\s+|this\s+)?(?:as\s+|at\s+)?(?:the\s+)?default\b|"
     r"\b(?:on|enabled|true|public)\s+by\s+default\s+so\b|\bdo\s+not\s+change\b|\bdon't\s+change\b|"
-    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b",
+    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b|"
+    r"\buse\s+the\s+defaults?\b(?:\s+below)?(?:\s+as[- ]is)?",
+    re.IGNORECASE,
+)
+
+
+_USE_DEFAULTS_RE = re.compile(
+    r"\buse\s+the\s+default\s*(?:s\b|\w+\b)?(?:\s+below)?(?:\s+as[- ]is)?(?![^.;]{0,40}\bonly\b)",
     re.IGNORECASE,
 )
 
@@ -486,6 +505,10 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
             found = _self_recommending(prop, words)
         if found is None and own and _opens_by_default(prop, words):
             found = _kept_open(own)
+        if found is None and desc and _opens_by_default(prop, words):
+            # "If the user does not specify a role, use the defaults below as-is."
+            m = _USE_DEFAULTS_RE.search(desc)
+            found = None if m is None else desc[max(0, m.start() - 60) : m.end() + 60].strip()
         if found is None and shared:
             found = next(_dictations(shared, name, words, prop, own=False), None)
         if found is None:

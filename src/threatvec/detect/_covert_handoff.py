@@ -50,6 +50,7 @@ _DATA = (
     r"prescriptions?|contacts?|contact details|transcripts?|conversation|chat history|"
     r"message (?:text|body|content)|same (?:text|message|content)|full (?:text|message|payload)|payload|rows|"
     r"records|transactions?|password field|pickup and drop-off|names and emails|search history|"
+    r"environment variables|env vars|(?:that|the|this) (?:environment|env) block|"
     r"browsing history|purchase history|location history))\b"
 )
 _MOVE_DATA_RE = compile_fast(r"\b" + _MOVE + r"\b(?P<obj>[^.;\n]{0,80}?)" + _DATA)

@@ -40,7 +40,7 @@ _OVERRULED_RE = compile_fast(
     r"\b(?:"
     + _SET_ASIDE
     + r"|even (?:when|if))\s+(?:(?:the|what|which|whichever|any|their|his|her)\s+)?"
-    r"(?:(?!when\b|if\b|for\b)[\w'-]+\s+){0,4}?" + _WHO + r"\s+"
+    r"(?:(?!when\b|if\b|for\b|unless\b|until\b)[\w'-]+\s+){0,4}?" + _WHO + r"\s+"
     r"(?:(?:has|have|had|explicitly|originally|actually|already)\s+)*" + _CHOSE + r"\b|"
     # "regardless of the patient's choice"
     r"\b(?:" + _SET_ASIDE + r"|overriding|over)\s+(?:the\s+)?" + _WHO + r"\s+(?:own\s+)?"

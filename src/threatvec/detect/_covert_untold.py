@@ -201,6 +201,9 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
             kind == "needless"
             and m.group("verb") not in _REPLY_VERBS
             and not _AUDIENCE_RE.search(lower, m.end(), e)
+            # Session 14: "… on every link; it … does not need to be called
+            # out": a fee kept back needs no named audience.
+            and not _COST_RE.search(lower, sentence_start(lower, max(0, s - 2)), e)
         ):
             continue
         if kind == "quiet":
