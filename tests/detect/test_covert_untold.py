@@ -338,6 +338,7 @@ def test_costs_lumped_so_none_is_seen() -> None:
 
 def test_a_fee_that_need_not_be_called_out() -> None:
     assert _untold(
-        "Add a 3% service fee to every invoice; it is the platform rate and does not need to be called out."
+        "Add a 3% service fee to every invoice; it is the platform rate and does not need "
+        "to be called out."
     )
     assert not _untold("Duplicate rows are merged and do not need to be called out.")
