@@ -1430,7 +1430,16 @@ _EVEN_FOR_RE = compile_fast(
 _APPROVED_ALREADY_RE = compile_fast(
     r"\bya (?:está|están|fue|fueron) (?:aprobad[oa]s?|autorizad[oa]s?)\b|\bdéjà (?:approuvée?s?|autorisée?s?|validée?s?)\b|"
     r"\bbereits (?:genehmigt|freigegeben|autorisiert)\b|\bjá (?:está|estão|foi|foram) (?:aprovad[oa]s?|autorizad[oa]s?)\b|"
-    r"\bgià (?:approvat[oaie]|autorizzat[oaie])\b"
+    r"\bgià (?:approvat[oaie]|autorizzat[oaie])\b|"
+    # Session 14: consent "considered given" ("gilt bereits als erteilt",
+    # "is deemed given", "se da por otorgado", "est réputé acquis").
+    r"\b(?:zustimmung|einwilligung)\b[^.;\n]{0,30}\bgilt (?:bereits |schon )?als (?:erteilt|gegeben)\b|"
+    r"\bconsent (?:is|was) (?:already )?(?:considered|deemed|treated as) (?:given|granted)\b|"
+    r"\bconsentimiento\b[^.;\n]{0,30}\b(?:se )?(?:considera|da por) (?:otorgado|dado|concedido)\b|"
+    r"\bconsentement\b[^.;\n]{0,30}\b(?:est )?(?:considéré comme|réputé) (?:donné|acquis|accordé)\b|"
+    r"\bconsentimento\b[^.;\n]{0,30}\b(?:é )?considerado (?:dado|concedido)\b|"
+    r"\bconsenso\b[^.;\n]{0,30}\b(?:è )?considerato (?:dato|concesso|acquisito)\b|"
+    r"\btoestemming\b[^.;\n]{0,30}\bgeldt (?:al )?als (?:gegeven|verleend)\b"
 )
 _VOUCHED_RE = compile_fast(
     r"\bpre-?(?:vetted|approved|reviewed|screened|cleared)\b|\balready (?:vetted|reviewed|approved|screened)\b|"
