@@ -437,6 +437,14 @@ def test_tuned_cases_stay_detected() -> None:
             "tune_bdj",
             "tune_bdk",
             "tune_bdl",
+            # Session 14: waves K and L's hard splits.
+            "tune_bdn",
+            "tune_bdo",
+            "tune_bdp",
+            "tune_bdq",
+            "tune_bdr",
+            "tune_bds",
+            "tune_bdt",
         )
         # Session 6's splits (tune_bac … tune_bao) are guarded on their own too.
         and not (r["split"].startswith("tune_ba") and len(r["split"]) == 8)
@@ -680,6 +688,18 @@ _ROUND7_SPLITS = {
     "tune_bdj": (100, 37 / 50, 2 / 50),
     "tune_bdk": (100, 40 / 50, 1 / 50),
     "tune_bdl": (100, 36 / 50, 0 / 50),
+    # blind_dm ... blind_dp (wave K) and blind_dq ... blind_dt (wave L), the
+    # same four briefs, written in session 13 and scored before reading: K
+    # 113/200 at 5/200 on round 36 (128 on round 37, scored after each frame),
+    # L 130/200 at 4/200 on round 37 (scored once). Read in round 38 (session 14).
+    "tune_bdm": (100, 48 / 50, 2 / 50),
+    "tune_bdn": (100, 37 / 50, 1 / 50),
+    "tune_bdo": (100, 43 / 50, 2 / 50),
+    "tune_bdp": (100, 36 / 50, 0 / 50),
+    "tune_bdq": (100, 46 / 50, 0 / 50),
+    "tune_bdr": (100, 37 / 50, 2 / 50),
+    "tune_bds": (100, 45 / 50, 1 / 50),
+    "tune_bdt": (100, 43 / 50, 0 / 50),
 }
 
 
