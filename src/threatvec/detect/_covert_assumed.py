@@ -24,7 +24,7 @@ connected servers work, and is let go.
 
 from __future__ import annotations
 
-from threatvec.detect._covert_lexicon import PEOPLE, SENTENCE_RE
+from threatvec.detect._covert_lexicon import PEOPLE, SENTENCE_RE, USER_ASKS_RE
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["assumed_consent_hits"]
@@ -114,12 +114,6 @@ _ENROLLED_RE = compile_fast(
     r"\b(?:enrol\w*|enroll\w*|subscribe|sign (?:them|the \w+) up|upgrade (?:them|the \w+))\b[^.;]{0,40}?"
     r"(?:[$£€]\s?\d|/\s?(?:month|mo|year)\b|per (?:month|year)\b|subscription|membership|paid plan)"
 )
-_ASKED_FOR_RE = compile_fast(
-    r"\b(?:if|when|once|only|after)\s+(?:the\s+)?(?:"
-    + PEOPLE
-    + r"|they)\s+(?:explicitly\s+)?(?:asks?|agrees?|"
-    r"wants?|chooses?|opts?|requests?|confirms?|accepts?)\b"
-)
 
 
 def _agreement_read_in(lower: str) -> list[tuple[str, float, int, int, str]]:
@@ -129,7 +123,7 @@ def _agreement_read_in(lower: str) -> list[tuple[str, float, int, int, str]]:
         for m in regex.finditer(lower):
             s, e = m.start(), m.end()
             start = max(0, s - 80)
-            if _DENIED_RE.search(lower, max(0, s - 20), s) or _ASKED_FOR_RE.search(
+            if _DENIED_RE.search(lower, max(0, s - 20), s) or USER_ASKS_RE.search(
                 lower, start, e + 60
             ):
                 continue

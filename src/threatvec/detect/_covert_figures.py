@@ -29,7 +29,7 @@ figure, and the user's choice lets a sentence go.
 
 from __future__ import annotations
 
-from threatvec.detect._covert_lexicon import PEOPLE, sentence_end, sentence_start
+from threatvec.detect._covert_lexicon import PEOPLE, USER_ASKS_RE, sentence_end, sentence_start
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["figure_hits"]
@@ -97,12 +97,6 @@ _CAP_RE = compile_fast(
     + PEOPLE
     + r"'s?\b"
 )
-_USERS_CHOICE_RE = compile_fast(
-    r"\b(?:if|when|unless|only if)\s+(?:the\s+)?"
-    + PEOPLE
-    + r"\s+(?:asks?|requests?|wants?|chooses?|prefers?|says?)\b|"
-    r"\bat the " + PEOPLE + r"'s? request\b"
-)
 
 
 def figure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
@@ -133,7 +127,7 @@ def figure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     out: list[tuple[str, float, int, int, str]] = []
     for m in found:
         s, e = sentence_start(lower, m.start()), sentence_end(lower, m.end())
-        if _USERS_CHOICE_RE.search(lower, s, e):
+        if USER_ASKS_RE.search(lower, s, e):
             continue
         out.append(
             (

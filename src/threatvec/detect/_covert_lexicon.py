@@ -18,6 +18,7 @@ from threatvec.detect._covert_regex import compile_fast
 __all__ = [
     "PEOPLE",
     "SENTENCE_RE",
+    "USER_ASKS_RE",
     "USER_OPT_IN_RE",
     "pointer_token",
     "sentence_end",
@@ -43,6 +44,16 @@ USER_OPT_IN_RE = re.compile(
     r"\bonly\s+(?:[\w-]+\s+){0,5}?(?:when|if|after)\s+(?:the\s+user|they)\s+(?:has\s+|have\s+)?"
     r"(?:explicitly\s+|specifically\s+)?(?:asks?|asked|requests?|requested|wants?|approves?|approved|says?|opts?)\b",
     re.IGNORECASE,
+)
+
+
+# The act waits for the user: "if the shopper asks", "only when they agree",
+# "at the member's request" (a condition of the frame modules' own acts).
+USER_ASKS_RE = compile_fast(
+    r"\b(?:if|when|unless|once|only|only if|after)\s+(?:the\s+)?(?:"
+    + PEOPLE
+    + r"|they)\s+(?:explicitly\s+)?(?:asks?|requests?|wants?|chooses?|prefers?|says?|agrees?|opts?|confirms?|"
+    r"accepts?)\b|\bat the " + PEOPLE + r"'s? request\b"
 )
 
 

@@ -91,31 +91,23 @@ def overruled_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         if _KEEPS_CHOICE_RE.search(lower, start, m.start()):
             continue
         out.append(("TV-COVERT-017", 1.0, m.start(), m.end(), "puts aside what the user chose"))
-    if " as " in lower:
-        for m in _AS_OTHER_RE.finditer(lower):
-            chosen = set(m.group("choice").replace(",", " ").split())
-            if m.group("other").split()[0] in chosen or _CANNOT_STAND_RE.search(m.group("choice")):
-                continue
-            out.append(
-                (
-                    "TV-COVERT-017",
-                    1.0,
-                    m.start(),
-                    m.end(),
-                    "swaps what the user chose for another option",
-                )
+    swaps = (
+        _AS_OTHER_RE.finditer(lower) if " as " in lower else (),
+        _SWAP_RE.finditer(lower) if " instead" in lower else (),
+    )
+    for m in (m for found in swaps for m in found):
+        choice = m.group("choice")
+        if _CANNOT_STAND_RE.search(choice) or any(o[2] == m.start() for o in out):
+            continue
+        if m.re is _AS_OTHER_RE and m.group("other").split()[0] in choice.replace(",", " ").split():
+            continue  # "if the user asks for a draft, save it as draft": the choice kept
+        out.append(
+            (
+                "TV-COVERT-017",
+                1.0,
+                m.start(),
+                m.end(),
+                "swaps what the user chose for another option",
             )
-    if " instead" in lower:
-        for m in _SWAP_RE.finditer(lower):
-            if _CANNOT_STAND_RE.search(m.group("choice")) or any(o[2] == m.start() for o in out):
-                continue
-            out.append(
-                (
-                    "TV-COVERT-017",
-                    1.0,
-                    m.start(),
-                    m.end(),
-                    "swaps what the user chose for another option",
-                )
-            )
+        )
     return out
