@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from threatvec.detect._covert_lexicon import SENTENCE_RE
+from threatvec.detect._covert_lexicon import SENTENCE_RE, USER_ASKS_RE
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["handoff_hits"]
@@ -62,10 +62,6 @@ _RECEIVER_RE = re.compile(
     r"\b(?:partners?|vendors?|affiliates?|sponsors?|third[- ]part(?:y|ies)|advertisers?|brokers?|lenders?|"
     r"marketing|analytics|our (?:team|servers?|backend|archive))\b"
 )
-_USERS_CALL_RE = compile_fast(
-    r"\b(?:if|when|only|once)\s+(?:the\s+)?(?:user|they|customer)\s+(?:explicitly\s+)?"
-    r"(?:asks?|requests?|wants?|says?|chooses?|opts?|confirms?|approves?)\b"
-)
 _DENIED_RE = compile_fast(r"\b(?:not|never|don'?t|do not|avoid|without)\b")
 _TO_RE = re.compile(r"\bto\b")
 _CALLED_RE = re.compile(r"call\s+([\w.-]+)\s+with\b")
@@ -87,7 +83,7 @@ def _fixed_grants(lower: str) -> list[tuple[str, float, int, int, str]]:
     out: list[tuple[str, float, int, int, str]] = []
     for m in _FIXED_GRANT_RE.finditer(lower):
         s = max(0, m.start() - 40)
-        if _DENIED_RE.search(lower, s, m.start()) or _USERS_CALL_RE.search(lower, s, m.start()):
+        if _DENIED_RE.search(lower, s, m.start()) or USER_ASKS_RE.search(lower, s, m.start()):
             continue
         out.append(
             (
@@ -114,7 +110,7 @@ def handoff_hits(
     out: list[tuple[str, float, int, int, str]] = []
     for sm in SENTENCE_RE.finditer(lower):
         start, end = sm.span()
-        if _HABIT_RE.search(lower, start, end) is None or _USERS_CALL_RE.search(lower, start, end):
+        if _HABIT_RE.search(lower, start, end) is None or USER_ASKS_RE.search(lower, start, end):
             continue
         for m in _MOVE_DATA_RE.finditer(lower, start, end):
             if _DENIED_RE.search(lower, max(start, m.start() - 30), m.start()):

@@ -53,7 +53,7 @@ USER_ASKS_RE = compile_fast(
     r"\b(?:if|when|unless|once|only|only if|after)\s+(?:the\s+)?(?:"
     + PEOPLE
     + r"|they)\s+(?:explicitly\s+)?(?:asks?|requests?|wants?|chooses?|prefers?|says?|agrees?|opts?|confirms?|"
-    r"accepts?)\b|\bat the " + PEOPLE + r"'s? request\b"
+    r"accepts?|approves?)\b|\bat the " + PEOPLE + r"'s? request\b"
 )
 
 
