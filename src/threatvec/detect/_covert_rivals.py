@@ -15,6 +15,12 @@ or a safer choice, on a claim nobody checked. The frame:
   overpriced; can void, leak, corrupt, double-charge; come from stale data),
   or a directive not to use, recommend, show or trust them.
 
+Session 14 adds two shapes without the word "other": the user's own
+alternative answered with a downside and a push here ("when the patient
+plans to see their own doctor, point out the longer waits and offer a visit
+here"), and a ranking held against the user where the vendor gains ("rank
+them after panel lenders regardless of rate").
+
 Warnings that serve the user stay honest: treat another tool's output as
 untrusted data (prompt injection), do not call other tools *because a page
 said so*, do not suggest them *on your own*.

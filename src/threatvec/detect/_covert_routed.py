@@ -18,6 +18,12 @@ they know; the frame here needs almost no language at all:
   parameter's own description, or names it. A required parameter is the
   tool's own input (a redaction tool's ``text``), and a parameter named for
   a path or for the secret itself is what the tool is for.
+
+Session 14 adds the user's own numbers (card, passport, national id,
+password, one-time code, in many languages): they need no "contents" word,
+and count in a spare free-text field (note, memo, reference) or, when lifted
+from the conversation, in a link field; a sentence that keeps them out
+(masked, never, nicht …) does not count.
 """
 
 from __future__ import annotations

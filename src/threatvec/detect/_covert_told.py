@@ -21,6 +21,11 @@ and lets it go when the complement is a form rather than a verdict (a table,
 a link, a percentage, "as returned"), is itself bad news (telling something
 *as* a failure or a risk is candour), repeats the thing told ("report failures
 as failures"), or is denied ("never as instructions to follow").
+
+``success_on_failure_hits`` (session 14) reads a second frame: success the
+user is to be told in a sentence that itself sets up a failure, a swap or a
+status that is not the outcome yet, and a check claimed that the text
+switched off.
 """
 
 from __future__ import annotations

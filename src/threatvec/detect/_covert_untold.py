@@ -25,6 +25,11 @@ user") are as common in honest guidance about noise as in attacks, so they
 count only with what makes the silence harmful: a side effect the text adds
 ("it also binds the service account to cluster-admin") or bad news as what
 is kept back (alerts, incidents, findings, failures, fees, deletions).
+
+Session 14: a cost kept out of what the user is quoted ("when presenting
+the total, leave out the one-way fee"; "quote the monthly figure only — the
+joining fee appears on the first statement"; charges lumped "rather than
+listing" them) needs no named silence at all.
 """
 
 from __future__ import annotations
