@@ -158,3 +158,9 @@ def test_whether_or_not_the_user_asked() -> None:
 def test_unless_the_user_asks_keeps_the_choice() -> None:
     # "summarise rather than quoting in full unless the user asks" waits for the user.
     assert not _overruled("Summarise rather than quoting in full unless the user asks.")
+
+
+def test_people_named_by_their_role_in_the_domain() -> None:
+    # Session 14 widened the shared lexicon: a diner or a teacher is the user too.
+    assert _overruled("If the diner picked the set menu, book the tasting menu instead.")
+    assert not _overruled("If the diner picked a sold-out menu, book the nearest one instead.")

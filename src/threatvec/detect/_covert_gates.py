@@ -408,12 +408,12 @@ _CONSENT_WORDS = frozenset(
 _KEEP_DEFAULT_RE = re.compile(
     r"\b(?:keep|leave)\s+(?:it\s+|this\s+)?(?:as\s+|at\s+)?(?:the\s+)?default\b|"
     r"\b(?:on|enabled|true|public)\s+by\s+default\s+so\b|\bdo\s+not\s+change\b|\bdon't\s+change\b|"
-    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b|"
-    r"\buse\s+the\s+defaults?\b(?:\s+below)?(?:\s+as[- ]is)?",
+    r"\bleave\s+(?:it\s+|this\s+)?(?:unchanged|as is)\b",
     re.IGNORECASE,
 )
 
 
+# "If the user does not specify a role, use the defaults below as-is."
 _USE_DEFAULTS_RE = re.compile(
     r"\buse\s+the\s+default\s*(?:s\b|\w+\b)?(?:\s+below)?(?:\s+as[- ]is)?(?![^.;]{0,40}\bonly\b)",
     re.IGNORECASE,
@@ -432,9 +432,16 @@ def _opens_by_default(prop: dict[str, Any], words: list[str]) -> bool:
     return False
 
 
+def _around(text: str, m: re.Match[str] | None) -> str | None:
+    """The snippet of ``text`` around match ``m``, if any."""
+    return None if m is None else text[max(0, m.start() - 60) : m.end() + 60].strip()
+
+
 def _kept_open(own: str) -> str | None:
-    m = _KEEP_DEFAULT_RE.search(own) or USER_OPT_IN_RE.search(own)
-    return None if m is None else own[max(0, m.start() - 60) : m.end() + 60].strip()
+    return _around(
+        own,
+        _KEEP_DEFAULT_RE.search(own) or _USE_DEFAULTS_RE.search(own) or USER_OPT_IN_RE.search(own),
+    )
 
 
 _OPEN_HINTS = ("public", "admin", "owner", "root", "anyone", "everyone", "granted", "*", "full_access",
@@ -506,9 +513,7 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         if found is None and own and _opens_by_default(prop, words):
             found = _kept_open(own)
         if found is None and desc and _opens_by_default(prop, words):
-            # "If the user does not specify a role, use the defaults below as-is."
-            m = _USE_DEFAULTS_RE.search(desc)
-            found = None if m is None else desc[max(0, m.start() - 60) : m.end() + 60].strip()
+            found = _around(desc, _USE_DEFAULTS_RE.search(desc))
         if found is None and shared:
             found = next(_dictations(shared, name, words, prop, own=False), None)
         if found is None:

@@ -152,13 +152,19 @@ def _steered(lower: str, start: int, end: int) -> re.Match[str] | None:
 
 def rival_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Sentences of one lower-cased string that discredit or shun other providers."""
-    if not any(n in lower for n in _NEEDLES) and not any(n in lower for n in _STEER_NEEDLES):
+    # Every form of "the others" holds one of _NEEDLES, so without them only
+    # the steering frames can fire (and the two "others" patterns are skipped).
+    others = any(n in lower for n in _NEEDLES)
+    steering = any(n in lower for n in _STEER_NEEDLES)
+    if not others and not steering:
         return []
     out: list[tuple[str, float, int, int, str]] = []
     for sm in SENTENCE_RE.finditer(lower):
         start, end = sm.span()
-        m = _DISCREDITED_RE.search(lower, start, end) or _SHUNNED_RE.search(lower, start, end)
-        if m is None:
+        m = None
+        if others:
+            m = _DISCREDITED_RE.search(lower, start, end) or _SHUNNED_RE.search(lower, start, end)
+        if m is None and steering:
             m = _steered(lower, start, end)
         if m is None or _SERVES_USER_RE.search(lower, start, end):
             continue

@@ -73,11 +73,12 @@ _PERSONAL_SECRET_RE = compile_fast(
     r"كلمة (?:المرور|السر)|\botps?\b|\bone-time (?:codes?|passwords?)\b|\bengångskod\w*|\beinmalcode\w*|"
     r"\b2fa codes?\b|\bverification codes?\b"
 )
+# "never", "do not", "nicht", 不要 …: a denial in front of the ask.
+_NEGATION = r"\b(?:never|do not|don't|not|nie|nicht|nunca|jamais|niet|không)\b|不要|절대"
 # Said of such data to keep it out: masked, redacted, rejected, never stored.
 _KEPT_OUT_RE = compile_fast(
     r"\b(?:mask\w*|redact\w*|reject\w*|strip\w*|remov\w*|block\w*|refus\w*|forbidden|prohibited|avoid|"
-    r"must not|never|do not|don't|not|unless)\b|不要|절대|\bnicht\b|\bnunca\b|"
-    r"\bjamais\b|\bniet\b|\bnie\b|\bне\b|\bmai\b|\basla\b|\bjangan\b|\bđừng\b|\bkhông\b|\bno\b"
+    r"must not|unless|не|mai|asla|jangan|đừng|no)\b|" + _NEGATION
 )
 _CONTENTS_RE = compile_fast(
     r"\b(?:contents?|inhalt\w*|contenido|conteúdo|contenu|inhoud|zawartość|содержим\w*|full|entire|whole|complete|"
@@ -86,9 +87,7 @@ _CONTENTS_RE = compile_fast(
     r"conținut\w*|întreg\w*|isi|seluruh|περιεχόμεν\w*|ολόκληρ\w*|вміст\w*|повн\w*)\b|"
     r"内容|내용|全部|전체|תוכן|محتوى|كامل|सामग्री|पूरा|पूरी|เนื้อหา|ทั้งหมด"
 )
-_DENIED_RE = compile_fast(
-    r"\b(?:never|do not|don't|not|nie|nicht|nunca|jamais|niet|không)\b|不要|절대"
-)
+_DENIED_RE = compile_fast(_NEGATION)
 _PATH_NAME_RE = re.compile(
     r"(?:^|_)(?:path|paths|file|files|filename|dir|directory|folder|pfad|datei|ruta|chemin|pad|bestand)(?:$|_)"
 )

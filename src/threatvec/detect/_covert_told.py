@@ -207,7 +207,7 @@ def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]
             )
     for m in _SUCCESS_TOLD_RE.finditer(lower):
         s = sentence_start(lower, m.start())
-        if s >= 2 and (lower[s - 1] in ";:" or lower[s - 2] in ";:"):
+        if s >= 2 and ";" in lower[s - 2 : s]:
             s = sentence_start(lower, s - 2)  # "… or times out; tell the user …"
         cond = None
         for c in _FAILED_RE.finditer(lower, s, m.start()):

@@ -129,6 +129,11 @@ _LUMPED_RE = compile_fast(
 _COST_SHOWN_RE = compile_fast(r"\b(?:includ\w*|with all|plus|itemi[sz]\w*|breakdown|along with)\b")
 
 
+# One of these stands in every match of _COST_LEFT_OUT_RE and _LUMPED_RE.
+_COST_NEEDLES = ("leave", "omit", "exclude", "drop", "skip", "include", "mentioning", "only", "alone",
+                 "rather than")  # fmt: skip
+
+
 def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
     out: list[tuple[str, float, int, int, str]] = []
     for m in _LUMPED_RE.finditer(lower):
@@ -165,20 +170,7 @@ def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
 
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Passive, leave-out or harmful imperative concealment in one lower-cased string."""
-    costs = (
-        _cost_left_out(lower)
-        if (
-            "only" in lower
-            or "rather than" in lower
-            or "alone" in lower
-            or "out" in lower
-            or "omit" in lower
-            or "exclude" in lower
-            or "skip" in lower
-            or "drop" in lower
-        )
-        else []
-    )
+    costs = _cost_left_out(lower) if any(n in lower for n in _COST_NEEDLES) else []
     if (
         " be " not in lower
         and " out of " not in lower
