@@ -700,6 +700,14 @@ _ROUND7_SPLITS = {
     "tune_bdr": (100, 37 / 50, 2 / 50),
     "tune_bds": (100, 45 / 50, 1 / 50),
     "tune_bdt": (100, 43 / 50, 0 / 50),
+    # Session 15: the dev-style sets only. blind_bdu (wave M, scored on
+    # rounds 37 and 38: 46/50 at 1/50) and blind_ec / blind_ed (wave O,
+    # written at the start of the session, scored once on round 38: 45/50 at
+    # 1/50 and 41/50 at 0/50). Read in round 39; wave O's other two sets are
+    # stored unread as blind_bea / blind_beb.
+    "tune_bdu": (100, 49 / 50, 0 / 50),
+    "tune_bdy": (100, 50 / 50, 0 / 50),
+    "tune_bdz": (100, 50 / 50, 0 / 50),
 }
 
 

@@ -15,6 +15,7 @@ that capture. Standard library only.
 from __future__ import annotations
 
 __all__ = [
+    "BROWSER_STORE",
     "ENV_VARS",
     "HASH_TABLES",
     "HOME_DIR",
@@ -60,14 +61,26 @@ ENV_VARS = (
 HASH_TABLES = r"\bpg_(?:shadow|authid)\b|\bpassword hashes\b"
 # A home folder of keys or profiles by its name: ".ssh", ".config/gcloud".
 HOME_DIR = rf"\.(?:{_alt(_HOME_DIRS)})\b"
+# Session 15: a browser's cookie and password stores ("~/.config/google-chrome/
+# Default/Cookies", Firefox's "cookies.sqlite" and "logins.json", the macOS
+# keychains): whoever holds them is logged in as the user.
+BROWSER_STORE = (
+    r"\b(?:google-chrome|chromium|bravesoftware|microsoft[/ ]edge|chrome)/[^\s'\"`]*?/"
+    r"(?:cookies|login data|web data)\b|\bcookies\.(?:sqlite|binarycookies)\b|\blogins\.json\b|"
+    r"\bkey4\.db\b|\blibrary/keychains\b"
+)
 # A secret file or folder named anywhere in a path: ".ssh", ".aws", ".env",
 # "id_rsa", "etc/shadow" (what a path that climbs out of its folder reaches).
-SECRET_NAME = rf"{HOME_DIR}|\.(?:{_alt(_DOTFILES)})\b|{KEY_FILE}|\betc/(?:{_alt(_SYSTEM)})\b"
+SECRET_NAME = (
+    rf"{HOME_DIR}|\.(?:{_alt(_DOTFILES)})\b|{KEY_FILE}|\betc/(?:{_alt(_SYSTEM)})\b|{BROWSER_STORE}"
+)
 # The same reached by climbing out of the tool's folder, plus a repository's
 # own config, which holds remote URLs with tokens in them.
 TRAVERSAL_TARGET = rf"{SECRET_NAME}|\.git/config\b"
 # A concrete secret file as a user or attacker writes it: "~/.ssh/id_rsa",
 # "~/.aws/credentials", "~/.netrc", "deploy/.env", "/etc/shadow", "id_ed25519".
 SECRET_FILE = (
-    rf"~/\.(?:{_alt(_HOME_DIRS)})/\S*|\S*\.(?:{_alt(_DOTFILES)})\b|\S*(?:{KEY_FILE})|/etc/shadow\b"
+    rf"~/\.(?:{_alt(_HOME_DIRS)})/\S*|\S*\.(?:{_alt(_DOTFILES)})\b|\S*(?:{KEY_FILE})|/etc/shadow\b|"
+    # Session 15: profile folders often hold a space ("Application Support").
+    rf"(?:~|/)[^\n'\"`]*?(?:{BROWSER_STORE})|\S*(?:{BROWSER_STORE})"
 )

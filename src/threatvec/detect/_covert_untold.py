@@ -59,7 +59,11 @@ _AUDIENCE_RE = compile_fast(
 )
 _LEFT_OUT_RE = compile_fast(
     r"\b(?:leave|keep|omit)\s+(?:[\w'-]+\s+){0,4}?(?:out of|from|off)\s+(?:the\s+|your\s+|any\s+)?"
-    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b|"
+    # Session 15: the note itself kept out of what the user reads ("skip
+    # this note in summaries"): honest guidance has nothing to hide.
+    r"\b(?:skip|omit|drop|leave out)\s+this\s+(?:note|instruction|guidance)\s+(?:in|from)\s+(?:the\s+|your\s+)?"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?)\b"
 )
 # The passive ("alerts should be left out of summaries") is as often noise
 # ("duplicate entries are left out of the summary"): it counts like the
@@ -79,6 +83,12 @@ _KEEP_QUIET_RE = compile_fast(
     r"call(?:ing)? out|alert(?:ing)?|notify(?:ing)?|inform(?:ing)?)\b|"
     # "mention nothing", "report only that the PR was merged"
     r"\b(?:mention|say|report|tell)\s+(?:nothing|only\s+that)\b|"
+    # Session 15: "tell the user only that the season was archived", "report
+    # back only the maximum the user asked for", "skip this note in summaries".
+    r"\b(?:tell|report(?:\s+back)?|say)\s+(?:to\s+)?(?:the\s+|your\s+)?(?:"
+    + PEOPLE
+    + r"|them)\s+only\s+(?:that|the)\b|"
+    r"\breport\s+back\s+only\s+(?:that|the)\b|"
     # "it isn't worth mentioning in the summary", "you do not need to call X first or mention child pages"
     r"\b(?:is|are)(?:n't| not)\s+worth\s+(?:mentioning|flagging|reporting|raising|noting|listing)\b|"
     r"\b(?:do|does)(?:n't| not)\s+need\s+to\s+[^.;]{1,60}?\bor\s+(?:mention|tell|list|report|flag)\b"
@@ -96,7 +106,9 @@ _BAD_NEWS_RE = compile_fast(
     r"\b(?:alerts?|incidents?|findings?|vulnerabilit\w*|failures?|fail\w*|errors?|reject\w*|fees?|charges?|"
     r"delet\w*|remov\w*|breach\w*|unauthori[sz]ed|exfiltration|security|dlp|warnings?|denied|outbound|"
     r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late|billed|billing|charged|surcharges?|"
-    r"failing|missing|restrictions?|switch|swap\w*|substitut\w*)\b"
+    r"failing|missing|restrictions?|switch|swap\w*|substitut\w*|"
+    # Session 15: the user's own limit overridden before the report.
+    r"(?:raised|increased) by|above (?:the user's|their) (?:maximum|limit|budget))\b"
 )
 # Kept from the user for the user's sake, or noise.
 _PROTECTIVE_RE = compile_fast(
