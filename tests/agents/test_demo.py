@@ -64,7 +64,33 @@ def test_live_demo_agents_report_through_the_sdk_and_stop(live_server, session_f
         assert detail["declared"]["rules"] == sorted(
             agents_runtime.AGENT_PROFILES["support-bot"]["rules"]
         )
+        # "Run AgentBench" works on the demo fleet: each agent answers probes
+        # through the SDK, the careless one failing where the careful one holds.
+        careless = _bench(live_server.url, org.headers, seen["research-crawler"]["id"])
+        careful = _bench(live_server.url, org.headers, seen["finance-analyst"]["id"])
+        assert careless["status"] == careful["status"] == "completed", (careless, careful)
+        assert careless["summary"]["counts"]["FAIL"] > 0, careless["summary"]
+        assert careful["summary"]["counts"]["FAIL"] == 0, careful["summary"]
+        assert careful["summary"]["pass_rate"] > careless["summary"]["pass_rate"]
     finally:
         agents_runtime.stop()
     assert all(p.poll() is not None for p in procs), "every demo agent process has exited"
     assert agents_runtime._children == []
+
+
+def _bench(base: str, headers: dict[str, str], agent_id: str) -> dict:
+    import httpx
+
+    deadline = time.monotonic() + 240  # an upper bound, not a speed check
+    with httpx.Client(base_url=base + "/api/v1", headers=headers, timeout=10) as c:
+        while True:  # the agent's first long-poll may still be on its way
+            row = c.post("/agentbench/run", json={"agent_id": agent_id, "mode": "quick", "k": 1})
+            assert row.status_code == 202, row.text
+            run = row.json()
+            while run["status"] in ("queued", "running"):
+                assert time.monotonic() < deadline, run
+                time.sleep(0.2)
+                run = c.get(f"/agentbench/runs/{run['id']}").json()
+            if run["status"] != "failed" or "serve_probes" not in (run["error"] or ""):
+                return run
+            time.sleep(0.5)

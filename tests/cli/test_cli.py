@@ -120,3 +120,30 @@ def test_a_detector_command_loads_only_its_own_area(tmp_path: Path) -> None:
     )
     assert '"verdict": "benign"' in done.stdout, done.stderr
     assert "loaded: []" in done.stdout
+
+
+@pytest.mark.db
+def test_org_key_reaches_an_org_left_keyless(cli_store) -> None:
+    # The server's start-up made the keyless default org; creating a second
+    # org with a key would lock it out without a word.
+    created = cli_store.run("org", "create", "second")
+    assert created.returncode == 0, created.stderr
+    assert "warning: org 'default' has no key" in created.stderr
+    assert "threatvec org key default" in created.stderr
+    assert cli_store.client.get("/api/v1/posture").status_code == 401
+
+    issued = cli_store.run("org", "key", "default")
+    assert issued.returncode == 0, issued.stderr
+    key = issued.stdout.split("key: ")[1].strip()
+    assert key.startswith("tvk_") and "warning" not in issued.stderr
+    assert cli_store.client.get("/api/v1/posture", headers={"X-Org-Key": key}).status_code == 200
+    assert "[key set]" in cli_store.run("org", "list").stdout.splitlines()[0]
+
+    # A new key replaces the old one.
+    again = cli_store.run("org", "key", "default").stdout.split("key: ")[1].strip()
+    assert cli_store.client.get("/api/v1/posture", headers={"X-Org-Key": key}).status_code == 401
+    assert cli_store.client.get("/api/v1/posture", headers={"X-Org-Key": again}).status_code == 200
+
+    missing = cli_store.run("org", "key", "no-such-org")
+    assert missing.returncode == 1 and "no org with the id or name 'no-such-org'" in missing.stderr
+    assert "Traceback" not in missing.stderr

@@ -318,3 +318,27 @@ def test_rate_limiter_is_built_from_settings(fresh_app) -> None:
         ]
     assert codes == [200, 429, 429]
     assert app.state.shadow_events_limiter.capacity == 1.0
+
+
+def test_an_asset_registered_by_name_approves_the_service(api) -> None:
+    # Settings -> Assets registers an AI service by name only: a domain
+    # ("gemini.google.com") or a catalogued service's name ("Midjourney").
+    api.post(
+        "/shadow/events",
+        json={"events": [visit("gemini.google.com"), visit("www.midjourney.com")]},
+    )
+    before = {s["domain"]: s for s in _services(api)}
+    assert before["gemini.google.com"]["risk"] == "MEDIUM"
+    assert before["midjourney.com"]["marker"] == "!"
+    for name in ("gemini.google.com", "Midjourney"):
+        r = api.post("/assets", json={"kind": "ai_service", "name": name, "approved": True})
+        assert r.status_code == 201, r.text
+    after = {s["domain"]: s for s in _services(api)}
+    for domain in ("gemini.google.com", "midjourney.com"):
+        assert (after[domain]["risk"], after[domain]["marker"]) == ("LOW", ""), after[domain]
+        assert after[domain]["registered"] is True
+    # A name that is neither a domain nor a catalogued service registers nothing.
+    api.post("/assets", json={"kind": "ai_service", "name": "Some Chat Thing", "approved": True})
+    api.post("/shadow/events", json={"events": [visit("claude.ai")]})
+    claude = next(s for s in _services(api) if s["domain"] == "claude.ai")
+    assert claude["registered"] is False and claude["marker"] == "!"

@@ -1,8 +1,13 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from threatvec.cli.common import fail, open_store
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 app = typer.Typer(help="Organisations and their keys.", no_args_is_help=True)
 
@@ -24,6 +29,43 @@ def create(name: str) -> None:
     typer.echo(f"created org {name!r} (id {org_id})")
     typer.echo(f"key: {key}")
     typer.echo("Store this key now: it cannot be shown again.", err=True)
+    _warn_keyless(factory)
+
+
+def _warn_keyless(factory: sessionmaker[Session]) -> None:
+    """Once any org has a key, every API call needs one: say which orgs now have none."""
+    from threatvec.orgs import service
+
+    with factory() as session:
+        names = [org.name for org in service.keyless_orgs(session=session)]
+    for org_name in names:
+        typer.echo(
+            f"warning: org {org_name!r} has no key, and now that an org has one every API call "
+            f"needs a key; give it one with: threatvec org key {org_name}",
+            err=True,
+        )
+
+
+@app.command("key")
+def key(org: str = typer.Argument(..., help="The org's id or name.")) -> None:
+    """Issue a new key for an organisation (shown once; its old key stops working)."""
+    from threatvec.core.errors import ThreatVecError
+    from threatvec.orgs import service
+    from threatvec.store.engine import session_scope
+
+    _, _, factory = open_store()
+    try:
+        with session_scope(factory) as session:
+            found, new_key = service.issue_key(session=session, ref=org)
+            name, org_id = found.name, found.id
+    except ThreatVecError as exc:
+        fail(exc.detail)
+    typer.echo(f"new key for org {name!r} (id {org_id})")
+    typer.echo(f"key: {new_key}")
+    typer.echo(
+        "Store this key now: it cannot be shown again; the old key no longer works.", err=True
+    )
+    _warn_keyless(factory)
 
 
 @app.command("list")

@@ -39,12 +39,14 @@ AGENT_PROFILES: dict[str, dict[str, Any]] = {
         "rules": ["pii_redaction", "prompt_injection_guard", "token_budget"],
         "model": "gpt-4o-mini",
         "tools": ["crm_lookup", "kb_search", "send_email"],
+        "probe_style": "mixed",
     },
     "research-crawler": {
         "capabilities": {},
         "rules": [],
         "model": "gpt-4o",
         "tools": ["web_fetch", "kb_search", "send_email"],
+        "probe_style": "careless",
     },
     "finance-analyst": {
         "capabilities": {"private_data": True, "untrusted_content": False, "external_comms": False},
@@ -57,6 +59,7 @@ AGENT_PROFILES: dict[str, dict[str, Any]] = {
         ],
         "model": "claude-sonnet-4",
         "tools": ["crm_lookup"],
+        "probe_style": "careful",
     },
 }
 
@@ -237,6 +240,10 @@ def run_agent(name: str, server: str, model_url: str, outbox: Path, parent: int)
         integrations=False,
     )
     tv.start()
+    # Answer AgentBench probes too, so "Run AgentBench" works on the demo fleet.
+    from threatvec.demo.probe_agents import probe_handler
+
+    tv.serve_probes(probe_handler(profile["probe_style"]), poll_timeout=10.0)
     rnd = random.Random()
     try:
         while os.getppid() == parent:

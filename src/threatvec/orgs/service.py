@@ -17,8 +17,11 @@ __all__ = [
     "auth_required",
     "create_org",
     "ensure_default_org",
+    "find_org",
     "get_default_org",
     "get_setting",
+    "issue_key",
+    "keyless_orgs",
     "list_orgs",
     "org_for_key",
     "put_setting",
@@ -60,6 +63,28 @@ def create_org(*, session: Session, name: str) -> tuple[Org, str]:
 
 def list_orgs(*, session: Session) -> list[Org]:
     return list(session.scalars(select(Org).order_by(Org.created_at)))
+
+
+def find_org(*, session: Session, ref: str) -> Org | None:
+    """An org by its id or its exact name."""
+    ref = ref.strip()
+    return session.get(Org, ref) or session.scalar(select(Org).where(Org.name == ref))
+
+
+def issue_key(*, session: Session, ref: str) -> tuple[Org, str]:
+    """Give an org (by id or name) a new key, shown once; its old key stops working."""
+    org = find_org(session=session, ref=ref)
+    if org is None:
+        raise NotFound(f"no org with the id or name {ref!r}")
+    key = keys.generate_key()
+    org.key_hash, org.key_prefix = keys.hash_key(key), keys.key_prefix(key)
+    session.flush()
+    return org, key
+
+
+def keyless_orgs(*, session: Session) -> list[Org]:
+    """Orgs with no key: unreachable over the API once any org has one."""
+    return list(session.scalars(select(Org).where(Org.key_hash.is_(None)).order_by(Org.name)))
 
 
 def auth_required(*, session: Session) -> bool:

@@ -458,6 +458,7 @@ class _Registration:
 def _registrations(session: Session, org_id: str) -> list[_Registration]:
     out = []
     rows = session.scalars(select(Asset).where(Asset.org_id == org_id, Asset.kind == "ai_service"))
+    catalog: cat.Catalog | None = None
     for asset in rows:
         meta = asset.meta if isinstance(asset.meta, dict) else {}
         domains = meta.get("domains")
@@ -465,11 +466,28 @@ def _registrations(session: Session, org_id: str) -> list[_Registration]:
         allowed_t = tuple(
             c for c in (allowed if isinstance(allowed, list) else []) if c in CATEGORIES
         )
-        for raw in domains if isinstance(domains, list) else []:
-            domain = cat.normalize_domain(raw) if isinstance(raw, str) else None
+        names = [d for d in domains if isinstance(d, str)] if isinstance(domains, list) else []
+        if not names:
+            # Registered by hand in Settings -> Assets with only a name: the
+            # name is the domain ("gemini.google.com") or a catalogued
+            # service's name ("Midjourney"), which stands for its domains.
+            if catalog is None:
+                catalog = cat.load_catalog(session=session, org_id=org_id)
+            names = _domains_named(asset.name, catalog)
+        for raw in names:
+            domain = cat.normalize_domain(raw)
             if domain:
                 out.append(_Registration(asset.id, domain, bool(asset.approved), allowed_t))
     return out
+
+
+def _domains_named(name: str, catalog: cat.Catalog) -> list[str]:
+    """The domains an asset name stands for: itself when it is one, else a service's."""
+    domain = cat.normalize_domain(name)
+    if domain is not None and "." in domain:
+        return [domain]
+    wanted = " ".join(name.split()).casefold()
+    return [i.domain for i in catalog.items() if i.service.casefold() == wanted]
 
 
 def _registration_for(domain: str, regs: Iterable[_Registration]) -> _Registration | None:
