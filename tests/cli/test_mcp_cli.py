@@ -134,7 +134,10 @@ def test_without_consent_config_servers_are_skipped(tmp_path: Path) -> None:
         env={**os.environ, "PYTHONPATH": str(REPO / "src")},
         cwd=tmp_path,
     )
-    assert proc.returncode == 0, proc.stderr
+    # Not scanned is not clean: a CI job that forgot --yes must not pass.
+    assert proc.returncode == 2, proc.stderr
+    assert "1 server(s) from configurations were not started" in proc.stderr
+    assert "--yes" in proc.stderr
     [server] = json.loads(proc.stdout)["servers"]
     assert server["status"] == "skipped" and "needs consent" in server["error"]
     assert server["spec"]["env_names"] == ["API_TOKEN"]
@@ -287,3 +290,83 @@ def test_reference_servers_have_no_false_findings() -> None:
     names = {s["name"] for s in report["servers"]}
     fetch = next(n for n in names if n.startswith("mcp-server-fetch"))
     assert f"{fetch}/fetch" in tri["tools"] and code == 1
+
+
+def test_a_named_file_without_servers_is_an_error_with_full_output(tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.json"
+    cfg.write_text(json.dumps({"foo": 1}), encoding="utf-8")
+    sarif = tmp_path / "out.sarif"
+    result = runner.invoke(app, ["scan", str(cfg), "--json", "--sarif", str(sarif)])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert report["servers"] == []
+    [config] = report["configs"]
+    assert "no MCP servers in this file" in config["errors"][0]
+    assert json.loads(sarif.read_text(encoding="utf-8"))["version"] == "2.1.0"
+
+
+def test_terminal_report_escapes_what_servers_say(
+    tmp_path: Path,
+) -> None:
+    noisy = "printf '\\033]0;PWNED\\007\\033[2KALL CLEAN\\n' >&2; exit 3"
+    result = runner.invoke(app, ["scan", "--server", f"sh -c {json.dumps(noisy)}"])
+    assert result.exit_code == 2
+    assert "\x1b" not in result.stdout + result.stderr and "\x07" not in result.stdout
+    assert "ALL CLEAN" in result.stdout
+
+
+def test_stdout_garbage_gives_a_clean_error_and_no_sdk_traceback(tmp_path: Path) -> None:
+    chatty = "echo 'Starting server v2'; sleep 30"
+    result = runner.invoke(
+        app, ["scan", "--server", f"sh -c {json.dumps(chatty)}", "--timeout", "3", "--json"]
+    )
+    assert result.exit_code == 2
+    [server] = json.loads(result.stdout)["servers"]
+    assert "something other than JSON-RPC on stdout" in server["error"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_report_the_server_partly_rejects_is_not_a_clean_send(tmp_path: Path) -> None:
+    import http.server
+    import threading
+
+    saved = tmp_path / "tools.json"
+    saved.write_text(json.dumps({"tools": [{"name": "add", "inputSchema": {"type": "object"}}]}))
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            body = json.dumps(
+                {
+                    "servers_rejected": 1,
+                    "rejected": [{"index": 0, "name": "tools.json", "reason": "name too long"}],
+                }
+            ).encode()
+            self.send_response(201)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        result = runner.invoke(
+            app,
+            [
+                "scan",
+                "--static",
+                str(saved),
+                "--report",
+                "--threatvec-url",
+                f"http://127.0.0.1:{httpd.server_address[1]}",
+            ],
+        )
+    finally:
+        httpd.shutdown()
+    assert result.exit_code == 2
+    assert "rejected 1 server(s): tools.json: name too long" in result.stderr
+    assert "Report sent." not in result.stderr

@@ -66,3 +66,49 @@ def test_server_hash_ignores_tool_order_but_not_content() -> None:
     assert h1 != server_hash(server_version="2", instructions="i", tools=[a, b])
     assert h1 != server_hash(server_version="1", instructions="i ", tools=[a, b])
     assert h1 != server_hash(server_version="1", instructions="i", tools=[a])
+
+
+def _sdk_tool(name: str, *, input_title: str, output_title: str) -> dict:
+    return {
+        "name": name,
+        "description": "Search the saved notes by keyword.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {"query": {"title": "Query", "type": "string"}},
+            "required": ["query"],
+            "title": input_title,
+        },
+        "outputSchema": {
+            "type": "object",
+            "properties": {"result": {"type": "array", "items": {"type": "string"}}},
+            "title": output_title,
+        },
+    }
+
+
+def test_body_hash_ignores_only_the_schema_titles_the_sdk_derives_from_the_name() -> None:
+    old = _sdk_tool(
+        "search_notes", input_title="search_notesArguments", output_title="search_notesOutput"
+    )
+    new = _sdk_tool(
+        "find_notes", input_title="find_notesArguments", output_title="find_notesOutput"
+    )
+    assert tool_body_hash(old) == tool_body_hash(new)
+    # the pin still sees every byte of both definitions
+    assert tool_hash(old) != tool_hash({**old, "inputSchema": {**old["inputSchema"], "title": "x"}})
+    dict_output = {**new, "outputSchema": {**new["outputSchema"], "title": "find_notesDictOutput"}}
+    assert tool_body_hash(
+        {**old, "outputSchema": {**old["outputSchema"], "title": "search_notesDictOutput"}}
+    ) == tool_body_hash(dict_output)
+    # any other title is part of the body: a rename that also retitles is not "the same"
+    kept = _sdk_tool(
+        "find_notes", input_title="search_notesArguments", output_title="find_notesOutput"
+    )
+    assert tool_body_hash(kept) != tool_body_hash(old)
+    free = _sdk_tool("find_notes", input_title="NotesQuery", output_title="find_notesOutput")
+    assert tool_body_hash(free) != tool_body_hash(
+        _sdk_tool("find_notes", input_title="Other", output_title="find_notesOutput")
+    )
+    # a schema that is not an object is hashed as it is
+    odd = {**old, "inputSchema": "search_notesArguments"}
+    assert tool_body_hash(odd) != tool_body_hash({**new, "inputSchema": "find_notesArguments"})

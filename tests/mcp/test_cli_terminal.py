@@ -90,4 +90,6 @@ def test_refusing_consent_skips_the_servers(tmp_path: Path) -> None:
     assert "Start them?" in screen
     assert "needs consent" in screen
     assert "1 server(s): 0 scanned, 0 failed, 1 skipped" in screen, screen
-    assert code == 0 and SECRET not in screen
+    # Declined is not scanned, and not scanned is not clean.
+    assert "were not started" in screen
+    assert code == 2 and SECRET not in screen

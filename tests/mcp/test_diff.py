@@ -128,6 +128,26 @@ def test_rename_is_detected_on_a_real_server() -> None:
     assert (change.old, change.new) == ("search_documents", "find_documents")
 
 
+def test_rename_of_a_decorated_function_is_detected_on_a_real_server() -> None:
+    # The SDK writes the function name into the schema titles
+    # ("search_notesArguments", "search_notesOutput"); the rename carries them along.
+    before, after = _scan_all(
+        stdio_spec("decorated_renaming"),
+        stdio_spec("decorated_renaming", env={"TV_TEST_RENAME": "1"}, name="renamed"),
+    )
+    assert before.tools[0]["inputSchema"]["title"] == "search_notesArguments"
+    assert after.tools[0]["outputSchema"]["title"] == "find_notesOutput"
+    diff = diff_snapshots(before, after, approved=False)
+    assert _kinds(diff) == {"tool_renamed"}
+    [change] = diff.changes
+    assert (change.old, change.new) == ("search_notes", "find_notes")
+    # the pinned definition hash still moves: the wire text did change
+    assert (
+        before.pins()["tools"]["search_notes"]["hash"]
+        != after.pins()["tools"]["find_notes"]["hash"]
+    )
+
+
 def _pair(old_tool: dict[str, Any], new_tool: dict[str, Any], **kw: Any) -> Any:
     return diff_snapshots(
         ServerSnapshot(tools=[old_tool]),

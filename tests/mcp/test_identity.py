@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
 from threatvec.mcp.identity import derive_identity, identity_key, parse_package, sanitize_url
 from threatvec.mcp.redact import redact_args, redact_text
 from threatvec.mcp.spec import ServerSpec
@@ -107,3 +111,79 @@ def test_secret_arguments_are_redacted_in_identity() -> None:
     assert identity_key(rotated) == identity_key(spec)
     assert redact_args(["-e", "API_KEY=v"]) == ["-e", "API_KEY=<redacted>"]
     assert redact_text("x secret123 y", ["secret123", ""]) == "x <redacted> y"
+
+
+def _local(folder: Path, *args: str, **kw: str) -> ServerSpec:
+    """`python ARGS` as written in `<folder>/.mcp.json`."""
+    return ServerSpec(
+        name="srv",
+        transport="stdio",
+        command="python3",
+        args=args,
+        source=kw.pop("source", str(folder / ".mcp.json")),
+        **kw,
+    )
+
+
+def test_relative_script_is_keyed_by_the_folder_it_runs_from(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alpha, beta = tmp_path / "alpha", tmp_path / "beta"
+    a = derive_identity(_local(alpha, "server.py", "--verbose"))
+    b = derive_identity(_local(beta, "server.py", "--verbose"))
+    assert a.key != b.key
+    assert a.args == (str(alpha / "server.py"), "--verbose")
+    # one config, however its path was typed, keeps one identity
+    alpha.mkdir()
+    monkeypatch.chdir(alpha)
+    assert identity_key(_local(alpha, "server.py", "--verbose", source=".mcp.json")) == a.key
+    assert identity_key(_local(alpha, "./server.py", "--verbose")) == a.key
+    typed = str(beta / ".." / "alpha" / ".mcp.json")
+    assert identity_key(_local(alpha, "server.py", "--verbose", source=typed)) == a.key
+    # the spec's cwd wins over the config's folder (relative cwd: from the config's folder)
+    assert derive_identity(_local(alpha, "server.py", cwd="/srv/mcp")).args == (
+        str(Path("/srv/mcp/server.py")),
+    )
+    assert derive_identity(_local(alpha, "src/server.py", cwd="tools")).args == (
+        str(alpha / "tools" / "src" / "server.py"),
+    )
+    # a relative launcher path, and uv's --directory, are resolved the same way
+    script = ServerSpec(name="s", transport="stdio", command="./bin/serve", source=typed)
+    assert derive_identity(script).command == str(alpha / "bin" / "serve")
+    uv = _local(alpha, "--directory", "/opt/weather", "run", "weather.py")
+    uv = ServerSpec(**{**uv.__dict__, "command": "uv"})
+    assert derive_identity(uv).args[-1] == str(Path("/opt/weather/weather.py"))
+    # what is not a relative script path is left as written
+    plain = derive_identity(_local(alpha, "-m", "notes", "--repo", "team/notes", "/abs/x.py"))
+    assert plain.args == ("-m", "notes", "--repo", "team/notes", "/abs/x.py")
+    secret = derive_identity(_local(alpha, "--token", "main.py"))
+    assert secret.args == ("--token", "<redacted>")
+
+
+def test_project_folders_decide_where_a_script_runs(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    claude = str(home / ".claude.json")
+    one = _local(home, "server.py", source=claude, scope=f"local:{tmp_path / 'p1'}")
+    two = _local(home, "server.py", source=claude, scope=f"local:{tmp_path / 'p2'}")
+    assert derive_identity(one).args == (str(tmp_path / "p1" / "server.py"),)
+    assert identity_key(one) != identity_key(two)
+    # .cursor/mcp.json and .vscode/mcp.json start servers in the project folder
+    project = tmp_path / "project"
+    cursor = _local(project, "server.py", source=str(project / ".cursor" / "mcp.json"))
+    vscode = _local(project, "server.py", source=str(project / ".vscode" / "mcp.json"))
+    assert (
+        identity_key(cursor) == identity_key(vscode) == identity_key(_local(project, "server.py"))
+    )
+
+
+def test_package_runners_keep_their_package_identity(tmp_path: Path) -> None:
+    for command, args in (
+        ("npx", ("-y", "pkg@1.2", "server.js")),
+        ("uvx", ("pkg", "./data")),
+        ("docker", ("run", "-i", "mcp/fetch:1", "main.py")),
+    ):
+        bare = ServerSpec(name="p", transport="stdio", command=command, args=args)
+        alpha = ServerSpec(**{**bare.__dict__, "source": str(tmp_path / "a" / ".mcp.json")})
+        beta = ServerSpec(**{**bare.__dict__, "source": str(tmp_path / "b" / ".mcp.json")})
+        assert identity_key(alpha) == identity_key(beta) == identity_key(bare), command
+        assert derive_identity(alpha).args == args[-1:]

@@ -17,7 +17,7 @@ from threatvec.mcp.scanner import (
 )
 from threatvec.mcp.spec import ServerSpec
 
-from .conftest import http_server, stdio_spec
+from .conftest import PYTHON, http_server, stdio_spec
 
 
 def _scan_one(spec: ServerSpec, **kwargs):
@@ -201,3 +201,92 @@ async def test_enumerate_server_is_usable_directly() -> None:
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+SECRET_ARG = "sk-live-planted0arg0secret0123456789"
+
+
+def test_secret_arguments_never_come_back_in_errors_or_listings() -> None:
+    crash = ServerSpec(
+        name="crash",
+        transport="stdio",
+        command="sh",
+        args=(
+            "-c",
+            'echo "fatal: invalid credentials $*" >&2; exit 3',
+            "sh",
+            "--api-key",
+            SECRET_ARG,
+        ),
+    )
+    echo = ServerSpec(
+        name="echo",
+        transport="stdio",
+        command=stdio_spec("echo_args").command,
+        args=(*stdio_spec("echo_args").args, "--api-key", SECRET_ARG, "--region", "eu-west-1"),
+    )
+    by_name = {
+        o.spec.name: o for o in scan_servers_sync([crash, echo], allow_stdio=True, timeout=30)
+    }
+    assert by_name["crash"].status == "error"
+    assert "invalid credentials" in by_name["crash"].error
+    assert SECRET_ARG not in by_name["crash"].error and "<redacted>" in by_name["crash"].error
+    listing = by_name["echo"]
+    assert listing.status == "ok", listing.error
+    dumped = json.dumps(listing.snapshot.to_dict())
+    assert SECRET_ARG not in dumped
+    # What is not secret stays readable.
+    assert "eu-west-1" in dumped and "<redacted>" in dumped
+
+
+def test_server_error_text_cannot_drive_a_terminal() -> None:
+    # ESC ] (window title), ESC [ (erase line), a bidi override and a tag character.
+    noisy = ServerSpec(
+        name="noisy",
+        transport="stdio",
+        command="sh",
+        args=(
+            "-c",
+            r"printf '\033]0;PWNED\007\033[2K\033[1AALL CLEAN "
+            r"\342\200\256 \363\240\201\201\n' >&2; exit 3",
+        ),
+    )
+    outcome = _scan_one(noisy, timeout=15)
+    assert outcome.status == "error"
+    assert not any(ch in outcome.error for ch in ("\x1b", "\x07", "\u202e", "\U000e0041"))
+    assert "\\x1b" in outcome.error and "ALL CLEAN" in outcome.error
+
+
+def test_stdout_that_is_not_jsonrpc_is_named_not_just_a_timeout() -> None:
+    chatty = ServerSpec(
+        name="chatty",
+        transport="stdio",
+        command="sh",
+        args=("-c", "echo 'Starting server v2 (not JSON-RPC)'; sleep 30"),
+    )
+    outcome = _scan_one(chatty, timeout=3)
+    assert outcome.status == "timeout"
+    assert "something other than JSON-RPC on stdout" in outcome.error
+
+
+def test_a_config_server_starts_in_its_project_folder(tmp_path: Path) -> None:
+    # `.mcp.json` says `python server.py`: the file next to the config, as a
+    # client would start it, wherever the scan itself runs from.
+    from threatvec.mcp.configs import parse_config
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "server.py").write_text(
+        (Path(__file__).parent / "servers" / "benign.py")
+        .read_text(encoding="utf-8")
+        .replace(
+            "Path(__file__).resolve().parent", f"Path({str(Path(__file__).parent / 'servers')!r})"
+        ),
+        encoding="utf-8",
+    )
+    cfg = project / ".mcp.json"
+    cfg.write_text(json.dumps({"mcpServers": {"here": {"command": PYTHON, "args": ["server.py"]}}}))
+    [spec] = parse_config(cfg).servers
+    outcome = _scan_one(spec)
+    assert outcome.status == "ok", outcome.error
+    assert "add" in {t["name"] for t in outcome.snapshot.tools}

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
 
 from tests.conftest import create_org
+from threatvec.cli.mcp import app as mcp_cli
 from threatvec.core.pagination import PageParams
 from threatvec.mcp import demo, service
 from threatvec.mcp.demo import (
@@ -29,6 +34,9 @@ from threatvec.posture.providers import DimensionProvider, ProviderRegistry, run
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
 
+from .conftest import PYTHON, SERVERS
+
+PROJECT_TOOLS = SERVERS / "project_tools.py"
 AGENT_A = "a" * 32
 AGENT_B = "b" * 32
 
@@ -359,3 +367,177 @@ def test_a_change_seen_in_one_configuration_rejudges_the_others_holding_the_serv
         _ingest(s, org.id, [(_spec("calc", "/a/.mcp.json"), _snap("calc", ADD, FETCH))])
         [finding] = _trifectas(s, org.id)
         assert finding.scope.endswith("/b/.mcp.json"), finding.scope
+
+
+# ── scans of real projects through the CLI, then ingested ───────────────
+
+
+def _scan_cli(*args: str, cwd: Path) -> dict[str, Any]:
+    """`threatvec mcp scan ARGS --yes --json` as a user runs it from `cwd`."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(cwd)
+        result = CliRunner().invoke(mcp_cli, ["scan", *args, "--yes", "--json"])
+    report = json.loads(result.stdout)
+    assert all(s["status"] == "ok" for s in report["servers"]), result.stderr
+    return report
+
+
+def _project(folder: Path, servers: dict[str, list[str]]) -> Path:
+    """A project folder whose `.mcp.json` starts each server as `python ARGS`."""
+    folder.mkdir(parents=True)
+    entries = {label: {"command": PYTHON, "args": args} for label, args in servers.items()}
+    (folder / ".mcp.json").write_text(json.dumps({"mcpServers": entries}), encoding="utf-8")
+    return folder
+
+
+def _own_server(folder: Path, kind: str) -> None:
+    """The project's own `server.py` (here: the project-tools server of one kind)."""
+    (folder / "server.py").write_text(
+        "import runpy, sys\n"
+        f"sys.argv[1:] = ['--kind', {kind!r}]\n"
+        f"runpy.run_path({str(PROJECT_TOOLS)!r}, run_name='__main__')\n",
+        encoding="utf-8",
+    )
+
+
+def _open(s: Any, org_id: str, rule_id: str) -> list[McpFinding]:
+    return list(
+        s.scalars(
+            select(McpFinding).where(
+                McpFinding.org_id == org_id,
+                McpFinding.rule_id == rule_id,
+                McpFinding.status == "open",
+            )
+        )
+    )
+
+
+def test_same_relative_script_in_two_projects_is_two_servers(session_factory, tmp_path) -> None:
+    # Both configs say `python server.py`; each project has its own server.py.
+    alpha = _project(tmp_path / "alpha", {"srv": ["server.py"]})
+    beta = _project(tmp_path / "beta", {"srv": ["server.py"]})
+    _own_server(alpha, "git")
+    _own_server(beta, "web")
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        first = service.ingest_report(
+            session=s, org_id=org.id, report=_scan_cli(".mcp.json", cwd=alpha)
+        )
+        [alpha_id] = [a.server_id for a in first.accepted]
+        service.approve(session=s, org_id=org.id, server_id=alpha_id, by="test")
+        second = service.ingest_report(
+            session=s, org_id=org.id, report=_scan_cli(".mcp.json", cwd=beta)
+        )
+        [beta_id] = [a.server_id for a in second.accepted]
+        assert beta_id != alpha_id and not second.accepted[0].rug_pull
+        assert _open(s, org.id, "TV-MCP-RUGPULL") == []
+        identity = s.get(McpServer, beta_id).identity
+        assert identity["args"] == [str(beta / "server.py")]
+        # the same config scanned again, named another way, is the same server, unchanged
+        again = service.ingest_report(
+            session=s, org_id=org.id, report=_scan_cli(str(alpha / ".mcp.json"), cwd=alpha)
+        )
+        assert [a.server_id for a in again.accepted] == [alpha_id]
+        assert s.get(McpServer, alpha_id).pin_status == "unchanged"
+        assert s.scalar(select(func.count()).where(McpServer.org_id == org.id)) == 2
+
+
+def _agent_sees_a_change(s: Any, org_id: str, entry: dict[str, Any]) -> None:
+    """An agent lists the server of report `entry` with one description reworded.
+
+    A changed server makes the inventory re-judge every scope that holds it.
+    """
+    tools = copy.deepcopy(entry["snapshot"]["tools"])
+    tools[0]["description"] += " Results are cached for a minute."
+    service.record_agent_usage(
+        session=s,
+        org_id=org_id,
+        agent_id=AGENT_A,
+        server_name=entry["server_info"]["name"],
+        server_info=entry["server_info"],
+        tools_listed=tools,
+    )
+
+
+def test_each_project_mcp_json_is_its_own_scope(session_factory, tmp_path) -> None:
+    # Two unrelated projects, each scanned from its folder as `.mcp.json`: one
+    # reads its repository, the other fetches the web. Neither completes the trifecta.
+    alpha = _project(tmp_path / "alpha", {"git": [str(PROJECT_TOOLS), "--kind", "git"]})
+    beta = _project(tmp_path / "beta", {"web": [str(PROJECT_TOOLS), "--kind", "web"]})
+    both = {
+        "git": [str(PROJECT_TOOLS), "--kind", "git"],
+        "web": [str(PROJECT_TOOLS), "--kind", "web"],
+    }
+    gamma = _project(tmp_path / "gamma", both)
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        for folder in (alpha, beta):
+            report = _scan_cli(".mcp.json", cwd=folder)
+            assert [e["group"] for e in report["servers"]] == [str(folder / ".mcp.json")]
+            service.ingest_report(session=s, org_id=org.id, report=report)
+        _agent_sees_a_change(s, org.id, report["servers"][0])
+        assert _open(s, org.id, "TV-MCP-TRIFECTA") == []
+        # one project holding both servers is judged as one configuration
+        service.ingest_report(session=s, org_id=org.id, report=_scan_cli(".mcp.json", cwd=gamma))
+        [finding] = _open(s, org.id, "TV-MCP-TRIFECTA")
+        assert finding.scope == str(gamma / ".mcp.json")
+        assert str(gamma / ".mcp.json") in finding.message
+
+
+def test_each_command_line_scan_is_its_own_scope(session_factory, tmp_path) -> None:
+    git = f"{PYTHON} {PROJECT_TOOLS} --kind git"
+    web = f"{PYTHON} {PROJECT_TOOLS} --kind web"
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        for command in (git, web):
+            report = _scan_cli("--server", command, cwd=tmp_path)
+            service.ingest_report(session=s, org_id=org.id, report=report)
+        _agent_sees_a_change(s, org.id, report["servers"][0])
+        assert _open(s, org.id, "TV-MCP-TRIFECTA") == []
+        # the servers named together on one command line are one scope
+        together = _scan_cli("--server", git, "--server", web, cwd=tmp_path)
+        service.ingest_report(session=s, org_id=org.id, report=together)
+        [finding] = _open(s, org.id, "TV-MCP-TRIFECTA")
+        [group] = {e["group"] for e in together["servers"]}
+        assert finding.scope == group and group.startswith("command line")
+        assert "project_tools.py#1" in group and "project_tools.py#2" in group
+
+
+def test_scopes_stored_under_the_old_shared_keys_are_retired(session_factory) -> None:
+    # Reports from before the fix grouped every project's `.mcp.json` together.
+    old_git = scan_report([(_spec("git", ".mcp.json"), _snap("git", GIT_LOG))])
+    old_fetch = scan_report([(_spec("fetch", ".mcp.json"), _snap("fetch", FETCH))])
+    for report in (old_git, old_fetch):
+        for entry in report["servers"]:
+            entry["group"] = ".mcp.json"
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        for report in (old_git, old_fetch):
+            service.ingest_report(session=s, org_id=org.id, report=report)
+        _agent_sees_a_change(s, org.id, old_fetch["servers"][0])
+        [stale] = _trifectas(s, org.id)
+        assert stale.scope == ".mcp.json"
+        # today's client names each project's file: the shared key goes, and its finding resolves
+        _ingest(s, org.id, [(_spec("git", "/a/.mcp.json"), _snap("git", GIT_LOG))])
+        _ingest(s, org.id, [(_spec("fetch", "/b/.mcp.json"), _snap("fetch", FETCH))])
+        assert _trifectas(s, org.id) == []
+        assert s.get(McpFinding, stale.id).status == "resolved"
+        groups = {x.name: x.groups for x in s.scalars(select(McpServer))}
+        assert groups["git"] == ["/a/.mcp.json"] and groups["fetch"] == ["/b/.mcp.json"]
+
+
+def test_servers_sharing_a_label_still_collide_in_an_agent_scope(session_factory) -> None:
+    # Two different calculators, both called "calc" in their configurations.
+    first = ServerSnapshot(server_info={"name": "calc-one", "version": "1"}, tools=[ADD])
+    second = ServerSnapshot(server_info={"name": "calc-two", "version": "1"}, tools=[ADD])
+    one = ServerSpec(name="calc", transport="stdio", command="/opt/one.py", source="/a/.mcp.json")
+    two = ServerSpec(name="calc", transport="stdio", command="/opt/two.py", source="/b/.mcp.json")
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        _ingest(s, org.id, [(one, first)])
+        _ingest(s, org.id, [(two, second)])
+        for name in ("calc-one", "calc-two"):
+            service.record_agent_usage(session=s, org_id=org.id, agent_id=AGENT_A, server_name=name)
+        [collision] = _open(s, org.id, "TV-MCP-TOOL-COLLISION")
+        assert collision.scope == f"agent:{AGENT_A}" and collision.tool == "add"
+        assert collision.message.startswith("tool 'add' is offered by calc (")

@@ -15,12 +15,19 @@ from typing import Any, NoReturn
 
 import typer
 
+from threatvec.detect.normalize import visible_snippet
 from threatvec.mcp.analysis import Baseline, analyze_scan
 from threatvec.mcp.configs import ConfigFile, candidate_locations, discover_configs, parse_config
 from threatvec.mcp.findings import SEVERITIES
 from threatvec.mcp.identity import sanitize_url
 from threatvec.mcp.report import build_report, exit_code, render_text, to_sarif
-from threatvec.mcp.scanner import DEFAULT_TIMEOUT, ContentLimits, ScanOutcome, scan_servers_sync
+from threatvec.mcp.scanner import (
+    DEFAULT_TIMEOUT,
+    NEEDS_CONSENT,
+    ContentLimits,
+    ScanOutcome,
+    scan_servers_sync,
+)
 from threatvec.mcp.spec import ServerSpec, Transport
 
 __all__ = ["app"]
@@ -117,7 +124,9 @@ def _consent(specs: list[ServerSpec], yes: bool) -> set[int]:
         err=True,
     )
     for i in pending:
-        typer.echo(f"  {specs[i].name}: {specs[i].display_target()}", err=True)
+        # Names and commands come from config files a cloned project may ship.
+        shown = visible_snippet(f"{specs[i].name}: {specs[i].display_target()}", limit=300)
+        typer.echo(f"  {shown}", err=True)
     return set(pending) if typer.confirm("Start them?", default=False, err=True) else set()
 
 
@@ -135,6 +144,19 @@ def _post_report(report: dict[str, Any], url: str | None, org_key: str | None) -
         return f"could not send the report to {endpoint}: {type(exc).__name__}"
     if response.status_code >= 300:
         return f"the server refused the report: HTTP {response.status_code} from {endpoint}"
+    try:
+        rejected = response.json().get("rejected") or []
+    except (ValueError, AttributeError):
+        rejected = []
+    if rejected:
+        # Accepted in part: the servers left out are in no inventory and
+        # raise no alert, so the run must not look like a clean send.
+        reasons = "; ".join(
+            f"{entry.get('name') or '#' + str(entry.get('index'))}: {entry.get('reason')}"
+            for entry in rejected[:5]
+            if isinstance(entry, dict)
+        )
+        return f"the server stored the report but rejected {len(rejected)} server(s): {reasons}"
     return None
 
 
@@ -192,7 +214,14 @@ def scan(
         for path in configs:
             if not path.is_file():
                 _fail(f"{path}: no such file")
-            parsed.append(parse_config(path))
+            cfg = parse_config(path)
+            if not cfg.servers and not cfg.errors:
+                # Named on the command line, so the user expects servers in it.
+                cfg.errors.append(
+                    "no MCP servers in this file (expected an 'mcpServers', 'servers' or "
+                    "'mcp.servers' object)"
+                )
+            parsed.append(cfg)
     elif not explicit:
         parsed = discover_configs()
     for cfg in parsed:
@@ -232,14 +261,10 @@ def scan(
     baselines = _load_baseline(baseline) if baseline else {}
 
     if not specs and not any(c.errors for c in parsed):
-        where = "the given files" if configs else "the usual client locations"
-        typer.echo(f"No MCP servers found in {where}.", err=True)
-        if not configs and not explicit:
-            typer.echo(
-                "Looked in: " + ", ".join(str(c.path) for c in candidate_locations()), err=True
-            )
-        raise typer.Exit(0)
+        typer.echo("No MCP servers found in the usual client locations.", err=True)
+        typer.echo("Looked in: " + ", ".join(str(c.path) for c in candidate_locations()), err=True)
 
+    _quiet_sdk_logs()
     consented = _consent(specs, yes)
     allowed = {id(specs[i]) for i in consented}
 
@@ -264,6 +289,13 @@ def scan(
         except OSError as exc:
             _fail(f"cannot write {sarif}: {exc.strerror or exc}")
     code = exit_code(result, fail_on.lower())
+    unconsented = sum(1 for o in outcomes if o.error == NEEDS_CONSENT)
+    if unconsented:
+        typer.echo(
+            f"{unconsented} server(s) from configurations were not started: starting a local "
+            "command needs consent (answer the prompt, or pass --yes in CI).",
+            err=True,
+        )
     if report:
         error = _post_report(result, threatvec_url, org_key)
         if error:
@@ -272,6 +304,15 @@ def scan(
         else:
             typer.echo("Report sent.", err=True)
     raise typer.Exit(code)
+
+
+def _quiet_sdk_logs() -> None:
+    """The report carries every server failure; the SDK's own tracebacks would repeat it raw."""
+    import logging
+
+    sdk = logging.getLogger("mcp")
+    sdk.addHandler(logging.NullHandler())
+    sdk.propagate = False
 
 
 def _run_with_progress(specs: list[ServerSpec], **kwargs: Any) -> list[ScanOutcome]:

@@ -8,9 +8,12 @@ the project); the trifecta and cross-server shadowing are judged per group.
 
 from __future__ import annotations
 
-from collections import defaultdict
+import hashlib
+import os
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,8 +33,11 @@ __all__ = [
     "ServerAnalysis",
     "analyze_scan",
     "analyze_server",
+    "command_line_scope",
     "covert_findings",
     "group_of",
+    "is_legacy_scope",
+    "tool_collisions",
 ]
 
 
@@ -71,14 +77,87 @@ class ScanAnalysis:
     covert_available: bool
 
 
-def group_of(outcome: ScanOutcome) -> str:
-    """The configuration a server belongs to (trifecta and shadowing scope)."""
+COMMAND_LINE = "command line"
+
+
+def command_line_scope(outcomes: Sequence[ScanOutcome]) -> str:
+    """Scope of the servers one run named on its command line (`--server/--url/--static`).
+
+    Keyed by the set of their identities, so two runs naming different servers
+    are two scopes; the labels keep it readable.
+    """
+    keys = sorted({o.identity.key for o in outcomes})
+    digest = hashlib.sha256("\n".join(keys).encode()).hexdigest()[:12]
+    label = ", ".join(sorted({o.spec.name for o in outcomes}))
+    if len(label) > 200:
+        label = label[:199] + "…"
+    return f"{COMMAND_LINE}: {label} [{digest}]"
+
+
+def group_of(outcome: ScanOutcome, *, command_line: Sequence[ScanOutcome] = ()) -> str:
+    """The configuration a server belongs to (trifecta and shadowing scope).
+
+    A config file is keyed by its absolute path (plus the project for Claude
+    Code's per-project entries), so every project's `.mcp.json` is its own
+    scope; a server from the command line by `command_line_scope` of
+    `command_line` (default: the server alone).
+    """
     spec = outcome.spec
     if spec.source is None:
-        return "command line"
+        return command_line_scope(command_line or [outcome])
+    try:
+        path = os.path.abspath(spec.source)
+    except OSError:  # the current folder is gone: the path as typed is all there is
+        path = spec.source
     if spec.scope and spec.scope.startswith("local:"):
-        return f"{spec.source} (project {spec.scope.removeprefix('local:')})"
-    return spec.source
+        return f"{path} (project {spec.scope.removeprefix('local:')})"
+    return path
+
+
+def is_legacy_scope(scope: str) -> bool:
+    """A configuration scope keyed the old way: a relative config path or the shared command line.
+
+    Such keys merged unrelated projects; the inventory retires them once a
+    server is reported under a current key.
+    """
+    if scope == COMMAND_LINE:
+        return True
+    if scope == "report" or scope.startswith(("agent:", COMMAND_LINE + ": ")):
+        return False
+    return not (PurePosixPath(scope).is_absolute() or PureWindowsPath(scope).is_absolute())
+
+
+def tool_collisions(
+    scope: str, servers: Iterable[tuple[str, str, Iterable[str]]]
+) -> list[dict[str, Any]]:
+    """`TV-MCP-TOOL-COLLISION` for every tool name two different servers offer.
+
+    `servers` holds (identity key, label, tool names); labels of one identity
+    are one server, and one label on two identities names both apart.
+    """
+    labels: dict[str, set[str]] = defaultdict(set)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for key, label, tools in servers:
+        labels[key].add(label)
+        for tool in tools:
+            owners[tool].add(key)
+    shown = {key: min(names) for key, names in labels.items()}
+    uses = Counter(shown.values())
+    for key, name in shown.items():
+        if uses[name] > 1:
+            shown[key] = f"{name} ({key.removeprefix('mcp:')[:8]})"
+    out: list[dict[str, Any]] = []
+    for tool, keys in sorted(owners.items()):
+        if len(keys) > 1:
+            out.append(
+                make_finding(
+                    "TV-MCP-TOOL-COLLISION",
+                    f"tool {tool!r} is offered by {', '.join(sorted(shown[k] for k in keys))}",
+                    tool=tool,
+                    scope=scope,
+                )
+            )
+    return out
 
 
 def covert_findings(
@@ -229,43 +308,43 @@ def analyze_scan(
 ) -> ScanAnalysis:
     """Analyse every outcome; `baselines` maps identity keys to earlier snapshots."""
     baselines = baselines or {}
+    command_line = [o for o in outcomes if o.spec.source is None]
     groups: dict[str, list[ScanOutcome]] = defaultdict(list)
     for o in outcomes:
-        groups[group_of(o)].append(o)
+        groups[group_of(o, command_line=command_line)].append(o)
     servers: list[ServerAnalysis] = []
     cross: list[dict[str, Any]] = []
+    by_group: dict[str, list[ToolLabels]] = defaultdict(list)
     for group, members in groups.items():
         names_by_server = {
             id(o): [t["name"] for t in o.snapshot.tools] if o.snapshot else [] for o in members
         }
+        labelled: set[str] = set()
         for o in members:
-            others = [n for m in members if m is not o for n in names_by_server[id(m)]]
-            servers.append(
-                analyze_server(
-                    o,
-                    other_servers_tool_names=others,
-                    baseline=baselines.get(o.identity.key),
-                    allowlist=allowlist,
-                    group=group,
-                )
+            # A second label for the same server is not another server: its
+            # tools neither shadow nor collide with themselves.
+            others = [
+                n
+                for m in members
+                if m.identity.key != o.identity.key
+                for n in names_by_server[id(m)]
+            ]
+            analysis = analyze_server(
+                o,
+                other_servers_tool_names=others,
+                baseline=baselines.get(o.identity.key),
+                allowlist=allowlist,
+                group=group,
             )
-        owners: dict[str, list[str]] = defaultdict(list)
-        for o in members:
-            for n in names_by_server[id(o)]:
-                owners[n].append(o.spec.name)
-        for tool, server_names in sorted(owners.items()):
-            if len(set(server_names)) > 1:
-                cross.append(
-                    make_finding(
-                        "TV-MCP-TOOL-COLLISION",
-                        f"tool {tool!r} is offered by {', '.join(sorted(set(server_names)))}",
-                        tool=tool,
-                        scope=group,
-                    )
-                )
-    by_group: dict[str, list[ToolLabels]] = defaultdict(list)
-    for s in servers:
-        by_group[s.group].extend(s.labels)
+            servers.append(analysis)
+            if analysis.labels and o.identity.key not in labelled:
+                labelled.add(o.identity.key)
+                by_group[group].extend(analysis.labels)
+        cross.extend(
+            tool_collisions(
+                group, [(o.identity.key, o.spec.name, names_by_server[id(o)]) for o in members]
+            )
+        )
     trifectas = find_trifectas(
         by_group, suppressions=suppressions, include_defaults=include_default_labels
     )

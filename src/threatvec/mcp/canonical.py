@@ -110,10 +110,30 @@ def tool_hash(tool: Mapping[str, Any]) -> str:
     return hash_value(tool_definition(tool))
 
 
+# Schema titles the official SDK derives from the decorated function's name
+# (pydantic models `<name>Arguments`, `<name>Output`, `<name>DictOutput`).
+_DERIVED_TITLE_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "inputSchema": ("Arguments",),
+    "outputSchema": ("Output", "DictOutput"),
+}
+
+
 def tool_body_hash(tool: Mapping[str, Any]) -> str:
-    """Hash of the definition without its name: equal bodies under two names mean a rename."""
+    """Hash of the definition without its name: equal bodies under two names mean a rename.
+
+    A schema title that is exactly the name plus the SDK's suffix is left out
+    too: it is the name again, so renaming a decorated function would
+    otherwise change the body. Any other title still counts.
+    """
     body = tool_definition(tool)
-    body.pop("name", None)
+    name = body.pop("name", None)
+    if isinstance(name, str):
+        for key, suffixes in _DERIVED_TITLE_SUFFIXES.items():
+            schema = body.get(key)
+            if isinstance(schema, Mapping) and schema.get("title") in {
+                name + suffix for suffix in suffixes
+            }:
+                body[key] = {k: v for k, v in schema.items() if k != "title"}
     return hash_value(body)
 
 

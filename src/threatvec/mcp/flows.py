@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from threatvec.core.clock import utcnow
-from threatvec.mcp.analysis import covert_findings
+from threatvec.mcp.analysis import covert_findings, tool_collisions
 from threatvec.mcp.canonical import hash_value
 from threatvec.mcp.diff import Change, SnapshotDiff, diff_snapshots
 from threatvec.mcp.findings import SEVERITIES, make_finding, max_severity, severity_rank
@@ -691,19 +691,14 @@ def evaluate_scope(
         finding = tri.finding()
         finding["detail_legs"] = tri.to_dict()
         found.append(finding)
-    owners: dict[str, set[str]] = defaultdict(set)
+    # Collisions by server (one row per identity), not by display name: two
+    # servers that happen to share a label still collide.
+    names: dict[str, list[str]] = defaultdict(list)
     for t in tools:
-        owners[t.name].add(by_id[t.server_id].name)
-    for name, names in sorted(owners.items()):
-        if len(names) > 1:
-            found.append(
-                make_finding(
-                    "TV-MCP-TOOL-COLLISION",
-                    f"tool {name!r} is offered by {', '.join(sorted(names))}",
-                    tool=name,
-                    scope=scope,
-                )
-            )
+        names[t.server_id].append(t.name)
+    found += tool_collisions(
+        scope, [(s.identity_key, s.name, names[s.id]) for s in servers if s.id in names]
+    )
     detail = {
         fingerprint(None, scope, f): {"legs": f.pop("detail_legs")}
         for f in found

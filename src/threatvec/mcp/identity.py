@@ -14,6 +14,7 @@ import importlib.metadata
 import os
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any, Literal
@@ -30,6 +31,7 @@ __all__ = [
     "identity_key",
     "parse_package",
     "sanitize_url",
+    "start_dir",
 ]
 
 Ecosystem = Literal["npm", "pypi", "docker"]
@@ -263,26 +265,124 @@ def parse_package(
     return None, argv
 
 
-def _normal_command(command: str) -> str:
+# Suffixes of files a launcher runs: an argument ending in one is a script,
+# and a relative one means a different file in every folder.
+_SCRIPT_SUFFIXES = frozenset(
+    {".py", ".pyz", ".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jar", ".sh", ".bash",
+     ".ps1", ".rb", ".pl", ".php", ".lua", ".exe", ".bat", ".cmd", ".wasm"}
+)  # fmt: skip
+# Project config folders whose clients start servers in the project root, one up.
+_PROJECT_CONFIG_DIRS = frozenset({".cursor", ".vscode", ".gemini"})
+
+
+def _is_absolute(path: str) -> bool:
+    return PurePosixPath(path).is_absolute() or PureWindowsPath(path).is_absolute()
+
+
+def _unresolvable(path: str) -> bool:
+    """Expanded only at launch (`${VAR}`, `~`): the identity keeps it as written."""
+    return "$" in path or path.startswith("~")
+
+
+def _is_relative_script(arg: str) -> bool:
+    """`./x`, `../x` or a relative name with a script suffix (`server.py`, `dist/index.js`)."""
+    if not arg or arg.startswith("-") or "://" in arg or "=" in arg or _unresolvable(arg):
+        return False
+    if _is_absolute(arg):
+        return False
+    if arg.startswith(("./", "../", ".\\", "..\\")):
+        return True
+    name = PureWindowsPath(arg).name if "\\" in arg else PurePosixPath(arg).name
+    return PurePosixPath(name.lower()).suffix in _SCRIPT_SUFFIXES
+
+
+def _flag_value(args: Sequence[str], flag: str) -> str | None:
+    """Value of the first `flag VALUE` or `flag=VALUE` in `args`."""
+    for i, arg in enumerate(args):
+        if arg == flag and i + 1 < len(args):
+            return args[i + 1]
+        if arg.startswith(flag + "="):
+            return arg.partition("=")[2]
+    return None
+
+
+def start_dir(spec: ServerSpec) -> str:
+    """Absolute folder a server is started in: where a client would start it.
+
+    The spec's `cwd` when set (relative to the config's folder); else the
+    project a Claude Code `local:` entry belongs to; else the config file's
+    folder (the project root for `.cursor/`, `.vscode/`, `.gemini/`); else,
+    for a command-line server, the current folder. Raises OSError when the
+    current folder is gone.
+    """
+    if spec.scope and spec.scope.startswith("local:"):
+        base = os.path.abspath(spec.scope.removeprefix("local:"))
+    elif spec.source:
+        base = os.path.dirname(os.path.abspath(spec.source))
+        if os.path.basename(base) in _PROJECT_CONFIG_DIRS:
+            base = os.path.dirname(base)
+    else:
+        base = os.getcwd()
+    if spec.cwd and not _unresolvable(spec.cwd):
+        base = os.path.join(base, spec.cwd)  # an absolute cwd replaces the base
+    return os.path.normpath(base)
+
+
+def _launch_dir(spec: ServerSpec) -> str:
+    """Absolute folder the server's relative paths are read from (`start_dir`, then uv's)."""
+    base = start_dir(spec)
+    if spec.command and _command_name(spec.command) == "uv":
+        # `uv --directory D run server.py` (or `uv run --directory D …`) runs from D
+        directory = _flag_value(spec.args, "--directory")
+        if directory and not _unresolvable(directory):
+            base = os.path.join(base, directory)
+    return os.path.normpath(base)
+
+
+def _normal_command(command: str, base: str | None) -> str:
     # Bare launcher names stay bare; a path to a script or binary stays a
     # path (normalised) so two different local scripts do not merge.
     if "/" not in command and "\\" not in command:
         return _command_name(command)
+    if base is not None and not _is_absolute(command) and not _unresolvable(command):
+        return os.path.normpath(os.path.join(base, command))
     return os.path.normpath(command)
 
 
+def _local_command(spec: ServerSpec) -> tuple[str, tuple[str, ...]]:
+    """Command and (redacted) arguments of a server that is not a package, paths resolved."""
+    assert spec.command is not None
+    try:
+        base: str | None = _launch_dir(spec)
+    except OSError:  # the current folder is gone: keep the paths as written
+        base = None
+    shown = redact_args(spec.args)
+    args = tuple(
+        os.path.normpath(os.path.join(base, raw))
+        if base is not None and shown_arg == raw and _is_relative_script(raw)
+        else shown_arg
+        for raw, shown_arg in zip(spec.args, shown, strict=True)
+    )
+    return _normal_command(spec.command, base), args
+
+
 def derive_identity(spec: ServerSpec) -> ServerIdentity:
-    """Identity of the server described by `spec` (its label is ignored)."""
+    """Identity of the server described by `spec` (its label is ignored).
+
+    A relative script path (`python server.py`) is made absolute against the
+    folder the server runs from (see `_launch_dir`), so the same words in two
+    projects are two servers; package runners keep their package identity.
+    """
     package: PackageRef | None = None
     command: str | None = None
     args: tuple[str, ...] = ()
     url: str | None = None
     if spec.transport == "stdio" and spec.command:
         package, rest = parse_package(spec.command, spec.args)
-        args = tuple(redact_args(rest))
-        command = None if package else _normal_command(spec.command)
-        if command is not None:
-            args = tuple(redact_args(spec.args))
+        if package:
+            args = tuple(redact_args(rest))
+        else:
+            command, args = _local_command(spec)
     elif spec.url:
         url = sanitize_url(spec.url)
     elif spec.transport == "static":

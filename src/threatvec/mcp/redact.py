@@ -19,6 +19,7 @@ __all__ = [
     "redact_args",
     "redact_text",
     "scrub_value",
+    "secret_args",
     "secrets_to_scrub",
 ]
 
@@ -50,31 +51,53 @@ def looks_like_secret_value(value: str) -> bool:
     return bool(_SECRET_VALUE.match(value.strip()))
 
 
-def redact_args(args: Sequence[str]) -> list[str]:
-    """Copy of `args` with secret-looking values replaced by `REDACTED`."""
-    out: list[str] = []
+def _split_args(args: Sequence[str]) -> list[tuple[str, str | None]]:
+    """Each argument as shown, with the secret it hides (None when it hides none)."""
+    out: list[tuple[str, str | None]] = []
     hide_next = False
     for arg in args:
         if hide_next:
-            out.append(REDACTED)
+            out.append((REDACTED, arg))
             hide_next = False
             continue
         if arg.startswith("-") and "=" in arg:
             flag, _, value = arg.partition("=")
-            out.append(f"{flag}={REDACTED}" if looks_like_secret_name(flag) and value else arg)
+            if looks_like_secret_name(flag) and value:
+                out.append((f"{flag}={REDACTED}", value))
+            else:
+                out.append((arg, None))
             continue
         if arg.startswith("-") and looks_like_secret_name(arg):
-            out.append(arg)
+            out.append((arg, None))
             hide_next = True
             continue
         if "=" in arg and not arg.startswith("-"):
             # KEY=VALUE style (e.g. `docker run -e TOKEN=...`)
             key, _, value = arg.partition("=")
             if looks_like_secret_name(key) and value:
-                out.append(f"{key}={REDACTED}")
+                out.append((f"{key}={REDACTED}", value))
                 continue
-        out.append(REDACTED if looks_like_secret_value(arg) else _redact_url_userinfo(arg))
+        if looks_like_secret_value(arg):
+            out.append((REDACTED, arg))
+            continue
+        userinfo = _USERINFO.match(arg)
+        if userinfo is None:
+            out.append((arg, None))
+        else:
+            # "https://user:pw@host": the credentials between "://" and "@".
+            hidden = userinfo.group(0)[len(userinfo.group(1)) : -1]
+            out.append((_redact_url_userinfo(arg), hidden))
     return out
+
+
+def redact_args(args: Sequence[str]) -> list[str]:
+    """Copy of `args` with secret-looking values replaced by `REDACTED`."""
+    return [shown for shown, _ in _split_args(args)]
+
+
+def secret_args(args: Sequence[str]) -> list[str]:
+    """The values `redact_args` hides: a server that prints them must not leak them."""
+    return [hidden for _, hidden in _split_args(args) if hidden]
 
 
 _USERINFO = re.compile(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@\s]+@")
@@ -101,14 +124,17 @@ def _high_entropy(value: str) -> bool:
     )
 
 
-def secrets_to_scrub(env: Mapping[str, str], headers: Mapping[str, str]) -> list[str]:
+def secrets_to_scrub(
+    env: Mapping[str, str], headers: Mapping[str, str], args: Sequence[str] = ()
+) -> list[str]:
     """Configured values that must never reappear in what a server shows us.
 
     Every header value (and the token of ``Bearer <token>``) counts; of the env
     values only those that are secret by name or by shape, so that an ordinary
-    value such as ``production`` or a path is not blotted out of descriptions.
+    value such as ``production`` or a path is not blotted out of descriptions;
+    of the arguments, those ``redact_args`` hides (``--api-key X``).
     """
-    out: list[str] = []
+    out: list[str] = secret_args(args)
     for value in headers.values():
         out.append(value)
         if " " in value.strip():

@@ -17,9 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from threatvec.detect.normalize import visible_snippet
 from threatvec.mcp.analysis import ScanAnalysis, ServerAnalysis
 from threatvec.mcp.configs import ConfigFile
 from threatvec.mcp.findings import RULES, SEVERITIES, max_severity, severity_rank
+from threatvec.mcp.scanner import NEEDS_CONSENT
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -131,7 +133,7 @@ def build_report(
 
 
 def exit_code(report: Mapping[str, Any], fail_on: str = "high") -> int:
-    """1 if a finding is at or above `fail_on`; else 2 if a server errored; else 0."""
+    """1 at a finding at or above `fail_on`; else 2 if a server failed or went unscanned; else 0."""
     threshold = severity_rank(fail_on)
     if any(
         severity_rank(f["severity"]) >= threshold and not f.get("suppressed")
@@ -139,6 +141,9 @@ def exit_code(report: Mapping[str, Any], fail_on: str = "high") -> int:
     ):
         return 1
     if report["summary"]["errors"] or any(c.get("errors") for c in report.get("configs", [])):
+        return 2
+    if any(s["status"] == "skipped" and s.get("error") == NEEDS_CONSENT for s in report["servers"]):
+        # Not scanned is not clean: a CI run without --yes must not pass.
         return 2
     return 0
 
@@ -149,14 +154,27 @@ _STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow
           "info": "dim"}  # fmt: skip
 
 
+def _shown(value: object) -> str:
+    """Text from a config or a server, safe for a terminal.
+
+    rich's ``escape`` only neutralises its own markup; escape sequences, bidi
+    overrides and other invisible characters in a server's name or error text
+    would still reach the terminal (retitle it, erase lines, print a fake
+    "clean"), so they are shown escaped first.
+    """
+    from rich.markup import escape
+
+    return escape(visible_snippet(str(value), limit=2000))
+
+
 def render_text(report: Mapping[str, Any], console: Any) -> None:
     """Print the report with rich (`console` is a `rich.console.Console`)."""
-    from rich.markup import escape
     from rich.table import Table
 
+    escape = _shown
     summary = report["summary"]
     for cfg in report.get("configs", []):
-        line = f"[bold]{escape(cfg['path'])}[/] ({cfg['client']}, {cfg['scope']}): "
+        line = f"[bold]{escape(cfg['path'])}[/] ({escape(cfg['client'])}, {escape(cfg['scope'])}): "
         line += f"{len(cfg['servers'])} server(s)"
         console.print(line)
         for err in cfg.get("errors", []):
@@ -205,8 +223,7 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
 
 
 def _print_finding(console: Any, f: Mapping[str, Any]) -> None:
-    from rich.markup import escape
-
+    escape = _shown
     sev = f["severity"]
     where = f.get("pointer") or ""
     console.print(

@@ -36,7 +36,8 @@ from typing import Any, Literal
 
 import anyio
 
-from threatvec.mcp.identity import ServerIdentity, derive_identity
+from threatvec.detect.normalize import visible_snippet
+from threatvec.mcp.identity import ServerIdentity, derive_identity, start_dir
 from threatvec.mcp.redact import redact_text, scrub_value, secrets_to_scrub
 from threatvec.mcp.snapshot import (
     MAX_CONTENT_ITEMS,
@@ -392,11 +393,23 @@ def _stdio_params(spec: ServerSpec) -> Any:
 
     if not spec.command:
         raise ValueError("stdio server without a command")
+    cwd = spec.cwd
+    if cwd and ("$" in cwd or cwd.startswith("~")):
+        cwd = os.path.expanduser(expand_env_refs(cwd))
+    elif spec.source:
+        # A client starts a project's server in the project: `server.py` in a
+        # config means the file next to it, wherever the scan is run from.
+        try:
+            folder = start_dir(spec)
+        except OSError:
+            folder = None
+        if folder and os.path.isdir(folder):
+            cwd = folder
     return StdioServerParameters(
         command=expand_env_refs(spec.command),
         args=[expand_env_refs(a) for a in spec.args],
         env={k: expand_env_refs(v) for k, v in spec.env.items()} or None,
-        cwd=spec.cwd,
+        cwd=cwd,
         encoding_error_handler="replace",
     )
 
@@ -437,8 +450,21 @@ async def enumerate_server(
         client.event_hooks = {**client.event_hooks, "response": [record_status]}
         return client
 
-    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers))
+    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers), _expanded_args(spec))
     content_hits: list[int] = []
+    # Lines of stdout that are not JSON-RPC: the SDK hands them over as
+    # exceptions and goes on waiting, so without this a server that prints
+    # banners to stdout would only ever show up as a timeout.
+    not_jsonrpc: list[str] = []
+
+    async def on_message(message: Any) -> None:
+        if isinstance(message, Exception) and len(not_jsonrpc) < 3:
+            not_jsonrpc.append(
+                str(message).strip().splitlines()[0][:160]
+                if str(message).strip()
+                else type(message).__name__
+            )
+
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
         try:
             # Contents are read only with time to spare: a slow read must cost
@@ -475,6 +501,7 @@ async def enumerate_server(
                             read_timeout_seconds=timeout,
                             cache=None,
                             raise_exceptions=False,
+                            message_handler=on_message,
                         )
                     )
                     caps = client.server_capabilities
@@ -525,11 +552,17 @@ async def enumerate_server(
                 message = f"timed out after {timeout:g} s"
             if http_errors:
                 message = _http_status_text(http_errors[-1], bool(spec.headers)) + f" ({message})"
+            if not_jsonrpc:
+                message = (
+                    "the server wrote something other than JSON-RPC on stdout "
+                    f"({not_jsonrpc[0]}); {message}"
+                )
             if tail:
                 message += " | server stderr: " + " ".join(tail.splitlines()[-3:])
-            raise ScanError(
-                redact_text(message, _all_secret_values(spec)), timed_out="timed out" in message
-            ) from None
+            # The text comes from the server: its secrets go, and so do the
+            # control, escape and bidi characters that could drive a terminal.
+            shown = visible_snippet(redact_text(message, _all_secret_values(spec)), limit=800)
+            raise ScanError(shown, timed_out="timed out" in message) from None
     raise AssertionError("unreachable")
 
 
@@ -553,11 +586,17 @@ def _expanded(values: Mapping[str, str]) -> dict[str, str]:
     return {k: expand_env_refs(v) for k, v in values.items()}
 
 
+def _expanded_args(spec: ServerSpec) -> list[str]:
+    """Arguments as written and as launched (`--token ${TOKEN}` hides the real value)."""
+    return [*spec.args, *(expand_env_refs(a) for a in spec.args)]
+
+
 def _all_secret_values(spec: ServerSpec) -> list[str]:
     """Env and header values as written and as expanded (`${VAR}` is the real secret)."""
     expanded = ServerSpec(
         name=spec.name,
         transport=spec.transport,
+        args=tuple(expand_env_refs(a) for a in spec.args),
         env=_expanded(spec.env),
         headers=_expanded(spec.headers),
     )
@@ -585,7 +624,7 @@ def _scrub_snapshot(snap: ServerSnapshot, spec: ServerSpec, *, already: int = 0)
     leak the config's secret. The redaction is the same on every scan, so pins
     stay stable.
     """
-    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers))
+    secrets = secrets_to_scrub(_expanded(spec.env), _expanded(spec.headers), _expanded_args(spec))
     if not secrets:
         return snap
     total = already
@@ -657,7 +696,9 @@ async def scan_servers(
                     )
                 except Exception as exc:  # one server's failure never stops the scan
                     text = redact_text(_error_text(exc), _all_secret_values(spec))
-                    outcome = ScanOutcome(spec, identity, "error", error=text)
+                    outcome = ScanOutcome(
+                        spec, identity, "error", error=visible_snippet(text, limit=800)
+                    )
         outcome.duration_ms = int((time.monotonic() - started) * 1000)
         results[index] = outcome
         if on_result is not None:

@@ -22,6 +22,7 @@ from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
 from threatvec.mcp import flows
+from threatvec.mcp.analysis import is_legacy_scope
 from threatvec.mcp.canonical import hash_value
 from threatvec.mcp.diff import SnapshotDiff, diff_snapshots
 from threatvec.mcp.findings import severity_rank
@@ -164,6 +165,7 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
         by_group[v.group].append(v)
     touched: dict[str, McpServer] = {}
     opened: list[McpFinding] = []
+    retired: set[str] = set()
     # The same server may sit in several configurations: its snapshot is applied
     # once per report (a repeat with the same hash only adds the group).
     applied_hashes: dict[str, str] = {}
@@ -176,6 +178,8 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
             server = flows.upsert_server(
                 session, org_id, identity=v.identity, name=v.name, target=v.target, now=now
             )
+            if not is_legacy_scope(group):
+                retired |= _retire_legacy_groups(server)
             if group not in (server.groups or []) and len(server.groups or []) < 50:
                 server.groups = [*(server.groups or []), group]
             applied: flows.AppliedServer | None = None
@@ -184,7 +188,9 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
             )
             if v.snapshot is not None and not repeat:
                 applied_hashes[server.id] = v.snapshot.server_hash
-                others = [n for m in members if m is not v for n in names[id(m)]]
+                others = [
+                    n for m in members if m.identity.key != v.identity.key for n in names[id(m)]
+                ]
                 applied = flows.apply_snapshot(
                     session, server, v.snapshot, other_tool_names=others, scan_id=scan.id, now=now
                 )
@@ -219,6 +225,9 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
         opened += flows.evaluate_scope(
             session, org_id, scope=group, servers=list(group_servers.values()), now=now
         )
+    # What the old keys still hold is judged once more, without the servers
+    # that moved on: a trifecta that merged unrelated projects resolves.
+    opened += _judge_groups(session, org_id, retired - set(by_group), now)
     changed = [a.server_id for a in result.accepted if a.changed]
     opened += rejudge_scopes(
         session=session, org_id=org_id, server_ids=changed, skip=set(by_group), now=now
@@ -234,6 +243,14 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
     scan.rug_pulls = sum(1 for a in result.accepted if a.rug_pull)
     session.flush()
     return result
+
+
+def _retire_legacy_groups(server: McpServer) -> set[str]:
+    """Drop the old-style configuration keys from `server.groups`; returns the ones dropped."""
+    legacy = {g for g in server.groups or [] if is_legacy_scope(g)}
+    if legacy:
+        server.groups = [g for g in server.groups or [] if g not in legacy]
+    return legacy
 
 
 def list_scans(
@@ -780,12 +797,14 @@ def rejudge_scopes(
     when = now or utcnow()
     wanted = set(server_ids)
     skip = skip or set()
-    opened: list[McpFinding] = []
-    candidates = list(session.scalars(select(McpServer).where(McpServer.org_id == org_id)))
-    groups = {g for s in candidates if s.id in wanted for g in (s.groups or [])} - skip
-    for group in sorted(groups):
-        members = [s for s in candidates if group in (s.groups or [])]
-        opened += flows.evaluate_scope(session, org_id, scope=group, servers=members, now=when)
+    groups = {
+        g
+        for s in session.scalars(
+            select(McpServer).where(McpServer.org_id == org_id, McpServer.id.in_(list(wanted)))
+        )
+        for g in (s.groups or [])
+    }
+    opened = _judge_groups(session, org_id, groups - skip, when)
     agents = session.scalars(
         select(McpAgentUsage.agent_id)
         .where(McpAgentUsage.org_id == org_id, McpAgentUsage.server_id.in_(list(wanted)))
@@ -793,6 +812,20 @@ def rejudge_scopes(
     )
     for agent_id in sorted(set(agents)):
         opened += _evaluate_agent_scope(session, org_id, agent_id, when)
+    return opened
+
+
+def _judge_groups(
+    session: Session, org_id: str, groups: set[str], now: datetime
+) -> list[McpFinding]:
+    """Trifecta and collisions of each configuration over every server that lists it."""
+    if not groups:
+        return []
+    candidates = list(session.scalars(select(McpServer).where(McpServer.org_id == org_id)))
+    opened: list[McpFinding] = []
+    for group in sorted(groups):
+        members = [s for s in candidates if group in (s.groups or [])]
+        opened += flows.evaluate_scope(session, org_id, scope=group, servers=members, now=now)
     return opened
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from threatvec.mcp.redact import redact_args
+from threatvec.mcp.redact import redact_args, secret_args
 
 __all__ = ["ServerSpec", "Transport"]
 
@@ -38,8 +38,8 @@ class ServerSpec:
     static_path: str | None = None
 
     def secret_values(self) -> list[str]:
-        """Every env and header value (to scrub from error text)."""
-        values = list(self.env.values()) + list(self.headers.values())
+        """Every env and header value and every hidden argument (to scrub from error text)."""
+        values = list(self.env.values()) + list(self.headers.values()) + secret_args(self.args)
         # Also the token part of "Bearer <token>" so a server echoing it is caught.
         values += [v.split(None, 1)[1] for v in self.headers.values() if " " in v.strip()]
         return values
