@@ -370,3 +370,41 @@ def test_a_report_the_server_partly_rejects_is_not_a_clean_send(tmp_path: Path) 
     assert result.exit_code == 2
     assert "rejected 1 server(s): tools.json: name too long" in result.stderr
     assert "Report sent." not in result.stderr
+
+
+def test_accepted_flows_file_lets_ci_pass_a_known_trifecta(tmp_path: Path) -> None:
+    listing = {
+        "tools": [
+            {
+                "name": "read_file",
+                "description": "Read a file from the user's disk and return its text.",
+                "inputSchema": {"type": "object", "properties": {"path": {"type": "string"}}},
+            },
+            {
+                "name": "fetch",
+                "description": "Fetch a URL from the internet and return the page content.",
+                "inputSchema": {"type": "object", "properties": {"url": {"type": "string"}}},
+            },
+        ]
+    }
+    saved = tmp_path / "tools.json"
+    saved.write_text(json.dumps(listing), encoding="utf-8")
+    code, _ = _scan("--static", str(saved), "--fail-on", "high")
+    assert code == 1  # the trifecta fails the run
+
+    accept = tmp_path / "accepted.json"
+    refs = ["tools.json/read_file", "tools.json/fetch"]
+    accept.write_text(json.dumps([{"scope": "*", "tools": refs, "reason": "public docs only"}]))
+    result = runner.invoke(app, ["scan", "--static", str(saved), "--accept", str(accept), "--json"])
+    assert result.exit_code == 0, result.output
+    [tri] = json.loads(result.stdout)["findings"]
+    assert tri["suppressed"] is True and tri["suppressed_reason"] == "public docs only"
+    text = runner.invoke(app, ["scan", "--static", str(saved), "--accept", str(accept)])
+    assert "accepted: public docs only" in text.stdout
+
+    # An acceptance that covers fewer tools does not cover the flow.
+    accept.write_text(json.dumps([{"tools": refs[:1], "reason": "reads only"}]))
+    assert _scan("--static", str(saved), "--accept", str(accept))[0] == 1
+    accept.write_text(json.dumps([{"scope": "*"}]))
+    bad = runner.invoke(app, ["scan", "--static", str(saved), "--accept", str(accept)])
+    assert bad.exit_code == 2 and "entry 0: 'reason' is required" in bad.stderr

@@ -255,3 +255,12 @@ def test_files_named_on_the_command_line_are_recognised(tmp_path: Path) -> None:
     assert guess_client(tmp_path / "Code/User/profiles/ab12/mcp.json") == ("vscode", "user")
     assert guess_client(tmp_path / "x/gemini-extension.json") == ("gemini-cli", "user")
     assert guess_client(tmp_path / "whatever.json") == ("generic", "file")
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
+    # Windows editors save JSON with a BOM; VS Code and the other clients read it.
+    path = tmp_path / "mcp.json"
+    body = json.dumps({"servers": {"calc": {"command": "calc-mcp"}}})
+    path.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    cfg = parse_config(path)
+    assert cfg.errors == [] and [s.name for s in cfg.servers] == ["calc"]

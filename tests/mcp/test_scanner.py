@@ -290,3 +290,19 @@ def test_a_config_server_starts_in_its_project_folder(tmp_path: Path) -> None:
     outcome = _scan_one(spec)
     assert outcome.status == "ok", outcome.error
     assert "add" in {t["name"] for t in outcome.snapshot.tools}
+
+
+def test_an_unset_variable_in_a_header_is_named() -> None:
+    spec = ServerSpec(
+        name="remote",
+        transport="http",
+        url="http://127.0.0.1:9/mcp",
+        headers={"Authorization": "Bearer ${TV_SURELY_UNSET_TOKEN}"},
+    )
+    outcome = _scan_one(spec, timeout=5)
+    assert outcome.status == "error"
+    assert outcome.error == (
+        "header 'Authorization' uses ${TV_SURELY_UNSET_TOKEN}, which is not set in the environment"
+    )
+    # A default makes it set.
+    assert not expand_env_refs("${TV_SURELY_UNSET_TOKEN:-x}").startswith("$")

@@ -8,6 +8,7 @@ scanned, a failed `--report`).
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -20,6 +21,7 @@ from threatvec.mcp.analysis import Baseline, analyze_scan
 from threatvec.mcp.configs import ConfigFile, candidate_locations, discover_configs, parse_config
 from threatvec.mcp.findings import SEVERITIES
 from threatvec.mcp.identity import sanitize_url
+from threatvec.mcp.labels import Suppression
 from threatvec.mcp.report import build_report, exit_code, render_text, to_sarif
 from threatvec.mcp.scanner import (
     DEFAULT_TIMEOUT,
@@ -67,6 +69,39 @@ def _load_baseline(path: Path) -> dict[str, Baseline]:
         key = (server.get("identity") or {}).get("key") if isinstance(server, dict) else None
         if isinstance(key, str) and server.get("status") == "ok":
             out[key] = Baseline(server.get("snapshot"), approved=True)
+    return out
+
+
+def _load_accepted(path: Path) -> list[Suppression]:
+    """Flows the team accepted: a JSON list of {"scope", "tools"?, "reason"}.
+
+    `scope` is "*" or a config file (relative paths are read from the
+    current folder, as the scan reads them); `tools` lists "server/tool"
+    references the acceptance covers (none: any tools in that scope).
+    """
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, json.JSONDecodeError) as exc:
+        _fail(f"cannot read --accept file {path}: {exc}")
+    if not isinstance(data, list):
+        _fail(f"{path}: expected a JSON list of accepted flows")
+    out: list[Suppression] = []
+    for i, entry in enumerate(data):
+        where = f"{path}: entry {i}"
+        if not isinstance(entry, dict):
+            _fail(f"{where}: expected an object with 'scope', 'reason' and optional 'tools'")
+        scope, reason, tools = entry.get("scope", "*"), entry.get("reason"), entry.get("tools")
+        if not isinstance(reason, str) or not reason.strip():
+            _fail(f"{where}: 'reason' is required (say why the flow is accepted)")
+        if not isinstance(scope, str) or not scope.strip():
+            _fail(f"{where}: 'scope' must be \"*\" or a config file path")
+        if tools is not None and (
+            not isinstance(tools, list) or not all(isinstance(t, str) and "/" in t for t in tools)
+        ):
+            _fail(f"{where}: 'tools' must be a list of \"server/tool\" references")
+        if scope != "*":
+            scope = os.path.abspath(scope)
+        out.append(Suppression(scope, reason.strip(), frozenset(tools) if tools else None))
     return out
 
 
@@ -179,6 +214,12 @@ def scan(
     baseline: Path | None = typer.Option(
         None, "--baseline", help="An earlier --json report; its snapshots count as approved pins."
     ),
+    accept: Path | None = typer.Option(
+        None,
+        "--accept",
+        help='Accepted flows (JSON list of {"scope", "tools"?, "reason"}): trifectas they cover '
+        "are reported as suppressed and do not fail the run.",
+    ),
     no_contents: bool = typer.Option(
         False, "--no-contents", help="Do not read prompt bodies or resource texts."
     ),
@@ -259,6 +300,7 @@ def scan(
             ServerSpec(name=path.name, transport="static", static_path=str(path), scope="cli")
         )
     baselines = _load_baseline(baseline) if baseline else {}
+    accepted = _load_accepted(accept) if accept else []
 
     if not specs and not any(c.errors for c in parsed):
         typer.echo("No MCP servers found in the usual client locations.", err=True)
@@ -274,7 +316,7 @@ def scan(
     outcomes = _run_with_progress(
         specs, allow_stdio=allow, timeout=timeout, concurrency=concurrency, contents=limits
     )
-    analysis = analyze_scan(outcomes, baselines=baselines)
+    analysis = analyze_scan(outcomes, baselines=baselines, suppressions=accepted)
     result = build_report(analysis, configs=parsed)
 
     if json_out:

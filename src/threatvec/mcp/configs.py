@@ -304,7 +304,11 @@ def parse_config(
         result.errors.append(f"file larger than {MAX_CONFIG_BYTES} bytes; not parsed")
         return result
     parsed = parse_config_text(
-        raw.decode("utf-8", "replace"), path=str(path), client=result.client, scope=result.scope
+        # "utf-8-sig": editors on Windows save JSON with a byte-order mark, and clients accept it.
+        raw.decode("utf-8-sig", "replace"),
+        path=str(path),
+        client=result.client,
+        scope=result.scope,
     )
     return parsed
 

@@ -232,6 +232,8 @@ def _print_finding(console: Any, f: Mapping[str, Any]) -> None:
     )
     if f.get("snippet"):
         console.print(f"           [dim]{escape(str(f['snippet'])[:160])}[/]")
+    if f.get("suppressed"):
+        console.print(f"           [dim]accepted: {escape(f.get('suppressed_reason') or '')}[/]")
 
 
 # --- SARIF ------------------------------------------------------------------

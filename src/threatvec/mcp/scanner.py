@@ -118,6 +118,26 @@ def expand_env_refs(value: str, environ: Mapping[str, str] | None = None) -> str
     return _ENV_REF.sub(lambda m: env.get(m.group(1), m.group(2) or ""), value)
 
 
+def unset_env_refs(value: str, environ: Mapping[str, str] | None = None) -> list[str]:
+    """Names of `${VAR}` references in `value` that have no value and no default."""
+    env = os.environ if environ is None else environ
+    return [
+        m.group(1) for m in _ENV_REF.finditer(value) if m.group(2) is None and m.group(1) not in env
+    ]
+
+
+def _check_env_refs(spec: ServerSpec) -> None:
+    """Say which variable is missing, not what the HTTP library makes of an empty header."""
+    places = [(f"header {name!r}", v) for name, v in spec.headers.items()]
+    places += [("the URL", spec.url or "")]
+    for where, value in places:
+        missing = unset_env_refs(value)
+        if missing:
+            names = ", ".join(dict.fromkeys(missing))
+            text = f"{where} uses ${{{names}}}, which is not set in the environment"
+            raise ScanError(visible_snippet(text, limit=300))
+
+
 def _dump(model: Any) -> dict[str, Any]:
     # Wire format (camelCase) — mcp 2.x renamed the Python fields to snake_case.
     data: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
@@ -424,6 +444,8 @@ async def enumerate_server(
     contents = contents or ContentLimits()
     if spec.transport == "static":
         return load_static(Path(spec.static_path or ""), contents=contents)
+    if spec.transport in ("http", "sse"):
+        _check_env_refs(spec)
     import httpx2
     from mcp.client.sse import sse_client
     from mcp.client.stdio import stdio_client
