@@ -9,6 +9,7 @@ the project); the trifecta and cross-server shadowing are judged per group.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -160,8 +161,22 @@ def tool_collisions(
     return out
 
 
+# Characters of one server's definitions and texts the covert detector reads.
+# Real servers list far less (a few hundred kilobytes at most); a server that
+# lists megabytes would otherwise hold a scan (and a CI job) for minutes, so
+# the rest is reported unchecked instead (TV-MCP-OVERSIZE).
+COVERT_BUDGET_CHARS = 2_000_000
+
+
+def _size(value: Any) -> int:
+    return len(json.dumps(value, ensure_ascii=False, default=str))
+
+
 def covert_findings(
-    snapshot: ServerSnapshot, *, other_servers_tool_names: Iterable[str] = ()
+    snapshot: ServerSnapshot,
+    *,
+    other_servers_tool_names: Iterable[str] = (),
+    budget_chars: int = COVERT_BUDGET_CHARS,
 ) -> list[dict[str, Any]] | None:
     """Covert findings for every text a server shows; None without the detector."""
     covert = covert_module()
@@ -170,7 +185,14 @@ def covert_findings(
     own = [t["name"] for t in snapshot.tools]
     others = sorted(set(other_servers_tool_names) - set(own))
     out: list[dict[str, Any]] = []
+    left = budget_chars
+    skipped: list[str] = []
     for tool in snapshot.tools:
+        size = _size(tool)
+        if size > left:
+            skipped.append(json_pointer("tools", tool["name"]))
+            continue
+        left -= size
         base = json_pointer("tools", tool["name"])
         result = covert.scan_tool(
             dict(tool), server_tool_names=own, other_servers_tool_names=others
@@ -212,8 +234,22 @@ def covert_findings(
                     (json_pointer("resource_contents", uri, "contents", i, "text"), item["text"])
                 )
     for pointer, text in texts:
+        if len(text) > left:
+            skipped.append(pointer)
+            continue
+        left -= len(text)
         for f in covert.scan_text(text, pointer=""):
             out.append(finding_from_detector(f, pointer_prefix=pointer))
+    if skipped:
+        out.append(
+            make_finding(
+                "TV-MCP-OVERSIZE",
+                f"{len(skipped)} definition(s) or text(s) beyond the first "
+                f"{budget_chars:,} characters were not checked for hidden instructions",
+                pointer=skipped[0],
+                unchecked=skipped[:50],
+            )
+        )
     return out
 
 

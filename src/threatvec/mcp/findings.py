@@ -79,6 +79,12 @@ RULES: dict[str, tuple[str, str, str]] = {
         "info",
         "The server failed to start, answer or list its tools within the time limit.",
     ),
+    "TV-MCP-OVERSIZE": (
+        "Definitions too large to check",
+        "medium",
+        "A server lists more text than the covert detector reads per server; what lies "
+        "beyond the limit was not checked for hidden instructions.",
+    ),
     "TV-MCP-COVERT-UNAVAILABLE": (
         "Covert detector unavailable",
         "info",
@@ -94,6 +100,7 @@ _ATLAS = {
     "TV-MCP-SECRET-IN-ARGS": ["AML.T0083"],
     "TV-MCP-TRIFECTA": ["AML.T0086", "AML.T0053"],
     "TV-MCP-TOOL-COLLISION": ["AML.T0053"],
+    "TV-MCP-OVERSIZE": ["AML.T0051.001"],
 }
 _OWASP = {
     "TV-MCP-RUGPULL": ["LLM03:2025"],
