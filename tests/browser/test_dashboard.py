@@ -37,8 +37,13 @@ def test_login_navigate_every_page_and_register_assets(page, live_server, sessio
         lambda m: csp_errors.append(m.text) if "Content Security Policy" in m.text else None,
     )
 
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
     page.goto(f"{base}/")
     assert page.url.endswith("/login")
+    # The login page names its icon, so the browser asks for no /favicon.ico.
+    page.wait_for_load_state("load")
+    assert page.locator("link[rel=icon]").count() == 1 and missing == [], missing
     page.fill("#org_key", "tvk_wrong_key")
     page.click("button[type=submit]")
     assert "not accepted" in page.inner_text("main")

@@ -102,3 +102,14 @@ def test_extension_setup_and_download_with_org_catalog(app, client, session_fact
     domains = {s["domain"]: s for s in catalog["services"]}
     assert domains["llm.corp.example"]["service"] == "Corp LLM" and "chatgpt.com" in domains
     assert org.key not in r.content.decode("latin-1")
+
+
+def test_registering_another_orgs_service_is_not_found(app, client, session_factory) -> None:
+    owner, other = create_org(session_factory), create_org(session_factory)
+    Api(client, owner).post("/shadow/events", json={"events": [visit("gemini.google.com")]})
+    [service] = Api(client, owner).get("/shadow/services").json()["items"]
+    with TestClient(app) as c:
+        csrf = _login(c, other.key)  # an org with no Shadow AI data of its own
+        r = c.post(f"/shadow/services/{service['id']}/register", data={"csrf": csrf})
+        assert r.status_code == 404 and "Not registered" in r.text
+    assert Api(client, owner).get("/shadow/services").json()["items"][0]["registered"] is False

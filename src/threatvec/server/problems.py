@@ -7,7 +7,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -60,31 +60,63 @@ def problem_response(
     )
 
 
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a dashboard page (not the API, OTLP or docs) gets HTML, not JSON."""
+    path = request.url.path
+    if path.startswith(("/api/", "/v1/", "/docs", "/redoc", "/openapi")):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page_or_problem(request: Request, problem: JSONResponse) -> Response:
+    """The problem as a small page for a browser on a dashboard URL; else the problem itself."""
+    if not _wants_page(request):
+        return problem
+    import html
+    import json
+
+    body = json.loads(problem.body)
+    title, detail = html.escape(str(body["title"])), html.escape(str(body["detail"]))
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title} · ThreatVec</title>"
+        '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
+        '<link rel="stylesheet" href="/static/app.css"></head>'
+        f'<body><main class="card"><h1>{title}</h1><p role="alert">{detail}</p>'
+        '<p><a href="/">Back to the dashboard</a></p></main></body></html>'
+    )
+    headers = {k: v for k, v in problem.headers.items() if k.lower() == "retry-after"}
+    return HTMLResponse(page, status_code=problem.status_code, headers=headers)
+
+
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
 
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ThreatVecError)
-    async def _domain(request: Request, exc: ThreatVecError) -> JSONResponse:
+    async def _domain(request: Request, exc: ThreatVecError) -> Response:
         errors = None
         headers = None
         if isinstance(exc, InvalidInput):
             errors = [e.to_dict() for e in exc.errors]
         if isinstance(exc, RateLimited):
             headers = {"Retry-After": str(exc.retry_after)}
-        return problem_response(
-            exc.status,
-            exc.detail,
-            slug=exc.type_slug,
-            title=exc.title,
-            errors=errors,
-            headers=headers,
-            instance=request.url.path,
+        return _page_or_problem(
+            request,
+            problem_response(
+                exc.status,
+                exc.detail,
+                slug=exc.type_slug,
+                title=exc.title,
+                errors=errors,
+                headers=headers,
+                instance=request.url.path,
+            ),
         )
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))}
             for e in exc.errors()
@@ -93,18 +125,24 @@ def install_problem_handlers(app: FastAPI) -> None:
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
             or "request is not valid"
         )
-        return problem_response(
-            422, detail, slug="invalid-input", errors=errors, instance=request.url.path
+        return _page_or_problem(
+            request,
+            problem_response(
+                422, detail, slug="invalid-input", errors=errors, instance=request.url.path
+            ),
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
-        return problem_response(
-            exc.status_code,
-            detail,
-            headers=getattr(exc, "headers", None),
-            instance=request.url.path,
+        return _page_or_problem(
+            request,
+            problem_response(
+                exc.status_code,
+                detail,
+                headers=getattr(exc, "headers", None),
+                instance=request.url.path,
+            ),
         )
 
     @app.exception_handler(DataError)

@@ -42,7 +42,14 @@ def _page(
     items = service.service_reads(session=ctx.session, org_id=org_id, rows=rows)
     if not items and risk is None:
         return render(
-            ctx, "empty_area.html", active="/shadow", title="Shadow AI", blurb=BLURB, steps=STEPS
+            ctx,
+            "empty_area.html",
+            active="/shadow",
+            title="Shadow AI",
+            blurb=BLURB,
+            steps=STEPS,
+            error=error,
+            status_code=status_code,
         )
     everything, _ = service.list_page(
         session=ctx.session, org_id=org_id, page=PageParams(limit=MAX_LIMIT)
