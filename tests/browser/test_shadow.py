@@ -39,7 +39,7 @@ def test_shadow_monitor_register_alert_and_setup(page, live_server, session_fact
     base = live_server.url
     _login(page, base, org.key)
 
-    page.click("nav >> text=Shadow AI")
+    page.click("nav >> text=Shadow AI Monitor")
     page.wait_for_url(f"{base}/shadow")
     page.wait_for_selector("#shadow-table")
     assert page.locator("#shadow-trend svg.chart.line").count() == 2

@@ -31,7 +31,7 @@ def test_vulnerability_exposure_page(page, live_server, session_factory, tmp_pat
     )
     _login(page, base, org.key)
 
-    page.click("nav >> text=Vulnerabilities")
+    page.click("nav >> text=Vulnerability Exposure")
     page.wait_for_url(f"{base}/vulnerabilities")
     # The shared test database may hold more KEV CVEs than the demo's three.
     assert int(page.inner_text("#stat-kev")) >= 3

@@ -25,11 +25,11 @@ NAV: list[tuple[str, str]] = [
     ("/", "Overview"),
     ("/agents", "Agents"),
     ("/mcp", "MCP"),
-    ("/shadow", "Shadow AI"),
-    ("/vulnerabilities", "Vulnerabilities"),
+    ("/shadow", "Shadow AI Monitor"),
+    ("/vulnerabilities", "Vulnerability Exposure"),
     ("/red-team", "Red Team"),
     ("/compliance", "Compliance"),
-    ("/live", "Live Traffic"),
+    ("/live", "Live AI Traffic"),
     ("/settings", "Settings"),
 ]
 

@@ -18,5 +18,5 @@ def live_page(ctx: PageDep) -> HTMLResponse:
         session=ctx.session, org_id=ctx.org.id, after_id=max(0, latest - 50)
     )
     return render(
-        ctx, "live.html", active="/live", title="Live Traffic", recent=list(reversed(recent))
+        ctx, "live.html", active="/live", title="Live AI Traffic", recent=list(reversed(recent))
     )

@@ -81,7 +81,7 @@ def _page(
         ctx,
         "vulnerabilities.html",
         active="/vulnerabilities",
-        title="Vulnerabilities",
+        title="Vulnerability Exposure",
         stats=service.stats(session=ctx.session, org_id=org_id),
         rows=rows,
         next_cursor=cursor,
