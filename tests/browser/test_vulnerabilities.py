@@ -72,6 +72,21 @@ def test_vulnerability_exposure_page(page, live_server, session_factory, tmp_pat
         == "investigating"
     )
 
+    # Won't fix from the table: its justification field appears, and is required.
+    # (an open one: the test database may keep rows from an earlier run)
+    other = page.locator("#patches-table tbody tr[data-status='open']").first
+    other_cve = other.get_attribute("data-cve")
+    reason = other.locator("input[name=justification]")
+    assert not reason.is_visible()
+    other.locator("select[name=status]").select_option("wont_fix")
+    assert reason.is_visible()
+    other.locator("button", has_text="Set").click()  # the browser refuses an empty reason
+    assert other.get_attribute("data-status") != "wont_fix"
+    reason.fill("compensating control: the service is not reachable from outside")
+    other.locator("button", has_text="Set").click()
+    page.wait_for_selector(".flash")
+    assert f"{other_cve} is now wont fix" in page.inner_text(".flash")
+
     # Detail page: components, SLA, won't fix needs a justification, history.
     page.click("a:text-is('CVE-2025-32434')")
     page.wait_for_url(f"{base}/vulnerabilities/CVE-2025-32434")

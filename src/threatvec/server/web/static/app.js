@@ -87,7 +87,25 @@ async function apiFetch(url, options = {}) {
 }
 window.threatvecApi = apiFetch;
 
+// Won't fix from the CVE table: the justification field shows (and is
+// required) only when that status is picked.
+function wontFixReasons() {
+  for (const form of document.querySelectorAll("form.status-form")) {
+    const select = form.querySelector("select[name=status]");
+    const reason = form.querySelector("input[name=justification]");
+    if (!select || !reason) continue;
+    const sync = () => {
+      const wanted = select.value === "wont_fix" && select.dataset.current !== "wont_fix";
+      reason.hidden = !wanted;
+      reason.required = wanted;
+    };
+    select.addEventListener("change", sync);
+    sync();
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   confirmForms();
   liveTraffic();
+  wontFixReasons();
 });
