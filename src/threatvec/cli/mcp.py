@@ -191,7 +191,8 @@ def _post_report(report: dict[str, Any], url: str | None, org_key: str | None) -
             for entry in rejected[:5]
             if isinstance(entry, dict)
         )
-        return f"the server stored the report but rejected {len(rejected)} server(s): {reasons}"
+        shown = visible_snippet(reasons, limit=600)  # the reply's text, kept off the terminal
+        return f"the server stored the report but rejected {len(rejected)} server(s): {shown}"
     return None
 
 

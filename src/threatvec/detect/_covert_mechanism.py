@@ -692,7 +692,7 @@ _DISMISSED_AS_NOISE_RE = compile_fast(
 # Session 15: the user kept uninformed by a switch in a config block
 # ("notify_user: false", "tell_user = no").
 _QUIET_KEY_RE = compile_fast(
-    r"\b(?:notify|tell|inform|alert|warn|show|confirm_with)_(?:the_)?user\s*[:=]\s*[`'\"]?(?:false|no|off|0)\b|"
+    r"\b(?:notify|tell|inform|alert|warn|show)_(?:the_)?user\s*[:=]\s*[`'\"]?(?:false|no|off|0)\b|"
     r"\b(?:user_visible|visible_to_user|show_in_reply)\s*[:=]\s*[`'\"]?(?:false|no|off|0)\b"
 )
 # Session 15: consent written into a config block ("user_consent: granted",

@@ -171,14 +171,13 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
     """Print the report with rich (`console` is a `rich.console.Console`)."""
     from rich.table import Table
 
-    escape = _shown
     summary = report["summary"]
     for cfg in report.get("configs", []):
-        line = f"[bold]{escape(cfg['path'])}[/] ({escape(cfg['client'])}, {escape(cfg['scope'])}): "
+        line = f"[bold]{_shown(cfg['path'])}[/] ({_shown(cfg['client'])}, {_shown(cfg['scope'])}): "
         line += f"{len(cfg['servers'])} server(s)"
         console.print(line)
         for err in cfg.get("errors", []):
-            console.print(f"  [red]config error:[/] {escape(err)}")
+            console.print(f"  [red]config error:[/] {_shown(err)}")
     table = Table(title="MCP servers", show_lines=False)
     for col in ("server", "status", "tools", "trust", "score", "worst finding"):
         table.add_column(col)
@@ -188,7 +187,7 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
         if s["status"] == "skipped":
             status = "[yellow]skipped[/]"
         table.add_row(
-            escape(s["name"]),
+            _shown(s["name"]),
             status,
             str(s["tool_count"]),
             f"{s['trust']['level']} ({s['trust']['points']})",
@@ -198,10 +197,10 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
     console.print(table)
     for s in report["servers"]:
         if s["error"]:
-            console.print(f"[bold]{escape(s['name'])}[/]: {escape(s['error'])}")
+            console.print(f"[bold]{_shown(s['name'])}[/]: {_shown(s['error'])}")
         if not s["findings"]:
             continue
-        console.print(f"\n[bold]{escape(s['name'])}[/] — {escape(s['target'])}")
+        console.print(f"\n[bold]{_shown(s['name'])}[/] — {_shown(s['target'])}")
         for f in sorted(s["findings"], key=lambda f: -severity_rank(f["severity"])):
             _print_finding(console, f)
     cross = [f for f in report["findings"] if "server" not in f]
@@ -223,17 +222,16 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
 
 
 def _print_finding(console: Any, f: Mapping[str, Any]) -> None:
-    escape = _shown
     sev = f["severity"]
     where = f.get("pointer") or ""
     console.print(
-        f"  [{_STYLE.get(sev, '')}]{sev.upper():8}[/] {escape(f['rule_id'])} "
-        f"{escape(where)}\n           {escape(f['message'])}"
+        f"  [{_STYLE.get(sev, '')}]{sev.upper():8}[/] {_shown(f['rule_id'])} "
+        f"{_shown(where)}\n           {_shown(f['message'])}"
     )
     if f.get("snippet"):
-        console.print(f"           [dim]{escape(str(f['snippet'])[:160])}[/]")
+        console.print(f"           [dim]{_shown(str(f['snippet'])[:160])}[/]")
     if f.get("suppressed"):
-        console.print(f"           [dim]accepted: {escape(f.get('suppressed_reason') or '')}[/]")
+        console.print(f"           [dim]accepted: {_shown(f.get('suppressed_reason') or '')}[/]")
 
 
 # --- SARIF ------------------------------------------------------------------

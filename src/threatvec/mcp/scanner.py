@@ -481,11 +481,8 @@ async def enumerate_server(
 
     async def on_message(message: Any) -> None:
         if isinstance(message, Exception) and len(not_jsonrpc) < 3:
-            not_jsonrpc.append(
-                str(message).strip().splitlines()[0][:160]
-                if str(message).strip()
-                else type(message).__name__
-            )
+            text = str(message).strip()
+            not_jsonrpc.append(text.splitlines()[0][:160] if text else type(message).__name__)
 
     with tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as errlog:
         try:
