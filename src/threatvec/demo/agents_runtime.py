@@ -241,9 +241,11 @@ def run_agent(name: str, server: str, model_url: str, outbox: Path, parent: int)
     )
     tv.start()
     # Answer AgentBench probes too, so "Run AgentBench" works on the demo fleet.
+    # Short polls: the server waits for open requests when it stops, and a
+    # demo should stop at once on Ctrl-C.
     from threatvec.demo.probe_agents import probe_handler
 
-    tv.serve_probes(probe_handler(profile["probe_style"]), poll_timeout=10.0)
+    tv.serve_probes(probe_handler(profile["probe_style"]), poll_timeout=2.0)
     rnd = random.Random()
     try:
         while os.getppid() == parent:
