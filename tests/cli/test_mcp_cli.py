@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +33,17 @@ def _config(tmp_path: Path, servers: dict[str, dict]) -> Path:
     path = tmp_path / ".mcp.json"
     path.write_text(json.dumps({"mcpServers": servers}, indent=2), encoding="utf-8")
     return path
+
+
+@contextmanager
+def _local_http(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A ThreatVec stand-in on 127.0.0.1 (port 0) answering with `handler`; yields its URL."""
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
 
 
 def _scan(*args: str) -> tuple[int, str]:
@@ -210,9 +225,6 @@ def test_header_secret_is_used_but_never_printed(tmp_path: Path) -> None:
 
 
 def test_report_is_posted_and_errors_are_clean(tmp_path: Path) -> None:
-    import http.server
-    import threading
-
     saved = tmp_path / "tools.json"
     saved.write_text(json.dumps({"tools": [{"name": "add", "inputSchema": {"type": "object"}}]}))
 
@@ -228,10 +240,7 @@ def test_report_is_posted_and_errors_are_clean(tmp_path: Path) -> None:
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    try:
+    with _local_http(Handler) as base:
         result = runner.invoke(
             app,
             [
@@ -264,8 +273,6 @@ def test_report_is_posted_and_errors_are_clean(tmp_path: Path) -> None:
             ],
         )
         assert refused.exit_code == 2 and "HTTP 401" in refused.stderr
-    finally:
-        httpd.shutdown()
     down = runner.invoke(
         app, ["scan", "--static", str(saved), "--report", "--threatvec-url", "http://127.0.0.1:9"]
     )
@@ -327,9 +334,6 @@ def test_stdout_garbage_gives_a_clean_error_and_no_sdk_traceback(tmp_path: Path)
 
 
 def test_a_report_the_server_partly_rejects_is_not_a_clean_send(tmp_path: Path) -> None:
-    import http.server
-    import threading
-
     saved = tmp_path / "tools.json"
     saved.write_text(json.dumps({"tools": [{"name": "add", "inputSchema": {"type": "object"}}]}))
 
@@ -351,9 +355,7 @@ def test_a_report_the_server_partly_rejects_is_not_a_clean_send(tmp_path: Path) 
         def log_message(self, *args: object) -> None:
             pass
 
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    try:
+    with _local_http(Handler) as base:
         result = runner.invoke(
             app,
             [
@@ -362,11 +364,9 @@ def test_a_report_the_server_partly_rejects_is_not_a_clean_send(tmp_path: Path) 
                 str(saved),
                 "--report",
                 "--threatvec-url",
-                f"http://127.0.0.1:{httpd.server_address[1]}",
+                base,
             ],
         )
-    finally:
-        httpd.shutdown()
     assert result.exit_code == 2
     assert "rejected 1 server(s): tools.json: name too long" in result.stderr
     assert "Report sent." not in result.stderr

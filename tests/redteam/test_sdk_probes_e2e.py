@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import create_org
+from tests.redteam.agents.bench import run_quick
 from tests.redteam.agents.servers import AgentRuntime, sdk_handler
 from threatvec import ThreatVec
 from threatvec.agents.models import Agent
@@ -49,18 +50,7 @@ def agent_id_of(session_factory: Any, org_id: str, name: str) -> str:
 
 
 def run(c: httpx.Client, agent_id: str) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
-    deadline = time.monotonic() + 240  # an upper bound, not a speed check
-    while True:  # the first long-poll may still be on its way: retry until it has been seen
-        r = c.post("/agentbench/run", json={"agent_id": agent_id, "mode": "quick", "k": 1})
-        assert r.status_code == 202, r.text
-        row = r.json()
-        while row["status"] in ("queued", "running"):
-            assert time.monotonic() < deadline, row
-            time.sleep(0.1)
-            row = c.get(f"/agentbench/runs/{row['id']}").json()
-        if row["status"] != "failed" or "serve_probes" not in (row["error"] or ""):
-            break
-        time.sleep(0.3)
+    row = run_quick(c, agent_id)
     items = c.get(f"/agentbench/runs/{row['id']}/results", params={"limit": 500}).json()["items"]
     return row, {i["probe_id"]: i for i in items}
 

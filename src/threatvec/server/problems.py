@@ -68,25 +68,24 @@ def _wants_page(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
-def _page_or_problem(request: Request, problem: JSONResponse) -> Response:
-    """The problem as a small page for a browser on a dashboard URL; else the problem itself."""
+def _page_or_problem(request: Request, status: int, detail: str, **problem: Any) -> Response:
+    """The problem as a small page for a browser on a dashboard URL; else problem+json."""
     if not _wants_page(request):
-        return problem
+        return problem_response(status, detail, instance=request.url.path, **problem)
     import html
-    import json
 
-    body = json.loads(problem.body)
-    title, detail = html.escape(str(body["title"])), html.escape(str(body["detail"]))
+    title = html.escape(problem.get("title") or _TITLES.get(status, "Error"))
     page = (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{title} · ThreatVec</title>"
         '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
         '<link rel="stylesheet" href="/static/app.css"></head>'
-        f'<body><main class="card"><h1>{title}</h1><p role="alert">{detail}</p>'
+        f'<body><main class="card"><h1>{title}</h1><p role="alert">{html.escape(detail)}</p>'
         '<p><a href="/">Back to the dashboard</a></p></main></body></html>'
     )
-    headers = {k: v for k, v in problem.headers.items() if k.lower() == "retry-after"}
-    return HTMLResponse(page, status_code=problem.status_code, headers=headers)
+    headers = problem.get("headers") or {}
+    retry = {k: v for k, v in headers.items() if k.lower() == "retry-after"}
+    return HTMLResponse(page, status_code=status, headers=retry)
 
 
 def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
@@ -104,15 +103,12 @@ def install_problem_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(exc.retry_after)}
         return _page_or_problem(
             request,
-            problem_response(
-                exc.status,
-                exc.detail,
-                slug=exc.type_slug,
-                title=exc.title,
-                errors=errors,
-                headers=headers,
-                instance=request.url.path,
-            ),
+            exc.status,
+            exc.detail,
+            slug=exc.type_slug,
+            title=exc.title,
+            errors=errors,
+            headers=headers,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -125,24 +121,13 @@ def install_problem_handlers(app: FastAPI) -> None:
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
             or "request is not valid"
         )
-        return _page_or_problem(
-            request,
-            problem_response(
-                422, detail, slug="invalid-input", errors=errors, instance=request.url.path
-            ),
-        )
+        return _page_or_problem(request, 422, detail, slug="invalid-input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else _TITLES.get(exc.status_code, "")
         return _page_or_problem(
-            request,
-            problem_response(
-                exc.status_code,
-                detail,
-                headers=getattr(exc, "headers", None),
-                instance=request.url.path,
-            ),
+            request, exc.status_code, detail, headers=getattr(exc, "headers", None)
         )
 
     @app.exception_handler(DataError)
