@@ -43,10 +43,15 @@ def _latest_signal(factory: sessionmaker[Session], org_id: str) -> int:
 def _signals_after(
     factory: sessionmaker[Session], org_id: str, after: int
 ) -> list[tuple[int, str, dict[str, Any]]]:
+    """The enforcement signals after id `after`.
+
+    Others are left out: the events also wake the debounced posture recompute,
+    whose ``posture.updated`` may land between two batches' signals.
+    """
     out: list[tuple[int, str, dict[str, Any]]] = []
     with session_scope(factory) as s:
         while rows := signals.list_since(session=s, org_id=org_id, after_id=after, limit=500):
-            out += [(r.id, r.kind, r.data) for r in rows]
+            out += [(r.id, r.kind, r.data) for r in rows if r.kind.startswith("enforcement.")]
             after = rows[-1].id
     return out
 

@@ -204,7 +204,10 @@ def test_approve_then_change_is_a_rug_pull_with_signal_and_diff(api, session_fac
     # scanning the changed server again does not raise a second alert
     _post(api, scan_report([(CHANGING_SPEC, changing_snapshot(2))]))
     with session_scope(session_factory) as s:
-        assert len(signals.list_since(session=s, org_id=api.org.id, after_id=before)) == 1
+        again = signals.list_since(
+            session=s, org_id=api.org.id, after_id=before, kinds=["mcp.rug_pull"]
+        )
+        assert len(again) == 1
 
     snaps = api.get(f"/mcp/servers/{sid}/snapshots").json()["items"]
     assert len(snaps) == 2 and snaps[0]["rug_pull"] and snaps[1]["approved"]
