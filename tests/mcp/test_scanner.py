@@ -306,3 +306,32 @@ def test_an_unset_variable_in_a_header_is_named() -> None:
     )
     # A default makes it set.
     assert not expand_env_refs("${TV_SURELY_UNSET_TOKEN:-x}").startswith("$")
+
+
+def test_an_unset_variable_in_a_stdio_env_is_named_but_does_not_stop_the_scan() -> None:
+    # Most servers list their tools without their credentials: scanned, with a note.
+    spec = stdio_spec("benign", env={"API_TOKEN": "${TV_SURELY_UNSET_TOKEN}"})
+    outcome = _scan_one(spec)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.snapshot.warnings[0] == (
+        "env 'API_TOKEN' uses TV_SURELY_UNSET_TOKEN (not set in the environment): "
+        "the server was started with it empty"
+    )
+    # One that refuses to start without it: the likely cause leads the error.
+    refusing = ServerSpec(
+        name="needs-token",
+        transport="stdio",
+        command=PYTHON,
+        args=(
+            "-c",
+            "import os, sys; os.environ['API_TOKEN'] or sys.exit('API_TOKEN is required')",
+        ),
+        env={"API_TOKEN": "${TV_SURELY_UNSET_TOKEN}"},
+    )
+    failed = _scan_one(refusing, timeout=10)
+    assert failed.status == "error"
+    assert failed.error.startswith("env 'API_TOKEN' uses TV_SURELY_UNSET_TOKEN (not set")
+    assert "API_TOKEN is required" in failed.error
+    # Set, or given a default: no note.
+    quiet = _scan_one(stdio_spec("benign", env={"API_TOKEN": "${TV_SURELY_UNSET_TOKEN:-none}"}))
+    assert not any("not set" in w for w in quiet.snapshot.warnings)

@@ -138,6 +138,28 @@ def _check_env_refs(spec: ServerSpec) -> None:
             raise ScanError(visible_snippet(text, limit=300))
 
 
+def _unset_stdio_refs(spec: ServerSpec) -> str | None:
+    """A note naming the `${VAR}`s a stdio server would be started with empty, or None.
+
+    Not an error: many servers list their tools without their credentials. But
+    when one then fails to start, the missing variable is the likely cause.
+    """
+    if spec.transport != "stdio":
+        return None
+    places = [(f"env {name!r}", v) for name, v in spec.env.items()]
+    places += [("the arguments", " ".join(spec.args))]
+    found = []
+    for where, value in places:
+        missing = unset_env_refs(value)
+        if missing:
+            # Named bare: the value as written is scrubbed from errors like a secret.
+            found.append(f"{where} uses {', '.join(dict.fromkeys(missing))}")
+    if not found:
+        return None
+    text = "; ".join(found) + " (not set in the environment): the server was started with it empty"
+    return visible_snippet(text, limit=300)
+
+
 def _dump(model: Any) -> dict[str, Any]:
     # Wire format (camelCase) — mcp 2.x renamed the Python fields to snake_case.
     data: dict[str, Any] = model.model_dump(by_alias=True, exclude_none=True, mode="json")
@@ -454,7 +476,8 @@ async def enumerate_server(
 
     from mcp import Client
 
-    warnings: list[str] = []
+    unset_note = _unset_stdio_refs(spec)
+    warnings: list[str] = [unset_note] if unset_note else []
     # The SDK turns an HTTP error into a bare "error response"; the status is
     # what tells a user that a token is missing or wrong.
     http_errors: list[int] = []
@@ -576,6 +599,8 @@ async def enumerate_server(
                     "the server wrote something other than JSON-RPC on stdout "
                     f"({not_jsonrpc[0]}); {message}"
                 )
+            if unset_note:
+                message = f"{unset_note}; {message}"
             if tail:
                 message += " | server stderr: " + " ".join(tail.splitlines()[-3:])
             # The text comes from the server: its secrets go, and so do the
