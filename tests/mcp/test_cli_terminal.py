@@ -46,6 +46,12 @@ def _run_in_terminal(
     args: list[str], answer: str | None, deadline_s: float = 120
 ) -> tuple[int, str]:
     """Run the CLI under a pty; type `answer` when asked to start the servers."""
+    code, raw = _run_raw(args, answer, deadline_s)
+    return code, ANSI.sub("", raw.decode("utf-8", "replace"))
+
+
+def _run_raw(args: list[str], answer: str | None, deadline_s: float) -> tuple[int, bytes]:
+    """The exit code and every byte the terminal received."""
     pid, fd = pty.fork()
     if pid == 0:  # child: the CLI, with the pty as its terminal
         env = {**os.environ, "TERM": "xterm-256color", "COLUMNS": "160", "LINES": "50"}
@@ -71,8 +77,7 @@ def _run_in_terminal(
     finally:
         os.close(fd)
     _, status = os.waitpid(pid, 0)
-    text = ANSI.sub("", out.decode("utf-8", "replace"))
-    return os.waitstatus_to_exitcode(status), text
+    return os.waitstatus_to_exitcode(status), bytes(out)
 
 
 def test_consent_prompt_then_progress_bar_and_report(tmp_path: Path) -> None:
@@ -93,3 +98,21 @@ def test_refusing_consent_skips_the_servers(tmp_path: Path) -> None:
     # Declined is not scanned, and not scanned is not clean.
     assert "were not started" in screen
     assert code == 2 and SECRET not in screen
+
+
+def test_the_consent_prompt_shows_hostile_config_names_escaped(tmp_path: Path) -> None:
+    # A cloned project's config names the server: its escape sequences (retitle
+    # the window, clear the screen) and a bidi override must reach the person
+    # as visible text, never as terminal control.
+    name = "\x1b]0;pwned\x07calc\x1b[2J\u202eexe.txt"
+    cfg = tmp_path / ".mcp.json"
+    cfg.write_text(
+        json.dumps({"mcpServers": {name: {"command": PY, "args": [str(SERVERS / "benign.py")]}}}),
+        encoding="utf-8",
+    )
+    code, raw = _run_raw([str(cfg)], answer="n", deadline_s=120)
+    prompt = raw.split(b"Start them?")[0].decode("utf-8", "replace")
+    assert "These local commands from MCP configurations will be started" in prompt
+    assert "\x1b" not in prompt and "\u202e" not in prompt and "\x07" not in prompt
+    assert r"\x1b]0;pwned\x07calc\x1b[2J\u202eexe.txt: " in prompt
+    assert code == 2
