@@ -1,4 +1,4 @@
-"""`threatvec atlas import ATLAS.yaml`: store the MITRE ATLAS catalogue (tactics, techniques)."""
+"""`threatvec atlas import ATLAS.yaml` / `atlas sync`: store the MITRE ATLAS catalogue."""
 
 from __future__ import annotations
 
@@ -40,6 +40,41 @@ def import_(
         )
 
 
+@app.command("sync")
+def sync(
+    url: str = typer.Option(
+        None, "--url", help="Where to download ATLAS.yaml (default: THREATVEC_ATLAS_URL)"
+    ),
+) -> None:
+    """Download MITRE's published ATLAS.yaml and store it when it changed."""
+    import httpx
+
+    from threatvec.cli.common import open_store
+    from threatvec.redteam.atlas import AtlasError
+    from threatvec.redteam.atlas_sync import sync_atlas
+    from threatvec.vulns.http_retry import RetryPolicy, SourceError
+
+    settings, _engine, factory = open_store()
+    source = url or settings.atlas_url
+    if not source:
+        fail("no URL: pass --url or set THREATVEC_ATLAS_URL")
+    if not source.startswith(("https://", "http://")):
+        fail(f"--url must be an http(s) URL, not {source[:80]!r}")
+    with factory() as session:
+        try:
+            result = sync_atlas(session, url=source, retry=RetryPolicy(max_attempts=3))
+        except (AtlasError, SourceError, httpx.HTTPError) as exc:
+            fail(f"ATLAS catalogue not updated (the stored one is kept): {exc}")
+    what = "already current"
+    if result.status == "imported":
+        was = result.previous_version
+        what = f"imported (was {was})" if was else "imported"
+    typer.echo(
+        f"ATLAS {result.version}: {result.tactic_count} tactics, {result.technique_count} "
+        f"techniques, {result.subtechnique_count} sub-techniques {what}"
+    )
+
+
 @app.command("show")
 def show() -> None:
     """Print the stored catalogue's version and counts."""
@@ -50,7 +85,10 @@ def show() -> None:
     with factory() as session:
         summary = atlas_summary(session=session)
     if not summary["imported"]:
-        fail("no ATLAS catalogue imported; run `threatvec atlas import ATLAS.yaml`")
+        fail(
+            "no ATLAS catalogue yet; run `threatvec atlas sync` "
+            "(or `threatvec atlas import ATLAS.yaml`)"
+        )
     typer.echo(
         f"ATLAS {summary['version']}: {summary['tactic_count']} tactics, "
         f"{summary['technique_count']} techniques, {summary['subtechnique_count']} sub-techniques"

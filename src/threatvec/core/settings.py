@@ -62,6 +62,8 @@ class Settings(BaseSettings):
         "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
     )
     osv_base_url: str = "https://api.osv.dev"
+    # Empty turns the weekly download off (a catalogue can still be imported from a file).
+    atlas_url: str = "https://raw.githubusercontent.com/mitre-atlas/atlas-data/main/dist/ATLAS.yaml"
     vulners_api_key: SecretStr | None = None
     m365_authority_url: str = "https://login.microsoftonline.com"
     m365_api_url: str = "https://manage.office.com"

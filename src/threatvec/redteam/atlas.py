@@ -15,7 +15,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["AtlasCatalog", "AtlasError", "Tactic", "Technique", "load_atlas", "parse_atlas"]
+__all__ = [
+    "AtlasCatalog",
+    "AtlasError",
+    "Tactic",
+    "Technique",
+    "load_atlas",
+    "parse_atlas",
+    "parse_atlas_text",
+]
 
 _TACTIC_ID = re.compile(r"^AML\.TA\d{4}$")
 _TECHNIQUE_ID = re.compile(r"^AML\.T\d{4}(\.\d{3})?$")
@@ -134,17 +142,22 @@ def parse_atlas(data: Mapping[str, Any], *, source: str = "") -> AtlasCatalog:
     )
 
 
-def load_atlas(path: str | Path) -> AtlasCatalog:
-    """Read and parse an ATLAS.yaml file (safe YAML loader)."""
+def parse_atlas_text(text: str, *, name: str, source: str) -> AtlasCatalog:
+    """Parse ATLAS.yaml text (safe YAML loader); `name` is how errors refer to it."""
     import yaml
 
-    p = Path(path)
     # The C loader is ~10x faster on the multi-megabyte file; both are safe loaders.
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(p.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506
+        data = yaml.load(text, Loader=loader)  # noqa: S506
     except yaml.YAMLError as exc:
-        raise AtlasError(f"{p.name} is not valid YAML: {exc}") from exc
+        raise AtlasError(f"{name} is not valid YAML: {exc}") from exc
     if not isinstance(data, dict):
-        raise AtlasError(f"{p.name} does not hold an ATLAS mapping")
-    return parse_atlas(data, source=str(p))
+        raise AtlasError(f"{name} does not hold an ATLAS mapping")
+    return parse_atlas(data, source=source)
+
+
+def load_atlas(path: str | Path) -> AtlasCatalog:
+    """Read and parse an ATLAS.yaml file."""
+    p = Path(path)
+    return parse_atlas_text(p.read_text(encoding="utf-8"), name=p.name, source=str(p))

@@ -1,4 +1,4 @@
-"""The weekly red-team learning cycle, per organisation."""
+"""Weekly red-team jobs: the learning cycle per organisation, and the ATLAS catalogue."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from threatvec.core.settings import get_settings
 from threatvec.jobs.registry import job
+from threatvec.redteam.atlas_sync import sync_atlas
 from threatvec.redteam.flows import context_from_settings, start_cycle
 from threatvec.redteam.service import get_cycle_or_raise
 
@@ -33,3 +34,16 @@ def learning_cycle(*, session: Session, org_id: str) -> dict[str, Any]:
         "agents": cycle.agent_count,
         **{k: v for k, v in (cycle.summary or {}).items() if isinstance(v, int)},
     }
+
+
+@job(
+    "redteam.atlas_sync",
+    every_s=WEEK_S,
+    per_org=False,
+    description="Download the MITRE ATLAS catalogue when it changed (THREATVEC_ATLAS_URL)",
+)
+def atlas_sync(*, session: Session) -> dict[str, Any]:
+    url = get_settings().atlas_url
+    if not url:
+        return {"status": "off", "reason": "THREATVEC_ATLAS_URL is empty"}
+    return sync_atlas(session, url=url).to_dict()

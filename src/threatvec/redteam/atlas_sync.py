@@ -1,0 +1,88 @@
+"""Keeping the ATLAS catalogue current from the ATLAS.yaml that MITRE publishes.
+
+A fresh install has no catalogue, so the coverage heatmap could only show the
+techniques our probes test, never the gray "untested" ones. The weekly job
+``redteam.atlas_sync`` (and ``threatvec atlas sync``) downloads the file from
+``THREATVEC_ATLAS_URL``, the way the CVE sources are fetched, and replaces the
+stored catalogue when the version or the counts changed. A download or parse
+failure keeps the catalogue already stored.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+import httpx
+from sqlalchemy.orm import Session
+
+from threatvec.redteam import service
+from threatvec.redteam.atlas import AtlasCatalog, AtlasError, parse_atlas_text
+from threatvec.vulns.http_retry import RetryPolicy, request_with_retry
+
+__all__ = ["MAX_BYTES", "AtlasSyncResult", "fetch_atlas", "sync_atlas"]
+
+MAX_BYTES = 32 * 1024 * 1024  # the published file is about 0.5 MB
+
+
+@dataclass(frozen=True)
+class AtlasSyncResult:
+    status: Literal["imported", "unchanged"]
+    version: str
+    previous_version: str | None
+    tactic_count: int
+    technique_count: int
+    subtechnique_count: int
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def fetch_atlas(
+    url: str,
+    *,
+    timeout: float = 60.0,
+    retry: RetryPolicy | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    http_client: httpx.Client | None = None,
+) -> AtlasCatalog:
+    """Download and parse ATLAS.yaml (retried on 429/5xx/timeouts); raises on anything else."""
+    client = http_client or httpx.Client(timeout=timeout, follow_redirects=True)
+    try:
+        resp = request_with_retry(
+            client, "GET", url, policy=retry or RetryPolicy(), source="MITRE ATLAS", sleep=sleep
+        )
+    finally:
+        if http_client is None:
+            client.close()
+    if len(resp.content) > MAX_BYTES:
+        raise AtlasError(f"the ATLAS file at {url} is larger than {MAX_BYTES:,} bytes")
+    try:
+        text = resp.content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AtlasError(f"the ATLAS file at {url} is not UTF-8 text") from exc
+    return parse_atlas_text(text, name=f"the ATLAS file at {url}", source=url)
+
+
+def sync_atlas(session: Session, *, url: str, **fetch: Any) -> AtlasSyncResult:
+    """Fetch the catalogue; store it when its version or counts differ from the stored one."""
+    catalog = fetch_atlas(url, **fetch)
+    before = service.atlas_summary(session=session)
+    counts = (len(catalog.tactics), catalog.technique_count, catalog.subtechnique_count)
+    stored = (before["tactic_count"], before["technique_count"], before["subtechnique_count"])
+    same = before["imported"] and before["version"] == catalog.version and stored == counts
+    if not same:
+        service.import_catalog(session=session, catalog=catalog)
+        session.commit()
+    return AtlasSyncResult(
+        status="unchanged" if same else "imported",
+        version=catalog.version,
+        previous_version=before["version"],
+        tactic_count=counts[0],
+        technique_count=counts[1],
+        subtechnique_count=counts[2],
+        source=url,
+    )

@@ -1,0 +1,177 @@
+"""Keeping the ATLAS catalogue current from a published ATLAS.yaml, served from 127.0.0.1.
+
+The local server hands out the real ATLAS.yaml from the shared data, as MITRE's
+published location would; a newer release is the same file with its version
+bumped.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from tests.conftest import make_migrated_engine, new_database_url
+from tests.integrations.vendors import Reply, Request, vendor_server
+from tests.redteam.conftest import shared
+from threatvec.core.settings import get_settings
+from threatvec.redteam import service
+from threatvec.redteam.atlas import AtlasError, load_atlas
+from threatvec.redteam.atlas_sync import sync_atlas
+from threatvec.redteam.models import AtlasImport
+from threatvec.vulns.http_retry import RetryPolicy, SourceRejected
+
+FILE = shared("atlas", "ATLAS.yaml")
+FAST = {"retry": RetryPolicy(max_attempts=3, base_delay=0.0), "sleep": lambda _s: None}
+
+
+class Published:
+    """GET /dist/ATLAS.yaml: the current file, or whatever a test put there."""
+
+    def __init__(self) -> None:
+        self.body: bytes = FILE.read_bytes()
+
+    def __call__(self, req: Request) -> Reply:
+        if req.path != "/dist/ATLAS.yaml":
+            return Reply(404, b"not found")
+        return Reply(200, self.body, {"Content-Type": "text/yaml"})
+
+
+def _next_version(text: str, version: str) -> tuple[str, str]:
+    """The same file as a newer release."""
+    bumped = f"{version}.1"
+    text = text.replace(f"version: {version}", f"version: {bumped}", 1)
+    return text, bumped
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    from threatvec.store.engine import make_session_factory
+
+    engine = make_migrated_engine(new_database_url(tmp_path))
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def _imports(factory: sessionmaker[Session]) -> int:
+    with factory() as s:
+        return int(s.scalar(select(func.count()).select_from(AtlasImport)) or 0)
+
+
+def test_sync_imports_the_published_file_then_only_what_changed(store) -> None:
+    expected = load_atlas(FILE)
+    published = Published()
+    with vendor_server(published) as srv, store() as session:
+        url = f"{srv.url}/dist/ATLAS.yaml"
+        first = sync_atlas(session, url=url, **FAST)
+        assert first.status == "imported" and first.previous_version is None
+        assert (first.version, first.tactic_count) == (expected.version, len(expected.tactics))
+        assert first.technique_count == expected.technique_count
+        assert first.subtechnique_count == expected.subtechnique_count
+        summary = service.atlas_summary(session=session)
+        assert summary["imported"] and summary["technique_count"] == expected.technique_count
+        assert service.current_catalog(session=session).techniques.keys() == (
+            expected.techniques.keys()
+        )
+
+        again = sync_atlas(session, url=url, **FAST)
+        assert again.status == "unchanged" and _imports(store) == 1
+
+        text, bumped = _next_version(FILE.read_text(encoding="utf-8"), expected.version)
+        published.body = text.encode()
+        newer = sync_atlas(session, url=url, **FAST)
+        assert newer.status == "imported" and newer.version == bumped
+        assert newer.previous_version == expected.version and _imports(store) == 2
+
+
+def test_a_failed_download_keeps_the_stored_catalogue(store) -> None:
+    published = Published()
+    with vendor_server(published) as srv, store() as session:
+        url = f"{srv.url}/dist/ATLAS.yaml"
+        sync_atlas(session, url=url, **FAST)
+        before = service.atlas_summary(session=session)
+
+        published.body = b"<html><body>Rate limited, try later</body></html>"
+        with pytest.raises(AtlasError, match="does not hold an ATLAS mapping"):
+            sync_atlas(session, url=url, **FAST)
+        published.body = b"version: [unclosed"
+        with pytest.raises(AtlasError, match="is not valid YAML"):
+            sync_atlas(session, url=url, **FAST)
+        with pytest.raises(SourceRejected, match="HTTP 404"):
+            sync_atlas(session, url=f"{srv.url}/moved/ATLAS.yaml", **FAST)
+        assert service.atlas_summary(session=session) == before
+
+        # a passing outage is retried, not reported
+        published.body = FILE.read_bytes()
+        srv.script = [503, 502]
+        assert sync_atlas(session, url=url, **FAST).status == "unchanged"
+        assert srv.paths().count("/dist/ATLAS.yaml") >= 3
+
+
+def _cli(data_dir: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "THREATVEC_DATA_DIR": str(data_dir), "THREATVEC_SECRET_KEY": "c" * 40}
+    env.pop("THREATVEC_DATABASE_URL", None)
+    if url is not None:
+        env["THREATVEC_ATLAS_URL"] = url
+    return subprocess.run(
+        [sys.executable, "-m", "threatvec.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_cli_sync_and_show(tmp_path: Path) -> None:
+    expected = load_atlas(FILE)
+    data_dir = tmp_path / "tv"
+    with vendor_server(Published()) as srv:
+        missing = _cli(data_dir, "atlas", "show")
+        assert missing.returncode != 0 and "threatvec atlas sync" in missing.stderr
+
+        done = _cli(data_dir, "atlas", "sync", url=f"{srv.url}/dist/ATLAS.yaml")
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == (
+            f"ATLAS {expected.version}: {len(expected.tactics)} tactics, "
+            f"{expected.technique_count} techniques, {expected.subtechnique_count} "
+            "sub-techniques imported"
+        )
+        again = _cli(data_dir, "atlas", "sync", "--url", f"{srv.url}/dist/ATLAS.yaml")
+        assert again.returncode == 0 and again.stdout.strip().endswith("already current")
+        shown = _cli(data_dir, "atlas", "show")
+        assert shown.returncode == 0 and f"{expected.technique_count} techniques" in shown.stdout
+
+        gone = _cli(data_dir, "atlas", "sync", "--url", f"{srv.url}/nowhere.yaml")
+        assert gone.returncode != 0
+        assert gone.stderr.startswith("error: ATLAS catalogue not updated (the stored one is kept)")
+        assert "HTTP 404" in gone.stderr and len(gone.stderr.strip().splitlines()) == 1
+    odd = _cli(data_dir, "atlas", "sync", "--url", "file:///etc/passwd")
+    assert odd.returncode != 0 and "must be an http(s) URL" in odd.stderr
+
+
+def test_the_weekly_job_syncs_from_the_configured_url(store, monkeypatch) -> None:
+    from threatvec.jobs.registry import load_all_jobs
+
+    job = load_all_jobs()["redteam.atlas_sync"]
+    assert not job.per_org and job.interval_s == 7 * 24 * 3600
+    with vendor_server(Published()) as srv, store() as session:
+        monkeypatch.setenv("THREATVEC_ATLAS_URL", f"{srv.url}/dist/ATLAS.yaml")
+        get_settings.cache_clear()
+        try:
+            result = job.run(session=session)
+            assert result is not None and result["status"] == "imported"
+            monkeypatch.setenv("THREATVEC_ATLAS_URL", "")
+            get_settings.cache_clear()
+            assert job.run(session=session) == {
+                "status": "off",
+                "reason": "THREATVEC_ATLAS_URL is empty",
+            }
+        finally:
+            get_settings.cache_clear()
+    assert _imports(store) == 1
