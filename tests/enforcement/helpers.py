@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -169,3 +170,51 @@ def add_agent(
             session=s, org_id=org_id, agent_name=name, instance_id=None, events=good, source="sdk"
         )
         return stored.agent_id
+
+
+# ── Snapper's SIEM webhook, as Snapper sends it ───────────────────────────
+# One JSON object per POST; X-Snapper-Event, X-Snapper-Timestamp and
+# X-Snapper-Signature: sha256=<HMAC-SHA256 of the raw body>, computed here with
+# hmac, independently of the product's code.
+
+SNAPPER_AGENT = str(uuid.uuid4())
+
+
+class SnapperSender:
+    def __init__(self, base_url: str, source: dict[str, Any]) -> None:
+        self.url = f"{base_url}/api/v1/enforcement/snapper/{source['id']}"
+        self.secret = source["secret"]
+
+    def send(
+        self,
+        payload: dict[str, Any] | bytes,
+        *,
+        secret: str | None = None,
+        ts: int | None = None,
+        signed: bool = True,
+    ) -> httpx.Response:
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode()
+        headers = {
+            "Content-Type": "application/json",
+            "X-Snapper-Event": "" if isinstance(payload, bytes) else str(payload.get("event")),
+            "X-Snapper-Timestamp": str(int(time.time()) if ts is None else ts),
+        }
+        if signed:
+            mac = hmac.new((secret or self.secret).encode(), body, hashlib.sha256).hexdigest()
+            headers["X-Snapper-Signature"] = f"sha256={mac}"
+        return httpx.post(self.url, content=body, headers=headers, timeout=30)
+
+
+def audit(event: str, **extra: Any) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "event": event,
+        "severity": "warning",
+        "message": f"DENY: {event}",
+        "timestamp": (datetime.now(UTC) - timedelta(minutes=1)).isoformat(),
+        "source": "snapper",
+        "agent_id": SNAPPER_AGENT,
+        "rule_id": str(uuid.uuid4()),
+        "request_id": uuid.uuid4().hex,
+    }
+    payload.update(extra)
+    return payload

@@ -44,7 +44,7 @@ __all__ = [
 Action = Literal["blocked", "allowed", "redacted", "flagged"]
 Category = Literal["prompt_injection", "tool_policy", "sensitive_data", "jailbreak", "other"]
 Severity = Literal["info", "low", "medium", "high", "critical"]
-SourceKind = Literal["gateway", "guardrail", "dlp", "generic"]
+SourceKind = Literal["gateway", "guardrail", "dlp", "snapper", "generic"]
 ACTIONS: tuple[str, ...] = ("blocked", "allowed", "redacted", "flagged")
 CATEGORIES: tuple[str, ...] = (
     "prompt_injection",
@@ -54,7 +54,7 @@ CATEGORIES: tuple[str, ...] = (
     "other",
 )
 SEVERITIES: tuple[str, ...] = ("info", "low", "medium", "high", "critical")
-KINDS: tuple[str, ...] = ("gateway", "guardrail", "dlp", "generic")
+KINDS: tuple[str, ...] = ("gateway", "guardrail", "dlp", "snapper", "generic")
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 EventId = Annotated[

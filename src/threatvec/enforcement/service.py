@@ -46,6 +46,7 @@ __all__ = [
     "MAX_PAST",
     "SIGNAL_KIND",
     "SOURCE_SORTS",
+    "accepted_secrets",
     "authenticate",
     "create_source",
     "delete_source",
@@ -181,7 +182,8 @@ def delete_source(*, session: Session, org_id: str, source_id: str) -> None:
 # ── the webhook ───────────────────────────────────────────────────────────
 
 
-def _accepted_secrets(source: EnforcementSource, box: SecretBox, now: datetime) -> list[str]:
+def accepted_secrets(source: EnforcementSource, box: SecretBox, now: datetime) -> list[str]:
+    """The source's secret, and its previous one during a rotation's grace period."""
     out = [box.decrypt(source.secret_enc)]
     until = source.previous_valid_until
     if source.previous_secret_enc and until is not None and now <= until:
@@ -219,7 +221,7 @@ def authenticate(
     if not source.secret_enc:
         raise Unauthorized("the source has no signing secret yet; rotate it to get one")
     try:
-        check_signature(_accepted_secrets(source, box, now), signature, ts, body)
+        check_signature(accepted_secrets(source, box, now), signature, ts, body)
     except SignatureRejected as exc:
         raise Unauthorized(str(exc)) from None
     except SecretDecryptError:

@@ -56,6 +56,7 @@ DOMAIN_ROUTERS = [
 UNPREFIXED_ROUTERS: list[str] = [
     "threatvec.otlp.router",
     "threatvec.enforcement.webhook",  # /api/v1/enforcement/webhook, signed per source
+    "threatvec.enforcement.snapper_webhook",  # /api/v1/enforcement/snapper/{id}, Snapper-signed
 ]
 # Dashboard pages, one module per area.
 PAGE_ROUTERS = [
@@ -75,6 +76,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.score_weights",
     "threatvec.server.web.pages.alerts",
     "threatvec.server.web.pages.enforcement",
+    "threatvec.server.web.pages.snapper",
     "threatvec.server.web.pages.integrations",
 ]
 

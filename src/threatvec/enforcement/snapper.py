@@ -1,0 +1,264 @@
+"""Snapper, an open agent application firewall, as an enforcement source (Settings → Snapper).
+
+Snapper decides on every tool call of the agents it guards (deny, allow, ask a
+person) and reports each decision through its SIEM webhook output
+(``SIEM_OUTPUT=webhook``, ``SIEM_WEBHOOK_URL``, ``SIEM_WEBHOOK_SECRET``): one
+JSON object per audit event::
+
+    {"event": "request_denied", "severity": "warning", "message": "...",
+     "timestamp": "2026-11-27T10:15:00+00:00", "source": "snapper",
+     "agent_id": "<uuid>", "rule_id": "<uuid>", "request_id": "...",
+     "details": {"tool_name": "...", "rule_type": "...", ...}}
+
+with ``X-Snapper-Event``, ``X-Snapper-Timestamp`` and ``X-Snapper-Signature:
+sha256=<hex HMAC-SHA256 of the raw body>``. Snapper signs the body only, so
+the timestamp header is checked for freshness and a re-sent event is caught
+by its id instead.
+
+Its decisions become enforcement events of the source (the Live AI Traffic
+feed, blocked counts, the gap scan); its security events (a quarantined agent,
+a security alert, a CVE mitigation, a finished security scan) become
+``snapper.*`` signals for alert rules; the rest (rule edits, logins, system
+events) is acknowledged and not stored. Snapper names agents by its own UUID:
+an agent asset with ``metadata.snapper_agent_id`` set to it links the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from threatvec.assets.models import Asset
+from threatvec.core.clock import utcnow
+from threatvec.core.crypto import SecretBox, SecretDecryptError
+from threatvec.core.errors import Unauthorized
+from threatvec.core.logs import redact
+from threatvec.enforcement import service
+from threatvec.enforcement.models import EnforcementSource
+from threatvec.enforcement.schemas import REASON_MAX
+from threatvec.enforcement.signature import REPLAY_WINDOW_S, SignatureRejected, parse_timestamp
+from threatvec.signals import service as signals
+
+__all__ = [
+    "DECISIONS",
+    "PATH",
+    "SECURITY_EVENTS",
+    "SIGNATURE_HEADER",
+    "TIMESTAMP_HEADER",
+    "SnapperResult",
+    "authenticate",
+    "parse_body",
+    "receive",
+    "signature_value",
+]
+
+PATH = "/api/v1/enforcement/snapper/{source_id}"
+SIGNATURE_HEADER = "X-Snapper-Signature"
+TIMESTAMP_HEADER = "X-Snapper-Timestamp"
+EVENT_HEADER = "X-Snapper-Event"
+SIGNAL_PREFIX = "snapper."
+# Snapper audit actions that are a decision on an agent's request: (action, category).
+DECISIONS: dict[str, tuple[str, str]] = {
+    "request_denied": ("blocked", "tool_policy"),
+    "request_allowed": ("allowed", "tool_policy"),
+    "request_pending_approval": ("flagged", "tool_policy"),
+    "approval_denied": ("blocked", "tool_policy"),
+    "approval_granted": ("allowed", "tool_policy"),
+    "malicious_skill_blocked": ("blocked", "tool_policy"),
+    "credential_access_blocked": ("blocked", "sensitive_data"),
+    "pii_gate_triggered": ("flagged", "sensitive_data"),
+    "pii_submission_denied": ("blocked", "sensitive_data"),
+    "pii_submission_approved": ("allowed", "sensitive_data"),
+    "rate_limit_exceeded": ("blocked", "other"),
+    "origin_violation": ("blocked", "other"),
+    "host_violation": ("blocked", "other"),
+}
+SECURITY_EVENTS = frozenset(
+    {
+        "agent_quarantined",
+        "agent_suspended",
+        "security_alert",
+        "cve_mitigation_triggered",
+        "security_scan_completed",
+    }
+)
+_SEVERITY = {
+    "debug": "info",
+    "info": "info",
+    "warning": "medium",
+    "error": "high",
+    "critical": "critical",
+}
+_SIGNATURE = re.compile(r"^sha256=([0-9a-f]{64})$")
+_EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
+_ID_CHARS = re.compile(r"[^A-Za-z0-9._:\-]")
+
+
+@dataclass(frozen=True)
+class SnapperResult:
+    event: str
+    outcome: Literal["stored", "duplicate", "signal", "ignored"]
+    event_id: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"event": self.event, "outcome": self.outcome}
+        if self.event_id:
+            out["event_id"] = self.event_id
+        return out
+
+
+def signature_value(secret: str, body: bytes) -> str:
+    """What Snapper sends in ``X-Snapper-Signature`` for this body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def authenticate(
+    *,
+    session: Session,
+    source_id: str,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    box: SecretBox,
+    now: datetime | None = None,
+) -> EnforcementSource:
+    """The Snapper source in the URL, once its secret signed this body; else Unauthorized."""
+    now = now or utcnow()
+    if len(source_id) != 32 or not source_id.isalnum():
+        raise Unauthorized("unknown enforcement source")
+    try:
+        parse_timestamp(timestamp, now=now.timestamp(), window_s=REPLAY_WINDOW_S)
+    except SignatureRejected as exc:
+        raise Unauthorized(str(exc).replace("X-ThreatVec-", "X-Snapper-")) from None
+    match = _SIGNATURE.match((signature or "").strip().lower())
+    if match is None:
+        raise Unauthorized(f"{SIGNATURE_HEADER} must be sha256=<64 hex digits>")
+    # The one lookup across orgs: the source id decides the org, once the signature holds.
+    source = session.scalar(select(EnforcementSource).where(EnforcementSource.id == source_id))
+    if source is None or source.kind != "snapper":
+        raise Unauthorized("unknown Snapper source")
+    if not source.enabled:
+        raise Unauthorized("enforcement source is disabled")
+    if not source.secret_enc:
+        raise Unauthorized("the source has no signing secret yet; rotate it to get one")
+    try:
+        secrets = service.accepted_secrets(source, box, now)
+    except SecretDecryptError:
+        raise Unauthorized("the source's secret cannot be read; rotate it") from None
+    ok = False
+    for secret in secrets:  # every secret is tried: timing says nothing about which matched
+        ok |= hmac.compare_digest(signature_value(secret, body)[7:], match.group(1))
+    if not ok:
+        raise Unauthorized("signature does not match")
+    return source
+
+
+def _text(value: object, limit: int) -> str | None:
+    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+
+
+def _snapper_agents(session: Session, org_id: str) -> dict[str, str]:
+    """Snapper agent UUID → the ThreatVec agent name an asset links it to."""
+    out: dict[str, str] = {}
+    for name, meta in session.execute(
+        select(Asset.name, Asset.meta).where(Asset.org_id == org_id, Asset.kind == "agent")
+    ):
+        linked = meta.get("snapper_agent_id") if isinstance(meta, dict) else None
+        if isinstance(linked, str) and linked.strip():
+            out[linked.strip().lower()] = name
+    return out
+
+
+def _event_id(event: str, payload: dict[str, Any], body: bytes, delivery: str | None) -> str:
+    # Snapper's request id when there is one, else its delivery id, else the body itself:
+    # the same audit event re-sent (a retry) always gets the same id.
+    raw = _text(payload.get("request_id"), 80) or _text(delivery, 80)
+    if raw is None:
+        raw = hashlib.sha256(body).hexdigest()[:32]
+    return f"snapper:{event[:20]}:{_ID_CHARS.sub('-', raw)}"[:64]
+
+
+def receive(
+    *,
+    session: Session,
+    source: EnforcementSource,
+    payload: Any,
+    body: bytes,
+    event_header: str | None = None,
+    delivery: str | None = None,
+) -> SnapperResult:
+    """Store a decision, raise a signal for a security event, or acknowledge the rest.
+
+    Raises ``ValueError`` (a 422 for the router) when the payload is not a Snapper event.
+    """
+    if not isinstance(payload, dict):
+        raise ValueError("body: must be one Snapper event object")
+    event = payload.get("event") or event_header
+    if not isinstance(event, str) or not _EVENT_NAME.match(event):
+        raise ValueError("event: must name a Snapper audit action (e.g. request_denied)")
+    if event not in DECISIONS and event not in SECURITY_EVENTS:
+        return SnapperResult(event, "ignored")
+    details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
+    snapper_agent = _text(payload.get("agent_id"), 100)
+    agents = _snapper_agents(session, source.org_id)
+    agent = (
+        (agents.get(snapper_agent.lower()) if snapper_agent else None)
+        or _text(details.get("agent_name"), 200)
+        or (f"snapper:{snapper_agent}" if snapper_agent else "snapper (no agent)")
+    )
+    severity = _SEVERITY.get(str(payload.get("severity", "")).lower(), "medium")
+    # The message can quote the command the agent tried: secrets in it are masked.
+    message = _text(redact(str(payload.get("message") or "")), REASON_MAX)
+    event_id = _event_id(event, payload, body, delivery)
+    if event in SECURITY_EVENTS:
+        signals.publish(
+            session=session,
+            org_id=source.org_id,
+            kind=SIGNAL_PREFIX + event,
+            data={
+                "source_id": source.id,
+                "source": source.name,
+                "agent": agent,
+                "severity": severity,
+                "message": message,
+                "rule_id": _text(payload.get("rule_id"), 100),
+                "event_id": event_id,
+            },
+        )
+        return SnapperResult(event, "signal", event_id)
+    action, category = DECISIONS[event]
+    rule = _text(details.get("rule_name"), 200) or _text(details.get("rule_type"), 200)
+    result = service.receive_events(
+        session=session,
+        source=source,
+        payload={
+            "event_id": event_id,
+            "time": payload.get("timestamp"),
+            "action": action,
+            "category": category,
+            "agent": agent,
+            "tool": _text(details.get("tool_name"), 200),
+            "policy_id": _text(payload.get("rule_id"), 120),
+            "policy_name": rule,
+            "reason": message,
+            "severity": severity,
+        },
+    )
+    if result.rejected:
+        raise ValueError(result.rejected[0].reason)
+    return SnapperResult(event, "stored" if result.accepted else "duplicate", event_id)
+
+
+def parse_body(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise ValueError("body: not valid UTF-8 JSON") from None

@@ -1,0 +1,172 @@
+"""Snapper's SIEM webhook over real HTTP: decisions, security events, signatures, isolation.
+
+`SnapperSender` (tests/enforcement/helpers.py) delivers audit events the way
+Snapper's webhook output does.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from tests.conftest import create_org
+from tests.enforcement.helpers import SNAPPER_AGENT, SnapperSender, add_agent, audit
+from threatvec.enforcement.models import EnforcementEvent
+from threatvec.signals import service as signals
+from threatvec.store.engine import session_scope
+
+
+def _source(live_server, org) -> dict[str, Any]:
+    r = httpx.post(
+        f"{live_server.url}/api/v1/enforcement/sources",
+        json={"name": "Snapper (laptops)", "kind": "snapper"},
+        headers=org.headers,
+        timeout=30,
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _events(factory, org_id: str) -> list[EnforcementEvent]:
+    with session_scope(factory) as s:
+        return list(
+            s.scalars(
+                select(EnforcementEvent)
+                .where(EnforcementEvent.org_id == org_id)
+                .order_by(EnforcementEvent.ts)
+            )
+        )
+
+
+LEAKED_KEY = "sk-proj-" + "Q" * 32
+
+
+def test_snapper_decisions_become_enforcement_events_once(live_server, session_factory) -> None:
+    org = create_org(session_factory)
+    agent_id = add_agent(session_factory, org.id, "coder-bot", [("bash", None)])
+    # the agent's asset (made when it first reported) is linked to its Snapper id
+    assets = httpx.get(f"{live_server.url}/api/v1/assets", headers=org.headers, timeout=30)
+    [asset] = [a for a in assets.json()["items"] if a["name"] == "coder-bot"]
+    httpx.patch(
+        f"{live_server.url}/api/v1/assets/{asset['id']}",
+        json={"metadata": {"snapper_agent_id": SNAPPER_AGENT}},
+        headers=org.headers,
+        timeout=30,
+    ).raise_for_status()
+    snapper = SnapperSender(live_server.url, _source(live_server, org))
+
+    denied = audit(
+        "request_denied",
+        message=f"DENY: command 'curl -H \"Authorization: Bearer {LEAKED_KEY}\"' matches rule",
+        details={"tool_name": "bash", "rule_type": "command_denylist", "decision": "deny"},
+    )
+    r = snapper.send(denied)
+    assert r.status_code == 200, r.text
+    assert r.json()["outcome"] == "stored"
+    assert snapper.send(denied).json()["outcome"] == "duplicate"  # Snapper's retry
+    r = snapper.send(
+        audit("credential_access_blocked", severity="critical", agent_id=str(uuid.uuid4()))
+    )
+    assert r.json()["outcome"] == "stored"
+    assert snapper.send(audit("request_allowed", severity="info")).json()["outcome"] == "stored"
+    assert snapper.send(audit("rule_updated")).json() == {
+        "event": "rule_updated",
+        "outcome": "ignored",
+    }
+
+    rows = _events(session_factory, org.id)
+    assert sorted((e.action, e.category) for e in rows) == [
+        ("allowed", "tool_policy"),
+        ("blocked", "sensitive_data"),
+        ("blocked", "tool_policy"),
+    ]
+    first = next(e for e in rows if e.category == "tool_policy" and e.action == "blocked")
+    # linked through the asset's snapper_agent_id; the unlinked agent keeps Snapper's id
+    assert first.agent == "coder-bot" and first.agent_id == agent_id
+    assert first.tool == "bash" and first.policy_name == "command_denylist"
+    assert first.severity == "medium" and LEAKED_KEY not in (first.reason or "")
+    assert "[REDACTED]" in (first.reason or "")
+    other = next(e for e in rows if e.category == "sensitive_data")
+    assert other.agent.startswith("snapper:") and other.agent_id is None
+    assert other.severity == "critical"
+
+
+def test_snapper_security_events_become_signals(live_server, session_factory) -> None:
+    org = create_org(session_factory)
+    snapper = SnapperSender(live_server.url, _source(live_server, org))
+    with session_scope(session_factory) as s:
+        start = signals.latest_id(session=s, org_id=org.id)
+    r = snapper.send(audit("agent_quarantined", severity="critical", message="trust score 0.1"))
+    assert r.status_code == 200 and r.json()["outcome"] == "signal"
+    with session_scope(session_factory) as s:
+        rows = signals.list_since(
+            session=s, org_id=org.id, after_id=start, kinds=("snapper.agent_quarantined",)
+        )
+        data = [dict(x.data) for x in rows]
+    assert len(data) == 1 and data[0]["severity"] == "critical"
+    assert data[0]["message"] == "trust score 0.1" and data[0]["source"] == "Snapper (laptops)"
+    assert _events(session_factory, org.id) == []  # not a decision
+
+
+def test_snapper_requests_are_authenticated_and_stay_in_their_org(
+    live_server, session_factory
+) -> None:
+    org = create_org(session_factory)
+    other = create_org(session_factory)
+    source = _source(live_server, org)
+    snapper = SnapperSender(live_server.url, source)
+
+    cases = {
+        "wrong secret": snapper.send(audit("request_denied"), secret="x" * 40),
+        "unsigned": snapper.send(audit("request_denied"), signed=False),
+        "stale": snapper.send(audit("request_denied"), ts=int(time.time()) - 3600),
+    }
+    for name, r in cases.items():
+        assert r.status_code == 401, (name, r.text)
+    assert "signature does not match" in cases["wrong secret"].json()["detail"]
+    assert "X-Snapper-Signature" in cases["unsigned"].json()["detail"]
+    assert "X-Snapper-Timestamp" in cases["stale"].json()["detail"]
+
+    # a generic (non-Snapper) source cannot be driven through this endpoint
+    generic = httpx.post(
+        f"{live_server.url}/api/v1/enforcement/sources",
+        json={"name": "gw", "kind": "gateway"},
+        headers=org.headers,
+        timeout=30,
+    ).json()
+    r = SnapperSender(live_server.url, generic).send(audit("request_denied"))
+    assert r.status_code == 401 and "unknown Snapper source" in r.json()["detail"]
+
+    # another org's key sees nothing of it, and cannot rotate it
+    r = httpx.get(
+        f"{live_server.url}/api/v1/enforcement/sources/{source['id']}",
+        headers=other.headers,
+        timeout=30,
+    )
+    assert r.status_code == 404
+    assert _events(session_factory, org.id) == []
+
+    # bad bodies: a clear 4xx each, nothing stored
+    r = snapper.send(b"{not json")
+    assert r.status_code == 400 and "JSON" in r.json()["detail"]
+    r = snapper.send(audit("request_denied", timestamp="yesterday"))
+    assert r.status_code == 422 and "time" in r.json()["detail"]
+    r = snapper.send({"severity": "info"})
+    assert r.status_code == 422 and "event" in r.json()["detail"]
+    r = snapper.send(b"x" * (300 * 1024))
+    assert r.status_code == 413
+    assert _events(session_factory, org.id) == []
+
+    # rotation: the old secret stops working at once
+    rotated = httpx.post(
+        f"{live_server.url}/api/v1/enforcement/sources/{source['id']}/rotate",
+        json={"grace_minutes": 0},
+        headers=org.headers,
+        timeout=30,
+    ).json()
+    assert snapper.send(audit("request_denied")).status_code == 401
+    assert snapper.send(audit("request_denied"), secret=rotated["secret"]).status_code == 200
