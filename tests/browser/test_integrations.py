@@ -1,8 +1,13 @@
 """Settings → Integrations in a real Chromium: configure Okta (secret write-only), a bad value
-named back, test the connection, sync now, counts and history, toggle; Zscaler shown as coming."""
+named back, test the connection, sync now, counts and history, toggle; Zscaler (receive):
+receiver URL and header shown, the ingest token once, a real delivery counted."""
 
 from __future__ import annotations
 
+import json
+import time
+
+import httpx
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -31,9 +36,9 @@ def test_integrations_page(page, live_server, session_factory) -> None:
     page.goto(f"{base}/settings")
     page.click("a.card:has-text('Integrations')")
     page.wait_for_url(f"{base}/settings/integrations")
-    assert page.locator("#kind-zscaler .kind-status").inner_text() == "coming"
-    assert page.locator("#kind-zscaler form").count() == 0
-    for kind in ("okta", "crowdstrike", "splunk", "sentinel", "m365", "netskope", "proofpoint"):
+    assert page.locator("#kind-zscaler .kind-status").inner_text() == "receive"
+    kinds = ("okta", "crowdstrike", "splunk", "sentinel", "m365", "netskope", "zscaler")
+    for kind in (*kinds, "proofpoint"):
         assert page.locator(f"#kind-{kind} form.create-form").count() == 1
 
     holder: list[str] = []
@@ -83,3 +88,37 @@ def test_integrations_page(page, live_server, session_factory) -> None:
         assert row.locator(".integration-state").inner_text() == "disabled"
         assert TOKEN not in page.content()
     assert dialogs == []
+
+
+def test_zscaler_receiver_shown_with_token_once(page, live_server, session_factory) -> None:
+    org = create_org(session_factory)
+    base = live_server.url
+    _login(page, base, org.key)
+    page.goto(f"{base}/settings/integrations")
+    card = page.locator("#kind-zscaler")
+    assert card.locator("input[name=schedule_minutes]").count() == 0  # nothing is scheduled
+    card.locator("button[type=submit]", has_text="Save Zscaler").click()
+    page.wait_for_selector("text=Saved zscaler integration")
+    row = page.locator("#kind-zscaler .integration").first
+    integration_id = row.get_attribute("data-integration-id")
+    url = row.locator(".receiver-url").inner_text()
+    assert url == f"{base}/api/v1/integrations/{integration_id}/zscaler/nss"
+    assert row.locator(".receiver-header").inner_text() == "Authorization: Bearer <token>"
+    token = page.locator("#new-ingest-token").inner_text()
+    assert token.startswith("tvi_") and row.locator(".token-hint").inner_text() == token[:8] + "…"
+    assert row.locator(".sync-form").count() == 0
+    screenshot(page, "integrations-zscaler")
+
+    record = {"recordid": "900001", "epochtime": str(int(time.time()) - 60),
+              "host": "chatgpt.com", "dlpdict": "Credit Cards", "dlpdicthitcount": "2"}  # fmt: skip
+    r = httpx.post(url, content=json.dumps({"event": record}),
+                   headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    assert r.status_code == 200 and r.json()["accepted"] == ["900001"]
+
+    page.goto(f"{base}/settings/integrations")
+    row = page.locator("#kind-zscaler .integration").first
+    assert row.locator(".last-status").inner_text() == "ok"
+    assert "ingested 1" in row.locator(".last-counts").inner_text()
+    assert token not in page.content()  # shown once, never again
+    row.locator("button", has_text="Check deliveries").click()
+    page.wait_for_selector("text=last delivery")

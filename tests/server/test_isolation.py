@@ -120,6 +120,10 @@ def test_org_b_never_sees_org_a(client, session_factory) -> None:
                 assert r.status_code < 500, f"{method.upper()} {path} gave {r.status_code}"
                 if r.status_code in DENIED or r.status_code == 400:
                     continue
+                # Routes that authenticate themselves (signed webhooks, ingest tokens) take
+                # no org key at all: B's key earns a 401 there, which is a denial too.
+                if r.status_code == 401 and "security" not in op:
+                    continue
                 assert is_global, (
                     f"{method.upper()} {path} with org A's id answered {r.status_code} to org B: "
                     f"{r.text[:200]}"

@@ -22,12 +22,26 @@ from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.errors import Conflict
 from threatvec.integrations import service
 from threatvec.integrations.connectors import CONNECTORS
-from threatvec.integrations.connectors.base import SyncContext, TestContext, secret_values
+from threatvec.integrations.connectors.base import (
+    RunCounts,
+    SyncContext,
+    TestContext,
+    secret_values,
+)
 from threatvec.integrations.http import ConnectorError, VendorHttp, redact
+from threatvec.integrations.kinds import is_receive
 from threatvec.integrations.models import Integration, IntegrationRun
 from threatvec.integrations.schemas import TestResult
 
-__all__ = ["LEASE", "MAX_PAGES", "run_due", "run_sync", "test_connection"]
+__all__ = [
+    "LEASE",
+    "MAX_PAGES",
+    "copy_counts",
+    "record_outcome",
+    "run_due",
+    "run_sync",
+    "test_connection",
+]
 
 log = logging.getLogger("threatvec.integrations")
 LEASE = timedelta(minutes=15)
@@ -54,6 +68,12 @@ def test_connection(
 ) -> TestResult:
     """A real, read-only request with the stored settings; the outcome is kept on the row."""
     row = service.get_or_raise(session=session, org_id=org_id, integration_id=integration_id)
+    if is_receive(row.kind):
+        # The vendor calls us: the honest check is whether a delivery has arrived.
+        result = _receive_status(row)
+        row.last_test_at, row.last_test_ok = utcnow(), result.ok
+        session.flush()
+        return result
     secrets: list[str] = []
     http = VendorHttp(allow_private=allow_private, max_attempts=2, timeout=15.0)
     try:
@@ -74,6 +94,24 @@ def test_connection(
     row.last_test_at, row.last_test_ok = utcnow(), result.ok
     session.flush()
     return result
+
+
+def _receive_status(row: Integration) -> TestResult:
+    if row.last_run_at is None:
+        return TestResult(
+            ok=False,
+            status_code=None,
+            message="no delivery received yet: check the feed's API URL and Authorization header",
+        )
+    counts = row.last_counts or {}
+    return TestResult(
+        ok=row.last_status != "error",
+        status_code=None,
+        message=(
+            f"last delivery {row.last_run_at:%Y-%m-%d %H:%M:%S} UTC ({row.last_status}): "
+            f"{counts.get('fetched', 0)} records, {counts.get('ingested', 0)} ingested"
+        ),
+    )
 
 
 def _claim(session: Session, org_id: str, integration_id: str) -> bool:
@@ -104,6 +142,8 @@ def run_sync(
     """Sync one integration now; raises Conflict when a sync of it is already running."""
     row = service.get_or_raise(session=session, org_id=org_id, integration_id=integration_id)
     kind, name = row.kind, row.name
+    if is_receive(kind):
+        raise Conflict(f"{name!r} receives deliveries from the vendor; there is nothing to sync")
     if not _claim(session, org_id, integration_id):
         session.rollback()
         raise Conflict(f"a sync of {name!r} is already running")
@@ -129,7 +169,7 @@ def run_sync(
             current = session.get(IntegrationRun, run_id)
             assert fresh is not None and current is not None
             fresh.cursor = dict(ctx.cursor)  # a new object, so the JSON column is seen as changed
-            _copy_counts(current, ctx, http)
+            copy_counts(current, ctx.counts, http.retries)
             session.commit()
 
         ctx = SyncContext(
@@ -164,15 +204,9 @@ def run_sync(
     return _finish(session, integration_id, run_id, ctx, http, error)
 
 
-def _copy_counts(run: IntegrationRun, ctx: SyncContext, http: VendorHttp) -> None:
-    c = ctx.counts
+def copy_counts(run: IntegrationRun, c: RunCounts, retries: int = 0) -> None:
     run.fetched, run.ingested, run.forwarded = c.fetched, c.ingested, c.forwarded
-    run.skipped, run.duplicates, run.pages, run.retries = (
-        c.skipped,
-        c.duplicates,
-        c.pages,
-        http.retries,
-    )
+    run.skipped, run.duplicates, run.pages, run.retries = c.skipped, c.duplicates, c.pages, retries
 
 
 def _finish(
@@ -187,16 +221,26 @@ def _finish(
     row = session.get(Integration, integration_id)
     assert run is not None and row is not None
     if ctx is not None and error is None:
-        _copy_counts(run, ctx, http)
+        copy_counts(run, ctx.counts, http.retries)
     elif ctx is not None:
         # Counts as of the last checkpoint are what actually landed.
         session.refresh(run)
+    record_outcome(row=row, run=run, counts=ctx.counts if ctx else None, error=error)
+    row.lease_until = None
+    session.commit()
+    return run
+
+
+def record_outcome(
+    *, row: Integration, run: IntegrationRun, counts: RunCounts | None, error: str | None
+) -> None:
+    """Close a run (its counts already copied) and show it on its integration."""
     status = "error" if error else ("partial" if run.skipped else "ok")
     detail: dict[str, Any] = {}
-    if ctx is not None:
-        detail = {"signals": dict(ctx.counts.signals), "more": ctx.counts.more}
-        if ctx.counts.reasons:
-            detail["reasons"] = ctx.counts.reasons
+    if counts is not None:
+        detail = {"signals": dict(counts.signals), "more": counts.more}
+        if counts.reasons:
+            detail["reasons"] = counts.reasons
     run.status, run.error, run.detail, run.finished_at = status, error, detail, utcnow()
     row.last_run_at, row.last_status, row.last_error = run.started_at, status, error
     row.last_counts = {
@@ -207,9 +251,6 @@ def _finish(
         "duplicates": run.duplicates,
     }
     row.total_items = (row.total_items or 0) + run.ingested + run.forwarded
-    row.lease_until = None
-    session.commit()
-    return run
 
 
 def run_due(

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from threatvec.integrations.connectors import CONNECTORS
 from threatvec.integrations.schemas import KIND_MODELS, KindField, KindRead
 
-__all__ = ["KINDS", "KindInfo", "kind_reads", "secret_fields"]
+__all__ = ["KINDS", "RECEIVE_KINDS", "KindInfo", "is_receive", "kind_reads", "secret_fields"]
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,8 @@ class KindInfo:
     kind: str
     title: str
     provides: str
-    direction: Literal["pull", "push"]
+    # pull: we read the vendor's API; push: we send to it; receive: it posts to us.
+    direction: Literal["pull", "push", "receive"]
     status: Literal["available", "coming"] = "available"
 
 
@@ -38,7 +39,7 @@ KINDS: tuple[KindInfo, ...] = (
     KindInfo(
         "sentinel",
         "Microsoft Sentinel",
-        "SIEM: ThreatVec signals sent via the Logs Ingestion API (DNS event pull: coming)",
+        "SIEM: signals out via the Logs Ingestion API; DNS queries to AI services into Shadow AI",
         "push",
     ),
     KindInfo(
@@ -53,7 +54,12 @@ KINDS: tuple[KindInfo, ...] = (
         "CASB PII signals: DLP alerts to AI services, categories only",
         "pull",
     ),
-    KindInfo("zscaler", "Zscaler", "CASB PII signals from ZIA DLP (NSS feed)", "pull", "coming"),
+    KindInfo(
+        "zscaler",
+        "Zscaler",
+        "CASB PII signals: ZIA DLP hits to AI services, posted by a Cloud NSS feed",
+        "receive",
+    ),
     KindInfo(
         "proofpoint",
         "Proofpoint TAP",
@@ -61,6 +67,14 @@ KINDS: tuple[KindInfo, ...] = (
         "pull",
     ),
 )
+
+
+RECEIVE_KINDS: frozenset[str] = frozenset(k.kind for k in KINDS if k.direction == "receive")
+
+
+def is_receive(kind: str) -> bool:
+    """True for kinds the vendor posts to (no sync, no outbound test)."""
+    return kind in RECEIVE_KINDS
 
 
 def secret_fields(kind: str) -> tuple[str, ...]:

@@ -46,6 +46,16 @@ class Integration(OrgScoped, Timestamped, Base):
     total_items: Mapped[int] = mapped_column(Integer, default=0)
     last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Receive kinds (the vendor posts to us): SHA-256 of the bearer token the vendor
+    # sends. The plaintext is shown once; after a rotation the previous token may
+    # stay valid for a short grace period so the vendor side can be updated.
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_hint: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    previous_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    previous_token_valid_until: Mapped[datetime | None] = mapped_column(
+        UTCDateTime(), nullable=True
+    )
+    token_rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class IntegrationRun(OrgScoped, Base):

@@ -1,4 +1,8 @@
-"""/api/v1/integrations: kinds, configs (secrets write-only), connection test, sync now, runs."""
+"""/api/v1/integrations: kinds, configs (secrets write-only), connection test, sync now, runs.
+
+Receive kinds (Zscaler) get an ingest token in the create reply, shown once;
+POST …/token rotates it. Their receiver is integrations/receiver.py.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,12 @@ from fastapi import APIRouter, Path, Request, status
 from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep
 from threatvec.core.problems import problem_responses
-from threatvec.integrations import flows, service
+from threatvec.integrations import flows, service, tokens
 from threatvec.integrations.kinds import kind_reads
+from threatvec.integrations.models import Integration
 from threatvec.integrations.schemas import (
     IntegrationCreate,
+    IntegrationCreated,
     IntegrationKind,
     IntegrationPage,
     IntegrationRead,
@@ -21,6 +27,7 @@ from threatvec.integrations.schemas import (
     RunPage,
     RunRead,
     TestResult,
+    TokenRotate,
 )
 
 router = APIRouter(
@@ -48,24 +55,29 @@ def list_kinds() -> list[KindRead]:
     return kind_reads()
 
 
+def _created(row: Integration, token: str | None) -> IntegrationCreated:
+    read = service.read(row)
+    return IntegrationCreated(**read.model_dump(), token=token)
+
+
 @router.post(
     "",
-    response_model=IntegrationRead,
+    response_model=IntegrationCreated,
     status_code=status.HTTP_201_CREATED,
     responses=problem_responses(409),
-    summary="Configure an integration (secret fields are write-only)",
+    summary="Configure an integration (secrets write-only; a receive kind's token shown once)",
 )
 def create_integration(
     data: IntegrationCreate, request: Request, session: SessionDep, org_id: OrgIdDep
-) -> IntegrationRead:
-    row = service.create(
+) -> IntegrationCreated:
+    row, token = service.create_with_token(
         session=session,
         org_id=org_id,
         data=data,
         box=_box(request),
         allow_private=_allow_private(request),
     )
-    return service.read(row)
+    return _created(row, token)
 
 
 @router.get("", response_model=IntegrationPage, summary="List the org's integrations")
@@ -120,6 +132,24 @@ def update_integration(
 )
 def delete_integration(integration_id: IdPath, session: SessionDep, org_id: OrgIdDep) -> None:
     service.delete(session=session, org_id=org_id, integration_id=integration_id)
+
+
+@router.post(
+    "/{integration_id}/token",
+    response_model=IntegrationCreated,
+    responses=problem_responses(404),
+    summary="Rotate a receive integration's ingest token; the new one is in the reply, once",
+)
+def rotate_token(
+    integration_id: IdPath, data: TokenRotate, session: SessionDep, org_id: OrgIdDep
+) -> IntegrationCreated:
+    row, token = tokens.rotate(
+        session=session,
+        org_id=org_id,
+        integration_id=integration_id,
+        grace_minutes=data.grace_minutes,
+    )
+    return _created(row, token)
 
 
 @router.post(

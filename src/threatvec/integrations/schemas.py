@@ -13,14 +13,16 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
 from threatvec.core.pagination import Page
 
 __all__ = [
     "KIND_MODELS",
     "CrowdStrikeSettings",
+    "DeliveryResult",
     "IntegrationCreate",
+    "IntegrationCreated",
     "IntegrationKind",
     "IntegrationPage",
     "IntegrationRead",
@@ -32,15 +34,19 @@ __all__ = [
     "NetskopeSettings",
     "OktaSettings",
     "ProofpointSettings",
+    "ReceiverRead",
+    "RejectedRecord",
     "RunPage",
     "RunRead",
     "SentinelSettings",
     "SplunkSettings",
     "TestResult",
+    "TokenRotate",
+    "ZscalerSettings",
 ]
 
 IntegrationKind = Literal[
-    "okta", "crowdstrike", "splunk", "sentinel", "m365", "netskope", "proofpoint"
+    "okta", "crowdstrike", "splunk", "sentinel", "m365", "netskope", "zscaler", "proofpoint"
 ]
 RunStatus = Literal["running", "ok", "partial", "error", "busy"]
 LastStatus = Literal["never", "running", "ok", "partial", "error"]
@@ -49,6 +55,7 @@ _URL_RE = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+(?::[0-9]{1,5})?(?:/[^\s?#]
 _TENANT_RE = re.compile(r"^[A-Za-z0-9.-]{1,100}$")
 _CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 _KIND_PREFIX_RE = re.compile(r"^[a-z][a-z0-9_.]{0,59}$")
+_NON_WORD_RE = re.compile(r"[^a-z0-9]+")
 
 
 def _base_url(v: str) -> str:
@@ -65,6 +72,10 @@ def _base_url(v: str) -> str:
             "must be an http(s) URL with a host and no query (e.g. https://acme.okta.com)"
         )
     return v
+
+
+def _optional_base_url(v: str | None) -> str | None:
+    return None if v is None else _base_url(v)
 
 
 def _secret(v: SecretStr) -> SecretStr:
@@ -175,19 +186,22 @@ class SplunkSettings(_Settings):
 
 
 class SentinelSettings(_Settings):
-    """Microsoft Sentinel via the Azure Monitor Logs Ingestion API (push)."""
+    """Microsoft Sentinel: signals out through the Logs Ingestion API (push), DNS
+    queries to AI services in through the Log Analytics Query API (pull); either or both."""
 
     kind: Literal["sentinel"]
     authority_url: str = Field(default="https://login.microsoftonline.com", max_length=300)
     tenant_id: str = Field(max_length=100, description="Entra ID tenant id")
     client_id: str = Field(max_length=100, description="App registration (client) id")
     client_secret: SecretStr = Field(description="Client secret; write-only")
-    dce_url: str = Field(
+    dce_url: str | None = Field(
+        default=None,
         max_length=300,
-        description="Data collection endpoint, e.g. https://my-dce-abcd.eastus-1.ingest.monitor.azure.com",
+        description="Data collection endpoint, e.g. https://my-dce-abcd.eastus-1.ingest.monitor.azure.com"
+        " (with the DCR: send ThreatVec signals)",
     )
-    dcr_immutable_id: str = Field(
-        pattern=r"^dcr-[0-9a-f]{32}$", description="The DCR's immutableId"
+    dcr_immutable_id: str | None = Field(
+        default=None, pattern=r"^dcr-[0-9a-f]{32}$", description="The DCR's immutableId"
     )
     stream_name: str = Field(
         default="Custom-ThreatVecSignals_CL",
@@ -196,12 +210,53 @@ class SentinelSettings(_Settings):
     )
     kinds: list[str] = Field(default_factory=list, max_length=50)
     batch_size: int = Field(default=200, ge=1, le=1000)
+    dns_workspace_id: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+        description="Log Analytics workspace id: read DNS queries to AI services into Shadow AI",
+    )
+    dns_source: Literal["asim", "dnsevents"] = Field(
+        default="asim",
+        description="asim: the _Im_Dns parser (every DNS source); dnsevents: the DnsEvents table",
+    )
+    query_url: str = Field(default="https://api.loganalytics.io", max_length=300)
+    dns_lookback_hours: int = Field(
+        default=24, ge=1, le=720, description="How far back the first DNS read goes"
+    )
+    dns_window_minutes: int = Field(
+        default=60, ge=1, le=1440, description="DNS time read per query"
+    )
+    dns_row_limit: int = Field(
+        default=10000,
+        ge=10,
+        le=100000,
+        description="Rows per query; a full reply splits the window",
+    )
+    dns_lag_seconds: int = Field(
+        default=600, ge=0, le=3600, description="Skip the newest seconds (ingestion delay)"
+    )
 
-    _a = field_validator("authority_url", "dce_url")(_base_url)
+    _a = field_validator("authority_url", "query_url")(_base_url)
+    _d = field_validator("dce_url")(_optional_base_url)
     _t = field_validator("tenant_id")(_tenant)
     _c = field_validator("client_id")(_client_id)
     _s = field_validator("client_secret")(_secret)
     _k = field_validator("kinds")(_kind_prefixes)
+
+    @model_validator(mode="after")
+    def _some_direction(self) -> SentinelSettings:
+        if (self.dce_url is None) != (self.dcr_immutable_id is None):
+            raise ValueError("dce_url and dcr_immutable_id go together (both send signals)")
+        if self.dce_url is None and self.dns_workspace_id is None:
+            raise ValueError(
+                "set dce_url and dcr_immutable_id (send signals), dns_workspace_id "
+                "(read DNS queries), or both"
+            )
+        return self
+
+    @property
+    def sends(self) -> bool:
+        return self.dce_url is not None
 
 
 class M365Settings(_Settings):
@@ -252,6 +307,43 @@ class ProofpointSettings(_Settings):
     _s = field_validator("service_secret")(_secret)
 
 
+def _category_phrases(v: list[str]) -> list[str]:
+    out: list[str] = []
+    for raw in v:
+        # Compared word by word, so "AI & ML Applications" and "ai ml applications" agree.
+        p = " ".join(_NON_WORD_RE.sub(" ", raw.lower()).split())
+        if not 2 <= len(p) <= 80:
+            raise ValueError("each category phrase must be 2–80 characters")
+        if p not in out:
+            out.append(p)
+    return out
+
+
+class ZscalerSettings(_Settings):
+    """Zscaler ZIA web logs with DLP hits (receive): Cloud NSS posts them to ThreatVec.
+
+    No vendor secret is entered here: creating the integration issues the ingest
+    token Cloud NSS sends (shown once; rotate with POST …/token).
+    """
+
+    kind: Literal["zscaler"]
+    ai_categories: list[str] = Field(
+        default_factory=lambda: [
+            "generative ai",
+            "ai ml applications",
+            "ai and ml applications",
+            "artificial intelligence",
+        ],
+        max_length=50,
+        description=(
+            "URL category / app class phrases that mean generative AI (matched in "
+            "urlcat, urlsupercat, urlclass, appclass), besides the AI service catalog"
+        ),
+    )
+
+    _c = field_validator("ai_categories")(_category_phrases)
+
+
 IntegrationSettings = Annotated[
     OktaSettings
     | CrowdStrikeSettings
@@ -259,6 +351,7 @@ IntegrationSettings = Annotated[
     | SentinelSettings
     | M365Settings
     | NetskopeSettings
+    | ZscalerSettings
     | ProofpointSettings,
     Field(discriminator="kind"),
 ]
@@ -270,6 +363,7 @@ KIND_MODELS: dict[str, type[_Settings]] = {
     "sentinel": SentinelSettings,
     "m365": M365Settings,
     "netskope": NetskopeSettings,
+    "zscaler": ZscalerSettings,
     "proofpoint": ProofpointSettings,
 }
 
@@ -349,6 +443,17 @@ _READ_EXAMPLE: dict[str, Any] = {
 }
 
 
+class ReceiverRead(BaseModel):
+    """Where a receive integration's vendor posts; never the token itself."""
+
+    path: str = Field(description="The receiver path on this server (POST)")
+    header: str = Field(description="The header name the vendor sends")
+    header_value: str = Field(description="Its value, with the token shown as <token>")
+    token_hint: str = Field(description="The first characters of the token, to tell them apart")
+    token_rotated_at: datetime | None
+    previous_token_valid_until: datetime | None
+
+
 class IntegrationRead(BaseModel):
     model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [_READ_EXAMPLE]})
 
@@ -369,6 +474,19 @@ class IntegrationRead(BaseModel):
     last_test_ok: bool | None
     created_at: datetime
     updated_at: datetime
+    receiver: ReceiverRead | None = Field(
+        default=None,
+        description="Receive kinds only: where the vendor posts and the header it sends",
+    )
+
+
+class IntegrationCreated(IntegrationRead):
+    """The create (or token rotation) reply; ``token`` is set for receive kinds, shown once."""
+
+    token: str | None = Field(
+        default=None,
+        description="Receive kinds: the ingest token; store it now, it is not shown again",
+    )
 
 
 class IntegrationPage(Page[IntegrationRead]):
@@ -475,6 +593,48 @@ class KindRead(BaseModel):
     title: str
     provides: str
     status: Literal["available", "coming"]
-    direction: Literal["pull", "push"]
+    direction: Literal["pull", "push", "receive"]
     signal_kinds: list[str]
     fields: list[KindField]
+
+
+class TokenRotate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"grace_minutes": 60}]}
+    )
+
+    grace_minutes: int = Field(
+        default=0,
+        ge=0,
+        le=1440,
+        description="How long the previous token stays valid (0: refused at once)",
+    )
+
+
+class RejectedRecord(BaseModel):
+    index: int = Field(description="0-based position of the record in the delivery")
+    reason: str
+
+
+class DeliveryResult(BaseModel):
+    """Every record of one delivery counted once: accepted, duplicate, ignored or rejected."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "received": 4,
+                    "accepted": ["7353686396818817024"],
+                    "duplicates": [],
+                    "ignored": 2,
+                    "rejected": [{"index": 2, "reason": "record has no recordid"}],
+                }
+            ]
+        }
+    )
+
+    received: int = Field(description="Records in the delivery")
+    accepted: list[str] = Field(description="Record ids stored as new Shadow AI events")
+    duplicates: list[str] = Field(description="Record ids already stored (a re-sent batch)")
+    ignored: int = Field(description="Valid records that are not DLP hits to an AI service")
+    rejected: list[RejectedRecord] = Field(description="Malformed records, by index")

@@ -19,8 +19,9 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict, FieldError, InvalidInput
 from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
+from threatvec.integrations import tokens
 from threatvec.integrations.connectors import CONNECTORS
-from threatvec.integrations.kinds import secret_fields
+from threatvec.integrations.kinds import is_receive, secret_fields
 from threatvec.integrations.models import Integration, IntegrationRun
 from threatvec.integrations.schemas import (
     KIND_MODELS,
@@ -31,6 +32,7 @@ from threatvec.integrations.schemas import (
 
 __all__ = [
     "create",
+    "create_with_token",
     "delete",
     "due",
     "get",
@@ -61,6 +63,8 @@ IDENTITY_FIELDS = (
     "api_url",
     "tenant_id",
     "dcr_immutable_id",
+    "dns_workspace_id",
+    "dns_source",
     "stream_name",
     "alert_type",
     "service_principal",
@@ -184,6 +188,23 @@ def create(
     return row
 
 
+def create_with_token(
+    *,
+    session: Session,
+    org_id: str,
+    data: IntegrationCreate,
+    box: SecretBox,
+    allow_private: bool = False,
+) -> tuple[Integration, str | None]:
+    """Create; a receive kind also gets its ingest token (returned once, stored as a hash)."""
+    row = create(session=session, org_id=org_id, data=data, box=box, allow_private=allow_private)
+    if not is_receive(row.kind):
+        return row, None
+    token = tokens.issue(row)
+    session.flush()
+    return row, token
+
+
 def _name_taken(session: Session, org_id: str, name: str, exclude: str | None = None) -> bool:
     stmt = select(Integration.id).where(Integration.org_id == org_id, Integration.name == name)
     if exclude:
@@ -249,6 +270,7 @@ def read(row: Integration) -> IntegrationRead:
             "last_test_ok": row.last_test_ok,
             "created_at": row.created_at,
             "updated_at": row.updated_at,
+            "receiver": tokens.receiver_read(row),
         }
     )
 
@@ -355,5 +377,6 @@ def due(*, session: Session, org_id: str, now: datetime | None = None) -> list[I
         r
         for r in rows
         if r.kind in KIND_MODELS
+        and not is_receive(r.kind)  # the vendor posts; nothing to schedule
         and (r.last_run_at is None or now - r.last_run_at >= timedelta(minutes=r.schedule_minutes))
     ]

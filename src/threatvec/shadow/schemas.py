@@ -82,7 +82,8 @@ _TERM = re.compile(r"^[a-z0-9]{2,16}$")
 _TOKEN = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 
 # Known signal keys and their types (the extension's events.js SIGNAL_SPEC, plus the
-# Microsoft 365 Copilot fields m365.py writes). Unknown keys are tolerated and dropped.
+# Microsoft 365 Copilot fields m365.py writes and the DNS lookups a Sentinel window
+# counted). Unknown keys are tolerated and dropped.
 SIGNAL_SPEC: dict[str, Any] = {
     "files": "count",
     "skipped_files": "count",
@@ -96,6 +97,7 @@ SIGNAL_SPEC: dict[str, Any] = {
     "resources": "count",
     "resource_types": "tokens",
     "sensitivity_labels": "tokens",
+    "dns_queries": "count",
 }
 
 

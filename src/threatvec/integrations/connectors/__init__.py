@@ -10,6 +10,7 @@ from threatvec.integrations.connectors import (
     proofpoint,
     sentinel,
     splunk,
+    zscaler,
 )
 from threatvec.integrations.connectors.base import Connector
 
@@ -22,5 +23,6 @@ CONNECTORS: dict[str, Connector] = {
     "sentinel": sentinel,  # type: ignore[dict-item]
     "m365": m365,  # type: ignore[dict-item]
     "netskope": netskope,  # type: ignore[dict-item]
+    "zscaler": zscaler,  # type: ignore[dict-item]
     "proofpoint": proofpoint,  # type: ignore[dict-item]
 }

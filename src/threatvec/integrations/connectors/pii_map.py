@@ -16,7 +16,20 @@ __all__ = ["PHRASES", "categories_for"]
 
 PHRASES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("US_SSN", ("ssn", "social security")),
-    ("CREDIT_CARD", ("credit card", "creditcard", "card number", "pci", "payment card", "ccn")),
+    # Plurals too: Zscaler's predefined dictionary is named "Credit Cards".
+    (
+        "CREDIT_CARD",
+        (
+            "credit card",
+            "credit cards",
+            "creditcard",
+            "card number",
+            "card numbers",
+            "pci",
+            "payment card",
+            "ccn",
+        ),
+    ),
     ("IBAN", ("iban", "bank account", "swift")),
     ("PASSPORT", ("passport",)),
     ("AWS_ACCESS_KEY", ("aws", "amazon access key")),

@@ -1,11 +1,13 @@
-"""Microsoft Sentinel: forward ThreatVec signals through the Logs Ingestion API (push).
+"""Microsoft Sentinel: ThreatVec signals out (push) and DNS queries to AI services in (pull).
 
-An Entra ID token (client credentials, scope ``https://monitor.azure.com/.default``)
-from ``{authority}/{tenant}/oauth2/v2.0/token``, then
-``POST {dce}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01``
+Sending: an Entra ID token (client credentials, scope
+``https://monitor.azure.com/.default``) from ``{authority}/{tenant}/oauth2/v2.0/token``,
+then ``POST {dce}/dataCollectionRules/{dcr}/streams/{stream}?api-version=2023-01-01``
 with a JSON array of rows (``TimeGenerated``, ``Kind``, ``SignalId``, ``Data``);
 the API answers 204. The stream's table must have those columns (docs/integrations.md).
-Pulling DNS events from Sentinel is not part of this connector.
+
+Reading DNS queries to AI services into Shadow AI is `sentinel_dns`; an
+integration does either or both, depending on which settings it has.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from threatvec.integrations.connectors import forward
+from threatvec.integrations.connectors import forward, sentinel_dns
 from threatvec.integrations.connectors.base import SyncContext, TestContext
 from threatvec.integrations.connectors.common import iso
+from threatvec.integrations.connectors.entra import token
 from threatvec.integrations.http import ConnectorError
 from threatvec.signals.models import Signal
 
@@ -25,33 +28,11 @@ SIGNAL_KINDS: tuple[str, ...] = ()
 SCOPE = "https://monitor.azure.com/.default"
 API_VERSION = "2023-01-01"
 MAX_BODY = 1_000_000  # the API takes at most 1 MB per call
-describe_cursor = forward.describe_cursor
 
 
-def token(ctx: TestContext | SyncContext) -> str:
-    s = ctx.settings
-    r = ctx.http.request(
-        "POST",
-        f"{s.authority_url}/{s.tenant_id}/oauth2/v2.0/token",
-        data={
-            "grant_type": "client_credentials",
-            "client_id": s.client_id,
-            "client_secret": s.client_secret.get_secret_value(),
-            "scope": SCOPE,
-        },
-    )
-    if r.status_code in (400, 401, 403):
-        raise ConnectorError(
-            f"Entra ID refused the client credentials (HTTP {r.status_code})",
-            status_code=r.status_code,
-        )
-    if r.status_code != 200:
-        raise ConnectorError(f"token request: HTTP {r.status_code}", status_code=r.status_code)
-    body = ctx.http.json(r, "token reply")
-    value = body.get("access_token") if isinstance(body, dict) else None
-    if not isinstance(value, str) or not value:
-        raise ConnectorError("token reply has no access_token")
-    return value
+def describe_cursor(cursor: dict[str, Any]) -> str | None:
+    parts = [forward.describe_cursor(cursor), sentinel_dns.describe_cursor(cursor)]
+    return "; ".join(p for p in parts if p) or None
 
 
 def _url(ctx: TestContext | SyncContext) -> str:
@@ -82,9 +63,14 @@ def _post(ctx: TestContext | SyncContext, bearer: str, rows: list[dict[str, Any]
 
 
 def test(ctx: TestContext) -> tuple[int | None, str]:
-    bearer = token(ctx)
-    status = _post(ctx, bearer, [])
-    return status, "token issued and the DCR stream accepted an empty batch"
+    status: int | None = 200
+    said: list[str] = []
+    if ctx.settings.sends:
+        status = _post(ctx, token(ctx, SCOPE), [])
+        said.append("the DCR stream accepted an empty batch")
+    if ctx.settings.dns_workspace_id:
+        said.append(sentinel_dns.test(ctx))
+    return status, "token issued; " + "; ".join(said)
 
 
 def _row(sig: Signal) -> dict[str, Any]:
@@ -97,11 +83,18 @@ def _row(sig: Signal) -> dict[str, Any]:
 
 
 def sync(ctx: SyncContext) -> None:
+    if ctx.settings.sends:
+        _send(ctx)
+    if ctx.settings.dns_workspace_id:
+        sentinel_dns.sync(ctx)
+
+
+def _send(ctx: SyncContext) -> None:
     bearer: list[str] = []
 
     def send(batch: list[Signal]) -> None:
         if not bearer:
-            bearer.append(token(ctx))
+            bearer.append(token(ctx, SCOPE))
         rows = [_row(s) for s in batch]
         # Split so no call exceeds the API's 1 MB limit.
         chunk: list[dict[str, Any]] = []

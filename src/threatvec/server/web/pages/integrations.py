@@ -1,4 +1,9 @@
-"""Settings → Integrations: a card per vendor; configure (secrets write-only), test, sync."""
+"""Settings → Integrations: a card per vendor; configure (secrets write-only), test, sync.
+
+A receive kind (Zscaler) shows its receiver URL and header; its ingest token is
+rendered into the reply page once, at creation or rotation (never put in a
+redirect URL, never shown again).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from pydantic import ValidationError
 
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict, ThreatVecError
-from threatvec.integrations import flows, service
+from threatvec.integrations import flows, service, tokens
 from threatvec.integrations.kinds import KINDS, kind_reads
 from threatvec.integrations.schemas import IntegrationCreate, IntegrationUpdate, KindRead
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
@@ -35,6 +40,7 @@ def _page(
     flash: str | None = None,
     error: str | None = None,
     status_code: int = 200,
+    new_token: tuple[str, str] | None = None,
 ) -> HTMLResponse:
     rows = service.list_all(session=ctx.session, org_id=ctx.org.id)
     runs = service.recent_runs(
@@ -54,6 +60,9 @@ def _page(
         flash=flash,
         error=error,
         status_code=status_code,
+        # Absolute, so it can be pasted into the Cloud NSS feed's API URL as is.
+        base_url=str(ctx.request.base_url).rstrip("/"),
+        new_token=new_token,
     )
 
 
@@ -123,7 +132,7 @@ def create(ctx: PageDep, kind: str, form: FormDep) -> Response:
                 "settings": _settings_from_form(info, form, for_update=False),
             }
         )
-        row = service.create(
+        row, token = service.create_with_token(
             session=ctx.session,
             org_id=ctx.org.id,
             data=data,
@@ -134,7 +143,19 @@ def create(ctx: PageDep, kind: str, form: FormDep) -> Response:
         ctx.session.rollback()
         return _page(ctx, error=f"{info.title} not saved: {_messages(exc)}", status_code=422)
     ctx.session.commit()
+    if token is not None:
+        return _page(ctx, flash=f"Saved {row.kind} integration", new_token=(row.id, token))
     return redirect(ctx, f"{PAGE}?flash=Saved+{row.kind}+integration#i-{row.id}")
+
+
+@router.post(PAGE + "/{integration_id}/token", response_model=None)
+def rotate_token(ctx: PageDep, integration_id: str, form: FormDep) -> Response:
+    check_csrf(ctx, form.get("csrf"))
+    row, token = tokens.rotate(
+        session=ctx.session, org_id=ctx.org.id, integration_id=integration_id[:64]
+    )
+    ctx.session.commit()
+    return _page(ctx, flash="Ingest token rotated", new_token=(row.id, token))
 
 
 @router.post(PAGE + "/{integration_id}/update", response_model=None)

@@ -1,0 +1,248 @@
+"""Microsoft Sentinel DNS queries to AI services → Shadow AI visits (pull).
+
+An Entra ID token (client credentials, scope ``https://api.loganalytics.io/.default``),
+then ``POST {query_url}/v1/workspaces/{workspace}/query`` with ``{"query": KQL}``;
+the reply is ``{"tables": [{"columns": [{"name", "type"}], "rows": [[...]]}]}``.
+
+The query filters to the AI service catalog's domains in the workspace
+(``has_any``, so subdomains count) and summarises there: one row per domain,
+client and clock hour, with the query count and the first and last time. Each
+row becomes one Shadow AI ``visit`` (source ``sentinel-dns``): a visit is one
+client's lookups of one domain within a clock hour. Its id is derived from the
+hour, the domain and the client, never from the window that read it, so data
+read again (a lost checkpoint, an hour split across two windows) is never
+counted twice. The client (user name, else host name, else IP) is kept only as
+the org's salted pseudonym; the DNS answer is never read.
+
+Windows of ``dns_window_minutes`` are read oldest first and checkpointed one
+by one (cursor ``dns_since``, epoch seconds). A reply that fills
+``dns_row_limit`` may be cut short, so that window is split in half and read
+again, down to one minute.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from threatvec.integrations.connectors.base import SyncContext, TestContext
+from threatvec.integrations.connectors.common import (
+    AiMatcher,
+    host_of,
+    parse_time,
+    shadow_event_id,
+    user_hash,
+)
+from threatvec.integrations.connectors.entra import token
+from threatvec.integrations.http import ConnectorError
+from threatvec.shadow import catalog as shadow_catalog
+from threatvec.shadow import service as shadow
+from threatvec.shadow.schemas import ShadowEventIn
+
+__all__ = ["SOURCE", "describe_cursor", "query_text", "sync", "test"]
+
+SCOPE = "https://api.loganalytics.io/.default"
+SOURCE = "sentinel-dns"
+MIN_WINDOW_S = 60
+COLUMNS = ("Domain", "Client", "Queries", "FirstSeen", "LastSeen")
+# Where each source keeps the queried name and who asked (first non-empty wins).
+_SOURCES = {
+    "asim": (
+        "_Im_Dns(starttime={start}, endtime={end}, domain_has_any=ai)",
+        "DnsQuery",
+        "coalesce(SrcUsername, SrcHostname, SrcIpAddr)",
+    ),
+    "dnsevents": (
+        'DnsEvents | where SubType == "LookupQuery" | where Name has_any (ai)',
+        "Name",
+        "ClientIP",
+    ),
+}
+
+
+def _kql_time(when: datetime) -> str:
+    return f"datetime({when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')})"
+
+
+def query_text(source: str, domains: list[str], start: datetime, end: datetime, limit: int) -> str:
+    """The KQL for one window: AI domains only, summarised per domain, client and hour."""
+    # Catalog domains match DOMAIN_RE (letters, digits, '-', '.'): nothing to escape.
+    safe = [d for d in domains if shadow_catalog.DOMAIN_RE.match(d)]
+    table, name_col, client_col = _SOURCES[source]
+    lo, hi = _kql_time(start), _kql_time(end)
+    return "\n".join(
+        [
+            "let ai = dynamic([" + ", ".join(f'"{d}"' for d in safe) + "]);",
+            table.format(start=lo, end=hi),
+            f"| where TimeGenerated > {lo} and TimeGenerated <= {hi}",
+            f"| extend Client = tostring({client_col})",
+            "| summarize Queries = count(), FirstSeen = min(TimeGenerated),"
+            f" LastSeen = max(TimeGenerated) by Domain = tolower(tostring({name_col})), Client,"
+            " Hour = bin(TimeGenerated, 1h)",
+            f"| take {limit}",
+        ]
+    )
+
+
+def _token(ctx: TestContext | SyncContext) -> str:
+    return token(ctx, SCOPE)
+
+
+def _query(ctx: TestContext | SyncContext, bearer: str, kql: str) -> list[dict[str, Any]]:
+    s = ctx.settings
+    r = ctx.http.request(
+        "POST",
+        f"{s.query_url}/v1/workspaces/{s.dns_workspace_id}/query",
+        json={"query": kql},
+        headers={"Authorization": f"Bearer {bearer}"},
+    )
+    if r.status_code in (401, 403):
+        raise ConnectorError(
+            f"the workspace refused the token (HTTP {r.status_code}); grant the app "
+            "'Log Analytics Reader' on the workspace",
+            status_code=r.status_code,
+        )
+    if r.status_code == 404:
+        raise ConnectorError("no such Log Analytics workspace (HTTP 404)", status_code=404)
+    if r.status_code == 400:
+        body = ctx.http.json(r, "query error") if r.content else None
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
+        hint = " (is the ASIM _Im_Dns parser deployed? try dns_source=dnsevents)"
+        code_text = f", {str(code)[:60]}" if code else ""
+        raise ConnectorError(
+            f"the workspace rejected the DNS query (HTTP 400{code_text})"
+            + (hint if s.dns_source == "asim" else ""),
+            status_code=400,
+        )
+    if r.status_code != 200:
+        raise ConnectorError(
+            f"Log Analytics query: HTTP {r.status_code}", status_code=r.status_code
+        )
+    body = ctx.http.json(r, "query reply")
+    tables = body.get("tables") if isinstance(body, dict) else None
+    if not isinstance(tables, list) or not tables or not isinstance(tables[0], dict):
+        raise ConnectorError("query reply has no tables")
+    if isinstance(body.get("error"), dict):
+        # A partial result (e.g. a workspace in the query timed out) must not move the cursor.
+        raise ConnectorError("the workspace answered with a partial result; retried next run")
+    columns = tables[0].get("columns")
+    rows = tables[0].get("rows")
+    if not isinstance(columns, list) or not isinstance(rows, list):
+        raise ConnectorError("query reply's table has no columns or rows")
+    names = [c.get("name") if isinstance(c, dict) else None for c in columns]
+    missing = [c for c in COLUMNS if c not in names]
+    if missing:
+        raise ConnectorError(f"query reply lacks the columns {', '.join(missing)}")
+    return [dict(zip(names, row, strict=False)) for row in rows if isinstance(row, list)]
+
+
+def test(ctx: TestContext) -> str:
+    """Read the last five minutes: proves the token, the workspace and the DNS source."""
+    end = datetime.now(UTC)
+    kql = query_text(ctx.settings.dns_source, ["openai.com"], end - timedelta(minutes=5), end, 1)
+    _query(ctx, _token(ctx), kql)
+    return f"the workspace answered a DNS query ({ctx.settings.dns_source})"
+
+
+def describe_cursor(cursor: dict[str, Any]) -> str | None:
+    since = cursor.get("dns_since")
+    if not isinstance(since, int):
+        return None
+    return f"DNS queries after {datetime.fromtimestamp(since, UTC).strftime('%Y-%m-%d %H:%M UTC')}"
+
+
+def _convert(
+    ctx: SyncContext, row: dict[str, Any], matcher: AiMatcher
+) -> ShadowEventIn | str | None:
+    """The event, a skip reason (malformed), or None (not an AI service after all)."""
+    host = host_of(row.get("Domain"))
+    if host is None:
+        return f"row has no valid domain ({str(row.get('Domain'))[:60]!r})"
+    item = matcher.by_host(host)
+    if item is None:
+        return None  # has_any matches terms: "openai.com.evil.test" is not OpenAI
+    first = parse_time(row.get("FirstSeen"))
+    if first is None:
+        return f"row for {host} has no valid FirstSeen"
+    queries = row.get("Queries")
+    if isinstance(queries, bool) or not isinstance(queries, int) or queries < 1:
+        return f"row for {host} has no valid query count"
+    hour = first.astimezone(UTC).strftime("%Y-%m-%dT%H")
+    client = row.get("Client")
+    client = client.strip() if isinstance(client, str) else ""
+    return ShadowEventIn.model_validate(
+        {
+            "event_id": shadow_event_id(SOURCE, f"{hour}|{host}|{client.lower()}"),
+            "domain": host,
+            "event_type": "visit",
+            "occurred_at": first,
+            "user_hash": user_hash(ctx.session, ctx.org_id, client or None),
+            "signals": {"dns_queries": queries},
+        },
+        context={"historical": True},
+    )
+
+
+def _store(ctx: SyncContext, rows: list[dict[str, Any]], matcher: AiMatcher) -> None:
+    events: list[ShadowEventIn] = []
+    for row in rows:
+        ctx.counts.fetched += 1
+        try:
+            out = _convert(ctx, row, matcher)
+        except ValueError as exc:
+            ctx.counts.skip(f"DNS row does not convert: {str(exc).splitlines()[0][:120]}")
+            continue
+        if isinstance(out, str):
+            ctx.counts.skip(out)
+        elif out is not None:
+            events.append(out)
+    if events:
+        result = shadow.record_events(
+            session=ctx.session, org_id=ctx.org_id, events=events, source=SOURCE
+        )
+        ctx.counts.ingested += result.accepted
+        ctx.counts.duplicates += result.duplicates
+
+
+def sync(ctx: SyncContext) -> None:
+    s = ctx.settings
+    matcher = AiMatcher(ctx.session, ctx.org_id)
+    domains = [item.domain for item in matcher.catalog.items()]
+    since = ctx.cursor.get("dns_since")
+    start = (
+        since
+        if isinstance(since, int) and not isinstance(since, bool)
+        else int((ctx.now - timedelta(hours=s.dns_lookback_hours)).timestamp())
+    )
+    until = int(ctx.now.timestamp()) - s.dns_lag_seconds
+    span = s.dns_window_minutes * 60
+    bearer: str | None = None
+    while start < until:
+        if ctx.counts.pages >= ctx.max_pages:
+            ctx.counts.more = True
+            return
+        end = min(start + span, until)
+        bearer = bearer or _token(ctx)
+        kql = query_text(
+            s.dns_source,
+            domains,
+            datetime.fromtimestamp(start, UTC),
+            datetime.fromtimestamp(end, UTC),
+            s.dns_row_limit,
+        )
+        rows = _query(ctx, bearer, kql)
+        ctx.counts.pages += 1
+        if len(rows) >= s.dns_row_limit and end - start > MIN_WINDOW_S:
+            span = max(MIN_WINDOW_S, (end - start) // 2)  # may be cut short: read it in halves
+            continue
+        if len(rows) >= s.dns_row_limit:
+            ctx.counts.skip(
+                f"a one-minute DNS window filled dns_row_limit ({s.dns_row_limit}); "
+                "rows past it are not read"
+            )
+        _store(ctx, rows, matcher)
+        ctx.cursor["dns_since"] = end
+        ctx.checkpoint()
+        start = end
+        span = s.dns_window_minutes * 60
