@@ -11,6 +11,7 @@ from threatvec.jobs.registry import job
 from threatvec.redteam.atlas_sync import sync_atlas
 from threatvec.redteam.flows import context_from_settings, start_cycle
 from threatvec.redteam.service import get_cycle_or_raise
+from threatvec.vulns.http_retry import RetryPolicy
 
 WEEK_S = 7 * 24 * 3600
 
@@ -46,4 +47,5 @@ def atlas_sync(*, session: Session) -> dict[str, Any]:
     url = get_settings().atlas_url
     if not url:
         return {"status": "off", "reason": "THREATVEC_ATLAS_URL is empty"}
-    return sync_atlas(session, url=url).to_dict()
+    # A weekly job can wait for next week: a short retry, so an offline server is not held up.
+    return sync_atlas(session, url=url, timeout=30.0, retry=RetryPolicy(max_attempts=3)).to_dict()
