@@ -9,8 +9,10 @@ stored), the org's ingest rate (429), JSON and the event (400/422).
 from __future__ import annotations
 
 import json
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.crypto import SecretBox
@@ -28,8 +30,32 @@ MAX_BODY_BYTES = 256 * 1024  # one audit event per request
 router = APIRouter(tags=["enforcement"])
 
 
+class SnapperReply(BaseModel):
+    """What became of the event."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "event": "request_denied",
+                    "outcome": "stored",
+                    "event_id": "snapper:request_denied:9f2c4e1a7b3d4c5e",
+                }
+            ]
+        }
+    )
+
+    event: str = Field(description="Snapper's audit action")
+    outcome: Literal["stored", "duplicate", "signal", "ignored"] = Field(
+        description="stored as a decision, already stored, raised as a snapper.* signal, "
+        "or acknowledged and not stored"
+    )
+    event_id: str | None = Field(default=None, description="The id it is stored under")
+
+
 @router.post(
     snapper.PATH,
+    response_model=SnapperReply,
     summary="Receive Snapper's SIEM webhook (HMAC-signed; no org key)",
     description=(
         "Point Snapper's `SIEM_WEBHOOK_URL` here (with `SIEM_OUTPUT=webhook`) and set "
