@@ -218,3 +218,26 @@ def test_untested_agent_is_shown_untested_and_costs_points() -> None:
 def test_all_failing_red_team_scores_zero_on_that_part() -> None:
     s = score_agent(AgentFacts("a4", red_team=RedTeamResults(0, 5)))
     assert s.score.part("red_team").points == 0.0
+
+
+# ── never reported (registered in the assets registry, no telemetry) ──────
+
+
+def test_a_never_reported_agent_earns_nothing_telemetry_would_show() -> None:
+    s = score_agent(AgentFacts("asset-1", name="waiting", approved=True, reported=False))
+    parts = {p.name: p for p in s.score.parts}
+    assert parts["rule_coverage"].points == 0 and "never reported" in parts["rule_coverage"].detail
+    assert parts["drift"].points == 0 and "never reported" in parts["drift"].detail
+    # trust: no activity prior (0 of 70), approval still counts (30 of 30)
+    assert [(p.name, p.points) for p in s.trust.parts] == [("activity", 0.0), ("registration", 30)]
+    assert parts["trust"].points == pytest.approx(7.5) and parts["red_team"].points == 10.0
+    assert s.value == pytest.approx(17.5) and s.reported is False
+    # the same facts from an agent that reports score as a healthy, quiet agent
+    healthy = score_agent(AgentFacts("asset-1", name="waiting", approved=True))
+    assert healthy.value > 2 * s.value
+
+
+def test_a_never_reported_agent_keeps_its_red_team_results() -> None:
+    s = score_agent(AgentFacts("asset-1", red_team=RedTeamResults(4, 0), reported=False))
+    assert s.score.part("red_team").points == 25.0
+    assert s.trust.parts[1].detail == "in the assets registry, not approved yet"

@@ -99,6 +99,54 @@ def test_fleet_cards_filters_and_detail(page, live_server, session_factory):
     assert dialogs == []
 
 
+def test_registered_agent_shows_as_never_reported_until_it_reports(
+    page, live_server, session_factory
+):
+    org = create_org(session_factory)
+    base = live_server.url
+    headers = {"X-Org-Key": org.key}
+    r = httpx.post(
+        f"{base}/api/v1/assets",
+        json={"kind": "agent", "name": "expected-bot", "approved": True},
+        headers=headers,
+        timeout=10,
+    )
+    assert r.status_code == 201, r.text
+    asset_id = r.json()["id"]
+    _ingest(base, org.key, "live-bot", [tool("noop")])
+
+    _login(page, base, org.key)
+    page.goto(f"{base}/agents")
+    assert page.locator(".agent-card").count() == 2
+    assert "1 never reported" in page.inner_text("#fleet-summary")
+    waiting = page.locator(f".agent-card[data-agent-id='{asset_id}']")
+    assert waiting.get_attribute("data-status") == "never_reported"
+    assert waiting.locator(".agent-status").inner_text() == "never reported"
+    assert "no telemetry yet" in waiting.locator(".agent-never-reported").inner_text()
+    screenshot(page, "agents_never_reported")
+
+    page.select_option("#status", "never_reported")
+    page.click("#agent-filters button[type=submit]")
+    page.wait_for_url("**/agents?**status=never_reported**")
+    assert page.locator(".agent-card").count() == 1
+    page.click(".agent-card >> text=expected-bot")
+    page.wait_for_selector("#agent-header")
+    assert page.inner_text("#agent-status") == "never reported"
+    assert page.locator("#agent-never-reported").is_visible()
+    assert "registered in the assets registry" in page.inner_text("#agent-header")
+
+    # It reports: the same fleet entry becomes a normal card, not a second one.
+    _ingest(base, org.key, "expected-bot", [tool("crm_lookup")])
+    page.goto(f"{base}/agents")
+    assert page.locator(".agent-card").count() == 2
+    card = page.locator(".agent-card", has_text="expected-bot")
+    assert card.get_attribute("data-status") == "active"
+    assert "0 never reported" in page.inner_text("#fleet-summary")
+    page.goto(f"{base}/agents/{asset_id}")  # an old link to the placeholder still works
+    assert page.inner_text("#agent-status") == "active"
+    assert page.locator("#recent-signals tr[data-event-id]").count() == 1
+
+
 def test_live_traffic_streams_one_line_per_event(page, live_server, session_factory):
     org = create_org(session_factory)
     base = live_server.url

@@ -103,3 +103,19 @@ def test_empty_fleet_is_no_data() -> None:
     assert_same(fleet.dimension(), agent_dimension([a]))
     fleet.replace(["x"], {})
     assert fleet.dimension().no_data
+
+
+def test_never_reported_agents_update_like_any_other() -> None:
+    rnd = random.Random(5)
+    scores = {f"a{i:03d}": random_agent(rnd, f"a{i:03d}") for i in range(40)}
+    scores["asset-x"] = score_agent(AgentFacts("asset-x", name="waiting", reported=False))
+    fleet = AgentFleet(scores)
+    assert_same(fleet.dimension(), agent_dimension(list(scores.values())))
+    assert fleet.dimension().coverage["never_reported"] == 1
+    # it reports: the placeholder goes, the agent comes under its own id
+    reported = score_agent(AgentFacts("agent-x", name="waiting", rules=frozenset({"token_budget"})))
+    fleet.replace(["asset-x", "agent-x"], {"agent-x": reported})
+    del scores["asset-x"]
+    scores["agent-x"] = reported
+    assert_same(fleet.dimension(), agent_dimension(list(scores.values())))
+    assert fleet.dimension().coverage["never_reported"] == 0

@@ -89,3 +89,37 @@ def test_unchanged_agents_keep_their_score_changed_ones_are_rescored(
         assert calls == ["a1"]
         fresh = AgentProvider().compute(session=s, org_id=org.id, now=NOW)
     assert changed == fresh and changed.value != first.value
+
+
+def test_a_never_reported_agent_is_scored_then_replaced_when_it_reports(
+    session_factory: Any,
+) -> None:
+    from threatvec.agents.service import ensure_agent
+    from threatvec.assets.models import Asset
+
+    org = create_org(session_factory)
+    _seed(session_factory, org.id)
+    with session_scope(session_factory) as s:
+        asset = Asset(org_id=org.id, kind="agent", name="expected", created_at=NOW - timedelta(1))
+        s.add(asset)
+        s.flush()
+        asset_id = asset.id
+    provider = AgentProvider()
+    with session_scope(session_factory) as s:
+        before = provider.compute(session=s, org_id=org.id, now=NOW)
+    assert before.coverage["agents"] == 4 and before.coverage["never_reported"] == 1
+    assert f"agent:{asset_id}:never_reported" in {r.id for r in before.risks}
+
+    with session_scope(session_factory) as s:
+        agent, created = ensure_agent(
+            session=s, org_id=org.id, name="expected", source="sdk", now=NOW - timedelta(hours=1)
+        )
+        assert created and agent.asset_id == asset_id
+        inc = provider.compute_incremental(
+            session=s, org_id=org.id, now=NOW, changed=frozenset({agent.id})
+        )
+        full = AgentProvider().compute(session=s, org_id=org.id, now=NOW)
+    # one agent, not a placeholder plus the agent
+    assert inc.coverage == full.coverage
+    assert inc.coverage["agents"] == 4 and inc.coverage["never_reported"] == 0
+    assert inc.value == full.value and [r.id for r in inc.risks] == [r.id for r in full.risks]

@@ -290,3 +290,27 @@ def test_shadow_no_telemetry_vs_no_use() -> None:
     assert quiet.value == 100.0 and not quiet.risks
     only_registered = shadow_dimension([svc("r", registered=True)])
     assert only_registered.value == 100.0
+
+
+def test_never_reported_agents_count_low_and_say_so() -> None:
+    waiting = score_agent(AgentFacts("asset-9", name="waiting-bot", reported=False))
+    dim = agent_dimension([score_agent(CALM), waiting])
+    # both have no trifecta legs: weight 1 each
+    assert dim.value == pytest.approx((CALM_SCORE + waiting.value) / 2)
+    assert dim.coverage["never_reported"] == 1 and dim.coverage["agents"] == 2
+    assert "1 registered but never reported" in dim.score.detail
+    for name in ("rule_coverage", "trust", "drift"):
+        assert "1 never reported" in dim.score.part(name).detail
+    assert "never reported" not in dim.score.part("red_team").detail
+    kinds = {r.id for r in dim.risks if r.objects == ("asset-9",)}
+    # one fix for what telemetry would show, not a rule-coverage or drift risk
+    assert kinds == {
+        "agent:asset-9:never_reported",
+        "agent:asset-9:registration",
+        "agent:asset-9:red_team",
+    }
+    risk = next(r for r in dim.risks if r.id == "agent:asset-9:never_reported")
+    assert risk.title == "Agent waiting-bot is registered but has never reported"
+    assert risk.points_lost == pytest.approx((35 + 25 * 0.7 + 15) / 2)
+    only = agent_dimension([waiting])
+    assert only.value == pytest.approx(waiting.value) and not only.no_data

@@ -201,3 +201,23 @@ def test_brief_worded_by_a_configured_llm_and_checked(fresh_app) -> None:
             b = c.get("/api/v1/posture/brief", headers=org.headers).json()
             assert b["source"] == "deterministic" and b["llm_rejected"].startswith("number")
             assert "46.6/100" in b["text"]
+
+
+def test_a_registered_agent_that_never_reported_lowers_and_explains_the_agent_score(
+    api, session_factory
+) -> None:
+    add_agents(session_factory, api.org.id)
+    baseline = api.post("/posture/recompute").json()
+    r = api.post("/assets", json={"kind": "agent", "name": "pre-registered", "approved": True})
+    assert r.status_code == 201, r.text
+    body = api.post("/posture/recompute").json()
+    agent = {d["name"]: d for d in body["dimensions"]}["agent"]
+    assert agent["coverage"]["agents"] == 3 and agent["coverage"]["never_reported"] == 1
+    # 25·0.3 + 10 = 17.5 at weight 1: (75.75 + 5·40.75 + 17.5) / 7 = 42.43, down from 46.6
+    assert agent["value"] == pytest.approx(42.4, abs=0.06)
+    assert baseline["value"] == 46.6
+    assert "1 registered but never reported" in agent["detail"]
+    parts = {p["name"]: p for p in agent["parts"]}
+    assert "1 never reported" in parts["rule_coverage"]["detail"]
+    risk = next(x for x in agent["risks"] if x["id"].endswith(":never_reported"))
+    assert risk["objects"] == [r.json()["id"]] and "never reported" in risk["title"]

@@ -62,7 +62,7 @@ _Stmt = TypeVar("_Stmt", bound="Select[*tuple[Any, ...]]")
 
 
 class AgentLike(Protocol):
-    """The attributes of an agent the facts are built from (an `Agent` or a row of them)."""
+    """What the facts are built from: an `Agent`, a row of its columns, or an `ExpectedAgent`."""
 
     @property
     def id(self) -> str: ...
@@ -76,6 +76,8 @@ class AgentLike(Protocol):
     def capabilities(self) -> Any: ...
     @property
     def rules(self) -> Any: ...
+    @property
+    def reported(self) -> bool: ...
 
 
 @dataclass(slots=True)
@@ -315,6 +317,7 @@ def _assemble(
             baseline=s.footprint(s.baseline) if has_baseline else None,
             recent=s.footprint(s.recent) if has_baseline else None,
             internal_domains=internal,
+            reported=bool(agent.reported),
         )
     return facts
 

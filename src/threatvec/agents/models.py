@@ -80,6 +80,11 @@ class Agent(OrgScoped, Timestamped, Base):
     last_heartbeat: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     events_total: Mapped[int] = mapped_column(_BIGINT, default=0)
 
+    @property
+    def reported(self) -> bool:
+        """Always true: ingest makes the row on the first report (see `agents.expected`)."""
+        return True
+
 
 class AgentInstance(OrgScoped, Base):
     """One process of an agent (the SDK's instance_id) with its cumulative drop counters."""

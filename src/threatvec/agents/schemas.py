@@ -19,7 +19,7 @@ __all__ = [
     "card_from_view",
 ]
 
-AgentStatus = Literal["active", "stale", "offline"]
+AgentStatus = Literal["active", "stale", "offline", "never_reported"]
 TrifectaRisk = Literal["low", "medium", "high", "maximum"]
 AgentSource = Literal["sdk", "otlp"]
 
@@ -51,15 +51,17 @@ class AgentCardRead(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [_CARD_EXAMPLE]})
 
-    id: str
+    id: str = Field(description="The agent id; the asset id while the agent has never reported")
     name: str
-    status: AgentStatus
-    source: AgentSource
+    status: AgentStatus = Field(
+        description="never_reported: registered in the assets registry, no telemetry yet"
+    )
+    source: AgentSource | None = Field(description="How it reports; null if it never has")
     approved: bool = Field(description="Approved in the assets registry")
     asset_id: str | None
     registered: bool = Field(description="Registered itself through the SDK")
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: datetime | None = Field(description="First report; null if it never reported")
+    last_seen: datetime | None = Field(description="Latest report; null if it never reported")
     score: float = Field(description="Agent score 0–100 (docs/scoring.md)")
     trust_score: float = Field(description="Trust score 0–100")
     rule_count: int = Field(description="Known guard rules in force")
@@ -76,13 +78,17 @@ class AgentPage(Page[AgentCardRead]):
     pass
 
 
+def _source(value: str | None) -> AgentSource:
+    return "otlp" if value == "otlp" else "sdk"
+
+
 def card_from_view(view: AgentView) -> dict[str, Any]:
     a, s = view.agent, view.score
     return {
         "id": a.id,
         "name": a.name,
         "status": view.status,
-        "source": a.source if a.source in ("sdk", "otlp") else "sdk",
+        "source": _source(a.source) if a.reported else None,
         "approved": view.approved,
         "asset_id": a.asset_id,
         "registered": bool(a.registered),

@@ -11,6 +11,10 @@ The formulas are defined in docs/scoring.md ("Agent score"):
                   F = pii + injection + 2·secrets + 0.5·blocked
     drift       = Σ_f w_f · (1 − |B_f ∩ R_f| / |B_f ∪ R_f|) / Σ_f w_f over facets with data,
                   w = tools 0.4, destinations 0.4, models 0.2
+
+An agent registered in the assets registry that has never reported scores no
+points for what only telemetry can show (rule coverage, activity, drift): it
+keeps registration and red-team points, so it never passes for a healthy agent.
 """
 
 from __future__ import annotations
@@ -50,6 +54,7 @@ __all__ = [
 
 PART_MAX: dict[str, float] = {"rule_coverage": 35, "trust": 25, "red_team": 25, "drift": 15}
 UNTESTED_RED_TEAM_POINTS = 10.0
+_NEVER_REPORTED = "never reported"  # how a part's detail says it had no telemetry
 
 TRUST_ACTIVITY_MAX = 70.0
 TRUST_REGISTRATION_MAX = 30.0
@@ -176,6 +181,8 @@ class AgentFacts:
     ``red_team`` is None when the agent was never tested.
     ``baseline`` / ``recent``: its footprint in the baseline and recent windows
     (None: no baseline yet).
+    ``reported``: False for an agent registered in the assets registry that has
+    sent no telemetry yet (`agents.expected`).
     """
 
     agent_id: str
@@ -193,6 +200,7 @@ class AgentFacts:
     baseline: Footprint | None = None
     recent: Footprint | None = None
     internal_domains: tuple[str, ...] = ()
+    reported: bool = True
 
 
 # ── lethal trifecta ───────────────────────────────────────────────────────
@@ -376,23 +384,32 @@ class TrustScore:
         return Score(self.value, self.parts).to_dict()
 
 
-def trust_score(activity: ActivityCounts, *, verified: bool, approved: bool) -> TrustScore:
+def trust_score(
+    activity: ActivityCounts, *, verified: bool, approved: bool, reported: bool = True
+) -> TrustScore:
     """Trust 0–100: smoothed clean rate (0–70) plus registration (0–30)."""
-    f = activity.flagged_weight
-    rate = (activity.clean + TRUST_PRIOR_CLEAN) / (activity.clean + f + TRUST_PRIOR_TOTAL)
-    act_pts = TRUST_ACTIVITY_MAX * rate
-    flags = ", ".join(f"{getattr(activity, k)} {k}" for k in FLAG_WEIGHTS if getattr(activity, k))
-    act = Factor(
-        "activity",
-        act_pts,
-        TRUST_ACTIVITY_MAX,
-        f"{activity.clean} clean event(s), flagged: {flags or 'none'} "
-        f"(weighted {f:g}); smoothed clean rate {rate:.3f}",
-    )
+    if reported:
+        f = activity.flagged_weight
+        rate = (activity.clean + TRUST_PRIOR_CLEAN) / (activity.clean + f + TRUST_PRIOR_TOTAL)
+        act_pts = TRUST_ACTIVITY_MAX * rate
+        flags = ", ".join(
+            f"{getattr(activity, k)} {k}" for k in FLAG_WEIGHTS if getattr(activity, k)
+        )
+        act_detail = (
+            f"{activity.clean} clean event(s), flagged: {flags or 'none'} "
+            f"(weighted {f:g}); smoothed clean rate {rate:.3f}"
+        )
+    else:
+        # The prior is for an agent that is running and watched; one that never reported
+        # has no record at all, and a prior of 0.9 clean would be trust it did not earn.
+        act_pts, act_detail = 0.0, f"{_NEVER_REPORTED}: no activity to judge"
+    act = Factor("activity", act_pts, TRUST_ACTIVITY_MAX, act_detail)
     if approved:
         reg_pts, reg_detail = TRUST_REGISTRATION_MAX, "registration approved"
     elif verified:
         reg_pts, reg_detail = TRUST_REGISTRATION_MAX / 2, "registered, not approved yet"
+    elif not reported:
+        reg_pts, reg_detail = 0.0, "in the assets registry, not approved yet"
     else:
         reg_pts, reg_detail = 0.0, "not registered (seen in telemetry only)"
     reg = Factor("registration", reg_pts, TRUST_REGISTRATION_MAX, reg_detail)
@@ -464,6 +481,7 @@ class AgentScore:
     drift: Drift
     red_team: RedTeamResults | None
     activity: ActivityCounts = ActivityCounts()
+    reported: bool = True
 
     @property
     def value(self) -> float:
@@ -479,6 +497,7 @@ class AgentScore:
         return {
             "agent_id": self.agent_id,
             "name": self.name,
+            "reported": self.reported,
             "score": self.score.to_dict(),
             "weight": self.weight,
             "trifecta": self.trifecta.to_dict(),
@@ -504,17 +523,24 @@ def score_agent(facts: AgentFacts) -> AgentScore:
     """The agent score 0–100 and every part of it."""
     tri = trifecta(facts)
     cov = rule_coverage(facts.rules, tri.present, tri.tool_kinds)
-    tr = trust_score(facts.activity, verified=facts.verified, approved=facts.approved)
+    tr = trust_score(
+        facts.activity, verified=facts.verified, approved=facts.approved, reported=facts.reported
+    )
     dr = drift(facts.baseline, facts.recent)
     oid = (facts.agent_id,)
 
     cov_detail = f"{len(cov.in_force)} of {len(cov.recommended)} recommended rules in force"
     if cov.missing:
         cov_detail += "; missing: " + ", ".join(cov.missing)
+    # No rules declared and nothing observed is not the same as "nothing needed": without
+    # telemetry the coverage is unknown, so it earns nothing until the agent reports.
+    cov_ratio = cov.ratio if facts.reported else 0.0
+    if not facts.reported:
+        cov_detail = f"{_NEVER_REPORTED}: no guard rules declared yet; " + cov_detail
     parts = [
         Factor(
             "rule_coverage",
-            PART_MAX["rule_coverage"] * cov.ratio,
+            PART_MAX["rule_coverage"] * cov_ratio,
             PART_MAX["rule_coverage"],
             cov_detail,
             oid,
@@ -528,7 +554,13 @@ def score_agent(facts: AgentFacts) -> AgentScore:
         ),
         _red_team_part(facts.red_team, oid),
     ]
-    if dr.value is None:
+    if not facts.reported:
+        # "no baseline yet" earns full marks for an agent we watch; one we never saw has
+        # no behaviour to vouch for.
+        parts.append(
+            Factor("drift", 0.0, PART_MAX["drift"], f"{_NEVER_REPORTED}: no behaviour seen", oid)
+        )
+    elif dr.value is None:
         parts.append(Factor("drift", PART_MAX["drift"], PART_MAX["drift"], "no baseline yet", oid))
     else:
         new = [f"{c.facet}:{c.item}" for c in dr.changes if c.kind == "new"]
@@ -548,6 +580,7 @@ def score_agent(facts: AgentFacts) -> AgentScore:
         dr,
         facts.red_team,
         facts.activity,
+        facts.reported,
     )
 
 

@@ -2,7 +2,9 @@
 
 Scores come from `threatvec.agents.scoring` (pure); this module gathers the
 inputs (`agents.facts`), says which agents exist and how they are doing, and
-shapes cards. Nothing here knows about HTTP.
+shapes cards. The fleet also lists agents registered in the assets registry
+that have not reported yet (`agents.expected`), with the status
+``never_reported``. Nothing here knows about HTTP.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from threatvec.agents.expected import ExpectedAgent, expected_agents, resolve_asset_id
 from threatvec.agents.facts import Usage, build_facts, internal_domains
 from threatvec.agents.models import Agent, AgentEvent, AgentInstance
 from threatvec.agents.rules import get_rule, tool_kinds
@@ -27,16 +30,18 @@ from threatvec.agents.scoring import AgentScore, is_external_host, score_agent
 from threatvec.assets import service as assets
 from threatvec.assets.models import Asset
 from threatvec.core.clock import utcnow
-from threatvec.core.errors import InvalidInput
+from threatvec.core.errors import InvalidInput, NotFound
 from threatvec.core.pagination import MAX_LIMIT, PageParams
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise
 from threatvec.posture.factors import round1
 
 __all__ = [
     "DEFAULT_INTERVAL_S",
+    "NEVER_REPORTED",
     "SORT_FIELDS",
     "STATUSES",
     "AgentView",
+    "FleetAgent",
     "agent_status",
     "apply_registration",
     "detail",
@@ -46,19 +51,27 @@ __all__ = [
     "get_or_raise",
     "list_cards",
     "recent_events",
+    "resolve",
     "views",
 ]
 
-STATUSES = ("active", "stale", "offline")
+NEVER_REPORTED = "never_reported"
+# Last on purpose: sorting by status puts agents with no telemetry after offline ones.
+STATUSES = ("active", "stale", "offline", NEVER_REPORTED)
 # Agents that never sent a heartbeat (OTLP, or an SDK that has not registered yet).
 DEFAULT_INTERVAL_S = 60.0
 STALE_AFTER_INTERVALS = 3  # docs/ingest-format.md: stale after ~3 missed intervals
 OFFLINE_AFTER_INTERVALS = 10
 MAX_FLEET = 5000
 
+# A fleet entry: an agent that reported, or one registered as an asset that has not.
+FleetAgent = Agent | ExpectedAgent
 
-def agent_status(agent: Agent, now: datetime) -> str:
-    """active / stale / offline from the age of the last report vs the heartbeat interval."""
+
+def agent_status(agent: FleetAgent, now: datetime) -> str:
+    """active / stale / offline by the last report's age; never_reported before any report."""
+    if not agent.reported or agent.last_seen is None:
+        return NEVER_REPORTED
     interval = agent.heartbeat_interval_s or DEFAULT_INTERVAL_S
     age = (now - agent.last_seen).total_seconds()
     if age <= STALE_AFTER_INTERVALS * interval:
@@ -68,7 +81,14 @@ def agent_status(agent: Agent, now: datetime) -> str:
     return "offline"
 
 
-def status_explanation(agent: Agent, now: datetime) -> str:
+def status_explanation(agent: FleetAgent, now: datetime) -> str:
+    if isinstance(agent, ExpectedAgent):
+        return (
+            f"registered in the assets registry on {agent.registered_at:%Y-%m-%d %H:%M} UTC; "
+            "no telemetry received yet: the card fills in once the agent reports through "
+            "the SDK or OpenTelemetry under this name"
+        )
+    assert agent.last_seen is not None  # a row exists only once the agent reported
     interval = agent.heartbeat_interval_s or DEFAULT_INTERVAL_S
     age = max(0.0, (now - agent.last_seen).total_seconds())
     return (
@@ -155,11 +175,22 @@ def get_or_raise(*, session: Session, org_id: str, agent_id: str) -> Agent:
     return get_scoped_or_raise(session, Agent, org_id, agent_id, f"agent {agent_id[:64]} not found")
 
 
+def resolve(*, session: Session, org_id: str, agent_id: str) -> FleetAgent:
+    """A fleet entry by agent id, or by the asset id a never-reported card carries."""
+    agent = get(session=session, org_id=org_id, agent_id=agent_id)
+    if agent is not None:
+        return agent
+    found = resolve_asset_id(session=session, org_id=org_id, asset_id=agent_id)
+    if found is None:
+        raise NotFound(f"agent {agent_id[:64]} not found")
+    return found
+
+
 @dataclass(frozen=True)
 class AgentView:
     """An agent with its computed posture: what a card or the detail page shows."""
 
-    agent: Agent
+    agent: FleetAgent
     status: str
     approved: bool
     score: AgentScore
@@ -176,7 +207,8 @@ class AgentView:
             "rule_coverage": round(s.coverage.ratio, 3),
             "risk": s.trifecta.count,
             "drift": -1.0 if s.drift.value is None else round(s.drift.value, 3),
-            "last_seen": self.agent.last_seen.isoformat(),
+            # "" sorts never-reported agents before every timestamp ("-last_seen": last)
+            "last_seen": self.agent.last_seen.isoformat() if self.agent.last_seen else "",
             "status": STATUSES.index(self.status),
         }
 
@@ -195,7 +227,7 @@ SORT_FIELDS = (
 
 
 def views(
-    *, session: Session, org_id: str, agents: Sequence[Agent], now: datetime | None = None
+    *, session: Session, org_id: str, agents: Sequence[FleetAgent], now: datetime | None = None
 ) -> list[AgentView]:
     now = now or utcnow()
     facts, usage = build_facts(session, org_id=org_id, agents=agents, now=now)
@@ -209,12 +241,13 @@ def views(
 
 
 def fleet_scores(*, session: Session, org_id: str, now: datetime | None = None) -> list[AgentScore]:
-    """Every agent's score (for the posture engine's Agent dimension)."""
-    agents = list(
+    """Every agent's score, never-reported ones included (the posture's Agent dimension)."""
+    agents: list[FleetAgent] = list(
         session.scalars(
             select(Agent).where(Agent.org_id == org_id).order_by(Agent.name).limit(MAX_FLEET)
         )
     )
+    agents += expected_agents(session=session, org_id=org_id, limit=MAX_FLEET)
     return [v.score for v in views(session=session, org_id=org_id, agents=agents, now=now)]
 
 
@@ -262,7 +295,9 @@ def list_cards(
     if q:
         escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         stmt = stmt.where(Agent.name.ilike(f"%{escaped}%", escape="\\"))
-    agents = list(session.scalars(stmt.order_by(Agent.name).limit(MAX_FLEET)))
+    agents: list[FleetAgent] = list(session.scalars(stmt.order_by(Agent.name).limit(MAX_FLEET)))
+    if not source:  # a never-reported agent has no source yet
+        agents += expected_agents(session=session, org_id=org_id, q=q, limit=MAX_FLEET)
     rows = views(session=session, org_id=org_id, agents=agents, now=now)
     if status:
         rows = [v for v in rows if v.status == status]
@@ -327,6 +362,20 @@ def _explain(view: AgentView, now: datetime) -> dict[str, str]:
     parts = "; ".join(f"{p.name} {round1(p.points)}/{round1(p.max_points)}" for p in s.score.parts)
     legs = ", ".join(sorted(tri.present)) or "none"
     drift = s.drift
+    if not s.reported:
+        return {
+            "score": f"agent score {round1(s.value)} = sum of its parts: {parts}; never reported, "
+            "so rule coverage, activity and drift earn nothing until telemetry arrives",
+            "trust_score": f"trust {round1(s.trust.value)} = "
+            + " + ".join(f"{p.name} {round1(p.points)} ({p.detail})" for p in s.trust.parts),
+            "rule_count": "no guard rules declared: the agent has not registered through the SDK",
+            "rule_coverage": f"unknown until the agent reports; {len(cov.recommended)} rule(s) "
+            f"recommended for any agent ({', '.join(cov.recommended)})",
+            "trifecta_risk": "legs unknown until the agent declares its capabilities or is seen "
+            "using tools and destinations",
+            "drift": "no behaviour seen yet",
+            "status": status_explanation(view.agent, now),
+        }
     return {
         "score": f"agent score {round1(s.value)} = sum of its parts: {parts}",
         "trust_score": f"trust {round1(s.trust.value)} = "
@@ -352,7 +401,7 @@ def detail(
 ) -> dict[str, Any]:
     """Everything about one agent: the card, what it uses, the evidence and each number's why."""
     now = now or utcnow()
-    agent = get_or_raise(session=session, org_id=org_id, agent_id=agent_id)
+    agent = resolve(session=session, org_id=org_id, agent_id=agent_id)
     view = views(session=session, org_id=org_id, agents=[agent], now=now)[0]
     u = view.usage
     s = view.score

@@ -23,9 +23,10 @@ from collections.abc import Iterable, Mapping
 
 from threatvec.agents.scoring import PART_MAX, AgentScore
 from threatvec.posture.dimensions import (
-    _PART_LABEL,  # the factor wording is the pure function's, not a copy
     RISK_LIMIT,
     DimensionScore,
+    _agent_fleet_detail,  # the factor wording is the pure function's, not a copy
+    _agent_part_detail,
     _agent_risks,
     agent_dimension,
 )
@@ -76,6 +77,7 @@ class AgentFleet:
         self.losing = [0] * len(_PARTS)
         self.missing: Counter[str] = Counter()
         self.untested = 0
+        self.unreported = 0
         self.legs: Counter[int] = Counter()
         # the sums and the loser candidates in one pass over the fleet (10,000 agents)
         losses: list[list[tuple[float, str]]] = [[] for _ in _PARTS]
@@ -103,6 +105,7 @@ class AgentFleet:
         else:
             self.missing.subtract(a.coverage.missing)
         self.untested += sign * _untested(a)
+        self.unreported += sign * (not a.reported)
         self.legs[a.trifecta.count] += sign
 
     # ── pools ─────────────────────────────────────────────────────────────
@@ -175,12 +178,9 @@ class AgentFleet:
         missing = +self.missing  # drop rules no agent misses any more
         parts = []
         for i, name in enumerate(_PARTS):
-            detail = f"{self.losing[i]} of {n} agent(s) below full marks on {_PART_LABEL[name]}"
-            if name == "rule_coverage" and missing:
-                common = ", ".join(f"{r} ({c})" for r, c in missing.most_common(3))
-                detail += f"; most often missing: {common}"
-            if name == "red_team" and self.untested:
-                detail += f"; {self.untested} untested"
+            detail = _agent_part_detail(
+                name, self.losing[i], n, missing, self.untested, self.unreported
+            )
             parts.append(
                 Factor(
                     name,
@@ -190,11 +190,7 @@ class AgentFleet:
                     self._objects(i),
                 )
             )
-        score = Score.from_parts(
-            parts,
-            f"{n} agent(s), weighted by trifecta legs (weights 1/2/3/5); "
-            f"full trifecta: {self.legs[3]}",
-        )
+        score = Score.from_parts(parts, _agent_fleet_detail(n, self.legs[3], self.unreported))
         return DimensionScore(
             "agent",
             score,
@@ -206,5 +202,6 @@ class AgentFleet:
                 "one_leg": self.legs[1],
                 "no_legs": self.legs[0],
                 "untested": self.untested,
+                "never_reported": self.unreported,
             },
         )

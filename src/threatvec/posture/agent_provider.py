@@ -16,6 +16,12 @@ equal the ones it was last scored from keeps that score: `score_agent` is a
 pure function of `AgentFacts`, and comparing two facts costs a tenth of
 scoring them. That makes the hourly recompute of a mostly quiet fleet cheap
 without trusting anything but the database.
+
+Agents registered in the assets registry that never reported
+(`agents.expected`) are scored too, under their asset id, so the dimension
+shows them as the gap they are. When such an agent first reports, the change
+names its new agent id; the incremental compute then drops the placeholder
+filed under its asset id.
 """
 
 from __future__ import annotations
@@ -27,9 +33,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from threatvec.agents.expected import expected_agents
 from threatvec.agents.facts import AgentLike, build_scoring_facts
 from threatvec.agents.models import Agent, AgentActivity
 from threatvec.agents.scoring import AgentFacts, AgentScore, score_agent
@@ -59,6 +66,7 @@ class _AgentRow:
     registered: bool
     capabilities: dict[str, Any]
     rules: list[str]
+    reported: bool = True  # a row exists once the agent reported
 
     COLUMNS: ClassVar[tuple[Any, ...]] = (
         Agent.id,
@@ -109,12 +117,14 @@ class AgentProvider:
 
     def _agents(
         self, session: Session, org_id: str, now: datetime, ids: Iterable[str] | None = None
-    ) -> list[_AgentRow]:
+    ) -> list[AgentLike]:
         # Only the columns the facts need: loading 10,000 full ORM entities (with their
         # JSON columns) costs more than scoring them.
         stmt = select(*_AgentRow.COLUMNS, Agent.first_seen).where(Agent.org_id == org_id)
-        if ids is not None:
-            stmt = stmt.where(Agent.id.in_(list(ids)))
+        wanted = None if ids is None else list(ids)
+        if wanted is not None:
+            # an id may be an asset id (a red-team result filed under it): its agent counts
+            stmt = stmt.where(or_(Agent.id.in_(wanted), Agent.asset_id.in_(wanted)))
         rows = session.execute(stmt.order_by(Agent.name, Agent.id)).all()
         # An agent that did not exist at `now` is left out (history is computed at past
         # times). It existed if it was first seen by then, or if it has activity from
@@ -133,7 +143,15 @@ class AgentProvider:
                     .distinct()
                 )
             )
-        return [_AgentRow(*r[:-1]) for r in rows if r[-1] <= now or r[0] in active_then]
+        found: list[AgentLike] = [
+            _AgentRow(*r[:-1]) for r in rows if r[-1] <= now or r[0] in active_then
+        ]
+        # registered by `now` and still not reported (nothing records how long an agent
+        # that reports today waited, so a compute at a past time does not count it then)
+        found += expected_agents(
+            session=session, org_id=org_id, asset_ids=wanted, registered_by=now
+        )
+        return found
 
     def compute(self, *, session: Session, org_id: str, now: datetime) -> DimensionScore:
         scores = self._score(session, org_id, self._agents(session, org_id, now), now, full=True)
@@ -158,7 +176,11 @@ class AgentProvider:
             )
             if usable and kept is not None:
                 found = self._agents(session, org_id, now, changed)
-                kept.fleet.replace(changed, self._score(session, org_id, found, now))
+                # An agent's first report retires the placeholder kept under its asset
+                # id: naming that id with no fresh score for it drops it from the fleet.
+                touched = set(changed) | {a.id for a in found}
+                touched |= {a.asset_id for a in found if a.asset_id}
+                kept.fleet.replace(touched, self._score(session, org_id, found, now))
                 return kept.fleet.dimension()
         return self.compute(session=session, org_id=org_id, now=now)
 

@@ -100,6 +100,36 @@ _PART_LABEL = {
     "red_team": "red-team pass rate",
     "drift": "behavioural drift",
 }
+# The parts an agent that never reported cannot earn (agents.scoring.score_agent).
+_TELEMETRY_PARTS = ("rule_coverage", "trust", "drift")
+
+
+def _agent_part_detail(
+    name: str, losing: int, n: int, missing: Counter[str], untested: int, unreported: int
+) -> str:
+    """One agent-dimension factor's explanation (shared with posture.agent_fleet)."""
+    detail = f"{losing} of {n} agent(s) below full marks on {_PART_LABEL[name]}"
+    if name == "rule_coverage" and missing:
+        common = ", ".join(f"{r} ({c})" for r, c in missing.most_common(3))
+        detail += f"; most often missing: {common}"
+    if name == "red_team" and untested:
+        detail += f"; {untested} untested"
+    if name in _TELEMETRY_PARTS and unreported:
+        detail += f"; {unreported} never reported (no telemetry, no points)"
+    return detail
+
+
+def _agent_fleet_detail(n: int, full_trifecta: int, unreported: int) -> str:
+    detail = (
+        f"{n} agent(s), weighted by trifecta legs (weights 1/2/3/5); full trifecta: {full_trifecta}"
+    )
+    if unreported:
+        # Counted, not skipped: an agent the team expects but cannot see is a gap in posture.
+        detail += (
+            f"; {unreported} registered but never reported: counted at weight 1 (legs "
+            "unknown) with no points for rule coverage, activity or drift until they report"
+        )
+    return detail
 
 
 def agent_dimension(
@@ -114,10 +144,12 @@ def agent_dimension(
     parts: list[Factor] = []
     missing_rules: Counter[str] = Counter()
     untested = 0
+    unreported = 0
     for a in agents:
         missing_rules.update(a.coverage.missing)
         if a.red_team is None or a.red_team.passed + a.red_team.failed == 0:
             untested += 1
+        unreported += not a.reported
     for i, name in enumerate(PART_MAX):
         pts = 0.0
         losers: list[tuple[float, str]] = []
@@ -128,18 +160,11 @@ def agent_dimension(
             if f.lost > _EPS:
                 n_losing += 1
                 losers.append((w * f.lost, a.agent_id))
-        detail = f"{n_losing} of {len(agents)} agent(s) below full marks on {_PART_LABEL[name]}"
-        if name == "rule_coverage" and missing_rules:
-            common = ", ".join(f"{r} ({n})" for r, n in missing_rules.most_common(3))
-            detail += f"; most often missing: {common}"
-        if name == "red_team" and untested:
-            detail += f"; {untested} untested"
+        detail = _agent_part_detail(
+            name, n_losing, len(agents), missing_rules, untested, unreported
+        )
         parts.append(Factor(name, pts / total_w, PART_MAX[name], detail, top_objects(losers)))
-    score = Score.from_parts(
-        parts,
-        f"{len(agents)} agent(s), weighted by trifecta legs (weights 1/2/3/5); "
-        f"full trifecta: {legs[3]}",
-    )
+    score = Score.from_parts(parts, _agent_fleet_detail(len(agents), legs[3], unreported))
     return DimensionScore(
         "agent",
         score,
@@ -151,6 +176,7 @@ def agent_dimension(
             "one_leg": legs[1],
             "no_legs": legs[0],
             "untested": untested,
+            "never_reported": unreported,
         },
     )
 
@@ -163,19 +189,24 @@ def _agent_risks(
     for i, (a, w) in enumerate(zip(agents, weights, strict=True)):
         scale = w / total_w
         cov, _trust, rt, dr = a.score.parts
-        if cov.lost > _EPS:
+        act = a.trust.parts[0]
+        if not a.reported:
+            # One fix covers what telemetry would show; the gain is its ceiling (the
+            # coverage, activity and drift the agent cannot earn until it reports).
+            lost = cov.lost + trust_scale * act.lost + dr.lost
+            cands.append((scale * lost, a.agent_id, i, "never_reported"))
+        elif cov.lost > _EPS:
             cands.append((scale * cov.lost, a.agent_id, i, "rule_coverage"))
         reg = a.trust.parts[1]
         if reg.lost > _EPS:
             cands.append((scale * trust_scale * reg.lost, a.agent_id, i, "registration"))
-        act = a.trust.parts[0]
-        if a.activity.flagged_weight > 0:
+        if a.reported and a.activity.flagged_weight > 0:
             clean = a.activity.clean
             fixed = TRUST_ACTIVITY_MAX * (clean + TRUST_PRIOR_CLEAN) / (clean + TRUST_PRIOR_TOTAL)
             cands.append((scale * trust_scale * (fixed - act.points), a.agent_id, i, "activity"))
         if rt.lost > _EPS:
             cands.append((scale * rt.lost, a.agent_id, i, "red_team"))
-        if dr.lost > _EPS:
+        if a.reported and dr.lost > _EPS:
             cands.append((scale * dr.lost, a.agent_id, i, "drift"))
     return tuple(_agent_risk(agents[i], kind, gain) for gain, _, i, kind in _keep(cands, limit))
 
@@ -197,6 +228,17 @@ def _agent_risk(a: AgentScore, kind: str, gain: float) -> Risk:
             gain,
             oid,
             f"missing: {missing}",
+        )
+    if kind == "never_reported":
+        return Risk(
+            rid,
+            "agent",
+            f"{who.capitalize()} is registered but has never reported",
+            f"Start {who} with the ThreatVec SDK (or point its OpenTelemetry exporter at "
+            "ThreatVec) so its rules, activity and behaviour can be scored",
+            gain,
+            oid,
+            "no telemetry yet",
         )
     if kind == "registration":
         return Risk(

@@ -20,8 +20,8 @@ from threatvec.server.web.render import PageDep, render
 router = APIRouter(include_in_schema=False)
 
 BLURB = (
-    "Every AI agent that reports to ThreatVec gets a posture card: score, rules in "
-    "force, trust score, status and lethal-trifecta risk."
+    "Every AI agent that reports to ThreatVec, or is registered under Settings → Assets, "
+    "gets a posture card: score, rules in force, trust score, status and lethal-trifecta risk."
 )
 STEPS = [
     (
@@ -48,7 +48,8 @@ LEG_LABELS = {
     "external_comms": "Communicates externally",
 }
 RISK_CLASS = {"low": "low", "medium": "medium", "high": "high", "maximum": "critical"}
-STATUS_CLASS = {"active": "ok", "stale": "medium", "offline": "high"}
+# never_reported: a plain badge; the card itself says what is missing.
+STATUS_CLASS = {"active": "ok", "stale": "medium", "offline": "high", "never_reported": ""}
 
 
 def _choice(value: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
