@@ -46,7 +46,6 @@ __all__ = [
     "MAX_PAST",
     "SIGNAL_KIND",
     "SOURCE_SORTS",
-    "accepted_secrets",
     "authenticate",
     "create_source",
     "delete_source",
@@ -58,6 +57,7 @@ __all__ = [
     "list_sources",
     "receive_events",
     "rotate_secret",
+    "signing_secrets",
     "stats",
     "update_source",
 ]
@@ -182,8 +182,7 @@ def delete_source(*, session: Session, org_id: str, source_id: str) -> None:
 # ── the webhook ───────────────────────────────────────────────────────────
 
 
-def accepted_secrets(source: EnforcementSource, box: SecretBox, now: datetime) -> list[str]:
-    """The source's secret, and its previous one during a rotation's grace period."""
+def _accepted_secrets(source: EnforcementSource, box: SecretBox, now: datetime) -> list[str]:
     out = [box.decrypt(source.secret_enc)]
     until = source.previous_valid_until
     if source.previous_secret_enc and until is not None and now <= until:
@@ -216,18 +215,27 @@ def authenticate(
     source = session.scalar(select(EnforcementSource).where(EnforcementSource.id == sid))
     if source is None:
         raise Unauthorized("unknown enforcement source")
+    try:
+        check_signature(signing_secrets(source, box, now), signature, ts, body)
+    except SignatureRejected as exc:
+        raise Unauthorized(str(exc)) from None
+    return source
+
+
+def signing_secrets(source: EnforcementSource, box: SecretBox, now: datetime) -> list[str]:
+    """The secrets a request from this source may be signed with, or Unauthorized saying why none.
+
+    The current one, and the previous one during a rotation's grace period.
+    """
     if not source.enabled:
         raise Unauthorized("enforcement source is disabled")
     if not source.secret_enc:
         raise Unauthorized("the source has no signing secret yet; rotate it to get one")
     try:
-        check_signature(accepted_secrets(source, box, now), signature, ts, body)
-    except SignatureRejected as exc:
-        raise Unauthorized(str(exc)) from None
+        return _accepted_secrets(source, box, now)
     except SecretDecryptError:
         # the server's secret key changed since the source was made: rotate the secret
         raise Unauthorized("the source's secret cannot be read; rotate it") from None
-    return source
 
 
 def _reason(exc: ValidationError) -> str:

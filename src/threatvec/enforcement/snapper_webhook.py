@@ -16,10 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.crypto import SecretBox
-from threatvec.core.errors import InvalidInput, PayloadTooLarge
+from threatvec.core.errors import InvalidInput
 from threatvec.core.problems import problem_responses
 from threatvec.enforcement import snapper
-from threatvec.ingest.body import read_limited
+from threatvec.ingest.body import check_declared_length, read_limited
 from threatvec.ingest.router import check_rate
 from threatvec.store.engine import session_scope
 
@@ -70,9 +70,7 @@ class SnapperReply(BaseModel):
     responses=problem_responses(400, 401, 413, 422, 429),
 )
 async def receive_snapper(source_id: str, request: Request) -> Response:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    check_declared_length(request.headers, MAX_BODY_BYTES)
     body = await read_limited(request.stream(), MAX_BODY_BYTES)
     state = request.app.state
     factory = state.session_factory

@@ -17,12 +17,12 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.crypto import SecretBox
-from threatvec.core.errors import InvalidInput, PayloadTooLarge
+from threatvec.core.errors import InvalidInput
 from threatvec.core.problems import problem_responses
 from threatvec.enforcement import service
 from threatvec.enforcement.schemas import WebhookBatchDoc, WebhookResult
 from threatvec.enforcement.signature import SIGNATURE_HEADER, SOURCE_HEADER, TIMESTAMP_HEADER
-from threatvec.ingest.body import read_limited
+from threatvec.ingest.body import check_declared_length, read_limited
 from threatvec.ingest.openapi import request_body
 from threatvec.ingest.router import check_rate
 from threatvec.store.engine import session_scope
@@ -88,9 +88,7 @@ def _parse(body: bytes) -> Any:
     openapi_extra={**request_body(WebhookBatchDoc), "parameters": _HEADERS_DOC},
 )
 async def receive_webhook(request: Request) -> Response:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    check_declared_length(request.headers, MAX_BODY_BYTES)
     body = await read_limited(request.stream(), MAX_BODY_BYTES)
     state = request.app.state
     factory = state.session_factory

@@ -4,11 +4,11 @@ inflating (a gzip bomb stops at the limit, not after it has filled memory)."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 
 from threatvec.core.errors import InvalidInput, PayloadTooLarge, ThreatVecError
 
-__all__ = ["UnsupportedEncoding", "inflate", "read_limited"]
+__all__ = ["UnsupportedEncoding", "check_declared_length", "inflate", "read_limited"]
 
 _CHUNK = 64 * 1024
 
@@ -17,6 +17,13 @@ class UnsupportedEncoding(ThreatVecError):
     status = 415
     title = "Unsupported media type"
     type_slug = "unsupported-media-type"
+
+
+def check_declared_length(headers: Mapping[str, str], max_bytes: int) -> None:
+    """413 before reading anything when ``Content-Length`` already says the body is too large."""
+    declared = headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
 
 
 async def read_limited(stream: AsyncIterator[bytes], max_bytes: int) -> bytes:

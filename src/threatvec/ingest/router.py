@@ -10,10 +10,10 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.deps import OrgIdDep
-from threatvec.core.errors import InvalidInput, PayloadTooLarge, RateLimited
+from threatvec.core.errors import InvalidInput, RateLimited
 from threatvec.core.problems import problem_responses
 from threatvec.ingest import service
-from threatvec.ingest.body import inflate, read_limited
+from threatvec.ingest.body import check_declared_length, inflate, read_limited
 from threatvec.ingest.openapi import request_body
 from threatvec.ingest.ratelimit import IngestRateLimiter
 from threatvec.ingest.schemas import IngestBatchDoc, IngestResult
@@ -66,9 +66,7 @@ def parse_json(body: bytes) -> Any:
 async def ingest(request: Request, org_id: OrgIdDep) -> Response:
     settings = request.app.state.settings
     max_bytes = settings.ingest_max_bytes
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    check_declared_length(request.headers, max_bytes)
     check_rate(request, org_id)
     raw = await read_limited(request.stream(), max_bytes)
     body = inflate(raw, request.headers.get("content-encoding"), max_bytes)

@@ -13,9 +13,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from threatvec.core.errors import PayloadTooLarge
 from threatvec.core.problems import problem_responses
-from threatvec.ingest.body import inflate, read_limited
+from threatvec.ingest.body import check_declared_length, inflate, read_limited
 from threatvec.ingest.router import check_rate
 from threatvec.integrations import receive, tokens
 from threatvec.integrations.schemas import DeliveryResult
@@ -60,9 +59,7 @@ _HEADERS_DOC = [
 )
 async def receive_nss(request: Request, integration_id: str) -> Response:
     # No length check here: a malformed id is just one more way to get the same 401.
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_BODY_BYTES} bytes")
+    check_declared_length(request.headers, MAX_BODY_BYTES)
     body = await read_limited(request.stream(), MAX_BODY_BYTES)
     body = inflate(body, request.headers.get("content-encoding"), MAX_BODY_BYTES)
     factory = request.app.state.session_factory

@@ -27,10 +27,10 @@ from starlette.concurrency import run_in_threadpool
 
 from threatvec.core.clock import utcnow
 from threatvec.core.deps import OrgIdDep
-from threatvec.core.errors import InvalidInput, PayloadTooLarge
+from threatvec.core.errors import InvalidInput
 from threatvec.core.problems import problem_responses
 from threatvec.ingest import service as ingest
-from threatvec.ingest.body import UnsupportedEncoding, inflate, read_limited
+from threatvec.ingest.body import UnsupportedEncoding, check_declared_length, inflate, read_limited
 from threatvec.ingest.openapi import inline_schema, request_body
 from threatvec.ingest.router import check_rate
 from threatvec.ingest.store import write_lock
@@ -202,9 +202,7 @@ async def export_traces(request: Request, org_id: OrgIdDep) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if content_type not in (PROTOBUF, JSON):
         raise UnsupportedEncoding(f"Content-Type must be {PROTOBUF} or {JSON}")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
-        raise PayloadTooLarge(f"request body is larger than {max_bytes} bytes")
+    check_declared_length(request.headers, max_bytes)
     check_rate(request, org_id)
     raw = await read_limited(request.stream(), max_bytes)
     body = inflate(raw, request.headers.get("content-encoding"), max_bytes)

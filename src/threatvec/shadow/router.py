@@ -15,6 +15,7 @@ from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
 from threatvec.core.errors import InvalidInput, PayloadTooLarge, RateLimited
 from threatvec.core.pagination import Page
 from threatvec.core.problems import problem_responses
+from threatvec.ingest.body import check_declared_length
 from threatvec.ingest.ratelimit import IngestRateLimiter
 from threatvec.shadow import service
 from threatvec.shadow.schemas import (
@@ -89,9 +90,7 @@ def _check_rate(request: Request, org_id: str) -> None:
 
 
 async def _read_body(request: Request) -> Any:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BATCH_BYTES:
-        raise PayloadTooLarge(f"request body is larger than {MAX_BATCH_BYTES} bytes")
+    check_declared_length(request.headers, MAX_BATCH_BYTES)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         raise InvalidInput(("header", "content-encoding"), "send uncompressed JSON", status=400)
