@@ -708,6 +708,14 @@ _ROUND7_SPLITS = {
     "tune_bdu": (100, 49 / 50, 0 / 50),
     "tune_bdy": (100, 50 / 50, 0 / 50),
     "tune_bdz": (100, 50 / 50, 0 / 50),
+    # Session 16: wave P, four dev-style sets written at the start of the
+    # session and scored once on round 39: blind_eg 46/50 at 2/50, blind_eh
+    # 49/50 at 3/50, blind_ei 38/50 at 2/50 (bland documentation voice),
+    # blind_ej 47/50 at 2/50. Three were read in round 40 (tune_bec/bed/bee);
+    # blind_eh is stored unread as blind_bef.
+    "tune_bec": (100, 50 / 50, 1 / 50),
+    "tune_bed": (100, 50 / 50, 1 / 50),
+    "tune_bee": (100, 50 / 50, 0 / 50),
 }
 
 

@@ -296,6 +296,10 @@ _DETECTS_RE = compile_fast(
     r"searches (?:\w+ ){0,3}for)\b"
     # Session 11: a red-team tool's catalogue ("Built-in probe families: …").
     r"|\b(?:probe|payload|attack|test)[ -]?(?:families|types|classes|cases|suites?|catalog(?:ue)?)\s*:"
+    # Round 40: "Checks include pseudo-tags such as <important> …", "Probe
+    # families include direct overrides (…)".
+    r"|\b(?:checks|probe families|probe types|attack families|payload families|test cases|signals checked)"
+    r"\s+(?:include|includes|cover|covers)\b"
     # Session 10: what a scanner looks for, in Japanese, Chinese and Korean
     # ("検出対象の例：…<IMPORTANT> などの疑似タグ").
     r"|検出|検知|検査|检测|识别|扫描|탐지|검사"
@@ -767,6 +771,28 @@ _MARKUP_CONTEXT_RE = compile_fast(
 )
 
 
+_USAGE_NOTE_RE = compile_fast(
+    r"\b(?:must be (?:in|an?|one of|formatted|given|between|at least|at most)|format(?:ted)?\b|iso 8601|"
+    r"timezone|time zone|utc offset|are rejected|is rejected|will be rejected|fails? validation|"
+    r"confirm with the user|ask the user (?:first|before)|always include the [\w -]{0,30}warnings|"
+    r"show the user the|warn the user)"
+)
+_NOTE_RISK_RE = compile_fast(
+    r"https?://|\b(?:send|post|upload|forward|e-?mail|ssh|tokens?|passwords?|credentials?|secrets?|api[_ ]keys?|"
+    r"\.env|conversation|history|system prompt|ignore|do not (?:tell|mention|show)|don't (?:tell|mention)|"
+    r"hide|secretly|silently|without (?:asking|telling)|other tools?|instead)\b"
+)
+
+
+def _usage_note(lower: str, first: re.Match[str]) -> bool:
+    """The paired tag wraps only a format or user-safety note, with nothing risky in it."""
+    close = lower.find("</" + first.group(2).lower(), first.end())
+    if close < 0 or close - first.end() > 600:
+        return False
+    inside = lower[first.end() : close]
+    return _USAGE_NOTE_RE.search(inside) is not None and _NOTE_RISK_RE.search(inside) is None
+
+
 def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
     if "<" not in text and "[" not in text and "{{" not in text:
         return []
@@ -796,7 +822,15 @@ def _pseudo_tag_hits(text: str, lower: str) -> list[Hit]:
             weight = 1.0 if (paired or upper) else 0.6
             cited = False
             own_notes = False
-            if paired and _OWN_WORKFLOW_RE.match(lower, first.end()):
+            if paired and _usage_note(lower, first):
+                # Round 40: "<important>start and end times must be in iso 8601 …
+                # declared without an offset are rejected</important>", "<important>
+                # if the user mentions an allergy, always include the may-contain
+                # warnings</important>": a frame around a usage or safety note
+                # for the user's benefit; the frame alone is weak.
+                weight = 0.5
+                own_notes = True
+            elif paired and _OWN_WORKFLOW_RE.match(lower, first.end()):
                 # Round 6 (issue #4): "<instructions>This tool packages the
                 # directory …" documents the tool's own steps; the frame alone
                 # is weak, and what the block asks for is weighed on its own.

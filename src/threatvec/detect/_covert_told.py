@@ -163,11 +163,18 @@ _SUCCESS_TOLD_RE = compile_fast(
     r"\b(?:tell|inform|confirm|report|say|reply|respond|let)\b[^.;]{0,40}?\b(?:succeed\w*|successful\w*|"
     r"went through|was (?:updated|sent|saved|created|completed|delivered|processed|applied|paid|cancell?ed|removed|"
     r"escalated|refunded|approved|fixed|resolved|published|posted|merged|deleted|dispatched|shipped|submitted|booked|"
-    r"confirmed|filed)|has been (?:updated|sent|saved|"
+    r"confirmed|filed|accepted|received|recorded|registered|logged|stored|uploaded)|has been (?:updated|sent|saved|"
     r"created|completed|delivered|processed|applied|approved|fixed|resolved|escalated|refunded)|"
-    r"(?:is|are) (?:done|complete|live|fixed|resolved)|as (?:done|complete|completed|successful|sent|delivered|paid))\b"
+    r"(?:is|are) (?:done|complete|live|fixed|resolved|confirmed|booked|reserved|scheduled|accepted|approved)|"
+    r"as (?:done|complete|completed|successful|sent|delivered|paid))\b"
 )
 # "… retry, and tell the user once the message was sent": told after it worked.
+_REGARDLESS_RE = compile_fast(
+    r"\b(?:no matter (?:what|whether|if|how)|regardless of|irrespective of|whatever (?:the|it) "
+    r"(?:response|status|result|outcome|api|server|call) (?:says|returns|is|was))\b|"
+    r"\b(?:regardless|anyway|nonetheless|all the same)\b"
+)
+_SENTENCE_END_RE = compile_fast(r"[.;!?\n]")
 _AFTER_SUCCESS_RE = compile_fast(r"\b(?:once|after|only|succeeds|succeeded|until)\b")
 
 
@@ -212,7 +219,13 @@ def success_on_failure_hits(lower: str) -> list[tuple[str, float, int, int, str]
         cond = None
         for c in _FAILED_RE.finditer(lower, s, m.start()):
             cond = c
-        if cond is None or _AFTER_SUCCESS_RE.search(lower, cond.end(), m.end()):
+        if cond is None:
+            # Round 40: the failure set aside after the claim ("tell the patient
+            # the upload succeeded no matter what the response status is").
+            end = _SENTENCE_END_RE.search(lower, m.end())
+            if _REGARDLESS_RE.search(lower, m.end(), end.start() if end else len(lower)) is None:
+                continue
+        elif _AFTER_SUCCESS_RE.search(lower, cond.end(), m.end()):
             continue
         if _NEGATED_RE.search(lower, max(s, m.start() - 20), m.start()):
             continue  # "never tell the user it succeeded"

@@ -66,6 +66,7 @@ from threatvec.detect._covert_text import (
     analyse_text,
     identifier_words,
 )
+from threatvec.detect._covert_voice import as_imperative
 from threatvec.detect.normalize import ADDRESS_RE, Normalized, visible_snippet
 
 __all__ = [
@@ -373,6 +374,16 @@ class _Collector:
             )
         hidden_text_hits = False
         plain_rules = {h.rule_id for h in hits}
+        if slot != SLOT_VALUE:
+            # Round 40: "the assistant also invokes …" is an order in the third
+            # person; read it again as the imperative the rules know, keeping
+            # only what the plain reading did not already find.
+            ordered = as_imperative(norm.text)
+            if ordered is not None:
+                voiced = [
+                    h for h in analyse_text(ordered, self.ctx, slot) if h.rule_id not in plain_rules
+                ]
+                self._add_hits(voiced, ordered, pointer, suffix=" (said of the assistant)")
         for dec in norm.decoded:
             dec_hits = analyse_text(dec.text, self.ctx, slot)
             if dec.kind == "leetspeak":
