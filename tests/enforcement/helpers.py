@@ -192,17 +192,20 @@ class SnapperSender:
         secret: str | None = None,
         ts: int | None = None,
         signed: bool = True,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         body = payload if isinstance(payload, bytes) else json.dumps(payload, default=str).encode()
-        headers = {
+        sent = {
             "Content-Type": "application/json",
             "X-Snapper-Event": "" if isinstance(payload, bytes) else str(payload.get("event")),
             "X-Snapper-Timestamp": str(int(time.time()) if ts is None else ts),
+            "X-Snapper-Delivery": str(uuid.uuid4()),  # new on every attempt, as Snapper does
+            **(headers or {}),
         }
         if signed:
             mac = hmac.new((secret or self.secret).encode(), body, hashlib.sha256).hexdigest()
-            headers["X-Snapper-Signature"] = f"sha256={mac}"
-        return httpx.post(self.url, content=body, headers=headers, timeout=30)
+            sent["X-Snapper-Signature"] = f"sha256={mac}"
+        return httpx.post(self.url, content=body, headers=sent, timeout=30)
 
 
 def audit(event: str, **extra: Any) -> dict[str, Any]:

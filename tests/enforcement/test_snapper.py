@@ -6,6 +6,7 @@ Snapper's webhook output does.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from typing import Any
@@ -28,7 +29,9 @@ def _source(live_server, org) -> dict[str, Any]:
         timeout=30,
     )
     assert r.status_code == 201, r.text
-    return dict(r.json())
+    made = dict(r.json())
+    assert made["webhook_path"] == f"/api/v1/enforcement/snapper/{made['id']}"
+    return made
 
 
 def _events(factory, org_id: str) -> list[EnforcementEvent]:
@@ -100,7 +103,8 @@ def test_snapper_security_events_become_signals(live_server, session_factory) ->
     snapper = SnapperSender(live_server.url, _source(live_server, org))
     with session_scope(session_factory) as s:
         start = signals.latest_id(session=s, org_id=org.id)
-    r = snapper.send(audit("agent_quarantined", severity="critical", message="trust score 0.1"))
+    quarantined = audit("agent_quarantined", severity="critical", message="trust score 0.1")
+    r = snapper.send(quarantined)
     assert r.status_code == 200 and r.json()["outcome"] == "signal"
     with session_scope(session_factory) as s:
         rows = signals.list_since(
@@ -110,6 +114,28 @@ def test_snapper_security_events_become_signals(live_server, session_factory) ->
     assert len(data) == 1 and data[0]["severity"] == "critical"
     assert data[0]["message"] == "trust score 0.1" and data[0]["source"] == "Snapper (laptops)"
     assert _events(session_factory, org.id) == []  # not a decision
+
+    # Snapper's retry (or a replay with other unsigned headers) raises no second signal
+    again = snapper.send(quarantined, headers={"X-Snapper-Delivery": "another-delivery"})
+    assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+    # the event is read from the signed body, never from the unsigned header
+    unnamed = {k: v for k, v in audit("request_denied").items() if k != "event"}
+    r = snapper.send(unnamed, headers={"X-Snapper-Event": "request_denied"})
+    assert r.status_code == 422 and "event" in r.json()["detail"]
+    # personal data a security message quotes is withheld, like any decision's reason
+    leaked = audit("security_alert", message="ana.lopez@example.com pasted 123-45-6789")
+    assert snapper.send(leaked).json()["outcome"] == "signal"
+    with session_scope(session_factory) as s:
+        rows = signals.list_since(
+            session=s,
+            org_id=org.id,
+            after_id=start,
+            kinds=("snapper.agent_quarantined", "snapper.security_alert"),
+        )
+        kinds = [(x.kind, dict(x.data)) for x in rows]
+    assert [k for k, _ in kinds].count("snapper.agent_quarantined") == 1
+    alert = next(d for k, d in kinds if k == "snapper.security_alert")
+    assert "example.com" not in json.dumps(alert) and alert["message"].startswith("[withheld")
 
 
 def test_snapper_requests_are_authenticated_and_stay_in_their_org(
@@ -139,7 +165,9 @@ def test_snapper_requests_are_authenticated_and_stay_in_their_org(
         timeout=30,
     ).json()
     r = SnapperSender(live_server.url, generic).send(audit("request_denied"))
-    assert r.status_code == 401 and "unknown Snapper source" in r.json()["detail"]
+    assert r.status_code == 401 and "Snapper source" in r.json()["detail"]
+    # one answer for an unknown source, another kind, or a wrong signature
+    assert r.json()["detail"] == cases["wrong secret"].json()["detail"]
 
     # another org's key sees nothing of it, and cannot rotate it
     r = httpx.get(
@@ -154,7 +182,9 @@ def test_snapper_requests_are_authenticated_and_stay_in_their_org(
     r = snapper.send(b"{not json")
     assert r.status_code == 400 and "JSON" in r.json()["detail"]
     r = snapper.send(audit("request_denied", timestamp="yesterday"))
-    assert r.status_code == 422 and "time" in r.json()["detail"]
+    assert r.status_code == 422 and "timestamp" in r.json()["detail"]
+    r = snapper.send(audit("security_alert", timestamp=None))
+    assert r.status_code == 422 and "timestamp" in r.json()["detail"]
     r = snapper.send({"severity": "info"})
     assert r.status_code == 422 and "event" in r.json()["detail"]
     r = snapper.send(b"x" * (300 * 1024))

@@ -14,7 +14,7 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
 from threatvec.core.errors import InvalidInput
 from threatvec.core.problems import problem_responses
-from threatvec.enforcement import service
+from threatvec.enforcement import service, snapper
 from threatvec.enforcement.gaps import GapScan
 from threatvec.enforcement.schemas import (
     Action,
@@ -45,7 +45,11 @@ def _box(request: Request) -> SecretBox:
 
 def _created(source: object, secret: str) -> SourceCreated:
     read = SourceRead.model_validate(source)
-    return SourceCreated(**read.model_dump(), secret=secret)
+    created = SourceCreated(**read.model_dump(), secret=secret)
+    if read.kind == "snapper":
+        # Snapper signs its own way and posts to its own path (docs/enforcement.md §7).
+        created.webhook_path = snapper.PATH.format(source_id=read.id)
+    return created
 
 
 @router.post(

@@ -57,6 +57,7 @@ __all__ = [
     "list_sources",
     "receive_events",
     "rotate_secret",
+    "scrub_text",
     "signing_secrets",
     "stats",
     "update_source",
@@ -246,7 +247,8 @@ def _reason(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def _scrub(text: str | None) -> str | None:
+def scrub_text(text: str | None) -> str | None:
+    """Text from an enforcement layer, withheld when it quotes personal data it caught."""
     # A reason written by a DLP filter may quote what it caught: never keep PII or a secret.
     if not text:
         return text
@@ -429,8 +431,8 @@ def receive_events(
                 "tool": ev.tool,
                 "mcp_server": ev.mcp_server,
                 "policy_id": ev.policy_id or None,
-                "policy_name": _scrub(ev.policy_name),
-                "reason": _scrub(ev.reason),
+                "policy_name": scrub_text(ev.policy_name),
+                "reason": scrub_text(ev.reason),
             }
         )
     new_ids = _insert(session, rows) if rows else set()

@@ -12,8 +12,8 @@ JSON object per audit event::
 
 with ``X-Snapper-Event``, ``X-Snapper-Timestamp`` and ``X-Snapper-Signature:
 sha256=<hex HMAC-SHA256 of the raw body>``. Snapper signs the body only, so
-the timestamp header is checked for freshness and a re-sent event is caught
-by its id instead.
+the timestamp header is checked for freshness, everything else is read from
+the signed body, and a re-sent event is caught by its id instead.
 
 Its decisions become enforcement events of the source (the Live AI Traffic
 feed, blocked counts, the gap scan); its security events (a quarantined agent,
@@ -30,7 +30,7 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -46,6 +46,7 @@ from threatvec.enforcement.models import EnforcementSource
 from threatvec.enforcement.schemas import REASON_MAX
 from threatvec.enforcement.signature import REPLAY_WINDOW_S, SignatureRejected, parse_timestamp
 from threatvec.signals import service as signals
+from threatvec.signals.models import Signal
 
 __all__ = [
     "DECISIONS",
@@ -63,7 +64,6 @@ __all__ = [
 PATH = "/api/v1/enforcement/snapper/{source_id}"
 SIGNATURE_HEADER = "X-Snapper-Signature"
 TIMESTAMP_HEADER = "X-Snapper-Timestamp"
-EVENT_HEADER = "X-Snapper-Event"
 SIGNAL_PREFIX = "snapper."
 # Snapper audit actions that are a decision on an agent's request: (action, category).
 DECISIONS: dict[str, tuple[str, str]] = {
@@ -100,6 +100,8 @@ _SEVERITY = {
 _SIGNATURE = re.compile(r"^sha256=([0-9a-f]{64})$")
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._:\-]")
+_NEVER_SIGNED = "tves_" + "0" * 40  # compared against when there is no secret to use
+DEDUPE_DAYS = 30  # a security event re-sent within this many days raises no second signal
 
 
 @dataclass(frozen=True)
@@ -143,14 +145,19 @@ def authenticate(
         raise Unauthorized(f"{SIGNATURE_HEADER} must be sha256=<64 hex digits>")
     # The one lookup across orgs: the source id decides the org, once the signature holds.
     source = session.scalar(select(EnforcementSource).where(EnforcementSource.id == source_id))
-    if source is None or source.kind != "snapper":
-        raise Unauthorized("unknown Snapper source")
-    secrets = service.signing_secrets(source, box, now)
+    secrets: list[str] = []
+    if source is not None and source.kind == "snapper":
+        try:
+            secrets = service.signing_secrets(source, box, now)
+        except Unauthorized:
+            secrets = []  # disabled or without a secret: answered like a wrong signature
     ok = False
-    for secret in secrets:  # every secret is tried: timing says nothing about which matched
+    for secret in secrets or [_NEVER_SIGNED]:  # every secret tried: timing tells nothing
         ok |= hmac.compare_digest(signature_value(secret, body)[7:], match.group(1))
-    if not ok:
-        raise Unauthorized("signature does not match")
+    if not ok or not secrets or source is None:
+        # One answer for every way it can be wrong: an unknown, disabled or other
+        # kind of source must not be told apart from a bad signature.
+        raise Unauthorized("unknown or disabled Snapper source, or the signature does not match")
     return source
 
 
@@ -170,13 +177,37 @@ def _snapper_agents(session: Session, org_id: str) -> dict[str, str]:
     return out
 
 
-def _event_id(event: str, payload: dict[str, Any], body: bytes, delivery: str | None) -> str:
-    # Snapper's request id when there is one, else its delivery id, else the body itself:
-    # the same audit event re-sent (a retry) always gets the same id.
-    raw = _text(payload.get("request_id"), 80) or _text(delivery, 80)
+def _event_id(event: str, payload: dict[str, Any], body: bytes) -> str:
+    # Snapper's request id when there is one, else the signed body itself: only
+    # signed content, so a re-sent event (a retry, a replay with other headers)
+    # always gets the same id.
+    raw = _text(payload.get("request_id"), 80)
     if raw is None:
         raw = hashlib.sha256(body).hexdigest()[:32]
     return f"snapper:{event[:20]}:{_ID_CHARS.sub('-', raw)}"[:64]
+
+
+def _when(payload: dict[str, Any]) -> datetime:
+    raw = payload.get("timestamp")
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00")) if isinstance(raw, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        raise ValueError("timestamp: must be an ISO 8601 time with a zone (Snapper sends one)")
+    return when
+
+
+def _signalled(session: Session, org_id: str, kind: str, event_id: str, now: datetime) -> bool:
+    """Whether this security event raised its signal already (Snapper retries on errors)."""
+    rows = session.scalars(
+        select(Signal.data).where(
+            Signal.org_id == org_id,
+            Signal.kind == kind,
+            Signal.created_at >= now - timedelta(days=DEDUPE_DAYS),
+        )
+    )
+    return any(isinstance(d, dict) and d.get("event_id") == event_id for d in rows)
 
 
 def receive(
@@ -185,8 +216,6 @@ def receive(
     source: EnforcementSource,
     payload: Any,
     body: bytes,
-    event_header: str | None = None,
-    delivery: str | None = None,
 ) -> SnapperResult:
     """Store a decision, raise a signal for a security event, or acknowledge the rest.
 
@@ -194,11 +223,13 @@ def receive(
     """
     if not isinstance(payload, dict):
         raise ValueError("body: must be one Snapper event object")
-    event = payload.get("event") or event_header
+    # From the signed body only: the X-Snapper-Event header is not signed.
+    event = payload.get("event")
     if not isinstance(event, str) or not _EVENT_NAME.match(event):
         raise ValueError("event: must name a Snapper audit action (e.g. request_denied)")
     if event not in DECISIONS and event not in SECURITY_EVENTS:
         return SnapperResult(event, "ignored")
+    when = _when(payload)
     details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
     snapper_agent = _text(payload.get("agent_id"), 100)
     agents = _snapper_agents(session, source.org_id)
@@ -208,14 +239,18 @@ def receive(
         or (f"snapper:{snapper_agent}" if snapper_agent else "snapper (no agent)")
     )
     severity = _SEVERITY.get(str(payload.get("severity", "")).lower(), "medium")
-    # The message can quote the command the agent tried: secrets in it are masked.
-    message = _text(redact(str(payload.get("message") or "")), REASON_MAX)
-    event_id = _event_id(event, payload, body, delivery)
+    # The message can quote the command the agent tried: secrets in it are masked,
+    # and a message that quotes personal data is withheld, as for every source.
+    message = service.scrub_text(_text(redact(str(payload.get("message") or "")), REASON_MAX))
+    event_id = _event_id(event, payload, body)
     if event in SECURITY_EVENTS:
+        kind = SIGNAL_PREFIX + event
+        if _signalled(session, source.org_id, kind, event_id, utcnow()):
+            return SnapperResult(event, "duplicate", event_id)
         signals.publish(
             session=session,
             org_id=source.org_id,
-            kind=SIGNAL_PREFIX + event,
+            kind=kind,
             data={
                 "source_id": source.id,
                 "source": source.name,
@@ -224,6 +259,7 @@ def receive(
                 "message": message,
                 "rule_id": _text(payload.get("rule_id"), 100),
                 "event_id": event_id,
+                "occurred_at": when.isoformat(),
             },
         )
         return SnapperResult(event, "signal", event_id)
@@ -234,7 +270,7 @@ def receive(
         source=source,
         payload={
             "event_id": event_id,
-            "time": payload.get("timestamp"),
+            "time": when.isoformat(),
             "action": action,
             "category": category,
             "agent": agent,
@@ -246,7 +282,8 @@ def receive(
         },
     )
     if result.rejected:
-        raise ValueError(result.rejected[0].reason)
+        # named as Snapper names it: its "timestamp" is our "time"
+        raise ValueError(result.rejected[0].reason.replace("time:", "timestamp:", 1))
     return SnapperResult(event, "stored" if result.accepted else "duplicate", event_id)
 
 

@@ -95,8 +95,6 @@ async def receive_snapper(source_id: str, request: Request) -> Response:
                     source=source,
                     payload=snapper.parse_body(body),
                     body=body,
-                    event_header=headers.get(snapper.EVENT_HEADER),
-                    delivery=headers.get("X-Snapper-Delivery"),
                 )
             except ValueError as exc:
                 where, _, what = str(exc).partition(": ")
