@@ -10,6 +10,7 @@ source table, the time window, the ``has_any`` domain list, the summary per
 from __future__ import annotations
 
 import re
+import zlib
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from tests.integrations.vendors import Reply, Request, vendor_server
 from threatvec.integrations.connectors.sentinel_dns import query_text
 from threatvec.integrations.models import Integration
 from threatvec.shadow.models import ShadowEvent, ShadowService
+from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
 
 TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
@@ -30,7 +32,7 @@ WORKSPACE = "b4d1f6a2-3c5e-4f70-8a91-0c2d3e4f5a6b"
 BEARER = "la-bearer"
 DCR = "dcr-" + "0123456789abcdef" * 2
 _TIME = re.compile(
-    r"where TimeGenerated > datetime\(([^)]+)\) and TimeGenerated <= datetime\(([^)]+)\)"
+    r"where TimeGenerated >= datetime\(([^)]+)\) and TimeGenerated < datetime\(([^)]+)\)"
 )
 
 
@@ -72,14 +74,18 @@ class Workspace:
         lo, hi = (datetime.fromisoformat(t.replace("Z", "+00:00")) for t in _TIME.findall(kql)[0])
         terms = re.findall(r'"([^"]+)"', kql.split("dynamic([", 1)[1].split("])", 1)[0])
         limit = int(re.findall(r"\| take (\d+)", kql)[0])
+        part = re.findall(r"\| where hash\(Client, (\d+)\) == (\d+)", kql)
+        n_parts, my_part = (int(part[0][0]), int(part[0][1])) if part else (1, 0)
         groups: dict[tuple[str, str, datetime], list[datetime]] = defaultdict(list)
         for rec in self.records:
             when = datetime.fromisoformat(rec["TimeGenerated"].replace("Z", "+00:00"))
             name = rec[name_col].lower()
             if not asim and rec.get("SubType") != "LookupQuery":
                 continue
-            if lo < when <= hi and any(_has(name, t) for t in terms):
+            if lo <= when < hi and any(_has(name, t) for t in terms):
                 client = next((rec[c] for c in client_cols if rec.get(c)), "")
+                if zlib.crc32(client.encode()) % n_parts != my_part:
+                    continue  # another part's client (KQL's hash differs; any split will do)
                 groups[(name, client, when.replace(minute=0, second=0, microsecond=0))].append(when)
         rows = [
             [d, c, len(ts), min(ts).isoformat().replace("+00:00", "Z"), max(ts).isoformat()]
@@ -155,14 +161,15 @@ def test_dns_queries_to_ai_services_become_shadow_visits_once(api, session_facto
         _asim(60 * 30, "claude.ai", user="old@acme.test"),  # before the first lookback
     ]
     with vendor_server(ws) as srv:
-        made = create(api, _settings(srv.url, dns_window_minutes=30, dns_lookback_hours=2))
+        made = create(api, _settings(srv.url, dns_lookback_hours=2))
         tested = api.post(f"/integrations/{made['id']}/test").json()
         assert tested["ok"] is True and "DNS query (asim)" in tested["message"]
         ws.queries.clear()
 
         run = sync(api, made["id"])
         assert run["status"] == "ok", run
-        assert run["pages"] == 4 and len(ws.queries) == 4  # 2 h in 30-minute windows
+        assert run["pages"] == 2 and len(ws.queries) == 2  # the two whole hours before this one
+        assert all("T" in q and ":00:00Z)" in q for q in ws.queries)  # on the hour
         assert run["fetched"] == 4 and run["ingested"] == 3
         assert all("_Im_Dns(starttime=datetime(" in q for q in ws.queries)
         assert all('"chatgpt.com"' in q and '"openai.com"' in q for q in ws.queries)
@@ -202,17 +209,30 @@ def test_dns_queries_to_ai_services_become_shadow_visits_once(api, session_facto
 
 def test_a_full_reply_splits_the_window_and_loses_no_client(api, session_factory) -> None:
     ws = Workspace()
-    ws.records = [_asim(20 - i, "chatgpt.com", ip=f"10.1.0.{i}") for i in range(15)]
+    ws.records = [_asim(_in_last_hour(i * 3), "chatgpt.com", ip=f"10.1.0.{i}") for i in range(15)]
     with vendor_server(ws) as srv:
-        made = create(
-            api,
-            _settings(srv.url, dns_window_minutes=60, dns_lookback_hours=1, dns_row_limit=10),
-        )
+        made = create(api, _settings(srv.url, dns_lookback_hours=1, dns_row_limit=10))
         run = sync(api, made["id"])
     assert run["status"] == "ok", run
-    # the first 60-minute reply came back full: it was read again in smaller windows
-    assert len(ws.queries) > 2 and run["ingested"] == 15
+    # the hour's reply came back full: read again in parts split by client, never by time
+    assert len(ws.queries) >= 3 and run["ingested"] == 15
+    assert any("hash(Client, 2) == 1" in q for q in ws.queries)
     assert len(_events(session_factory, api.org.id)) == 15
+
+
+def test_every_lookup_of_an_hour_counts_once_however_the_runs_fall(api, session_factory) -> None:
+    # One lookup a minute for two hours: each hour is one visit of 60 lookups,
+    # never split between two reads (where the second part would be lost).
+    ws = Workspace()
+    ws.records = [_asim(_in_last_hour(0) + 60 - m, "claude.ai", user="bo") for m in range(120)]
+    with vendor_server(ws) as srv:
+        made = create(api, _settings(srv.url, dns_lookback_hours=3))
+        first = sync(api, made["id"])
+        again = sync(api, made["id"])
+    assert first["status"] == "ok" and first["duplicates"] == 0, first
+    assert again["ingested"] == 0 and again["duplicates"] == 0
+    counts = sorted(e.signals["dns_queries"] for e in _events(session_factory, api.org.id))
+    assert counts == [60, 60]
 
 
 def test_dnsevents_source_reads_lookups_by_client_ip(api, session_factory) -> None:
@@ -309,3 +329,17 @@ def test_query_text_embeds_only_host_names() -> None:
     )
     assert '"chatgpt.com", "claude.ai"' in kql and "Heartbeat" not in kql
     assert "datetime(2026-11-27T11:00:00Z)" in kql and kql.endswith("| take 50")
+
+
+def test_a_refused_push_does_not_stop_the_dns_read(api, session_factory) -> None:
+    ws = Workspace()  # it issues no token for the push scope: every push fails
+    ws.records = [_asim(_in_last_hour(10), "chatgpt.com", user="ana@acme.test")]
+    with vendor_server(ws) as srv:
+        made = create(
+            api, _settings(srv.url, dns_lookback_hours=2, dce_url=srv.url, dcr_immutable_id=DCR)
+        )
+        with session_scope(session_factory) as s:  # something to push
+            signals.publish(session=s, org_id=api.org.id, kind="posture.updated", data={"v": 1})
+        run = sync(api, made["id"])
+    assert run["status"] == "error" and "refused" in run["error"]  # the push's token
+    assert run["ingested"] == 1 and len(_events(session_factory, api.org.id)) == 1

@@ -223,14 +223,14 @@ class SentinelSettings(_Settings):
     dns_lookback_hours: int = Field(
         default=24, ge=1, le=720, description="How far back the first DNS read goes"
     )
-    dns_window_minutes: int = Field(
-        default=60, ge=1, le=1440, description="DNS time read per query"
+    dns_window_hours: int = Field(
+        default=1, ge=1, le=24, description="Whole clock hours of DNS read per query"
     )
     dns_row_limit: int = Field(
         default=10000,
         ge=10,
         le=100000,
-        description="Rows per query; a full reply splits the window",
+        description="Rows per query; a full reply is read again in parts",
     )
     dns_lag_seconds: int = Field(
         default=600, ge=0, le=3600, description="Skip the newest seconds (ingestion delay)"

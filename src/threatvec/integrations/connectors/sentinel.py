@@ -83,10 +83,17 @@ def _row(sig: Signal) -> dict[str, Any]:
 
 
 def sync(ctx: SyncContext) -> None:
+    # The two directions are independent: a refused push must not stop the DNS read.
+    failed: ConnectorError | None = None
     if ctx.settings.sends:
-        _send(ctx)
+        try:
+            _send(ctx)
+        except ConnectorError as exc:
+            failed = exc
     if ctx.settings.dns_workspace_id:
         sentinel_dns.sync(ctx)
+    if failed is not None:
+        raise failed
 
 
 def _send(ctx: SyncContext) -> None:

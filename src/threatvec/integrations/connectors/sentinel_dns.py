@@ -10,14 +10,15 @@ client and clock hour, with the query count and the first and last time. Each
 row becomes one Shadow AI ``visit`` (source ``sentinel-dns``): a visit is one
 client's lookups of one domain within a clock hour. Its id is derived from the
 hour, the domain and the client, never from the window that read it, so data
-read again (a lost checkpoint, an hour split across two windows) is never
-counted twice. The client (user name, else host name, else IP) is kept only as
+read again (a lost checkpoint) is never counted twice, and a window never
+splits an hour. The client (user name, else host name, else IP) is kept only as
 the org's salted pseudonym; the DNS answer is never read.
 
-Windows of ``dns_window_minutes`` are read oldest first and checkpointed one
-by one (cursor ``dns_since``, epoch seconds). A reply that fills
-``dns_row_limit`` may be cut short, so that window is split in half and read
-again, down to one minute.
+Windows of ``dns_window_hours`` whole clock hours are read oldest first, up
+to the last hour that ended ``dns_lag_seconds`` ago, and checkpointed one by
+one (cursor ``dns_since``, epoch seconds). A reply that fills
+``dns_row_limit`` may be cut short, so that window is read again in 2, 4, …
+parts by a hash of the client (``hash(Client, n) == i``), up to 64 parts.
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ __all__ = ["SOURCE", "describe_cursor", "query_text", "sync", "test"]
 
 SCOPE = "https://api.loganalytics.io/.default"
 SOURCE = "sentinel-dns"
-MIN_WINDOW_S = 60
+HOUR_S = 3600
+MAX_PARTS = 64
 COLUMNS = ("Domain", "Client", "Queries", "FirstSeen", "LastSeen")
 # Where each source keeps the queried name and who asked (first non-empty wins).
 _SOURCES = {
@@ -64,8 +66,19 @@ def _kql_time(when: datetime) -> str:
     return f"datetime({when.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')})"
 
 
-def query_text(source: str, domains: list[str], start: datetime, end: datetime, limit: int) -> str:
-    """The KQL for one window: AI domains only, summarised per domain, client and hour."""
+def query_text(
+    source: str,
+    domains: list[str],
+    start: datetime,
+    end: datetime,
+    limit: int,
+    part: tuple[int, int] = (0, 1),
+) -> str:
+    """The KQL for one window: AI domains only, summarised per domain, client and hour.
+
+    ``part`` (i, n) keeps the clients whose ``hash(Client, n)`` is i: the rows of
+    one window, split without splitting an hour.
+    """
     # Catalog domains match DOMAIN_RE (letters, digits, '-', '.'): nothing to escape.
     safe = [d for d in domains if shadow_catalog.DOMAIN_RE.match(d)]
     table, name_col, client_col = _SOURCES[source]
@@ -74,8 +87,9 @@ def query_text(source: str, domains: list[str], start: datetime, end: datetime, 
         [
             "let ai = dynamic([" + ", ".join(f'"{d}"' for d in safe) + "]);",
             table.format(start=lo, end=hi),
-            f"| where TimeGenerated > {lo} and TimeGenerated <= {hi}",
+            f"| where TimeGenerated >= {lo} and TimeGenerated < {hi}",
             f"| extend Client = tostring({client_col})",
+            *([f"| where hash(Client, {part[1]}) == {part[0]}"] if part[1] > 1 else []),
             "| summarize Queries = count(), FirstSeen = min(TimeGenerated),"
             f" LastSeen = max(TimeGenerated) by Domain = tolower(tostring({name_col})), Client,"
             " Hour = bin(TimeGenerated, 1h)",
@@ -205,6 +219,10 @@ def _store(ctx: SyncContext, rows: list[dict[str, Any]], matcher: AiMatcher) -> 
         ctx.counts.duplicates += result.duplicates
 
 
+def _hour_floor(epoch: int) -> int:
+    return epoch - epoch % HOUR_S
+
+
 def sync(ctx: SyncContext) -> None:
     s = ctx.settings
     matcher = AiMatcher(ctx.session, ctx.org_id)
@@ -215,34 +233,50 @@ def sync(ctx: SyncContext) -> None:
         if isinstance(since, int) and not isinstance(since, bool)
         else int((ctx.now - timedelta(hours=s.dns_lookback_hours)).timestamp())
     )
-    until = int(ctx.now.timestamp()) - s.dns_lag_seconds
-    span = s.dns_window_minutes * 60
+    # Whole clock hours only, so an hour is never split between two reads (a
+    # visit is one client's lookups of a domain in an hour: a split hour would
+    # lose the second part's count as a duplicate).
+    start = _hour_floor(start)
+    until = _hour_floor(int(ctx.now.timestamp()) - s.dns_lag_seconds)
+    span = s.dns_window_hours * HOUR_S
     bearer: str | None = None
     while start < until:
-        if ctx.counts.pages >= ctx.max_pages:
-            ctx.counts.more = True
-            return
         end = min(start + span, until)
-        bearer = bearer or _token(ctx)
-        kql = query_text(
-            s.dns_source,
-            domains,
-            datetime.fromtimestamp(start, UTC),
-            datetime.fromtimestamp(end, UTC),
-            s.dns_row_limit,
-        )
-        rows = _query(ctx, bearer, kql)
-        ctx.counts.pages += 1
-        if len(rows) >= s.dns_row_limit and end - start > MIN_WINDOW_S:
-            span = max(MIN_WINDOW_S, (end - start) // 2)  # may be cut short: read it in halves
-            continue
-        if len(rows) >= s.dns_row_limit:
-            ctx.counts.skip(
-                f"a one-minute DNS window filled dns_row_limit ({s.dns_row_limit}); "
-                "rows past it are not read"
-            )
+        rows: list[dict[str, Any]] = []
+        parts = 1
+        while True:
+            rows = []
+            for part in range(parts):
+                if ctx.counts.pages >= ctx.max_pages:
+                    ctx.counts.more = True
+                    return
+                bearer = bearer or _token(ctx)
+                kql = query_text(
+                    s.dns_source,
+                    domains,
+                    datetime.fromtimestamp(start, UTC),
+                    datetime.fromtimestamp(end, UTC),
+                    s.dns_row_limit,
+                    part=(part, parts),
+                )
+                got = _query(ctx, bearer, kql)
+                ctx.counts.pages += 1
+                if len(got) >= s.dns_row_limit:
+                    break  # this part may be cut short
+                rows += got
+            else:
+                break  # every part came back whole
+            if parts >= MAX_PARTS:
+                rows += got
+                ctx.counts.skip(
+                    f"a DNS window in {MAX_PARTS} parts still filled dns_row_limit "
+                    f"({s.dns_row_limit}); rows past it are not read"
+                )
+                break
+            # A full reply may be cut: read the same hours again in more parts,
+            # split by client (not by time, which would split an hour).
+            parts *= 2
         _store(ctx, rows, matcher)
         ctx.cursor["dns_since"] = end
         ctx.checkpoint()
         start = end
-        span = s.dns_window_minutes * 60
