@@ -408,3 +408,23 @@ def test_accepted_flows_file_lets_ci_pass_a_known_trifecta(tmp_path: Path) -> No
     accept.write_text(json.dumps([{"scope": "*"}]))
     bad = runner.invoke(app, ["scan", "--static", str(saved), "--accept", str(accept)])
     assert bad.exit_code == 2 and "entry 0: 'reason' is required" in bad.stderr
+
+
+def test_warnings_of_a_scanned_server_and_tokens_it_prints_reach_the_terminal_safely(
+    tmp_path: Path,
+) -> None:
+    # A config server started with an unset ${VAR}: scanned, and the terminal says so.
+    cfg = _config(
+        tmp_path,
+        {"calc": {"command": PY, "args": [str(SERVERS / "benign.py")],
+                  "env": {"API_TOKEN": "${TV_SURELY_UNSET_TOKEN}"}}},
+    )  # fmt: skip
+    code, out = _scan(str(cfg), "--yes")
+    assert code == 0, out
+    assert "warning:" in out and "TV_SURELY_UNSET_TOKEN (not set in the environment)" in out
+    # A token the server prints about itself on stderr is masked in the error.
+    leaky = (
+        "import sys; print('auth failed for token=ghp_' + 'a' * 36, file=sys.stderr); sys.exit(1)"
+    )
+    code, out = _scan("--server", f"{PY} -c {json.dumps(leaky)}", "--timeout", "10")
+    assert code == 2 and "auth failed" in out and "ghp_aaaa" not in out

@@ -43,6 +43,9 @@ def test_kinds_list_every_seed_integration_and_mark_unfinished_ones_coming(api) 
     assert okta_fields["page_limit"]["default"] == 1000 and not okta_fields["page_limit"]["secret"]
     assert "integration.okta.mfa_failure" in kinds["okta"]["signal_kinds"]
     assert kinds["splunk"]["direction"] == "push"
+    assert kinds["sentinel"]["direction"] == "push_pull"  # signals out, DNS queries in
+    zscaler_fields = {f["name"]: f for f in kinds["zscaler"]["fields"]}
+    assert "generative ai" in zscaler_fields["ai_categories"]["default"]  # a factory default
     r = api.post("/integrations", json={"name": "z", "settings": {"kind": "nope"}})
     assert r.status_code == 422
 

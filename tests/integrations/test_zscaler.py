@@ -278,7 +278,7 @@ def test_token_is_required_exact_and_rotation_retires_the_old_one(api, live_serv
     refused(_post(live_server, missing, body))
     assert _post(live_server, made, body).status_code == 200
 
-    rotated = api.post(f"/integrations/{made['id']}/token", json={}).json()
+    rotated = api.post(f"/integrations/{made['id']}/token").json()  # no body: rotate at once
     assert rotated["token"] != made["token"] and rotated["receiver"]["token_rotated_at"]
     refused(_post(live_server, made, json.dumps(_rec(22))))  # the old token: refused at once
     assert _post(live_server, made, json.dumps(_rec(22)), token=rotated["token"]).status_code == 200
@@ -369,3 +369,18 @@ def test_unreadable_or_too_many_records(api, live_server, body: bytes) -> None:
     made = _zscaler(api)
     r = _post(live_server, made, body)
     assert r.status_code in (400, 413) and made["token"] not in r.text
+
+
+def test_rejected_records_say_which_field_is_wrong(api, live_server) -> None:
+    made = _zscaler(api)
+    batch = [
+        _rec(41, epochtime=str(int(time.time()) + 10 * 365 * 86400)),  # ten years ahead
+        _rec(42, host="10.1.2.3", eurl="10.1.2.3/v1/chat", appname="None"),
+        _rec(43),
+    ]
+    r = _post(live_server, made, "\n".join(json.dumps(x) for x in batch))
+    assert r.status_code == 207, r.text
+    reasons = {x["index"]: x["reason"] for x in r.json()["rejected"]}
+    assert "occurred_at" in reasons[0] and "future" in reasons[0]
+    assert "'10.1.2.3' is not a host name" in reasons[1]
+    assert r.json()["accepted"] == ["7353686396818800043"]  # the good one beside them

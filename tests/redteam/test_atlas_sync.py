@@ -101,8 +101,9 @@ def test_a_failed_download_keeps_the_stored_catalogue(store) -> None:
         with pytest.raises(AtlasError, match="does not hold an ATLAS mapping"):
             sync_atlas(session, url=url, **FAST)
         published.body = b"version: [unclosed"
-        with pytest.raises(AtlasError, match="is not valid YAML"):
+        with pytest.raises(AtlasError, match="is not valid YAML") as bad:
             sync_atlas(session, url=url, **FAST)
+        assert "\n" not in str(bad.value) and "(line 2, column 1)" in str(bad.value)
         with pytest.raises(SourceRejected, match="HTTP 404"):
             sync_atlas(session, url=f"{srv.url}/moved/ATLAS.yaml", **FAST)
         assert service.atlas_summary(session=session) == before

@@ -23,7 +23,7 @@ class KindInfo:
     title: str
     provides: str
     # pull: we read the vendor's API; push: we send to it; receive: it posts to us.
-    direction: Literal["pull", "push", "receive"]
+    direction: Literal["pull", "push", "push_pull", "receive"]
     status: Literal["available", "coming"] = "available"
 
 
@@ -40,7 +40,7 @@ KINDS: tuple[KindInfo, ...] = (
         "sentinel",
         "Microsoft Sentinel",
         "SIEM: signals out via the Logs Ingestion API; DNS queries to AI services into Shadow AI",
-        "push",
+        "push_pull",
     ),
     KindInfo(
         "m365",
@@ -94,6 +94,14 @@ def _type(schema: dict[str, Any]) -> str:
     return str(options[0]) if options else "string"
 
 
+def _default(model: Any, name: str, prop: dict[str, Any]) -> Any:
+    """The field's default as the JSON schema states it, or as its factory makes it."""
+    if "default" in prop:
+        return prop["default"]
+    field = model.model_fields[name]
+    return field.get_default(call_default_factory=True) if field.default_factory else None
+
+
 def _fields(kind: str) -> list[KindField]:
     model = KIND_MODELS[kind]
     schema = model.model_json_schema()
@@ -110,7 +118,7 @@ def _fields(kind: str) -> list[KindField]:
                 type="secret" if name in secrets else _type(prop),
                 required=name in required,
                 secret=name in secrets,
-                default=None if name in secrets else prop.get("default"),
+                default=None if name in secrets else _default(model, name, prop),
                 description=prop.get("description"),
             )
         )

@@ -141,13 +141,17 @@ def delete_integration(integration_id: IdPath, session: SessionDep, org_id: OrgI
     summary="Rotate a receive integration's ingest token; the new one is in the reply, once",
 )
 def rotate_token(
-    integration_id: IdPath, data: TokenRotate, session: SessionDep, org_id: OrgIdDep
+    integration_id: IdPath,
+    session: SessionDep,
+    org_id: OrgIdDep,
+    data: TokenRotate | None = None,
 ) -> IntegrationCreated:
+    # No body is the default rotation: the old token stops working at once.
     row, token = tokens.rotate(
         session=session,
         org_id=org_id,
         integration_id=integration_id,
-        grace_minutes=data.grace_minutes,
+        grace_minutes=data.grace_minutes if data is not None else 0,
     )
     return _created(row, token)
 

@@ -593,7 +593,7 @@ class KindRead(BaseModel):
     title: str
     provides: str
     status: Literal["available", "coming"]
-    direction: Literal["pull", "push", "receive"]
+    direction: Literal["pull", "push", "push_pull", "receive"]
     signal_kinds: list[str]
     fields: list[KindField]
 

@@ -198,6 +198,8 @@ def render_text(report: Mapping[str, Any], console: Any) -> None:
     for s in report["servers"]:
         if s["error"]:
             console.print(f"[bold]{_shown(s['name'])}[/]: {_shown(s['error'])}")
+        for warning in (s.get("snapshot") or {}).get("warnings") or []:
+            console.print(f"[bold]{_shown(s['name'])}[/]: [yellow]warning:[/] {_shown(warning)}")
         if not s["findings"]:
             continue
         console.print(f"\n[bold]{_shown(s['name'])}[/] — {_shown(s['target'])}")

@@ -36,6 +36,7 @@ from typing import Any, Literal
 
 import anyio
 
+from threatvec.core.logs import redact as redact_secret_shapes
 from threatvec.detect.normalize import visible_snippet
 from threatvec.mcp.identity import ServerIdentity, derive_identity, start_dir
 from threatvec.mcp.redact import redact_text, scrub_value, secrets_to_scrub
@@ -147,7 +148,7 @@ def _unset_stdio_refs(spec: ServerSpec) -> str | None:
     if spec.transport != "stdio":
         return None
     places = [(f"env {name!r}", v) for name, v in spec.env.items()]
-    places += [("the arguments", " ".join(spec.args))]
+    places += [("an argument", " ".join(spec.args))]
     found = []
     for where, value in places:
         missing = unset_env_refs(value)
@@ -605,7 +606,9 @@ async def enumerate_server(
                 message += " | server stderr: " + " ".join(tail.splitlines()[-3:])
             # The text comes from the server: its secrets go, and so do the
             # control, escape and bidi characters that could drive a terminal.
-            shown = visible_snippet(redact_text(message, _all_secret_values(spec)), limit=800)
+            # Known values first, then anything shaped like a token the server printed itself.
+            scrubbed = redact_secret_shapes(redact_text(message, _all_secret_values(spec)))
+            shown = visible_snippet(scrubbed, limit=800)
             raise ScanError(shown, timed_out="timed out" in message) from None
     raise AssertionError("unreachable")
 

@@ -151,7 +151,11 @@ def parse_atlas_text(text: str, *, name: str, source: str) -> AtlasCatalog:
     try:
         data = yaml.load(text, Loader=loader)  # noqa: S506
     except yaml.YAMLError as exc:
-        raise AtlasError(f"{name} is not valid YAML: {exc}") from exc
+        # One line: where and what, not PyYAML's multi-line excerpt of the file.
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise AtlasError(f"{name} is not valid YAML{where}: {problem}") from exc
     if not isinstance(data, dict):
         raise AtlasError(f"{name} does not hold an ATLAS mapping")
     return parse_atlas(data, source=source)

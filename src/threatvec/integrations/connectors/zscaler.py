@@ -231,6 +231,10 @@ def _convert(
         return None
     domain = item.domain if item else host
     if domain is None:
+        given = _text(rec.get("host")) or _text(rec.get("eurl")) or _text(rec.get("url"))
+        if given:
+            # an IP address or a malformed name: Shadow AI keys services by host name
+            return f"record {rid}: destination {given[:60]!r} is not a host name"
         return f"record {rid} names no destination host"
     cats, unmapped = categories_for(dictionaries + engines)
     count = max(1, min(hits or 1, MAX_COUNT))
@@ -287,8 +291,12 @@ def process(
         else:
             try:
                 result = _convert(session, org_id, rec, matcher, phrases)
-            except (ValidationError, ValueError) as exc:
-                # The first line only: pydantic's later lines may echo the input.
+            except ValidationError as exc:
+                # The field and the reason, never the input pydantic could echo.
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"]) or "record"
+                result = f"record does not convert: {where}: {first['msg'][:120]}"
+            except ValueError as exc:
                 result = f"record does not convert: {str(exc).splitlines()[0][:120]}"
         if isinstance(result, str):
             out.rejected.append((index, result))
