@@ -263,7 +263,7 @@ def test_dnsevents_source_reads_lookups_by_client_ip(api, session_factory) -> No
 
 def test_workspace_errors_are_named_and_keep_the_checkpoint(api, session_factory) -> None:
     ws = Workspace()
-    ws.records = [_asim(10, "chatgpt.com", user="ana@acme.test")]
+    ws.records = [_asim(_in_last_hour(10), "chatgpt.com", user="ana@acme.test")]
     with vendor_server(ws) as srv:
         made = create(api, _settings(srv.url, dns_lookback_hours=1))
         ws.reply = Reply(400, {"error": {"code": "BadArgumentError", "message": "no _Im_Dns"}})

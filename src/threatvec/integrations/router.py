@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request, status
+from fastapi import APIRouter, Body, Path, Request, status
 
 from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep
@@ -144,7 +144,7 @@ def rotate_token(
     integration_id: IdPath,
     session: SessionDep,
     org_id: OrgIdDep,
-    data: TokenRotate | None = None,
+    data: Annotated[TokenRotate | None, Body(examples=[{"grace_minutes": 60}])] = None,
 ) -> IntegrationCreated:
     # No body is the default rotation: the old token stops working at once.
     row, token = tokens.rotate(
