@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.integrations.conftest import create, sync
+from tests.integrations.conftest import create, signals_high_water, start_forwarder_at, sync
 from tests.integrations.vendors import Reply, Request, vendor_server
 from threatvec.integrations.connectors.sentinel_dns import query_text
 from threatvec.integrations.models import Integration
@@ -338,7 +338,9 @@ def test_a_refused_push_does_not_stop_the_dns_read(api, session_factory) -> None
         made = create(
             api, _settings(srv.url, dns_lookback_hours=2, dce_url=srv.url, dcr_immutable_id=DCR)
         )
-        with session_scope(session_factory) as s:  # something to push
+        # something to push, past earlier tests' id gaps on PostgreSQL (see signals_high_water)
+        start_forwarder_at(session_factory, made["id"], signals_high_water(session_factory))
+        with session_scope(session_factory) as s:
             signals.publish(session=s, org_id=api.org.id, kind="posture.updated", data={"v": 1})
         run = sync(api, made["id"])
     assert run["status"] == "error" and "refused" in run["error"]  # the push's token
