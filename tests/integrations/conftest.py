@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from threatvec.integrations.models import Integration
+from threatvec.shadow.service import USER_SALT_SETTING
 from threatvec.signals import service as signals
 from threatvec.signals.models import Signal
 from threatvec.store.engine import session_scope
@@ -51,3 +55,23 @@ def start_forwarder_at(factory: sessionmaker[Session], integration_id: str, afte
         row = s.get(Integration, integration_id)
         assert row is not None
         row.cursor = {"after_id": after_id}
+
+
+@contextmanager
+def salt_reads(engine: Engine, org_id: str) -> Iterator[list[str]]:
+    """Every statement that reads or writes this org's user salt meanwhile (any thread but the
+    server's own background ones, named ``threatvec-*``)."""
+    seen: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, params: Any, *_: Any) -> None:
+        if threading.current_thread().name.startswith("threatvec-"):
+            return
+        text = repr(params)
+        if USER_SALT_SETTING in text and org_id in text:
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)

@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.integrations.conftest import create, signals_of, sync
+from tests.integrations.conftest import create, salt_reads, signals_of, sync
 from tests.integrations.vendors import Reply, Request, vendor_server
+from threatvec.shadow import service as shadow
+from threatvec.shadow.m365 import user_pseudonym
 from threatvec.shadow.models import ShadowEvent, ShadowService
 from threatvec.store.engine import session_scope
 
@@ -140,3 +142,35 @@ def test_netskope_rejects_a_wrong_token(api) -> None:
             api, {"kind": "netskope", "base_url": netskope.url, "api_token": TOKEN}, name="good"
         )
         assert api.post(f"/integrations/{good['id']}/test").json()["ok"] is True
+
+
+def test_a_run_reads_the_user_salt_once_for_all_its_pages(api, engine, session_factory) -> None:
+    with session_scope(session_factory) as s:
+        salt = shadow.org_user_salt(session=s, org_id=api.org.id)
+    users = ["ana@acme.test", "bob@acme.test", "cy@acme.test"]
+    api_alerts = NetskopeAlerts()
+    api_alerts.alerts = [_alert(i, user=users[i % 3]) for i in range(9)]
+    with vendor_server(api_alerts) as netskope:
+        made = create(
+            api,
+            {
+                "kind": "netskope",
+                "base_url": netskope.url,
+                "api_token": TOKEN,
+                "page_limit": 2,
+                "lag_seconds": 0,
+            },
+        )
+        with salt_reads(engine, api.org.id) as reads:
+            run = sync(api, made["id"])
+    assert run["ingested"] == 9 and run["pages"] == 5
+    assert len(reads) == 1, reads  # was one read per alert
+    with session_scope(session_factory) as s:
+        hashes = set(
+            s.scalars(
+                select(ShadowEvent.user_hash).where(
+                    ShadowEvent.org_id == api.org.id, ShadowEvent.source == "netskope"
+                )
+            )
+        )
+    assert hashes == {user_pseudonym(salt, u) for u in users}

@@ -17,10 +17,18 @@ from typing import Any
 
 from sqlalchemy import select
 
-from tests.integrations.conftest import create, signals_high_water, start_forwarder_at, sync
+from tests.integrations.conftest import (
+    create,
+    salt_reads,
+    signals_high_water,
+    start_forwarder_at,
+    sync,
+)
 from tests.integrations.vendors import Reply, Request, vendor_server
 from threatvec.integrations.connectors.sentinel_dns import query_text
 from threatvec.integrations.models import Integration
+from threatvec.shadow import service as shadow
+from threatvec.shadow.m365 import user_pseudonym
 from threatvec.shadow.models import ShadowEvent, ShadowService
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -345,3 +353,20 @@ def test_a_refused_push_does_not_stop_the_dns_read(api, session_factory) -> None
         run = sync(api, made["id"])
     assert run["status"] == "error" and "refused" in run["error"]  # the push's token
     assert run["ingested"] == 1 and len(_events(session_factory, api.org.id)) == 1
+
+
+def test_a_run_reads_the_user_salt_once_for_all_its_windows(api, engine, session_factory) -> None:
+    with session_scope(session_factory) as s:
+        salt = shadow.org_user_salt(session=s, org_id=api.org.id)
+    users = [f"user{i}@acme.test" for i in range(6)]
+    ws = Workspace()
+    ws.records = [_asim(_in_last_hour(i), "chatgpt.com", user=u) for i, u in enumerate(users)]
+    ws.records += [_asim(_in_last_hour(30) + 60, "claude.ai", user=u) for u in users]
+    with vendor_server(ws) as srv:
+        made = create(api, _settings(srv.url, dns_lookback_hours=3))
+        with salt_reads(engine, api.org.id) as reads:
+            run = sync(api, made["id"])
+    assert run["status"] == "ok" and run["ingested"] == 12 and run["pages"] == 3
+    assert len(reads) == 1, reads  # was one read per row
+    hashes = {e.user_hash for e in _events(session_factory, api.org.id)}
+    assert hashes == {user_pseudonym(salt, u) for u in users}

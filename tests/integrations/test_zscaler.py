@@ -12,9 +12,11 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Api, LiveServer, OrgHandle, create_org
-from tests.integrations.conftest import create, signals_of
+from tests.integrations.conftest import create, salt_reads, signals_of
 from threatvec.integrations import tokens
 from threatvec.integrations.models import Integration, IntegrationRun
+from threatvec.shadow import service as shadow
+from threatvec.shadow.m365 import user_pseudonym
 from threatvec.shadow.models import ShadowEvent
 from threatvec.store.engine import session_scope
 
@@ -251,6 +253,33 @@ def test_array_and_single_object_bodies_and_a_resent_batch_is_deduplicated(
     assert len(signals_of(session_factory, api.org.id, "integration.zscaler.")) == 5
     empty = _post(live_server, made, "")  # the feed's connectivity test may post nothing
     assert empty.status_code == 200 and empty.json()["received"] == 0
+
+
+def test_a_delivery_reads_the_user_salt_once_and_pseudonyms_stay_the_same(
+    api, live_server, engine, session_factory
+) -> None:
+    made = _zscaler(api)
+    users = [f"user{i}@acme.test" for i in range(4)]
+    first = [_rec(30 + i, login=users[i % 4]) for i in range(12)]
+    r = _post(live_server, made, json.dumps(first))  # the org's first: the salt is made here
+    assert r.status_code == 200 and len(r.json()["accepted"]) == 12
+    with session_scope(session_factory) as s:
+        salt = shadow.org_user_salt(session=s, org_id=api.org.id)
+    # the same pseudonym every source gives (Microsoft 365 imports use user_pseudonym too)
+    assert {e.user_hash for e in _events(session_factory, api.org.id)} == {
+        user_pseudonym(salt, u) for u in users
+    }
+
+    second = [_rec(50 + i, login=users[i % 4].upper()) for i in range(20)]
+    with salt_reads(engine, api.org.id) as reads:
+        r = _post(live_server, made, json.dumps(second))
+    assert r.status_code == 200 and len(r.json()["accepted"]) == 20
+    assert len(reads) == 1, reads  # was one read per record
+    assert len({e.user_hash for e in _events(session_factory, api.org.id)}) == 4
+
+    with salt_reads(engine, api.org.id) as reads:  # no user in the delivery: no read at all
+        r = _post(live_server, made, json.dumps([_rec(80, login="None")]))
+    assert r.status_code == 200 and len(r.json()["accepted"]) == 1 and reads == []
 
 
 def test_token_is_required_exact_and_rotation_retires_the_old_one(api, live_server) -> None:

@@ -23,10 +23,11 @@ from threatvec.core.clock import utcnow
 from threatvec.integrations.connectors.base import SyncContext, TestContext
 from threatvec.integrations.connectors.common import (
     AiMatcher,
+    UserHasher,
+    convert_records,
     host_of,
     parse_time,
     shadow_event_id,
-    user_hash,
 )
 from threatvec.integrations.connectors.pii_map import categories_for
 from threatvec.integrations.http import ConnectorError
@@ -104,7 +105,7 @@ def _event_type(activity: object) -> str:
 
 
 def _convert(
-    ctx: SyncContext, rec: object, matcher: AiMatcher
+    ctx: SyncContext, rec: object, matcher: AiMatcher, users: UserHasher
 ) -> tuple[ShadowEventIn, dict[str, Any]] | str | None:
     """(event, signal data), a skip reason (malformed), or None (not DLP to an AI service)."""
     if not isinstance(rec, dict):
@@ -138,7 +139,7 @@ def _convert(
             "pii_categories": cats,
             "pii_counts": {c: count for c in cats},
             "occurred_at": when,
-            "user_hash": user_hash(ctx.session, ctx.org_id, rec.get("user")),
+            "user_hash": users(rec.get("user")),
             "unknown_service": item is None,
         },
         context={"historical": True},
@@ -157,19 +158,10 @@ def _convert(
     return event, data
 
 
-def _process(ctx: SyncContext, records: list[Any], matcher: AiMatcher) -> None:
-    converted: list[tuple[ShadowEventIn, dict[str, Any]]] = []
-    for rec in records:
-        ctx.counts.fetched += 1
-        try:
-            out = _convert(ctx, rec, matcher)
-        except ValueError as exc:
-            ctx.counts.skip(f"alert does not convert: {str(exc).splitlines()[0][:120]}")
-            continue
-        if isinstance(out, str):
-            ctx.counts.skip(out)
-        elif out is not None:
-            converted.append(out)
+def _process(ctx: SyncContext, records: list[Any], matcher: AiMatcher, users: UserHasher) -> None:
+    converted = convert_records(
+        records, lambda rec: _convert(ctx, rec, matcher, users), ctx.counts, "alert"
+    )
     if not converted:
         return
     ids = [e.event_id for e, _ in converted]
@@ -195,6 +187,7 @@ def _process(ctx: SyncContext, records: list[Any], matcher: AiMatcher) -> None:
 def sync(ctx: SyncContext) -> None:
     s = ctx.settings
     matcher = AiMatcher(ctx.session, ctx.org_id)
+    users = UserHasher(ctx.session, ctx.org_id)
     window = ctx.cursor.get("window")
     if isinstance(window, list) and len(window) == 2 and all(isinstance(x, int) for x in window):
         start, end = window
@@ -223,7 +216,7 @@ def sync(ctx: SyncContext) -> None:
         }
         records = _fetch(ctx, params)
         ctx.counts.pages += 1
-        _process(ctx, records, matcher)
+        _process(ctx, records, matcher, users)
         offset += len(records)
         if len(records) < s.page_limit:
             # The window is done; the next one starts at its end (a record on the

@@ -28,11 +28,11 @@ from typing import Any
 from threatvec.integrations.connectors.base import SyncContext, TestContext
 from threatvec.integrations.connectors.common import (
     AiMatcher,
+    UserHasher,
     host_of,
     iso,
     parse_time,
     shadow_event_id,
-    user_hash,
 )
 from threatvec.integrations.http import ConnectorError, origin
 from threatvec.shadow import service as shadow
@@ -158,6 +158,7 @@ def _handle(
     ev: dict[str, Any],
     when: datetime,
     matcher: AiMatcher,
+    users: UserHasher,
     visits: list[ShadowEventIn],
 ) -> bool:
     """Publish what this event means; True when it produced a signal."""
@@ -194,7 +195,7 @@ def _handle(
                         "domain": item.domain,
                         "event_type": "visit",
                         "occurred_at": when,
-                        "user_hash": user_hash(ctx.session, ctx.org_id, actor.get("alternateId")),
+                        "user_hash": users(actor.get("alternateId")),
                     },
                     context={"historical": True},
                 )
@@ -223,6 +224,7 @@ def sync(ctx: SyncContext) -> None:
     since = parse_time(ctx.cursor.get("since")) or ctx.now - timedelta(hours=s.lookback_hours)
     seen: list[str] = [x for x in ctx.cursor.get("seen", []) if isinstance(x, str)]
     matcher = AiMatcher(ctx.session, ctx.org_id)
+    users = UserHasher(ctx.session, ctx.org_id)
     base_origin = origin(s.base_url)
     url: str | None = f"{s.base_url}/api/v1/logs"
     params: dict[str, Any] | None = {
@@ -253,7 +255,7 @@ def sync(ctx: SyncContext) -> None:
                 continue
             ctx.counts.fetched += 1
             try:
-                if _handle(ctx, ev, when, matcher, visits):
+                if _handle(ctx, ev, when, matcher, users, visits):
                     ctx.counts.ingested += 1
             except ValueError as exc:
                 ctx.counts.skip(f"event {ev['uuid'][:40]}: {str(exc)[:120]}")

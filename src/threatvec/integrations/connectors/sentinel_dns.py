@@ -29,10 +29,11 @@ from typing import Any
 from threatvec.integrations.connectors.base import SyncContext, TestContext
 from threatvec.integrations.connectors.common import (
     AiMatcher,
+    UserHasher,
+    convert_records,
     host_of,
     parse_time,
     shadow_event_id,
-    user_hash,
 )
 from threatvec.integrations.connectors.entra import token
 from threatvec.integrations.http import ConnectorError
@@ -167,7 +168,7 @@ def describe_cursor(cursor: dict[str, Any]) -> str | None:
 
 
 def _convert(
-    ctx: SyncContext, row: dict[str, Any], matcher: AiMatcher
+    row: dict[str, Any], matcher: AiMatcher, users: UserHasher
 ) -> ShadowEventIn | str | None:
     """The event, a skip reason (malformed), or None (not an AI service after all)."""
     host = host_of(row.get("Domain"))
@@ -191,26 +192,17 @@ def _convert(
             "domain": host,
             "event_type": "visit",
             "occurred_at": first,
-            "user_hash": user_hash(ctx.session, ctx.org_id, client or None),
+            "user_hash": users(client or None),
             "signals": {"dns_queries": queries},
         },
         context={"historical": True},
     )
 
 
-def _store(ctx: SyncContext, rows: list[dict[str, Any]], matcher: AiMatcher) -> None:
-    events: list[ShadowEventIn] = []
-    for row in rows:
-        ctx.counts.fetched += 1
-        try:
-            out = _convert(ctx, row, matcher)
-        except ValueError as exc:
-            ctx.counts.skip(f"DNS row does not convert: {str(exc).splitlines()[0][:120]}")
-            continue
-        if isinstance(out, str):
-            ctx.counts.skip(out)
-        elif out is not None:
-            events.append(out)
+def _store(
+    ctx: SyncContext, rows: list[dict[str, Any]], matcher: AiMatcher, users: UserHasher
+) -> None:
+    events = convert_records(rows, lambda row: _convert(row, matcher, users), ctx.counts, "DNS row")
     if events:
         result = shadow.record_events(
             session=ctx.session, org_id=ctx.org_id, events=events, source=SOURCE
@@ -226,6 +218,7 @@ def _hour_floor(epoch: int) -> int:
 def sync(ctx: SyncContext) -> None:
     s = ctx.settings
     matcher = AiMatcher(ctx.session, ctx.org_id)
+    users = UserHasher(ctx.session, ctx.org_id)
     domains = [item.domain for item in matcher.catalog.items()]
     since = ctx.cursor.get("dns_since")
     start = (
@@ -276,7 +269,7 @@ def sync(ctx: SyncContext) -> None:
             # A full reply may be cut: read the same hours again in more parts,
             # split by client (not by time, which would split an hour).
             parts *= 2
-        _store(ctx, rows, matcher)
+        _store(ctx, rows, matcher, users)
         ctx.cursor["dns_since"] = end
         ctx.checkpoint()
         start = end

@@ -33,9 +33,9 @@ from sqlalchemy.orm import Session
 from threatvec.integrations.connectors.base import RunCounts, SyncContext, TestContext
 from threatvec.integrations.connectors.common import (
     AiMatcher,
+    UserHasher,
     host_of,
     shadow_event_id,
-    user_hash,
 )
 from threatvec.integrations.connectors.pii_map import categories_for
 from threatvec.integrations.http import ConnectorError
@@ -199,10 +199,9 @@ def _unwrap(rec: object) -> object:
 
 
 def _convert(
-    session: Session,
-    org_id: str,
     rec: object,
     matcher: AiMatcher,
+    users: UserHasher,
     ai_categories: list[str],
 ) -> tuple[ShadowEventIn, dict[str, Any]] | str | None:
     """(event, signal data), a reject reason (malformed), or None (not DLP to an AI service)."""
@@ -247,7 +246,7 @@ def _convert(
             "pii_categories": cats,
             "pii_counts": {c: count for c in cats},
             "occurred_at": when,
-            "user_hash": user_hash(session, org_id, _text(rec.get("login")) or None),
+            "user_hash": users(_text(rec.get("login")) or None),
             "unknown_service": item is None,
         },
         context={"historical": True},
@@ -281,6 +280,7 @@ def process(
     out = Delivery()
     out.counts.pages = 1
     matcher = AiMatcher(session, org_id)
+    users = UserHasher(session, org_id)  # one salt read for the whole delivery
     phrases = [" ".join(_words(p).split()) for p in settings.ai_categories]
     converted: list[tuple[ShadowEventIn, dict[str, Any]]] = []
     seen: set[str] = set()
@@ -290,7 +290,7 @@ def process(
             result: tuple[ShadowEventIn, dict[str, Any]] | str | None = rec.reason
         else:
             try:
-                result = _convert(session, org_id, rec, matcher, phrases)
+                result = _convert(rec, matcher, users, phrases)
             except ValidationError as exc:
                 # The field and the reason, never the input pydantic could echo.
                 first = exc.errors()[0]
