@@ -7,15 +7,21 @@ Snapper's webhook output does.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
+from sqlalchemy import event as sa_event
 from sqlalchemy import select
+from sqlalchemy.orm import ORMExecuteState, Session
 
 from tests.conftest import create_org
 from tests.enforcement.helpers import SNAPPER_AGENT, SnapperSender, add_agent, audit
+from threatvec.assets.models import Asset
 from threatvec.enforcement.models import EnforcementEvent
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -200,3 +206,78 @@ def test_snapper_requests_are_authenticated_and_stay_in_their_org(
     ).json()
     assert snapper.send(audit("request_denied")).status_code == 401
     assert snapper.send(audit("request_denied"), secret=rotated["secret"]).status_code == 200
+
+
+@contextmanager
+def _asset_rows_read() -> Iterator[list[int]]:
+    """How many rows each read of the assets table returns meanwhile (request threads only)."""
+    counts: list[int] = []
+
+    def count(state: ORMExecuteState) -> Any:
+        if threading.current_thread().name.startswith("threatvec-") or not state.is_select:
+            return None
+        if Asset.__table__ not in state.statement.get_final_froms():
+            return None
+        frozen = state.invoke_statement().freeze()
+        counts.append(len(frozen().all()))
+        return frozen()
+
+    sa_event.listen(Session, "do_orm_execute", count)
+    try:
+        yield counts
+    finally:
+        sa_event.remove(Session, "do_orm_execute", count)
+
+
+def test_snapper_reads_only_the_asset_linked_to_the_events_agent(
+    live_server, session_factory
+) -> None:
+    org = create_org(session_factory)
+    other = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        # linked as a person may type it: other case, stray spaces
+        s.add(
+            Asset(
+                org_id=org.id,
+                kind="agent",
+                name="coder-bot",
+                meta={"snapper_agent_id": f"  {SNAPPER_AGENT.upper()} "},
+            )
+        )
+        for i in range(40):
+            linked = {"snapper_agent_id": str(uuid.uuid4())} if i % 2 else {"team": "ops"}
+            s.add(Asset(org_id=org.id, kind="agent", name=f"bot-{i:02d}", meta=linked))
+        s.add(
+            Asset(
+                org_id=org.id,
+                kind="mcp_server",
+                name="not-an-agent",
+                meta={"snapper_agent_id": "d0d0d0d0-0000-4000-8000-000000000000"},
+            )
+        )
+        # the same Snapper id in another org names that org's agent, never this one's
+        s.add(
+            Asset(
+                org_id=other.id,
+                kind="agent",
+                name="their-bot",
+                meta={"snapper_agent_id": SNAPPER_AGENT},
+            )
+        )
+    snapper = SnapperSender(live_server.url, _source(live_server, org))
+    theirs = SnapperSender(live_server.url, _source(live_server, other))
+
+    with _asset_rows_read() as reads:
+        r = snapper.send(audit("request_denied", details={"tool_name": "bash"}))
+    assert r.status_code == 200 and r.json()["outcome"] == "stored", r.text
+    assert reads == [1]  # was every agent asset of the org (41 rows)
+    with _asset_rows_read() as reads:
+        r = snapper.send(audit("request_denied", agent_id="d0d0d0d0-0000-4000-8000-000000000000"))
+    assert r.json()["outcome"] == "stored" and reads == [0]  # only agent assets link
+    assert theirs.send(audit("request_denied")).json()["outcome"] == "stored"
+
+    assert sorted(e.agent for e in _events(session_factory, org.id)) == [
+        "coder-bot",
+        "snapper:d0d0d0d0-0000-4000-8000-000000000000",
+    ]
+    assert [e.agent for e in _events(session_factory, other.id)] == ["their-bot"]

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from threatvec.assets.models import Asset
@@ -165,16 +165,24 @@ def _text(value: object, limit: int) -> str | None:
     return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
 
 
-def _snapper_agents(session: Session, org_id: str) -> dict[str, str]:
-    """Snapper agent UUID → the ThreatVec agent name an asset links it to."""
-    out: dict[str, str] = {}
-    for name, meta in session.execute(
-        select(Asset.name, Asset.meta).where(Asset.org_id == org_id, Asset.kind == "agent")
-    ):
-        linked = meta.get("snapper_agent_id") if isinstance(meta, dict) else None
-        if isinstance(linked, str) and linked.strip():
-            out[linked.strip().lower()] = name
-    return out
+def _linked_agent(session: Session, org_id: str, snapper_agent: str) -> str | None:
+    """The name of the org's agent asset whose ``metadata.snapper_agent_id`` is this UUID."""
+    key = snapper_agent.strip().lower()
+    # Filtered in the database (JSON_EXTRACT on SQLite, ->> on PostgreSQL), so a
+    # delivery reads the one linked asset, not every agent asset of the org. Linked
+    # ids are compared as a person may have typed them: any case, stray spaces.
+    linked = Asset.meta["snapper_agent_id"]
+    rows = session.execute(
+        select(Asset.name, linked)
+        .where(
+            Asset.org_id == org_id,
+            Asset.kind == "agent",
+            func.lower(func.trim(linked.as_string())) == key,
+        )
+        .order_by(Asset.created_at, Asset.id)  # two assets claiming one id: the first linked
+    )
+    # ->> also renders a number or a boolean as text: only a string links
+    return next((name for name, value in rows if isinstance(value, str)), None)
 
 
 def _event_id(event: str, payload: dict[str, Any], body: bytes) -> str:
@@ -232,9 +240,8 @@ def receive(
     when = _when(payload)
     details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
     snapper_agent = _text(payload.get("agent_id"), 100)
-    agents = _snapper_agents(session, source.org_id)
     agent = (
-        (agents.get(snapper_agent.lower()) if snapper_agent else None)
+        (_linked_agent(session, source.org_id, snapper_agent) if snapper_agent else None)
         or _text(details.get("agent_name"), 200)
         or (f"snapper:{snapper_agent}" if snapper_agent else "snapper (no agent)")
     )
