@@ -10,8 +10,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
@@ -21,7 +24,7 @@ from tests.conftest import make_migrated_engine, new_database_url
 from tests.integrations.vendors import Reply, Request, vendor_server
 from tests.redteam.conftest import shared
 from threatvec.core.settings import get_settings
-from threatvec.redteam import service
+from threatvec.redteam import atlas_sync, service
 from threatvec.redteam.atlas import AtlasError, load_atlas
 from threatvec.redteam.atlas_sync import sync_atlas
 from threatvec.redteam.models import AtlasImport
@@ -113,6 +116,88 @@ def test_a_failed_download_keeps_the_stored_catalogue(store) -> None:
         srv.script = [503, 502]
         assert sync_atlas(session, url=url, **FAST).status == "unchanged"
         assert srv.paths().count("/dist/ATLAS.yaml") >= 3
+
+
+class Endless:
+    """A server whose ATLAS.yaml is far larger than the limit, with or without Content-Length.
+
+    It counts what it managed to write before the client hung up, so a test can
+    tell a client that stopped reading from one that took the whole body.
+    """
+
+    TOTAL = 64 * 1024 * 1024
+    CHUNK = 64 * 1024
+
+    def __init__(self, declared: bool) -> None:
+        self.declared, self.requests, self.sent = declared, 0, 0
+        self.finished = False
+        self.done = threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # chunked transfer needs 1.1
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                owner.requests += 1
+                try:
+                    owner.serve(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client stopped reading and hung up
+                finally:
+                    owner.done.set()
+                    self.close_connection = True
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/dist/ATLAS.yaml"
+
+    def serve(self, h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/yaml")
+        if self.declared:
+            h.send_header("Content-Length", str(self.TOTAL))
+        else:
+            h.send_header("Transfer-Encoding", "chunked")
+        h.end_headers()
+        chunk = b"# " + b"x" * (self.CHUNK - 3) + b"\n"
+        while self.sent < self.TOTAL:
+            if self.declared:
+                h.wfile.write(chunk)
+            else:
+                h.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.sent += len(chunk)
+        if not self.declared:
+            h.wfile.write(b"0\r\n\r\n")
+        h.wfile.flush()
+        self.finished = True
+
+    def __enter__(self) -> Endless:
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.mark.parametrize("declared", [True, False], ids=["content-length", "chunked"])
+def test_a_file_past_the_size_limit_is_refused_without_reading_it_all(
+    store, monkeypatch, declared: bool
+) -> None:
+    monkeypatch.setattr(atlas_sync, "MAX_BYTES", 256 * 1024)
+    with Endless(declared) as srv, store() as session:
+        with pytest.raises(AtlasError, match=r"larger than 262,144 bytes") as exc:
+            sync_atlas(session, url=srv.url, **FAST)
+        assert srv.done.wait(10)
+        assert srv.requests == 1  # not a failure that retrying could fix
+        # the client hung up early: what the server got out is the limit plus socket buffers
+        assert not srv.finished and srv.sent < Endless.TOTAL // 2, srv.sent
+        assert not service.atlas_summary(session=session)["imported"]
+    if declared:
+        assert f"declares {Endless.TOTAL:,}" in str(exc.value)  # refused before the body
 
 
 def _cli(data_dir: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:

@@ -11,6 +11,7 @@ from threatvec.vulns.http_retry import (
     SourceRejected,
     SourceUnavailable,
     request_with_retry,
+    stream_with_retry,
 )
 
 from .conftest import FakeClock, Reply, Req
@@ -58,3 +59,42 @@ def test_only_listed_statuses_are_retried(serve: Any, clock: FakeClock) -> None:
             client, "GET", server.url, source="test", policy=RetryPolicy(), sleep=clock.sleep
         )
     assert exc.value.status == 403 and clock.sleeps == []
+
+
+def test_a_streamed_body_that_stalls_is_retried_and_a_refusing_reader_is_not(
+    serve: Any, clock: FakeClock
+) -> None:
+    body = b"0123456789" * 1000
+    answers = [Reply(200, body, stall=5.0), Reply(503), Reply(200, body)]
+
+    def app(req: Req) -> Reply:
+        return answers.pop(0)
+
+    server = serve(app)
+    with httpx.Client(timeout=0.3) as client:
+        got = stream_with_retry(
+            client,
+            "GET",
+            server.url,
+            read=lambda resp: b"".join(resp.iter_bytes()),
+            source="test",
+            policy=RetryPolicy(max_attempts=3),
+            sleep=clock.sleep,
+        )
+        assert got == body and len(clock.sleeps) == 2  # the stall mid-body, then the 503
+
+        def refuse(resp: httpx.Response) -> bytes:
+            raise ValueError("too large")
+
+        answers.append(Reply(200, body))
+        with pytest.raises(ValueError, match="too large"):
+            stream_with_retry(
+                client,
+                "GET",
+                server.url,
+                read=refuse,
+                source="test",
+                policy=RetryPolicy(max_attempts=3),
+                sleep=clock.sleep,
+            )
+    assert len(server.requests) == 4 and len(clock.sleeps) == 2

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from threatvec.redteam import service
 from threatvec.redteam.atlas import AtlasCatalog, AtlasError, parse_atlas_text
-from threatvec.vulns.http_retry import RetryPolicy, request_with_retry
+from threatvec.vulns.http_retry import RetryPolicy, stream_with_retry
 
 __all__ = ["MAX_BYTES", "AtlasSyncResult", "fetch_atlas", "sync_atlas"]
 
@@ -41,6 +41,23 @@ class AtlasSyncResult:
         return asdict(self)
 
 
+def _read_capped(resp: httpx.Response, url: str) -> bytes:
+    """The body, refused as soon as it is known to pass MAX_BYTES: declared, or read so far."""
+    limit = MAX_BYTES
+    declared = resp.headers.get("Content-Length", "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise AtlasError(
+            f"the ATLAS file at {url} is larger than {limit:,} bytes "
+            f"(it declares {int(declared):,}); not downloaded"
+        )
+    body = bytearray()
+    for chunk in resp.iter_bytes():  # decoded: a compressed body counts at its real size
+        body += chunk
+        if len(body) > limit:
+            raise AtlasError(f"the ATLAS file at {url} is larger than {limit:,} bytes")
+    return bytes(body)
+
+
 def fetch_atlas(
     url: str,
     *,
@@ -49,19 +66,26 @@ def fetch_atlas(
     sleep: Callable[[float], None] = time.sleep,
     http_client: httpx.Client | None = None,
 ) -> AtlasCatalog:
-    """Download and parse ATLAS.yaml (retried on 429/5xx/timeouts); raises on anything else."""
+    """Download and parse ATLAS.yaml (retried on 429/5xx/timeouts); raises on anything else.
+
+    The body is streamed and the download stops once it passes ``MAX_BYTES``.
+    """
     client = http_client or httpx.Client(timeout=timeout, follow_redirects=True)
     try:
-        resp = request_with_retry(
-            client, "GET", url, policy=retry or RetryPolicy(), source="MITRE ATLAS", sleep=sleep
+        content = stream_with_retry(
+            client,
+            "GET",
+            url,
+            read=lambda resp: _read_capped(resp, url),
+            policy=retry or RetryPolicy(),
+            source="MITRE ATLAS",
+            sleep=sleep,
         )
     finally:
         if http_client is None:
             client.close()
-    if len(resp.content) > MAX_BYTES:
-        raise AtlasError(f"the ATLAS file at {url} is larger than {MAX_BYTES:,} bytes")
     try:
-        text = resp.content.decode("utf-8")
+        text = content.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AtlasError(f"the ATLAS file at {url} is not UTF-8 text") from exc
     return parse_atlas_text(text, name=f"the ATLAS file at {url}", source=url)

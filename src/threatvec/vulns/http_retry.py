@@ -18,8 +18,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -30,7 +31,10 @@ __all__ = [
     "SourceRejected",
     "SourceUnavailable",
     "request_with_retry",
+    "stream_with_retry",
 ]
+
+_T = TypeVar("_T")
 
 log = logging.getLogger("threatvec.vulns.sources")
 
@@ -138,22 +142,73 @@ def request_with_retry(
     server that stalls mid-answer: the read timeout fires) and connection
     errors. Every attempt, retried or not, passes through ``limiter``.
     """
+    return _with_retry(
+        lambda: nullcontext(client.request(method, url, **kwargs)),
+        lambda resp: resp,
+        policy=policy,
+        source=source,
+        limiter=limiter,
+        sleep=sleep,
+    )
+
+
+def stream_with_retry(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    read: Callable[[httpx.Response], _T],
+    policy: RetryPolicy,
+    source: str,
+    limiter: RateLimiter | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    **kwargs: Any,
+) -> _T:
+    """``request_with_retry`` with the 2xx body streamed to ``read``; returns what it returns.
+
+    ``read`` gets the response with its body unread, so it can refuse a body
+    by its declared length or stop part-way (by raising): the connection is
+    closed without reading the rest. A timeout or a dropped connection while it
+    reads is retried like one before the answer; any other error it raises
+    ends the request unretried.
+    """
+    return _with_retry(
+        lambda: client.stream(method, url, **kwargs),
+        read,
+        policy=policy,
+        source=source,
+        limiter=limiter,
+        sleep=sleep,
+    )
+
+
+def _with_retry(
+    send: Callable[[], AbstractContextManager[httpx.Response]],
+    read: Callable[[httpx.Response], _T],
+    *,
+    policy: RetryPolicy,
+    source: str,
+    limiter: RateLimiter | None,
+    sleep: Callable[[float], None],
+) -> _T:
+    """The one retry loop: ``send`` makes an attempt, ``read`` takes the 2xx answer."""
     last = "no attempt made"
     for attempt in range(1, policy.max_attempts + 1):
         if limiter is not None:
             limiter.acquire()
         retry_after: float | None = None
         try:
-            resp = client.request(method, url, **kwargs)
+            with send() as resp:
+                if resp.is_success:
+                    return read(resp)
+                if resp.status_code not in policy.retry_statuses:
+                    raise SourceRejected(
+                        f"{source} answered HTTP {resp.status_code}", resp.status_code
+                    )
+                last = f"HTTP {resp.status_code}"
+                retry_after = _retry_after(resp)
         except (httpx.TimeoutException, httpx.TransportError) as exc:
             last = f"{type(exc).__name__}"
-        else:
-            if resp.is_success:
-                return resp
-            if resp.status_code not in policy.retry_statuses:
-                raise SourceRejected(f"{source} answered HTTP {resp.status_code}", resp.status_code)
-            last = f"HTTP {resp.status_code}"
-            retry_after = _retry_after(resp)
         if attempt == policy.max_attempts:
             break
         wait = policy.delay(attempt, retry_after)
