@@ -53,6 +53,13 @@ def _next_version(text: str, version: str) -> tuple[str, str]:
     return text, bumped
 
 
+def _as_version(version: str) -> bytes:
+    """The published file, relabelled as this release."""
+    current = load_atlas(FILE).version
+    text = FILE.read_text(encoding="utf-8")
+    return text.replace(f"version: {current}", f"version: {version}", 1).encode()
+
+
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[sessionmaker[Session]]:
     from threatvec.store.engine import make_session_factory
@@ -116,6 +123,39 @@ def test_a_failed_download_keeps_the_stored_catalogue(store) -> None:
         srv.script = [503, 502]
         assert sync_atlas(session, url=url, **FAST).status == "unchanged"
         assert srv.paths().count("/dist/ATLAS.yaml") >= 3
+
+
+def test_an_older_release_is_not_imported_unless_forced(store) -> None:
+    current = load_atlas(FILE).version
+    published = Published()
+    with vendor_server(published) as srv, store() as session:
+        url = f"{srv.url}/dist/ATLAS.yaml"
+        assert sync_atlas(session, url=url, **FAST).status == "imported"
+
+        published.body = _as_version("4.9.0")
+        older = sync_atlas(session, url=url, **FAST)
+        assert older.status == "skipped_older" and _imports(store) == 1
+        assert (older.version, older.previous_version) == ("4.9.0", current)
+        assert older.to_dict()["message"] == (
+            f"the published ATLAS 4.9.0 is older than the stored {current}: not imported"
+        )
+        assert service.atlas_summary(session=session)["version"] == current
+
+        # numbers, not text: 5.10.0 is newer than 5.6.0 (and than the stored one)
+        published.body = _as_version("5.10.0")
+        assert sync_atlas(session, url=url, **FAST).status == "imported"
+        published.body = _as_version(current)
+        assert sync_atlas(session, url=url, **FAST).status == "skipped_older"
+        forced = sync_atlas(session, url=url, force=True, **FAST)
+        assert forced.status == "imported" and forced.previous_version == "5.10.0"
+        assert service.atlas_summary(session=session)["version"] == current
+
+        # a version that is not numbers: imported when it differs, as before
+        published.body = _as_version("next")
+        assert sync_atlas(session, url=url, **FAST).status == "imported"
+        published.body = _as_version("4.9.0")
+        assert sync_atlas(session, url=url, **FAST).status == "imported"
+        assert _imports(store) == 5
 
 
 class Endless:
@@ -241,17 +281,48 @@ def test_cli_sync_and_show(tmp_path: Path) -> None:
     assert odd.returncode != 0 and "must be an http(s) URL" in odd.stderr
 
 
-def test_the_weekly_job_syncs_from_the_configured_url(store, monkeypatch) -> None:
+def test_cli_sync_keeps_a_newer_stored_catalogue_and_force_imports(tmp_path: Path) -> None:
+    current = load_atlas(FILE).version
+    data_dir = tmp_path / "tv"
+    published = Published()
+    with vendor_server(published) as srv:
+        url = f"{srv.url}/dist/ATLAS.yaml"
+        assert _cli(data_dir, "atlas", "sync", "--url", url).returncode == 0
+        published.body = _as_version("4.9.0")
+        kept = _cli(data_dir, "atlas", "sync", "--url", url)
+        assert kept.returncode == 0 and kept.stdout == "", kept.stderr
+        assert kept.stderr.strip() == (
+            f"warning: the published ATLAS 4.9.0 is older than the stored {current}: "
+            "not imported (--force imports it anyway)"
+        )
+        forced = _cli(data_dir, "atlas", "sync", "--url", url, "--force")
+        assert forced.returncode == 0, forced.stderr
+        assert forced.stdout.strip().endswith(f"sub-techniques imported (was {current})")
+        assert forced.stdout.startswith("ATLAS 4.9.0: ")
+    shown = _cli(data_dir, "atlas", "show")
+    assert shown.stdout.startswith("ATLAS 4.9.0: ")
+
+
+def test_the_weekly_job_syncs_from_the_configured_url(store, monkeypatch, caplog) -> None:
     from threatvec.jobs.registry import load_all_jobs
 
     job = load_all_jobs()["redteam.atlas_sync"]
     assert not job.per_org and job.interval_s == 7 * 24 * 3600
-    with vendor_server(Published()) as srv, store() as session:
+    current = load_atlas(FILE).version
+    published = Published()
+    with vendor_server(published) as srv, store() as session:
         monkeypatch.setenv("THREATVEC_ATLAS_URL", f"{srv.url}/dist/ATLAS.yaml")
         get_settings.cache_clear()
         try:
             result = job.run(session=session)
             assert result is not None and result["status"] == "imported"
+            published.body = _as_version("4.9.0")
+            with caplog.at_level("WARNING", logger="threatvec.redteam"):
+                older = job.run(session=session)
+            assert f"ATLAS 4.9.0 is older than the stored {current}" in caplog.text
+            assert older is not None and older["status"] == "skipped_older"
+            assert older["version"] == "4.9.0" and older["previous_version"] == current
+            assert older["message"].endswith(f"older than the stored {current}: not imported")
             monkeypatch.setenv("THREATVEC_ATLAS_URL", "")
             get_settings.cache_clear()
             assert job.run(session=session) == {

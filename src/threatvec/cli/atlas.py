@@ -45,8 +45,11 @@ def sync(
     url: str = typer.Option(
         None, "--url", help="Where to download ATLAS.yaml (default: THREATVEC_ATLAS_URL)"
     ),
+    force: bool = typer.Option(
+        False, "--force", help="Import the published file even if it is older or unchanged"
+    ),
 ) -> None:
-    """Download MITRE's published ATLAS.yaml and store it when it changed."""
+    """Download MITRE's published ATLAS.yaml and store it when it is newer or changed."""
     import httpx
 
     from threatvec.cli.common import open_store
@@ -62,9 +65,13 @@ def sync(
         fail(f"--url must be an http(s) URL, not {source[:80]!r}")
     with factory() as session:
         try:
-            result = sync_atlas(session, url=source, retry=RetryPolicy(max_attempts=3))
+            result = sync_atlas(session, url=source, force=force, retry=RetryPolicy(max_attempts=3))
         except (AtlasError, SourceError, httpx.HTTPError) as exc:
             fail(f"ATLAS catalogue not updated (the stored one is kept): {exc}")
+    if result.status == "skipped_older":
+        # Not a failure (the stored catalogue is current), but nothing a script should miss.
+        typer.echo(f"warning: {result.message} (--force imports it anyway)", err=True)
+        return
     what = "already current"
     if result.status == "imported":
         was = result.previous_version

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,6 +15,8 @@ from threatvec.redteam.service import get_cycle_or_raise
 from threatvec.vulns.http_retry import RetryPolicy
 
 WEEK_S = 7 * 24 * 3600
+
+log = logging.getLogger("threatvec.redteam")
 
 
 @job(
@@ -48,4 +51,9 @@ def atlas_sync(*, session: Session) -> dict[str, Any]:
     if not url:
         return {"status": "off", "reason": "THREATVEC_ATLAS_URL is empty"}
     # A weekly job can wait for next week: a short retry, so an offline server is not held up.
-    return sync_atlas(session, url=url, timeout=30.0, retry=RetryPolicy(max_attempts=3)).to_dict()
+    result = sync_atlas(session, url=url, timeout=30.0, retry=RetryPolicy(max_attempts=3))
+    if result.status == "skipped_older":
+        # Nobody watches a weekly job: the log says why the catalogue did not move
+        # (`threatvec atlas sync --force` imports the older file if that is wanted).
+        log.warning("ATLAS sync from %s: %s", url, result.message)
+    return result.to_dict()
