@@ -34,13 +34,16 @@ def test_a_registered_agent_is_in_the_fleet_before_it_reports(api: Api) -> None:
     [card] = _cards(api)
     assert card["id"] == asset["id"] and card["asset_id"] == asset["id"]
     assert card["name"] == "expected-bot" and card["status"] == "never_reported"
-    assert card["approved"] is True and card["registered"] is False
+    # registered in the assets registry, not through the SDK, and nothing reported yet
+    assert card["approved"] is True and card["registered"] is False and card["reported"] is False
     assert card["source"] is None and card["first_seen"] is None and card["last_seen"] is None
     assert card["events_total"] == 0
     # No telemetry is no evidence of health: only registration and the untested red-team
     # default earn points (25·30/100 + 10).
     assert card["score"] == 17.5
-    assert card["rule_count"] == 0 and card["trifecta_risk"] == "low"
+    # its legs are unknown, not absent: no risk level until it reports
+    assert card["rule_count"] == 0 and card["trifecta_risk"] is None
+    assert card["trifecta_legs"] == []
 
 
 def test_detail_of_a_never_reported_agent_explains_why_it_is_empty(api: Api) -> None:
@@ -59,6 +62,10 @@ def test_detail_of_a_never_reported_agent_explains_why_it_is_empty(api: Api) -> 
     assert parts["trust"]["points"] == 0  # unapproved: not even registration points
     assert "registered in the assets registry" in d["explanation"]["status"]
     assert "never reported" in d["explanation"]["score"]
+    assert d["trifecta_risk"] is None and d["trifecta"]["risk"] is None
+    assert [leg["present"] for leg in d["trifecta"]["legs"]] == [None, None, None]
+    assert "legs unknown" in d["explanation"]["trifecta_risk"]
+    assert d["registered"] is False and d["reported"] is False
     assert set(d["explanation"]) >= {"score", "trust_score", "rule_coverage", "drift", "status"}
 
 
@@ -73,6 +80,8 @@ def test_filters_sort_and_pages_count_never_reported_agents(api: Api) -> None:
     assert names(_cards(api, status="active")) == ["mm-live"]
     assert names(_cards(api, approved="true")) == ["zz-waiting"]
     assert names(_cards(api, q="aa-")) == ["aa-waiting"]
+    assert names(_cards(api, risk="low")) == ["mm-live"]  # an unknown risk is not a low one
+    assert names(_cards(api, sort="-risk"))[0] == "mm-live"  # an unknown risk sorts last
     assert names(_cards(api, source="sdk")) == ["mm-live"]  # no telemetry, no source
     assert names(_cards(api, sort="name")) == ["aa-waiting", "mm-live", "zz-waiting"]
     assert names(_cards(api, sort="status"))[0] == "mm-live"  # never reported sorts last
@@ -106,6 +115,8 @@ def test_first_report_turns_the_placeholder_into_the_same_agent(api: Api) -> Non
     [card] = _cards(api)
     assert card["name"] == "late-bot" and card["asset_id"] == asset["id"]
     assert card["status"] == "active" and card["source"] == "sdk" and card["events_total"] == 2
+    assert card["registered"] is True and card["reported"] is True
+    assert card["trifecta_risk"] == "high"  # known now: web_fetch, to an outside host
     assert card["approved"] is True  # approval still comes from the registered asset
     assert _cards(api, status="never_reported") == []
     # The placeholder's id (the asset id) now leads to the agent that reported.

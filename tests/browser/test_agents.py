@@ -123,6 +123,10 @@ def test_registered_agent_shows_as_never_reported_until_it_reports(
     assert waiting.get_attribute("data-status") == "never_reported"
     assert waiting.locator(".agent-status").inner_text() == "never reported"
     assert "no telemetry yet" in waiting.locator(".agent-never-reported").inner_text()
+    # its trifecta legs are unknown, so its risk is counted as unknown, never as low
+    assert waiting.get_attribute("data-risk") == "unknown"
+    assert page.inner_text("#risk-unknown") == "1 unknown"
+    assert "1 low" in page.inner_text("#fleet-summary")  # live-bot only
     screenshot(page, "agents_never_reported")
 
     page.select_option("#status", "never_reported")
@@ -134,6 +138,9 @@ def test_registered_agent_shows_as_never_reported_until_it_reports(
     assert page.inner_text("#agent-status") == "never reported"
     assert page.locator("#agent-never-reported").is_visible()
     assert "registered in the assets registry" in page.inner_text("#agent-header")
+    assert page.inner_text("#trifecta-risk") == "unknown"
+    legs = page.locator("#trifecta-card tr.leg")
+    assert [legs.nth(i).get_attribute("data-present") for i in range(3)] == ["unknown"] * 3
 
     # It reports: the same fleet entry becomes a normal card, not a second one.
     _ingest(base, org.key, "expected-bot", [tool("crm_lookup")])
@@ -142,6 +149,7 @@ def test_registered_agent_shows_as_never_reported_until_it_reports(
     card = page.locator(".agent-card", has_text="expected-bot")
     assert card.get_attribute("data-status") == "active"
     assert "0 never reported" in page.inner_text("#fleet-summary")
+    assert page.locator("#risk-unknown").count() == 0
     page.goto(f"{base}/agents/{asset_id}")  # an old link to the placeholder still works
     assert page.inner_text("#agent-status") == "active"
     assert page.locator("#recent-signals tr[data-event-id]").count() == 1

@@ -31,6 +31,7 @@ _CARD_EXAMPLE: dict[str, Any] = {
     "approved": True,
     "asset_id": "3f2b9c0d8e7a4b6c9d1e2f3a4b5c6d7e",
     "registered": True,
+    "reported": True,
     "first_seen": "2026-11-20T09:00:00Z",
     "last_seen": "2026-11-25T20:30:00Z",
     "score": 71.4,
@@ -59,7 +60,13 @@ class AgentCardRead(BaseModel):
     source: AgentSource | None = Field(description="How it reports; null if it never has")
     approved: bool = Field(description="Approved in the assets registry")
     asset_id: str | None
-    registered: bool = Field(description="Registered itself through the SDK")
+    registered: bool = Field(
+        description="Registered itself through the SDK (agent.register). Not the assets "
+        "registry: an agent registered there that has not reported is false (see `reported`)"
+    )
+    reported: bool = Field(
+        description="Has sent telemetry (SDK or OpenTelemetry); false while never_reported"
+    )
     first_seen: datetime | None = Field(description="First report; null if it never reported")
     last_seen: datetime | None = Field(description="Latest report; null if it never reported")
     score: float = Field(description="Agent score 0–100 (docs/scoring.md)")
@@ -68,7 +75,10 @@ class AgentCardRead(BaseModel):
     rules_recommended: int
     rule_coverage: float = Field(description="Recommended rules in force, 0–1")
     missing_rules: list[str]
-    trifecta_risk: TrifectaRisk
+    trifecta_risk: TrifectaRisk | None = Field(
+        description="low / medium / high / maximum for 0–3 legs present; null while the "
+        "agent has never reported (its legs are unknown, not absent)"
+    )
     trifecta_legs: list[str]
     drift: float | None = Field(description="0–1; null until there is a baseline")
     events_total: int
@@ -92,6 +102,7 @@ def card_from_view(view: AgentView) -> dict[str, Any]:
         "approved": view.approved,
         "asset_id": a.asset_id,
         "registered": bool(a.registered),
+        "reported": a.reported,
         "first_seen": a.first_seen,
         "last_seen": a.last_seen,
         "score": round(s.value, 1),
@@ -124,7 +135,7 @@ class ScoreRead(BaseModel):
 
 class LegRead(BaseModel):
     leg: str
-    present: bool
+    present: bool | None = Field(description="null = unknown (the agent never reported)")
     declared: bool | None = Field(description="What the agent declared; null = not declared")
     evidence: list[str] = Field(description="declared, tool:<name>, destination:<host>")
 
@@ -133,7 +144,7 @@ class TrifectaRead(BaseModel):
     legs: list[LegRead]
     count: int
     full: bool
-    risk: TrifectaRisk
+    risk: TrifectaRisk | None = Field(description="null while the agent has never reported")
 
 
 class ChangeRead(BaseModel):

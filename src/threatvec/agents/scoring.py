@@ -224,8 +224,16 @@ class LegAssessment:
 
 @dataclass(frozen=True, slots=True)
 class Trifecta:
+    """The three legs with their evidence.
+
+    ``known`` is False for an agent that has never reported: nothing declared
+    and nothing seen says nothing about its legs, so its risk is unknown (None),
+    not "low". Its weight still counts the legs present (none).
+    """
+
     legs: tuple[LegAssessment, ...]
     tool_kinds: frozenset[str]
+    known: bool = True
     present: frozenset[str] = field(init=False)
     count: int = field(init=False)
 
@@ -240,16 +248,15 @@ class Trifecta:
         return self.count == 3
 
     @property
-    def risk(self) -> str:
-        return ("low", "medium", "high", "maximum")[self.count]
+    def risk(self) -> str | None:
+        """low / medium / high / maximum for 0–3 legs; None while the legs are unknown."""
+        return ("low", "medium", "high", "maximum")[self.count] if self.known else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "legs": [leg.to_dict() for leg in self.legs],
-            "count": self.count,
-            "full": self.full,
-            "risk": self.risk,
-        }
+        legs = [leg.to_dict() for leg in self.legs]
+        if not self.known:
+            legs = [{**leg, "present": None} for leg in legs]  # unknown, not absent
+        return {"legs": legs, "count": self.count, "full": self.full, "risk": self.risk}
 
 
 def is_external_host(host: str, internal_domains: Collection[str] = ()) -> bool:
@@ -313,7 +320,7 @@ def trifecta(facts: AgentFacts) -> Trifecta:
         legs.append(
             LegAssessment(leg, declared is True or bool(evidence[leg]), declared, tuple(ev))
         )
-    return Trifecta(tuple(legs), frozenset(all_kinds))
+    return Trifecta(tuple(legs), frozenset(all_kinds), known=facts.reported)
 
 
 def agent_weight(legs: int) -> float:

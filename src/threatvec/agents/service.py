@@ -205,7 +205,8 @@ class AgentView:
             "trust_score": round1(s.trust.value),
             "rule_count": s.coverage.rule_count,
             "rule_coverage": round(s.coverage.ratio, 3),
-            "risk": s.trifecta.count,
+            # an unknown risk (never reported) sorts below low
+            "risk": s.trifecta.count if s.trifecta.known else -1,
             "drift": -1.0 if s.drift.value is None else round(s.drift.value, 3),
             # "" sorts never-reported agents before every timestamp ("-last_seen": last)
             "last_seen": self.agent.last_seen.isoformat() if self.agent.last_seen else "",

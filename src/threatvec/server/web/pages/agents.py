@@ -84,6 +84,7 @@ def agents_page(
         q=q,
     )
     risk_counts = Counter(v.score.trifecta.risk for v in everyone)
+    unknown_risk = risk_counts.pop(None, 0)  # never reported: legs unknown, not "low"
     status_counts = Counter(v.status for v in everyone)
     return render(
         ctx,
@@ -93,6 +94,7 @@ def agents_page(
         cards=[card_from_view(v) for v in rows],
         total=len(everyone),
         risk_counts=risk_counts,
+        unknown_risk=unknown_risk,
         status_counts=status_counts,
         filters={"q": q or "", "status": status or "", "risk": risk or "", "sort": sort},
         sorts=SORTS,
