@@ -428,3 +428,50 @@ def test_warnings_of_a_scanned_server_and_tokens_it_prints_reach_the_terminal_sa
     )
     code, out = _scan("--server", f"{PY} -c {json.dumps(leaky)}", "--timeout", "10")
     assert code == 2 and "auth failed" in out and "ghp_aaaa" not in out
+
+
+def _github_accepts(sarif: dict) -> None:
+    """What GitHub code scanning requires of every result before it takes an upload."""
+    [run] = sarif["runs"]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    for res in run["results"]:
+        assert rule_ids[res["ruleIndex"]] == res["ruleId"]
+        # "locationFromSarifResult: expected at least one location"
+        [loc] = res["locations"]
+        uri = loc["physicalLocation"]["artifactLocation"]["uri"]
+        # "expected artifact location" / "unrecognized SARIF location URI scheme"
+        assert uri and (":" not in uri.split("/", 1)[0] or uri.startswith("file:")), uri
+        assert "#" not in uri and "?" not in uri and " " not in uri, uri
+        assert loc["physicalLocation"]["region"]["startLine"] >= 1
+
+
+def test_sarif_cross_server_findings_have_a_location_github_accepts(tmp_path: Path) -> None:
+    exes = [Path(PY).parent / c for c in ("mcp-server-fetch", "mcp-server-git")]
+    if not all(e.exists() for e in exes):
+        pytest.skip("reference servers not installed (dev extra)")
+    cfg = _config(
+        tmp_path,
+        {
+            "git": {"command": str(exes[1]), "args": ["--repository", str(REPO)]},
+            "fetch": {"command": str(exes[0])},
+        },
+    )
+    sarif_path = tmp_path / "cfg.sarif"
+    code, _ = _scan(str(cfg), "--yes", "--json", "--sarif", str(sarif_path))
+    assert code == 1
+    sarif = json.loads(sarif_path.read_text(encoding="utf-8"))
+    _github_accepts(sarif)
+    [tri] = [r for r in sarif["runs"][0]["results"] if r["ruleId"] == "TV-MCP-TRIFECTA"]
+    phys = tri["locations"][0]["physicalLocation"]
+    # The trifecta is about the config file: it points there, at the first server's entry.
+    assert phys["artifactLocation"]["uri"].endswith(".mcp.json")
+    assert phys["region"]["startLine"] == 3
+
+    # Servers named on the command line have no file: a path-shaped stand-in.
+    sarif_path = tmp_path / "cli.sarif"
+    args = ["--server", f"{exes[1]} --repository {REPO}", "--server", str(exes[0])]
+    code, _ = _scan(*args, "--server", _server("poisoned"), "--sarif", str(sarif_path))
+    assert code == 1
+    sarif = json.loads(sarif_path.read_text(encoding="utf-8"))
+    _github_accepts(sarif)
+    assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"TV-MCP-TRIFECTA"}

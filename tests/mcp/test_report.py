@@ -73,7 +73,9 @@ def test_trifecta_collision_and_suppression(tmp_path: Path) -> None:
     sarif = to_sarif(accepted)
     result = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "TV-MCP-TRIFECTA")
     assert result["suppressions"][0]["justification"] == "accepted for the demo"
-    assert "locations" not in result or result["locations"][0].get("logicalLocations")
+    [location] = result["locations"]
+    assert location["physicalLocation"]["artifactLocation"]["uri"]
+    assert location["logicalLocations"][0]["fullyQualifiedName"] == tri["scope"]
 
 
 def test_baseline_pins_by_identity(tmp_path: Path) -> None:

@@ -264,6 +264,66 @@ def _key_line(source: str, pointer: str) -> int | None:
     return None
 
 
+def _file_artifact(source: str, base: Path) -> dict[str, Any]:
+    uri, base_id = _artifact_uri(source, base)
+    artifact: dict[str, Any] = {"uri": uri}
+    if base_id:
+        artifact["uriBaseId"] = base_id
+    return artifact
+
+
+def _pseudo_path(server: Mapping[str, Any] | None, fallback: str) -> tuple[str, bool]:
+    """A repository-relative stand-in for a server named on the command line.
+
+    Code scanning takes only paths (an ``https:`` URI is refused as an
+    unrecognised scheme), so a URL becomes ``host_port/path`` and a command
+    its label; `#`, `?` and spaces are percent-encoded. A saved listing
+    (`--static`) is a real file: (its path, True).
+    """
+    from urllib.parse import quote, urlsplit
+
+    spec = (server or {}).get("spec") or {}
+    target = str((server or {}).get("target") or "")
+    if spec.get("url"):
+        parts = urlsplit(str(spec["url"]))
+        host = (parts.hostname or "server") + (f"_{parts.port}" if parts.port else "")
+        path = f"{host}{parts.path}".rstrip("/")
+    elif spec.get("transport") == "static" and target.startswith("static file "):
+        return target.removeprefix("static file "), True
+    else:
+        path = str(spec.get("name") or fallback or "server")
+    return "mcp/" + quote(path.replace("\\", "/").lstrip("/"), safe="/"), False
+
+
+def _artifact_of(
+    f: Mapping[str, Any],
+    by_key: Mapping[str, Mapping[str, Any]],
+    by_group: Mapping[str, Sequence[Mapping[str, Any]]],
+    base: Path,
+) -> tuple[dict[str, Any], int]:
+    """Artifact and start line of a finding: its config file, else a stand-in path."""
+    source = f.get("source")
+    pointer = str(f.get("config_pointer") or "")
+    server = by_key.get(str(f.get("server_key")))
+    if not source and f.get("scope") is not None:
+        # A finding across servers (trifecta, collision) is about the
+        # configuration they share: its file, at the first member's entry.
+        members = by_group.get(str(f["scope"])) or []
+        with_file = [m for m in members if (m.get("spec") or {}).get("source")]
+        if with_file:
+            source = with_file[0]["spec"]["source"]
+            pointer = str(with_file[0]["spec"].get("pointer") or "")
+        elif members:
+            server = members[0]
+    if source:
+        artifact = _file_artifact(str(source), base)
+        return artifact, _key_line(str(source), pointer) or 1
+    path, is_file = _pseudo_path(server, str(f.get("server") or f.get("scope") or ""))
+    if is_file:
+        return _file_artifact(path, base), 1
+    return {"uri": path, "uriBaseId": "%SRCROOT%"}, 1
+
+
 def _rule(rule_id: str, sample: Mapping[str, Any]) -> dict[str, Any]:
     name, default, description = RULES.get(
         rule_id, (rule_id, sample.get("severity", "medium"), sample.get("message", ""))
@@ -298,10 +358,18 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
             rule_ids.append(f["rule_id"])
             samples[f["rule_id"]] = f
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
+    by_key: dict[str, Mapping[str, Any]] = {}
+    by_group: dict[str, list[Mapping[str, Any]]] = {}
+    for s in report.get("servers", []):
+        by_key.setdefault(str((s.get("identity") or {}).get("key")), s)
+        by_group.setdefault(str(s.get("group")), []).append(s)
     results: list[dict[str, Any]] = []
     for f in findings:
         sev = str(f["severity"])
-        logical = (f.get("config_pointer") or "") + (f.get("pointer") or "")
+        # A cross-server finding is located in its configuration (the scope).
+        logical = (f.get("config_pointer") or "") + (f.get("pointer") or "") or str(
+            f.get("scope") or ""
+        )
         result: dict[str, Any] = {
             "ruleId": f["rule_id"],
             "ruleIndex": rule_index[f["rule_id"]],
@@ -334,24 +402,18 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
             result["suppressions"] = [
                 {"kind": "external", "justification": str(f.get("suppressed_reason") or "")}
             ]
-        location: dict[str, Any] = {}
-        source = f.get("source")
-        if source:
-            uri, base_id = _artifact_uri(str(source), base)
-            artifact: dict[str, Any] = {"uri": uri}
-            if base_id:
-                artifact["uriBaseId"] = base_id
-            physical: dict[str, Any] = {"artifactLocation": artifact}
-            line = _key_line(str(source), str(f.get("config_pointer") or ""))
-            if line:
-                physical["region"] = {"startLine": line}
-            location["physicalLocation"] = physical
+        # GitHub code scanning refuses a whole upload when one result has no
+        # location with an artifact URI ("locationFromSarifResult: expected at
+        # least one location"), and shows a result only with a start line.
+        artifact, line = _artifact_of(f, by_key, by_group, base)
+        location: dict[str, Any] = {
+            "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": line}}
+        }
         if logical:
             location["logicalLocations"] = [
                 {"fullyQualifiedName": logical, "kind": "member" if f.get("tool") else "module"}
             ]
-        if location:
-            result["locations"] = [location]
+        result["locations"] = [location]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA_URI,
