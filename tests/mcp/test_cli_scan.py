@@ -132,6 +132,8 @@ def test_url_with_bearer_over_streamable_http_and_legacy_sse(tmp_path: Path) -> 
     for server in denied:
         assert server["status"] == "error", server
         assert "HTTP 401 Unauthorized: the server needs credentials" in server["error"]
+        # The hint is ours, not the server's: it shows the syntax, not "[REDACTED]".
+        assert "(--header 'Authorization: Bearer …')" in server["error"], server["error"]
     for proc in (ok, refused):
         assert TOKEN not in proc.stdout + proc.stderr
         assert QUERY_SECRET not in proc.stdout + proc.stderr

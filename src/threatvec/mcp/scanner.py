@@ -27,6 +27,7 @@ import os
 import re
 import tempfile
 import time
+import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
@@ -593,8 +594,12 @@ async def enumerate_server(
                 isinstance(exc, BaseExceptionGroup) and exc.subgroup(TimeoutError) is not None
             ):
                 message = f"timed out after {timeout:g} s"
+            # The status line and its hint are ours: they are put in after the
+            # scrubbing below, which would otherwise hide the hint's own
+            # "Authorization: Bearer …" example as a secret.
+            status_mark = f"@@status-{uuid.uuid4().hex}@@"
             if http_errors:
-                message = _http_status_text(http_errors[-1], bool(spec.headers)) + f" ({message})"
+                message = f"{status_mark} ({message})"
             if not_jsonrpc:
                 message = (
                     "the server wrote something other than JSON-RPC on stdout "
@@ -609,6 +614,13 @@ async def enumerate_server(
             # Known values first, then anything shaped like a token the server printed itself.
             scrubbed = redact_secret_shapes(redact_text(message, _all_secret_values(spec)))
             shown = visible_snippet(scrubbed, limit=800)
+            if http_errors:
+                status = _http_status_text(http_errors[-1], bool(spec.headers))
+                shown = (
+                    shown.replace(status_mark, status, 1)
+                    if status_mark in shown
+                    else f"{status}: {shown}"  # cut off by the length limit
+                )
             raise ScanError(shown, timed_out="timed out" in message) from None
     raise AssertionError("unreachable")
 
