@@ -59,6 +59,42 @@ def test_missing_annotations_use_spec_defaults_but_are_marked() -> None:
     assert not tl.has("public_sink") and tl.has("public_sink", include_defaults=True)
 
 
+@pytest.mark.parametrize(
+    "annotations",
+    [
+        {"title": "Do thing"},  # annotations with a title only (common with FastMCP)
+        {"readOnlyHint": False},  # destructiveHint and openWorldHint left to their defaults
+        {"idempotentHint": True},
+    ],
+)
+def test_spec_defaults_apply_per_field_not_only_without_annotations(annotations: dict) -> None:
+    # The MCP spec gives each hint its own default (readOnlyHint false,
+    # destructiveHint true, openWorldHint true): a hint that is not declared
+    # takes it, whether or not other annotations are there. The diff already
+    # reads them that way; the labels must agree with it.
+    labels = label_tool({"name": "do_thing", "inputSchema": {}, "annotations": annotations})
+    assert labels.get("destructive") and all(
+        r.startswith("default:") for r in labels["destructive"]
+    ), labels
+    assert labels.get("public_sink") and all(
+        r.startswith("default:") for r in labels["public_sink"]
+    ), labels
+    tl = ToolLabels("s", "k", "do_thing", labels)
+    assert not tl.has("destructive") and tl.has("destructive", include_defaults=True)
+
+
+def test_declared_hints_still_win_over_defaults() -> None:
+    closed = label_tool({"name": "do_thing", "annotations": {"readOnlyHint": True}})
+    assert "destructive" not in closed and "public_sink" not in closed
+    safe = label_tool(
+        {"name": "do_thing", "annotations": {"destructiveHint": False, "openWorldHint": False}}
+    )
+    assert "destructive" not in safe and "public_sink" not in safe
+    # openWorldHint true with readOnlyHint left to its default (false): may send out
+    world = label_tool({"name": "do_thing", "annotations": {"openWorldHint": True}})
+    assert any(r.startswith("default:") for r in world.get("public_sink", [])), world
+
+
 def _group() -> list[ToolLabels]:
     return label_tools(
         "git",

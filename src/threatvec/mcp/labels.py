@@ -11,8 +11,8 @@ Each tool gets zero or more of four labels, each with its reasons:
 * ``destructive`` — can change or delete things irreversibly.
 
 Evidence comes from MCP annotations (``declared``), from the name, the
-description and the input schema (``inferred``), and — for a tool without
-annotations — from the spec's defaults (``default``: readOnlyHint false,
+description and the input schema (``inferred``), and — for every hint a tool
+does not declare — from the spec's defaults (``default``: readOnlyHint false,
 destructiveHint true, openWorldHint true). Default-only labels are reported
 but do not on their own complete a trifecta (every unannotated tool would);
 ``find_trifectas(..., include_defaults=True)`` takes the strict reading.
@@ -360,13 +360,26 @@ def label_tool(tool: Mapping[str, Any]) -> dict[str, list[str]]:
     )
     reads = bool(words & _READ_VERBS) or read_only is True or not writes
 
+    # The spec gives each hint its own default (readOnlyHint false,
+    # destructiveHint true, openWorldHint true); a hint not declared takes it
+    # whatever else is declared (a title alone, or readOnlyHint false alone).
+    hints_declared = any(
+        isinstance(ann.get(k), bool) for k in ("readOnlyHint", "destructiveHint", "openWorldHint")
+    )
+    read_only_unknown = read_only is None and bool(ann.get("readOnlyHint"))  # not a bool
+
     # destructive
     if read_only is False and destructive is True:
         add("destructive", "declared: readOnlyHint false, destructiveHint true")
-    elif read_only is None and destructive is None and not ann.get("readOnlyHint"):
+    elif read_only is not True and destructive is None and not read_only_unknown:
         add(
             "destructive",
-            "default: no annotations (spec: readOnlyHint false, destructiveHint true)",
+            "default: no annotations (spec: readOnlyHint false, destructiveHint true)"
+            if not hints_declared
+            else (
+                "default: destructiveHint not declared (spec: destructiveHint true"
+                + (", readOnlyHint false)" if read_only is None else ")")
+            ),
         )
     elif read_only is None and destructive is True:
         add("destructive", "declared: destructiveHint true (readOnlyHint defaults to false)")
@@ -409,8 +422,16 @@ def label_tool(tool: Mapping[str, Any]) -> dict[str, list[str]]:
         add("public_sink", "declared: openWorldHint true and not read-only")
     if _DESCRIPTION_SINK.search(desc):
         add("public_sink", "inferred: description says it sends data out")
-    if not ann and open_world is None:
+    if not hints_declared:
         add("public_sink", "default: no annotations (spec: openWorldHint true, readOnlyHint false)")
+    elif read_only is None and not read_only_unknown and open_world is not False:
+        add(
+            "public_sink",
+            "default: readOnlyHint not declared (spec: readOnlyHint false"
+            + (", openWorldHint true)" if open_world is None else ")"),
+        )
+    elif read_only is False and open_world is None:
+        add("public_sink", "default: openWorldHint not declared (spec: openWorldHint true)")
     return out
 
 
