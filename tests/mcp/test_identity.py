@@ -187,3 +187,39 @@ def test_package_runners_keep_their_package_identity(tmp_path: Path) -> None:
         beta = ServerSpec(**{**bare.__dict__, "source": str(tmp_path / "b" / ".mcp.json")})
         assert identity_key(alpha) == identity_key(beta) == identity_key(bare), command
         assert derive_identity(alpha).args == args[-1:]
+
+
+def test_installed_reference_server_only_when_the_command_runs_from_this_environment(
+    tmp_path, monkeypatch
+) -> None:
+    import os
+    import stat
+    import sys
+
+    from threatvec.mcp.trust import assess_trust
+
+    here = Path(sys.executable).parent
+    if not (here / "mcp-server-time").exists():
+        pytest.skip("reference servers not installed (dev extra)")
+    spec = ServerSpec(name="time", transport="stdio", command="mcp-server-time")
+    monkeypatch.setenv("PATH", f"{here}{os.pathsep}{os.environ.get('PATH', '')}")
+    real = derive_identity(spec)
+    assert real.package and real.package.version_source == "installed"
+    assert assess_trust(real).level == "official"
+
+    # Another `mcp-server-time` first on PATH is what a client would start: it is
+    # not the installed reference server, whatever the scanner's own venv holds.
+    fake = tmp_path / "bin" / "mcp-server-time"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\nexec something-else\n", encoding="utf-8")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("PATH", f"{fake.parent}{os.pathsep}{here}")
+    shadowed = derive_identity(spec)
+    assert shadowed.package and shadowed.package.version is None
+    assert assess_trust(shadowed).level == "official_unpinned"
+    python_m = ServerSpec(
+        name="t", transport="stdio", command="python", args=("-m", "mcp_server_time")
+    )
+    (tmp_path / "bin" / "python").write_text("#!/bin/sh\n", encoding="utf-8")
+    (tmp_path / "bin" / "python").chmod(0o755)
+    assert derive_identity(python_m).package.version is None

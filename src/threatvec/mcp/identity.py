@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -185,11 +186,19 @@ def _first_positional(args: list[str], value_flags: set[str]) -> tuple[int, dict
 
 
 def _installed_version(dist: str, command: str) -> str | None:
-    """Version of `dist` when `command` runs from this interpreter's environment."""
+    """Version of `dist` when `command` runs from this interpreter's environment.
+
+    A bare command name is looked up on PATH as the launch will look it up:
+    another `mcp-server-time` (or `python`) found first is not the package
+    installed here, whatever version this environment holds.
+    """
     try:
         bin_dir = Path(sys.executable).parent.resolve()
-        cmd_dir = Path(command).parent.resolve() if os.sep in command or "/" in command else None
-        if cmd_dir is not None and cmd_dir != bin_dir:
+        if os.sep in command or "/" in command:
+            found: str | None = command
+        else:
+            found = shutil.which(command)
+        if found is None or Path(found).parent.resolve() != bin_dir:
             return None
         return importlib.metadata.version(dist)
     except (importlib.metadata.PackageNotFoundError, OSError, ValueError):
