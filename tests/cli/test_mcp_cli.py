@@ -475,3 +475,41 @@ def test_sarif_cross_server_findings_have_a_location_github_accepts(tmp_path: Pa
     sarif = json.loads(sarif_path.read_text(encoding="utf-8"))
     _github_accepts(sarif)
     assert {r["ruleId"] for r in sarif["runs"][0]["results"]} >= {"TV-MCP-TRIFECTA"}
+
+
+def test_sarif_fingerprints_tell_configs_apart_and_stay_stable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exes = [Path(PY).parent / c for c in ("mcp-server-fetch", "mcp-server-git")]
+    if not all(e.exists() for e in exes):
+        pytest.skip("reference servers not installed (dev extra)")
+    servers = {
+        "git": {"command": str(exes[1]), "args": ["--repository", str(REPO)]},
+        "fetch": {"command": str(exes[0])},
+    }
+    for project in ("a", "b"):
+        (tmp_path / project).mkdir()
+        _config(tmp_path / project, servers)
+    monkeypatch.chdir(tmp_path)
+
+    def fingerprints(out: str) -> list[tuple[str, str, str]]:
+        code, _ = _scan("a/.mcp.json", "b/.mcp.json", "--yes", "--sarif", out, "--json")
+        assert code == 1
+        results = json.loads((tmp_path / out).read_text(encoding="utf-8"))["runs"][0]["results"]
+        return [
+            (
+                r["ruleId"],
+                r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+                *r["partialFingerprints"].values(),
+            )
+            for r in results
+        ]
+
+    first = fingerprints("1.sarif")
+    tri = [f for f in first if f[0] == "TV-MCP-TRIFECTA"]
+    assert sorted(f[1] for f in tri) == ["a/.mcp.json", "b/.mcp.json"]
+    # Two trifectas in two files are two alerts for code scanning, not one.
+    assert len({f[2] for f in tri}) == 2
+    assert len({f[2] for f in first}) == len(first)
+    # ... and the same finding keeps its fingerprint from one run to the next.
+    assert fingerprints("2.sarif") == first

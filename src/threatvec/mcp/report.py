@@ -366,6 +366,7 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
     results: list[dict[str, Any]] = []
     for f in findings:
         sev = str(f["severity"])
+        artifact, line = _artifact_of(f, by_key, by_group, base)
         # A cross-server finding is located in its configuration (the scope).
         logical = (f.get("config_pointer") or "") + (f.get("pointer") or "") or str(
             f.get("scope") or ""
@@ -376,7 +377,9 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
             "level": _SARIF_LEVEL.get(sev, "warning"),
             "message": {"text": f"{f.get('server', f.get('scope', 'MCP'))}: {f['message']}"},
             "partialFingerprints": {
-                "threatvecFinding/v1": hashlib.sha256(
+                # The file is part of the identity: the same server (or a
+                # trifecta) in two configs is two alerts, not one.
+                "threatvecFinding/v2": hashlib.sha256(
                     "|".join(
                         str(x)
                         for x in (
@@ -384,6 +387,7 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
                             f.get("server_key"),
                             f.get("pointer"),
                             f.get("tool"),
+                            artifact["uri"],
                         )
                     ).encode()
                 ).hexdigest()
@@ -405,7 +409,6 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
         # GitHub code scanning refuses a whole upload when one result has no
         # location with an artifact URI ("locationFromSarifResult: expected at
         # least one location"), and shows a result only with a start line.
-        artifact, line = _artifact_of(f, by_key, by_group, base)
         location: dict[str, Any] = {
             "physicalLocation": {"artifactLocation": artifact, "region": {"startLine": line}}
         }
