@@ -513,3 +513,17 @@ def test_sarif_fingerprints_tell_configs_apart_and_stay_stable(
     assert len({f[2] for f in first}) == len(first)
     # ... and the same finding keeps its fingerprint from one run to the next.
     assert fingerprints("2.sarif") == first
+
+
+def test_command_line_servers_are_named_by_their_script_not_by_an_argument() -> None:
+    from threatvec.cli.mcp import _command_label
+
+    assert _command_label(["sleep", "100"], 0, 1) == "sleep"
+    assert _command_label(["./my-server", "--port", "3000"], 0, 1) == "my-server"
+    assert _command_label(["node", "dist/index.js", "--port", "3000"], 0, 1) == "index.js"
+    assert _command_label([PY, str(SERVERS / "benign.py")], 1, 2) == "benign.py#2"
+    assert _command_label(["python", "-m", "my_server", "serve"], 0, 1) == "my_server"
+    assert _command_label(["uvx", "mcp-server-time"], 0, 1) == "mcp-server-time"
+    # and a real scan names the server so in its report
+    code, out = _scan("--server", f"{PY} {SERVERS / 'benign.py'} --port 3000", "--json")
+    assert code == 0 and json.loads(out)["servers"][0]["name"] == "benign.py"

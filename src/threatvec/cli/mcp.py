@@ -134,14 +134,22 @@ def _content_limits(
 
 def _command_label(words: list[str], index: int, total: int) -> str:
     """Readable name for a --server: the script or package it runs, not the interpreter."""
+    from threatvec.mcp.identity import _SCRIPT_SUFFIXES as SCRIPT_SUFFIXES
     from threatvec.mcp.identity import parse_package
 
     package, _rest = parse_package(words[0], words[1:])
     if package is not None:
         label = package.name
     else:
-        scripts = [w for w in words[1:] if not w.startswith("-")]
-        label = Path(scripts[0]).name if scripts else Path(words[0]).name
+        # The script an interpreter runs (`python server.py`, `node dist/index.js`,
+        # `python -m pkg`); a plain argument (`--port 3000`, `sleep 100`) is not a name.
+        args = words[1:]
+        python = Path(words[0]).name.lower().startswith("python")
+        module = args[args.index("-m") + 1] if python and "-m" in args[:-1] else None
+        scripts = [
+            w for w in args if not w.startswith("-") and Path(w).suffix.lower() in SCRIPT_SUFFIXES
+        ]
+        label = module or (Path(scripts[0]).name if scripts else Path(words[0]).name)
     return f"{label}#{index + 1}" if total > 1 else label
 
 
