@@ -103,6 +103,65 @@ def test_serve_demo_shows_demo_org(cli_env) -> None:
         proc.wait(timeout=20)
 
 
+def _demo_agents(port: int) -> list[int]:
+    """Pids of the demo agent processes that report to the server on ``port``."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "agents_runtime" in cmd and f"127.0.0.1:{port}" in cmd:
+            found.append(int(pid))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads the process table from /proc")
+def test_ctrl_c_stops_the_demo_server_and_its_agents(cli_env) -> None:
+    """Ctrl-C (SIGINT to the whole group) ends the demo cleanly, agents included."""
+    import signal
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [*THREATVEC, "serve", "--demo", "--port", str(port)],
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while len(_demo_agents(port)) < 3:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            assert time.monotonic() < deadline, "the demo agents did not start"
+            time.sleep(0.3)
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "demo server did not come up"
+            time.sleep(0.3)
+        os.killpg(proc.pid, signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+        out = proc.stdout.read() if proc.stdout else ""
+        assert "Traceback" not in out, out
+        deadline = time.monotonic() + 10
+        while _demo_agents(port):
+            assert time.monotonic() < deadline, f"agents left running: {_demo_agents(port)}"
+            time.sleep(0.2)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=20)
+        for pid in _demo_agents(port):
+            os.kill(pid, 9)
+
+
 def test_a_detector_command_loads_only_its_own_area(tmp_path: Path) -> None:
     # `threatvec detect ...` is run once per file in CI pipelines: it must not
     # pay for the database stack, the web server or the MCP SDK at start-up.

@@ -73,3 +73,54 @@ def test_advisory_lock_lets_exactly_one_replica_run(engine, session_factory) -> 
     assert calls == []
     # Once released, it runs here.
     assert len(run_job(session_factory, job) or []) == 1 and calls == ["ran"]
+
+
+def test_a_job_waiting_on_a_retry_is_cancelled_when_the_scheduler_stops(
+    session_factory, monkeypatch
+) -> None:
+    """Ctrl-C must not wait out a feed's retry backoff: the wait ends, the run is "cancelled"."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    import httpx
+
+    from threatvec.server.scheduler import Scheduler
+    from threatvec.vulns.http_retry import RetryPolicy, request_with_retry
+
+    asked = threading.Event()
+
+    class Down(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # a feed that answers 503 until further notice
+            asked.set()
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Down)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/feed"
+
+    def feed(*, session):
+        policy = RetryPolicy(max_attempts=6, base_delay=60.0, max_delay=60.0)
+        with httpx.Client() as client:
+            request_with_retry(client, "GET", url, policy=policy, source="test feed")
+        return {}
+
+    job = Job(name="test.backoff", interval_s=3600, run=feed, description="t", per_org=False)
+    monkeypatch.setattr("threatvec.server.scheduler.load_all_jobs", lambda: {job.name: job})
+    sched = Scheduler(session_factory, tick_s=0.05)
+    try:
+        sched.start()
+        assert asked.wait(30), "the job never asked the feed"
+        sched.stop()  # the job now sits in a 60 s backoff
+        assert not sched._thread.is_alive()
+    finally:
+        server.shutdown()
+    with session_factory() as s:
+        run = s.scalars(select(JobRun).where(JobRun.job == "test.backoff")).one()
+        assert run.outcome == "cancelled" and "stopping" in (run.error or "")
+        assert run.finished_at is not None
+        assert is_due(s, job)  # a cancelled run did not happen: the next start runs it

@@ -150,7 +150,8 @@ def stop() -> None:
     for proc in _children:
         if proc.poll() is None:
             proc.terminate()
-    deadline = time.monotonic() + 5
+    # Ctrl-C stops the whole demo: a second for the agents' last flush.
+    deadline = time.monotonic() + 1
     for proc in _children:
         try:
             proc.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -190,7 +191,12 @@ def start(app: Any, settings: Any) -> None:
             "--parent",
             str(os.getpid()),
         ]
-        _children.append(subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL))  # noqa: S603
+        # Their own session: Ctrl-C in the terminal reaches the server only,
+        # which stops them itself (terminate, see ``stop``), so an agent
+        # still importing never prints a KeyboardInterrupt traceback.
+        _children.append(
+            subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL, start_new_session=True)  # noqa: S603
+        )
     atexit.register(stop)
     log.info("demo agents started: %s (model endpoint %s)", ", ".join(AGENT_PROFILES), model_url)
 
@@ -290,7 +296,9 @@ def run_agent(name: str, server: str, model_url: str, outbox: Path, parent: int)
     except KeyboardInterrupt:
         pass
     finally:
-        tv.stop()
+        # The server is stopping with us (Ctrl-C reaches the whole group);
+        # what is still queued is demo traffic, not worth a long wait.
+        tv.stop(timeout=0.5)
 
 
 def main(argv: list[str] | None = None) -> None:

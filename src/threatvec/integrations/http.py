@@ -10,13 +10,13 @@ vendor echoes back can never reach a run record, a log line or an API reply.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from threatvec.core.cancel import pause
 from threatvec.core.outbound import OutboundBlocked, outbound_client
 
 __all__ = ["ConnectorError", "VendorHttp", "origin", "redact"]
@@ -60,7 +60,7 @@ class VendorHttp:
         timeout: float = 30.0,
         max_attempts: int = MAX_ATTEMPTS,
         backoff_s: float = BACKOFF_S,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
     ) -> None:
         self.client = outbound_client(allow_private=allow_private, timeout=timeout)
         self.max_attempts = max(1, max_attempts)

@@ -22,7 +22,8 @@ class JobRun(Base):
     )
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    outcome: Mapped[str] = mapped_column(String(20), default="running")  # running|ok|error|skipped
+    # running, ok, error, skipped, or cancelled (the server stopped mid-run)
+    outcome: Mapped[str] = mapped_column(String(20), default="running")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     trigger: Mapped[str] = mapped_column(String(20), default="schedule")  # schedule|cli|api

@@ -15,6 +15,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from threatvec.core.cancel import Cancelled
 from threatvec.core.clock import utcnow
 from threatvec.core.metrics import JOB_RUNS
 from threatvec.jobs.models import JobRun
@@ -51,7 +52,8 @@ def job_lock(engine: Engine, name: str) -> Iterator[bool]:
 def is_due(session: Session, job: Job) -> bool:
     last = session.scalar(
         select(JobRun.started_at)
-        .where(JobRun.job == job.name)
+        # A run cut short by a stopping server did not happen: run it again.
+        .where(JobRun.job == job.name, JobRun.outcome != "cancelled")
         .order_by(JobRun.started_at.desc())
         .limit(1)
     )
@@ -70,6 +72,10 @@ def _run_one(factory: sessionmaker[Session], job: Job, org_id: str | None, trigg
             kwargs = {"session": session, "org_id": org_id} if job.per_org else {"session": session}
             detail = job.run(**kwargs) or {}
             session.commit()
+    except Cancelled as exc:
+        # The server is stopping: the run ends here and the next start runs it again.
+        outcome, error = "cancelled", str(exc)
+        log.info("job %s cancelled: %s", job.name, exc)
     except Exception as exc:
         outcome, error = "error", f"{type(exc).__name__}: {exc}"[:2000]
         log.exception("job %s failed for org %s", job.name, org_id)

@@ -13,7 +13,6 @@ stored.
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from typing import Any, Literal
 import httpx
 from sqlalchemy.orm import Session
 
+from threatvec.core.cancel import pause
 from threatvec.redteam import service
 from threatvec.redteam.atlas import AtlasCatalog, AtlasError, parse_atlas_text
 from threatvec.vulns.http_retry import RetryPolicy, stream_with_retry
@@ -99,7 +99,7 @@ def fetch_atlas(
     *,
     timeout: float = 60.0,
     retry: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = pause,
     http_client: httpx.Client | None = None,
 ) -> AtlasCatalog:
     """Download and parse ATLAS.yaml (retried on 429/5xx/timeouts); raises on anything else.

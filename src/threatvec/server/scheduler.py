@@ -7,6 +7,7 @@ import threading
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from threatvec.core.cancel import bind_stop_event
 from threatvec.jobs.registry import load_all_jobs
 from threatvec.jobs.runner import run_job
 
@@ -42,6 +43,8 @@ class Scheduler:
         return ran
 
     def _loop(self) -> None:
+        # A job's retry waits end when the server stops (see core.cancel).
+        bind_stop_event(self._stop)
         # A short first wait lets the server finish starting before jobs compete for it.
         while not self._stop.wait(min(5.0, self._tick_s)):
             self.tick()

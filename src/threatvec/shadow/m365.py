@@ -35,6 +35,7 @@ import httpx
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from threatvec.core.cancel import pause
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import InvalidInput, Unavailable
@@ -302,7 +303,7 @@ class ManagementActivityClient:
         allow_private: bool = False,
         max_attempts: int = 4,
         backoff_s: float = 1.0,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
     ) -> None:
         self.config = config
         self.authority_url = authority_url.rstrip("/")

@@ -22,7 +22,6 @@ import csv
 import gzip
 import io
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -31,6 +30,7 @@ from typing import IO, Any
 
 import httpx
 
+from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import RateLimiter, RetryPolicy, SourceError, request_with_retry
 
 __all__ = [
@@ -165,7 +165,7 @@ class EpssClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         http_client: httpx.Client | None = None,
     ) -> None:
         if not 1 <= batch_size <= 1000:

@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from threatvec.core.cancel import pause
+
 __all__ = [
     "RateLimiter",
     "RetryPolicy",
@@ -68,7 +70,7 @@ class RateLimiter:
         period: float,
         *,
         clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
     ) -> None:
         if max_calls < 1 or period <= 0:
             raise ValueError("max_calls must be >= 1 and period > 0")
@@ -133,7 +135,7 @@ def request_with_retry(
     policy: RetryPolicy,
     source: str,
     limiter: RateLimiter | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = pause,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send a request, retrying what can succeed later; return the 2xx response.
@@ -161,7 +163,7 @@ def stream_with_retry(
     policy: RetryPolicy,
     source: str,
     limiter: RateLimiter | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = pause,
     **kwargs: Any,
 ) -> _T:
     """``request_with_retry`` with the 2xx body streamed to ``read``; returns what it returns.

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -22,6 +21,7 @@ from typing import Any
 
 import httpx
 
+from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import RetryPolicy, SourceError, request_with_retry
 
 __all__ = [
@@ -180,7 +180,7 @@ def fetch_kev_catalog(
     *,
     timeout: float = 60.0,
     retry: RetryPolicy | None = None,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] = pause,
     http_client: httpx.Client | None = None,
 ) -> KevCatalog:
     """Download and parse the catalog from ``url`` (retried on 429/5xx/timeouts)."""

@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import (
     RateLimiter,
     RetryPolicy,
@@ -145,7 +146,7 @@ class NvdClient:
         stall_timeout: float = 60.0,
         retry: RetryPolicy | None = None,
         limiter: RateLimiter | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         clock: Callable[[], float] = time.monotonic,
         http_client: httpx.Client | None = None,
     ) -> None:

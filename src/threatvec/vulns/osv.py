@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import Any
 import httpx
 import yaml
 
+from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import RetryPolicy, SourceError, request_with_retry
 from threatvec.vulns.stack import VersionRange
 from threatvec.vulns.versions import osv_events_contain
@@ -229,7 +229,7 @@ class OsvClient:
         *,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         http_client: httpx.Client | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")

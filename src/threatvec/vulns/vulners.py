@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import RetryPolicy, SourceError, request_with_retry
 
 __all__ = ["DEFAULT_VULNERS_URL", "VulnersClient", "VulnersInfo"]
@@ -50,7 +50,7 @@ class VulnersClient:
         batch_size: int = 100,
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] = pause,
         http_client: httpx.Client | None = None,
     ) -> None:
         if not api_key:
