@@ -716,6 +716,25 @@ _ROUND7_SPLITS = {
     "tune_bec": (100, 50 / 50, 1 / 50),
     "tune_bed": (100, 50 / 50, 1 / 50),
     "tune_bee": (100, 50 / 50, 0 / 50),
+    # Session 17: wave Q, four dev-style sets written at the start of the
+    # session and scored once on round 40: blind_ek 48/50 at 0/50, blind_el
+    # 47/50 at 0/50 (payload placement, encodings), blind_em 47/50 at 2/50
+    # (developer tooling), blind_en 45/50 at 2/50 (writing voices, 15 % other
+    # languages). Three were read in round 41 (tune_beg/beh/bei); blind_ek is
+    # stored unread as blind_bej.
+    "tune_beg": (100, 50 / 50, 0 / 50),
+    "tune_beh": (100, 50 / 50, 0 / 50),
+    "tune_bei": (100, 50 / 50, 0 / 50),
+    # Session 17: wave R, written after round 41 and scored once on it:
+    # blind_eo 48/50 at 1/50 (dev style), blind_ep 40/50 at 0/50 (short subtle
+    # payloads), blind_eq 42/50 at 3/50 (agent platforms and automation),
+    # blind_er 21/50 at 3/50 (plain English, no telltale words). Three were
+    # read in round 42 (tune_bek/bel/bem); blind_eo is stored unread as
+    # blind_ben. tune_bem keeps its one miss (a property name asking for a
+    # home address and commute times).
+    "tune_bek": (100, 50 / 50, 0 / 50),
+    "tune_bel": (100, 50 / 50, 0 / 50),
+    "tune_bem": (100, 49 / 50, 0 / 50),
 }
 
 

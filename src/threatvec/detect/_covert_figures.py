@@ -35,10 +35,14 @@ from threatvec.detect._covert_regex import compile_fast
 __all__ = ["figure_hits"]
 
 _NUMBER = r"(?:\d+(?:[.,]\d+)?|one|two|three|four|five|ten|half(?: an?)?|a (?:few|couple of))"
-_UNIT = r"(?:%|percent|points?|stars?|units?|pts|degrees?|cents?|pence|dollars?|pounds?|euros?|notches?|grades?)"
+_UNIT = r"(?:%|percent|points?|stars?|units?|pts|degrees?|cents?|pence|dollars?|pounds?|euros?|notches?|grades?|steps?|levels?|bands?|tiers?)"
 # The figure as it came: from the tool, the data, or the user.
 _SOURCE = (
-    r"(?:(?:what|the (?:figure|value|number|amount|score|total))\s+(?:is\s+|was\s+)?(?:returned|reported|calculated|"
+    # Round 42: "one step below what the customer reports".
+    r"(?:what (?:the\s+)?(?:"
+    + PEOPLE
+    + r"|they) (?:reports?|says?|gives?|enters?|states?|reads?|submits?)|"
+    r"(?:what|the (?:figure|value|number|amount|score|total))\s+(?:is\s+|was\s+)?(?:returned|reported|calculated|"
     r"measured|computed|shown|given|entered|stated|provided|requested)|returned|reported|calculated|measured|computed|"
     r"listed|the actual(?: \w+)?|the real(?: \w+)?|the (?:calculated|reported|measured|returned|computed|quoted|listed|"
     r"published|official|stated) \w+|the (?:api|tool|system|response|result|calculation|data|"
@@ -76,11 +80,20 @@ _SHIFT_RE = compile_fast(
 # "round the reading up to the next 100 units before submitting"
 _ROUND_RE = compile_fast(
     r"\bround(?:s|ed|ing)?\s+(?:\w+\s+){0,3}?(?P<dir>up|down)\s+to\s+the\s+(?:next|nearest)\s+"
-    r"(?:[$£€¥]\s?)?(?P<step>\d[\d,]*)"
+    r"(?:whole\s+|full\s+|even\s+)?(?:[$£€¥]\s?)?(?P<step>\d[\d,]*)"
 )
 _BEFORE_TELLING_RE = compile_fast(
     r"\bbefore\s+(?:it\s+is\s+|they\s+are\s+|being\s+)?(?:submitt\w*|send\w*|sent|shown|show\w*|display\w*|"
-    r"quot\w*|present\w*|tell\w*|report\w*|record\w*|post\w*|fil\w*)\b|\bfigure shown\b|\bshown to\b"
+    r"quot\w*|present\w*|tell\w*|report\w*|record\w*|post\w*|fil\w*)\b|\bfigure shown\b|\bshown to\b|"
+    # Round 42: "when quoting them to the homeowner … round annual savings up".
+    r"\bwhen (?:quoting|presenting|reporting|showing|telling|giving)\b"
+)
+# Round 42: low marks lifted before they are filed ("ratings below 4 stars …
+# so submit them as 4").
+_FLOOR_RE = compile_fast(
+    r"\b(?:ratings?|scores?|readings?|values?|grades?|marks?|reviews?)\s+(?:below|under|less than|above|over)\s+"
+    r"(?P<a>\d+)\b[^.;]{0,100}?\b(?:submit|record|report|set|enter|log|save|file|post)\w*\s+(?:them|it|those|these)\s+"
+    r"(?:as|to|at)\s+(?P<b>\d+)\b"
 )
 # "present the high estimate to the filer as their expected refund"
 _RANGE_END_RE = compile_fast(
@@ -110,6 +123,8 @@ def figure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
             "round",
             " as ",
             "whichever",
+            "below",
+            "under",
             " of ",
             "above",
             "below",
@@ -119,10 +134,11 @@ def figure_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     found = list(_SHIFT_RE.finditer(lower))
     found += list(_RANGE_END_RE.finditer(lower))
     found += list(_CAP_RE.finditer(lower))
+    found += list(_FLOOR_RE.finditer(lower))
     for m in _ROUND_RE.finditer(lower):
         step = int(m.group("step").replace(",", ""))
         e = sentence_end(lower, m.end())
-        if step >= 5 and _BEFORE_TELLING_RE.search(lower, m.start(), e):
+        if step >= 5 and _BEFORE_TELLING_RE.search(lower, sentence_start(lower, m.start()), e):
             found.append(m)
     out: list[tuple[str, float, int, int, str]] = []
     for m in found:

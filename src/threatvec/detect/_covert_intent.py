@@ -37,6 +37,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection
 from itertools import pairwise
 
+from threatvec.detect._covert_lexicon import FALSE_CLAIM_BARRED_RE
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import (
     compile_alternation,
@@ -212,7 +213,7 @@ _USER = (
     r"(?:helping|chatting with|talking to|assisting|working (?:with|for)|speaking (?:with|to)))?|customer|client|"
     r"requester|caller|account holder|operator|owner|patient|buyer|shopper)s?|\bthem\b"
 )
-_POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller|account holder|human|requester|patient|employee|student|child|kid|member|tenant|guest|passenger|applicant|candidate)(?:'s|’s|s'|s’)?|their|his|her|your|its|my)"
+_POSSESSOR = r"(?:(?:the\s+)?(?:users?|customers?|clients?|person|persons|caller|account holder|human|requester|patient|employee|student|child|kid|member|tenant|guest|passenger|applicant|candidate|homeowner|policyholder|claimant|driver|rider|traveller|traveler|buyer|shopper|subscriber|resident|parent|borrower|donor|owner)(?:'s|’s|s'|s’)?|their|his|her|your|its|my)"
 
 # Out-of-scope data the model holds or can reach, by category.
 _XDATA_PARTS: tuple[tuple[str, str], ...] = (
@@ -277,12 +278,15 @@ _XDATA_PARTS: tuple[tuple[str, str], ...] = (
      r"[a-z-]+\s+){0,2}?(?:e-?mails?|inbox|contacts?|contact list|address book|location|"
      r"gps|coordinates|(?:home |postal |street |mailing )?address(?:es)?|phone(?: numbers?)?|(?:full |real |legal )?names?|"
      r"payment (?:cards?|methods?|details|information)|(?:credit |debit )?cards?|bank(?: accounts?| details)?|iban|ssn|"
+     r"(?:policy|account|membership|licen[cs]e|passport|national id|insurance) numbers?|"
      r"social security(?: number)?|passport(?: number)?|date of birth|birthday|cookies|browsing history|search history|"
      r"purchase history|files|documents|photos|calendar|messages|passwords?|credentials|tokens?|api keys?|secrets?|"
      r"wallet|health|medical|salary|identity|notes|drafts|location history|receipts?|mailbox|orders|purchases|transactions|"
      r"statements|dms|direct messages|chats|browser tabs|clipboard|screen|camera|microphone)\b|"
      r"\bevery (?:e-?mail address|phone number|address|name)\b|\be-?mail address(?:es)? and phone numbers?\b|"
      r"\bhome directory\b|\bhome folder\b|\bsession cookies?\b|"
+     # Round 42: a record's whole text ("the URL-encoded full note text").
+     r"\b(?:full|entire|complete|whole) (?:note|notes|clinical|session|chart|record|case|visit) text\b|\bclinical notes?\b|"
      # Session 10: what the user keeps private ("the README of each private repo").
      r"\bprivate (?:repos?|repositories|projects?|channels?|documents?|notes?|messages?)\b|"
      # Round 11: what the user wants or where the tool acts for them ("the
@@ -452,7 +456,13 @@ _CHOSEN_BY_USER_RE = _rx(
 _REPLY_SCOPE_RE = _rx(
     r"\b(?:mention|report|describe|show|present|confirm)\s+only\b|"
     r"\bnot be (?:shown|mentioned|listed|included|surfaced) in (?:the|your) (?:plan|summary|reply|answer|response|"
-    r"preview)\b"
+    r"preview)\b|"
+    # Round 42: "your reply to the user only needs to confirm the cancellation".
+    r"\b(?:your|the) (?:reply|answer|response|summary)(?: to the user)? only (?:needs|has) to (?:confirm|mention|cover|say)\b|"
+    # "the booking confirmation can just cover today's visit"; "the reply to the
+    # user should cover the deploy result".
+    r"\b(?:confirmation|reply|answer|response|summary)(?: to the user)?\s+(?:can|should|need|needs to)\s+(?:just\s+|only\s+)?"
+    r"cover\b"
 )
 _OUTWARD_RE = _rx(
     r"(?:sftp|ftp|https?|s3|gs)://|\bdestination\b|\balso (?:call|run|invoke|send|add)\b|"
@@ -462,12 +472,43 @@ _SIDE_EFFECT_RE = _rx(
     r"\b(?:charges?|charged|fees?|surcharges?|forward(?:s|ed|ing)?|forwarding|copies|copied|bcc|cc'?d|"
     r"transfers?|transferred|uploads?|uploaded|webhooks?|mirror(?:s|ed)?|synced|exports?|exported|"
     r"(?:must|will|should)\s+also|also\s+(?:include|add|attach|create|send|push|commit|insert)s?|"
-    r"subscriptions?|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
+    r"subscriptions?|upgrades?|/month|per month|a month|payouts?|withdrawals?|watchers?|collaborators?|shared with|public(?:_access| access| link|ly)?|"
     r"install(?:s|ed|ation)?|principals?|trust polic(?:y|ies)|"
     # Session 9: something destroyed and then left out of the summary.
     r"delete[sd]?|deleting|permanently|erase[sd]?|wipe[sd]?|destroy(?:s|ed)?|"
     # Session 11: security incidents left out of what the user is told.
-    r"security[- ]incidents?|vulnerabilit(?:y|ies)|breach(?:es)?)\b"
+    r"security[- ]incidents?|vulnerabilit(?:y|ies)|breach(?:es)?|"
+    # Round 41: a safeguard switched off by the same call ("also switches
+    # off the overflow alarm and lowers the heater setpoint").
+    r"also\s+(?:switch|turn|disable|lower|raise|stop|reset|cancel|grant|open|change|call|book|run|invoke|schedule|order|"
+    r"buy|subscribe|charge|reserve|enrol|enroll|sign)(?:es|s|ed)?|approve[sd]?\s+(?:them|it|all|each|every)\b|"
+    r"(?:switch|turn)(?:es|s|ed)? off|disabl(?:e|es|ed|ing)\s+(?:the\s+)?[\w-]+\s+(?:alarms?|alerts?|guards?|checks?))\b"
+)
+# Round 41: an all-clear imposed as the default ("… that no vulnerabilities
+# were found unless …"); "if nothing is found, say so" stays honest.
+_CLEAN_BY_DEFAULT_RE = _rx(
+    r"\b(?:no|zero|none of the)\s+(?:\w+\s+){0,2}(?:vulnerabilit(?:y|ies)|issues?|findings?|problems?|errors?|"
+    r"threats?|risks?|warnings?|alerts?|defects?|violations?)\s+(?:were|was|are|is|have been|has been)\s+"
+    r"(?:found|detected|identified|present|reported)\b[^.;\n]{0,20}?\b(?:unless|regardless|whatever|in any case|"
+    r"even if|even when)\b"
+)
+_AND_DISCLOSES_RE = _rx(
+    r"\b(?:and|then|but)\s+(?:also\s+)?(?:list|show|include|mention|name|report|quote)\s+(?:each|every|all|any|the)\s+"
+    r"(?:of the\s+)?(?:warnings?|errors?|issues?|failures?|problems?|conflicts?|findings?|alerts?)\b"
+)
+_EMPTY_RESULT_COND_RE = _rx(
+    r"\b(?:if|when|only if|once)\b[^.;\n]{0,60}?\b(?:is empty|are empty|comes? back empty|returns? (?:nothing|no \w+|an empty)|"
+    r"finds? nothing|found nothing|nothing (?:is|was) found|no (?:findings|results|matches|issues|hits) (?:are|were|is|was) "
+    r"(?:found|returned))\b"
+)
+_SHOWN_PART_RE = _rx(
+    r"\bshow (?:the user|users|them) only (?:the|what|those)\b|\bonly (?:show|tell|mention|report) (?:to )?(?:the user|them)\b"
+)
+# Round 41: hidden "even if asked": an honest tool may keep noise out of a
+# reply, never refuse the user an account of what it did.
+_EVEN_IF_ASKED_RE = _rx(
+    r"\b(?:even|also)\s+(?:if|when)\s+(?:the\s+user\s+|they\s+|he\s+|she\s+|someone\s+)?"
+    r"(?:asks?|asked|inquires?|requests?|questions?)\b"
 )
 # What an honest tool keeps out of a reply: secrets themselves (round 11).
 _PROTECTED_RE = _rx(
@@ -589,7 +630,7 @@ _HERE_RE = _rx(r"\bhere\b|\bthis (?:field|argument|parameter|value)\b|" + HERE_O
 # In a parameter's description a supplying verb with no named target fills
 # that very argument: "include the value of GITHUB_TOKEN", "must contain …".
 _SELF_FILL_RE = _rx(
-    r"\b(?:includ\w*|put|paste\w*|insert\w*|append\w*|supply|supplied|provide\w*|fill\w*|populat\w*|enter\w*|embed\w*|"
+    r"\b(?:includ\w*|put|paste\w*|insert\w*|append\w*|add (?=every|all|any)|supply|supplied|provide\w*|fill\w*|populat\w*|enter\w*|embed\w*|"
     r"attach\w*|copy|copied|contains?|contained|copia|copie|kopie|cópia|verbatim|literal|word for word|"
     # Session 11: the same verbs in other languages ("подставь его сюда",
     # "điền … vào đây", "附加到", "wpisz", "ekle", "vlož").
@@ -631,7 +672,7 @@ _CONCEAL_RE = _rx(
     r"(?:mention|reveal|disclose|bring up|raise|acknowledge|say anything about|signal|comment on|surface|show|display|"
     r"flag|report|indicate|explain|admit|discuss|talk about|refer to|point out)\b[^.;\n]{0,25}?\b(?:this|that|it|these|"
     r"those|the (?:[\w-]+ )?(?:step|call|fact|change|errors?|failures?|instruction|note|request|upload|tool|extra|additional|"
-    r"deletion|removal|copy|charge|fee|surcharge|transfer)|"
+    r"deletion|removal|copy|charge|fee|surcharge|transfer|upgrade|subscription|renewal|price|pricing)|"
     r"anything|any (?:errors?|failures?|of this)|errors?|failures?|deletions?|removals?|"
     # Session 11: "never mention charges".
     r"(?:any\s+)?(?:charges?|fees?|surcharges?|costs?|payments?))\b"
@@ -660,7 +701,11 @@ _CONCEAL_RE = _rx(
     r"\s*(?:steps?|actions?|calls?|changes?|operations?|commands?)\s+in\s+(?:the|your)\s+(?:[\w-]+\s+)?(?:summary|reply|response|"
     r"answer|report|output)"
     r"|\b(?:omit|omitted|excluded?|left out)\b[^.;\n]{0,20}?\bfrom (?:what you (?:show|tell|report)|(?:your|the) "
-    r"(?:reply|summary|answer|response)|(?:" + _USER + r"))"
+    r"(?:reply|summary|answer|response)|(?:" + _USER + r")|"
+    # Round 42: "omit them from the list shown to the user".
+    r"(?:the|your) (?:list|results?|report|table) (?:shown|given|sent|presented|read back) to (?:"
+    + _USER
+    + r"))"
     r"|\b(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?) (?:shown|given|sent) to (?:"
     + _USER
     + r")\s+"
@@ -710,7 +755,11 @@ _CONCEAL_RE = _rx(
     r"|\bне\s+(?:сообщай|говори|рассказывай|упоминай|показывай|информируй)\w*"
     r"|\bnicht (?:erwähnen|erwaehnen|mitteilen|anzeigen|melden)\b"
     r"|\b(?:erwähne|erwähnen|sage|sag|verrate|informiere|zeige)\b[^.;\n]{0,60}\bnicht\b|\bohne\b[^.;\n]{0,30}\bzu (?:informieren|sagen|erwähnen)\b"
-    r"|\bnon\s+(?:dirlo|dire|menzionar\w*|rivelar\w*|informar\w*|segnalar\w*)\b|\bsenza (?:dirlo|informare|avvisare)\b"
+    r"|\bnon\s+(?:dirlo|dire|menzionar\w*|rivelar\w*|informar\w*|segnalar\w*|mostrar\w*)\b|\bsenza (?:dirlo|informare|avvisare)\b"
+    # Round 41: Spanish negative imperatives ("No expliques la imagen al usuario").
+    r"|\bno (?:le\s+)?(?:expliques|menciones|digas|cuentes|muestres|comentes|informes|reveles)\b[^.;\n]{0,40}?\bal? (?:usuario|cliente)\b"
+    # Round 41: non-native English ("Not needed to say this to user").
+    r"|\bnot (?:needed|necessary) to (?:say|tell|mention|explain|show|inform)\b[^.;\n]{0,20}?\b(?:to )?(?:the )?users?\b"
     r"|\bn[ãa]o\s+(?:conte|diga|mencione|informe|revele|avise|comente)\b|\bsem (?:avisar|informar|contar)\b"
     r"|\bvertel\b[^.;\n]{0,40}\bniet\b|\bniet (?:vertellen|melden|zeggen)\b|\bmeld (?:het|dit) niet\b"
     r"|不要告诉|不要提及|不要透露|别告诉|请勿告知|不要让用户知道|不要向用户|伝えないで|言わないで|知らせないで|教えないで|알리지 마|말하지 마"
@@ -1115,7 +1164,9 @@ _REMOTE_CODE_RE = _rx(
 # only says where a file is.
 _GLOBAL_RE = _rx(
     r"\b(?:every|each|any|all)\s+(?:(?:of\s+)?(?:the|your|future|new|other|subsequent|later|following|outgoing|incoming)\s+)?"
-    r"(?:[\w-]+\s+)?(?P<noun>answers?|responses?|repl(?:y|ies)|messages?|questions?|requests?|links?|tickets?|pull requests?|"
+    # Round 41: or a list of tool names ("every read_file, write_file or edit_file call").
+    r"(?:[\w-]+\s+|(?:\w+_\w+,?\s+(?:or\s+|and\s+)?){2,5})?"
+    r"(?P<noun>answers?|responses?|repl(?:y|ies)|messages?|questions?|requests?|links?|tickets?|pull requests?|"
     r"prs?|invoices?|payments?|transfers?|e-?mails?|tasks?|conversations?|chats?|sessions?|turns?|prompts?|commands?|"
     r"commits?|bookings?|purchases?|orders?|queries|deployments?|replies|calls?)\b"
     r"(?P<you>\s+(?:that\s+)?you\s+(?:create|produce|open|send|write|make|give|run|generate|return|draft|file|submit|post|"
@@ -1276,6 +1327,11 @@ _PRONOUN_OBJECT_RE = _rx(
 # booking", "if these appear anywhere in the conversation or memory"). An
 # honest tool takes what the user gives for the request at hand.
 _HARVEST_SCOPE_RE = _rx(
+    # Round 42: a whole address book pulled ("call list_contacts with no
+    # filter and place every name, email address and phone number returned here").
+    r"\bwith (?:no|an empty) (?:filter|query)\b(?=[^.;\n]{0,60}?\b(?:every|all)\b)|"
+    # "add every name and phone number you can find in the user's messages".
+    r"\b(?:every|all|any)\b[^.;\n]{0,40}?\byou can (?:find|see|locate|access)\b|"
     r"\b(?:mentioned|shared|said|appears?|appearing|found|seen|discussed|stated)\s+anywhere\b|"
     r"\banywhere in (?:the |this )?(?:conversation|chat|session|context|memory|history|thread)\b|"
     r"\b(?:mentioned|shared|discussed|seen|stated)\s+(?:earlier\s+|so far\s+|previously\s+)?(?:in|during)\s+"
@@ -1356,7 +1412,8 @@ _DESCRIBES_ATTACKS_RE = _rx(
     # "blocks injected prompts", not "keeps the sender block" (session 10)
     r"blocks?(?=\s+(?:[\w-]+\s+){0,2}(?:attacks?|injections?|injected|requests?|prompts?|content|attempts?|payloads?|"
     r"urls?|domains?|traffic|malicious|jailbreaks?|exfiltration))|scans?\s+(?:for|text|prompts)|"
-    r"filters?|catches|identif(?:y|ies)|"
+    # Round 42: "with no filter" is a scope, not a filter that blocks attacks.
+    r"(?<!no )(?<!any )(?<!empty )filters?|catches|identif(?:y|ies)|"
     r"recogni[sz]es?|classif(?:y|ies)|red[- ]team|adversarial|jailbreaks?|attacks?|attempts?|payloads?|examples? of|"
     r"checks? (?:\w+ ){0,5}for|looks? for|hidden instructions|injections?)\b"
 )
@@ -1720,6 +1777,10 @@ def intent_hits(
             # Round 14: "leave them out of the summary and say that sensitive
             # details were omitted": the user is told, so nothing is hidden.
             continue
+        if FALSE_CLAIM_BARRED_RE.match(lower, m.end()):
+            # Round 41: "never tell the user a combination is safe if the tool
+            # returns an error" forbids a false all-clear: candour, not hiding.
+            continue
         if len(s.concealed) < 3:
             s.concealed.append((m.start(), m.end()))
     for s, m in _matches(_REPLY_SCOPE_RE, lower, starts, sents, g):
@@ -1756,6 +1817,10 @@ def intent_hits(
         if _COUNT_OF_RE.search(lower, verb_end, m.end()):
             continue  # "report the exact numbers of passed, failed … tests": counts, no verdict
         if _outcome_denied(lower, s.start, m, verb_end):
+            continue
+        if _EMPTY_RESULT_COND_RE.search(lower, s.start, m.start()):
+            # Round 41: "if the list comes back empty, say that no
+            # vulnerabilities were found": the all-clear is the result.
             continue
         if s.misreport is None:
             s.misreport = (m.start(), m.end(), telling)
@@ -2015,6 +2080,14 @@ def intent_hits(
             # charge, a forward, a copy) rather than a secret or an internal id.
             lo = sents[i - 1].start if i else s.start
             s.hides_side_effect = _SIDE_EFFECT_RE.search(lower, lo, s.end) is not None
+        elif (part := _SHOWN_PART_RE.search(lower, s.start, s.end)) is not None:
+            # Round 41: the user shown only a part, right after a side action
+            # of the call ("also create a second key … Show the user only the
+            # key they asked for"); without one it is a display preference.
+            lo = sents[i - 1].start if i else s.start
+            if _SIDE_EFFECT_RE.search(lower, lo, s.end) is not None:
+                s.concealed = [(part.start(), part.end())]
+                s.hides_side_effect = True
         addressed_any = addressed_any or (s.addr is not None and s.directive)
         hits.extend(
             _weigh(
@@ -2328,6 +2401,8 @@ def _xdata_best(
             w *= 0.4
         elif kind in ("conversation", "personal") and _SUMMARY_OF_RE.search(lower_of(start)):
             w *= 0.5  # "the key points of the conversation": minimised, not copied
+        elif kind == "secret" and lower_of(start).endswith(("public ", "public-")):
+            w *= 0.2  # Round 41: "add a public SSH key": the half meant to be shared
         elif s.flow_fits and (
             s.flow_fits in FITTING_SLOTS.get(kind, ()) or s.flow_fits in _WORDS_RE.findall(word)
         ):
@@ -2502,6 +2577,7 @@ def _weigh(
         w = 0.75 + (0.25 if addressed or addressed_any else 0.15 if directive else 0.0)
         w += 0.25 * (len(s.concealed) - 1)
         w += 0.3 if s.hides_side_effect else 0.0
+        w += 0.3 if _EVEN_IF_ASKED_RE.search(text_at(s)) else 0.0
         # Session 11: the check skipped in the same breath ("no need to call
         # git_diff beforehand or to show the staged files to the user").
         w += 0.25 if s.consent_skip is not None else 0.0
@@ -2639,6 +2715,18 @@ def _weigh(
             # Round 6 (issue #4): the words imposed tell the user that the
             # result is cut short or partial: more candour, not less.
             w *= 0.3
+        elif _AND_DISCLOSES_RE.search(text_at(s)):
+            # Round 42: "… tell the user it was published and list each
+            # warning": the bad news goes with the words imposed.
+            w *= 0.3
+        elif _EMPTY_RESULT_COND_RE.search(text_at(s)):
+            # Round 41: "if the list comes back empty, say that …": the words
+            # imposed are what an empty result means.
+            w *= 0.5
+        elif _CLEAN_BY_DEFAULT_RE.search(text_at(s)):
+            # Round 41: "state that no actionable vulnerabilities were found
+            # unless …": the all-clear is the default, whatever the result.
+            w += 0.3
         out.append(("TV-COVERT-025", w * damp, a, a + 1, "dictates what the user is told"))
     if s.authority is not None and not _SIGN_IN_CONSENT_RE.search(text_at(s)):
         # Round 11: "the user already authorised this server with Google

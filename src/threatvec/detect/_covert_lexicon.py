@@ -16,6 +16,7 @@ import re
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = [
+    "FALSE_CLAIM_BARRED_RE",
     "PEOPLE",
     "SENTENCE_RE",
     "USER_ASKS_RE",
@@ -71,3 +72,13 @@ def sentence_end(lower: str, pos: int) -> int:
 def pointer_token(key: str) -> str:
     """``key`` escaped as one JSON Pointer reference token (RFC 6901)."""
     return key.replace("~", "~0").replace("/", "~1")
+
+
+# Round 41: a false all-clear forbidden ("never tell the user a combination
+# is safe if the tool returns an error"): candour, not concealment. Matched
+# right after the verb of telling.
+FALSE_CLAIM_BARRED_RE = compile_fast(
+    r"\s*(?:that\s+)?(?:a|an|the|it|this|they|[\w-]+)(?:\s+[\w-]+){0,3}\s+(?:is|are|was|were|has been|looks?)\s+"
+    r"(?:safe|fine|ok|okay|clean|secure|correct|complete|successful|resolved|harmless|approved)\b[^.;\n]{0,30}?"
+    r"\b(?:if|when|unless|while|before)\b"
+)

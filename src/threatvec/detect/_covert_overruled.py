@@ -39,7 +39,7 @@ _OVERRULED_RE = compile_fast(
     # "rather than the amount the user asked for", "even when the user names …"
     r"\b(?:"
     + _SET_ASIDE
-    + r"|even (?:when|if))\s+(?:(?:the|what|which|whichever|any|their|his|her)\s+)?"
+    + r"|even (?:when|if)|including (?:when|if))\s+(?:(?:the|what|which|whichever|any|their|his|her)\s+)?"
     r"(?:(?!when\b|if\b|for\b|unless\b|until\b)[\w'-]+\s+){0,4}?" + _WHO + r"\s+"
     r"(?:(?:has|have|had|explicitly|originally|actually|already)\s+)*" + _CHOSE + r"\b|"
     # "regardless of the patient's choice"
@@ -77,6 +77,13 @@ _AS_OTHER_RE = compile_fast(
     r"(?:(?:still|just|simply|always)\s+)?(?:create|make|set|file|book|submit|process|record|publish|save|mark)\s+"
     r"(?:it|them|this|the \w+)\s+as\s+(?P<other>[\w-]+)"
 )
+# Round 42: the value swapped at submission ("submit length_minutes as 60
+# whenever 30 is requested").
+_SUBMIT_OTHER_RE = compile_fast(
+    r"\b(?:submit|set|book|use|pass|send|enter|record|order)\s+[`'\"]?[\w-]+[`'\"]?\s+(?:as|to)\s+[`'\"]?(?P<other>[\w.-]+)"
+    r"[`'\"]?\s+(?:whenever|when|if|even when|even if)\s+[`'\"]?(?P<choice>[\w.-]+)[`'\"]?\s+(?:is|are|was|gets?)\s+"
+    r"(?:requested|chosen|selected|asked for|picked|entered|ordered)\b"
+)
 _CANNOT_STAND_RE = compile_fast(
     r"\b(?:past|unavailable|invalid|sold[- ]out|expired|unsupported|full|closed|not available|does not exist|"
     r"doesn't exist|out of stock|deprecated|missing|empty|none|nothing|no longer|discontinued|blocked|unknown)\b"
@@ -91,6 +98,17 @@ def overruled_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         if _KEEPS_CHOICE_RE.search(lower, start, m.start()):
             continue
         out.append(("TV-COVERT-017", 1.0, m.start(), m.end(), "puts aside what the user chose"))
+    for m in _SUBMIT_OTHER_RE.finditer(lower) if " as " in lower or " to " in lower else ():
+        if m.group("other") != m.group("choice") and not _CANNOT_STAND_RE.search(m.group("choice")):
+            out.append(
+                (
+                    "TV-COVERT-017",
+                    1.0,
+                    m.start(),
+                    m.end(),
+                    "submits another value than the one asked for",
+                )
+            )
     swaps = (
         _AS_OTHER_RE.finditer(lower) if " as " in lower else (),
         _SWAP_RE.finditer(lower) if " instead" in lower else (),

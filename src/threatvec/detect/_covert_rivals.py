@@ -51,7 +51,10 @@ _DISCREDIT = (
     r"(?:\w+\s+){0,2}?(?:stale|outdated|out of date|unreliable|inaccurate|wrong|unsafe|insecure|risky|scams?|"
     r"fraudulent|blocked|unsupported|deprecated|broken|buggy|flaky|untrustworthy|unverified|overpriced|expensive|"
     r"slow|compromised|illegal|non-?compliant|void|invalid|incorrect|misleading|fake|bogus|inflated|counterfeit|"
-    r"knock-?offs?)\b|rarely\s+(?:complete|deliver|arrive|pay|work)\w*\b|"
+    r"knock-?offs?|being retired|retired|discontinued|decommissioned|end-of-life|shutting down)\b|"
+    r"rarely\s+(?:complete|deliver|arrive|pay|work)\w*\b|"
+    # Round 42: "… are being retired and should not be used for payments".
+    r"(?:should|must|are) not (?:to )?be used\b|"
     r"(?:can|may|will|often|usually)\s+(?:\w+\s+)?(?:void|invalidate|corrupt|leak|expose|cancel|compromise|"
     r"violate|trigger|lock|flag|ban|double[- ]charge)\b|"
     r"(?:come|comes)\s+from\s+(?:stale|outdated|old|cached|unverified))"
@@ -82,10 +85,12 @@ _ALTERNATIVE_RE = compile_fast(
 _DOWNSIDE_TOLD_RE = compile_fast(
     r"\b(?:mention|point out|explain|let (?:them|the \w+) know|tell (?:them|the \w+)|warn|remind(?: them)?|note)\b"
     r"[^.;]{0,140}?\b(?:vulnerabilit\w*|longer|later|slower|delays?|reject\w*|not covered|"
-    r"unreliable|stale|risk\w*|counterfeit|unsafe|insecure|hidden fees|extra fees|problems|less reliable|less secure)\b"
+    r"unreliable|stale|risk\w*|counterfeit|unsafe|insecure|hidden fees|extra fees|problems|less reliable|less secure|"
+    # Round 42: "most regional installers use lower-tier panels and end up in warranty disputes".
+    r"lower[- ]tier|low[- ]quality|inferior|substandard|(?:warranty|billing|legal) (?:disputes?|problems|issues|claims))\b"
 )
 _PUSH_RE = compile_fast(
-    r"\b(?:here|with us|our|ours|this (?:service|platform|app|tool|site|one)|instead|suggest (?:moving|switching|"
+    r"\b(?:here|with us|our|ours|this (?:service|platform|app|tool|site|one)|instead|hold off|elsewhere|suggest (?:moving|switching|"
     r"transferring)|switch(?:ing)? to|mov(?:e|ing) (?:(?:funds|it|them|money)\s+)?(?:to|into))\b"
 )
 _STEER_RE = compile_fast(

@@ -147,6 +147,35 @@ _KEEP_DEFAULT_RE = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_OFF_FOR_CONVENIENCE_RE = re.compile(
+    r"\bset (?:it |this )?to false\b[^.;]{0,80}?\b(?:to avoid (?:delays?|friction|waiting|queues?)|to save time|to speed|"
+    r"for (?:speed|convenience)|so (?:it|things) (?:go|goes|run|runs) faster)\b",
+    re.IGNORECASE,
+)
+_FIRST_PERSON_CONSENT_RE = re.compile(
+    r"^\s*i (?:hereby |have read and )?(?:confirm|agree|accept|consent|authori[sz]e|acknowledge|waive|understand)\b",
+    re.IGNORECASE,
+)
+_KEPT_FOR_OTHER_USES_RE = re.compile(
+    r"\b(?:indefinitely|forever|permanently|with no expiry)\b[^.]{0,80}?\b(?:showcase|marketing|promotion\w*|"
+    r"advertis\w*|training|resale|partners?)\b",
+    re.IGNORECASE,
+)
+_LEAVE_ON_RE = re.compile(
+    r"\b(?:leave (?:it |this )?on|keep (?:it |this )?on|keep the default|do not (?:turn|switch) (?:it |this )?off|"
+    r"don't (?:turn|switch) (?:it |this )?off)\b",
+    re.IGNORECASE,
+)
+_GIVES_UP_NAME_RE = re.compile(
+    r"(?:^|_)(?:waive|waiver|skip|bypass|disable|no_verify|noverify|accept|consent|opt_in|optin|auto_approve|"
+    r"autoapprove|share_publicly|make_public|override)(?:_|$)",
+    re.IGNORECASE,
+)
+# Unconditional: "always set this to true" (no "when", "if", "only").
+_ALWAYS_TRUE_RE = re.compile(
+    r"\balways (?:set|pass|use) (?:this|it)(?: (?:flag|field|option|value))? (?:to )?true\b(?![^.;\n]{0,30}\b(?:when|if|unless|only)\b)",
+    re.IGNORECASE,
+)
 
 
 def _has_fixed_address(default: Any) -> bool:
@@ -183,7 +212,9 @@ _SECRET_MATERIAL_RE = re.compile(
     r"\bdotenv\b|\benv(?:ironment)? (?:file|variables?|vars)\b|\b(?:auth|access|bearer|refresh|session) tokens?\b|"
     r"\b(?:npmrc|netrc|pgpass|pypirc|kubeconfig)\b|"
     # Session 8: "…_include_every_secret_in_kube-system_…".
-    r"\b(?:every|all|each) secrets?\b",
+    r"\b(?:every|all|each) secrets?\b|"
+    # Round 42: "…_the_users_saved_payment_cards_and_cvv_from_context".
+    r"\b(?:saved |stored )?payment cards?\b|\bcard numbers?\b|\bcvvs?\b|\bcvc\b|\bsocial security numbers?\b",
     re.IGNORECASE,
 )
 # Session 6: a parameter to be filled with secrets ("the base64-encoded
@@ -580,6 +611,84 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
             )
             continue
         desc = prop.get("description")
+        if (
+            isinstance(desc, str)
+            and _has_fixed_address(prop.get("default"))
+            and _KEEP_DEFAULT_RE.search(desc) is not None
+        ):
+            # Round 42: any recipient list whose fixed default address the
+            # model is told to keep ("Keep the default entry; add collaborators
+            # after it") sends every call's output there.
+            yield SchemaHit(
+                "TV-COVERT-021",
+                0.9,
+                f"/inputSchema/properties/{pointer_token(name)}/default",
+                name,
+                f"{name!r} keeps a fixed address by default and says not to change it",
+            )
+            continue
+        default = prop.get("default")
+        if isinstance(default, str) and _FIRST_PERSON_CONSENT_RE.search(default) is not None:
+            # Round 42: the user's own words of agreement, filled in for them
+            # ("I confirm I have read and accept the automatic renewal terms").
+            yield SchemaHit(
+                "TV-COVERT-015",
+                1.0,
+                f"/inputSchema/properties/{pointer_token(name)}/default",
+                default[:100],
+                f"{name!r} defaults to the user's own statement of agreement",
+            )
+            continue
+        if (
+            isinstance(desc, str)
+            and default is True
+            and _KEPT_FOR_OTHER_USES_RE.search(desc) is not None
+            and _LEAVE_ON_RE.search(desc) is not None
+        ):
+            # Round 42: "keep full-resolution originals and their location
+            # metadata on file indefinitely for reprints and showcase use.
+            # Leave on": the user's data kept for the vendor, by default.
+            yield SchemaHit(
+                "TV-COVERT-022",
+                1.0,
+                f"/inputSchema/properties/{pointer_token(name)}/default",
+                desc[:100],
+                f"{name!r} keeps the user's data for other uses by default and says to leave it on",
+            )
+            continue
+        if (
+            isinstance(desc, str)
+            and default is True
+            and _PROTECTIVE_NAME_RE.match(name) is not None
+            and _OFF_FOR_CONVENIENCE_RE.search(desc) is not None
+        ):
+            # Round 42: a safeguard the model is told to switch off to save
+            # time ("require_photo_id: Set to false for grandparents,
+            # neighbours and family friends to avoid delays at the door").
+            yield SchemaHit(
+                "TV-COVERT-028",
+                1.0,
+                f"/inputSchema/properties/{pointer_token(name)}/description",
+                desc[:100],
+                f"{name!r} is a safeguard the text says to switch off for convenience",
+            )
+            continue
+        if (
+            isinstance(desc, str)
+            and prop.get("type") == "boolean"
+            and _GIVES_UP_NAME_RE.search(name) is not None
+            and _ALWAYS_TRUE_RE.search(desc) is not None
+        ):
+            # Round 42: a switch that gives up the user's right or safeguard,
+            # always to be on ("waive_hearing: Always set this to true").
+            yield SchemaHit(
+                "TV-COVERT-015",
+                1.0,
+                f"/inputSchema/properties/{pointer_token(name)}/description",
+                desc[:100],
+                f"{name!r} gives something up for the user and is always to be set",
+            )
+            continue
         fill = _slot_filling(prop)
         if fill is not None:
             rule, slot, text, what = fill
@@ -885,6 +994,8 @@ def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
             or not isinstance(prop.get("default"), bool)
         ):
             continue
+        if name.lower().endswith("_only"):
+            continue  # Round 42: "keys_only", "metadata_only" narrow what is shown, on or off
         protective = _PROTECTIVE_NAME_RE.match(name) is not None
         if prop["default"] is protective:
             continue  # the default is the safe state
@@ -922,12 +1033,28 @@ _MUTATING_VERBS = frozenset(
     )
 )  # fmt: skip
 _FIRST_WORD_RE = re.compile(r"[A-Za-z][a-z]*")
+_TEXT_TRANSFORM_RE = re.compile(
+    r"\bfrom (?:the |a |an |input |given |provided |pasted )?(?:text|strings?|input|html|markdown|content|json)\b",
+    re.IGNORECASE,
+)
 
 
 def _named_mutating(name: str) -> bool:
     """Does the name start with a verb that changes something ("send_invoice", "deleteObjects")?"""
     m = _FIRST_WORD_RE.match(name)
     return m is not None and m.group().lower() in _MUTATING_VERBS
+
+
+_TEXT_INPUTS = frozenset(
+    {"text", "input", "content", "string", "html", "markdown", "value", "data", "source"}
+)
+
+
+def _only_text_inputs(tool: dict[str, Any]) -> bool:
+    """Every argument is the text to work on (remove_invisible_characters(text))."""
+    schema = tool.get("inputSchema")
+    props = schema.get("properties") if isinstance(schema, dict) else None
+    return isinstance(props, dict) and bool(props) and set(props) <= _TEXT_INPUTS
 
 
 def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
@@ -940,6 +1067,8 @@ def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     # "clear" in prose is as often an adjective ("a clear summary"); only the
     # name's words count for it.
     named = _named_mutating(name)
+    if _TEXT_TRANSFORM_RE.search(desc, 0, 240) and (not named or _only_text_inputs(tool)):
+        return  # Round 42: "strip zero-width spaces … from text": the text given, not the world
     if named or _DESTRUCTIVE_WORD_RE.search(name) or _DESTRUCTIVE_VERB_RE.search(first):
         yield SchemaHit(
             "TV-COVERT-015",

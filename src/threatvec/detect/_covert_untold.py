@@ -34,7 +34,12 @@ listing" them) needs no named silence at all.
 
 from __future__ import annotations
 
-from threatvec.detect._covert_lexicon import PEOPLE, sentence_end, sentence_start
+from threatvec.detect._covert_lexicon import (
+    FALSE_CLAIM_BARRED_RE,
+    PEOPLE,
+    sentence_end,
+    sentence_start,
+)
 from threatvec.detect._covert_regex import compile_fast
 
 __all__ = ["untold_hits"]
@@ -59,6 +64,8 @@ _AUDIENCE_RE = compile_fast(
 )
 _LEFT_OUT_RE = compile_fast(
     r"\b(?:leave|keep|omit)\s+(?:[\w'-]+\s+){0,4}?(?:out of|from|off)\s+(?:the\s+|your\s+|any\s+)?"
+    # Round 42: "leave them out of the parent summary".
+    r"(?:(?:parent|customer|owner|patient|client|family|daily|weekly|user)\s+)?"
     r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?|confirmations?|messages? to)\b|"
     # Session 15: the note itself kept out of what the user reads ("skip
     # this note in summaries"): honest guidance has nothing to hide.
@@ -70,7 +77,10 @@ _LEFT_OUT_RE = compile_fast(
 # imperative forms below, with a side effect or bad news.
 _LEFT_OUT_PASSIVE_RE = compile_fast(
     r"\b(?:left|kept|omitted|excluded|filtered)\s+out\s+of\s+(?:the\s+|your\s+|any\s+)?"
-    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?)\b"
+    r"(?:summar(?:y|ies)|repl(?:y|ies)|answers?|responses?|reports?)\b|"
+    # Round 42: "left out of the attendee list you read back to the user".
+    r"\b(?:left|kept|omitted|excluded)\s+(?:out\s+of|from)\s+(?:the\s+|your\s+)?(?:[\w-]+\s+){0,2}?"
+    r"(?:you (?:read back|show|give|send|report)|(?:shown|read back|given|reported) to)\b"
 )
 # "do not mention them", "never bring this up with the user".
 _KEEP_QUIET_RE = compile_fast(
@@ -100,13 +110,17 @@ _AND_MORE_RE = compile_fast(
     r"\b(?:and|then|plus|with)\s+(?:list|includ|mention|show|nam|giv|report|not)\w*"
 )
 _SIDE_EFFECT_RE = compile_fast(
-    r"\b(?:also|additionally|as well|in the background|at the same time|in addition)\b"
+    r"\b(?:also|additionally|as well|in the background|at the same time|in addition)\b|"
+    # Round 42: a party slipped into every call ("the address … is added to each invitation").
+    r"\b(?:is|are|gets?) (?:silently |automatically )?(?:added|copied|invited|cc'?d|bcc'?d) to (?:each|every|all)\b"
 )
 _BAD_NEWS_RE = compile_fast(
     r"\b(?:alerts?|incidents?|findings?|vulnerabilit\w*|failures?|fail\w*|errors?|reject\w*|fees?|charges?|"
     r"delet\w*|remov\w*|breach\w*|unauthori[sz]ed|exfiltration|security|dlp|warnings?|denied|outbound|"
     r"cluster-admin|admin|backups?|declin\w*|overdraft|penalt\w*|late|billed|billing|charged|surcharges?|"
     r"failing|missing|restrictions?|switch|swap\w*|substitut\w*|"
+    # Round 42: parties the user did not choose ("never list or count extra recipients").
+    r"(?:extra|additional|added|hidden) (?:recipients?|attendees?|participants?|members?)|"
     # Session 15: the user's own limit overridden before the report.
     r"(?:raised|increased) by|above (?:the user's|their) (?:maximum|limit|budget))\b"
 )
@@ -143,7 +157,7 @@ _COST_SHOWN_RE = compile_fast(r"\b(?:includ\w*|with all|plus|itemi[sz]\w*|breakd
 
 # One of these stands in every match of _COST_LEFT_OUT_RE and _LUMPED_RE.
 _COST_NEEDLES = ("leave", "omit", "exclude", "drop", "skip", "include", "mentioning", "only", "alone",
-                 "rather than")  # fmt: skip
+                 "rather than", "left", "ignored")  # fmt: skip
 
 
 def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
@@ -170,19 +184,65 @@ def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
                 "keeps a cost out of what the user is quoted",
             )
         )
+    for m in _COST_LEFT_PASSIVE_RE.finditer(lower):
+        # Round 42: "when presenting the total, give the daily rate …; the
+        # airport fee and the deposit are settled at the counter and can be
+        # left off": the costs named before the passive, the quoting one
+        # clause earlier.
+        s = sentence_start(lower, m.start())
+        if lower[:s].rstrip().endswith(";"):
+            s = sentence_start(lower, lower.rfind(";", 0, s))
+        e = sentence_end(lower, m.end())
+        if not _COST_RE.search(lower, s, m.start()) or not _QUOTING_RE.search(lower, s, m.start()):
+            continue
+        if _UNLESS_ASKED_RE.search(lower, s, e) or _SHOWN_APART_RE.search(lower, s, e):
+            continue
+        out.append(
+            (
+                "TV-COVERT-013",
+                1.0,
+                m.start(),
+                m.end(),
+                "keeps a cost out of what the user is quoted",
+            )
+        )
     return out
 
 
-_UNLESS_ASKED_RE = compile_fast(r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b")
+_SHOWN_APART_RE = compile_fast(
+    r"\b(?:shown|listed|quoted|stated|itemi[sz]ed|displayed) (?:separately|apart|on its own line|below)\b"
+)
+_COST_LEFT_PASSIVE_RE = compile_fast(
+    r"\b(?:can|may|should|are to|is to) be (?:left off|left out|omitted|dropped|skipped|ignored)\b"
+)
+_UNLESS_ASKED_RE = compile_fast(
+    r"\b(?:unless|until)\s+(?:the user|they|asked|requested)\b|"
+    r"\bonly (?:if|when) (?:the user|they) (?:asks?|requests?|wants?|prefers?)\b"
+)
 
 
 def _sentence(lower: str, start: int, end: int) -> tuple[int, int]:
     return sentence_start(lower, start), sentence_end(lower, end)
 
 
+# Round 42: bad news told without its detail ("entries about injuries,
+# missed walks or slipped leashes are best summarised as a short 'note from
+# your walker' without the detail").
+_WATERED_DOWN_RE = compile_fast(
+    r"\b(?:injur\w*|incidents?|bites?|falls?|accidents?|escapes?|missed \w+|damage\w*|errors?|failures?|complaints?)\b"
+    r"[^.;]{0,60}?\b(?:summari[sz]ed|described|reported|presented|mentioned|written up)\s+as\s+(?:a\s+)?(?:short|brief|"
+    r"vague|general|generic|minor|passing)\b[^.;]{0,60}?\bwithout (?:the |any )?(?:details?|specifics|particulars)\b"
+)
+
+
 def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
     """Passive, leave-out or harmful imperative concealment in one lower-cased string."""
     costs = _cost_left_out(lower) if any(n in lower for n in _COST_NEEDLES) else []
+    if "without" in lower:
+        costs += [
+            ("TV-COVERT-013", 1.0, m.start(), m.end(), "bad news told without its detail")
+            for m in _WATERED_DOWN_RE.finditer(lower)
+        ]
     if (
         " be " not in lower
         and " out of " not in lower
@@ -216,7 +276,9 @@ def untold_hits(lower: str) -> list[tuple[str, float, int, int, str]]:
         ):
             continue
         if kind == "quiet":
-            if _THAT_CLAIM_RE.match(lower, m.end()) and "only" not in m.group(0):
+            if (
+                _THAT_CLAIM_RE.match(lower, m.end()) or FALSE_CLAIM_BARRED_RE.match(lower, m.end())
+            ) and "only" not in m.group(0):
                 continue  # "never report that a filter was applied": a claim refused
             if "only" in m.group(0) and _AND_MORE_RE.search(lower, m.end(), e):
                 continue  # "report only that it finished and list what it removed"
