@@ -51,3 +51,6 @@ def test_unknown_route_and_oversized_body_are_problems(client, api) -> None:
         headers={"Content-Length": str(50 * 1024 * 1024), "Content-Type": "application/json"},
     )
     assert r.status_code == 413
+    problem = r.json()
+    assert problem["limit_bytes"] == 20 * 1024 * 1024
+    assert "52,428,800 bytes" in problem["detail"] and "20,971,520 bytes" in problem["detail"]

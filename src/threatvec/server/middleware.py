@@ -6,6 +6,7 @@ through untouched.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import time
@@ -55,7 +56,7 @@ class ObservabilityMiddleware:
 
         length = headers.get("content-length")
         if length and length.isdigit() and int(length) > self.max_body_bytes:
-            await _reject_too_large(send, request_id)
+            await _reject_too_large(send, request_id, int(length), self.max_body_bytes)
             request_id_var.reset(token)
             return
 
@@ -118,11 +119,19 @@ def _route_template(scope: Scope) -> str:
     return "/".join(segments)
 
 
-async def _reject_too_large(send: Send, request_id: str) -> None:
-    body = (
-        b'{"type":"https://threatvec.dev/problems/payload-too-large","title":"Payload too large",'
-        b'"status":413,"detail":"request body is larger than the server accepts"}'
-    )
+async def _reject_too_large(send: Send, request_id: str, length: int, limit: int) -> None:
+    # Say the limit: a client that only learns "too large" cannot size its batches.
+    body = json.dumps(
+        {
+            "type": "https://threatvec.dev/problems/payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"request body of {length:,} bytes is larger than the {limit:,} bytes "
+            "this server accepts",
+            "limit_bytes": limit,
+        },
+        separators=(",", ":"),
+    ).encode()
     await send(
         {
             "type": "http.response.start",
