@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -20,6 +21,20 @@ __all__ = ["NAV", "PageContext", "PageDep", "RedirectToLogin", "render", "templa
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 templates.env.autoescape = True
+
+
+def shown_value(value: Any) -> str:
+    """A JSON value as JSON ("true", "[\"a\"]", objects with sorted keys); text as it is.
+
+    Schema values in a diff are JSON: Python's repr ("True", "{'a': 1}") would
+    show the reader a format the server never sent.
+    """
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+templates.env.filters["shown_value"] = shown_value
 
 NAV: list[tuple[str, str]] = [
     ("/", "Overview"),
