@@ -321,3 +321,46 @@ def test_incremental_sync_commits_the_watermark_per_window(own_store, nvd_raw, s
             if start <= datetime.fromisoformat(c["lastModified"]).replace(tzinfo=UTC) <= until
         ]
         assert s.scalar(select(func.count()).select_from(Cve)) == len(in_span)
+
+
+def test_a_withdrawn_osv_advisory_stops_matching(session_factory, nvd_raw) -> None:
+    """An advisory OSV withdraws no longer matches the stack (re-import or sync)."""
+    from threatvec.vulns.models import CveOsvLink, OsvAdvisoryRecord
+    from threatvec.vulns.osv import parse_osv
+    from threatvec.vulns.stack_service import import_stack
+
+    org = create_org(session_factory)
+    waiting = next(c for c in nvd_raw if not c.get("metrics") and not c.get("configurations"))
+    advisory = {
+        "id": "PYSEC-0000-1",
+        "aliases": [waiting["id"]],
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"name": "tv-withdrawn-pkg", "ecosystem": "PyPI"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}
+                ],
+            }
+        ],
+    }
+    with session_scope(session_factory) as s:
+        import_stack(session=s, org_id=org.id, data=b"tv-withdrawn-pkg==1.0\n", fmt="requirements")
+        store_nvd_records(s, records([waiting]), org_ids=[org.id])
+        store_osv(s, [parse_osv(advisory)], org_ids=[org.id])
+        assert _exposure(s, org.id, waiting["id"]).stack_level == "version_in_range"
+    withdrawn = {
+        **advisory,
+        "modified": "2024-02-01T00:00:00Z",
+        "withdrawn": "2024-02-01T00:00:00Z",
+    }
+    with session_scope(session_factory) as s:
+        stats = store_osv(s, [parse_osv(withdrawn)], org_ids=[org.id])
+        assert waiting["id"] in stats.changed_ids
+    with session_scope(session_factory) as s:
+        assert s.get(OsvAdvisoryRecord, "PYSEC-0000-1") is None
+        assert not list(
+            s.scalars(select(CveOsvLink).where(CveOsvLink.advisory_id == "PYSEC-0000-1"))
+        )
+        x = _exposure(s, org.id, waiting["id"])
+        assert x.stack_level != "version_in_range" and not x.in_stack

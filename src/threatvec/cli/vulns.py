@@ -53,7 +53,9 @@ def _report(what: str, detail: dict[str, Any]) -> None:
     exp = detail.get("exposures", {})
     typer.echo(
         f"{what}: {detail.get('added', 0)} added, {detail.get('updated', 0)} updated, "
-        f"{detail.get('unchanged', 0)} unchanged, {skipped} skipped; "
+        f"{detail.get('unchanged', 0)} unchanged, {skipped} skipped"
+        + (f", {detail['withdrawn']} withdrawn" if detail.get("withdrawn") else "")
+        + "; "
         f"{exp.get('created', 0) + exp.get('updated', 0)} org exposures re-scored"
     )
     for s in detail.get("skipped_examples", []):

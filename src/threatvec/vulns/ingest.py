@@ -68,6 +68,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0  # an older copy than the one stored: ignored
+    withdrawn: int = 0  # stored OSV advisories removed because OSV withdrew them
     skipped: list[dict[str, Any]] = field(default_factory=list)
     changed_ids: set[str] = field(default_factory=set)
     exposures: RefreshStats = field(default_factory=RefreshStats)
@@ -77,6 +78,7 @@ class IngestStats:
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.stale += other.stale
+        self.withdrawn += other.withdrawn
         self.skipped.extend(other.skipped)
         self.changed_ids |= other.changed_ids
         for k in ("created", "updated", "unchanged"):
@@ -89,6 +91,7 @@ class IngestStats:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "stale": self.stale,
+            "withdrawn": self.withdrawn,
             "skipped": len(self.skipped),
             "skipped_examples": self.skipped[:20],
             "exposures": self.exposures.to_dict(),
@@ -456,7 +459,25 @@ def store_osv(
     """Upsert OSV advisories and their CVE links; the CVEs we hold get the package names."""
     stats = IngestStats()
     touched: set[str] = set()
-    latest = {a.id[:100]: a for a in advisories if a.withdrawn is None}
+    last = {a.id[:100]: a for a in advisories}
+    latest = {k: a for k, a in last.items() if a.withdrawn is None}
+    # A withdrawn advisory is no longer evidence: drop the stored copy, its
+    # CVE links and (through the re-score below) the ranges it gave the stack.
+    gone = sorted(k for k, a in last.items() if a.withdrawn is not None)
+    for chunk in _chunks(gone):
+        stored = list(
+            session.scalars(select(OsvAdvisoryRecord.id).where(OsvAdvisoryRecord.id.in_(chunk)))
+        )
+        if not stored:
+            continue
+        touched |= set(
+            session.scalars(select(CveOsvLink.cve_id).where(CveOsvLink.advisory_id.in_(stored)))
+        )
+        for k in stored:
+            touched |= set(last[k].cve_ids)
+        session.execute(delete(CveOsvLink).where(CveOsvLink.advisory_id.in_(stored)))
+        session.execute(delete(OsvAdvisoryRecord).where(OsvAdvisoryRecord.id.in_(stored)))
+        stats.withdrawn += len(stored)
     for chunk in _chunks(sorted(latest)):
         existing = {
             r.id: r
