@@ -370,3 +370,38 @@ def test_a_run_reads_the_user_salt_once_for_all_its_windows(api, engine, session
     assert len(reads) == 1, reads  # was one read per row
     hashes = {e.user_hash for e in _events(session_factory, api.org.id)}
     assert hashes == {user_pseudonym(salt, u) for u in users}
+
+
+def test_a_window_needing_more_queries_than_one_run_goes_on_where_it_stopped(
+    api, session_factory
+) -> None:
+    # 280 clients and a row limit of 10: the hour is read in 1, 2, … 64 parts,
+    # more queries in all than one run's 50 pages. Each next run must go on
+    # with the saved split at the saved part, never start the window over
+    # (which would never end), and every client must be stored once.
+    ws = Workspace()
+    ws.records = [
+        _asim(_in_last_hour(i % 60), "gemini.google.com", ip=f"10.2.{i // 100}.{i % 100}")
+        for i in range(280)
+    ]
+    runs = []
+    with vendor_server(ws) as srv:
+        made = create(api, _settings(srv.url, dns_lookback_hours=1, dns_row_limit=10))
+        for _ in range(6):
+            before = len(ws.queries)
+            with session_scope(session_factory) as s:
+                cursor = dict(s.get(Integration, made["id"]).cursor or {})
+            run = sync(api, made["id"])
+            assert run["status"] == "ok", run
+            runs.append(run)
+            if "dns_parts" in cursor:  # resumed: the first query is the saved part
+                first = ws.queries[before]
+                assert f"hash(Client, {cursor['dns_parts']}) == {cursor['dns_part_next']}" in first
+            if not run["detail"]["more"]:
+                break
+    assert runs[0]["detail"]["more"] is True and len(runs) >= 2
+    assert not runs[-1]["detail"]["more"]
+    assert len(_events(session_factory, api.org.id)) == 280  # every client once
+    with session_scope(session_factory) as s:
+        done = s.get(Integration, made["id"]).cursor
+    assert "dns_parts" not in done and "dns_part_next" not in done

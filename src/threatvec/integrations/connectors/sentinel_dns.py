@@ -18,7 +18,12 @@ Windows of ``dns_window_hours`` whole clock hours are read oldest first, up
 to the last hour that ended ``dns_lag_seconds`` ago, and checkpointed one by
 one (cursor ``dns_since``, epoch seconds). A reply that fills
 ``dns_row_limit`` may be cut short, so that window is read again in 2, 4, …
-parts by a hash of the client (``hash(Client, n) == i``), up to 64 parts.
+parts by a hash of the client (``hash(Client, n) == i``), up to 64 parts. A
+part that comes back whole is stored at once; a run that reaches its page
+budget mid-window saves the split and the next part (``dns_parts``,
+``dns_part_next``), and the next run goes on from there instead of starting
+the window over (a window needing more queries than one run may make would
+otherwise never be finished).
 """
 
 from __future__ import annotations
@@ -233,15 +238,18 @@ def sync(ctx: SyncContext) -> None:
     until = _hour_floor(int(ctx.now.timestamp()) - s.dns_lag_seconds)
     span = s.dns_window_hours * HOUR_S
     bearer: str | None = None
+    # A window that needed more queries than one run may make goes on where
+    # the last run stopped: same split, next part (see _resume_point).
+    parts, first = _resume_point(ctx.cursor, start)
     while start < until:
         end = min(start + span, until)
-        rows: list[dict[str, Any]] = []
-        parts = 1
         while True:
-            rows = []
-            for part in range(parts):
+            cut = False
+            for part in range(first, parts):
                 if ctx.counts.pages >= ctx.max_pages:
                     ctx.counts.more = True
+                    ctx.cursor.update(dns_since=start, dns_parts=parts, dns_part_next=part)
+                    ctx.checkpoint()
                     return
                 bearer = bearer or _token(ctx)
                 kql = query_text(
@@ -254,22 +262,38 @@ def sync(ctx: SyncContext) -> None:
                 )
                 got = _query(ctx, bearer, kql)
                 ctx.counts.pages += 1
+                if len(got) >= s.dns_row_limit and parts < MAX_PARTS:
+                    cut = True  # this part may be cut short: split finer
+                    break
                 if len(got) >= s.dns_row_limit:
-                    break  # this part may be cut short
-                rows += got
-            else:
-                break  # every part came back whole
-            if parts >= MAX_PARTS:
-                rows += got
-                ctx.counts.skip(
-                    f"a DNS window in {MAX_PARTS} parts still filled dns_row_limit "
-                    f"({s.dns_row_limit}); rows past it are not read"
-                )
+                    ctx.counts.skip(
+                        f"a DNS window in {MAX_PARTS} parts still filled dns_row_limit "
+                        f"({s.dns_row_limit}); rows past it are not read"
+                    )
+                # A whole part holds every lookup of its clients in these hours:
+                # stored now, it is final (a re-read later is a duplicate).
+                _store(ctx, got, matcher, users)
+            if not cut:
                 break
             # A full reply may be cut: read the same hours again in more parts,
             # split by client (not by time, which would split an hour).
-            parts *= 2
-        _store(ctx, rows, matcher, users)
+            parts, first = parts * 2, 0
+        ctx.cursor.pop("dns_parts", None)
+        ctx.cursor.pop("dns_part_next", None)
         ctx.cursor["dns_since"] = end
         ctx.checkpoint()
-        start = end
+        start, parts, first = end, 1, 0
+
+
+def _resume_point(cursor: dict[str, Any], start: int) -> tuple[int, int]:
+    """(parts, next part) to resume the window at ``start``; (1, 0) for a fresh window."""
+    parts, nxt = cursor.get("dns_parts"), cursor.get("dns_part_next")
+    if (
+        cursor.get("dns_since") == start
+        and isinstance(parts, int)
+        and isinstance(nxt, int)
+        and 1 <= parts <= MAX_PARTS
+        and 0 <= nxt < parts
+    ):
+        return parts, nxt
+    return 1, 0
