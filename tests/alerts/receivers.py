@@ -39,12 +39,17 @@ class Captured:
 class HttpReceiver:
     url: str
     requests: list[Captured] = field(default_factory=list)
-    script: list[int] = field(default_factory=list)
+    # Each entry: a status, or (status, extra headers, body with "{path}" replaced).
+    script: list[int | tuple[int, dict[str, str], str]] = field(default_factory=list)
     webhook_secret: str | None = None
     signature_failures: int = 0
 
     def next_status(self) -> int:
-        return self.script.pop(0) if self.script else 200
+        return self.next_reply()[0]
+
+    def next_reply(self) -> tuple[int, dict[str, str], str | None]:
+        entry = self.script.pop(0) if self.script else 200
+        return (entry, {}, None) if isinstance(entry, int) else entry
 
 
 def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -68,7 +73,7 @@ def http_receiver(*, webhook_secret: str | None = None) -> Iterator[HttpReceiver
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append(Captured("POST", self.path, headers, body))
-            status = state.next_status()
+            status, extra_headers, scripted_body = state.next_reply()
             secret = state.webhook_secret
             if self.path.startswith("/soar") and secret and not _verify(secret, headers, body):
                 state.signature_failures += 1
@@ -84,7 +89,11 @@ def http_receiver(*, webhook_secret: str | None = None) -> Iterator[HttpReceiver
                 reply = b"ok" if status == 200 else b"internal_error"
             else:
                 reply = b"{}"
+            if scripted_body is not None:
+                reply = scripted_body.replace("{path}", self.path).encode()
             self.send_response(status)
+            for name, value in extra_headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Length", str(len(reply)))
             self.end_headers()
             self.wfile.write(reply)

@@ -223,6 +223,31 @@ def test_retry_after_500_then_sent_and_errors_hold_no_secret(session_factory, bo
         assert len(slack.requests) == 2
 
 
+def test_429_waits_as_long_as_retry_after_asks(session_factory, box) -> None:
+    org = create_org(session_factory)
+    with http_receiver() as slack, session_scope(session_factory) as s:
+        slack.script = [(429, {"Retry-After": "600"}, "rate_limited")]
+        cid = add_channel(
+            s, org.id, box, "slack", {"kind": "slack", "webhook_url": slack.url + "/slack/x"}
+        )
+        add_rule(s, org.id, {"trigger": "mcp_rug_pull"}, channel_ids=[cid])
+        s.commit()
+        signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": "notes"})
+        flows.evaluate(session=s, org_id=org.id)
+        s.commit()
+        now = utcnow()
+        stats = flows.deliver_due(session=s, org_id=org.id, box=box, allow_private=True, now=now)
+        assert stats.retrying == 1
+        [d] = _deliveries(s, org.id)
+        # Our own backoff would try again in ~30 s; the receiver asked for 10 minutes.
+        wait = d.next_attempt_at - now
+        assert timedelta(seconds=600) <= wait <= timedelta(seconds=600 * 1.2 + 1)
+        later = now + timedelta(seconds=300)
+        assert flows.deliver_due(session=s, org_id=org.id, box=box, allow_private=True,
+                                 now=later).sent == 0  # fmt: skip
+        assert len(slack.requests) == 1
+
+
 def test_permanent_4xx_and_exhausted_retries_fail(session_factory, box) -> None:
     org = create_org(session_factory)
     with http_receiver() as rx, session_scope(session_factory) as s:

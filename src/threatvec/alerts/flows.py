@@ -317,7 +317,12 @@ def _record(
             stats.sent += 1
         elif error.retryable and row.attempts < MAX_ATTEMPTS:
             row.status, row.last_error = "pending", error.message
-            row.next_attempt_at = now + timedelta(seconds=backoff_s(row.attempts))
+            wait = backoff_s(row.attempts)
+            if error.retry_after_s is not None:
+                # The receiver said when to come back (429/503 Retry-After): never sooner,
+                # and no later than the backoff cap.
+                wait = max(wait, min(error.retry_after_s, BACKOFF_CAP_S))
+            row.next_attempt_at = now + timedelta(seconds=wait)
             stats.retrying += 1
         else:
             row.status, row.last_error = "failed", error.message

@@ -149,3 +149,44 @@ def test_email_starttls_required_is_not_downgraded_when_the_server_lacks_it() ->
         )
     assert smtp.logins == [] and smtp.messages == []
     assert not {verb for verb, _ in smtp.commands} & {"AUTH", "MAIL", "RCPT", "DATA"}
+
+
+def test_slack_error_echoing_the_webhook_path_does_not_leak_the_secret() -> None:
+    # Many servers and proxies answer "Cannot POST /services/T…/B…/<token>": the path is the secret.
+    msg = channel_test_message()
+    with http_receiver() as rx, outbound_client(allow_private=True) as client:
+        url = rx.url + "/slack/T0AB12/B0CD34/xoxbSecretToken12345"
+        for body in ("Cannot POST {path}", "no route for slack/T0AB12/B0CD34/xoxbSecretToken12345"):
+            rx.script = [(404, {}, body)]
+            with pytest.raises(DeliveryError) as info:
+                slack.send(client, webhook_url=url, msg=msg)
+            assert "xoxbSecretToken12345" not in info.value.message
+            assert "/slack/T0AB12/B0CD34" not in info.value.message
+            assert info.value.message.startswith("HTTP 404")
+
+
+@pytest.mark.parametrize("header", ["120", "Wed, 21 Oct 2099 07:28:00 GMT"])
+def test_429_retry_after_is_read_from_the_reply(header: str) -> None:
+    msg = channel_test_message()
+    with http_receiver() as rx, outbound_client(allow_private=True) as client:
+        rx.script = [(429, {"Retry-After": header}, "slow down")]
+        with pytest.raises(DeliveryError) as info:
+            pagerduty.send(client, base_url=rx.url, routing_key="rk" * 8, msg=msg)
+    assert info.value.retryable and info.value.status_code == 429
+    assert info.value.retry_after_s is not None and info.value.retry_after_s >= 120
+
+
+def test_email_has_date_and_message_id_headers() -> None:
+    with smtp_sink() as smtp:
+        cfg = {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "starttls": False,
+            "sender": "alerts@example.com",
+            "recipients": ["soc@example.com"],
+        }
+        email_digest.send(cfg, password=None, msgs=[channel_test_message()], allow_private=True)
+        mail = message_from_bytes(smtp.messages[0]["data"])
+    # RFC 5322 §3.6: Date is required; Message-ID should be present (spam filters score it).
+    assert mail["Date"] and mail["Message-ID"]
+    assert mail["Message-ID"].endswith("@example.com>")

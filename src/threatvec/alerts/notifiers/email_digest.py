@@ -7,6 +7,7 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, redact
@@ -24,6 +25,11 @@ def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
     )
     mail["From"] = config["sender"]
     mail["To"] = ", ".join(config["recipients"])
+    # RFC 5322 §3.6: Date is required; smtplib adds neither it nor a Message-ID.
+    mail["Date"] = formatdate(usegmt=True)
+    mail["Message-ID"] = make_msgid(
+        "threatvec", domain=str(config["sender"]).rpartition("@")[2] or None
+    )
     lines = [
         f"[{m.severity.upper()}] {m.title}\n  {m.summary}\n  rule: {m.rule_name}, "
         f"{m.occurrences} occurrence(s), {m.fired_at:%Y-%m-%d %H:%M} UTC"

@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
+import time
+from email.utils import parsedate_to_datetime
+
 import httpx
 
 from threatvec.alerts.notifiers.message import DeliveryError, redact
 from threatvec.core.outbound import OutboundBlocked
 
-__all__ = ["RETRYABLE_STATUS", "post"]
+__all__ = ["RETRYABLE_STATUS", "post", "retry_after_s"]
 
 # 408/425/429 and server errors can succeed later; other 4xx will not (bad URL, key, payload).
 RETRYABLE_STATUS = frozenset({408, 425, 429})
+
+
+def retry_after_s(value: str | None, *, now: float | None = None) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP-date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def post(
@@ -38,8 +57,10 @@ def post(
         return response.status_code
     snippet = redact(response.text[:200], secrets).replace("\n", " ").strip()
     retryable = response.status_code in RETRYABLE_STATUS or response.status_code >= 500
+    wait = retry_after_s(response.headers.get("Retry-After")) if retryable else None
     raise DeliveryError(
         f"HTTP {response.status_code}{': ' + snippet if snippet else ''}",
         retryable=retryable,
         status_code=response.status_code,
+        retry_after_s=wait,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from threatvec.alerts.models import Alert
 from threatvec.core.clock import utcnow
@@ -17,16 +18,55 @@ DASHBOARD_PATH = "/settings/alerts"
 class DeliveryError(Exception):
     """A send failed; ``retryable`` says whether trying again later can succeed."""
 
-    def __init__(self, message: str, *, retryable: bool, status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        status_code: int | None = None,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message[:500]
         self.retryable = retryable
         self.status_code = status_code
+        # The receiver's Retry-After (429/503), in seconds: the next try waits at least this.
+        self.retry_after_s = retry_after_s
+
+
+# A path segment this long in a URL secret is treated as secret on its own (Slack's token is 24).
+_MIN_SECRET_PART = 8
+
+
+def _url_parts(secret: str) -> list[str]:
+    """The parts of a URL secret a reply may echo on their own: its path, query, long segments."""
+    try:
+        parts = urlsplit(secret)
+    except ValueError:
+        return []
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return []
+    out: list[str] = []
+    path = parts.path
+    for p in (path, unquote(path)):
+        if len(p.strip("/")) >= _MIN_SECRET_PART:
+            out += [p, p.lstrip("/")]
+    if parts.query:
+        out.append(parts.query)
+    out += [seg for seg in path.split("/") if len(seg) >= _MIN_SECRET_PART]
+    return out
 
 
 def redact(text: str, secrets: list[str]) -> str:
-    """Remove every secret (and long enough parts of URL secrets) from an error text."""
-    for s in sorted((s for s in secrets if s), key=len, reverse=True):
+    """Remove every secret (and long enough parts of URL secrets) from an error text.
+
+    A Slack webhook URL is secret because of its path: a reply echoing only the
+    path ("Cannot POST /services/T…/B…/<token>") must not leak it either.
+    """
+    needles = {s for s in secrets if s}
+    for s in list(needles):
+        needles.update(_url_parts(s))
+    for s in sorted(needles, key=len, reverse=True):
         text = text.replace(s, "***")
     return text
 
