@@ -297,3 +297,46 @@ def test_demo_seed_is_safe_twice(store, demo_org, tmp_path: Path) -> None:
         demo.seed(session=s, org_id=second.id)
         again = service.stats(session=s, org_id=demo_org.id)
         assert again.total == len(DEMO_IDS)
+
+
+def test_a_rejected_cve_is_not_in_the_stack_and_raises_no_signal(store, nvd_raw) -> None:
+    """A CVE its CNA rejected, still aliased by a package advisory: not a finding."""
+    import copy
+
+    from threatvec.vulns.ingest import store_osv
+    from threatvec.vulns.osv import parse_osv
+
+    org = create_org(store)
+    rejected = copy.deepcopy(next(c for c in nvd_raw if c["id"] == "CVE-2023-36258"))
+    rejected["id"] = "CVE-2023-99258"  # not the demo's copy of the same CVE
+    rejected["vulnStatus"] = "Rejected"
+    rejected["configurations"] = []
+    rejected["descriptions"] = [
+        {"lang": "en", "value": "Rejected reason: This CVE ID has been rejected or withdrawn."}
+    ]
+    advisory = {
+        "id": "GHSA-test-rej1",
+        "aliases": [rejected["id"]],
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"name": "langchain", "ecosystem": "PyPI"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.0.236"}]}
+                ],
+            }
+        ],
+    }
+    with session_scope(store) as s:
+        import_stack(session=s, org_id=org.id, data=b"langchain==0.0.200\n", fmt="requirements")
+        store_nvd_records(s, [parse_cve(rejected)], org_ids=[org.id])
+        store_osv(s, [parse_osv(advisory)], org_ids=[org.id])
+    with session_scope(store) as s:
+        d = service.get_detail(session=s, org_id=org.id, patch_id=rejected["id"])
+        assert not d.in_stack
+        rows, _ = _list(s, org.id, stack_only=True, scope="all")
+        assert rejected["id"] not in {r.cve_id for r in rows}
+        sig = s.scalars(
+            select(Signal.data).where(Signal.org_id == org.id, Signal.kind == NEW_CRITICAL_SIGNAL)
+        ).all()
+        assert rejected["id"] not in {k["cve_id"] for k in sig}

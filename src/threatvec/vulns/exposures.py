@@ -183,6 +183,10 @@ def _match(
 ) -> tuple[StackMatch | None, str | None]:
     if not stack:
         return None, None
+    if cve.vuln_status == "Rejected":
+        # A rejected CVE id is no vulnerability: not in the stack, whatever
+        # package advisory still aliases it (and no new-critical signal).
+        return StackMatch("none", "the CVE was rejected: nothing to match"), None
     entries = [e for _, e in stack]
     if candidate:
         record = parse_cve(cve.raw) if cve.has_cpe else _description_only(cve)
