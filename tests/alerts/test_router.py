@@ -139,6 +139,34 @@ def test_channel_test_reaches_a_signed_webhook(api) -> None:
         assert api.get(f"/alerts/channels/{ch['id']}").json()["last_test_ok"] is False
 
 
+def test_each_test_send_is_a_new_delivery_for_receivers_that_deduplicate(api) -> None:
+    # The docs tell receivers to de-duplicate on X-ThreatVec-Delivery and PagerDuty folds
+    # events by dedup_key: a second press of "Send test" must not look like a retry.
+    with http_receiver(webhook_secret=WEBHOOK_SECRET) as rx:
+        hook = api.post(
+            "/alerts/channels",
+            json={
+                "name": "SOAR",
+                "settings": {"kind": "webhook", "url": rx.url + "/soar", "secret": WEBHOOK_SECRET},
+            },
+        ).json()
+        pd = api.post(
+            "/alerts/channels",
+            json={
+                "name": "PD",
+                "settings": {"kind": "pagerduty", "routing_key": "R" * 32, "base_url": rx.url},
+            },
+        ).json()
+        for _ in range(2):
+            assert api.post(f"/alerts/channels/{hook['id']}/test").json()["ok"]
+            assert api.post(f"/alerts/channels/{pd['id']}/test").json()["ok"]
+        deliveries = [r.headers["x-threatvec-delivery"] for r in rx.requests if r.path == "/soar"]
+        dedup_keys = [r.json()["dedup_key"] for r in rx.requests if r.path == "/v2/enqueue"]
+    assert len(deliveries) == 2 and len(set(deliveries)) == 2
+    assert len(dedup_keys) == 2 and len(set(dedup_keys)) == 2
+    assert all(k.startswith("threatvec-test-") for k in dedup_keys)
+
+
 def test_alerts_list_filters_ack_resolve_and_deliveries(api, session_factory) -> None:
     ch = api.post(
         "/alerts/channels",

@@ -488,9 +488,10 @@ def send_test(
     try:
         secrets = stored_secrets(channel.secrets_enc, box)
         own = client or outbound_client(allow_private=allow_private, timeout=10.0)
+        msg = channel_test_message()
         try:
-            code = _send(channel, secrets, [channel_test_message()], client=own,
-                         delivery_id=f"test-{channel.id}", allow_private=allow_private)  # fmt: skip
+            code = _send(channel, secrets, [msg], client=own,
+                         delivery_id=msg.alert_id, allow_private=allow_private)  # fmt: skip
         finally:
             if client is None:
                 own.close()

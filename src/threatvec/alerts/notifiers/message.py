@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -117,8 +118,10 @@ class AlertMessage:
 
 
 def channel_test_message() -> AlertMessage:
+    # A fresh id per test: receivers de-duplicate on the delivery id and PagerDuty on
+    # dedup_key (threatvec-<alert id>), so a reused id would swallow every test after the first.
     return AlertMessage(
-        alert_id="test",
+        alert_id=f"test-{uuid.uuid4().hex}",
         rule_name="Channel test",
         trigger="test",
         severity="info",
