@@ -146,3 +146,19 @@ def test_api_client_accepts_full_endpoint_url(serve: Any) -> None:
     server = serve(FakeFirst({"CVE-2024-1086": (0.5, 0.99)}))
     with EpssClient(server.url + "/data/v1/epss") as client:
         assert client.fetch(["CVE-2024-1086"])["CVE-2024-1086"].percentile == 0.99
+
+
+def test_a_bad_row_names_the_field_and_its_value(tmp_path: Path, epss_sample: Path) -> None:
+    header = "\n".join(epss_sample.read_text().splitlines()[:2])
+    path = tmp_path / "bad.csv"
+    path.write_text(
+        header + "\nnot-a-cve,0.1,0.2\nCVE-2024-0002,abc,0.3\nCVE-2024-0003,0.2,1.5\n"
+        "CVE-2024-0004,,\n"
+    )
+    errors: list[EpssRowError] = []
+    assert list(iter_epss_csv(path, errors=errors.append)) == []
+    reasons = [e.reason for e in errors]
+    assert "cve" in reasons[0] and "not-a-cve" in reasons[0]
+    assert "epss" in reasons[1] and "'abc'" in reasons[1] and "percentile" not in reasons[1]
+    assert "percentile" in reasons[2] and "1.5" in reasons[2] and "epss " not in reasons[2]
+    assert "epss" in reasons[3] and "percentile" in reasons[3]

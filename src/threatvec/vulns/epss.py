@@ -102,6 +102,20 @@ def _unit_float(value: str) -> float | None:
     return f if 0.0 <= f <= 1.0 else None
 
 
+def _row_problem(
+    cve: str, epss_text: str, pct_text: str, epss: float | None, pct: float | None
+) -> str:
+    """Which cells of a row are bad, each named with what it held."""
+    bad = []
+    if not _CVE.match(cve):
+        bad.append(f"cve {cve[:40]!r} is not a CVE id")
+    if epss is None:
+        bad.append(f"epss {epss_text.strip()[:40]!r} is not a number from 0 to 1")
+    if pct is None:
+        bad.append(f"percentile {pct_text.strip()[:40]!r} is not a number from 0 to 1")
+    return "; ".join(bad)
+
+
 def iter_epss_csv(
     source: str | Path | IO[bytes],
     *,
@@ -147,7 +161,7 @@ def _iter_epss(
             epss, pct = _unit_float(row[1]), _unit_float(row[2])
             if not _CVE.match(cve) or epss is None or pct is None:
                 if errors:
-                    errors(EpssRowError(line_no, "bad CVE id or a score outside 0-1"))
+                    errors(EpssRowError(line_no, _row_problem(cve, row[1], row[2], epss, pct)))
                 continue
             yield EpssScore(cve, epss, pct, model, day)
     finally:
