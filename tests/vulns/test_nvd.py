@@ -175,6 +175,27 @@ def test_malformed_record_skipped_while_others_parse(
     assert "timestamp" in skipped[0].reason
 
 
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("published", None, "published: timestamp must be a non-empty string, got missing"),
+        ("lastModified", "nope", "lastModified: bad timestamp 'nope'"),
+        ("lastModified", 20240101, "lastModified: timestamp must be a non-empty string, got a int"),
+    ],
+)
+def test_a_bad_timestamp_names_its_field(
+    nvd_raw: list[dict[str, Any]], field: str, value: Any, needle: str
+) -> None:
+    cve = copy.deepcopy(nvd_raw[0])
+    if value is None:
+        cve.pop(field)
+    else:
+        cve[field] = value
+    with pytest.raises(NvdRecordError) as info:
+        parse_cve(cve)
+    assert needle in str(info.value)
+
+
 def test_gzip_and_plain_give_the_same_records(tmp_path: Path, nvd_files: list[Path]) -> None:
     src = nvd_files[1]
     gz = tmp_path / "feed.json.gz"

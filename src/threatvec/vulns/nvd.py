@@ -268,15 +268,19 @@ class CveRecord:
 # --------------------------------------------------------------------------- helpers
 
 
-def parse_nvd_timestamp(value: object) -> datetime:
-    """NVD timestamps (``2024-01-31T13:15:10.827``, no zone) are UTC; return them aware."""
+def parse_nvd_timestamp(value: object, field: str = "timestamp") -> datetime:
+    """NVD timestamps (``2024-01-31T13:15:10.827``, no zone) are UTC; return them aware.
+
+    ``field`` names the record's field in the error (``published``, ``lastModified``).
+    """
     if not isinstance(value, str) or not value:
-        raise NvdRecordError(f"timestamp must be a non-empty string, got {type(value).__name__}")
+        got = "missing" if value is None else f"a {type(value).__name__}"
+        raise NvdRecordError(f"{field}: timestamp must be a non-empty string, got {got}")
     text = value.strip().replace("Z", "+00:00")
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise NvdRecordError(f"bad timestamp {value[:40]!r}") from exc
+        raise NvdRecordError(f"{field}: bad timestamp {value[:40]!r}") from exc
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
@@ -565,8 +569,8 @@ def parse_cve(obj: Mapping[str, Any]) -> CveRecord:
     return CveRecord(
         cve_id=cve_id,
         source_identifier=_optional_str(obj.get("sourceIdentifier"), "sourceIdentifier"),
-        published=parse_nvd_timestamp(obj.get("published")),
-        last_modified=parse_nvd_timestamp(obj.get("lastModified")),
+        published=parse_nvd_timestamp(obj.get("published"), "published"),
+        last_modified=parse_nvd_timestamp(obj.get("lastModified"), "lastModified"),
         vuln_status=status if isinstance(status, str) and status else "Unknown",
         description=_english_description(obj.get("descriptions")),
         metrics=tuple(metrics),
