@@ -98,3 +98,25 @@ def test_a_streamed_body_that_stalls_is_retried_and_a_refusing_reader_is_not(
                 sleep=clock.sleep,
             )
     assert len(server.requests) == 4 and len(clock.sleeps) == 2
+
+
+def test_retry_after_as_an_http_date_is_honoured(serve: Any, clock: FakeClock) -> None:
+    """RFC 9110 allows Retry-After as a date; it is waited for like a number of seconds."""
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    when = format_datetime(datetime.now(UTC) + timedelta(seconds=40), usegmt=True)
+    answers = [
+        Reply(429, b"", {"Retry-After": when}),
+        Reply(429, b"", {"Retry-After": "Thu, 01 Jan 1970 00:00:00 GMT"}),
+        Reply(200, {"ok": True}),
+    ]
+    server = serve(lambda req: answers.pop(0))
+    policy = RetryPolicy(base_delay=1.0, jitter=0.0)
+    with httpx.Client() as client:
+        resp = request_with_retry(
+            client, "GET", server.url, source="test", policy=policy, sleep=clock.sleep
+        )
+    assert resp.status_code == 200
+    # About 40 s for the date (not the 1 s backoff); a date in the past means "now".
+    assert 35.0 <= clock.sleeps[0] <= 40.0 and clock.sleeps[1] == 0.0

@@ -20,6 +20,8 @@ from collections import deque
 from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
 import httpx
@@ -124,7 +126,15 @@ def _retry_after(resp: httpx.Response) -> float | None:
     try:
         return float(value)
     except ValueError:
-        return None  # HTTP-date form: fall back to our own backoff
+        pass
+    # The HTTP-date form (RFC 9110 §10.2.3): seconds from now, 0 if already past.
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None  # neither form: fall back to our own backoff
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
 def request_with_retry(
