@@ -124,3 +124,50 @@ def test_a_job_waiting_on_a_retry_is_cancelled_when_the_scheduler_stops(
         assert run.outcome == "cancelled" and "stopping" in (run.error or "")
         assert run.finished_at is not None
         assert is_due(s, job)  # a cancelled run did not happen: the next start runs it
+
+
+def test_a_slow_job_does_not_hold_up_alert_delivery(session_factory, monkeypatch) -> None:
+    # One scheduler thread ran every job in turn: an NVD sync retrying an unreachable feed (or
+    # a long AgentBench run) delayed alert notifications by minutes. Alerts run in their own lane.
+    import threading
+
+    from threatvec.server.scheduler import Scheduler
+
+    release = threading.Event()
+    delivered = threading.Event()
+
+    def slow(*, session):
+        release.wait(30)
+        return {}
+
+    def deliver(*, session):
+        delivered.set()
+        return {}
+
+    jobs = {
+        "test.slow_sync": Job(
+            name="test.slow_sync", interval_s=3600, run=slow, description="t", per_org=False
+        ),
+        "test.alerts_deliver": Job(
+            name="test.alerts_deliver",
+            interval_s=30,
+            run=deliver,
+            description="t",
+            per_org=False,
+            lane="alerts",
+        ),
+    }
+    monkeypatch.setattr("threatvec.server.scheduler.load_all_jobs", lambda: jobs)
+    sched = Scheduler(session_factory, tick_s=0.05)
+    try:
+        sched.start()
+        assert delivered.wait(10), "alert delivery waited for the slow job"
+    finally:
+        release.set()
+        sched.stop()
+
+
+def test_alert_jobs_have_their_own_lane() -> None:
+    jobs = load_all_jobs()
+    assert jobs["alerts.deliver"].lane == jobs["alerts.evaluate"].lane == "alerts"
+    assert jobs["vulns.nvd_sync"].lane == "default"

@@ -12,14 +12,25 @@ from threatvec.core.settings import get_settings
 from threatvec.jobs.registry import job
 
 
-@job("alerts.evaluate", every_s=30, description="Evaluate alert rules on new signals")
+# The "alerts" lane has its own scheduler thread: a slow feed sync never delays a notification.
+@job(
+    "alerts.evaluate",
+    every_s=30,
+    description="Evaluate alert rules on new signals",
+    lane="alerts",
+)
 def evaluate(*, session: Session, org_id: str) -> dict[str, Any]:
     # The runner commits this session: the cursor and the alerts land together.
     adopted = service.adopt_shadow_intents(session=session, org_id=org_id)
     return {**flows.evaluate(session=session, org_id=org_id).to_dict(), "adopted": adopted}
 
 
-@job("alerts.deliver", every_s=30, description="Send queued alert notifications (with retries)")
+@job(
+    "alerts.deliver",
+    every_s=30,
+    description="Send queued alert notifications (with retries)",
+    lane="alerts",
+)
 def deliver(*, session: Session, org_id: str) -> dict[str, Any]:
     settings = get_settings()
     return flows.deliver_due(

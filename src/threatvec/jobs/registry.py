@@ -3,6 +3,9 @@
 A job is a function ``run(*, session, org_id) -> dict | None`` run once per org
 (its return value is kept on the run record), or once in all when
 ``per_org=False`` (then org_id is None).
+
+Jobs in one ``lane`` run one after another; each lane has its own scheduler
+thread, so a long feed sync never delays alert evaluation and delivery.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ class Job:
     run: JobFunc
     description: str
     per_org: bool = True
+    lane: str = "default"
 
 
 JOBS: dict[str, Job] = {}
@@ -41,11 +45,16 @@ JOB_MODULES = [
 
 
 def job(
-    name: str, *, every_s: int, description: str, per_org: bool = True
+    name: str, *, every_s: int, description: str, per_org: bool = True, lane: str = "default"
 ) -> Callable[[JobFunc], JobFunc]:
     def register(fn: JobFunc) -> JobFunc:
         JOBS[name] = Job(
-            name=name, interval_s=every_s, run=fn, description=description, per_org=per_org
+            name=name,
+            interval_s=every_s,
+            run=fn,
+            description=description,
+            per_org=per_org,
+            lane=lane,
         )
         return fn
 
