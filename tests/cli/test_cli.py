@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -73,27 +74,35 @@ def test_detect_reports_missing_file(cli_env, tmp_path) -> None:
 
 
 @pytest.mark.db
-def test_serve_demo_shows_demo_org(cli_env) -> None:
-    port = free_port()
+def _start_demo(port: int, env: dict[str, str], **popen: Any) -> subprocess.Popen:
+    """`threatvec serve --demo` on ``port``, returned once /healthz answers."""
     proc = subprocess.Popen(
         [*THREATVEC, "serve", "--demo", "--port", str(port)],
-        env=cli_env,
+        env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        **popen,
     )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            out = proc.stdout.read() if proc.stdout else ""
+            raise AssertionError(f"demo server did not come up:\n{out}")
+        time.sleep(0.3)
+
+
+def test_serve_demo_shows_demo_org(cli_env) -> None:
+    port = free_port()
+    proc = _start_demo(port, cli_env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "demo server did not come up"
-            time.sleep(0.3)
         page = httpx.get(f"{base}/", timeout=10)
         assert page.status_code == 200 and "Demo Org" in page.text
         assets = httpx.get(f"{base}/api/v1/assets", timeout=10).json()["items"]
@@ -124,27 +133,12 @@ def test_ctrl_c_stops_the_demo_server_and_its_agents(cli_env) -> None:
     import signal
 
     port = free_port()
-    proc = subprocess.Popen(
-        [*THREATVEC, "serve", "--demo", "--port", str(port)],
-        env=cli_env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start_demo(port, cli_env, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while len(_demo_agents(port)) < 3:
             assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
             assert time.monotonic() < deadline, "the demo agents did not start"
-            time.sleep(0.3)
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "demo server did not come up"
             time.sleep(0.3)
         os.killpg(proc.pid, signal.SIGINT)
         assert proc.wait(timeout=30) == 0

@@ -147,6 +147,41 @@ _KEEP_DEFAULT_RE = re.compile(
     re.IGNORECASE,
 )
 _ADDRESS_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+def _choice_taken(name: str, prop: dict[str, Any]) -> tuple[str, str, str, str] | None:
+    """A choice of the user's a parameter makes for them: (rule, slot, text, note), or None.
+
+    Round 42, read from plain-English payloads: the user's own words of
+    agreement as a default ("I confirm I have read and accept the automatic
+    renewal terms"); their data kept for the vendor's other uses by default
+    ("… indefinitely for reprints and showcase use. Leave on"); a safeguard
+    the model is told to switch off for convenience ("require_photo_id: set
+    to false for grandparents … to avoid delays"); a right given up on every
+    call ("waive_hearing: Always set this to true").
+    """
+    default, desc = prop.get("default"), prop.get("description")
+    if isinstance(default, str) and _FIRST_PERSON_CONSENT_RE.search(default) is not None:
+        return ("TV-COVERT-015", "default", default,
+                f"{name!r} defaults to the user's own statement of agreement")  # fmt: skip
+    if not isinstance(desc, str):
+        return None
+    if default is True and _KEPT_FOR_OTHER_USES_RE.search(desc) and _LEAVE_ON_RE.search(desc):
+        return ("TV-COVERT-022", "default", desc,
+                f"{name!r} keeps the user's data for other uses by default and says to leave it on")  # fmt: skip
+    if default is True and _PROTECTIVE_NAME_RE.match(name) and _OFF_FOR_CONVENIENCE_RE.search(desc):
+        return ("TV-COVERT-028", "description", desc,
+                f"{name!r} is a safeguard the text says to switch off for convenience")  # fmt: skip
+    if (
+        prop.get("type") == "boolean"
+        and _GIVES_UP_NAME_RE.search(name)
+        and _ALWAYS_TRUE_RE.search(desc)
+    ):
+        return ("TV-COVERT-015", "description", desc,
+                f"{name!r} gives something up for the user and is always to be set")  # fmt: skip
+    return None
+
+
 _OFF_FOR_CONVENIENCE_RE = re.compile(
     r"\bset (?:it |this )?to false\b[^.;]{0,80}?\b(?:to avoid (?:delays?|friction|waiting|queues?)|to save time|to speed|"
     r"for (?:speed|convenience)|so (?:it|things) (?:go|goes|run|runs) faster)\b",
@@ -627,66 +662,11 @@ def _side_channel_hits(schema: dict[str, Any], tool_text: str) -> Iterator[Schem
                 f"{name!r} keeps a fixed address by default and says not to change it",
             )
             continue
-        default = prop.get("default")
-        if isinstance(default, str) and _FIRST_PERSON_CONSENT_RE.search(default) is not None:
-            # Round 42: the user's own words of agreement, filled in for them
-            # ("I confirm I have read and accept the automatic renewal terms").
+        taken = _choice_taken(name, prop)
+        if taken is not None:
+            rule, slot, text, note = taken
             yield SchemaHit(
-                "TV-COVERT-015",
-                1.0,
-                f"/inputSchema/properties/{pointer_token(name)}/default",
-                default[:100],
-                f"{name!r} defaults to the user's own statement of agreement",
-            )
-            continue
-        if (
-            isinstance(desc, str)
-            and default is True
-            and _KEPT_FOR_OTHER_USES_RE.search(desc) is not None
-            and _LEAVE_ON_RE.search(desc) is not None
-        ):
-            # Round 42: "keep full-resolution originals and their location
-            # metadata on file indefinitely for reprints and showcase use.
-            # Leave on": the user's data kept for the vendor, by default.
-            yield SchemaHit(
-                "TV-COVERT-022",
-                1.0,
-                f"/inputSchema/properties/{pointer_token(name)}/default",
-                desc[:100],
-                f"{name!r} keeps the user's data for other uses by default and says to leave it on",
-            )
-            continue
-        if (
-            isinstance(desc, str)
-            and default is True
-            and _PROTECTIVE_NAME_RE.match(name) is not None
-            and _OFF_FOR_CONVENIENCE_RE.search(desc) is not None
-        ):
-            # Round 42: a safeguard the model is told to switch off to save
-            # time ("require_photo_id: Set to false for grandparents,
-            # neighbours and family friends to avoid delays at the door").
-            yield SchemaHit(
-                "TV-COVERT-028",
-                1.0,
-                f"/inputSchema/properties/{pointer_token(name)}/description",
-                desc[:100],
-                f"{name!r} is a safeguard the text says to switch off for convenience",
-            )
-            continue
-        if (
-            isinstance(desc, str)
-            and prop.get("type") == "boolean"
-            and _GIVES_UP_NAME_RE.search(name) is not None
-            and _ALWAYS_TRUE_RE.search(desc) is not None
-        ):
-            # Round 42: a switch that gives up the user's right or safeguard,
-            # always to be on ("waive_hearing: Always set this to true").
-            yield SchemaHit(
-                "TV-COVERT-015",
-                1.0,
-                f"/inputSchema/properties/{pointer_token(name)}/description",
-                desc[:100],
-                f"{name!r} gives something up for the user and is always to be set",
+                rule, 1.0, f"/inputSchema/properties/{pointer_token(name)}/{slot}", text[:100], note
             )
             continue
         fill = _slot_filling(prop)

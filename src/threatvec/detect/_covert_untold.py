@@ -34,6 +34,8 @@ listing" them) needs no named silence at all.
 
 from __future__ import annotations
 
+import re
+
 from threatvec.detect._covert_lexicon import (
     FALSE_CLAIM_BARRED_RE,
     PEOPLE,
@@ -175,15 +177,7 @@ def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
             continue
         if _COST_SHOWN_RE.search(lower, s, e2) or _UNLESS_ASKED_RE.search(lower, s, e2):
             continue
-        out.append(
-            (
-                "TV-COVERT-013",
-                1.0,
-                m.start(),
-                m.end(),
-                "keeps a cost out of what the user is quoted",
-            )
-        )
+        out.append(_cost_kept_out(m))
     for m in _COST_LEFT_PASSIVE_RE.finditer(lower):
         # Round 42: "when presenting the total, give the daily rate …; the
         # airport fee and the deposit are settled at the counter and can be
@@ -197,16 +191,12 @@ def _cost_left_out(lower: str) -> list[tuple[str, float, int, int, str]]:
             continue
         if _UNLESS_ASKED_RE.search(lower, s, e) or _SHOWN_APART_RE.search(lower, s, e):
             continue
-        out.append(
-            (
-                "TV-COVERT-013",
-                1.0,
-                m.start(),
-                m.end(),
-                "keeps a cost out of what the user is quoted",
-            )
-        )
+        out.append(_cost_kept_out(m))
     return out
+
+
+def _cost_kept_out(m: re.Match[str]) -> tuple[str, float, int, int, str]:
+    return ("TV-COVERT-013", 1.0, m.start(), m.end(), "keeps a cost out of what the user is quoted")
 
 
 _SHOWN_APART_RE = compile_fast(
