@@ -248,3 +248,55 @@ def test_other_orgs_see_nothing(api, client, session_factory) -> None:
     )
     assert r.status_code == 422
     assert other.post("/alerts/evaluate").json()["alerts_created"] == 0
+
+
+def test_a_delivery_given_up_after_a_long_outage_can_be_sent_again(
+    api, client, session_factory
+) -> None:
+    # Slack down for longer than the ~15 min retry window: the alert must not be lost for good.
+    from datetime import timedelta
+
+    from tests.alerts.conftest import TEST_SECRET_KEY
+    from threatvec.alerts import flows
+    from threatvec.core.clock import utcnow
+    from threatvec.core.crypto import SecretBox
+
+    box = SecretBox(TEST_SECRET_KEY)
+    with http_receiver() as rx:
+        rx.script = [503] * flows.MAX_ATTEMPTS
+        ch = api.post(
+            "/alerts/channels",
+            json={"name": "s", "settings": {"kind": "slack", "webhook_url": rx.url + "/slack/x"}},
+        ).json()
+        api.post(
+            "/alerts/rules",
+            json={"name": "r", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": [ch["id"]]},
+        )
+        with session_scope(session_factory) as s:
+            signals.publish(
+                session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"}
+            )
+        api.post("/alerts/evaluate")
+        [alert] = api.get("/alerts").json()["items"]
+        t = utcnow()
+        with session_scope(session_factory) as s:
+            for _ in range(flows.MAX_ATTEMPTS):
+                flows.deliver_due(session=s, org_id=api.org.id, box=box, allow_private=True, now=t)
+                t += timedelta(hours=2)
+        [d] = api.get(f"/alerts/{alert['id']}/deliveries").json()["items"]
+        assert d["status"] == "failed" and d["attempts"] == flows.MAX_ATTEMPTS
+        # Another org cannot re-send it; a delivery not failed cannot be re-sent.
+        other = Api(client, create_org(session_factory))
+        path = f"/alerts/{alert['id']}/deliveries/{d['id']}/retry"
+        assert other.post(path).status_code == 404
+        again = api.post(path)
+        assert again.status_code == 200, again.text
+        assert again.json()["status"] == "pending" and again.json()["attempts"] == 0
+        assert api.post(path).status_code == 409
+        with session_scope(session_factory) as s:
+            stats = flows.deliver_due(session=s, org_id=api.org.id, box=box, allow_private=True)
+        assert stats.sent == 1
+        [d] = api.get(f"/alerts/{alert['id']}/deliveries").json()["items"]
+        assert d["status"] == "sent"
+        # Same delivery id on the re-send: a receiver that de-duplicates still sees it once.
+        assert len(rx.requests) == flows.MAX_ATTEMPTS + 1

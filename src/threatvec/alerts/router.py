@@ -277,3 +277,19 @@ def list_deliveries(
         session=session, org_id=org_id, alert_id=alert_id, page=page
     )
     return DeliveryPage(items=[DeliveryRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/{alert_id}/deliveries/{delivery_id}/retry",
+    response_model=DeliveryRead,
+    responses=problem_responses(404, 409),
+    summary="Send a failed delivery again (e.g. after an outage longer than the retry window)",
+)
+def retry_delivery(
+    alert_id: IdPath, delivery_id: IdPath, session: SessionDep, org_id: OrgIdDep
+) -> DeliveryRead:
+    return DeliveryRead.model_validate(
+        service.retry_delivery(
+            session=session, org_id=org_id, alert_id=alert_id, delivery_id=delivery_id
+        )
+    )

@@ -20,7 +20,7 @@ from threatvec.alerts.schemas import (
 )
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
-from threatvec.core.errors import Conflict, InvalidInput
+from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
 from threatvec.orgs import service as orgs
@@ -47,6 +47,7 @@ __all__ = [
     "list_rule_page",
     "list_rules",
     "resolve",
+    "retry_delivery",
     "update_channel",
     "update_rule",
 ]
@@ -318,6 +319,28 @@ def list_delivery_page(
     return paginate_scoped(
         session, AlertDelivery, org_id, page, DELIVERY_SORTS, AlertDelivery.alert_id == alert.id
     )
+
+
+def retry_delivery(
+    *, session: Session, org_id: str, alert_id: str, delivery_id: str
+) -> AlertDelivery:
+    """Queue a failed delivery again now (after an outage longer than the retry window)."""
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    delivery = session.scalar(
+        select(AlertDelivery).where(
+            AlertDelivery.org_id == org_id,
+            AlertDelivery.alert_id == alert.id,
+            AlertDelivery.id == delivery_id,
+        )
+    )
+    if delivery is None:
+        raise NotFound(f"no delivery {delivery_id!r} for this alert")
+    if delivery.status != "failed":
+        raise Conflict(f"the delivery is {delivery.status}; only a failed one can be sent again")
+    delivery.status, delivery.attempts = "pending", 0
+    delivery.next_attempt_at = utcnow()
+    session.flush()
+    return delivery
 
 
 def deliveries_for(
