@@ -133,3 +133,24 @@ def test_epss_buckets_spread_real_looking_scores() -> None:
     assert epss_points(None, None)[0] == 0.0
     assert epss_points(1.5)[0] == 0.0  # out of range is ignored, not trusted
     assert [b[1] for b in EPSS_BUCKETS] == sorted((b[1] for b in EPSS_BUCKETS), reverse=True)
+
+
+def test_age_counts_days_since_publication() -> None:
+    """The help page's Age component: days since publication, not since the org was hit."""
+    common = {
+        "cvss_score": 7.5,
+        "stack": None,
+        "epss_percentile": None,
+        "severity": "HIGH",
+        "first_affected": date(2025, 6, 1),
+        "today": date(2025, 6, 2),
+    }
+    fresh = compute_priority(**common, published=datetime(2025, 5, 29, 9, tzinfo=UTC))
+    old = compute_priority(**common, published=datetime(2024, 1, 10, tzinfo=UTC))
+    assert fresh.component("age").points == 1.3  # 4 of 30 days
+    assert "published 4 days ago" in fresh.component("age").reason
+    assert old.component("age").points == 10.0  # long public: the full 10
+    assert old.score > fresh.score and not old.sla.overdue  # the SLA still runs from June 1
+    assert old.sla.due == date(2025, 7, 1)
+    low = compute_priority(**{**common, "severity": "LOW"}, published=date(2025, 3, 4))
+    assert low.component("age").points == round(90 / 365 * 10, 1)

@@ -340,3 +340,22 @@ def test_a_rejected_cve_is_not_in_the_stack_and_raises_no_signal(store, nvd_raw)
             select(Signal.data).where(Signal.org_id == org.id, Signal.kind == NEW_CRITICAL_SIGNAL)
         ).all()
         assert rejected["id"] not in {k["cve_id"] for k in sig}
+
+
+def test_age_points_come_from_the_cves_publication_date(store, demo_org) -> None:
+    """Age is "days since publication" (help page): a CVE public for years has the full 10."""
+    with session_scope(store) as s:
+        rows, _ = _list(s, demo_org.id, scope="all")
+        by_id = {r.cve_id: r for r in rows}
+        for r in rows:
+            age = next(c for c in r.components if c.name == "age")
+            if r.sla.overdue:
+                assert age.points == 10.0
+                continue
+            assert "published" in age.reason, age.reason
+            days = int(age.reason.split("published ", 1)[1].split(" ", 1)[0])
+            assert age.points == round(min(days / r.sla.window_days, 1.0) * 10, 1)
+        assert any(
+            "published" in next(c for c in r.components if c.name == "age").reason
+            for r in by_id.values()
+        )

@@ -80,6 +80,7 @@ class ScoreInputs:
     epss: float | None
     percentile: float | None
     kev_due: date | None
+    published: datetime | None = None  # the age component counts days since publication
 
 
 def kev_due_of(cve: Cve, kev: KevRecord | None) -> date | None:
@@ -132,6 +133,7 @@ def priority_of(
         first_affected=exposure.affected_since,
         today=day,
         kev_due=inputs.kev_due,
+        published=inputs.published,
     )
 
 
@@ -278,6 +280,7 @@ def _refresh_chunk(
             e.epss if e else None,
             e.percentile if e else None,
             kev_due_of(cve, kevs.get(cve_id)),
+            cve.published,
         )
         in_stack = bool(match and match.matched)
         relevant = (cve.ai_relevant or in_stack) and cve.vuln_status != "Rejected"

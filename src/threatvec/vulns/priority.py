@@ -12,8 +12,11 @@ each component returned with its points and the reason (docs/vulns.md):
   (median < 0.01) and ``probability × 20`` would give almost every CVE 0:
   see :data:`EPSS_BUCKETS`. With no percentile, the probability is used
   with :data:`EPSS_PROBABILITY_BUCKETS`. No EPSS at all: 0.
-* **Age** — ``10 × days open / SLA window days`` (capped at 10); the full 10
-  once the CVE is overdue.
+* **Age** — days since publication, as the help page defines it: ``10 × days
+  since the CVE was published / SLA window days`` (capped at 10), so a CRITICAL
+  CVE public for a week and a LOW one public for a year both score the full 10;
+  the full 10 too once the org's SLA is overdue. Without a publication date,
+  the days since it first affected the organisation.
 
 SLA: the window by severity (CRITICAL 7 d, HIGH 30 d, MEDIUM 90 d, LOW 365 d)
 starts when the CVE first affected the organisation; a KEV-listed CVE is due
@@ -186,6 +189,7 @@ def compute_priority(
     first_affected: date | datetime,
     today: date | datetime,
     kev_due: date | None = None,
+    published: date | datetime | None = None,
 ) -> Priority:
     """Priority 0-100 with its four components and the SLA it was aged against."""
     if cvss_score is None:
@@ -224,13 +228,22 @@ def compute_priority(
         )
     elif sla.window_days == 0:
         age = PriorityComponent("age", AGE_MAX, AGE_MAX, "due today (KEV due date reached)")
-    else:
+    elif published is None:
         frac = min(sla.days_open / sla.window_days, 1.0)
         age = PriorityComponent(
             "age",
             round(frac * AGE_MAX, 1),
             AGE_MAX,
-            f"{sla.days_open} of {sla.window_days} SLA days used",
+            f"{sla.days_open} of {sla.window_days} SLA days used (no publication date)",
+        )
+    else:
+        days = max((_as_date(today) - _as_date(published)).days, 0)
+        frac = min(days / sla.window_days, 1.0)
+        age = PriorityComponent(
+            "age",
+            round(frac * AGE_MAX, 1),
+            AGE_MAX,
+            f"published {days} days ago, of a {sla.window_days}-day SLA window",
         )
     comps = (cvss, stack_c, epss, age)
     total = round(min(sum(c.points for c in comps), 100.0), 1)

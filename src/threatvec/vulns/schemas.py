@@ -27,7 +27,12 @@ _COMPONENTS = [
         "max_points": 20.0,
         "reason": "EPSS percentile 0.960 >= 0.95, probability 0.1130",
     },
-    {"name": "age", "points": 5.0, "max_points": 10.0, "reason": "15 of 30 SLA days used"},
+    {
+        "name": "age",
+        "points": 5.0,
+        "max_points": 10.0,
+        "reason": "published 15 days ago, of a 30-day SLA window",
+    },
 ]
 _SLA = {
     "severity": "CRITICAL",

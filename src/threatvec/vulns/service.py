@@ -255,6 +255,7 @@ def read_many(
             e.epss if e else None,
             e.percentile if e else None,
             kev_due,
+            cve.published,
         )
         pr = priority_of(x, inputs)
         stopped = x.clock_stopped_on
