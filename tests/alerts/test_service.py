@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import ValidationError
 
 from tests.alerts.conftest import add_channel
 from tests.conftest import create_org
@@ -83,7 +84,7 @@ def test_literal_private_destinations_are_refused_on_save(session_factory, box) 
                 {
                     "kind": "pagerduty",
                     "routing_key": "k" * 16,
-                    "base_url": "http://169.254.169.254",
+                    "base_url": "https://169.254.169.254",
                 },
                 "base_url",
             ),
@@ -103,3 +104,25 @@ def test_literal_private_destinations_are_refused_on_save(session_factory, box) 
                     session=s, org_id=org.id, data=data, box=box, allow_private=False
                 )
             assert info.value.errors[0].loc[-1] == field
+
+
+def test_secret_bearing_urls_must_be_https_and_carry_no_credentials() -> None:
+    """A Slack URL is itself the secret, a PagerDuty base receives the routing key."""
+    bad = (
+        ({"kind": "slack", "webhook_url": "http://hooks.slack.com/services/T0/B0/X"}, "https"),
+        ({"kind": "pagerduty", "routing_key": "k" * 16, "base_url": "http://pd.example"}, "https"),
+        ({"kind": "slack", "webhook_url": "https://u:p@hooks.slack.com/services/T0/B0/X"}, "user"),
+        ({"kind": "webhook", "url": "https://u:p@hooks.example/x", "secret": "s" * 16}, "user"),
+    )
+    for settings, says in bad:
+        with pytest.raises(ValidationError) as info:
+            ChannelCreate.model_validate({"name": "x", "settings": settings})
+        assert says in str(info.value)
+    # https anywhere, and plain http to this machine (a local relay or a test receiver)
+    for settings in (
+        {"kind": "slack", "webhook_url": "https://hooks.slack.com/services/T0/B0/X"},
+        {"kind": "slack", "webhook_url": "http://127.0.0.1:8080/hook"},
+        {"kind": "pagerduty", "routing_key": "k" * 16, "base_url": "http://localhost:9000"},
+        {"kind": "webhook", "url": "http://siem.internal/x", "secret": "s" * 16},
+    ):
+        ChannelCreate.model_validate({"name": "x", "settings": settings})

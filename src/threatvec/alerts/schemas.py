@@ -8,9 +8,11 @@ the same idea on ``kind``; its secret fields are write-only.
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
@@ -306,7 +308,30 @@ def _http_url(v: str) -> str:
     v = v.strip()
     if not re.match(r"^https?://[^\s/?#]+[^\s]*$", v, re.IGNORECASE):
         raise ValueError("must be an http(s) URL")
+    if "@" in urlsplit(v).netloc:
+        # A user:password in the URL is sent nowhere useful and only leaks.
+        raise ValueError("must not carry a user name or password (user:pass@host)")
     return v
+
+
+def _secret_url(v: str) -> str:
+    """An http(s) URL that carries a secret (or sends one): https, except to this machine."""
+    v = _http_url(v)
+    parts = urlsplit(v)
+    if parts.scheme.lower() != "https" and not _loopback(parts.hostname):
+        raise ValueError("must be https: the URL or what is sent to it is a secret")
+    return v
+
+
+def _loopback(host: str | None) -> bool:
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 class SlackSettings(BaseModel):
@@ -318,7 +343,7 @@ class SlackSettings(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _u(cls, v: SecretStr) -> SecretStr:
-        return SecretStr(_http_url(v.get_secret_value()))
+        return SecretStr(_secret_url(v.get_secret_value()))
 
 
 class PagerDutySettings(BaseModel):
@@ -332,7 +357,7 @@ class PagerDutySettings(BaseModel):
         description="Events API base; EU accounts use https://events.eu.pagerduty.com",
     )
 
-    _b = field_validator("base_url")(_http_url)
+    _b = field_validator("base_url")(_secret_url)
 
     @field_validator("routing_key")
     @classmethod
