@@ -548,3 +548,33 @@ def test_evaluation_cost_is_bounded_by_new_signals(session_factory) -> None:
         assert res.cursor == signals.latest_id(session=s, org_id=org.id)
         n = s.scalar(select(func.count()).select_from(Alert).where(Alert.org_id == org.id))
         assert n == 1
+
+
+def test_a_login_the_smtp_server_does_not_offer_fails_once_and_says_why(
+    session_factory, box
+) -> None:
+    # A user name configured, STARTTLS off, a server that offers AUTH only
+    # over TLS: retrying can never work, so the delivery fails at once.
+    org = create_org(session_factory)
+    with smtp_sink() as smtp, session_scope(session_factory) as s:
+        cfg = _email(
+            smtp,
+            sender="tv@example.com",
+            recipients=["soc@example.com"],
+            username="relay-user",
+            password="relay-password-123",
+        )
+        cid = add_channel(s, org.id, box, "mail", cfg)
+        add_rule(s, org.id, {"trigger": "mcp_rug_pull"}, channel_ids=[cid])
+        s.commit()
+        signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"})
+        flows.evaluate(session=s, org_id=org.id)
+        s.commit()
+        result = flows.deliver_due(
+            session=s, org_id=org.id, box=box, allow_private=True, now=utcnow()
+        )
+        [d] = _deliveries(s, org.id)
+        assert result.retrying == 0 and d.status == "failed", (result, d.status)
+        assert "offers no login" in d.last_error and "starttls" in d.last_error
+        assert "relay-password-123" not in d.last_error
+        assert smtp.messages == []

@@ -90,6 +90,14 @@ def send(
                             status_code=exc.smtp_code) from None  # fmt: skip
     except smtplib.SMTPRecipientsRefused:
         raise DeliveryError("SMTP refused every recipient", retryable=False) from None
+    except smtplib.SMTPNotSupportedError:
+        # A user name is configured but the server offers no AUTH (often: it
+        # offers it only after STARTTLS, which is off). Retrying cannot help.
+        raise DeliveryError(
+            "the SMTP server offers no login (AUTH); remove the user name, or turn on "
+            "starttls if it offers AUTH only over TLS",
+            retryable=False,
+        ) from None
     except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
         raise DeliveryError(
             f"SMTP connection failed: {type(exc).__name__}", retryable=True
