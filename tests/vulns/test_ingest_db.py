@@ -364,3 +364,39 @@ def test_a_withdrawn_osv_advisory_stops_matching(session_factory, nvd_raw) -> No
         )
         x = _exposure(s, org.id, waiting["id"])
         assert x.stack_level != "version_in_range" and not x.in_stack
+
+
+def test_an_entry_cisa_takes_off_the_catalog_stops_being_known_exploited(
+    session_factory, org, nvd_raw, data_dir
+) -> None:
+    raw = renamed([c for c in nvd_raw if c.get("metrics")][2:4])
+    doc = json.loads((data_dir / "kev" / "known_exploited_vulnerabilities.json").read_text())
+    first, second = (
+        {**doc["vulnerabilities"][i], "cveID": raw[i]["id"], "dueDate": "2099-01-01"}
+        for i in range(2)
+    )
+
+    def catalog(*entries: dict[str, Any], count: int | None = None) -> Any:
+        items = list(entries)
+        return parse_kev_catalog(
+            {
+                "catalogVersion": "t",
+                "count": len(items) if count is None else count,
+                "vulnerabilities": items,
+            }
+        )
+
+    with session_scope(session_factory) as s:
+        store_nvd_records(s, records(raw), org_ids=[org.id])
+        store_kev(s, catalog(first, second), org_ids=[org.id])
+        assert _exposure(s, org.id, raw[1]["id"]).kev is True
+    # a catalog that says it holds three entries but carries one: cut short, nothing removed
+    with session_scope(session_factory) as s:
+        cut = store_kev(s, catalog(first, count=3), org_ids=[org.id])
+        assert cut.withdrawn == 0 and _exposure(s, org.id, raw[1]["id"]).kev is True
+    # the whole catalog without the second entry: CISA removed it
+    with session_scope(session_factory) as s:
+        st = store_kev(s, catalog(first), org_ids=[org.id])
+        assert st.withdrawn >= 1
+        assert _exposure(s, org.id, raw[1]["id"]).kev is False
+        assert _exposure(s, org.id, raw[0]["id"]).kev is True

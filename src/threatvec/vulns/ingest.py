@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +59,8 @@ __all__ = [
 ]
 
 _BATCH = 1000
+
+log = logging.getLogger("threatvec.vulns.ingest")
 
 
 @dataclass
@@ -420,9 +423,43 @@ def store_kev(
             else:
                 stats.unchanged += 1
         session.flush()
+    _drop_removed_kev(session, catalog, set(entries), stats)
     if rescore:
         stats.exposures = rescore_for_orgs(session, _held(session, stats.changed_ids), org_ids)
     return stats
+
+
+# CISA takes an entry off the catalog now and then (listed in error). A whole
+# catalog is the list: what it no longer holds stops being "known exploited".
+# A file that is not whole (its count disagrees, or entries did not parse) or
+# that would drop more than a few entries at once is more likely cut short
+# than a real removal, so then nothing is removed.
+KEV_REMOVAL_MAX = 25
+
+
+def _drop_removed_kev(
+    session: Session, catalog: KevCatalog, listed: set[str], stats: IngestStats
+) -> None:
+    whole = not catalog.errors and catalog.count == len(catalog.entries) and bool(listed)
+    if not whole:
+        return
+    # The catalog is a few thousand rows: reading every id is cheaper than a huge NOT IN.
+    gone = [k for k in session.scalars(select(KevRecord)) if k.cve_id not in listed]
+    if not gone:
+        return
+    if len(gone) > KEV_REMOVAL_MAX:
+        log.warning(
+            "KEV catalog %s lacks %d stored entries; not removing them (more than %d at once)",
+            catalog.catalog_version,
+            len(gone),
+            KEV_REMOVAL_MAX,
+        )
+        return
+    for k in gone:
+        session.delete(k)
+        stats.withdrawn += 1
+        stats.changed_ids.add(k.cve_id)
+    session.flush()
 
 
 # --------------------------------------------------------------------------- OSV
