@@ -79,6 +79,11 @@ def test_stats_detail_and_status_change(seeded: Api) -> None:
     )
     bad = seeded.patch("/patches/CVE-2025-32434/status", json={"status": "wont_fix"})
     assert bad.status_code == 422 and "justification" in bad.text
+    assert bad.json()["errors"][0]["loc"] == ["body", "justification"]
+    early = seeded.patch(
+        "/patches/CVE-2025-32434/status", json={"status": "open", "expires_on": "2099-01-01"}
+    )
+    assert early.status_code == 422 and early.json()["errors"][0]["loc"] == ["body", "expires_on"]
     ok = seeded.patch(
         "/patches/CVE-2025-32434/status",
         json={

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from threatvec.core.pagination import Page
 
@@ -297,23 +297,27 @@ class PatchStatusUpdate(BaseModel):
     )
 
     status: PatchStatus
-    justification: str | None = Field(default=None, max_length=2000)
+    # validate_default: a missing justification is checked too, and the error
+    # names the field ("body.justification"), not the whole body.
+    justification: str | None = Field(default=None, max_length=2000, validate_default=True)
     expires_on: date | None = Field(
         default=None, description="wont_fix only: the day it reopens by itself"
     )
 
     @field_validator("justification")
     @classmethod
-    def _strip(cls, v: str | None) -> str | None:
-        return v.strip() or None if v is not None else None
-
-    @model_validator(mode="after")
-    def _wont_fix_rules(self) -> PatchStatusUpdate:
-        if self.status == "wont_fix" and not self.justification:
+    def _justified(cls, v: str | None, info: ValidationInfo) -> str | None:
+        v = v.strip() or None if v is not None else None
+        if info.data.get("status") == "wont_fix" and not v:
             raise ValueError("wont_fix needs a justification")
-        if self.expires_on is not None and self.status != "wont_fix":
+        return v
+
+    @field_validator("expires_on")
+    @classmethod
+    def _only_wont_fix(cls, v: date | None, info: ValidationInfo) -> date | None:
+        if v is not None and info.data.get("status") != "wont_fix":
             raise ValueError("expires_on is only for wont_fix")
-        return self
+        return v
 
 
 class PatchStats(BaseModel):
