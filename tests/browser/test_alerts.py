@@ -3,10 +3,13 @@ see recent alerts and their delivery status; hostile names stay text."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tests.alerts.receivers import http_receiver
 from tests.browser.conftest import screenshot
 from tests.conftest import create_org
 from threatvec.alerts import flows
+from threatvec.alerts.models import AlertDelivery
 from threatvec.core.crypto import SecretBox
 from threatvec.mcp.flows import RUG_PULL_SIGNAL
 from threatvec.signals import service as signals
@@ -81,6 +84,28 @@ def test_alert_rules_page(page, live_server, session_factory) -> None:
         alert_row.locator("button", has_text="Ack").click()
         page.wait_for_selector("text=Alert acknowledged")
         assert page.locator("#alerts-table .alert-status").first.inner_text() == "acknowledged"
+
+        # A delivery that gave up during a long outage is sent again from the page.
+        with session_scope(session_factory) as s:
+            [d] = s.scalars(select(AlertDelivery).where(AlertDelivery.org_id == org.id)).all()
+            d.status, d.attempts, d.last_error = "failed", 6, "HTTP 503"
+            s.commit()
+        page.goto(f"{base}/settings/alerts")
+        assert page.locator("#alerts-table .deliveries").first.inner_text().count("failed") == 1
+        page.locator("#alerts-table form.send-again button").click()
+        page.wait_for_selector("text=Delivery queued again")
+        assert page.locator("#alerts-table form.send-again").count() == 0
+        with session_scope(session_factory) as s:
+            flows.deliver_due(
+                session=s,
+                org_id=org.id,
+                box=SecretBox(live_server_secret(live_server)),
+                allow_private=True,
+            )
+            s.commit()
+        assert len(slack.requests) == 2
+        page.goto(f"{base}/settings/alerts")
+        assert "sent" in page.locator("#alerts-table .deliveries").first.inner_text()
 
         page.locator("#channels-table button", has_text="Send test").click()
         page.wait_for_selector("text=Test message sent")

@@ -221,6 +221,28 @@ def test_channel(
     return _page(ctx, error=f"Test failed: {error}", status_code=200)
 
 
+@router.post(PAGE + "/{alert_id}/deliveries/{delivery_id}/retry", response_model=None)
+def retry_delivery(
+    ctx: PageDep,
+    alert_id: str,
+    delivery_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+) -> Response:
+    """Queue a delivery that gave up (a long outage) again; the next delivery run sends it."""
+    check_csrf(ctx, csrf)
+    try:
+        service.retry_delivery(
+            session=ctx.session,
+            org_id=ctx.org.id,
+            alert_id=alert_id[:64],
+            delivery_id=delivery_id[:64],
+        )
+    except ThreatVecError as exc:
+        return _page(ctx, error=exc.detail, status_code=exc.status)
+    ctx.session.commit()
+    return redirect(ctx, f"{PAGE}?flash=Delivery+queued+again")
+
+
 @router.post(PAGE + "/{alert_id}/{action}", response_model=None)
 def alert_action(
     ctx: PageDep, alert_id: str, action: str, csrf: Annotated[str, Form(max_length=100)] = ""
