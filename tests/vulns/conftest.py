@@ -20,6 +20,23 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 
+def osv_advisory(adv_id: str, cve_id: str, package: str, fixed: str) -> dict[str, Any]:
+    """A one-package PyPI advisory in OSV format: affected from 0 until ``fixed``."""
+    return {
+        "id": adv_id,
+        "aliases": [cve_id],
+        "modified": "2024-01-01T00:00:00Z",
+        "affected": [
+            {
+                "package": {"name": package, "ecosystem": "PyPI"},
+                "ranges": [
+                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}
+                ],
+            }
+        ],
+    }
+
+
 def shared_data() -> Path:
     env = os.environ.get("THREATVEC_SHARED_DATA")
     if env:

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.conftest import create_org, make_migrated_engine, new_database_url
+from tests.vulns.conftest import osv_advisory
 from threatvec.store.engine import make_session_factory, session_scope
 from threatvec.vulns.epss import iter_epss_csv
 from threatvec.vulns.exposures import refresh_exposures
@@ -331,19 +332,7 @@ def test_a_withdrawn_osv_advisory_stops_matching(session_factory, nvd_raw) -> No
 
     org = create_org(session_factory)
     waiting = next(c for c in nvd_raw if not c.get("metrics") and not c.get("configurations"))
-    advisory = {
-        "id": "PYSEC-0000-1",
-        "aliases": [waiting["id"]],
-        "modified": "2024-01-01T00:00:00Z",
-        "affected": [
-            {
-                "package": {"name": "tv-withdrawn-pkg", "ecosystem": "PyPI"},
-                "ranges": [
-                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "2.0"}]}
-                ],
-            }
-        ],
-    }
+    advisory = osv_advisory("PYSEC-0000-1", waiting["id"], "tv-withdrawn-pkg", "2.0")
     with session_scope(session_factory) as s:
         import_stack(session=s, org_id=org.id, data=b"tv-withdrawn-pkg==1.0\n", fmt="requirements")
         store_nvd_records(s, records([waiting]), org_ids=[org.id])

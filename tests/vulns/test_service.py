@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from tests.conftest import create_org, make_migrated_engine, new_database_url
+from tests.vulns.conftest import osv_advisory
 from threatvec.core.clock import pinned
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams
@@ -314,19 +315,7 @@ def test_a_rejected_cve_is_not_in_the_stack_and_raises_no_signal(store, nvd_raw)
     rejected["descriptions"] = [
         {"lang": "en", "value": "Rejected reason: This CVE ID has been rejected or withdrawn."}
     ]
-    advisory = {
-        "id": "GHSA-test-rej1",
-        "aliases": [rejected["id"]],
-        "modified": "2024-01-01T00:00:00Z",
-        "affected": [
-            {
-                "package": {"name": "langchain", "ecosystem": "PyPI"},
-                "ranges": [
-                    {"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "0.0.236"}]}
-                ],
-            }
-        ],
-    }
+    advisory = osv_advisory("GHSA-test-rej1", rejected["id"], "langchain", "0.0.236")
     with session_scope(store) as s:
         import_stack(session=s, org_id=org.id, data=b"langchain==0.0.200\n", fmt="requirements")
         store_nvd_records(s, [parse_cve(rejected)], org_ids=[org.id])
