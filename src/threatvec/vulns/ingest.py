@@ -71,7 +71,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0  # an older copy than the one stored: ignored
-    withdrawn: int = 0  # stored OSV advisories removed because OSV withdrew them
+    withdrawn: int = 0  # stored OSV advisories or KEV entries their source took back
     skipped: list[dict[str, Any]] = field(default_factory=list)
     changed_ids: set[str] = field(default_factory=set)
     exposures: RefreshStats = field(default_factory=RefreshStats)
