@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.enforcement.helpers import event, make_source, post_signed
+from threatvec.orgs.models import Org
 from threatvec.server.auth import SESSION_COOKIE, encode_session
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -57,7 +58,8 @@ def test_live_page_draws_the_enforcement_line(api, client, org, session_factory)
     post_signed(
         client, source, event(agent="ghost", tool="wire_money", policy_name="Payments <b>hold</b>")
     )
-    cookie = encode_session(client.app.state.secret_key, org.id)
+    with session_factory() as s:
+        cookie = encode_session(client.app.state.secret_key, s.get(Org, org.id))
     r = client.get("/live", headers={"Cookie": f"{SESSION_COOKIE}={cookie}"})
     assert r.status_code == 200
     text = r.text

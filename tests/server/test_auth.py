@@ -66,3 +66,39 @@ def test_dashboard_login_cookie_and_csrf(app, session_factory) -> None:
 def test_login_form_needs_its_csrf_cookie(client, org) -> None:
     r = client.post("/login", data={"org_key": org.key, "csrf": "forged"}, follow_redirects=False)
     assert r.status_code == 400
+
+
+def test_a_new_key_ends_the_sessions_opened_with_the_old_one(app, session_factory) -> None:
+    """`threatvec org key` says the old key no longer works: its dashboard sessions neither."""
+    from threatvec.orgs import service as orgs
+    from threatvec.store.engine import session_scope
+
+    handle = create_org(session_factory)
+    with TestClient(app) as c:
+        assert _login(c, handle.key).status_code == 303
+        assert c.get("/api/v1/assets").status_code == 200
+        with session_scope(session_factory) as s:
+            _, new_key = orgs.issue_key(session=s, ref=handle.id)
+        # the cookie was opened with the key that is gone: the API and the pages refuse it
+        assert c.get("/api/v1/assets").status_code == 401
+        assert c.get("/", follow_redirects=False).headers["location"] == "/login"
+        # logging in with the new key opens a session that works
+        assert _login(c, new_key).status_code == 303
+        assert c.get("/api/v1/assets").status_code == 200
+
+
+def test_a_keyless_session_ends_when_the_org_gets_a_key(fresh_app) -> None:
+    """A session opened while the server ran keyless is no pass once the org has a key."""
+    from threatvec.orgs import service as orgs
+    from threatvec.store.engine import session_scope
+
+    app = fresh_app()
+    with TestClient(app) as c:
+        assert c.get("/").status_code == 200  # keyless: the cookie for the default org is set
+        assert c.get("/api/v1/assets").status_code == 200
+        with session_scope(app.state.session_factory) as s:
+            default = orgs.get_default_org(session=s)
+            assert default is not None
+            orgs.issue_key(session=s, ref=default.id)
+        assert c.get("/api/v1/assets").status_code == 401
+        assert c.get("/", follow_redirects=False).headers["location"] == "/login"

@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import secrets
 
-__all__ = ["PREFIX_LEN", "generate_key", "hash_key", "key_prefix", "verify_key"]
+__all__ = ["PREFIX_LEN", "generate_key", "hash_key", "key_prefix", "session_binding", "verify_key"]
 
 PREFIX_LEN = 8
 
@@ -31,3 +31,12 @@ def key_prefix(key: str) -> str:
 
 def verify_key(key: str, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_key(key), stored_hash)
+
+
+def session_binding(key_hash: str | None) -> str:
+    """What ties a dashboard session to the org's key of the moment (not secret, not the hash).
+
+    A session carries it and is honoured only while it still matches, so a new key
+    (or a first one for an org that ran keyless) ends every session opened before.
+    """
+    return hashlib.sha256(("session:" + (key_hash or "")).encode("utf-8")).hexdigest()[:16]

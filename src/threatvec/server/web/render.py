@@ -15,7 +15,13 @@ from sqlalchemy.orm import Session
 from threatvec._version import __version__
 from threatvec.orgs import service as orgs
 from threatvec.orgs.models import Org
-from threatvec.server.auth import SESSION_COOKIE, SessionData, decode_session, encode_session
+from threatvec.server.auth import (
+    SESSION_COOKIE,
+    SessionData,
+    decode_session,
+    encode_session,
+    session_org,
+)
 
 __all__ = ["NAV", "PageContext", "PageDep", "RedirectToLogin", "render", "templates"]
 
@@ -69,18 +75,17 @@ def _page_context(request: Request) -> Any:
     try:
         data = decode_session(secret, request.cookies.get(SESSION_COOKIE))
         new_cookie = None
-        if data is None:
+        # No session, or one that ended (its org's key changed): keyless servers open one
+        org = session_org(session, data) if data is not None else None
+        if org is None or data is None:
             if orgs.auth_required(session=session):
                 raise RedirectToLogin()
-            default = orgs.get_default_org(session=session)
-            if default is None:
+            org = orgs.get_default_org(session=session)
+            if org is None:
                 raise RedirectToLogin()
-            new_cookie = encode_session(secret, default.id)
+            new_cookie = encode_session(secret, org)
             data = decode_session(secret, new_cookie)
             assert data is not None
-        org = session.get(Org, data.org_id)
-        if org is None:
-            raise RedirectToLogin()
         yield PageContext(
             request=request, session=session, org=org, auth=data, new_cookie=new_cookie
         )

@@ -58,9 +58,9 @@ def login(
             org = orgs.get_default_org(session=session)
         if org is None:
             return _login_page(request, error="That key was not accepted.", status_code=401)
-        org_id = org.id
+        cookie = encode_session(request.app.state.secret_key, org)
     response = RedirectResponse("/", status_code=303)
-    set_session_cookie(response, request, encode_session(request.app.state.secret_key, org_id))
+    set_session_cookie(response, request, cookie)
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
