@@ -210,3 +210,26 @@ def test_bad_bodies_and_content_types(api):
     # An empty protobuf request is a valid, empty export.
     r = api.post("/v1/traces", content=b"", headers=proto)
     assert r.status_code == 200 and r.headers["content-type"] == "application/x-protobuf"
+
+
+def test_token_counts_that_are_not_finite_or_too_large_are_dropped_not_a_500(api):
+    # OTLP doubles may be Infinity/NaN (protobuf's JSON mapping accepts them) and an
+    # exporter may send 1e300: the span is still an llm.call, only the count is unknown.
+    def double(key: str, value: str) -> dict:
+        return {"key": key, "value": {"doubleValue": value}}
+
+    spans = []
+    for i, value in enumerate(("Infinity", "-Infinity", "NaN", "1e300")):
+        span = _span(
+            f"bbb19b7ec3c1b17{i}", {"gen_ai.operation.name": "chat", "gen_ai.request.model": "m"}
+        )
+        span["attributes"] += [
+            double("gen_ai.usage.input_tokens", value),
+            double("gen_ai.usage.output_tokens", value),
+        ]
+        spans.append(span)
+    r = api.post("/v1/traces", json=_otlp_json("odd-numbers-agent", spans))
+    assert r.status_code == 200, r.text
+    assert r.json() == {}
+    card = api.get("/agents").json()["items"][0]
+    assert card["name"] == "odd-numbers-agent" and card["events_total"] == 4

@@ -20,6 +20,7 @@ re-exported span is a duplicate, exactly like an SDK retry. Spans without any
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -68,10 +69,18 @@ def _str(value: Any) -> str | None:
     return str(value)[:MAX_SHORT] or None
 
 
+# The ingest schema's bound for counts (a signed 64-bit column).
+MAX_COUNT = 2**63 - 1
+
+
 def _count(value: Any) -> int | None:
+    # OTLP doubles may be Infinity or NaN and exporters may send 1e300: an unknown
+    # count, not a reason to lose the span (or to fail the whole export).
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    return int(value) if value >= 0 else None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return int(value) if 0 <= value <= MAX_COUNT else None
 
 
 def _timestamp(nanos: int) -> str:
