@@ -342,3 +342,53 @@ def test_an_asset_registered_by_name_approves_the_service(api) -> None:
     api.post("/shadow/events", json={"events": [visit("claude.ai")]})
     claude = next(s for s in _services(api) if s["domain"] == "claude.ai")
     assert claude["registered"] is False and claude["marker"] == "!"
+
+
+def test_classifying_unknown_hosts_folds_them_into_one_service(api) -> None:
+    # Unknown services are kept per host; once the org's catalog names their parent
+    # domain they are one service, and later events of those hosts count there too.
+    users = [uuid.uuid4().hex * 2 for _ in range(3)]
+    first = [
+        event(domain="app.foo-ai.dev", unknown_service=True, user_hash=users[0]),
+        event(
+            domain="chat.foo-ai.dev",
+            unknown_service=True,
+            user_hash=users[1],
+            pii_categories=["US_SSN"],
+            pii_counts={"US_SSN": 1},
+        ),
+        visit("foo-ai.dev", user_hash=users[0]),
+    ]
+    assert api.post("/shadow/events", json={"events": first}).json()["accepted"] == 3
+    before = {s["domain"]: s for s in _services(api, q="foo-ai")}
+    assert set(before) == {"app.foo-ai.dev", "chat.foo-ai.dev", "foo-ai.dev"}
+    kept_id = before["app.foo-ai.dev"]["id"]
+    asked = api.post(f"/shadow/services/{kept_id}/alerts", json={"trigger": "pii"})
+    assert asked.status_code == 201, asked.text
+
+    r = api.post(
+        "/shadow/catalog",
+        json={"domain": "foo-ai.dev", "service": "FooAI", "vendor": "Foo", "kind": "consumer"},
+    )
+    assert r.status_code == 201, r.text
+    [svc] = _services(api, q="foo-ai")
+    assert (svc["domain"], svc["name"], svc["known"]) == ("foo-ai.dev", "FooAI", True)
+    assert (svc["events"], svc["visits"], svc["pastes"], svc["users"]) == (3, 1, 2, 2)
+    assert svc["pii_counts"] == {"EMAIL": 1, "US_SSN": 1} and svc["pii_uploads"] == 2
+    assert svc["alert_triggers"] == ["pii"]
+    # the "PII sent to it" rule asked for on the folded host now watches the service
+    rules = api.get("/alerts/rules").json()["items"]
+    pii_rules = [r for r in rules if r["condition"]["trigger"] == "pii_spike"]
+    assert [r["condition"]["service_ids"] for r in pii_rules] == [[svc["id"]]]
+
+    later = api.post(
+        "/shadow/events",
+        json={"events": [event(domain="app.foo-ai.dev", user_hash=users[2])]},
+    ).json()
+    assert (later["accepted"], later["new_services"]) == (1, 0)
+    [svc] = _services(api, q="foo-ai")
+    assert (svc["events"], svc["users"]) == (4, 3)
+    detail = api.get(f"/shadow/services/{svc['id']}").json()
+    assert sum(p["events"] for p in detail["trend"]) == 4
+    assert sum(p["pii_events"] for p in detail["trend"]) == 3
+    assert detail["pii_occurrences"] == {"EMAIL": 4, "US_SSN": 1}

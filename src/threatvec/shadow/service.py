@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from threatvec.alerts import service as alert_rules
+from threatvec.alerts.models import AlertRule
 from threatvec.assets import service as assets
 from threatvec.assets.models import Asset
 from threatvec.assets.schemas import AssetCreate, AssetUpdate
@@ -942,22 +943,156 @@ def _upsert_entry(session: Session, org_id: str, item: cat.CatalogItem) -> bool:
 
 
 def _reclassify(session: Session, org_id: str) -> None:
-    """Services first seen as unknown become known once the org's catalog names them."""
+    """Services first seen as unknown become known once the org's catalog names them.
+
+    An unknown service is kept per host (``app.foo.dev``, ``chat.foo.dev``), but a
+    catalogued one under its catalog domain (``foo.dev``), which is where later events
+    of those hosts are counted. So the hosts the new entry covers are folded into one
+    service row for that domain; otherwise the service would show (and be scored)
+    once per host and once more for everything that arrives after the classification.
+    """
     catalog = cat.load_catalog(session=session, org_id=org_id)
+    groups: dict[str, list[ShadowService]] = defaultdict(list)
+    items: dict[str, cat.CatalogItem] = {}
     for s in session.scalars(
-        select(ShadowService).where(ShadowService.org_id == org_id, ShadowService.known.is_(False))
+        select(ShadowService)
+        .where(ShadowService.org_id == org_id, ShadowService.known.is_(False))
+        .order_by(ShadowService.first_seen, ShadowService.id)
+        .execution_options(populate_existing=True)
     ):
         item = catalog.match(s.domain)
         if item is not None:
-            s.known, s.name, s.vendor, s.category, s.kind = (
-                True,
-                item.service,
-                item.vendor,
-                item.category,
-                item.kind,
+            groups[item.domain].append(s)
+            items[item.domain] = item
+    if groups:
+        existing = {
+            s.domain: s
+            for s in session.scalars(
+                select(ShadowService)
+                .where(ShadowService.org_id == org_id, ShadowService.domain.in_(list(groups)))
+                .execution_options(populate_existing=True)
             )
+        }
+    for domain, rows in groups.items():
+        target = existing.get(domain) or rows[0]
+        target.domain = domain
+        item = items[domain]
+        target.known, target.name, target.vendor, target.category, target.kind = (
+            True,
+            item.service,
+            item.vendor,
+            item.category,
+            item.kind,
+        )
+        session.flush()
+        for s in rows:
+            if s is not target:
+                _fold_into(session, org_id, s, target)
     session.flush()
     refresh_risk(session=session, org_id=org_id)
+
+
+_FOLDED_COUNTERS = ("events", "visits", "pastes", "uploads", "submits", "pii_uploads")
+
+
+def _fold_into(session: Session, org_id: str, src: ShadowService, dst: ShadowService) -> None:
+    """Move one service row's events, rollups, users and alert asks onto another, then drop it."""
+    conn = session.connection()
+    for column in _FOLDED_COUNTERS:
+        setattr(dst, column, getattr(dst, column) + getattr(src, column))
+    dst.first_seen = min(dst.first_seen, src.first_seen)
+    dst.last_seen = max(dst.last_seen, src.last_seen)
+    session.flush()
+    conn.execute(
+        update(ShadowEvent)
+        .where(ShadowEvent.org_id == org_id, ShadowEvent.service_id == src.id)
+        .values(service_id=dst.id)
+    )
+    _fold_rollup(session, org_id, ShadowServicePii, "category", ("events", "occurrences"), src, dst)
+    _fold_rollup(session, org_id, ShadowDaily, "day", ("events", "pii_events"), src, dst)
+    _fold_users(session, org_id, src, dst)
+    _fold_alert_asks(session, org_id, src, dst)
+    session.delete(src)
+    session.flush()
+
+
+def _fold_rollup(
+    session: Session,
+    org_id: str,
+    model: Any,
+    key: str,
+    sums: tuple[str, ...],
+    src: ShadowService,
+    dst: ShadowService,
+) -> None:
+    table = model.__table__
+    mine = (table.c.org_id == org_id, table.c.service_id == src.id)
+    conn = session.connection()
+    rows = [
+        {"org_id": org_id, "service_id": dst.id, key: r[key], **{c: r[c] for c in sums}}
+        for r in conn.execute(select(table).where(*mine)).mappings()
+    ]
+    if not rows:
+        return
+    stmt = _insert(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["service_id", key],
+        set_={c: table.c[c] + stmt.excluded[c] for c in sums},
+    )
+    conn.execute(stmt, rows)
+    conn.execute(table.delete().where(*mine))
+
+
+def _fold_users(session: Session, org_id: str, src: ShadowService, dst: ShadowService) -> None:
+    table = ShadowServiceUser.__table__
+    mine = (table.c.org_id == org_id, table.c.service_id == src.id)
+    conn = session.connection()
+    rows = [
+        {"org_id": org_id, "service_id": dst.id, "user_hash": h, "first_seen": seen}
+        for h, seen in conn.execute(select(table.c.user_hash, table.c.first_seen).where(*mine))
+    ]
+    if rows:
+        stmt = _insert(session, table).on_conflict_do_nothing(
+            index_elements=["service_id", "user_hash"]
+        )
+        conn.execute(stmt, rows)
+    conn.execute(table.delete().where(*mine))
+    dst.users = int(
+        conn.execute(
+            select(func.count()).where(table.c.org_id == org_id, table.c.service_id == dst.id)
+        ).scalar_one()
+    )
+
+
+def _fold_alert_asks(session: Session, org_id: str, src: ShadowService, dst: ShadowService) -> None:
+    """The alert buttons pressed on the folded row now mean the service it became part of."""
+    have = set(
+        session.scalars(
+            select(ShadowAlertIntent.trigger).where(
+                ShadowAlertIntent.org_id == org_id, ShadowAlertIntent.service_id == dst.id
+            )
+        )
+    )
+    for intent in session.scalars(
+        select(ShadowAlertIntent).where(
+            ShadowAlertIntent.org_id == org_id, ShadowAlertIntent.service_id == src.id
+        )
+    ):
+        if intent.trigger in have:
+            session.delete(intent)
+        else:
+            intent.service_id = dst.id
+            have.add(intent.trigger)
+    # A "PII sent to this service" rule names the service id; keep it firing.
+    for rule in session.scalars(
+        select(AlertRule).where(AlertRule.org_id == org_id, AlertRule.trigger == "pii_spike")
+    ):
+        cond = dict(rule.condition or {})
+        ids = cond.get("service_ids")
+        if isinstance(ids, list) and src.id in ids:
+            cond["service_ids"] = list(dict.fromkeys(dst.id if i == src.id else i for i in ids))
+            rule.condition = cond
+    session.flush()
 
 
 def add_catalog_entry(
