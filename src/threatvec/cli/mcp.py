@@ -58,16 +58,29 @@ def _parse_headers(raw: list[str]) -> dict[str, str]:
 
 
 def _load_baseline(path: Path) -> dict[str, Baseline]:
+    """Approved pins by identity key from an earlier `--json` report.
+
+    A server that was scanned (`ok`) is approved with its snapshot as it
+    stands, even when that snapshot is damaged: the diff then reports the pin
+    corrupt or missing (high) instead of the server looking never pinned. An
+    entry that names no server cannot be attributed at all, so the baseline
+    is refused rather than read in part.
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
         _fail(f"cannot read baseline {path}: {exc}")
     if not isinstance(data, dict) or data.get("schema") != "threatvec.mcp-scan/1":
         _fail(f"{path} is not a threatvec.mcp-scan/1 report")
+    servers = data.get("servers", [])
+    if not isinstance(servers, list):
+        _fail(f"{path}: 'servers' must be a list")
     out: dict[str, Baseline] = {}
-    for server in data.get("servers", []):
+    for i, server in enumerate(servers):
         key = (server.get("identity") or {}).get("key") if isinstance(server, dict) else None
-        if isinstance(key, str) and server.get("status") == "ok":
+        if not isinstance(key, str) or not key:
+            _fail(f"{path}: servers[{i}] has no identity.key; the baseline cannot be trusted")
+        if server.get("status") == "ok":
             out[key] = Baseline(server.get("snapshot"), approved=True)
     return out
 
@@ -325,7 +338,12 @@ def scan(
     outcomes = _run_with_progress(
         specs, allow_stdio=allow, timeout=timeout, concurrency=concurrency, contents=limits
     )
-    analysis = analyze_scan(outcomes, baselines=baselines, suppressions=accepted)
+    analysis = analyze_scan(
+        outcomes,
+        baselines=baselines,
+        suppressions=accepted,
+        require_approval=baseline is not None,
+    )
     result = build_report(analysis, configs=parsed)
 
     if json_out:

@@ -312,8 +312,13 @@ def analyze_server(
     allowlist: Mapping[str, Iterable[str]] | None = None,
     history: Sequence[SnapshotDiff | Mapping[str, Any]] | None = None,
     group: str | None = None,
+    require_approval: bool = False,
 ) -> ServerAnalysis:
-    """Findings, labels, trust, pin diff and score for one scanned server."""
+    """Findings, labels, trust, pin diff and score for one scanned server.
+
+    With `require_approval` (a run against an approved baseline) a server
+    without a baseline was never approved: `TV-MCP-UNAPPROVED`, not clean.
+    """
     snap = outcome.snapshot
     server_hash = snap.server_hash if snap else None
     trust = assess_trust(outcome.identity, server_hash=server_hash, allowlist=allowlist)
@@ -327,6 +332,14 @@ def analyze_server(
     if baseline is not None:
         result.pin = diff_snapshots(baseline.snapshot, snap, approved=baseline.approved)
         result.findings.extend(result.pin.findings)
+    elif require_approval:
+        result.pin = diff_snapshots(None, snap, approved=False)
+        result.findings.append(
+            make_finding(
+                "TV-MCP-UNAPPROVED",
+                f"{outcome.spec.name} is not in the approved baseline: never approved or pinned",
+            )
+        )
     result.labels = label_tools(outcome.spec.name, outcome.identity.key, snap.tools)
     result.score = score_server(
         covert_findings=covert, trust=trust, pin=result.pin, history=history
@@ -341,8 +354,13 @@ def analyze_scan(
     suppressions: Sequence[Suppression] = (),
     allowlist: Mapping[str, Iterable[str]] | None = None,
     include_default_labels: bool = False,
+    require_approval: bool = False,
 ) -> ScanAnalysis:
-    """Analyse every outcome; `baselines` maps identity keys to earlier snapshots."""
+    """Analyse every outcome; `baselines` maps identity keys to earlier snapshots.
+
+    `require_approval`: `baselines` is the approved set, so a scanned server
+    missing from it is reported (`TV-MCP-UNAPPROVED`).
+    """
     baselines = baselines or {}
     command_line = [o for o in outcomes if o.spec.source is None]
     groups: dict[str, list[ScanOutcome]] = defaultdict(list)
@@ -371,6 +389,7 @@ def analyze_scan(
                 baseline=baselines.get(o.identity.key),
                 allowlist=allowlist,
                 group=group,
+                require_approval=require_approval,
             )
             servers.append(analysis)
             if analysis.labels and o.identity.key not in labelled:

@@ -46,10 +46,18 @@ RULES: dict[str, tuple[str, str, str]] = {
         "high",
         "The stored pin is malformed or does not match its own content; the server is untrusted.",
     ),
+    # High, like a corrupt pin: an approved server whose pin is gone cannot be
+    # told apart from one whose pin was deleted to hide a change.
     "TV-MCP-PIN-MISSING": (
         "Missing pin",
-        "medium",
+        "high",
         "The server was approved but no pinned snapshot exists; the server is untrusted.",
+    ),
+    "TV-MCP-UNAPPROVED": (
+        "Not approved",
+        "medium",
+        "The server is not in the approved baseline (never pinned); nothing vouches for its "
+        "definitions.",
     ),
     "TV-MCP-TRIFECTA": (
         "Lethal trifecta",
@@ -97,6 +105,8 @@ _ATLAS = {
     "TV-MCP-RUGPULL": ["AML.T0010", "AML.T0104"],
     "TV-MCP-CHANGE": ["AML.T0010"],
     "TV-MCP-PIN-CORRUPT": ["AML.T0010"],
+    "TV-MCP-PIN-MISSING": ["AML.T0010"],
+    "TV-MCP-UNAPPROVED": ["AML.T0010"],
     "TV-MCP-SECRET-IN-ARGS": ["AML.T0083"],
     "TV-MCP-TRIFECTA": ["AML.T0086", "AML.T0053"],
     "TV-MCP-TOOL-COLLISION": ["AML.T0053"],
@@ -106,6 +116,7 @@ _OWASP = {
     "TV-MCP-RUGPULL": ["LLM03:2025"],
     "TV-MCP-PIN-CORRUPT": ["LLM03:2025"],
     "TV-MCP-PIN-MISSING": ["LLM03:2025"],
+    "TV-MCP-UNAPPROVED": ["LLM03:2025"],
     "TV-MCP-TRIFECTA": ["LLM06:2025", "LLM02:2025"],
     "TV-MCP-TOOL-COLLISION": ["LLM06:2025"],
     "TV-MCP-SECRET-IN-ARGS": ["LLM02:2025"],

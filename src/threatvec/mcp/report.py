@@ -324,8 +324,14 @@ def _artifact_of(
     return {"uri": path, "uriBaseId": "%SRCROOT%"}, 1
 
 
-def _rule(rule_id: str, sample: Mapping[str, Any]) -> dict[str, Any]:
-    name, default, description = RULES.get(
+def _rule(rule_id: str, sample: Mapping[str, Any], worst: str) -> dict[str, Any]:
+    """The SARIF rule; `worst` is the highest severity of its results in this run.
+
+    GitHub ranks every alert of a rule by the rule's `security-severity`, so
+    a rule default below a result (a critical rug pull under a high rule)
+    would show that alert one grade lower than the JSON report says.
+    """
+    name, _default, description = RULES.get(
         rule_id, (rule_id, sample.get("severity", "medium"), sample.get("message", ""))
     )
     tags = (
@@ -338,10 +344,10 @@ def _rule(rule_id: str, sample: Mapping[str, Any]) -> dict[str, Any]:
         "name": re.sub(r"[^A-Za-z0-9]+", "", name.title()) or rule_id,
         "shortDescription": {"text": name or rule_id},
         "fullDescription": {"text": description or name or rule_id},
-        "defaultConfiguration": {"level": _SARIF_LEVEL.get(str(default), "warning")},
+        "defaultConfiguration": {"level": _SARIF_LEVEL.get(worst, "warning")},
         "help": {"text": description or name or rule_id},
         "properties": {
-            "security-severity": _SECURITY_SEVERITY.get(str(default), "5.5"),
+            "security-severity": _SECURITY_SEVERITY.get(worst, "5.5"),
             "tags": sorted(set(tags)),
         },
     }
@@ -353,10 +359,12 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
     findings: list[Mapping[str, Any]] = report["findings"]
     rule_ids: list[str] = []
     samples: dict[str, Mapping[str, Any]] = {}
+    worst: dict[str, str] = {}
     for f in findings:
         if f["rule_id"] not in samples:
             rule_ids.append(f["rule_id"])
             samples[f["rule_id"]] = f
+        worst[f["rule_id"]] = max_severity([worst.get(f["rule_id"], "info"), str(f["severity"])])
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
     by_key: dict[str, Mapping[str, Any]] = {}
     by_group: dict[str, list[Mapping[str, Any]]] = {}
@@ -427,7 +435,7 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
                     "driver": {
                         "name": "ThreatVec MCP scan",
                         "semanticVersion": _version(),
-                        "rules": [_rule(rid, samples[rid]) for rid in rule_ids],
+                        "rules": [_rule(rid, samples[rid], worst[rid]) for rid in rule_ids],
                     }
                 },
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": base.resolve().as_uri() + "/"}},
