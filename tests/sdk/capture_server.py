@@ -44,6 +44,9 @@ class CaptureServer:
         self.reject_ids: set[str] = set()
         self.probe_queue: deque[dict[str, Any]] = deque()
         self.probe_replies: list[tuple[str, dict[str, Any]]] = []
+        self.probe_polls = 0  # GET /probes/next requests received
+        self.probe_hold = 0.05  # seconds an empty long-poll is held before its 204
+        self.probe_status: int | None = None  # answer every poll with this status instead
         self.connections = 0
         self._server: ThreadingHTTPServer | None = None
         self.port = 0
@@ -76,9 +79,14 @@ class CaptureServer:
             def do_GET(self) -> None:
                 if self.path.startswith("/api/v1/agentbench/probes/next"):
                     with capture.lock:
+                        capture.probe_polls += 1
+                        capture.lock.notify_all()
+                        status = capture.probe_status
                         probe = capture.probe_queue.popleft() if capture.probe_queue else None
-                    if probe is None:
-                        time.sleep(0.05)
+                    if status is not None:
+                        self._reply(status, {"detail": "scripted"})
+                    elif probe is None:
+                        time.sleep(capture.probe_hold)
                         self._reply(204)
                     else:
                         self._reply(200, probe)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def test_probe_is_answered_and_reply_posted(make_client, capture):
     capture.probe_queue.append(
@@ -37,3 +39,39 @@ def test_serve_probes_on_inert_client_is_false(monkeypatch):
     from threatvec import ThreatVec
 
     assert ThreatVec(agent_name="a").serve_probes(lambda p, c: "x") is False
+
+
+def _probe_threads() -> list:
+    import threading
+
+    return [t for t in threading.enumerate() if t.name == "threatvec-probes" and t.is_alive()]
+
+
+def test_stop_ends_the_probe_thread_even_during_a_long_poll(make_client, capture):
+    # The server holds an empty long-poll for up to `wait` seconds (25 by default):
+    # stop() must not leave the thread behind for that long, nor call the handler after.
+    capture.probe_hold = 20.0
+    calls = []
+    tv = make_client().start()
+    before = len(_probe_threads())
+    assert tv.serve_probes(lambda p, c: calls.append(p) or "x", poll_timeout=25.0)
+    assert capture.wait_for(lambda: capture.probe_polls >= 1, timeout=5.0)
+    assert len(_probe_threads()) == before + 1
+    started = time.monotonic()
+    tv.stop(timeout=2.0)
+    assert time.monotonic() - started < 2.5
+    assert len(_probe_threads()) == before
+    assert calls == []
+
+
+def test_stop_ends_the_probe_thread_while_it_backs_off(make_client, capture):
+    # An unreachable or refusing server makes the loop wait up to 30 s between polls.
+    capture.probe_status = 503
+    tv = make_client().start()
+    before = len(_probe_threads())
+    assert tv.serve_probes(lambda p, c: "x", poll_timeout=1.0)
+    assert capture.wait_for(lambda: capture.probe_polls >= 4, timeout=15.0)
+    started = time.monotonic()
+    tv.stop(timeout=2.0)
+    assert time.monotonic() - started < 2.5
+    assert len(_probe_threads()) == before

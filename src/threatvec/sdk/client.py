@@ -12,7 +12,6 @@ import os
 import platform
 import socket
 import sys
-import threading
 import time
 import uuid
 import weakref
@@ -24,6 +23,7 @@ from threatvec.sdk import integrations as _integrations
 from threatvec.sdk._version import __version__
 from threatvec.sdk.config import Settings, resolve_settings
 from threatvec.sdk.events import PendingEvent
+from threatvec.sdk.probes import ProbeServer
 from threatvec.sdk.stats import Counters
 from threatvec.sdk.transport import HttpTransport
 from threatvec.sdk.worker import BackgroundWorker
@@ -125,7 +125,7 @@ class ThreatVec:
         self._worker: BackgroundWorker | None = None
         self._integration_names: list[str] = []
         self._lc_handler: Any = None
-        self._probe_threads: list[threading.Thread] = []
+        self._probe_servers: list[ProbeServer] = []
         self.counters = Counters()
         self.instance_id = uuid.uuid4().hex
         self._parent_instance_id: str | None = None
@@ -298,11 +298,13 @@ class ThreatVec:
             _live_clients.discard(self)
             if _integrations.active_client() is self:
                 _integrations.set_active_client(None)
+            limit = self.settings.shutdown_timeout if timeout is None else timeout
+            started = time.monotonic()
+            self._stop_probe_servers(limit)
             worker = self._worker
             if worker is None:
                 return
-            limit = self.settings.shutdown_timeout if timeout is None else timeout
-            unsent = worker.stop(limit)
+            unsent = worker.stop(max(0.0, limit - (time.monotonic() - started)))
             if unsent:
                 logger.warning(
                     "threatvec: stopped with %d event(s) not delivered after %.1fs", unsent, limit
@@ -311,6 +313,13 @@ class ThreatVec:
             self._internal_error("stop")
 
     close = stop
+
+    def _stop_probe_servers(self, limit: float) -> None:
+        # A long poll holds its thread for up to `poll_timeout`; cut it, within a bound.
+        servers, self._probe_servers = self._probe_servers, []
+        for server in servers:
+            if not server.stop(min(limit, 1.0)):
+                logger.debug("threatvec: a probe handler was still running at stop()")
 
     def _shutdown_at_exit(self) -> None:
         worker = self._worker
@@ -536,8 +545,6 @@ class ThreatVec:
         try:
             if not self._live:
                 return False
-            from threatvec.sdk.probes import ProbeServer
-
             assert self.settings.server_url is not None
             server = ProbeServer(
                 server_url=self.settings.server_url,
@@ -547,7 +554,8 @@ class ThreatVec:
                 poll_timeout=poll_timeout,
                 is_live=lambda: self._live,
             )
-            self._probe_threads.append(server.start())
+            server.start()
+            self._probe_servers.append(server)
             return True
         except Exception:
             self._internal_error("serve_probes")

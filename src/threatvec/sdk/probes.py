@@ -48,17 +48,35 @@ class ProbeServer:
         self._handler = handler
         self._poll_timeout = poll_timeout
         self._is_live = is_live
-        self._idle = threading.Event()  # never set: used only for interruptible waits
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
         self.answered = 0
 
     def start(self) -> threading.Thread:
         thread = threading.Thread(target=self._run, name="threatvec-probes", daemon=True)
+        self._thread = thread
         thread.start()
         return thread
 
+    def stop(self, timeout: float) -> bool:
+        """End the loop: cut a long poll or a backoff short; False if the thread outlives `timeout`.
+
+        A handler already running is the host's own code and is not interrupted.
+        """
+        self._stopping.set()
+        self._transport.abort()
+        thread = self._thread
+        if thread is None or thread is threading.current_thread():
+            return True
+        thread.join(max(0.0, timeout))
+        return not thread.is_alive()
+
+    def _running(self) -> bool:
+        return not self._stopping.is_set() and self._is_live()
+
     def _run(self) -> None:
         failures = 0
-        while self._is_live():
+        while self._running():
             try:
                 handled = self._poll_once()
                 failures = 0 if handled is not None else failures + 1
@@ -66,14 +84,15 @@ class ProbeServer:
                 logger.warning("threatvec: probe loop error", exc_info=True)
                 failures += 1
             if failures:
-                self._idle.wait(backoff_delay(failures - 1, 0.5, 30.0))
+                self._stopping.wait(backoff_delay(failures - 1, 0.5, 30.0))
         self._transport.close()
 
     def _poll_once(self) -> bool | None:
         """True: answered a probe; False: nothing to do; None: the server could not be asked."""
         path = f"{NEXT_PATH}?agent={quote(self._agent, safe='')}&wait={int(self._poll_timeout)}"
         reply = self._transport.request("GET", path)
-        if reply.status == 204:
+        if reply.status == 204 or not self._running():
+            # A probe that arrives as the client stops is left to expire on the server.
             return False
         if reply.status != 200 or not isinstance(reply.body, dict):
             return None

@@ -13,6 +13,7 @@ import gzip
 import http.client
 import json
 import logging
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -82,12 +83,25 @@ class HttpTransport:
         self._org_key = org_key
         self._timeout = timeout
         self._conn: http.client.HTTPConnection | None = None
+        self._aborted = False
 
     @property
     def timeout(self) -> float:
         return self._timeout
 
+    def abort(self) -> None:
+        """From another thread: end a request in progress (e.g. a long poll) and refuse new ones."""
+        self._aborted = True
+        conn = self._conn
+        sock = conn.sock if conn is not None else None
+        if sock is not None:
+            # shutdown(), not close(): it wakes a recv() blocked in the other thread.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        if self._aborted:
+            raise ConnectionAbortedError("transport stopped")
         conn = self._conn
         if conn is None:
             if self._https:
@@ -128,7 +142,7 @@ class HttpTransport:
         effective = self._timeout if timeout is None else max(0.001, timeout)
         reused = self._conn is not None
         reply = self._exchange(method, path, body, headers, effective)
-        if reply.status is None and reused and not reply.timed_out:
+        if reply.status is None and reused and not reply.timed_out and not self._aborted:
             # A kept-alive connection the server closed while idle fails on first use;
             # that is not an outage, so try once more on a fresh connection.
             reply = self._exchange(method, path, body, headers, effective)
