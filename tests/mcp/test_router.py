@@ -500,3 +500,82 @@ def test_one_server_in_many_configs_is_stored_once(api) -> None:
     server = _server(api, result["accepted"][0]["server_id"])
     assert server["scans"] == 1 and len(server["groups"]) == 4
     assert len(api.get(f"/mcp/servers/{server['id']}/snapshots").json()["items"]) == 1
+
+
+def _forge(entry: dict[str, Any], **identity: Any) -> None:
+    """Edit a report entry's identity and give it the key its new parts derive."""
+    from threatvec.mcp.canonical import hash_value
+
+    ident = entry["identity"]
+    ident.update(identity)
+    pkg = ident.get("package")
+    parts = {
+        "transport": ident["transport"],
+        "command": ident.get("command"),
+        "args": list(ident.get("args") or []),
+        "url": ident.get("url"),
+        "package": None
+        if pkg is None
+        else {"ecosystem": pkg["ecosystem"], "name": pkg["name"], "version": pkg.get("version")},
+    }
+    ident["key"] = "mcp:" + hash_value(parts).removeprefix("sha256:")[:32]
+
+
+def _npx(name: str, *args: str) -> ServerSpec:
+    return ServerSpec(name=name, transport="stdio", command="npx", args=("-y", *args))
+
+
+def test_catalog_trust_comes_from_the_command_not_the_reported_version(api) -> None:
+    pinned = _npx("pinned", "acme-mcp-notes@1.2.3")
+    floating = _npx("floating", "acme-mcp-tasks")
+    report = scan_report([(pinned, clean_snapshot()), (floating, clean_snapshot())])
+    # The floating entry claims a pinned version: a self-consistent key, and a
+    # spec that still shows what runs (`npx -y acme-mcp-tasks`).
+    claim = {"ecosystem": "npm", "name": "acme-mcp-tasks", "version": "1.2.3"}
+    _forge(report["servers"][1], package={**claim, "version_source": "argument", "pinned": True})
+    ids = _ids(_post(api, report))
+
+    honest = _server(api, ids["pinned"])
+    assert honest["trust"]["level"] == "pinned_package" and honest["trust"]["points"] == 70
+    assert honest["score_parts"]["catalog_trust"]["points"] == 10.5
+    assert len(honest["score_parts"]["catalog_trust"]["evidence"]) == 1  # no disagreement
+
+    forged = _server(api, ids["floating"])
+    assert forged["identity_key"] != honest["identity_key"]
+    assert forged["trust"]["level"] == "unpinned_package" and forged["trust"]["points"] == 35
+    part = forged["score_parts"]["catalog_trust"]
+    assert part["points"] == 5.2  # 15 x 35 / 100, not 10.5
+    [_level, disagreement] = part["evidence"]
+    assert "npm:acme-mcp-tasks@1.2.3" in disagreement and "npx -y acme-mcp-tasks" in disagreement
+    assert api.get(f"/mcp/servers/{ids['floating']}/score").json()["parts"]["catalog_trust"] == part
+
+
+def test_a_package_reported_as_a_local_command_is_judged_as_the_package(api) -> None:
+    floating = _npx("notes", "acme-mcp-notes")
+    report = scan_report([(floating, clean_snapshot())])
+    _forge(report["servers"][0], package=None, command="npx", args=["-y", "acme-mcp-notes"])
+    [sid] = _ids(_post(api, report)).values()
+    server = _server(api, sid)
+    assert server["trust"]["level"] == "unpinned_package"  # not local_script (50)
+    assert "npm:acme-mcp-notes" in server["score_parts"]["catalog_trust"]["evidence"][1]
+
+
+def test_an_installed_reference_server_keeps_the_version_the_scanner_read(api) -> None:
+    # `mcp-server-time` runs the copy installed where the scan ran: only the
+    # scanner can read its version, so that claim agrees with the command.
+    spec = ServerSpec(name="time", transport="stdio", command="mcp-server-time")
+    report = scan_report([(spec, clean_snapshot())])
+    claim = {"ecosystem": "pypi", "name": "mcp-server-time", "version": "2025.8.4"}
+    _forge(report["servers"][0], package={**claim, "version_source": "installed", "pinned": True})
+    [sid] = _ids(_post(api, report)).values()
+    server = _server(api, sid)
+    assert server["trust"]["level"] == "official"
+    assert len(server["score_parts"]["catalog_trust"]["evidence"]) == 1
+    # The same claim for `uvx mcp-server-time` (newest at every start) is not taken.
+    uvx = ServerSpec(name="uvx-time", transport="stdio", command="uvx", args=("mcp-server-time",))
+    report = scan_report([(uvx, clean_snapshot())])
+    _forge(report["servers"][0], package={**claim, "version_source": "installed", "pinned": True})
+    [sid] = _ids(_post(api, report)).values()
+    server = _server(api, sid)
+    assert server["trust"]["level"] == "official_unpinned"
+    assert "uvx mcp-server-time" in server["score_parts"]["catalog_trust"]["evidence"][1]

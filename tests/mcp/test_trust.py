@@ -58,3 +58,25 @@ def test_allowlist_needs_a_matching_hash() -> None:
     )
     other = assess_trust(ident, server_hash="sha256:" + "b" * 64, allowlist=allow)
     assert other.level == "unpinned_package" and "not an approved one" in other.reason
+
+
+def test_a_reported_version_counts_only_when_the_command_shows_it() -> None:
+    from dataclasses import replace
+
+    from threatvec.mcp.identity import PackageRef
+    from threatvec.mcp.trust import check_claim
+
+    image = "ghcr.io/acme/mcp@sha256:" + "a" * 64
+    docker = ServerSpec(name="d", transport="stdio", command="docker", args=("run", "-i", image))
+    ident = derive_identity(docker)
+    assert check_claim(ident, command="docker", args=list(docker.args)) is None  # agrees
+    # Claimed pinned with no command in the report to show it: judged floating.
+    claimed = replace(ident, package=PackageRef("npm", "acme-mcp", "2.0.0", "argument"))
+    basis = check_claim(claimed, command=None)
+    assert basis is not None and basis.package is not None and basis.package.version is None
+    assert assess_trust(claimed, basis=basis).level == "unpinned_package"
+    assert assess_trust(claimed).level == "pinned_package"  # what the claim alone would give
+    # A reply naming another package than the command runs: the command decides.
+    other = check_claim(claimed, command="npx", args=["-y", "evil-mcp"])
+    assert other is not None and other.package == PackageRef("npm", "evil-mcp", None, None)
+    assert "evil-mcp" in assess_trust(claimed, basis=other).reason

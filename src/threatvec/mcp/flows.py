@@ -51,7 +51,7 @@ from threatvec.mcp.redact import redact_args
 from threatvec.mcp.report import REPORT_SCHEMA
 from threatvec.mcp.scoring import McpScore, ScorePart, score_server
 from threatvec.mcp.snapshot import ServerSnapshot, SnapshotError
-from threatvec.mcp.trust import TrustAssessment, assess_trust
+from threatvec.mcp.trust import TrustAssessment, TrustBasis, assess_trust, check_claim
 from threatvec.signals import service as signals
 
 __all__ = [
@@ -128,6 +128,7 @@ class ValidEntry:
     identity: ServerIdentity
     snapshot: ServerSnapshot | None
     config_findings: list[dict[str, Any]] = field(default_factory=list)
+    trust_basis: TrustBasis | None = None
 
 
 def _opt_str(data: Mapping[str, Any], key: str, limit: int) -> str | None:
@@ -258,7 +259,34 @@ def validate_entry(index: int, entry: Any) -> ValidEntry:
         identity=identity,
         snapshot=snapshot,
         config_findings=_config_findings(entry.get("findings")),
+        trust_basis=_trust_basis(identity, entry.get("spec")),
     )
+
+
+def _trust_basis(identity: ServerIdentity, spec: Any) -> TrustBasis | None:
+    """Catalog trust from the command the report shows, when the reported package disagrees.
+
+    The scanner's reading of the package (pinned or not, which registry) is a
+    claim: a report could call `npx -y pkg` a pinned package. Only the spec's
+    command and arguments are visible here, so they decide (`check_claim`).
+    """
+    spec = spec if isinstance(spec, Mapping) else {}
+    command = spec.get("command")
+    args = spec.get("args")
+    if not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        args = []
+    return check_claim(
+        identity,
+        command=command if isinstance(command, str) and command else None,
+        args=args[:200],
+    )
+
+
+def _stored_identity(identity: ServerIdentity, basis: TrustBasis | None) -> dict[str, Any]:
+    data = identity.to_dict()
+    if basis is not None:
+        data["trust_basis"] = basis.to_dict()
+    return data
 
 
 def check_report(report: Mapping[str, Any]) -> list[Any]:
@@ -289,6 +317,7 @@ def upsert_server(
     target: str,
     origin: str = "scan",
     now: datetime | None = None,
+    trust_basis: TrustBasis | None = None,
 ) -> McpServer:
     """The server row for `identity`, created on first sight (label kept as a display name)."""
     now = now or utcnow()
@@ -304,7 +333,7 @@ def upsert_server(
             labels=[],
             transport=identity.transport,
             target=clean(target, 500),
-            identity=identity.to_dict(),
+            identity=_stored_identity(identity, trust_basis),
             origin=origin,
             first_seen_at=now,
             last_seen_at=now,
@@ -326,7 +355,7 @@ def upsert_server(
             server.origin = "scan"
         server.name = clean(name, 200)
         server.target = clean(target, 500)
-        server.identity = identity.to_dict()
+        server.identity = _stored_identity(identity, trust_basis)
     if name not in (server.labels or []) and len(server.labels or []) < 50:
         server.labels = [*(server.labels or []), clean(name, 200)]
     server.last_seen_at = now
@@ -755,7 +784,12 @@ def _trust(server: McpServer, allowlist: Mapping[str, Iterable[str]]) -> TrustAs
         return TrustAssessment(
             "observed", 30, "seen only in agent traffic: where it runs from is unknown"
         )
-    return assess_trust(identity_of(server), server_hash=server.current_hash, allowlist=allowlist)
+    return assess_trust(
+        identity_of(server),
+        server_hash=server.current_hash,
+        allowlist=allowlist,
+        basis=TrustBasis.from_dict((server.identity or {}).get("trust_basis")),
+    )
 
 
 def stored_score(server: McpServer) -> McpScore | None:

@@ -206,9 +206,18 @@ def _installed_version(dist: str, command: str) -> str | None:
 
 
 def parse_package(
-    command: str, args: list[str] | tuple[str, ...]
+    command: str, args: list[str] | tuple[str, ...], *, look_up_installed: bool = True
 ) -> tuple[PackageRef | None, list[str]]:
-    """Package a launcher command runs, and the arguments left for the server itself."""
+    """Package a launcher command runs, and the arguments left for the server itself.
+
+    Without `look_up_installed` (the server judging a report from another
+    machine, whose installed packages it cannot see) a command that runs an
+    installed package gives version None with `version_source` "installed".
+    """
+
+    def installed(dist: str) -> str | None:
+        return _installed_version(dist, command) if look_up_installed else None
+
     name = _command_name(command)
     argv = list(args)
     if name in _DLX_LAUNCHERS and argv and argv[0] in {"dlx", "x"}:
@@ -265,12 +274,14 @@ def parse_package(
         module = argv[1]
         if module.startswith("mcp_server_") or module.startswith("mcp-server-"):
             dist = _pypi_normal(module)
-            version = _installed_version(dist, command)
-            return PackageRef("pypi", dist, version, "installed" if version else None), argv[2:]
+            version = installed(dist)
+            source = "installed" if version or not look_up_installed else None
+            return PackageRef("pypi", dist, version, source), argv[2:]
         return None, argv
     if re.fullmatch(r"mcp-server-[a-z0-9-]+", name):
-        version = _installed_version(name, command)
-        return PackageRef("pypi", name, version, "installed" if version else None), argv
+        version = installed(name)
+        source = "installed" if version or not look_up_installed else None
+        return PackageRef("pypi", name, version, source), argv
     return None, argv
 
 

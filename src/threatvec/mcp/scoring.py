@@ -108,7 +108,8 @@ def _covert(findings: Sequence[Mapping[str, Any]] | None) -> ScorePart:
 
 def _trust(trust: TrustAssessment) -> ScorePart:
     top = PART_MAX["catalog_trust"]
-    return ScorePart(top * trust.points / 100, top, [f"{trust.level}: {trust.reason}"])
+    evidence = [f"{trust.level}: {trust.reason}", *trust.evidence]
+    return ScorePart(top * trust.points / 100, top, evidence)
 
 
 def _stability(history: Sequence[SnapshotDiff | Mapping[str, Any]] | None) -> ScorePart:

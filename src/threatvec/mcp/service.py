@@ -176,7 +176,13 @@ def ingest_report(*, session: Session, org_id: str, report: Mapping[str, Any]) -
         }
         for v in members:
             server = flows.upsert_server(
-                session, org_id, identity=v.identity, name=v.name, target=v.target, now=now
+                session,
+                org_id,
+                identity=v.identity,
+                name=v.name,
+                target=v.target,
+                now=now,
+                trust_basis=v.trust_basis,
             )
             if not is_legacy_scope(group):
                 retired |= _retire_legacy_groups(server)

@@ -15,19 +15,32 @@
 
 An allowlist entry whose hash does not match the scanned server gives no
 bonus (the server is judged by its other evidence) and says so.
+
+A report sent to the server carries the scanner's reading of the package
+(version, how it was learned). `check_claim` holds that reading against the
+command line the same report shows; when they disagree, trust is judged on
+what the command runs (`TrustBasis`) and the disagreement is kept as evidence.
 """
 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from threatvec.mcp.identity import ServerIdentity
+from threatvec.mcp.identity import PackageRef, ServerIdentity, parse_package
 
-__all__ = ["OFFICIAL_NPM", "OFFICIAL_PYPI", "TRUST_POINTS", "TrustAssessment", "assess_trust"]
+__all__ = [
+    "OFFICIAL_NPM",
+    "OFFICIAL_PYPI",
+    "TRUST_POINTS",
+    "TrustAssessment",
+    "TrustBasis",
+    "assess_trust",
+    "check_claim",
+]
 
 TRUST_POINTS: dict[str, int] = {
     "allowlisted": 100,
@@ -62,9 +75,102 @@ class TrustAssessment:
     level: str
     points: int
     reason: str
+    evidence: tuple[str, ...] = ()  # what disagreed with a report's claim
 
     def to_dict(self) -> dict[str, Any]:
-        return {"level": self.level, "points": self.points, "reason": self.reason}
+        out: dict[str, Any] = {"level": self.level, "points": self.points, "reason": self.reason}
+        if self.evidence:
+            out["evidence"] = list(self.evidence)
+        return out
+
+
+@dataclass(frozen=True)
+class TrustBasis:
+    """What trust is judged on when a report's package claim disagrees with its command."""
+
+    command: str | None
+    package: PackageRef | None
+    evidence: str
+
+    def to_dict(self) -> dict[str, Any]:
+        pkg = None if self.package is None else asdict(self.package)
+        return {"command": self.command, "package": pkg, "evidence": self.evidence}
+
+    @classmethod
+    def from_dict(cls, data: Any) -> TrustBasis | None:
+        """The stored basis; None when `data` is not one (nothing stored, or unreadable)."""
+        if not isinstance(data, Mapping) or not isinstance(data.get("evidence"), str):
+            return None
+        raw = data.get("package")
+        package = None
+        if isinstance(raw, Mapping) and isinstance(raw.get("name"), str):
+            package = PackageRef(
+                raw.get("ecosystem", "npm"),
+                raw["name"],
+                raw.get("version"),
+                raw.get("version_source"),
+            )
+        command = data.get("command")
+        return cls(command if isinstance(command, str) else None, package, data["evidence"])
+
+
+def _command_line(command: str, args: Sequence[str]) -> str:
+    text = " ".join([command, *args])
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
+def check_claim(
+    identity: ServerIdentity, *, command: str | None, args: Sequence[str] = ()
+) -> TrustBasis | None:
+    """None when a reported identity's package agrees with the command the report shows.
+
+    `command`/`args` are the report's `spec` (a package identity keeps no
+    command of its own). A version is taken only when that command names it
+    (`npx -y pkg@1.2.3`, an image digest) or runs an installed copy whose
+    version only the scanning machine can read (`mcp-server-time`,
+    `python -m mcp_server_git`); a package called a local command is judged
+    as the package. Nothing here reads this machine's installed packages.
+    """
+    if identity.transport != "stdio":
+        return None
+    claim = identity.package
+    if claim is None:
+        if not identity.command:
+            return None
+        seen, _rest = parse_package(identity.command, identity.args, look_up_installed=False)
+        if seen is None:
+            return None
+        shown = _command_line(identity.command, identity.args)
+        return TrustBasis(
+            None, seen, f"reported as a local command, but `{shown}` runs {seen.display()}"
+        )
+    if not command:
+        if not claim.pinned:
+            return None
+        return TrustBasis(
+            None,
+            replace(claim, version=None, version_source=None),
+            f"the report claims {claim.display()} but shows no command that names the version",
+        )
+    seen, _rest = parse_package(command, args, look_up_installed=False)
+    shown = _command_line(command, args)
+    if seen is None:
+        return TrustBasis(
+            command,
+            None,
+            f"the report claims {claim.display()}, but `{shown}` runs no registry package",
+        )
+    if (seen.ecosystem, seen.name) == (claim.ecosystem, claim.name):
+        if seen.version == claim.version:
+            return None
+        if seen.version is None and seen.version_source == claim.version_source == "installed":
+            return None
+    source = claim.version_source or "no source given"
+    return TrustBasis(
+        None,
+        seen,
+        f"the report claims {claim.display()} ({source}), but `{shown}` runs {seen.display()}",
+    )
 
 
 def _is_loopback(host: str | None) -> bool:
@@ -87,11 +193,19 @@ def assess_trust(
     *,
     server_hash: str | None = None,
     allowlist: Mapping[str, Iterable[str]] | None = None,
+    basis: TrustBasis | None = None,
 ) -> TrustAssessment:
     """Trust level of the server `identity` names.
 
-    `allowlist` maps identity keys to the server hashes the org approved.
+    `allowlist` maps identity keys to the server hashes the org approved;
+    `basis` (from `check_claim`) replaces a reported package that disagreed
+    with its command, and its evidence is kept.
     """
+    if basis is not None:
+        command = basis.command if basis.command is not None else identity.command
+        judged = replace(identity, command=command, package=basis.package)
+        found = assess_trust(judged, server_hash=server_hash, allowlist=allowlist)
+        return replace(found, evidence=(*found.evidence, basis.evidence))
     if allowlist and identity.key in allowlist:
         approved = set(allowlist[identity.key])
         if server_hash is not None and server_hash in approved:
