@@ -114,6 +114,7 @@ class ThreatVec:
         shutdown_timeout: float | None = None,
         capture_content: bool | None = None,
         max_content_chars: int | None = None,
+        max_scan_chars: int | None = None,
         capabilities: Mapping[str, bool] | None = None,
         rules: Iterable[str] | None = None,
         integrations: bool | Iterable[str] | Mapping[str, bool] | None = None,
@@ -149,6 +150,7 @@ class ThreatVec:
                     "shutdown_timeout": shutdown_timeout,
                     "capture_content": capture_content,
                     "max_content_chars": max_content_chars,
+                    "max_scan_chars": max_scan_chars,
                     "capabilities": dict(capabilities) if capabilities is not None else None,
                     "rules": list(rules) if rules is not None else None,
                     "integrations": integrations
@@ -215,6 +217,7 @@ class ThreatVec:
             retry_max_backoff=s.retry_max_backoff,
             capture_content=s.capture_content,
             max_content_chars=s.max_content_chars,
+            max_scan_chars=s.max_scan_chars,
         )
 
     def _envelope(self) -> dict[str, Any]:

@@ -60,6 +60,7 @@ _OPTIONS: tuple[_Option, ...] = (
     _Option("shutdown_timeout", float, 2.0, "THREATVEC_SHUTDOWN_TIMEOUT", 0.0),
     _Option("capture_content", bool, False, "THREATVEC_CAPTURE_CONTENT"),
     _Option("max_content_chars", int, 4000, None, 0),
+    _Option("max_scan_chars", int, 16_000, "THREATVEC_MAX_SCAN_CHARS", 1000),
     _Option("capabilities", dict, None),
     _Option("rules", list, None),
     _Option("integrations", object, None),
@@ -87,6 +88,7 @@ class Settings:
     shutdown_timeout: float = 2.0
     capture_content: bool = False
     max_content_chars: int = 4000
+    max_scan_chars: int = 16_000
     capabilities: dict[str, bool] = field(default_factory=dict)
     rules: tuple[str, ...] = ()
     integrations: Mapping[str, bool] | bool = True

@@ -63,6 +63,7 @@ class BackgroundWorker:
         retry_max_backoff: float,
         capture_content: bool,
         max_content_chars: int,
+        max_scan_chars: int = 16_000,
     ) -> None:
         self._transport_factory = transport_factory
         self._envelope = envelope
@@ -77,6 +78,7 @@ class BackgroundWorker:
         self._max_backoff = retry_max_backoff
         self._capture_content = capture_content
         self._max_content_chars = max_content_chars
+        self._max_scan_chars = max_scan_chars
         self._detectors = Detectors()
         self._warned: set[str] = set()
         self._reset_state()
@@ -246,6 +248,7 @@ class BackgroundWorker:
                         detectors=self._detectors,
                         capture_content=self._capture_content,
                         max_content_chars=self._max_content_chars,
+                        max_scan_chars=self._max_scan_chars,
                     )
                 )
                 kept.append(event)
