@@ -12,6 +12,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -281,3 +282,100 @@ def test_snapper_reads_only_the_asset_linked_to_the_events_agent(
         "snapper:d0d0d0d0-0000-4000-8000-000000000000",
     ]
     assert [e.agent for e in _events(session_factory, other.id)] == ["their-bot"]
+
+
+def _security_events(live_server, org, **params: Any) -> list[dict[str, Any]]:
+    r = httpx.get(
+        f"{live_server.url}/api/v1/enforcement/security-events",
+        params=params,
+        headers=org.headers,
+        timeout=30,
+    )
+    assert r.status_code == 200, r.text
+    return list(r.json()["items"])
+
+
+def test_snapper_threat_engine_events_are_stored_listed_and_kept(
+    live_server, session_factory
+) -> None:
+    """Snapper's threat engine (kill chains, threat scores): stored, listed, outlives signals."""
+    org = create_org(session_factory)
+    other = create_org(session_factory)
+    source = _source(live_server, org)
+    snapper = SnapperSender(live_server.url, source)
+    with session_scope(session_factory) as s:
+        start = signals.latest_id(session=s, org_id=org.id)
+
+    chain = audit(
+        "threat_kill_chain_completed",
+        severity="critical",
+        message="Kill chain 'data_exfiltration' completed (score boost +55) <script>x</script>",
+        details={"chain": "data_exfiltration", "score_boost": 55, "signals": ["file_read"]},
+    )
+    r = snapper.send(chain)
+    assert r.status_code == 200 and r.json()["outcome"] == "signal", r.text
+    assert snapper.send(chain).json()["outcome"] == "duplicate"  # Snapper's retry
+    elevated = audit(
+        "threat_score_elevated",
+        severity="error",
+        details={"threat_score": 72.5, "threat_level": "high"},
+        timestamp=(datetime.now(UTC) - timedelta(seconds=30)).isoformat(),
+    )
+    assert snapper.send(elevated).json()["outcome"] == "signal"
+    quarantined = audit("agent_quarantined", severity="critical", message="trust score 0.1")
+    assert snapper.send(quarantined).json()["outcome"] == "signal"
+
+    items = _security_events(live_server, org)
+    # newest first, by when Snapper saw them
+    assert [i["event"] for i in items] == [
+        "threat_score_elevated",
+        "agent_quarantined",
+        "threat_kill_chain_completed",
+    ]
+    by_event = {i["event"]: i for i in items}
+    kc = by_event["threat_kill_chain_completed"]
+    assert kc["threat_type"] == "data_exfiltration" and kc["severity"] == "critical"
+    assert kc["source_id"] == source["id"] and kc["agent"] == f"snapper:{SNAPPER_AGENT}"
+    assert by_event["threat_score_elevated"]["threat_score"] == 72.5
+    assert by_event["threat_score_elevated"]["severity"] == "high"
+    assert _security_events(live_server, org, event="threat_score_elevated") == [
+        by_event["threat_score_elevated"]
+    ]
+    assert _events(session_factory, org.id) == []  # not decisions: no gap-scan coverage
+
+    # alert rules still see them as signals, once each
+    with session_scope(session_factory) as s:
+        kinds = [x.kind for x in signals.list_since(session=s, org_id=org.id, after_id=start)]
+    assert kinds.count("snapper.threat_kill_chain_completed") == 1
+    assert kinds.count("snapper.threat_score_elevated") == 1
+
+    # another org sees none of them, even naming the source
+    assert _security_events(live_server, other) == []
+    assert _security_events(live_server, other, source_id=source["id"]) == []
+
+    # live signals are pruned after 7 days; the stored events stay, on the API and the page
+    with session_scope(session_factory) as s:
+        signals.prune(session=s, org_id=org.id, keep_days=0)
+    assert len(_security_events(live_server, org)) == 3
+    page = _snapper_page(live_server, org)
+    assert "threat_kill_chain_completed" in page and "data_exfiltration" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+
+    # deleting the source removes what it reported
+    r = httpx.delete(
+        f"{live_server.url}/api/v1/enforcement/sources/{source['id']}",
+        headers=org.headers,
+        timeout=30,
+    )
+    assert r.status_code == 204
+    assert _security_events(live_server, org) == []
+
+
+def _snapper_page(live_server, org) -> str:
+    with httpx.Client(base_url=live_server.url, timeout=30) as c:
+        form = c.get("/login").text
+        token = form.split('name="csrf" value="')[1].split('"')[0]
+        c.post("/login", data={"org_key": org.key, "csrf": token})
+        r = c.get("/settings/snapper")
+        assert r.status_code == 200, r.text
+        return r.text

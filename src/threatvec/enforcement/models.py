@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from threatvec.core.clock import utcnow
 from threatvec.store.base import Base, OrgScoped, Timestamped, UTCDateTime, new_id
 
-__all__ = ["EnforcementEvent", "EnforcementSource"]
+__all__ = ["EnforcementEvent", "EnforcementSource", "SnapperSecurityEvent"]
 
 _BIGINT = BigInteger().with_variant(Integer, "sqlite")
 
@@ -80,3 +81,34 @@ class EnforcementEvent(Base):
     policy_id: Mapped[str | None] = mapped_column(String(120), nullable=True)
     policy_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class SnapperSecurityEvent(Base):
+    """A security or threat-engine event Snapper reported (not a decision on a call).
+
+    Kept as long as its source: the ``snapper.*`` signal raised with it is a live
+    feed pruned after 7 days, and a kill chain found last month is still evidence.
+    """
+
+    __tablename__ = "snapper_security_events"
+    __table_args__ = (
+        UniqueConstraint("org_id", "source_id", "event_id"),
+        Index("ix_snapper_security_events_org_ts", "org_id", "ts"),
+    )
+
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(String(32), ForeignKey("orgs.id", ondelete="CASCADE"))
+    source_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("enforcement_sources.id", ondelete="CASCADE"), index=True
+    )
+    event_id: Mapped[str] = mapped_column(String(64))
+    event: Mapped[str] = mapped_column(String(60))  # Snapper's audit action
+    ts: Mapped[datetime] = mapped_column(UTCDateTime())  # when Snapper saw it
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    agent: Mapped[str] = mapped_column(String(200))
+    # the threat engine's own words: the threat type or completed kill chain, its score
+    threat_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    threat_score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    rule_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    message: Mapped[str | None] = mapped_column(String(500), nullable=True)

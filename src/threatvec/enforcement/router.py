@@ -23,6 +23,8 @@ from threatvec.enforcement.schemas import (
     EventRead,
     GapPairRead,
     GapScanRead,
+    SecurityEventPage,
+    SecurityEventRead,
     SourceCreate,
     SourceCreated,
     SourcePage,
@@ -157,6 +159,42 @@ def list_events(
         since=since,
     )
     return EventPage(items=[EventRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/security-events",
+    response_model=SecurityEventPage,
+    summary="Snapper's security and threat-engine events, newest first",
+    description=(
+        "Quarantined agents, security alerts, CVE mitigations, finished scans and the threat "
+        "engine's events (threats detected, threat scores raised, kill chains completed, "
+        "threats resolved or marked false positives), kept as long as their source. "
+        "`sort=ts|-ts|received_at|-received_at`. See docs/enforcement.md §7."
+    ),
+)
+def list_security_events(
+    session: SessionDep,
+    org_id: OrgIdDep,
+    page: PageDep,
+    event: Annotated[str | None, Query(max_length=60, description="Snapper's audit action")] = None,
+    agent: Annotated[str | None, Query(max_length=200)] = None,
+    source_id: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[datetime | None, Query(description="RFC 3339 with a zone")] = None,
+) -> SecurityEventPage:
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput(("query", "since"), "since needs a timezone (e.g. a trailing Z)")
+    rows, cursor = service.list_security_events(
+        session=session,
+        org_id=org_id,
+        page=page,
+        event=event,
+        agent=agent,
+        source_id=source_id,
+        since=since,
+    )
+    return SecurityEventPage(
+        items=[SecurityEventRead.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.get(

@@ -28,6 +28,8 @@ __all__ = [
     "GapPairRead",
     "GapScanRead",
     "RejectedEvent",
+    "SecurityEventPage",
+    "SecurityEventRead",
     "SourceCreate",
     "SourceCreated",
     "SourceKind",
@@ -319,6 +321,48 @@ class EventRead(BaseModel):
 
 
 EventPage = Page[EventRead]
+
+
+class SecurityEventRead(BaseModel):
+    """A security or threat-engine event Snapper reported (docs/enforcement.md §7)."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": 7,
+                    "source_id": "5b1f0c9e2d3a4b6c8e7f9a0b1c2d3e4f",
+                    "event_id": "snapper:threat_kill_chain_completed:9f2c4e1a",
+                    "event": "threat_kill_chain_completed",
+                    "ts": "2026-11-27T10:15:00Z",
+                    "received_at": "2026-11-27T10:15:01Z",
+                    "severity": "critical",
+                    "agent": "coder-bot",
+                    "threat_type": "data_exfiltration",
+                    "threat_score": None,
+                    "rule_id": None,
+                    "message": "Kill chain 'data_exfiltration' completed (score boost +55)",
+                }
+            ]
+        },
+    )
+
+    id: int
+    source_id: str
+    event_id: str
+    event: str = Field(description="Snapper's audit action, e.g. threat_kill_chain_completed")
+    ts: datetime = Field(description="When Snapper saw it")
+    received_at: datetime
+    severity: str
+    agent: str
+    threat_type: str | None = Field(description="The threat type or the completed kill chain")
+    threat_score: float | None = Field(description="The agent's threat score (0-100), if sent")
+    rule_id: str | None
+    message: str | None = Field(description="Secrets masked; withheld when it holds PII")
+
+
+SecurityEventPage = Page[SecurityEventRead]
 
 
 class CountRead(BaseModel):

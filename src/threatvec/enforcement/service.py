@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import case, func, select, text, update
+from sqlalchemy import case, delete, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,7 +26,11 @@ from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise
 from threatvec.detect.pii import detect_pii
 from threatvec.enforcement import gaps
-from threatvec.enforcement.models import EnforcementEvent, EnforcementSource
+from threatvec.enforcement.models import (
+    EnforcementEvent,
+    EnforcementSource,
+    SnapperSecurityEvent,
+)
 from threatvec.enforcement.schemas import (
     ACTIONS,
     CATEGORIES,
@@ -54,12 +58,14 @@ __all__ = [
     "get_source_or_raise",
     "has_recent_decisions",
     "list_events",
+    "list_security_events",
     "list_sources",
     "receive_events",
     "rotate_secret",
     "scrub_text",
     "signing_secrets",
     "stats",
+    "store_security_event",
     "update_source",
 ]
 
@@ -80,6 +86,10 @@ SOURCE_SORTS = SortSpec(
 )
 EVENT_SORTS = SortSpec(
     columns={"ts": EnforcementEvent.ts, "received_at": EnforcementEvent.received_at},
+    default="-ts",
+)
+SECURITY_EVENT_SORTS = SortSpec(
+    columns={"ts": SnapperSecurityEvent.ts, "received_at": SnapperSecurityEvent.received_at},
     default="-ts",
 )
 
@@ -172,8 +182,13 @@ def delete_source(*, session: Session, org_id: str, source_id: str) -> None:
     """Remove a source and the events it reported."""
     source = get_source_or_raise(session=session, org_id=org_id, source_id=source_id)
     session.execute(
-        EnforcementEvent.__table__.delete().where(
+        delete(EnforcementEvent).where(
             EnforcementEvent.org_id == org_id, EnforcementEvent.source_id == source.id
+        )
+    )
+    session.execute(
+        delete(SnapperSecurityEvent).where(
+            SnapperSecurityEvent.org_id == org_id, SnapperSecurityEvent.source_id == source.id
         )
     )
     session.delete(source)
@@ -486,6 +501,47 @@ def list_events(
         stmt = stmt.where(EnforcementEvent.ts >= since)
     return paginate(
         session, stmt, id_column=EnforcementEvent.id, sort_spec=EVENT_SORTS, params=page
+    )
+
+
+def store_security_event(*, session: Session, row: dict[str, Any]) -> bool:
+    """Store one security event of a source once; False when its event id is stored already."""
+    table = SnapperSecurityEvent.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    stmt = (
+        insert(table)  # type: ignore[arg-type]
+        .values(row)
+        .on_conflict_do_nothing(index_elements=["org_id", "source_id", "event_id"])
+        .returning(table.c.id)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def list_security_events(
+    *,
+    session: Session,
+    org_id: str,
+    page: PageParams,
+    event: str | None = None,
+    agent: str | None = None,
+    source_id: str | None = None,
+    since: datetime | None = None,
+) -> tuple[Sequence[SnapperSecurityEvent], str | None]:
+    stmt = select(SnapperSecurityEvent).where(SnapperSecurityEvent.org_id == org_id)
+    if event:
+        stmt = stmt.where(SnapperSecurityEvent.event == event)
+    if agent:
+        stmt = stmt.where(SnapperSecurityEvent.agent == agent)
+    if source_id:
+        stmt = stmt.where(SnapperSecurityEvent.source_id == source_id)
+    if since is not None:
+        stmt = stmt.where(SnapperSecurityEvent.ts >= since)
+    return paginate(
+        session,
+        stmt,
+        id_column=SnapperSecurityEvent.id,
+        sort_spec=SECURITY_EVENT_SORTS,
+        params=page,
     )
 
 

@@ -17,10 +17,14 @@ the signed body, and a re-sent event is caught by its id instead.
 
 Its decisions become enforcement events of the source (the Live AI Traffic
 feed, blocked counts, the gap scan); its security events (a quarantined agent,
-a security alert, a CVE mitigation, a finished security scan) become
-``snapper.*`` signals for alert rules; the rest (rule edits, logins, system
-events) is acknowledged and not stored. Snapper names agents by its own UUID:
-an agent asset with ``metadata.snapper_agent_id`` set to it links the two.
+a security alert, a CVE mitigation, a finished security scan) and its threat
+engine's events (a threat detected, a threat score raised, a kill chain
+completed, an agent quarantined for its score, a threat resolved or marked a
+false positive) are stored as the source's security events (listed for as long
+as the source exists) and raised as ``snapper.*`` signals for alert rules; the
+rest (rule edits, logins, system events) is acknowledged and not stored.
+Snapper names agents by its own UUID: an agent asset with
+``metadata.snapper_agent_id`` set to it links the two.
 """
 
 from __future__ import annotations
@@ -28,9 +32,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import func, select
@@ -46,13 +51,13 @@ from threatvec.enforcement.models import EnforcementSource
 from threatvec.enforcement.schemas import REASON_MAX
 from threatvec.enforcement.signature import REPLAY_WINDOW_S, SignatureRejected, parse_timestamp
 from threatvec.signals import service as signals
-from threatvec.signals.models import Signal
 
 __all__ = [
     "DECISIONS",
     "PATH",
     "SECURITY_EVENTS",
     "SIGNATURE_HEADER",
+    "THREAT_EVENTS",
     "TIMESTAMP_HEADER",
     "SnapperResult",
     "authenticate",
@@ -90,6 +95,18 @@ SECURITY_EVENTS = frozenset(
         "security_scan_completed",
     }
 )
+# What Snapper's threat engine reports (its audit actions, CEF classes 800-805).
+THREAT_EVENTS = frozenset(
+    {
+        "threat_detected",
+        "threat_score_elevated",
+        "threat_kill_chain_completed",
+        "threat_agent_quarantined",
+        "threat_resolved",
+        "threat_false_positive",
+    }
+)
+_STORED = SECURITY_EVENTS | THREAT_EVENTS
 _SEVERITY = {
     "debug": "info",
     "info": "info",
@@ -101,7 +118,6 @@ _SIGNATURE = re.compile(r"^sha256=([0-9a-f]{64})$")
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]{0,59}$")
 _ID_CHARS = re.compile(r"[^A-Za-z0-9._:\-]")
 _NEVER_SIGNED = "tves_" + "0" * 40  # compared against when there is no secret to use
-DEDUPE_DAYS = 30  # a security event re-sent within this many days raises no second signal
 
 
 @dataclass(frozen=True)
@@ -206,16 +222,77 @@ def _when(payload: dict[str, Any]) -> datetime:
     return when
 
 
-def _signalled(session: Session, org_id: str, kind: str, event_id: str, now: datetime) -> bool:
-    """Whether this security event raised its signal already (Snapper retries on errors)."""
-    rows = session.scalars(
-        select(Signal.data).where(
-            Signal.org_id == org_id,
-            Signal.kind == kind,
-            Signal.created_at >= now - timedelta(days=DEDUPE_DAYS),
-        )
+def _threat_type(details: dict[str, Any]) -> str | None:
+    """The threat engine's name for it: the threat type, else the completed kill chain."""
+    for key in ("threat_type", "chain", "kill_chain", "chain_name"):
+        found = _text(details.get(key), 100)
+        if found:
+            return found
+    return None
+
+
+def _threat_score(details: dict[str, Any]) -> float | None:
+    """The agent's threat score (0-100) when the event carries one."""
+    for key in ("threat_score", "score"):
+        value = details.get(key)
+        # a boolean is not a score; a value off Snapper's 0-100 scale is not kept
+        if (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and math.isfinite(value)
+            and 0 <= value <= 100
+        ):
+            return float(value)
+    return None
+
+
+def _security_event(
+    session: Session,
+    source: EnforcementSource,
+    *,
+    event: str,
+    event_id: str,
+    when: datetime,
+    payload: dict[str, Any],
+    details: dict[str, Any],
+    agent: str,
+    severity: str,
+    message: str | None,
+) -> SnapperResult:
+    """Store a security or threat-engine event once, and raise its signal the first time."""
+    row = {
+        "org_id": source.org_id,
+        "source_id": source.id,
+        "event_id": event_id,
+        "event": event,
+        "ts": when,
+        "severity": severity,
+        "agent": agent,
+        "threat_type": _threat_type(details),
+        "threat_score": _threat_score(details),
+        "rule_id": _text(payload.get("rule_id"), 100),
+        "message": message,
+    }
+    if not service.store_security_event(session=session, row=row):
+        return SnapperResult(event, "duplicate", event_id)
+    signals.publish(
+        session=session,
+        org_id=source.org_id,
+        kind=SIGNAL_PREFIX + event,
+        data={
+            "source_id": source.id,
+            "source": source.name,
+            "agent": agent,
+            "severity": severity,
+            "message": message,
+            "rule_id": row["rule_id"],
+            "threat_type": row["threat_type"],
+            "threat_score": row["threat_score"],
+            "event_id": event_id,
+            "occurred_at": when.isoformat(),
+        },
     )
-    return any(isinstance(d, dict) and d.get("event_id") == event_id for d in rows)
+    return SnapperResult(event, "signal", event_id)
 
 
 def receive(
@@ -235,10 +312,11 @@ def receive(
     event = payload.get("event")
     if not isinstance(event, str) or not _EVENT_NAME.match(event):
         raise ValueError("event: must name a Snapper audit action (e.g. request_denied)")
-    if event not in DECISIONS and event not in SECURITY_EVENTS:
+    if event not in DECISIONS and event not in _STORED:
         return SnapperResult(event, "ignored")
     when = _when(payload)
-    details = payload.get("details") if isinstance(payload.get("details"), dict) else {}
+    raw_details = payload.get("details")
+    details: dict[str, Any] = raw_details if isinstance(raw_details, dict) else {}
     snapper_agent = _text(payload.get("agent_id"), 100)
     agent = (
         (_linked_agent(session, source.org_id, snapper_agent) if snapper_agent else None)
@@ -250,26 +328,19 @@ def receive(
     # and a message that quotes personal data is withheld, as for every source.
     message = service.scrub_text(_text(redact(str(payload.get("message") or "")), REASON_MAX))
     event_id = _event_id(event, payload, body)
-    if event in SECURITY_EVENTS:
-        kind = SIGNAL_PREFIX + event
-        if _signalled(session, source.org_id, kind, event_id, utcnow()):
-            return SnapperResult(event, "duplicate", event_id)
-        signals.publish(
-            session=session,
-            org_id=source.org_id,
-            kind=kind,
-            data={
-                "source_id": source.id,
-                "source": source.name,
-                "agent": agent,
-                "severity": severity,
-                "message": message,
-                "rule_id": _text(payload.get("rule_id"), 100),
-                "event_id": event_id,
-                "occurred_at": when.isoformat(),
-            },
+    if event in _STORED:
+        return _security_event(
+            session,
+            source,
+            event=event,
+            event_id=event_id,
+            when=when,
+            payload=payload,
+            details=details,
+            agent=agent,
+            severity=severity,
+            message=message,
         )
-        return SnapperResult(event, "signal", event_id)
     action, category = DECISIONS[event]
     rule = _text(details.get("rule_name"), 200) or _text(details.get("rule_type"), 200)
     result = service.receive_events(

@@ -47,8 +47,8 @@ class SnapperReply(BaseModel):
 
     event: str = Field(description="Snapper's audit action")
     outcome: Literal["stored", "duplicate", "signal", "ignored"] = Field(
-        description="stored as a decision, already stored, raised as a snapper.* signal, "
-        "or acknowledged and not stored"
+        description="stored as a decision, already stored, stored as a security event and "
+        "raised as a snapper.* signal, or acknowledged and not stored"
     )
     event_id: str | None = Field(default=None, description="The id it is stored under")
 
@@ -64,8 +64,11 @@ class SnapperReply(BaseModel):
         "`X-Snapper-Timestamp` within ±300 s. Decisions (request_denied, request_allowed, "
         "credential_access_blocked, ...) become enforcement events; security events "
         "(agent_quarantined, security_alert, cve_mitigation_triggered, "
-        "security_scan_completed) become `snapper.*` signals; others are acknowledged and "
-        "not stored. The reply says which (`outcome`). See docs/enforcement.md."
+        "security_scan_completed) and threat-engine events (threat_detected, "
+        "threat_score_elevated, threat_kill_chain_completed, ...) are stored (listed at "
+        "/api/v1/enforcement/security-events) and raised as `snapper.*` signals; others are "
+        "acknowledged and not stored. The reply says which (`outcome`). "
+        "See docs/enforcement.md."
     ),
     responses=problem_responses(400, 401, 413, 422, 429),
 )

@@ -3,13 +3,14 @@
 A Snapper connection is an enforcement source of kind ``snapper``; the page
 gives the three settings to paste into Snapper (its SIEM webhook output), with
 the secret shown once, and lists what Snapper has sent: decisions (the same
-events the Live AI Traffic feed and the gap scan use) and its security events
-(``snapper.*`` signals). The receiving side is `threatvec.enforcement.snapper`.
+events the Live AI Traffic feed and the gap scan use) and its security and
+threat-engine events (stored; also raised as ``snapper.*`` signals). The
+receiving side is `threatvec.enforcement.snapper`.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
@@ -20,11 +21,14 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
 from threatvec.core.pagination import PageParams
 from threatvec.enforcement import service, snapper
-from threatvec.enforcement.models import EnforcementEvent, EnforcementSource
+from threatvec.enforcement.models import (
+    EnforcementEvent,
+    EnforcementSource,
+    SnapperSecurityEvent,
+)
 from threatvec.enforcement.schemas import SourceCreate
 from threatvec.server.web.pages import settings
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, render
-from threatvec.signals.models import Signal
 
 router = APIRouter(include_in_schema=False)
 PAGE = "/settings/snapper"
@@ -53,7 +57,7 @@ def _page(
     sources = _sources(ctx)
     ids = [s.id for s in sources]
     events: list[EnforcementEvent] = []
-    alerts: list[dict[str, Any]] = []
+    alerts: list[SnapperSecurityEvent] = []
     if ids:
         events = list(
             ctx.session.scalars(
@@ -63,16 +67,12 @@ def _page(
                 .limit(RECENT)
             )
         )
-        rows = ctx.session.scalars(
-            select(Signal)
-            .where(Signal.org_id == ctx.org.id, Signal.kind.like(snapper.SIGNAL_PREFIX + "%"))
-            .order_by(Signal.id.desc())
-            .limit(RECENT)
+        # the stored events, not the signals: those are a live feed pruned after 7 days
+        alerts = list(
+            service.list_security_events(
+                session=ctx.session, org_id=ctx.org.id, page=PageParams(limit=RECENT)
+            )[0]
         )
-        alerts = [
-            {"kind": r.kind.removeprefix(snapper.SIGNAL_PREFIX), "at": r.created_at, **r.data}
-            for r in rows
-        ]
     return render(
         ctx,
         "snapper.html",
@@ -85,6 +85,7 @@ def _page(
         created=(created[0], created[1], webhook_url(ctx, created[0].id)) if created else None,
         decisions=sorted(snapper.DECISIONS),
         security_events=sorted(snapper.SECURITY_EVENTS),
+        threat_events=sorted(snapper.THREAT_EVENTS),
         error=error,
         status_code=status_code,
     )
