@@ -8,6 +8,7 @@ import re
 from tests.compliance.helpers import (
     SLACK_URL_SECRET,
     WEBHOOK_SECRET,
+    export,
     record_mcp_scan,
     register_agent,
     shadow_pii_event,
@@ -101,3 +102,20 @@ def test_no_secret_in_any_export_or_summary(api: Api, session_factory) -> None:
 def test_summary_needs_the_org_key(client) -> None:
     r = client.get("/api/v1/compliance/summary", headers={"X-Org-Key": "wrong-key"})
     assert r.status_code == 401
+
+
+def test_evidence_lists_a_few_dozen_ids_however_many_agents_are_exposed(api: Api) -> None:
+    """Evidence names at most MAX_LISTED objects; the count says how many there are."""
+    from threatvec.compliance.facts import MAX_LISTED
+
+    trifecta = {"private_data": True, "untrusted_content": True, "external_comms": True}
+    exposed = MAX_LISTED + 5
+    for i in range(exposed):
+        register_agent(api, f"wide-bot-{i:02d}", caps=trifecta, rules=[], tools=[])
+    package = export(api, "owasp-llm")
+    [llm06] = [c for c in package["controls"] if c["control"] == "LLM06"]
+    [missing] = [
+        e for e in llm06["evidence"] if e["label"] == "of those, missing recommended rules"
+    ]
+    assert missing["value"] == exposed
+    assert len(missing["objects"]) == MAX_LISTED  # was every one of them

@@ -468,7 +468,9 @@ def least_agency(f: OrgFacts) -> CheckResult:
             f"{API}/agents?sort=-risk",
             tuple(listed(a.agent_id for a in full)),
         ),
-        Evidence("of those, missing recommended rules", len(exposed), objects=tuple(exposed)),
+        Evidence(
+            "of those, missing recommended rules", len(exposed), objects=tuple(listed(exposed))
+        ),
     ]
     if exposed:
         return CheckResult.of(
