@@ -3,8 +3,10 @@
 The HTTP server records every request and answers from a script of status codes
 (e.g. [500, 200]: fail once, then accept), so retries are exercised for real.
 It speaks the documented formats: Slack answers ``ok``, PagerDuty's
-``/v2/enqueue`` answers 202 with a JSON status, and a webhook route verifies
-the HMAC signature before accepting.
+``/v2/enqueue`` validates the Events API v2 event (400 ``invalid event`` if it is
+not one), answers 202 ``{"status": "success", "dedup_key": ...}`` and keeps each
+incident's state by dedup_key, and a webhook route verifies the HMAC signature
+before accepting. ``hold`` keeps a request waiting (a send in flight).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -43,6 +46,12 @@ class HttpReceiver:
     script: list[int | tuple[int, dict[str, str], str]] = field(default_factory=list)
     webhook_secret: str | None = None
     signature_failures: int = 0
+    # PagerDuty: dedup_key → "triggered" | "acknowledged" | "resolved", as PagerDuty keeps it.
+    incidents: dict[str, str] = field(default_factory=dict)
+    # While set, each request waits (up to 10 s) for ``release`` before it is answered.
+    hold: bool = False
+    release: threading.Event = field(default_factory=threading.Event)
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def next_status(self) -> int:
         return self.next_reply()[0]
@@ -50,6 +59,69 @@ class HttpReceiver:
     def next_reply(self) -> tuple[int, dict[str, str], str | None]:
         entry = self.script.pop(0) if self.script else 200
         return (entry, {}, None) if isinstance(entry, int) else entry
+
+
+PD_ACTIONS = ("trigger", "acknowledge", "resolve")
+PD_SEVERITIES = ("critical", "error", "warning", "info")
+
+
+def pagerduty_errors(event: Any) -> list[str]:
+    """What PagerDuty's Events API v2 would reject in an event (empty: a valid event)."""
+    if not isinstance(event, dict):
+        return ["Event object is invalid"]
+    errors = []
+    if not isinstance(event.get("routing_key"), str) or not event["routing_key"]:
+        errors.append("'routing_key' is missing or blank")
+    action = event.get("event_action")
+    if action not in PD_ACTIONS:
+        errors.append("'event_action' is invalid (must be one of trigger, acknowledge, resolve)")
+    key = event.get("dedup_key")
+    if key is not None and (not isinstance(key, str) or not 0 < len(key) <= 255):
+        errors.append("'dedup_key' must be a string of 1-255 characters")
+    if action in ("acknowledge", "resolve") and key is None:
+        errors.append(f"'dedup_key' is required for {action} events")
+    if action == "trigger":
+        body = event.get("payload")
+        if not isinstance(body, dict):
+            return [*errors, "'payload' is missing"]
+        for name in ("summary", "source"):
+            if not isinstance(body.get(name), str) or not body[name]:
+                errors.append(f"'payload.{name}' is missing or blank")
+        if body.get("severity") not in PD_SEVERITIES:
+            errors.append("'payload.severity' is invalid")
+        if "timestamp" in body:
+            try:
+                datetime.fromisoformat(str(body["timestamp"]))
+            except ValueError:
+                errors.append("'payload.timestamp' is not ISO 8601")
+    return errors
+
+
+def _pagerduty_reply(state: HttpReceiver, body: bytes, status: int) -> tuple[int, bytes]:
+    """Events API v2: 202 and the incident's new state, 400 for a bad event, else the script."""
+    if status >= 300:
+        return status, json.dumps({"status": "throttled" if status == 429 else "error",
+                                   "message": "try again later"}).encode()  # fmt: skip
+    try:
+        event = json.loads(body)
+    except ValueError:
+        event = None
+    errors = pagerduty_errors(event)
+    if errors:
+        reply = {"status": "invalid event", "message": "Event object is invalid", "errors": errors}
+        return 400, json.dumps(reply).encode()
+    action = event["event_action"]
+    key = event.get("dedup_key") or f"pd-{len(state.incidents) + 1}"
+    current = state.incidents.get(key)
+    # PagerDuty ignores acknowledge/resolve for an incident it does not have open.
+    if action == "trigger" and current in (None, "resolved"):
+        state.incidents[key] = "triggered"
+    elif action == "acknowledge" and current == "triggered":
+        state.incidents[key] = "acknowledged"
+    elif action == "resolve" and current in ("triggered", "acknowledged"):
+        state.incidents[key] = "resolved"
+    reply = {"status": "success", "message": "Event processed", "dedup_key": key}
+    return 202, json.dumps(reply).encode()
 
 
 def _verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -73,18 +145,16 @@ def http_receiver(*, webhook_secret: str | None = None) -> Iterator[HttpReceiver
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             headers = {k.lower(): v for k, v in self.headers.items()}
             state.requests.append(Captured("POST", self.path, headers, body))
+            state.arrived.set()
+            if state.hold:
+                state.release.wait(10)
             status, extra_headers, scripted_body = state.next_reply()
             secret = state.webhook_secret
             if self.path.startswith("/soar") and secret and not _verify(secret, headers, body):
                 state.signature_failures += 1
                 status = 401
             if self.path.endswith("/v2/enqueue"):
-                reply = json.dumps(
-                    {"status": "success", "message": "Event processed", "dedup_key": "x"}
-                    if status < 300
-                    else {"status": "invalid event", "message": "Event object is invalid"}
-                ).encode()
-                status = 202 if status == 200 else status
+                status, reply = _pagerduty_reply(state, body, status)
             elif self.path.startswith("/slack"):
                 reply = b"ok" if status == 200 else b"internal_error"
             else:

@@ -211,8 +211,11 @@ def test_alerts_list_filters_ack_resolve_and_deliveries(api, session_factory) ->
     ] == [first["id"]]
     assert api.post(f"/alerts/{first['id']}/resolve").json()["status"] == "resolved"
     assert api.post(f"/alerts/{first['id']}/ack").status_code == 409
-    [d] = api.get(f"/alerts/{first['id']}/deliveries").json()["items"]
-    assert d["channel_id"] == ch["id"] and d["status"] == "pending" and d["attempts"] == 0
+    # Resolved before PagerDuty was reached: neither the page nor the acknowledge goes out.
+    d, ack = api.get(f"/alerts/{first['id']}/deliveries").json()["items"]
+    assert d["channel_id"] == ch["id"] and d["attempts"] == 0
+    assert (d["action"], d["status"]) == ("trigger", "cancelled")
+    assert (ack["action"], ack["status"]) == ("acknowledge", "cancelled")
     assert api.get("/alerts", params={"trigger": "pii_spike"}).json()["items"] == []
     assert api.get("/alerts", params={"status": "bogus"}).status_code == 422
 

@@ -10,7 +10,8 @@ evaluator racing on the same org loses the compare-and-set and writes nothing
 
 Delivery is separate and never blocks evaluation: each outbox row is claimed
 (committed), sent, and recorded; failures that can succeed later are retried
-with exponential backoff and jitter, up to ``MAX_ATTEMPTS``.
+with exponential backoff and jitter, up to ``MAX_ATTEMPTS``. An acknowledge or
+resolve row goes only after its trigger got through (``lifecycle.gate``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from threatvec.alerts import triggers
+from threatvec.alerts import lifecycle, triggers
 from threatvec.alerts.channel_settings import SECRET_FIELDS, stored_secrets
 from threatvec.alerts.models import Alert, AlertChannel, AlertCursor, AlertDelivery, AlertRule
 from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
@@ -82,6 +83,8 @@ class DeliveryStats:
     retrying: int = 0
     failed: int = 0
     digests: int = 0
+    waiting: int = 0  # acknowledge/resolve rows held back until their trigger settles
+    cancelled: int = 0  # acknowledge/resolve rows whose trigger never got through
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -365,6 +368,8 @@ def deliver_due(
             .execution_options(populate_existing=True)
         )
     )
+    # Triggers first: a resolve due in the same run then finds its trigger already sent.
+    due.sort(key=lambda d: d.action != "trigger")
     groups: dict[str, list[AlertDelivery]] = defaultdict(list)
     for d in due:
         # An email channel sends one digest: everything pending for it, due or not yet.
@@ -404,6 +409,7 @@ def _drain(
                     .execution_options(populate_existing=True)
                 )
             )
+        rows = [d for d in rows if not _held_back(session, d, stats)]
         claimed = [d for d in rows if _claim(session, d, now)]
         session.commit()
         if not claimed:
@@ -411,6 +417,20 @@ def _drain(
         _deliver_group(session, org_id, claimed, box=box, allow_private=allow_private,
                        now=now, client=client, stats=stats)  # fmt: skip
         session.commit()
+
+
+def _held_back(session: Session, delivery: AlertDelivery, stats: DeliveryStats) -> bool:
+    """A follow-up whose trigger is unsettled waits; one whose trigger failed is dropped."""
+    verdict, reason = lifecycle.gate(session=session, delivery=delivery)
+    if verdict == "wait":
+        # Looked at again on every run; not an attempt, so it never runs out of retries.
+        stats.waiting += 1
+        return True
+    if verdict == "drop":
+        if lifecycle.drop(session=session, delivery=delivery, reason=reason or ""):
+            stats.cancelled += 1
+        return True
+    return False
 
 
 def _deliver_group(
@@ -444,7 +464,9 @@ def _deliver_group(
             )
         }
         msgs = [
-            AlertMessage.from_alert(alerts[d.alert_id]) for d in claimed if d.alert_id in alerts
+            AlertMessage.from_alert(alerts[d.alert_id], action=d.action)
+            for d in claimed
+            if d.alert_id in alerts
         ]
         try:
             secrets = stored_secrets(channel.secrets_enc, box)

@@ -89,7 +89,12 @@ class Alert(OrgScoped, Base):
 
 
 class AlertDelivery(OrgScoped, Base):
-    """The outbox: one alert × channel, retried with backoff until sent or given up."""
+    """The outbox: one alert × channel × action, retried with backoff until sent or given up.
+
+    ``action`` is what the row tells the channel: ``trigger`` (the alert fired) and,
+    once a user acknowledges or resolves the alert, ``acknowledge`` / ``resolve``
+    (lifecycle.py), each its own row so it is retried and shown like a trigger.
+    """
 
     __tablename__ = "alert_deliveries"
     __table_args__ = (Index("ix_alert_deliveries_due", "status", "next_attempt_at"),)
@@ -102,9 +107,11 @@ class AlertDelivery(OrgScoped, Base):
         String(32), ForeignKey("alert_channels.id", ondelete="CASCADE"), index=True
     )
     channel_kind: Mapped[str] = mapped_column(String(20))
+    # trigger | acknowledge | resolve; rows from before follow-ups existed are triggers.
+    action: Mapped[str] = mapped_column(String(12), default="trigger", server_default="trigger")
     status: Mapped[str] = mapped_column(
         String(10), default="pending"
-    )  # pending|sending|sent|failed
+    )  # pending|sending|sent|failed|cancelled (not sent: the alert's lifecycle made it moot)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -31,6 +31,7 @@ __all__ = [
     "ChannelSettings",
     "ChannelTestResult",
     "ChannelUpdate",
+    "DeliveryAction",
     "DeliveryPage",
     "DeliveryRead",
     "EmailSettings",
@@ -65,7 +66,8 @@ TriggerName = Literal[
 ]
 TRIGGERS: tuple[str, ...] = TriggerName.__args__  # type: ignore[attr-defined]
 AlertStatus = Literal["open", "acknowledged", "resolved"]
-DeliveryStatus = Literal["pending", "sending", "sent", "failed"]
+DeliveryStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
+DeliveryAction = Literal["trigger", "acknowledge", "resolve"]
 ChannelKind = Literal["slack", "pagerduty", "webhook", "email"]
 
 _DOMAIN_RE = re.compile(
@@ -576,6 +578,7 @@ class DeliveryRead(BaseModel):
                     "alert_id": "7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a2b",
                     "channel_id": "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
                     "channel_kind": "slack",
+                    "action": "trigger",
                     "status": "sent",
                     "attempts": 1,
                     "next_attempt_at": "2026-11-25T10:00:05Z",
@@ -593,7 +596,13 @@ class DeliveryRead(BaseModel):
     alert_id: str
     channel_id: str
     channel_kind: ChannelKind
-    status: DeliveryStatus
+    action: DeliveryAction = Field(
+        description="trigger: the alert fired; acknowledge / resolve: a user did that to it"
+    )
+    status: DeliveryStatus = Field(
+        description="cancelled: not sent because the alert's lifecycle made it moot "
+        "(resolved before its trigger went out, or its trigger never got through)"
+    )
     attempts: int
     next_attempt_at: datetime
     last_attempt_at: datetime | None

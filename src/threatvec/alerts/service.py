@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from threatvec.alerts import lifecycle
 from threatvec.alerts.channel_settings import precheck_destination, split_settings
 from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertRule
 from threatvec.alerts.schemas import (
@@ -299,6 +300,10 @@ def acknowledge(*, session: Session, org_id: str, alert_id: str, actor: str = "a
     if alert.status == "open":
         alert.status = "acknowledged"
         alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor[:200]
+        # PagerDuty stops escalating; a webhook mirrors the state (lifecycle.py).
+        lifecycle.queue_follow_ups(
+            session=session, alert=alert, action="acknowledge", now=alert.acknowledged_at
+        )
     session.flush()
     return alert
 
@@ -308,6 +313,10 @@ def resolve(*, session: Session, org_id: str, alert_id: str, actor: str = "api")
     if alert.status != "resolved":
         alert.status = "resolved"
         alert.resolved_at, alert.resolved_by = utcnow(), actor[:200]
+        # The PagerDuty incident closes; a trigger not sent yet is dropped (lifecycle.py).
+        lifecycle.queue_follow_ups(
+            session=session, alert=alert, action="resolve", now=alert.resolved_at
+        )
     session.flush()
     return alert
 
@@ -337,8 +346,15 @@ def retry_delivery(
         raise NotFound(f"no delivery {delivery_id!r} for this alert")
     if delivery.status != "failed":
         raise Conflict(f"the delivery is {delivery.status}; only a failed one can be sent again")
+    if delivery.action == "trigger" and alert.status == "resolved":
+        # It would page for an alert already closed, and no resolve would follow it.
+        raise Conflict("the alert is resolved; its notification is not sent again")
     delivery.status, delivery.attempts = "pending", 0
     delivery.next_attempt_at = utcnow()
+    if delivery.action == "trigger":
+        lifecycle.requeue_after_trigger_retry(
+            session=session, alert=alert, trigger=delivery, now=delivery.next_attempt_at
+        )
     session.flush()
     return delivery
 

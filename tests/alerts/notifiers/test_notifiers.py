@@ -190,3 +190,33 @@ def test_email_has_date_and_message_id_headers() -> None:
     # RFC 5322 §3.6: Date is required; Message-ID should be present (spam filters score it).
     assert mail["Date"] and mail["Message-ID"]
     assert mail["Message-ID"].endswith("@example.com>")
+
+
+def test_follow_ups_have_each_services_shape_and_stay_escaped() -> None:
+    from dataclasses import replace
+
+    from threatvec.core.clock import utcnow
+
+    msg = replace(
+        channel_test_message(),
+        alert_id="a1",
+        is_test=False,
+        title="a <!channel> & b",
+        resolved_at=utcnow(),
+        resolved_by="key:<@U1>",
+    )
+    assert pagerduty.payload(replace(msg, action="resolve"), routing_key="rk") == {
+        "routing_key": "rk",
+        "event_action": "resolve",
+        "dedup_key": "threatvec-a1",
+    }
+    ack = pagerduty.payload(replace(msg, action="acknowledge"), routing_key="rk")
+    assert ack["event_action"] == "acknowledge" and ack["dedup_key"] == "threatvec-a1"
+    assert pagerduty.payload(msg, routing_key="rk")["dedup_key"] == "threatvec-a1"
+    body = slack.payload(replace(msg, action="resolve"))
+    assert body["text"] == "[RESOLVED] a &lt;!channel&gt; &amp; b"
+    section = body["blocks"][1]["text"]["text"]
+    assert "key:&lt;@U1&gt;" in section and "<@U1>" not in section
+    assert webhook.body_of(replace(msg, action="resolve"))["type"] == "alert.resolved"
+    assert webhook.body_of(replace(msg, action="acknowledge"))["type"] == "alert.acknowledged"
+    assert webhook.body_of(msg)["type"] == "alert.fired"

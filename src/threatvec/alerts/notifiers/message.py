@@ -85,9 +85,15 @@ class AlertMessage:
     fired_at: datetime
     details: dict[str, Any] = field(default_factory=dict)
     is_test: bool = False
+    # What this message tells the channel: the alert fired, or was acknowledged / resolved.
+    action: str = "trigger"
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
 
     @classmethod
-    def from_alert(cls, alert: Alert) -> AlertMessage:
+    def from_alert(cls, alert: Alert, *, action: str = "trigger") -> AlertMessage:
         return cls(
             alert_id=alert.id,
             rule_name=alert.rule_name,
@@ -99,6 +105,11 @@ class AlertMessage:
             occurrences=alert.occurrences,
             fired_at=alert.fired_at,
             details=dict(alert.details or {}),
+            action=action,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=alert.acknowledged_by,
+            resolved_at=alert.resolved_at,
+            resolved_by=alert.resolved_by,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -112,9 +123,17 @@ class AlertMessage:
             "status": self.status,
             "occurrences": self.occurrences,
             "fired_at": self.fired_at.isoformat(),
+            "acknowledged_at": _iso(self.acknowledged_at),
+            "acknowledged_by": self.acknowledged_by,
+            "resolved_at": _iso(self.resolved_at),
+            "resolved_by": self.resolved_by,
             "details": self.details,
             "dashboard_path": DASHBOARD_PATH,
         }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
 
 
 def channel_test_message() -> AlertMessage:

@@ -1,4 +1,8 @@
-"""PagerDuty Events API v2: ``POST {base}/v2/enqueue`` with a trigger event."""
+"""PagerDuty Events API v2: ``POST {base}/v2/enqueue`` with a trigger, acknowledge or resolve.
+
+All three carry the same dedup_key, ``threatvec-<alert id>``: that key is how
+PagerDuty finds the incident the trigger opened.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import httpx
 from threatvec.alerts.notifiers.http_post import post
 from threatvec.alerts.notifiers.message import AlertMessage
 
-__all__ = ["payload", "send"]
+__all__ = ["dedup_key", "payload", "send"]
 
 # PagerDuty's payload.severity allows only critical, error, warning and info.
 _SEVERITY = {
@@ -22,12 +26,19 @@ _SEVERITY = {
 }
 
 
+def dedup_key(msg: AlertMessage) -> str:
+    # One PagerDuty incident per ThreatVec alert: retries and folds never open a second.
+    return f"threatvec-{msg.alert_id}"
+
+
 def payload(msg: AlertMessage, *, routing_key: str) -> dict[str, Any]:
+    if msg.action in ("acknowledge", "resolve"):
+        # The documented acknowledge/resolve event: the incident is found by its dedup_key.
+        return {"routing_key": routing_key, "event_action": msg.action, "dedup_key": dedup_key(msg)}
     return {
         "routing_key": routing_key,
         "event_action": "trigger",
-        # One PagerDuty incident per ThreatVec alert: retries and folds never open a second.
-        "dedup_key": f"threatvec-{msg.alert_id}",
+        "dedup_key": dedup_key(msg),
         "payload": {
             "summary": msg.title[:1024],
             "source": "threatvec",

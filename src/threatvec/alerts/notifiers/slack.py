@@ -24,7 +24,32 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _context(msg: AlertMessage) -> dict[str, Any]:
+    line = (
+        f"rule: {msg.rule_name} · trigger: {msg.trigger} · "
+        f"occurrences: {msg.occurrences} · alert {msg.alert_id}"
+    )
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _esc(line)}]}
+
+
+def _resolved(msg: AlertMessage) -> dict[str, Any]:
+    text = f"[RESOLVED] {msg.title}"
+    when = f" at {msg.resolved_at:%Y-%m-%d %H:%M} UTC" if msg.resolved_at else ""
+    who = f" by {msg.resolved_by}" if msg.resolved_by else ""
+    said = _esc(f"Resolved in ThreatVec{who}{when}.")[:2900]
+    return {
+        "text": _esc(text),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":white_check_mark: {said}"}},
+            _context(msg),
+        ],
+    }
+
+
 def payload(msg: AlertMessage) -> dict[str, Any]:
+    if msg.action == "resolve":
+        return _resolved(msg)
     mark = _EMOJI.get(msg.severity, ":white_circle:")
     text = f"[{msg.severity.upper()}] {msg.title}"
     return {
@@ -35,18 +60,7 @@ def payload(msg: AlertMessage) -> dict[str, Any]:
                 "type": "section",
                 "text": {"type": "mrkdwn", "text": f"{mark} {_esc(msg.summary)[:2900]}"},
             },
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": _esc(
-                            f"rule: {msg.rule_name} · trigger: {msg.trigger} · "
-                            f"occurrences: {msg.occurrences} · alert {msg.alert_id}"
-                        ),
-                    }
-                ],
-            },
+            _context(msg),
         ],
     }
 

@@ -19,6 +19,7 @@ from threatvec.core.signing import sign
 
 __all__ = [
     "DELIVERY_HEADER",
+    "EVENT_TYPES",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "body_of",
@@ -31,8 +32,16 @@ SIGNATURE_HEADER = "X-ThreatVec-Signature"
 DELIVERY_HEADER = "X-ThreatVec-Delivery"
 
 
+EVENT_TYPES = {
+    "trigger": "alert.fired",
+    "acknowledge": "alert.acknowledged",
+    "resolve": "alert.resolved",
+}
+
+
 def body_of(msg: AlertMessage) -> dict[str, Any]:
-    return {"type": "alert.test" if msg.is_test else "alert.fired", "alert": msg.as_json()}
+    kind = "alert.test" if msg.is_test else EVENT_TYPES.get(msg.action, "alert.fired")
+    return {"type": kind, "alert": msg.as_json()}
 
 
 def signed_headers(

@@ -1,0 +1,74 @@
+"""Settings → Alert Rules over the real app: each delivery shows its action (trigger,
+acknowledge, resolve) and status; resolving from the page queues the PagerDuty resolve."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.alerts.conftest import TEST_SECRET_KEY
+from tests.alerts.receivers import http_receiver
+from tests.conftest import Api, create_org
+from threatvec.alerts import flows
+from threatvec.core.crypto import SecretBox
+from threatvec.mcp.flows import RUG_PULL_SIGNAL
+from threatvec.signals import service as signals
+from threatvec.store.engine import session_scope
+
+
+def _login(c: TestClient, key: str) -> str:
+    page = c.get("/login")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get("/settings/alerts")
+    return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+def _badges(html: str, alert_id: str) -> list[str]:
+    row = html.split(f'data-alert-id="{alert_id}"')[1].split("</tr>")[0]
+    return [b.split(">", 1)[1].split("</span>")[0] for b in row.split('class="badge')[2:]]
+
+
+def _deliver(session_factory, org_id: str) -> None:
+    with session_scope(session_factory) as s:
+        flows.deliver_due(
+            session=s, org_id=org_id, box=SecretBox(TEST_SECRET_KEY), allow_private=True
+        )
+
+
+def test_the_page_shows_each_deliverys_action_and_resolving_pages_out(
+    app, client, session_factory
+) -> None:
+    org = create_org(session_factory)
+    api = Api(client, org)
+    with http_receiver() as pd, TestClient(app) as c:
+        ch = api.post(
+            "/alerts/channels",
+            json={"name": "PD <b>on-call</b>",
+                  "settings": {"kind": "pagerduty", "routing_key": "R" * 32, "base_url": pd.url}},
+        ).json()  # fmt: skip
+        api.post(
+            "/alerts/rules",
+            json={"name": "r", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": [ch["id"]]},
+        )
+        with session_scope(session_factory) as s:
+            signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"})
+        api.post("/alerts/evaluate")
+        [alert] = api.get("/alerts").json()["items"]
+        _deliver(session_factory, org.id)
+        csrf = _login(c, org.key)
+        html = c.get("/settings/alerts").text
+        assert _badges(html, alert["id"]) == ["PD &lt;b&gt;on-call&lt;/b&gt; · trigger: sent"]
+        assert "<b>on-call</b>" not in html
+
+        r = c.post(f"/settings/alerts/{alert['id']}/resolve", data={"csrf": csrf})
+        assert r.status_code in (200, 303)
+        html = c.get("/settings/alerts").text
+        assert _badges(html, alert["id"])[-1].endswith("· resolve: pending")
+        _deliver(session_factory, org.id)
+        html = c.get("/settings/alerts").text
+        assert _badges(html, alert["id"]) == [
+            "PD &lt;b&gt;on-call&lt;/b&gt; · trigger: sent",
+            "PD &lt;b&gt;on-call&lt;/b&gt; · resolve: sent",
+        ]
+    assert [r.json()["event_action"] for r in pd.requests] == ["trigger", "resolve"]

@@ -1,0 +1,95 @@
+"""alerts_0002 (a delivery's action) on a database that already holds deliveries: up, down, up."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import Engine, MetaData, Table, inspect, text
+
+from tests.conftest import new_database_url
+from threatvec.alerts.models import AlertDelivery
+from threatvec.alerts.schemas import DeliveryRead
+from threatvec.store.engine import make_engine, make_session_factory, session_scope
+from threatvec.store.migrate import alembic_config, upgrade
+
+NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
+
+
+def _downgrade(engine: Engine, revision: str) -> None:
+    with engine.begin() as conn:
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
+
+
+def _columns(engine: Engine) -> set[str]:
+    return {c["name"] for c in inspect(engine).get_columns("alert_deliveries")}
+
+
+def _old_rows(engine: Engine) -> None:
+    """What a server at alerts_0001 wrote: an org, a channel, an alert and its delivery."""
+    rows = {
+        "orgs": {"id": "o1", "name": "old org", "is_default": False, "created_at": NOW},
+        "alert_channels": {
+            "id": "c1", "org_id": "o1", "name": "pd", "kind": "pagerduty", "enabled": True,
+            "config": {}, "secrets_enc": "", "secret_hint": "", "created_at": NOW,
+            "updated_at": NOW,
+        },
+        "alerts": {
+            "id": "a1", "org_id": "o1", "rule_name": "r", "trigger": "mcp_rug_pull",
+            "severity": "high", "title": "t", "summary": "s", "dedup_key": "k",
+            "status": "open", "occurrences": 1, "details": {}, "first_signal_id": 1,
+            "last_signal_id": 1, "first_seen_at": NOW, "last_seen_at": NOW, "fired_at": NOW,
+        },
+        "alert_deliveries": {
+            "id": "d1", "org_id": "o1", "alert_id": "a1", "channel_id": "c1",
+            "channel_kind": "pagerduty", "status": "sent", "attempts": 1,
+            "next_attempt_at": NOW, "created_at": NOW,
+        },
+    }  # fmt: skip
+    with engine.begin() as conn:
+        for name, row in rows.items():
+            # The table as the database has it at alerts_0001, not as the models say now.
+            conn.execute(Table(name, MetaData(), autoload_with=conn).insert(), [row])
+
+
+@pytest.mark.db
+def test_action_migration_keeps_old_deliveries_and_downgrades_cleanly(tmp_path: Path) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "alerts_0001")
+        assert "action" not in _columns(engine)
+        _old_rows(engine)
+
+        upgrade(engine)
+        factory = make_session_factory(engine)
+        with session_scope(factory) as s:
+            old = s.get(AlertDelivery, "d1")
+            assert old is not None and old.action == "trigger"
+            assert DeliveryRead.model_validate(old).action == "trigger"
+            s.add_all(
+                [
+                    AlertDelivery(id="d2", org_id="o1", alert_id="a1", channel_id="c1",
+                                  channel_kind="pagerduty", action="resolve", status="pending"),
+                    AlertDelivery(id="d3", org_id="o1", alert_id="a1", channel_id="c1",
+                                  channel_kind="pagerduty", status="cancelled"),
+                ]
+            )  # fmt: skip
+
+        # Down: the older code would send a resolve row as a second "fired", and knows no
+        # 'cancelled'. The rows it understands stay as they were.
+        _downgrade(engine, "alerts_0001")
+        assert "action" not in _columns(engine)
+        with engine.connect() as conn:
+            left = dict(conn.execute(text("SELECT id, status FROM alert_deliveries")).all())
+        assert left == {"d1": "sent", "d3": "failed"}
+
+        upgrade(engine)
+        with engine.connect() as conn:
+            actions = set(conn.execute(text("SELECT action FROM alert_deliveries")).scalars())
+        assert actions == {"trigger"}
+    finally:
+        engine.dispose()
