@@ -344,3 +344,28 @@ def test_atlas_catalogue_and_coverage(
     assert layer["domain"] == "atlas-atlas"
     assert {"name": "atlas_data_version", "value": catalog.version} in layer["metadata"]
     assert any(t["techniqueID"] == "AML.T0051" for t in layer["techniques"])
+
+
+def test_learning_cycle_counts_scenarios_it_could_not_run(
+    api: Api, langchain_cves: list[dict[str, Any]]
+) -> None:
+    # An SDK-served agent that is not polling: its scenarios are planned but never run.
+    # The summary must say so; it read "planned: N" and nothing else, like a clean cycle.
+    idle = new_agent(api, "idle-bot")
+    body = {"config": {"type": "sdk", "agent": "idle-bot", "components": ["langchain"]}}
+    assert api.put(f"/agentbench/targets/{idle}", json=body).status_code == 200, body
+    r = api.post(
+        "/red-team/learn/run-cycle", json={"agent_ids": [idle], "cves": langchain_cves, "k": 1}
+    )
+    assert r.status_code == 202, r.text
+    cycle = r.json()
+    deadline = time.monotonic() + WAIT_S
+    while cycle["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        cycle = api.get(f"/red-team/learn/cycles/{cycle['id']}").json()
+    not_run = [o for o in cycle["outcomes"] if o["status"] == "not_run"]
+    assert not_run and all("not serving probes" in o["reason"] for o in not_run)
+    assert cycle["summary"]["not_run"] == len(not_run)
+    assert cycle["summary"]["agents_not_serving"] == 1
+    assert "runs" not in cycle["summary"]

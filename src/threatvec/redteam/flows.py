@@ -537,6 +537,9 @@ def _cycle_agent(
         session.commit()
     if not plan.scenarios:
         return
+    if offline is not None:
+        # Say so in the summary: "planned" alone reads like a cycle that ran.
+        counts["agents_not_serving"] = counts.get("agents_not_serving", 0) + 1
     result = (
         execute_run(ctx, org_id=org_id, run_id=run_id, probes=plan.probes())
         if run_id is not None
@@ -549,6 +552,8 @@ def _cycle_agent(
             verdict = o.verdict if o else None
             if verdict:
                 counts[verdict] = counts.get(verdict, 0) + 1
+            if o is None:
+                counts["not_run"] = counts.get("not_run", 0) + 1
             reason = (
                 s.probe.title
                 if o is not None
