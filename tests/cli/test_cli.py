@@ -200,3 +200,21 @@ def test_org_key_reaches_an_org_left_keyless(cli_store) -> None:
     missing = cli_store.run("org", "key", "no-such-org")
     assert missing.returncode == 1 and "no org with the id or name 'no-such-org'" in missing.stderr
     assert "Traceback" not in missing.stderr
+
+
+@pytest.mark.db
+def test_org_key_for_the_default_org_says_org_key_would_bring_the_old_one_back(
+    cli_store,
+) -> None:
+    # The server sets the default org's key from ORG_KEY at every start: a key
+    # issued here while ORG_KEY is set lasts only until the next restart.
+    env = {**cli_store.env, "ORG_KEY": "tvk_configured_key_0123456789abcdef"}
+    issued = subprocess.run(
+        [*THREATVEC, "org", "key", "default"], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert issued.returncode == 0, issued.stderr
+    assert "ORG_KEY" in issued.stderr and "next start" in issued.stderr
+    assert "the old key no longer works" not in issued.stderr
+    # without ORG_KEY the new key simply replaces the old one
+    plain = cli_store.run("org", "key", "default")
+    assert plain.returncode == 0 and "ORG_KEY" not in plain.stderr

@@ -53,18 +53,28 @@ def key(org: str = typer.Argument(..., help="The org's id or name.")) -> None:
     from threatvec.orgs import service
     from threatvec.store.engine import session_scope
 
-    _, _, factory = open_store()
+    settings, _, factory = open_store()
     try:
         with session_scope(factory) as session:
             found, new_key = service.issue_key(session=session, ref=org)
-            name, org_id = found.name, found.id
+            name, org_id, is_default = found.name, found.id, found.is_default
     except ThreatVecError as exc:
         fail(exc.detail)
     typer.echo(f"new key for org {name!r} (id {org_id})")
     typer.echo(f"key: {new_key}")
-    typer.echo(
-        "Store this key now: it cannot be shown again; the old key no longer works.", err=True
-    )
+    if is_default and settings.org_key is not None:
+        # The server sets the default org's key from ORG_KEY at every start
+        # (orgs.service.ensure_default_org): this key would last until then.
+        typer.echo(
+            "Store this key now: it cannot be shown again. The old key stops working now, "
+            "but ORG_KEY is set: put this key in ORG_KEY (or THREATVEC_ORG_KEY), or the "
+            f"next start of the server makes the ORG_KEY value org {name!r}'s key again.",
+            err=True,
+        )
+    else:
+        typer.echo(
+            "Store this key now: it cannot be shown again; the old key no longer works.", err=True
+        )
     _warn_keyless(factory)
 
 
