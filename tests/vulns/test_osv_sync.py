@@ -233,3 +233,126 @@ def test_job_and_cli_leave_run_records(store, pypa, serve, tmp_path: Path, monke
     )
     assert bad.returncode != 0 and "error" in bad.stderr.lower()
     assert "Traceback" not in bad.stderr
+
+
+class ChangingOsv(FakeOsv):
+    """OSV after the fact: some advisories are no longer listed for their package.
+
+    `withdrawn` ids answer /v1/vulns/{id} with a `withdrawn` time, `deleted` ids
+    answer 404, `failing` ids answer 503; `unlisted` ids still answer normally.
+    None of them is listed by querybatch any more (OSV leaves withdrawn
+    advisories out of query answers).
+    """
+
+    def __init__(self, advisories: dict[str, dict[str, Any]]) -> None:
+        super().__init__(advisories)
+        self.hidden: set[str] = set()
+        self.withdrawn: set[str] = set()
+        self.deleted: set[str] = set()
+        self.failing: set[str] = set()
+        self.fail_batch_from = 0  # 503 from this querybatch call on (1-based); 0: never
+
+    def _matches(self, q: dict[str, Any]) -> list[str]:
+        return [i for i in super()._matches(q) if i not in self.hidden]
+
+    def __call__(self, req: Req) -> Reply:
+        failing_batch = 0 < self.fail_batch_from <= len(self.batches) + 1
+        if req.method == "POST" and req.path == "/v1/querybatch" and failing_batch:
+            self.batches.append([])
+            return Reply(503, {"message": "unavailable"})
+        if req.method == "GET" and req.path.startswith("/v1/vulns/"):
+            adv_id = req.path.rsplit("/", 1)[1]
+            if adv_id in self.failing:
+                self.fetched.append(adv_id)
+                return Reply(503, {"message": "unavailable"})
+            if adv_id in self.deleted:
+                self.fetched.append(adv_id)
+                return Reply(404, {"code": 5, "message": "Bug not found."})
+            if adv_id in self.withdrawn:
+                self.fetched.append(adv_id)
+                doc = dict(self.advisories[adv_id])
+                doc["withdrawn"] = doc["modified"] = "2026-11-01T00:00:00Z"
+                return Reply(200, doc)
+        return super().__call__(req)
+
+
+def _affecting(fake: FakeOsv, name: str, version: str | None) -> list[str]:
+    q: dict[str, Any] = {"package": {"name": name, "ecosystem": "PyPI"}}
+    return fake._matches({**q, **({"version": version} if version else {})})
+
+
+def test_an_advisory_osv_stops_listing_is_checked_by_id_and_dropped_only_when_gone(
+    store, pypa, serve, tmp_path: Path
+) -> None:
+    from threatvec.vulns.http_retry import RetryPolicy, SourceError
+    from threatvec.vulns.ingest import store_osv
+
+    org = create_org(store)
+    _stack(store, org.id)
+    fake = ChangingOsv(pypa)
+    server = serve(fake)
+    # Every advisory of these packages was imported from files first, including
+    # ones that do not affect the stack's versions (those are never re-checked).
+    with session_scope(store) as s:
+        store_osv(s, list(fake.parsed.values()), rescore=False)
+
+    def sync() -> Any:
+        retry = RetryPolicy(max_attempts=2, base_delay=0.01, max_delay=0.01)
+        with session_scope(store) as s, OsvClient(server.url, retry=retry) as client:
+            return sync_osv_stack(s, client, org_ids=[org.id])
+
+    first = sync()
+    assert first.fetched == 0 and first.rechecked == 0 and fake.fetched == []
+
+    gradio = _affecting(fake, "gradio", "3.0.0")
+    mlflow = _affecting(fake, "mlflow", "2.0.0")
+    torch = _affecting(fake, "torch", None)
+    assert len(gradio) >= 3 and len(mlflow) >= 1 and torch
+    withdrawn, deleted, unlisted = gradio[0], gradio[1], mlflow[0]
+    failing = torch[0]
+    fake.withdrawn, fake.deleted, fake.failing = {withdrawn}, {deleted}, {failing}
+    fake.hidden = {withdrawn, deleted, unlisted, failing}
+    with store() as s:
+        linked = set(s.scalars(select(CveOsvLink.advisory_id)))
+    assert withdrawn in linked or deleted in linked, "the real data aliases CVEs"
+
+    # A querybatch that fails part-way stops the sync: nothing is re-checked or dropped.
+    fake.fail_batch_from = len(fake.batches) + 2  # the first page answers, the second not
+    with pytest.raises(SourceError):
+        sync()
+    with store() as s:
+        kept = set(s.scalars(select(OsvAdvisoryRecord.id)))
+    assert fake.hidden <= kept and fake.fetched == []
+
+    fake.fail_batch_from = 0
+    result = sync()
+    assert set(fake.fetched) == fake.hidden  # only what the stack's versions would match
+    assert result.rechecked == 4 and result.recheck_failed == 1
+    assert result.stats.withdrawn == 2 and result.gone == 1
+    with store() as s:
+        ids = set(s.scalars(select(OsvAdvisoryRecord.id)))
+        links = set(s.scalars(select(CveOsvLink.advisory_id)))
+    assert withdrawn not in ids and deleted not in ids
+    assert withdrawn not in links and deleted not in links
+    assert unlisted in ids  # OSV still has it: kept
+    assert failing in ids  # OSV could not say: kept until it can
+    assert result.to_dict()["rechecked"] == 4 and result.to_dict()["recheck_failed"] == 1
+    # The CLI says what the re-check did (OSV answers for the torch advisory now).
+    fake.failing = set()
+    env = {
+        **os.environ,
+        "THREATVEC_DATABASE_URL": str(store.kw["bind"].url.render_as_string(hide_password=False)),
+        "THREATVEC_DATA_DIR": str(tmp_path),
+        "PYTHONPATH": str(REPO / "src"),
+        "THREATVEC_OSV_BASE_URL": server.url,
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "threatvec.cli", "cves", "osv-sync"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert r.returncode == 0, r.stderr
+    assert "2 no longer listed re-checked by id (0 gone, 0 kept: OSV did not answer)" in r.stdout

@@ -217,6 +217,12 @@ def osv_sync(
         f"OSV: {detail['queries']} packages asked ({detail['skipped_entries']} stack entries "
         f"without an ecosystem), {detail['advisory_ids']} advisories listed, "
         f"{detail['fetched']} fetched, {detail['already_stored']} already current"
+        + (
+            f"; {detail['rechecked']} no longer listed re-checked by id "
+            f"({detail['gone']} gone, {detail['recheck_failed']} kept: OSV did not answer)"
+            if detail.get("rechecked")
+            else ""
+        )
     )
     _report("OSV advisories", detail)
 

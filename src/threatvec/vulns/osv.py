@@ -289,9 +289,16 @@ class OsvClient:
         return [[i for i, _ in r] for r in self.query_batch_entries(queries)]
 
     def query_batch_entries(
-        self, queries: Sequence[tuple[str, str, str | None]]
+        self,
+        queries: Sequence[tuple[str, str, str | None]],
+        *,
+        incomplete: set[int] | None = None,
     ) -> list[list[tuple[str, str | None]]]:
-        """(advisory id, modified) per query, in the same order; follows ``next_page_token``."""
+        """(advisory id, modified) per query, in the same order; follows ``next_page_token``.
+
+        The indexes of queries whose pages were cut short (still a token after
+        100 rounds) are added to ``incomplete``: their lists are not whole.
+        """
         results: list[list[tuple[str, str | None]]] = []
         for i in range(0, len(queries), _MAX_BATCH):
             chunk = list(queries[i : i + _MAX_BATCH])
@@ -321,6 +328,9 @@ class OsvClient:
                 if not again:
                     break
                 pending = again
+            else:
+                if incomplete is not None:
+                    incomplete.update(i + j for j in pending)
             results.extend(got_all)
         return results
 

@@ -13,10 +13,19 @@ One ``/v1/querybatch`` call per 1,000 distinct (package, ecosystem, version)
 triples, then ``/v1/vulns/{id}`` for each advisory not already stored at the
 same ``modified`` time; the advisories are stored like imported OSV files
 (exact ranges, CVE links) and the affected CVEs are re-scored.
+
+OSV leaves a withdrawn advisory out of query answers, so its ``withdrawn``
+field is never seen by listing alone. An advisory stored for a package this
+sync listed in full, whose stored ranges cover the version asked about, but
+which the listing no longer names, is fetched by id: withdrawn or 404 removes
+it; still there keeps it; an error keeps it too (never dropped because one
+request failed), to be asked again next sync.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -26,13 +35,17 @@ from urllib.parse import unquote
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from threatvec.core.clock import utcnow
+from threatvec.vulns.http_retry import SourceError
 from threatvec.vulns.ingest import IngestStats, store_osv
 from threatvec.vulns.models import OsvAdvisoryRecord, TechStackEntry
 from threatvec.vulns.osv import OsvAdvisory, OsvClient
+from threatvec.vulns.versions import osv_events_contain
 
 __all__ = ["PYPI_NAMES", "OsvQuery", "OsvSyncResult", "stack_queries", "sync_osv_stack"]
 
 Progress = Callable[[int, int | None], None]
+log = logging.getLogger("threatvec.vulns.osv_sync")
 
 # purl type → OSV ecosystem (https://ossf.github.io/osv-schema/#affectedpackage-field).
 _PURL_ECOSYSTEMS = {
@@ -113,6 +126,9 @@ class OsvSyncResult:
     fetched: int = 0
     already_stored: int = 0
     missing: int = 0  # listed by querybatch, then 404 on /v1/vulns/{id}
+    rechecked: int = 0  # stored, no longer listed, fetched by id
+    gone: int = 0  # of those, 404: removed (counted in stats.withdrawn too)
+    recheck_failed: int = 0  # of those, OSV gave no answer: kept
     stats: IngestStats = field(default_factory=IngestStats)
 
     def to_dict(self) -> dict[str, Any]:
@@ -125,6 +141,9 @@ class OsvSyncResult:
             "fetched": self.fetched,
             "already_stored": self.already_stored,
             "missing": self.missing,
+            "rechecked": self.rechecked,
+            "gone": self.gone,
+            "recheck_failed": self.recheck_failed,
             **self.stats.to_dict(),
         }
 
@@ -204,7 +223,10 @@ def sync_osv_stack(
     result.queries = len(queries)
     if not queries:
         return result
-    answers = client.query_batch_entries([(q.name, q.ecosystem, q.version) for q in queries])
+    cut_short: set[int] = set()
+    answers = client.query_batch_entries(
+        [(q.name, q.ecosystem, q.version) for q in queries], incomplete=cut_short
+    )
     listed: dict[str, str | None] = {}
     for vulns in answers:
         for adv_id, modified in vulns:
@@ -233,6 +255,88 @@ def sync_osv_stack(
         if on_progress:
             on_progress(i, len(todo))
     result.fetched = len(advisories)
+    whole = [q for i, q in enumerate(queries) if i not in cut_short]
+    advisories += _recheck(client, _no_longer_listed(session, whole, listed), result)
     result.stats = store_osv(session, advisories, org_ids=org_ids)
     session.commit()
     return result
+
+
+def _package_key(ecosystem: Any, name: Any) -> tuple[str, str]:
+    """(ecosystem, name) as OSV compares them: PyPI names normalised (PEP 503)."""
+    eco, pkg = str(ecosystem or ""), str(name or "")
+    if eco == "PyPI":
+        return eco, re.sub(r"[-_.]+", "-", pkg).lower()
+    return eco, pkg
+
+
+def _may_affect(stored_range: dict[str, Any], version: str | None) -> bool:
+    """Would this stored range make the stack's version affected (unknown counts as yes)?"""
+    if version is None or version in (stored_range.get("versions") or []):
+        return True
+    events = stored_range.get("events") or []
+    return bool(events) and osv_events_contain(version, events) is not False
+
+
+def _no_longer_listed(
+    session: Session, queries: Sequence[OsvQuery], listed: dict[str, str | None]
+) -> list[str]:
+    """Stored advisories that match an asked version by their stored ranges, yet were not listed.
+
+    Only queries whose listing came back whole are passed in: an advisory
+    missing from a cut-short listing proves nothing.
+    """
+    asked: dict[tuple[str, str], list[str | None]] = {}
+    for q in queries:
+        asked.setdefault(_package_key(q.ecosystem, q.name), []).append(q.version)
+    out: list[str] = []
+    rows = session.execute(select(OsvAdvisoryRecord.id, OsvAdvisoryRecord.ranges))
+    for adv_id, ranges in rows:
+        if adv_id in listed:
+            continue
+        for r in ranges or []:
+            versions = asked.get(_package_key(r.get("ecosystem"), r.get("package")))
+            if versions and any(_may_affect(r, v) for v in versions):
+                out.append(adv_id)
+                break
+    return sorted(out)
+
+
+def _gone(adv_id: str) -> OsvAdvisory:
+    """A 404 for an advisory OSV used to serve: removed like a withdrawn one."""
+    return OsvAdvisory(
+        id=adv_id,
+        aliases=(),
+        summary="",
+        details="",
+        modified=None,
+        published=None,
+        withdrawn=utcnow(),
+        affected=(),
+        severity=(),
+        references=(),
+    )
+
+
+def _recheck(client: OsvClient, ids: Sequence[str], result: OsvSyncResult) -> list[OsvAdvisory]:
+    """Fetch each no-longer-listed advisory by id; withdrawn or deleted ones come back withdrawn.
+
+    An advisory OSV still serves is returned as it is now (stored as an
+    update); one OSV could not answer for is left out, so the stored copy
+    stays until a later sync gets an answer.
+    """
+    out: list[OsvAdvisory] = []
+    for adv_id in ids:
+        result.rechecked += 1
+        try:
+            adv = client.get(adv_id)
+        except (SourceError, ValueError) as exc:
+            result.recheck_failed += 1
+            log.warning("OSV re-check of %s failed, kept as stored: %s", adv_id, exc)
+            continue
+        if adv is None:
+            result.gone += 1
+            out.append(_gone(adv_id))
+        else:
+            out.append(adv)
+    return out
