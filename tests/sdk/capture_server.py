@@ -13,6 +13,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 SRC = Path(__file__).resolve().parents[2] / "src"
 if str(SRC) not in sys.path:
@@ -83,8 +84,12 @@ class CaptureServer:
                         capture.lock.notify_all()
                         status = capture.probe_status
                         probe = capture.probe_queue.popleft() if capture.probe_queue else None
+                    query = parse_qs(urlsplit(self.path).query)
+                    wait = float(query.get("wait", ["0"])[0])
                     if status is not None:
                         self._reply(status, {"detail": "scripted"})
+                    elif not 0 <= wait <= 60:  # the server's documented range
+                        self._reply(422, {"detail": "query.wait: must be from 0 to 60"})
                     elif probe is None:
                         time.sleep(capture.probe_hold)
                         self._reply(204)

@@ -75,3 +75,25 @@ def test_stop_ends_the_probe_thread_while_it_backs_off(make_client, capture):
     tv.stop(timeout=2.0)
     assert time.monotonic() - started < 2.5
     assert len(_probe_threads()) == before
+
+
+def test_a_poll_timeout_beyond_the_servers_60_s_still_gets_probes(make_client, capture, caplog):
+    # The server holds a long poll for at most 60 s and answers 422 to more; the SDK
+    # asked for `wait=int(poll_timeout)` and, refused, retried silently forever.
+    capture.probe_queue.append({"probe_id": "p-9", "prompt": "hi", "context": {}})
+    tv = make_client().start()
+    assert tv.serve_probes(lambda p, c: "hello", poll_timeout=90.0)
+    assert capture.wait_for(lambda: len(capture.probe_replies) == 1, timeout=5.0)
+    assert capture.probe_replies[0] == ("p-9", {"output": "hello", "tool_calls": []})
+    tv.stop()
+
+
+def test_a_refused_poll_is_logged_once(make_client, capture, caplog):
+    capture.probe_status = 401
+    tv = make_client().start()
+    caplog.set_level("WARNING", logger="threatvec")
+    assert tv.serve_probes(lambda p, c: "x", poll_timeout=1.0)
+    assert capture.wait_for(lambda: capture.probe_polls >= 3, timeout=10.0)
+    tv.stop()
+    refused = [r for r in caplog.records if "refused to hand out probes" in r.getMessage()]
+    assert len(refused) == 1 and "HTTP 401" in refused[0].getMessage()

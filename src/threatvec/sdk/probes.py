@@ -28,6 +28,7 @@ NEXT_PATH = "/api/v1/agentbench/probes/next"
 REPLY_PATH = "/api/v1/agentbench/probes/{probe_id}/reply"
 _PROBE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 MAX_OUTPUT_CHARS = 100_000
+MAX_WAIT_S = 60.0
 
 
 class ProbeServer:
@@ -43,10 +44,13 @@ class ProbeServer:
         poll_timeout: float,
         is_live: Callable[[], bool],
     ) -> None:
-        self._transport = HttpTransport(server_url, org_key=org_key, timeout=poll_timeout + 5.0)
+        # The server holds a poll for 0-60 s and answers 422 to anything else.
+        wait = min(MAX_WAIT_S, max(0.0, poll_timeout))
+        self._transport = HttpTransport(server_url, org_key=org_key, timeout=wait + 5.0)
         self._agent = agent_name
         self._handler = handler
-        self._poll_timeout = poll_timeout
+        self._poll_timeout = wait
+        self._warned: set[int] = set()
         self._is_live = is_live
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -87,6 +91,18 @@ class ProbeServer:
                 self._stopping.wait(backoff_delay(failures - 1, 0.5, 30.0))
         self._transport.close()
 
+    def _warn_refused(self, status: int, body: Any) -> None:
+        # Otherwise a refused poll (wrong key, unknown agent) only shows as no probes.
+        if status in self._warned:
+            return
+        self._warned.add(status)
+        detail = body.get("detail") if isinstance(body, dict) else None
+        logger.warning(
+            "threatvec: the server refused to hand out probes (HTTP %s): %s",
+            status,
+            str(detail)[:300] if detail else "no detail",
+        )
+
     def _poll_once(self) -> bool | None:
         """True: answered a probe; False: nothing to do; None: the server could not be asked."""
         path = f"{NEXT_PATH}?agent={quote(self._agent, safe='')}&wait={int(self._poll_timeout)}"
@@ -94,6 +110,9 @@ class ProbeServer:
         if reply.status == 204 or not self._running():
             # A probe that arrives as the client stops is left to expire on the server.
             return False
+        if reply.status is not None and 400 <= reply.status < 500:
+            self._warn_refused(reply.status, reply.body)
+            return None
         if reply.status != 200 or not isinstance(reply.body, dict):
             return None
         probe_id = reply.body.get("probe_id")
