@@ -97,3 +97,17 @@ def test_a_refused_poll_is_logged_once(make_client, capture, caplog):
     tv.stop()
     refused = [r for r in caplog.records if "refused to hand out probes" in r.getMessage()]
     assert len(refused) == 1 and "HTTP 401" in refused[0].getMessage()
+
+
+def test_an_unknown_agent_is_logged_only_when_it_persists(make_client, capture, caplog):
+    capture.probe_status = 404
+    tv = make_client().start()
+    caplog.set_level("WARNING", logger="threatvec")
+    assert tv.serve_probes(lambda p, c: "x", poll_timeout=1.0)
+    assert capture.wait_for(lambda: capture.probe_polls >= 2, timeout=10.0)
+    assert not [r for r in caplog.records if "refused" in r.getMessage()]
+    assert capture.wait_for(lambda: capture.probe_polls >= 3, timeout=10.0)
+    assert capture.wait_for(
+        lambda: any("HTTP 404" in r.getMessage() for r in caplog.records), timeout=2.0
+    )
+    tv.stop()

@@ -51,6 +51,7 @@ class ProbeServer:
         self._handler = handler
         self._poll_timeout = wait
         self._warned: set[int] = set()
+        self._refusals = 0
         self._is_live = is_live
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -93,7 +94,9 @@ class ProbeServer:
 
     def _warn_refused(self, status: int, body: Any) -> None:
         # Otherwise a refused poll (wrong key, unknown agent) only shows as no probes.
-        if status in self._warned:
+        # A 404 is normal for a moment at start (the agent.register event is on its way).
+        self._refusals = self._refusals + 1 if status == 404 else 0
+        if status in self._warned or (status == 404 and self._refusals < 3):
             return
         self._warned.add(status)
         detail = body.get("detail") if isinstance(body, dict) else None
