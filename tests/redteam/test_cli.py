@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,9 @@ def test_atlas_import_reports_counts_read_from_the_file(data_dir: Path) -> None:
     assert len(bad.stderr.strip().splitlines()) == 1
 
 
-def _register(data_dir: Path, server: OpenAIAgentServer) -> None:
+def _register(
+    data_dir: Path, server: OpenAIAgentServer | None, *, config: dict[str, Any] | None = None
+) -> None:
     """Prepare the CLI's database the way the server would: default org, agent, target."""
     from threatvec.assets import service as assets
     from threatvec.assets.schemas import AssetCreate
@@ -65,8 +69,10 @@ def _register(data_dir: Path, server: OpenAIAgentServer) -> None:
         org = orgs.ensure_default_org(session=s, org_key=None)
         asset = assets.create(session=s, org_id=org.id,
                               data=AssetCreate(kind="agent", name="cli-naive"))  # fmt: skip
-        config: dict[str, Any] = {"type": "openai_chat", "base_url": server.url + "/v1",
-                                  "model": "naive", "api_key_ref": "k"}  # fmt: skip
+        if config is None:
+            assert server is not None
+            config = {"type": "openai_chat", "base_url": server.url + "/v1",
+                      "model": "naive", "api_key_ref": "k"}  # fmt: skip
         box = SecretBox(settings.resolved_secret_key())
         service.put_target(session=s, org_id=org.id, agent_id=asset.id, config=config,
                            secrets={"k": "sk-cli-test"}, box=box)  # fmt: skip
@@ -90,3 +96,81 @@ def test_agentbench_run_by_name_with_progress_and_exit_code(
         missing.stderr.strip()
         == "error: no agent 'nobody' in this organisation (id, asset id or name)"
     )
+
+
+class _SlowAgent:
+    """An HTTP agent on 127.0.0.1 that takes `delay` seconds per reply."""
+
+    def __init__(self, delay: float) -> None:
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        outer = self
+        self.requests = 0
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                outer.requests += 1
+                time.sleep(delay)
+                raw = json.dumps({"reply": "I cannot help with that."}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_ctrl_c_cancels_the_run_instead_of_leaving_it_running(data_dir: Path) -> None:
+    # Interrupted, the CLI left the run 'running': the agent got 409 on every new run for
+    # 15 minutes and a cancel was accepted but never acted on.
+    from threatvec.cli.common import open_store
+    from threatvec.core.settings import Settings
+    from threatvec.redteam.models import RedTeamRun
+
+    agent = _SlowAgent(delay=0.5)
+    config = {"type": "http", "base_url": agent.url, "reply_path": "$.reply",
+              "steps": [{"name": "send", "url": "/chat", "body": {"text": "{{prompt}}"}}],
+              "channels": ["direct"]}  # fmt: skip
+    _register(data_dir, None, config=config)
+    env = {**os.environ, "THREATVEC_DATA_DIR": str(data_dir),
+           "THREATVEC_ALLOW_PRIVATE_OUTBOUND": "true",
+           "THREATVEC_SECRET_KEY": "cli-" + "s" * 40}  # fmt: skip
+    env.pop("THREATVEC_DATABASE_URL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "threatvec.cli", "agentbench", "run", "cli-naive", "--k", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while agent.requests < 2:
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the run never reached the agent"
+            time.sleep(0.1)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        agent.close()
+    assert proc.returncode == 130, (out, err)
+    assert "cancelled" in err
+    _, engine, factory = open_store(Settings(data_dir=data_dir, secret_key="cli-" + "s" * 40))
+    with factory() as s:
+        (run,) = s.query(RedTeamRun).all()
+        assert run.status == "cancelled" and run.finished_at is not None
+        assert "interrupted" in (run.error or "")
+    engine.dispose()

@@ -3,7 +3,8 @@
 Runs in this process against the configured database with the same flow as
 the server (SDK-served agents still get their probes through the server's
 long-poll endpoints, which read the same database). Exit codes of `run`: 0
-done, 1 a probe FAILed and `--fail-on-bypass` was given, 2 an error.
+done, 1 a probe FAILed and `--fail-on-bypass` was given, 2 an error, 130
+interrupted (Ctrl-C: the run is marked cancelled).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ __all__ = ["app"]
 app = typer.Typer(help="AgentBench: adversarial probes against your agents.", no_args_is_help=True)
 
 EXIT_ERROR = 2
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> NoReturn:
@@ -80,10 +82,20 @@ def run(
         transient=True,
     ) as bar:  # fmt: skip
         task = bar.add_task("probes", total=None)
-        result = flows.execute_run(
-            ctx, org_id=org_id, run_id=run_id,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )  # fmt: skip
+        try:
+            result = flows.execute_run(
+                ctx, org_id=org_id, run_id=run_id,
+                progress=lambda done, total: bar.update(task, completed=done, total=total),
+            )  # fmt: skip
+        except KeyboardInterrupt:
+            result = None
+            interrupted = True
+        else:
+            interrupted = False
+    if interrupted:
+        # execute_run has marked the run cancelled; 130 is the shell's code for Ctrl-C.
+        typer.echo(f"run {run_id} cancelled: interrupted (Ctrl-C)", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED)
     with factory() as session:
         row = service.get_run_or_raise(session=session, org_id=org_id, run_id=run_id)
         status, error = row.status, row.error

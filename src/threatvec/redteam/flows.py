@@ -148,6 +148,18 @@ def _fail_run(ctx: RunContext, org_id: str, run_id: str, message: str) -> None:
     _publish(ctx.factory, org_id, "redteam.run_failed", {"run_id": run_id, "error": message[:300]})
 
 
+INTERRUPTED = "interrupted: the process running it was stopped before the run finished"
+
+
+def _interrupt_run(ctx: RunContext, org_id: str, run_id: str) -> None:
+    with ctx.factory() as session:
+        run = session.get(RedTeamRun, run_id)
+        if run is not None and run.org_id == org_id and run.status in service.ACTIVE_STATUSES:
+            run.status, run.error, run.finished_at = "cancelled", INTERRUPTED, utcnow()
+            run.cancel_requested = True
+            session.commit()
+
+
 def _build(ctx: RunContext, org_id: str, config: dict[str, Any], target_row: Any) -> Target:
     return build_target(
         config,
@@ -288,6 +300,11 @@ def execute_run(
         log.exception("AgentBench run %s failed", run_id)
         _fail_run(ctx, org_id, run_id, f"the run stopped: {type(exc).__name__}")
         return None
+    except BaseException:
+        # Ctrl-C in the CLI (or SystemExit): left 'running', the run would block the
+        # agent's next run (409) until it went stale, and a cancel would wait for nobody.
+        _interrupt_run(ctx, org_id, run_id)
+        raise
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE.pop(run_id, None)
