@@ -70,7 +70,7 @@ def test_import_reports_skips_and_is_idempotent(cli_env, nvd_files, tmp_path: Pa
     assert r.returncode == 0, r.stderr
     total = len(doc["vulnerabilities"]) - 1
     assert f"{total} added" in r.stdout and "1 skipped" in r.stdout
-    assert "skipped 3 (CVE-2024-0001)" in r.stderr
+    assert "skipped vulnerabilities[3] (CVE-2024-0001)" in r.stderr
     assert _count(factory, Cve) == total
     with factory() as s:
         assert (
@@ -205,3 +205,52 @@ def test_epss_kev_and_osv(cli_env, nvd_files, data_dir: Path, serve, tmp_path: P
     } <= jobs
     both = run(env, "epss", str(path), "--api")
     assert both.returncode == 1 and both.stderr.startswith("error:")
+
+
+def test_each_skipped_record_is_listed_once_with_its_position_and_reason(
+    cli_env, nvd_files, data_dir: Path, tmp_path: Path
+) -> None:
+    env, _factory, _ = cli_env
+    doc = json.loads(nvd_files[1].read_text())
+    # The first record (position 0) is bad too: a falsy index must still be shown.
+    doc["vulnerabilities"].insert(0, {"cve": {"id": "CVE-2024-0002", "lastModified": "soon"}})
+    doc["vulnerabilities"].insert(3, {"cve": {"id": "CVE-\x1b[2J2024", "published": "bad"}})
+    path = tmp_path / "nvd.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    r = run(env, "import", str(path))
+    assert r.returncode == 0, r.stderr
+    assert "2 skipped" in r.stdout
+    lines = [line for line in r.stderr.splitlines() if "skipped" in line.lower()]
+    assert lines == [
+        "skipped vulnerabilities[0] (CVE-2024-0002): published: timestamp must be a non-empty "
+        "string, got missing",
+        "skipped vulnerabilities[3] (CVE-\\x1b[2J2024): id is missing or not a CVE id: "
+        "'CVE-\\x1b[2J2024'",
+    ], r.stderr
+    assert "\x1b" not in r.stderr  # an escape sequence from the file never reaches the terminal
+
+    langchain = data_dir / "osv" / "pypa-advisory-database" / "vulns" / "langchain"
+    osv_dir = tmp_path / "osv"
+    osv_dir.mkdir()
+    first = sorted(langchain.glob("*.yaml"))[0]
+    (osv_dir / first.name).write_bytes(first.read_bytes())
+    (osv_dir / "PYSEC-0000-broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    r = run(env, "osv", str(osv_dir))
+    assert r.returncode == 0, r.stderr
+    assert "1 added" in r.stdout and "1 skipped" in r.stdout
+    lines = [line for line in r.stderr.splitlines() if "skipped" in line.lower()]
+    assert len(lines) == 1 and lines[0].startswith(f"skipped {osv_dir / 'PYSEC-0000-broken.yaml'}")
+    assert "cannot parse" in lines[0]
+
+
+def test_sync_lists_a_skipped_record_once_at_its_start_index(cli_env, nvd_raw, serve) -> None:
+    env, _factory, _ = cli_env
+    bad = {**nvd_raw[0], "id": "CVE-9999-0001", "published": "bad"}
+    server = serve(FakeNvd([*nvd_raw, bad]))  # sorted by id: the bad one comes last
+    r = run({**env, "THREATVEC_NVD_BASE_URL": server.url + "/rest/json/cves/2.0"}, "sync")
+    assert r.returncode == 0, r.stderr
+    lines = [line for line in r.stderr.splitlines() if "skipped" in line.lower()]
+    assert lines == [
+        f"skipped record at startIndex {len(nvd_raw)} (CVE-9999-0001): published: "
+        "bad timestamp 'bad'"
+    ], r.stderr

@@ -7,6 +7,7 @@ one ``error:`` line and exits non-zero.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -48,7 +49,23 @@ def _bar(label: str) -> Iterator[Callable[[int, int | None], None]]:
         yield update
 
 
-def _report(what: str, detail: dict[str, Any]) -> None:
+def _position(skip: dict[str, Any], index_label: str) -> str:
+    """Where a skipped record was: a CSV line, an array position or a file (0 is a position)."""
+    if skip.get("line") is not None:
+        return f"line {skip['line']}"
+    if skip.get("index") is not None:
+        return index_label.format(skip["index"])
+    return str(skip.get("path") or "(position unknown)")
+
+
+def _report(what: str, detail: dict[str, Any], *, index_label: str = "vulnerabilities[{}]") -> None:
+    """The summary line, then each skipped record once: position, id, reason.
+
+    The text comes from the input file or feed, so escape sequences and other
+    invisible characters are shown escaped.
+    """
+    from threatvec.detect.normalize import visible_snippet
+
     skipped = detail.get("skipped", 0)
     exp = detail.get("exposures", {})
     typer.echo(
@@ -59,8 +76,10 @@ def _report(what: str, detail: dict[str, Any]) -> None:
         f"{exp.get('created', 0) + exp.get('updated', 0)} org exposures re-scored"
     )
     for s in detail.get("skipped_examples", []):
-        where = s.get("line") or s.get("index") or s.get("path")
-        typer.echo(f"skipped {where} ({s.get('cve_id') or '-'}): {s.get('reason')}", err=True)
+        where = visible_snippet(_position(s, index_label), limit=300)
+        cve_id = visible_snippet(str(s.get("cve_id") or "-"), limit=120)
+        reason = visible_snippet(str(s.get("reason")), limit=500)
+        typer.echo(f"skipped {where} ({cve_id}): {reason}", err=True)
 
 
 def _run(job: str, work: Callable[[Any], Any]) -> dict[str, Any]:
@@ -68,13 +87,33 @@ def _run(job: str, work: Callable[[Any], Any]) -> dict[str, Any]:
     from threatvec.vulns.ingest import recorded_run
 
     _, engine, factory = open_store()
+    # `_report` lists every skipped record with its position; the parsers' own
+    # warning for each would print it a second time on the same stderr.
+    quiet = _SkipsListedHere()
+    loggers = [logging.getLogger(name) for name in _SKIP_LOGGERS]
+    for logger in loggers:
+        logger.addFilter(quiet)
     try:
         with recorded_run(factory, job, trigger="cli") as detail, factory() as session:
             result = work(session)
             detail.update(result.to_dict())
             return detail
     finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
         engine.dispose()
+
+
+_SKIP_LOGGERS = ("threatvec.vulns.nvd", "threatvec.vulns.osv")
+
+
+class _SkipsListedHere(logging.Filter):
+    """Drops the parsers' skipped-record warnings (marked ``SKIPPED_RECORD``), nothing else."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from threatvec.vulns.nvd import SKIPPED_RECORD
+
+        return not getattr(record, SKIPPED_RECORD, False)
 
 
 def _source_errors() -> tuple[type[BaseException], ...]:
@@ -119,7 +158,11 @@ def sync(full: bool = typer.Option(False, "--full", help="Download every CVE (re
             )
     except _source_errors() as exc:
         fail(str(exc))
-    _report(f"NVD sync ({detail.get('mode')}, watermark {detail.get('watermark')})", detail)
+    _report(
+        f"NVD sync ({detail.get('mode')}, watermark {detail.get('watermark')})",
+        detail,
+        index_label="record at startIndex {}",  # absolute in NVD's result set
+    )
 
 
 @app.command("epss")

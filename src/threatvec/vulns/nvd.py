@@ -36,6 +36,7 @@ import ijson
 
 __all__ = [
     "CVSS_DISAGREEMENT_THRESHOLD",
+    "SKIPPED_RECORD",
     "ConfigNode",
     "Configuration",
     "CpeMatch",
@@ -57,6 +58,8 @@ __all__ = [
 ]
 
 log = logging.getLogger("threatvec.vulns.nvd")
+#: Set on the log record of every skipped-record warning (``extra``).
+SKIPPED_RECORD = "skipped_record"
 
 #: Two scores for the same CVE in the same CVSS family that differ by at least
 #: this many points are flagged on the choice (issue 5: "a large disagreement is shown").
@@ -590,7 +593,11 @@ ErrorCallback = Callable[[SkippedRecord], None]
 def _report(errors: ErrorCallback | None, skipped: SkippedRecord) -> None:
     # The reason names the field, never echoes a whole record (it is untrusted input).
     log.warning(
-        "skipped NVD record #%d (%s): %s", skipped.index, skipped.cve_id or "no id", skipped.reason
+        "skipped NVD record #%d (%s): %s",
+        skipped.index,
+        skipped.cve_id or "no id",
+        skipped.reason,
+        extra={SKIPPED_RECORD: True},  # a caller that lists skips itself can drop this line
     )
     if errors is not None:
         errors(skipped)

@@ -27,6 +27,7 @@ import yaml
 
 from threatvec.core.cancel import pause
 from threatvec.vulns.http_retry import RetryPolicy, SourceError, request_with_retry
+from threatvec.vulns.nvd import SKIPPED_RECORD
 from threatvec.vulns.stack import VersionRange
 from threatvec.vulns.versions import osv_events_contain
 
@@ -215,7 +216,7 @@ def iter_osv_dir(
             yield load_osv_file(path)
         except (ValueError, UnicodeDecodeError, OSError) as exc:
             err = OsvFileError(str(path), str(exc))
-            log.warning("skipped OSV file %s: %s", path.name, exc)
+            log.warning("skipped OSV file %s: %s", path.name, exc, extra={SKIPPED_RECORD: True})
             if errors:
                 errors(err)
 
