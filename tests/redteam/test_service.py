@@ -125,6 +125,17 @@ def test_supplied_nvd_records_keep_only_ai_relevant_cves(nvd_records) -> None:
         service.ai_relevant_from_nvd([{"not": "a cve"}])
 
 
+def test_a_bad_supplied_nvd_record_is_named_by_position_and_field(nvd_records) -> None:
+    # It said only "body.cves: not an NVD API 2.0 cve object (NvdRecordError)".
+    bad = {**nvd_records[0], "published": "notadate"}
+    with pytest.raises(InvalidInput) as caught:
+        service.ai_relevant_from_nvd([nvd_records[1], bad])
+    (error,) = caught.value.errors
+    assert tuple(error.loc) == ("body", "cves", 1)
+    assert "published: bad timestamp 'notadate'" in error.msg
+    assert nvd_records[0]["id"] in error.msg
+
+
 def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_factory, org) -> None:
     from datetime import timedelta
 

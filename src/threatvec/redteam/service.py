@@ -919,21 +919,30 @@ def recent_ai_cves(*, session: Session, days: int, limit: int = 500) -> list[Cve
     return facts
 
 
+def _bad_cve_message(raw: Mapping[str, Any], exc: Exception) -> str:
+    # The parser's own message names the field (NvdRecordError); anything else is our
+    # bug on odd input and says only its type, never echoing a stack of internals.
+    from threatvec.vulns.nvd import NvdRecordError
+
+    cve_id = raw.get("id") if isinstance(raw.get("id"), str) else None
+    why = str(exc) if isinstance(exc, NvdRecordError) else type(exc).__name__
+    where = f"{cve_id[:40]}: " if cve_id else ""
+    return f"not an NVD API 2.0 cve object: {where}{why}"[:500]
+
+
 def ai_relevant_from_nvd(cves: Sequence[Mapping[str, Any]]) -> tuple[list[CveFacts], int]:
     """Supplied NVD ``cve`` objects: the AI-relevant ones as facts, and how many were dropped."""
     from threatvec.vulns.nvd import parse_cve
     from threatvec.vulns.relevance import classify
 
     kept: list[CveFacts] = []
-    for raw in cves:
+    for index, raw in enumerate(cves):
         try:
             record = parse_cve(dict(raw))
             relevant = classify(record).ai_relevant
             facts = CveFacts.from_nvd(raw)
         except Exception as exc:
-            raise InvalidInput(
-                ("body", "cves"), f"not an NVD API 2.0 cve object ({type(exc).__name__})"
-            ) from None
+            raise InvalidInput(("body", "cves", index), _bad_cve_message(raw, exc)) from None
         if relevant:
             kept.append(facts)
     return kept, len(cves) - len(kept)
