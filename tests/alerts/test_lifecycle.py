@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from email import message_from_bytes
 from typing import Any
 
 from sqlalchemy import select
@@ -374,3 +375,95 @@ def test_a_failed_trigger_sent_again_brings_its_acknowledge_but_not_after_resolv
         [failed] = _deliveries(api, other)
         r = api.post(f"/alerts/{other}/deliveries/{failed['id']}/retry")
         assert r.status_code == 409 and "resolved" in r.text
+
+
+def test_acknowledges_waiting_on_their_triggers_never_starve_the_triggers(
+    api, session_factory
+) -> None:
+    # One delivery run takes at most `limit` due rows. Waiting acknowledges are due early
+    # (queued "now"); if they filled the batch, the triggers they wait for would never go.
+    with http_receiver() as pd:
+        pd.script = [503, 503]
+        first = _fire(api, session_factory, [_pd(api, pd)], server="a")
+        second = _fire(api, session_factory, [_pd(api, pd)], server="b")
+        now = utcnow()
+        assert _deliver(session_factory, api.org.id, now=now).retrying == 2
+        api.post(f"/alerts/{first}/ack")
+        api.post(f"/alerts/{second}/ack")
+        t = now + timedelta(hours=1)
+        for _ in range(4):
+            _deliver(session_factory, api.org.id, now=t, limit=1)
+    assert sorted(e["event_action"] for e in _events(pd)[2:]) == [
+        "acknowledge",
+        "acknowledge",
+        "trigger",
+        "trigger",
+    ]
+
+
+def test_a_new_match_after_resolve_opens_a_new_pagerduty_incident(api, session_factory) -> None:
+    with http_receiver() as pd:
+        cid = _pd(api, pd)
+        first = _fire(api, session_factory, [cid])
+        _deliver(session_factory, api.org.id)
+        api.post(f"/alerts/{first}/resolve")
+        _deliver(session_factory, api.org.id)
+        with session_scope(session_factory) as s:
+            signals.publish(
+                session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": "notes"}
+            )
+        assert api.post("/alerts/evaluate").json()["alerts_created"] == 1
+        _deliver(session_factory, api.org.id)
+    keys = [e["dedup_key"] for e in _events(pd)]
+    assert len(keys) == 3 and keys[0] == keys[1] != keys[2]
+    assert sorted(pd.incidents.values()) == ["resolved", "triggered"]
+
+
+def test_an_acknowledge_that_failed_is_moot_once_resolved(api, session_factory) -> None:
+    # A SOAR mirroring the alert's state must never get "acknowledged" after "resolved".
+    with http_receiver(webhook_secret=WEBHOOK_SECRET) as rx:
+        hook = _channel(
+            api, "soar", {"kind": "webhook", "url": rx.url + "/soar", "secret": WEBHOOK_SECRET}
+        )
+        alert_id = _fire(api, session_factory, [hook])
+        _deliver(session_factory, api.org.id)
+        rx.script = [410]  # the acknowledge is refused for good
+        api.post(f"/alerts/{alert_id}/ack")
+        assert _deliver(session_factory, api.org.id).failed == 1
+        api.post(f"/alerts/{alert_id}/resolve")
+        ack = next(d for d in _deliveries(api, alert_id) if d["action"] == "acknowledge")
+        assert ack["status"] == "cancelled"
+        assert api.post(f"/alerts/{alert_id}/deliveries/{ack['id']}/retry").status_code == 409
+        _deliver(session_factory, api.org.id)
+    assert [r.json()["type"] for r in rx.requests] == [
+        "alert.fired",
+        "alert.acknowledged",
+        "alert.resolved",
+    ]
+
+
+def test_an_email_digest_says_which_of_its_alerts_are_already_resolved(
+    api, session_factory
+) -> None:
+    # The digest is a record of the period, so a resolved alert stays in it; read as
+    # live, it would send someone chasing what is already closed.
+    with smtp_sink() as smtp:
+        mail = _channel(
+            api,
+            "mail",
+            {"kind": "email", "host": smtp.host, "port": smtp.port, "starttls": False,
+             "sender": "tv@example.com", "recipients": ["soc@example.com"]},
+        )  # fmt: skip
+        done = _fire(api, session_factory, [mail], server="fixed")
+        _fire(api, session_factory, [mail], server="live")
+        api.post(f"/alerts/{done}/resolve")
+        assert _deliver(session_factory, api.org.id).digests == 1
+    [sent] = smtp.messages
+    msg = message_from_bytes(sent["data"])
+    text = next(p for p in msg.walk() if p.get_content_type() == "text/plain")
+    body = text.get_payload(decode=True).decode()
+    [fixed] = [line for line in body.splitlines() if "fixed" in line and line.startswith("[")]
+    [live] = [line for line in body.splitlines() if "live" in line and line.startswith("[")]
+    assert "RESOLVED" in fixed and "RESOLVED" not in live
+    html = next(p for p in msg.walk() if p.get_content_type() == "text/html")
+    assert "<td>resolved</td>" in html.get_payload(decode=True).decode()

@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -363,13 +363,17 @@ def deliver_due(
                 AlertDelivery.status == "pending",
                 AlertDelivery.next_attempt_at <= now,
             )
-            .order_by(AlertDelivery.next_attempt_at, AlertDelivery.id)
+            # Triggers first: acknowledges/resolves waiting on their triggers never fill the
+            # batch ahead of them, and one due in the same run finds its trigger sent.
+            .order_by(
+                case((AlertDelivery.action == "trigger", 0), else_=1),
+                AlertDelivery.next_attempt_at,
+                AlertDelivery.id,
+            )
             .limit(limit)
             .execution_options(populate_existing=True)
         )
     )
-    # Triggers first: a resolve due in the same run then finds its trigger already sent.
-    due.sort(key=lambda d: d.action != "trigger")
     groups: dict[str, list[AlertDelivery]] = defaultdict(list)
     for d in due:
         # An email channel sends one digest: everything pending for it, due or not yet.

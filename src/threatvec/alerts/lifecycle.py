@@ -49,11 +49,13 @@ DROPPED_BY_RESOLVE = "not sent: the alert was resolved before it went out"
 NO_TRIGGER = "not sent: the alert's notification never got through to this channel"
 
 
-def _cancel_if_pending(session: Session, row: AlertDelivery, reason: str) -> bool:
+def _cancel_if_pending(
+    session: Session, row: AlertDelivery, reason: str, *, also: tuple[str, ...] = ()
+) -> bool:
     """Cancel a row no sender has claimed; False if one has (it is in flight or done)."""
     result = session.execute(
         update(AlertDelivery)
-        .where(AlertDelivery.id == row.id, AlertDelivery.status == "pending")
+        .where(AlertDelivery.id == row.id, AlertDelivery.status.in_(("pending", *also)))
         .values(status="cancelled", last_error=reason)
         .execution_options(synchronize_session=False)
     )
@@ -87,9 +89,12 @@ def queue_follow_ups(
     """Queue ``action`` for each live channel the alert's trigger went to; the rows added."""
     triggers = _rows(session, alert, "trigger")
     if action == "resolve":
-        # An acknowledgement not sent yet is moot once the alert is resolved.
+        # An acknowledgement not sent yet (or given up) is moot once the alert is resolved:
+        # sent later, it would tell a receiver mirroring the state "acknowledged" after "resolved".
         for ack in _rows(session, alert, "acknowledge"):
-            _cancel_if_pending(session, ack, "not sent: the alert was resolved first")
+            _cancel_if_pending(
+                session, ack, "not sent: the alert was resolved first", also=("failed",)
+            )
     ids = [t.channel_id for t in triggers]
     channels = {
         c.id: c

@@ -346,9 +346,10 @@ def retry_delivery(
         raise NotFound(f"no delivery {delivery_id!r} for this alert")
     if delivery.status != "failed":
         raise Conflict(f"the delivery is {delivery.status}; only a failed one can be sent again")
-    if delivery.action == "trigger" and alert.status == "resolved":
-        # It would page for an alert already closed, and no resolve would follow it.
-        raise Conflict("the alert is resolved; its notification is not sent again")
+    if delivery.action != "resolve" and alert.status == "resolved":
+        # A trigger would page for an alert already closed, with no resolve to follow it;
+        # an acknowledge would reach a receiver after the resolve.
+        raise Conflict(f"the alert is resolved; its {delivery.action} is not sent again")
     delivery.status, delivery.attempts = "pending", 0
     delivery.next_attempt_at = utcnow()
     if delivery.action == "trigger":

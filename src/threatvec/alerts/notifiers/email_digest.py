@@ -16,6 +16,10 @@ from threatvec.core.outbound import OutboundBlocked, check_url
 __all__ = ["build", "send"]
 
 
+def _state(msg: AlertMessage) -> str:
+    return "" if msg.status == "open" or msg.is_test else f" [{msg.status.upper()}]"
+
+
 def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
     mail = EmailMessage()
     n = len(msgs)
@@ -30,8 +34,9 @@ def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
     mail["Message-ID"] = make_msgid(
         "threatvec", domain=str(config["sender"]).rpartition("@")[2] or None
     )
+    # A digest goes out up to a period after its alerts fired: say which are closed by now.
     lines = [
-        f"[{m.severity.upper()}] {m.title}\n  {m.summary}\n  rule: {m.rule_name}, "
+        f"[{m.severity.upper()}]{_state(m)} {m.title}\n  {m.summary}\n  rule: {m.rule_name}, "
         f"{m.occurrences} occurrence(s), {m.fired_at:%Y-%m-%d %H:%M} UTC"
         for m in msgs
     ]
@@ -40,13 +45,14 @@ def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
     rows = "".join(
         f"<tr><td>{html.escape(m.severity.upper())}</td><td><strong>{html.escape(m.title)}"
         f"</strong><br>{html.escape(m.summary)}</td><td>{html.escape(m.rule_name)}</td>"
-        f"<td>{m.occurrences}</td><td>{m.fired_at:%Y-%m-%d %H:%M}</td></tr>"
+        f"<td>{m.occurrences}</td><td>{m.fired_at:%Y-%m-%d %H:%M}</td>"
+        f"<td>{html.escape(m.status)}</td></tr>"
         for m in msgs
     )
     mail.add_alternative(
         '<!doctype html><html><body><h2>ThreatVec alerts</h2><table border="1" '
         'cellpadding="4"><tr><th>Severity</th><th>Alert</th><th>Rule</th><th>Count</th>'
-        f"<th>UTC</th></tr>{rows}</table></body></html>",
+        f"<th>UTC</th><th>Status</th></tr>{rows}</table></body></html>",
         subtype="html",
     )
     return mail
