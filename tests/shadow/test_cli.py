@@ -91,3 +91,20 @@ def test_m365_configure_and_pull(cli_env, shared_data: Path) -> None:
         result = json.loads(pulled.stdout)
         assert (result["blobs"], result["imported"]) == (2, 10)
         assert CLIENT_SECRET not in pulled.output
+
+
+@pytest.mark.db
+def test_import_m365_json_lines_with_a_broken_line_keeps_the_others(
+    cli_env, shared_data: Path
+) -> None:
+    # An export cut short or edited by hand: one bad line must not cost the good ones.
+    sample = json.loads((shared_data / "m365" / "copilot_audit_sample.json").read_text())
+    lines = [json.dumps(r) for r in sample[:5]]
+    lines[2] = lines[2][:60]  # truncated mid-record
+    path = Path(cli_env["THREATVEC_DATA_DIR"]).parent / "copilot.jsonl"
+    path.write_text("\n".join(lines) + "\n\n")
+    result = invoke(["shadow", "import-m365", str(path)], cli_env)
+    assert result.exit_code == 0, result.output
+    assert "5 record(s): 4 Copilot interaction(s), 4 imported" in result.output
+    assert "1 skipped" in result.output and "line 3: not JSON" in result.output
+    assert sample[2]["UserId"] not in result.output

@@ -52,6 +52,7 @@ __all__ = [
     "M365Config",
     "M365Error",
     "ManagementActivityClient",
+    "UnreadableLine",
     "configure",
     "import_records",
     "load_config",
@@ -194,6 +195,10 @@ def convert_records(
     events: list[ShadowEventIn] = []
     for record in records:
         result.records += 1
+        if isinstance(record, UnreadableLine):
+            result.skipped += 1
+            result.errors.append(f"line {record.line}: not JSON")
+            continue
         if not isinstance(record, Mapping) or not is_copilot(record):
             result.skipped += 1
             continue
@@ -221,17 +226,36 @@ def import_records(
     return result
 
 
+@dataclass(frozen=True)
+class UnreadableLine:
+    """A line of a JSON-lines file that is not JSON: skipped and reported by its number."""
+
+    line: int
+
+
+def _json_lines(text: str) -> list[Any]:
+    """Each line's record; a broken line (an export cut short) costs only itself."""
+    records: list[Any] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            records.append(json.loads(line))
+        except (ValueError, RecursionError):
+            records.append(UnreadableLine(number))
+    if not records or all(isinstance(r, UnreadableLine) for r in records):
+        raise InvalidInput(("file",), "not JSON, a JSON array or JSON lines")
+    return records
+
+
 def read_records(path: Path) -> list[Any]:
     """Records from an exported file: a content blob (JSON array), {"value"|"records": [...]}
-    or JSON lines."""
+    or JSON lines (a line that is not JSON becomes an ``UnreadableLine``)."""
     text = path.read_text(encoding="utf-8-sig")
     try:
         doc = json.loads(text)
-    except ValueError:
-        try:
-            return [json.loads(line) for line in text.splitlines() if line.strip()]
-        except ValueError:
-            raise InvalidInput(("file",), "not JSON, a JSON array or JSON lines") from None
+    except (ValueError, RecursionError):
+        return _json_lines(text)
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
