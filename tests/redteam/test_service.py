@@ -153,3 +153,29 @@ def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_facto
         assert fresh.id != stuck.id and stuck.status == "failed"
         assert stuck.error is not None and "interrupted" in stuck.error
         s.rollback()
+
+
+def test_cancelling_a_run_whose_process_died_ends_it_at_once(session_factory, org) -> None:
+    # Nobody is left to notice the cancel flag: the run showed 'running' (and the
+    # dashboard its Cancel button) until the next run of the agent cleared it.
+    from datetime import timedelta
+
+    from threatvec.core.clock import utcnow
+
+    with session_factory() as s:
+        ref = agent(s, org.id, "orphan-bot")
+        stuck = service.create_run(session=s, org_id=org.id, agent=ref, mode="quick", k=1,
+                                   target_type=None)  # fmt: skip
+        stuck.status = "running"
+        stuck.updated_at = utcnow() - timedelta(minutes=16)
+        s.flush()
+        alive = service.create_run(session=s, org_id=org.id, agent=agent(s, org.id, "busy-bot"),
+                                   mode="quick", k=1, target_type=None)  # fmt: skip
+        alive.status = "running"
+        s.flush()
+        service.request_cancel(session=s, org_id=org.id, run_id=stuck.id)
+        service.request_cancel(session=s, org_id=org.id, run_id=alive.id)
+        assert stuck.status == "cancelled" and stuck.finished_at is not None
+        assert stuck.error is not None and "interrupted" in stuck.error
+        assert alive.status == "running" and alive.cancel_requested  # its runner stops it
+        s.rollback()

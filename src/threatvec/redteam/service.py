@@ -86,6 +86,7 @@ __all__ = [
 ACTIVE_STATUSES = ("queued", "running")
 # A run writes progress after every probe (at most (k+1) attempts × timeout apart).
 STALE_AFTER = timedelta(minutes=15)
+STALE_ERROR = "interrupted: no progress for 15 minutes (the server stopped?)"
 RECENT_DAYS = 30  # results this recent count for pass rates and coverage by default
 _SECRET_REF = re.compile(r"\{\{\s*secret:([A-Za-z0-9_.:/-]{1,200})\s*\}\}")
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
@@ -420,7 +421,7 @@ def create_run(
         if busy is not None and utcnow() - busy.updated_at > STALE_AFTER:
             # Its process went away (restart, crash): progress stopped long ago.
             busy.status, busy.finished_at = "failed", utcnow()
-            busy.error = "interrupted: no progress for 15 minutes (the server stopped?)"
+            busy.error = STALE_ERROR
             busy = None
         if busy is not None:
             raise Conflict(
@@ -480,6 +481,10 @@ def request_cancel(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
     run.cancel_requested = True
     if run.status == "queued":
         run.status, run.finished_at = "cancelled", utcnow()
+    elif utcnow() - run.updated_at > STALE_AFTER:
+        # No progress for that long: its process is gone and nobody will see the flag.
+        run.status, run.finished_at = "cancelled", utcnow()
+        run.error = run.error or STALE_ERROR
     session.flush()
     return run
 
