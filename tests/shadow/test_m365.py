@@ -184,3 +184,15 @@ def test_configuration_is_encrypted_and_job_is_registered(session_factory) -> No
     other = create_org(session_factory)
     with session_scope(session_factory) as session:
         assert job.run(session=session, org_id=other.id) == {"configured": False}
+
+
+def test_skipped_records_are_named_by_position_and_id(sample) -> None:
+    # With thousands of records, "record does not convert (event_id)" alone cannot be found.
+    no_id = {k: v for k, v in sample[1].items() if k != "Id"}
+    no_time = {**sample[2], "CreationTime": None}
+    _, result = m365.convert_records([sample[0], no_id, no_time], salt="s" * 32)
+    assert result.skipped == 2
+    assert result.errors[0] == "record 2: does not convert (event_id)"
+    rid = sample[2]["Id"]
+    assert result.errors[1] == f"record 3 (Id {rid}): CreationTime missing or not ISO 8601"
+    assert not any(sample[1]["UserId"] in e for e in result.errors)

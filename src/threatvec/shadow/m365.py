@@ -185,7 +185,14 @@ def record_to_event(record: Mapping[str, Any], *, salt: str) -> ShadowEventIn:
         )
     except ValidationError as exc:
         fields = ", ".join(".".join(str(p) for p in e["loc"]) or "record" for e in exc.errors())
-        raise ValueError(f"record does not convert ({fields})") from None
+        raise ValueError(f"does not convert ({fields})") from None
+
+
+def _record_name(position: int, record: Mapping[str, Any]) -> str:
+    """ "record 7 (Id 5e6a...)": where to find a skipped record, never a user or file name."""
+    rid = record.get("Id")
+    shown = f" (Id {rid})" if isinstance(rid, str) and _GUID.fullmatch(rid) else ""
+    return f"record {position}{shown}"
 
 
 def convert_records(
@@ -193,7 +200,7 @@ def convert_records(
 ) -> tuple[list[ShadowEventIn], ImportResult]:
     result = ImportResult()
     events: list[ShadowEventIn] = []
-    for record in records:
+    for position, record in enumerate(records, start=1):
         result.records += 1
         if isinstance(record, UnreadableLine):
             result.skipped += 1
@@ -207,7 +214,7 @@ def convert_records(
             events.append(record_to_event(record, salt=salt))
         except ValueError as exc:
             result.skipped += 1
-            result.errors.append(str(exc))
+            result.errors.append(f"{_record_name(position, record)}: {exc}")
     return events, result
 
 
