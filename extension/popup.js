@@ -20,7 +20,9 @@ async function render() {
   if (status) {
     show("queued", String(status.queued));
     show("sent", String(status.sent));
-    show("last", status.lastSentAt ? `${status.lastSentAt} (${status.lastStatus})` : status.lastError || "never");
+    // The last problem shows even after earlier deliveries (events refused, server down).
+    const problem = status.lastError ? ` — ${status.lastError}` : "";
+    show("last", status.lastSentAt ? `${status.lastSentAt} (${status.lastStatus})${problem}` : status.lastError || "never");
     const lost = Object.entries(status.dropped || {}).map(([k, v]) => `${k}: ${v}`).join(", ");
     show("dropped", lost || "none");
     show("services", String(status.services));

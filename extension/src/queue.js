@@ -3,7 +3,8 @@
 // MV3 service workers are stopped whenever Chrome likes, so the queue lives
 // in storage (chrome.storage.local in the extension, a Map in tests) and every
 // change is written before it counts. Delivery: batches of at most BATCH_SIZE
-// events, POSTed with the org key; 2xx removes the batch; 400/413/422 drop it
+// events, POSTed with the org key; 2xx removes the batch (the events its reply
+// lists as rejected are counted as lost); 400/413/422 drop it
 // (it can never succeed) and count it; 401/403, 408, 429, 5xx and network
 // errors keep it and back off exponentially (±20% jitter, Retry-After
 // honoured, capped).
@@ -33,6 +34,30 @@ function retryAfterMs(headers) {
   if (!value) return 0;
   const seconds = Number(value);
   return Number.isFinite(seconds) && seconds > 0 ? Math.min(seconds * 1000, MAX_DELAY_MS) : 0;
+}
+
+const FIELD_RE = /^[a-z_]{1,40}$/;
+
+/**
+ * How many events of a delivered batch the server refused, and the fields it named
+ * (field names only: the server never echoes values). An unreadable body counts none.
+ */
+async function rejectedIn(response, batchSize) {
+  let body;
+  try {
+    body = await response.json();
+  } catch {
+    return { count: 0, fields: "" };
+  }
+  const rejected = body && Array.isArray(body.rejected) ? body.rejected : [];
+  const fields = new Set();
+  for (const item of rejected) {
+    for (const error of (item && Array.isArray(item.errors) ? item.errors : []).slice(0, 10)) {
+      const field = error && Array.isArray(error.loc) ? error.loc[0] : undefined;
+      if (typeof field === "string" && FIELD_RE.test(field)) fields.add(field);
+    }
+  }
+  return { count: Math.min(rejected.length, batchSize), fields: [...fields].sort().slice(0, 5).join(", ") || "invalid" };
 }
 
 /**
@@ -118,12 +143,19 @@ export class EventQueue {
         }
         state.lastStatus = response.status;
         if (response.ok) {
+          // A 2xx keeps the good events of the batch and lists the ones it refused
+          // (e.g. a clock more than 10 minutes fast): those are lost, not sent.
+          const refused = await rejectedIn(response, batch.length);
           events.splice(0, batch.length);
-          summary.sent += batch.length;
-          state.sent += batch.length;
+          summary.sent += batch.length - refused.count;
+          state.sent += batch.length - refused.count;
+          if (refused.count) {
+            summary.dropped += refused.count;
+            state.dropped.rejected = (state.dropped.rejected || 0) + refused.count;
+          }
           state.attempt = 0;
           state.nextAttemptAt = 0;
-          state.lastError = null;
+          state.lastError = refused.count ? `server rejected ${refused.count} event(s): ${refused.fields}` : null;
           state.lastSentAt = new Date(this.now()).toISOString();
           continue;
         }

@@ -30,9 +30,9 @@ before(async () => {
     req.on("data", (chunk) => (body += chunk));
     req.on("end", () => {
       received.push({ method: req.method, url: req.url, headers: req.headers, body: JSON.parse(body) });
-      const [status, headers] = answers.length ? answers.shift() : [200, {}];
+      const [status, headers, replyBody = "{}"] = answers.length ? answers.shift() : [200, {}];
       res.writeHead(status, { "Content-Type": "application/json", ...headers });
-      res.end("{}");
+      res.end(replyBody);
     });
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -94,6 +94,35 @@ test("a refused org key keeps the events; a malformed batch is dropped and count
   status = await queue.status();
   assert.equal(status.queued, 0);
   assert.equal(status.dropped.rejected, 2);
+});
+
+test("events the server rejected inside a 200 are counted as lost, not as sent", async () => {
+  // The server keeps the good events of a batch and lists the bad ones (a clock more
+  // than 10 minutes fast, say); those are gone, and the popup must say so.
+  const { queue } = makeQueue();
+  await queue.enqueue(events(3));
+  const reply = {
+    received: 3,
+    accepted: 1,
+    duplicates: 0,
+    new_services: 0,
+    rejected: [
+      { index: 1, event_id: "e1", errors: [{ loc: ["occurred_at"], msg: "occurred_at is more than 10 minutes in the future" }] },
+      { index: 2, event_id: "e2", errors: [{ loc: ["occurred_at"], msg: "occurred_at is more than 10 minutes in the future" }] },
+    ],
+  };
+  answers = [[200, {}, JSON.stringify(reply)]];
+  const summary = await queue.flush({ serverUrl, orgKey: "k" });
+  assert.deepEqual(summary, { sent: 1, kept: 0, dropped: 2, status: 200 });
+  const status = await queue.status();
+  assert.equal(status.queued, 0);
+  assert.equal(status.sent, 1);
+  assert.equal(status.dropped.rejected, 2);
+  assert.equal(status.lastError, "server rejected 2 event(s): occurred_at");
+  // A clean batch afterwards clears the message.
+  await queue.enqueue(events(1, 3));
+  await queue.flush({ serverUrl, orgKey: "k" });
+  assert.equal((await queue.status()).lastError, null);
 });
 
 test("network failure keeps everything for later", async () => {
