@@ -127,3 +127,19 @@ def test_parse_csv_reads_any_line_end_and_rejects_broken_csv_with_a_400() -> Non
     # 1 MiB body; it is the client's bad input, said so with its line.
     with pytest.raises(InvalidInput, match="not valid CSV at line 2"):
         parse_csv("domain,service\n" + '"' + "x" * 200_000 + '",y\n')
+
+
+def test_parse_csv_names_the_file_line_after_blank_lines_and_quoted_line_breaks() -> None:
+    # A blank line or a line break inside quotes must not shift the line the error names.
+    text = (
+        "domain,service,kind\n"  # 1
+        "ok.ai,OK,consumer\n"  # 2
+        "\n"  # 3
+        'two.ai,"Two\nLines",consumer\n'  # 4-5
+        "bad/path,Bad,consumer\n"  # 6
+        "\n"  # 7
+        "z.ai,Z,business\n"  # 8
+    )
+    with pytest.raises(InvalidInput) as exc:
+        parse_csv(text)
+    assert [e.loc for e in exc.value.errors] == [("body", "csv", 6), ("body", "csv", 8)]

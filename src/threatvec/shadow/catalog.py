@@ -140,7 +140,9 @@ def parse_csv(text: str) -> list[CatalogItem]:
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
         fields = {f.strip().lower() for f in reader.fieldnames or []}
-        rows = list(reader)
+        # reader.line_num is the file line a record ends on: counting rows instead
+        # would shift every error after a blank line or a quoted line break.
+        rows = [(reader.line_num, row) for row in reader]
     except csv.Error as exc:
         line = reader.line_num + 1  # the record being read when it failed
         raise InvalidInput(("body", "csv", line), f"not valid CSV at line {line}: {exc}") from exc
@@ -148,7 +150,7 @@ def parse_csv(text: str) -> list[CatalogItem]:
         raise InvalidInput(("body", "csv"), "the CSV needs a header row with a 'domain' column")
     items: list[CatalogItem] = []
     errors: list[FieldError] = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if len(items) + len(errors) >= MAX_CSV_ROWS:
             raise InvalidInput(("body", "csv"), f"at most {MAX_CSV_ROWS} rows per import")
         clean = {str(k).strip().lower(): (v or "").strip() for k, v in row.items() if k}
