@@ -467,3 +467,35 @@ def test_an_email_digest_says_which_of_its_alerts_are_already_resolved(
     assert "RESOLVED" in fixed and "RESOLVED" not in live
     html = next(p for p in msg.walk() if p.get_content_type() == "text/html")
     assert "<td>resolved</td>" in html.get_payload(decode=True).decode()
+
+
+def test_two_people_resolving_at_once_send_one_resolve(api, session_factory) -> None:
+    # A double-click on Resolve, or two engineers on the same page: one "[RESOLVED]" in
+    # Slack, one resolve to PagerDuty, not one each.
+    from threatvec.alerts import service
+
+    with http_receiver() as rx:
+        slack = _channel(api, "slack", {"kind": "slack", "webhook_url": rx.url + "/slack/T/B/x"})
+        alert_id = _fire(api, session_factory, [slack])
+        _deliver(session_factory, api.org.id)
+        second_done = threading.Event()
+
+        def second() -> None:
+            with session_scope(session_factory) as s:
+                service.resolve(session=s, org_id=api.org.id, alert_id=alert_id, actor="bob")
+            second_done.set()
+
+        with session_scope(session_factory) as s:
+            a = service.get_alert_or_raise(session=s, org_id=api.org.id, alert_id=alert_id)
+            assert a.status == "open"
+            other = threading.Thread(target=second)
+            service.resolve(session=s, org_id=api.org.id, alert_id=alert_id, actor="alice")
+            other.start()
+            time.sleep(0.3)  # bob's request is now waiting on alice's transaction
+        other.join(15)
+        assert second_done.is_set()
+        _deliver(session_factory, api.org.id)
+    resolves = [d for d in _deliveries(api, alert_id) if d["action"] == "resolve"]
+    assert len(resolves) == 1
+    assert len([r for r in rx.requests if r.json()["text"].startswith("[RESOLVED]")]) == 1
+    assert api.get(f"/alerts/{alert_id}").json()["resolved_by"] == "alice"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from threatvec.alerts import lifecycle
@@ -293,30 +293,41 @@ def get_alert_or_raise(*, session: Session, org_id: str, alert_id: str) -> Alert
     return get_scoped_or_raise(session, Alert, org_id, alert_id, f"no alert {alert_id!r}")
 
 
+_STAMPS = {
+    "acknowledged": (Alert.acknowledged_at, Alert.acknowledged_by),
+    "resolved": (Alert.resolved_at, Alert.resolved_by),
+}
+
+
+def _move(session: Session, alert: Alert, *, frm: tuple[str, ...], to: str, actor: str) -> bool:
+    """Compare-and-set the status: of two requests racing (a double click), one moves it."""
+    at, by = _STAMPS[to]
+    result = session.execute(
+        update(Alert)
+        .where(Alert.org_id == alert.org_id, Alert.id == alert.id, Alert.status.in_(frm))
+        .values({Alert.status: to, at: utcnow(), by: actor[:200]})
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(alert)
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
 def acknowledge(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
     alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
-    if alert.status == "resolved":
-        raise Conflict("the alert is already resolved")
-    if alert.status == "open":
-        alert.status = "acknowledged"
-        alert.acknowledged_at, alert.acknowledged_by = utcnow(), actor[:200]
+    if _move(session, alert, frm=("open",), to="acknowledged", actor=actor):
         # PagerDuty stops escalating; a webhook mirrors the state (lifecycle.py).
-        lifecycle.queue_follow_ups(
-            session=session, alert=alert, action="acknowledge", now=alert.acknowledged_at
-        )
+        lifecycle.queue_follow_ups(session=session, alert=alert, action="acknowledge", now=utcnow())
+    elif alert.status == "resolved":
+        raise Conflict("the alert is already resolved")
     session.flush()
     return alert
 
 
 def resolve(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
     alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
-    if alert.status != "resolved":
-        alert.status = "resolved"
-        alert.resolved_at, alert.resolved_by = utcnow(), actor[:200]
+    if _move(session, alert, frm=("open", "acknowledged"), to="resolved", actor=actor):
         # The PagerDuty incident closes; a trigger not sent yet is dropped (lifecycle.py).
-        lifecycle.queue_follow_ups(
-            session=session, alert=alert, action="resolve", now=alert.resolved_at
-        )
+        lifecycle.queue_follow_ups(session=session, alert=alert, action="resolve", now=utcnow())
     session.flush()
     return alert
 
