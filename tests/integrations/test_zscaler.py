@@ -413,3 +413,15 @@ def test_rejected_records_say_which_field_is_wrong(api, live_server) -> None:
     assert "occurred_at" in reasons[0] and "future" in reasons[0]
     assert "'10.1.2.3' is not a host name" in reasons[1]
     assert r.json()["accepted"] == ["7353686396818800043"]  # the good one beside them
+
+
+def test_a_recordid_nss_wrote_as_no_value_is_rejected_not_kept_as_an_id(api, live_server) -> None:
+    # NSS writes a missing value as "None" / "NA"; taken as an id, the first such record
+    # was stored under "None" and every later one dropped as its duplicate.
+    made = _zscaler(api)
+    batch = [_rec(51, recordid="None"), _rec(52, recordid="NA"), _rec(53)]
+    r = _post(live_server, made, "\n".join(json.dumps(x) for x in batch))
+    assert r.status_code == 207, r.text
+    body = r.json()
+    assert body["accepted"] == ["7353686396818800053"] and body["duplicates"] == []
+    assert [x["reason"] for x in body["rejected"]] == ["record has no recordid"] * 2

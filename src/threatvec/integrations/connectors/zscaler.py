@@ -209,7 +209,8 @@ def _convert(
     if not isinstance(rec, dict):
         return "record is not a JSON object"
     raw_id = rec.get("recordid")
-    rid = str(raw_id).strip() if isinstance(raw_id, str | int) and raw_id is not True else ""
+    # _text: NSS writes a missing value as "None" / "NA", which is no id to dedupe on.
+    rid = _text(raw_id) if isinstance(raw_id, str | int) else ""
     if not _RECORD_ID.match(rid):
         return "record has no recordid"
     when = _when(rec)
