@@ -108,3 +108,39 @@ def test_import_m365_json_lines_with_a_broken_line_keeps_the_others(
     assert "5 record(s): 4 Copilot interaction(s), 4 imported" in result.output
     assert "1 skipped" in result.output and "line 3: not JSON" in result.output
     assert sample[2]["UserId"] not in result.output
+
+
+@pytest.mark.db
+def test_m365_pull_shows_progress_and_keeps_what_it_imported_when_a_later_blob_fails(
+    cli_env, shared_data: Path
+) -> None:
+    # A seven-day pull of a big tenant runs for a long time: it says how far it got,
+    # and a failure near the end must not throw away the blobs already imported.
+    records = json.loads((shared_data / "m365" / "copilot_audit_sample.json").read_text())
+    with M365Server([records[:4], records[4:]]) as server:
+        env = {
+            **cli_env,
+            "THREATVEC_M365_AUTHORITY_URL": server.url,
+            "THREATVEC_M365_API_URL": server.url,
+            "THREATVEC_ALLOW_PRIVATE_OUTBOUND": "true",
+            "THREATVEC_M365_CLIENT_SECRET": CLIENT_SECRET,
+        }
+        conf = invoke(
+            ["shadow", "m365-configure", "--tenant", TENANT, "--client-id", CLIENT_ID], env
+        )
+        assert conf.exit_code == 0, conf.output
+        server.fail_next[f"/api/v1.0/{TENANT}/activity/feed/audit/blob-1"] = [500] * 10
+        failed = run(["shadow", "m365-pull", "--hours", "2"], env)
+        assert failed.returncode == 1
+        assert "blob 1: 4 Copilot record(s), 4 new" in failed.stderr
+        assert "4 record(s) imported before the failure are kept" in failed.stderr
+        listed = invoke(["shadow", "services", "--json"], env)
+        [svc] = [json.loads(line) for line in listed.stdout.splitlines()]
+        assert svc["events"] == 4
+
+        server.fail_next.clear()
+        again = run(["shadow", "m365-pull", "--hours", "2"], env)
+        assert again.returncode == 0, again.stderr
+        assert "blob 2: 10 Copilot record(s), 6 new" in again.stderr
+        assert json.loads(again.stdout)["imported"] == 6
+        assert CLIENT_SECRET not in failed.stderr + again.stderr

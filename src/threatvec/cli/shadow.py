@@ -156,8 +156,27 @@ def m365_pull(
         if client is None:
             fail("not configured: run `threatvec shadow m365-configure` first")
         start = utcnow() - timedelta(hours=hours) if hours else None
+        kept = m365.ImportResult()
+
+        def progress(total: m365.ImportResult) -> None:
+            # Commit per blob: a pull over days of content can fail late, and what
+            # was imported by then stays (a re-run skips it as already present).
+            session.commit()
+            kept.imported = total.imported
+            typer.echo(
+                f"blob {total.blobs}: {total.copilot} Copilot record(s), {total.imported} new",
+                err=True,
+            )
+
         try:
-            result = m365.pull(session=session, org_id=org_id, client=client, start=start)
+            result = m365.pull(
+                session=session, org_id=org_id, client=client, start=start, progress=progress
+            )
         except m365.M365Error as exc:
+            if kept.imported:
+                fail(
+                    f"{exc}; {kept.imported} record(s) imported before the failure are kept, "
+                    "run m365-pull again to continue"
+                )
             fail(str(exc))
     typer.echo(json.dumps(result.to_dict()))

@@ -477,8 +477,15 @@ def pull(
     client: ManagementActivityClient,
     start: datetime | None = None,
     end: datetime | None = None,
+    progress: Callable[[ImportResult], None] | None = None,
 ) -> ImportResult:
-    """Import every Copilot record available in [start, end) (default: since the last pull)."""
+    """Import every Copilot record available in [start, end) (default: since the last pull).
+
+    ``progress`` gets the running totals after each content blob; a caller may commit
+    there, so a failure later in a long pull keeps what was imported (re-reading it is
+    harmless: record ids make the import idempotent, and the last end only moves on
+    success).
+    """
     end = end or utcnow()
     if start is None:
         last = _parse_time(orgs.get_setting(session=session, org_id=org_id, name=LAST_END_SETTING))
@@ -497,6 +504,8 @@ def pull(
             part = import_records(session=session, org_id=org_id, records=records)
             part.blobs = 1
             total.add(part)
+            if progress is not None:
+                progress(total)
     orgs.put_setting(
         session=session, org_id=org_id, name=LAST_END_SETTING, value=end.isoformat(), by="m365"
     )
