@@ -364,7 +364,8 @@ def to_sarif(report: Mapping[str, Any], *, base_dir: Path | None = None) -> dict
         if f["rule_id"] not in samples:
             rule_ids.append(f["rule_id"])
             samples[f["rule_id"]] = f
-        worst[f["rule_id"]] = max_severity([worst.get(f["rule_id"], "info"), str(f["severity"])])
+        rid = f["rule_id"]
+        worst[rid] = max_severity([worst.get(rid, "info"), str(f["severity"])]) or "info"
     rule_index = {rid: i for i, rid in enumerate(rule_ids)}
     by_key: dict[str, Mapping[str, Any]] = {}
     by_group: dict[str, list[Mapping[str, Any]]] = {}

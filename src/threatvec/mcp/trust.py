@@ -152,7 +152,7 @@ def check_claim(
             replace(claim, version=None, version_source=None),
             f"the report claims {claim.display()} but shows no command that names the version",
         )
-    seen, _rest = parse_package(command, args, look_up_installed=False)
+    seen, _rest = parse_package(command, list(args), look_up_installed=False)
     shown = _command_line(command, args)
     if seen is None:
         return TrustBasis(
