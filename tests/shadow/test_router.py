@@ -392,3 +392,26 @@ def test_classifying_unknown_hosts_folds_them_into_one_service(api) -> None:
     assert sum(p["events"] for p in detail["trend"]) == 4
     assert sum(p["pii_events"] for p in detail["trend"]) == 3
     assert detail["pii_occurrences"] == {"EMAIL": 4, "US_SSN": 1}
+
+
+def test_every_rejection_names_its_field(api) -> None:
+    # A client (the extension's popup among them) reads `loc` to say what was wrong;
+    # the cross-field rules answered with an empty loc.
+    batch = [
+        event(pii_categories=["EMAIL", "EMAIL"], pii_counts={"EMAIL": 1}),
+        event(pii_categories=["EMAIL"], pii_counts={"PHONE": 1}),
+        event(event_type="visit", signals={}),
+        event(signals={"files": "3"}),
+        event(signals={"note": "mail me at ana@example.com"}),
+    ]
+    r = api.post("/shadow/events", json={"events": batch})
+    assert r.status_code == 200, r.text
+    locs = [[e["loc"] for e in x["errors"]] for x in r.json()["rejected"]]
+    assert locs == [
+        [["pii_categories"]],
+        [["pii_counts"]],
+        [["pii_categories"]],
+        [["signals", "files"]],
+        [["signals", "note"]],
+    ]
+    assert "ana@example.com" not in r.text

@@ -42,7 +42,7 @@ from threatvec.core.errors import InvalidInput, Unavailable
 from threatvec.core.outbound import outbound_client
 from threatvec.orgs import service as orgs
 from threatvec.shadow import service
-from threatvec.shadow.schemas import ShadowEventIn
+from threatvec.shadow.schemas import ShadowEventIn, error_loc
 
 __all__ = [
     "CONTENT_TYPE",
@@ -184,7 +184,7 @@ def record_to_event(record: Mapping[str, Any], *, salt: str) -> ShadowEventIn:
             context={"historical": True},
         )
     except ValidationError as exc:
-        fields = ", ".join(".".join(str(p) for p in e["loc"]) or "record" for e in exc.errors())
+        fields = ", ".join(".".join(error_loc(e)) or "record" for e in exc.errors())
         raise ValueError(f"does not convert ({fields})") from None
 
 

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from threatvec.core.clock import utcnow
 from threatvec.core.pagination import Page
@@ -50,7 +51,9 @@ __all__ = [
     "ShadowServiceRead",
     "TrendPoint",
     "clean_signals",
+    "error_loc",
     "parse_event_id",
+    "rule_error",
 ]
 
 PiiCategory = Literal[
@@ -115,23 +118,45 @@ def _bad_string(value: str) -> bool:
     return bool(detect_pii(value)) or "/" in value or "@" in value
 
 
-def clean_signals(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """(kept signals, problems). Known keys must have their type; unknown keys are dropped.
+def rule_error(loc: tuple[str, ...], msg: str) -> PydanticCustomError:
+    """A cross-field rule's error that still names its field (pydantic gives those no loc).
+
+    The field travels in ``ctx["loc"]``; ``error_loc`` reads it back for the reply.
+    """
+    return PydanticCustomError("shadow_rule", msg.replace("{", "(").replace("}", ")"), {"loc": loc})
+
+
+def error_loc(error: Any) -> tuple[str, ...]:
+    """Where a pydantic error points: its own loc, or the field a ``rule_error`` named."""
+    loc = tuple(str(p) for p in error.get("loc", ()))
+    ctx = error.get("ctx") or {}
+    named = ctx.get("loc") if isinstance(ctx, dict) else None
+    return loc or (tuple(str(p) for p in named) if isinstance(named, tuple | list) else ())
+
+
+def clean_signals(
+    raw: dict[str, Any],
+) -> tuple[dict[str, Any], list[tuple[tuple[str, ...], str]]]:
+    """(kept signals, problems as (loc, message)). Known keys must have their type;
+    unknown keys are dropped.
 
     A problem means the object looks like it carries a value that must never be
     stored (free text, a path, PII), and the event is rejected.
     """
     if len(json.dumps(raw, default=str)) > MAX_SIGNALS_BYTES:
-        return {}, [f"signals must serialise to at most {MAX_SIGNALS_BYTES} bytes"]
+        return {}, [(("signals",), f"signals must serialise to at most {MAX_SIGNALS_BYTES} bytes")]
     kept: dict[str, Any] = {}
-    problems: list[str] = []
+    problems: list[tuple[tuple[str, ...], str]] = []
     for key, value in raw.items():
         spec = SIGNAL_SPEC.get(key)
         if spec is None:
             # Tolerated (a newer extension), never stored; but free text with PII in
             # it says the sender is leaking, so the event is refused.
             if isinstance(value, str) and detect_pii(value):
-                problems.append(f"signals.{key[:40]} looks like it carries personal data")
+                name = key[:40]
+                problems.append(
+                    (("signals", name), f"signals.{name} looks like it carries personal data")
+                )
             continue
         if spec in ("count",):
             ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_COUNT
@@ -157,7 +182,12 @@ def clean_signals(raw: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
         if ok:
             kept[key] = sorted(set(value)) if isinstance(value, list) else value
         else:
-            problems.append(f"signals.{key} has the wrong type or a value outside its vocabulary")
+            problems.append(
+                (
+                    ("signals", key),
+                    f"signals.{key} has the wrong type or a value outside its vocabulary",
+                )
+            )
     return kept, problems
 
 
@@ -219,14 +249,16 @@ class ShadowEventIn(BaseModel):
     def _consistent(self) -> ShadowEventIn:
         cats = list(dict.fromkeys(self.pii_categories))
         if len(cats) != len(self.pii_categories):
-            raise ValueError("pii_categories lists a category twice")
+            raise rule_error(("pii_categories",), "pii_categories lists a category twice")
         if self.pii_counts and set(self.pii_counts) != set(cats):
-            raise ValueError("pii_counts must have exactly the categories in pii_categories")
+            raise rule_error(
+                ("pii_counts",), "pii_counts must have exactly the categories in pii_categories"
+            )
         if self.event_type == "visit" and cats:
-            raise ValueError("a visit carries no PII categories")
+            raise rule_error(("pii_categories",), "a visit carries no PII categories")
         kept, problems = clean_signals(self.signals)
         if problems:
-            raise ValueError("; ".join(problems))
+            raise rule_error(problems[0][0], "; ".join(msg for _, msg in problems))
         self.signals = kept
         if not self.pii_counts:
             self.pii_counts = {c: 1 for c in cats}

@@ -47,6 +47,7 @@ from threatvec.shadow.schemas import (
     ShadowServiceDetail,
     ShadowServiceRead,
     TrendPoint,
+    error_loc,
     parse_event_id,
 )
 from threatvec.signals import service as signals
@@ -139,7 +140,7 @@ def _validate(payload: Any) -> tuple[list[ShadowEventIn], list[RejectedEvent], i
         except ValidationError as exc:
             event_id = parse_event_id(raw.get("event_id")) if isinstance(raw, dict) else None
             # loc and msg only: pydantic's `input`/`ctx` would echo the rejected value.
-            errors = [{"loc": [str(p) for p in e["loc"]], "msg": _message(e)} for e in exc.errors()]
+            errors = [{"loc": list(error_loc(e)), "msg": _message(e)} for e in exc.errors()]
             rejected.append(RejectedEvent(index=index, event_id=event_id, errors=errors[:10]))
     return good, rejected, len(raw_events)
 
