@@ -1,5 +1,6 @@
 // Popup: edit server URL and org key (unless policy fixed them), test the
-// connection with GET {server}/healthz, and show the delivery state.
+// connection (GET {server}/healthz, then the org key through the worker's
+// catalog request), and show the delivery state.
 import { CONFIG_KEY, loadConfig, normalizeServerUrl } from "./src/config.js";
 
 const $ = (id) => document.getElementById(id);
@@ -36,10 +37,20 @@ async function testConnection() {
   show("connection", "checking…");
   try {
     const response = await fetch(`${config.serverUrl}/healthz`, { cache: "no-store", credentials: "omit" });
-    if (response.ok) show("connection", "connected", "ok");
-    else show("connection", `server answered ${response.status}`, "bad");
+    if (!response.ok) return show("connection", `server answered ${response.status}`, "bad");
   } catch {
-    show("connection", "unreachable", "bad");
+    return show("connection", "unreachable", "bad");
+  }
+  if (!config.orgKey) return show("connection", "server reachable; enter the organisation key", "bad");
+  // /healthz takes no key: ask the worker to fetch the org's catalog with it, the
+  // same keyed request it makes anyway, so a mistyped key shows here at once.
+  const check = await chrome.runtime.sendMessage({ type: "tv-refresh-catalog" }).catch(() => null);
+  if (check && check.ok) show("connection", "connected", "ok");
+  else if (check && (check.status === 401 || check.status === 403)) {
+    show("connection", "the server refused the organisation key", "bad");
+  } else {
+    const why = check && check.status ? `HTTP ${check.status}` : "no answer";
+    show("connection", `server reachable, but the key could not be checked (${why})`, "bad");
   }
 }
 

@@ -202,6 +202,7 @@ class Journey:
     extension_id: str
     logs: LogRecorder
     services: dict[str, dict[str, Any]]
+    browser: ExtensionBrowser
 
 
 def _chromium() -> str:
@@ -339,7 +340,7 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
         extension_id = _configure_through_popup(browser, server)
         _wait_for_catalog_scripts(browser, REFRESHED_DOMAIN)
         _browse(browser, server)
-        yield Journey(server, extension_id, logs, _services_by_domain(server))
+        yield Journey(server, extension_id, logs, _services_by_domain(server), browser)
 
 
 # ── what the API shows ────────────────────────────────────────────────────
@@ -494,3 +495,24 @@ def test_cors_preflight_from_the_extension_origin(journey: Journey) -> None:
     assert "access-control-allow-origin" not in other.headers
     assert simple.status_code == 200
     assert simple.headers["access-control-allow-origin"] == origin
+
+
+# ── a mistyped key (last: it changes the settings) ────────────────────────
+
+
+def test_the_popup_says_when_the_server_refuses_the_org_key(journey: Journey) -> None:
+    # /healthz answers without a key, so "connected" there said nothing about the key:
+    # a mistyped one looked fine until events were refused, with nobody watching.
+    expect = pytest.importorskip("playwright.sync_api").expect
+    popup = journey.browser.new_page()
+    popup.goto(f"chrome-extension://{journey.extension_id}/popup.html")
+    expect(popup.locator("#connection")).to_have_text("connected")
+    popup.fill("#orgKey", "tvk_mistyped-" + "x" * 20)
+    popup.click("button[type=submit]")
+    expect(popup.locator("#connection")).to_have_text(
+        "the server refused the organisation key", timeout=15_000
+    )
+    popup.fill("#orgKey", journey.server.org_key)
+    popup.click("button[type=submit]")
+    expect(popup.locator("#connection")).to_have_text("connected", timeout=15_000)
+    popup.close()
