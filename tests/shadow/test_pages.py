@@ -113,3 +113,28 @@ def test_registering_another_orgs_service_is_not_found(app, client, session_fact
         r = c.post(f"/shadow/services/{service['id']}/register", data={"csrf": csrf})
         assert r.status_code == 404 and "Not registered" in r.text
     assert Api(client, owner).get("/shadow/services").json()["items"][0]["registered"] is False
+
+
+def test_headline_counts_every_service_beyond_one_page(app, client, session_factory) -> None:
+    # The cards were counted over the first 500 services only.
+    org = create_org(session_factory)
+    api = Api(client, org)
+    hosts = [f"chat.llm-{i:03d}.example.com" for i in range(505)]
+    for start in (0, 250, 500):
+        batch = [
+            event(
+                domain=h, unknown_service=True, pii_categories=["US_SSN"], pii_counts={"US_SSN": 1}
+            )
+            for h in hosts[start : start + 250]
+        ]
+        assert api.post("/shadow/events", json={"events": batch}).json()["accepted"] == len(batch)
+    api.post("/shadow/events", json={"events": [visit("chatgpt.com")]})
+    with TestClient(app) as c:
+        _login(c, org.key)
+        html = c.get("/shadow").text
+    cards = html.split('id="shadow-table"')[0]
+    assert "<h2>506</h2>" in cards
+    assert "HIGH</span> 505</h2>" in cards and "MEDIUM</span> 1</h2>" in cards
+    assert "<h2>! 506</h2>" in cards
+    assert "US_SSN: 505" in html  # the PII chart's total for the category
+    assert "Showing the 500 highest-risk of 506 services" in html

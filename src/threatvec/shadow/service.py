@@ -64,6 +64,7 @@ __all__ = [
     "list_alert_intents",
     "list_alert_page",
     "list_page",
+    "org_summary",
     "org_trend",
     "org_user_salt",
     "posture_inputs",
@@ -857,6 +858,43 @@ def _m365_summary(session: Session, org_id: str, service_id: str) -> dict[str, A
         "resource_types": dict(types.most_common()),
         "sensitivity_labels": len(labels),
     }
+
+
+@dataclass(frozen=True)
+class OrgSummary:
+    """The Shadow AI page's headline: every service of the org, not one page of them."""
+
+    total: int
+    by_risk: dict[str, int]
+    unregistered: int
+    pii_events: dict[str, int]
+
+
+def org_summary(*, session: Session, org_id: str) -> OrgSummary:
+    """Counts by risk, unregistered services and PII events per category (verdicts as stored:
+    call ``refresh_risk`` first, as ``list_page`` does)."""
+    by_risk = {
+        str(risk): int(n)
+        for risk, n in session.execute(
+            select(ShadowService.risk, func.count())
+            .where(ShadowService.org_id == org_id)
+            .group_by(ShadowService.risk)
+        )
+    }
+    unregistered = session.scalar(
+        select(func.count()).where(
+            ShadowService.org_id == org_id, ShadowService.registered.is_(False)
+        )
+    )
+    pii = {
+        str(c): int(n or 0)
+        for c, n in session.execute(
+            select(ShadowServicePii.category, func.sum(ShadowServicePii.events))
+            .where(ShadowServicePii.org_id == org_id)
+            .group_by(ShadowServicePii.category)
+        )
+    }
+    return OrgSummary(sum(by_risk.values()), by_risk, int(unregistered or 0), pii)
 
 
 def org_trend(*, session: Session, org_id: str, days: int = 14) -> list[TrendPoint]:

@@ -51,13 +51,9 @@ def _page(
             error=error,
             status_code=status_code,
         )
-    everything, _ = service.list_page(
-        session=ctx.session, org_id=org_id, page=PageParams(limit=MAX_LIMIT)
-    )
-    by_risk = Counter(s.risk for s in everything)
-    pii_total: Counter[str] = Counter()
-    for s in service.service_reads(session=ctx.session, org_id=org_id, rows=everything):
-        pii_total.update(s.pii_counts)
+    # Counted in the database: the table shows one page, the cards every service.
+    summary = service.org_summary(session=ctx.session, org_id=org_id)
+    pii_total = Counter(summary.pii_events)
     trend = service.org_trend(session=ctx.session, org_id=org_id, days=14)
     top = max((p.events for p in trend), default=0)
     trend_svg = charts.line(
@@ -83,9 +79,9 @@ def _page(
         services=items,
         risk=risk,
         risks=RISKS,
-        by_risk=by_risk,
-        total=len(everything),
-        unregistered=sum(1 for s in everything if not s.registered),
+        by_risk=summary.by_risk,
+        total=summary.total,
+        unregistered=summary.unregistered,
         trend_svg=trend_svg,
         pii_trend_svg=pii_trend_svg,
         pii_svg=pii_svg if pii_total else None,
