@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import Select, bindparam, case, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -1095,7 +1095,7 @@ def _fold_users(session: Session, org_id: str, src: ShadowService, dst: ShadowSe
             index_elements=["service_id", "user_hash"]
         )
         conn.execute(stmt, rows)
-    conn.execute(table.delete().where(*mine))
+    conn.execute(delete(ShadowServiceUser).where(*mine))
     dst.users = int(
         conn.execute(
             select(func.count()).where(table.c.org_id == org_id, table.c.service_id == dst.id)
