@@ -144,3 +144,31 @@ def test_m365_pull_shows_progress_and_keeps_what_it_imported_when_a_later_blob_f
         assert "blob 2: 10 Copilot record(s), 6 new" in again.stderr
         assert json.loads(again.stdout)["imported"] == 6
         assert CLIENT_SECRET not in failed.stderr + again.stderr
+
+
+@pytest.mark.db
+def test_import_m365_reads_a_purview_audit_search_csv_export(cli_env, shared_data: Path) -> None:
+    # Purview's audit search (and Search-UnifiedAuditLog | Export-Csv) exports CSV with
+    # the record JSON in an AuditData column: the export an admin most likely has.
+    import csv
+    import io
+
+    sample = json.loads((shared_data / "m365" / "copilot_audit_sample.json").read_text())
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["RecordId", "CreationDate", "RecordType", "Operation", "UserId", "AuditData"])
+    for r in sample:
+        row = [r["Id"], r["CreationTime"], "CopilotInteraction", r["Operation"], r["UserId"]]
+        writer.writerow([*row, json.dumps(r)])
+    writer.writerow(["x", "2026-06-01T08:00:00", "CopilotInteraction", "x", "x", "{cut short"])
+    path = Path(cli_env["THREATVEC_DATA_DIR"]).parent / "AuditLog_2026-06-01.csv"
+    path.write_text(out.getvalue(), encoding="utf-8-sig")  # Purview writes a BOM
+    result = invoke(["shadow", "import-m365", str(path)], cli_env)
+    assert result.exit_code == 0, result.output
+    assert "11 record(s): 10 Copilot interaction(s), 10 imported" in result.output
+    assert "line 12: AuditData is not JSON" in result.output
+    # The same records from the API's JSON are already there.
+    again = invoke(
+        ["shadow", "import-m365", str(shared_data / "m365" / "copilot_audit_sample.json")], cli_env
+    )
+    assert "0 imported, 10 already present" in again.output

@@ -37,7 +37,8 @@ def import_m365(
     file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
     org: str | None = typer.Option(None, help=ORG_HELP),
 ) -> None:
-    """Import Office 365 Management Activity API records (CopilotInteraction) from FILE."""
+    """Import Microsoft 365 CopilotInteraction audit records from FILE (Management Activity
+    API content blobs or JSON lines, or a Purview audit search CSV export)."""
     from threatvec.core.errors import InvalidInput
     from threatvec.shadow import m365
     from threatvec.store.engine import session_scope

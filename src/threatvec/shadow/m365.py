@@ -19,7 +19,9 @@ The record's own ``Id`` is the event id, so re-importing is idempotent.
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import re
@@ -204,7 +206,7 @@ def convert_records(
         result.records += 1
         if isinstance(record, UnreadableLine):
             result.skipped += 1
-            result.errors.append(f"line {record.line}: not JSON")
+            result.errors.append(f"line {record.line}: {record.reason}")
             continue
         if not isinstance(record, Mapping) or not is_copilot(record):
             result.skipped += 1
@@ -235,9 +237,10 @@ def import_records(
 
 @dataclass(frozen=True)
 class UnreadableLine:
-    """A line of a JSON-lines file that is not JSON: skipped and reported by its number."""
+    """A line of an export that holds no JSON record: skipped and reported by its number."""
 
     line: int
+    reason: str = "not JSON"
 
 
 def _json_lines(text: str) -> list[Any]:
@@ -251,18 +254,50 @@ def _json_lines(text: str) -> list[Any]:
         except (ValueError, RecursionError):
             records.append(UnreadableLine(number))
     if not records or all(isinstance(r, UnreadableLine) for r in records):
-        raise InvalidInput(("file",), "not JSON, a JSON array or JSON lines")
+        raise InvalidInput(
+            ("file",),
+            "not a JSON array, JSON lines or an audit CSV export with an AuditData column",
+        )
+    return records
+
+
+_AUDIT_DATA = "auditdata"
+
+
+def _is_audit_csv(text: str) -> bool:
+    header = text.split("\n", 1)[0].lower()
+    return _AUDIT_DATA in [c.strip().strip('"') for c in header.split(",")]
+
+
+def _audit_csv(text: str) -> list[Any]:
+    """The records of a Purview audit search export: CSV whose AuditData column holds each
+    record's JSON (the Management Activity API's schema)."""
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    records: list[Any] = []
+    try:
+        column = next(f for f in reader.fieldnames or [] if f.strip().lower() == _AUDIT_DATA)
+        for row in reader:
+            try:
+                records.append(json.loads(row.get(column) or ""))
+            except (ValueError, RecursionError):
+                # line_num: the file line the row ends on (AuditData may hold line breaks)
+                records.append(UnreadableLine(reader.line_num, "AuditData is not JSON"))
+    except csv.Error as exc:
+        raise InvalidInput(
+            ("file", reader.line_num + 1), f"not valid CSV at line {reader.line_num + 1}: {exc}"
+        ) from None
     return records
 
 
 def read_records(path: Path) -> list[Any]:
-    """Records from an exported file: a content blob (JSON array), {"value"|"records": [...]}
-    or JSON lines (a line that is not JSON becomes an ``UnreadableLine``)."""
+    """Records from an exported file: a content blob (JSON array), {"value"|"records": [...]},
+    JSON lines, or a Purview audit search CSV export (its AuditData column). A line or row
+    that holds no record becomes an ``UnreadableLine``; the others still count."""
     text = path.read_text(encoding="utf-8-sig")
     try:
         doc = json.loads(text)
     except (ValueError, RecursionError):
-        return _json_lines(text)
+        return _audit_csv(text) if _is_audit_csv(text) else _json_lines(text)
     if isinstance(doc, list):
         return doc
     if isinstance(doc, dict):
