@@ -182,3 +182,30 @@ def test_okta_connection_test_passes_with_the_right_token(api) -> None:
             "message": "System Log readable with this token",
         }
         assert api.get(f"/integrations/{made['id']}").json()["last_test_ok"] is True
+
+
+def test_failed_sign_ins_are_tracked_under_the_salted_pseudonym(api, session_factory) -> None:
+    # The burst tracker keeps who failed to sign in between syncs, in the stored cursor;
+    # a bare SHA-256 of the address is undone with the staff list, the org's salted one is not.
+    import hashlib
+
+    from threatvec.integrations.models import Integration
+    from threatvec.shadow.m365 import user_pseudonym
+    from threatvec.shadow.service import org_user_salt
+
+    holder: list[str] = []
+    log = OktaLog(holder)
+    user = "carol@acme.test"
+    log.events = [
+        _event("user.session.start", 10 - i, result="FAILURE", user=user) for i in range(2)
+    ]
+    with vendor_server(log) as okta:
+        holder.append(okta.url)
+        made = create(api, {"kind": "okta", "base_url": okta.url, "api_token": TOKEN})
+        assert sync(api, made["id"])["status"] == "ok"
+    with session_scope(session_factory) as s:
+        cursor = s.get(Integration, made["id"]).cursor
+        salt = org_user_salt(session=s, org_id=api.org.id)
+    bare = hashlib.sha256(user.encode()).hexdigest()
+    assert list(cursor["failures"]) == [user_pseudonym(salt, user)]
+    assert bare[:24] not in str(cursor) and user not in str(cursor)

@@ -21,7 +21,6 @@ What becomes a signal (``integration.okta.*``):
 
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -109,21 +108,24 @@ def _base_data(ev: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _user_key(ev: dict[str, Any]) -> str | None:
+def _user_key(ev: dict[str, Any], users: UserHasher) -> str | None:
+    """The org's salted pseudonym: the cursor is stored, and a bare hash of an address
+    is undone with the staff list."""
     actor = ev.get("actor")
     who = actor.get("alternateId") or actor.get("id") if isinstance(actor, dict) else None
-    if not isinstance(who, str) or not who:
-        return None
-    return hashlib.sha256(who.lower().encode()).hexdigest()[:24]
+    return users(who) if isinstance(who, str) and who else None
 
 
-def _burst(ctx: SyncContext, ev: dict[str, Any], when: datetime) -> bool:
+def _burst(ctx: SyncContext, ev: dict[str, Any], when: datetime, users: UserHasher) -> bool:
     """Track failed sign-ins per user; True when this one completes a burst."""
-    key = _user_key(ev)
+    key = _user_key(ev, users)
     if key is None:
         return False
     window = timedelta(minutes=ctx.settings.burst_window_minutes)
     failures: dict[str, list[str]] = ctx.cursor.setdefault("failures", {})
+    # Keys of the old unsalted form (24 hex characters) go; their bursts start afresh.
+    for stale in [k for k in failures if len(k) != 64]:
+        failures.pop(stale)
     recent = [t for t in failures.get(key, []) if (p := parse_time(t)) and when - p < window]
     recent.append(iso(when))
     if len(recent) >= ctx.settings.failure_burst:
@@ -176,7 +178,7 @@ def _handle(
     elif etype == "user.account.lock":
         kind = "account_locked"
     elif etype == "user.session.start" and result in FAILED:
-        if _burst(ctx, ev, when):
+        if _burst(ctx, ev, when, users):
             kind = "failed_login_burst"
             extra = {
                 "failures": ctx.settings.failure_burst,
