@@ -196,3 +196,16 @@ def test_skipped_records_are_named_by_position_and_id(sample) -> None:
     rid = sample[2]["Id"]
     assert result.errors[1] == f"record 3 (Id {rid}): CreationTime missing or not ISO 8601"
     assert not any(sample[1]["UserId"] in e for e in result.errors)
+
+
+def test_a_malformed_content_blob_is_reported_and_the_others_imported(
+    session_factory, sample
+) -> None:
+    # One bad blob used to fail the whole pull, every 15 minutes, for as long as the
+    # API kept listing it (7 days): no Copilot record got in at all meanwhile.
+    org = create_org(session_factory)
+    blobs: list = [sample[:4], {"error": "not a list"}, sample[4:]]
+    with M365Server(blobs, per_page=3) as server, session_scope(session_factory) as session:
+        result = m365.pull(session=session, org_id=org.id, client=_client(server))
+    assert (result.blobs, result.imported) == (2, 10)
+    assert result.errors == ["content blob blob-1: content blob is not a JSON array"]

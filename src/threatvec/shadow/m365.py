@@ -55,6 +55,7 @@ __all__ = [
     "M365Error",
     "ManagementActivityClient",
     "UnreadableLine",
+    "UnusableBlob",
     "configure",
     "import_records",
     "load_config",
@@ -84,6 +85,10 @@ _TENANT = re.compile(r"^[A-Za-z0-9.-]{1,100}$")
 
 class M365Error(Exception):
     """The Management Activity API could not be used; the message says why (no secrets)."""
+
+
+class UnusableBlob(M365Error):
+    """One content blob cannot be read (malformed, too large, gone); the others still can."""
 
 
 @dataclass
@@ -487,14 +492,20 @@ class ManagementActivityClient:
             params = None  # the next page's URI carries its own query
 
     def fetch_blob(self, content_uri: str) -> list[Any]:
+        """The blob's records; ``UnusableBlob`` when this blob alone cannot be read."""
         response = self._api("GET", content_uri)
+        if response.status_code in (400, 404, 410):
+            raise UnusableBlob(f"content blob is gone or refused (HTTP {response.status_code})")
         if response.status_code != 200:
             raise M365Error(f"fetching content failed (HTTP {response.status_code})")
         if len(response.content) > MAX_BLOB_BYTES:
-            raise M365Error("content blob is too large")
-        records = response.json()
+            raise UnusableBlob("content blob is too large")
+        try:
+            records = response.json()
+        except (ValueError, RecursionError):
+            raise UnusableBlob("content blob is not JSON") from None
         if not isinstance(records, list):
-            raise M365Error("content blob is not a JSON array")
+            raise UnusableBlob("content blob is not a JSON array")
         return records
 
 
@@ -535,7 +546,13 @@ def pull(
             if content_id in seen:
                 continue
             seen.add(content_id)
-            records = client.fetch_blob(item["contentUri"])
+            try:
+                records = client.fetch_blob(item["contentUri"])
+            except UnusableBlob as exc:
+                # Reported and passed over: failing the pull would fail every pull
+                # while the API lists this blob (7 days), and import nothing meanwhile.
+                total.errors.append(f"content blob {content_id[:80]}: {exc}")
+                continue
             part = import_records(session=session, org_id=org_id, records=records)
             part.blobs = 1
             total.add(part)
