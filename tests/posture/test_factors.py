@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from threatvec.posture.factors import Factor, Risk, Score, clamp, round1, top_objects
+from threatvec.posture.factors import (
+    Factor,
+    Risk,
+    Score,
+    clamp,
+    round1,
+    shown_points,
+    top_objects,
+)
 
 
 @pytest.mark.parametrize(
@@ -49,3 +57,29 @@ def test_helpers() -> None:
     assert top_objects([(1.0, "b"), (3.0, "a"), (1.0, "a2"), (0.0, "z")], 2) == ("a", "a2")
     r = Risk("x:1", "agent", "t", "do it", 4.25, ("1",))
     assert r.to_dict()["points_lost"] == 4.3
+
+
+def test_shown_parts_add_up_to_the_shown_value() -> None:
+    # Each rounded alone: 28.4 + 14.0 + 11.9 = 54.3 against a value of 54.36 -> 54.4.
+    score = Score.from_parts(
+        [Factor("agent", 28.44, 40), Factor("mcp", 14.0, 35), Factor("shadow", 11.92, 25)]
+    )
+    shown = score.to_dict()
+    assert shown["value"] == 54.4
+    parts = [p["points"] for p in shown["parts"]]
+    assert round(sum(parts), 1) == 54.4
+    # The tenth goes to the part rounding moved furthest down (28.44 -> 28.5).
+    assert parts == [28.5, 14.0, 11.9]
+    # Deduction-style parts (negative points) add up the same way.
+    assert shown_points([-3.34, -3.32, -3.33], -9.99) == [-3.4, -3.3, -3.3]
+    # No part ever moves by more than a tenth.
+    for pts in ([0.05] * 7, [33.333] * 3, [12.25, 0.15, 7.35]):
+        got = shown_points(pts, sum(pts))
+        assert round(sum(got), 1) == round1(sum(pts))
+        assert all(abs(g - round1(p)) <= 0.1 + 1e-9 for g, p in zip(got, pts, strict=True))
+
+
+def test_a_clamped_value_keeps_its_parts_as_they_are() -> None:
+    score = Score.from_parts([Factor("a", 70.04, 70), Factor("b", 40.04, 40)])
+    assert score.value == 100.0
+    assert [p["points"] for p in score.to_dict()["parts"]] == [70.0, 40.0]

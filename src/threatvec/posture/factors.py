@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["NO_DATA", "Factor", "Risk", "Score", "clamp", "round1", "top_objects"]
+__all__ = ["NO_DATA", "Factor", "Risk", "Score", "clamp", "round1", "shown_points", "top_objects"]
 
 NO_DATA = "no_data"
 
@@ -47,14 +47,35 @@ class Factor:
     def lost(self) -> float:
         return self.max_points - self.points
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, shown_points: float | None = None) -> dict[str, Any]:
         return {
             "name": self.name,
-            "points": round1(self.points),
+            "points": round1(self.points) if shown_points is None else shown_points,
             "max_points": round1(self.max_points),
             "detail": self.detail,
             "objects": list(self.objects),
         }
+
+
+def shown_points(points: Sequence[float], value: float) -> list[float]:
+    """Each part rounded to one decimal so that the shown parts add up to the shown value.
+
+    Rounding each part on its own can leave the printed parts 0.1 or 0.2 off
+    the printed total (28.44 + 14.0 + 11.92 = 54.36 prints as 28.4 + 14.0 +
+    11.9 = 54.3 against 54.4), and a reader checking the sum sees an error.
+    The tenths still missing go to the parts that rounding moved furthest the
+    other way (largest remainder), so no part moves by more than 0.1.
+    """
+    tenths = [round(round1(p) * 10) for p in points]
+    missing = round(round1(value) * 10) - sum(tenths)
+    if missing == 0 or abs(missing) > len(points):
+        return [t / 10 for t in tenths]
+    step = 1 if missing > 0 else -1
+    # How far each part's rounding went against the direction we must move it.
+    slack = [(p * 10 - t) * step for p, t in zip(points, tenths, strict=True)]
+    for i in sorted(range(len(points)), key=lambda i: -slack[i])[: abs(missing)]:
+        tenths[i] += step
+    return [t / 10 + 0.0 for t in tenths]
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +105,18 @@ class Score:
         raise KeyError(name)
 
     def to_dict(self) -> dict[str, Any]:
+        points = [p.points for p in self.parts]
+        # Shown parts add up to the shown value when the parts make the value
+        # (not when it was clamped, or for parts that are a breakdown only).
+        adds_up = self.value is not None and bool(points) and abs(sum(points) - self.value) < 1e-6
+        shown = shown_points(points, self.value) if adds_up and self.value is not None else None
         return {
             "value": self.rounded,
             "status": self.status,
             "detail": self.detail,
-            "parts": [p.to_dict() for p in self.parts],
+            "parts": [
+                p.to_dict(None if shown is None else shown[i]) for i, p in enumerate(self.parts)
+            ],
         }
 
     @classmethod
