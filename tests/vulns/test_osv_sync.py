@@ -200,22 +200,7 @@ def test_job_and_cli_leave_run_records(store, pypa, serve, tmp_path: Path, monke
     runs = run_job(store, load_all_jobs()["vulns.osv_sync"], trigger="test")
     assert runs and runs[0].outcome == "ok", runs and runs[0].error
     assert runs[0].detail["fetched"] > 0 and runs[0].detail["skipped_entries"] == 2
-    url = str(store.kw["bind"].url.render_as_string(hide_password=False))
-    env = {
-        **os.environ,
-        "THREATVEC_DATABASE_URL": url,
-        "THREATVEC_DATA_DIR": str(tmp_path),
-        "PYTHONPATH": str(REPO / "src"),
-        "THREATVEC_OSV_BASE_URL": server.url,
-    }
-    r = subprocess.run(
-        [sys.executable, "-m", "threatvec.cli", "cves", "osv-sync"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
+    r = _osv_sync_cli(store, tmp_path, server.url)
     assert r.returncode == 0, r.stderr
     assert "without an ecosystem" in r.stdout and "0 fetched" in r.stdout
     with store() as s:
@@ -223,14 +208,7 @@ def test_job_and_cli_leave_run_records(store, pypa, serve, tmp_path: Path, monke
         assert {x.trigger for x in runs} == {"test", "cli"}
     # OSV refusing the batch (a 400 is not retried): one error line, non-zero exit.
     refusing = serve(lambda req: Reply(400, {"code": 3, "message": "Invalid query."}))
-    bad = subprocess.run(
-        [sys.executable, "-m", "threatvec.cli", "cves", "osv-sync", "--base-url", refusing.url],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=REPO,
-    )
+    bad = _osv_sync_cli(store, tmp_path, server.url, "--base-url", refusing.url)
     assert bad.returncode != 0 and "error" in bad.stderr.lower()
     assert "Traceback" not in bad.stderr
 
@@ -339,20 +317,27 @@ def test_an_advisory_osv_stops_listing_is_checked_by_id_and_dropped_only_when_go
     assert result.to_dict()["rechecked"] == 4 and result.to_dict()["recheck_failed"] == 1
     # The CLI says what the re-check did (OSV answers for the torch advisory now).
     fake.failing = set()
+    r = _osv_sync_cli(store, tmp_path, server.url)
+    assert r.returncode == 0, r.stderr
+    assert "2 no longer listed re-checked by id (0 gone, 0 kept: OSV did not answer)" in r.stdout
+
+
+def _osv_sync_cli(
+    store: Any, data_dir: Path, osv_url: str, *args: str
+) -> subprocess.CompletedProcess[str]:
+    """``threatvec cves osv-sync ARGS`` as a real subprocess on ``store``, OSV at ``osv_url``."""
     env = {
         **os.environ,
         "THREATVEC_DATABASE_URL": str(store.kw["bind"].url.render_as_string(hide_password=False)),
-        "THREATVEC_DATA_DIR": str(tmp_path),
+        "THREATVEC_DATA_DIR": str(data_dir),
         "PYTHONPATH": str(REPO / "src"),
-        "THREATVEC_OSV_BASE_URL": server.url,
+        "THREATVEC_OSV_BASE_URL": osv_url,
     }
-    r = subprocess.run(
-        [sys.executable, "-m", "threatvec.cli", "cves", "osv-sync"],
+    return subprocess.run(
+        [sys.executable, "-m", "threatvec.cli", "cves", "osv-sync", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=120,
         cwd=REPO,
     )
-    assert r.returncode == 0, r.stderr
-    assert "2 no longer listed re-checked by id (0 gone, 0 kept: OSV did not answer)" in r.stdout
