@@ -185,6 +185,8 @@ class SmtpSink:
     port: int
     messages: list[dict[str, Any]] = field(default_factory=list)
     reject_data_with: list[int] = field(default_factory=list)
+    # The first line a client reads; a hostile server may make it any length.
+    greeting: str = "220 sink ESMTP"
     # Every AUTH PLAIN seen: (user, password, whether the session was encrypted by then).
     logins: list[tuple[str, str, bool]] = field(default_factory=list)
     # Every command verb in arrival order, with the session's TLS state ("MAIL", True).
@@ -225,7 +227,7 @@ def smtp_sink(
             return True
 
         def handle(self) -> None:
-            self.reply("220 sink ESMTP")
+            self.reply(sink.greeting)
             mail_from, rcpts = "", []
             secure = False
             while True:

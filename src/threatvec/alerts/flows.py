@@ -255,7 +255,7 @@ def evaluate(
 
 def backoff_s(attempt: int) -> float:
     """Wait before retry number ``attempt`` (1-based): doubling from 30 s, capped, ±20 %."""
-    base = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
+    base: float = min(BACKOFF_CAP_S, BACKOFF_BASE_S * 2 ** max(0, attempt - 1))
     return base * random.uniform(0.8, 1.2)
 
 

@@ -189,8 +189,8 @@ class _PiiWindow:
 
 def _pii_window(cond: PiiSpike, sig: Signal, session: Session, memo: dict[Any, Any]) -> _PiiWindow:
     since = sig.created_at - timedelta(minutes=cond.window_minutes)
-    window = memo.get(id(cond))
-    if window is not None and since >= window.since and sig.id > window.last_id:
+    window = memo.get(id(cond))  # the memo is untyped state shared by every matcher
+    if isinstance(window, _PiiWindow) and since >= window.since and sig.id > window.last_id:
         window.add(cond, sig)
         window.slide_to(since)
         window.last_id = sig.id

@@ -89,6 +89,25 @@ def test_email_connection_refused_is_retryable() -> None:
         assert mail["Subject"] == "ThreatVec test notification"
 
 
+def test_email_reply_line_over_smtplibs_limit_is_a_delivery_error() -> None:
+    # smtplib reports a reply line over 8192 bytes with a str, not bytes, as the
+    # server's text; the notifier used to call .decode on it and crash.
+    with smtp_sink() as smtp:
+        smtp.greeting = "220 " + "x" * 9000
+        cfg = {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "starttls": False,
+            "sender": "a@example.com",
+            "recipients": ["b@example.com"],
+        }
+        with pytest.raises(DeliveryError) as info:
+            email_digest.send(cfg, password=None, msgs=[channel_test_message()], allow_private=True)
+    assert info.value.message == "SMTP 500: Line too long."
+    assert not info.value.retryable and info.value.status_code == 500
+    assert smtp.messages == []
+
+
 def _tls_cfg(port: int) -> dict:
     return {
         "host": "127.0.0.1",

@@ -91,7 +91,11 @@ def send(
                             status_code=exc.smtp_code) from None  # fmt: skip
     except smtplib.SMTPResponseException as exc:
         # 4xx replies are temporary by definition (RFC 5321 §4.2.1); 5xx are permanent.
-        text = redact(exc.smtp_error.decode("utf-8", "replace")[:200], secrets)
+        # The server's text is bytes, but smtplib's own "Line too long." (a reply
+        # line over 8 KiB) is a str.
+        raw = exc.smtp_error
+        said = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        text = redact(said[:200], secrets)
         raise DeliveryError(f"SMTP {exc.smtp_code}: {text}", retryable=400 <= exc.smtp_code < 500,
                             status_code=exc.smtp_code) from None  # fmt: skip
     except smtplib.SMTPRecipientsRefused:
