@@ -165,16 +165,19 @@ class OrgFacts:
         if not rows:
             return ()
         out = []
-        for v in agents.views(session=self.session, org_id=self.org_id, agents=rows, now=self.now):
-            s, caps = v.score, v.agent.capabilities or {}
+        views = agents.views(session=self.session, org_id=self.org_id, agents=rows, now=self.now)
+        # A view's agent may be a never-reported fleet entry (no last_seen); these
+        # are all reporting Agent rows, read from `rows` (views keeps their order).
+        for agent, v in zip(rows, views, strict=True):
+            s, caps = v.score, agent.capabilities or {}
             out.append(
                 AgentFact(
-                    agent_id=v.agent.id,
-                    name=v.agent.name,
-                    verified=bool(v.agent.registered),
+                    agent_id=agent.id,
+                    name=agent.name,
+                    verified=bool(agent.registered),
                     approved=v.approved,
-                    reported_recently=self.now - v.agent.last_seen <= TELEMETRY_WINDOW,
-                    last_seen=v.agent.last_seen,
+                    reported_recently=self.now - agent.last_seen <= TELEMETRY_WINDOW,
+                    last_seen=agent.last_seen,
                     capabilities_declared=all(
                         isinstance(caps.get(leg), bool)
                         for leg in ("private_data", "untrusted_content", "external_comms")

@@ -58,7 +58,11 @@ def check_url(
     except socket.gaierror as exc:
         raise OutboundBlocked(f"host {host!r} does not resolve") from exc
     for info in infos:
-        addr = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        raw = info[4][0]
+        if not isinstance(raw, str):
+            # Only a Python built without IPv6 gives a non-text address (an int).
+            raise OutboundBlocked(f"host {host!r} resolves to an address that cannot be checked")
+        addr = ipaddress.ip_address(raw.split("%", 1)[0])
         if not _is_public(addr):
             raise OutboundBlocked(
                 f"host {host!r} resolves to non-public address {addr}; "

@@ -80,12 +80,13 @@ def _run_one(factory: sessionmaker[Session], job: Job, org_id: str | None, trigg
         outcome, error = "error", f"{type(exc).__name__}: {exc}"[:2000]
         log.exception("job %s failed for org %s", job.name, org_id)
     with factory() as session:
-        run = session.get(JobRun, run_id)
-        assert run is not None
-        run.outcome, run.error, run.detail, run.finished_at = outcome, error, detail, utcnow()
+        # Committed above, and nothing deletes job runs (nor the orgs they cascade from).
+        done = session.get(JobRun, run_id)
+        assert done is not None
+        done.outcome, done.error, done.detail, done.finished_at = outcome, error, detail, utcnow()
         session.commit()
     JOB_RUNS.inc(job=job.name, outcome=outcome)
-    return run
+    return done
 
 
 def run_job(

@@ -6,19 +6,24 @@ migrations without touching each other; upgrading means applying every head.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
+
+if TYPE_CHECKING:
+    from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
 __all__ = ["alembic_config", "include_name", "upgrade"]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
-def include_name(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+def include_name(
+    name: str | None, type_: NameFilterType, parent_names: NameFilterParentNames
+) -> bool:
     """Autogenerate filter: skip objects a migration builds with raw DDL.
 
     A domain lists them in ``Base.metadata.info["unmanaged"]`` (e.g. the FTS5
