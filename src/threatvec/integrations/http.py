@@ -77,7 +77,7 @@ class VendorHttp:
         try:
             return min(max(float(header), 0.0), MAX_RETRY_AFTER_S)
         except ValueError:
-            base = self.backoff_s * 2 ** (attempt - 1)
+            base: float = self.backoff_s * 2 ** (attempt - 1)
             return base * random.uniform(0.8, 1.2)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:

@@ -17,12 +17,12 @@ from threatvec.integrations.connectors.base import Connector
 __all__ = ["CONNECTORS"]
 
 CONNECTORS: dict[str, Connector] = {
-    "okta": okta,  # type: ignore[dict-item]
-    "crowdstrike": crowdstrike,  # type: ignore[dict-item]
-    "splunk": splunk,  # type: ignore[dict-item]
-    "sentinel": sentinel,  # type: ignore[dict-item]
-    "m365": m365,  # type: ignore[dict-item]
-    "netskope": netskope,  # type: ignore[dict-item]
-    "zscaler": zscaler,  # type: ignore[dict-item]
-    "proofpoint": proofpoint,  # type: ignore[dict-item]
+    "okta": okta,
+    "crowdstrike": crowdstrike,
+    "splunk": splunk,
+    "sentinel": sentinel,
+    "m365": m365,
+    "netskope": netskope,
+    "zscaler": zscaler,
+    "proofpoint": proofpoint,
 }

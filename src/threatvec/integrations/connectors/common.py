@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -22,6 +22,7 @@ __all__ = [
     "convert_records",
     "host_of",
     "iso",
+    "json_object",
     "parse_time",
     "shadow_event_id",
 ]
@@ -51,6 +52,11 @@ def parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def json_object(value: object) -> dict[str, Any]:
+    """``value`` when a vendor sent a JSON object there, else an empty one to read nothing from."""
+    return value if isinstance(value, dict) else {}
 
 
 def iso(when: datetime) -> str:

@@ -18,7 +18,12 @@ from typing import Any
 
 from threatvec.integrations.connectors.ai_runtimes import match_runtime
 from threatvec.integrations.connectors.base import SyncContext, TestContext
-from threatvec.integrations.connectors.common import iso, parse_time, shadow_event_id
+from threatvec.integrations.connectors.common import (
+    iso,
+    json_object,
+    parse_time,
+    shadow_event_id,
+)
 from threatvec.integrations.http import ConnectorError
 from threatvec.shadow import service as shadow
 from threatvec.shadow.schemas import ShadowEventIn
@@ -26,7 +31,7 @@ from threatvec.shadow.schemas import ShadowEventIn
 __all__ = ["SIGNAL_KINDS", "describe_cursor", "sync", "test"]
 
 SIGNAL = "integration.crowdstrike.ai_runtime"
-SIGNAL_KINDS = (SIGNAL,)
+SIGNAL_KINDS: tuple[str, ...] = (SIGNAL,)
 QUERY = "/discover/queries/applications/v1"
 ENTITIES = "/discover/entities/applications/v1"
 FIRST_LOOKBACK = timedelta(days=30)
@@ -105,7 +110,7 @@ def _handle(
     rt = match_runtime(app.get("name"))
     if rt is None:
         return iso(updated)
-    host = app.get("host") if isinstance(app.get("host"), dict) else {}
+    host = json_object(app.get("host"))
     ctx.publish(
         SIGNAL,
         {
@@ -140,14 +145,12 @@ def _handle(
 def sync(ctx: SyncContext) -> None:
     s = ctx.settings
     bearer = token(ctx)
-    since = (
-        ctx.cursor.get("since")
-        if isinstance(ctx.cursor.get("since"), str)
-        else iso(ctx.now - FIRST_LOOKBACK)
-    )
-    offset = ctx.cursor.get("offset") if isinstance(ctx.cursor.get("offset"), int) else 0
+    stored_since, stored_offset = ctx.cursor.get("since"), ctx.cursor.get("offset")
+    since = stored_since if isinstance(stored_since, str) else iso(ctx.now - FIRST_LOOKBACK)
+    offset = stored_offset if isinstance(stored_offset, int) else 0
     seen: list[str] = [x for x in ctx.cursor.get("seen", []) if isinstance(x, str)]
-    newest = ctx.cursor.get("newest") if isinstance(ctx.cursor.get("newest"), str) else since
+    stored_newest = ctx.cursor.get("newest")
+    newest = stored_newest if isinstance(stored_newest, str) else since
     while True:
         if ctx.counts.pages >= ctx.max_pages:
             ctx.counts.more = True

@@ -38,7 +38,7 @@ from threatvec.shadow.schemas import MAX_COUNT, ShadowEventIn
 __all__ = ["SIGNAL_KINDS", "describe_cursor", "sync", "test"]
 
 SIGNAL = "integration.netskope.dlp_to_ai"
-SIGNAL_KINDS = (SIGNAL,)
+SIGNAL_KINDS: tuple[str, ...] = (SIGNAL,)
 PATH = "/api/v2/events/data/alert"
 PROFILE_FIELDS = ("dlp_profile", "dlp_profile_name", "dlp_rule", "dlp_rule_name")
 AI_CATEGORY_WORDS = ("generative ai", "artificial intelligence", "genai")
@@ -191,7 +191,8 @@ def sync(ctx: SyncContext) -> None:
     window = ctx.cursor.get("window")
     if isinstance(window, list) and len(window) == 2 and all(isinstance(x, int) for x in window):
         start, end = window
-        offset = ctx.cursor.get("offset") if isinstance(ctx.cursor.get("offset"), int) else 0
+        stored_offset = ctx.cursor.get("offset")
+        offset = stored_offset if isinstance(stored_offset, int) else 0
     else:
         since = ctx.cursor.get("since")
         start = (

@@ -30,6 +30,7 @@ from threatvec.integrations.connectors.common import (
     UserHasher,
     host_of,
     iso,
+    json_object,
     parse_time,
     shadow_event_id,
 )
@@ -87,14 +88,10 @@ def _text(value: object, limit: int = 200) -> str | None:
 
 
 def _base_data(ev: dict[str, Any]) -> dict[str, Any]:
-    actor = ev.get("actor") if isinstance(ev.get("actor"), dict) else {}
-    client = ev.get("client") if isinstance(ev.get("client"), dict) else {}
-    geo = (
-        client.get("geographicalContext")
-        if isinstance(client.get("geographicalContext"), dict)
-        else {}
-    )
-    outcome = ev.get("outcome") if isinstance(ev.get("outcome"), dict) else {}
+    actor = json_object(ev.get("actor"))
+    client = json_object(ev.get("client"))
+    geo = json_object(client.get("geographicalContext"))
+    outcome = json_object(ev.get("outcome"))
     return {
         "event_id": ev["uuid"],
         "event_type": ev["eventType"],
@@ -165,7 +162,7 @@ def _handle(
 ) -> bool:
     """Publish what this event means; True when it produced a signal."""
     etype: str = ev["eventType"]
-    outcome = ev.get("outcome") if isinstance(ev.get("outcome"), dict) else {}
+    outcome = json_object(ev.get("outcome"))
     result = str(outcome.get("result") or "").upper()
     kind: str | None = None
     extra: dict[str, Any] = {}
@@ -189,7 +186,7 @@ def _handle(
         if item is not None:
             kind = "ai_app_sign_in"
             extra = {"service": item.service, "domain": item.domain, "vendor": item.vendor}
-            actor = ev.get("actor") if isinstance(ev.get("actor"), dict) else {}
+            actor = json_object(ev.get("actor"))
             visits.append(
                 ShadowEventIn.model_validate(
                     {

@@ -150,7 +150,8 @@ def _query(ctx: TestContext | SyncContext, bearer: str, kql: str) -> list[dict[s
     rows = tables[0].get("rows")
     if not isinstance(columns, list) or not isinstance(rows, list):
         raise ConnectorError("query reply's table has no columns or rows")
-    names = [c.get("name") if isinstance(c, dict) else None for c in columns]
+    # A column without a name gets "" (never one of COLUMNS, so never read).
+    names = [str(c.get("name") or "") if isinstance(c, dict) else "" for c in columns]
     missing = [c for c in COLUMNS if c not in names]
     if missing:
         raise ConnectorError(f"query reply lacks the columns {', '.join(missing)}")

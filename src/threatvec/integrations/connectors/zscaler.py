@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 SIGNAL = "integration.zscaler.dlp_to_ai"
-SIGNAL_KINDS = (SIGNAL,)
+SIGNAL_KINDS: tuple[str, ...] = (SIGNAL,)
 SOURCE = "zscaler"
 MAX_RECORDS = 10_000
 # NSS writes these where a field has no value.
