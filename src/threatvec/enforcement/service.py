@@ -428,7 +428,7 @@ def receive_events(
             seen.add(ev.event_id)
             unique.append(ev)
     agents = _resolve_agents(session, org_id, {ev.agent for ev in unique})
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ev in unique:
         match = agents.get(ev.agent)
         rows.append(

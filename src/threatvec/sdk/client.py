@@ -540,11 +540,14 @@ class ThreatVec:
 
     def serve_probes(
         self,
-        handler: Callable[[str, dict[str, Any]], str],
+        handler: Callable[[str, dict[str, Any]], str | dict[str, Any]],
         *,
         poll_timeout: float = 25.0,
     ) -> bool:
-        """Answer AgentBench probes with `handler(prompt, context) -> str` in the background."""
+        """Answer AgentBench probes with `handler(prompt, context)` in the background.
+
+        The handler returns the reply text, or a dict with `output` and `tool_calls`.
+        """
         try:
             if not self._live:
                 return False
