@@ -685,8 +685,9 @@ def recorded_run(
         raise
     finally:
         with factory() as s:
-            run = s.get(JobRun, run_id)
-            if run is not None:
-                run.outcome, run.error = outcome, error
-                run.detail, run.finished_at = json.loads(json.dumps(detail, default=str)), utcnow()
+            done = s.get(JobRun, run_id)
+            if done is not None:
+                done.outcome, done.error = outcome, error
+                done.detail = json.loads(json.dumps(detail, default=str))
+                done.finished_at = utcnow()
                 s.commit()

@@ -19,9 +19,19 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    SQLColumnExpression,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy import text as sql_text
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from threatvec.core.clock import utcnow
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
@@ -153,7 +163,7 @@ def _filtered(
     *,
     text_plan: TextPlan = "probe",
     rarest_first: Sequence[str] = (),
-) -> Select[tuple[CveExposure]]:
+) -> Select[CveExposure]:
     dense = _dense(session, f)
     stmt = select(CveExposure).where(CveExposure.org_id == org_id)
     if f.scope != "all" or f.ai_only or f.stack_only:
@@ -346,10 +356,12 @@ _RANK_INDEX = "ix_cve_exposures_cve_rank"
 
 @dataclass(frozen=True)
 class _Order:
-    column: ColumnElement[Any]
+    column: InstrumentedAttribute[Any]  # one of SORTS.columns
     desc: bool
 
-    def by(self, key: ColumnElement[Any], row_id: ColumnElement[Any]) -> tuple[Any, Any]:
+    def by(
+        self, key: SQLColumnExpression[Any], row_id: SQLColumnExpression[Any]
+    ) -> tuple[Any, Any]:
         return (key.desc(), row_id.desc()) if self.desc else (key.asc(), row_id.asc())
 
 
@@ -481,7 +493,7 @@ def _set_walked_matches(
 
 def _page_statement(
     session: Session, org_id: str, page: PageParams, filters: PatchFilters
-) -> Select[tuple[CveExposure]]:
+) -> Select[CveExposure]:
     q = parse_text_query(filters.text) if filters.text else None
     if q is None or not q.terms:
         return _filtered(session, org_id, filters)
@@ -662,17 +674,9 @@ def _history(session: Session, org_id: str, exposure_id: str) -> list[StatusChan
         .where(CveStatusChange.org_id == org_id, CveStatusChange.exposure_id == exposure_id)
         .order_by(CveStatusChange.changed_at, CveStatusChange.id)
     )
-    return [
-        StatusChangeRead(
-            from_status=r.from_status,
-            to_status=r.to_status,  # type: ignore[arg-type]
-            justification=r.justification,
-            expires_on=r.expires_on,
-            changed_by=r.changed_by,
-            changed_at=r.changed_at,
-        )
-        for r in rows
-    ]
+    # Validated from the row: the stored statuses are plain strings, checked
+    # against PatchStatus here as the constructor would.
+    return [StatusChangeRead.model_validate(r, from_attributes=True) for r in rows]
 
 
 def get_detail(*, session: Session, org_id: str, patch_id: str) -> PatchDetail:
@@ -780,8 +784,8 @@ def stats(*, session: Session, org_id: str) -> PatchStats:
     rel = x.relevant.is_(True)
     overdue = active & rel & (x.due_at < _day_start(_today()))
 
-    def n(cond: object) -> object:
-        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)  # type: ignore[arg-type]
+    def n(cond: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.coalesce(func.sum(case((cond, 1), else_=0)), 0)
 
     row = session.execute(
         select(

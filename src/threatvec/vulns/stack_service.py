@@ -169,7 +169,7 @@ def import_stack(
     existing = {(r.name, r.version or "", (r.vendor or "").lower()): r for r in existing_rows}
     imported = updated = unchanged = 0
     touched: set[str] = set()
-    keep: set[str] = set()
+    keep: set[int] = set()  # id() of the rows to keep
     for e in parsed.entries:
         key = (e.name, e.version or "", (e.vendor or "").lower())
         row = existing.get(key)

@@ -42,10 +42,13 @@ from typing import Literal
 
 from sqlalchemy import (
     ColumnElement,
+    ColumnExpressionArgument,
     FromClause,
     Select,
+    SQLColumnExpression,
     String,
     TableClause,
+    TextClause,
     and_,
     column,
     exists,
@@ -188,7 +191,7 @@ def _id_prefix_bounds(prefix: str) -> tuple[str, str]:
     return prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)
 
 
-def _id_conditions(q: TextQuery, cve_col: ColumnElement[str]) -> list[ColumnElement[bool]]:
+def _id_conditions(q: TextQuery, cve_col: SQLColumnExpression[str]) -> list[ColumnElement[bool]]:
     conds: list[ColumnElement[bool]] = [cve_col == i for i in q.cve_ids]
     for p in q.cve_prefixes:
         lo, hi = _id_prefix_bounds(p)
@@ -196,7 +199,7 @@ def _id_conditions(q: TextQuery, cve_col: ColumnElement[str]) -> list[ColumnElem
     return conds
 
 
-def _sqlite_words_probe(q: TextQuery, outer_table: str) -> ColumnElement[bool]:
+def _sqlite_words_probe(q: TextQuery, outer_table: str) -> TextClause:
     # Is the walked row's CVE among the matches? The matches are materialised
     # once as an ephemeral table of packed integers and each row's packed id is
     # looked up in it (measured faster than unpacking every match to a string).
@@ -209,7 +212,7 @@ def _sqlite_words_probe(q: TextQuery, outer_table: str) -> ColumnElement[bool]:
     return text(probe).bindparams(fts_q=fts5_match(q))
 
 
-def _sqlite_words_source(q: TextQuery) -> Select[tuple[str]]:
+def _sqlite_words_source(q: TextQuery) -> Select[str]:
     # The matches unpacked to CVE ids in SQL (the inverse of sqlite_rowid_sql),
     # so they can drive a probe of the (org_id, cve_id, ...) index.
     unpack = (
@@ -240,13 +243,13 @@ def _pg_words() -> TableClause:
     return table(PG_TEXT_TABLE, column("cve_id", String()), column("words"))
 
 
-def _pg_words_probe(q: TextQuery, cve_col: ColumnElement[str]) -> ColumnElement[bool]:
+def _pg_words_probe(q: TextQuery, cve_col: SQLColumnExpression[str]) -> ColumnElement[bool]:
     # One primary-key probe of the narrow words table per walked row.
     t = _pg_words().alias("fts_t")
     return exists().where(t.c.cve_id == cve_col, _pg_match(q, t))
 
 
-def _pg_words_source(q: TextQuery) -> Select[tuple[str]]:
+def _pg_words_source(q: TextQuery) -> Select[str]:
     t = _pg_words()
     return select(t.c.cve_id).where(_pg_match(q, t))
 
@@ -318,19 +321,19 @@ def rank_words(session: Session, q: TextQuery, cap: int) -> list[tuple[str, int]
     return sorted(ranked.items(), key=lambda wn: wn[1])
 
 
-def _pg_has_word(word: str, cve_col: ColumnElement[str]) -> ColumnElement[bool]:
+def _pg_has_word(word: str, cve_col: SQLColumnExpression[str]) -> ColumnElement[bool]:
     # One probe of the (word, cve_id) primary key: index-only once vacuumed.
     t = _cve_words().alias("cw_p")
     return exists().where(t.c.word == word, t.c.cve_id == cve_col)
 
 
-def _pg_word_ids(word: str) -> Select[tuple[str]]:
+def _pg_word_ids(word: str) -> Select[str]:
     t = _cve_words()
     return select(t.c.cve_id).where(t.c.word == word)
 
 
 def _pg_word_conditions(
-    q: TextQuery, cve_col: ColumnElement[str], plan: TextPlan, first: Sequence[str]
+    q: TextQuery, cve_col: SQLColumnExpression[str], plan: TextPlan, first: Sequence[str]
 ) -> list[ColumnElement[bool]] | None:
     """The word match as word-table conditions (None when ``q`` has no plain word).
 
@@ -385,7 +388,7 @@ def count_matches(session: Session, q: TextQuery, cap: int) -> int:
     return int(session.scalar(select(func.count()).select_from(found)) or 0)
 
 
-def words_source(session: Session, q: TextQuery) -> Select[tuple[str]]:
+def words_source(session: Session, q: TextQuery) -> Select[str]:
     """The CVE ids whose description matches every word term of ``q``, read from the index."""
     if session.get_bind().dialect.name == "postgresql":
         words, rest = pg_word_split(q)
@@ -403,7 +406,7 @@ def words_source(session: Session, q: TextQuery) -> Select[tuple[str]]:
 def text_condition(
     session: Session,
     q: TextQuery,
-    cve_col: ColumnElement[str],
+    cve_col: SQLColumnExpression[str],
     *,
     outer_table: str,
     plan: TextPlan = "probe",
@@ -426,7 +429,8 @@ def text_condition(
     """
     if q.empty:
         return false()
-    conds = _id_conditions(q, cve_col)
+    # A condition may be a textual one (the SQLite FTS probe): and_/or_ take both.
+    conds: list[ColumnExpressionArgument[bool]] = [*_id_conditions(q, cve_col)]
     n_ids = len(conds)
     if q.terms:
         postgres = session.get_bind().dialect.name == "postgresql"
@@ -444,7 +448,7 @@ def text_condition(
     if not conds:
         return true()
     # Several CVE ids (or prefixes) widen the match; words narrow it.
-    parts: list[ColumnElement[bool]] = list(conds[n_ids:])
+    parts = conds[n_ids:]
     if n_ids:
         parts.append(or_(*conds[:n_ids]))
     return and_(*parts)

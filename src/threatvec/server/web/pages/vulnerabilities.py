@@ -6,7 +6,7 @@ that calls the same services as the API; no inline JavaScript.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, get_args
 from urllib.parse import quote, quote_plus
 
 from fastapi import APIRouter, File, Form, UploadFile
@@ -22,6 +22,7 @@ from threatvec.vulns.router import template_response
 from threatvec.vulns.schemas import AskResponse, PatchStatusUpdate, TechStackImportResult
 from threatvec.vulns.service import TRANSITIONS
 from threatvec.vulns.stack import MAX_STACK_BYTES
+from threatvec.vulns.stack_service import StackFormat
 
 router = APIRouter(include_in_schema=False)
 
@@ -162,6 +163,9 @@ def template_csv(ctx: PageDep) -> Response:
     return template_response()
 
 
+_STACK_FORMATS: dict[str, StackFormat] = {f: f for f in get_args(StackFormat)}
+
+
 @router.post("/vulnerabilities/tech-stack", response_class=HTMLResponse)
 def import_stack_page(
     ctx: PageDep,
@@ -172,7 +176,7 @@ def import_stack_page(
 ) -> HTMLResponse:
     check_csrf(ctx, csrf)
     data = file.file.read(MAX_STACK_BYTES + 1)
-    fmt = format if format in ("csv", "cyclonedx", "requirements") else None
+    fmt = _STACK_FORMATS.get(format)  # anything else: detected from the file
     try:
         if len(data) > MAX_STACK_BYTES:
             raise PayloadTooLarge(f"file is larger than {MAX_STACK_BYTES // 1024} KiB")
@@ -181,7 +185,7 @@ def import_stack_page(
             org_id=ctx.org.id,
             data=data,
             fmt=fmt,
-            filename=file.filename,  # type: ignore[arg-type]
+            filename=file.filename,
             strict=strict == "on",
         )
     except ThreatVecError as exc:

@@ -1,0 +1,38 @@
+"""Vulnerabilities page over the real app: the stack import form's format choice."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.conftest import Api, create_org
+
+
+def _login(c: TestClient, key: str) -> str:
+    page = c.get("/login")
+    token = page.text.split('name="csrf" value="')[1].split('"')[0]
+    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303
+    page = c.get("/vulnerabilities")
+    return page.text.split('name="csrf" value="')[1].split('"')[0]
+
+
+def _import(c: TestClient, csrf: str, fmt: str) -> int:
+    # A requirements file named .csv: detection alone reads it as a CSV without a
+    # technology column, so only the chosen format imports it.
+    files = {"file": ("stack.csv", b"torch==2.5.1\n", "text/csv")}
+    r = c.post("/vulnerabilities/tech-stack", data={"csrf": csrf, "format": fmt}, files=files)
+    return r.status_code
+
+
+def test_stack_import_form_uses_the_chosen_format_and_detects_an_unknown_one(
+    app, client, session_factory
+) -> None:
+    org = create_org(session_factory)
+    api = Api(client, org)
+    with TestClient(app) as c:
+        csrf = _login(c, org.key)
+        assert _import(c, csrf, "no-such-format") == 422
+        assert api.get("/tech-stack").json()["items"] == []
+        assert _import(c, csrf, "requirements") == 200
+    [entry] = api.get("/tech-stack").json()["items"]
+    assert (entry["name"], entry["version"]) == ("torch", "2.5.1")
