@@ -5,13 +5,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from threatvec.core.pagination import Page
 
 AssetKind = Literal["agent", "mcp_server", "ai_service"]
 MAX_METADATA_BYTES = 16 * 1024
 
-_EXAMPLE = {
+_EXAMPLE: JsonDict = {
     "kind": "agent",
     "name": "support-bot",
     "owner": "platform-team@example.com",

@@ -106,7 +106,7 @@ def _filtered(
     approved: bool | None,
     tag: str | None,
     q: str | None,
-) -> Select[tuple[Asset]]:
+) -> Select[Asset]:
     stmt = select(Asset).where(Asset.org_id == org_id)
     if kind:
         stmt = stmt.where(Asset.kind == kind)

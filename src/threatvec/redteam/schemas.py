@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from threatvec.core.pagination import Page
 
@@ -43,7 +44,7 @@ MAX_SECRET_CHARS = 8192
 _TS = "2026-11-25T10:00:00Z"
 _ID = "3f2b9c0d8e7a4b6c9d1e2f3a4b5c6d7e"
 
-_TARGET_EXAMPLE = {
+_TARGET_EXAMPLE: JsonDict = {
     "config": {
         "type": "openai_chat",
         "base_url": "https://agents.internal.example.com/v1",
@@ -135,7 +136,7 @@ class RunCreate(BaseModel):
     k: int = Field(default=3, ge=1, le=10, description="Attempts per probe (ASR@k)")
 
 
-_RUN_EXAMPLE = {
+_RUN_EXAMPLE: JsonDict = {
     "id": "9a1c2b3d4e5f60718293a4b5c6d7e8f9",
     "agent_id": _ID,
     "agent_name": "support-bot",
@@ -333,26 +334,24 @@ class CycleCreate(BaseModel):
         return v
 
 
+_CYCLE_EXAMPLE: JsonDict = {
+    "id": "c71d0a9e8b7f6e5d4c3b2a1908f7e6d5",
+    "status": "completed",
+    "trigger": "api",
+    "cve_source": "vulns",
+    "cve_count": 12,
+    "agent_count": 3,
+    "summary": {"planned": 4, "not_applicable": 30, "runs": 2, "FAIL": 3},
+    "error": None,
+    "created_at": _TS,
+    "started_at": _TS,
+    "finished_at": _TS,
+}
+
+
 class CycleRead(BaseModel):
     model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "c71d0a9e8b7f6e5d4c3b2a1908f7e6d5",
-                    "status": "completed",
-                    "trigger": "api",
-                    "cve_source": "vulns",
-                    "cve_count": 12,
-                    "agent_count": 3,
-                    "summary": {"planned": 4, "not_applicable": 30, "runs": 2, "FAIL": 3},
-                    "error": None,
-                    "created_at": _TS,
-                    "started_at": _TS,
-                    "finished_at": _TS,
-                }
-            ]
-        },
+        from_attributes=True, json_schema_extra={"examples": [_CYCLE_EXAMPLE]}
     )
 
     id: str
@@ -442,7 +441,7 @@ class CycleDetail(CycleRead):
         json_schema_extra={
             "examples": [
                 {
-                    **CycleRead.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+                    **_CYCLE_EXAMPLE,
                     "outcomes": [
                         {
                             "agent_id": _ID,

@@ -22,6 +22,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from pydantic_core import PydanticCustomError
 
 from threatvec.core.clock import utcnow
@@ -265,7 +266,7 @@ class ShadowEventIn(BaseModel):
         return self
 
 
-_EVENT_EXAMPLE = {
+_EVENT_EXAMPLE: JsonDict = {
     "event_id": "0b6f7d7e-6c1a-4d8e-9a43-3f1e2a9d5c11",
     "domain": "chatgpt.com",
     "event_type": "paste",

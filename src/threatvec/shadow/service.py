@@ -7,10 +7,10 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
-from sqlalchemy import Select, bindparam, case, delete, func, select, update
+from sqlalchemy import Select, Table, bindparam, case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -186,7 +186,7 @@ def _ensure_services(
     missing = [d for d in wanted if d not in existing]
     if not missing:
         return existing, []
-    rows = []
+    rows: list[dict[str, Any]] = []
     for domain in missing:
         item, seen = wanted[domain]
         rows.append(
@@ -321,7 +321,7 @@ def _new_users(session: Session, org_id: str, tallies: dict[str, _Tally]) -> Cou
 
 
 # One statement for every touched service (executemany): compiled once, cached.
-_SVC = ShadowService.__table__
+_SVC = cast(Table, ShadowService.__table__)  # declared as a FromClause; mapped to a Table
 _COUNTERS = ("events", "visits", "pastes", "uploads", "submits", "pii_uploads", "users")
 _UPDATE_COUNTERS = (
     update(_SVC)
@@ -607,15 +607,14 @@ def register_service(
             domains.append(s.domain)
         meta["domains"] = domains
         meta["allowed_pii"] = allowed
+        fields: dict[str, Any] = {"approved": data.approved, "metadata": meta}
+        if data.owner:  # left unset otherwise, so the asset keeps its owner
+            fields["owner"] = data.owner
         assets.update(
             session=session,
             org_id=org_id,
             asset_id=existing.id,
-            data=AssetUpdate(
-                approved=data.approved,
-                metadata=meta,
-                **({"owner": data.owner} if data.owner else {}),
-            ),
+            data=AssetUpdate.model_validate(fields),
         )
     refresh_risk(session=session, org_id=org_id, services=[s])
     return s
@@ -686,7 +685,7 @@ def _filtered(
     category: str | None,
     pii: bool | None,
     q: str | None,
-) -> Select[tuple[ShadowService]]:
+) -> Select[ShadowService]:
     stmt = select(ShadowService).where(ShadowService.org_id == org_id)
     if risk:
         stmt = stmt.where(ShadowService.risk == risk)

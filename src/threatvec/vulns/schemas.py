@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict, JsonValue
 
 from threatvec.core.pagination import Page
 
@@ -13,7 +14,7 @@ PatchStatus = Literal["open", "investigating", "fixed", "deployed", "wont_fix"]
 Severity = Literal["CRITICAL", "HIGH", "MEDIUM", "LOW", "NONE"]
 PatchSort = Literal["priority", "cvss", "epss", "published", "due"]
 
-_COMPONENTS = [
+_COMPONENTS: list[JsonValue] = [
     {"name": "cvss", "points": 39.2, "max_points": 40.0, "reason": "CVSS base 9.8 / 10 x 40"},
     {
         "name": "stack",
@@ -34,7 +35,7 @@ _COMPONENTS = [
         "reason": "published 15 days ago, of a 30-day SLA window",
     },
 ]
-_SLA = {
+_SLA: JsonDict = {
     "severity": "CRITICAL",
     "window_days": 7,
     "starts": "2026-11-20",
@@ -46,7 +47,7 @@ _SLA = {
     "clock_stopped": False,
     "reason": "CRITICAL severity: 7 days from 2026-11-20",
 }
-_PATCH = {
+_PATCH: JsonDict = {
     "id": "6c1f0b7e2d9a4c5b8e3f1a2b3c4d5e6f",
     "cve_id": "CVE-2025-32434",
     "summary": "PyTorch torch.load with weights_only=True can still execute code.",
@@ -188,7 +189,7 @@ class OsvRead(BaseModel):
     summary: str
 
 
-_CVE = {
+_CVE: JsonDict = {
     "cve_id": "CVE-2025-32434",
     "published": "2025-04-18T16:15:23Z",
     "last_modified": "2025-08-01T10:00:00Z",
