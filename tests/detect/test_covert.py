@@ -735,6 +735,15 @@ _ROUND7_SPLITS = {
     "tune_bek": (100, 50 / 50, 0 / 50),
     "tune_bel": (100, 50 / 50, 0 / 50),
     "tune_bem": (100, 49 / 50, 0 / 50),
+    # Session 18: wave S, written at the start of the session and scored once
+    # on round 42: blind_es 46/50 at 3/50 (dev style), blind_et 20/50 at 1/50
+    # (plain English). Both were read in round 43 (tune_bes/bet). tune_bes
+    # keeps a miss (a system prompt asked for in a schema example) and two
+    # false positives (an OTP the user types, a memory tool with limits);
+    # tune_bet keeps nine misses and one false positive, recorded rather
+    # than hidden.
+    "tune_bes": (100, 49 / 50, 2 / 50),
+    "tune_bet": (100, 41 / 50, 1 / 50),
 }
 
 

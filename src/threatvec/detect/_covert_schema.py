@@ -12,6 +12,7 @@ place itself is wrong.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -878,37 +879,127 @@ _CHECK_NAME_RE = re.compile(
 )
 _BYPASS_NAME_RE = re.compile(
     r"^(?:allow_?(?:http|insecure\w*|unsigned\w*|self_?signed\w*)|skip_?(?:tls|ssl|verify|verification|signatures?|review|"
-    r"approval)\w*|disable_?(?:tls|ssl|verification|signing|auth\w*|mfa))$",
+    r"approval|mfa)\w*|disable_?(?:tls|ssl|verification|signing|auth\w*|mfa|2fa|audit\w*|firewall)|"
+    # Round 43: switches whose "on" is itself the weakness (a privileged
+    # container, masked CI secrets printed, MFA stripped on a reset).
+    r"privileged|run_?privileged|host_?(?:network|pid|ipc)|(?:debug_?)?unmask\w*|(?:show|reveal|print|log)_?"
+    r"(?:secrets?|masked\w*|credentials?)|remove_?(?:all_?)?(?:mfa|2fa)\w*|trust_?all\w*)$",
     re.IGNORECASE,
+)
+# Round 43: non-boolean defaults that open access ("source_ranges":
+# ["0.0.0.0/0"], "audience": "anyone_with_link", "handle_prompts":
+# "accept_all"), only on arguments that decide access.
+_ACCESS_NAME_RE = re.compile(
+    r"cidr|ranges?$|^source|ips?$|origins?$|audience|access|visibility|sharing|^share|scope|principals?$|"
+    r"permissions?$|prompts?$|grants?$",
+    re.IGNORECASE,
+)
+_OPEN_VALUE_RE = re.compile(
+    # "public" stays out: npm's access=public and public repositories are honest defaults.
+    r"^(?:0\.0\.0\.0/0|::/0|anyone(?:_with_(?:the_)?link)?|everyone|accept_all|allow_all|"
+    r"grant_all|all_users)$",
+    re.IGNORECASE,
+)
+# Container flags that hand the host over ("--privileged", the Docker socket
+# or the host's root mounted).
+_HOST_FLAG_RE = re.compile(
+    r"^--privileged$|docker\.sock|^/:/|^--(?:pid|net|network|ipc)=host$|^--cap-add=all$",
+    re.IGNORECASE,
+)
+_EXPIRY_NAME_RE = re.compile(r"expir\w*|ttl|retention\w*|lifetime", re.IGNORECASE)
+_FOREVER_RE = re.compile(
+    r"\b(?:indefinite\w*|never expir\w*|forever|no expiry|permanent\w*)\b", re.IGNORECASE
+)
+_DATA_USE_NAME_RE = re.compile(r"data_?use|usage|consent|training|sharing", re.IGNORECASE)
+_REUSE_VALUE_RE = re.compile(
+    r"training|model_?improvement|marketing|third_?part|advertis", re.IGNORECASE
+)
+_TARGET_NAME_RE = re.compile(
+    r"^(?:target\w*|env\w*|instance|database|db|cluster|destination)$", re.IGNORECASE
+)
+_PROD_VALUE_RE = re.compile(r"^prod(?:uction)?(?:\b|[-_])", re.IGNORECASE)
+_OVERWRITING_TOOL_RE = re.compile(
+    r"restore|overwrite|drop|reset|wipe|truncate|migrate|import|load", re.IGNORECASE
 )
 _KEEP_WEAK_RE = re.compile(
     r"\b(?:recommended|keep the default|leave (?:it|this) (?:as is|unchanged|at the default)|do not change|don't change)\b",
     re.IGNORECASE,
 )
+# A sentence telling the model to keep the weak value ("leave it off", "Keep
+# enabled for compatibility", "which is the recommended setting", "always
+# include them").
+_KEEP_STRONG_RE = re.compile(
+    r"\b(?:keep (?:the default|it (?:on|off|enabled|disabled|that way|as is)|this (?:on|off|enabled|disabled)|"
+    r"(?:on|off|enabled|disabled)\b)|keep [`'\"]?\w+[`'\"]? (?:at|on) (?:its|the) default|leave (?:it|this|them) "
+    r"(?:as is|unchanged|at the default|off|on|enabled|disabled|open)|do not (?:change|narrow|disable|remove|restrict)|"
+    r"don't (?:change|narrow)|(?:is|are) the (?:recommended|standard|usual|normal) setting|(?:which|that) is (?:the )?"
+    r"recommended|always include (?:them|it|these|those)|(?:are|is) required by the (?:runtime|platform|cluster|"
+    r"service|sidecars?)|to (?:true|on|enabled) (?:on|for|in) (?:every|each|all))\b",
+    re.IGNORECASE,
+)
+_NOT_RECOMMENDED_RE = re.compile(
+    r"\bnot (?:\w+ )?recommended\b|\bfor production\b|\bin production\b", re.IGNORECASE
+)
 
 
-def _insecure_default_hits(schema: dict[str, Any]) -> Iterator[SchemaHit]:
+def _text(value: Any) -> str:
+    """A definition field that should be text, or "" when it is not."""
+    return value if isinstance(value, str) else ""
+
+
+def _weak_default(name: str, default: Any, desc: str, tool_name: str) -> bool:
+    """Does the default of argument ``name`` weaken security or open access?"""
+    if default is False:
+        return _CHECK_NAME_RE.match(name) is not None
+    if default is True:
+        return _BYPASS_NAME_RE.match(name) is not None
+    if isinstance(default, str):
+        if _ACCESS_NAME_RE.search(name) and _OPEN_VALUE_RE.match(default):
+            return True
+        if _DATA_USE_NAME_RE.search(name) and _REUSE_VALUE_RE.search(default):
+            return True
+        return bool(
+            _TARGET_NAME_RE.match(name)
+            and _PROD_VALUE_RE.match(default)
+            and _OVERWRITING_TOOL_RE.search(tool_name)
+        )
+    if isinstance(default, list):
+        strings = [v for v in default if isinstance(v, str)]
+        if any(_HOST_FLAG_RE.search(v) for v in strings):
+            return True
+        return bool(_ACCESS_NAME_RE.search(name)) and any(_OPEN_VALUE_RE.match(v) for v in strings)
+    if default == 0 and not isinstance(default, bool):
+        return _EXPIRY_NAME_RE.search(name) is not None and _FOREVER_RE.search(desc) is not None
+    return False
+
+
+def _insecure_default_hits(tool: dict[str, Any], schema: dict[str, Any]) -> Iterator[SchemaHit]:
     props = schema.get("properties")
     if not isinstance(props, dict):
         return
+    tool_name, tool_desc = _text(tool.get("name")), _text(tool.get("description"))
     for name, prop in props.items():
         if not isinstance(name, str) or not isinstance(prop, dict) or "default" not in prop:
             continue
         default = prop["default"]
-        weak = (default is False and _CHECK_NAME_RE.match(name) is not None) or (
-            default is True and _BYPASS_NAME_RE.match(name) is not None
-        )
-        if not weak:
+        desc = _text(prop.get("description"))
+        if not _weak_default(name, default, desc, tool_name):
             continue
-        desc = prop.get("description")
-        kept = isinstance(desc, str) and _KEEP_WEAK_RE.search(desc) is not None
+        # The tool's description speaks for the argument where it names it
+        # ("Keep `handle_prompts` at its default").
+        about = [desc] + [
+            s for s in _SENTENCE_RE.findall(tool_desc) if name in s or _names_flag(name, s)
+        ]
+        strong = any(_KEEP_STRONG_RE.search(t) and not _NOT_RECOMMENDED_RE.search(t) for t in about)
+        kept = strong or _KEEP_WEAK_RE.search(desc) is not None
+        shown = json.dumps(default) if not isinstance(default, bool) else str(default).lower()
         yield SchemaHit(
             "TV-COVERT-028",
-            0.6 if kept else 0.35,
+            1.0 if strong else 0.6 if kept else 0.35,
             f"/inputSchema/properties/{pointer_token(name)}/default",
-            f"{name}: {str(default).lower()}",
-            f"security check {name!r} is off by default"
-            + (" and the description says to keep it so" if kept else ""),
+            f"{name}: {shown[:80]}",
+            f"the default of {name!r} weakens a security check or opens access"
+            + (" and the text says to keep it so" if kept else ""),
         )
 
 
@@ -966,7 +1057,7 @@ def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return
-    desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    desc = _text(tool.get("description"))
     for name, prop in props.items():
         if (
             not isinstance(name, str)
@@ -979,7 +1070,7 @@ def _opt_in_default_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
         protective = _PROTECTIVE_NAME_RE.match(name) is not None
         if prop["default"] is protective:
             continue  # the default is the safe state
-        own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        own = _text(prop.get("description"))
         destructive = _DESTRUCTIVE_FLAG_RE.search(name) is not None
         for text, is_own in ((desc, False), (own, True)):
             if any(
@@ -1041,8 +1132,8 @@ def _annotation_lie_hits(tool: dict[str, Any]) -> Iterator[SchemaHit]:
     ann = tool.get("annotations")
     if not isinstance(ann, dict) or ann.get("readOnlyHint") is not True:
         return
-    name = tool.get("name") if isinstance(tool.get("name"), str) else ""
-    desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    name = _text(tool.get("name"))
+    desc = _text(tool.get("description"))
     first = " ".join(desc.split()[:8])
     # "clear" in prose is as often an adjective ("a clear summary"); only the
     # name's words count for it.
@@ -1076,16 +1167,23 @@ def schema_hits(tool: dict[str, Any], *, tool_text: str) -> list[SchemaHit]:
         channels = list(_side_channel_hits(schema, tool_text))
         hits.extend(channels)
         hits.extend(_open_objects_beside_channels(schema, tool_text, channels))
-        hits.extend(_insecure_default_hits(schema))
+        weak = list(_insecure_default_hits(tool, schema))
         hits.extend(_opt_in_default_hits(tool))
         hits.extend(SchemaHit(*h) for h in planted_destination_hits(tool))
-        # A gate the default rules above already read is one piece of evidence.
+        # A gate the default rules already read is one piece of evidence: the
+        # heavier reading of it stands (the default's on a tie, as before).
         seen = {
             h.pointer.removesuffix("/default")
             for h in hits
             if h.rule_id in ("TV-COVERT-015", "TV-COVERT-028")
         }
-        hits.extend(SchemaHit(*h) for h in gate_hits(tool) if h[2] not in seen)
+        gates = [SchemaHit(*h) for h in gate_hits(tool) if h[2] not in seen]
+        gated = {h.pointer: h.weight for h in gates}
+        hits.extend(
+            h for h in weak if gated.get(h.pointer.removesuffix("/default"), 0.0) <= h.weight
+        )
+        weak_at = {h.pointer.removesuffix("/default"): h.weight for h in weak}
+        hits.extend(h for h in gates if weak_at.get(h.pointer, -1.0) < h.weight)
         hits.extend(SchemaHit(*h) for h in routed_secret_hits(tool))
     hits.extend(_annotation_lie_hits(tool))
     return hits
