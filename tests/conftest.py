@@ -147,6 +147,18 @@ class OrgHandle:
         return {"X-Org-Key": self.key}
 
 
+def csrf_token(html: str, marker: str = 'name="csrf" value="') -> str:
+    """The CSRF token a dashboard page carries (a form field, or ``data-csrf="`` on <body>)."""
+    return html.split(marker)[1].split('"')[0]
+
+
+def dashboard_login(client: Any, key: str) -> None:
+    """Sign a TestClient in to the dashboard with an org key, as the login form does."""
+    token = csrf_token(client.get("/login").text)
+    r = client.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:300]
+
+
 def create_org(factory: sessionmaker[Session], name: str | None = None) -> OrgHandle:
     from threatvec.orgs import service as orgs
     from threatvec.store.engine import session_scope

@@ -8,17 +8,13 @@ import zipfile
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, create_org
+from tests.conftest import Api, create_org, csrf_token, dashboard_login
 from tests.shadow.helpers import event, visit
 
 
 def _login(c: TestClient, key: str) -> str:
-    page = c.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
-    assert r.status_code == 303
-    home = c.get("/")
-    return home.text.split('data-csrf="')[1].split('"')[0]
+    dashboard_login(c, key)
+    return csrf_token(c.get("/").text, 'data-csrf="')
 
 
 def test_empty_state_then_monitor_with_actions(app, client, session_factory) -> None:

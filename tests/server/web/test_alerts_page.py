@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from tests.alerts.conftest import TEST_SECRET_KEY
 from tests.alerts.receivers import http_receiver
-from tests.conftest import Api, create_org
+from tests.conftest import Api, create_org, csrf_token, dashboard_login
 from threatvec.alerts import flows
 from threatvec.core.crypto import SecretBox
 from threatvec.mcp.flows import RUG_PULL_SIGNAL
@@ -16,12 +16,8 @@ from threatvec.store.engine import session_scope
 
 
 def _login(c: TestClient, key: str) -> str:
-    page = c.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
-    assert r.status_code == 303
-    page = c.get("/settings/alerts")
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
+    dashboard_login(c, key)
+    return csrf_token(c.get("/settings/alerts").text)
 
 
 def _badges(html: str, alert_id: str) -> list[str]:

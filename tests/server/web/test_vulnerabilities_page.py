@@ -4,16 +4,12 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.conftest import Api, create_org
+from tests.conftest import Api, create_org, csrf_token, dashboard_login
 
 
 def _login(c: TestClient, key: str) -> str:
-    page = c.get("/login")
-    token = page.text.split('name="csrf" value="')[1].split('"')[0]
-    r = c.post("/login", data={"org_key": key, "csrf": token}, follow_redirects=False)
-    assert r.status_code == 303
-    page = c.get("/vulnerabilities")
-    return page.text.split('name="csrf" value="')[1].split('"')[0]
+    dashboard_login(c, key)
+    return csrf_token(c.get("/vulnerabilities").text)
 
 
 def _import(c: TestClient, csrf: str, fmt: str) -> int:
