@@ -136,18 +136,24 @@ def test_a_bad_supplied_nvd_record_is_named_by_position_and_field(nvd_records) -
     assert nvd_records[0]["id"] in error.msg
 
 
-def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_factory, org) -> None:
+def _stalled_run(s: Any, org_id: str, ref: Any) -> Any:
+    """A run left 'running' with no progress for 16 minutes, as when its process died."""
     from datetime import timedelta
 
     from threatvec.core.clock import utcnow
 
+    run = service.create_run(session=s, org_id=org_id, agent=ref, mode="quick", k=1,
+                             target_type=None)  # fmt: skip
+    run.status = "running"
+    run.updated_at = utcnow() - timedelta(minutes=16)
+    s.flush()
+    return run
+
+
+def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_factory, org) -> None:
     with session_factory() as s:
         ref = agent(s, org.id, "restarted-bot")
-        stuck = service.create_run(session=s, org_id=org.id, agent=ref, mode="quick", k=1,
-                                   target_type=None)  # fmt: skip
-        stuck.status = "running"
-        stuck.updated_at = utcnow() - timedelta(minutes=16)
-        s.flush()
+        stuck = _stalled_run(s, org.id, ref)
         fresh = service.create_run(session=s, org_id=org.id, agent=ref, mode="quick", k=1,
                                    target_type=None)  # fmt: skip
         assert fresh.id != stuck.id and stuck.status == "failed"
@@ -158,17 +164,8 @@ def test_a_run_whose_process_died_does_not_block_the_agent_forever(session_facto
 def test_cancelling_a_run_whose_process_died_ends_it_at_once(session_factory, org) -> None:
     # Nobody is left to notice the cancel flag: the run showed 'running' (and the
     # dashboard its Cancel button) until the next run of the agent cleared it.
-    from datetime import timedelta
-
-    from threatvec.core.clock import utcnow
-
     with session_factory() as s:
-        ref = agent(s, org.id, "orphan-bot")
-        stuck = service.create_run(session=s, org_id=org.id, agent=ref, mode="quick", k=1,
-                                   target_type=None)  # fmt: skip
-        stuck.status = "running"
-        stuck.updated_at = utcnow() - timedelta(minutes=16)
-        s.flush()
+        stuck = _stalled_run(s, org.id, agent(s, org.id, "orphan-bot"))
         alive = service.create_run(session=s, org_id=org.id, agent=agent(s, org.id, "busy-bot"),
                                    mode="quick", k=1, target_type=None)  # fmt: skip
         alive.status = "running"
