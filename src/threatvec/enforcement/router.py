@@ -131,6 +131,12 @@ def delete_source(source_id: IdPath, session: SessionDep, org_id: OrgIdDep) -> N
     service.delete_source(session=session, org_id=org_id, source_id=source_id)
 
 
+def _require_zone(since: datetime | None) -> None:
+    """A ``since`` without a zone is ambiguous: refuse it rather than guess UTC."""
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput(("query", "since"), "since needs a timezone (e.g. a trailing Z)")
+
+
 @router.get(
     "/events",
     response_model=EventPage,
@@ -146,8 +152,7 @@ def list_events(
     source_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[datetime | None, Query(description="RFC 3339 with a zone")] = None,
 ) -> EventPage:
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput(("query", "since"), "since needs a timezone (e.g. a trailing Z)")
+    _require_zone(since)
     rows, cursor = service.list_events(
         session=session,
         org_id=org_id,
@@ -181,8 +186,7 @@ def list_security_events(
     source_id: Annotated[str | None, Query(max_length=64)] = None,
     since: Annotated[datetime | None, Query(description="RFC 3339 with a zone")] = None,
 ) -> SecurityEventPage:
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput(("query", "since"), "since needs a timezone (e.g. a trailing Z)")
+    _require_zone(since)
     rows, cursor = service.list_security_events(
         session=session,
         org_id=org_id,
