@@ -94,3 +94,12 @@ def test_stats_count_24h_and_7d(api, client, org):
     assert cats["tool_policy"] == 2 and cats["other"] == 1 and cats["sensitive_data"] == 0
     assert {c["key"]: c["last_7d"] for c in stats["by_agent"]} == {"a1": 2, "a2": 1}
     assert stats["total_24h"] == 2 and stats["total_7d"] == 3
+
+
+def test_a_since_without_a_timezone_is_refused_on_both_event_feeds(api):
+    for path in ("/enforcement/events", "/enforcement/security-events"):
+        r = api.get(path, params={"since": "2026-11-01T10:00:00"})
+        assert r.status_code == 422, (path, r.text)
+        assert "since needs a timezone" in r.text and "since" in r.text
+        ok = api.get(path, params={"since": "2026-11-01T10:00:00Z"})
+        assert ok.status_code == 200, (path, ok.text)
