@@ -134,7 +134,20 @@ class _SlowAgent:
         self.server.server_close()
 
 
-def test_ctrl_c_cancels_the_run_instead_of_leaving_it_running(data_dir: Path) -> None:
+STOP_SIGNALS = [
+    pytest.param(signal.SIGINT, "Ctrl-C", id="SIGINT"),
+    # What kill, systemd, Kubernetes and CI runners send on a timeout: the process died
+    # at once and the run stayed 'running', locking the agent out for 15 minutes.
+    pytest.param(signal.SIGTERM, "SIGTERM", id="SIGTERM"),
+    pytest.param(getattr(signal, "SIGHUP", None), "SIGHUP", id="SIGHUP",
+                 marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("signum", "said"), STOP_SIGNALS)
+def test_a_stop_signal_cancels_the_run_instead_of_leaving_it_running(
+    data_dir: Path, signum: signal.Signals, said: str
+) -> None:
     # Interrupted, the CLI left the run 'running': the agent got 409 on every new run for
     # 15 minutes and a cancel was accepted but never acted on.
     from threatvec.cli.common import open_store
@@ -160,17 +173,17 @@ def test_ctrl_c_cancels_the_run_instead_of_leaving_it_running(data_dir: Path) ->
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the run never reached the agent"
             time.sleep(0.1)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
         agent.close()
-    assert proc.returncode == 130, (out, err)
-    assert "cancelled" in err
+    assert proc.returncode == 128 + signum, (out, err)
     _, engine, factory = open_store(Settings(data_dir=data_dir, secret_key="cli-" + "s" * 40))
     with factory() as s:
         (run,) = s.query(RedTeamRun).all()
         assert run.status == "cancelled" and run.finished_at is not None
         assert "interrupted" in (run.error or "")
+        assert err.strip().endswith(f"run {run.id} cancelled: interrupted ({said})"), err
     engine.dispose()

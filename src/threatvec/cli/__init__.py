@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from threatvec.cli.common import fail
+from threatvec.cli.common import fail, interrupt_exit_code, interrupt_label
 
 __all__ = ["app", "main"]
 
@@ -80,7 +80,7 @@ def main() -> None:
     try:
         _app_for(sys.argv[1:])()
     except KeyboardInterrupt:
-        fail("interrupted", code=130)
+        fail(f"interrupted ({interrupt_label()})", code=interrupt_exit_code())
     except Exception as exc:  # one clear line, never a traceback for users
         if "--debug" in sys.argv:
             raise

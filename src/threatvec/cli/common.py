@@ -1,8 +1,12 @@
-"""What every command shares: the one-line error, settings, a database handle."""
+"""What every command shares: the one-line error, settings, a database handle, stop signals."""
 
 from __future__ import annotations
 
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -13,7 +17,10 @@ if TYPE_CHECKING:  # the detectors' commands run without the database stack
 
     from threatvec.core.settings import Settings
 
-__all__ = ["fail", "open_store"]
+__all__ = ["fail", "interrupt_exit_code", "interrupt_label", "open_store", "stop_like_ctrl_c"]
+
+# The signal that stopped a command inside stop_like_ctrl_c(); None: Ctrl-C (SIGINT).
+_stopped_by: int | None = None
 
 
 def fail(message: str, *, code: int = 1) -> NoReturn:
@@ -35,3 +42,50 @@ def open_store(
     if migrate:
         upgrade(engine)
     return settings, engine, make_session_factory(engine)
+
+
+def _stop_handler(signum: int, frame: FrameType | None) -> None:
+    global _stopped_by
+    _stopped_by = signum
+    on_int = signal.getsignal(signal.SIGINT)
+    if callable(on_int):
+        # Whatever Ctrl-C would do now: inside asyncio.run that cancels the main
+        # task (its cleanup runs, then KeyboardInterrupt); elsewhere it raises
+        # KeyboardInterrupt at once.
+        on_int(signal.SIGINT, frame)
+    else:
+        # SIGINT ignored (a job started with `&` by a non-interactive shell): a
+        # SIGTERM must still stop the command cleanly.
+        raise KeyboardInterrupt
+
+
+@contextmanager
+def stop_like_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the command the way Ctrl-C does (KeyboardInterrupt).
+
+    kill, systemd, Kubernetes and CI runners stop a job with SIGTERM; by default
+    the process died on the spot, without the cleanup Ctrl-C gets (a run left
+    'running'). A signal someone chose to ignore (nohup's SIGHUP) stays ignored.
+    """
+    names = ("SIGTERM", "SIGHUP")  # SIGHUP does not exist on Windows
+    wanted = [getattr(signal, n) for n in names if hasattr(signal, n)]
+    previous = {s: signal.getsignal(s) for s in wanted}
+    for signum, handler in previous.items():
+        if handler is signal.SIG_DFL:
+            signal.signal(signum, _stop_handler)
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            if handler is not None:
+                signal.signal(signum, handler)
+
+
+def interrupt_label() -> str:
+    """How the user stopped the command: 'Ctrl-C' or the signal's name ('SIGTERM')."""
+    return "Ctrl-C" if _stopped_by is None else signal.Signals(_stopped_by).name
+
+
+def interrupt_exit_code() -> int:
+    """128 + the signal number, as a shell reports a process a signal stopped (130, 143)."""
+    return 128 + (signal.SIGINT if _stopped_by is None else _stopped_by)

@@ -3,23 +3,27 @@
 Runs in this process against the configured database with the same flow as
 the server (SDK-served agents still get their probes through the server's
 long-poll endpoints, which read the same database). Exit codes of `run`: 0
-done, 1 a probe FAILed and `--fail-on-bypass` was given, 2 an error, 130
-interrupted (Ctrl-C: the run is marked cancelled).
+done, 1 a probe FAILed and `--fail-on-bypass` was given, 2 an error, 128 +
+the signal when stopped (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP: the run is
+marked cancelled).
 """
 
 from __future__ import annotations
 
 import json
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
+
+if TYPE_CHECKING:
+    from threatvec.redteam.flows import RunContext
+    from threatvec.redteam.runner import RunResult
 
 __all__ = ["app"]
 
 app = typer.Typer(help="AgentBench: adversarial probes against your agents.", no_args_is_help=True)
 
 EXIT_ERROR = 2
-EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str) -> NoReturn:
@@ -38,6 +42,22 @@ def _org_id(session: object, org: str | None) -> str:
     return default.id
 
 
+def _execute(ctx: RunContext, org_id: str, run_id: str, label: str) -> RunResult | None:
+    """Run the queued run in this process behind a progress bar; the RunResult or None."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from threatvec.redteam import flows
+
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), transient=True
+    ) as bar:  # fmt: skip
+        task = bar.add_task("probes", total=None)
+        return flows.execute_run(
+            ctx, org_id=org_id, run_id=run_id,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )  # fmt: skip
+
+
 @app.command("run")
 def run(
     agent: str = typer.Argument(..., help="Agent id, asset id or agent name"),
@@ -49,9 +69,12 @@ def run(
     timeout: float = typer.Option(60.0, "--timeout", min=1, help="Seconds per attempt"),
 ) -> None:
     """Probe AGENT with adversarial inputs and report, with evidence, which controls held."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from threatvec.cli.common import open_store
+    from threatvec.cli.common import (
+        interrupt_exit_code,
+        interrupt_label,
+        open_store,
+        stop_like_ctrl_c,
+    )
     from threatvec.core.errors import ThreatVecError
     from threatvec.redteam import flows, service
 
@@ -71,31 +94,21 @@ def run(
                 _fail(f"no agent {agent!r} in this organisation (id, asset id or name)")
             ref = by_name[0]
     ctx = flows.context_from_settings(factory, settings, attempt_timeout=timeout)
-    try:
-        run_id = flows.start_agentbench(
-            ctx, org_id=org_id, agent_id=ref.id, mode=mode, k=k, by="cli", background=False
-        )
-    except ThreatVecError as exc:
-        _fail(exc.detail)
-    with Progress(
-        TextColumn(f"AgentBench {mode} · {ref.name}"), BarColumn(), MofNCompleteColumn(),
-        transient=True,
-    ) as bar:  # fmt: skip
-        task = bar.add_task("probes", total=None)
+    with stop_like_ctrl_c():
         try:
-            result = flows.execute_run(
-                ctx, org_id=org_id, run_id=run_id,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
-            )  # fmt: skip
+            run_id = flows.start_agentbench(
+                ctx, org_id=org_id, agent_id=ref.id, mode=mode, k=k, by="cli", background=False
+            )
+        except ThreatVecError as exc:
+            _fail(exc.detail)
+        try:
+            result = _execute(ctx, org_id, run_id, f"AgentBench {mode} · {ref.name}")
         except KeyboardInterrupt:
-            result = None
-            interrupted = True
-        else:
-            interrupted = False
-    if interrupted:
-        # execute_run has marked the run cancelled; 130 is the shell's code for Ctrl-C.
-        typer.echo(f"run {run_id} cancelled: interrupted (Ctrl-C)", err=True)
-        raise typer.Exit(EXIT_INTERRUPTED)
+            # execute_run marks the run cancelled itself; a stop before it began
+            # would otherwise leave the run queued and the agent locked out.
+            flows.interrupt_run(ctx, org_id=org_id, run_id=run_id)
+            typer.echo(f"run {run_id} cancelled: interrupted ({interrupt_label()})", err=True)
+            raise typer.Exit(interrupt_exit_code()) from None
     with factory() as session:
         row = service.get_run_or_raise(session=session, org_id=org_id, run_id=run_id)
         status, error = row.status, row.error

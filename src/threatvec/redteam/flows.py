@@ -52,6 +52,7 @@ __all__ = [
     "cancel_run",
     "context_from_settings",
     "execute_run",
+    "interrupt_run",
     "judge_from_settings",
     "run_cycle",
     "start_agentbench",
@@ -151,7 +152,8 @@ def _fail_run(ctx: RunContext, org_id: str, run_id: str, message: str) -> None:
 INTERRUPTED = "interrupted: the process running it was stopped before the run finished"
 
 
-def _interrupt_run(ctx: RunContext, org_id: str, run_id: str) -> None:
+def interrupt_run(ctx: RunContext, *, org_id: str, run_id: str) -> None:
+    """Mark a queued or running run cancelled because its process is stopping (idempotent)."""
     with ctx.factory() as session:
         run = session.get(RedTeamRun, run_id)
         if run is not None and run.org_id == org_id and run.status in service.ACTIVE_STATUSES:
@@ -303,7 +305,7 @@ def execute_run(
     except BaseException:
         # Ctrl-C in the CLI (or SystemExit): left 'running', the run would block the
         # agent's next run (409) until it went stale, and a cancel would wait for nobody.
-        _interrupt_run(ctx, org_id, run_id)
+        interrupt_run(ctx, org_id=org_id, run_id=run_id)
         raise
     finally:
         with _ACTIVE_LOCK:
