@@ -6,13 +6,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.redteam.agents.servers import OpenAIAgentServer
+from tests.redteam.agents.servers import OpenAIAgentServer, SlowAgentServer
 from tests.redteam.conftest import shared
 from threatvec.redteam.atlas import load_atlas
 
@@ -98,42 +97,6 @@ def test_agentbench_run_by_name_with_progress_and_exit_code(
     )
 
 
-class _SlowAgent:
-    """An HTTP agent on 127.0.0.1 that takes `delay` seconds per reply."""
-
-    def __init__(self, delay: float) -> None:
-        import json
-        import threading
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
-        outer = self
-        self.requests = 0
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                outer.requests += 1
-                time.sleep(delay)
-                raw = json.dumps({"reply": "I cannot help with that."}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 STOP_SIGNALS = [
     pytest.param(signal.SIGINT, "Ctrl-C", id="SIGINT"),
     # What kill, systemd, Kubernetes and CI runners send on a timeout: the process died
@@ -154,31 +117,24 @@ def test_a_stop_signal_cancels_the_run_instead_of_leaving_it_running(
     from threatvec.core.settings import Settings
     from threatvec.redteam.models import RedTeamRun
 
-    agent = _SlowAgent(delay=0.5)
-    config = {"type": "http", "base_url": agent.url, "reply_path": "$.reply",
-              "steps": [{"name": "send", "url": "/chat", "body": {"text": "{{prompt}}"}}],
-              "channels": ["direct"]}  # fmt: skip
-    _register(data_dir, None, config=config)
-    env = {**os.environ, "THREATVEC_DATA_DIR": str(data_dir),
-           "THREATVEC_ALLOW_PRIVATE_OUTBOUND": "true",
-           "THREATVEC_SECRET_KEY": "cli-" + "s" * 40}  # fmt: skip
-    env.pop("THREATVEC_DATABASE_URL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "threatvec.cli", "agentbench", "run", "cli-naive", "--k", "1"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while agent.requests < 2:
+    with SlowAgentServer(delay=0.5) as agent:
+        _register(data_dir, None, config=agent.target())
+        env = {**os.environ, "THREATVEC_DATA_DIR": str(data_dir),
+               "THREATVEC_ALLOW_PRIVATE_OUTBOUND": "true",
+               "THREATVEC_SECRET_KEY": "cli-" + "s" * 40}  # fmt: skip
+        env.pop("THREATVEC_DATABASE_URL", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "threatvec.cli", "agentbench", "run", "cli-naive", "--k", "1"],
+            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            agent.wait_for_requests(2)
             assert proc.poll() is None, proc.communicate()
-            assert time.monotonic() < deadline, "the run never reached the agent"
-            time.sleep(0.1)
-        proc.send_signal(signum)
-        out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        agent.close()
+            proc.send_signal(signum)
+            out, err = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
     assert proc.returncode == 128 + signum, (out, err)
     _, engine, factory = open_store(Settings(data_dir=data_dir, secret_key="cli-" + "s" * 40))
     with factory() as s:

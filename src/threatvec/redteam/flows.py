@@ -57,14 +57,26 @@ __all__ = [
     "run_cycle",
     "start_agentbench",
     "start_cycle",
+    "stop_all",
     "wait_for_run",
 ]
 
 log = logging.getLogger("threatvec.redteam")
 ProgressFn = Callable[[int, int], None]
 
-# Runs executing in this process: run id → its cancel token.
-_ACTIVE: dict[str, CancelToken] = {}
+
+@dataclass(frozen=True)
+class _Active:
+    """A run or cycle executing in this process, and the database it writes to."""
+
+    org_id: str
+    bind: object  # the engine of the run's session factory (one process may serve several)
+    token: CancelToken | None = None
+
+
+# Runs and cycles executing in this process: id → what stop_all() needs to end them.
+_ACTIVE: dict[str, _Active] = {}
+_ACTIVE_CYCLES: dict[str, _Active] = {}
 _ACTIVE_LOCK = threading.Lock()
 
 
@@ -143,23 +155,60 @@ def _publish(factory: sessionmaker[Session], org_id: str, kind: str, data: dict[
 def _fail_run(ctx: RunContext, org_id: str, run_id: str, message: str) -> None:
     with ctx.factory() as session:
         run = session.get(RedTeamRun, run_id)
-        if run is not None and run.org_id == org_id:
+        # Not one already ended (cancelled as the server stopped): the first word stays.
+        if run is not None and run.org_id == org_id and run.status in service.ACTIVE_STATUSES:
             run.status, run.error, run.finished_at = "failed", message[:2000], utcnow()
             session.commit()
     _publish(ctx.factory, org_id, "redteam.run_failed", {"run_id": run_id, "error": message[:300]})
 
 
 INTERRUPTED = "interrupted: the process running it was stopped before the run finished"
+SERVER_STOPPED = "interrupted: the server stopped while it was in progress; start it again"
 
 
-def interrupt_run(ctx: RunContext, *, org_id: str, run_id: str) -> None:
+def interrupt_run(ctx: RunContext, *, org_id: str, run_id: str, reason: str = INTERRUPTED) -> None:
     """Mark a queued or running run cancelled because its process is stopping (idempotent)."""
-    with ctx.factory() as session:
+    _interrupt_run(ctx.factory, org_id, run_id, reason)
+
+
+def _interrupt_run(factory: sessionmaker[Session], org_id: str, run_id: str, reason: str) -> None:
+    with factory() as session:
         run = session.get(RedTeamRun, run_id)
         if run is not None and run.org_id == org_id and run.status in service.ACTIVE_STATUSES:
-            run.status, run.error, run.finished_at = "cancelled", INTERRUPTED, utcnow()
+            run.status, run.error, run.finished_at = "cancelled", reason, utcnow()
             run.cancel_requested = True
             session.commit()
+
+
+def _interrupt_cycle(factory: sessionmaker[Session], org_id: str, cycle_id: str) -> None:
+    with factory() as session:
+        cycle = session.get(RedTeamCycle, cycle_id)
+        if cycle is not None and cycle.org_id == org_id and cycle.status in service.ACTIVE_STATUSES:
+            cycle.status, cycle.error, cycle.finished_at = "failed", SERVER_STOPPED, utcnow()
+            session.commit()
+
+
+def stop_all(factory: sessionmaker[Session]) -> tuple[int, int]:
+    """End the runs and cycles this process executes on ``factory``'s database: the server stops.
+
+    Their threads die with the process; left 'running', a run locked its agent
+    out (409) for the 15-minute stale rule and a cycle read 'running' for ever.
+    Returns (runs, cycles) ended.
+    """
+    bind = factory.kw.get("bind")
+    with _ACTIVE_LOCK:
+        runs = {k: a for k, a in _ACTIVE.items() if a.bind is bind}
+        cycles = {k: a for k, a in _ACTIVE_CYCLES.items() if a.bind is bind}
+    for run_id, active in runs.items():
+        if active.token is not None:
+            active.token.cancel()
+        _interrupt_run(factory, active.org_id, run_id, SERVER_STOPPED)
+    for cycle_id, active in cycles.items():
+        _interrupt_cycle(factory, active.org_id, cycle_id)
+    if runs or cycles:
+        log.warning("server stopping: %d run(s) and %d cycle(s) marked interrupted",
+                    len(runs), len(cycles))  # fmt: skip
+    return len(runs), len(cycles)
 
 
 def _build(ctx: RunContext, org_id: str, config: dict[str, Any], target_row: Any) -> Target:
@@ -265,7 +314,7 @@ def execute_run(
         session.commit()
     cancel = CancelToken()
     with _ACTIVE_LOCK:
-        _ACTIVE[run_id] = cancel
+        _ACTIVE[run_id] = _Active(org_id, ctx.factory.kw.get("bind"), cancel)
 
     def on_progress(done: int, total: int) -> None:
         with ctx.factory() as s:
@@ -399,9 +448,9 @@ def cancel_run(ctx: RunContext, *, org_id: str, run_id: str) -> RedTeamRun:
         run = service.request_cancel(session=session, org_id=org_id, run_id=run_id)
         session.commit()
     with _ACTIVE_LOCK:
-        token = _ACTIVE.get(run_id)
-    if token is not None:
-        token.cancel()
+        active = _ACTIVE.get(run_id)
+    if active is not None and active.token is not None:
+        active.token.cancel()
     return run
 
 
@@ -592,6 +641,31 @@ def _cycle_agent(
         counts["runs"] = counts.get("runs", 0) + 1
 
 
+def _cycle_agents(
+    ctx: RunContext,
+    org_id: str,
+    cycle_id: str,
+    agents: Sequence[service.AgentRef],
+    facts: Sequence[CveFacts],
+    k: int,
+) -> tuple[dict[str, int], str | None]:
+    """Each agent in turn; the summary counts and the last agent's error, if any."""
+    counts: dict[str, int] = {}
+    error = None
+    for agent in agents:
+        with ctx.factory() as session:
+            row = session.get(RedTeamCycle, cycle_id)
+            if row is None or row.status != "running":
+                break  # ended from outside (the server is stopping): no new runs
+        try:
+            _cycle_agent(ctx, org_id, cycle_id, agent, facts, k, counts)
+        except Exception as exc:  # one agent's failure never stops the others
+            log.exception("learning cycle %s failed for agent %s", cycle_id, agent.name)
+            error = f"agent {agent.name}: {type(exc).__name__}"
+            counts["agents_failed"] = counts.get("agents_failed", 0) + 1
+    return counts, error
+
+
 def run_cycle(
     ctx: RunContext,
     *,
@@ -626,18 +700,18 @@ def run_cycle(
         cycle.cve_count, cycle.agent_count = len(facts), len(agents)
         base_summary = dict(cycle.summary or {})
         session.commit()
-    counts: dict[str, int] = {}
-    error = None
-    for agent in agents:
-        try:
-            _cycle_agent(ctx, org_id, cycle_id, agent, facts, k, counts)
-        except Exception as exc:  # one agent's failure never stops the others
-            log.exception("learning cycle %s failed for agent %s", cycle_id, agent.name)
-            error = f"agent {agent.name}: {type(exc).__name__}"
-            counts["agents_failed"] = counts.get("agents_failed", 0) + 1
+    with _ACTIVE_LOCK:
+        _ACTIVE_CYCLES[cycle_id] = _Active(org_id, ctx.factory.kw.get("bind"))
+    try:
+        counts, error = _cycle_agents(ctx, org_id, cycle_id, agents, facts, k)
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE_CYCLES.pop(cycle_id, None)
     summary = {**base_summary, **counts}
     with ctx.factory() as session:
         cycle = service.get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+        if cycle.status != "running":  # ended meanwhile (the server is stopping): keep why
+            return {"cycle_id": cycle_id, "status": cycle.status, "error": cycle.error}
         cycle.status = "completed"
         cycle.error = error
         cycle.summary = summary

@@ -20,6 +20,7 @@ from threatvec._version import __version__
 from threatvec.core.problems import problem_responses
 from threatvec.core.settings import Settings
 from threatvec.orgs import service as orgs
+from threatvec.redteam.flows import stop_all as stop_redteam
 from threatvec.server.auth import require_org
 from threatvec.server.middleware import ObservabilityMiddleware
 from threatvec.server.problems import install_problem_handlers
@@ -133,6 +134,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
         try:
             yield
         finally:
+            # Runs and cycles in this process die with it: say so on their rows first
+            # (and stop a cycle the scheduler runs before waiting for its thread).
+            stop_redteam(factory)
             if scheduler is not None:
                 scheduler.stop()
             bus.stop()

@@ -4,6 +4,8 @@
   responses) whose "model" is a deterministic brain chosen by model name
   (``naive`` / ``hardened``); ``broken`` answers 500, ``garbage`` non-JSON,
   ``judge-yes`` / ``judge-no`` act as an LLM judge, ``mapper`` suggests CVE mappings.
+* ``SlowAgentServer``: a plain HTTP agent that refuses everything, ``delay``
+  seconds per reply (a run that is still going when a test stops its process).
 * ``FlowAgentServer``: an agent behind login → create conversation → send,
   with a bearer token and a session cookie.
 * ``SdkBridgeServer``: the two AgentBench SDK endpoints in front of an
@@ -160,6 +162,45 @@ class _OpenAIHandler(_Json):
             ]
             return self._send(200, {"output": output, "usage": {"total_tokens": 42}})
         return self._send(404, {"error": "no such path"})
+
+
+class _SlowHandler(_Json):
+    def do_POST(self) -> None:
+        self._body()
+        owner: SlowAgentServer = self.server.owner  # type: ignore[attr-defined]
+        with owner.lock:
+            owner.requests += 1
+        # Stopped while a client waits: the test is over, the reply has nowhere to go.
+        if not owner.stopping.wait(owner.delay):
+            with contextlib.suppress(OSError):
+                self._send(200, {"reply": "I cannot help with that."})
+
+
+class SlowAgentServer(_Server):
+    """POST anything: ``{"reply": ...}`` after ``delay`` s; ``requests`` counts the calls."""
+
+    def __init__(self, delay: float = 0.5) -> None:
+        super().__init__(_SlowHandler)
+        self.delay, self.requests = delay, 0
+        self.lock, self.stopping = threading.Lock(), threading.Event()
+
+    def target(self, **extra: Any) -> dict[str, Any]:
+        """An AgentBench ``http`` target config for this agent."""
+        return {"type": "http", "base_url": self.url, "reply_path": "$.reply",
+                "steps": [{"name": "send", "url": "/chat", "body": {"text": "{{prompt}}"}}],
+                "channels": ["direct"], **extra}  # fmt: skip
+
+    def wait_for_requests(self, n: int, timeout: float = 60.0) -> None:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while self.requests < n:
+            assert time.monotonic() < deadline, f"the agent got {self.requests} of {n} requests"
+            time.sleep(0.05)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopping.set()
+        super().__exit__(*exc)
 
 
 class OpenAIAgentServer(_Server):
