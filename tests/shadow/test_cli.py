@@ -172,3 +172,24 @@ def test_import_m365_reads_a_purview_audit_search_csv_export(cli_env, shared_dat
         ["shadow", "import-m365", str(shared_data / "m365" / "copilot_audit_sample.json")], cli_env
     )
     assert "0 imported, 10 already present" in again.output
+
+
+@pytest.mark.db
+def test_user_id_salt_is_the_one_imports_hash_with_and_never_the_key(cli_env) -> None:
+    from threatvec.shadow.service import org_user_salt
+    from threatvec.store.engine import make_engine, make_session_factory, session_scope
+
+    shown = invoke(["shadow", "user-id-salt"], cli_env)
+    assert shown.exit_code == 0, shown.output
+    assert invoke(["shadow", "user-id-salt"], cli_env).stdout == shown.stdout  # stable
+    engine = make_engine(cli_env["THREATVEC_DATABASE_URL"])
+    try:
+        with session_scope(make_session_factory(engine)) as s:
+            from threatvec.orgs import service as orgs
+
+            org_id = orgs.ensure_default_org(session=s, org_key=None).id
+            secrets = org_user_salt(session=s, org_id=org_id)
+    finally:
+        engine.dispose()
+    assert shown.stdout.strip() == secrets.salt
+    assert secrets.key not in shown.output

@@ -12,7 +12,11 @@ import pytest
 from tests.conftest import create_org
 from tests.shadow.m365_server import CLIENT_ID, CLIENT_SECRET, TENANT, M365Server
 from threatvec.shadow import m365, service
+from threatvec.shadow.pseudonym import OrgUserSalt
 from threatvec.store.engine import session_scope
+
+S = OrgUserSalt(salt="s" * 32, key="k" * 64)  # two orgs: their own salt and key
+T = OrgUserSalt(salt="t" * 32, key="l" * 64)
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +26,7 @@ def sample(shared_data: Path) -> list[dict]:
 
 def test_record_becomes_a_usage_event_without_names(sample) -> None:
     first = sample[0]
-    ev = m365.record_to_event(first, salt="s" * 32)
+    ev = m365.record_to_event(first, salt=S)
     assert ev.event_id == first["Id"] and ev.domain == m365.COPILOT_DOMAIN
     assert ev.event_type == "submit" and ev.pii_categories == []
     assert ev.occurred_at == datetime(2026, 6, 1, 8, 2, 11, tzinfo=UTC)
@@ -38,14 +42,14 @@ def test_record_becomes_a_usage_event_without_names(sample) -> None:
     assert first["UserId"] not in text and "Q3-board-memo" not in text and "sharepoint" not in text
     # the same user hashes the same within an org, differently across salts
     same_user = next(r for r in sample[1:] if r["UserId"] == first["UserId"])
-    assert m365.record_to_event(same_user, salt="s" * 32).user_hash == ev.user_hash
-    assert m365.record_to_event(first, salt="t" * 32).user_hash != ev.user_hash
+    assert m365.record_to_event(same_user, salt=S).user_hash == ev.user_hash
+    assert m365.record_to_event(first, salt=T).user_hash != ev.user_hash
 
 
 def test_other_records_are_skipped_and_bad_ones_reported(sample) -> None:
     exchange = {"RecordType": 2, "Operation": "Send", "Id": "x"}
     broken = {**sample[0], "CreationTime": "yesterday"}
-    events, result = m365.convert_records([exchange, broken, sample[1]], salt="s" * 32)
+    events, result = m365.convert_records([exchange, broken, sample[1]], salt=S)
     assert len(events) == 1
     assert (result.records, result.copilot, result.skipped) == (3, 2, 2)
     assert "CreationTime" in result.errors[0]
@@ -190,7 +194,7 @@ def test_skipped_records_are_named_by_position_and_id(sample) -> None:
     # With thousands of records, "record does not convert (event_id)" alone cannot be found.
     no_id = {k: v for k, v in sample[1].items() if k != "Id"}
     no_time = {**sample[2], "CreationTime": None}
-    _, result = m365.convert_records([sample[0], no_id, no_time], salt="s" * 32)
+    _, result = m365.convert_records([sample[0], no_id, no_time], salt=S)
     assert result.skipped == 2
     assert result.errors[0] == "record 2: does not convert (event_id)"
     rid = sample[2]["Id"]

@@ -104,6 +104,19 @@ def services(
             )
 
 
+@app.command("user-id-salt")
+def user_id_salt(org: str | None = typer.Option(None, help=ORG_HELP)) -> None:
+    """Print the org's user id salt: the extension policy's `userIdSalt`, so an employee the
+    extension reports is the same user as in the Copilot, Okta or proxy logs."""
+    from threatvec.shadow import service
+    from threatvec.store.engine import session_scope
+
+    _, _, factory = open_store()
+    with session_scope(factory) as session:
+        secrets = service.org_user_salt(session=session, org_id=_org_id(session, org))
+    typer.echo(secrets.salt)  # not the key: stored pseudonyms stay keyed by the server alone
+
+
 @app.command("m365-configure")
 def m365_configure(
     tenant: str = typer.Option(..., help="Azure AD tenant id"),

@@ -8,7 +8,6 @@ service (HIGH). Deterministic, so screenshots and tests are stable.
 
 from __future__ import annotations
 
-import hashlib
 import random
 import uuid
 from datetime import timedelta
@@ -18,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from threatvec.core.clock import utcnow
 from threatvec.shadow import m365, service
+from threatvec.shadow.pseudonym import OrgUserSalt
 from threatvec.shadow.schemas import ShadowEventIn, ShadowRegister
 
 # domain: (relative traffic, share of data events, PII categories it sometimes gets)
@@ -42,7 +42,7 @@ RESOURCE_TYPES = ("docx", "xlsx", "pptx", "pdf", "TeamsMeeting", "email")
 LABELS = ("5f3d2c1a-8b7e-4d6f-9a0b-1c2d3e4f5a6b", "9c8b7a6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d")
 
 
-def _events(rng: random.Random, salt: str) -> list[ShadowEventIn]:
+def _events(rng: random.Random, salt: OrgUserSalt) -> list[ShadowEventIn]:
     now = utcnow()
     domains = list(USAGE)
     weights = [USAGE[d][0] for d in domains]
@@ -81,7 +81,7 @@ def _events(rng: random.Random, salt: str) -> list[ShadowEventIn]:
                         "pii_counts": counts,
                         "occurred_at": when,
                         "browser": rng.choice(("chrome/138", "edge/137", "chromium/156")),
-                        "user_hash": hashlib.sha256(f"{salt}\n{user}".encode()).hexdigest(),
+                        "user_hash": m365.user_pseudonym(salt, user),
                         "unknown_service": domain in UNKNOWN,
                         "signals": signals
                         | (

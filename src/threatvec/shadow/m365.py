@@ -11,16 +11,16 @@ Two ways in, one conversion:
   429/5xx with backoff (``Retry-After`` honoured).
 
 A ``CopilotInteraction`` record (RecordType 261) becomes one ``submit`` usage
-event of Microsoft 365 Copilot with: the app host (Word, Teams, ...), a salted
-hash of the user, the number of prompts, the number and types of resources
-touched (never their names, ids or URLs) and the sensitivity label ids present.
+event of Microsoft 365 Copilot with: the app host (Word, Teams, ...), the org's
+pseudonym of the user (``shadow.pseudonym``: the one every source gives), the
+number of prompts, the number and types of resources touched (never their
+names, ids or URLs) and the sensitivity label ids present.
 The record's own ``Id`` is the event id, so re-importing is idempotent.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -44,6 +44,7 @@ from threatvec.core.errors import InvalidInput, Unavailable
 from threatvec.core.outbound import outbound_client
 from threatvec.orgs import service as orgs
 from threatvec.shadow import service
+from threatvec.shadow.pseudonym import OrgUserSalt, user_pseudonym
 from threatvec.shadow.schemas import ShadowEventIn, error_loc
 
 __all__ = [
@@ -121,13 +122,6 @@ class ImportResult:
 # ── conversion ────────────────────────────────────────────────────────────
 
 
-def user_pseudonym(salt: str, user: object) -> str | None:
-    """The org's salted pseudonym for a user id (case-insensitive); every source uses this one."""
-    if not isinstance(user, str) or not user.strip():
-        return None
-    return hashlib.sha256(f"{salt}\n{user.strip().lower()}".encode()).hexdigest()
-
-
 def _parse_time(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -149,7 +143,7 @@ def is_copilot(record: Mapping[str, Any]) -> bool:
     )
 
 
-def record_to_event(record: Mapping[str, Any], *, salt: str) -> ShadowEventIn:
+def record_to_event(record: Mapping[str, Any], *, salt: OrgUserSalt) -> ShadowEventIn:
     """One CopilotInteraction record as a usage event (raises ValueError when unusable)."""
     data = record.get("CopilotEventData")
     data = data if isinstance(data, Mapping) else {}
@@ -203,7 +197,7 @@ def _record_name(position: int, record: Mapping[str, Any]) -> str:
 
 
 def convert_records(
-    records: Iterable[Any], *, salt: str
+    records: Iterable[Any], *, salt: OrgUserSalt
 ) -> tuple[list[ShadowEventIn], ImportResult]:
     result = ImportResult()
     events: list[ShadowEventIn] = []

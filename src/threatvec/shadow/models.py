@@ -123,7 +123,7 @@ class ShadowServicePii(OrgScoped, Base):
 
 
 class ShadowServiceUser(OrgScoped, Base):
-    """A pseudonymous user (salted hash) seen on a service; rows count distinct users."""
+    """A pseudonymous user (shadow.pseudonym) seen on a service; rows count distinct users."""
 
     __tablename__ = "shadow_service_users"
     __table_args__ = (UniqueConstraint("service_id", "user_hash"),)

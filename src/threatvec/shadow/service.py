@@ -25,6 +25,7 @@ from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped_or_raise, paginate_scoped
 from threatvec.detect.pii import CATEGORIES
 from threatvec.orgs import service as orgs
+from threatvec.orgs.models import OrgSetting
 from threatvec.posture.dimensions import ShadowServiceInput
 from threatvec.shadow import catalog as cat
 from threatvec.shadow.models import (
@@ -36,6 +37,7 @@ from threatvec.shadow.models import (
     ShadowServicePii,
     ShadowServiceUser,
 )
+from threatvec.shadow.pseudonym import OrgUserSalt, rekey
 from threatvec.shadow.risk import RiskVerdict, assess_service
 from threatvec.shadow.schemas import (
     MAX_BATCH_EVENTS,
@@ -77,7 +79,8 @@ __all__ = [
 
 DATA_EVENT_TYPES = ("paste", "upload", "submit")
 POSTURE_WINDOW = timedelta(days=30)
-USER_SALT_SETTING = "shadow.user_salt"
+USER_SALT_SETTING = "shadow.user_salt"  # the extension's userIdSalt: shown to admins
+USER_KEY_SETTING = "shadow.user_key"  # the HMAC key of stored pseudonyms: never leaves
 _TYPE_COLUMN = {"visit": "visits", "paste": "pastes", "upload": "uploads", "submit": "submits"}
 
 SORTS = SortSpec(
@@ -156,6 +159,7 @@ def _message(error: Any) -> str:
 def ingest_batch(*, session: Session, org_id: str, payload: Any) -> EventBatchResult:
     """Validate each event of an extension batch; keep the good ones, report the bad ones."""
     good, rejected, received = _validate(payload)
+    good = _keyed(session, org_id, good)
     result = record_events(session=session, org_id=org_id, events=good, source="extension")
     return EventBatchResult(
         received=received,
@@ -164,6 +168,17 @@ def ingest_batch(*, session: Session, org_id: str, payload: Any) -> EventBatchRe
         rejected=rejected,
         new_services=len(result.new_services),
     )
+
+
+def _keyed(session: Session, org_id: str, events: list[ShadowEventIn]) -> list[ShadowEventIn]:
+    """Events with the browser's user hash keyed by the org's secret (what every source stores)."""
+    if not any(ev.user_hash for ev in events):
+        return events  # no secret lookup for nothing
+    key = org_user_salt(session=session, org_id=org_id).key
+    return [
+        ev.model_copy(update={"user_hash": rekey(key, ev.user_hash)}) if ev.user_hash else ev
+        for ev in events
+    ]
 
 
 def _ensure_services(
@@ -1157,12 +1172,30 @@ def import_catalog_csv(*, session: Session, org_id: str, text: str) -> tuple[int
     return added, updated
 
 
-def org_user_salt(*, session: Session, org_id: str) -> str:
-    """The org's salt for pseudonymous user ids (created on first use, never sent out)."""
-    salt = orgs.get_setting(session=session, org_id=org_id, name=USER_SALT_SETTING)
-    if not isinstance(salt, str) or len(salt) < 16:
-        salt = secrets.token_hex(16)
-        orgs.put_setting(
-            session=session, org_id=org_id, name=USER_SALT_SETTING, value=salt, by="shadow"
-        )
-    return salt
+def org_user_salt(*, session: Session, org_id: str) -> OrgUserSalt:
+    """The org's pseudonym secrets (each created on first use).
+
+    The salt goes into the extension's policy; the key never leaves the server.
+    """
+    return OrgUserSalt(
+        salt=_org_secret(session, org_id, USER_SALT_SETTING, 16),
+        key=_org_secret(session, org_id, USER_KEY_SETTING, 32),
+    )
+
+
+def _org_secret(session: Session, org_id: str, name: str, size: int) -> str:
+    value = orgs.get_setting(session=session, org_id=org_id, name=name)
+    if isinstance(value, str) and len(value) >= 16:
+        return value
+    # Two first batches at once must not pick two keys (one person, two ids): the first
+    # insert wins, the other reads it back.
+    row = {"org_id": org_id, "name": name, "value": secrets.token_hex(size), "updated_by": "shadow"}
+    stmt = _insert(session, OrgSetting.__table__).on_conflict_do_nothing(
+        index_elements=["org_id", "name"]
+    )
+    session.connection().execute(stmt, [row])
+    value = orgs.get_setting(session=session, org_id=org_id, name=name)
+    if not isinstance(value, str) or len(value) < 16:  # a broken value an admin stored
+        value = row["value"]
+        orgs.put_setting(session=session, org_id=org_id, name=name, value=value, by="shadow")
+    return value

@@ -68,7 +68,7 @@ def shadow_event_id(kind: str, record_id: str) -> str:
 
 
 class UserHasher:
-    """The org's salted user pseudonyms (the ones Microsoft 365 imports use) for one run.
+    """The org's user pseudonyms (the ones every source stores) for one run.
 
     One per sync run or delivery: the salt is read once, when the first user
     needs it, not once per record (10,000 records cost 10,000 queries before).
