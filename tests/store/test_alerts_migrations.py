@@ -93,3 +93,51 @@ def test_action_migration_keeps_old_deliveries_and_downgrades_cleanly(tmp_path: 
         assert actions == {"trigger"}
     finally:
         engine.dispose()
+
+
+def _rules_at_0002(engine: Engine) -> None:
+    base = {"org_id": "o1", "severity": "high", "enabled": True, "cooldown_minutes": 60,
+            "channel_ids": [], "created_by": "api", "created_at": NOW,
+            "updated_at": NOW}  # fmt: skip
+    with engine.begin() as conn:
+        rules = Table("alert_rules", MetaData(), autoload_with=conn)
+        conn.execute(
+            rules.insert(),
+            [
+                {**base, "id": "r1", "name": "drop", "trigger": "score_drop", "condition": {}},
+                {**base, "id": "r2", "name": "pii", "trigger": "pii_spike", "condition": {}},
+            ],
+        )
+        conn.execute(text("UPDATE alerts SET rule_id = 'r1' WHERE id = 'a1'"))
+
+
+@pytest.mark.db
+def test_auto_resolve_migration_defaults_by_trigger_and_downgrades_keeping_history(
+    tmp_path: Path,
+) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "alerts_0001")
+        _old_rows(engine)
+        upgrade(engine, "alerts_0002")
+        _rules_at_0002(engine)
+
+        upgrade(engine)
+        with engine.connect() as conn:
+            auto = dict(conn.execute(text("SELECT id, auto_resolve FROM alert_rules")).all())
+            why = conn.execute(text("SELECT resolution FROM alerts")).scalar_one()
+        # A rule of a kind that can clear gets the default a new one gets; a one-off kind not.
+        assert {k: bool(v) for k, v in auto.items()} == {"r1": True, "r2": False}
+        assert why is None
+
+        # Down: the columns go, and nothing else does (no delivery, no alert's rule link).
+        _downgrade(engine, "alerts_0002")
+        with engine.connect() as conn:
+            deliveries = conn.execute(text("SELECT id FROM alert_deliveries")).scalars().all()
+            rule_id = conn.execute(text("SELECT rule_id FROM alerts")).scalar_one()
+        assert deliveries == ["d1"] and rule_id == "r1"
+        cols = {c["name"] for c in inspect(engine).get_columns("alert_rules")}
+        assert "auto_resolve" not in cols
+        upgrade(engine)
+    finally:
+        engine.dispose()

@@ -6,7 +6,9 @@ into one alert, and queues one outbox row per alert × enabled channel. The
 cursor is moved with a compare-and-set in the same transaction as the alerts it
 produced: a restart re-reads from the committed cursor (no gap), and a second
 evaluator racing on the same org loses the compare-and-set and writes nothing
-(no double fire).
+(no double fire). Then, for rules with ``auto_resolve``, each open alert whose
+condition no longer holds (``clearing.py``) is resolved the way a person's Resolve
+does it, so its channels hear of it.
 
 Delivery is separate and never blocks evaluation: each outbox row is claimed
 (committed), sent, and recorded; failures that can succeed later are retried
@@ -30,7 +32,7 @@ from sqlalchemy import case, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from threatvec.alerts import lifecycle, triggers
+from threatvec.alerts import clearing, lifecycle, service, triggers
 from threatvec.alerts.channel_settings import SECRET_FIELDS, stored_secrets
 from threatvec.alerts.models import Alert, AlertChannel, AlertCursor, AlertDelivery, AlertRule
 from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
@@ -70,6 +72,7 @@ class EvaluationResult:
     alerts_created: int = 0
     alerts_folded: int = 0
     deliveries: int = 0
+    auto_resolved: int = 0
     cursor: int = 0
     skipped: bool = False
 
@@ -247,7 +250,25 @@ def evaluate(
         if len(rows) < batch:
             break
     session.flush()
+    result.auto_resolved = _clear(session, org_id, rules, upto=result.cursor)
     return result
+
+
+def _clear(session: Session, org_id: str, rules: list[tuple[AlertRule, Any]], *, upto: int) -> int:
+    """Resolve the open alerts whose condition no longer holds, for rules that ask for it."""
+    resolved = 0
+    for rule, cond in rules:
+        if not rule.auto_resolve or rule.trigger not in clearing.CLEARABLE:
+            continue
+        for alert in service.open_alerts_of(session=session, org_id=org_id, rule_id=rule.id):
+            reason = clearing.cleared(
+                session=session, alert=alert, condition=cond, upto_signal_id=upto
+            )
+            if reason is not None and service.auto_resolve(
+                session=session, alert=alert, reason=reason
+            ):
+                resolved += 1
+    return resolved
 
 
 # ── delivery ───────────────────────────────────────────────────────────────

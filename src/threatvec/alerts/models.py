@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from threatvec.core.clock import utcnow
@@ -35,6 +35,8 @@ class AlertRule(OrgScoped, Timestamped, Base):
     cooldown_minutes: Mapped[int] = mapped_column(Integer, default=60)
     channel_ids: Mapped[list[str]] = mapped_column(JSONType, default=list)
     created_by: Mapped[str] = mapped_column(String(200), default="api")
+    # Resolve the rule's open alerts once their condition no longer holds (clearing.py).
+    auto_resolve: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     last_fired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
@@ -86,6 +88,8 @@ class Alert(OrgScoped, Base):
     acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Why it was resolved, when ThreatVec did it ("condition cleared: …"); None for a person.
+    resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
 
 
 class AlertDelivery(OrgScoped, Base):

@@ -205,6 +205,7 @@ def evaluate(session: SessionDep, org_id: OrgIdDep) -> EvaluationRead:
         alerts_created=result.alerts_created,
         alerts_folded=result.alerts_folded,
         deliveries=result.deliveries,
+        auto_resolved=result.auto_resolved,
         cursor=result.cursor,
     )
 

@@ -229,6 +229,12 @@ class RuleCreate(BaseModel):
         default=60, ge=0, le=7 * 24 * 60, description="Matches within this fold into one alert"
     )
     channel_ids: list[str] = Field(default_factory=list, max_length=20)
+    auto_resolve: bool | None = Field(
+        default=None,
+        description="Resolve the rule's alerts by itself once the condition clears; default on "
+        "for score_drop, new_shadow_asset, new_critical_cve and mcp_rug_pull, and not allowed "
+        "for pii_spike and red_team_bypass (one-off events)",
+    )
 
     _n = field_validator("name")(_name)
     _c = field_validator("channel_ids")(_ids)
@@ -246,6 +252,9 @@ class RuleUpdate(BaseModel):
     enabled: bool | None = None
     cooldown_minutes: int | None = Field(default=None, ge=0, le=7 * 24 * 60)
     channel_ids: list[str] | None = Field(default=None, max_length=20)
+    auto_resolve: bool | None = Field(
+        default=None, description="Resolve alerts by itself once the condition clears"
+    )
 
     @field_validator("name")
     @classmethod
@@ -275,6 +284,7 @@ class RuleRead(BaseModel):
                         "service_ids": [],
                         "domains": [],
                     },
+                    "auto_resolve": False,
                     "created_by": "api",
                     "created_at": "2026-11-25T10:00:00Z",
                     "updated_at": "2026-11-25T10:00:00Z",
@@ -293,6 +303,7 @@ class RuleRead(BaseModel):
     enabled: bool
     cooldown_minutes: int
     channel_ids: list[str]
+    auto_resolve: bool = Field(description="Alerts resolve themselves once the condition clears")
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -538,6 +549,7 @@ class AlertRead(BaseModel):
                     "acknowledged_by": None,
                     "resolved_at": None,
                     "resolved_by": None,
+                    "resolution": None,
                 }
             ]
         },
@@ -561,7 +573,11 @@ class AlertRead(BaseModel):
     acknowledged_at: datetime | None
     acknowledged_by: str | None
     resolved_at: datetime | None
-    resolved_by: str | None
+    resolved_by: str | None = Field(description='Who resolved it; "system" when it resolved itself')
+    resolution: str | None = Field(
+        default=None,
+        description='Why ThreatVec resolved it ("condition cleared: …"); null for a person',
+    )
 
 
 class AlertPage(Page[AlertRead]):
@@ -621,7 +637,7 @@ class EvaluationRead(BaseModel):
         json_schema_extra={
             "examples": [
                 {"signals": 12, "matched": 3, "alerts_created": 1, "alerts_folded": 2,
-                 "deliveries": 1, "cursor": 1290}
+                 "deliveries": 1, "auto_resolved": 0, "cursor": 1290}
             ]
         }
     )  # fmt: skip
@@ -631,4 +647,7 @@ class EvaluationRead(BaseModel):
     alerts_created: int
     alerts_folded: int = Field(description="Matches folded into an alert still in cooldown")
     deliveries: int = Field(description="Outbox rows queued")
+    auto_resolved: int = Field(
+        default=0, description="Alerts resolved because their condition cleared"
+    )
     cursor: int = Field(description="The last signal id evaluated")

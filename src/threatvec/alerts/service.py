@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from threatvec.alerts import lifecycle
+from threatvec.alerts import clearing, lifecycle
 from threatvec.alerts.channel_settings import precheck_destination, split_settings
 from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertRule
 from threatvec.alerts.schemas import (
@@ -30,6 +31,7 @@ from threatvec.shadow.models import ShadowAlertIntent, ShadowService
 __all__ = [
     "acknowledge",
     "adopt_shadow_intents",
+    "auto_resolve",
     "create_channel",
     "create_rule",
     "delete_channel",
@@ -47,6 +49,7 @@ __all__ = [
     "list_recent_alerts",
     "list_rule_page",
     "list_rules",
+    "open_alerts_of",
     "resolve",
     "retry_delivery",
     "update_channel",
@@ -75,10 +78,26 @@ def _check_channel_ids(session: Session, org_id: str, ids: Sequence[str]) -> Non
             raise InvalidInput(("body", "channel_ids", i), f"no channel {cid!r} in this org")
 
 
+SYSTEM_ACTOR = "system"
+
+
+def _auto_resolve_for(trigger: str, wanted: bool | None) -> bool:
+    """The rule's auto_resolve: on by default where the condition can clear; never elsewhere."""
+    if wanted is None:
+        return trigger in clearing.CLEARABLE
+    if wanted and trigger not in clearing.CLEARABLE:
+        why = clearing.ONE_OFF.get(trigger, "it has no condition that clears")
+        raise InvalidInput(
+            ("body", "auto_resolve"), f"a {trigger} alert cannot resolve itself: {why}"
+        )
+    return wanted
+
+
 def create_rule(
     *, session: Session, org_id: str, data: RuleCreate, actor: str = "api"
 ) -> AlertRule:
     _check_channel_ids(session, org_id, data.channel_ids)
+    auto = _auto_resolve_for(data.condition.trigger, data.auto_resolve)
     rule = AlertRule(
         org_id=org_id,
         name=data.name,
@@ -90,6 +109,7 @@ def create_rule(
         cooldown_minutes=data.cooldown_minutes,
         channel_ids=list(data.channel_ids),
         created_by=actor[:200],
+        auto_resolve=auto,
     )
     session.add(rule)
     session.flush()
@@ -134,8 +154,13 @@ def update_rule(*, session: Session, org_id: str, rule_id: str, data: RuleUpdate
         _check_channel_ids(session, org_id, data.channel_ids)
         rule.channel_ids = list(data.channel_ids)
     if data.condition is not None:
+        if data.condition.trigger != rule.trigger and "auto_resolve" not in fields:
+            # A new kind takes its own default: the old one's may not apply to it.
+            rule.auto_resolve = _auto_resolve_for(data.condition.trigger, None)
         rule.trigger = data.condition.trigger
         rule.condition = data.condition.model_dump(mode="json")
+    if data.auto_resolve is not None:
+        rule.auto_resolve = _auto_resolve_for(rule.trigger, data.auto_resolve)
     for name in ("name", "severity", "enabled", "cooldown_minutes"):
         value = getattr(data, name)
         if name in fields and value is not None:
@@ -299,13 +324,24 @@ _STAMPS = {
 }
 
 
-def _move(session: Session, alert: Alert, *, frm: tuple[str, ...], to: str, actor: str) -> bool:
+def _move(
+    session: Session,
+    alert: Alert,
+    *,
+    frm: tuple[str, ...],
+    to: str,
+    actor: str,
+    resolution: str | None = None,
+) -> bool:
     """Compare-and-set the status: of two requests racing (a double click), one moves it."""
     at, by = _STAMPS[to]
+    values: dict[Any, Any] = {Alert.status: to, at: utcnow(), by: actor[:200]}
+    if to == "resolved":
+        values[Alert.resolution] = resolution[:500] if resolution else None
     result = session.execute(
         update(Alert)
         .where(Alert.org_id == alert.org_id, Alert.id == alert.id, Alert.status.in_(frm))
-        .values({Alert.status: to, at: utcnow(), by: actor[:200]})
+        .values(values)
         .execution_options(synchronize_session=False)
     )
     session.refresh(alert)
@@ -330,6 +366,41 @@ def resolve(*, session: Session, org_id: str, alert_id: str, actor: str = "api")
         lifecycle.queue_follow_ups(session=session, alert=alert, action="resolve", now=utcnow())
     session.flush()
     return alert
+
+
+def auto_resolve(*, session: Session, alert: Alert, reason: str) -> bool:
+    """Resolve as the system because the condition cleared; False if someone got there first.
+
+    The same compare-and-set and follow-ups as a person's Resolve: whichever moves the
+    alert first sends the resolve, the other sends nothing.
+    """
+    moved = _move(
+        session,
+        alert,
+        frm=("open", "acknowledged"),
+        to="resolved",
+        actor=SYSTEM_ACTOR,
+        resolution=reason,
+    )
+    if moved:
+        lifecycle.queue_follow_ups(session=session, alert=alert, action="resolve", now=utcnow())
+    session.flush()
+    return moved
+
+
+def open_alerts_of(*, session: Session, org_id: str, rule_id: str) -> list[Alert]:
+    """The rule's alerts not resolved yet (open or acknowledged), oldest first."""
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.org_id == org_id,
+                Alert.rule_id == rule_id,
+                Alert.status.in_(("open", "acknowledged")),
+            )
+            .order_by(Alert.fired_at, Alert.id)
+        )
+    )
 
 
 def list_delivery_page(

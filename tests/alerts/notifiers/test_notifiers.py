@@ -239,3 +239,27 @@ def test_follow_ups_have_each_services_shape_and_stay_escaped() -> None:
     assert webhook.body_of(replace(msg, action="resolve"))["type"] == "alert.resolved"
     assert webhook.body_of(replace(msg, action="acknowledge"))["type"] == "alert.acknowledged"
     assert webhook.body_of(msg)["type"] == "alert.fired"
+
+
+def test_an_auto_resolve_tells_slack_and_the_webhook_why_escaped() -> None:
+    from dataclasses import replace
+
+    from threatvec.core.clock import utcnow
+
+    msg = replace(
+        channel_test_message(),
+        alert_id="a1",
+        is_test=False,
+        action="resolve",
+        status="resolved",
+        resolved_at=utcnow(),
+        resolved_by="system",
+        resolution="condition cleared: <b>x.example</b> & y is registered",
+    )
+    section = slack.payload(msg)["blocks"][1]["text"]["text"]
+    assert "by system" in section
+    assert "Condition cleared: &lt;b&gt;x.example&lt;/b&gt; &amp; y is registered." in section
+    alert = webhook.body_of(msg)["alert"]
+    assert alert["resolution"] == msg.resolution and alert["resolved_by"] == "system"
+    # A person's resolve has no reason to give.
+    assert webhook.body_of(replace(msg, resolution=None))["alert"]["resolution"] is None

@@ -68,3 +68,31 @@ def test_the_page_shows_each_deliverys_action_and_resolving_pages_out(
             "PD &lt;b&gt;on-call&lt;/b&gt; · resolve: sent",
         ]
     assert [r.json()["event_action"] for r in pd.requests] == ["trigger", "resolve"]
+
+
+def _cell(html: str, alert_id: str, css: str) -> str:
+    row = html.split(f'data-alert-id="{alert_id}"')[1].split("</tr>")[0]
+    return row.split(f'class="{css}">')[1].split("</td>")[0]
+
+
+def test_an_alert_that_resolved_itself_says_so_and_why(app, client, session_factory) -> None:
+    org = create_org(session_factory)
+    api = Api(client, org)
+    rule = api.post(
+        "/alerts/rules", json={"name": "r", "condition": {"trigger": "score_drop", "points": 10}}
+    ).json()
+    with session_scope(session_factory) as s:
+        for value, previous in ((60.0, 80.0), (79.5, 60.0)):  # fell 20, then recovered
+            signals.publish(session=s, org_id=org.id, kind="posture.updated",
+                            data={"value": value, "previous": previous})  # fmt: skip
+            s.commit()
+    assert api.post("/alerts/evaluate").json()["auto_resolved"] == 1
+    [alert] = api.get("/alerts", params={"rule_id": rule["id"]}).json()["items"]
+    with TestClient(app) as c:
+        _login(c, org.key)
+        html = c.get("/settings/alerts").text
+    cell = _cell(html, alert["id"], "alert-status")
+    assert cell.startswith("resolved")
+    assert "by system: condition cleared: posture score back to 79.5" in cell
+    rules_row = html.split(f'data-rule-id="{rule["id"]}"')[1].split("</tr>")[0]
+    assert "auto-resolve" in rules_row

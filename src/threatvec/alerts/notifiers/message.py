@@ -91,6 +91,7 @@ class AlertMessage:
     acknowledged_by: str | None = None
     resolved_at: datetime | None = None
     resolved_by: str | None = None
+    resolution: str | None = None  # why ThreatVec resolved it by itself; None for a person
 
     @classmethod
     def from_alert(cls, alert: Alert, *, action: str = "trigger") -> AlertMessage:
@@ -110,6 +111,7 @@ class AlertMessage:
             acknowledged_by=alert.acknowledged_by,
             resolved_at=alert.resolved_at,
             resolved_by=alert.resolved_by,
+            resolution=alert.resolution,
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -127,6 +129,7 @@ class AlertMessage:
             "acknowledged_by": self.acknowledged_by,
             "resolved_at": _iso(self.resolved_at),
             "resolved_by": self.resolved_by,
+            "resolution": self.resolution,
             "details": self.details,
             "dashboard_path": DASHBOARD_PATH,
         }

@@ -36,7 +36,8 @@ def _resolved(msg: AlertMessage) -> dict[str, Any]:
     text = f"[RESOLVED] {msg.title}"
     when = f" at {msg.resolved_at:%Y-%m-%d %H:%M} UTC" if msg.resolved_at else ""
     who = f" by {msg.resolved_by}" if msg.resolved_by else ""
-    said = _esc(f"Resolved in ThreatVec{who}{when}.")[:2900]
+    why = f" {msg.resolution[:1].upper()}{msg.resolution[1:]}." if msg.resolution else ""
+    said = _esc(f"Resolved in ThreatVec{who}{when}.{why}")[:2900]
     return {
         "text": _esc(text),
         "blocks": [
