@@ -369,3 +369,19 @@ def test_learning_cycle_counts_scenarios_it_could_not_run(
     assert cycle["summary"]["not_run"] == len(not_run)
     assert cycle["summary"]["agents_not_serving"] == 1
     assert "runs" not in cycle["summary"]
+
+
+def test_a_second_learning_cycle_is_a_409_naming_the_running_one(
+    api: Api, session_factory: Any
+) -> None:
+    from threatvec.redteam import service
+
+    with session_factory() as s:
+        running = service.create_cycle(session=s, org_id=api.org.id, trigger="job")
+        running.status = "running"
+        s.commit()
+    r = api.post("/red-team/learn/run-cycle", json={"days": 30})
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert f"a learning cycle is already running: {running.id}" in r.json()["detail"]
+    assert [c["id"] for c in api.get("/red-team/learn/cycles").json()["items"]] == [running.id]

@@ -13,6 +13,7 @@ from threatvec.assets import service as assets
 from threatvec.assets.schemas import AssetCreate
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
+from threatvec.core.pagination import PageParams
 from threatvec.redteam import service
 from threatvec.redteam.atlas import load_atlas
 from threatvec.redteam.demo import DemoAgent
@@ -175,4 +176,67 @@ def test_cancelling_a_run_whose_process_died_ends_it_at_once(session_factory, or
         assert stuck.status == "cancelled" and stuck.finished_at is not None
         assert stuck.error is not None and "interrupted" in stuck.error
         assert alive.status == "running" and alive.cancel_requested  # its runner stops it
+        s.rollback()
+
+
+def _cycle(s: Any, org_id: str, *, minutes_idle: float = 0, status: str = "running") -> Any:
+    """A learning cycle row as a server left it: ``status``, last written ``minutes_idle`` ago."""
+    from datetime import timedelta
+
+    from threatvec.core.clock import utcnow
+
+    cycle = service.create_cycle(session=s, org_id=org_id, trigger="api")
+    cycle.status = status
+    cycle.updated_at = utcnow() - timedelta(minutes=minutes_idle)
+    s.flush()
+    return cycle
+
+
+def test_one_learning_cycle_per_org_at_a_time(session_factory, org) -> None:
+    # Two cycles at once ran every scenario twice against the same agents; the
+    # CLI and the page could not tell the user one was already going.
+    from tests.conftest import create_org
+
+    other = create_org(session_factory)
+    with session_factory() as s:
+        running = _cycle(s, org.id)
+        with pytest.raises(Conflict) as exc:
+            service.create_cycle(session=s, org_id=org.id, trigger="cli")
+        assert f"a learning cycle is already running: {running.id}" in exc.value.detail
+        # Another organisation's cycle is not in the way.
+        assert service.create_cycle(session=s, org_id=other.id, trigger="cli").status == "queued"
+        running.status = "completed"
+        s.flush()
+        assert service.create_cycle(session=s, org_id=org.id, trigger="cli").status == "queued"
+        s.rollback()
+
+
+def test_a_cycle_whose_process_died_does_not_read_running_for_ever(session_factory, org) -> None:
+    # Killed without cleanup (SIGKILL, out of memory), a cycle stayed 'running' with no
+    # end: the Red Team page refreshed itself for ever and no new cycle could start.
+    from datetime import timedelta
+
+    from threatvec.core.clock import utcnow
+
+    with session_factory() as s:
+        ref = agent(s, org.id, "cycle-bot")
+        stuck = _cycle(s, org.id, minutes_idle=16)
+        (listed,), _ = service.list_cycles(session=s, org_id=org.id, page=PageParams())
+        assert listed.id == stuck.id and stuck.status == "failed"
+        assert stuck.error == service.STALE_ERROR and stuck.finished_at is not None
+        # A cycle whose run still makes progress is alive, however old its own row is.
+        busy = _cycle(s, org.id, minutes_idle=40)
+        run = service.create_run(session=s, org_id=org.id, agent=ref, mode="cycle", k=1,
+                                 target_type=None, kind="cycle", cycle_id=busy.id)  # fmt: skip
+        run.status, run.updated_at = "running", utcnow() - timedelta(minutes=1)
+        s.flush()
+        assert service.get_cycle_or_raise(session=s, org_id=org.id, cycle_id=busy.id).status == (
+            "running"
+        )
+        with pytest.raises(Conflict):
+            service.create_cycle(session=s, org_id=org.id, trigger="cli")
+        run.updated_at = utcnow() - timedelta(minutes=16)
+        s.flush()
+        fresh = service.create_cycle(session=s, org_id=org.id, trigger="cli")
+        assert fresh.status == "queued" and busy.status == "failed"
         s.rollback()

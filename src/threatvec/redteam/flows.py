@@ -492,14 +492,11 @@ def start_cycle(
     with ctx.factory() as session:
         for agent_id in agent_ids or ():
             service.resolve_agent(session=session, org_id=org_id, agent_id=agent_id)
-        cycle = RedTeamCycle(
-            org_id=org_id,
-            trigger=trigger,
-            status="queued",
+        cycle = service.create_cycle(
+            session=session, org_id=org_id, trigger=trigger,
             cve_source="request" if supplied is not None else "vulns",
             summary={"not_ai_relevant_dropped": dropped} if supplied is not None else {},
-        )
-        session.add(cycle)
+        )  # fmt: skip
         session.commit()
         cycle_id = cycle.id
 
@@ -528,6 +525,7 @@ def _suggest(
     ctx: RunContext,
     session: Session,
     org_id: str,
+    cycle_id: str,
     cves: Sequence[CveFacts],
     decisions: Sequence[CveDecision],
     counts: dict[str, int],
@@ -547,10 +545,20 @@ def _suggest(
             continue
         asked.add(d.cve_id)
         suggestion = suggest_mapping(by_id[d.cve_id], ctx.suggester)
+        _touch_cycle(ctx, cycle_id)  # many slow model calls in a row: still alive
         if suggestion is not None:
             found[d.cve_id] = suggestion
             counts["suggestions"] = counts.get("suggestions", 0) + 1
     return found
+
+
+def _touch_cycle(ctx: RunContext, cycle_id: str) -> None:
+    """Write the cycle's row (its own short session): the cycle is alive, not stale."""
+    with ctx.factory() as session:
+        row = session.get(RedTeamCycle, cycle_id)
+        if row is not None:
+            row.updated_at = utcnow()
+            session.commit()
 
 
 def _cycle_agent(
@@ -579,7 +587,7 @@ def _cycle_agent(
         rules = (*RULES, *suggestions.approved_rules(session=session, org_id=org_id))
         facts = AgentFacts(agent.id, components, frozenset(target.channels))
         plan = plan_cycle(cves, facts, rules=rules)
-        suggested = _suggest(ctx, session, org_id, cves, plan.decisions, counts)
+        suggested = _suggest(ctx, session, org_id, cycle_id, cves, plan.decisions, counts)
         for d in plan.decisions:
             counts[d.status] = counts.get(d.status, 0) + 1
             if d.status == "planned":
@@ -657,6 +665,7 @@ def _cycle_agents(
             row = session.get(RedTeamCycle, cycle_id)
             if row is None or row.status != "running":
                 break  # ended from outside (the server is stopping): no new runs
+        _touch_cycle(ctx, cycle_id)  # alive: see service.STALE_AFTER
         try:
             _cycle_agent(ctx, org_id, cycle_id, agent, facts, k, counts)
         except Exception as exc:  # one agent's failure never stops the others

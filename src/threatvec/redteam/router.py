@@ -264,7 +264,7 @@ def probe_reply(
     response_model=CycleRead,
     status_code=status.HTTP_202_ACCEPTED,
     tags=["red-team"],
-    responses=problem_responses(404),
+    responses=problem_responses(404, 409),
     summary="Run the red-team learning cycle now (recent AI CVEs → scenarios → runs)",
 )
 def run_cycle(

@@ -60,6 +60,7 @@ __all__ = [
     "atlas_summary",
     "coverage_dict",
     "coverage_report",
+    "create_cycle",
     "create_run",
     "current_catalog",
     "delete_target",
@@ -845,12 +846,64 @@ def coverage_dict(report: CoverageReport) -> dict[str, Any]:
 # ── learning cycles ───────────────────────────────────────────────────────
 
 
+def create_cycle(
+    *,
+    session: Session,
+    org_id: str,
+    trigger: str,
+    cve_source: str = "vulns",
+    summary: dict[str, Any] | None = None,
+) -> RedTeamCycle:
+    """A queued learning cycle; one per organisation at a time (Conflict otherwise)."""
+    busy = session.scalar(
+        select(RedTeamCycle)
+        .where(RedTeamCycle.org_id == org_id, RedTeamCycle.status.in_(ACTIVE_STATUSES))
+        .order_by(RedTeamCycle.created_at)
+    )
+    if busy is not None and not _end_if_stale(session, busy):
+        started = busy.started_at or busy.created_at
+        raise Conflict(
+            f"a learning cycle is already running: {busy.id} "
+            f"(started {started:%Y-%m-%d %H:%M} UTC); wait for it to finish"
+        )
+    cycle = RedTeamCycle(
+        org_id=org_id, trigger=trigger, status="queued", cve_source=cve_source,
+        summary=summary or {},
+    )  # fmt: skip
+    session.add(cycle)
+    session.flush()
+    return cycle
+
+
+def _end_if_stale(session: Session, cycle: RedTeamCycle) -> bool:
+    """End an active cycle nothing has written for STALE_AFTER (its process died); True if so.
+
+    A live cycle writes its row at each agent and its run after every probe; a
+    process killed without cleanup (SIGKILL, out of memory) left it 'running'
+    for ever, so the page kept refreshing and no new cycle could start.
+    """
+    if cycle.status not in ACTIVE_STATUSES:
+        return False
+    last_run = session.scalar(
+        select(func.max(RedTeamRun.updated_at)).where(
+            RedTeamRun.org_id == cycle.org_id, RedTeamRun.cycle_id == cycle.id
+        )
+    )
+    last = max(filter(None, (cycle.updated_at, last_run)))
+    if utcnow() - last <= STALE_AFTER:
+        return False
+    cycle.status, cycle.error, cycle.finished_at = "failed", STALE_ERROR, utcnow()
+    session.flush()
+    return True
+
+
 def get_cycle_or_raise(*, session: Session, org_id: str, cycle_id: str) -> RedTeamCycle:
     cycle = session.scalar(
         select(RedTeamCycle).where(RedTeamCycle.org_id == org_id, RedTeamCycle.id == cycle_id)
     )
     if cycle is None:
         raise NotFound(f"learning cycle {cycle_id} not found")
+    _end_if_stale(session, cycle)
     return cycle
 
 
@@ -858,7 +911,12 @@ def list_cycles(
     *, session: Session, org_id: str, page: PageParams
 ) -> tuple[Sequence[RedTeamCycle], str | None]:
     stmt = select(RedTeamCycle).where(RedTeamCycle.org_id == org_id)
-    return paginate(session, stmt, id_column=RedTeamCycle.id, sort_spec=CYCLE_SORTS, params=page)
+    rows, cursor = paginate(
+        session, stmt, id_column=RedTeamCycle.id, sort_spec=CYCLE_SORTS, params=page
+    )
+    for cycle in rows:
+        _end_if_stale(session, cycle)
+    return rows, cursor
 
 
 def cycle_outcomes(*, session: Session, org_id: str, cycle_id: str) -> list[RedTeamCycleOutcome]:
