@@ -199,7 +199,7 @@ def test_shadow_risk_levels() -> None:
     assert shadow_risk_level(svc("c"))[0] == "MEDIUM"
     assert shadow_risk_level(svc("d", registered=True, pii=5)) == (
         "LOW",
-        "registered and approved; PII seen in 5 upload(s)",
+        "registered and approved; PII seen in 5 event(s) that sent data",
     )
 
 
@@ -227,9 +227,32 @@ def test_shadow_registered_service_with_disallowed_pii_reads_registered() -> Non
     )
     # an unregistered service keeps its wording; the categories matter only once registered
     unreg = ShadowServiceInput("s8", "x", False, True, pii_uploads=1, disallowed_pii=("EMAIL",))
-    assert shadow_risk_level(unreg) == ("HIGH", "unregistered, PII seen in 1 upload(s)")
+    assert shadow_risk_level(unreg) == (
+        "HIGH",
+        "unregistered, PII seen in 1 event(s) that sent data",
+    )
     with pytest.raises(ValueError):
         ShadowServiceInput("s7", "x", True, True, disallowed_pii=("",))
+
+
+def test_shadow_pii_reason_names_what_carried_it() -> None:
+    def seen(pastes: int = 0, uploads: int = 0, submits: int = 0, total: int | None = None) -> str:
+        s = ShadowServiceInput(
+            "s", "S", False, True, pastes + uploads + submits if total is None else total,
+            pii_in_pastes=pastes, pii_in_uploads=uploads, pii_in_submits=submits,
+        )  # fmt: skip
+        return shadow_risk_level(s)[1]
+
+    assert seen(pastes=3) == "unregistered, PII seen in 3 paste(s)"
+    assert seen(uploads=2) == "unregistered, PII seen in 2 upload(s)"
+    assert seen(pastes=3, uploads=2) == "unregistered, PII seen in 3 paste(s) and 2 upload(s)"
+    assert seen(pastes=1, uploads=1, submits=4) == (
+        "unregistered, PII seen in 1 paste(s), 1 upload(s) and 4 submitted prompt(s)"
+    )
+    # a split that does not add up (events pruned before the split was counted): no type
+    assert seen(pastes=1, total=3) == "unregistered, PII seen in 3 event(s) that sent data"
+    with pytest.raises(ValueError):
+        ShadowServiceInput("s", "S", False, True, 1, pii_in_pastes=-1)
 
 
 def test_shadow_registration_pending_approval_wording() -> None:
@@ -244,7 +267,7 @@ def test_shadow_registration_pending_approval_wording() -> None:
     )
     assert shadow_risk_level(pending(pii_uploads=2)) == (
         "HIGH",
-        "registered but not approved, PII seen in 2 upload(s)",
+        "registered but not approved, PII seen in 2 event(s) that sent data",
     )
     assert shadow_risk_level(pending(known=False)) == (
         "HIGH",

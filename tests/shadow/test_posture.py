@@ -46,7 +46,7 @@ def test_scores_services_in_the_window(client, session_factory) -> None:
     assert dim.coverage["pii_services"] == 2
     titles = " ".join(r.title for r in dim.risks)
     assert "Claude" in titles and "odd-llm.ai" in titles
-    assert any("Stop uploads of personal data to Claude" in r.action for r in dim.risks)
+    assert any("Stop personal data going to Claude" in r.action for r in dim.risks)
 
     # registering claude.ai with EMAIL allowed makes it LOW in the posture too
     claude = next(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from tests.conftest import Api, create_org
+from tests.conftest import Api, create_org, dashboard_login
 from tests.shadow.helpers import event, visit
 from threatvec.core.clock import utcnow
 from threatvec.posture.builtin import BUILTIN_PROVIDERS, LazyProvider
@@ -54,7 +54,7 @@ def test_registered_service_with_disallowed_pii_says_so(client: Any, session_fac
     claude = _service_id(api, "claude.ai")
 
     before = {r.objects[0]: r for r in _compute(session_factory, api.org.id).risks}
-    assert before[claude].detail == "unregistered, PII seen in 1 upload(s)"
+    assert before[claude].detail == "unregistered, PII seen in 1 paste(s)"
 
     # registered and approved, but only EMAIL is allowed: US_SSN is still a HIGH risk
     r = api.post(f"/shadow/services/{claude}/register", json={"allowed_pii": ["EMAIL"]})
@@ -87,8 +87,44 @@ def test_registration_waiting_for_approval_is_worded_as_such(
         (one,) = shadow_inputs(session=session, org_id=api.org.id, now=utcnow()) or []
     assert not one.registered and one.approval_pending
     risk = _compute(session_factory, api.org.id).risks[0]
-    assert risk.detail == "registered but not approved, PII seen in 1 upload(s)"
+    assert risk.detail == "registered but not approved, PII seen in 1 paste(s)"
     # services outside the window are not in recent use
     with session_scope(session_factory) as session:
         later = shadow_inputs(session=session, org_id=api.org.id, now=utcnow() + timedelta(days=40))
     assert later == []
+
+
+def test_pii_wording_says_pasted_uploaded_or_both_in_the_api_and_the_dashboard(
+    client: Any, session_factory: Any
+) -> None:
+    api = Api(client, create_org(session_factory))
+    pii = {"pii_categories": ["EMAIL"], "pii_counts": {"EMAIL": 1}}
+    events = [
+        event(domain="claude.ai", event_type="paste", **pii),
+        event(domain="claude.ai", event_type="paste", **pii),
+        event(domain="chatgpt.com", event_type="upload", signals={"files": 1}, **pii),
+        event(domain="perplexity.ai", event_type="paste", **pii),
+        event(domain="perplexity.ai", event_type="upload", signals={"files": 1}, **pii),
+    ]
+    assert api.post("/shadow/events", json={"events": events}).status_code == 200
+    ids = {d: _service_id(api, d) for d in ("claude.ai", "chatgpt.com", "perplexity.ai")}
+    want = {
+        "claude.ai": "unregistered, PII seen in 2 paste(s)",
+        "chatgpt.com": "unregistered, PII seen in 1 upload(s)",
+        "perplexity.ai": "unregistered, PII seen in 1 paste(s) and 1 upload(s)",
+    }
+    dim = _compute(session_factory, api.org.id)
+    assert {r.objects[0]: r.detail for r in dim.risks} == {ids[d]: w for d, w in want.items()}
+    for r in dim.risks:  # no "uploads" for what was pasted, in the fix either
+        assert r.action.startswith("Stop personal data going to "), r.action
+
+    # The API's explanation and the dashboard's top risks carry the same words.
+    assert api.post("/posture/recompute").status_code < 300
+    posture = api.get("/posture").json()
+    explained = {r["risk"]["objects"][0]: r["risk"]["detail"] for r in posture["top_risks"]}
+    assert {d: explained[ids[d]] for d in want} == want
+    dashboard_login(client, api.org.key)
+    page = client.get("/").text
+    for text in want.values():
+        assert text in page
+    assert "PII seen in 2 upload(s)" not in page

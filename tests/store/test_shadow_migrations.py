@@ -93,3 +93,29 @@ def test_old_pseudonyms_are_rekeyed_so_a_returning_user_is_not_counted_twice(
             assert s.get(ShadowService, "s1").users == 3  # no fourth or fifth user
     finally:
         engine.dispose()
+
+
+@pytest.mark.db
+def test_pii_split_by_event_type_is_filled_from_stored_events(tmp_path: Path) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "shadow_0002")
+        _old_rows(engine)  # three events without PII
+        pii = {"pii_categories": ["EMAIL"], "pii_counts": {"EMAIL": 2}}
+        more = [
+            {"org_id": "o1", "event_id": f"p{n}", "service_id": "s1", "domain": "claude.ai",
+             "event_type": kind, "pii_categories": [], "pii_counts": {}, "occurred_at": NOW,
+             "received_at": NOW, "unknown_service": False, "source": "extension", "signals": {},
+             **(pii if with_pii else {})}
+            for n, (kind, with_pii) in enumerate(
+                [("paste", True), ("paste", True), ("paste", False), ("upload", True)]
+            )
+        ]  # fmt: skip
+        with engine.begin() as conn:
+            conn.execute(Table("shadow_events", MetaData(), autoload_with=conn).insert(), more)
+        upgrade(engine)
+        with session_scope(make_session_factory(engine)) as s:
+            svc = s.get(ShadowService, "s1")
+            assert (svc.pii_in_pastes, svc.pii_in_uploads, svc.pii_in_submits) == (2, 1, 0)
+    finally:
+        engine.dispose()

@@ -139,7 +139,7 @@ def advise_weights(
             raw["shadow"] += 10
             reasons.append(
                 f"Shadow AI +10: {p.shadow_high} HIGH-risk service(s), {p.shadow_pii_services} "
-                "with personal data seen in uploads."
+                "with personal data seen in what was sent to them (pastes, uploads, prompts)."
             )
         elif p.shadow_services <= 2 and p.shadow_high == 0:
             raw["shadow"] -= 10

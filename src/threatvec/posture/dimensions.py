@@ -37,6 +37,7 @@ __all__ = [
     "agent_dimension",
     "mcp_dimension",
     "mcp_server_weight",
+    "pii_seen",
     "shadow_dimension",
     "shadow_risk_level",
 ]
@@ -423,7 +424,10 @@ class ShadowServiceInput:
     """One AI service seen in the recent window, aggregated from shadow events.
 
     ``known``: in the catalog and classified; ``registered``: approved in the
-    assets registry; ``pii_uploads``: uploads in which PII categories were seen;
+    assets registry; ``pii_uploads``: events that sent data (paste, upload or
+    submit) in which PII categories were seen, and ``pii_in_pastes`` /
+    ``pii_in_uploads`` / ``pii_in_submits`` the same by event type (when they do
+    not add up to ``pii_uploads`` the reason does not name a type);
     ``disallowed_pii``: PII categories a registered service received that its
     registration does not allow; ``approval_pending``: registered but not
     approved yet (scored as unregistered, worded as what it is).
@@ -438,12 +442,32 @@ class ShadowServiceInput:
     users: int = 0
     disallowed_pii: tuple[str, ...] = ()
     approval_pending: bool = False
+    pii_in_pastes: int = 0
+    pii_in_uploads: int = 0
+    pii_in_submits: int = 0
 
     def __post_init__(self) -> None:
-        if self.pii_uploads < 0 or self.events < 0 or self.users < 0:
+        counts = (self.pii_uploads, self.events, self.users, *self._pii_split())
+        if any(n < 0 for n in counts):
             raise ValueError("counts must be >= 0")
         if not all(isinstance(c, str) and c for c in self.disallowed_pii):
             raise ValueError("disallowed_pii must be non-empty category names")
+
+    def _pii_split(self) -> tuple[int, int, int]:
+        return self.pii_in_pastes, self.pii_in_uploads, self.pii_in_submits
+
+
+_PII_VIA = ("paste(s)", "upload(s)", "submitted prompt(s)")
+
+
+def pii_seen(s: ShadowServiceInput) -> str:
+    """'PII seen in 2 paste(s) and 1 upload(s)': what actually carried it, never a guess."""
+    split = s._pii_split()
+    if sum(split) != s.pii_uploads:  # no split given (or events since pruned): say no type
+        return f"PII seen in {s.pii_uploads} event(s) that sent data"
+    parts = [f"{n} {what}" for n, what in zip(split, _PII_VIA, strict=True) if n]
+    listed = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+    return "PII seen in " + listed
 
 
 def shadow_risk_level(s: ShadowServiceInput) -> tuple[str, str]:
@@ -454,11 +478,11 @@ def shadow_risk_level(s: ShadowServiceInput) -> tuple[str, str]:
                 "registered, but received PII categories its registration does not allow: "
                 + ", ".join(s.disallowed_pii)
             )
-        note = f"; PII seen in {s.pii_uploads} upload(s)" if s.pii_uploads else ""
+        note = f"; {pii_seen(s)}" if s.pii_uploads else ""
         return "LOW", "registered and approved" + note
     status = "registered but not approved" if s.approval_pending else "unregistered"
     if s.pii_uploads:
-        return "HIGH", f"{status}, PII seen in {s.pii_uploads} upload(s)"
+        return "HIGH", f"{status}, {pii_seen(s)}"
     if not s.known:
         pending = "; registered but not approved" if s.approval_pending else ""
         return "HIGH", "unknown, unclassified service" + pending
@@ -521,7 +545,7 @@ def shadow_dimension(
                 "categories in its registration"
             )
         elif s.pii_uploads:
-            action = f"Stop uploads of personal data to {s.name}: block it or register it"
+            action = f"Stop personal data going to {s.name}: block it or register it"
         elif lvl == "HIGH":
             action = f"Classify {s.name}, then register it as approved or block it"
         else:

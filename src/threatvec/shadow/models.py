@@ -68,6 +68,10 @@ class ShadowService(OrgScoped, Base):
     submits: Mapped[int] = mapped_column(Integer, default=0)
     # events that sent data (paste, upload, submit) in which PII categories were seen
     pii_uploads: Mapped[int] = mapped_column(Integer, default=0)
+    # the same split by event type, so a reason can say "pasted" or "uploaded" truly
+    pii_in_pastes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pii_in_uploads: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    pii_in_submits: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     users: Mapped[int] = mapped_column(Integer, default=0)
     # The verdict as last computed (risk.assess_service); refreshed before every read
     # so a registration made through the assets API is reflected.

@@ -345,6 +345,9 @@ _SERVICE_EXAMPLE: dict[str, Any] = {
     "uploads": 12,
     "submits": 10,
     "pii_uploads": 7,
+    "pii_in_pastes": 5,
+    "pii_in_uploads": 2,
+    "pii_in_submits": 0,
     "users": 38,
     "pii_counts": {"EMAIL": 5, "CREDIT_CARD": 2},
     "risk": "HIGH",
@@ -378,6 +381,9 @@ class ShadowServiceRead(BaseModel):
     uploads: int
     submits: int
     pii_uploads: int = Field(description="Paste/upload/submit events in which PII was seen")
+    pii_in_pastes: int = Field(0, description="Of those, paste events (pasted text)")
+    pii_in_uploads: int = Field(0, description="Of those, upload events (files)")
+    pii_in_submits: int = Field(0, description="Of those, submit events (typed prompts)")
     users: int = Field(description="Distinct pseudonymous users")
     pii_counts: dict[str, int] = Field(description="Events per PII category")
     risk: Literal["HIGH", "MEDIUM", "LOW"]

@@ -82,6 +82,11 @@ POSTURE_WINDOW = timedelta(days=30)
 USER_SALT_SETTING = "shadow.user_salt"  # the extension's userIdSalt: shown to admins
 USER_KEY_SETTING = "shadow.user_key"  # the HMAC key of stored pseudonyms: never leaves
 _TYPE_COLUMN = {"visit": "visits", "paste": "pastes", "upload": "uploads", "submit": "submits"}
+_PII_TYPE_COLUMN = {
+    "paste": "pii_in_pastes",
+    "upload": "pii_in_uploads",
+    "submit": "pii_in_submits",
+}
 
 SORTS = SortSpec(
     columns={
@@ -114,6 +119,7 @@ class _Tally:
     last: datetime
     types: Counter[str] = field(default_factory=Counter)
     pii_uploads: int = 0
+    pii_types: Counter[str] = field(default_factory=Counter)
     pii_events: Counter[str] = field(default_factory=Counter)
     pii_occurrences: Counter[str] = field(default_factory=Counter)
     days: dict[date, list[int]] = field(default_factory=dict)
@@ -295,6 +301,7 @@ def record_events(
         has_pii = bool(ev.pii_counts)
         if has_pii and ev.event_type in DATA_EVENT_TYPES:
             t.pii_uploads += 1
+            t.pii_types[ev.event_type] += 1
         for category, n in ev.pii_counts.items():
             t.pii_events[category] += 1
             t.pii_occurrences[category] += n
@@ -337,7 +344,16 @@ def _new_users(session: Session, org_id: str, tallies: dict[str, _Tally]) -> Cou
 
 # One statement for every touched service (executemany): compiled once, cached.
 _SVC = cast(Table, ShadowService.__table__)  # declared as a FromClause; mapped to a Table
-_COUNTERS = ("events", "visits", "pastes", "uploads", "submits", "pii_uploads", "users")
+_COUNTERS = (
+    "events",
+    "visits",
+    "pastes",
+    "uploads",
+    "submits",
+    "pii_uploads",
+    *_PII_TYPE_COLUMN.values(),
+    "users",
+)
 _UPDATE_COUNTERS = (
     update(_SVC)
     .where(_SVC.c.id == bindparam("b_id"), _SVC.c.org_id == bindparam("b_org"))
@@ -379,6 +395,8 @@ def _apply_tallies(session: Session, org_id: str, tallies: dict[str, _Tally]) ->
         }
         for event_type, column in _TYPE_COLUMN.items():
             row[f"b_{column}"] = t.types.get(event_type, 0)
+        for event_type, column in _PII_TYPE_COLUMN.items():
+            row[f"b_{column}"] = t.pii_types.get(event_type, 0)
         params.append(row)
     conn.execute(_UPDATE_COUNTERS, params)
 
@@ -759,6 +777,7 @@ def _read(s: ShadowService, pii: dict[str, tuple[int, int]], triggers: list[str]
         "uploads": s.uploads,
         "submits": s.submits,
         "pii_uploads": s.pii_uploads,
+        **{column: getattr(s, column) for column in _PII_TYPE_COLUMN.values()},
         "users": s.users,
         "pii_counts": {c: e for c, (e, _) in sorted(pii.items())},
         "risk": s.risk,
@@ -960,6 +979,9 @@ def posture_inputs(
                 registered=s.registered and s.approved,
                 known=s.known,
                 pii_uploads=s.pii_uploads,
+                pii_in_pastes=s.pii_in_pastes,
+                pii_in_uploads=s.pii_in_uploads,
+                pii_in_submits=s.pii_in_submits,
                 events=s.events,
                 users=s.users,
                 disallowed_pii=tuple(v.disallowed_pii) if s.registered and s.approved else (),
@@ -1045,7 +1067,15 @@ def _reclassify(session: Session, org_id: str) -> None:
     refresh_risk(session=session, org_id=org_id)
 
 
-_FOLDED_COUNTERS = ("events", "visits", "pastes", "uploads", "submits", "pii_uploads")
+_FOLDED_COUNTERS = (
+    "events",
+    "visits",
+    "pastes",
+    "uploads",
+    "submits",
+    "pii_uploads",
+    *_PII_TYPE_COLUMN.values(),
+)
 
 
 def _fold_into(session: Session, org_id: str, src: ShadowService, dst: ShadowService) -> None:
