@@ -20,6 +20,7 @@ SUBCOMMANDS: list[tuple[str, str]] = [
     ("mcp", "threatvec.cli.mcp"),
     ("shadow", "threatvec.cli.shadow"),
     ("agentbench", "threatvec.cli.redteam"),
+    ("red-team", "threatvec.cli.learning"),
     ("atlas", "threatvec.cli.atlas"),
     ("cves", "threatvec.cli.vulns"),
     ("compliance", "threatvec.cli.compliance"),
