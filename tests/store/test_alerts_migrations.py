@@ -141,3 +141,37 @@ def test_auto_resolve_migration_defaults_by_trigger_and_downgrades_keeping_histo
         upgrade(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.db
+def test_channel_deleted_at_downgrade_removes_only_deleted_channels(tmp_path: Path) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "alerts_0001")
+        _old_rows(engine)  # channel c1 with delivery d1 of alert a1
+        upgrade(engine)
+        with engine.begin() as conn:
+            channels = Table("alert_channels", MetaData(), autoload_with=conn)
+            conn.execute(
+                channels.insert(),
+                [{"id": "c2", "org_id": "o1", "name": "gone", "kind": "pagerduty",
+                  "enabled": False, "config": {}, "secrets_enc": "", "secret_hint": "",
+                  "created_at": NOW, "updated_at": NOW, "deleted_at": NOW}],
+            )  # fmt: skip
+            deliveries = Table("alert_deliveries", MetaData(), autoload_with=conn)
+            conn.execute(
+                deliveries.insert(),
+                [{"id": "d2", "org_id": "o1", "alert_id": "a1", "channel_id": "c2",
+                  "channel_kind": "pagerduty", "action": "trigger", "status": "sent",
+                  "attempts": 1, "next_attempt_at": NOW, "created_at": NOW}],
+            )  # fmt: skip
+
+        # Down: the older code would list a deleted channel again and send through it.
+        _downgrade(engine, "alerts_0003")
+        with engine.connect() as conn:
+            left = conn.execute(text("SELECT id FROM alert_channels")).scalars().all()
+            rows = conn.execute(text("SELECT id FROM alert_deliveries")).scalars().all()
+        assert left == ["c1"] and rows == ["d1"]
+        upgrade(engine)
+    finally:
+        engine.dispose()

@@ -407,6 +407,8 @@ def deliver_due(
     finally:
         if client is None:
             own.close()
+    # A deleted channel whose last queued resolve went out keeps no secret.
+    service.purge_deleted_channels(session=session, org_id=org_id)
     return stats
 
 
@@ -421,6 +423,13 @@ def _drain(
     client: httpx.Client,
     stats: DeliveryStats,
 ) -> None:
+    deleted = set(
+        session.scalars(
+            select(AlertChannel.id).where(
+                AlertChannel.org_id == org_id, AlertChannel.deleted_at.is_not(None)
+            )
+        )
+    )
     for key, rows in groups.items():
         if key.startswith("email:"):
             rows = list(
@@ -434,7 +443,7 @@ def _drain(
                     .execution_options(populate_existing=True)
                 )
             )
-        rows = [d for d in rows if not _held_back(session, d, stats)]
+        rows = [d for d in rows if not _held_back(session, d, stats, deleted)]
         claimed = [d for d in rows if _claim(session, d, now)]
         session.commit()
         if not claimed:
@@ -444,8 +453,18 @@ def _drain(
         session.commit()
 
 
-def _held_back(session: Session, delivery: AlertDelivery, stats: DeliveryStats) -> bool:
-    """A follow-up whose trigger is unsettled waits; one whose trigger failed is dropped."""
+def _held_back(
+    session: Session, delivery: AlertDelivery, stats: DeliveryStats, deleted: set[str]
+) -> bool:
+    """A follow-up whose trigger is unsettled waits; one whose trigger failed is dropped.
+
+    A deleted channel is sent only the resolves queued for it; anything else queued for it
+    (a trigger an evaluation racing the delete added) is dropped.
+    """
+    if delivery.channel_id in deleted and delivery.action != "resolve":
+        if lifecycle.drop(session=session, delivery=delivery, reason=lifecycle.CHANNEL_DELETED):
+            stats.cancelled += 1
+        return True
     verdict, reason = lifecycle.gate(session=session, delivery=delivery)
     if verdict == "wait":
         # Looked at again on every run; not an attempt, so it never runs out of retries.
@@ -477,7 +496,9 @@ def _deliver_group(
     )
     code: int | None = None
     error: DeliveryError | None = None
-    if channel is None or not channel.enabled:
+    if channel is None:
+        error = DeliveryError("channel deleted", retryable=False)
+    elif not channel.enabled and channel.deleted_at is None:
         error = DeliveryError("channel disabled", retryable=False)
     else:
         alerts = {

@@ -27,12 +27,15 @@ from sqlalchemy.orm import Session
 from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery
 
 __all__ = [
+    "CHANNEL_DELETED",
     "FOLLOW_UPS",
     "Verdict",
     "drop",
     "gate",
+    "may_be_open_on",
     "queue_follow_ups",
     "requeue_after_trigger_retry",
+    "retire_channel",
 ]
 
 # Which channel kinds hear of each action. Slack is a room people read: "resolved" closes
@@ -47,6 +50,7 @@ Verdict = Literal["send", "wait", "drop"]
 
 DROPPED_BY_RESOLVE = "not sent: the alert was resolved before it went out"
 NO_TRIGGER = "not sent: the alert's notification never got through to this channel"
+CHANNEL_DELETED = "not sent: the channel was deleted"
 
 
 def _cancel_if_pending(
@@ -181,3 +185,92 @@ def gate(*, session: Session, delivery: AlertDelivery) -> tuple[Verdict, str | N
 def drop(*, session: Session, delivery: AlertDelivery, reason: str) -> bool:
     """Mark an unclaimed follow-up cancelled (see ``gate``); False if a sender took it."""
     return _cancel_if_pending(session, delivery, reason)
+
+
+# ── a channel deleted ──────────────────────────────────────────────────────
+
+
+def _landed_or_landing(trigger: AlertDelivery) -> bool:
+    """The trigger reached the channel, is reaching it now, or may have (a timeout)."""
+    # A trigger given up ("failed") got nowhere, as for a person's resolve (queue_follow_ups).
+    return trigger.status in ("sent", "sending") or (
+        trigger.status == "pending" and _may_have_landed(trigger)
+    )
+
+
+def may_be_open_on(*, session: Session, channel: AlertChannel) -> list[Alert]:
+    """Open alerts the channel was (or may have been) told of and would hear resolved.
+
+    Deleting the channel strands these: PagerDuty keeps the incident open (and paging), a
+    SOAR webhook the case, Slack never gets its [RESOLVED]. Email has no follow-ups.
+    """
+    if channel.kind not in FOLLOW_UPS["resolve"]:
+        return []
+    triggers = session.scalars(
+        select(AlertDelivery).where(
+            AlertDelivery.org_id == channel.org_id,
+            AlertDelivery.channel_id == channel.id,
+            AlertDelivery.action == "trigger",
+        )
+    )
+    ids = {t.alert_id for t in triggers if _landed_or_landing(t)}
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.org_id == channel.org_id,
+                Alert.id.in_(ids),
+                Alert.status.in_(("open", "acknowledged")),
+            )
+            .order_by(Alert.fired_at, Alert.id)
+        )
+    )
+
+
+def retire_channel(
+    *, session: Session, channel: AlertChannel, close: list[Alert], now: datetime
+) -> int:
+    """End what is queued for a channel being deleted; queue a resolve for each ``close``.
+
+    Triggers and acknowledgements not sent yet are dropped (``cancelled``): nobody is paged
+    through a channel that is going. Resolves already queued stay and go out. For each
+    alert in ``close`` (PagerDuty's open incidents, on a forced delete) a resolve with the
+    trigger's dedup_key is queued, after its trigger as always (``gate``). The rows added.
+    """
+    for row in session.scalars(
+        select(AlertDelivery).where(
+            AlertDelivery.org_id == channel.org_id,
+            AlertDelivery.channel_id == channel.id,
+            AlertDelivery.action.in_(("trigger", "acknowledge")),
+            AlertDelivery.status == "pending",
+        )
+    ):
+        if row.alert_id in {a.id for a in close} and row.action == "trigger":
+            continue  # decided below: it may already have paged
+        _cancel_if_pending(session, row, CHANNEL_DELETED)
+    added = 0
+    for alert in close:
+        added += _close_on(session, alert, channel, now)
+    session.flush()
+    return added
+
+
+def _close_on(session: Session, alert: Alert, channel: AlertChannel, now: datetime) -> int:
+    trigger = next(
+        (t for t in _rows(session, alert, "trigger") if t.channel_id == channel.id), None
+    )
+    if trigger is None:
+        return 0
+    queued = [
+        r for r in _rows(session, alert, "resolve")
+        if r.channel_id == channel.id and r.status in ("pending", "sending")
+    ]  # fmt: skip
+    if queued:
+        return 0
+    dropped = _cancel_if_pending(session, trigger, CHANNEL_DELETED)
+    if dropped and not _may_have_landed(trigger):
+        return 0
+    session.add(_follow_up(trigger, "resolve", now))
+    return 1

@@ -55,6 +55,10 @@ class AlertChannel(OrgScoped, Timestamped, Base):
     last_digest_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_test_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_test_ok: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # Deleted by a user: gone from the API and from rules at once, but the row stays so the
+    # resolves queued for it still go out and its deliveries keep their history; its
+    # secrets are wiped once nothing is left to send (service.delete_channel).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Alert(OrgScoped, Base):

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from threatvec.alerts import flows, service
 from threatvec.alerts.schemas import (
     AlertPage,
     AlertRead,
+    AlertRef,
     ChannelCreate,
+    ChannelDeleteRead,
     ChannelKind,
     ChannelPage,
     ChannelRead,
@@ -163,11 +166,36 @@ def update_channel(
 @router.delete(
     "/channels/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(404),
-    summary="Delete a channel (rules stop sending to it)",
+    response_model=None,
+    responses={
+        200: {"model": ChannelDeleteRead, "description": "Deleted with ?force=true: what it did"},
+        **problem_responses(404, 409),
+    },
+    summary="Delete a channel (rules stop sending to it; 409 while alerts it was told of are open)",
 )
-def delete_channel(channel_id: IdPath, session: SessionDep, org_id: OrgIdDep) -> None:
-    service.delete_channel(session=session, org_id=org_id, channel_id=channel_id)
+def delete_channel(
+    channel_id: IdPath,
+    session: SessionDep,
+    org_id: OrgIdDep,
+    force: Annotated[
+        bool,
+        Query(
+            description="Delete even with open alerts: PagerDuty incidents are resolved, "
+            "the reply lists what stays open elsewhere"
+        ),
+    ] = False,
+) -> Response:
+    done = service.delete_channel(
+        session=session, org_id=org_id, channel_id=channel_id, force=force
+    )
+    if not done.resolves_queued and not done.left_open:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    body = ChannelDeleteRead(
+        resolves_queued=done.resolves_queued,
+        left_open=[AlertRef.model_validate(a) for a in done.left_open],
+        detail=done.detail,
+    )
+    return JSONResponse(body.model_dump(mode="json"))
 
 
 @router.post(

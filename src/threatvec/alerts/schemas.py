@@ -24,7 +24,9 @@ __all__ = [
     "TRIGGERS",
     "AlertPage",
     "AlertRead",
+    "AlertRef",
     "ChannelCreate",
+    "ChannelDeleteRead",
     "ChannelKind",
     "ChannelPage",
     "ChannelRead",
@@ -509,6 +511,31 @@ class ChannelRead(BaseModel):
 
 class ChannelPage(Page[ChannelRead]):
     pass
+
+
+class AlertRef(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    title: str
+    status: AlertStatus
+
+
+class ChannelDeleteRead(BaseModel):
+    """A forced delete: the resolves queued on the way out, and what stays open elsewhere."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"resolves_queued": 2, "left_open": [], "detail": ""}]}
+    )
+
+    resolves_queued: int = Field(
+        description="PagerDuty resolves queued (with each trigger's dedup_key) before it goes"
+    )
+    left_open: list[AlertRef] = Field(
+        description="Open alerts the channel was told of and will not hear resolved "
+        "(a webhook or Slack: telling them 'resolved' would be false)"
+    )
+    detail: str = Field(description="What to do about left_open, in words")
 
 
 class ChannelTestResult(BaseModel):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -29,6 +30,7 @@ from threatvec.orgs import service as orgs
 from threatvec.shadow.models import ShadowAlertIntent, ShadowService
 
 __all__ = [
+    "ChannelDeletion",
     "acknowledge",
     "adopt_shadow_intents",
     "auto_resolve",
@@ -50,6 +52,7 @@ __all__ = [
     "list_rule_page",
     "list_rules",
     "open_alerts_of",
+    "purge_deleted_channels",
     "resolve",
     "retry_delivery",
     "update_channel",
@@ -69,7 +72,9 @@ def _check_channel_ids(session: Session, org_id: str, ids: Sequence[str]) -> Non
     known = set(
         session.scalars(
             select(AlertChannel.id).where(
-                AlertChannel.org_id == org_id, AlertChannel.id.in_(list(ids))
+                AlertChannel.org_id == org_id,
+                AlertChannel.id.in_(list(ids)),
+                AlertChannel.deleted_at.is_(None),
             )
         )
     )
@@ -211,15 +216,23 @@ def create_channel(
 
 
 def get_channel_or_raise(*, session: Session, org_id: str, channel_id: str) -> AlertChannel:
+    """A channel of the org that has not been deleted (a deleted one is a 404 everywhere)."""
     return get_scoped_or_raise(
-        session, AlertChannel, org_id, channel_id, f"no alert channel {channel_id!r}"
+        session,
+        AlertChannel,
+        org_id,
+        channel_id,
+        f"no alert channel {channel_id!r}",
+        AlertChannel.deleted_at.is_(None),
     )
 
 
 def list_channel_page(
     *, session: Session, org_id: str, page: PageParams, kind: str | None = None
 ) -> tuple[Sequence[AlertChannel], str | None]:
-    stmt = select(AlertChannel).where(AlertChannel.org_id == org_id)
+    stmt = select(AlertChannel).where(
+        AlertChannel.org_id == org_id, AlertChannel.deleted_at.is_(None)
+    )
     if kind:
         stmt = stmt.where(AlertChannel.kind == kind)
     return paginate(session, stmt, id_column=AlertChannel.id, sort_spec=CHANNEL_SORTS, params=page)
@@ -229,7 +242,7 @@ def list_channels(*, session: Session, org_id: str) -> list[AlertChannel]:
     return list(
         session.scalars(
             select(AlertChannel)
-            .where(AlertChannel.org_id == org_id)
+            .where(AlertChannel.org_id == org_id, AlertChannel.deleted_at.is_(None))
             .order_by(AlertChannel.created_at, AlertChannel.id)
         )
     )
@@ -261,13 +274,84 @@ def update_channel(
     return channel
 
 
-def delete_channel(*, session: Session, org_id: str, channel_id: str) -> None:
+@dataclass(frozen=True)
+class ChannelDeletion:
+    """What deleting a channel did about the alerts still open on it."""
+
+    resolves_queued: int = 0
+    left_open: tuple[Alert, ...] = ()
+    detail: str = ""
+
+
+def _named(alerts: Sequence[Alert], limit: int = 10) -> str:
+    shown = "; ".join(f"{a.id} '{a.title[:120]}' ({a.status})" for a in alerts[:limit])
+    more = len(alerts) - limit
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def delete_channel(
+    *, session: Session, org_id: str, channel_id: str, force: bool = False
+) -> ChannelDeletion:
+    """Delete a channel; refused while alerts it was told of are open, unless forced.
+
+    The row is kept, hidden, until what is queued for it is sent (lifecycle.retire_channel);
+    then its secrets are wiped (``purge_deleted_channels``).
+    """
     channel = get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id)
+    stranded = lifecycle.may_be_open_on(session=session, channel=channel)
+    if stranded and not force:
+        raise Conflict(
+            f"channel '{channel.name[:100]}' ({channel.kind}) has {len(stranded)} open "
+            f"alert{'s' if len(stranded) > 1 else ''} it was notified of, and would never "
+            f"be told {'they are' if len(stranded) > 1 else 'it is'} resolved: "
+            f"{_named(stranded)}. Resolve them first (their resolves still go out after "
+            "the delete), or delete with ?force=true"
+            + (" to resolve their PagerDuty incidents now" if channel.kind == "pagerduty" else "")
+        )
+    now = utcnow()
+    # PagerDuty's resolve only closes the incident; a webhook's alert.resolved or Slack's
+    # [RESOLVED] would say the alert is resolved, which it is not: those are left, and said.
+    close = stranded if channel.kind == "pagerduty" else []
+    queued = lifecycle.retire_channel(session=session, channel=channel, close=close, now=now)
     for rule in list_rules(session=session, org_id=org_id):
         if channel.id in (rule.channel_ids or []):
             rule.channel_ids = [c for c in rule.channel_ids if c != channel.id]
-    session.delete(channel)
+    channel.enabled, channel.deleted_at, channel.updated_at = False, now, now
     session.flush()
+    purge_deleted_channels(session=session, org_id=org_id)
+    left = tuple(a for a in stranded if a not in close)
+    detail = ""
+    if left:
+        detail = (
+            f"these alerts stay open on '{channel.name[:100]}' ({channel.kind}); "
+            f"close them there: {_named(left)}"
+        )
+    return ChannelDeletion(resolves_queued=queued, left_open=left, detail=detail)
+
+
+def purge_deleted_channels(*, session: Session, org_id: str) -> int:
+    """Wipe the secrets and settings of deleted channels with nothing left to send."""
+    busy = (
+        select(AlertDelivery.id)
+        .where(
+            AlertDelivery.org_id == org_id,
+            AlertDelivery.channel_id == AlertChannel.id,
+            AlertDelivery.status.in_(("pending", "sending")),
+        )
+        .exists()
+    )
+    result = session.execute(
+        update(AlertChannel)
+        .where(
+            AlertChannel.org_id == org_id,
+            AlertChannel.deleted_at.is_not(None),
+            AlertChannel.secrets_enc != "",
+            ~busy,
+        )
+        .values(secrets_enc="", secret_hint="", config={})
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 # ── alerts and deliveries ──────────────────────────────────────────────────
