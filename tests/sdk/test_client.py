@@ -249,5 +249,7 @@ def test_long_texts_are_scanned_at_both_ends_within_a_cpu_bound(capture, make_cl
     assert tv.flush(15.0)
     assert time.process_time() - cpu < 3.0
     detections = capture.events("llm.call")[-1]["attributes"]["detections"]
-    assert detections["pii"] == {"EMAIL": 1}
+    # EMAIL only from the planted address (the prose has no "@"); other categories the
+    # docs happen to hold at the window's edges (an example "0.0.0.0/0") do not matter here.
+    assert detections["pii"]["EMAIL"] == 1
     assert "instruction_override" in detections["injection"]

@@ -22,7 +22,12 @@ from typing import Any
 from threatvec.sdk import integrations as _integrations
 from threatvec.sdk._version import __version__
 from threatvec.sdk.config import Settings, resolve_settings
-from threatvec.sdk.events import PendingEvent
+from threatvec.sdk.events import (
+    MAX_SERVER_INFO_KEYS,
+    MAX_TOOLS_LISTED,
+    PendingEvent,
+    mcp_refs,
+)
 from threatvec.sdk.probes import ProbeServer
 from threatvec.sdk.stats import Counters
 from threatvec.sdk.transport import HttpTransport
@@ -568,9 +573,6 @@ class ThreatVec:
             return False
 
 
-_MAX_TOOLS_LISTED = 500
-
-
 def mcp_attributes(
     server: str,
     *,
@@ -581,31 +583,25 @@ def mcp_attributes(
     latency_ms: float | None,
     source: str,
 ) -> dict[str, Any]:
-    """Attributes of an `mcp.use` event; tool definitions kept as plain JSON dicts."""
+    """Attributes of an `mcp.use` event, as cheap as an append on the agent's thread.
+
+    The tool definitions and the server info are only referenced here (a list or
+    tuple cut to its first 500 items, a dict to its first 20 keys: a bounded copy of
+    references that runs none of the caller's code). Turning them into JSON dicts -
+    `model_dump`, `str()` of odd values, walking a generator - happens on the worker
+    thread (`events.finalise_attributes`): a 500-tool listing cost the caller ~10 ms
+    and an endless generator never returned.
+    """
     attributes: dict[str, Any] = {
         "server": server,
         "outcome": outcome,
         "latency_ms": latency_ms,
         "source": source,
     }
-    if server_info:
-        attributes["server_info"] = {
-            str(k): (v if isinstance(v, str | int | float | bool) or v is None else str(v))
-            for k, v in list(server_info.items())[:20]
-        }
+    if server_info is not None:
+        attributes["_server_info"] = mcp_refs(server_info, MAX_SERVER_INFO_KEYS)
     if tools_listed is not None:
-        tools: list[dict[str, Any]] = []
-        for tool in list(tools_listed)[:_MAX_TOOLS_LISTED]:
-            if isinstance(tool, str):
-                tools.append({"name": tool})
-            elif isinstance(tool, Mapping):
-                tools.append(dict(tool))
-            elif hasattr(tool, "model_dump"):
-                tools.append(tool.model_dump(by_alias=True, exclude_none=True, mode="json"))
-            else:
-                tools.append({"name": str(getattr(tool, "name", tool))})
-        attributes["tools_listed"] = tools
-        attributes["tool_count"] = len(tools)
+        attributes["_tools_listed"] = mcp_refs(tools_listed, MAX_TOOLS_LISTED)
     if tool_called is not None:
         attributes["tool_called"] = tool_called
     return attributes

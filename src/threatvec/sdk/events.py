@@ -8,16 +8,19 @@ worker thread in `to_wire`, so recording stays as cheap as an append.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = [
     "EVENT_TYPES",
+    "MAX_SERVER_INFO_KEYS",
+    "MAX_TOOLS_LISTED",
     "OUTCOMES",
     "Detectors",
     "PendingEvent",
@@ -25,6 +28,7 @@ __all__ = [
     "destination_host",
     "finalise_attributes",
     "format_timestamp",
+    "mcp_refs",
     "normalise_outcome",
     "scan_window",
     "to_wire",
@@ -43,7 +47,9 @@ class PendingEvent:
     type: str
     created: float
     attributes: dict[str, Any]
-    texts: dict[str, str] | None = None
+    # A text may be a callable making it, so building it (json.dumps of a tool call's
+    # arguments, ...) happens on the worker too.
+    texts: dict[str, str | Callable[[], str | None] | None] | None = None
     # Assigned on first serialisation and kept, so a retried batch repeats the same ids.
     event_id: str | None = field(default=None)
 
@@ -205,8 +211,89 @@ def _framework_versions(names: list[str]) -> list[dict[str, str | None]]:
     return found
 
 
+MAX_TOOLS_LISTED = 500
+MAX_SERVER_INFO_KEYS = 20
+
+
+def mcp_refs(value: object, limit: int) -> object:
+    """What the agent's thread keeps of an MCP argument: bounded, and none of its code run.
+
+    A list or tuple is cut to its first `limit` references and a dict to its first
+    `limit` items (so a later change by the caller does not reach the event); anything
+    else (a generator, a view, a model) is kept as is and read on the worker.
+    """
+    if isinstance(value, list | tuple):
+        return value[:limit]
+    if type(value) is dict:
+        return dict(itertools.islice(value.items(), limit))
+    return value
+
+
+def _tool_dict(tool: object) -> dict[str, Any]:
+    if isinstance(tool, str):
+        return {"name": tool}
+    try:
+        if isinstance(tool, Mapping):
+            return dict(tool)
+        if hasattr(tool, "model_dump"):
+            return dict(tool.model_dump(by_alias=True, exclude_none=True, mode="json"))
+    except Exception as exc:  # the caller's model: keep its name rather than lose the event
+        logger.debug("threatvec: MCP tool definition not convertible: %r", exc)
+    try:
+        return {"name": str(getattr(tool, "name", tool))}
+    except Exception:
+        return {"name": type(tool).__name__}
+
+
+def mcp_tools(listed: object) -> list[dict[str, Any]]:
+    """At most 500 tool definitions as JSON dicts; an iterator that fails keeps what it gave."""
+    tools: list[dict[str, Any]] = []
+    if not isinstance(listed, Iterable):
+        return tools
+    try:
+        for tool in itertools.islice(listed, MAX_TOOLS_LISTED):
+            tools.append(_tool_dict(tool))
+    except Exception as exc:
+        logger.debug("threatvec: MCP tool listing stopped early: %r", exc)
+    return tools
+
+
+def _info_value(value: object) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    try:
+        return str(value)
+    except Exception:
+        return type(value).__name__
+
+
+def mcp_server_info(info: object) -> dict[str, Any]:
+    """At most 20 keys of the server's info, values as scalars or text."""
+    if not isinstance(info, Mapping):
+        return {}
+    try:
+        items = list(itertools.islice(info.items(), MAX_SERVER_INFO_KEYS))
+    except Exception as exc:
+        logger.debug("threatvec: MCP server info not readable: %r", exc)
+        return {}
+    return {str(k): _info_value(v) for k, v in items}
+
+
+def _finalise_mcp(attributes: dict[str, Any]) -> None:
+    if "_server_info" in attributes:
+        info = mcp_server_info(attributes.pop("_server_info"))
+        if info:
+            attributes["server_info"] = info
+    if "_tools_listed" in attributes:
+        tools = mcp_tools(attributes.pop("_tools_listed"))
+        attributes["tools_listed"] = tools
+        attributes["tool_count"] = len(tools)
+
+
 def finalise_attributes(event_type: str, attributes: dict[str, Any]) -> None:
     """Validate and shape attributes on the worker thread (cheap recording, strict wire)."""
+    if event_type == "mcp.use":
+        _finalise_mcp(attributes)
     if "_destination" in attributes:
         attributes["destination_host"] = destination_host(attributes.pop("_destination"))
     for key in _SHORT_FIELDS:
@@ -235,6 +322,16 @@ def _truncate(text: str, limit: int) -> tuple[str, bool]:
     return text[:limit], True
 
 
+def _text(value: object) -> str | None:
+    if callable(value):
+        try:
+            value = value()
+        except Exception as exc:  # built from the caller's objects: may fail, never raises
+            logger.debug("threatvec: text not buildable: %r", exc)
+            return None
+    return value if isinstance(value, str) and value else None
+
+
 def to_wire(
     event: PendingEvent,
     *,
@@ -249,7 +346,7 @@ def to_wire(
         event.event_id = uuid.uuid4().hex
         finalise_attributes(event.type, attributes)
     if event.texts:
-        texts = {k: v for k, v in event.texts.items() if isinstance(v, str) and v}
+        texts = {k: t for k, v in event.texts.items() if (t := _text(v))}
         event.texts = None  # scan once, then let the text go
         if texts:
             verdicts = detectors.scan(texts, max_chars=max_scan_chars)

@@ -99,9 +99,11 @@ def _record_call(
     attributes["operation"] = "tools/call"
     if error is not None:
         attributes["error_type"] = type(error).__name__
-    texts = {
-        "input": json.dumps(arguments, default=str) if arguments else None,
-        "output": _result_text(result) if result is not None else None,
+    # Made on the worker thread (this one is the agent's event loop): a tool call's
+    # arguments and result can be large.
+    texts: dict[str, Any] = {
+        "input": (lambda: json.dumps(arguments, default=str)) if arguments else None,
+        "output": (lambda: _result_text(result)) if result is not None else None,
     }
     client._record("mcp.use", attributes, texts)
 
