@@ -122,3 +122,12 @@ def test_two_orgs_never_share_a_pseudonym(live_server, session_factory) -> None:
         }
     assert stored[one.id] != stored[two.id]
     assert by_identity[one.id] != by_identity[two.id]
+
+
+def test_extension_page_tells_admins_where_the_salt_comes_from(client, session_factory) -> None:
+    from tests.conftest import dashboard_login
+
+    org = create_org(session_factory)
+    dashboard_login(client, org.key)
+    page = client.get("/extension").text
+    assert "threatvec shadow user-id-salt" in page
