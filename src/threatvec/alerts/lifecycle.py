@@ -206,27 +206,24 @@ def may_be_open_on(*, session: Session, channel: AlertChannel) -> list[Alert]:
     """
     if channel.kind not in FOLLOW_UPS["resolve"]:
         return []
-    triggers = session.scalars(
-        select(AlertDelivery).where(
+    # Joined to the open alerts: a long-lived channel's history is not read to find them.
+    rows = session.execute(
+        select(Alert, AlertDelivery)
+        .join(AlertDelivery, AlertDelivery.alert_id == Alert.id)
+        .where(
+            Alert.org_id == channel.org_id,
+            Alert.status.in_(("open", "acknowledged")),
             AlertDelivery.org_id == channel.org_id,
             AlertDelivery.channel_id == channel.id,
             AlertDelivery.action == "trigger",
         )
+        .order_by(Alert.fired_at, Alert.id)
     )
-    ids = {t.alert_id for t in triggers if _landed_or_landing(t)}
-    if not ids:
-        return []
-    return list(
-        session.scalars(
-            select(Alert)
-            .where(
-                Alert.org_id == channel.org_id,
-                Alert.id.in_(ids),
-                Alert.status.in_(("open", "acknowledged")),
-            )
-            .order_by(Alert.fired_at, Alert.id)
-        )
-    )
+    out: dict[str, Alert] = {}
+    for alert, trigger in rows:
+        if _landed_or_landing(trigger):
+            out.setdefault(alert.id, alert)
+    return list(out.values())
 
 
 def retire_channel(
