@@ -35,12 +35,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Collection
+from functools import partial
 from itertools import pairwise
 
 from threatvec.detect._covert_lexicon import FALSE_CLAIM_BARRED_RE
 from threatvec.detect._covert_needles import Grams, NeedleGate
 from threatvec.detect._covert_regex import (
-    compile_alternation,
     compile_fast,
     split_alternatives,
 )
@@ -514,7 +514,6 @@ _EVEN_IF_ASKED_RE = _rx(
 _PROTECTED_RE = _rx(
     r"\b(?:password|passphrase|token|api key|private key|secret|credential|cvv|cvc|pin)s?\b"
 )
-_XDATA_RE = compile_fast("|".join(f"(?P<{name}>{_hoisted(pat)})" for name, pat in _XDATA_PARTS))
 
 # Data routed into an argument, a field, "here", or a destination.
 _DEST_RE = _rx(
@@ -1753,7 +1752,8 @@ def intent_hits(
             for s, m in _matches(_URL_TEMPLATE_RE, lower, starts, sents, g):
                 # Session 6: every slot of the URL, not only the first
                 # ("?c=<channel>&t=<url-encoded summary>").
-                end = m.end() + (_URL_REST_RE.match(lower, m.end()).end() - m.end())
+                rest = _URL_REST_RE.match(lower, m.end())  # matches empty text too
+                end = rest.end() if rest is not None else m.end()
                 slots = [m.group("slot") or m.group("slot2")]
                 slots += [a or b for a, b in _SLOT_RE.findall(lower, m.end(), end)]
                 if any(_TEMPLATE_DATA_RE.search(x) for x in slots if x):
@@ -2096,11 +2096,16 @@ def intent_hits(
                 purpose,
                 params,
                 addressed_any,
-                lambda at, floor=s.start: lower[max(floor, at - 30) : at],
+                partial(_text_before, lower, s.start),
                 lambda x: lower[x.start : x.end],
             )
         )
     return hits
+
+
+def _text_before(lower: str, floor: int, at: int) -> str:
+    """Up to 30 characters before ``at``, not reaching back past ``floor``."""
+    return lower[max(floor, at - 30) : at]
 
 
 def _has_primary(s: _Sentence) -> bool:
@@ -2822,14 +2827,14 @@ def _may(regex: re.Pattern[str], g: Grams) -> bool:
     return gate is None or gate.may_match(g)
 
 
-# _XDATA_RE split by category: only the categories whose literals occur in a
-# text are compiled into the regex that scans it. Dropping alternatives that
-# cannot match anywhere in the text leaves every match (and its group) as it was.
+# The out-of-scope data categories, each compiled once. Only the categories
+# whose literals occur in a text scan it; the earliest match among them (the
+# first category on a tie) is the match one alternation of all of them gives,
+# since one that cannot match anywhere never wins a position. Compiling each
+# combination instead cost up to 40 ms the first time a text needed it.
 _XDATA_SOURCES = tuple(f"(?P<{name}>{_hoisted(pat)})" for name, pat in _XDATA_PARTS)
 _XDATA_GATES = tuple(NeedleGate.of(re.compile(src)) for src in _XDATA_SOURCES)
-_XDATA_BY_PARTS: dict[tuple[int, ...], re.Pattern[str]] = {
-    tuple(range(len(_XDATA_SOURCES))): _XDATA_RE
-}
+_XDATA_SINGLES = tuple(compile_fast(src) for src in _XDATA_SOURCES)
 
 
 # What follows "do not ask the user": a value asked for, not a permission.
@@ -2853,13 +2858,22 @@ _OWN_NAME_RE = re.compile(r"your\s+(?:(?:model|agent|assistant|product|client)\s
 def _xdata_matches(
     lower: str, starts: list[int], sents: list[_Sentence], g: Grams
 ) -> list[tuple[_Sentence, re.Match[str]]]:
-    parts = tuple(i for i, gate in enumerate(_XDATA_GATES) if gate.may_match(g))
-    if not parts:
-        return []
-    regex = _XDATA_BY_PARTS.get(parts)
-    if regex is None:
-        regex = _XDATA_BY_PARTS[parts] = compile_alternation([_XDATA_SOURCES[i] for i in parts])
-    return [(sents[bisect_right(starts, m.start()) - 1], m) for m in regex.finditer(lower)]
+    parts = [_XDATA_SINGLES[i] for i, gate in enumerate(_XDATA_GATES) if gate.may_match(g)]
+    found: list[tuple[_Sentence, re.Match[str]]] = []
+    ahead = {i: m for i, rx in enumerate(parts) if (m := rx.search(lower)) is not None}
+    while ahead:
+        _, best = min((m.start(), i) for i, m in ahead.items())
+        m = ahead[best]
+        found.append((sents[bisect_right(starts, m.start()) - 1], m))
+        pos = m.end() if m.end() > m.start() else m.end() + 1
+        # Matches that start inside the one taken are gone, as in one alternation.
+        for i in [i for i, other in ahead.items() if other.start() < pos]:
+            nxt = parts[i].search(lower, pos) if pos <= len(lower) else None
+            if nxt is None:
+                del ahead[i]
+            else:
+                ahead[i] = nxt
+    return found
 
 
 # In prose, a hit needs a primary role (see ``_has_primary``) or a role header.

@@ -40,15 +40,14 @@ import re
 from typing import Any
 
 try:  # Python 3.11+: the parser lives in the re package
-    from re import _constants as _c
-    from re import _parser as _p
+    from re import _constants as _c  # type: ignore[attr-defined]  # not in typeshed
+    from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older layout
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _p
 
 __all__ = [
     "boundary_group",
-    "compile_alternation",
     "compile_fast",
     "first_letter_groups",
     "hoist_boundaries",
@@ -453,21 +452,6 @@ def position_guard(pattern: str, flags: int = 0) -> str | None:
     with its own ``\\b``) enters every alternative at every position first.
     """
     return _guard_of(split_alternatives(pattern), flags)
-
-
-def compile_alternation(alternatives: list[str], flags: int = 0) -> re.Pattern[str]:
-    """``compile_fast("|".join(alternatives))`` for alternatives that are named groups.
-
-    Such alternatives have no boundary to hoist and never start the pattern
-    with a literal, so only the guard is added, from memoised parts.
-    """
-    if not all(a.startswith("(?P<") for a in alternatives):
-        return compile_fast("|".join(alternatives), flags)
-    source = "|".join(alternatives)
-    guard = _guard_of(alternatives, flags)
-    compiled = re.compile(source if guard is None else f"{guard}(?:{source})", flags)
-    _WRITTEN[id(compiled)] = (compiled, source)
-    return compiled
 
 
 def compile_fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
