@@ -273,7 +273,8 @@ def planted_destination_hits(tool: dict[str, Any]) -> list[DestinationHit]:
             where = f"{ptr}/{key}"
             url = _URL_RE.match(value)
             email = _EMAIL_RE.match(value) if url is None else None
-            host_raw = (url or email).group(1) if (url or email) else ""
+            found = url or email
+            host_raw = found.group(1) if found is not None else ""
             if not host_raw and key in ("default", "const") and _BARE_HOST_RE.match(value):
                 # Session 6: a registry or server given as a bare host name
                 # ("registry_mirror": "registry.dockerhub-mirror.io").

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from threatvec.detect._covert_lexicon import PEOPLE, USER_OPT_IN_RE, pointer_token
+from threatvec.detect._covert_lexicon import PEOPLE, USER_OPT_IN_RE, pointer_token, string_field
 
 __all__ = ["GateHit", "gate_hits"]
 
@@ -480,7 +480,7 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
     props = schema.get("properties") if isinstance(schema, dict) else None
     if not isinstance(props, dict):
         return
-    desc = tool.get("description") if isinstance(tool.get("description"), str) else ""
+    desc = string_field(tool, "description")
     # A sibling's description may set this one ("… and set type to 'plain'"),
     # and so may a vendor key beside the schema ("x-usage-guidance").
     siblings = [p.get("description") for p in props.values() if isinstance(p, dict)]
@@ -495,7 +495,7 @@ def gate_hits(tool: dict[str, Any]) -> Iterator[GateHit]:
         title = prop.get("title")
         if isinstance(title, str):
             words += [w for w in _words(title) if w not in words]
-        own = prop.get("description") if isinstance(prop.get("description"), str) else ""
+        own = string_field(prop, "description")
         if own and _is_bool(prop) and _CHARGE_RE.search(own):
             words.append(_PAID)
         if not _may_gate(words, prop, own.lower(), shared_hint and name.lower() in shared_text):

@@ -12,6 +12,7 @@ user is, and where a sentence ends.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from threatvec.detect._covert_regex import compile_fast
 
@@ -67,6 +68,12 @@ def sentence_end(lower: str, pos: int) -> int:
     """Where the sentence holding ``pos`` ends (the stop's index, or the text's end)."""
     m = _SENTENCE_END_RE.search(lower, pos)
     return m.start() if m else len(lower)
+
+
+def string_field(obj: dict[str, Any], key: str) -> str:
+    """``obj[key]`` when it is a string, else "" (definitions are untrusted JSON)."""
+    value = obj.get(key)
+    return value if isinstance(value, str) else ""
 
 
 def pointer_token(key: str) -> str:

@@ -29,11 +29,11 @@ from typing import Any
 from threatvec.detect._covert_regex import written_source
 
 try:  # Python 3.11+: the parser lives in the re package
-    from re import _constants as _c
-    from re import _parser as _p
+    from re import _constants as _c  # type: ignore[attr-defined]  # not in typeshed
+    from re import _parser as _p  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - older layout
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _p  # type: ignore[no-redef]
+    import sre_constants as _c
+    import sre_parse as _p
 
 __all__ = ["GRAM", "PREFIX", "Grams", "NeedleGate", "required_clauses", "required_needles"]
 
