@@ -37,6 +37,7 @@ bench: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check src tests bench tools
 	$(BIN)/ruff format --check src tests bench tools
+	$(BIN)/mypy src/threatvec
 
 fmt: $(STAMP_DEV)
 	$(BIN)/ruff format src tests bench tools

@@ -22,6 +22,13 @@ if [ -z "${THREATVEC_TEST_DATABASE_URL:-}" ]; then
 fi
 
 status=0
+# Lint first and fast (about a minute); its failure fails the run, after the tests.
+echo "== lint: ruff, mypy (strict) =="
+lint_status=0
+"$BIN/ruff" check src tests bench tools || lint_status=1
+"$BIN/ruff" format --check src tests bench tools || lint_status=1
+"$BIN/mypy" src/threatvec || lint_status=1
+
 echo "== suite on SQLite =="
 THREATVEC_TEST_BACKEND=sqlite "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
 if [ $status -eq 5 ]; then status=0; fi
@@ -32,5 +39,9 @@ if [ -n "${THREATVEC_TEST_DATABASE_URL:-}" ]; then
   THREATVEC_TEST_BACKEND=postgres "$BIN/pytest" -p no:cacheprovider -m "db or postgres" "$@" \
     || pg_status=$?
   if [ $pg_status -ne 0 ] && [ $pg_status -ne 5 ]; then status=$pg_status; fi
+fi
+if [ $status -eq 0 ] && [ $lint_status -ne 0 ]; then
+  echo "lint failed (see the top of this log)" >&2
+  status=1
 fi
 exit $status

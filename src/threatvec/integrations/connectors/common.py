@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from threatvec.integrations.connectors.base import RunCounts
 from threatvec.shadow import catalog as shadow_catalog
 from threatvec.shadow import service as shadow
-from threatvec.shadow.m365 import user_pseudonym
+from threatvec.shadow.pseudonym import OrgUserSalt, user_pseudonym
 
 __all__ = [
     "AiMatcher",
@@ -76,7 +76,7 @@ class UserHasher:
 
     def __init__(self, session: Session, org_id: str) -> None:
         self._session, self._org_id = session, org_id
-        self._salt: str | None = None
+        self._salt: OrgUserSalt | None = None
 
     def __call__(self, user: object) -> str | None:
         if not isinstance(user, str) or not user.strip():
