@@ -98,18 +98,24 @@ def test_agentbench_run_by_name_with_progress_and_exit_code(
 
 
 STOP_SIGNALS = [
-    pytest.param(signal.SIGINT, "Ctrl-C", id="SIGINT"),
+    pytest.param(signal.SIGINT, "Ctrl-C", False, id="SIGINT"),
     # What kill, systemd, Kubernetes and CI runners send on a timeout: the process died
     # at once and the run stayed 'running', locking the agent out for 15 minutes.
-    pytest.param(signal.SIGTERM, "SIGTERM", id="SIGTERM"),
-    pytest.param(getattr(signal, "SIGHUP", None), "SIGHUP", id="SIGHUP",
+    pytest.param(signal.SIGTERM, "SIGTERM", False, id="SIGTERM"),
+    # A script's `cmd &` starts it with SIGINT ignored: SIGTERM must not depend on SIGINT.
+    pytest.param(signal.SIGTERM, "SIGTERM", True, id="SIGTERM-with-SIGINT-ignored"),
+    pytest.param(getattr(signal, "SIGHUP", None), "SIGHUP", False, id="SIGHUP",
                  marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP")),
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("signum", "said"), STOP_SIGNALS)
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize(("signum", "said", "sigint_ignored"), STOP_SIGNALS)
 def test_a_stop_signal_cancels_the_run_instead_of_leaving_it_running(
-    data_dir: Path, signum: signal.Signals, said: str
+    data_dir: Path, signum: signal.Signals, said: str, sigint_ignored: bool
 ) -> None:
     # Interrupted, the CLI left the run 'running': the agent got 409 on every new run for
     # 15 minutes and a cancel was accepted but never acted on.
@@ -126,6 +132,7 @@ def test_a_stop_signal_cancels_the_run_instead_of_leaving_it_running(
         proc = subprocess.Popen(
             [sys.executable, "-m", "threatvec.cli", "agentbench", "run", "cli-naive", "--k", "1"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            preexec_fn=_ignore_sigint if sigint_ignored else None,
         )  # fmt: skip
         try:
             agent.wait_for_requests(2)
