@@ -37,9 +37,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("integrations", schema=None) as batch_op:
-        batch_op.drop_column("token_rotated_at")
-        batch_op.drop_column("previous_token_valid_until")
-        batch_op.drop_column("previous_token_hash")
-        batch_op.drop_column("token_hint")
-        batch_op.drop_column("token_hash")
+    # Plain DROP COLUMN (SQLite >= 3.35), not a batch copy: recreating `integrations` on
+    # SQLite with foreign keys on drops the old table, and that deletes every
+    # integration's run history first (integration_runs, ON DELETE CASCADE).
+    for column in (
+        "token_rotated_at",
+        "previous_token_valid_until",
+        "previous_token_hash",
+        "token_hint",
+        "token_hash",
+    ):
+        op.drop_column("integrations", column)
