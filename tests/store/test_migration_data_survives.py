@@ -158,3 +158,18 @@ def test_integrations_token_downgrade_keeps_integration_runs(engine: Engine) -> 
     assert _lost(before, _snapshot(engine)) == {}
     upgrade(engine, "integrations_0002")
     assert _lost(before, _snapshot(engine)) == {}
+
+
+@pytest.mark.db
+def test_shadow_pii_split_downgrade_keeps_service_events_and_users(engine: Engine) -> None:
+    upgrade(engine, "shadow_0003")
+    _fill_empty_tables(engine)
+    before = _snapshot(engine)
+    children = ("shadow_events", "shadow_daily", "shadow_service_users", "shadow_service_pii")
+    assert all(before[name] for name in children)
+
+    # The per-type PII columns go; every service keeps its events, days, users and PII.
+    _downgrade(engine, "shadow_0002")
+    assert _lost(before, _snapshot(engine)) == {}
+    upgrade(engine, "shadow_0003")
+    assert _lost(before, _snapshot(engine)) == {}

@@ -74,6 +74,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("shadow_services", schema=None) as batch_op:
-        for column in _COLUMNS.values():
-            batch_op.drop_column(column)
+    # Plain DROP COLUMN (SQLite >= 3.35), not a batch copy: recreating `shadow_services` on
+    # SQLite with foreign keys on drops the old table, and that deletes every service's
+    # events, daily rows, users, PII counts and alert intents first (ON DELETE CASCADE).
+    for column in _COLUMNS.values():
+        op.drop_column("shadow_services", column)
