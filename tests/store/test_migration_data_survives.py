@@ -48,7 +48,10 @@ OVERRIDES: dict[str, dict[str, Any]] = {
     "alert_channels": {"deleted_at": None},
 }
 
-Snapshot = dict[str, list[tuple[Any, ...]]]
+# shadow_0002 keys every stored user pseudonym with the org's new secret, on purpose.
+REKEYED = frozenset({"shadow_events.user_hash", "shadow_service_users.user_hash"})
+
+Snapshot = dict[str, dict[tuple[Any, ...], dict[str, Any]]]
 
 
 @pytest.fixture
@@ -114,16 +117,13 @@ def _fill_empty_tables(engine: Engine) -> None:
 
 
 def _snapshot(engine: Engine) -> Snapshot:
-    """Per table, each row's primary key and foreign-key columns: the rows and their links."""
+    """Per table, every row (all its columns, links included) by primary key."""
     with engine.connect() as conn:
-        db = _managed(conn)
         snap: Snapshot = {}
-        for table in db.sorted_tables:
-            cols = [*table.primary_key.columns]
-            cols += [fk.parent for fk in table.foreign_keys if fk.parent not in cols]
-            cols.sort(key=lambda c: c.name)
-            rows = conn.execute(select(*cols)).all()
-            snap[table.name] = sorted(tuple(r) for r in rows)
+        for table in _managed(conn).sorted_tables:
+            pk = [c.name for c in table.primary_key.columns]
+            rows = conn.execute(select(table)).mappings().all()
+            snap[table.name] = {tuple(r[c] for c in pk): dict(r) for r in rows}
         return snap
 
 
@@ -135,14 +135,26 @@ def _first_revisions() -> list[str]:
     )
 
 
-def _lost(before: Snapshot, after: Snapshot) -> dict[str, list[tuple[Any, ...]]]:
-    """Rows (with their links) that were in a table before and are not now."""
-    lost = {}
+def _lost(before: Snapshot, after: Snapshot, rewritten: frozenset[str] = frozenset()) -> list[str]:
+    """Rows that were in a table and are gone, or changed in a column both states have.
+
+    A table that is not there any more was dropped by its migration, on purpose.
+    ``rewritten`` names the "table.column"s a migration rewrites on purpose.
+    """
+    lost = []
     for name, rows in before.items():
-        if name in after:
-            gone = sorted(set(rows) - set(after[name]))
-            if gone:
-                lost[name] = gone
+        now = after.get(name)
+        if now is None:
+            continue
+        for key, row in rows.items():
+            if key not in now:
+                lost.append(f"{name} {key}: gone")
+                continue
+            common = row.keys() & now[key].keys()
+            changed = sorted(c for c in common if row[c] != now[key][c])
+            changed = [c for c in changed if f"{name}.{c}" not in rewritten]
+            if changed:
+                lost.append(f"{name} {key}: {', '.join(changed)} changed")
     return lost
 
 
@@ -155,9 +167,10 @@ def test_integrations_token_downgrade_keeps_integration_runs(engine: Engine) -> 
 
     # The token columns go; the integrations and their run history stay.
     _downgrade(engine, "integrations_0001")
-    assert _lost(before, _snapshot(engine)) == {}
+    down = _snapshot(engine)
+    assert _lost(before, down) == []
     upgrade(engine, "integrations_0002")
-    assert _lost(before, _snapshot(engine)) == {}
+    assert _lost(down, _snapshot(engine)) == []
 
 
 @pytest.mark.db
@@ -170,6 +183,38 @@ def test_shadow_pii_split_downgrade_keeps_service_events_and_users(engine: Engin
 
     # The per-type PII columns go; every service keeps its events, days, users and PII.
     _downgrade(engine, "shadow_0002")
-    assert _lost(before, _snapshot(engine)) == {}
+    down = _snapshot(engine)
+    assert _lost(before, down) == []
     upgrade(engine, "shadow_0003")
-    assert _lost(before, _snapshot(engine)) == {}
+    assert _lost(down, _snapshot(engine)) == []
+
+
+@pytest.mark.db
+def test_every_migration_keeps_rows_and_links_from_first_revisions_to_heads_and_back(
+    engine: Engine,
+) -> None:
+    firsts = _first_revisions()
+    for revision in firsts:
+        upgrade(engine, revision)
+    _fill_empty_tables(engine)
+    oldest = _snapshot(engine)
+    parents = {fk.column.table.name for t in load_all_models().metadata.tables.values()
+               for fk in t.foreign_keys}  # fmt: skip
+    assert all(oldest[name] for name in parents if name in oldest)
+
+    # Up: every row written at the first revisions is still there, with its links (a
+    # migration may add rows, e.g. shadow_0002's per-org key).
+    upgrade(engine)
+    assert _lost(oldest, _snapshot(engine), REKEYED) == []
+    _fill_empty_tables(engine)  # the tables later revisions added get a row too
+    heads = _snapshot(engine)
+
+    # Down to every branch's first revision, then up again: nothing is lost either way
+    # (tables a later revision created go with it, by design).
+    for revision in firsts:
+        _downgrade(engine, revision)
+    down = _snapshot(engine)
+    assert _lost(heads, down) == []
+    assert _lost(down, heads) == []
+    upgrade(engine)
+    assert _lost(down, _snapshot(engine)) == []
