@@ -131,3 +131,42 @@ def test_approve_a_suggested_cve_mapping_from_the_page(page, live_server, sessio
     ).json()["items"]  # fmt: skip
     assert [s["cve_id"] for s in approved] == ["CVE-2024-28088"]
     assert approved[0]["decided_by"] == f"dashboard:{org.id}"
+
+
+def test_cancel_a_running_cycle_from_the_page(page, live_server, session_factory) -> None:
+    import json
+
+    from tests.redteam.agents.servers import SlowAgentServer
+
+    cves = []
+    for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
+        nvd = SHARED_DATA / "nvd" / name
+        if not nvd.exists():
+            pytest.skip(f"shared test data missing: {nvd}")
+        cves += [v["cve"] for v in json.loads(nvd.read_text(encoding="utf-8"))["vulnerabilities"]]
+    org = create_org(session_factory)
+    base = live_server.url
+    with (
+        SlowAgentServer(delay=0.5) as agent,
+        httpx.Client(base_url=base + "/api/v1", headers=org.headers, timeout=API_TIMEOUT_S) as api,
+    ):
+        asset = api.post("/assets", json={"kind": "agent", "name": "web-slow-bot"}).json()
+        config = {"config": agent.target(components=["langchain"])}
+        assert api.put(f"/agentbench/targets/{asset['id']}", json=config).status_code == 200
+        r = api.post("/red-team/learn/run-cycle",
+                     json={"agent_ids": [asset["id"]], "cves": cves, "k": 1})  # fmt: skip
+        assert r.status_code == 202, r.text
+        cycle_id = r.json()["id"]
+        agent.wait_for_requests(1)
+
+        _login(page, base, org.key)
+        page.goto(f"{base}/red-team")
+        assert "running" in page.inner_text("#cycle-status")
+        page.click("#cycle-cancel-form button[type=submit]")
+        page.wait_for_url(f"{base}/red-team?flash=*")
+        assert "Learning cycle cancelled" in page.inner_text("main")
+        status = page.inner_text("#cycle-status")
+        assert "cancelled" in status and "cancelled by dashboard" in status, status
+        assert page.locator("#cycle-cancel-form").count() == 0
+        cycle = api.get(f"/red-team/learn/cycles/{cycle_id}").json()
+        assert cycle["status"] == "cancelled", cycle

@@ -215,12 +215,24 @@ def test_sigterm_while_waiting_stops_watching_and_says_the_cycle_goes_on(
         finally:
             if proc.poll() is None:
                 proc.kill()
-    assert proc.returncode == 128 + signal.SIGTERM, (out, err)
-    cycle_id = err.split("stopped watching cycle ")[1].split()[0]
-    assert err.strip().endswith(
-        f"stopped watching cycle {cycle_id} (SIGTERM); it continues on the server: "
-        f"threatvec red-team cycle {cycle_id}"
-    ), err
+        assert proc.returncode == 128 + signal.SIGTERM, (out, err)
+        cycle_id = err.split("stopped watching cycle ")[1].split()[0]
+        assert err.strip().endswith(
+            f"stopped watching cycle {cycle_id} (SIGTERM); it continues on the server: "
+            f"threatvec red-team cycle {cycle_id} (to stop it: threatvec red-team cancel-cycle "
+            f"{cycle_id})"
+        ), err
+        # The cycle is still running (its agent still answers); the printed command stops it.
+        assert _cycle(live_server, org, cycle_id)["status"] in ("queued", "running")
+        stopped = tv(live_server, org, "cancel-cycle", cycle_id)
+        assert stopped.returncode == 0, stopped
+        assert stopped.stdout.strip() == f"cycle {cycle_id} cancelled", stopped
+        assert _cycle(live_server, org, cycle_id)["status"] == "cancelled"
+    again = tv(live_server, org, "cancel-cycle", cycle_id)
+    assert again.returncode == 2
+    assert again.stderr.strip() == f"error: learning cycle {cycle_id} is already cancelled", again
+    unknown = tv(live_server, org, "cancel-cycle", "f" * 32)
+    assert unknown.returncode == 2 and "not found" in unknown.stderr, unknown
 
 
 def test_scenarios_that_could_not_run_are_counted_and_explained(

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import Api, create_org
-from tests.redteam.agents.servers import FlowAgentServer, OpenAIAgentServer
+from tests.redteam.agents.servers import FlowAgentServer, OpenAIAgentServer, SlowAgentServer
 from tests.redteam.conftest import shared
 from threatvec.redteam import harness
 from threatvec.redteam.models import RedTeamTarget
@@ -385,3 +385,71 @@ def test_a_second_learning_cycle_is_a_409_naming_the_running_one(
     assert r.headers["content-type"].startswith("application/problem+json")
     assert f"a learning cycle is already running: {running.id}" in r.json()["detail"]
     assert [c["id"] for c in api.get("/red-team/learn/cycles").json()["items"]] == [running.id]
+
+
+def _wait_cycle_runs_ended(api: Api, cycle_id: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        items = api.get("/agentbench/runs", params={"kind": "cycle", "limit": 200}).json()["items"]
+        runs = [r for r in items if r["cycle_id"] == cycle_id]
+        if all(r["status"] not in ("queued", "running") for r in runs):
+            return runs
+        assert time.monotonic() < deadline, runs
+        time.sleep(0.05)
+
+
+def test_cancel_a_learning_cycle_stops_its_run_and_starts_no_more(
+    api: Api, client: Any, session_factory: Any, langchain_cves: list[dict[str, Any]]
+) -> None:
+    # There was no way to stop a cycle: a cycle over many agents ran for hours and
+    # blocked every other cycle of the organisation (409) until it ended.
+    with SlowAgentServer(delay=0.5) as agent:
+        first = new_agent(api, "cancel-first")
+        second = new_agent(api, "cancel-second")
+        for agent_id in (first, second):
+            body = {"config": agent.target(components=["langchain"])}
+            assert api.put(f"/agentbench/targets/{agent_id}", json=body).status_code == 200
+        r = api.post(
+            "/red-team/learn/run-cycle",
+            json={"agent_ids": [first, second], "cves": langchain_cves, "k": 1},
+        )
+        assert r.status_code == 202, r.text
+        cycle_id = r.json()["id"]
+        agent.wait_for_requests(2)  # the first agent's run is probing
+
+        other = Api(client, create_org(session_factory))
+        assert other.post(f"/red-team/learn/cycles/{cycle_id}/cancel").status_code == 404
+
+        r = api.post(f"/red-team/learn/cycles/{cycle_id}/cancel")
+        assert r.status_code == 202, r.text
+        cancelled = r.json()
+        assert cancelled["status"] == "cancelled" and cancelled["finished_at"] is not None
+        assert cancelled["error"].startswith("cancelled by "), cancelled
+
+        runs = _wait_cycle_runs_ended(api, cycle_id)
+        assert [(r["agent_id"], r["status"]) for r in runs] == [(first, "cancelled")]
+        assert runs[0]["progress_done"] < runs[0]["progress_total"]
+        time.sleep(1.0)  # the cycle's thread ends after its run: no second agent, no overwrite
+        assert [r["cycle_id"] for r in _wait_cycle_runs_ended(api, cycle_id)] == [cycle_id]
+        final = api.get(f"/red-team/learn/cycles/{cycle_id}").json()
+        assert final["status"] == "cancelled" and final["error"] == cancelled["error"], final
+        assert {o["agent_id"] for o in final["outcomes"]} <= {first}
+
+        again = api.post(f"/red-team/learn/cycles/{cycle_id}/cancel")
+        assert again.status_code == 409
+        assert f"learning cycle {cycle_id} is already cancelled" in again.json()["detail"]
+        # The organisation may start a cycle again at once.
+        nxt = api.post("/red-team/learn/run-cycle", json={"agent_ids": [first], "cves": []})
+        assert nxt.status_code == 202, nxt.text
+
+
+def test_cancelling_a_queued_cycle_ends_it_before_it_starts(api: Api, session_factory: Any) -> None:
+    from threatvec.redteam import service
+
+    with session_factory() as s:
+        queued = service.create_cycle(session=s, org_id=api.org.id, trigger="job")
+        s.commit()
+    r = api.post(f"/red-team/learn/cycles/{queued.id}/cancel")
+    assert r.status_code == 202 and r.json()["status"] == "cancelled", r.text
+    r = api.post(f"/red-team/learn/cycles/{'f' * 32}/cancel")
+    assert r.status_code == 404 and "not found" in r.json()["detail"]

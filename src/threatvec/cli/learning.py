@@ -9,7 +9,7 @@ from --url / THREATVEC_URL and --org-key / THREATVEC_ORG_KEY.
 Exit codes: 0 done; 1 a scenario FAILed and --fail-on-bypass was given; 2 an
 error (server unreachable, key refused, a cycle already running, the cycle
 failed); 128 + the signal when stopped while watching (130 Ctrl-C, 143
-SIGTERM) — the cycle itself goes on in the server.
+SIGTERM) — the cycle itself goes on in the server (`cancel-cycle ID` stops it).
 """
 
 from __future__ import annotations
@@ -247,7 +247,8 @@ def run_cycle(
     The cycle runs in the server (as Red Team → Run cycle does); this command
     shows its progress and then the summary per ATLAS technique. Exit codes:
     0 done, 1 a scenario FAILed with --fail-on-bypass, 2 an error or a failed
-    cycle, 130/143 stopped watching (Ctrl-C/SIGTERM: the cycle goes on).
+    cycle, 130/143 stopped watching (Ctrl-C/SIGTERM: the cycle goes on;
+    `threatvec red-team cancel-cycle ID` stops it).
     """
     from threatvec.cli.common import interrupt_exit_code, interrupt_label, stop_like_ctrl_c
     from threatvec.cli.server_api import ServerError
@@ -270,11 +271,13 @@ def run_cycle(
         try:
             _wait(api, cycle)
         except KeyboardInterrupt:
-            # There is no cancel for a cycle: it ends on the server whatever we do here.
+            # Stopping the watch never stops the cycle (a CI timeout or a closed terminal
+            # must not cancel the organisation's cycle); the cancel is one command away.
             cycle_id = _shown(cycle["id"])
             typer.echo(
                 f"stopped watching cycle {cycle_id} ({interrupt_label()}); it continues on "
-                f"the server: threatvec red-team cycle {cycle_id}",
+                f"the server: threatvec red-team cycle {cycle_id} (to stop it: threatvec "
+                f"red-team cancel-cycle {cycle_id})",
                 err=True,
             )
             raise typer.Exit(interrupt_exit_code()) from None
@@ -283,6 +286,22 @@ def run_cycle(
         _fail(f"cycle {_shown(cycle['id'])} {_shown(final['status'])}")
     if fail_on_bypass and tally.totals.failed:
         raise typer.Exit(1)
+
+
+@app.command("cancel-cycle")
+def cancel_cycle(
+    cycle_id: str = typer.Argument(..., help="Cycle id (from `threatvec red-team cycles`)"),
+    url: str | None = UrlOpt,
+    org_key: str | None = KeyOpt,
+) -> None:
+    """Cancel a queued or running cycle: it starts no more runs and stops the one in progress."""
+    from threatvec.cli.server_api import ServerError
+
+    try:
+        cycle = _api(url, org_key).post(f"/red-team/learn/cycles/{cycle_id}/cancel")
+    except ServerError as exc:
+        _fail(str(exc))
+    typer.echo(f"cycle {_shown(cycle['id'])} {_shown(cycle['status'])}")
 
 
 @app.command("cycle")

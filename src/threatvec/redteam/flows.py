@@ -49,6 +49,7 @@ from threatvec.signals import service as signals
 
 __all__ = [
     "RunContext",
+    "cancel_cycle",
     "cancel_run",
     "context_from_settings",
     "execute_run",
@@ -272,6 +273,11 @@ async def _run_async(
                 log.debug("closing the target failed", exc_info=True)
 
 
+def _cycle_ended(session: Session, cycle_id: str) -> bool:
+    cycle = session.get(RedTeamCycle, cycle_id)
+    return cycle is None or cycle.status not in service.ACTIVE_STATUSES
+
+
 def execute_run(
     ctx: RunContext,
     *,
@@ -284,6 +290,11 @@ def execute_run(
     with ctx.factory() as session:
         run = session.get(RedTeamRun, run_id)
         if run is None or run.org_id != org_id or run.status != "queued":
+            return None
+        if run.cycle_id is not None and _cycle_ended(session, run.cycle_id):
+            # Cancelled between the run's creation and here: its cancel may not have seen it.
+            session.rollback()
+            _interrupt_run(ctx.factory, org_id, run_id, "cancelled: its learning cycle ended")
             return None
         try:
             agent = service.resolve_agent(session=session, org_id=org_id, agent_id=run.agent_id)
@@ -452,6 +463,21 @@ def cancel_run(ctx: RunContext, *, org_id: str, run_id: str) -> RedTeamRun:
     if active is not None and active.token is not None:
         active.token.cancel()
     return run
+
+
+def cancel_cycle(ctx: RunContext, *, org_id: str, cycle_id: str, by: str) -> RedTeamCycle:
+    """End the cycle as cancelled (committed, every replica sees it) and stop its runs."""
+    with ctx.factory() as session:
+        cycle, runs = service.request_cycle_cancel(
+            session=session, org_id=org_id, cycle_id=cycle_id, by=by
+        )
+        session.commit()
+    for run in runs:
+        with _ACTIVE_LOCK:
+            active = _ACTIVE.get(run.id)
+        if active is not None and active.token is not None:
+            active.token.cancel()
+    return cycle
 
 
 def wait_for_run(
@@ -688,6 +714,8 @@ def run_cycle(
     """Run a created cycle: CVEs → plan per agent → runs → cve→rule→scenario→run→verdict rows."""
     with ctx.factory() as session:
         cycle = service.get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+        if cycle.status != "queued":  # cancelled before its thread started: stays so
+            return {"cycle_id": cycle_id, "status": cycle.status, "error": cycle.error}
         cycle.status, cycle.started_at = "running", utcnow()
         try:
             facts = (
@@ -719,8 +747,10 @@ def run_cycle(
     summary = {**base_summary, **counts}
     with ctx.factory() as session:
         cycle = service.get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
-        if cycle.status != "running":  # ended meanwhile (the server is stopping): keep why
-            return {"cycle_id": cycle_id, "status": cycle.status, "error": cycle.error}
+        if cycle.status != "running":  # ended meanwhile (cancelled, server stopping): keep why
+            cycle.summary = summary  # what it did before it was stopped
+            session.commit()
+            return {"cycle_id": cycle_id, "status": cycle.status, "error": cycle.error, **counts}
         cycle.status = "completed"
         cycle.error = error
         cycle.summary = summary

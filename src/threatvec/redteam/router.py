@@ -324,6 +324,22 @@ def get_cycle(
     )
 
 
+@router.post(
+    "/red-team/learn/cycles/{cycle_id}/cancel",
+    response_model=CycleRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    tags=["red-team"],
+    responses=problem_responses(404, 409),
+    summary="Cancel a queued or running learning cycle (and its runs in progress)",
+)
+def cancel_cycle(
+    cycle_id: Annotated[str, Path(max_length=64)], request: Request, org_id: OrgIdDep
+) -> CycleRead:
+    return CycleRead.model_validate(
+        flows.cancel_cycle(_ctx(request), org_id=org_id, cycle_id=cycle_id, by=actor(request))
+    )
+
+
 @router.get(
     "/red-team/learn/suggestions", response_model=SuggestionList, tags=["red-team"],
     summary="LLM-suggested CVE → ATLAS mappings (applied only after approval)",

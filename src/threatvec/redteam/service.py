@@ -77,6 +77,7 @@ __all__ = [
     "put_target",
     "recent_ai_cves",
     "request_cancel",
+    "request_cycle_cancel",
     "resolve_agent",
     "secret_resolver",
     "serves_probes",
@@ -905,6 +906,35 @@ def get_cycle_or_raise(*, session: Session, org_id: str, cycle_id: str) -> RedTe
         raise NotFound(f"learning cycle {cycle_id} not found")
     _end_if_stale(session, cycle)
     return cycle
+
+
+def request_cycle_cancel(
+    *, session: Session, org_id: str, cycle_id: str, by: str
+) -> tuple[RedTeamCycle, list[RedTeamRun]]:
+    """End a queued or running cycle as cancelled and flag its active runs; Conflict if ended.
+
+    The cycle's thread sees the status before each agent and starts nothing
+    more; each run stops between probes as a run cancel does. Returns the
+    cycle and the runs that were flagged (the caller stops those it executes).
+    """
+    cycle = get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
+    if cycle.status not in ACTIVE_STATUSES:
+        raise Conflict(f"learning cycle {cycle_id} is already {cycle.status}")
+    cycle.status, cycle.finished_at = "cancelled", utcnow()
+    cycle.error = f"cancelled by {by}"[:2000]
+    runs = list(
+        session.scalars(
+            select(RedTeamRun).where(
+                RedTeamRun.org_id == org_id,
+                RedTeamRun.cycle_id == cycle_id,
+                RedTeamRun.status.in_(ACTIVE_STATUSES),
+            )
+        )
+    )
+    for run in runs:
+        request_cancel(session=session, org_id=org_id, run_id=run.id)
+    session.flush()
+    return cycle, runs
 
 
 def list_cycles(

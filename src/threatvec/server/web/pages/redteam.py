@@ -216,6 +216,20 @@ def run_cycle(
     return redirect(ctx, "/red-team?flash=Learning+cycle+started")
 
 
+@router.post("/red-team/cycles/{cycle_id}/cancel", response_model=None)
+def cancel_cycle(
+    ctx: PageDep, request: Request, cycle_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    check_csrf(ctx, csrf)
+    try:
+        flows.cancel_cycle(
+            _ctx(request), org_id=ctx.org.id, cycle_id=cycle_id[:64], by=f"dashboard:{ctx.org.id}"
+        )
+    except ThreatVecError as exc:
+        return _page(ctx, error=f"Not cancelled: {exc.detail}", status_code=exc.status)
+    return redirect(ctx, "/red-team?flash=Learning+cycle+cancelled")
+
+
 @router.post("/red-team/runs/{run_id}/cancel", response_model=None)
 def cancel(
     ctx: PageDep, request: Request, run_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
