@@ -6,17 +6,26 @@ migrations without touching each other; upgrading means applying every head.
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 if TYPE_CHECKING:
     from alembic.runtime.environment import NameFilterParentNames, NameFilterType
 
-__all__ = ["alembic_config", "include_name", "upgrade"]
+__all__ = [
+    "MigrationIntegrityError",
+    "alembic_config",
+    "include_name",
+    "migration_connection",
+    "upgrade",
+]
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -45,8 +54,61 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return cfg
 
 
+class MigrationIntegrityError(RuntimeError):
+    """A migration left rows pointing at parents that are not there (rolled back)."""
+
+
+@contextmanager
+def migration_connection(engine: Engine) -> Iterator[Connection]:
+    """A connection in a transaction to run migrations on; committed when the block ends.
+
+    On SQLite, Alembic's batch mode (what autogenerate writes there) changes a table by
+    copying it, dropping the old one and renaming the copy. With foreign keys enforced,
+    that DROP first deletes (ON DELETE CASCADE) or unlinks (SET NULL) every child row.
+    So enforcement is off while migrations run, as Alembic's docs advise, and
+    ``PRAGMA foreign_key_check`` proves before the commit that no link was broken.
+    """
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as conn:
+            yield conn
+        return
+    with engine.connect() as conn:
+        # The pragma does nothing inside a transaction: set it before one begins.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        try:
+            # 1 if still on (a build without foreign keys answers nothing: nothing to guard).
+            if conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1:
+                raise MigrationIntegrityError("cannot turn foreign keys off to migrate")
+            conn.commit()
+            with conn.begin():
+                # The driver begins a transaction only at the first INSERT/UPDATE/DELETE:
+                # without this, DDL before it would stay when the migration is rolled back.
+                conn.exec_driver_sql("BEGIN")
+                yield conn
+                _check_foreign_keys(conn)
+        finally:
+            # This connection goes back to the pool: the app must get enforcement back.
+            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            conn.commit()
+
+
+def _check_foreign_keys(conn: Connection) -> None:
+    broken = Counter(
+        (row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all()
+    )
+    if broken:
+        where = ", ".join(
+            f"{child} ({n} row{'s' if n > 1 else ''}) -> {parent}"
+            for (child, parent), n in sorted(broken.items())
+        )
+        raise MigrationIntegrityError(
+            f"migration rolled back: rows would point at missing parents: {where}"
+        )
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    with engine.begin() as conn:
+    with migration_connection(engine) as conn:
         cfg = alembic_config()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
