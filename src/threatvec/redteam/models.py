@@ -14,7 +14,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from threatvec.core.clock import utcnow
@@ -35,6 +45,10 @@ __all__ = [
 ]
 
 RUN_STATUSES = ("queued", "running", "completed", "cancelled", "failed")
+# One at a time, held by the database (migration redteam_0002): a check before the
+# insert let two requests arriving together both through.
+_ONE_ACTIVE_CYCLE = "status IN ('queued', 'running')"
+_ONE_ACTIVE_RUN = "kind = 'agentbench' AND status IN ('queued', 'running')"
 
 
 class RedTeamTarget(OrgScoped, Timestamped, Base):
@@ -57,6 +71,14 @@ class RedTeamRun(OrgScoped, Timestamped, Base):
     __tablename__ = "redteam_runs"
     __table_args__ = (
         Index("ix_redteam_runs_org_agent_created", "org_id", "agent_id", "created_at"),
+        Index(
+            "uq_redteam_runs_one_active_agentbench",
+            "org_id",
+            "agent_id",
+            unique=True,
+            sqlite_where=text(_ONE_ACTIVE_RUN),
+            postgresql_where=text(_ONE_ACTIVE_RUN),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -124,6 +146,15 @@ class RedTeamCycle(OrgScoped, Timestamped, Base):
     """One learning cycle: recent AI CVEs → scenarios per agent → runs → verdicts."""
 
     __tablename__ = "redteam_cycles"
+    __table_args__ = (
+        Index(
+            "uq_redteam_cycles_one_active",
+            "org_id",
+            unique=True,
+            sqlite_where=text(_ONE_ACTIVE_CYCLE),
+            postgresql_where=text(_ONE_ACTIVE_CYCLE),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     status: Mapped[str] = mapped_column(String(20), default="queued")

@@ -426,9 +426,7 @@ def create_run(
             busy.error = STALE_ERROR
             busy = None
         if busy is not None:
-            raise Conflict(
-                f"agent {agent.name!r} already has an AgentBench run in progress: {busy.id}"
-            )
+            raise _run_busy(agent, busy)
     run = RedTeamRun(
         org_id=org_id,
         agent_id=agent.id,
@@ -442,9 +440,44 @@ def create_run(
         requested_by=by,
         summary={},
     )
-    session.add(run)
-    session.flush()
+    if kind == "agentbench":
+        # The check above is not enough: requests arriving together all pass it.
+        _insert_one_active(session, run, lambda: _run_busy(agent, _active_run(session, run)))
+    else:
+        session.add(run)
+        session.flush()
     return run
+
+
+def _insert_one_active(session: Session, row: object, busy: Callable[[], Conflict]) -> None:
+    """Insert an active run or cycle; the database's one-active index refusing it is a 409.
+
+    The partial unique indexes (migration redteam_0002) hold the rule when two
+    requests pass the check at the same time; the loser gets the same 409.
+    """
+    session.flush()  # an ended stale row is written before the insert is tried
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        raise busy() from None
+
+
+def _active_run(session: Session, run: RedTeamRun) -> RedTeamRun | None:
+    return session.scalar(
+        select(RedTeamRun).where(
+            RedTeamRun.org_id == run.org_id,
+            RedTeamRun.agent_id == run.agent_id,
+            RedTeamRun.kind == "agentbench",
+            RedTeamRun.status.in_(ACTIVE_STATUSES),
+        )
+    )
+
+
+def _run_busy(agent: AgentRef, busy: RedTeamRun | None) -> Conflict:
+    which = f": {busy.id}" if busy is not None else ""
+    return Conflict(f"agent {agent.name!r} already has an AgentBench run in progress{which}")
 
 
 def get_run_or_raise(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
@@ -862,18 +895,31 @@ def create_cycle(
         .order_by(RedTeamCycle.created_at)
     )
     if busy is not None and not _end_if_stale(session, busy):
-        started = busy.started_at or busy.created_at
-        raise Conflict(
-            f"a learning cycle is already running: {busy.id} "
-            f"(started {started:%Y-%m-%d %H:%M} UTC); wait for it to finish"
-        )
+        raise _cycle_busy(busy)
     cycle = RedTeamCycle(
         org_id=org_id, trigger=trigger, status="queued", cve_source=cve_source,
         summary=summary or {},
     )  # fmt: skip
-    session.add(cycle)
-    session.flush()
+    _insert_one_active(session, cycle, lambda: _cycle_busy(_active_cycle(session, org_id)))
     return cycle
+
+
+def _active_cycle(session: Session, org_id: str) -> RedTeamCycle | None:
+    return session.scalar(
+        select(RedTeamCycle).where(
+            RedTeamCycle.org_id == org_id, RedTeamCycle.status.in_(ACTIVE_STATUSES)
+        )
+    )
+
+
+def _cycle_busy(busy: RedTeamCycle | None) -> Conflict:
+    if busy is None:  # it ended between the refusal and this read
+        return Conflict("a learning cycle is already running; wait for it to finish")
+    started = busy.started_at or busy.created_at
+    return Conflict(
+        f"a learning cycle is already running: {busy.id} "
+        f"(started {started:%Y-%m-%d %H:%M} UTC); wait for it to finish"
+    )
 
 
 def _end_if_stale(session: Session, cycle: RedTeamCycle) -> bool:
