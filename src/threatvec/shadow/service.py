@@ -1067,15 +1067,8 @@ def _reclassify(session: Session, org_id: str) -> None:
     refresh_risk(session=session, org_id=org_id)
 
 
-_FOLDED_COUNTERS = (
-    "events",
-    "visits",
-    "pastes",
-    "uploads",
-    "submits",
-    "pii_uploads",
-    *_PII_TYPE_COLUMN.values(),
-)
+# Users are not added up: they are recounted from the folded service's rows.
+_FOLDED_COUNTERS = tuple(c for c in _COUNTERS if c != "users")
 
 
 def _fold_into(session: Session, org_id: str, src: ShadowService, dst: ShadowService) -> None:
