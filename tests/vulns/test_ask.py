@@ -161,3 +161,25 @@ def test_api_uses_the_configured_llm(fresh_app) -> None:
     body = r.json()
     assert body["engine"] == "llm" and body["cited"] == ["CVE-2025-32434"]
     assert body["results"][0]["cve_id"] == "CVE-2025-32434"
+
+
+def test_a_named_cve_is_answered_about_that_cve(session_factory, demo_org) -> None:
+    # CVE-2023-39417 (PostgreSQL) is fixed in the demo and not AI-relevant:
+    # the generic top list never mentions it, so the answer must come from the id.
+    with session_scope(session_factory) as s:
+        r = answer_question(session=s, org_id=demo_org.id, question="is CVE-2023-39417 patched?")
+    assert r.intent.cve_ids == ["CVE-2023-39417"]
+    assert [p.cve_id for p in r.results] == ["CVE-2023-39417"]
+    assert r.cited == ["CVE-2023-39417"]
+    assert "fixed" in r.answer
+
+
+def test_a_named_cve_the_org_does_not_have_is_not_answered_with_others(
+    session_factory, demo_org
+) -> None:
+    other = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        r = answer_question(session=s, org_id=other.id, question="what about cve-2024-1086?")
+    # Another org's exposure is not this org's: no rows, no citation, says so.
+    assert r.results == [] and r.cited == []
+    assert "CVE-2024-1086" in r.answer and "No " in r.answer

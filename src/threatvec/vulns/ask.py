@@ -245,6 +245,11 @@ def _technology(session: Session, org_id: str, question: str) -> str | None:
     return next((c for c in candidates if c in known), None)
 
 
+def _named_cves(question: str) -> list[str]:
+    """The CVE ids the question names, upper-cased, first 20, in order."""
+    return list(dict.fromkeys(i.upper() for i in _CVE_RE.findall(question)))[:20]
+
+
 def extract_intent_rules(session: Session, org_id: str, question: str) -> AskIntent:
     """The intent from keywords and patterns (no LLM)."""
     q = question.lower()
@@ -310,6 +315,7 @@ def extract_intent_rules(session: Session, org_id: str, question: str) -> AskInt
     elif re.search(r"\bepss\b|\blikely to be exploited\b", q):
         sort = "epss"
     return AskIntent(
+        cve_ids=_named_cves(question),
         technology=_technology(session, org_id, question),
         severity=severity,  # type: ignore[arg-type]
         since_days=since,
@@ -333,6 +339,12 @@ _SORT_PARAM = {
 
 
 def _filters(intent: AskIntent, **extra: Any) -> service.PatchFilters:
+    if intent.cve_ids:
+        # "Is CVE-X patched?" asks about X whatever its status, severity or
+        # relevance: filtering on the words would hide the very CVE asked about.
+        return service.PatchFilters(
+            scope="all", cve_ids=list(intent.cve_ids), overdue=extra.get("overdue")
+        )
     return service.PatchFilters(
         severity=list(intent.severity),
         status=list(intent.status),
@@ -412,6 +424,11 @@ def _fact(p: PatchRead) -> str:
 def rule_answer(q: _Query) -> str:
     what = _describe(q.intent)
     label = f"{what} CVEs" if what else "CVEs"
+    if not q.rows and q.intent.cve_ids:
+        return (
+            f"No CVEs in your organisation match {', '.join(q.intent.cve_ids)}. "
+            "It may not affect anything you run, or the CVE sources may not have it yet."
+        )
     if not q.rows:
         scope = "" if q.intent.technology else " among AI-relevant or in-stack CVEs"
         return (
@@ -426,6 +443,8 @@ def rule_answer(q: _Query) -> str:
         "epss": "is the most likely to be exploited",
         "cvss": "scores highest",
     }[q.intent.sort]
+    if q.intent.cve_ids and len(q.rows) == 1:
+        lead = "is"  # the one CVE asked about: its facts, not a ranking
     sentences = [f"{top.cve_id} {lead}: {_fact(top)}."]
     rest = q.rows[1:3]
     if rest:
@@ -489,7 +508,9 @@ def _llm_intent(llm: LlmClient, question: str) -> AskIntent | None:
     )
     if obj is None:
         return None
-    allowed = {k: obj[k] for k in AskIntent.model_fields if k in obj and k != "source"}
+    allowed = {
+        k: obj[k] for k in AskIntent.model_fields if k in obj and k not in ("source", "cve_ids")
+    }
     try:
         intent = AskIntent(**allowed, source="llm")
     except (ValidationError, TypeError):
@@ -537,6 +558,9 @@ def answer_question(
         intent = _llm_intent(llm, question)
     if intent is None:
         intent = extract_intent_rules(session, org_id, question)
+    else:
+        # The ids are in the question itself: take them from there, not from the LLM.
+        intent = intent.model_copy(update={"cve_ids": _named_cves(question)})
     q = _run(session, org_id, intent)
     ids = [p.cve_id for p in q.rows]
     if llm is not None:
@@ -560,7 +584,8 @@ def answer_question(
                 results=q.rows,
             )
     answer = rule_answer(q)
-    cited = list(dict.fromkeys(i.upper() for i in _CVE_RE.findall(answer)))
+    # Only ids in the results are citations (a "no match" answer names the id asked about).
+    cited = [i for i in dict.fromkeys(_CVE_RE.findall(answer)) if i.upper() in ids]
     return AskResponse(
         question=question,
         answer=answer,

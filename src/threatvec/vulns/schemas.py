@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.config import JsonDict, JsonValue
@@ -381,6 +381,10 @@ class AskIntent(BaseModel):
     in_stack: bool | None = None
     ai_only: bool | None = None
     sort: PatchSort = "priority"
+    # CVE ids named in the question: the answer is about exactly these.
+    cve_ids: list[Annotated[str, Field(pattern=r"^CVE-\d{4}-\d{4,19}$")]] = Field(
+        default_factory=list, max_length=20
+    )
     source: Literal["rules", "llm"] = "rules"
 
 
