@@ -67,3 +67,29 @@ def test_a_migration_that_leaves_a_dangling_link_is_rolled_back(engine: Engine) 
         assert conn.execute(text("SELECT id FROM integrations")).scalars().all() == ["i1"]
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     assert _runs(engine) == [("r1", "i1")]
+
+
+def test_links_broken_before_the_migration_do_not_stop_it(engine: Engine) -> None:
+    # A database that already holds a dangling row (written with enforcement off, or by
+    # hand) must still start: only links the migration itself breaks roll it back.
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        cols = [r[1] for r in conn.exec_driver_sql("PRAGMA table_info(integration_runs)")]
+        picked = ", ".join({"id": "'r2'", "integration_id": "'gone'"}.get(c, c) for c in cols)
+        conn.exec_driver_sql(
+            f"INSERT INTO integration_runs ({', '.join(cols)}) "
+            f"SELECT {picked} FROM integration_runs WHERE id = 'r1'"
+        )
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+    with migration_connection(engine) as conn:
+        conn.execute(text("CREATE TABLE made_by_the_migration (x INTEGER)"))
+    with engine.connect() as conn:
+        assert "made_by_the_migration" in inspect(conn).get_table_names()
+    # A link the migration breaks on top of the old one still rolls it back, naming its own.
+    with (
+        pytest.raises(MigrationIntegrityError, match=r"integration_runs \(1 row\) -> integrations"),
+        migration_connection(engine) as conn,
+    ):
+        conn.execute(text("DELETE FROM integrations WHERE id = 'i1'"))
+    assert sorted(_runs(engine)) == [("r1", "i1"), ("r2", "gone")]

@@ -85,18 +85,26 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
                 # The driver begins a transaction only at the first INSERT/UPDATE/DELETE:
                 # without this, DDL before it would stay when the migration is rolled back.
                 conn.exec_driver_sql("BEGIN")
+                # Links already broken (an old database, a hand edit) are not this
+                # migration's doing and must not stop every start of the server.
+                before = _broken_links(conn)
                 yield conn
-                _check_foreign_keys(conn)
+                _check_foreign_keys(conn, before)
         finally:
             # This connection goes back to the pool: the app must get enforcement back.
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
             conn.commit()
 
 
-def _check_foreign_keys(conn: Connection) -> None:
-    broken = Counter(
+def _broken_links(conn: Connection) -> Counter[tuple[str, str]]:
+    """(child table, parent table) -> rows of the child that point at no parent."""
+    return Counter(
         (row[0], row[2]) for row in conn.exec_driver_sql("PRAGMA foreign_key_check").all()
     )
+
+
+def _check_foreign_keys(conn: Connection, before: Counter[tuple[str, str]]) -> None:
+    broken = _broken_links(conn) - before
     if broken:
         where = ", ".join(
             f"{child} ({n} row{'s' if n > 1 else ''}) -> {parent}"
