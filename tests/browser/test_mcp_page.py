@@ -76,6 +76,13 @@ def test_scan_approve_rug_pull_diff_and_suppress(page, live_server, session_fact
     )
     screenshot(page, "mcp_server_poisoned")
 
+    # a suppression can be undone from the same row
+    suppressed = page.locator("#server-findings tr.finding", has_text="Vendor confirmed")
+    suppressed.locator("button", has_text="Unsuppress").click()
+    page.wait_for_selector(".flash:has-text('Suppression withdrawn')")
+    assert "Vendor confirmed" not in page.locator("#server-findings").inner_text()
+    assert page.locator("#server-findings .finding-status:has-text('open')").count() == open_before
+
     # approve the notes server: its pin is the current snapshot
     page.goto(f"{base}/mcp")
     notes_row = page.locator("tr.mcp-server", has_text="notes.json")

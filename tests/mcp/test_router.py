@@ -579,3 +579,44 @@ def test_an_installed_reference_server_keeps_the_version_the_scanner_read(api) -
     server = _server(api, sid)
     assert server["trust"]["level"] == "official_unpinned"
     assert "uvx mcp-server-time" in server["score_parts"]["catalog_trust"]["evidence"][1]
+
+
+def test_a_suppression_can_be_undone_and_stays_undone(api, client, session_factory) -> None:
+    sid = _ids(_post(api, scan_report([(POISONED_SPEC, poisoned_snapshot())])))["weather"]
+    target = api.get("/mcp/findings", params={"server_id": sid, "status": "open"}).json()
+    target = target["items"][0]
+    before = _server(api, sid)
+    api.post(f"/mcp/findings/{target['id']}/suppress", json={"reason": "false positive?"})
+    assert _server(api, sid)["open_findings"] == before["open_findings"] - 1
+    # another org can neither see nor undo it
+    other = create_org(session_factory)
+    r = client.post(f"/api/v1/mcp/findings/{target['id']}/unsuppress", headers=other.headers)
+    assert r.status_code == 404
+    r = api.post(f"/mcp/findings/{target['id']}/unsuppress")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["status"] == "open" and body["suppressed_reason"] is None
+    assert body["suppressed_at"] is None
+    after = _server(api, sid)
+    assert after["open_findings"] == before["open_findings"]
+    assert after["score"] == before["score"]
+    # undoing what is not suppressed says so
+    r = api.post(f"/mcp/findings/{target['id']}/unsuppress")
+    assert r.status_code == 409 and "not suppressed" in r.text
+    _post(api, scan_report([(POISONED_SPEC, poisoned_snapshot())]))
+    assert api.get(f"/mcp/findings/{target['id']}").json()["status"] == "open"
+
+
+def test_an_accepted_trifecta_can_be_withdrawn(api) -> None:
+    _post(api, _pair())
+    tri = api.get("/mcp/findings", params={"rule_id": "TV-MCP-TRIFECTA"}).json()["items"][0]
+    api.post(f"/mcp/findings/{tri['id']}/suppress", json={"reason": "docs sandbox"})
+    r = api.post(f"/mcp/findings/{tri['id']}/unsuppress")
+    assert r.status_code == 200 and r.json()["status"] == "open", r.text
+    assert (
+        "suppressed_reason" not in (r.json()["detail"] or {})
+        or not r.json()["detail"]["suppressed_reason"]
+    )
+    # the accepted flow is gone: a re-scan of the same tools keeps it open
+    _post(api, _pair())
+    assert api.get(f"/mcp/findings/{tri['id']}").json()["status"] == "open"

@@ -353,6 +353,17 @@ def suppress_finding(
     return McpFindingRead.model_validate(row)
 
 
+@router.post(
+    "/findings/{finding_id}/unsuppress",
+    response_model=McpFindingRead,
+    responses=problem_responses(404, 409),
+    summary="Undo a suppression (a trifecta's accepted flow is withdrawn too)",
+)
+def unsuppress_finding(finding_id: str, session: SessionDep, org_id: OrgIdDep) -> McpFindingRead:
+    row = service.unsuppress_finding(session=session, org_id=org_id, finding_id=finding_id)
+    return McpFindingRead.model_validate(row)
+
+
 @router.get("/allowlist", response_model=McpAllowlistPage, summary="Approved servers and hashes")
 def list_allowlist(session: SessionDep, org_id: OrgIdDep, page: PageDep) -> McpAllowlistPage:
     rows, cursor = service.list_allowlist(session=session, org_id=org_id, page=page)

@@ -564,6 +564,42 @@ def suppress_finding(
     return row
 
 
+def unsuppress_finding(*, session: Session, org_id: str, finding_id: str) -> McpFinding:
+    """Undo a suppression: the finding is open again and counts in the score.
+
+    For a trifecta the accepted flows that cover it are dropped too; otherwise
+    the next scan of the same configuration would suppress it again.
+    """
+    row = get_finding_or_raise(session=session, org_id=org_id, finding_id=finding_id)
+    if row.status != "suppressed":
+        raise Conflict(f"finding {finding_id} is not suppressed (status: {row.status})")
+    if row.rule_id == "TV-MCP-TRIFECTA" and row.scope:
+        _drop_accepted_flows(session, org_id, row.scope, (row.detail or {}).get("tools") or [])
+        detail = dict(row.detail or {})
+        detail.pop("suppressed_reason", None)
+        row.detail = detail
+    row.status = "open"
+    row.suppressed_reason = None
+    row.suppressed_by = None
+    row.suppressed_at = None
+    session.flush()
+    if row.server_id:
+        server = get_server(session=session, org_id=org_id, server_id=row.server_id)
+        if server is not None:
+            flows.rescore(session, server)
+    return row
+
+
+def _drop_accepted_flows(session: Session, org_id: str, scope: str, tools: list[str]) -> None:
+    """Delete this org's accepted flows for `scope` that cover every one of `tools`."""
+    refs = {str(t) for t in tools}
+    for sup in session.scalars(
+        select(McpSuppression).where(McpSuppression.org_id == org_id, McpSuppression.scope == scope)
+    ):
+        if not sup.tools or refs <= set(sup.tools):
+            session.delete(sup)
+
+
 # ── allowlist ────────────────────────────────────────────────────────────
 
 

@@ -182,3 +182,20 @@ def suppress_finding(
     )
     ctx.session.commit()
     return redirect(ctx, back + "?flash=" + quote("Suppressed"))
+
+
+@router.post("/mcp/findings/{finding_id}/unsuppress", response_model=None)
+def unsuppress_finding(
+    ctx: PageDep, finding_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+) -> Response:
+    check_csrf(ctx, csrf)
+    finding = service.get_finding_or_raise(
+        session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
+    )
+    back = f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
+    try:
+        service.unsuppress_finding(session=ctx.session, org_id=ctx.org.id, finding_id=finding_id)
+    except ThreatVecError as exc:
+        return redirect(ctx, back + "?flash=" + quote(exc.detail))
+    ctx.session.commit()
+    return redirect(ctx, back + "?flash=" + quote("Suppression withdrawn"))
