@@ -141,6 +141,18 @@ def test_tech_stack_import_reports_bad_rows_by_line(api: Api) -> None:
     assert again["imported"] == 0 and again["unchanged"] == 2
 
 
+def test_tech_stack_semicolon_export_named_txt_is_csv(api: Api) -> None:
+    # A spreadsheet's semicolon export saved as .txt: read as CSV, not as a
+    # requirements file whose every line is a bad requirement.
+    data = b"Technology;Version;Asset Count\r\nredis;7.2.4;2\r\n"
+    r = api.post("/tech-stack/import", files={"file": ("stack.txt", data, "text/plain")})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["format"] == "csv" and body["imported"] == 1 and body["rejected"] == []
+    (entry,) = api.get("/tech-stack").json()["items"]
+    assert (entry["technology"], entry["version"], entry["asset_count"]) == ("redis", "7.2.4", 2)
+
+
 def test_tech_stack_formats_and_limits(api: Api) -> None:
     req = api.post(
         "/tech-stack/import",

@@ -88,9 +88,38 @@ def test_csv_only_technology_column_needed_and_bom_ok() -> None:
 
 
 @pytest.mark.parametrize(
+    "header",
+    ["Technology,Version,Vendor,Asset Count", "technology,version,vendor,asset-count"],
+)
+def test_csv_header_as_a_spreadsheet_writes_it(header: str) -> None:
+    # "Asset Count" is how a spreadsheet titles the column; the whole file used
+    # to be refused with "unknown column(s): asset count".
+    result = parse_stack_csv(f"{header}\nredis,7.2.4,Redis Ltd,2\n")
+    assert result.ok and result.entries[0].asset_count == 2
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_csv_semicolon_or_tab_separated(sep: str) -> None:
+    # Spreadsheets in comma-decimal locales save "CSV" with semicolons; that
+    # used to be "header has no 'technology' column" although it has one.
+    text = sep.join(["technology", "version", "vendor", "asset_count"]) + "\n"
+    text += sep.join(["postgresql", "16.2", "PostgreSQL Global Development Group, Inc", "3"])
+    result = parse_stack_csv(text + "\n")
+    assert result.ok
+    e = result.entries[0]
+    assert (e.technology, e.version, e.vendor, e.asset_count) == (
+        "postgresql",
+        "16.2",
+        "PostgreSQL Global Development Group, Inc",
+        3,
+    )
+
+
+@pytest.mark.parametrize(
     ("data", "message"),
     [
         (b"", "empty"),
+        (b"name;version\nx;1\n", "technology"),
         (b"name,version\nx,1\n", "technology"),
         (b"technology,colour\nx,red\n", "unknown column"),
         (b"technology,technology\nx,y\n", "twice"),

@@ -54,6 +54,7 @@ __all__ = [
     "StackParseResult",
     "VersionRange",
     "cpe_names",
+    "csv_delimiter",
     "match_stack",
     "normalize_name",
     "parse_cyclonedx",
@@ -252,19 +253,40 @@ def _clean_text(value: str, column: str) -> tuple[str | None, str | None]:
     return v, None
 
 
+def csv_delimiter(header_line: str) -> str:
+    """The header's separator: comma, else semicolon or tab.
+
+    Spreadsheets in comma-decimal locales save "CSV" with semicolons, and
+    some exports use tabs; column names never contain either, so the header
+    line tells which one the file uses.
+    """
+    if "," in header_line:
+        return ","
+    for sep in (";", "\t"):
+        if sep in header_line:
+            return sep
+    return ","
+
+
+def _column_key(header_cell: str) -> str:
+    """A header cell as a column name: "Asset Count" / "asset-count" -> asset_count."""
+    return re.sub(r"[\s-]+", "_", header_cell.strip().lower())
+
+
 def parse_stack_csv(
     data: bytes | str, *, max_bytes: int = MAX_STACK_BYTES, max_rows: int = MAX_STACK_ROWS
 ) -> StackParseResult:
     """Parse a tech-stack CSV; bad rows are reported with their line number."""
     text = _decode(data, max_bytes)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    sep = csv_delimiter(text.split("\n", 1)[0])
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
     try:
         header = next(reader)
     except StopIteration:
         raise StackFileError("file is empty; expected a header row") from None
     except csv.Error as exc:
         raise StackFileError(f"line 1: {exc}") from exc
-    columns = [h.strip().lower() for h in header]
+    columns = [_column_key(h) for h in header]
     if "technology" not in columns:
         raise StackFileError(
             "header has no 'technology' column (expected technology,version,vendor,asset_count)"

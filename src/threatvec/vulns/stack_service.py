@@ -27,6 +27,7 @@ from threatvec.vulns.stack import (
     StackFileError,
     StackFileTooLarge,
     StackParseResult,
+    csv_delimiter,
     normalize_name,
     parse_cyclonedx,
     parse_requirements,
@@ -58,7 +59,7 @@ def detect_format(data: bytes, filename: str | None = None) -> StackFormat:
     if name.endswith(".json") or head.startswith(b"{"):
         return "cyclonedx"
     first = head.split(b"\n", 1)[0].decode("utf-8", "replace").strip().lower()
-    if name.endswith(".csv") or ("," in first and "technology" in first):
+    if name.endswith(".csv") or ("technology" in first and csv_delimiter(first) in first):
         return "csv"
     return "requirements"
 
