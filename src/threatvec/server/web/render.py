@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from threatvec._version import __version__
+from threatvec.detect.normalize import visible_snippet
 from threatvec.orgs import service as orgs
 from threatvec.orgs.models import Org
 from threatvec.server.auth import (
@@ -40,7 +41,21 @@ def shown_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+def visible(value: Any, limit: int = 100_000) -> str:
+    """Text a third party controls, with invisible characters shown escaped.
+
+    Autoescape stops markup, not a bidi override that reverses what follows on
+    screen, zero-width or tag characters a model reads but a reviewer cannot
+    see: those are shown as ``\\u202e`` / ``<U+E0041>``, as the scanner shows them.
+    """
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else shown_value(value)
+    return visible_snippet(text, limit=limit)
+
+
 templates.env.filters["shown_value"] = shown_value
+templates.env.filters["visible"] = visible
 
 NAV: list[tuple[str, str]] = [
     ("/", "Overview"),
