@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -255,6 +256,21 @@ def test_best_entry_wins(recs: dict[str, CveRecord]) -> None:
     ]
     hit = match_stack(cve, stack)
     assert hit.level == "version_in_range" and hit.entry is stack[1]
+
+
+def test_description_match_scales_to_a_full_stack(recs: dict[str, CveRecord]) -> None:
+    # Every CVE without a CPE is checked against every entry; the name pattern
+    # was compiled per (CVE, entry) pair, so importing 10,000 entries took 18 s
+    # on the server with 18 such CVEs (and grew with each "Awaiting Analysis" CVE).
+    waiting = [c for c in recs.values() if not list(c.cpe_matches(vulnerable_only=True))]
+    assert len(waiting) >= 10
+    stack = [StackEntry(f"library{i}", f"1.{i}.0") for i in range(10_000)]
+    stack.append(StackEntry("ollama", "0.1.30"))
+    start = time.perf_counter()
+    levels = [match_stack(cve, stack).level for cve in waiting * 2]
+    elapsed = time.perf_counter() - start
+    assert "version_in_range" in levels  # the Ollama CVE is still found from its description
+    assert elapsed < 6.0, f"{len(waiting) * 2} CVEs x {len(stack)} entries took {elapsed:.1f} s"
 
 
 def test_awaiting_analysis_uses_description(recs: dict[str, CveRecord]) -> None:
