@@ -172,6 +172,27 @@ def test_a_named_cve_is_answered_about_that_cve(session_factory, demo_org) -> No
     assert [p.cve_id for p in r.results] == ["CVE-2023-39417"]
     assert r.cited == ["CVE-2023-39417"]
     assert "fixed" in r.answer
+    assert 2 <= _sentences(r.answer) <= 4
+    assert ", fixed." not in r.answer  # the status leads; not repeated as the due date
+
+
+def test_named_cves_answer_gives_each_status_not_the_question_words(
+    session_factory, demo_org
+) -> None:
+    # CVE-2024-37032 is investigating in the demo; the words "fixed" and
+    # "critical" in the question must not turn into a "fixed critical CVEs" count.
+    with session_scope(session_factory) as s:
+        r = answer_question(
+            session=s,
+            org_id=demo_org.id,
+            question="is critical CVE-2024-37032 fixed? and CVE-2099-0001?",
+        )
+    assert [p.cve_id for p in r.results] == ["CVE-2024-37032"]
+    assert "CVE-2024-37032 is investigating" in r.answer
+    assert "fixed" not in r.answer and "critical CVEs" not in r.answer
+    assert "1 of the 2 CVEs asked about" in r.answer
+    assert r.cited == ["CVE-2024-37032"]
+    assert 2 <= _sentences(r.answer) <= 4
 
 
 def test_a_named_cve_the_org_does_not_have_is_not_answered_with_others(

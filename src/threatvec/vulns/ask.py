@@ -404,7 +404,7 @@ def _when(intent: AskIntent) -> str:
     return f" published in the last {intent.since_days} days" if intent.since_days else ""
 
 
-def _fact(p: PatchRead) -> str:
+def _fact(p: PatchRead, *, with_status: bool = True) -> str:
     bits = [p.severity or "unscored"]
     if p.cvss_score is not None:
         bits.append(f"CVSS {p.cvss_score:g}")
@@ -416,19 +416,42 @@ def _fact(p: PatchRead) -> str:
         bits.append(f"matches your {p.stack.technology}{ver}")
     due = f"due {p.sla.due.isoformat()}" + (" (overdue)" if p.sla.overdue else "")
     if p.status not in ACTIVE_STATUSES:
-        due = p.status.replace("_", " ")
-    bits.append(due)
+        due = p.status.replace("_", " ") if with_status else ""
+    if due:
+        bits.append(due)
     return ", ".join(bits)
+
+
+def _named_answer(q: _Query) -> str:
+    """The CVEs the question named: each one's status and facts, then how many were found.
+
+    The question's other words (severity, "fixed", ...) do not filter these rows,
+    so they are not repeated as a label either.
+    """
+    asked = q.intent.cve_ids
+    if not q.rows:
+        return (
+            f"No CVEs in your organisation match {', '.join(asked)}. "
+            "It may not affect anything you run, or the CVE sources may not have it yet."
+        )
+    sentences = [
+        f"{p.cve_id} is {p.status.replace('_', ' ')}: {_fact(p, with_status=False)}."
+        for p in q.rows[:3]
+    ]
+    if len(asked) == 1:
+        sentences.append(f"SLA: {q.rows[0].sla.reason}.")
+    else:
+        sentences.append(
+            f"{len(q.rows)} of the {len(asked)} CVEs asked about affect your organisation."
+        )
+    return " ".join(sentences)
 
 
 def rule_answer(q: _Query) -> str:
     what = _describe(q.intent)
     label = f"{what} CVEs" if what else "CVEs"
-    if not q.rows and q.intent.cve_ids:
-        return (
-            f"No CVEs in your organisation match {', '.join(q.intent.cve_ids)}. "
-            "It may not affect anything you run, or the CVE sources may not have it yet."
-        )
+    if q.intent.cve_ids:
+        return _named_answer(q)
     if not q.rows:
         scope = "" if q.intent.technology else " among AI-relevant or in-stack CVEs"
         return (
@@ -443,8 +466,6 @@ def rule_answer(q: _Query) -> str:
         "epss": "is the most likely to be exploited",
         "cvss": "scores highest",
     }[q.intent.sort]
-    if q.intent.cve_ids and len(q.rows) == 1:
-        lead = "is"  # the one CVE asked about: its facts, not a ranking
     sentences = [f"{top.cve_id} {lead}: {_fact(top)}."]
     rest = q.rows[1:3]
     if rest:
