@@ -204,3 +204,20 @@ def test_a_named_cve_the_org_does_not_have_is_not_answered_with_others(
     # Another org's exposure is not this org's: no rows, no citation, says so.
     assert r.results == [] and r.cited == []
     assert "CVE-2024-1086" in r.answer and "No " in r.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "since"),
+    [
+        ("langchain CVEs from the last 20 years", 3650),  # 7,300 days: was a 500
+        ("critical bugs in the past 9999 months", 3650),
+        ("anything in the last 0 days", 1),
+    ],
+)
+def test_time_frames_outside_the_range_are_clamped(
+    session_factory, demo_org, question: str, since: int
+) -> None:
+    with session_scope(session_factory) as s:
+        r = answer_question(session=s, org_id=demo_org.id, question=question)
+    assert r.intent.since_days == since
+    assert 2 <= _sentences(r.answer) <= 4

@@ -39,6 +39,7 @@ from threatvec.vulns.stack import normalize_name
 __all__ = ["answer_question", "extract_intent_rules", "sanitize_llm_answer"]
 
 TOP_N = 5
+_MAX_SINCE_DAYS = 3650  # AskIntent.since_days' upper bound
 _CVE_RE = re.compile(r"CVE-\d{4}-\d{4,19}", re.I)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
@@ -260,7 +261,10 @@ def extract_intent_rules(session: Session, org_id: str, question: str) -> AskInt
     since: int | None = None
     m = re.search(r"\b(?:last|past)\s+(\d{1,4})\s+(day|week|month|year)s?\b", q)
     if m:
-        since = int(m.group(1)) * {"day": 1, "week": 7, "month": 30, "year": 365}[m.group(2)]
+        days = int(m.group(1)) * {"day": 1, "week": 7, "month": 30, "year": 365}[m.group(2)]
+        # AskIntent takes 1-3650 days: "the last 20 years" means "as far back as kept",
+        # not a validation error (it was a 500).
+        since = min(max(days, 1), _MAX_SINCE_DAYS)
     elif re.search(r"\btoday\b|\blast 24 hours\b", q):
         since = 1
     elif re.search(r"\b(?:this|past|last) week\b", q):
