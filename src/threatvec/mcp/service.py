@@ -48,6 +48,7 @@ __all__ = [
     "agent_usage_page",
     "approve",
     "diff_between",
+    "finding_counts",
     "fleet_inputs",
     "fleet_score",
     "get_finding_or_raise",
@@ -518,6 +519,21 @@ def list_findings(
     if scope:
         stmt = stmt.where(McpFinding.scope == scope)
     return paginate(session, stmt, id_column=McpFinding.id, sort_spec=FINDING_SORTS, params=page)
+
+
+def finding_counts(
+    *, session: Session, org_id: str, server_id: str | None = None, rule_id: str | None = None
+) -> dict[str, int]:
+    """How many findings per status (open / suppressed / resolved), for one server or rule."""
+    stmt = select(McpFinding.status, func.count()).where(McpFinding.org_id == org_id)
+    if server_id:
+        stmt = stmt.where(McpFinding.server_id == server_id)
+    if rule_id:
+        stmt = stmt.where(McpFinding.rule_id == rule_id)
+    counts = {"open": 0, "suppressed": 0, "resolved": 0}
+    for status, n in session.execute(stmt.group_by(McpFinding.status)):
+        counts[str(status)] = int(n)
+    return counts
 
 
 def get_finding_or_raise(*, session: Session, org_id: str, finding_id: str) -> McpFinding:

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, Response
 from threatvec.core.errors import ThreatVecError
 from threatvec.core.pagination import PageParams
 from threatvec.mcp import service
-from threatvec.mcp.models import McpServer
+from threatvec.mcp.models import McpFinding, McpServer
 from threatvec.server.web.charts import band_color, gauge
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
 
@@ -33,18 +33,39 @@ def _flash(value: str | None) -> str | None:
     return value[:200] if value else None
 
 
+# Rows a page lists per status; the counts above the table say when there are more.
+PAGE_ROWS = 200
+
+
+def _unresolved(
+    ctx: PageContext, *, server_id: str | None = None, rule_id: str | None = None
+) -> list[McpFinding]:
+    """Open then suppressed findings, each fetched by its status.
+
+    One list of every status cut at N rows let a long resolved history push
+    open findings off the page.
+    """
+    rows: list[McpFinding] = []
+    for status in ("open", "suppressed"):
+        page, _ = service.list_findings(
+            session=ctx.session,
+            org_id=ctx.org.id,
+            page=PageParams(limit=PAGE_ROWS),
+            server_id=server_id,
+            rule_id=rule_id,
+            status=status,
+        )
+        rows.extend(page)
+    return rows
+
+
 @router.get("/mcp", response_class=HTMLResponse)
 def mcp_page(ctx: PageDep, flash: str | None = None) -> HTMLResponse:
     org_id = ctx.org.id
     servers, _ = service.list_servers(
         session=ctx.session, org_id=org_id, page=PageParams(limit=500, sort="score")
     )
-    scoped, _ = service.list_findings(
-        session=ctx.session,
-        org_id=org_id,
-        page=PageParams(limit=100),
-        rule_id="TV-MCP-TRIFECTA",
-    )
+    trifectas = _unresolved(ctx, rule_id="TV-MCP-TRIFECTA")
     fleet = service.fleet_score(session=ctx.session, org_id=org_id)
     agents = service.agent_counts(
         session=ctx.session, org_id=org_id, server_ids=[s.id for s in servers]
@@ -56,7 +77,7 @@ def mcp_page(ctx: PageDep, flash: str | None = None) -> HTMLResponse:
         title="MCP",
         servers=servers,
         agents=agents,
-        trifectas=[f for f in scoped if f.status != "resolved"],
+        trifectas=trifectas,
         fleet_gauge=gauge(fleet.value, label="MCP"),
         fleet=fleet,
         color=band_color,
@@ -77,9 +98,8 @@ def _server_page(
 ) -> HTMLResponse:
     org_id = ctx.org.id
     tools = service.server_tools(session=ctx.session, org_id=org_id, server_id=server.id)
-    findings, _ = service.list_findings(
-        session=ctx.session, org_id=org_id, page=PageParams(limit=200), server_id=server.id
-    )
+    findings = _unresolved(ctx, server_id=server.id)
+    counts = service.finding_counts(session=ctx.session, org_id=org_id, server_id=server.id)
     snapshots, _ = service.list_snapshots(
         session=ctx.session, org_id=org_id, server_id=server.id, page=PageParams(limit=100)
     )
@@ -111,8 +131,9 @@ def _server_page(
         title=f"MCP server {server.name}",
         server=server,
         tools=tools,
-        findings=[f for f in findings if f.status != "resolved"],
-        resolved=[f for f in findings if f.status == "resolved"],
+        findings=findings,
+        counts=counts,
+        page_rows=PAGE_ROWS,
         snapshots=snapshots,
         usage=usage,
         diff=diff,
