@@ -175,7 +175,12 @@ def _filtered(
     if f.stack_only:
         stmt = stmt.where(CveExposure.in_stack.is_(True))
     if f.severity:
-        stmt = stmt.where(CveExposure.severity.in_([s.upper() for s in f.severity]))
+        wanted = [s.upper() for s in f.severity]
+        cond = CveExposure.severity.in_(wanted)
+        if "NONE" in wanted:
+            # An unscored CVE has no severity (NULL); stats() counts it as NONE.
+            cond = or_(cond, CveExposure.severity.is_(None))
+        stmt = stmt.where(cond)
     if f.status:
         stmt = stmt.where(CveExposure.status.in_(list(f.status)))
     if f.kev is not None:
