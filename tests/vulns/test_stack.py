@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import time
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from threatvec.vulns.stack import (
     StackFileError,
     StackFileTooLarge,
     VersionRange,
+    _name_pattern,
     match_stack,
     normalize_name,
     parse_cyclonedx,
@@ -266,11 +266,14 @@ def test_description_match_scales_to_a_full_stack(recs: dict[str, CveRecord]) ->
     assert len(waiting) >= 10
     stack = [StackEntry(f"library{i}", f"1.{i}.0") for i in range(10_000)]
     stack.append(StackEntry("ollama", "0.1.30"))
-    start = time.perf_counter()
-    levels = [match_stack(cve, stack).level for cve in waiting * 2]
-    elapsed = time.perf_counter() - start
+    # What made it slow is counted, not timed: a pattern per name, never per pair.
+    _name_pattern.cache_clear()
+    levels = [match_stack(cve, stack).level for cve in waiting]
+    compiled = _name_pattern.cache_info().misses
+    levels += [match_stack(cve, stack).level for cve in waiting]
     assert "version_in_range" in levels  # the Ollama CVE is still found from its description
-    assert elapsed < 6.0, f"{len(waiting) * 2} CVEs x {len(stack)} entries took {elapsed:.1f} s"
+    assert _name_pattern.cache_info().misses == compiled  # the second pass compiled nothing
+    assert compiled <= len({e.name for e in stack})
 
 
 def test_awaiting_analysis_uses_description(recs: dict[str, CveRecord]) -> None:
