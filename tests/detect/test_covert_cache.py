@@ -73,3 +73,30 @@ def test_a_full_result_cache_forgets_its_oldest_entries_not_everything(
     assert newest in covert._RESULT_CACHE and oldest not in covert._RESULT_CACHE
     covert.clear_cache()
     assert covert._RESULT_CACHE.chars == 0
+
+
+def test_a_servers_names_are_squashed_once_not_once_per_tool() -> None:
+    # Each tool's scan squashed every name of its server again: a server of n
+    # tools cost O(n^2) (2,000 tools: 13 s of name squashing).
+    from threatvec.detect import _covert_text
+
+    names = [f"tool_{i}_Action" for i in range(300)]
+    others = [f"other-server-{i}" for i in range(300)]
+    _covert_text._squashed.cache_clear()
+    _covert_text._squashed_others.cache_clear()
+    clear_cache()
+    results = [
+        scan_tool({"name": n, "description": "Runs the action."}, server_tool_names=names,
+                  other_servers_tool_names=others)
+        for n in names
+    ]  # fmt: skip
+    assert _covert_text._squashed.cache_info().misses == 1
+    assert _covert_text._squashed_others.cache_info().misses == 1
+    assert all(r.verdict == "benign" for r in results)
+    # The shared, cached name map is copied: a tool's own name is left out of its copy only.
+    ctx = _covert_text.ToolContext.build(
+        own_name="other_server_7", purpose="", server_tool_names=names,
+        other_servers_tool_names=others,
+    )  # fmt: skip
+    assert "otherserver7" not in ctx.other_names and "otherserver8" in ctx.other_names
+    assert "otherserver7" in _covert_text._squashed_others(tuple(others), frozenset())

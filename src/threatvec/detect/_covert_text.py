@@ -10,6 +10,7 @@ normalised string; ``covert`` turns them into findings and weighs them.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
@@ -62,9 +63,28 @@ class Hit:
     note: str
 
 
+_NOT_ALNUM_RE = re.compile(r"[^a-z0-9]")
+
+
 def squash_name(name: str) -> str:
     """Canonical form of a tool name for matching: ``sendEmail`` == ``send-email``."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NOT_ALNUM_RE.sub("", name.lower())
+
+
+# Every tool of a server is scanned with the same name lists: squashing them once
+# per server, not once per tool, keeps a server of n tools at O(n), not O(n^2)
+# (2,000 tools spent 13 s here).
+@functools.lru_cache(maxsize=16)
+def _squashed(names: tuple[object, ...]) -> frozenset[str]:
+    return frozenset(squash_name(n) for n in names if isinstance(n, str))
+
+
+@functools.lru_cache(maxsize=16)
+def _squashed_others(names: tuple[object, ...], server: frozenset[str]) -> dict[str, str]:
+    # Callers copy it: the cached dict is shared.
+    return {
+        sq: n for n in names if isinstance(n, str) and (sq := squash_name(n)) and sq not in server
+    }
 
 
 _CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
@@ -122,16 +142,10 @@ class ToolContext:
         other_servers_tool_names: Collection[str],
         param_names: Collection[str] = (),
     ) -> ToolContext:
-        server = frozenset(squash_name(n) for n in server_tool_names if isinstance(n, str))
+        server = _squashed(tuple(server_tool_names))
         own = squash_name(own_name)
-        others = {
-            squash_name(n): n
-            for n in other_servers_tool_names
-            if isinstance(n, str)
-            and squash_name(n)
-            and squash_name(n) not in server
-            and squash_name(n) != own
-        }
+        others = dict(_squashed_others(tuple(other_servers_tool_names), server))
+        others.pop(own, None)
         words = frozenset(
             re.findall(r"[a-z0-9]+", identifier_words(own_name) + " " + purpose.lower())
         )

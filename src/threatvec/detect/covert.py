@@ -868,6 +868,10 @@ def _result_key(
     tool: dict[str, Any], server: Collection[str], others: Collection[str]
 ) -> str | None:
     """Canonical text of a definition and its surroundings, or None when too big to keep."""
+    if sum(map(len, map(str, server))) + sum(map(len, map(str, others))) > RESULT_CACHE_MAX_CHARS:
+        # The key would be longer still: do not sort and encode a large server's
+        # name lists once for each of its tools.
+        return None
     try:
         text = json.dumps(
             [tool, sorted(map(str, server)), sorted(map(str, others))],
