@@ -176,7 +176,7 @@ def _filtered(
         stmt = stmt.where(CveExposure.in_stack.is_(True))
     if f.severity:
         wanted = [s.upper() for s in f.severity]
-        cond = CveExposure.severity.in_(wanted)
+        cond: ColumnElement[bool] = CveExposure.severity.in_(wanted)
         if "NONE" in wanted:
             # An unscored CVE has no severity (NULL); stats() counts it as NONE.
             cond = or_(cond, CveExposure.severity.is_(None))
@@ -186,8 +186,8 @@ def _filtered(
     if f.kev is not None:
         stmt = stmt.where(CveExposure.kev.is_(f.kev))
     if f.overdue is not None:
-        cond = CveExposure.status.in_(ACTIVE_STATUSES) & (CveExposure.due_at < _day_start(_today()))
-        stmt = stmt.where(cond if f.overdue else ~cond)
+        late = CveExposure.status.in_(ACTIVE_STATUSES) & (CveExposure.due_at < _day_start(_today()))
+        stmt = stmt.where(late if f.overdue else ~late)
     if f.technology:
         name = normalize_name(f.technology)
         if dense:
