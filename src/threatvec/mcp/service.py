@@ -572,11 +572,7 @@ def suppress_finding(
     row.suppressed_reason = flows.clean(reason, 2000)
     row.suppressed_by = flows.clean(by, 100)
     row.suppressed_at = now
-    session.flush()
-    if row.server_id:
-        server = get_server(session=session, org_id=org_id, server_id=row.server_id)
-        if server is not None:
-            flows.rescore(session, server)
+    _rescore_server_of(session, org_id, row)
     return row
 
 
@@ -598,12 +594,17 @@ def unsuppress_finding(*, session: Session, org_id: str, finding_id: str) -> Mcp
     row.suppressed_reason = None
     row.suppressed_by = None
     row.suppressed_at = None
+    _rescore_server_of(session, org_id, row)
+    return row
+
+
+def _rescore_server_of(session: Session, org_id: str, row: McpFinding) -> None:
+    """Write the finding's change, then score its server again (it counts, or no longer)."""
     session.flush()
     if row.server_id:
         server = get_server(session=session, org_id=org_id, server_id=row.server_id)
         if server is not None:
             flows.rescore(session, server)
-    return row
 
 
 def _drop_accepted_flows(session: Session, org_id: str, scope: str, tools: list[str]) -> None:
