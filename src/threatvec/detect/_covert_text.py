@@ -142,9 +142,14 @@ class ToolContext:
         other_servers_tool_names: Collection[str],
         param_names: Collection[str] = (),
     ) -> ToolContext:
-        server = _squashed(tuple(server_tool_names))
+        names, other_names = tuple(server_tool_names), tuple(other_servers_tool_names)
+        try:
+            server = _squashed(names)
+            others = dict(_squashed_others(other_names, server))
+        except TypeError:  # an unhashable item in a caller's list: no name, and no cache
+            server = _squashed.__wrapped__(names)
+            others = _squashed_others.__wrapped__(other_names, server)
         own = squash_name(own_name)
-        others = dict(_squashed_others(tuple(other_servers_tool_names), server))
         others.pop(own, None)
         words = frozenset(
             re.findall(r"[a-z0-9]+", identifier_words(own_name) + " " + purpose.lower())
