@@ -11,8 +11,8 @@ from tests.conftest import create_org
 from threatvec.alerts import flows
 from threatvec.alerts.models import AlertDelivery
 from threatvec.core.crypto import SecretBox
-from threatvec.mcp.flows import RUG_PULL_SIGNAL
-from threatvec.signals import service as signals
+from threatvec.mcp import service as mcp
+from threatvec.mcp.demo import CHANGING_SPEC, changing_snapshot, scan_report
 from threatvec.store.engine import session_scope
 
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -58,13 +58,16 @@ def test_alert_rules_page(page, live_server, session_factory) -> None:
         assert "secretpart" not in page.content()
         assert "…part" in page.locator("#channels-table .secret-hint").inner_text()
 
+        # A real rug pull (approved, then the tools change under the pin): a signal
+        # naming a server that does not exist clears at once (auto_resolve), unsent.
         with session_scope(session_factory) as s:
-            signals.publish(
-                session=s,
-                org_id=org.id,
-                kind=RUG_PULL_SIGNAL,
-                data={"server": "notes", "server_id": "srv1", "changes": 2},
-            )
+            first = scan_report([(CHANGING_SPEC, changing_snapshot(1))])
+            ingested = mcp.ingest_report(session=s, org_id=org.id, report=first)
+            server_id = ingested.accepted[0].server_id
+            mcp.approve(session=s, org_id=org.id, server_id=server_id, by="test")
+        with session_scope(session_factory) as s:
+            changed = scan_report([(CHANGING_SPEC, changing_snapshot(2))])
+            mcp.ingest_report(session=s, org_id=org.id, report=changed)
             s.flush()
             flows.evaluate(session=s, org_id=org.id)
             s.commit()
