@@ -76,6 +76,15 @@ def _active(factory: sessionmaker[Session], model: Any, org_id: str) -> int:
         )
 
 
+def _assert_one_accepted(replies: list[httpx.Response], refusal: Callable[[str], bool]) -> None:
+    """One 202; every other reply a 409 whose detail ``refusal`` accepts (names the winner)."""
+    codes = sorted(r.status_code for r in replies)
+    assert codes == [202] + [409] * (CLIENTS - 1), [r.text for r in replies]
+    for r in replies:
+        if r.status_code == 409:
+            assert refusal(r.json()["detail"]), r.text
+
+
 def test_cycles_started_at_the_same_instant_only_one_is_accepted(
     live_server: LiveServer, org: OrgHandle, session_factory: sessionmaker[Session]
 ) -> None:
@@ -89,15 +98,12 @@ def test_cycles_started_at_the_same_instant_only_one_is_accepted(
         replies = _at_once(
             CLIENTS, lambda c: c.post("/red-team/learn/run-cycle", json=body), live_server.url, org
         )
-        codes = sorted(r.status_code for r in replies)
         accepted = [r.json()["id"] for r in replies if r.status_code == 202]
         try:
-            assert codes == [202] + [409] * (CLIENTS - 1), [r.text for r in replies]
-            for r in replies:
-                if r.status_code == 409:
-                    assert r.json()["detail"].startswith(
-                        f"a learning cycle is already running: {accepted[0]}"
-                    ), r.text
+            _assert_one_accepted(
+                replies,
+                lambda d: d.startswith(f"a learning cycle is already running: {accepted[0]}"),
+            )
             assert _active(session_factory, RedTeamCycle, org.id) == 1
         finally:
             for cycle_id in accepted:
@@ -116,16 +122,18 @@ def test_agentbench_runs_started_at_the_same_instant_only_one_is_accepted(
         replies = _at_once(
             CLIENTS, lambda c: c.post("/agentbench/run", json=body), live_server.url, org
         )
-        codes = sorted(r.status_code for r in replies)
         accepted = [r.json()["id"] for r in replies if r.status_code == 202]
         try:
-            assert codes == [202] + [409] * (CLIENTS - 1), [r.text for r in replies]
-            for r in replies:
-                if r.status_code == 409:
-                    assert r.json()["detail"] == (
+            _assert_one_accepted(
+                replies,
+                lambda d: (
+                    d
+                    == (
                         f"agent 'race-bench-bot' already has an AgentBench run in progress: "
                         f"{accepted[0]}"
-                    ), r.text
+                    )
+                ),
+            )
             assert _active(session_factory, RedTeamRun, org.id) == 1
         finally:
             for run_id in accepted:
