@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import LiveServer, OrgHandle
 from tests.redteam.agents.servers import SlowAgentServer
-from tests.redteam.conftest import shared
 from threatvec.redteam.models import RedTeamCycle, RedTeamRun
 
 CLIENTS = 12
@@ -56,11 +55,7 @@ def _agent(api: httpx.Client, name: str, config: dict[str, Any]) -> str:
     return agent_id
 
 
-def _langchain_cves() -> list[dict[str, Any]]:
-    records = []
-    for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
-        data = json.loads(shared("nvd", name).read_text(encoding="utf-8"))
-        records += [v["cve"] for v in data["vulnerabilities"]]
+def _langchain_cves(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in records if "langchain" in json.dumps(r).lower()]
 
 
@@ -86,9 +81,12 @@ def _assert_one_accepted(replies: list[httpx.Response], refusal: Callable[[str],
 
 
 def test_cycles_started_at_the_same_instant_only_one_is_accepted(
-    live_server: LiveServer, org: OrgHandle, session_factory: sessionmaker[Session]
+    live_server: LiveServer,
+    org: OrgHandle,
+    session_factory: sessionmaker[Session],
+    nvd_records: list[dict[str, Any]],
 ) -> None:
-    cves = _langchain_cves()
+    cves = _langchain_cves(nvd_records)
     with (
         SlowAgentServer(delay=0.5) as slow,
         httpx.Client(base_url=live_server.url + "/api/v1", headers=org.headers, timeout=60) as api,

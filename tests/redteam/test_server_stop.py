@@ -6,7 +6,6 @@ systemd, Kubernetes and a deploy send) mid-run, then started on the same databas
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -21,7 +20,6 @@ import pytest
 
 from tests.conftest import free_port
 from tests.redteam.agents.servers import SlowAgentServer
-from tests.redteam.conftest import shared
 
 ORG_KEY = "tv-stop-" + "k" * 32
 
@@ -116,13 +114,12 @@ def test_a_run_the_stopped_server_was_executing_is_cancelled_not_left_running(
         assert again.status_code == 202, again.text
 
 
-def test_a_cycle_the_stopped_server_was_running_is_marked_interrupted(served: Served) -> None:
+def test_a_cycle_the_stopped_server_was_running_is_marked_interrupted(
+    served: Served, nvd_records: list[dict[str, Any]]
+) -> None:
     # The cycle read 'running' for ever: the Red Team page refreshed itself every 3 s
     # with nothing running, and a client waiting for the cycle never returned.
-    records = []
-    for name in ("nvd_sample_dev.json", "nvd_sample_dev2.json"):
-        data = json.loads(shared("nvd", name).read_text(encoding="utf-8"))
-        records += [v["cve"] for v in data["vulnerabilities"]]
+    records = nvd_records
     with SlowAgentServer(delay=0.5) as agent:
         agent_id = _agent(served, "chain-bot", agent.target(components=["langchain"]))
         r = served.client.post(
