@@ -111,3 +111,9 @@ def test_name_lists_holding_unhashable_items_are_read_not_raised_on() -> None:
         other_servers_tool_names=odd,
     )
     assert result.verdict in ("benign", "poisoned")
+    from threatvec.detect._covert_text import ToolContext
+
+    ctx = ToolContext.build(own_name="notes", purpose="", server_tool_names=odd,
+                            other_servers_tool_names=[*odd, "Fetch-URL"])  # fmt: skip
+    assert ctx.server_names == {"sendemail", "notes"}  # the dict and the list are no names
+    assert ctx.other_names == {"fetchurl": "Fetch-URL"}

@@ -119,11 +119,10 @@ def test_a_cycle_the_stopped_server_was_running_is_marked_interrupted(
 ) -> None:
     # The cycle read 'running' for ever: the Red Team page refreshed itself every 3 s
     # with nothing running, and a client waiting for the cycle never returned.
-    records = nvd_records
     with SlowAgentServer(delay=0.5) as agent:
         agent_id = _agent(served, "chain-bot", agent.target(components=["langchain"]))
         r = served.client.post(
-            "/red-team/learn/run-cycle", json={"agent_ids": [agent_id], "cves": records, "k": 1}
+            "/red-team/learn/run-cycle", json={"agent_ids": [agent_id], "cves": nvd_records, "k": 1}
         )
         assert r.status_code == 202, r.text
         cycle_id = r.json()["id"]
