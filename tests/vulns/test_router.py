@@ -202,6 +202,32 @@ def test_template_csv_is_safe_to_open(api: Api, client) -> None:
     assert api.get("/tech-stack-template.csv").text == r.text
 
 
+# The help page's "CSV format" example, verbatim: it is the contract the template follows.
+HELP_PAGE_STACK_EXAMPLE = [
+    ["technology", "version", "vendor", "asset_count"],
+    ["postgresql", "16.2", "PostgreSQL Global Development Group", "3"],
+    ["redis", "7.2.4", "Redis Ltd", "2"],
+    ["langchain", "0.2.1", "LangChain Inc", "2"],
+]
+
+
+def test_template_rows_are_the_help_pages_example(api: Api) -> None:
+    """A user who downloads the template sees exactly what the help page shows."""
+    for path in ("/tech-stack/template.csv", "/tech-stack-template.csv"):
+        rows = list(csv.reader(io.StringIO(api.get(path).text)))
+        assert rows == HELP_PAGE_STACK_EXAMPLE, path
+    # and it imports as written: three entries, versions and asset counts kept
+    template = api.get("/tech-stack/template.csv").text
+    r = api.post("/tech-stack/import", files=_csv_upload(template))
+    assert r.status_code in (200, 201), r.text
+    entries = {e["name"]: e for e in api.get("/tech-stack").json()["items"]}
+    assert {n: (e["version"], e["asset_count"]) for n, e in entries.items()} == {
+        "postgresql": ("16.2", 3),
+        "redis": ("7.2.4", 2),
+        "langchain": ("0.2.1", 2),
+    }
+
+
 def test_ask_answers_the_linux_question(seeded: Api) -> None:
     r = seeded.post("/patches/ask", json={"question": "what linux patches matter most right now?"})
     assert r.status_code == 200, r.text

@@ -69,12 +69,13 @@ _MAX_FIELD = 200
 _MAX_ASSETS = 10_000_000
 _CSV_COLUMNS = ("technology", "version", "vendor", "asset_count")
 
+# The help page's "CSV format" example row for row: the page tells users to
+# download this file, so what they get must be what the page shows.
 TECH_STACK_TEMPLATE_CSV = (
     "technology,version,vendor,asset_count\n"
-    "pytorch,2.5.1,Meta,12\n"
-    "langchain,0.1.10,LangChain,4\n"
-    "postgresql,15.3,PostgreSQL Global Development Group,3\n"
-    "linux,6.1.70,Linux,40\n"
+    "postgresql,16.2,PostgreSQL Global Development Group,3\n"
+    "redis,7.2.4,Redis Ltd,2\n"
+    "langchain,0.2.1,LangChain Inc,2\n"
 )
 
 MatchLevel = Literal["version_in_range", "version_unknown", "name_only", "version_outside", "none"]
