@@ -21,7 +21,7 @@ from threatvec.mcp.demo import (
     poisoned_snapshot,
     scan_report,
 )
-from threatvec.mcp.models import McpServer, McpSnapshot
+from threatvec.mcp.models import McpFinding, McpServer, McpSnapshot
 from threatvec.mcp.snapshot import ServerSnapshot
 from threatvec.mcp.spec import ServerSpec
 from threatvec.signals import service as signals
@@ -620,3 +620,57 @@ def test_an_accepted_trifecta_can_be_withdrawn(api) -> None:
     # the accepted flow is gone: a re-scan of the same tools keeps it open
     _post(api, _pair())
     assert api.get(f"/mcp/findings/{tri['id']}").json()["status"] == "open"
+
+
+def test_a_finding_gone_while_suppressed_is_resolved_on_unsuppress(api) -> None:
+    sid = _ids(_post(api, scan_report([(POISONED_SPEC, poisoned_snapshot())])))["weather"]
+    found = api.get("/mcp/findings", params={"server_id": sid, "status": "open"}).json()["items"]
+    covert = [f for f in found if f["rule_id"].startswith("TV-COVERT-")]
+    assert covert, found
+    target, kept = covert[0], covert[-1]
+    for f in {target["id"]: target, kept["id"]: kept}.values():
+        api.post(f"/mcp/findings/{f['id']}/suppress", json={"reason": "vendor says benign"})
+    # The vendor fixed the description: the next scan no longer finds it (still suppressed).
+    _post(api, scan_report([(POISONED_SPEC, clean_snapshot())]))
+    assert api.get(f"/mcp/findings/{target['id']}").json()["status"] == "suppressed"
+    r = api.post(f"/mcp/findings/{target['id']}/unsuppress")
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["status"], body["suppressed_reason"]) == ("resolved", None)
+    assert body["resolved_at"]
+    still = api.get("/mcp/findings", params={"server_id": sid, "status": "open"}).json()
+    assert target["id"] not in [f["id"] for f in still["items"]]
+    # A finding the latest scan still holds opens again, as before.
+    _post(api, scan_report([(POISONED_SPEC, poisoned_snapshot())]))
+    r = api.post(f"/mcp/findings/{kept['id']}/suppress", json={"reason": "benign"})
+    assert r.status_code == 200, r.text
+    r = api.post(f"/mcp/findings/{kept['id']}/unsuppress")
+    assert r.json()["status"] == "open", r.text
+
+
+def test_a_trifecta_gone_while_accepted_is_resolved_on_withdraw(api) -> None:
+    _post(api, _pair())
+    tri = api.get("/mcp/findings", params={"rule_id": "TV-MCP-TRIFECTA"}).json()["items"][0]
+    api.post(f"/mcp/findings/{tri['id']}/suppress", json={"reason": "docs sandbox"})
+    report = _pair()
+    report["servers"] = report["servers"][:1]  # fetch was removed from the configuration
+    _post(api, report)
+    assert api.get(f"/mcp/findings/{tri['id']}").json()["status"] == "suppressed"
+    r = api.post(f"/mcp/findings/{tri['id']}/unsuppress")
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+
+
+def test_a_finding_suppressed_before_the_absent_mark_is_held_against_the_snapshot(
+    api, session_factory
+) -> None:
+    sid = _ids(_post(api, scan_report([(POISONED_SPEC, poisoned_snapshot())])))["weather"]
+    found = api.get("/mcp/findings", params={"server_id": sid, "status": "open"}).json()["items"]
+    [target, *_] = [f for f in found if f["rule_id"].startswith("TV-COVERT-")]
+    api.post(f"/mcp/findings/{target['id']}/suppress", json={"reason": "benign"})
+    _post(api, scan_report([(POISONED_SPEC, clean_snapshot())]))
+    with session_scope(session_factory) as s:  # a row stored by a version without the mark
+        row = s.get(McpFinding, target["id"])
+        assert row is not None and "absent_since" in row.detail
+        row.detail = {k: v for k, v in row.detail.items() if k != "absent_since"}
+    r = api.post(f"/mcp/findings/{target['id']}/unsuppress")
+    assert r.status_code == 200 and r.json()["status"] == "resolved", r.text

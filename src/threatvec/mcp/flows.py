@@ -55,6 +55,7 @@ from threatvec.mcp.trust import TrustAssessment, TrustBasis, assess_trust, check
 from threatvec.signals import service as signals
 
 __all__ = [
+    "ABSENT",
     "CONFIG_RULES",
     "MAX_SERVERS_PER_REPORT",
     "PIN_RULES",
@@ -66,6 +67,7 @@ __all__ = [
     "apply_snapshot",
     "clean",
     "evaluate_scope",
+    "family_of",
     "load_diff",
     "rescore",
     "stored_score",
@@ -98,7 +100,7 @@ def clean(value: Any, limit: int) -> str:
     return text.replace("\x00", "\\x00")[:limit]
 
 
-def _family(rule_id: str) -> str:
+def family_of(rule_id: str) -> str:
     if rule_id in CONFIG_RULES:
         return "config"
     if rule_id in PIN_RULES:
@@ -612,6 +614,8 @@ def fingerprint(server_id: str | None, scope: str | None, f: Mapping[str, Any]) 
 
 
 _DETAIL_KEYS = ("verdict", "tools", "scope", "suppressed_reason")
+# detail key: when the scans stopped finding a suppressed finding (service.unsuppress_finding).
+ABSENT = "absent_since"
 
 
 def sync_findings(
@@ -636,7 +640,7 @@ def sync_findings(
         McpFinding.server_id == server_id if server_id else McpFinding.server_id.is_(None)
     )
     stmt = stmt.where(McpFinding.scope == scope if scope else McpFinding.scope.is_(None))
-    existing = {f.fingerprint: f for f in session.scalars(stmt) if _family(f.rule_id) == family}
+    existing = {f.fingerprint: f for f in session.scalars(stmt) if family_of(f.rule_id) == family}
     opened: list[McpFinding] = []
     seen: set[str] = set()
     for f in found:
@@ -683,6 +687,11 @@ def sync_findings(
     for fp, row in existing.items():
         if fp not in seen and row.status == "open":
             row.status, row.resolved_at = "resolved", now
+        elif fp not in seen and row.status == "suppressed" and ABSENT not in (row.detail or {}):
+            # A suppression outlives its finding; remember it is gone so undoing the
+            # suppression resolves it instead of opening it until the next scan. A
+            # sighting rebuilds `detail` above, which drops the mark.
+            row.detail = {**(row.detail or {}), ABSENT: now.isoformat()}
     session.flush()
     return opened
 
@@ -832,7 +841,7 @@ def rescore(
         covert = [
             {"rule_id": f.rule_id, "severity": f.severity, "tool": f.tool, "pointer": f.pointer}
             for f in open_rows
-            if _family(f.rule_id) == "content"
+            if family_of(f.rule_id) == "content"
         ]
     history = [
         d
@@ -847,7 +856,7 @@ def rescore(
         covert_findings=covert, trust=trust, pin=load_diff(server.pin_diff), history=history
     )
     suppressed = sum(
-        1 for f in findings if f.status == "suppressed" and _family(f.rule_id) == "content"
+        1 for f in findings if f.status == "suppressed" and family_of(f.rule_id) == "content"
     )
     if suppressed:
         score.parts["covert"].evidence.append(f"{suppressed} covert finding(s) suppressed")

@@ -357,7 +357,8 @@ def suppress_finding(
     "/findings/{finding_id}/unsuppress",
     response_model=McpFindingRead,
     responses=problem_responses(404, 409),
-    summary="Undo a suppression (a trifecta's accepted flow is withdrawn too)",
+    summary="Undo a suppression (a trifecta's accepted flow is withdrawn too); "
+    "resolved instead of open when the latest scan no longer finds it",
 )
 def unsuppress_finding(finding_id: str, session: SessionDep, org_id: OrgIdDep) -> McpFindingRead:
     row = service.unsuppress_finding(session=session, org_id=org_id, finding_id=finding_id)

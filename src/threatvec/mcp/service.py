@@ -579,23 +579,46 @@ def suppress_finding(
 def unsuppress_finding(*, session: Session, org_id: str, finding_id: str) -> McpFinding:
     """Undo a suppression: the finding is open again and counts in the score.
 
+    A finding the latest scan no longer found is resolved instead: it went away while
+    suppressed, and showing it open until the next scan would page someone for nothing.
     For a trifecta the accepted flows that cover it are dropped too; otherwise
     the next scan of the same configuration would suppress it again.
     """
     row = get_finding_or_raise(session=session, org_id=org_id, finding_id=finding_id)
     if row.status != "suppressed":
         raise Conflict(f"finding {finding_id} is not suppressed (status: {row.status})")
+    gone = _gone_from_latest_scan(session, org_id, row)
+    detail = dict(row.detail or {})
+    detail.pop(flows.ABSENT, None)
     if row.rule_id == "TV-MCP-TRIFECTA" and row.scope:
-        _drop_accepted_flows(session, org_id, row.scope, (row.detail or {}).get("tools") or [])
-        detail = dict(row.detail or {})
+        _drop_accepted_flows(session, org_id, row.scope, detail.get("tools") or [])
         detail.pop("suppressed_reason", None)
-        row.detail = detail
-    row.status = "open"
+    row.detail = detail
+    row.status, row.resolved_at = ("resolved", utcnow()) if gone else ("open", None)
     row.suppressed_reason = None
     row.suppressed_by = None
     row.suppressed_at = None
     _rescore_server_of(session, org_id, row)
     return row
+
+
+def _gone_from_latest_scan(session: Session, org_id: str, row: McpFinding) -> bool:
+    """Whether the scans stopped finding `row` while it was suppressed.
+
+    Marked by the scan that missed it (flows.ABSENT). A finding suppressed before that
+    mark existed is held against the server's current snapshot: a new snapshot re-checks
+    the pin and content findings with the same clock, so one it did not see is older.
+    """
+    if flows.ABSENT in (row.detail or {}):
+        return True
+    if not row.server_id or flows.family_of(row.rule_id) not in ("pin", "content"):
+        return False
+    created = session.scalar(
+        select(McpSnapshot.created_at)
+        .join(McpServer, McpServer.current_snapshot_id == McpSnapshot.id)
+        .where(McpServer.org_id == org_id, McpServer.id == row.server_id)
+    )
+    return created is not None and row.last_seen_at < created
 
 
 def _rescore_server_of(session: Session, org_id: str, row: McpFinding) -> None:

@@ -215,8 +215,15 @@ def unsuppress_finding(
     )
     back = f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
     try:
-        service.unsuppress_finding(session=ctx.session, org_id=ctx.org.id, finding_id=finding_id)
+        row = service.unsuppress_finding(
+            session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
+        )
     except ThreatVecError as exc:
         return redirect(ctx, back + "?flash=" + quote(exc.detail))
     ctx.session.commit()
-    return redirect(ctx, back + "?flash=" + quote("Suppression withdrawn"))
+    said = (
+        "Suppression withdrawn: the latest scan no longer finds it, so it is resolved"
+        if row.status == "resolved"
+        else "Suppression withdrawn"
+    )
+    return redirect(ctx, back + "?flash=" + quote(said))
