@@ -12,27 +12,40 @@ from pydantic import BaseModel, SecretStr
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import InvalidInput
 
-__all__ = ["SECRET_FIELDS", "precheck_destination", "split_settings", "stored_secrets"]
+__all__ = [
+    "OPTIONAL_SECRETS",
+    "SECRET_FIELDS",
+    "hint",
+    "precheck_destination",
+    "split_settings",
+    "stored_secrets",
+]
 
 # The write-only fields of each channel kind.
 SECRET_FIELDS: dict[str, tuple[str, ...]] = {
     "slack": ("webhook_url",),
-    "pagerduty": ("routing_key",),
+    "pagerduty": ("routing_key", "webhook_secret"),
     "webhook": ("secret",),
     "email": ("password",),
 }
+# Secrets a channel may lack and still send: an SMTP relay without login, a PagerDuty
+# channel that only pages (webhook_secret is for PagerDuty's calls back: pagerduty_sync.py).
+OPTIONAL_SECRETS = frozenset({"password", "webhook_secret"})
 
 
 def _last4(value: str) -> str:
     return "••••" + value[-4:] if len(value) >= 12 else "••••"
 
 
-def _hint(kind: str, secrets: dict[str, str]) -> str:
+def hint(kind: str, secrets: dict[str, str]) -> str:
     if kind == "slack":
         parts = urlsplit(secrets.get("webhook_url", ""))
         return f"{parts.scheme}://{parts.hostname}/…{secrets.get('webhook_url', '')[-4:]}"
     if kind == "pagerduty":
-        return "routing key " + _last4(secrets.get("routing_key", ""))
+        text = "routing key " + _last4(secrets.get("routing_key", ""))
+        if secrets.get("webhook_secret"):
+            text += " · webhook secret " + _last4(secrets["webhook_secret"])
+        return text
     if kind == "webhook":
         return "signing secret " + _last4(secrets.get("secret", ""))
     return "password set" if secrets.get("password") else "no password"
@@ -51,7 +64,7 @@ def split_settings(settings: BaseModel, box: SecretBox) -> tuple[dict[str, Any],
                 secrets[name] = value.get_secret_value()
         else:
             config[name] = value
-    return config, box.encrypt(json.dumps(secrets)), _hint(kind, secrets)
+    return config, box.encrypt(json.dumps(secrets)), hint(kind, secrets)
 
 
 def stored_secrets(secrets_enc: str, box: SecretBox) -> dict[str, str]:

@@ -33,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from threatvec.alerts import clearing, lifecycle, service, triggers
-from threatvec.alerts.channel_settings import SECRET_FIELDS, stored_secrets
+from threatvec.alerts.channel_settings import OPTIONAL_SECRETS, SECRET_FIELDS, stored_secrets
 from threatvec.alerts.models import Alert, AlertChannel, AlertCursor, AlertDelivery, AlertRule
 from threatvec.alerts.notifiers import email_digest, pagerduty, slack, webhook
 from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, channel_test_message
@@ -291,7 +291,9 @@ def _send(
 ) -> int:
     cfg = channel.config or {}
     missing = [
-        f for f in SECRET_FIELDS.get(channel.kind, ()) if f != "password" and not secrets.get(f)
+        f
+        for f in SECRET_FIELDS.get(channel.kind, ())
+        if f not in OPTIONAL_SECRETS and not secrets.get(f)
     ]
     if missing:
         raise DeliveryError(f"channel has no {missing[0]} stored", retryable=False)

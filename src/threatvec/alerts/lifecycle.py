@@ -51,6 +51,7 @@ Verdict = Literal["send", "wait", "drop"]
 DROPPED_BY_RESOLVE = "not sent: the alert was resolved before it went out"
 NO_TRIGGER = "not sent: the alert's notification never got through to this channel"
 CHANNEL_DELETED = "not sent: the channel was deleted"
+RESOLVED_AT_SOURCE = "not sent: the incident was resolved in PagerDuty"
 
 
 def _cancel_if_pending(
@@ -88,9 +89,18 @@ def _may_have_landed(trigger: AlertDelivery) -> bool:
 
 
 def queue_follow_ups(
-    *, session: Session, alert: Alert, action: Literal["acknowledge", "resolve"], now: datetime
+    *,
+    session: Session,
+    alert: Alert,
+    action: Literal["acknowledge", "resolve"],
+    now: datetime,
+    source_channel_id: str | None = None,
 ) -> int:
-    """Queue ``action`` for each live channel the alert's trigger went to; the rows added."""
+    """Queue ``action`` for each live channel the alert's trigger went to; the rows added.
+
+    ``source_channel_id``: the channel the change came from (PagerDuty said its incident
+    was acknowledged or resolved): it is told nothing back, the others as usual.
+    """
     triggers = _rows(session, alert, "trigger")
     if action == "resolve":
         # An acknowledgement not sent yet (or given up) is moot once the alert is resolved:
@@ -110,6 +120,12 @@ def queue_follow_ups(
     }
     added = 0
     for trigger in triggers:
+        if trigger.channel_id == source_channel_id:
+            if action == "resolve":
+                # A trigger still queued there (a retry after a timeout) would open a new
+                # incident for the one just resolved: it is dropped, and no resolve echoes.
+                _cancel_if_pending(session, trigger, RESOLVED_AT_SOURCE)
+            continue
         channel = channels.get(trigger.channel_id)
         if channel is None or not channel.enabled or channel.kind not in FOLLOW_UPS[action]:
             continue

@@ -10,13 +10,30 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from threatvec.core.clock import utcnow
 from threatvec.store.base import Base, JSONType, OrgScoped, Timestamped, UTCDateTime, new_id
 
-__all__ = ["Alert", "AlertChannel", "AlertCursor", "AlertDelivery", "AlertRule"]
+__all__ = [
+    "Alert",
+    "AlertChannel",
+    "AlertCursor",
+    "AlertDelivery",
+    "AlertInboundEvent",
+    "AlertRule",
+]
 
 
 class AlertRule(OrgScoped, Timestamped, Base):
@@ -141,3 +158,27 @@ class AlertCursor(Base):
         BigInteger().with_variant(Integer, "sqlite"), default=0
     )
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AlertInboundEvent(OrgScoped, Base):
+    """A PagerDuty webhook event applied to an alert, kept so a redelivery applies nothing twice.
+
+    Unique per channel and PagerDuty event id: of two deliveries of one event (PagerDuty
+    retries, or a replayed body) only the first is applied, even when both arrive at once.
+    """
+
+    __tablename__ = "alert_inbound_events"
+    __table_args__ = (UniqueConstraint("channel_id", "event_id", name="uq_alert_inbound_event"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    channel_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("alert_channels.id", ondelete="CASCADE")
+    )
+    event_id: Mapped[str] = mapped_column(String(100))
+    event_type: Mapped[str] = mapped_column(String(60))
+    alert_id: Mapped[str | None] = mapped_column(
+        String(32), ForeignKey("alerts.id", ondelete="CASCADE"), nullable=True, index=True
+    )
+    # applied | unchanged (the alert was already there or past it)
+    outcome: Mapped[str] = mapped_column(String(20))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -372,7 +372,25 @@ class PagerDutySettings(BaseModel):
         description="Events API base; EU accounts use https://events.eu.pagerduty.com",
     )
 
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The signing secret of the PagerDuty V3 webhook subscription that sends "
+        "incident.acknowledged / incident.resolved back to this channel (write-only; "
+        "without it the channel's webhook URL accepts nothing)",
+    )
+
     _b = field_validator("base_url")(_secret_url)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _w(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is None:
+            return None
+        secret = v.get_secret_value().strip()
+        # PagerDuty shows the secret once, as printable ASCII; whitespace is a copy-paste slip.
+        if not re.match(r"^[\x21-\x7e]{16,256}$", secret):
+            raise ValueError("must be 16–256 printable characters without spaces")
+        return SecretStr(secret)
 
     @field_validator("routing_key")
     @classmethod

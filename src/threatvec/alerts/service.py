@@ -432,22 +432,50 @@ def _move(
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
-def acknowledge(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
+def acknowledge(
+    *,
+    session: Session,
+    org_id: str,
+    alert_id: str,
+    actor: str = "api",
+    source_channel_id: str | None = None,
+) -> Alert:
+    """``source_channel_id``: the channel that told us (PagerDuty sync); it is not told back."""
     alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
     if _move(session, alert, frm=("open",), to="acknowledged", actor=actor):
         # PagerDuty stops escalating; a webhook mirrors the state (lifecycle.py).
-        lifecycle.queue_follow_ups(session=session, alert=alert, action="acknowledge", now=utcnow())
+        lifecycle.queue_follow_ups(
+            session=session,
+            alert=alert,
+            action="acknowledge",
+            now=utcnow(),
+            source_channel_id=source_channel_id,
+        )
     elif alert.status == "resolved":
         raise Conflict("the alert is already resolved")
     session.flush()
     return alert
 
 
-def resolve(*, session: Session, org_id: str, alert_id: str, actor: str = "api") -> Alert:
+def resolve(
+    *,
+    session: Session,
+    org_id: str,
+    alert_id: str,
+    actor: str = "api",
+    source_channel_id: str | None = None,
+) -> Alert:
+    """``source_channel_id``: the channel that told us (PagerDuty sync); it is not told back."""
     alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
     if _move(session, alert, frm=("open", "acknowledged"), to="resolved", actor=actor):
         # The PagerDuty incident closes; a trigger not sent yet is dropped (lifecycle.py).
-        lifecycle.queue_follow_ups(session=session, alert=alert, action="resolve", now=utcnow())
+        lifecycle.queue_follow_ups(
+            session=session,
+            alert=alert,
+            action="resolve",
+            now=utcnow(),
+            source_channel_id=source_channel_id,
+        )
     session.flush()
     return alert
 

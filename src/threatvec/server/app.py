@@ -59,6 +59,7 @@ UNPREFIXED_ROUTERS: list[str] = [
     "threatvec.enforcement.webhook",  # /api/v1/enforcement/webhook, signed per source
     "threatvec.enforcement.snapper_webhook",  # /api/v1/enforcement/snapper/{id}, Snapper-signed
     "threatvec.integrations.receiver",  # /api/v1/integrations/{id}/zscaler/nss, ingest token
+    "threatvec.alerts.pagerduty_webhook",  # /api/v1/alerts/channels/{id}/pagerduty-webhook
 ]
 # Dashboard pages, one module per area.
 PAGE_ROUTERS = [
