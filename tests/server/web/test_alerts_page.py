@@ -3,6 +3,10 @@ acknowledge, resolve) and status; resolving from the page queues the PagerDuty r
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
+
 from fastapi.testclient import TestClient
 
 from tests.alerts.conftest import TEST_SECRET_KEY
@@ -96,3 +100,52 @@ def test_an_alert_that_resolved_itself_says_so_and_why(app, client, session_fact
     assert "by system: condition cleared: posture score back to 79.5" in cell
     rules_row = html.split(f'data-rule-id="{rule["id"]}"')[1].split("</tr>")[0]
     assert "auto-resolve" in rules_row
+
+
+def test_a_pagerduty_channel_shows_its_webhook_url_and_takes_its_secret(
+    app, client, session_factory
+) -> None:
+    org = create_org(session_factory)
+    api = Api(client, org)
+    with http_receiver() as pd, TestClient(app) as c:
+        ch = api.post(
+            "/alerts/channels",
+            json={"name": "PD", "settings": {"kind": "pagerduty", "routing_key": "K" * 32,
+                                             "base_url": pd.url}},
+        ).json()  # fmt: skip
+        csrf = _login(c, org.key)
+        html = c.get("/settings/alerts").text
+        url = f"/api/v1/alerts/channels/{ch['id']}/pagerduty-webhook"
+        assert f'<code class="pd-webhook-url">http://testserver{url}</code>' in html
+        assert "Remove secret" not in html
+
+        action = f"/settings/alerts/channels/{ch['id']}/pagerduty-webhook-secret"
+        r = c.post(action, data={"csrf": csrf, "webhook_secret": "short"})
+        assert r.status_code == 422 and "16–256 printable characters" in r.text
+        secret = "pd-page-secret-" + "z" * 20
+        r = c.post(action, data={"csrf": csrf, "webhook_secret": secret}, follow_redirects=False)
+        assert r.status_code == 303, r.text[:300]
+        got = api.get(f"/alerts/channels/{ch['id']}").json()
+        assert got["secret_hint"] == "routing key ••••KKKK · webhook secret ••••zzzz"
+        assert secret not in c.get("/settings/alerts").text
+
+        # The saved secret verifies PagerDuty's calls; the routing key still pages.
+        body = json.dumps({"event": {"id": "E1", "event_type": "pagey.ping", "data": {}}}).encode()
+        sig = "v1=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+        r = client.post(url, content=body, headers={"X-PagerDuty-Signature": sig})
+        assert r.status_code == 200 and r.json()["outcome"] == "ignored", r.text
+        assert api.post(f"/alerts/channels/{ch['id']}/test").json()["ok"] is True
+        assert pd.requests[-1].json()["routing_key"] == "K" * 32
+
+        r = c.post(action, data={"csrf": csrf, "remove": "1"}, follow_redirects=False)
+        assert r.status_code == 303
+        assert (
+            client.post(url, content=body, headers={"X-PagerDuty-Signature": sig}).status_code
+            == 401
+        )
+        # Another org's session cannot set it: the channel is not theirs.
+        other = create_org(session_factory)
+        with TestClient(app) as o:
+            token = _login(o, other.key)
+            r = o.post(action, data={"csrf": token, "webhook_secret": secret})
+            assert r.status_code == 404

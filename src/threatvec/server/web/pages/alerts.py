@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from threatvec.alerts import flows, service
+from threatvec.alerts import flows, pagerduty_sync, service
 from threatvec.alerts.schemas import TRIGGERS, ChannelCreate, RuleCreate, RuleUpdate
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
@@ -74,6 +74,12 @@ def _page(
         rules=rules,
         channels=channels,
         channel_names={c.id: c.name for c in channels},
+        # Where PagerDuty's V3 webhook subscription calls each PagerDuty channel back.
+        pd_webhook_urls={
+            c.id: str(ctx.request.base_url).rstrip("/") + pagerduty_sync.webhook_path(c.id)
+            for c in channels
+            if c.kind == "pagerduty"
+        },
         alerts=alerts,
         deliveries=deliveries,
         triggers=TRIGGERS,
@@ -219,6 +225,36 @@ def test_channel(
     if ok:
         return redirect(ctx, f"{PAGE}?flash=Test+message+sent")
     return _page(ctx, error=f"Test failed: {error}", status_code=200)
+
+
+@router.post(PAGE + "/channels/{channel_id}/pagerduty-webhook-secret", response_model=None)
+def set_pagerduty_webhook_secret(
+    ctx: PageDep,
+    channel_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    webhook_secret: Annotated[str, Form(max_length=300)] = "",
+    remove: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    """Save (or remove) the PagerDuty subscription's signing secret; the routing key stays."""
+    check_csrf(ctx, csrf)
+    if not remove and not webhook_secret.strip():
+        return _page(ctx, error="webhook_secret: paste the subscription's signing secret",
+                     status_code=422)  # fmt: skip
+    try:
+        pagerduty_sync.set_webhook_secret(
+            session=ctx.session,
+            org_id=ctx.org.id,
+            channel_id=channel_id[:64],
+            secret=None if remove else webhook_secret,
+            box=SecretBox(ctx.request.app.state.secret_key),
+        )
+    except ValidationError as exc:
+        return _page(ctx, error=_messages(exc), status_code=422)
+    except ThreatVecError as exc:
+        return _page(ctx, error=exc.detail, status_code=exc.status)
+    ctx.session.commit()
+    done = "removed" if remove else "saved"
+    return redirect(ctx, f"{PAGE}?flash=PagerDuty+webhook+secret+{done}")
 
 
 @router.post(PAGE + "/{alert_id}/deliveries/{delivery_id}/retry", response_model=None)
