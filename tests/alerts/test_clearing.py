@@ -333,3 +333,130 @@ def test_an_auto_resolve_that_loses_the_race_to_a_person_sends_nothing(
             assert len(rows) == 1
         assert _deliver(session_factory, org).sent == 1
         assert [e["event_action"] for e in _pd_events(pd)] == ["trigger", "resolve"]
+
+
+def test_an_alert_that_folded_more_matches_than_it_shows_resolves_when_every_one_clears(
+    http, session_factory
+) -> None:
+    from threatvec.alerts.models import Alert
+    from threatvec.alerts.notifiers.message import AlertMessage
+
+    org = create_org(session_factory)
+    _rule(http, org, {"trigger": "new_shadow_asset"})  # cooldown 60 min: the storm folds
+    tag = uuid.uuid4().hex[:8]
+    ids = [_visit(http, org, f"tool{i}-{tag}.example") for i in range(25)]
+    result = _evaluate(http, org)
+    assert (result["alerts_created"], result["alerts_folded"]) == (1, 24)
+    [alert] = _alerts(http, org)
+    assert alert["occurrences"] == 25 and len(alert["details"]["events"]) == 20  # readable
+    assert sorted(alert["details"]["subjects"]) == sorted(ids)  # but every one is kept
+    with session_scope(session_factory) as s:  # what a channel is sent: a count, not 25 ids
+        row = s.get(Alert, alert["id"])
+        assert row is not None
+        sent = AlertMessage.from_alert(row).as_json()["details"]
+    assert sent["subjects_total"] == 25 and "subjects" not in sent and len(sent["events"]) == 20
+
+    for sid in ids[:-1]:  # the one left is past the first 20 the alert shows
+        _ok(http.post(f"/shadow/services/{sid}/register", json={}, headers=_as(org)))
+    assert _evaluate(http, org)["auto_resolved"] == 0
+    assert _alerts(http, org)[0]["status"] == "open"
+    _ok(http.post(f"/shadow/services/{ids[-1]}/register", json={}, headers=_as(org)))
+    assert _evaluate(http, org)["auto_resolved"] == 1
+    [done] = _alerts(http, org)
+    assert (done["status"], done["resolved_by"]) == ("resolved", "system")
+    assert done["resolution"].startswith("condition cleared: all 25 services are registered")
+
+
+def _holding_alerts(session_factory: Any, org: OrgHandle, n: int) -> None:
+    """n open alerts per clearable trigger, each still holding (nothing to resolve)."""
+    from datetime import UTC, datetime
+
+    from threatvec.mcp.models import McpServer
+    from threatvec.shadow.models import ShadowService
+
+    now = datetime.now(UTC)
+    with session_scope(session_factory) as s:
+        for i in range(n):
+            svc = ShadowService(
+                org_id=org.id,
+                domain=f"s{i}-{uuid.uuid4().hex[:6]}.example",
+                name=f"s{i}",
+                first_seen=now,
+                last_seen=now,
+            )
+            srv = McpServer(
+                org_id=org.id,
+                identity_key=uuid.uuid4().hex,
+                name=f"m{i}",
+                transport="stdio",
+                approved=True,
+                approved_hash="a",
+                current_hash="b",
+            )
+            s.add_all([svc, srv])
+            s.flush()
+            signals.publish(
+                session=s,
+                org_id=org.id,
+                kind="shadow.new_service",
+                data={"service_id": svc.id, "domain": svc.domain, "risk": "HIGH"},
+            )
+            signals.publish(
+                session=s,
+                org_id=org.id,
+                kind="mcp.rug_pull",
+                data={"server_id": srv.id, "server": srv.name, "severity": "high"},
+            )
+            signals.publish(
+                session=s,
+                org_id=org.id,
+                kind="posture.updated",
+                data={"value": 50.0, "previous": 80.0},
+            )
+
+
+def test_the_auto_resolve_check_reads_once_per_trigger_not_once_per_alert(
+    http, session_factory
+) -> None:
+    from sqlalchemy import event
+
+    counts: list[int] = []
+    engine = session_factory.kw["bind"]
+    for n in (3, 12):
+        org = create_org(session_factory)
+        for cond in ({"trigger": "new_shadow_asset"}, {"trigger": "mcp_rug_pull"},
+                     {"trigger": "score_drop", "points": 10}):  # fmt: skip
+            _rule(http, org, cond, cooldown_minutes=0)  # every match its own alert
+        _holding_alerts(session_factory, org, n)
+        assert _evaluate(http, org)["alerts_created"] == 3 * n
+        seen: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            with session_scope(session_factory) as s:
+                result = flows.evaluate(session=s, org_id=org.id)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert result.auto_resolved == 0 and result.alerts_created == 0
+        counts.append(len(seen))
+    assert counts[0] == counts[1], counts  # 9 or 36 open alerts: the same statements
+
+
+def test_an_alert_stored_before_subjects_were_kept_is_judged_only_when_complete() -> None:
+    from threatvec.alerts import clearing
+
+    ev = [{"service_id": f"s{i}", "domain": f"d{i}.example"} for i in range(20)]
+    new = {"service_id": "s99", "domain": "d99.example"}
+    # Every match it folded is in its events: the list starts from them.
+    whole = clearing.note_subject("new_shadow_asset", {"events": ev[:3]}, 3, new)
+    assert whole["subjects"] == ["s0", "s1", "s2", "s99"]
+    # It folded more than it kept: which ones it dropped is unknown, so no list is started.
+    partial = clearing.note_subject("new_shadow_asset", {"events": ev}, 25, new)
+    assert "subjects" not in partial
+    # A subject folded again is listed once; triggers without subjects keep none.
+    again = clearing.note_subject("new_shadow_asset", whole, 4, {"service_id": "s1"})
+    assert again["subjects"] == whole["subjects"]
+    assert clearing.note_subject("score_drop", {"events": []}, 0, {"before": 80}) == {"events": []}

@@ -147,12 +147,17 @@ def _fire(
             .limit(1)
         )
         if current is not None:
+            # Every subject is kept (auto-resolve needs them all); the events shown stop at 20.
+            details = clearing.note_subject(
+                current.trigger, dict(current.details or {}), current.occurrences, match.detail
+            )
             current.occurrences += 1
             current.last_signal_id = sig.id
             current.last_seen_at = sig.created_at
-            events = list((current.details or {}).get("events", []))
+            events = list(details.get("events", []))
             if len(events) < MAX_DETAIL_EVENTS:
-                current.details = {**(current.details or {}), "events": [*events, match.detail]}
+                details["events"] = [*events, match.detail]
+            current.details = details
             result.alerts_folded += 1
             return
     alert = Alert(
@@ -164,7 +169,9 @@ def _fire(
         title=match.title[:300],
         summary=match.summary[:2000],
         dedup_key=dedup_key,
-        details={"signal_kind": sig.kind, "events": [match.detail]},
+        details=clearing.note_subject(
+            rule.trigger, {"signal_kind": sig.kind, "events": [match.detail]}, 0, match.detail
+        ),
         first_signal_id=sig.id,
         last_signal_id=sig.id,
         first_seen_at=sig.created_at,
@@ -255,19 +262,25 @@ def evaluate(
 
 
 def _clear(session: Session, org_id: str, rules: list[tuple[AlertRule, Any]], *, upto: int) -> int:
-    """Resolve the open alerts whose condition no longer holds, for rules that ask for it."""
+    """Resolve the open alerts whose condition no longer holds, for rules that ask for it.
+
+    One read of the open alerts and one per trigger kind (clearing.cleared_all), however
+    many alerts are open: this runs on every evaluation.
+    """
+    wanted = {
+        rule.id: cond
+        for rule, cond in rules
+        if rule.auto_resolve and rule.trigger in clearing.CLEARABLE
+    }
+    items = clearing.pending(session=session, org_id=org_id, conditions=wanted)
+    reasons = clearing.cleared_all(session=session, org_id=org_id, items=items, upto_signal_id=upto)
     resolved = 0
-    for rule, cond in rules:
-        if not rule.auto_resolve or rule.trigger not in clearing.CLEARABLE:
-            continue
-        for alert in service.open_alerts_of(session=session, org_id=org_id, rule_id=rule.id):
-            reason = clearing.cleared(
-                session=session, alert=alert, condition=cond, upto_signal_id=upto
-            )
-            if reason is not None and service.auto_resolve(
-                session=session, alert=alert, reason=reason
-            ):
-                resolved += 1
+    for p in items:  # oldest first, as before
+        reason = reasons.get(p.alert.id)
+        if reason is not None and service.auto_resolve(
+            session=session, alert=p.alert, reason=reason
+        ):
+            resolved += 1
     return resolved
 
 

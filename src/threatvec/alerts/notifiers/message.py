@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from threatvec.alerts.clearing import outgoing_details
 from threatvec.alerts.models import Alert
 from threatvec.core.clock import utcnow
 
@@ -105,7 +106,7 @@ class AlertMessage:
             status=alert.status,
             occurrences=alert.occurrences,
             fired_at=alert.fired_at,
-            details=dict(alert.details or {}),
+            details=outgoing_details(alert.details or {}),
             action=action,
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=alert.acknowledged_by,
