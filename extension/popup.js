@@ -19,7 +19,9 @@ async function render() {
   $("managed-note").hidden = managedKeys.length === 0;
   const status = await chrome.runtime.sendMessage({ type: "tv-status" }).catch(() => null);
   if (status) {
-    show("queued", String(status.queued));
+    // Held events wait for the org's user id salt (server not reached yet): not lost.
+    const held = status.held ? ` (${status.held} waiting for the organisation's user id salt)` : "";
+    show("queued", `${status.queued}${held}`);
     show("sent", String(status.sent));
     // The last problem shows even after earlier deliveries (events refused, server down).
     const problem = status.lastError ? ` — ${status.lastError}` : "";

@@ -8,7 +8,8 @@ import { buildMatcher, httpHostname, matchPatterns, mergeCatalogs, navigationFil
 import { CONFIG_KEY, loadConfig } from "./config.js";
 import { browserTag, buildEvent, userHash } from "./events.js";
 import { countPII } from "./pii.js";
-import { EventQueue } from "./queue.js";
+import { EventQueue, PENDING_USER } from "./queue.js";
+import { foldLocalIds, orgSalt } from "./salt.js";
 import { assessUnknownPage } from "./unknown.js";
 
 const REMOTE_CATALOG_KEY = "tv_catalog_remote";
@@ -180,10 +181,14 @@ async function enqueueEvent({ domain, eventType, counts, unknownService, signals
     counts,
     occurredAt: new Date(),
     browser: BROWSER,
-    userHash: await userHash(config.userIdSalt, config.userIdentifier),
+    userHash: null,
     unknownService,
     signals,
   });
+  // The user id is made at delivery, with the org's salt from the server (salt.js):
+  // an event queued while the server is unreachable waits for it instead of going
+  // out under an id no other source shares.
+  if (config.userIdentifier.trim()) event[PENDING_USER] = true;
   await queue.enqueue([event]);
   scheduleFlush();
 }
@@ -198,7 +203,22 @@ function scheduleFlush() {
 
 async function flushNow(force) {
   const { config } = await loadConfig(chrome);
-  return queue.flush(config, { force });
+  const user = await currentUserHash(config);
+  return queue.flush(config, { force, userHash: user.pending ? undefined : user.hash });
+}
+
+// {hash} (null without an identifier) or {pending} while the org's salt is unknown.
+async function currentUserHash(config) {
+  if (!config.userIdentifier.trim()) return { hash: null };
+  const org = await orgSalt({ config, storage: localArea, fetchFn: (url, init) => fetch(url, init) });
+  if (org.pending) return org;
+  if (org.source === "server") {
+    const rewrite = (from, to) => queue.rewriteUserHash(from, to);
+    await foldLocalIds({ config, storage: localArea, fetchFn: (url, init) => fetch(url, init), salt: org.salt, rewrite }).catch(
+      () => {},
+    );
+  }
+  return { hash: await userHash(org.salt, config.userIdentifier) };
 }
 
 // Decide what a content script may report from the page it runs in.

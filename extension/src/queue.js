@@ -8,6 +8,10 @@
 // (it can never succeed) and count it; 401/403, 408, 429, 5xx and network
 // errors keep it and back off exponentially (±20% jitter, Retry-After
 // honoured, capped).
+//
+// An event that needs the user's id carries PENDING_USER instead of a user_hash
+// until the org's salt is known (salt.js): flush() stamps it with the hash it is
+// given, or holds it back (kept, not sent, not lost) when it is given none.
 
 export const QUEUE_KEY = "tv_queue";
 export const STATE_KEY = "tv_queue_state";
@@ -15,11 +19,12 @@ export const MAX_QUEUE = 5000;
 export const BATCH_SIZE = 100;
 export const BASE_DELAY_MS = 5_000;
 export const MAX_DELAY_MS = 30 * 60_000;
+export const PENDING_USER = "pending_user";
 
 const DROP_STATUSES = new Set([400, 413, 422]);
 
 function emptyState() {
-  return { attempt: 0, nextAttemptAt: 0, dropped: {}, lastStatus: null, lastError: null, lastSentAt: null, sent: 0 };
+  return { attempt: 0, nextAttemptAt: 0, dropped: {}, lastStatus: null, lastError: null, lastSentAt: null, sent: 0, held: 0 };
 }
 
 /** Delay before retry number `attempt` (1-based), with ±20% jitter from random(). */
@@ -58,6 +63,21 @@ async function rejectedIn(response, batchSize) {
     }
   }
   return { count: Math.min(rejected.length, batchSize), fields: [...fields].sort().slice(0, 5).join(", ") || "invalid" };
+}
+
+/** Stamp events waiting for the user id, or hold them back while it is unknown. */
+function stampUsers(events, userHash) {
+  const ready = [];
+  const held = [];
+  for (const event of events) {
+    if (!event || !event[PENDING_USER]) ready.push(event);
+    else if (userHash === undefined) held.push(event);
+    else {
+      const { [PENDING_USER]: _, ...stamped } = event; // the marker never leaves the browser
+      ready.push({ ...stamped, user_hash: userHash });
+    }
+  }
+  return { ready, held };
 }
 
 /**
@@ -114,16 +134,37 @@ export class EventQueue {
     });
   }
 
+  /** Queued events sent with user hash `from` (a salt of the install's own) get `to`. */
+  rewriteUserHash(from, to) {
+    return this.locked(async () => {
+      const { events, state } = await this.load();
+      let changed = 0;
+      for (const event of events) {
+        if (event && event.user_hash === from) {
+          event.user_hash = to;
+          changed += 1;
+        }
+      }
+      if (changed) await this.save(events, state);
+      return changed;
+    });
+  }
+
   /**
    * Send what is due. config: {serverUrl, orgKey}. Returns a summary
    * {sent, kept, dropped, status}. `force` ignores the backoff timer.
+   * `userHash`: the id for events marked PENDING_USER (a hash, or null for
+   * none); undefined while the org's salt is unknown: those events stay queued.
    */
-  flush(config, { force = false } = {}) {
+  flush(config, { force = false, userHash = undefined } = {}) {
     return this.locked(async () => {
-      const { events, state } = await this.load();
-      const summary = { sent: 0, kept: events.length, dropped: 0, status: null };
-      if (!events.length || !config || !config.serverUrl || !config.orgKey) return summary;
+      const loaded = await this.load();
+      const { state } = loaded;
+      const summary = { sent: 0, kept: loaded.events.length, dropped: 0, status: null };
+      if (!loaded.events.length || !config || !config.serverUrl || !config.orgKey) return summary;
       if (!force && state.nextAttemptAt > this.now()) return summary;
+      const { ready: events, held } = stampUsers(loaded.events, userHash);
+      state.held = held.length;
       while (events.length) {
         const batch = events.slice(0, BATCH_SIZE);
         let response;
@@ -171,9 +212,9 @@ export class EventQueue {
         state.lastError = response.status === 401 || response.status === 403 ? "org key refused" : `http ${response.status}`;
         break;
       }
-      summary.kept = events.length;
+      summary.kept = held.length + events.length;
       summary.status = state.lastStatus;
-      await this.save(events, state);
+      await this.save([...held, ...events], state);
       return summary;
     });
   }

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { after, before, beforeEach, test } from "node:test";
 
-import { BATCH_SIZE, EventQueue, MAX_QUEUE, QUEUE_KEY, STATE_KEY, backoffDelay } from "../src/queue.js";
+import { BATCH_SIZE, EventQueue, MAX_QUEUE, PENDING_USER, QUEUE_KEY, STATE_KEY, backoffDelay } from "../src/queue.js";
 
 class MemoryStorage {
   constructor() {
@@ -171,4 +171,41 @@ test("backoff doubles, is capped, and jitters by at most 20%", () => {
   assert.equal(backoffDelay(30, () => 0.5), 30 * 60_000);
   assert.equal(backoffDelay(1, () => 0), 4_000);
   assert.equal(backoffDelay(1, () => 0.999999), 6_000);
+});
+
+test("events waiting for the org's salt are held, not sent and not lost; then stamped", async () => {
+  const { queue, storage } = makeQueue();
+  const hash = "c".repeat(64);
+  await queue.enqueue([{ event_id: "w0", user_hash: null, [PENDING_USER]: true }, ...events(2)]);
+  // Salt unknown (server unreachable when it was asked): the two without a user go.
+  let summary = await queue.flush({ serverUrl, orgKey: "k" });
+  assert.deepEqual(summary, { sent: 2, kept: 1, dropped: 0, status: 200 });
+  assert.deepEqual(received[0].body.events.map((e) => e.event_id), ["e0", "e1"]);
+  assert.equal((await queue.status()).held, 1);
+  assert.equal((await storage.get(QUEUE_KEY))[0][PENDING_USER], true);
+  // A restart in between keeps it; once the salt is known it goes with the hash.
+  const again = makeQueue(storage).queue;
+  summary = await again.flush({ serverUrl, orgKey: "k" }, { userHash: hash });
+  assert.equal(summary.sent, 1);
+  const [sent] = received[1].body.events;
+  assert.equal(sent.event_id, "w0");
+  assert.equal(sent.user_hash, hash);
+  assert.ok(!(PENDING_USER in sent), "the marker is not part of the wire contract");
+  assert.equal((await again.status()).held, 0);
+});
+
+test("no user configured: a pending event goes with user_hash null", async () => {
+  const { queue } = makeQueue();
+  await queue.enqueue([{ event_id: "w1", user_hash: null, [PENDING_USER]: true }]);
+  await queue.flush({ serverUrl, orgKey: "k" }, { userHash: null });
+  assert.equal(received[0].body.events[0].user_hash, null);
+});
+
+test("queued events made with the install's own salt take the org-salt id", async () => {
+  const { queue } = makeQueue();
+  const old = "a".repeat(64);
+  await queue.enqueue([{ event_id: "o1", user_hash: old }, { event_id: "o2", user_hash: "d".repeat(64) }]);
+  assert.equal(await queue.rewriteUserHash(old, "b".repeat(64)), 1);
+  await queue.flush({ serverUrl, orgKey: "k" });
+  assert.deepEqual(received[0].body.events.map((e) => e.user_hash), ["b".repeat(64), "d".repeat(64)]);
 });

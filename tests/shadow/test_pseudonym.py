@@ -130,4 +130,5 @@ def test_extension_page_tells_admins_where_the_salt_comes_from(client, session_f
     org = create_org(session_factory)
     dashboard_login(client, org.key)
     page = client.get("/extension").text
-    assert "threatvec shadow user-id-salt" in page
+    # The extension fetches the salt itself: the admin is told not to copy it.
+    assert "Not needed: the extension fetches the organisation&#39;s user id salt" in page

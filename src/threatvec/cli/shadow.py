@@ -106,8 +106,8 @@ def services(
 
 @app.command("user-id-salt")
 def user_id_salt(org: str | None = typer.Option(None, help=ORG_HELP)) -> None:
-    """Print the org's user id salt: the extension policy's `userIdSalt`, so an employee the
-    extension reports is the same user as in the Copilot, Okta or proxy logs."""
+    """Print the org's user id salt (the extension fetches it itself with its org key; the
+    policy's `userIdSalt` is only for servers before GET /shadow/user-id-salt)."""
     from threatvec.shadow import service
     from threatvec.store.engine import session_scope
 

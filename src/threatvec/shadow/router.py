@@ -7,7 +7,7 @@ import json
 import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +17,7 @@ from threatvec.core.pagination import Page
 from threatvec.core.problems import problem_responses
 from threatvec.ingest.body import check_declared_length
 from threatvec.ingest.ratelimit import IngestRateLimiter
-from threatvec.shadow import service
+from threatvec.shadow import service, user_ids
 from threatvec.shadow.schemas import (
     MAX_BATCH_BYTES,
     MAX_BATCH_EVENTS,
@@ -34,6 +34,9 @@ from threatvec.shadow.schemas import (
     ShadowServiceDetail,
     ShadowServicePage,
     ShadowServiceRead,
+    UserIdMerge,
+    UserIdMergeResult,
+    UserIdSaltRead,
 )
 from threatvec.store.engine import session_scope
 
@@ -132,6 +135,37 @@ async def post_events(request: Request, org_id: OrgIdDep) -> EventBatchResult:
             return service.ingest_batch(session=session, org_id=org_id, payload=payload)
 
     return await run_in_threadpool(work)
+
+
+@router.get(
+    "/user-id-salt",
+    response_model=UserIdSaltRead,
+    summary="The org's user id salt, for the browser extension",
+    description=(
+        "What the extension hashes users with, so a person is one user across the extension "
+        "and the Copilot, Okta and proxy logs (the same value `threatvec shadow user-id-salt` "
+        "prints). Org-scoped by the ingest key; never cached, never logged. The HMAC key that "
+        "stored ids are keyed with is not part of it and never leaves the server."
+    ),
+)
+def get_user_id_salt(response: Response, session: SessionDep, org_id: OrgIdDep) -> UserIdSaltRead:
+    response.headers["Cache-Control"] = "no-store"
+    return UserIdSaltRead(salt=user_ids.extension_salt(session=session, org_id=org_id))
+
+
+@router.post(
+    "/user-ids/merge",
+    response_model=UserIdMergeResult,
+    summary="Fold ids an extension made with its own salt into the org-salt id",
+    description=(
+        "The extension sends its user's client hash under the salt it used before it had "
+        "the org's, and under the org's salt; the org's stored events and user counts of "
+        "the first move to the second. Idempotent. See docs/shadow.md, user pseudonyms."
+    ),
+    responses=problem_responses(400),
+)
+def merge_user_ids(data: UserIdMerge, session: SessionDep, org_id: OrgIdDep) -> UserIdMergeResult:
+    return user_ids.merge_user_ids(session=session, org_id=org_id, data=data)
 
 
 @router.get(

@@ -589,3 +589,27 @@ class CatalogImportResult(BaseModel):
 
     added: int
     updated: int
+
+
+class UserIdSaltRead(BaseModel):
+    """The org's user id salt, for the extension (the HMAC key never leaves the server)."""
+
+    salt: str
+
+
+class UserIdMerge(BaseModel):
+    """Fold the ids one person got from a salt of the install's own into the org-salt id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    from_hash: str = Field(
+        pattern=_HEX64, description="client hash made with the install's own salt (64 hex)"
+    )
+    to_hash: str = Field(
+        pattern=_HEX64, description="client hash of the same person with the org's salt (64 hex)"
+    )
+
+
+class UserIdMergeResult(BaseModel):
+    events: int = Field(description="stored events now under the org-salt id")
+    service_users: int = Field(description="(service, user) rows folded or renamed")
