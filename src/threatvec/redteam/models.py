@@ -51,6 +51,14 @@ _ONE_ACTIVE_CYCLE = "status IN ('queued', 'running')"
 _ONE_ACTIVE_RUN = "kind = 'agentbench' AND status IN ('queued', 'running')"
 
 
+class _Owned:
+    """The process executing the row (redteam.owner): a dead owner frees the row at once."""
+
+    owner_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    owner_token: Mapped[str | None] = mapped_column(String(120), nullable=True)
+
+
 class RedTeamTarget(OrgScoped, Timestamped, Base):
     """How to reach one agent for AgentBench; one per (org, agent)."""
 
@@ -65,7 +73,7 @@ class RedTeamTarget(OrgScoped, Timestamped, Base):
     updated_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
-class RedTeamRun(OrgScoped, Timestamped, Base):
+class RedTeamRun(_Owned, OrgScoped, Timestamped, Base):
     """One AgentBench run (or the run of one agent's learning-cycle scenarios)."""
 
     __tablename__ = "redteam_runs"
@@ -142,7 +150,7 @@ class RedTeamResult(OrgScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
-class RedTeamCycle(OrgScoped, Timestamped, Base):
+class RedTeamCycle(_Owned, OrgScoped, Timestamped, Base):
     """One learning cycle: recent AI CVEs → scenarios per agent → runs → verdicts."""
 
     __tablename__ = "redteam_cycles"

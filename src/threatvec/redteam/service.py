@@ -23,6 +23,7 @@ from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.redteam import owner as owners
 from threatvec.redteam.atlas import AtlasCatalog, Tactic, Technique
 from threatvec.redteam.coverage import (
     CoverageInput,
@@ -73,6 +74,7 @@ __all__ = [
     "list_results",
     "list_runs",
     "list_targets",
+    "owner_gone",
     "pass_counts",
     "put_target",
     "recent_ai_cves",
@@ -420,6 +422,8 @@ def create_run(
                 RedTeamRun.status.in_(ACTIVE_STATUSES),
             )
         )
+        if busy is not None and _end_if_orphaned(session, busy):
+            busy = None
         if busy is not None and utcnow() - busy.updated_at > STALE_AFTER:
             # Its process went away (restart, crash): progress stopped long ago.
             busy.status, busy.finished_at = "failed", utcnow()
@@ -440,6 +444,7 @@ def create_run(
         requested_by=by,
         summary={},
     )
+    _stamp_owner(run)
     if kind == "agentbench":
         # The check above is not enough: requests arriving together all pass it.
         _insert_one_active(session, run, lambda: _run_busy(agent, _active_run(session, run)))
@@ -447,6 +452,35 @@ def create_run(
         session.add(run)
         session.flush()
     return run
+
+
+def _stamp_owner(row: RedTeamRun | RedTeamCycle) -> None:
+    """Record this process as the row's executor: the process creating a run or cycle runs it."""
+    me = owners.current()
+    row.owner_host, row.owner_pid, row.owner_token = me.host, me.pid, me.token
+
+
+def owner_gone(row: RedTeamRun | RedTeamCycle) -> str | None:
+    """Why an active row's process is provably gone (the row's error), else None."""
+    if row.status not in ACTIVE_STATUSES:
+        return None
+    if not owners.is_dead(row.owner_host, row.owner_pid, row.owner_token):
+        return None
+    return f"interrupted: the process running it stopped (pid {row.owner_pid} on {row.owner_host})"
+
+
+def _end_if_orphaned(session: Session, row: RedTeamRun | RedTeamCycle) -> bool:
+    """End an active run or cycle whose process is provably dead (failed, why); True if so.
+
+    SIGKILL and the out-of-memory killer give the process no chance to end its
+    rows; without this the agent stayed locked (409) for the 15-minute stale rule.
+    """
+    why = owner_gone(row)
+    if why is None:
+        return False
+    row.status, row.error, row.finished_at = "failed", why, utcnow()
+    session.flush()
+    return True
 
 
 def _insert_one_active(session: Session, row: object, busy: Callable[[], Conflict]) -> None:
@@ -480,12 +514,19 @@ def _run_busy(agent: AgentRef, busy: RedTeamRun | None) -> Conflict:
     return Conflict(f"agent {agent.name!r} already has an AgentBench run in progress{which}")
 
 
-def get_run_or_raise(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
+def _find_run(session: Session, org_id: str, run_id: str) -> RedTeamRun:
     run = session.scalar(
         select(RedTeamRun).where(RedTeamRun.org_id == org_id, RedTeamRun.id == run_id)
     )
     if run is None:
         raise NotFound(f"run {run_id} not found")
+    return run
+
+
+def get_run_or_raise(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
+    """The run; one whose process died without ending it reads failed, with why."""
+    run = _find_run(session, org_id, run_id)
+    _end_if_orphaned(session, run)
     return run
 
 
@@ -505,21 +546,27 @@ def list_runs(
         stmt = stmt.where(RedTeamRun.status == status)
     if kind:
         stmt = stmt.where(RedTeamRun.kind == kind)
-    return paginate(session, stmt, id_column=RedTeamRun.id, sort_spec=RUN_SORTS, params=page)
+    rows, cursor = paginate(
+        session, stmt, id_column=RedTeamRun.id, sort_spec=RUN_SORTS, params=page
+    )
+    for run in rows:
+        _end_if_orphaned(session, run)
+    return rows, cursor
 
 
 def request_cancel(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
     """Ask a run to stop; the runner notices between probes. A finished run is a Conflict."""
-    run = get_run_or_raise(session=session, org_id=org_id, run_id=run_id)
+    run = _find_run(session, org_id, run_id)
     if run.status not in ACTIVE_STATUSES:
         raise Conflict(f"run {run_id} is already {run.status}")
     run.cancel_requested = True
+    gone = owner_gone(run)
     if run.status == "queued":
         run.status, run.finished_at = "cancelled", utcnow()
-    elif utcnow() - run.updated_at > STALE_AFTER:
-        # No progress for that long: its process is gone and nobody will see the flag.
+    elif gone is not None or utcnow() - run.updated_at > STALE_AFTER:
+        # Its process is gone (or made no progress for that long): nobody will see the flag.
         run.status, run.finished_at = "cancelled", utcnow()
-        run.error = run.error or STALE_ERROR
+        run.error = run.error or gone or STALE_ERROR
     session.flush()
     return run
 
@@ -900,6 +947,7 @@ def create_cycle(
         org_id=org_id, trigger=trigger, status="queued", cve_source=cve_source,
         summary=summary or {},
     )  # fmt: skip
+    _stamp_owner(cycle)
     _insert_one_active(session, cycle, lambda: _cycle_busy(_active_cycle(session, org_id)))
     return cycle
 
@@ -923,7 +971,8 @@ def _cycle_busy(busy: RedTeamCycle | None) -> Conflict:
 
 
 def _end_if_stale(session: Session, cycle: RedTeamCycle) -> bool:
-    """End an active cycle nothing has written for STALE_AFTER (its process died); True if so.
+    """End an active cycle whose process is provably dead, or that nothing has written for
+    STALE_AFTER (its process on another host died); True if so.
 
     A live cycle writes its row at each agent and its run after every probe; a
     process killed without cleanup (SIGKILL, out of memory) left it 'running'
@@ -931,6 +980,11 @@ def _end_if_stale(session: Session, cycle: RedTeamCycle) -> bool:
     """
     if cycle.status not in ACTIVE_STATUSES:
         return False
+    if _end_if_orphaned(session, cycle):
+        # Its runs executed in the same process: they are gone too.
+        for run in _active_cycle_runs(session, cycle.org_id, cycle.id):
+            _end_if_orphaned(session, run)
+        return True
     last_run = session.scalar(
         select(func.max(RedTeamRun.updated_at)).where(
             RedTeamRun.org_id == cycle.org_id, RedTeamRun.cycle_id == cycle.id
@@ -968,7 +1022,15 @@ def request_cycle_cancel(
         raise Conflict(f"learning cycle {cycle_id} is already {cycle.status}")
     cycle.status, cycle.finished_at = "cancelled", utcnow()
     cycle.error = f"cancelled by {by}"[:2000]
-    runs = list(
+    runs = _active_cycle_runs(session, org_id, cycle_id)
+    for run in runs:
+        request_cancel(session=session, org_id=org_id, run_id=run.id)
+    session.flush()
+    return cycle, runs
+
+
+def _active_cycle_runs(session: Session, org_id: str, cycle_id: str) -> list[RedTeamRun]:
+    return list(
         session.scalars(
             select(RedTeamRun).where(
                 RedTeamRun.org_id == org_id,
@@ -977,10 +1039,6 @@ def request_cycle_cancel(
             )
         )
     )
-    for run in runs:
-        request_cancel(session=session, org_id=org_id, run_id=run.id)
-    session.flush()
-    return cycle, runs
 
 
 def list_cycles(
