@@ -241,3 +241,37 @@ def test_after_kill_9_of_the_learning_cycle_job_the_next_cycle_starts_at_once(
         assert [(r.status, (r.error or "")[: len(why)]) for r in runs] == [("failed", why)]
     assert waited < 5, waited
 
+
+# ── `threatvec jobs run redteam.learning_cycle` stopped by a signal ─────────
+
+JOB_SIGNALS = [
+    pytest.param(signal.SIGTERM, "SIGTERM", id="SIGTERM"),
+    pytest.param(signal.SIGINT, "Ctrl-C", id="SIGINT"),
+    pytest.param(getattr(signal, "SIGHUP", None), "SIGHUP", id="SIGHUP",
+                 marks=pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("signum", "said"), JOB_SIGNALS)
+def test_a_stopped_learning_cycle_job_ends_its_cycle_and_says_which_signal(
+    store: Store, nvd_records: list[dict[str, Any]], signum: int, said: str
+) -> None:
+    # SIGTERM killed the job on the spot (Ctrl-C and SIGHUP left a traceback): the cycle
+    # read 'running' and no new cycle could start for 15 minutes.
+    _recent_cves(store, nvd_records)
+    with SlowAgentServer(delay=0.5) as agent:
+        _agent(store, agent, "chain-bot")
+        proc = _start(store, "jobs", "run", "redteam.learning_cycle", "--org", store.org_id)
+        _out, err = _stop(proc, agent, signum)
+    assert proc.returncode == 128 + signum, err
+    assert err.strip().endswith(f"redteam.learning_cycle stopped: interrupted ({said})"), err
+    why = f"interrupted: the job was stopped by {said}"
+    with store.factory() as s:
+        # Read as stored: the owner check would end a row the job left active, hiding it.
+        (cycle,) = s.scalars(select(RedTeamCycle)).all()
+        assert (cycle.status, cycle.error) == ("failed", why)
+        assert cycle.finished_at is not None
+        runs = s.scalars(select(RedTeamRun).where(RedTeamRun.cycle_id == cycle.id)).all()
+        assert [(r.status, r.error) for r in runs] == [("cancelled", why)]
+        service.create_cycle(session=s, org_id=store.org_id, trigger="api")
+        s.commit()

@@ -18,7 +18,12 @@ def list_() -> None:
 
 @app.command("run")
 def run(name: str, org: str | None = typer.Option(None, help="Only this org id")) -> None:
-    """Run one job now, once, and print each org's outcome."""
+    """Run one job now, once, and print each org's outcome.
+
+    Ctrl-C, SIGTERM and SIGHUP stop it cleanly: exit 128 + the signal (130, 143, 129).
+    """
+    from threatvec.cli.common import interrupt_exit_code, interrupt_label, stop_like_ctrl_c
+    from threatvec.core.cancel import stopping_reason
     from threatvec.jobs.registry import load_all_jobs
     from threatvec.jobs.runner import run_job
 
@@ -26,7 +31,18 @@ def run(name: str, org: str | None = typer.Option(None, help="Only this org id")
     if name not in jobs:
         fail(f"no job named {name!r}; known: {', '.join(sorted(jobs))}")
     _, _, factory = open_store()
-    runs = run_job(factory, jobs[name], trigger="cli", org_id=org)
+
+    def why() -> str:
+        return f"interrupted: the job was stopped by {interrupt_label()}"
+
+    # SIGTERM/SIGHUP unwind like Ctrl-C, so the work the job was doing is ended with
+    # why (a learning cycle left 'running' blocked the next one for 15 minutes).
+    with stop_like_ctrl_c(), stopping_reason(why):
+        try:
+            runs = run_job(factory, jobs[name], trigger="cli", org_id=org)
+        except KeyboardInterrupt:
+            typer.echo(f"{name} stopped: interrupted ({interrupt_label()})", err=True)
+            raise typer.Exit(interrupt_exit_code()) from None
     if runs is None:
         fail("another replica holds this job's lock; try again later")
     if not runs:

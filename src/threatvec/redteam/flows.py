@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from threatvec.core.cancel import stop_reason
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import InvalidInput, NotFound
@@ -165,6 +166,7 @@ def _fail_run(ctx: RunContext, org_id: str, run_id: str, message: str) -> None:
 
 INTERRUPTED = "interrupted: the process running it was stopped before the run finished"
 SERVER_STOPPED = "interrupted: the server stopped while it was in progress; start it again"
+CYCLE_INTERRUPTED = "interrupted: the process running it was stopped before the cycle finished"
 
 
 def interrupt_run(ctx: RunContext, *, org_id: str, run_id: str, reason: str = INTERRUPTED) -> None:
@@ -181,11 +183,13 @@ def _interrupt_run(factory: sessionmaker[Session], org_id: str, run_id: str, rea
             session.commit()
 
 
-def _interrupt_cycle(factory: sessionmaker[Session], org_id: str, cycle_id: str) -> None:
+def _interrupt_cycle(
+    factory: sessionmaker[Session], org_id: str, cycle_id: str, reason: str
+) -> None:
     with factory() as session:
         cycle = session.get(RedTeamCycle, cycle_id)
         if cycle is not None and cycle.org_id == org_id and cycle.status in service.ACTIVE_STATUSES:
-            cycle.status, cycle.error, cycle.finished_at = "failed", SERVER_STOPPED, utcnow()
+            cycle.status, cycle.error, cycle.finished_at = "failed", reason, utcnow()
             session.commit()
 
 
@@ -205,7 +209,7 @@ def stop_all(factory: sessionmaker[Session]) -> tuple[int, int]:
             active.token.cancel()
         _interrupt_run(factory, active.org_id, run_id, SERVER_STOPPED)
     for cycle_id, active in cycles.items():
-        _interrupt_cycle(factory, active.org_id, cycle_id)
+        _interrupt_cycle(factory, active.org_id, cycle_id, SERVER_STOPPED)
     if runs or cycles:
         log.warning("server stopping: %d run(s) and %d cycle(s) marked interrupted",
                     len(runs), len(cycles))  # fmt: skip
@@ -365,7 +369,7 @@ def execute_run(
     except BaseException:
         # Ctrl-C in the CLI (or SystemExit): left 'running', the run would block the
         # agent's next run (409) until it went stale, and a cancel would wait for nobody.
-        interrupt_run(ctx, org_id=org_id, run_id=run_id)
+        interrupt_run(ctx, org_id=org_id, run_id=run_id, reason=stop_reason(INTERRUPTED))
         raise
     finally:
         with _ACTIVE_LOCK:
@@ -532,8 +536,15 @@ def start_cycle(
 
     if background:
         _spawn(f"redteam-cycle-{cycle_id[:8]}", go)
-    else:
+        return cycle_id
+    try:
         go()
+    except (KeyboardInterrupt, SystemExit):
+        # Ctrl-C or SIGTERM in `threatvec jobs run`: left 'running', the cycle blocked
+        # every new one until the 15-minute stale rule. (A thread gets no signal: the
+        # server ends its cycles with stop_all.) Its run in progress ended the same way.
+        _interrupt_cycle(ctx.factory, org_id, cycle_id, stop_reason(CYCLE_INTERRUPTED))
+        raise
     return cycle_id
 
 
