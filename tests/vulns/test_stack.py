@@ -52,8 +52,10 @@ def test_aliases(a: str, b: str) -> None:
 
 def test_template_parses_cleanly() -> None:
     result = parse_stack_csv(TECH_STACK_TEMPLATE_CSV)
-    assert result.ok and len(result.entries) == 4
-    assert result.entries[0] == StackEntry("pytorch", "2.5.1", "Meta", 12, "csv", None, 2)
+    assert result.ok and len(result.entries) == 3  # the help page's three example rows
+    assert result.entries[0] == StackEntry(
+        "postgresql", "16.2", "PostgreSQL Global Development Group", 3, "csv", None, 2
+    )
 
 
 def test_csv_row_errors_have_line_numbers() -> None:
