@@ -39,6 +39,7 @@ __all__ = [
     "Pending",
     "cleared",
     "cleared_all",
+    "load",
     "note_subject",
     "outgoing_details",
     "pending",
@@ -73,7 +74,7 @@ def _subject(trigger: str, detail: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _events(alert: Alert) -> list[dict[str, Any]] | None:
+def _events(alert: Any) -> list[dict[str, Any]] | None:
     """The alert's matches, or None if it folded more than it kept (subjects unknown)."""
     events = [e for e in (alert.details or {}).get("events", []) if isinstance(e, dict)]
     if not events or alert.occurrences > len(events):
@@ -105,7 +106,7 @@ def note_subject(
     return {**details, SUBJECTS: [*known, subject]}
 
 
-def _subjects_of(alert: Alert) -> list[str] | None:
+def _subjects_of(alert: Any) -> list[str] | None:
     """Every subject the alert names, or None when that cannot be told."""
     stored = (alert.details or {}).get(SUBJECTS)
     if isinstance(stored, list):
@@ -130,7 +131,7 @@ def outgoing_details(details: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _labels(alert: Alert) -> dict[str, str]:
+def _labels(alert: Any) -> dict[str, str]:
     """A readable name per subject the alert shows (a domain, a server name)."""
     key = SUBJECT_KEY.get(alert.trigger, "")
     out: dict[str, str] = {}
@@ -161,11 +162,24 @@ def _reason(said: list[str], total: int, noun: str, how: str) -> str:
 # ── the checks, one read per trigger kind ──────────────────────────────────
 
 
+# What the checks read of an alert: an Alert, or a row of just these columns (pending()).
+_JUDGED = (
+    Alert.id,
+    Alert.org_id,
+    Alert.rule_id,
+    Alert.trigger,
+    Alert.details,
+    Alert.occurrences,
+    Alert.last_signal_id,
+    Alert.first_seen_at,
+)
+
+
 @dataclass(frozen=True)
 class Pending:
-    """An open alert of a rule with auto_resolve, and the rule's parsed condition."""
+    """An open alert of a rule with auto_resolve (its judged columns), and the rule's condition."""
 
-    alert: Alert
+    alert: Any
     condition: Any
 
 
@@ -273,10 +287,18 @@ def _new_critical_cve(
 
 def _mcp_rug_pull(session: Session, org_id: str, items: list[Pending], upto: int) -> dict[str, str]:
     subjects, every = _by_subject(items)
-    servers: dict[str, McpServer] = {}
+    servers: dict[str, Any] = {}
     for ids in _chunks(every):
-        for server in session.scalars(
-            select(McpServer).where(McpServer.org_id == org_id, McpServer.id.in_(ids))
+        # The columns judged, not the rows: a server row carries its score parts and diff.
+        for server in session.execute(
+            select(
+                McpServer.id,
+                McpServer.approved,
+                McpServer.approved_hash,
+                McpServer.current_hash,
+                McpServer.approved_at,
+                McpServer.approved_by,
+            ).where(McpServer.org_id == org_id, McpServer.id.in_(ids))
         ):
             servers[server.id] = server
     out: dict[str, str] = {}
@@ -336,11 +358,15 @@ def cleared_all(
 
 def pending(*, session: Session, org_id: str, conditions: dict[str, Any]) -> list[Pending]:
     """The open (or acknowledged) alerts of the rules given (rule id -> parsed condition),
-    oldest first, in one read."""
+    oldest first, in one read.
+
+    Only the columns the checks judge are read (an ORM row per alert cost more than the
+    checks themselves at 1,000 open alerts); ``load`` reads the ones to resolve.
+    """
     if not conditions:
         return []
-    rows = session.scalars(
-        select(Alert)
+    rows = session.execute(
+        select(*_JUDGED)
         .where(
             Alert.org_id == org_id,
             Alert.rule_id.in_(list(conditions)),
@@ -349,6 +375,15 @@ def pending(*, session: Session, org_id: str, conditions: dict[str, Any]) -> lis
         .order_by(Alert.fired_at, Alert.id)
     )
     return [Pending(a, conditions[str(a.rule_id)]) for a in rows]
+
+
+def load(*, session: Session, org_id: str, ids: Sequence[str]) -> dict[str, Alert]:
+    """The org's alerts with these ids, by id."""
+    out: dict[str, Alert] = {}
+    for chunk in _chunks(list(ids)):
+        for a in session.scalars(select(Alert).where(Alert.org_id == org_id, Alert.id.in_(chunk))):
+            out[a.id] = a
+    return out
 
 
 def cleared(*, session: Session, alert: Alert, condition: Any, upto_signal_id: int) -> str | None:

@@ -274,11 +274,14 @@ def _clear(session: Session, org_id: str, rules: list[tuple[AlertRule, Any]], *,
     }
     items = clearing.pending(session=session, org_id=org_id, conditions=wanted)
     reasons = clearing.cleared_all(session=session, org_id=org_id, items=items, upto_signal_id=upto)
+    if not reasons:
+        return 0
+    alerts = clearing.load(session=session, org_id=org_id, ids=list(reasons))
     resolved = 0
     for p in items:  # oldest first, as before
-        reason = reasons.get(p.alert.id)
-        if reason is not None and service.auto_resolve(
-            session=session, alert=p.alert, reason=reason
+        alert = alerts.get(p.alert.id)
+        if alert is not None and service.auto_resolve(
+            session=session, alert=alert, reason=reasons[p.alert.id]
         ):
             resolved += 1
     return resolved
