@@ -131,3 +131,57 @@ def test_forms_without_csrf_are_refused(page, live_server, session_factory, tmp_
     assert r.status == 403
     page.reload()
     assert "not approved" in page.locator("tr.mcp-server").first.inner_text()
+
+
+def test_the_server_list_pages_and_counts_servers_as_the_fleet_score_does(
+    page, live_server, session_factory, tmp_path
+):
+    import httpx
+
+    from threatvec.mcp.demo import clean_snapshot
+
+    org = create_org(session_factory)
+    base = live_server.url
+    files = []
+    for i in range(53):
+        files.append(tmp_path / f"srv-{i:03d}.json")
+        _save(files[-1], clean_snapshot())
+    args = [sys.executable, "-m", "threatvec.cli.mcp", "scan"]
+    for f in files:
+        args += ["--static", str(f)]
+    # Two servers whose scan fails: listed, but with no score the fleet score leaves them out.
+    args += ["--server", f"{sys.executable} -c 'raise SystemExit(3)'", "--server", "false"]
+    args += ["--report", "--threatvec-url", base, "--org-key", org.key, "--timeout", "10"]
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=300, check=False)
+    assert "Report sent." in proc.stderr, proc.stderr
+    with httpx.Client(base_url=base + "/api/v1", headers=org.headers) as api:
+        fleet = api.get("/mcp/score").json()
+        listed = api.get("/mcp/servers", params={"limit": 1}).json()
+    assert (fleet["servers"], listed["total"]) == (53, 55)
+
+    _login(page, base, org.key)
+    page.goto(f"{base}/mcp")
+    assert page.locator("#mcp-count .scored").inner_text() == str(fleet["servers"])
+    assert page.locator("#mcp-count .unscored").inner_text() == "2"
+    assert "as the fleet score counts them" in page.locator("#mcp-count").inner_text()
+    rows = page.locator("#mcp-servers tr.mcp-server")
+    assert rows.count() == 50
+    assert page.locator("#mcp-pager .range").inner_text() == "1–50"
+    assert page.locator("#mcp-pager .total").inner_text() == "55"
+    assert page.locator("#mcp-pager a.first").count() == 0
+    first_ids = [rows.nth(i).get_attribute("data-server-id") for i in range(rows.count())]
+    screenshot(page, "mcp_servers_page_1")
+
+    page.locator("#mcp-pager a.next").click()
+    page.wait_for_selector("#mcp-pager .range:has-text('51–55')")
+    rows = page.locator("#mcp-servers tr.mcp-server")
+    second_ids = [rows.nth(i).get_attribute("data-server-id") for i in range(rows.count())]
+    assert len(second_ids) == 5 and not set(second_ids) & set(first_ids)
+    assert page.locator("#mcp-pager a.next").count() == 0
+    # the same count on every page
+    assert page.locator("#mcp-count .scored").inner_text() == "53"
+    page.locator("#mcp-pager a.first").click()
+    page.wait_for_selector("#mcp-pager .range:has-text('1–50')")
+    # a cursor that is not one is a clear 4xx, not a server error
+    r = page.request.get(f"{base}/mcp?cursor=not-a-cursor")
+    assert 400 <= r.status < 500, r.status

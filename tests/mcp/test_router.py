@@ -674,3 +674,47 @@ def test_a_finding_suppressed_before_the_absent_mark_is_held_against_the_snapsho
         row.detail = {k: v for k, v in row.detail.items() if k != "absent_since"}
     r = api.post(f"/mcp/findings/{target['id']}/unsuppress")
     assert r.status_code == 200 and r.json()["status"] == "resolved", r.text
+
+
+def _fleet_report(n: int, failed: int = 0) -> dict[str, Any]:
+    """n servers scanned fine (clean tools) and `failed` whose scan failed (no snapshot)."""
+    from datetime import UTC, datetime
+
+    from threatvec.mcp.analysis import analyze_scan
+    from threatvec.mcp.identity import derive_identity
+    from threatvec.mcp.report import build_report
+    from threatvec.mcp.scanner import ScanOutcome
+
+    def spec(name: str) -> ServerSpec:
+        return ServerSpec(name=name, transport="stdio", command="uvx", args=(f"{name}==1.0",))
+
+    outcomes = [
+        ScanOutcome(spec(f"srv-{i:03d}"), derive_identity(spec(f"srv-{i:03d}")), "ok",
+                    clean_snapshot(), duration_ms=5)
+        for i in range(n)
+    ] + [
+        ScanOutcome(spec(f"down-{i}"), derive_identity(spec(f"down-{i}")), "error",
+                    None, error="spawn failed")
+        for i in range(failed)
+    ]  # fmt: skip
+    return build_report(analyze_scan(outcomes), generated_at=datetime.now(UTC))
+
+
+def test_the_server_list_pages_with_a_total_and_the_fleet_counts_scored_servers(api) -> None:
+    _post(api, _fleet_report(7, failed=2))
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 3, **({"cursor": cursor} if cursor else {})}
+        body = api.get("/mcp/servers", params=params).json()
+        assert body["total"] == 9 and len(body["items"]) <= 3
+        seen += [s["id"] for s in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert len(seen) == len(set(seen)) == 9
+    # The total follows the filters.
+    assert api.get("/mcp/servers", params={"q": "down-", "limit": 1}).json()["total"] == 2
+    assert api.get("/mcp/servers", params={"status": "error"}).json()["total"] == 2
+    # The fleet score counts the servers that have a score: scanned successfully.
+    assert api.get("/mcp/score").json()["servers"] == 7

@@ -81,6 +81,7 @@ def list_servers(
     max_score: Annotated[int | None, Query(ge=0, le=100)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Search name/target")] = None,
 ) -> McpServerPage:
+    filters = service.ServerFilters(approved, server_status, transport, min_severity, max_score, q)
     rows, cursor = service.list_servers(
         session=session,
         org_id=org_id,
@@ -92,7 +93,10 @@ def list_servers(
         max_score=max_score,
         q=q,
     )
-    return McpServerPage(items=[McpServerRead.model_validate(r) for r in rows], next_cursor=cursor)
+    total = service.count_servers(session=session, org_id=org_id, filters=filters)
+    return McpServerPage(
+        items=[McpServerRead.model_validate(r) for r in rows], next_cursor=cursor, total=total
+    )
 
 
 def _detail(session: SessionDep, org_id: str, server: McpServer) -> McpServerDetail:

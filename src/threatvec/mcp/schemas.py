@@ -253,7 +253,11 @@ class McpServerRead(BaseModel):
 
 
 class McpServerPage(Page[McpServerRead]):
-    pass
+    total: int = Field(
+        description="Servers matching the filters, on every page (the list pages with "
+        "`limit` and `cursor`); with no filters, every server known, also those never "
+        "scanned successfully, which the fleet score leaves out"
+    )
 
 
 _TOOL_EXAMPLE: dict[str, Any] = {
@@ -611,6 +615,9 @@ class McpFleetScoreRead(BaseModel):
     )
 
     value: float | None = Field(description="The posture's MCP dimension; null without servers")
-    servers: int
+    servers: int = Field(
+        description="Servers in the score: those scanned successfully at least once (the "
+        "count the /mcp page shows); a server whose scans all failed has no score"
+    )
     at_risk: int = Field(description="Servers scoring below 50")
     dimension: dict[str, Any] = Field(description="Factors, risks and coverage of the dimension")

@@ -44,9 +44,11 @@ __all__ = [
     "FINDING_SORTS",
     "SERVER_SORTS",
     "IngestResult",
+    "ServerFilters",
     "add_allowlist_entry",
     "agent_usage_page",
     "approve",
+    "count_servers",
     "diff_between",
     "finding_counts",
     "fleet_inputs",
@@ -283,6 +285,38 @@ def _escape_like(q: str) -> str:
     return q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+@dataclass(frozen=True)
+class ServerFilters:
+    """The filters of the server list; the same ones count it (`count_servers`)."""
+
+    approved: bool | None = None
+    status: str | None = None
+    transport: str | None = None
+    min_severity: str | None = None
+    max_score: int | None = None
+    q: str | None = None
+
+    def apply(self, stmt: Select[Any]) -> Select[Any]:
+        if self.approved is not None:
+            stmt = stmt.where(McpServer.approved.is_(self.approved))
+        if self.status:
+            stmt = stmt.where(McpServer.status == self.status)
+        if self.transport:
+            stmt = stmt.where(McpServer.transport == self.transport)
+        if self.min_severity:
+            stmt = stmt.where(McpServer.severity_rank >= severity_rank(self.min_severity))
+        if self.max_score is not None:
+            stmt = stmt.where(McpServer.score_rank <= self.max_score, McpServer.score_rank >= 0)
+        if self.q:
+            pattern = f"%{_escape_like(self.q)}%"
+            stmt = stmt.where(
+                McpServer.name.ilike(pattern, escape="\\")
+                | McpServer.server_name.ilike(pattern, escape="\\")
+                | McpServer.target.ilike(pattern, escape="\\")
+            )
+        return stmt
+
+
 def list_servers(
     *,
     session: Session,
@@ -296,25 +330,15 @@ def list_servers(
     q: str | None = None,
 ) -> tuple[Sequence[McpServer], str | None]:
     """Servers, filtered; `q` searches the display name, serverInfo name and target."""
-    stmt: Select[Any] = select(McpServer).where(McpServer.org_id == org_id)
-    if approved is not None:
-        stmt = stmt.where(McpServer.approved.is_(approved))
-    if status:
-        stmt = stmt.where(McpServer.status == status)
-    if transport:
-        stmt = stmt.where(McpServer.transport == transport)
-    if min_severity:
-        stmt = stmt.where(McpServer.severity_rank >= severity_rank(min_severity))
-    if max_score is not None:
-        stmt = stmt.where(McpServer.score_rank <= max_score, McpServer.score_rank >= 0)
-    if q:
-        pattern = f"%{_escape_like(q)}%"
-        stmt = stmt.where(
-            McpServer.name.ilike(pattern, escape="\\")
-            | McpServer.server_name.ilike(pattern, escape="\\")
-            | McpServer.target.ilike(pattern, escape="\\")
-        )
+    filters = ServerFilters(approved, status, transport, min_severity, max_score, q)
+    stmt = filters.apply(select(McpServer).where(McpServer.org_id == org_id))
     return paginate(session, stmt, id_column=McpServer.id, sort_spec=SERVER_SORTS, params=page)
+
+
+def count_servers(*, session: Session, org_id: str, filters: ServerFilters | None = None) -> int:
+    """How many servers the list pages through with the same filters (the API's `total`)."""
+    stmt = select(func.count()).select_from(McpServer).where(McpServer.org_id == org_id)
+    return int(session.scalar((filters or ServerFilters()).apply(stmt)) or 0)
 
 
 def server_tools(*, session: Session, org_id: str, server_id: str) -> list[McpTool]:

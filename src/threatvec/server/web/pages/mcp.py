@@ -59,23 +59,47 @@ def _unresolved(
     return rows
 
 
+# Servers per page of the /mcp list (worst score first); the pager walks the rest.
+SERVERS_PER_PAGE = 50
+
+
 @router.get("/mcp", response_class=HTMLResponse)
-def mcp_page(ctx: PageDep, flash: str | None = None) -> HTMLResponse:
+def mcp_page(
+    ctx: PageDep,
+    flash: str | None = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
     org_id = ctx.org.id
-    servers, _ = service.list_servers(
-        session=ctx.session, org_id=org_id, page=PageParams(limit=500, sort="score")
+    servers, next_cursor = service.list_servers(
+        session=ctx.session,
+        org_id=org_id,
+        page=PageParams(limit=SERVERS_PER_PAGE, cursor=cursor or None, sort="score"),
     )
+    total = service.count_servers(session=ctx.session, org_id=org_id)
     trifectas = _unresolved(ctx, rule_id="TV-MCP-TRIFECTA")
     fleet = service.fleet_score(session=ctx.session, org_id=org_id)
+    # The page counts servers as the fleet score does (scanned successfully at least once),
+    # so the number above the gauge is the number of servers the gauge averages.
+    scored = int(fleet.coverage.get("servers", 0))
     agents = service.agent_counts(
         session=ctx.session, org_id=org_id, server_ids=[s.id for s in servers]
     )
+    first = (page - 1) * SERVERS_PER_PAGE + 1 if cursor else 1
     return render(
         ctx,
         "mcp.html",
         active="/mcp",
         title="MCP",
         servers=servers,
+        total=total,
+        scored=scored,
+        unscored=max(0, total - scored),
+        shown_from=first,
+        shown_to=first + len(servers) - 1,
+        per_page=SERVERS_PER_PAGE,
+        next_url=f"/mcp?cursor={quote(next_cursor)}&page={page + 1}" if next_cursor else None,
+        first_url="/mcp" if cursor else None,
         agents=agents,
         trifectas=trifectas,
         fleet_gauge=gauge(fleet.value, label="MCP"),
