@@ -13,7 +13,9 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -330,3 +332,25 @@ def test_the_webhook_secret_is_write_only_and_optional(live, session_factory) ->
                                             "webhook_secret": "short"}},
         )  # fmt: skip
         assert r.status_code == 422 and "webhook_secret" in r.text
+
+
+def test_the_same_event_arriving_at_once_is_applied_once(live, session_factory) -> None:
+    api = live()
+    with http_receiver() as pd, http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
+        pd_id = _pd_channel(api, pd)
+        alert_id = _fire(api, session_factory, [pd_id, _soar_channel(api, soar)])
+        body = _event("incident.resolved", alert_id)
+        start = threading.Barrier(8)
+
+        def send() -> httpx.Response:
+            start.wait()
+            return _post(api, pd_id, body)
+
+        with ThreadPoolExecutor(8) as pool:
+            replies = list(pool.map(lambda _: send(), range(8)))
+        assert [r.status_code for r in replies] == [200] * 8, [r.text for r in replies]
+        outcomes = sorted(r.json()["outcome"] for r in replies)
+        assert outcomes == ["applied"] + ["duplicate"] * 7
+        _deliver(session_factory, api.org.id)
+    assert _soar_types(soar) == ["alert.fired", "alert.resolved"]
+    assert _enqueued(pd) == ["trigger"]
