@@ -14,8 +14,10 @@ import hmac
 import json
 import logging
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -25,7 +27,9 @@ from tests.alerts.conftest import TEST_SECRET_KEY, WEBHOOK_SECRET
 from tests.alerts.receivers import HttpReceiver, http_receiver
 from tests.conftest import LiveServer, OrgHandle, create_org
 from threatvec.alerts import flows
+from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
+from threatvec.core.outbound import outbound_client
 from threatvec.mcp.flows import RUG_PULL_SIGNAL
 from threatvec.signals import service as signals
 from threatvec.store.engine import session_scope
@@ -84,7 +88,7 @@ def _soar_channel(api: Live, soar: HttpReceiver) -> str:
     return str(r.json()["id"])
 
 
-def _fire(api: Live, session_factory: Any, channel_ids: list[str]) -> str:
+def _fire(api: Live, session_factory: Any, channel_ids: list[str], *, send: bool = True) -> str:
     """A rule on the channels, one MCP rug pull, evaluated, its trigger sent: the alert id."""
     server = "srv-" + uuid.uuid4().hex[:8]
     rule = api.post(
@@ -96,13 +100,14 @@ def _fire(api: Live, session_factory: Any, channel_ids: list[str]) -> str:
         signals.publish(session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": server})
     assert api.post("/alerts/evaluate").json()["alerts_created"] == 1
     [alert] = [a for a in api.get("/alerts").json()["items"] if a["rule_id"] == rule["id"]]
-    _deliver(session_factory, api.org.id)
+    if send:
+        _deliver(session_factory, api.org.id)
     return str(alert["id"])
 
 
-def _deliver(session_factory: Any, org_id: str) -> flows.DeliveryStats:
+def _deliver(session_factory: Any, org_id: str, **kw: Any) -> flows.DeliveryStats:
     with session_scope(session_factory) as s:
-        return flows.deliver_due(session=s, org_id=org_id, box=BOX, allow_private=True)
+        return flows.deliver_due(session=s, org_id=org_id, box=BOX, allow_private=True, **kw)
 
 
 def _event(
@@ -354,3 +359,33 @@ def test_the_same_event_arriving_at_once_is_applied_once(live, session_factory) 
         _deliver(session_factory, api.org.id)
     assert _soar_types(soar) == ["alert.fired", "alert.resolved"]
     assert _enqueued(pd) == ["trigger"]
+
+
+def test_resolved_in_pagerduty_while_its_trigger_awaits_a_retry_pages_no_new_incident(
+    live, session_factory
+) -> None:
+    # The trigger timed out: PagerDuty took it (it tells us of the incident) but ThreatVec
+    # queued a retry. Sent after the resolve, that retry would open a second incident.
+    api = live()
+    with http_receiver() as pd:
+        pd_id = _pd_channel(api, pd)
+        alert_id = _fire(api, session_factory, [pd_id], send=False)
+        pd.hold = True
+        with outbound_client(allow_private=True, timeout=0.5) as impatient:
+            assert _deliver(session_factory, api.org.id, client=impatient).retrying == 1
+        pd.hold = False
+        pd.release.set()
+        deadline = time.monotonic() + 10
+        while not pd.incidents and time.monotonic() < deadline:
+            time.sleep(0.02)
+        [dedup] = list(pd.incidents)
+
+        r = _post(api, pd_id, _event("incident.resolved", alert_id))
+        assert r.json()["outcome"] == "applied", r.text
+        pd.incidents[dedup] = "resolved"  # as PagerDuty has it now
+        assert _deliver(session_factory, api.org.id, now=utcnow() + timedelta(hours=1)).sent == 0
+    assert _enqueued(pd) == ["trigger"]
+    assert pd.incidents == {dedup: "resolved"}
+    [trigger] = api.get(f"/alerts/{alert_id}/deliveries").json()["items"]
+    assert (trigger["action"], trigger["status"]) == ("trigger", "cancelled")
+    assert trigger["last_error"] == "not sent: the incident was resolved in PagerDuty"
