@@ -291,14 +291,18 @@ def run_cycle(
 @app.command("cancel-cycle")
 def cancel_cycle(
     cycle_id: str = typer.Argument(..., help="Cycle id (from `threatvec red-team cycles`)"),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why (up to 500 characters; shown with who cancelled)"
+    ),
     url: str | None = UrlOpt,
     org_key: str | None = KeyOpt,
 ) -> None:
     """Cancel a queued or running cycle: it starts no more runs and stops the one in progress."""
     from threatvec.cli.server_api import ServerError
 
+    body = {"reason": reason} if reason is not None else None
     try:
-        cycle = _api(url, org_key).post(f"/red-team/learn/cycles/{cycle_id}/cancel")
+        cycle = _api(url, org_key).post(f"/red-team/learn/cycles/{cycle_id}/cancel", body)
     except ServerError as exc:
         _fail(str(exc))
     typer.echo(f"cycle {_shown(cycle['id'])} {_shown(cycle['status'])}")

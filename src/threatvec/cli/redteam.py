@@ -135,3 +135,42 @@ def run(
             )
     if fail_on_bypass and result.summary.pass_rate.failed:
         raise typer.Exit(1)
+
+
+def _cli_actor() -> str:
+    """Who cancels from the command line: the local user (``cli`` if it has no name)."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (OSError, KeyError):  # no login name (a container without a passwd entry)
+        return "cli"
+
+
+@app.command("cancel")
+def cancel(
+    run_id: str = typer.Argument(..., help="Run id"),
+    reason: str | None = typer.Option(
+        None, "--reason", help="Why (up to 500 characters; shown with who cancelled)"
+    ),
+    org: str | None = typer.Option(None, "--org", help="Organisation id (default org if unset)"),
+) -> None:
+    """Cancel a queued or running run in the configured database (any process executing it stops
+    after the probe in flight)."""
+    from threatvec.cli.common import open_store
+    from threatvec.core.errors import ThreatVecError
+    from threatvec.redteam import flows, service
+
+    settings, _engine, factory = open_store()
+    try:
+        why = service.clean_cancel_reason(reason, loc=("--reason",))
+        with factory() as session:
+            org_id = _org_id(session, org)
+        ctx = flows.context_from_settings(factory, settings)
+        run = flows.cancel_run(ctx, org_id=org_id, run_id=run_id, by=_cli_actor(), reason=why)
+    except ThreatVecError as exc:
+        _fail(exc.detail)
+    if run.status == "running":
+        typer.echo(f"run {run.id} cancel requested (it stops after the probe in flight)")
+    else:
+        typer.echo(f"run {run.id} {run.status}")

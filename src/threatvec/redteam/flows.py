@@ -457,10 +457,14 @@ def start_agentbench(
     return run_id
 
 
-def cancel_run(ctx: RunContext, *, org_id: str, run_id: str) -> RedTeamRun:
+def cancel_run(
+    ctx: RunContext, *, org_id: str, run_id: str, by: str | None = None, reason: str | None = None
+) -> RedTeamRun:
     """Flag the run (every replica sees it) and stop it at once if it runs in this process."""
     with ctx.factory() as session:
-        run = service.request_cancel(session=session, org_id=org_id, run_id=run_id)
+        run = service.request_cancel(
+            session=session, org_id=org_id, run_id=run_id, by=by, reason=reason
+        )
         session.commit()
     with _ACTIVE_LOCK:
         active = _ACTIVE.get(run_id)
@@ -469,11 +473,13 @@ def cancel_run(ctx: RunContext, *, org_id: str, run_id: str) -> RedTeamRun:
     return run
 
 
-def cancel_cycle(ctx: RunContext, *, org_id: str, cycle_id: str, by: str) -> RedTeamCycle:
+def cancel_cycle(
+    ctx: RunContext, *, org_id: str, cycle_id: str, by: str, reason: str | None = None
+) -> RedTeamCycle:
     """End the cycle as cancelled (committed, every replica sees it) and stop its runs."""
     with ctx.factory() as session:
         cycle, runs = service.request_cycle_cancel(
-            session=session, org_id=org_id, cycle_id=cycle_id, by=by
+            session=session, org_id=org_id, cycle_id=cycle_id, by=by, reason=reason
         )
         session.commit()
     for run in runs:

@@ -59,6 +59,13 @@ class _Owned:
     owner_token: Mapped[str | None] = mapped_column(String(120), nullable=True)
 
 
+class _Cancellable:
+    """Who cancelled the row (an actor: key:ORG, dashboard:ORG, cli:USER) and why, if said."""
+
+    cancelled_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cancel_reason: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
 class RedTeamTarget(OrgScoped, Timestamped, Base):
     """How to reach one agent for AgentBench; one per (org, agent)."""
 
@@ -73,7 +80,7 @@ class RedTeamTarget(OrgScoped, Timestamped, Base):
     updated_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
-class RedTeamRun(_Owned, OrgScoped, Timestamped, Base):
+class RedTeamRun(_Owned, _Cancellable, OrgScoped, Timestamped, Base):
     """One AgentBench run (or the run of one agent's learning-cycle scenarios)."""
 
     __tablename__ = "redteam_runs"
@@ -150,7 +157,7 @@ class RedTeamResult(OrgScoped, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
-class RedTeamCycle(_Owned, OrgScoped, Timestamped, Base):
+class RedTeamCycle(_Owned, _Cancellable, OrgScoped, Timestamped, Base):
     """One learning cycle: recent AI CVEs → scenarios per agent → runs → verdicts."""
 
     __tablename__ = "redteam_cycles"

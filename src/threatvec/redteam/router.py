@@ -18,6 +18,7 @@ from threatvec.redteam.schemas import (
     AGENT_ID_PATTERN,
     AtlasSummary,
     AtlasTechniqueRead,
+    CancelRequest,
     CoverageRead,
     CycleCreate,
     CycleDetail,
@@ -47,6 +48,10 @@ AgentIdPath = Annotated[str, Path(pattern=AGENT_ID_PATTERN, description="Agent i
 RunIdPath = Annotated[str, Path(max_length=64)]
 GLOBAL = {"x-threatvec-scope": "global"}
 HOLD_MAX_S = 8.0
+CANCEL_EXAMPLES: dict[str, Any] = {
+    "reason": {"summary": "With a reason", "value": {"reason": "agent redeploying until 10:00"}},
+    "none": {"summary": "No reason (the body may be omitted)", "value": {}},
+}
 
 
 def _ctx(request: Request) -> flows.RunContext:
@@ -189,8 +194,17 @@ def list_results(
     responses=problem_responses(404, 409),
     summary="Cancel a queued or running run",
 )
-def cancel_run(run_id: RunIdPath, request: Request, org_id: OrgIdDep) -> RunRead:
-    return RunRead.model_validate(flows.cancel_run(_ctx(request), org_id=org_id, run_id=run_id))
+def cancel_run(
+    run_id: RunIdPath,
+    request: Request,
+    org_id: OrgIdDep,
+    data: Annotated[CancelRequest | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
+) -> RunRead:
+    run = flows.cancel_run(
+        _ctx(request), org_id=org_id, run_id=run_id, by=actor(request),
+        reason=data.reason if data else None,
+    )  # fmt: skip
+    return RunRead.model_validate(run)
 
 
 # ── SDK-served probes (tv.serve_probes) ───────────────────────────────────
@@ -333,11 +347,16 @@ def get_cycle(
     summary="Cancel a queued or running learning cycle (and its runs in progress)",
 )
 def cancel_cycle(
-    cycle_id: Annotated[str, Path(max_length=64)], request: Request, org_id: OrgIdDep
+    cycle_id: Annotated[str, Path(max_length=64)],
+    request: Request,
+    org_id: OrgIdDep,
+    data: Annotated[CancelRequest | None, Body(openapi_examples=CANCEL_EXAMPLES)] = None,
 ) -> CycleRead:
-    return CycleRead.model_validate(
-        flows.cancel_cycle(_ctx(request), org_id=org_id, cycle_id=cycle_id, by=actor(request))
-    )
+    cycle = flows.cancel_cycle(
+        _ctx(request), org_id=org_id, cycle_id=cycle_id, by=actor(request),
+        reason=data.reason if data else None,
+    )  # fmt: skip
+    return CycleRead.model_validate(cycle)
 
 
 @router.get(

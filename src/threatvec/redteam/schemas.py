@@ -17,6 +17,7 @@ __all__ = [
     "AtlasSummary",
     "AtlasTacticRead",
     "AtlasTechniqueRead",
+    "CancelRequest",
     "CoverageRead",
     "CycleCreate",
     "CycleDetail",
@@ -149,6 +150,8 @@ _RUN_EXAMPLE: JsonDict = {
     "progress_done": 22,
     "progress_total": 22,
     "cancel_requested": False,
+    "cancelled_by": None,
+    "cancel_reason": None,
     "error": None,
     "summary": {
         "pass_rate": 0.8,
@@ -185,6 +188,8 @@ class RunRead(BaseModel):
     progress_done: int
     progress_total: int
     cancel_requested: bool
+    cancelled_by: str | None = Field(description="Who cancelled it (key:ORG, dashboard:ORG, …)")
+    cancel_reason: str | None = Field(description="The reason given with the cancel")
     error: str | None
     summary: dict[str, Any]
     library_version: str | None
@@ -308,6 +313,21 @@ class ProbeReplyAck(BaseModel):
     accepted: bool
 
 
+class CancelRequest(BaseModel):
+    """The optional body of a run or cycle cancel."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"reason": "maintenance window: agent redeploying"}]},
+    )
+
+    reason: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Why (shown with who cancelled); no control or invisible characters",
+    )
+
+
 class CycleCreate(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
@@ -343,6 +363,8 @@ _CYCLE_EXAMPLE: JsonDict = {
     "agent_count": 3,
     "summary": {"planned": 4, "not_applicable": 30, "runs": 2, "FAIL": 3},
     "error": None,
+    "cancelled_by": None,
+    "cancel_reason": None,
     "created_at": _TS,
     "started_at": _TS,
     "finished_at": _TS,
@@ -362,6 +384,8 @@ class CycleRead(BaseModel):
     agent_count: int
     summary: dict[str, Any]
     error: str | None
+    cancelled_by: str | None = Field(description="Who cancelled it (key:ORG, dashboard:ORG, …)")
+    cancel_reason: str | None = Field(description="The reason given with the cancel")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -8,6 +8,7 @@ module stores what it produces and reads it back.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -59,6 +60,7 @@ __all__ = [
     "AgentRef",
     "agent_summary",
     "atlas_summary",
+    "clean_cancel_reason",
     "coverage_dict",
     "coverage_report",
     "create_cycle",
@@ -554,12 +556,51 @@ def list_runs(
     return rows, cursor
 
 
-def request_cancel(*, session: Session, org_id: str, run_id: str) -> RedTeamRun:
-    """Ask a run to stop; the runner notices between probes. A finished run is a Conflict."""
+CANCEL_REASON_MAX = 500
+# Control characters, and the invisible ones that reorder or hide text on a page
+# (bidi overrides, zero-width, tags): a reason is read by people on the Red Team page.
+_HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs", "Co", "Cn"})
+
+
+def clean_cancel_reason(
+    reason: str | None, *, loc: Sequence[str] = ("body", "reason")
+) -> str | None:
+    """The reason a person gave for a cancel, trimmed; None when blank. InvalidInput if bad."""
+    if reason is None:
+        return None
+    text = reason.strip()
+    if not text:
+        return None
+    if len(text) > CANCEL_REASON_MAX:
+        raise InvalidInput(loc, f"at most {CANCEL_REASON_MAX} characters (got {len(text)})")
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) in _HIDDEN_CATEGORIES:
+            raise InvalidInput(
+                loc,
+                f"character U+{ord(ch):04X} at position {i + 1} is not allowed "
+                "(control or invisible formatting character)",
+            )
+    return text
+
+
+def request_cancel(
+    *,
+    session: Session,
+    org_id: str,
+    run_id: str,
+    by: str | None = None,
+    reason: str | None = None,
+) -> RedTeamRun:
+    """Ask a run to stop; the runner notices between probes. A finished run is a Conflict.
+
+    ``by`` (the actor) and ``reason`` (checked with clean_cancel_reason) are kept on the run.
+    """
+    why = clean_cancel_reason(reason)  # before anything changes: a bad reason cancels nothing
     run = _find_run(session, org_id, run_id)
     if run.status not in ACTIVE_STATUSES:
         raise Conflict(f"run {run_id} is already {run.status}")
     run.cancel_requested = True
+    run.cancelled_by, run.cancel_reason = (by[:200] if by else None), why
     gone = owner_gone(run)
     if run.status == "queued":
         run.status, run.finished_at = "cancelled", utcnow()
@@ -1009,7 +1050,7 @@ def get_cycle_or_raise(*, session: Session, org_id: str, cycle_id: str) -> RedTe
 
 
 def request_cycle_cancel(
-    *, session: Session, org_id: str, cycle_id: str, by: str
+    *, session: Session, org_id: str, cycle_id: str, by: str, reason: str | None = None
 ) -> tuple[RedTeamCycle, list[RedTeamRun]]:
     """End a queued or running cycle as cancelled and flag its active runs; Conflict if ended.
 
@@ -1017,14 +1058,16 @@ def request_cycle_cancel(
     more; each run stops between probes as a run cancel does. Returns the
     cycle and the runs that were flagged (the caller stops those it executes).
     """
+    why = clean_cancel_reason(reason)
     cycle = get_cycle_or_raise(session=session, org_id=org_id, cycle_id=cycle_id)
     if cycle.status not in ACTIVE_STATUSES:
         raise Conflict(f"learning cycle {cycle_id} is already {cycle.status}")
     cycle.status, cycle.finished_at = "cancelled", utcnow()
     cycle.error = f"cancelled by {by}"[:2000]
+    cycle.cancelled_by, cycle.cancel_reason = by[:200], why
     runs = _active_cycle_runs(session, org_id, cycle_id)
     for run in runs:
-        request_cancel(session=session, org_id=org_id, run_id=run.id)
+        request_cancel(session=session, org_id=org_id, run_id=run.id, by=by, reason=why)
     session.flush()
     return cycle, runs
 

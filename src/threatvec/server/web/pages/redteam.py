@@ -218,13 +218,18 @@ def run_cycle(
 
 @router.post("/red-team/cycles/{cycle_id}/cancel", response_model=None)
 def cancel_cycle(
-    ctx: PageDep, request: Request, cycle_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+    ctx: PageDep,
+    request: Request,
+    cycle_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(ctx, csrf)
     try:
         flows.cancel_cycle(
-            _ctx(request), org_id=ctx.org.id, cycle_id=cycle_id[:64], by=f"dashboard:{ctx.org.id}"
-        )
+            _ctx(request), org_id=ctx.org.id, cycle_id=cycle_id[:64], by=f"dashboard:{ctx.org.id}",
+            reason=service.clean_cancel_reason(reason, loc=("reason",)),
+        )  # fmt: skip
     except ThreatVecError as exc:
         return _page(ctx, error=f"Not cancelled: {exc.detail}", status_code=exc.status)
     return redirect(ctx, "/red-team?flash=Learning+cycle+cancelled")
@@ -232,11 +237,18 @@ def cancel_cycle(
 
 @router.post("/red-team/runs/{run_id}/cancel", response_model=None)
 def cancel(
-    ctx: PageDep, request: Request, run_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+    ctx: PageDep,
+    request: Request,
+    run_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     check_csrf(ctx, csrf)
     try:
-        flows.cancel_run(_ctx(request), org_id=ctx.org.id, run_id=run_id[:64])
+        flows.cancel_run(
+            _ctx(request), org_id=ctx.org.id, run_id=run_id[:64], by=f"dashboard:{ctx.org.id}",
+            reason=service.clean_cancel_reason(reason, loc=("reason",)),
+        )  # fmt: skip
     except ThreatVecError as exc:
         return _page(ctx, error=f"Not cancelled: {exc.detail}", status_code=exc.status)
     return redirect(ctx, f"/red-team?run={run_id[:64]}")
