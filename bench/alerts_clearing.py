@@ -60,6 +60,7 @@ def seed(db: Path, alerts: int) -> str:
             service.create_rule(session=s, org_id=org.id, data=RuleCreate.model_validate(body))
     with session_scope(factory) as s:
         for i in range(alerts):
+            data: dict[str, Any]
             kind = i % 3
             if kind == 0:
                 svc = ShadowService(org_id=org.id, domain=f"ai{i}.example", name=f"ai{i}",

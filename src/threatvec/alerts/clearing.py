@@ -115,10 +115,10 @@ def _subjects_of(alert: Any) -> list[str] | None:
     events = _events(alert)
     if events is None:
         return None
-    ids = [_subject(alert.trigger, e) for e in events]
-    if not ids or any(i is None for i in ids):
+    found = [_subject(alert.trigger, e) for e in events]
+    if not found or any(i is None for i in found):
         return None
-    return list(dict.fromkeys(str(i) for i in ids))
+    return list(dict.fromkeys(str(i) for i in found))
 
 
 def outgoing_details(details: dict[str, Any]) -> dict[str, Any]:
@@ -226,10 +226,10 @@ def _new_shadow_asset(
 ) -> dict[str, str]:
     subjects, every = _by_subject(items)
     rows: dict[str, tuple[str, bool]] = {}
-    for ids in _chunks(every):
+    for chunk in _chunks(every):
         for sid, domain, registered in session.execute(
             select(ShadowService.id, ShadowService.domain, ShadowService.registered).where(
-                ShadowService.org_id == org_id, ShadowService.id.in_(ids)
+                ShadowService.org_id == org_id, ShadowService.id.in_(chunk)
             )
         ):
             rows[sid] = (domain, bool(registered))
@@ -257,10 +257,10 @@ def _new_critical_cve(
 ) -> dict[str, str]:
     subjects, every = _by_subject(items)
     rows: dict[str, tuple[str, bool]] = {}
-    for ids in _chunks(every):
+    for chunk in _chunks(every):
         for cve_id, status, in_stack in session.execute(
             select(CveExposure.cve_id, CveExposure.status, CveExposure.in_stack).where(
-                CveExposure.org_id == org_id, CveExposure.cve_id.in_(ids)
+                CveExposure.org_id == org_id, CveExposure.cve_id.in_(chunk)
             )
         ):
             rows[cve_id] = (str(status), bool(in_stack))
@@ -288,9 +288,9 @@ def _new_critical_cve(
 def _mcp_rug_pull(session: Session, org_id: str, items: list[Pending], upto: int) -> dict[str, str]:
     subjects, every = _by_subject(items)
     servers: dict[str, Any] = {}
-    for ids in _chunks(every):
+    for chunk in _chunks(every):
         # The columns judged, not the rows: a server row carries its score parts and diff.
-        for server in session.execute(
+        for row in session.execute(
             select(
                 McpServer.id,
                 McpServer.approved,
@@ -298,9 +298,9 @@ def _mcp_rug_pull(session: Session, org_id: str, items: list[Pending], upto: int
                 McpServer.current_hash,
                 McpServer.approved_at,
                 McpServer.approved_by,
-            ).where(McpServer.org_id == org_id, McpServer.id.in_(ids))
+            ).where(McpServer.org_id == org_id, McpServer.id.in_(chunk))
         ):
-            servers[server.id] = server
+            servers[row.id] = row
     out: dict[str, str] = {}
     for p in items:
         ids = subjects.get(p.alert.id) or []
