@@ -182,7 +182,9 @@ def test_acknowledged_then_resolved_in_pagerduty_moves_the_alert_and_sends_no_ec
     api = live()
     with http_receiver() as pd, http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
         pd_id = _pd_channel(api, pd)
-        alert_id = _fire(api, session_factory, [pd_id, _soar_channel(api, soar)])
+        slack = {"kind": "slack", "webhook_url": soar.url + "/slack/T0/B0/x"}
+        slack_id = api.post("/alerts/channels", json={"name": "s", "settings": slack}).json()["id"]
+        alert_id = _fire(api, session_factory, [pd_id, _soar_channel(api, soar), slack_id])
         assert _enqueued(pd) == ["trigger"] and _soar_types(soar) == ["alert.fired"]
 
         r = _post(api, pd_id, _event("incident.acknowledged", alert_id))
@@ -204,9 +206,15 @@ def test_acknowledged_then_resolved_in_pagerduty_moves_the_alert_and_sends_no_ec
     assert _enqueued(pd) == ["trigger"]
     assert _soar_types(soar) == ["alert.fired", "alert.acknowledged", "alert.resolved"]
     assert soar.signature_failures == 0
+    # Slack, which hears resolves only: who resolved it, where, escaped.
+    said = [
+        r.json()["blocks"][1]["text"]["text"] for r in soar.requests if r.path.startswith("/slack")
+    ]
+    assert len(said) == 2 and "Resolved in PagerDuty by Ada &lt;script&gt; at " in said[1]
     rows = api.get(f"/alerts/{alert_id}/deliveries").json()["items"]
     assert sorted((d["channel_id"] == pd_id, d["action"]) for d in rows) == [
-        (False, "acknowledge"), (False, "resolve"), (False, "trigger"), (True, "trigger"),
+        (False, "acknowledge"), (False, "resolve"), (False, "resolve"),
+        (False, "trigger"), (False, "trigger"), (True, "trigger"),
     ]  # fmt: skip
 
 

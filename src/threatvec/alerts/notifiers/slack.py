@@ -35,9 +35,13 @@ def _context(msg: AlertMessage) -> dict[str, Any]:
 def _resolved(msg: AlertMessage) -> dict[str, Any]:
     text = f"[RESOLVED] {msg.title}"
     when = f" at {msg.resolved_at:%Y-%m-%d %H:%M} UTC" if msg.resolved_at else ""
-    who = f" by {msg.resolved_by}" if msg.resolved_by else ""
+    where, by = "ThreatVec", msg.resolved_by or ""
+    if by == "PagerDuty" or by.startswith("PagerDuty: "):
+        # Resolved by the on-call engineer in PagerDuty (alerts.pagerduty_sync): say so.
+        where, by = "PagerDuty", by.removeprefix("PagerDuty").removeprefix(": ")
+    who = f" by {by}" if by else ""
     why = f" {msg.resolution[:1].upper()}{msg.resolution[1:]}." if msg.resolution else ""
-    said = _esc(f"Resolved in ThreatVec{who}{when}.{why}")[:2900]
+    said = _esc(f"Resolved in {where}{who}{when}.{why}")[:2900]
     return {
         "text": _esc(text),
         "blocks": [
