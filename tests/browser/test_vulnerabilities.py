@@ -118,3 +118,35 @@ def test_vulnerability_exposure_page(page, live_server, session_factory, tmp_pat
     assert href == "/vulnerabilities/tech-stack-template.csv"
     screenshot(page, "vulnerabilities_stack_import")
     assert alerts == []
+
+
+def test_large_stack_import_shows_its_progress(
+    page, live_server, session_factory, tmp_path: Path
+) -> None:
+    """10,000 rows: the page shows a progress bar that moves, then the result."""
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        demo.seed(session=s, org_id=org.id)
+    base = live_server.url
+    _login(page, base, org.key)
+    stack = tmp_path / "big-stack.csv"
+    rows = [f"library{i},1.{i % 40}.0,Vendor {i % 60},{1 + i % 9}" for i in range(10_000)]
+    stack.write_text("technology,version,vendor,asset_count\n" + "\n".join(rows) + "\n")
+    page.goto(f"{base}/vulnerabilities")
+    page.set_input_files("#stack-file", str(stack))
+    page.click("#stack-form button[type=submit]")
+    page.wait_for_selector("#stack-import-progress")
+    assert "big-stack.csv" in page.inner_text("#stack-import")
+    seen: list[float] = []
+    while page.locator("#stack-import-progress").count():
+        try:
+            seen.append(float(page.get_attribute("#stack-import-progress", "value") or 0))
+        except Exception:  # the page reloaded between the two calls: the job is done
+            break
+        page.wait_for_timeout(50)
+    page.wait_for_selector("text=Imported 10000 new")
+    assert "Imported 10000 new" in page.content()
+    # the bar moved forward (0 %, storing, scoring, ...) and never back
+    assert len(set(seen)) >= 2 and seen == sorted(seen) and max(seen) <= 100, seen
+    assert page.locator("#stack-table tbody tr").count() >= 500  # the page lists up to 500
+    screenshot(page, "vulnerabilities_stack_import_progress")

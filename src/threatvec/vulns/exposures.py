@@ -16,7 +16,7 @@ first saw it — and stops on ``fixed``, ``deployed`` or ``wont_fix``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -38,7 +38,7 @@ from threatvec.vulns.models import (
 )
 from threatvec.vulns.nvd import CveRecord, parse_cve
 from threatvec.vulns.priority import Priority, compute_priority
-from threatvec.vulns.stack import StackEntry, StackMatch, VersionRange, match_stack
+from threatvec.vulns.stack import StackEntry, StackMatch, VersionRange, index_stack, match_stack
 
 __all__ = [
     "NEW_CRITICAL_SIGNAL",
@@ -177,29 +177,40 @@ def _description_only(cve: Cve) -> CveRecord:
     )
 
 
+@dataclass(frozen=True)
+class _StackView:
+    """An org's stack prepared once per refresh: the entries, by name, and their row ids."""
+
+    entries: list[StackEntry]
+    by_name: dict[str, list[StackEntry]]
+    row_ids: dict[int, str]  # id(entry) -> TechStackEntry.id
+
+    @classmethod
+    def of(cls, stack: Sequence[tuple[str, StackEntry]]) -> _StackView:
+        entries = [e for _, e in stack]
+        return cls(entries, index_stack(entries), {id(e): i for i, e in stack})
+
+
 def _match(
     cve: Cve,
-    stack: Sequence[tuple[str, StackEntry]],
+    stack: _StackView,
     candidate: bool,
     osv: list[VersionRange],
 ) -> tuple[StackMatch | None, str | None]:
-    if not stack:
+    if not stack.entries:
         return None, None
     if cve.vuln_status == "Rejected":
         # A rejected CVE id is no vulnerability: not in the stack, whatever
         # package advisory still aliases it (and no new-critical signal).
         return StackMatch("none", "the CVE was rejected: nothing to match"), None
-    entries = [e for _, e in stack]
     if candidate:
         record = parse_cve(cve.raw) if cve.has_cpe else _description_only(cve)
-        m = match_stack(record, entries, osv_ranges=osv)
+        m = match_stack(record, stack.entries, osv_ranges=osv, by_name=stack.by_name)
     elif not cve.has_cpe:
-        m = match_stack(_description_only(cve), entries)
+        m = match_stack(_description_only(cve), stack.entries, by_name=stack.by_name)
     else:
         return StackMatch("none", "no stack entry matches this CVE's products"), None
-    entry_id = None
-    if m.entry is not None:
-        entry_id = next((i for i, e in stack if e is m.entry), None)
+    entry_id = stack.row_ids.get(id(m.entry)) if m.entry is not None else None
     return m, entry_id
 
 
@@ -215,19 +226,27 @@ def refresh_exposures(
     cve_ids: Iterable[str] | None = None,
     today: date | None = None,
     publish_signals: bool = True,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RefreshStats:
-    """(Re)compute the org's exposure rows for ``cve_ids`` (all CVEs when None)."""
+    """(Re)compute the org's exposure rows for ``cve_ids`` (all CVEs when None).
+
+    ``progress(done, total)`` is called after each chunk of CVEs.
+    """
     now = utcnow()
     day = today or now.date()
-    stack = load_stack(session, org_id)
-    names = {e.name for _, e in stack}
+    stack = _StackView.of(load_stack(session, org_id))
+    names = set(stack.by_name)
     stats = RefreshStats()
     if cve_ids is None:
         ids = list(session.scalars(select(Cve.cve_id).order_by(Cve.cve_id)))
     else:
         ids = sorted(set(cve_ids))
+    done = 0
     for chunk in _chunks(ids, _CHUNK):
         _refresh_chunk(session, org_id, chunk, stack, names, now, day, stats, publish_signals)
+        done += len(chunk)
+        if progress is not None:
+            progress(done, len(ids))
     return stats
 
 
@@ -235,7 +254,7 @@ def _refresh_chunk(
     session: Session,
     org_id: str,
     chunk: list[str],
-    stack: Sequence[tuple[str, StackEntry]],
+    stack: _StackView,
     names: set[str],
     now: datetime,
     day: date,

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from threatvec.core.clock import utcnow
-from threatvec.store.base import Base, JSONType, OrgScoped, Timestamped, new_id
+from threatvec.store.base import Base, JSONType, OrgScoped, Timestamped, UTCDateTime, new_id
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -48,6 +48,7 @@ __all__ = [
     "EpssRecord",
     "KevRecord",
     "OsvAdvisoryRecord",
+    "StackImportJob",
     "TechStackEntry",
     "VulnSyncState",
     "VulnersRecord",
@@ -303,3 +304,27 @@ class CveStatusChange(OrgScoped, Base):
     expires_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     changed_by: Mapped[str] = mapped_column(String(200))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StackImportJob(OrgScoped, Base):
+    """A tech-stack import running in the background: its progress and, at the end, its result.
+
+    A 10,000-row upload scores every CVE against the new stack (seconds); the API
+    answers 202 with this job and the page polls it (as AgentBench runs report theirs).
+    """
+
+    __tablename__ = "tech_stack_import_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    status: Mapped[str] = mapped_column(
+        String(16), default="queued"
+    )  # queued running completed failed
+    phase: Mapped[str] = mapped_column(String(40), default="queued")
+    percent: Mapped[float] = mapped_column(Float, default=0.0)
+    filename: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_by: Mapped[str] = mapped_column(String(200), default="api")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

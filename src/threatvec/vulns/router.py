@@ -11,7 +11,7 @@ from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, SettingsDep, acto
 from threatvec.core.errors import PayloadTooLarge
 from threatvec.core.llm import LlmClient
 from threatvec.core.problems import problem_responses
-from threatvec.vulns import ask, service, stack_service
+from threatvec.vulns import ask, service, stack_jobs, stack_service
 from threatvec.vulns.csv_safe import csv_text
 from threatvec.vulns.schemas import (
     AskRequest,
@@ -22,6 +22,7 @@ from threatvec.vulns.schemas import (
     PatchStats,
     PatchStatusUpdate,
     Severity,
+    StackImportJobRead,
     TechStackEntryRead,
     TechStackImportResult,
     TechStackPage,
@@ -176,6 +177,54 @@ def import_stack(
         strict=strict,
         replace=replace,
     )
+
+
+@router.post(
+    "/tech-stack/imports",
+    response_model=StackImportJobRead,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(409, 413),
+    summary="Start a tech-stack import in the background; poll it for its progress",
+    description=(
+        "The same file and options as `POST /tech-stack/import`, answered at once with a job "
+        "(202). Poll `GET /tech-stack/imports/{id}` for `status`, `phase` and `percent`; when "
+        "`completed`, `result` is what the synchronous import answers. 409 while another "
+        "import of the org is running."
+    ),
+)
+def start_stack_import(
+    request: Request,
+    session: SessionDep,
+    org_id: OrgIdDep,
+    file: Annotated[UploadFile, File(description="The stack file (at most 2 MiB)")],
+    format: Annotated[
+        Literal["csv", "cyclonedx", "requirements"] | None,
+        Form(description="Leave empty to detect it from the content"),
+    ] = None,
+    strict: Annotated[bool, Query(description="Import nothing if any row is bad")] = False,
+    replace: Annotated[bool, Query(description="Remove entries not in this file")] = False,
+) -> StackImportJobRead:
+    upload = stack_jobs.ImportRequest(
+        data=file.file.read(MAX_STACK_BYTES + 1),
+        fmt=format,
+        filename=file.filename,
+        strict=strict,
+        replace=replace,
+    )
+    job_id = stack_jobs.start_import(
+        factory=request.app.state.session_factory, org_id=org_id, request=upload, by=actor(request)
+    )
+    return stack_jobs.get_job(session=session, org_id=org_id, job_id=job_id)
+
+
+@router.get(
+    "/tech-stack/imports/{job_id}",
+    response_model=StackImportJobRead,
+    responses=problem_responses(404),
+    summary="A background tech-stack import: status, phase, percent and, once done, result",
+)
+def get_stack_import(job_id: str, session: SessionDep, org_id: OrgIdDep) -> StackImportJobRead:
+    return stack_jobs.get_job(session=session, org_id=org_id, job_id=job_id[:64])
 
 
 @router.get(

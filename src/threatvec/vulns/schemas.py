@@ -509,3 +509,22 @@ class TechStackImportResult(BaseModel):
     rejected: list[RowErrorRead]
     entries: int = Field(description="Stack entries after the import")
     rescored: int = Field(description="CVE exposures re-scored against the new stack")
+
+
+class StackImportJobRead(BaseModel):
+    """A background tech-stack import: poll it until ``status`` is completed or failed."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    status: Literal["queued", "running", "completed", "failed"]
+    phase: str = Field(description="what it is doing: reading the file, storing entries, ...")
+    percent: float = Field(ge=0, le=100, description="how far it is, 0-100")
+    filename: str | None
+    result: TechStackImportResult | None = Field(
+        description="what the synchronous import would have answered; set once completed"
+    )
+    error: str | None = Field(description="why it failed (the file's problem, named)")
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None

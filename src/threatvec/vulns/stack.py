@@ -56,6 +56,7 @@ __all__ = [
     "VersionRange",
     "cpe_names",
     "csv_delimiter",
+    "index_stack",
     "match_stack",
     "normalize_name",
     "parse_cyclonedx",
@@ -246,6 +247,9 @@ def _decode(data: bytes | str, max_bytes: int) -> str:
         raise StackFileError(f"file is not UTF-8 (byte {exc.start})") from exc
 
 
+_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _clean_text(value: str, column: str) -> tuple[str | None, str | None]:
     """(cleaned value, error). Control characters and over-long cells are refused."""
     v = value.strip()
@@ -253,7 +257,8 @@ def _clean_text(value: str, column: str) -> tuple[str | None, str | None]:
         return None, None
     if len(v) > _MAX_FIELD:
         return None, f"{column} is longer than {_MAX_FIELD} characters"
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in v):
+    # One regex scan instead of a Python loop per character (30,000 cells in a full stack).
+    if _CONTROL_CHARS.search(v):
         return None, f"{column} contains control characters"
     return v, None
 
@@ -671,11 +676,20 @@ def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel,
     )
 
 
+def index_stack(stack: Sequence[StackEntry]) -> dict[str, list[StackEntry]]:
+    """The entries by normalised name: build once, pass to every :func:`match_stack` call."""
+    by_name: dict[str, list[StackEntry]] = {}
+    for entry in stack:
+        by_name.setdefault(entry.name, []).append(entry)
+    return by_name
+
+
 def match_stack(
     cve: CveRecord,
     stack: Sequence[StackEntry],
     *,
     osv_ranges: Iterable[VersionRange] = (),
+    by_name: Mapping[str, Sequence[StackEntry]] | None = None,
 ) -> StackMatch:
     """The best way ``cve`` meets ``stack`` (see the module docstring for levels).
 
@@ -683,11 +697,13 @@ def match_stack(
     with the CPE bounds), OSV package ranges given by the caller, and — only
     when NVD has no CPE yet — the product named in the description's first
     sentence with a "before X" / "through X" bound if one follows the name.
+    ``by_name`` is :func:`index_stack` of ``stack``: a caller scoring many CVEs
+    against one stack passes it (re-indexing 10,000 entries per CVE was most of
+    a stack import's matching time).
     """
     candidates: list[tuple[MatchLevel, str, StackEntry, str]] = []
-    by_name: dict[str, list[StackEntry]] = {}
-    for entry in stack:
-        by_name.setdefault(entry.name, []).append(entry)
+    if by_name is None:
+        by_name = index_stack(stack)
     cpes = list(cve.cpe_matches(vulnerable_only=True))
     for m in cpes:
         for name in cpe_names(m.vendor, m.product):

@@ -17,9 +17,14 @@ from threatvec.core.errors import PayloadTooLarge, ThreatVecError
 from threatvec.core.llm import LlmClient
 from threatvec.core.pagination import PageParams
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
-from threatvec.vulns import ask, service, stack_service
+from threatvec.vulns import ask, service, stack_jobs, stack_service
 from threatvec.vulns.router import template_response
-from threatvec.vulns.schemas import AskResponse, PatchStatusUpdate, TechStackImportResult
+from threatvec.vulns.schemas import (
+    AskResponse,
+    PatchStatusUpdate,
+    StackImportJobRead,
+    TechStackImportResult,
+)
 from threatvec.vulns.service import TRANSITIONS
 from threatvec.vulns.stack import MAX_STACK_BYTES
 from threatvec.vulns.stack_service import StackFormat
@@ -61,6 +66,7 @@ def _page(
     answer: AskResponse | None = None,
     question: str = "",
     imported: TechStackImportResult | None = None,
+    job: StackImportJobRead | None = None,
     flash: str | None = None,
     error: str | None = None,
     status_code: int = 200,
@@ -96,6 +102,7 @@ def _page(
         question=question,
         stack=stack,
         imported=imported,
+        job=job,
         max_stack_kib=MAX_STACK_BYTES // 1024,
         flash=flash,
         error=error,
@@ -118,6 +125,7 @@ def vulnerabilities_page(
     sort: str = "",
     cursor: str = "",
     flash: str = "",
+    stack_import: str = "",
 ) -> HTMLResponse:
     args = {
         "severity": severity,
@@ -133,9 +141,27 @@ def vulnerabilities_page(
         "cursor": cursor[:512],
     }
     try:
+        if stack_import:
+            return _import_job_page(ctx, args, stack_import[:64])
         return _page(ctx, args, flash=flash[:200] or None)
     except ThreatVecError as exc:
         return _page(ctx, {}, error=exc.detail, status_code=exc.status)
+
+
+def _import_job_page(ctx: PageContext, args: dict[str, str], job_id: str) -> HTMLResponse:
+    """The page with a background stack import: its progress, or its result once done."""
+    job = stack_jobs.get_job(session=ctx.session, org_id=ctx.org.id, job_id=job_id)
+    if job.status == "failed":
+        return _page(ctx, args, job=job, error=f"Not imported: {job.error}")
+    if job.status != "completed" or job.result is None:
+        return _page(ctx, args, job=job)
+    return _page(ctx, args, job=job, imported=job.result, flash=_import_message(job.result))
+
+
+def _import_message(result: TechStackImportResult) -> str:
+    if not result.applied:
+        return "Nothing imported (strict mode and some rows were bad)"
+    return f"Imported {result.imported} new, {result.updated} updated"
 
 
 @router.post("/vulnerabilities/ask", response_class=HTMLResponse)
@@ -166,37 +192,34 @@ def template_csv(ctx: PageDep) -> Response:
 _STACK_FORMATS: dict[str, StackFormat] = {f: f for f in get_args(StackFormat)}
 
 
-@router.post("/vulnerabilities/tech-stack", response_class=HTMLResponse)
+@router.post("/vulnerabilities/tech-stack", response_model=None)
 def import_stack_page(
     ctx: PageDep,
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form(max_length=100)] = "",
     format: Annotated[str, Form(max_length=20)] = "",
     strict: Annotated[str, Form(max_length=10)] = "",
-) -> HTMLResponse:
+) -> Response:
     check_csrf(ctx, csrf)
     data = file.file.read(MAX_STACK_BYTES + 1)
     fmt = _STACK_FORMATS.get(format)  # anything else: detected from the file
+    # A background job (a 10,000-row stack takes seconds to score): the page that
+    # follows shows its progress and reloads itself until the result is in.
+    upload = stack_jobs.ImportRequest(
+        data=data, fmt=fmt, filename=file.filename, strict=strict == "on", replace=False
+    )
     try:
         if len(data) > MAX_STACK_BYTES:
             raise PayloadTooLarge(f"file is larger than {MAX_STACK_BYTES // 1024} KiB")
-        result = stack_service.import_stack(
-            session=ctx.session,
+        job_id = stack_jobs.start_import(
+            factory=ctx.request.app.state.session_factory,
             org_id=ctx.org.id,
-            data=data,
-            fmt=fmt,
-            filename=file.filename,
-            strict=strict == "on",
+            request=upload,
+            by="dashboard",
         )
     except ThreatVecError as exc:
         return _page(ctx, {}, error=f"Not imported: {exc.detail}", status_code=exc.status)
-    ctx.session.commit()
-    msg = (
-        f"Imported {result.imported} new, {result.updated} updated"
-        if result.applied
-        else "Nothing imported (strict mode and some rows were bad)"
-    )
-    return _page(ctx, {}, imported=result, flash=msg)
+    return redirect(ctx, f"/vulnerabilities?stack_import={quote(job_id)}#tech-stack")
 
 
 @router.post("/vulnerabilities/tech-stack/{entry_id}/delete", response_model=None)

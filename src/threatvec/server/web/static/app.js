@@ -104,8 +104,37 @@ function wontFixReasons() {
   }
 }
 
+// A background tech-stack import: the bar follows the job's percent
+// (GET /api/v1/tech-stack/imports/{id}, with the session cookie); once it has
+// finished the page reloads to show the result. Without JS: the Refresh link.
+function stackImportProgress() {
+  const box = document.getElementById("stack-import");
+  if (!box || !box.dataset.job) return;
+  const bar = document.getElementById("stack-import-progress");
+  const label = document.getElementById("stack-import-percent");
+  const phase = document.getElementById("stack-import-phase");
+  const url = `/api/v1/tech-stack/imports/${encodeURIComponent(box.dataset.job)}`;
+  const poll = async () => {
+    let job;
+    try {
+      const response = await fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) return void setTimeout(poll, 2000);
+      job = await response.json();
+    } catch {
+      return void setTimeout(poll, 2000);
+    }
+    bar.value = job.percent;
+    label.textContent = `${Math.round(job.percent)}%`;
+    phase.textContent = job.phase;
+    if (job.status === "completed" || job.status === "failed") window.location.reload();
+    else setTimeout(poll, 400);
+  };
+  setTimeout(poll, 200);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   confirmForms();
   liveTraffic();
   wontFixReasons();
+  stackImportProgress();
 });
