@@ -333,6 +333,8 @@ def test_the_webhook_secret_is_write_only_and_optional(live, session_factory) ->
         pd_id = _pd_channel(api, pd)
         got = api.get(f"/alerts/channels/{pd_id}").text
         assert PD_SECRET not in got and "webhook secret ••••kkkk" in got
+        path = api.get(f"/alerts/channels/{pd_id}").json()["webhook_path"]
+        assert path == f"/api/v1/alerts/channels/{pd_id}/pagerduty-webhook"
         # Without a webhook secret the channel still pages, and its URL accepts nothing.
         bare = _pd_channel(api, pd, secret=None)
         assert "webhook secret" not in api.get(f"/alerts/channels/{bare}").json()["secret_hint"]

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from threatvec.alerts import service
 from threatvec.alerts.channel_settings import hint, stored_secrets
 from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertInboundEvent
-from threatvec.alerts.schemas import PagerDutySettings
+from threatvec.alerts.schemas import PAGERDUTY_WEBHOOK_PATH, PagerDutySettings
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
@@ -53,7 +53,7 @@ __all__ = [
 
 log = logging.getLogger("threatvec.alerts")
 
-PATH = "/api/v1/alerts/channels/{channel_id}/pagerduty-webhook"
+PATH = PAGERDUTY_WEBHOOK_PATH
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 # One event per request; an incident's payload is a few KiB.
 MAX_BODY_BYTES = 64 * 1024

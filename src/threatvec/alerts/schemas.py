@@ -14,12 +14,13 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator
 
 from threatvec.core.pagination import Page
 from threatvec.shadow.schemas import PiiCategory
 
 __all__ = [
+    "PAGERDUTY_WEBHOOK_PATH",
     "SEVERITIES",
     "TRIGGERS",
     "AlertPage",
@@ -361,6 +362,10 @@ class SlackSettings(BaseModel):
         return SecretStr(_secret_url(v.get_secret_value()))
 
 
+# Where PagerDuty's V3 webhooks for a PagerDuty channel are received (alerts.pagerduty_sync).
+PAGERDUTY_WEBHOOK_PATH = "/api/v1/alerts/channels/{channel_id}/pagerduty-webhook"
+
+
 class PagerDutySettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -525,6 +530,16 @@ class ChannelRead(BaseModel):
     updated_at: datetime
     last_test_at: datetime | None
     last_test_ok: bool | None
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="PagerDuty channels: the path on this server to give PagerDuty's V3 "
+        "webhook subscription (sync back; docs/alerts.md); null for other kinds"
+    )
+    @property
+    def webhook_path(self) -> str | None:
+        if self.kind != "pagerduty":
+            return None
+        return PAGERDUTY_WEBHOOK_PATH.format(channel_id=self.id)
 
 
 class ChannelPage(Page[ChannelRead]):
