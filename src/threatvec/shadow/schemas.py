@@ -594,13 +594,20 @@ class CatalogImportResult(BaseModel):
 class UserIdSaltRead(BaseModel):
     """The org's user id salt, for the extension (the HMAC key never leaves the server)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"salt": "5f2b0c1e9a7d4b3c8e6f1a2d3c4b5a69"}]}
+    )
+
     salt: str
 
 
 class UserIdMerge(BaseModel):
     """Fold the ids one person got from a salt of the install's own into the org-salt id."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"from_hash": "a" * 64, "to_hash": "b" * 64}]},
+    )
 
     from_hash: str = Field(
         pattern=_HEX64, description="client hash made with the install's own salt (64 hex)"
@@ -611,5 +618,7 @@ class UserIdMerge(BaseModel):
 
 
 class UserIdMergeResult(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"events": 42, "service_users": 3}]})
+
     events: int = Field(description="stored events now under the org-salt id")
     service_users: int = Field(description="(service, user) rows folded or renamed")

@@ -514,7 +514,25 @@ class TechStackImportResult(BaseModel):
 class StackImportJobRead(BaseModel):
     """A background tech-stack import: poll it until ``status`` is completed or failed."""
 
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "8c1f0e2d4b6a49a7b3c5d7e9f1a3b5c7",
+                    "status": "running",
+                    "phase": "scoring CVEs",
+                    "percent": 57.5,
+                    "filename": "stack.csv",
+                    "result": None,
+                    "error": None,
+                    "created_at": "2026-11-28T09:00:00Z",
+                    "started_at": "2026-11-28T09:00:00Z",
+                    "finished_at": None,
+                }
+            ]
+        },
+    )
 
     id: str
     status: Literal["queued", "running", "completed", "failed"]
