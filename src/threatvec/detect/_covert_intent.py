@@ -547,7 +547,9 @@ def _verb_forms(verbs: tuple[str, ...]) -> str:
         if v.endswith("y"):
             forms |= {v[:-1] + "ies", v[:-1] + "ied"}
     forms |= {"sent", "put", "set", "wrote", "written", "goes", "went"}
-    return "|".join(sorted(forms, key=len, reverse=True))
+    # Longest first; ties in a fixed order, so the source (and its key in the
+    # derived table) does not change with the hash seed.
+    return "|".join(sorted(forms, key=lambda f: (-len(f), f)))
 
 
 _FLOW_VERB_RE = _rx(

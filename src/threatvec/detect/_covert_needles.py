@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from threatvec.detect._covert_derived import derived
 from threatvec.detect._covert_regex import written_source
 
 try:  # Python 3.11+: the parser lives in the re package
@@ -223,12 +224,32 @@ def required_clauses(pattern: re.Pattern[str]) -> tuple[frozenset[str], ...] | N
     """
     if pattern.flags & re.IGNORECASE:
         return None
+    source = written_source(pattern)
+    return derived(
+        "needles",
+        source,
+        pattern.flags,
+        lambda: _clauses_of(source, pattern.flags),
+        to_json=_clauses_to_json,
+        from_json=_clauses_from_json,
+    )
+
+
+def _clauses_of(source: str, flags: int) -> tuple[frozenset[str], ...] | None:
     try:
-        tree = _p.parse(written_source(pattern), pattern.flags)
+        tree = _p.parse(source, flags)
     except (re.error, RecursionError):  # pragma: no cover - compiled patterns parse
         return None
     clauses = tuple(c for c in _seq(tree, False) if all(len(n) >= 2 for n in c))
     return clauses or None
+
+
+def _clauses_to_json(clauses: tuple[frozenset[str], ...] | None) -> list[list[str]] | None:
+    return None if clauses is None else [sorted(c) for c in clauses]
+
+
+def _clauses_from_json(stored: list[list[str]] | None) -> tuple[frozenset[str], ...] | None:
+    return None if stored is None else tuple(frozenset(c) for c in stored)
 
 
 def required_needles(pattern: re.Pattern[str]) -> frozenset[str] | None:

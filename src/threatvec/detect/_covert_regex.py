@@ -39,6 +39,8 @@ import functools
 import re
 from typing import Any
 
+from threatvec.detect._covert_derived import derived
+
 try:  # Python 3.11+: the parser lives in the re package
     from re import _constants as _c  # type: ignore[attr-defined]  # not in typeshed
     from re import _parser as _p  # type: ignore[attr-defined]
@@ -49,6 +51,7 @@ except ImportError:  # pragma: no cover - older layout
 __all__ = [
     "boundary_group",
     "compile_fast",
+    "fast_source",
     "first_letter_groups",
     "hoist_boundaries",
     "position_guard",
@@ -459,22 +462,40 @@ def compile_fast(pattern: str, flags: int = 0) -> re.Pattern[str]:
 
     Matches, spans and groups are exactly those of ``re.compile(pattern,
     flags)`` (tests/detect/test_covert_regex.py checks it on the corpus).
+    The rewritten source comes from the shipped table when it holds it
+    (``_covert_derived``): deriving it parses the pattern several times.
+    """
+    source = derived(
+        "fast", pattern, flags, lambda: fast_source(pattern, flags), to_json=_same, from_json=_same
+    )
+    if source is None:
+        return re.compile(pattern, flags)
+    compiled = re.compile(source, flags)
+    _WRITTEN[id(compiled)] = (compiled, pattern)
+    return compiled
+
+
+def _same(value: str | None) -> str | None:
+    return value
+
+
+def fast_source(pattern: str, flags: int = 0) -> str | None:
+    """The source ``compile_fast`` compiles for ``pattern``, or None to compile it as written.
+
     A pattern that already starts with a literal or a character class keeps
     the engine's own first-character scan, which a look-ahead would disable.
     """
     if flags & (re.VERBOSE | re.IGNORECASE) or _GLOBAL_FLAGS_RE.match(pattern):
         # Whitespace, case folding or inline global flags change what a
         # character of the source means: compiled as written.
-        return re.compile(pattern, flags)
+        return None
     source = hoist_boundaries(pattern, flags)
     try:
         first_op = _p.parse(source, flags).data[0][0]
     except (re.error, IndexError):
         first_op = _c.LITERAL
     guard = None if first_op in (_c.LITERAL, _c.IN) else position_guard(source, flags)
-    compiled = re.compile(source if guard is None else f"{guard}(?:{source})", flags)
-    _WRITTEN[id(compiled)] = (compiled, pattern)
-    return compiled
+    return source if guard is None else f"{guard}(?:{source})"
 
 
 _GLOBAL_FLAGS_RE = re.compile(r"\(\?[aiLmsux]+\)")
