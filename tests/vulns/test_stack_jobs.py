@@ -118,3 +118,28 @@ def test_one_import_at_a_time_per_org(api: Api, session_factory) -> None:
     r = api.client.post("/api/v1/tech-stack/imports", files=files, headers=other.headers)
     assert r.status_code == 202
     poll(Api(api.client, other), r.json()["id"])
+
+
+@pytest.mark.postgres
+def test_progress_reaches_the_row_for_other_replicas(seeded: Api, session_factory) -> None:
+    """On PostgreSQL a poll may land on another replica: the row itself moves."""
+    from tests.conftest import backend
+
+    if backend() != "postgres":
+        pytest.skip("SQLite is one process: its progress is read from memory")
+    r = seeded.post("/tech-stack/imports", files=_csv_upload(full_stack(), "stack.csv"))
+    job_id = r.json()["id"]
+    seen: list[float] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        # The row as another replica reads it, not get_job() (which adds this process's memory).
+        with session_scope(session_factory) as s:
+            row = s.get(StackImportJob, job_id)
+            assert row is not None and row.org_id == seeded.org.id
+            status, percent = row.status, row.percent
+        if status in ("completed", "failed"):
+            break
+        seen.append(percent)
+        time.sleep(0.02)
+    assert status == "completed"
+    assert any(0 < p < 100 for p in seen), seen
