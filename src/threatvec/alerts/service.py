@@ -51,7 +51,6 @@ __all__ = [
     "list_recent_alerts",
     "list_rule_page",
     "list_rules",
-    "open_alerts_of",
     "purge_deleted_channels",
     "resolve",
     "retry_delivery",
@@ -498,21 +497,6 @@ def auto_resolve(*, session: Session, alert: Alert, reason: str) -> bool:
         lifecycle.queue_follow_ups(session=session, alert=alert, action="resolve", now=utcnow())
     session.flush()
     return moved
-
-
-def open_alerts_of(*, session: Session, org_id: str, rule_id: str) -> list[Alert]:
-    """The rule's alerts not resolved yet (open or acknowledged), oldest first."""
-    return list(
-        session.scalars(
-            select(Alert)
-            .where(
-                Alert.org_id == org_id,
-                Alert.rule_id == rule_id,
-                Alert.status.in_(("open", "acknowledged")),
-            )
-            .order_by(Alert.fired_at, Alert.id)
-        )
-    )
 
 
 def list_delivery_page(
