@@ -148,6 +148,16 @@ def list_stack(
     )
 
 
+# The upload and options of both stack imports (synchronous and as a job).
+StackFile = Annotated[UploadFile, File(description="The stack file (at most 2 MiB)")]
+StackFormat = Annotated[
+    Literal["csv", "cyclonedx", "requirements"] | None,
+    Form(description="Leave empty to detect it from the content"),
+]
+StrictImport = Annotated[bool, Query(description="Import nothing if any row is bad")]
+ReplaceStack = Annotated[bool, Query(description="Remove entries not in this file")]
+
+
 @router.post(
     "/tech-stack/import",
     response_model=TechStackImportResult,
@@ -157,13 +167,10 @@ def list_stack(
 def import_stack(
     session: SessionDep,
     org_id: OrgIdDep,
-    file: Annotated[UploadFile, File(description="The stack file (at most 2 MiB)")],
-    format: Annotated[
-        Literal["csv", "cyclonedx", "requirements"] | None,
-        Form(description="Leave empty to detect it from the content"),
-    ] = None,
-    strict: Annotated[bool, Query(description="Import nothing if any row is bad")] = False,
-    replace: Annotated[bool, Query(description="Remove entries not in this file")] = False,
+    file: StackFile,
+    format: StackFormat = None,
+    strict: StrictImport = False,
+    replace: ReplaceStack = False,
 ) -> TechStackImportResult:
     data = file.file.read(MAX_STACK_BYTES + 1)
     if len(data) > MAX_STACK_BYTES:
@@ -196,13 +203,10 @@ def start_stack_import(
     request: Request,
     session: SessionDep,
     org_id: OrgIdDep,
-    file: Annotated[UploadFile, File(description="The stack file (at most 2 MiB)")],
-    format: Annotated[
-        Literal["csv", "cyclonedx", "requirements"] | None,
-        Form(description="Leave empty to detect it from the content"),
-    ] = None,
-    strict: Annotated[bool, Query(description="Import nothing if any row is bad")] = False,
-    replace: Annotated[bool, Query(description="Remove entries not in this file")] = False,
+    file: StackFile,
+    format: StackFormat = None,
+    strict: StrictImport = False,
+    replace: ReplaceStack = False,
 ) -> StackImportJobRead:
     upload = stack_jobs.ImportRequest(
         data=file.file.read(MAX_STACK_BYTES + 1),
