@@ -206,6 +206,24 @@ def test_a_run_of_a_dead_process_reads_failed_with_why(store: Store) -> None:
         s.commit()
 
 
+def test_cancelling_a_run_of_a_dead_process_ends_it_at_once(store: Store) -> None:
+    # Before: the cancel only set the flag (nobody was left to see it) and the run stayed
+    # 'running' for the 15-minute rule.
+    with SlowAgentServer(delay=0.5) as agent:
+        ref = _agent(store, agent)
+        proc = _start(store, "agentbench", "run", ref.id, "--k", "1", "--org", store.org_id)
+        _stop(proc, agent, signal.SIGKILL)
+    with store.factory() as s:
+        (run_id,) = s.scalars(select(RedTeamRun.id))
+        run = service.request_cancel(session=s, org_id=store.org_id, run_id=run_id, by="key:x")
+        s.commit()
+        assert (run.status, run.cancelled_by) == ("cancelled", "key:x")
+        assert (run.error or "").startswith(
+            f"interrupted: the process running it stopped (pid {proc.pid}"
+        )
+    _new_run(store, ref)
+
+
 def test_an_owner_that_cannot_be_checked_still_holds_the_agent(store: Store) -> None:
     # Another host's process may be alive: only the 15-minute rule may end its run.
     with SlowAgentServer(delay=0.5) as agent:

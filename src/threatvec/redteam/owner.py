@@ -12,7 +12,8 @@ be checked: the stale rule still covers it.
 The token holds the boot id and PID namespace (where a pid means the same
 process) and the process's start time (so a pid the kernel reused for another
 process does not pass for the owner). Off Linux the parts are empty: the host
-name and ``kill(pid, 0)`` decide, without the reuse check.
+name and ``kill(pid, 0)`` decide, without the reuse check. On Windows nothing is
+decided here (the stale rule applies).
 """
 
 from __future__ import annotations
@@ -85,6 +86,8 @@ def current() -> Owner:
 
 def _gone(pid: int) -> bool | None:
     """True: no such process (or a zombie); False: it exists; None: cannot tell."""
+    if os.name == "nt":
+        return None  # os.kill(pid, 0) would terminate the process there, not probe it
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
