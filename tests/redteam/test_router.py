@@ -195,7 +195,9 @@ def test_cancel_conflict_isolation_and_validation(
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert row["status"] == "cancelled"
-    assert row["progress_done"] < row["progress_total"]
+    # Stopped short of its end; on a loaded box the cancel can land before the
+    # run has even counted its probes (total still 0).
+    assert row["progress_total"] == 0 or row["progress_done"] < row["progress_total"]
     # The run thread closes its harness right after. Only *this* run's routes are
     # checked: asserting that no hub exists at all failed whenever a run of another
     # test was still finishing in the background of the same process.
