@@ -26,10 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import create_org, make_migrated_engine, new_database_url
 from tests.redteam.agents.servers import SlowAgentServer
+from threatvec.core import owner as owners
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict
-from threatvec.redteam import owner as owners
 from threatvec.redteam import service
 from threatvec.redteam.models import RedTeamCycle, RedTeamRun
 
@@ -129,7 +129,7 @@ def _new_run(store: Store, ref: service.AgentRef) -> str:
 
 
 def _sleeper() -> tuple[subprocess.Popen[str], owners.Owner]:
-    code = ("import json, time; from threatvec.redteam import owner; o = owner.current(); "
+    code = ("import json, time; from threatvec.core import owner; o = owner.current(); "
             "print(json.dumps([o.host, o.pid, o.token]), flush=True); time.sleep(120)")  # fmt: skip
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     assert proc.stdout is not None

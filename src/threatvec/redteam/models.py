@@ -52,7 +52,7 @@ _ONE_ACTIVE_RUN = "kind = 'agentbench' AND status IN ('queued', 'running')"
 
 
 class _Owned:
-    """The process executing the row (redteam.owner): a dead owner frees the row at once."""
+    """The process executing the row (core.owner): a dead owner frees the row at once."""
 
     owner_host: Mapped[str | None] = mapped_column(String(255), nullable=True)
     owner_pid: Mapped[int | None] = mapped_column(Integer, nullable=True)

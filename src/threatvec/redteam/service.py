@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from threatvec.agents.models import Agent
 from threatvec.assets import service as assets
+from threatvec.core import owner as owners
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
-from threatvec.redteam import owner as owners
 from threatvec.redteam.atlas import AtlasCatalog, Tactic, Technique
 from threatvec.redteam.coverage import (
     CoverageInput,

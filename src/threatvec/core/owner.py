@@ -1,13 +1,14 @@
-"""Which process executes a run or cycle, and whether that process is provably gone.
+"""Which process executes a row (a red-team run or cycle, a job run), and whether it is gone.
 
-A run or cycle executes in a thread of the process that created it (the server,
+Such a row is executed in a thread of the process that created it (the server,
 `threatvec agentbench run`, `threatvec jobs run`). SIGTERM and Ctrl-C are caught
 and end the row; SIGKILL and the out-of-memory killer give no such chance, and
-the row read 'running' — locking the agent out (409) — until the 15-minute stale
-rule. The owner stamped on the row lets any process that shares the owner's
-process table (same host name, same boot, same PID namespace) see at once that
-the owner is dead. An owner elsewhere (another host, another container) cannot
-be checked: the stale rule still covers it.
+the row read 'running' for good (a red-team run locked its agent out, 409,
+until the 15-minute stale rule). The owner stamped on the row lets any process
+that shares the owner's process table (same host name, same boot, same PID
+namespace) see at once that the owner is dead. An owner elsewhere (another host,
+another container) cannot be checked: for red-team rows the stale rule still
+covers it.
 
 The token holds the boot id and PID namespace (where a pid means the same
 process) and the process's start time (so a pid the kernel reused for another
