@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from threatvec.core import owner as owners
 from threatvec.core.clock import utcnow
 from threatvec.store.base import Base, JSONType, new_id
 
@@ -22,8 +23,20 @@ class JobRun(Base):
     )
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)
-    # running, ok, error, skipped, or cancelled (the server stopped mid-run)
+    # running, ok, error, skipped, or cancelled: cut short (the server stopping, the
+    # command stopped by a signal, its process killed); error says why.
     outcome: Mapped[str] = mapped_column(String(20), default="running")
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     trigger: Mapped[str] = mapped_column(String(20), default="schedule")  # schedule|cli|api
+    # The process executing the run (core.owner), which is always the one that adds the
+    # row (the runner, vulns.ingest.recorded_run): a dead owner's run is ended at once.
+    owner_host: Mapped[str | None] = mapped_column(
+        String(255), nullable=True, default=lambda: owners.current().host
+    )
+    owner_pid: Mapped[int | None] = mapped_column(
+        Integer, nullable=True, default=lambda: owners.current().pid
+    )
+    owner_token: Mapped[str | None] = mapped_column(
+        String(120), nullable=True, default=lambda: owners.current().token
+    )

@@ -2,6 +2,12 @@
 
 On PostgreSQL the whole run holds an advisory lock named after the job, so when
 several replicas share a database exactly one of them runs it.
+
+A run cut short ends ``cancelled`` with why: the server stopping (``Cancelled``),
+`threatvec jobs run` stopped by Ctrl-C / SIGTERM / SIGHUP (KeyboardInterrupt, the
+reason the command binds), or its process killed outright (SIGKILL, out of memory),
+which the next run of the job on the same host sees (``end_dead_runs``). A cancelled
+run does not count as the job's last run, so the job runs again when next checked.
 """
 
 from __future__ import annotations
@@ -11,18 +17,20 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from threatvec.core.cancel import Cancelled
+from threatvec.core import owner as owners
+from threatvec.core.cancel import Cancelled, stop_reason
 from threatvec.core.clock import utcnow
 from threatvec.core.metrics import JOB_RUNS
 from threatvec.jobs.models import JobRun
 from threatvec.jobs.registry import Job
 from threatvec.orgs.models import Org
 
-__all__ = ["is_due", "job_lock", "run_job"]
+__all__ = ["end_dead_runs", "is_due", "job_lock", "run_job"]
 
 log = logging.getLogger("threatvec.jobs")
 
@@ -60,6 +68,28 @@ def is_due(session: Session, job: Job) -> bool:
     return last is None or utcnow() - last >= timedelta(seconds=job.interval_s)
 
 
+def end_dead_runs(session: Session, name: str) -> int:
+    """End the job's 'running' rows whose process is provably gone (killed); how many.
+
+    Nothing else would: the process that would have ended them is dead. An owner on
+    another host or in another container cannot be checked, and its row is left.
+    """
+    ended = 0
+    for run in session.scalars(
+        select(JobRun).where(JobRun.job == name, JobRun.outcome == "running")
+    ):
+        if owners.is_dead(run.owner_host, run.owner_pid, run.owner_token):
+            run.outcome, run.finished_at = "cancelled", utcnow()
+            run.error = (
+                f"interrupted: the process running it stopped (pid {run.owner_pid} "
+                f"on {run.owner_host})"
+            )
+            log.warning("job %s run %s: %s", name, run.id, run.error)
+            ended += 1
+    session.commit()
+    return ended
+
+
 def _run_one(factory: sessionmaker[Session], job: Job, org_id: str | None, trigger: str) -> JobRun:
     with factory() as session:
         run = JobRun(job=job.name, org_id=org_id, trigger=trigger)
@@ -76,16 +106,34 @@ def _run_one(factory: sessionmaker[Session], job: Job, org_id: str | None, trigg
         # The server is stopping: the run ends here and the next start runs it again.
         outcome, error = "cancelled", str(exc)
         log.info("job %s cancelled: %s", job.name, exc)
+    except KeyboardInterrupt:
+        # `threatvec jobs run` stopped by Ctrl-C or a signal: the row is ended (else it
+        # read 'running' for good), then the stop goes on to the command.
+        _finish(factory, run_id, "cancelled", stop_reason("interrupted: the job was stopped"), {})
+        log.info("job %s stopped for org %s", job.name, org_id)
+        JOB_RUNS.inc(job=job.name, outcome="cancelled")
+        raise
     except Exception as exc:
         outcome, error = "error", f"{type(exc).__name__}: {exc}"[:2000]
         log.exception("job %s failed for org %s", job.name, org_id)
+    done = _finish(factory, run_id, outcome, error, detail)
+    JOB_RUNS.inc(job=job.name, outcome=outcome)
+    return done
+
+
+def _finish(
+    factory: sessionmaker[Session],
+    run_id: str,
+    outcome: str,
+    error: str | None,
+    detail: dict[str, Any],
+) -> JobRun:
     with factory() as session:
         # Committed above, and nothing deletes job runs (nor the orgs they cascade from).
         done = session.get(JobRun, run_id)
         assert done is not None
         done.outcome, done.error, done.detail, done.finished_at = outcome, error, detail, utcnow()
         session.commit()
-    JOB_RUNS.inc(job=job.name, outcome=outcome)
     return done
 
 
@@ -102,6 +150,9 @@ def run_job(
     with job_lock(engine, job.name) as acquired:
         if not acquired:
             return None
+        with factory() as session:
+            # A run whose process was killed is ended first: it no longer counts as the last.
+            end_dead_runs(session, job.name)
         if only_if_due:
             with factory() as session:
                 if not is_due(session, job):
