@@ -88,13 +88,20 @@ def _soar_channel(api: Live, soar: HttpReceiver) -> str:
     return str(r.json()["id"])
 
 
-def _fire(api: Live, session_factory: Any, channel_ids: list[str], *, send: bool = True) -> str:
+def _fire(
+    api: Live,
+    session_factory: Any,
+    channel_ids: list[str],
+    *,
+    send: bool = True,
+    auto_resolve: bool = False,
+) -> str:
     """A rule on the channels, one MCP rug pull, evaluated, its trigger sent: the alert id."""
     server = "srv-" + uuid.uuid4().hex[:8]
     rule = api.post(
         "/alerts/rules",
         json={"name": "rug", "condition": {"trigger": "mcp_rug_pull", "servers": [server]},
-              "channel_ids": channel_ids, "auto_resolve": False},
+              "channel_ids": channel_ids, "auto_resolve": auto_resolve},
     ).json()  # fmt: skip
     with session_scope(session_factory) as s:
         signals.publish(session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": server})
@@ -297,13 +304,13 @@ def test_events_it_does_not_sync_and_unknown_incidents_are_200_and_ignored(
         alert_id = _fire(api, session_factory, [pd_id])
         for body in (
             _event("incident.triggered", alert_id),
-            _event("incident.reopened", alert_id),
+            _event("incident.reopened", alert_id),  # an open alert: nothing to reopen
             _event("incident.resolved", uuid.uuid4().hex),  # no such alert
             _event("incident.resolved", "test-0123abcd"),  # a channel test's incident
             json.dumps({"event": {"id": "P1", "event_type": "pagey.ping", "data": None}}).encode(),
         ):
             r = _post(api, pd_id, body)
-            assert r.status_code == 200 and r.json()["outcome"] == "ignored", r.text
+            assert r.status_code == 200 and r.json()["outcome"] in ("ignored", "unchanged"), r.text
     assert api.get(f"/alerts/{alert_id}").json()["status"] == "open"
     assert "no alert of this channel" in caplog.text
     assert PD_SECRET not in caplog.text
@@ -399,3 +406,137 @@ def test_resolved_in_pagerduty_while_its_trigger_awaits_a_retry_pages_no_new_inc
     [trigger] = api.get(f"/alerts/{alert_id}/deliveries").json()["items"]
     assert (trigger["action"], trigger["status"]) == ("trigger", "cancelled")
     assert trigger["last_error"] == "not sent: the incident was resolved in PagerDuty"
+
+
+# ── reopened and unacknowledged in PagerDuty ──────────────────────────────
+
+
+def _slack_headers(receiver: HttpReceiver) -> list[str]:
+    return [
+        r.json()["blocks"][0]["text"]["text"] for r in receiver.requests
+        if r.path.startswith("/slack")
+    ]  # fmt: skip
+
+
+def test_reopened_in_pagerduty_opens_the_resolved_alert_and_tells_the_others(
+    live, session_factory
+) -> None:
+    api = live()
+    with (
+        http_receiver() as pd,
+        http_receiver() as pd2,
+        http_receiver(webhook_secret=WEBHOOK_SECRET) as soar,
+    ):
+        pd_id, other_pd = _pd_channel(api, pd), _pd_channel(api, pd2)
+        slack = {"kind": "slack", "webhook_url": soar.url + "/slack/T0/B0/x"}
+        slack_id = api.post("/alerts/channels", json={"name": "s", "settings": slack}).json()["id"]
+        alert_id = _fire(
+            api, session_factory, [pd_id, other_pd, _soar_channel(api, soar), slack_id]
+        )
+        assert _post(api, pd_id, _event("incident.resolved", alert_id)).json()["outcome"] == (
+            "applied"
+        )
+        _deliver(session_factory, api.org.id)
+
+        body = _event("incident.reopened", alert_id, agent="Ada <b>")
+        r = _post(api, pd_id, body)
+        assert r.status_code == 200, r.text
+        assert (r.json()["outcome"], r.json()["detail"]) == ("applied", "alert open")
+        alert = api.get(f"/alerts/{alert_id}").json()
+        assert alert["status"] == "open"
+        assert (alert["resolved_at"], alert["resolved_by"], alert["resolution"]) == (
+            None, None, None
+        )  # fmt: skip
+        assert alert["details"]["reopened"]["by"] == "PagerDuty: Ada <b>"
+        assert alert["details"]["reopened"]["from"] == "resolved"
+        # PagerDuty redelivers it: nothing more happens.
+        assert _post(api, pd_id, body).json()["outcome"] == "duplicate"
+        again = _post(api, pd_id, _event("incident.reopened", alert_id))
+        assert again.json()["outcome"] == "unchanged", again.text
+        _deliver(session_factory, api.org.id)
+        _deliver(session_factory, api.org.id)
+
+        # Acknowledged and resolved again in PagerDuty: the alert follows, as the first time.
+        assert _post(api, pd_id, _event("incident.resolved", alert_id)).json()["outcome"] == (
+            "applied"
+        )
+        _deliver(session_factory, api.org.id)
+
+    # No echo to the PagerDuty it came from; the other PagerDuty service is paged again
+    # (its incident was resolved: a trigger with the same dedup_key opens a new one).
+    assert _enqueued(pd) == ["trigger"]
+    assert _enqueued(pd2) == ["trigger", "resolve", "trigger", "resolve"]
+    assert _soar_types(soar) == ["alert.fired", "alert.resolved", "alert.reopened",
+                                 "alert.resolved"]  # fmt: skip
+    reopened = [r.json() for r in soar.requests if r.path.startswith("/soar")][2]
+    assert reopened["alert"]["status"] == "open"
+    headers = _slack_headers(soar)
+    assert [h.split(" ")[0] for h in headers] == ["[HIGH]", "[RESOLVED]", "[REOPENED]",
+                                                  "[RESOLVED]"]  # fmt: skip
+    said = [r.json()["blocks"][1]["text"]["text"] for r in soar.requests
+            if r.path.startswith("/slack")]  # fmt: skip
+    assert "Reopened in PagerDuty by Ada &lt;b&gt; at " in said[2]
+
+
+def test_unacknowledged_in_pagerduty_opens_the_acknowledged_alert(live, session_factory) -> None:
+    api = live()
+    with http_receiver() as pd, http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
+        pd_id = _pd_channel(api, pd)
+        slack = {"kind": "slack", "webhook_url": soar.url + "/slack/T0/B0/x"}
+        slack_id = api.post("/alerts/channels", json={"name": "s", "settings": slack}).json()["id"]
+        alert_id = _fire(api, session_factory, [pd_id, _soar_channel(api, soar), slack_id])
+        _post(api, pd_id, _event("incident.acknowledged", alert_id))
+        _deliver(session_factory, api.org.id)
+        # The ack timeout ran out in PagerDuty: no one is named.
+        body = json.loads(_event("incident.unacknowledged", alert_id))
+        body["event"]["agent"] = None
+        r = _post(api, pd_id, json.dumps(body).encode())
+        assert (r.json()["outcome"], r.json()["detail"]) == ("applied", "alert open"), r.text
+        alert = api.get(f"/alerts/{alert_id}").json()
+        assert (alert["status"], alert["acknowledged_by"], alert["acknowledged_at"]) == (
+            "open", None, None
+        )  # fmt: skip
+        assert alert["details"]["unacknowledged"]["by"] == "PagerDuty"
+        # Unacknowledged again (a redelivery with another id): already open, unchanged.
+        again = _post(api, pd_id, _event("incident.unacknowledged", alert_id))
+        assert again.json()["outcome"] == "unchanged", again.text
+        _deliver(session_factory, api.org.id)
+        # An engineer acknowledges it again in ThreatVec: PagerDuty hears that one.
+        assert api.post(f"/alerts/{alert_id}/ack").status_code == 200
+        _deliver(session_factory, api.org.id)
+    assert _enqueued(pd) == ["trigger", "acknowledge"]
+    assert _soar_types(soar) == ["alert.fired", "alert.acknowledged", "alert.unacknowledged",
+                                 "alert.acknowledged"]  # fmt: skip
+    assert len(_slack_headers(soar)) == 1  # Slack never heard the acknowledgement
+
+
+def _auto_resolve(session_factory: Any, org_id: str, alert_id: str) -> bool:
+    """What the evaluation does to an alert whose condition cleared (flows._clear)."""
+    from threatvec.alerts import service
+
+    with session_scope(session_factory) as s:
+        alert = service.get_alert_or_raise(session=s, org_id=org_id, alert_id=alert_id)
+        return service.auto_resolve(session=s, alert=alert, reason="condition cleared: test")
+
+
+def test_a_reopened_alert_is_not_auto_resolved_again(live, session_factory) -> None:
+    api = live()
+    with http_receiver() as pd, http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
+        pd_id = _pd_channel(api, pd)
+        alert_id = _fire(api, session_factory, [pd_id, _soar_channel(api, soar)])
+        assert _auto_resolve(session_factory, api.org.id, alert_id)
+        _deliver(session_factory, api.org.id)
+        r = _post(api, pd_id, _event("incident.reopened", alert_id))
+        assert r.json()["outcome"] == "applied", r.text
+        # The engineer said it is not over: the condition check leaves it to people.
+        assert not _auto_resolve(session_factory, api.org.id, alert_id)
+        assert api.get(f"/alerts/{alert_id}").json()["status"] == "open"
+        _deliver(session_factory, api.org.id)
+        # A person (here in PagerDuty) resolves it for good.
+        assert _post(api, pd_id, _event("incident.resolved", alert_id)).json()["outcome"] == (
+            "applied"
+        )
+        _deliver(session_factory, api.org.id)
+    assert _enqueued(pd) == ["trigger", "resolve"]
+    assert _soar_types(soar) == ["alert.fired", "alert.resolved", "alert.reopened",
+                                 "alert.resolved"]  # fmt: skip

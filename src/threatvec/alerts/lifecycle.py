@@ -1,4 +1,4 @@
-"""An alert's acknowledge and resolve, told to the channels its trigger went to, after it.
+"""An alert's acknowledge, resolve and reopen, told to the channels its trigger went to, after it.
 
 When a user acknowledges or resolves an alert, every channel that got (or is
 getting) the alert's trigger is queued a follow-up delivery: PagerDuty an Events
@@ -14,6 +14,13 @@ has not gone out yet drops the trigger instead: nobody is paged for an alert tha
 is already resolved. If an earlier attempt of that trigger got no reply (a timeout:
 the receiver may have taken it), the resolve is still sent; PagerDuty ignores a
 resolve for an incident it does not have.
+
+An alert moved back to open in PagerDuty (pagerduty_sync.py) is told on as well: a
+reopened one (it was resolved) as ``reopen`` — Slack "[REOPENED]", a webhook
+``alert.reopened``, another PagerDuty channel a new trigger with the same dedup_key
+(its incident was resolved: that opens a new one) — and an unacknowledged one as
+``unack`` — a webhook ``alert.unacknowledged`` only (Slack never heard the
+acknowledgement; PagerDuty's Events API has no "unacknowledge").
 """
 
 from __future__ import annotations
@@ -44,7 +51,10 @@ __all__ = [
 FOLLOW_UPS: dict[str, frozenset[str]] = {
     "acknowledge": frozenset({"pagerduty", "webhook"}),
     "resolve": frozenset({"pagerduty", "slack", "webhook"}),
+    "reopen": frozenset({"pagerduty", "slack", "webhook"}),
+    "unack": frozenset({"webhook"}),
 }
+FollowUp = Literal["acknowledge", "resolve", "reopen", "unack"]
 
 Verdict = Literal["send", "wait", "drop"]
 
@@ -92,7 +102,7 @@ def queue_follow_ups(
     *,
     session: Session,
     alert: Alert,
-    action: Literal["acknowledge", "resolve"],
+    action: FollowUp,
     now: datetime,
     source_channel_id: str | None = None,
 ) -> int:
@@ -129,6 +139,8 @@ def queue_follow_ups(
         channel = channels.get(trigger.channel_id)
         if channel is None or not channel.enabled or channel.kind not in FOLLOW_UPS[action]:
             continue
+        if action == "reopen" and _undrop(session, trigger, now):
+            continue  # never sent because the alert was resolved first: it goes out now
         if trigger.status in ("failed", "cancelled"):
             continue  # nothing reached the channel: nothing to follow up
         dropped = action == "resolve" and _cancel_if_pending(session, trigger, DROPPED_BY_RESOLVE)
@@ -138,6 +150,23 @@ def queue_follow_ups(
         added += 1
     session.flush()
     return added
+
+
+def _undrop(session: Session, trigger: AlertDelivery, now: datetime) -> bool:
+    """A trigger dropped because the alert was resolved before it went out is queued again
+    (the alert is open again, so it pages as it would have); True if so."""
+    result = session.execute(
+        update(AlertDelivery)
+        .where(
+            AlertDelivery.id == trigger.id,
+            AlertDelivery.status == "cancelled",
+            AlertDelivery.last_error == DROPPED_BY_RESOLVE,
+        )
+        .values(status="pending", attempts=0, next_attempt_at=now, last_error=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(trigger)
+    return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
 def _follow_up(trigger: AlertDelivery, action: str, now: datetime) -> AlertDelivery:
@@ -172,9 +201,8 @@ def gate(*, session: Session, delivery: AlertDelivery) -> tuple[Verdict, str | N
     """May this follow-up go now? ``wait`` while its trigger is unsettled, ``drop`` if it failed."""
     if delivery.action == "trigger":
         return "send", None
-    peers = {
-        d.action: d
-        for d in session.scalars(
+    rows = list(
+        session.scalars(
             select(AlertDelivery)
             .where(
                 AlertDelivery.org_id == delivery.org_id,
@@ -182,9 +210,11 @@ def gate(*, session: Session, delivery: AlertDelivery) -> tuple[Verdict, str | N
                 AlertDelivery.channel_id == delivery.channel_id,
                 AlertDelivery.id != delivery.id,
             )
+            .order_by(AlertDelivery.created_at, AlertDelivery.id)
             .execution_options(populate_existing=True)
         )
-    }
+    )
+    peers = {d.action: d for d in rows}  # the latest of each action
     trigger = peers.get("trigger")
     if trigger is None or trigger.status == "failed":
         return "drop", NO_TRIGGER
@@ -195,6 +225,13 @@ def gate(*, session: Session, delivery: AlertDelivery) -> tuple[Verdict, str | N
     ack = peers.get("acknowledge")
     if delivery.action == "resolve" and ack is not None and ack.status == "sending":
         return "wait", None  # a webhook receiver should not see acknowledged after resolved
+    if delivery.action in ("reopen", "unack") and any(
+        d.created_at <= delivery.created_at
+        and d.action in ("acknowledge", "resolve")
+        and d.status in ("pending", "sending")
+        for d in rows
+    ):
+        return "wait", None  # "reopened" must not overtake the "resolved" it undoes
     return "send", None
 
 

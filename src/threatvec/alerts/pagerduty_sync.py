@@ -11,6 +11,9 @@ an alert of the channel's org whose trigger went to this very channel is touched
 ``incident.acknowledged`` acknowledges the alert and ``incident.resolved`` resolves it,
 through the same compare-and-set and follow-ups as a person's Ack / Resolve, except
 that this channel is not told back (no echo loop); the other channels are told as usual.
+``incident.reopened`` moves a resolved alert back to open and ``incident.unacknowledged``
+(an ack timeout, or someone un-acking) an acknowledged one (service.reopen), told on
+to the other channels the same way.
 Each applied event id is recorded (AlertInboundEvent), so a redelivery applies nothing.
 Events ThreatVec does not sync, and incidents it does not know, are answered 200 and
 ignored: PagerDuty would otherwise retry them.
@@ -60,9 +63,16 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_SIGNATURES = 10
 
 # The event types that move an alert, and where to.
-SYNCED: dict[str, Literal["acknowledged", "resolved"]] = {
+SYNCED: dict[str, Literal["acknowledged", "resolved", "open"]] = {
     "incident.acknowledged": "acknowledged",
     "incident.resolved": "resolved",
+    "incident.reopened": "open",
+    "incident.unacknowledged": "open",
+}
+# The one state each move back to open starts from (anything else: unchanged).
+_BACK_FROM: dict[str, Literal["resolved", "acknowledged"]] = {
+    "incident.reopened": "resolved",
+    "incident.unacknowledged": "acknowledged",
 }
 _SIGNATURE = re.compile(r"^v1=([0-9a-f]{64})$")
 _INCIDENT_KEY = re.compile(r"^threatvec-([0-9a-f]{32})$")
@@ -268,7 +278,12 @@ def apply(*, session: Session, channel: AlertChannel, event: WebhookEvent) -> Sy
     if record is None:
         return SyncResult(**base, outcome="duplicate", alert_id=alert.id,
                           detail="this event was applied before")  # fmt: skip
-    moved = _move(session, channel, alert, target, _actor(event))
+    if target == "open":
+        moved = service.reopen(session=session, org_id=channel.org_id, alert_id=alert.id,
+                               frm=_BACK_FROM[event.event_type], actor=_actor(event),
+                               source_channel_id=channel.id)  # fmt: skip
+    else:
+        moved = _move(session, channel, alert, target, _actor(event))
     if not moved:
         record.outcome = "unchanged"
         session.flush()

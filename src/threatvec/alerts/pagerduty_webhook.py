@@ -61,11 +61,13 @@ class PagerDutyWebhookReply(BaseModel):
     summary="Receive PagerDuty V3 webhooks for a PagerDuty channel (signed; no org key)",
     description=(
         "Add this URL as a Generic Webhook (v3) subscription in PagerDuty (events "
-        "`incident.acknowledged` and `incident.resolved`) and save the subscription's "
+        "`incident.acknowledged`, `incident.resolved`, `incident.reopened` and "
+        "`incident.unacknowledged`) and save the subscription's "
         "signing secret as the channel's `webhook_secret`. Each request is signed "
         "`X-PagerDuty-Signature: v1=<hex HMAC-SHA256 of the raw body>` (several, "
         "comma-separated, while a secret is rotated). An acknowledged incident acknowledges "
-        "its ThreatVec alert and a resolved one resolves it (by `PagerDuty: <who>`), without "
+        "its ThreatVec alert and a resolved one resolves it (by `PagerDuty: <who>`); a "
+        "reopened or unacknowledged one moves it back to open; all without "
         "sending PagerDuty anything back. Other events, and incidents no alert of this "
         "channel has, are answered 200 and ignored. At most 64 KiB. See docs/alerts.md."
     ),

@@ -70,7 +70,7 @@ TriggerName = Literal[
 TRIGGERS: tuple[str, ...] = TriggerName.__args__  # type: ignore[attr-defined]
 AlertStatus = Literal["open", "acknowledged", "resolved"]
 DeliveryStatus = Literal["pending", "sending", "sent", "failed", "cancelled"]
-DeliveryAction = Literal["trigger", "acknowledge", "resolve"]
+DeliveryAction = Literal["trigger", "acknowledge", "resolve", "reopen", "unack"]
 ChannelKind = Literal["slack", "pagerduty", "webhook", "email"]
 
 _DOMAIN_RE = re.compile(
@@ -673,7 +673,8 @@ class DeliveryRead(BaseModel):
     channel_id: str
     channel_kind: ChannelKind
     action: DeliveryAction = Field(
-        description="trigger: the alert fired; acknowledge / resolve: a user did that to it"
+        description="trigger: the alert fired; acknowledge / resolve: a user did that to it; "
+        "reopen / unack: PagerDuty moved it back to open (from resolved / acknowledged)"
     )
     status: DeliveryStatus = Field(
         description="cancelled: not sent because the alert's lifecycle made it moot "

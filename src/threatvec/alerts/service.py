@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import select, update
@@ -479,12 +479,66 @@ def resolve(
     return alert
 
 
+# Where an alert moved back to open keeps who did it and when (details: no column of its own).
+REOPENED = {"resolved": "reopened", "acknowledged": "unacknowledged"}
+
+
+def reopen(
+    *,
+    session: Session,
+    org_id: str,
+    alert_id: str,
+    frm: Literal["resolved", "acknowledged"],
+    actor: str,
+    source_channel_id: str | None = None,
+) -> bool:
+    """Move a resolved (reopened) or acknowledged (unacknowledged) alert back to open.
+
+    A compare-and-set like the other moves: True only for the call that moved it. The
+    stamps of the state it leaves are cleared (an open alert has no ``resolved_by``) and
+    ``details["reopened"]`` / ``details["unacknowledged"]`` say by whom, when, and who
+    had resolved / acknowledged it. The other channels hear of it (lifecycle.py), never
+    ``source_channel_id``. A reopened alert is not resolved again by the condition check
+    (``auto_resolve``): a person said it is not over.
+    """
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    if alert.status != frm:
+        return False
+    now = utcnow()
+    was = alert.resolved_by if frm == "resolved" else alert.acknowledged_by
+    details = dict(alert.details or {})
+    details[REOPENED[frm]] = {"by": actor[:200], "at": now.isoformat(), "from": frm,
+                              "was_by": was}  # fmt: skip
+    values: dict[Any, Any] = {Alert.status: "open", Alert.details: details,
+                              Alert.acknowledged_at: None, Alert.acknowledged_by: None}  # fmt: skip
+    if frm == "resolved":
+        values.update({Alert.resolved_at: None, Alert.resolved_by: None, Alert.resolution: None})
+    result = session.execute(
+        update(Alert)
+        .where(Alert.org_id == org_id, Alert.id == alert.id, Alert.status == frm)
+        .values(values)
+        .execution_options(synchronize_session=False)
+    )
+    session.refresh(alert)
+    if int(getattr(result, "rowcount", 0) or 0) != 1:
+        return False  # someone moved it first
+    lifecycle.queue_follow_ups(session=session, alert=alert, now=now,
+                               action="reopen" if frm == "resolved" else "unack",
+                               source_channel_id=source_channel_id)  # fmt: skip
+    session.flush()
+    return True
+
+
 def auto_resolve(*, session: Session, alert: Alert, reason: str) -> bool:
     """Resolve as the system because the condition cleared; False if someone got there first.
 
     The same compare-and-set and follow-ups as a person's Resolve: whichever moves the
-    alert first sends the resolve, the other sends nothing.
+    alert first sends the resolve, the other sends nothing. An alert reopened in
+    PagerDuty is left to people: resolving it again at once would undo what the on-call
+    engineer just did, and page nobody about it.
     """
+    if REOPENED["resolved"] in (alert.details or {}):
+        return False
     moved = _move(
         session,
         alert,

@@ -32,6 +32,8 @@ def dedup_key(msg: AlertMessage) -> str:
 
 
 def payload(msg: AlertMessage, *, routing_key: str) -> dict[str, Any]:
+    # A "reopen" is a trigger again with the same dedup_key: this channel's incident was
+    # resolved, so PagerDuty opens a new one and pages (there is no "reopen" event action).
     if msg.action in ("acknowledge", "resolve"):
         # The documented acknowledge/resolve event: the incident is found by its dedup_key.
         return {"routing_key": routing_key, "event_action": msg.action, "dedup_key": dedup_key(msg)}

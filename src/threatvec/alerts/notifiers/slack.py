@@ -52,9 +52,33 @@ def _resolved(msg: AlertMessage) -> dict[str, Any]:
     }
 
 
+def _reopened(msg: AlertMessage) -> dict[str, Any]:
+    text = f"[REOPENED] {msg.title}"
+    said = msg.details.get("reopened")
+    said = said if isinstance(said, dict) else {}
+    where, by = "ThreatVec", str(said.get("by") or "")
+    if by == "PagerDuty" or by.startswith("PagerDuty: "):
+        where, by = "PagerDuty", by.removeprefix("PagerDuty").removeprefix(": ")
+    who = f" by {by}" if by else ""
+    at = str(said.get("at") or "")
+    # "2026-11-28T09:41:07.123+00:00" -> "2026-11-28 09:41"
+    when = f" at {at[:10]} {at[11:16]} UTC" if len(at) >= 16 else ""
+    line = _esc(f"Reopened in {where}{who}{when}: it is open again.")[:2900]
+    return {
+        "text": _esc(text),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": f":rotating_light: {line}"}},
+            _context(msg),
+        ],
+    }
+
+
 def payload(msg: AlertMessage) -> dict[str, Any]:
     if msg.action == "resolve":
         return _resolved(msg)
+    if msg.action == "reopen":
+        return _reopened(msg)
     mark = _EMOJI.get(msg.severity, ":white_circle:")
     text = f"[{msg.severity.upper()}] {msg.title}"
     return {

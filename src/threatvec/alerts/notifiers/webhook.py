@@ -36,6 +36,8 @@ EVENT_TYPES = {
     "trigger": "alert.fired",
     "acknowledge": "alert.acknowledged",
     "resolve": "alert.resolved",
+    "reopen": "alert.reopened",  # resolved -> open (reopened in PagerDuty)
+    "unack": "alert.unacknowledged",  # acknowledged -> open (PagerDuty's ack timed out)
 }
 
 
