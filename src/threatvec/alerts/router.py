@@ -32,6 +32,7 @@ from threatvec.alerts.schemas import (
 from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
 from threatvec.core.problems import problem_responses
+from threatvec.core.public_url import configured_url
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 422))
 
@@ -45,6 +46,16 @@ def _box(request: Request) -> SecretBox:
 
 def _allow_private(request: Request) -> bool:
     return bool(request.app.state.settings.allow_private_outbound)
+
+
+def _channel_read(channel: object, request: Request) -> ChannelRead:
+    read = ChannelRead.model_validate(channel)
+    base = configured_url(request.app.state.settings)
+    # Only the configured public URL: a client reading the API may sit anywhere, and
+    # this request's own address (or Host header) is no address for PagerDuty.
+    if base and read.webhook_path:
+        read.webhook_url = base + read.webhook_path
+    return read
 
 
 # ── rules ──────────────────────────────────────────────────────────────────
@@ -124,21 +135,28 @@ def create_channel(
         box=_box(request),
         allow_private=_allow_private(request),
     )
-    return ChannelRead.model_validate(channel)
+    return _channel_read(channel, request)
 
 
 @router.get("/channels", response_model=ChannelPage, summary="List notification channels")
 def list_channels(
-    session: SessionDep, org_id: OrgIdDep, page: PageDep, kind: ChannelKind | None = None
+    request: Request,
+    session: SessionDep,
+    org_id: OrgIdDep,
+    page: PageDep,
+    kind: ChannelKind | None = None,
 ) -> ChannelPage:
     rows, cursor = service.list_channel_page(session=session, org_id=org_id, page=page, kind=kind)
-    return ChannelPage(items=[ChannelRead.model_validate(r) for r in rows], next_cursor=cursor)
+    return ChannelPage(items=[_channel_read(r, request) for r in rows], next_cursor=cursor)
 
 
 @router.get("/channels/{channel_id}", response_model=ChannelRead, responses=problem_responses(404))
-def get_channel(channel_id: IdPath, session: SessionDep, org_id: OrgIdDep) -> ChannelRead:
-    return ChannelRead.model_validate(
-        service.get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id)
+def get_channel(
+    channel_id: IdPath, request: Request, session: SessionDep, org_id: OrgIdDep
+) -> ChannelRead:
+    return _channel_read(
+        service.get_channel_or_raise(session=session, org_id=org_id, channel_id=channel_id),
+        request,
     )
 
 
@@ -160,7 +178,7 @@ def update_channel(
         box=_box(request),
         allow_private=_allow_private(request),
     )
-    return ChannelRead.model_validate(channel)
+    return _channel_read(channel, request)
 
 
 @router.delete(

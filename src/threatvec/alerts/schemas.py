@@ -530,6 +530,11 @@ class ChannelRead(BaseModel):
     updated_at: datetime
     last_test_at: datetime | None
     last_test_ok: bool | None
+    webhook_url: str | None = Field(
+        default=None,
+        description="PagerDuty channels, when THREATVEC_PUBLIC_URL is set: the full URL to give "
+        "PagerDuty (the public URL + webhook_path); null otherwise",
+    )
 
     @computed_field(  # type: ignore[prop-decorator]
         description="PagerDuty channels: the path on this server to give PagerDuty's V3 "

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 
 from threatvec.cli.common import fail
+from threatvec.core import public_url as public
 
 log = logging.getLogger("threatvec.server")
 
@@ -22,6 +24,24 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _settings_errors(exc: ValidationError) -> str:
+    """Each bad setting with its reason; never the value (it may be a key or hold a password)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
+
+
+def _warn_plain_http(url: str | None) -> None:
+    if url and public.is_plain_http_off_loopback(url):
+        log.warning(
+            "%s is plain http on a non-loopback host (%s): the webhook URLs it builds would "
+            "carry deliveries unencrypted; use https",
+            public.SETTING,
+            url,
+        )
 
 
 def register(app: typer.Typer) -> None:
@@ -37,6 +57,9 @@ def register(app: typer.Typer) -> None:
         ),
         log_format: str = typer.Option(None, help="text or json"),
         no_scheduler: bool = typer.Option(False, "--no-scheduler", help="Do not run jobs"),
+        public_url: str = typer.Option(
+            None, help="The URL others reach this server at (THREATVEC_PUBLIC_URL)"
+        ),
     ) -> None:
         """Run the ThreatVec server (REST API under /api/v1, dashboard at /, docs at /docs)."""
         import uvicorn
@@ -57,6 +80,7 @@ def register(app: typer.Typer) -> None:
                 "data_dir": data_dir,
                 "database_url": database_url,
                 "log_format": log_format,
+                "public_url": public_url,
             }.items()
             if v is not None
         }
@@ -66,11 +90,14 @@ def register(app: typer.Typer) -> None:
             overrides["scheduler_enabled"] = False
         try:
             settings = Settings(**overrides)
+        except ValidationError as exc:
+            fail(f"invalid settings: {_settings_errors(exc)}")
         except Exception as exc:
             fail(f"invalid settings: {exc}")
         if demo and not settings.database_url:
             settings.database_url = f"sqlite:///{(settings.data_dir / 'demo.db').resolve()}"
         configure_logging(fmt=settings.log_format, level=settings.log_level)
+        _warn_plain_http(settings.public_url)
 
         load_all_models()
         engine = make_engine(settings.resolved_database_url)

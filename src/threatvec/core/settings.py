@@ -15,6 +15,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from threatvec.core import public_url
+
 __all__ = ["Settings", "get_settings"]
 
 
@@ -32,6 +34,11 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    # What other systems are told to call (webhook URLs, the extension's server URL):
+    # behind a proxy the request's own address is not it (threatvec.core.public_url).
+    public_url: str | None = Field(
+        default=None, description="The server's URL as others reach it, e.g. https://tv.example.com"
+    )
     org_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("THREATVEC_ORG_KEY", "ORG_KEY")
     )
@@ -94,6 +101,15 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("public_url", mode="before")
+    @classmethod
+    def _valid_public_url(cls, v: object) -> object:
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        if not isinstance(v, str):
+            raise ValueError(f"{public_url.SETTING} must be a URL string")
+        return public_url.validate(v)
 
     @property
     def resolved_database_url(self) -> str:

@@ -14,6 +14,7 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep, actor
 from threatvec.core.errors import InvalidInput
 from threatvec.core.problems import problem_responses
+from threatvec.core.public_url import configured_url
 from threatvec.enforcement import service, snapper
 from threatvec.enforcement.gaps import GapScan
 from threatvec.enforcement.schemas import (
@@ -45,12 +46,15 @@ def _box(request: Request) -> SecretBox:
     return SecretBox(request.app.state.secret_key)
 
 
-def _created(source: object, secret: str) -> SourceCreated:
+def _created(source: object, secret: str, request: Request) -> SourceCreated:
     read = SourceRead.model_validate(source)
     created = SourceCreated(**read.model_dump(), secret=secret)
     if read.kind == "snapper":
         # Snapper signs its own way and posts to its own path (docs/enforcement.md §7).
         created.webhook_path = snapper.PATH.format(source_id=read.id)
+    base = configured_url(request.app.state.settings)
+    if base:
+        created.webhook_url = base + created.webhook_path
     return created
 
 
@@ -66,7 +70,7 @@ def create_source(
     source, secret = service.create_source(
         session=session, org_id=org_id, data=data, box=_box(request), actor=actor(request)
     )
-    return _created(source, secret)
+    return _created(source, secret, request)
 
 
 @router.get("/sources", response_model=SourcePage, summary="List enforcement sources")
@@ -118,7 +122,7 @@ def rotate_source(
         box=_box(request),
         grace_minutes=data.grace_minutes,
     )
-    return _created(source, secret)
+    return _created(source, secret, request)
 
 
 @router.delete(

@@ -191,6 +191,11 @@ class SourceCreated(SourceRead):
 
     secret: str = Field(description="Signing secret; store it now, it is not shown again")
     webhook_path: str = "/api/v1/enforcement/webhook"
+    webhook_url: str | None = Field(
+        default=None,
+        description="When THREATVEC_PUBLIC_URL is set: the full URL to post to (the public URL "
+        "+ webhook_path); null otherwise",
+    )
 
 
 SourcePage = Page[SourceRead]

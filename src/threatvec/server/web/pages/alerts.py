@@ -12,6 +12,7 @@ from threatvec.alerts import flows, pagerduty_sync, service
 from threatvec.alerts.schemas import TRIGGERS, ChannelCreate, RuleCreate, RuleUpdate
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
+from threatvec.core.public_url import public_base
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -63,6 +64,7 @@ def _page(
     rules = service.list_rules(session=ctx.session, org_id=org_id)
     channels = service.list_channels(session=ctx.session, org_id=org_id)
     alerts = service.list_recent_alerts(session=ctx.session, org_id=org_id, limit=25)
+    public = public_base(ctx.request)
     deliveries = service.deliveries_for(
         session=ctx.session, org_id=org_id, alert_ids=[a.id for a in alerts]
     )
@@ -76,10 +78,11 @@ def _page(
         channel_names={c.id: c.name for c in channels},
         # Where PagerDuty's V3 webhook subscription calls each PagerDuty channel back.
         pd_webhook_urls={
-            c.id: str(ctx.request.base_url).rstrip("/") + pagerduty_sync.webhook_path(c.id)
+            c.id: public.join(pagerduty_sync.webhook_path(c.id))
             for c in channels
             if c.kind == "pagerduty"
         },
+        public=public,
         alerts=alerts,
         deliveries=deliveries,
         triggers=TRIGGERS,

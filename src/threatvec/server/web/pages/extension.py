@@ -21,6 +21,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 
 from threatvec.core.errors import NotFound
+from threatvec.core.public_url import public_base
 from threatvec.server.web.render import PageDep, render
 from threatvec.shadow import service
 
@@ -89,13 +90,14 @@ def extension_page(ctx: PageDep) -> HTMLResponse:
     if schema_path is not None and schema_path.is_file():
         props = json.loads(schema_path.read_text(encoding="utf-8")).get("properties", {})
         policy_keys = [(k, str(v.get("description", ""))) for k, v in props.items()]
-    server_url = str(ctx.request.base_url).rstrip("/")
+    public = public_base(ctx.request)
     return render(
         ctx,
         "extension.html",
         active="/shadow",
         title="Browser extension",
-        server_url=server_url,
+        server_url=public.url,
+        public=public,
         version=manifest.get("version", "?"),
         available=bool(manifest),
         policy_keys=policy_keys,

@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict, ThreatVecError
+from threatvec.core.public_url import public_base
 from threatvec.integrations import flows, service, tokens
 from threatvec.integrations.kinds import KINDS, kind_reads
 from threatvec.integrations.schemas import IntegrationCreate, IntegrationUpdate, KindRead
@@ -61,7 +62,7 @@ def _page(
         error=error,
         status_code=status_code,
         # Absolute, so it can be pasted into the Cloud NSS feed's API URL as is.
-        base_url=str(ctx.request.base_url).rstrip("/"),
+        public=public_base(ctx.request),
         new_token=new_token,
     )
 

@@ -20,6 +20,7 @@ from sqlalchemy import select
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
 from threatvec.core.pagination import PageParams
+from threatvec.core.public_url import public_base
 from threatvec.enforcement import service, snapper
 from threatvec.enforcement.models import (
     EnforcementEvent,
@@ -36,8 +37,7 @@ RECENT = 25
 
 
 def webhook_url(ctx: PageContext, source_id: str) -> str:
-    base = str(ctx.request.base_url).rstrip("/")
-    return base + snapper.PATH.format(source_id=source_id)
+    return public_base(ctx.request).join(snapper.PATH.format(source_id=source_id))
 
 
 def _sources(ctx: PageContext) -> list[EnforcementSource]:
@@ -83,6 +83,7 @@ def _page(
         events=events,
         alerts=alerts,
         created=(created[0], created[1], webhook_url(ctx, created[0].id)) if created else None,
+        public=public_base(ctx.request),
         decisions=sorted(snapper.DECISIONS),
         security_events=sorted(snapper.SECURITY_EVENTS),
         threat_events=sorted(snapper.THREAT_EVENTS),
