@@ -30,6 +30,8 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
         ("env", "https://threatvec.example.com/?tenant=a", "query"),
         ("flag", "ftp://threatvec.example.com", "absolute http(s) URL"),
         ("flag", "https://admin:hunter2@threatvec.example.com", "user name or password"),
+        ("flag", "ftp://admin:hunter2@threatvec.example.com", "absolute http(s) URL"),
+        ("env", "https://admin:hunter2@threatvec.example.com:99999", "not a valid URL"),
     ],
 )
 def test_a_bad_public_url_stops_the_start_naming_the_setting(

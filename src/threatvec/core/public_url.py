@@ -12,6 +12,7 @@ uvicorn with ``proxy_headers=False``).
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +23,11 @@ SETTING = "THREATVEC_PUBLIC_URL"
 EXAMPLE = "https://threatvec.example.com"
 
 
+def _shown(text: str) -> str:
+    """The value for an error message, any ``user:password@`` masked (errors reach logs)."""
+    return repr(re.sub(r"//[^/?#]*@", "//***@", text, count=1))
+
+
 def validate(value: str) -> str:
     """The URL without a trailing slash, or ValueError naming the setting and the fault."""
     text = value.strip()
@@ -29,9 +35,11 @@ def validate(value: str) -> str:
         parts = urlsplit(text)
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError as exc:
-        raise ValueError(f"{SETTING} is not a valid URL ({exc}): {text!r}") from None
+        raise ValueError(f"{SETTING} is not a valid URL ({exc}): {_shown(text)}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{SETTING} must be an absolute http(s) URL such as {EXAMPLE}: {text!r}")
+        raise ValueError(
+            f"{SETTING} must be an absolute http(s) URL such as {EXAMPLE}: {_shown(text)}"
+        )
     if parts.query or parts.fragment or "?" in text or "#" in text:
         raise ValueError(f"{SETTING} must not have a query (?...) or fragment (#...)")
     if parts.username is not None or parts.password is not None:
