@@ -338,7 +338,9 @@ def test_an_auto_resolve_that_loses_the_race_to_a_person_sends_nothing(
 def test_an_alert_that_folded_more_matches_than_it_shows_resolves_when_every_one_clears(
     http, session_factory
 ) -> None:
-    from threatvec.alerts.models import Alert
+    from sqlalchemy import select
+
+    from threatvec.alerts.models import Alert, AlertSubject
     from threatvec.alerts.notifiers.message import AlertMessage
 
     org = create_org(session_factory)
@@ -349,10 +351,13 @@ def test_an_alert_that_folded_more_matches_than_it_shows_resolves_when_every_one
     assert (result["alerts_created"], result["alerts_folded"]) == (1, 24)
     [alert] = _alerts(http, org)
     assert alert["occurrences"] == 25 and len(alert["details"]["events"]) == 20  # readable
-    assert sorted(alert["details"]["subjects"]) == sorted(ids)  # but every one is kept
+    # Every one is kept (as rows); the JSON shows the first 20 and the total.
+    assert alert["details"]["subjects"] == ids[:20] and alert["details"]["subjects_total"] == 25
     with session_scope(session_factory) as s:  # what a channel is sent: a count, not 25 ids
         row = s.get(Alert, alert["id"])
         assert row is not None
+        kept = s.scalars(select(AlertSubject.subject_id).where(AlertSubject.alert_id == row.id))
+        assert sorted(kept) == sorted(ids)
         sent = AlertMessage.from_alert(row).as_json()["details"]
     assert sent["subjects_total"] == 25 and "subjects" not in sent and len(sent["events"]) == 20
 
@@ -445,18 +450,16 @@ def test_the_auto_resolve_check_reads_once_per_trigger_not_once_per_alert(
     assert counts[0] == counts[1], counts  # 9 or 36 open alerts: the same statements
 
 
-def test_an_alert_stored_before_subjects_were_kept_is_judged_only_when_complete() -> None:
+def test_an_alert_stored_before_subjects_were_kept_says_it_must_be_resolved_by_hand() -> None:
+    from types import SimpleNamespace
+
     from threatvec.alerts import clearing
 
     ev = [{"service_id": f"s{i}", "domain": f"d{i}.example"} for i in range(20)]
-    new = {"service_id": "s99", "domain": "d99.example"}
-    # Every match it folded is in its events: the list starts from them.
-    whole = clearing.note_subject("new_shadow_asset", {"events": ev[:3]}, 3, new)
-    assert whole["subjects"] == ["s0", "s1", "s2", "s99"]
-    # It folded more than it kept: which ones it dropped is unknown, so no list is started.
-    partial = clearing.note_subject("new_shadow_asset", {"events": ev}, 25, new)
-    assert "subjects" not in partial
-    # A subject folded again is listed once; triggers without subjects keep none.
-    again = clearing.note_subject("new_shadow_asset", whole, 4, {"service_id": "s1"})
-    assert again["subjects"] == whole["subjects"]
-    assert clearing.note_subject("score_drop", {"events": []}, 0, {"before": 80}) == {"events": []}
+    old = SimpleNamespace(trigger="new_shadow_asset", details={"events": ev}, occurrences=25)
+    note = clearing.manual_only(old)
+    assert note is not None and "folded 25 matches" in note and "Resolve it by hand" in note
+    kept = {"events": ev, "subjects": ["s0"], "subjects_total": 25}
+    assert clearing.manual_only(SimpleNamespace(**{**vars(old), "details": kept})) is None
+    score = SimpleNamespace(trigger="score_drop", details={"events": ev}, occurrences=25)
+    assert clearing.manual_only(score) is None

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Engine, MetaData, Table, inspect, text
+from sqlalchemy import Engine, MetaData, Table, inspect, select, text
 
 from tests.conftest import new_database_url
 from threatvec.alerts.models import AlertDelivery
@@ -173,5 +174,87 @@ def test_channel_deleted_at_downgrade_removes_only_deleted_channels(tmp_path: Pa
             rows = conn.execute(text("SELECT id FROM alert_deliveries")).scalars().all()
         assert left == ["c1"] and rows == ["d1"]
         upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def _storm_alerts(engine: Engine) -> dict[str, dict[str, Any]]:
+    """Alerts as alerts_0005 stored them: a storm's full subject list in its JSON, an older
+    alert whose events are every match, one that folded more than it kept, a score drop."""
+    ids = [f"{i:032x}" for i in range(2500)]
+    ev = [{"service_id": sid, "domain": f"d{n}.example", "risk": "HIGH"}
+          for n, sid in enumerate(ids[:20])]  # fmt: skip
+    cves = [{"cve_id": f"CVE-2026-{n:04d}", "cvss": 9.8} for n in range(3)]
+    base = {"rule_name": "r", "severity": "high", "title": "t", "summary": "s",
+            "dedup_key": "k", "status": "open", "first_signal_id": 1, "last_signal_id": 1,
+            "first_seen_at": NOW, "last_seen_at": NOW, "fired_at": NOW}  # fmt: skip
+    alerts = {
+        "storm": {"org_id": "o1", "trigger": "new_shadow_asset", "occurrences": 2500,
+                  "details": {"signal_kind": "shadow.new_service", "events": ev,
+                              "subjects": ids}},
+        "whole": {"org_id": "o1", "trigger": "new_critical_cve", "occurrences": 3,
+                  "details": {"signal_kind": "cve.new", "events": cves}},
+        "partial": {"org_id": "o2", "trigger": "new_shadow_asset", "occurrences": 40,
+                    "details": {"signal_kind": "shadow.new_service", "events": ev}},
+        "score": {"org_id": "o1", "trigger": "score_drop", "occurrences": 1,
+                  "details": {"events": [{"before": 80.0, "value": 60.0}]}},
+    }  # fmt: skip
+    with engine.begin() as conn:
+        orgs = Table("orgs", MetaData(), autoload_with=conn)
+        conn.execute(orgs.insert(), [
+            {"id": o, "name": o, "is_default": False, "created_at": NOW} for o in ("o1", "o2")
+        ])  # fmt: skip
+        table = Table("alerts", MetaData(), autoload_with=conn)
+        conn.execute(table.insert(), [{**base, "id": k, **v} for k, v in alerts.items()])
+    return alerts
+
+
+def _state(engine: Engine) -> tuple[dict[str, Any], dict[str, list[tuple[str, str, str, int]]]]:
+    with engine.connect() as conn:
+        table = Table("alerts", MetaData(), autoload_with=conn)
+        details = {r.id: r.details for r in conn.execute(select(table.c.id, table.c.details))}
+        rows: dict[str, list[tuple[str, str, str, int]]] = {}
+        if "alert_subjects" in inspect(conn).get_table_names():
+            got = conn.execute(text("SELECT alert_id, org_id, subject_id, kind, seq "
+                                    "FROM alert_subjects ORDER BY alert_id, seq"))  # fmt: skip
+            for a, org, sid, kind, seq in got:
+                rows.setdefault(a, []).append((org, sid, kind, seq))
+    return details, rows
+
+
+@pytest.mark.db
+def test_subjects_move_into_rows_and_back_without_losing_one(tmp_path: Path) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "alerts_0005")
+        old = _storm_alerts(engine)
+        ids = old["storm"]["details"]["subjects"]
+
+        upgrade(engine)
+        details, rows = _state(engine)
+        # Every subject is a row, in its order, in the alert's org; the JSON shows 20.
+        assert rows["storm"] == [("o1", sid, "shadow_service", n) for n, sid in
+                                 enumerate(ids, start=1)]  # fmt: skip
+        assert details["storm"] == {**old["storm"]["details"], "subjects": ids[:20],
+                                    "subjects_total": 2500}  # fmt: skip
+        # An older alert whose events are every match: its subjects come from them.
+        cves = [f"CVE-2026-{n:04d}" for n in range(3)]
+        assert [r[1] for r in rows["whole"]] == cves
+        assert details["whole"]["subjects_total"] == 3
+        # One that folded more than it kept stays unknown; a score drop has no subjects.
+        assert "partial" not in rows and details["partial"] == old["partial"]["details"]
+        assert "score" not in rows and details["score"] == old["score"]["details"]
+        first_up = (details, rows)
+
+        _downgrade(engine, "alerts_0005")
+        details, rows = _state(engine)
+        assert rows == {}  # the table is gone, its rows back in the JSON, in order
+        assert details["storm"] == old["storm"]["details"]
+        assert details["whole"] == {**old["whole"]["details"], "subjects": cves}
+        assert details["partial"] == old["partial"]["details"]
+        assert details["score"] == old["score"]["details"]
+
+        upgrade(engine)
+        assert _state(engine) == first_up
     finally:
         engine.dispose()

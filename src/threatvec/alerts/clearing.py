@@ -8,10 +8,13 @@ condition is clear ("condition cleared: …"), or None while it holds or cannot 
 told. Some triggers are one-off events with nothing to clear (``ONE_OFF``).
 
 An alert keeps the first 20 matches it folded (``details.events``, what a person
-reads) and every subject it names (``details.subjects``: service, CVE or server
-ids), so it clears only when all of them have. An alert stored before subjects
-were kept, that folded more matches than it shows, names only some: it is never
-cleared, as what it dropped may still hold.
+reads) and every subject it names as rows of ``alert_subjects`` (service, CVE or
+server ids; ``details.subjects`` shows the first 20 and ``details.subjects_total``
+counts them), so it clears only when all of them have. A storm folds by
+insert-if-absent: one small row per new subject, not the whole list rewritten per
+match. An alert stored before subjects were kept, that folded more matches than it
+shows, names only some: it is never cleared, as what it dropped may still hold
+(``manual_only`` says so on the page and in the API).
 
 The checks run in batches (``cleared_all``): one read per trigger kind for all of an
 org's open alerts, not one per alert, as every evaluation (every 30 s) runs them.
@@ -21,12 +24,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, false, select, true
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from threatvec.alerts.models import Alert
+from threatvec.alerts.models import Alert, AlertSubject
 from threatvec.mcp.models import McpServer
 from threatvec.shadow.models import ShadowService
 from threatvec.signals.models import Signal
@@ -39,10 +45,13 @@ __all__ = [
     "Pending",
     "cleared",
     "cleared_all",
+    "fold_subject",
     "load",
-    "note_subject",
+    "manual_only",
     "outgoing_details",
     "pending",
+    "start_subjects",
+    "tracked",
 ]
 
 # Why these never clear: said in the 422 when auto_resolve is asked for, and in docs/alerts.md.
@@ -59,7 +68,15 @@ SUBJECT_KEY: dict[str, str] = {
     "new_critical_cve": "cve_id",
     "mcp_rug_pull": "server_id",
 }
-SUBJECTS = "subjects"
+# What alert_subjects.kind says each trigger's subjects are.
+KIND: dict[str, str] = {
+    "new_shadow_asset": "shadow_service",
+    "new_critical_cve": "cve",
+    "mcp_rug_pull": "mcp_server",
+}
+SUBJECTS = "subjects"  # in details: the first SHOWN subject ids, to read
+TOTAL = "subjects_total"  # in details: how many alert_subjects rows the alert has
+SHOWN = 20
 # Ids bound in one IN (...): below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 _CHUNK = 10_000
 _REASON_MAX = 500
@@ -71,63 +88,80 @@ _REASON_MAX = 500
 def _subject(trigger: str, detail: dict[str, Any]) -> str | None:
     key = SUBJECT_KEY.get(trigger)
     value = detail.get(key) if key else None
-    return value if isinstance(value, str) and value else None
+    return value[:100] if isinstance(value, str) and value else None
 
 
-def _events(alert: Any) -> list[dict[str, Any]] | None:
-    """The alert's matches, or None if it folded more than it kept (subjects unknown)."""
-    events = [e for e in (alert.details or {}).get("events", []) if isinstance(e, dict)]
-    if not events or alert.occurrences > len(events):
-        return None
-    return events
+def tracked(alert: Any) -> bool:
+    """Whether every subject the alert names is in ``alert_subjects`` (``subjects_total``)."""
+    return isinstance((alert.details or {}).get(TOTAL), int)
 
 
-def note_subject(
-    trigger: str, details: dict[str, Any], folded: int, detail: dict[str, Any]
-) -> dict[str, Any]:
-    """``details`` with the match's subject added to ``subjects`` (a new dict).
-
-    ``folded``: the matches the alert held before this one (0 for a new alert). An alert
-    from before subjects were kept starts its list from its events only while those are
-    every match it folded; otherwise it stays without one (unknown: never cleared).
-    """
-    subject = _subject(trigger, detail)
+def start_subjects(trigger: str, details: dict[str, Any]) -> dict[str, Any]:
+    """A new alert's details, set to keep its subjects (none yet) if its trigger has them."""
     if trigger not in SUBJECT_KEY:
         return details
-    known = details.get(SUBJECTS)
-    if not isinstance(known, list):
-        events = [e for e in details.get("events", []) if isinstance(e, dict)]
-        if folded > len(events):
-            return details
-        known = [x for x in (_subject(trigger, e) for e in events) if x is not None]
-        known = list(dict.fromkeys(known))
-    if subject is None or subject in known:
-        return {**details, SUBJECTS: known}
-    return {**details, SUBJECTS: [*known, subject]}
+    return {**details, SUBJECTS: [], TOTAL: 0}
 
 
-def _subjects_of(alert: Any) -> list[str] | None:
-    """Every subject the alert names, or None when that cannot be told."""
-    stored = (alert.details or {}).get(SUBJECTS)
-    if isinstance(stored, list):
-        ids = [x for x in stored if isinstance(x, str) and x]
-        return ids if ids and len(ids) == len(stored) else None
-    events = _events(alert)
-    if events is None:
+def fold_subject(
+    session: Session, alert: Alert, details: dict[str, Any], detail: dict[str, Any], seen: datetime
+) -> dict[str, Any]:
+    """``details`` after the match's subject is added to the alert's (a new dict if it changed).
+
+    An insert-if-absent of one row: a storm of N subjects writes N small rows, not the
+    whole list N times. The JSON keeps the first ``SHOWN`` ids to read and the total. An
+    alert stored before subjects were kept that folded more than it shows is not tracked
+    (its subjects are unknown) and gains no rows: a partial list must never clear it.
+    """
+    subject = _subject(alert.trigger, detail)
+    if subject is None or not tracked(alert):
+        return details
+    total = int(details[TOTAL])
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # RETURNING, not rowcount: an ORM insert reports rowcount -1 on PostgreSQL.
+    added = session.execute(
+        insert(AlertSubject)
+        .values(org_id=alert.org_id, alert_id=alert.id, subject_id=subject,
+                kind=KIND[alert.trigger], seq=total + 1, first_seen_at=seen)
+        .on_conflict_do_nothing(index_elements=["alert_id", "subject_id"])
+        .returning(AlertSubject.subject_id)
+    ).first()  # fmt: skip
+    if added is None:  # already named
+        return details
+    shown = [x for x in details.get(SUBJECTS) or [] if isinstance(x, str)]
+    if len(shown) < SHOWN:
+        shown = [*shown, subject]
+    return {**details, SUBJECTS: shown, TOTAL: total + 1}
+
+
+def manual_only(alert: Any) -> str | None:
+    """Why the alert can never resolve itself, said on the page and in the API; else None.
+
+    An alert stored before every subject was kept (before 2026-11-28) that had already
+    folded more matches than it shows names only the first 20. The rest cannot be
+    re-derived: the signals it folded are pruned after 7 days and were matched against the
+    rule as it was then (its filters may have changed since), so a rebuilt list could miss
+    one that still holds and resolve the alert while it does.
+    """
+    if alert.trigger not in SUBJECT_KEY or tracked(alert):
         return None
-    found = [_subject(alert.trigger, e) for e in events]
-    if not found or any(i is None for i in found):
-        return None
-    return list(dict.fromkeys(str(i) for i in found))
+    return (
+        f"ThreatVec cannot resolve this alert itself: it folded {alert.occurrences} matches "
+        "before every subject was kept, and shows only the first "
+        f"{len((alert.details or {}).get('events') or [])}. Resolve it by hand once all of "
+        "them are dealt with."
+    )
 
 
 def outgoing_details(details: dict[str, Any]) -> dict[str, Any]:
-    """What a channel is sent: the subjects as a count (a storm's ids would swamp a page
-    and PagerDuty refuses events over 512 KB); the first matches stay as they are."""
-    if not isinstance(details.get(SUBJECTS), list):
+    """What a channel is sent: the subjects as a count (the ids are in ThreatVec); the
+    first matches stay as they are."""
+    if SUBJECTS not in details:
         return dict(details)
     out = {k: v for k, v in details.items() if k != SUBJECTS}
-    out["subjects_total"] = len(details[SUBJECTS])
+    shown = details[SUBJECTS]
+    out.setdefault(TOTAL, len(shown) if isinstance(shown, list) else 0)
     return out
 
 
@@ -214,40 +248,73 @@ def _score_drop(session: Session, org_id: str, items: list[Pending], upto: int) 
     return out
 
 
-def _by_subject(items: list[Pending]) -> tuple[dict[str, list[str]], list[str]]:
-    """Each alert's subjects (alerts that cannot tell are left out) and all of them."""
-    subjects = {p.alert.id: s for p in items if (s := _subjects_of(p.alert))}
-    every = list(dict.fromkeys(x for ids in subjects.values() for x in ids))
-    return subjects, every
+def _tracked_ids(items: list[Pending]) -> list[str]:
+    """The alerts whose every subject is in alert_subjects (at least one); others are not judged."""
+    return [p.alert.id for p in items if tracked(p.alert) and p.alert.details[TOTAL] > 0]
+
+
+def _held(session: Session, org_id: str, ids: list[str], holds: Any) -> set[str]:
+    """Of these alerts, the ones with a subject whose row still meets ``holds`` (a correlated
+    EXISTS over the alert's subjects: it stops at the first, however many the storm named)."""
+    out: set[str] = set()
+    for chunk in _chunks(ids):
+        out.update(
+            session.scalars(
+                select(Alert.id).where(
+                    Alert.org_id == org_id,
+                    Alert.id.in_(chunk),
+                    holds.where(AlertSubject.alert_id == Alert.id).exists(),
+                )
+            )
+        )
+    return out
+
+
+def _subject_rows(
+    session: Session, org_id: str, ids: list[str], *columns: Any, on: Any = None
+) -> dict[str, list[Any]]:
+    """The subjects of these alerts, in the order they came, with ``columns`` of the
+    subject's own row (outer-joined ``on``: None when it is gone), by alert id."""
+    out: dict[str, list[Any]] = {}
+    for chunk in _chunks(ids):
+        stmt = select(AlertSubject.alert_id, AlertSubject.subject_id, *columns)
+        if on is not None:
+            stmt = stmt.outerjoin(columns[0].class_, on)
+        stmt = stmt.where(AlertSubject.org_id == org_id, AlertSubject.alert_id.in_(chunk))
+        for row in session.execute(stmt.order_by(AlertSubject.alert_id, AlertSubject.seq)):
+            out.setdefault(row.alert_id, []).append(row)
+    return out
 
 
 def _new_shadow_asset(
     session: Session, org_id: str, items: list[Pending], upto: int
 ) -> dict[str, str]:
-    subjects, every = _by_subject(items)
-    rows: dict[str, tuple[str, bool]] = {}
-    for chunk in _chunks(every):
-        for sid, domain, registered in session.execute(
-            select(ShadowService.id, ShadowService.domain, ShadowService.registered).where(
-                ShadowService.org_id == org_id, ShadowService.id.in_(chunk)
-            )
-        ):
-            rows[sid] = (domain, bool(registered))
+    # A service that still exists unregistered holds the alert; registered or gone clears.
+    join = and_(ShadowService.org_id == AlertSubject.org_id,
+                ShadowService.id == AlertSubject.subject_id)  # fmt: skip
+    holds = (
+        select(AlertSubject.alert_id)
+        .join(ShadowService, join)
+        .where(AlertSubject.org_id == org_id, ShadowService.registered == false())
+    )
+    ids = _tracked_ids(items)
+    held = _held(session, org_id, ids, holds)
+    clear = [i for i in ids if i not in held]
+    rows = _subject_rows(session, org_id, clear, ShadowService.domain, on=join)
     out: dict[str, str] = {}
     for p in items:
-        ids = subjects.get(p.alert.id)
-        if not ids or any(rows.get(i, ("", True))[1] is False for i in ids):
+        if p.alert.id not in rows:
             continue
         labels = _labels(p.alert)
-        said = {}
-        for i in ids:
-            if i in rows:
-                said[rows[i][0]] = f"{rows[i][0]} is registered"
+        said: dict[str, str] = {}
+        for r in rows[p.alert.id]:
+            if r.domain is not None:
+                said[r.domain] = f"{r.domain} is registered"
             else:
-                name = labels.get(i, i)
+                name = labels.get(r.subject_id, r.subject_id)
                 said[name] = f"{name} is no longer in the Shadow AI inventory"
         out[p.alert.id] = _reason(
-            list(said.values()), len(ids), "services", "are registered or gone"
+            list(said.values()), len(rows[p.alert.id]), "services", "are registered or gone"
         )
     return out
 
@@ -255,40 +322,44 @@ def _new_shadow_asset(
 def _new_critical_cve(
     session: Session, org_id: str, items: list[Pending], upto: int
 ) -> dict[str, str]:
-    subjects, every = _by_subject(items)
-    rows: dict[str, tuple[str, bool]] = {}
-    for chunk in _chunks(every):
-        for cve_id, status, in_stack in session.execute(
-            select(CveExposure.cve_id, CveExposure.status, CveExposure.in_stack).where(
-                CveExposure.org_id == org_id, CveExposure.cve_id.in_(chunk)
-            )
-        ):
-            rows[cve_id] = (str(status), bool(in_stack))
+    # A CVE still open and matching the stack holds the alert; fixed, unmatched or gone clears.
+    join = and_(CveExposure.org_id == AlertSubject.org_id,
+                CveExposure.cve_id == AlertSubject.subject_id)  # fmt: skip
+    holds = (
+        select(AlertSubject.alert_id)
+        .join(CveExposure, join)
+        .where(
+            AlertSubject.org_id == org_id,
+            CveExposure.status.not_in(_FIXED),
+            CveExposure.in_stack == true(),
+        )
+    )
+    ids = _tracked_ids(items)
+    held = _held(session, org_id, ids, holds)
+    clear = [i for i in ids if i not in held]
+    rows = _subject_rows(session, org_id, clear, CveExposure.status, CveExposure.in_stack, on=join)
     out: dict[str, str] = {}
     for p in items:
-        ids = subjects.get(p.alert.id)
-        if not ids:
+        if p.alert.id not in rows:
             continue
-        said: list[str] = []
-        for cve_id in ids:
-            status, in_stack = rows.get(cve_id, ("", False))
-            if cve_id not in rows:
-                said.append(f"{cve_id} is no longer tracked")
-            elif status in _FIXED:
-                said.append(f"{cve_id} is {status}")
-            elif not in_stack:
-                said.append(f"{cve_id} no longer matches your stack")
+        said: dict[str, str] = {}
+        for r in rows[p.alert.id]:
+            if r.status is None:
+                said.setdefault(r.subject_id, f"{r.subject_id} is no longer tracked")
+            elif str(r.status) in _FIXED:
+                said[r.subject_id] = f"{r.subject_id} is {r.status}"
             else:
-                break
-        else:
-            out[p.alert.id] = _reason(said, len(ids), "CVEs", "are fixed or gone")
+                said[r.subject_id] = f"{r.subject_id} no longer matches your stack"
+        out[p.alert.id] = _reason(list(said.values()), len(said), "CVEs", "are fixed or gone")
     return out
 
 
 def _mcp_rug_pull(session: Session, org_id: str, items: list[Pending], upto: int) -> dict[str, str]:
-    subjects, every = _by_subject(items)
+    # One alert per server: an alert naming more than one is not ours to judge.
+    one = [p.alert.id for p in items if tracked(p.alert) and p.alert.details[TOTAL] == 1]
+    subjects = {a: rows[0].subject_id for a, rows in _subject_rows(session, org_id, one).items()}
     servers: dict[str, Any] = {}
-    for chunk in _chunks(every):
+    for chunk in _chunks(list(dict.fromkeys(subjects.values()))):
         # The columns judged, not the rows: a server row carries its score parts and diff.
         for row in session.execute(
             select(
@@ -303,11 +374,11 @@ def _mcp_rug_pull(session: Session, org_id: str, items: list[Pending], upto: int
             servers[row.id] = row
     out: dict[str, str] = {}
     for p in items:
-        ids = subjects.get(p.alert.id) or []
-        if len(ids) != 1:  # one alert per server: anything else is not ours to judge
+        sid = subjects.get(p.alert.id)
+        if sid is None:
             continue
-        name = _labels(p.alert).get(ids[0], ids[0])
-        server = servers.get(ids[0])
+        name = _labels(p.alert).get(sid, sid)
+        server = servers.get(sid)
         if server is None:
             out[p.alert.id] = f"{PREFIX}{name} was removed from the MCP inventory"[:_REASON_MAX]
             continue

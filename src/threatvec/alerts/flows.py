@@ -147,17 +147,18 @@ def _fire(
             .limit(1)
         )
         if current is not None:
-            # Every subject is kept (auto-resolve needs them all); the events shown stop at 20.
-            details = clearing.note_subject(
-                current.trigger, dict(current.details or {}), current.occurrences, match.detail
-            )
+            # Every subject is kept as a row (auto-resolve needs them all); the JSON shows 20.
+            details = dict(current.details or {})
+            details = clearing.fold_subject(session, current, details, match.detail,
+                                            sig.created_at)  # fmt: skip
             current.occurrences += 1
             current.last_signal_id = sig.id
             current.last_seen_at = sig.created_at
             events = list(details.get("events", []))
             if len(events) < MAX_DETAIL_EVENTS:
                 details["events"] = [*events, match.detail]
-            current.details = details
+            if details != current.details:  # a storm past 20 known subjects rewrites no JSON
+                current.details = details
             result.alerts_folded += 1
             return
     alert = Alert(
@@ -169,8 +170,8 @@ def _fire(
         title=match.title[:300],
         summary=match.summary[:2000],
         dedup_key=dedup_key,
-        details=clearing.note_subject(
-            rule.trigger, {"signal_kind": sig.kind, "events": [match.detail]}, 0, match.detail
+        details=clearing.start_subjects(
+            rule.trigger, {"signal_kind": sig.kind, "events": [match.detail]}
         ),
         first_signal_id=sig.id,
         last_signal_id=sig.id,
@@ -180,6 +181,8 @@ def _fire(
     )
     session.add(alert)
     session.flush()
+    alert.details = clearing.fold_subject(session, alert, alert.details, match.detail,
+                                          sig.created_at)  # fmt: skip
     rule.last_fired_at = now
     result.alerts_created += 1
     for cid in rule.channel_ids or []:

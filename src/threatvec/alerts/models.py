@@ -33,6 +33,7 @@ __all__ = [
     "AlertDelivery",
     "AlertInboundEvent",
     "AlertRule",
+    "AlertSubject",
 ]
 
 
@@ -111,6 +112,28 @@ class Alert(OrgScoped, Base):
     resolved_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # Why it was resolved, when ThreatVec did it ("condition cleared: …"); None for a person.
     resolution: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+
+class AlertSubject(OrgScoped, Base):
+    """One thing an alert is about (a Shadow AI service, a CVE, an MCP server), once.
+
+    A storm folds thousands of matches into one alert: each adds its subject here with an
+    insert-if-absent (the alert's JSON keeps only the first 20 to read and the total), so a
+    fold writes one small row instead of rewriting every id the alert already names.
+    Auto-resolve (clearing.py) reads them joined to the subjects' own rows. The primary key
+    (alert, subject) is the uniqueness and the index the clearing join walks.
+    """
+
+    __tablename__ = "alert_subjects"
+
+    alert_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True
+    )
+    subject_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # shadow_service | cve | mcp_server
+    # 1 for the alert's first subject, 2 for the next new one…: the order they came in.
+    seq: Mapped[int] = mapped_column(Integer)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class AlertDelivery(OrgScoped, Base):
