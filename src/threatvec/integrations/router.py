@@ -13,6 +13,7 @@ from fastapi import APIRouter, Body, Path, Request, status
 from threatvec.core.crypto import SecretBox
 from threatvec.core.deps import OrgIdDep, PageDep, SessionDep
 from threatvec.core.problems import problem_responses
+from threatvec.core.public_url import configured_url
 from threatvec.integrations import flows, service, tokens
 from threatvec.integrations.kinds import kind_reads
 from threatvec.integrations.models import Integration
@@ -55,8 +56,17 @@ def list_kinds() -> list[KindRead]:
     return kind_reads()
 
 
-def _created(row: Integration, token: str | None) -> IntegrationCreated:
+def _read(row: Integration, request: Request) -> IntegrationRead:
     read = service.read(row)
+    base = configured_url(request.app.state.settings)
+    # Only the configured public URL: this request's address (or Host) is no address for a vendor.
+    if base and read.receiver is not None:
+        read.receiver.url = base + read.receiver.path
+    return read
+
+
+def _created(row: Integration, token: str | None, request: Request) -> IntegrationCreated:
+    read = _read(row, request)
     return IntegrationCreated(**read.model_dump(), token=token)
 
 
@@ -77,11 +87,12 @@ def create_integration(
         box=_box(request),
         allow_private=_allow_private(request),
     )
-    return _created(row, token)
+    return _created(row, token, request)
 
 
 @router.get("", response_model=IntegrationPage, summary="List the org's integrations")
 def list_integrations(
+    request: Request,
     session: SessionDep,
     org_id: OrgIdDep,
     page: PageDep,
@@ -91,15 +102,16 @@ def list_integrations(
     rows, cursor = service.list_page(
         session=session, org_id=org_id, page=page, kind=kind, enabled=enabled
     )
-    return IntegrationPage(items=[service.read(r) for r in rows], next_cursor=cursor)
+    return IntegrationPage(items=[_read(r, request) for r in rows], next_cursor=cursor)
 
 
 @router.get("/{integration_id}", response_model=IntegrationRead, responses=problem_responses(404))
 def get_integration(
-    integration_id: IdPath, session: SessionDep, org_id: OrgIdDep
+    integration_id: IdPath, request: Request, session: SessionDep, org_id: OrgIdDep
 ) -> IntegrationRead:
-    return service.read(
-        service.get_or_raise(session=session, org_id=org_id, integration_id=integration_id)
+    return _read(
+        service.get_or_raise(session=session, org_id=org_id, integration_id=integration_id),
+        request,
     )
 
 
@@ -124,7 +136,7 @@ def update_integration(
         box=_box(request),
         allow_private=_allow_private(request),
     )
-    return service.read(row)
+    return _read(row, request)
 
 
 @router.delete(
@@ -142,6 +154,7 @@ def delete_integration(integration_id: IdPath, session: SessionDep, org_id: OrgI
 )
 def rotate_token(
     integration_id: IdPath,
+    request: Request,
     session: SessionDep,
     org_id: OrgIdDep,
     data: Annotated[TokenRotate | None, Body(examples=[{"grace_minutes": 60}])] = None,
@@ -153,7 +166,7 @@ def rotate_token(
         integration_id=integration_id,
         grace_minutes=data.grace_minutes if data is not None else 0,
     )
-    return _created(row, token)
+    return _created(row, token, request)
 
 
 @router.post(

@@ -447,6 +447,11 @@ class ReceiverRead(BaseModel):
     """Where a receive integration's vendor posts; never the token itself."""
 
     path: str = Field(description="The receiver path on this server (POST)")
+    url: str | None = Field(
+        default=None,
+        description="When THREATVEC_PUBLIC_URL is set: the full receiver URL (the public URL "
+        "+ path) to give the vendor; null otherwise",
+    )
     header: str = Field(description="The header name the vendor sends")
     header_value: str = Field(description="Its value, with the token shown as <token>")
     token_hint: str = Field(description="The first characters of the token, to tell them apart")

@@ -66,10 +66,12 @@ def _setup(base: str, org: OrgHandle) -> dict[str, dict]:
             ),
         }
         channels = api.get("/alerts/channels").json()["items"]
+        integrations = api.get("/integrations", params={"kind": "zscaler"}).json()["items"]
     for name, r in made.items():
         assert r.status_code == 201, (name, r.text)
     out = {k: r.json() for k, r in made.items()}
     out["listed_channel"] = next(c for c in channels if c["id"] == out["channel"]["id"])
+    out["listed_integration"] = next(i for i in integrations if i["id"] == out["integration"]["id"])
     return out
 
 
@@ -102,6 +104,8 @@ def test_with_the_public_url_every_pasted_url_uses_it_whatever_the_host_header(
     assert made["listed_channel"]["webhook_url"] == pd_url
     assert made["source"]["webhook_url"] == snapper_url
     assert made["source"]["webhook_path"] == snapper_url.removeprefix(PUBLIC)
+    assert made["integration"]["receiver"]["url"] == PUBLIC + receiver_path
+    assert made["listed_integration"]["receiver"]["url"] == PUBLIC + receiver_path
 
     pages = _pages(public_server.url, org, host=ATTACKER)
     assert f'<code class="pd-webhook-url">{pd_url}</code>' in pages["/settings/alerts"]
@@ -125,6 +129,7 @@ def test_without_it_the_url_is_derived_from_the_request_and_the_page_says_how_to
     made = _setup(live_server.url, org)
     # No public URL: the API gives the path only (a request's address is no address for PagerDuty).
     assert made["channel"]["webhook_url"] is None and made["source"]["webhook_url"] is None
+    assert made["integration"]["receiver"]["url"] is None
     assert made["channel"]["webhook_path"].endswith("/pagerduty-webhook")
 
     pages = _pages(live_server.url, org)
