@@ -615,6 +615,7 @@ class AlertRead(BaseModel):
                     "resolved_at": None,
                     "resolved_by": None,
                     "resolution": None,
+                    "manual_resolve_only": None,
                 }
             ]
         },
@@ -643,6 +644,17 @@ class AlertRead(BaseModel):
         default=None,
         description='Why ThreatVec resolved it ("condition cleared: …"); null for a person',
     )
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="Why this alert can never resolve itself, when it cannot: it was stored "
+        "before every subject was kept and folded more matches than it shows, so it must be "
+        "resolved by hand. Null for every other alert"
+    )
+    @property
+    def manual_resolve_only(self) -> str | None:
+        from threatvec.alerts.clearing import manual_only  # clearing reads the models
+
+        return manual_only(self)
 
 
 class AlertPage(Page[AlertRead]):

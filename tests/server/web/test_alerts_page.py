@@ -149,3 +149,38 @@ def test_a_pagerduty_channel_shows_its_webhook_url_and_takes_its_secret(
             token = _login(o, other.key)
             r = o.post(action, data={"csrf": token, "webhook_secret": secret})
             assert r.status_code == 404
+
+
+def test_an_alert_that_can_never_resolve_itself_says_so_on_the_page_and_in_the_api(
+    app, client, session_factory
+) -> None:
+    from threatvec.alerts.models import Alert
+
+    org = create_org(session_factory)
+    api = Api(client, org)
+    body = {"name": "shadow", "auto_resolve": True, "condition": {"trigger": "new_shadow_asset"}}
+    rule = api.post("/alerts/rules", json=body).json()
+    events = [{"service_id": f"{i:032x}", "domain": f"d{i}.example"} for i in range(20)]
+    base = {"org_id": org.id, "rule_id": rule["id"], "rule_name": "shadow", "severity": "high",
+            "trigger": "new_shadow_asset", "title": "t", "summary": "s", "first_signal_id": 1,
+            "last_signal_id": 1}  # fmt: skip
+    with session_scope(session_factory) as s:
+        # Stored before every subject was kept, after folding 40 matches: 20 are unknown.
+        old = Alert(**base, dedup_key="old", occurrences=40, details={"events": events})
+        new = Alert(**base, dedup_key="new", occurrences=40,
+                    details={"events": events, "subjects": [], "subjects_total": 0})  # fmt: skip
+        s.add_all([old, new])
+        s.flush()
+        old_id, new_id = old.id, new.id
+    # None of the 20 it shows exists any more; it still does not resolve itself.
+    assert api.post("/alerts/evaluate").json()["auto_resolved"] == 0
+    got = {a["id"]: a for a in api.get("/alerts").json()["items"]}
+    note = got[old_id]["manual_resolve_only"]
+    assert note and "folded 40 matches" in note and "Resolve it by hand" in note
+    assert got[old_id]["status"] == "open" and got[new_id]["manual_resolve_only"] is None
+    with TestClient(app) as c:
+        _login(c, org.key)
+        html = c.get("/settings/alerts").text
+    row = html.split(f'data-alert-id="{old_id}"')[1].split("</tr>")[0]
+    assert "manual-resolve" in row and "Resolve it by hand" in row
+    assert "manual-resolve" not in html.split(f'data-alert-id="{new_id}"')[1].split("</tr>")[0]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from threatvec.alerts import flows, pagerduty_sync, service
+from threatvec.alerts import clearing, flows, pagerduty_sync, service
 from threatvec.alerts.schemas import TRIGGERS, ChannelCreate, RuleCreate, RuleUpdate
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
@@ -84,6 +84,8 @@ def _page(
         },
         public=public,
         alerts=alerts,
+        # Why an alert can never resolve itself (stored before every subject was kept).
+        manual_only=clearing.manual_only,
         deliveries=deliveries,
         triggers=TRIGGERS,
         trigger_labels=TRIGGER_LABELS,
