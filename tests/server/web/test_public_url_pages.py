@@ -75,13 +75,27 @@ def _setup(base: str, org: OrgHandle) -> dict[str, dict]:
     return out
 
 
-def _pages(base: str, org: OrgHandle, host: str | None = None) -> dict[str, str]:
-    """The four pages, signed in; ``host`` overrides the Host header (an injection attempt)."""
+def _cookies(c: httpx.Client) -> dict[str, str]:
+    # Sent by hand: with an https public URL the cookies are Secure, which a
+    # browser keeps for http://127.0.0.1 but Python's cookie jar does not send.
+    return {"Cookie": "; ".join(f"{k}={v}" for k, v in c.cookies.items())}
+
+
+def _pages(
+    base: str, org: OrgHandle, host: str | None = None, *, secure: bool = False
+) -> dict[str, str]:
+    """The four pages, signed in; ``host`` overrides the Host header (an injection attempt).
+
+    ``secure``: whether the login's cookies must carry ``Secure``.
+    """
     with httpx.Client(base_url=base, timeout=30) as c:
-        token = csrf_token(c.get("/login").text)
-        r = c.post("/login", data={"org_key": org.key, "csrf": token})
+        form = c.get("/login")
+        token = csrf_token(form.text)
+        r = c.post("/login", data={"org_key": org.key, "csrf": token}, headers=_cookies(c))
         assert r.status_code == 303, r.text[:300]
-        headers = {"Host": host} if host else {}
+        for set_cookie in (form.headers["set-cookie"], r.headers["set-cookie"]):
+            assert ("; secure" in set_cookie.lower()) is secure, set_cookie
+        headers = {**_cookies(c), **({"Host": host} if host else {})}
         paths = ("/settings/alerts", "/settings/snapper", "/settings/integrations", "/extension")
         pages = {p: c.get(p, headers=headers) for p in paths}
     for path, r in pages.items():
@@ -107,7 +121,9 @@ def test_with_the_public_url_every_pasted_url_uses_it_whatever_the_host_header(
     assert made["integration"]["receiver"]["url"] == PUBLIC + receiver_path
     assert made["listed_integration"]["receiver"]["url"] == PUBLIC + receiver_path
 
-    pages = _pages(public_server.url, org, host=ATTACKER)
+    # Behind a proxy that ends TLS the server sees http; the https public URL
+    # still makes the session cookie Secure.
+    pages = _pages(public_server.url, org, host=ATTACKER, secure=True)
     assert f'<code class="pd-webhook-url">{pd_url}</code>' in pages["/settings/alerts"]
     assert snapper_url in pages["/settings/snapper"]
     assert (

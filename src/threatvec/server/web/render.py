@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
 from threatvec._version import __version__
+from threatvec.core.public_url import configured_url
 from threatvec.detect.normalize import visible_snippet
 from threatvec.orgs import service as orgs
 from threatvec.orgs.models import Org
@@ -115,13 +117,28 @@ def _page_context(request: Request) -> Any:
 PageDep = Annotated[PageContext, Depends(_page_context)]
 
 
+def cookies_secure(request: Request) -> bool:
+    """Whether the dashboard's cookies carry ``Secure``.
+
+    Behind a proxy that ends TLS the server itself sees plain http, so the
+    request's scheme alone would send the session cookie without ``Secure``
+    in the usual production setup; an https public URL
+    (``THREATVEC_PUBLIC_URL``) says the browser reaches it over https.
+    Browsers still keep ``Secure`` cookies from http://localhost.
+    """
+    if request.url.scheme == "https":
+        return True
+    public = configured_url(request.app.state.settings)
+    return bool(public) and urlsplit(public).scheme == "https"
+
+
 def set_session_cookie(response: Response, request: Request, value: str) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         value,
         httponly=True,
         samesite="strict",
-        secure=request.url.scheme == "https",
+        secure=cookies_secure(request),
         path="/",
         max_age=12 * 3600,
     )

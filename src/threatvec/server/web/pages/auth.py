@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from threatvec.orgs import service as orgs
 from threatvec.server.auth import SESSION_COOKIE, encode_session
-from threatvec.server.web.render import set_session_cookie, templates
+from threatvec.server.web.render import cookies_secure, set_session_cookie, templates
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "tv_login_csrf"
@@ -31,7 +31,7 @@ def _login_page(
         httponly=True,
         samesite="strict",
         path="/login",
-        secure=request.url.scheme == "https",
+        secure=cookies_secure(request),
     )
     return response
 
