@@ -25,9 +25,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, false, select, true
+from sqlalchemy import Table, and_, false, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -43,9 +43,9 @@ __all__ = [
     "ONE_OFF",
     "SUBJECTS",
     "Pending",
+    "Subjects",
     "cleared",
     "cleared_all",
-    "fold_subject",
     "load",
     "manual_only",
     "outgoing_details",
@@ -80,6 +80,8 @@ SHOWN = 20
 # Ids bound in one IN (...): below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 _CHUNK = 10_000
 _REASON_MAX = 500
+_TABLE = cast(Table, AlertSubject.__table__)
+_INSERT_ROWS = 500  # rows per insert: 3,000 parameters, far below either database's limit
 
 
 # ── the subjects an alert names ────────────────────────────────────────────
@@ -103,36 +105,54 @@ def start_subjects(trigger: str, details: dict[str, Any]) -> dict[str, Any]:
     return {**details, SUBJECTS: [], TOTAL: 0}
 
 
-def fold_subject(
-    session: Session, alert: Alert, details: dict[str, Any], detail: dict[str, Any], seen: datetime
-) -> dict[str, Any]:
-    """``details`` after the match's subject is added to the alert's (a new dict if it changed).
+class Subjects:
+    """The subjects an evaluation pass folded, written once per batch of signals.
 
-    An insert-if-absent of one row: a storm of N subjects writes N small rows, not the
-    whole list N times. The JSON keeps the first ``SHOWN`` ids to read and the total. An
-    alert stored before subjects were kept that folded more than it shows is not tracked
-    (its subjects are unknown) and gains no rows: a partial list must never clear it.
+    ``add`` notes a match's subject (nothing is written); ``write`` inserts the batch's new
+    ones with an insert-if-absent per 500 rows and updates each alert's shown 20 and total.
+    A storm of N subjects thus costs N small rows in N/500 statements, not the whole list
+    rewritten per match. An alert stored before subjects were kept that folded more than
+    it shows is not tracked (its subjects are unknown) and gains no rows: a partial list
+    must never clear it.
     """
-    subject = _subject(alert.trigger, detail)
-    if subject is None or not tracked(alert):
-        return details
+
+    def __init__(self) -> None:
+        self._pending: dict[str, tuple[Alert, dict[str, datetime]]] = {}
+
+    def add(self, alert: Alert, detail: dict[str, Any], seen: datetime) -> None:
+        subject = _subject(alert.trigger, detail)
+        if subject is None or not tracked(alert):
+            return
+        _, subjects = self._pending.setdefault(alert.id, (alert, {}))
+        subjects.setdefault(subject, seen)
+
+    def write(self, session: Session) -> None:
+        pending, self._pending = self._pending, {}
+        for alert, subjects in pending.values():
+            _write(session, alert, subjects)
+
+
+def _write(session: Session, alert: Alert, subjects: dict[str, datetime]) -> None:
+    details = dict(alert.details or {})
     total = int(details[TOTAL])
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # RETURNING, not rowcount: an ORM insert reports rowcount -1 on PostgreSQL.
-    added = session.execute(
-        insert(AlertSubject)
-        .values(org_id=alert.org_id, alert_id=alert.id, subject_id=subject,
-                kind=KIND[alert.trigger], seq=total + 1, first_seen_at=seen)
-        .on_conflict_do_nothing(index_elements=["alert_id", "subject_id"])
-        .returning(AlertSubject.subject_id)
-    ).first()  # fmt: skip
-    if added is None:  # already named
-        return details
+    # seq follows the order they came in (a subject already named leaves a gap: an order,
+    # not a count).
+    rows = [{"org_id": alert.org_id, "alert_id": alert.id, "subject_id": sid,
+             "kind": KIND[alert.trigger], "seq": total + n, "first_seen_at": seen}
+            for n, (sid, seen) in enumerate(subjects.items(), start=1)]  # fmt: skip
+    added: set[str] = set()
+    for i in range(0, len(rows), _INSERT_ROWS):
+        stmt = insert(_TABLE).values(rows[i : i + _INSERT_ROWS])
+        # RETURNING, not rowcount: it names which were new (rowcount can be -1).
+        stmt = stmt.on_conflict_do_nothing(index_elements=["alert_id", "subject_id"])
+        added.update(session.scalars(stmt.returning(_TABLE.c.subject_id)))
+    if not added:
+        return
     shown = [x for x in details.get(SUBJECTS) or [] if isinstance(x, str)]
-    if len(shown) < SHOWN:
-        shown = [*shown, subject]
-    return {**details, SUBJECTS: shown, TOTAL: total + 1}
+    shown += [sid for sid in subjects if sid in added][: max(0, SHOWN - len(shown))]
+    alert.details = {**details, SUBJECTS: shown, TOTAL: total + len(added)}
 
 
 def manual_only(alert: Any) -> str | None:

@@ -22,7 +22,7 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -131,34 +131,35 @@ def _fire(
     channels: dict[str, AlertChannel],
     now: datetime,
     result: EvaluationResult,
+    fold: _Fold,
 ) -> None:
     dedup_key = f"{rule.id}:{match.subject}"[:200]
     if rule.cooldown_minutes > 0:
         cutoff = sig.created_at - timedelta(minutes=rule.cooldown_minutes)
-        current = session.scalar(
-            select(Alert)
-            .where(
-                Alert.org_id == rule.org_id,
-                Alert.dedup_key == dedup_key,
-                Alert.status != "resolved",
-                Alert.first_seen_at >= cutoff,
+        current = fold.alerts.get(dedup_key)
+        if current is None or current.status == "resolved" or current.first_seen_at < cutoff:
+            current = session.scalar(
+                select(Alert)
+                .where(
+                    Alert.org_id == rule.org_id,
+                    Alert.dedup_key == dedup_key,
+                    Alert.status != "resolved",
+                    Alert.first_seen_at >= cutoff,
+                )
+                .order_by(Alert.first_seen_at.desc())
+                .limit(1)
             )
-            .order_by(Alert.first_seen_at.desc())
-            .limit(1)
-        )
         if current is not None:
+            # The newest alert of the group: a storm's next match folds without a lookup.
+            fold.alerts[dedup_key] = current
             # Every subject is kept as a row (auto-resolve needs them all); the JSON shows 20.
-            details = dict(current.details or {})
-            details = clearing.fold_subject(session, current, details, match.detail,
-                                            sig.created_at)  # fmt: skip
+            fold.subjects.add(current, match.detail, sig.created_at)
             current.occurrences += 1
             current.last_signal_id = sig.id
             current.last_seen_at = sig.created_at
-            events = list(details.get("events", []))
+            events = list((current.details or {}).get("events", []))
             if len(events) < MAX_DETAIL_EVENTS:
-                details["events"] = [*events, match.detail]
-            if details != current.details:  # a storm past 20 known subjects rewrites no JSON
-                current.details = details
+                current.details = {**(current.details or {}), "events": [*events, match.detail]}
             result.alerts_folded += 1
             return
     alert = Alert(
@@ -181,8 +182,8 @@ def _fire(
     )
     session.add(alert)
     session.flush()
-    alert.details = clearing.fold_subject(session, alert, alert.details, match.detail,
-                                          sig.created_at)  # fmt: skip
+    fold.alerts[dedup_key] = alert
+    fold.subjects.add(alert, match.detail, sig.created_at)
     rule.last_fired_at = now
     result.alerts_created += 1
     for cid in rule.channel_ids or []:
@@ -204,6 +205,15 @@ def _fire(
             )
         )
         result.deliveries += 1
+
+
+@dataclass
+class _Fold:
+    """What one evaluation pass keeps between matches: the newest alert per group (a storm's
+    next match needs no lookup) and the subjects still to write (once per batch)."""
+
+    alerts: dict[str, Alert] = field(default_factory=dict)
+    subjects: clearing.Subjects = field(default_factory=clearing.Subjects)
 
 
 def _conditions(rules: Sequence[AlertRule]) -> list[tuple[AlertRule, Any]]:
@@ -230,6 +240,7 @@ def evaluate(
         c.id: c for c in session.scalars(select(AlertChannel).where(AlertChannel.org_id == org_id))
     }
     memo: dict[Any, Any] = {}  # trigger state kept across this pass's signals
+    fold = _Fold()
     for _ in range(MAX_BATCHES):
         # Stops below an id still in flight on PostgreSQL, so the cursor never skips it.
         rows = settled.list_settled(
@@ -255,7 +266,8 @@ def evaluate(
                 m = triggers.match(cond, sig, session=session, memo=memo)
                 if m is not None:
                     result.matched += 1
-                    _fire(session, rule, m, sig, channels, now, result)
+                    _fire(session, rule, m, sig, channels, now, result, fold)
+        fold.subjects.write(session)
         start = result.cursor = rows[-1].id
         if len(rows) < batch:
             break
