@@ -8,6 +8,7 @@ rows and bytes sent, never in wall-clock time.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,9 +47,13 @@ def _storm(factory: sessionmaker[Session], org_id: str, n: int, *, ids: list[str
 
 @contextmanager
 def _counted(factory: sessionmaker[Session]) -> Iterator[list[tuple[str, int]]]:
-    """Each statement run meanwhile, with the bytes of its largest bound value."""
+    """Each statement this thread runs meanwhile, with the bytes of its largest bound value.
+
+    This thread only: a live server of another test may share the engine and run its
+    scheduled jobs meanwhile."""
     engine = factory.kw["bind"]
     seen: list[tuple[str, int]] = []
+    me = threading.get_ident()
 
     def size(v: Any) -> int:
         if hasattr(v, "obj"):  # psycopg's Json wrapper
@@ -56,6 +61,8 @@ def _counted(factory: sessionmaker[Session]) -> Iterator[list[tuple[str, int]]]:
         return len(json.dumps(v, default=str)) if isinstance(v, dict | list) else len(str(v))
 
     def count(conn: Any, cursor: Any, statement: str, params: Any, *rest: Any) -> None:
+        if threading.get_ident() != me:
+            return
         rows = params if isinstance(params, list) else [params]
         biggest = 0
         for row in rows:
