@@ -1,6 +1,6 @@
 """An alert storm: N matches folding into one alert, old code and new side by side.
 
-    .venv/bin/python bench/alerts_storm.py [--sizes 1000,10000,50000] [--ref HEAD]
+    .venv/bin/python bench/alerts_storm.py [--sizes 1000,10000,50000] [--ref 5ffc2fe^]
                                            [--old-max 10000] [--backends sqlite,postgres]
 
 One org, one ``new_shadow_asset`` rule with auto-resolve and a 60-minute cooldown, N
@@ -14,7 +14,7 @@ write: the whole subject list on every fold, before), and the alert row's JSON s
 Each run is a subprocess whose PYTHONPATH is the code under test (``--ref`` via
 ``git archive``, or the working tree) on its own fresh database (SQLite file, or a new
 database on the PostgreSQL of bench/_pg.py). Old code above ``--old-max`` is not run: it
-rewrites the whole list per fold, so 50,000 would write ~40 GB.
+rewrites the whole list per fold, so 50,000 would write ~45 GB.
 """
 
 from __future__ import annotations
@@ -158,7 +158,7 @@ def _run(src: Path, url: str, size: int) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="1000,10000,50000")
-    ap.add_argument("--ref", default="HEAD", help="git revision of the old code")
+    ap.add_argument("--ref", default="5ffc2fe^", help="git revision of the old code")
     ap.add_argument("--old-max", type=int, default=10_000)
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--codes", default="old,new", help="which of old,new to run")
