@@ -117,7 +117,7 @@ def _fold(factory: sessionmaker[Session], n: int) -> tuple[str, list[str], list[
 
 
 def test_a_storm_of_thousands_folds_one_row_per_subject_and_no_growing_json(
-    session_factory,
+    session_factory: sessionmaker[Session],
 ) -> None:
     _, _, small = _fold(session_factory, 200)
     org_id, ids, big = _fold(session_factory, 3000)
@@ -142,7 +142,7 @@ def test_a_storm_of_thousands_folds_one_row_per_subject_and_no_growing_json(
     assert len(inserts) == 3000 // 500
 
 
-def test_a_subject_folded_again_is_kept_once(session_factory) -> None:
+def test_a_subject_folded_again_is_kept_once(session_factory: sessionmaker[Session]) -> None:
     org = create_org(session_factory)
     with session_scope(session_factory) as s:
         add_rule(s, org.id, {"trigger": "new_shadow_asset"}, auto_resolve=True)
@@ -155,7 +155,7 @@ def test_a_subject_folded_again_is_kept_once(session_factory) -> None:
 
 
 def test_a_storm_resolves_once_every_subject_clears_and_the_check_does_not_grow(
-    session_factory,
+    session_factory: sessionmaker[Session],
 ) -> None:
     checks: list[int] = []
     for n in (200, 3000):
@@ -182,7 +182,7 @@ def test_a_storm_resolves_once_every_subject_clears_and_the_check_does_not_grow(
     assert checks[0] == checks[1], checks
 
 
-def test_subjects_are_judged_in_the_alerts_org_only(session_factory) -> None:
+def test_subjects_are_judged_in_the_alerts_org_only(session_factory: sessionmaker[Session]) -> None:
     org, other = create_org(session_factory), create_org(session_factory)
     with session_scope(session_factory) as s:
         add_rule(s, org.id, {"trigger": "new_shadow_asset"}, auto_resolve=True)
