@@ -76,12 +76,14 @@ def _listed(trigger: str, details: dict[str, Any], occurrences: int) -> list[str
     """Every subject the alert names, as alerts_0005 kept them, or None when unknown."""
     stored = details.get("subjects")
     if isinstance(stored, list):
-        return list(dict.fromkeys(x for x in stored if isinstance(x, str) and x))
-    events = [e for e in details.get("events", []) if isinstance(e, dict)]
-    if occurrences > len(events):
-        return None
-    found = (e.get(SUBJECT_KEY[trigger]) for e in events)
-    return list(dict.fromkeys(x for x in found if isinstance(x, str) and x))
+        found = stored
+    else:
+        events = [e for e in details.get("events", []) if isinstance(e, dict)]
+        if occurrences > len(events):
+            return None
+        found = [e.get(SUBJECT_KEY[trigger]) for e in events]
+    # Ids are at most 100 characters in the table (as the code folds them): once each.
+    return list(dict.fromkeys(x[:100] for x in found if isinstance(x, str) and x))
 
 
 def _create_table() -> None:
@@ -116,7 +118,7 @@ def upgrade() -> None:
         if ids is None:
             continue
         seen: datetime = a.first_seen_at  # when each came in was not kept: the alert's start
-        rows = [{"org_id": a.org_id, "alert_id": a.id, "subject_id": sid[:100],
+        rows = [{"org_id": a.org_id, "alert_id": a.id, "subject_id": sid,
                  "kind": KIND[a.trigger], "seq": n, "first_seen_at": seen}
                 for n, sid in enumerate(ids, start=1)]  # fmt: skip
         for i in range(0, len(rows), 5000):
