@@ -258,3 +258,27 @@ def test_subjects_move_into_rows_and_back_without_losing_one(tmp_path: Path) -> 
         assert _state(engine) == first_up
     finally:
         engine.dispose()
+
+
+@pytest.mark.db
+def test_subject_ids_alike_in_their_first_100_characters_upgrade_as_one(tmp_path: Path) -> None:
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "alerts_0005")
+        long_ids = ["a" * 100 + "x" * 20, "a" * 100 + "y" * 20]
+        with engine.begin() as conn:
+            org = {"id": "o1", "name": "o1", "is_default": False, "created_at": NOW}
+            conn.execute(Table("orgs", MetaData(), autoload_with=conn).insert(), [org])
+            conn.execute(Table("alerts", MetaData(), autoload_with=conn).insert(), [{
+                "id": "a1", "org_id": "o1", "rule_name": "r", "trigger": "new_shadow_asset",
+                "severity": "high", "title": "t", "summary": "s", "dedup_key": "k",
+                "status": "open", "occurrences": 2, "first_signal_id": 1, "last_signal_id": 1,
+                "first_seen_at": NOW, "last_seen_at": NOW, "fired_at": NOW,
+                "details": {"events": [], "subjects": long_ids},
+            }])  # fmt: skip
+        upgrade(engine)
+        details, rows = _state(engine)
+        assert rows["a1"] == [("o1", "a" * 100, "shadow_service", 1)]
+        assert details["a1"]["subjects_total"] == 1
+    finally:
+        engine.dispose()
