@@ -5,19 +5,7 @@ import { createServer } from "node:http";
 import { after, before, beforeEach, test } from "node:test";
 
 import { BATCH_SIZE, EventQueue, MAX_QUEUE, PENDING_USER, QUEUE_KEY, STATE_KEY, backoffDelay } from "../src/queue.js";
-
-class MemoryStorage {
-  constructor() {
-    this.data = new Map();
-  }
-  async get(key) {
-    const value = this.data.get(key);
-    return value === undefined ? undefined : structuredClone(value);
-  }
-  async set(key, value) {
-    this.data.set(key, structuredClone(value));
-  }
-}
+import { MemoryStorage } from "./memory_storage.mjs";
 
 const received = [];
 let answers = [];

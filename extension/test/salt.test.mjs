@@ -5,19 +5,7 @@ import { after, before, beforeEach, test } from "node:test";
 
 import { userHash } from "../src/events.js";
 import { MERGE_PATH, SALT_KEY, SALT_PATH, foldLocalIds, orgSalt } from "../src/salt.js";
-
-class MemoryStorage {
-  constructor() {
-    this.data = new Map();
-  }
-  async get(key) {
-    const value = this.data.get(key);
-    return value === undefined ? undefined : structuredClone(value);
-  }
-  async set(key, value) {
-    this.data.set(key, structuredClone(value));
-  }
-}
+import { MemoryStorage } from "./memory_storage.mjs";
 
 const ORG_SALT = "0123456789abcdef0123456789abcdef";
 const received = [];

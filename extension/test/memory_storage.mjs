@@ -1,0 +1,14 @@
+// chrome.storage.local stand-in for the node tests: values are copied in and
+// out, as the real storage serialises them.
+export class MemoryStorage {
+  constructor() {
+    this.data = new Map();
+  }
+  async get(key) {
+    const value = this.data.get(key);
+    return value === undefined ? undefined : structuredClone(value);
+  }
+  async set(key, value) {
+    this.data.set(key, structuredClone(value));
+  }
+}
