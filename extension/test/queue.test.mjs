@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { after, before, beforeEach, test } from "node:test";
 
 import { BATCH_SIZE, EventQueue, MAX_QUEUE, PENDING_USER, QUEUE_KEY, STATE_KEY, backoffDelay } from "../src/queue.js";
-import { MemoryStorage } from "./memory_storage.mjs";
+import { MemoryStorage } from "../test-support/memory_storage.mjs";
 
 const received = [];
 let answers = [];

@@ -5,7 +5,7 @@ import { after, before, beforeEach, test } from "node:test";
 
 import { userHash } from "../src/events.js";
 import { MERGE_PATH, SALT_KEY, SALT_PATH, foldLocalIds, orgSalt } from "../src/salt.js";
-import { MemoryStorage } from "./memory_storage.mjs";
+import { MemoryStorage } from "../test-support/memory_storage.mjs";
 
 const ORG_SALT = "0123456789abcdef0123456789abcdef";
 const received = [];

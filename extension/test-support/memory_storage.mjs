@@ -1,4 +1,4 @@
-// chrome.storage.local stand-in for the node tests: values are copied in and
+// chrome.storage.local stand-in for the extension's node tests (outside test/, so node --test does not run it as a test file):
 // out, as the real storage serialises them.
 export class MemoryStorage {
   constructor() {
