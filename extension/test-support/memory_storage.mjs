@@ -1,5 +1,6 @@
-// chrome.storage.local stand-in for the extension's node tests (outside test/, so node --test does not run it as a test file):
-// out, as the real storage serialises them.
+// chrome.storage.local stand-in for the extension's node tests: values are
+// copied in and out, as the real storage serialises them. It sits outside
+// test/ so that node --test does not run it as a test file of its own.
 export class MemoryStorage {
   constructor() {
     this.data = new Map();
