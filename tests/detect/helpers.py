@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from threatvec.detect._covert_model import load_model
 from threatvec.detect.covert import assess_text, clear_cache, scan_tool
+
+CASES = Path(__file__).resolve().parents[1] / "vectors" / "covert_cases.jsonl"
 
 
 def tool(description: str, name: str = "do_thing", **props: Any) -> dict[str, Any]:
@@ -49,3 +53,21 @@ def model_convicting(definition: dict[str, Any]) -> Iterator[float]:
     finally:
         model.threshold, model.gate = saved
         clear_cache()
+
+
+def case_strings(*, keys: bool = False) -> Iterator[str]:
+    """Every string of every tool in the project's cases (dict keys too with ``keys``)."""
+    for line in CASES.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        stack: list[object] = [json.loads(line)["tool"]]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, str):
+                yield obj
+            elif isinstance(obj, dict):
+                if keys:
+                    stack.extend(obj.keys())
+                stack.extend(obj.values())
+            elif isinstance(obj, list):
+                stack.extend(obj)

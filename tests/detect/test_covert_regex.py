@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import random
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
 
 # Importing the detector compiles (and registers) every vocabulary regex.
 import threatvec.detect.covert  # noqa: F401
+from tests.detect.helpers import case_strings
 from threatvec.detect import _covert_regex
 from threatvec.detect._covert_regex import (
     compile_fast,
@@ -22,26 +21,11 @@ from threatvec.detect._covert_regex import (
 )
 from threatvec.detect.normalize import normalize
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "covert_cases.jsonl"
-
 
 @cache
 def _texts() -> tuple[str, ...]:
     """Every string of the project's cases, normalised and lower-cased as the rules see it."""
-    out: list[str] = []
-    for line in VECTORS.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        stack: list[object] = [json.loads(line)["tool"]]
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, str) and len(obj) >= 4:
-                out.append(normalize(obj).text.lower())
-            elif isinstance(obj, dict):
-                stack.extend(obj.keys())
-                stack.extend(obj.values())
-            elif isinstance(obj, list):
-                stack.extend(obj)
+    out = [normalize(s).text.lower() for s in case_strings(keys=True) if len(s) >= 4]
     return tuple(dict.fromkeys(out))
 
 

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
 
+from tests.detect.helpers import case_strings
 from threatvec.detect import _covert_schema as schema
 from threatvec.detect.covert import scan_tool
 
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "covert_cases.jsonl"
 # The single regex the two parts were split from (an alternation matches
 # somewhere exactly when one of its alternatives does).
 WHOLE = re.compile(
@@ -24,20 +22,7 @@ WHOLE = re.compile(
 @cache
 def _strings() -> tuple[str, ...]:
     """Every string of the project's cases as written (case kept), plus upper-cased copies."""
-    out: list[str] = []
-    for line in VECTORS.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        stack: list[object] = [json.loads(line)["tool"]]
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, str):
-                out += [obj, obj.upper()]
-            elif isinstance(obj, dict):
-                stack.extend(obj.values())
-            elif isinstance(obj, list):
-                stack.extend(obj)
-    return tuple(dict.fromkeys(out))
+    return tuple(dict.fromkeys(t for s in case_strings() for t in (s, s.upper())))
 
 
 @pytest.mark.parametrize(
