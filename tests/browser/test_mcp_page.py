@@ -185,3 +185,56 @@ def test_the_server_list_pages_and_counts_servers_as_the_fleet_score_does(
     # a cursor that is not one is a clear 4xx, not a server error
     r = page.request.get(f"{base}/mcp?cursor=not-a-cursor")
     assert 400 <= r.status < 500, r.status
+
+
+def test_every_finding_is_reachable_and_suppressible_past_the_first_200(
+    page, live_server, session_factory, tmp_path
+):
+    from threatvec.mcp.models import McpFinding
+    from threatvec.store.engine import session_scope
+
+    org = create_org(session_factory)
+    base = live_server.url
+    weather = tmp_path / "weather.json"
+    _save(weather, poisoned_snapshot())
+    _cli_report(base, org.key, weather)
+    _login(page, base, org.key)
+    page.goto(f"{base}/mcp")
+    server_id = page.locator("tr.mcp-server").first.get_attribute("data-server-id")
+    with session_scope(session_factory) as s:  # a long tail of low findings on one server
+        s.add_all(
+            McpFinding(org_id=org.id, server_id=server_id, fingerprint=f"tail-{i:03d}",
+                       rule_id="TV-COVERT-003", severity="low", severity_rank=1,
+                       message=f"tail finding {i:03d}")
+            for i in range(210)
+        )  # fmt: skip
+
+    page.goto(f"{base}/mcp/servers/{server_id}")
+    assert page.locator("#server-findings tr.finding").count() == 200
+    page.locator("#findings-truncated a", has_text="all open").click()
+    page.wait_for_selector("#all-findings")
+    total = int(page.locator("#findings-pager .total").inner_text())
+    assert total > 210 and page.locator("#all-findings tr.finding").count() == 100
+    seen = set()
+    while True:
+        rows = page.locator("#all-findings tr.finding")
+        seen |= {rows.nth(i).get_attribute("data-finding-id") for i in range(rows.count())}
+        if page.locator("#findings-pager a.next").count() == 0:
+            break
+        page.locator("#findings-pager a.next").click()
+        page.wait_for_load_state()
+    assert len(seen) == total
+    screenshot(page, "mcp_findings_last_page")
+
+    # suppressing on the last page comes back to the last page, with one fewer open
+    last_url = page.url
+    row = page.locator("#all-findings tr.finding").last
+    gone = row.get_attribute("data-finding-id")
+    row.locator("input[name=reason]").fill("Accepted tail")
+    row.locator("button", has_text="Suppress").click()
+    page.wait_for_selector(".flash:has-text('Suppressed')")
+    assert page.url.split("&flash=")[0] == last_url
+    assert page.locator(f"#all-findings tr[data-finding-id='{gone}']").count() == 0
+    page.locator("#status-filter a[data-status=suppressed]").click()
+    page.wait_for_selector("#all-findings")
+    assert "Accepted tail" in page.locator(f"tr[data-finding-id='{gone}']").inner_text()

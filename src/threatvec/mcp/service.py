@@ -68,6 +68,7 @@ __all__ = [
     "remove_allowlist_entry",
     "revoke",
     "server_agents",
+    "server_names",
     "server_score",
     "server_tools",
     "suppress_finding",
@@ -279,6 +280,18 @@ def get_server_or_raise(*, session: Session, org_id: str, server_id: str) -> Mcp
     return get_scoped_or_raise(
         session, McpServer, org_id, server_id, f"MCP server {server_id} not found"
     )
+
+
+def server_names(*, session: Session, org_id: str, server_ids: set[str]) -> dict[str, str]:
+    """Display names of this org's servers among ``server_ids`` (one query)."""
+    if not server_ids:
+        return {}
+    rows = session.execute(
+        select(McpServer.id, McpServer.name).where(
+            McpServer.org_id == org_id, McpServer.id.in_(sorted(server_ids))
+        )
+    )
+    return {str(sid): str(name) for sid, name in rows}
 
 
 def _escape_like(q: str) -> str:

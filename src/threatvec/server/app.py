@@ -68,6 +68,7 @@ PAGE_ROUTERS = [
     "threatvec.server.web.pages.overview",
     "threatvec.server.web.pages.agents",
     "threatvec.server.web.pages.mcp",
+    "threatvec.server.web.pages.mcp_findings",
     "threatvec.server.web.pages.shadow",
     "threatvec.server.web.pages.extension",
     "threatvec.server.web.pages.vulnerabilities",

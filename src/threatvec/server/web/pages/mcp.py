@@ -13,6 +13,7 @@ from threatvec.core.pagination import PageParams
 from threatvec.mcp import service
 from threatvec.mcp.models import McpFinding, McpServer
 from threatvec.server.web.charts import band_color, gauge
+from threatvec.server.web.pages.mcp_findings import page_url, safe_back
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +34,9 @@ def _flash(value: str | None) -> str | None:
     return value[:200] if value else None
 
 
-# Rows a page lists per status; the counts above the table say when there are more.
+# Rows a page lists per status; past that the counts link to /mcp/findings, which pages.
 PAGE_ROWS = 200
+TRIFECTA = "TV-MCP-TRIFECTA"
 
 
 def _unresolved(
@@ -77,7 +79,8 @@ def mcp_page(
         page=PageParams(limit=SERVERS_PER_PAGE, cursor=cursor or None, sort="score"),
     )
     total = service.count_servers(session=ctx.session, org_id=org_id)
-    trifectas = _unresolved(ctx, rule_id="TV-MCP-TRIFECTA")
+    trifectas = _unresolved(ctx, rule_id=TRIFECTA)
+    trifecta_counts = service.finding_counts(session=ctx.session, org_id=org_id, rule_id=TRIFECTA)
     fleet = service.fleet_score(session=ctx.session, org_id=org_id)
     # The page counts servers as the fleet score does (scanned successfully at least once),
     # so the number above the gauge is the number of servers the gauge averages.
@@ -102,6 +105,11 @@ def mcp_page(
         first_url="/mcp" if cursor else None,
         agents=agents,
         trifectas=trifectas,
+        trifecta_counts=trifecta_counts,
+        trifecta_urls={
+            st: page_url(rule_id=TRIFECTA, status=st) for st in ("open", "suppressed", "resolved")
+        },
+        page_rows=PAGE_ROWS,
         fleet_gauge=gauge(fleet.value, label="MCP"),
         fleet=fleet,
         color=band_color,
@@ -204,20 +212,32 @@ def approve_server(
     return redirect(ctx, f"/mcp/servers/{server_id}?flash=" + quote("Approved and pinned"))
 
 
+def _back(finding: McpFinding, requested: str) -> str:
+    """Where a suppress / unsuppress form returns: the findings page it came from, if so."""
+    return safe_back(requested) or (
+        f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
+    )
+
+
+def _with_flash(url: str, message: str) -> str:
+    return url + ("&" if "?" in url else "?") + "flash=" + quote(message)
+
+
 @router.post("/mcp/findings/{finding_id}/suppress", response_model=None)
 def suppress_finding(
     ctx: PageDep,
     finding_id: str,
     csrf: Annotated[str, Form(max_length=100)] = "",
     reason: Annotated[str, Form(max_length=2000)] = "",
+    back: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     check_csrf(ctx, csrf)
     finding = service.get_finding_or_raise(
         session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
     )
-    back = f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
+    back = _back(finding, back)
     if not reason.strip():
-        return redirect(ctx, back + "?flash=" + quote("A suppression needs a reason"))
+        return redirect(ctx, _with_flash(back, "A suppression needs a reason"))
     service.suppress_finding(
         session=ctx.session,
         org_id=ctx.org.id,
@@ -226,28 +246,31 @@ def suppress_finding(
         by="dashboard",
     )
     ctx.session.commit()
-    return redirect(ctx, back + "?flash=" + quote("Suppressed"))
+    return redirect(ctx, _with_flash(back, "Suppressed"))
 
 
 @router.post("/mcp/findings/{finding_id}/unsuppress", response_model=None)
 def unsuppress_finding(
-    ctx: PageDep, finding_id: str, csrf: Annotated[str, Form(max_length=100)] = ""
+    ctx: PageDep,
+    finding_id: str,
+    csrf: Annotated[str, Form(max_length=100)] = "",
+    back: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     check_csrf(ctx, csrf)
     finding = service.get_finding_or_raise(
         session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
     )
-    back = f"/mcp/servers/{finding.server_id}" if finding.server_id else "/mcp"
+    back = _back(finding, back)
     try:
         row = service.unsuppress_finding(
             session=ctx.session, org_id=ctx.org.id, finding_id=finding_id
         )
     except ThreatVecError as exc:
-        return redirect(ctx, back + "?flash=" + quote(exc.detail))
+        return redirect(ctx, _with_flash(back, exc.detail))
     ctx.session.commit()
     said = (
         "Suppression withdrawn: the latest scan no longer finds it, so it is resolved"
         if row.status == "resolved"
         else "Suppression withdrawn"
     )
-    return redirect(ctx, back + "?flash=" + quote(said))
+    return redirect(ctx, _with_flash(back, said))
