@@ -149,3 +149,19 @@ def test_a_live_runs_row_is_left_running(store: Store) -> None:
     finally:
         proc.kill()
         proc.communicate(timeout=60)
+
+
+def test_a_run_left_on_another_host_is_ended_where_the_lock_proves_it_gone(store: Store) -> None:
+    with store.factory() as s:  # what a run killed in another container leaves behind
+        s.add(JobRun(job=JOB, owner_host="other-container", owner_pid=4242, owner_token="t"))
+        s.commit()
+    job = Job(name=JOB, interval_s=3600, run=lambda **kw: {}, description="t", per_org=False)
+    assert len(run_job(store.factory, job) or []) == 1
+    [left] = [r for r in _rows(store) if r.owner_host == "other-container"]
+    if backend() == "postgres":
+        # A run holds the job's advisory lock to its end, and this run got the lock:
+        # the other process's database session is gone, so is its run.
+        assert left.outcome == "cancelled" and left.finished_at is not None
+        assert "pid 4242 on other-container; its database session ended" in (left.error or "")
+    else:  # its pid means nothing here: the row is left as it is
+        assert left.outcome == "running" and left.finished_at is None

@@ -84,6 +84,7 @@ def _report(what: str, detail: dict[str, Any], *, index_label: str = "vulnerabil
 
 def _run(job: str, work: Callable[[Any], Any]) -> dict[str, Any]:
     """Open the store, run ``work(session)`` inside a recorded run, return its detail."""
+    from threatvec.core.errors import Conflict
     from threatvec.vulns.ingest import recorded_run
 
     _, engine, factory = open_store()
@@ -98,6 +99,8 @@ def _run(job: str, work: Callable[[Any], Any]) -> dict[str, Any]:
             result = work(session)
             detail.update(result.to_dict())
             return detail
+    except Conflict as exc:
+        fail(exc.detail)
     finally:
         for logger in loggers:
             logger.removeFilter(quiet)

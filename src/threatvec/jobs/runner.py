@@ -68,24 +68,33 @@ def is_due(session: Session, job: Job) -> bool:
     return last is None or utcnow() - last >= timedelta(seconds=job.interval_s)
 
 
-def end_dead_runs(session: Session, name: str) -> int:
+def end_dead_runs(session: Session, name: str, *, lock_held: bool = False) -> int:
     """End the job's 'running' rows whose process is provably gone (killed); how many.
 
-    Nothing else would: the process that would have ended them is dead. An owner on
-    another host or in another container cannot be checked, and its row is left.
+    Nothing else would: the process that would have ended them is dead. With
+    ``lock_held`` (PostgreSQL: this process holds the job's advisory lock, which a
+    run keeps from start to end) every running row is an orphan, wherever its process
+    ran: the database released the lock when that process's session ended. Without
+    it, an owner on another host or in another container cannot be checked, and its
+    row is left.
     """
     ended = 0
     for run in session.scalars(
         select(JobRun).where(JobRun.job == name, JobRun.outcome == "running")
     ):
+        where = f"pid {run.owner_pid} on {run.owner_host}"
         if owners.is_dead(run.owner_host, run.owner_pid, run.owner_token):
-            run.outcome, run.finished_at = "cancelled", utcnow()
+            run.error = f"interrupted: the process running it stopped ({where})"
+        elif lock_held:
             run.error = (
-                f"interrupted: the process running it stopped (pid {run.owner_pid} "
-                f"on {run.owner_host})"
+                f"interrupted: the process running it stopped ({where}; its database "
+                "session ended and released the job's lock)"
             )
-            log.warning("job %s run %s: %s", name, run.id, run.error)
-            ended += 1
+        else:
+            continue
+        run.outcome, run.finished_at = "cancelled", utcnow()
+        log.warning("job %s run %s: %s", name, run.id, run.error)
+        ended += 1
     session.commit()
     return ended
 
@@ -152,7 +161,7 @@ def run_job(
             return None
         with factory() as session:
             # A run whose process was killed is ended first: it no longer counts as the last.
-            end_dead_runs(session, job.name)
+            end_dead_runs(session, job.name, lock_held=engine.dialect.name == "postgresql")
         if only_if_due:
             with factory() as session:
                 if not is_due(session, job):

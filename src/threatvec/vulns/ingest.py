@@ -25,7 +25,9 @@ from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from threatvec.core.clock import utcnow
+from threatvec.core.errors import Conflict
 from threatvec.jobs.models import JobRun
+from threatvec.jobs.runner import end_dead_runs, job_lock
 from threatvec.orgs.models import Org
 from threatvec.vulns.epss import EpssScore
 from threatvec.vulns.exposures import RefreshStats, refresh_exposures
@@ -669,7 +671,27 @@ def recorded_run(
 
     A run that wrote many rows then refreshes the planner's statistics
     (:func:`refresh_statistics`), before the run is marked finished.
+
+    On PostgreSQL the block holds the job's advisory lock, as a scheduled run does:
+    `threatvec cves epss --api` and the scheduler's `vulns.epss_sync` never write the
+    same rows at once, and a run holding the lock may end any other 'running' row
+    of the job as orphaned (jobs.runner.end_dead_runs). Held elsewhere: ``Conflict``.
     """
+    engine = factory.kw["bind"]
+    with job_lock(engine, job) as acquired:
+        if not acquired:
+            raise Conflict(
+                f"{job} is running in another process (the scheduler or another command); "
+                "try again when it has finished"
+            )
+        with factory() as s:
+            end_dead_runs(s, job, lock_held=engine.dialect.name == "postgresql")
+        with _recorded(factory, job, trigger) as detail:
+            yield detail
+
+
+@contextmanager
+def _recorded(factory: sessionmaker[Session], job: str, trigger: str) -> Iterator[dict[str, Any]]:
     with factory() as s:
         run = JobRun(job=job, org_id=None, trigger=trigger)
         s.add(run)
