@@ -540,3 +540,67 @@ def test_a_reopened_alert_is_not_auto_resolved_again(live, session_factory) -> N
     assert _enqueued(pd) == ["trigger", "resolve"]
     assert _soar_types(soar) == ["alert.fired", "alert.resolved", "alert.reopened",
                                  "alert.resolved"]  # fmt: skip
+
+
+def test_a_reopened_alert_takes_over_the_newer_alert_of_its_rule_and_subject(
+    live, session_factory
+) -> None:
+    """Resolved, fired again as a new alert, then the old incident reopened in PagerDuty:
+    one alert stays open (the reopened one), and PagerDuty ends with that one incident open."""
+    api = live()
+    server = "srv-" + uuid.uuid4().hex[:8]
+    with http_receiver() as pd, http_receiver(webhook_secret=WEBHOOK_SECRET) as soar:
+        pd_id, soar_id = _pd_channel(api, pd), _soar_channel(api, soar)
+        rule = api.post(
+            "/alerts/rules",
+            json={"name": "rug", "condition": {"trigger": "mcp_rug_pull", "servers": [server]},
+                  "channel_ids": [pd_id, soar_id], "auto_resolve": False},
+        ).json()  # fmt: skip
+
+        def match() -> None:
+            with session_scope(session_factory) as s:
+                signals.publish(session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL,
+                                data={"server": server})  # fmt: skip
+            assert api.post("/alerts/evaluate").json()["alerts_created"] == 1
+            _deliver(session_factory, api.org.id)
+
+        match()
+        [old] = api.get("/alerts", params={"rule_id": rule["id"]}).json()["items"]
+        assert _post(api, pd_id, _event("incident.resolved", old["id"])).json()["outcome"] == (
+            "applied"
+        )
+        _deliver(session_factory, api.org.id)
+        match()  # the same server changes again: a new alert, a new incident
+        alerts = api.get("/alerts", params={"rule_id": rule["id"]}).json()["items"]
+        [new] = [a for a in alerts if a["id"] != old["id"]]
+        assert new["status"] == "open"
+
+        r = _post(api, pd_id, _event("incident.reopened", old["id"], agent="Ada"))
+        assert r.json()["outcome"] == "applied", r.text
+        _deliver(session_factory, api.org.id)
+        _deliver(session_factory, api.org.id)
+
+        alerts = {a["id"]: a for a in api.get("/alerts", params={"rule_id": rule["id"]}).json()[
+            "items"]}  # fmt: skip
+        assert [a["id"] for a in alerts.values() if a["status"] != "resolved"] == [old["id"]]
+        reopened, folded = alerts[old["id"]], alerts[new["id"]]
+        assert reopened["occurrences"] == 2
+        assert [f["alert_id"] for f in reopened["details"]["folded"]] == [new["id"]]
+        assert len(reopened["details"]["events"]) == 2
+        assert folded["status"] == "resolved" and folded["resolved_by"] == "system"
+        assert folded["resolution"] == f"folded into alert {old['id']}, reopened by PagerDuty: Ada"
+        assert folded["details"]["folded_into"] == old["id"]
+
+    # PagerDuty: the newer incident was resolved; the reopened one is the one left open
+    # (the stand-in never heard of its resolve or reopen: both happened in PagerDuty).
+    assert pd.incidents == {
+        f"threatvec-{old['id']}": "triggered",
+        f"threatvec-{new['id']}": "resolved",
+    }
+    assert _enqueued(pd) == ["trigger", "trigger", "resolve"]
+    told = [(r.json()["type"], r.json()["alert"]["id"]) for r in soar.requests
+            if r.path.startswith("/soar")]  # fmt: skip
+    assert told[:3] == [("alert.fired", old["id"]), ("alert.resolved", old["id"]),
+                        ("alert.fired", new["id"])]  # fmt: skip
+    # Sent in the same run, in either order.
+    assert sorted(told[3:]) == [("alert.reopened", old["id"]), ("alert.resolved", new["id"])]

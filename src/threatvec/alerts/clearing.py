@@ -48,6 +48,7 @@ __all__ = [
     "cleared_all",
     "load",
     "manual_only",
+    "merge_subjects",
     "outgoing_details",
     "pending",
     "start_subjects",
@@ -153,6 +154,24 @@ def _write(session: Session, alert: Alert, subjects: dict[str, datetime]) -> Non
     shown = [x for x in details.get(SUBJECTS) or [] if isinstance(x, str)]
     shown += [sid for sid in subjects if sid in added][: max(0, SHOWN - len(shown))]
     alert.details = {**details, SUBJECTS: shown, TOTAL: total + len(added)}
+
+
+def merge_subjects(session: Session, *, into: Alert, frm: Alert) -> None:
+    """Name ``frm``'s subjects on ``into`` too (an alert folded into another, service.reopen).
+
+    Insert-if-absent, in the order ``frm`` got them, after ``into``'s own. An alert that
+    does not keep its subjects (stored before they were kept) gains none: it never clears.
+    """
+    if not tracked(into):
+        return
+    rows = session.execute(
+        select(AlertSubject.subject_id, AlertSubject.first_seen_at)
+        .where(AlertSubject.org_id == frm.org_id, AlertSubject.alert_id == frm.id)
+        .order_by(AlertSubject.seq)
+    )
+    subjects = {r.subject_id: r.first_seen_at for r in rows}
+    if subjects:
+        _write(session, into, subjects)
 
 
 def manual_only(alert: Any) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -83,6 +84,8 @@ def _check_channel_ids(session: Session, org_id: str, ids: Sequence[str]) -> Non
 
 
 SYSTEM_ACTOR = "system"
+# What an alert's details keep of the matches it folded, to read (flows.py folds as many).
+MAX_DETAIL_EVENTS = 20
 
 
 def _auto_resolve_for(trigger: str, wanted: bool | None) -> bool:
@@ -525,8 +528,68 @@ def reopen(
     lifecycle.queue_follow_ups(session=session, alert=alert, now=now,
                                action="reopen" if frm == "resolved" else "unack",
                                source_channel_id=source_channel_id)  # fmt: skip
+    if frm == "resolved":
+        _take_over(session, alert, actor=actor, now=now)
     session.flush()
     return True
+
+
+FOLDED_INTO = "folded_into"  # in details: the reopened alert this one was folded into
+FOLDED = "folded"  # in details: the alerts folded into this one when it was reopened
+MAX_FOLDED_SHOWN = 20
+
+
+def _take_over(session: Session, alert: Alert, *, actor: str, now: datetime) -> None:
+    """The reopened alert takes over the newer open alerts of its rule and subject.
+
+    After the resolve, a new match opened a new alert (and PagerDuty incident) for the same
+    problem; the on-call engineer then reopened the old incident. Two open alerts would
+    page twice for one problem, so the newer ones are folded into the reopened one (their
+    matches and subjects) and resolved by the system with a resolution naming it: their
+    channels hear "resolved" (PagerDuty closes their incident), and the reopened
+    incident, the one the engineer is working in, stays the one open.
+    """
+    others = list(
+        session.scalars(
+            select(Alert)
+            .where(
+                Alert.org_id == alert.org_id,
+                Alert.dedup_key == alert.dedup_key,
+                Alert.id != alert.id,
+                Alert.status.in_(("open", "acknowledged")),
+            )
+            .order_by(Alert.fired_at, Alert.id)
+            # Held to commit: a fold into one of them waits, then finds it resolved.
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
+    for other in others:
+        reason = f"folded into alert {alert.id}, reopened by {actor}"
+        if not _move(session, other, frm=("open", "acknowledged"), to="resolved",
+                     actor=SYSTEM_ACTOR, resolution=reason):  # fmt: skip
+            continue  # resolved a moment ago by someone else: nothing left to fold
+        _absorb(session, alert, other, now)
+        lifecycle.queue_follow_ups(session=session, alert=other, action="resolve", now=now)
+
+
+def _absorb(session: Session, alert: Alert, other: Alert, now: datetime) -> None:
+    """Add ``other``'s matches and subjects to ``alert``, and say on both where they went."""
+    alert.occurrences += other.occurrences
+    if other.last_signal_id > alert.last_signal_id:
+        alert.last_signal_id, alert.last_seen_at = other.last_signal_id, other.last_seen_at
+    clearing.merge_subjects(session, into=alert, frm=other)
+    details = dict(alert.details or {})
+    events = list(details.get("events") or [])
+    extra = list((other.details or {}).get("events") or [])
+    details["events"] = (events + extra)[: max(len(events), MAX_DETAIL_EVENTS)]
+    folded = list(details.get(FOLDED) or [])
+    if len(folded) < MAX_FOLDED_SHOWN:
+        folded.append({"alert_id": other.id, "occurrences": other.occurrences,
+                       "at": now.isoformat()})  # fmt: skip
+    details[FOLDED] = folded
+    alert.details = details
+    other.details = {**(other.details or {}), FOLDED_INTO: alert.id}
 
 
 def auto_resolve(*, session: Session, alert: Alert, reason: str) -> bool:
