@@ -27,7 +27,13 @@ SKIP_RESPONSE_TYPES = ("text/event-stream",)
 
 def _collect_ids(value: Any, out: set[str]) -> None:
     if isinstance(value, dict):
+        # A row that says it belongs to no org ("org_id": null, e.g. a feed sync's job
+        # run) is shared by every org, so it is not one of A's objects (its children are
+        # still walked).
+        shared = "org_id" in value and value["org_id"] is None
         for key, item in value.items():
+            if shared and (key == "id" or key.endswith("_id")):
+                continue
             if (
                 (key == "id" or key.endswith("_id"))
                 and isinstance(item, str | int)

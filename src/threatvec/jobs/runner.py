@@ -16,7 +16,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, select, text
@@ -30,7 +30,7 @@ from threatvec.jobs.models import JobRun
 from threatvec.jobs.registry import Job
 from threatvec.orgs.models import Org
 
-__all__ = ["end_dead_runs", "is_due", "job_lock", "run_job"]
+__all__ = ["end_dead_runs", "is_due", "job_lock", "next_due_at", "run_job"]
 
 log = logging.getLogger("threatvec.jobs")
 
@@ -57,7 +57,8 @@ def job_lock(engine: Engine, name: str) -> Iterator[bool]:
             conn.commit()
 
 
-def is_due(session: Session, job: Job) -> bool:
+def next_due_at(session: Session, job: Job) -> datetime | None:
+    """When the job is next due: its last run's start + its interval; None if it never ran."""
     last = session.scalar(
         select(JobRun.started_at)
         # A run cut short by a stopping server did not happen: run it again.
@@ -65,7 +66,12 @@ def is_due(session: Session, job: Job) -> bool:
         .order_by(JobRun.started_at.desc())
         .limit(1)
     )
-    return last is None or utcnow() - last >= timedelta(seconds=job.interval_s)
+    return None if last is None else last + timedelta(seconds=job.interval_s)
+
+
+def is_due(session: Session, job: Job) -> bool:
+    due = next_due_at(session, job)
+    return due is None or utcnow() >= due
 
 
 def end_dead_runs(session: Session, name: str, *, lock_held: bool = False) -> int:

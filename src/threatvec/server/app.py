@@ -51,6 +51,7 @@ DOMAIN_ROUTERS = [
     "threatvec.reports.router",
     "threatvec.integrations.router",
     "threatvec.enforcement.router",
+    "threatvec.jobs.router",
 ]
 # Routers served without the /api/v1 prefix and without the org-key dependency
 # (they authenticate themselves, e.g. signed webhooks or OTLP).
