@@ -126,3 +126,124 @@ def test_secret_bearing_urls_must_be_https_and_carry_no_credentials() -> None:
         {"kind": "webhook", "url": "http://siem.internal/x", "secret": "s" * 16},
     ):
         ChannelCreate.model_validate({"name": "x", "settings": settings})
+
+
+# ── an un-acknowledge racing a fold, on PostgreSQL ─────────────────────────
+
+
+def _lock_waiters(engine) -> int:
+    """Sessions of this test database waiting on a row lock of the alerts table."""
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(
+                text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock' AND query ILIKE '%alerts%'"
+                )
+            )
+            or 0
+        )
+
+
+def _hold_until_the_other_waits(engine, session) -> None:
+    """Commit only once the other thread is blocked on this transaction's row lock: what it
+    read before that is what the old code wrote back over this commit."""
+    import time
+
+    deadline = time.monotonic() + 90
+    while _lock_waiters(engine) == 0:
+        assert time.monotonic() < deadline, "the other thread never waited on the alert's lock"
+        time.sleep(0.05)
+    session.commit()
+
+
+def _acknowledged_alert(session_factory, org_id: str, server: str) -> str:
+    from tests.alerts.conftest import add_rule
+    from threatvec.mcp.flows import RUG_PULL_SIGNAL
+    from threatvec.signals import service as signals
+
+    with session_scope(session_factory) as s:
+        rule_id = add_rule(s, org_id, {"trigger": "mcp_rug_pull", "servers": [server]})
+    with session_scope(session_factory) as s:
+        signals.publish(session=s, org_id=org_id, kind=RUG_PULL_SIGNAL, data={"server": server})
+    with session_scope(session_factory) as s:
+        assert flows.evaluate(session=s, org_id=org_id).alerts_created == 1
+    with session_scope(session_factory) as s:
+        [alert] = [a for a in service.list_recent_alerts(session=s, org_id=org_id)
+                   if a.rule_id == rule_id]  # fmt: skip
+        service.acknowledge(session=s, org_id=org_id, alert_id=alert.id, actor="ana")
+        return alert.id
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("first", ["fold", "unack"])
+def test_an_unacknowledge_racing_a_fold_loses_neither_write(
+    engine, session_factory, first: str
+) -> None:
+    """PagerDuty un-acknowledges an alert while an evaluation folds a new match into it.
+
+    Both write the alert's details. Each round one side holds the row (its write flushed,
+    not committed) until the other is blocked on it, then commits: the other must then
+    build on what was committed, not on what it read before. Both orders, several rounds.
+    """
+    import threading
+
+    from tests.conftest import backend
+    from threatvec.mcp.flows import RUG_PULL_SIGNAL
+    from threatvec.signals import service as signals
+
+    if backend() != "postgres":
+        pytest.skip("SQLite runs one writer at a time: the race is PostgreSQL's")
+    org = create_org(session_factory)
+    for n in range(3):
+        server = f"race-{first}-{n}"
+        alert_id = _acknowledged_alert(session_factory, org.id, server)
+        with session_scope(session_factory) as s:
+            signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": server})
+        barrier = threading.Barrier(2, timeout=60)
+        errors: list[BaseException] = []
+
+        def fold() -> None:
+            try:
+                with session_factory() as s:
+                    if first == "fold":
+                        assert flows.evaluate(session=s, org_id=org.id).alerts_folded == 1
+                        barrier.wait()
+                        _hold_until_the_other_waits(engine, s)
+                    else:
+                        barrier.wait()
+                        assert flows.evaluate(session=s, org_id=org.id).alerts_folded == 1
+                        s.commit()
+            except BaseException as exc:  # re-raised in the test's thread
+                errors.append(exc)
+
+        def unack() -> None:
+            try:
+                with session_factory() as s:
+                    if first == "unack":
+                        assert service.reopen(session=s, org_id=org.id, alert_id=alert_id,
+                                              frm="acknowledged", actor="PagerDuty")  # fmt: skip
+                        barrier.wait()
+                        _hold_until_the_other_waits(engine, s)
+                    else:
+                        barrier.wait()
+                        assert service.reopen(session=s, org_id=org.id, alert_id=alert_id,
+                                              frm="acknowledged", actor="PagerDuty")  # fmt: skip
+                        s.commit()
+            except BaseException as exc:  # re-raised in the test's thread
+                errors.append(exc)
+
+        threads = [threading.Thread(target=fold), threading.Thread(target=unack)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+        assert not errors, errors
+        with session_scope(session_factory) as s:
+            alert = service.get_alert_or_raise(session=s, org_id=org.id, alert_id=alert_id)
+            # The fold's match and the un-acknowledgement, both.
+            assert (alert.status, alert.occurrences) == ("open", 2), n
+            assert len(alert.details["events"]) == 2, (n, alert.details)
+            assert alert.details["unacknowledged"]["by"] == "PagerDuty", (n, alert.details)

@@ -148,6 +148,10 @@ def _fire(
                 )
                 .order_by(Alert.first_seen_at.desc())
                 .limit(1)
+                # Locked to commit, read fresh: a PagerDuty un-acknowledge or reopen also
+                # rewrites the details JSON, and waits for this fold (or it for that).
+                .with_for_update()
+                .execution_options(populate_existing=True)
             )
         if current is not None:
             # The newest alert of the group: a storm's next match folds without a lookup.

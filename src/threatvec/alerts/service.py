@@ -482,6 +482,24 @@ def resolve(
     return alert
 
 
+def _locked(session: Session, org_id: str, alert_id: str) -> Alert:
+    """The alert, read fresh and row-locked to commit (``SELECT … FOR UPDATE``).
+
+    Its ``details`` JSON is rewritten whole by whoever writes it (a reopen here, a fold in
+    flows.py): on PostgreSQL a write built on a read taken before the other's commit would
+    undo it. With the lock the second waits, then reads what the first committed.
+    """
+    alert = session.scalar(
+        select(Alert)
+        .where(Alert.org_id == org_id, Alert.id == alert_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if alert is None:
+        raise NotFound(f"no alert {alert_id!r}")
+    return alert
+
+
 # Where an alert moved back to open keeps who did it and when (details: no column of its own).
 REOPENED = {"resolved": "reopened", "acknowledged": "unacknowledged"}
 
@@ -504,7 +522,7 @@ def reopen(
     ``source_channel_id``. A reopened alert is not resolved again by the condition check
     (``auto_resolve``): a person said it is not over.
     """
-    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    alert = _locked(session, org_id, alert_id)
     if alert.status != frm:
         return False
     now = utcnow()
