@@ -99,6 +99,20 @@ def test_error_texts_are_redacted_and_the_owner_token_is_never_returned(
         assert run.owner_token and run.owner_token not in text
 
 
+def test_a_password_in_a_feed_url_is_redacted(client, session_factory, make_job: JobMaker) -> None:
+    org = create_org(session_factory)
+
+    def broken(*, session, org_id):
+        raise OSError("cannot reach https://mirror:hunter2-pw@nvd.mirror.example/feeds")
+
+    job = make_job(broken)
+    run_job(session_factory, job, org_id=org.id)
+    [run] = _runs(Api(client, org), job=job.name)
+    assert (
+        run["error"] == "OSError: cannot reach https://mirror:[REDACTED]@nvd.mirror.example/feeds"
+    )
+
+
 def test_runs_page_newest_first_and_filter_by_outcome(
     client, session_factory, make_job: JobMaker
 ) -> None:

@@ -25,6 +25,9 @@ _SECRET_PATTERNS = [
         r"(?i)((?:x-org-key|api[_-]?key|secret|password|token|authorization)[\"']?\s*[:=]\s*[\"']?)"
         r"[^\s\"',}]{4,}"
     ),
+    # The password of a URL's userinfo (a feed mirror, a proxy, a database URL in a
+    # connection error): user and host stay, so the reader still knows which one.
+    re.compile(r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/:@]*:)[^\s/@]+(?=@)"),
 ]
 
 
