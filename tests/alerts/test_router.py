@@ -303,3 +303,66 @@ def test_a_delivery_given_up_after_a_long_outage_can_be_sent_again(
         assert d["status"] == "sent"
         # Same delivery id on the re-send: a receiver that de-duplicates still sees it once.
         assert len(rx.requests) == flows.MAX_ATTEMPTS + 1
+
+
+def _storm_of_subjects(api, n: int) -> tuple[str, list[str]]:
+    """A new_shadow_asset rule and n new AI services in one report: one alert naming n."""
+    import uuid
+
+    from tests.shadow.helpers import visit
+
+    rule = api.post(
+        "/alerts/rules", json={"name": "new AI", "condition": {"trigger": "new_shadow_asset"}}
+    )
+    assert rule.status_code == 201, rule.text
+    tag = uuid.uuid4().hex[:8]
+    r = api.post("/shadow/events",
+                 json={"events": [visit(f"t{i:03d}-{tag}.example") for i in range(n)]})  # fmt: skip
+    assert r.status_code < 300, r.text
+    result = api.post("/alerts/evaluate").json()
+    assert (result["alerts_created"], result["alerts_folded"]) == (1, n - 1), result
+    [alert] = [a for a in api.get("/alerts").json()["items"] if a["rule_id"] == rule.json()["id"]]
+    assert alert["details"]["subjects_total"] == n and len(alert["details"]["subjects"]) == 20
+    return str(alert["id"]), list(alert["details"]["subjects"])
+
+
+def test_every_subject_of_an_alert_is_listed_once_across_pages(client, session_factory) -> None:
+    org, other = create_org(session_factory), create_org(session_factory)
+    api = Api(client, org)
+    alert_id, first_20 = _storm_of_subjects(api, 250)
+
+    seen: list[dict] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 60, **({"cursor": cursor} if cursor else {})}
+        r = api.get(f"/alerts/{alert_id}/subjects", params=params)
+        assert r.status_code == 200, r.text
+        seen += r.json()["items"]
+        cursor, pages = r.json()["next_cursor"], pages + 1
+        if cursor is None:
+            break
+        assert pages < 10, "the cursor never ends"
+    ids = [s["subject_id"] for s in seen]
+    assert pages == 5 and len(ids) == 250 and len(set(ids)) == 250
+    assert ids[:20] == first_20  # the order the alert shows them in
+    assert {s["kind"] for s in seen} == {"shadow_service"}
+    assert [s["seq"] for s in seen] == sorted(s["seq"] for s in seen)
+    # The same walk again gives the same order (stable).
+    again = api.get(f"/alerts/{alert_id}/subjects", params={"limit": 500}).json()
+    assert [s["subject_id"] for s in again["items"]] == ids and again["next_cursor"] is None
+
+    # Another org's alert id is a 404, not its subjects.
+    r = Api(client, other).get(f"/alerts/{alert_id}/subjects")
+    assert r.status_code == 404 and alert_id in r.text
+    # Bad paging says which parameter.
+    r = api.get(f"/alerts/{alert_id}/subjects", params={"cursor": "%%%"})
+    assert r.status_code in (400, 422) and "cursor" in r.text
+    r = api.get(f"/alerts/{alert_id}/subjects", params={"limit": 0})
+    assert r.status_code == 422 and "limit" in r.text
+    # In the OpenAPI document, with its page shape.
+    doc = client.get("/api/v1/openapi.json")
+    if doc.status_code == 404:
+        doc = client.get("/openapi.json")
+    op = doc.json()["paths"]["/api/v1/alerts/{alert_id}/subjects"]["get"]
+    assert {p["name"] for p in op["parameters"]} >= {"alert_id", "limit", "cursor"}

@@ -12,6 +12,8 @@ from threatvec.alerts.schemas import (
     AlertPage,
     AlertRead,
     AlertRef,
+    AlertSubjectPage,
+    AlertSubjectRead,
     ChannelCreate,
     ChannelDeleteRead,
     ChannelKind,
@@ -324,6 +326,29 @@ def list_deliveries(
         session=session, org_id=org_id, alert_id=alert_id, page=page
     )
     return DeliveryPage(items=[DeliveryRead.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.get(
+    "/{alert_id}/subjects",
+    response_model=AlertSubjectPage,
+    responses=problem_responses(400, 404),
+    summary="Every service, CVE or MCP server the alert is about, in the order it named them",
+    description=(
+        "The alert itself shows the first 20 (`details.subjects`) and the count "
+        "(`details.subjects_total`); this pages through all of them with `limit` and "
+        "`cursor`. Alerts of triggers without subjects (and alerts stored before every "
+        "subject was kept) have none."
+    ),
+)
+def list_subjects(
+    alert_id: IdPath, session: SessionDep, org_id: OrgIdDep, page: PageDep
+) -> AlertSubjectPage:
+    rows, cursor = service.list_subject_page(
+        session=session, org_id=org_id, alert_id=alert_id, page=page
+    )
+    return AlertSubjectPage(
+        items=[AlertSubjectRead.model_validate(r) for r in rows], next_cursor=cursor
+    )
 
 
 @router.post(

@@ -661,6 +661,35 @@ class AlertPage(Page[AlertRead]):
     pass
 
 
+class AlertSubjectRead(BaseModel):
+    """One thing an alert is about, in the order the alert came to name them."""
+
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject_id": "3f2a9c1e5b7d4e8f9a0b1c2d3e4f5a6b",
+                    "kind": "shadow_service",
+                    "seq": 21,
+                    "first_seen_at": "2026-11-25T10:00:00Z",
+                }
+            ]
+        },
+    )
+
+    subject_id: str = Field(
+        description="The Shadow AI service id, CVE id or MCP server id (see `kind`)"
+    )
+    kind: Literal["shadow_service", "cve", "mcp_server"]
+    seq: int = Field(description="The order the alert named it in (1 for its first)")
+    first_seen_at: datetime = Field(description="When the match that named it happened")
+
+
+class AlertSubjectPage(Page[AlertSubjectRead]):
+    pass
+
+
 class DeliveryRead(BaseModel):
     model_config = ConfigDict(
         from_attributes=True,

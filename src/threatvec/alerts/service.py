@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from threatvec.alerts import clearing, lifecycle
 from threatvec.alerts.channel_settings import precheck_destination, split_settings
-from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertRule
+from threatvec.alerts.models import Alert, AlertChannel, AlertDelivery, AlertRule, AlertSubject
 from threatvec.alerts.schemas import (
     ChannelCreate,
     ChannelUpdate,
@@ -27,6 +27,7 @@ from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import Conflict, InvalidInput, NotFound
 from threatvec.core.pagination import PageParams, SortSpec, paginate
 from threatvec.core.scoped import get_scoped, get_scoped_or_raise, paginate_scoped
+from threatvec.mcp.models import McpServer
 from threatvec.orgs import service as orgs
 from threatvec.shadow.models import ShadowAlertIntent, ShadowService
 
@@ -52,9 +53,11 @@ __all__ = [
     "list_recent_alerts",
     "list_rule_page",
     "list_rules",
+    "list_subject_page",
     "purge_deleted_channels",
     "resolve",
     "retry_delivery",
+    "subject_labels",
     "update_channel",
     "update_rule",
 ]
@@ -641,6 +644,53 @@ def list_delivery_page(
     return paginate_scoped(
         session, AlertDelivery, org_id, page, DELIVERY_SORTS, AlertDelivery.alert_id == alert.id
     )
+
+
+# The order the alert named them in; subject_id breaks ties (a seq can repeat: clearing.py).
+SUBJECT_SORTS = SortSpec(columns={"seq": AlertSubject.seq}, default="seq")
+
+
+def list_subject_page(
+    *, session: Session, org_id: str, alert_id: str, page: PageParams
+) -> tuple[Sequence[AlertSubject], str | None]:
+    """Every subject of the org's alert, a page at a time (the alert shows the first 20)."""
+    alert = get_alert_or_raise(session=session, org_id=org_id, alert_id=alert_id)
+    stmt = select(AlertSubject).where(
+        AlertSubject.org_id == org_id, AlertSubject.alert_id == alert.id
+    )
+    return paginate(
+        session, stmt, id_column=AlertSubject.subject_id, sort_spec=SUBJECT_SORTS, params=page
+    )
+
+
+def subject_labels(
+    *, session: Session, org_id: str, subjects: Sequence[AlertSubject]
+) -> dict[str, str]:
+    """A readable name per subject (a service's domain, a server's name); a CVE is its id."""
+    by_kind: dict[str, list[str]] = {}
+    for sub in subjects:
+        by_kind.setdefault(sub.kind, []).append(sub.subject_id)
+    out: dict[str, str] = {}
+    if by_kind.get("shadow_service"):
+        out.update(
+            (row_id, name)
+            for row_id, name in session.execute(
+                select(ShadowService.id, ShadowService.domain).where(
+                    ShadowService.org_id == org_id,
+                    ShadowService.id.in_(by_kind["shadow_service"]),
+                )
+            ).all()
+        )
+    if by_kind.get("mcp_server"):
+        out.update(
+            (row_id, name)
+            for row_id, name in session.execute(
+                select(McpServer.id, McpServer.name).where(
+                    McpServer.org_id == org_id, McpServer.id.in_(by_kind["mcp_server"])
+                )
+            ).all()
+        )
+    return out
 
 
 def retry_delivery(

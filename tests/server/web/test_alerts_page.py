@@ -184,3 +184,41 @@ def test_an_alert_that_can_never_resolve_itself_says_so_on_the_page_and_in_the_a
     row = html.split(f'data-alert-id="{old_id}"')[1].split("</tr>")[0]
     assert "manual-resolve" in row and "Resolve it by hand" in row
     assert "manual-resolve" not in html.split(f'data-alert-id="{new_id}"')[1].split("</tr>")[0]
+
+
+def test_an_alert_about_many_services_links_to_all_of_them_100_a_page(
+    app, client, session_factory
+) -> None:
+    import re
+    from html import unescape
+
+    from tests.alerts.test_router import _storm_of_subjects
+
+    org, other = create_org(session_factory), create_org(session_factory)
+    api = Api(client, org)
+    alert_id, _ = _storm_of_subjects(api, 250)
+    with TestClient(app) as c:
+        _login(c, org.key)
+        html = c.get("/settings/alerts").text
+        row = html.split(f'data-alert-id="{alert_id}"')[1].split("</tr>")[0]
+        assert "about 250 services (the alert shows the first 20)" in row
+        link = f"/settings/alerts/{alert_id}/subjects"
+        assert f'href="{link}"' in row
+
+        seen: list[str] = []
+        url: str | None = link
+        while url:
+            page = c.get(url)
+            assert page.status_code == 200
+            seen += re.findall(r'data-subject-id="([^"]+)"', page.text)
+            more = re.search(r'<a class="next" href="([^"]+)"', page.text)
+            url = unescape(more.group(1)) if more else None
+            assert len(seen) <= 250
+        assert len(seen) == 250 and len(set(seen)) == 250
+        assert 'Services <span class="range">201–250</span> of <span class="total">250' in (
+            page.text
+        )
+        # Another org's dashboard cannot see this alert's subjects.
+        c.cookies.clear()
+        _login(c, other.key)
+        assert c.get(link).status_code == 404

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Form
+from fastapi import APIRouter, Form, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
@@ -12,6 +13,7 @@ from threatvec.alerts import clearing, flows, pagerduty_sync, service
 from threatvec.alerts.schemas import TRIGGERS, ChannelCreate, RuleCreate, RuleUpdate
 from threatvec.core.crypto import SecretBox
 from threatvec.core.errors import ThreatVecError
+from threatvec.core.pagination import PageParams
 from threatvec.core.public_url import public_base
 from threatvec.server.web.render import PageContext, PageDep, check_csrf, redirect, render
 
@@ -86,6 +88,8 @@ def _page(
         alerts=alerts,
         # Why an alert can never resolve itself (stored before every subject was kept).
         manual_only=clearing.manual_only,
+        subjects_total=clearing.TOTAL,
+        subject_nouns=SUBJECT_NOUNS,
         deliveries=deliveries,
         triggers=TRIGGERS,
         trigger_labels=TRIGGER_LABELS,
@@ -100,6 +104,47 @@ def _page(
 @router.get(PAGE, response_class=HTMLResponse)
 def alerts_page(ctx: PageDep, flash: str | None = None) -> HTMLResponse:
     return _page(ctx, flash=flash[:200] if flash else None)
+
+
+SUBJECTS_PER_PAGE = 100
+SUBJECT_NOUNS = {"new_shadow_asset": "services", "new_critical_cve": "CVEs",
+                 "mcp_rug_pull": "MCP servers"}  # fmt: skip
+
+
+@router.get(PAGE + "/{alert_id}/subjects", response_class=HTMLResponse)
+def alert_subjects_page(
+    ctx: PageDep,
+    alert_id: str,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> HTMLResponse:
+    """Every subject of an alert, 100 a page (the Recent alerts row shows the first 20)."""
+    org_id = ctx.org.id
+    # Another org's alert id is a 404, as in the API.
+    alert = service.get_alert_or_raise(session=ctx.session, org_id=org_id, alert_id=alert_id[:64])
+    subjects, next_cursor = service.list_subject_page(
+        session=ctx.session,
+        org_id=org_id,
+        alert_id=alert.id,
+        page=PageParams(limit=SUBJECTS_PER_PAGE, cursor=cursor or None),
+    )
+    first = (page - 1) * SUBJECTS_PER_PAGE + 1 if cursor else 1
+    here = f"{PAGE}/{alert.id}/subjects"
+    return render(
+        ctx,
+        "alert_subjects.html",
+        active="/settings",
+        title="Alert subjects",
+        alert=alert,
+        subjects=subjects,
+        labels=service.subject_labels(session=ctx.session, org_id=org_id, subjects=subjects),
+        noun=SUBJECT_NOUNS.get(alert.trigger, "subjects"),
+        total=(alert.details or {}).get(clearing.TOTAL),
+        shown_from=first,
+        shown_to=first + len(subjects) - 1,
+        next_url=f"{here}?cursor={quote(next_cursor)}&page={page + 1}" if next_cursor else None,
+        first_url=here if cursor else None,
+    )
 
 
 def _condition(
