@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from threatvec.core import owner as owners
@@ -15,9 +15,16 @@ class JobRun(Base):
     """One run of a periodic job (for one org, or for all when org_id is null)."""
 
     __tablename__ = "job_runs"
+    # Every read is one job's runs, newest first: its last run (and the scheduler's
+    # is_due), its last failure, its runs in progress. A 30-second job for 20 orgs
+    # writes ~58,000 rows a day and none is deleted, so these are seeks, not scans.
+    __table_args__ = (
+        Index("ix_job_runs_job_started", "job", "started_at"),
+        Index("ix_job_runs_job_outcome_started", "job", "outcome", "started_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    job: Mapped[str] = mapped_column(String(100), index=True)
+    job: Mapped[str] = mapped_column(String(100))
     org_id: Mapped[str | None] = mapped_column(
         String(32), ForeignKey("orgs.id", ondelete="CASCADE"), index=True, nullable=True
     )
