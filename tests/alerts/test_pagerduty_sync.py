@@ -604,3 +604,53 @@ def test_a_reopened_alert_takes_over_the_newer_alert_of_its_rule_and_subject(
                         ("alert.fired", new["id"])]  # fmt: skip
     # Sent in the same run, in either order.
     assert sorted(told[3:]) == [("alert.reopened", old["id"]), ("alert.resolved", new["id"])]
+
+
+def test_matches_after_a_takeover_fold_into_the_reopened_alert_past_its_cooldown(
+    live, session_factory
+) -> None:
+    """The reopened alert fired days ago (far past the rule's cooldown): the condition's next
+    matches still fold into it while it is open, instead of opening (and paging) another."""
+    from sqlalchemy import update
+
+    from threatvec.alerts.models import Alert
+
+    api = live()
+    server = "srv-" + uuid.uuid4().hex[:8]
+    with http_receiver() as pd:
+        pd_id = _pd_channel(api, pd)
+        rule = api.post(
+            "/alerts/rules",
+            json={"name": "rug", "condition": {"trigger": "mcp_rug_pull", "servers": [server]},
+                  "channel_ids": [pd_id], "auto_resolve": False, "cooldown_minutes": 60},
+        ).json()  # fmt: skip
+
+        def match() -> dict[str, Any]:
+            with session_scope(session_factory) as s:
+                signals.publish(session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL,
+                                data={"server": server})  # fmt: skip
+            result = api.post("/alerts/evaluate").json()
+            _deliver(session_factory, api.org.id)
+            return dict(result)
+
+        assert match()["alerts_created"] == 1
+        [old] = api.get("/alerts", params={"rule_id": rule["id"]}).json()["items"]
+        with session_scope(session_factory) as s:  # it fired three days ago
+            long_ago = utcnow() - timedelta(days=3)
+            s.execute(update(Alert).where(Alert.id == old["id"])
+                      .values(first_seen_at=long_ago, last_seen_at=long_ago))  # fmt: skip
+        assert _post(api, pd_id, _event("incident.resolved", old["id"])).json()["outcome"] == (
+            "applied"
+        )
+        assert match()["alerts_created"] == 1  # resolved: the next match opens a new one
+        r = _post(api, pd_id, _event("incident.reopened", old["id"]))
+        assert r.json()["outcome"] == "applied", r.text
+        _deliver(session_factory, api.org.id)
+
+        for _ in range(2):
+            result = match()
+            assert (result["alerts_created"], result["alerts_folded"]) == (0, 1), result
+        alerts = api.get("/alerts", params={"rule_id": rule["id"]}).json()["items"]
+        assert [a["id"] for a in alerts if a["status"] != "resolved"] == [old["id"]]
+        assert next(a for a in alerts if a["id"] == old["id"])["occurrences"] == 4
+    assert list(pd.incidents.values()).count("triggered") == 1

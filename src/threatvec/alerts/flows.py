@@ -123,6 +123,16 @@ def _advance(session: Session, org_id: str, old: int, new: int, now: datetime) -
     return int(getattr(result, "rowcount", 0) or 0) == 1
 
 
+def _takes(alert: Alert, cutoff: datetime) -> bool:
+    """Whether an open alert takes a match of its group: inside its cooldown, or reopened.
+
+    An alert reopened in PagerDuty (which took over any newer one of its group,
+    service.reopen) is the group's one open alert while it stays open, however long ago
+    it first fired: a match opening another would page twice for one problem.
+    """
+    return alert.first_seen_at >= cutoff or service.REOPENED["resolved"] in (alert.details or {})
+
+
 def _fire(
     session: Session,
     rule: AlertRule,
@@ -137,14 +147,13 @@ def _fire(
     if rule.cooldown_minutes > 0:
         cutoff = sig.created_at - timedelta(minutes=rule.cooldown_minutes)
         current = fold.alerts.get(dedup_key)
-        if current is None or current.status == "resolved" or current.first_seen_at < cutoff:
+        if current is None or current.status == "resolved" or not _takes(current, cutoff):
             current = session.scalar(
                 select(Alert)
                 .where(
                     Alert.org_id == rule.org_id,
                     Alert.dedup_key == dedup_key,
                     Alert.status != "resolved",
-                    Alert.first_seen_at >= cutoff,
                 )
                 .order_by(Alert.first_seen_at.desc())
                 .limit(1)
@@ -153,6 +162,8 @@ def _fire(
                 .with_for_update()
                 .execution_options(populate_existing=True)
             )
+            if current is not None and not _takes(current, cutoff):
+                current = None  # past its cooldown: the match fires anew
         if current is not None:
             # The newest alert of the group: a storm's next match folds without a lookup.
             fold.alerts[dedup_key] = current
