@@ -145,6 +145,32 @@ def test_runs_page_newest_first_and_filter_by_outcome(
     assert len(_runs(api, job=job.name, outcome="ok")) == 3
 
 
+def test_pages_interleave_the_orgs_runs_and_global_runs_by_start(
+    client, session_factory, make_job: JobMaker
+) -> None:
+    org, other = create_org(session_factory), create_org(session_factory)
+    api = Api(client, org)
+    per_org, once = make_job(lambda **kw: {}), make_job(lambda **kw: {}, per_org=False)
+    made = []
+    for _ in range(3):
+        made += run_job(session_factory, per_org, org_id=org.id) or []
+        run_job(session_factory, per_org, org_id=other.id)
+        made += run_job(session_factory, once) or []
+    mine = {per_org.name, once.name}
+    seen: list[str] = []
+    for limit in (1, 2, 4):
+        seen, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"limit": limit, **({"cursor": cursor} if cursor else {})}
+            page = api.get("/jobs/runs", params=params).json()
+            seen += [r["id"] for r in page["items"] if r["job"] in mine]
+            cursor = page["next_cursor"]
+            if cursor is None or len(seen) == len(made):
+                break
+        # Newest first across both kinds, none twice, none missed, never the other org's.
+        assert seen == [r.id for r in reversed(made)], limit
+
+
 def test_bad_filters_are_a_422_naming_the_parameter(client, session_factory) -> None:
     api = Api(client, create_org(session_factory))
     r = api.get("/jobs/runs", params={"outcome": "exploded"})

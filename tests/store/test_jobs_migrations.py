@@ -1,4 +1,4 @@
-"""jobs_0002 (lookup indexes on job_runs) on a database that already holds runs: up, down, up."""
+"""jobs_0002, jobs_0003 (job_runs lookup indexes) on a database holding runs: up, down, up."""
 
 from __future__ import annotations
 
@@ -45,12 +45,18 @@ def test_lookup_indexes_keep_the_runs_and_downgrade_cleanly(tmp_path: Path) -> N
         indexes = _indexes(engine)
         assert indexes["ix_job_runs_job_started"] == ["job", "started_at"]
         assert indexes["ix_job_runs_job_outcome_started"] == ["job", "outcome", "started_at"]
-        assert "ix_job_runs_job" not in indexes
+        assert indexes["ix_job_runs_org_started"] == ["org_id", "started_at"]
+        assert not {"ix_job_runs_job", "ix_job_runs_org_id"} & set(indexes)
 
         _downgrade(engine, "jobs_0001")
         indexes = _indexes(engine)
-        assert indexes["ix_job_runs_job"] == ["job"]
-        assert not {"ix_job_runs_job_started", "ix_job_runs_job_outcome_started"} & set(indexes)
+        assert indexes["ix_job_runs_job"] == ["job"] and indexes["ix_job_runs_org_id"] == ["org_id"]
+        new = {
+            "ix_job_runs_job_started",
+            "ix_job_runs_job_outcome_started",
+            "ix_job_runs_org_started",
+        }
+        assert not new & set(indexes)
 
         upgrade(engine)
         with engine.connect() as conn:

@@ -21,7 +21,15 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from threatvec.core.errors import InvalidInput
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "Page", "PageParams", "SortSpec", "paginate"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "MAX_LIMIT",
+    "Page",
+    "PageParams",
+    "SortSpec",
+    "paginate",
+    "paginate_union",
+]
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -71,6 +79,49 @@ def _decode(cursor: str) -> tuple[Any, Any]:
     return value, row_id
 
 
+def _sort(sort_spec: SortSpec, params: PageParams) -> tuple[InstrumentedAttribute[Any], bool]:
+    if not 1 <= params.limit <= MAX_LIMIT:
+        raise InvalidInput(("query", "limit"), f"limit must be between 1 and {MAX_LIMIT}")
+    sort = params.sort or sort_spec.default
+    name = sort.lstrip("-")
+    column = sort_spec.columns.get(name)
+    if column is None:
+        allowed = ", ".join(sorted(sort_spec.columns))
+        raise InvalidInput(("query", "sort"), f"cannot sort by {name!r}; use one of: {allowed}")
+    return column, sort.startswith("-")
+
+
+def _page_stmt(
+    stmt: Select[Any],
+    column: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any],
+    desc: bool,
+    params: PageParams,
+) -> Select[Any]:
+    """``stmt`` past the cursor, in page order, one row more than a page (is there more?)."""
+    if params.cursor:
+        value, row_id = _decode(params.cursor)
+        if desc:
+            stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
+        else:
+            stmt = stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
+    order = (column.desc(), id_column.desc()) if desc else (column.asc(), id_column.asc())
+    return stmt.order_by(*order).limit(params.limit + 1)
+
+
+def _cut(
+    rows: list[Any],
+    column: InstrumentedAttribute[Any],
+    id_column: InstrumentedAttribute[Any],
+    params: PageParams,
+) -> tuple[Sequence[Any], str | None]:
+    if len(rows) <= params.limit:
+        return rows, None
+    rows = rows[: params.limit]
+    last = rows[-1]
+    return rows, _encode(getattr(last, column.key), getattr(last, id_column.key))
+
+
 def paginate(
     session: Session,
     stmt: Select[Any],
@@ -80,26 +131,30 @@ def paginate(
     params: PageParams,
 ) -> tuple[Sequence[Any], str | None]:
     """Run ``stmt`` (already filtered, org-scoped) one page at a time."""
-    if not 1 <= params.limit <= MAX_LIMIT:
-        raise InvalidInput(("query", "limit"), f"limit must be between 1 and {MAX_LIMIT}")
-    sort = params.sort or sort_spec.default
-    desc = sort.startswith("-")
-    name = sort.lstrip("-")
-    column = sort_spec.columns.get(name)
-    if column is None:
-        allowed = ", ".join(sorted(sort_spec.columns))
-        raise InvalidInput(("query", "sort"), f"cannot sort by {name!r}; use one of: {allowed}")
-    if params.cursor:
-        value, row_id = _decode(params.cursor)
-        if desc:
-            stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
-        else:
-            stmt = stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
-    order = (column.desc(), id_column.desc()) if desc else (column.asc(), id_column.asc())
-    rows = list(session.scalars(stmt.order_by(*order).limit(params.limit + 1)))
-    next_cursor = None
-    if len(rows) > params.limit:
-        rows = rows[: params.limit]
-        last = rows[-1]
-        next_cursor = _encode(getattr(last, column.key), getattr(last, id_column.key))
-    return rows, next_cursor
+    column, desc = _sort(sort_spec, params)
+    rows = list(session.scalars(_page_stmt(stmt, column, id_column, desc, params)))
+    return _cut(rows, column, id_column, params)
+
+
+def paginate_union(
+    session: Session,
+    stmts: Sequence[Select[Any]],
+    *,
+    id_column: InstrumentedAttribute[Any],
+    sort_spec: SortSpec,
+    params: PageParams,
+) -> tuple[Sequence[Any], str | None]:
+    """One page over the rows of several statements on one table (no row in two of them).
+
+    Each part is read in its own index order, a page past the cursor, and the parts
+    merged here: one statement with an OR of their filters makes the database read
+    every matching row and sort them all for each page.
+    """
+    column, desc = _sort(sort_spec, params)
+    rows = [
+        row
+        for stmt in stmts
+        for row in session.scalars(_page_stmt(stmt, column, id_column, desc, params))
+    ]
+    rows.sort(key=lambda r: (getattr(r, column.key), getattr(r, id_column.key)), reverse=desc)
+    return _cut(rows[: params.limit + 1], column, id_column, params)

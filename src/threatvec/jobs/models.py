@@ -21,12 +21,14 @@ class JobRun(Base):
     __table_args__ = (
         Index("ix_job_runs_job_started", "job", "started_at"),
         Index("ix_job_runs_job_outcome_started", "job", "outcome", "started_at"),
+        # An org's runs newest first (GET /api/v1/jobs/runs); also the org foreign key's.
+        Index("ix_job_runs_org_started", "org_id", "started_at"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     job: Mapped[str] = mapped_column(String(100))
     org_id: Mapped[str | None] = mapped_column(
-        String(32), ForeignKey("orgs.id", ondelete="CASCADE"), index=True, nullable=True
+        String(32), ForeignKey("orgs.id", ondelete="CASCADE"), nullable=True
     )
     started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     finished_at: Mapped[datetime | None] = mapped_column(nullable=True)

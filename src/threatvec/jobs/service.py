@@ -17,7 +17,7 @@ from threatvec.core import owner as owners
 from threatvec.core.clock import utcnow
 from threatvec.core.errors import InvalidInput
 from threatvec.core.logs import redact
-from threatvec.core.pagination import PageParams, SortSpec, paginate
+from threatvec.core.pagination import PageParams, SortSpec, paginate_union
 from threatvec.jobs.models import JobRun
 from threatvec.jobs.registry import Job, load_all_jobs
 from threatvec.jobs.runner import next_due_at
@@ -112,13 +112,21 @@ def list_run_page(
     outcome: str | None = None,
 ) -> tuple[Sequence[JobRun], str | None]:
     """Runs the org may see, newest first, optionally of one job and one outcome."""
-    stmt = select(JobRun).where(_visible(org_id))
+    where: list[ColumnElement[bool]] = []
+    if outcome is not None:
+        where.append(JobRun.outcome == outcome)
+    # The org's runs and the global ones, each read in index order (org_id, started_at):
+    # with `org_id = :org OR org_id IS NULL` every page read and sorted all of them.
+    own = select(JobRun).where(JobRun.org_id == org_id, *where)
+    shared = select(JobRun).where(JobRun.org_id.is_(None), *where)
+    parts = [own, shared]
     if job is not None:
         jobs = load_all_jobs()
         if job not in jobs:
             known = ", ".join(sorted(jobs))
             raise InvalidInput(("query", "job"), f"no job named {job!r}; known: {known}")
-        stmt = stmt.where(JobRun.job == job)
-    if outcome is not None:
-        stmt = stmt.where(JobRun.outcome == outcome)
-    return paginate(session, stmt, id_column=JobRun.id, sort_spec=RUN_SORTS, params=page)
+        # A job's runs are all the org's or all global (runner.run_job): the other part
+        # is empty, and searching it walked every run of the org for none.
+        part = own if jobs[job].per_org else shared
+        parts = [part.where(JobRun.job == job)]
+    return paginate_union(session, parts, id_column=JobRun.id, sort_spec=RUN_SORTS, params=page)
