@@ -41,6 +41,12 @@ def test_background_jobs_show_outcome_next_due_and_the_escaped_last_error(
     html = r.text
     assert "Background jobs" in html and "The scheduler is off on this server" in html
 
+    # Named above the table too, linking to its row; the others are not.
+    [named] = html.split('class="error jobs-failing">')[1:]
+    named = named.split("</p>")[0]
+    assert f'<a href="#job-{failing.name}">{failing.name}</a>' in named
+    assert fine.name not in named and never.name not in named
+
     row = _row(html, failing.name)
     assert 'data-outcome="error" class="failing"' in row
     assert '<span class="badge fail">failing</span>' in row

@@ -31,13 +31,16 @@ def every(seconds: int) -> str:
 
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(ctx: PageDep) -> HTMLResponse:
+    states = jobs.job_states(session=ctx.session, org_id=ctx.org.id)
     return render(
         ctx,
         "settings.html",
         active="/settings",
         title="Settings",
         pages=SETTINGS_PAGES,
-        jobs=jobs.job_states(session=ctx.session, org_id=ctx.org.id),
+        jobs=states,
+        # Named above the table: a failing job among a dozen rows is easy to miss.
+        failing=[j.name for j in states if j.last_run and j.last_run.outcome == "error"],
         every=every,
         # Off here, the jobs run only on other replicas or by `threatvec jobs run`.
         scheduler_on=getattr(ctx.request.app.state, "scheduler", None) is not None,
