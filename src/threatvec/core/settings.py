@@ -50,6 +50,11 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "INFO"
     scheduler_enabled: bool = True
+    # Finished job runs older than this are deleted (jobs.retention), the newest of each
+    # kind per job and org kept: ~58,000 rows a day at 20 orgs otherwise grow for good.
+    job_runs_keep_days: int = Field(
+        default=30, ge=1, description="Days of finished job runs kept (Settings → Background jobs)"
+    )
     allow_private_outbound: bool = Field(
         default=False, description="Let notifications/integrations reach loopback/private hosts"
     )

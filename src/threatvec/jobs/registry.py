@@ -41,6 +41,7 @@ JOB_MODULES = [
     "threatvec.shadow.jobs",
     "threatvec.alerts.jobs",
     "threatvec.integrations.jobs",
+    "threatvec.jobs.jobs",
 ]
 
 

@@ -144,7 +144,7 @@ def _finish(
     detail: dict[str, Any],
 ) -> JobRun:
     with factory() as session:
-        # Committed above, and nothing deletes job runs (nor the orgs they cascade from).
+        # Committed above, and retention never deletes a running row (jobs.retention).
         done = session.get(JobRun, run_id)
         assert done is not None
         done.outcome, done.error, done.detail, done.finished_at = outcome, error, detail, utcnow()
