@@ -68,8 +68,10 @@ def _candidates(
     )
     if after is not None:
         at, run_id = after
+        # A range on the started_at index, then the ties; an OR of the two made SQLite read
+        # and sort every old run for each batch.
         query = query.where(
-            or_(JobRun.started_at > at, and_(JobRun.started_at == at, JobRun.id > run_id))
+            JobRun.started_at >= at, or_(JobRun.started_at > at, JobRun.id > run_id)
         )
     return session.execute(query.order_by(JobRun.started_at, JobRun.id).limit(limit)).all()
 
