@@ -1,4 +1,4 @@
-"""Weekly red-team jobs: the learning cycle per organisation, and the ATLAS catalogue."""
+"""Red-team jobs: the weekly learning cycle and ATLAS catalogue, the hourly mailbox prune."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from threatvec.jobs.registry import job
 from threatvec.redteam.atlas_sync import sync_atlas
 from threatvec.redteam.flows import context_from_settings, start_cycle
 from threatvec.redteam.service import get_cycle_or_raise
+from threatvec.redteam.transport_db import prune_deliveries
 from threatvec.vulns.http_retry import RetryPolicy
 
 WEEK_S = 7 * 24 * 3600
@@ -57,3 +58,13 @@ def atlas_sync(*, session: Session) -> dict[str, Any]:
         # (`threatvec atlas sync --force` imports the older file if that is wanted).
         log.warning("ATLAS sync from %s: %s", url, result.message)
     return result.to_dict()
+
+
+@job(
+    "redteam.prune_probe_deliveries",
+    every_s=3600,
+    per_org=False,
+    description="Delete SDK probe deliveries an hour after they expired (the probe mailbox)",
+)
+def prune_probe_deliveries(*, session: Session) -> dict[str, Any]:
+    return {"deleted": prune_deliveries(session)}

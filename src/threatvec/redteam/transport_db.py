@@ -19,7 +19,7 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,11 +28,15 @@ from threatvec.redteam.exchange import TargetReply
 from threatvec.redteam.models import ProbeDelivery, ProbePoller
 from threatvec.redteam.targets.sdk_probe import ProbeEnvelope, reply_from_sdk
 
-__all__ = ["DbProbeTransport", "agent_is_polling"]
+__all__ = ["DELIVERY_KEEP_S", "DbProbeTransport", "agent_is_polling", "prune_deliveries"]
 
 POLL_INTERVAL_S = 0.5  # how often a waiter re-reads the database (other processes)
 _TICK_S = 0.02  # how often it looks at the in-process wake-up counter
 POLLER_FRESH_S = 120.0  # an agent that polled this recently is serving probes
+# How long a delivery stays after it expired: past its expiry nobody can claim or answer
+# it and its run has stopped waiting, so it is only a mailbox entry (a probe's text and
+# the agent's reply) kept a while for anyone debugging a run.
+DELIVERY_KEEP_S = 3600.0
 
 # In-process wake-ups: a counter per (org, agent) bumped on dispatch, per probe on reply.
 _lock = threading.Lock()
@@ -68,6 +72,18 @@ def agent_is_polling(session: Session, *, org_id: str, agent: str) -> bool:
         )
     )
     return last is not None and utcnow() - last <= timedelta(seconds=POLLER_FRESH_S)
+
+
+def prune_deliveries(session: Session, *, keep_s: float = DELIVERY_KEEP_S) -> int:
+    """Delete every org's deliveries that expired more than ``keep_s`` ago; how many.
+
+    Answered, expired or never claimed, a delivery past its ``expires_at`` is done: the
+    claim and the reply both require ``expires_at > now``, and the run's wait ends there.
+    The run's result is in ``redteam_results``; this table is only the mailbox.
+    """
+    cutoff = utcnow() - timedelta(seconds=keep_s)
+    result = session.execute(delete(ProbeDelivery).where(ProbeDelivery.expires_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class DbProbeTransport:
@@ -230,17 +246,3 @@ class DbProbeTransport:
         if accepted:
             _bump_reply(probe_id)
         return accepted
-
-    def prune(self, *, older_than_s: float = 3600.0) -> int:
-        """Delete finished deliveries older than ``older_than_s`` (they are only a mailbox)."""
-        from sqlalchemy import delete
-
-        cutoff = utcnow() - timedelta(seconds=older_than_s)
-        with self.factory() as session:
-            result = session.execute(
-                delete(ProbeDelivery).where(
-                    ProbeDelivery.org_id == self.org_id, ProbeDelivery.created_at < cutoff
-                )
-            )
-            session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
