@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Row, and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from threatvec.core.clock import utcnow
@@ -61,7 +61,7 @@ def _keepers(session: Session, pair: Pair) -> set[str]:
 
 def _candidates(
     session: Session, cutoff: datetime, after: tuple[datetime, str] | None, limit: int
-) -> Sequence[Row[tuple[str, str, str | None, datetime]]]:
+) -> Sequence[tuple[str, str, str | None, datetime]]:
     """The next old finished runs, oldest first, past the cursor (kept runs stay behind it)."""
     query = select(JobRun.id, JobRun.job, JobRun.org_id, JobRun.started_at).where(
         JobRun.started_at < cutoff, JobRun.outcome != "running"
@@ -73,7 +73,8 @@ def _candidates(
         query = query.where(
             JobRun.started_at >= at, or_(JobRun.started_at > at, JobRun.id > run_id)
         )
-    return session.execute(query.order_by(JobRun.started_at, JobRun.id).limit(limit)).all()
+    rows = session.execute(query.order_by(JobRun.started_at, JobRun.id).limit(limit))
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
 def prune_runs(
@@ -108,7 +109,8 @@ def prune_runs(
             )
             deleted += int(getattr(result, "rowcount", 0) or 0)
         session.commit()
-        after = (rows[-1].started_at, rows[-1].id)
+        last_id, _, _, last_at = rows[-1]
+        after = (last_at, last_id)
     if deleted:
         log.info("job runs: deleted %d finished before %s", deleted, cutoff.isoformat())
     return deleted

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-import re
 
 from tests.conftest import OrgHandle, create_org, csrf_token, dashboard_login
 from threatvec.mcp.demo import POISONED_SPEC, scan_report
@@ -177,16 +176,20 @@ def test_suppressing_from_the_findings_page_returns_there_and_nowhere_else(
     after = client.get(r.headers["location"]).text
     assert first not in _ids(after) and "Suppressed" in after
     # a `back` that leads anywhere else is ignored: the server page, as without one
-    for evil in ("https://evil.example/mcp/findings", "//evil.example/mcp/findings",
-                 "/mcp/findings\\@evil.example", "/login?next=x", "/mcp/findings?x=\n1"):  # fmt: skip
+    evils = ("https://evil.example/mcp/findings", "//evil.example/mcp/findings",
+             "/mcp/findings\\@evil.example", "/login?next=x", "/mcp/findings?x=\n1")  # fmt: skip
+    for evil in evils:
         r = client.post(f"/mcp/findings/{second}/suppress", follow_redirects=False,
                         data={"csrf": token, "reason": "r", "back": evil})  # fmt: skip
         assert r.status_code == 303 and r.headers["location"].startswith(f"/mcp/servers/{sid}?")
         client.post(f"/mcp/findings/{second}/unsuppress", data={"csrf": token})
     # unknown query keys in `back` are dropped, known ones kept
+    back = f"/mcp/findings?status=suppressed&evil=1&server_id={sid}"
     r = client.post(f"/mcp/findings/{first}/unsuppress", follow_redirects=False,
-                    data={"csrf": token, "back": f"/mcp/findings?status=suppressed&evil=1&server_id={sid}"})  # fmt: skip
-    assert r.headers["location"].startswith(f"/mcp/findings?server_id={sid}&status=suppressed&flash=")
+                    data={"csrf": token, "back": back})  # fmt: skip
+    assert r.headers["location"].startswith(
+        f"/mcp/findings?server_id={sid}&status=suppressed&flash="
+    )
 
 
 def test_trifectas_past_the_first_200_are_linked_from_the_mcp_page(
