@@ -154,6 +154,48 @@ def test_a_subject_folded_again_is_kept_once(session_factory: sessionmaker[Sessi
     assert _subjects(session_factory, alert.id) == ids
 
 
+def _seqs(factory: sessionmaker[Session], alert_id: str) -> list[tuple[int, str]]:
+    with session_scope(factory) as s:
+        rows = s.execute(
+            select(AlertSubject.seq, AlertSubject.subject_id)
+            .where(AlertSubject.alert_id == alert_id)
+            .order_by(AlertSubject.seq, AlertSubject.subject_id)
+        )
+        return [(int(seq), str(sid)) for seq, sid in rows]
+
+
+def test_each_subject_has_its_own_number_in_the_order_it_came(
+    session_factory: sessionmaker[Session],
+) -> None:
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        add_rule(s, org.id, {"trigger": "new_shadow_asset"}, auto_resolve=True)
+    first = _storm(session_factory, org.id, 5)
+    _evaluate_all(session_factory, org.id)
+    # A batch naming an old subject and a new one (the old one leaves a gap), then another.
+    _storm(session_factory, org.id, 1, ids=[first[0]], services=False)
+    second = [first[0], *_storm(session_factory, org.id, 1)]
+    _evaluate_all(session_factory, org.id)
+    third = _storm(session_factory, org.id, 2)
+    _evaluate_all(session_factory, org.id)
+    alert = _alert(session_factory, org.id)
+    seqs = _seqs(session_factory, alert.id)
+    numbers = [n for n, _ in seqs]
+    assert len(set(numbers)) == len(numbers) == 8, seqs  # none repeats
+    assert [sid for _, sid in seqs] == first + second[1:] + third
+
+    # An alert from before the last number was kept: it is read once from the rows.
+    with session_scope(session_factory) as s:
+        row = s.get(Alert, alert.id)
+        assert row is not None
+        row.details = {k: v for k, v in row.details.items() if k != "subjects_seq"}
+    fourth = _storm(session_factory, org.id, 2)
+    _evaluate_all(session_factory, org.id)
+    numbers = [n for n, _ in _seqs(session_factory, alert.id)]
+    assert len(set(numbers)) == len(numbers) == 10
+    assert [sid for _, sid in _seqs(session_factory, alert.id)][-2:] == fourth
+
+
 def test_a_storm_resolves_once_every_subject_clears_and_the_check_does_not_grow(
     session_factory: sessionmaker[Session],
 ) -> None:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, false, select, true
+from sqlalchemy import Table, and_, false, func, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -77,6 +77,7 @@ KIND: dict[str, str] = {
 }
 SUBJECTS = "subjects"  # in details: the first SHOWN subject ids, to read
 TOTAL = "subjects_total"  # in details: how many alert_subjects rows the alert has
+SEQ = "subjects_seq"  # in details: the last alert_subjects.seq handed out (never reused)
 SHOWN = 20
 # Ids bound in one IN (...): below SQLite's 32,766 and PostgreSQL's 65,535 parameters.
 _CHUNK = 10_000
@@ -103,7 +104,7 @@ def start_subjects(trigger: str, details: dict[str, Any]) -> dict[str, Any]:
     """A new alert's details, set to keep its subjects (none yet) if its trigger has them."""
     if trigger not in SUBJECT_KEY:
         return details
-    return {**details, SUBJECTS: [], TOTAL: 0}
+    return {**details, SUBJECTS: [], TOTAL: 0, SEQ: 0}
 
 
 class Subjects:
@@ -138,10 +139,21 @@ def _write(session: Session, alert: Alert, subjects: dict[str, datetime]) -> Non
     total = int(details[TOTAL])
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    # seq follows the order they came in (a subject already named leaves a gap: an order,
-    # not a count).
+    # seq follows the order they came in, from the last one handed out: a subject already
+    # named leaves a gap (an order, not a count), and counting from the total reused the
+    # number of the row after a gap. Alerts from before the mark read it once.
+    last = details.get(SEQ)
+    if not isinstance(last, int):
+        last = (
+            session.scalar(
+                select(func.max(AlertSubject.seq)).where(
+                    AlertSubject.org_id == alert.org_id, AlertSubject.alert_id == alert.id
+                )
+            )
+            or 0
+        )
     rows = [{"org_id": alert.org_id, "alert_id": alert.id, "subject_id": sid,
-             "kind": KIND[alert.trigger], "seq": total + n, "first_seen_at": seen}
+             "kind": KIND[alert.trigger], "seq": last + n, "first_seen_at": seen}
             for n, (sid, seen) in enumerate(subjects.items(), start=1)]  # fmt: skip
     added: set[str] = set()
     for i in range(0, len(rows), _INSERT_ROWS):
@@ -153,7 +165,7 @@ def _write(session: Session, alert: Alert, subjects: dict[str, datetime]) -> Non
         return
     shown = [x for x in details.get(SUBJECTS) or [] if isinstance(x, str)]
     shown += [sid for sid in subjects if sid in added][: max(0, SHOWN - len(shown))]
-    alert.details = {**details, SUBJECTS: shown, TOTAL: total + len(added)}
+    alert.details = {**details, SUBJECTS: shown, TOTAL: total + len(added), SEQ: last + len(rows)}
 
 
 def merge_subjects(session: Session, *, into: Alert, frm: Alert) -> None:

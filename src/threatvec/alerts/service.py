@@ -646,7 +646,8 @@ def list_delivery_page(
     )
 
 
-# The order the alert named them in; subject_id breaks ties (a seq can repeat: clearing.py).
+# The order the alert named them in; subject_id breaks ties (seqs written before
+# clearing.SEQ was kept can repeat).
 SUBJECT_SORTS = SortSpec(columns={"seq": AlertSubject.seq}, default="seq")
 
 
