@@ -43,20 +43,24 @@ from threatvec.store.migrate import alembic_config, upgrade  # noqa: E402
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def seed(engine: Engine, runs: int, orgs: int) -> str:
-    """``runs`` finished runs over ``orgs`` orgs; the id of the org the reads are made as."""
+def seed(engine: Engine, runs: int, orgs: int, *, span_s: float | None = None) -> str:
+    """``runs`` finished runs over ``orgs`` orgs; the id of the org the reads are made as.
+
+    One tick (every job once) each 30 s back from NOW, or spread over ``span_s``.
+    """
     org_ids = [f"benchorg{i:024d}" for i in range(orgs)]
     jobs = load_all_jobs()
     per_org = sorted(n for n, j in jobs.items() if j.per_org)
     shared = sorted(n for n, j in jobs.items() if not j.per_org)
     # One tick: every per-org job for every org, and every global job.
     tick = [(name, org) for name in per_org for org in org_ids] + [(n, None) for n in shared]
+    step_s = 30.0 if span_s is None else span_s / max(1, runs // len(tick))
     rows: list[dict[str, Any]] = []
     with engine.begin() as conn:
         conn.execute(insert(Org), [{"id": o, "name": o, "key_hash": o} for o in org_ids])
         i = 0
         while i < runs:
-            at = NOW - timedelta(seconds=30 * (i // len(tick)))
+            at = NOW - timedelta(seconds=step_s * (i // len(tick)))
             name, org = tick[i % len(tick)]
             rows.append({
                 "id": f"r{i:031d}", "job": name, "org_id": org, "started_at": at,
