@@ -48,3 +48,22 @@ def fresh_postgres_database() -> Iterator[str | None]:
     finally:
         if stop:
             subprocess.run(stop, shell=True, check=False)
+
+
+def each_backend(*, sqlite: bool = True, postgres: bool = True) -> Iterator[tuple[str, str]]:
+    """(label, URL) of a fresh SQLite file, then of a fresh PostgreSQL database if one starts.
+
+    Each database lives while its item is being used; PostgreSQL's absence is printed.
+    """
+    import tempfile
+
+    if sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            yield "SQLite", f"sqlite:///{tmp}/bench.db"
+    if not postgres:
+        return
+    with fresh_postgres_database() as pg:
+        if pg is None:
+            print("\nPostgreSQL: not available, skipped")
+        else:
+            yield "PostgreSQL", pg

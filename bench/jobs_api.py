@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -31,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from alembic import command  # noqa: E402
 from sqlalchemy import Engine, insert, text  # noqa: E402
 
-from bench._pg import fresh_postgres_database  # noqa: E402
+from bench._pg import each_backend  # noqa: E402
 from threatvec.core.pagination import PageParams  # noqa: E402
 from threatvec.jobs import service  # noqa: E402
 from threatvec.jobs.models import JobRun  # noqa: E402
@@ -151,16 +150,8 @@ def main() -> None:
     parser.add_argument("--no-pg", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
-    if not args.no_sqlite:
-        with tempfile.TemporaryDirectory() as tmp:
-            run("SQLite", f"sqlite:///{tmp}/jobs.db", args)
-    if args.no_pg:
-        return
-    with fresh_postgres_database() as pg:
-        if pg is None:
-            print("\nPostgreSQL: not available, skipped")
-        else:
-            run("PostgreSQL", pg, args)
+    for label, url in each_backend(sqlite=not args.no_sqlite, postgres=not args.no_pg):
+        run(label, url, args)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import Engine, event, func, select  # noqa: E402
 
-from bench._pg import fresh_postgres_database  # noqa: E402
+from bench._pg import each_backend  # noqa: E402
 from bench.jobs_api import NOW, seed  # noqa: E402
 from threatvec.jobs.models import JobRun  # noqa: E402
 from threatvec.jobs.retention import prune_runs  # noqa: E402
@@ -80,15 +79,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=40)
     parser.add_argument("--no-pg", action="store_true")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        run("SQLite", f"sqlite:///{tmp}/jobs.db", args)
-    if args.no_pg:
-        return
-    with fresh_postgres_database() as pg:
-        if pg is None:
-            print("\nPostgreSQL: not available, skipped")
-        else:
-            run("PostgreSQL", pg, args)
+    for label, url in each_backend(postgres=not args.no_pg):
+        run(label, url, args)
 
 
 if __name__ == "__main__":
