@@ -35,6 +35,13 @@ let BUILTIN = [];
 let services = [];
 let matcher = buildMatcher(services);
 let flushTimer = null;
+// Two wrappers of onCommitted, so a new filter is added before the old one is
+// removed: re-registering one function leaves a moment with no listener in the
+// browser, and a page committed then was never seen (a catalog refresh at start
+// as the user opened ChatGPT). A commit both see is one visit: recordVisit()
+// keeps one per tab and service.
+const navigationListeners = [(details) => onCommitted(details), (details) => onCommitted(details)];
+let activeNavigationListener = 0;
 
 const localArea = {
   get: async (key) => (await chrome.storage.local.get(key))[key],
@@ -46,7 +53,7 @@ const queue = new EventQueue({ storage: localArea, fetchFn: (url, init) => fetch
 // wake the worker for them; the navigation filter starts wide (the catalog is
 // not read yet, and onCommitted waits for it) and is narrowed to the catalog's
 // hosts by applyCatalog() as soon as init() has read it.
-chrome.webNavigation.onCommitted.addListener(onCommitted, ANY_WEB_PAGE);
+chrome.webNavigation.onCommitted.addListener(navigationListeners[0], ANY_WEB_PAGE);
 chrome.runtime.onMessage.addListener(onMessage);
 chrome.alarms.onAlarm.addListener(onAlarm);
 chrome.storage.onChanged.addListener(onStorageChanged);
@@ -91,8 +98,10 @@ function withTimeout(promise, ms) {
 function applyCatalog(list) {
   services = list;
   matcher = buildMatcher(list);
-  chrome.webNavigation.onCommitted.removeListener(onCommitted);
-  chrome.webNavigation.onCommitted.addListener(onCommitted, navigationFilters(list));
+  const next = 1 - activeNavigationListener;
+  chrome.webNavigation.onCommitted.addListener(navigationListeners[next], navigationFilters(list));
+  chrome.webNavigation.onCommitted.removeListener(navigationListeners[activeNavigationListener]);
+  activeNavigationListener = next;
 }
 
 // Registration is unregister-then-register; concurrent calls would collide on the ids.
