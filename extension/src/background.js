@@ -104,7 +104,7 @@ function applyCatalog(list) {
   activeNavigationListener = next;
 }
 
-// Registration is unregister-then-register; concurrent calls would collide on the ids.
+// One registration at a time: concurrent calls would collide on the ids.
 let scriptsChain = Promise.resolve();
 function syncContentScripts() {
   const run = scriptsChain.then(registerContentScripts, registerContentScripts);
@@ -114,9 +114,7 @@ function syncContentScripts() {
 
 async function registerContentScripts() {
   const { config } = await loadConfig(chrome);
-  const registered = await chrome.scripting.getRegisteredContentScripts();
-  const ours = registered.map((s) => s.id).filter((id) => id === CATALOG_SCRIPT_ID || id === SENTINEL_SCRIPT_ID);
-  if (ours.length) await chrome.scripting.unregisterContentScripts({ ids: ours });
+  const registered = new Set((await chrome.scripting.getRegisteredContentScripts()).map((s) => s.id));
   const patterns = matchPatterns(services);
   const scripts = [
     { id: CATALOG_SCRIPT_ID, js: [CONTENT_SCRIPT], matches: patterns, runAt: "document_start", persistAcrossSessions: true },
@@ -134,7 +132,15 @@ async function registerContentScripts() {
       persistAcrossSessions: true,
     });
   }
-  await chrome.scripting.registerContentScripts(scripts);
+  // A script already registered is updated in place, never unregistered and
+  // registered again: a page that loaded between the two got no script, and its
+  // pastes went uncounted.
+  const stale = [CATALOG_SCRIPT_ID, SENTINEL_SCRIPT_ID].filter((id) => registered.has(id) && !scripts.some((s) => s.id === id));
+  if (stale.length) await chrome.scripting.unregisterContentScripts({ ids: stale });
+  const kept = scripts.filter((s) => registered.has(s.id));
+  if (kept.length) await chrome.scripting.updateContentScripts(kept);
+  const added = scripts.filter((s) => !registered.has(s.id));
+  if (added.length) await chrome.scripting.registerContentScripts(added);
 }
 
 async function scanOpenTabs() {

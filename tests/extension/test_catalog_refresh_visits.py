@@ -1,29 +1,41 @@
-"""A catalog refresh never leaves a moment in which a visit goes unseen.
+"""A catalog refresh never leaves a moment in which a page goes unwatched.
 
-Applying a catalog swaps the navigation listener's filter. Re-registering one
-function removes it from the browser and adds it again: a page that commits
-between the two is not seen, which happened when an admin's policy let the
-worker refresh its catalog at start just as the user opened ChatGPT.
+Applying a catalog swaps the navigation listener's filter and the content
+scripts' match patterns. Removing either and adding it again leaves a gap: a
+page that commits in it is not seen (no visit) or gets no content script (its
+pastes are never counted). Both happened when an admin's policy let the worker
+refresh its catalog at start just as the user opened ChatGPT.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import pytest
 
-from tests.extension.conftest import Collector, ExtensionBrowser
+from tests.extension.conftest import Collector, ExtensionBrowser, paste
 
 pytestmark = pytest.mark.browser
 
 TABS = 12
+CATALOG = "/api/v1/shadow/catalog"
 
 
 def catalog_fetches(collector: Collector) -> int:
-    return sum(r.path == "/api/v1/shadow/catalog" for r in collector.raw_requests())
+    return sum(r.path == CATALOG for r in collector.raw_requests())
 
 
-def test_visits_during_catalog_refreshes_are_all_seen(
+def events_of(collector: Collector, event_type: str, want: int) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 60
+    while True:
+        found = [e for e in collector.events() if e["event_type"] == event_type]
+        if len(found) >= want or time.monotonic() > deadline:
+            return found
+        time.sleep(0.25)
+
+
+def test_pages_opened_during_catalog_refreshes_are_all_watched(
     extension_browser: ExtensionBrowser, collector: Collector
 ) -> None:
     extension_id = extension_browser.worker.url.split("/")[2]
@@ -47,13 +59,12 @@ def test_visits_during_catalog_refreshes_are_all_seen(
         page.goto("https://chatgpt.com/")
         pages.append(page)
     popup.evaluate("() => { self.tvRefreshing = false; }")
-    refreshes = catalog_fetches(collector) - before
-    assert refreshes >= TABS  # the tabs really opened while the catalog was being swapped
+    assert catalog_fetches(collector) - before >= TABS  # the swaps really overlapped the tabs
 
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        visits = [e for e in collector.events() if e["event_type"] == "visit"]
-        if len(visits) >= TABS:
-            break
-        time.sleep(0.25)
+    visits = events_of(collector, "visit", TABS)
     assert len(visits) == TABS, f"{TABS - len(visits)} of {TABS} tab visits were not seen"
+    for page in pages:
+        paste(page, "write to ops@example.com")
+    pastes = events_of(collector, "paste", TABS)
+    assert len(pastes) == TABS, f"{TABS - len(pastes)} of {TABS} tabs had no content script"
+    assert all(p["pii_categories"] == ["EMAIL"] for p in pastes)
