@@ -24,6 +24,7 @@ _RUN_EXAMPLE: dict[str, Any] = {
     "finished_at": "2026-11-25T10:15:04Z",
     "duration_s": 4.2,
     "error": "ConnectError: [Errno 111] Connection refused",
+    "result": {},
 }
 
 
@@ -39,6 +40,10 @@ class JobRunRead(BaseModel):
     finished_at: datetime | None = Field(description="null while the run is in progress")
     duration_s: float | None = Field(description="finished_at - started_at, in seconds")
     error: str | None = Field(description="Why it failed or was cut short (secrets redacted)")
+    result: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the run reported, e.g. rows deleted per table (texts redacted)",
+    )
 
 
 class JobRead(BaseModel):

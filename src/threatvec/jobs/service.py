@@ -9,6 +9,7 @@ systems. Error texts are stored as the job raised them, so they are redacted
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
@@ -47,7 +48,19 @@ def run_read(run: JobRun) -> JobRunRead:
         finished_at=run.finished_at,
         duration_s=duration,
         error=redact(run.error) if run.error else None,
+        result=_redacted(run.detail or {}),
     )
+
+
+def _redacted(value: Any) -> Any:
+    """A job's result with every text redacted: a feed job may report a URL it called."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {str(k): _redacted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redacted(v) for v in value]
+    return value
 
 
 def _latest(session: Session, job: Job, org_id: str, *where: ColumnElement[bool]) -> JobRun | None:

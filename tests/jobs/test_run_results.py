@@ -1,0 +1,46 @@
+"""What a run reported (its result) in GET /api/v1/jobs/runs and Settings → Background jobs:
+texts redacted, markup escaped, another org's result never shown."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.conftest import Api, create_org, dashboard_login
+from tests.jobs.conftest import SECRET, JobMaker
+from threatvec.jobs.runner import run_job
+
+
+def test_a_runs_result_is_shown_redacted_and_escaped_to_its_own_org_only(
+    app, client, session_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_job = JobMaker(monkeypatch)
+    a, b = create_org(session_factory), create_org(session_factory)
+
+    def report(*, session, org_id):
+        who = "A" if org_id == a.id else "B-only-canary"
+        return {
+            "deleted": {"rows": 3},
+            "called": [f"https://feed.example/x?api_key={SECRET}"],
+            "note": f"<b>{who}</b>",
+        }
+
+    job = make_job(report)
+    run_job(session_factory, job, org_id=a.id)
+    run_job(session_factory, job, org_id=b.id)
+
+    r = Api(client, a).get("/jobs/runs", params={"job": job.name})
+    assert r.status_code == 200, r.text
+    [run] = r.json()["items"]
+    assert run["result"]["deleted"] == {"rows": 3} and run["result"]["note"] == "<b>A</b>"
+    assert run["result"]["called"] == ["https://feed.example/x?api_key=[REDACTED]"]
+    shown = [j for j in Api(client, a).get("/jobs").json() if j["name"] == job.name]
+    assert shown[0]["last_run"]["result"] == run["result"]
+
+    with TestClient(app) as c:
+        dashboard_login(c, a.key)
+        html = c.get("/settings").text
+    row = html.split(f'data-job="{job.name}"')[1].split("</tr>")[0]
+    assert 'class="muted job-result"' in row and "&#34;rows&#34;: 3" in row
+    assert "&lt;b&gt;A&lt;/b&gt;" in row and "<b>" not in row
+    assert SECRET not in html and "B-only-canary" not in html
