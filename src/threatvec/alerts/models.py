@@ -191,7 +191,11 @@ class AlertInboundEvent(OrgScoped, Base):
     """
 
     __tablename__ = "alert_inbound_events"
-    __table_args__ = (UniqueConstraint("channel_id", "event_id", name="uq_alert_inbound_event"),)
+    __table_args__ = (
+        UniqueConstraint("channel_id", "event_id", name="uq_alert_inbound_event"),
+        # The retention prune's seek (threatvec.retention): an org's oldest rows first.
+        Index("ix_alert_inbound_events_org_received", "org_id", "received_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     channel_id: Mapped[str] = mapped_column(

@@ -17,7 +17,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from threatvec.core import public_url
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["EVENTS_KEEP_DAYS", "Settings", "get_settings"]
+
+EVENTS_KEEP_DAYS = "THREATVEC_EVENTS_KEEP_DAYS"
 
 
 def _default_data_dir() -> Path:
@@ -54,6 +56,12 @@ class Settings(BaseSettings):
     # kind per job and org kept: ~58,000 rows a day at 20 orgs otherwise grow for good.
     job_runs_keep_days: int = Field(
         default=30, ge=1, description="Days of finished job runs kept (Settings → Background jobs)"
+    )
+    # Raw event tables (agent, shadow, enforcement and Snapper events, PagerDuty webhook
+    # events, integration runs) keep this many days (threatvec.retention); the daily
+    # aggregates stay. 400 covers a yearly compliance period, as posture snapshots do.
+    events_keep_days: int = Field(
+        default=400, description="Days of raw events kept (threatvec.retention)"
     )
     allow_private_outbound: bool = Field(
         default=False, description="Let notifications/integrations reach loopback/private hosts"
@@ -115,6 +123,18 @@ class Settings(BaseSettings):
         if not isinstance(v, str):
             raise ValueError(f"{public_url.SETTING} must be a URL string")
         return public_url.validate(v)
+
+    @field_validator("events_keep_days", mode="before")
+    @classmethod
+    def _at_least_one_day(cls, v: object) -> object:
+        # Named by its variable: 0 would delete every event at the next prune.
+        try:
+            days = int(str(v).strip())
+        except ValueError:
+            raise ValueError(f"{EVENTS_KEEP_DAYS} must be a whole number of days") from None
+        if days < 1:
+            raise ValueError(f"{EVENTS_KEEP_DAYS} must be at least 1 (days of raw events kept)")
+        return days
 
     @property
     def resolved_database_url(self) -> str:

@@ -42,6 +42,7 @@ JOB_MODULES = [
     "threatvec.alerts.jobs",
     "threatvec.integrations.jobs",
     "threatvec.jobs.jobs",
+    "threatvec.retention.jobs",
 ]
 
 

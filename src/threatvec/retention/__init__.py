@@ -1,0 +1,1 @@
+"""Retention of raw events: rows older than THREATVEC_EVENTS_KEEP_DAYS are deleted."""
