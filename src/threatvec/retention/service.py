@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, Select, delete, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from threatvec.agents.models import Agent, AgentEvent
@@ -31,7 +31,7 @@ from threatvec.enforcement.models import EnforcementEvent, SnapperSecurityEvent
 from threatvec.integrations.models import Integration, IntegrationRun
 from threatvec.shadow.models import ShadowEvent
 
-__all__ = ["BATCH_SIZE", "TABLES", "RawTable", "prune_events"]
+__all__ = ["BATCH_SIZE", "TABLES", "RawTable", "batch_query", "groups", "prune_events"]
 
 log = logging.getLogger("threatvec.retention")
 
@@ -75,11 +75,31 @@ TABLES: tuple[RawTable, ...] = (
 )
 
 
-def _groups(session: Session, table: RawTable, org_id: str) -> Sequence[str]:
+def groups(session: Session, table: RawTable, org_id: str) -> Sequence[str]:
     if table.parent is None:
         return [org_id]
     key, owner = table.parent
     return list(session.scalars(select(key).where(owner == org_id)))
+
+
+def _doomed(
+    table: RawTable, org_id: str, group: str, cutoff: datetime
+) -> list[ColumnElement[bool]]:
+    # org_id too: a group id from another org never reaches its rows.
+    where = [table.group == group, table.model.org_id == org_id, table.at < cutoff]
+    if table.spare is not None:
+        where.append(~table.spare)
+    return where
+
+
+def batch_query(
+    table: RawTable, org_id: str, group: str, cutoff: datetime, batch: int
+) -> Select[Any]:
+    """The next batch's ids: oldest first on the (group, time) index, a seek however many
+    rows are kept (bench/events_retention.py prints its plan on both backends)."""
+    pk = table.model.__mapper__.primary_key[0]
+    where = _doomed(table, org_id, group, cutoff)
+    return select(pk).where(*where).order_by(table.at).limit(batch)
 
 
 def _prune_group(
@@ -87,14 +107,10 @@ def _prune_group(
 ) -> int:
     """Delete one group's rows older than the cutoff, ``batch`` per transaction."""
     pk = table.model.__mapper__.primary_key[0]
-    # org_id too: a group id from another org never reaches its rows.
-    where = [table.group == group, table.model.org_id == org_id, table.at < cutoff]
-    if table.spare is not None:
-        where.append(~table.spare)
+    where = _doomed(table, org_id, group, cutoff)
     deleted = 0
     while True:
-        # Oldest first on the (group, time) index: a seek, however many rows are kept.
-        ids = list(session.scalars(select(pk).where(*where).order_by(table.at).limit(batch)))
+        ids = list(session.scalars(batch_query(table, org_id, group, cutoff, batch)))
         if not ids:
             break
         result = session.execute(
@@ -126,9 +142,9 @@ def prune_events(
     cutoff = (now or utcnow()) - timedelta(days=keep_days)
     counts: dict[str, int] = {}
     for table in TABLES:
-        groups = _groups(session, table, org_id)
+        ids = groups(session, table, org_id)
         counts[table.name] = sum(
-            _prune_group(session, table, org_id, g, cutoff, batch_size) for g in groups
+            _prune_group(session, table, org_id, g, cutoff, batch_size) for g in ids
         )
     session.commit()  # the group reads' transaction, when nothing was deleted
     if any(counts.values()):
