@@ -21,7 +21,9 @@ from threatvec.core.clock import utcnow
 from threatvec.enforcement.models import EnforcementEvent, EnforcementSource, SnapperSecurityEvent
 from threatvec.integrations.models import Integration, IntegrationRun
 from threatvec.retention import service
+from threatvec.shadow import service as shadow
 from threatvec.shadow.models import ShadowDaily, ShadowEvent, ShadowService
+from threatvec.shadow.schemas import ShadowEventIn
 from threatvec.store.engine import session_scope
 
 pytestmark = pytest.mark.db
@@ -56,7 +58,12 @@ def _rows_at(s: Session, org_id: str, parents: dict[str, Any], at: datetime) -> 
     """One row of every raw table for the org at one time; the new ids by table."""
     rows = {
         "agent_events": AgentEvent(
-            org_id=org_id, event_id=_uid(), agent_id=parents["agent"], type="tool.call", ts=at
+            org_id=org_id,
+            event_id=_uid(),
+            agent_id=parents["agent"],
+            type="tool.call",
+            ts=at,
+            received_at=at,
         ),
         "shadow_events": ShadowEvent(
             org_id=org_id,
@@ -65,12 +72,14 @@ def _rows_at(s: Session, org_id: str, parents: dict[str, Any], at: datetime) -> 
             domain="chat.example.com",
             event_type="visit",
             occurred_at=at,
+            received_at=at,
         ),
         "enforcement_events": EnforcementEvent(
             org_id=org_id,
             source_id=parents["source"],
             event_id=_uid(),
             ts=at,
+            received_at=at,
             action="blocked",
             category="tool",
             agent="a1",
@@ -81,6 +90,7 @@ def _rows_at(s: Session, org_id: str, parents: dict[str, Any], at: datetime) -> 
             event_id=_uid(),
             event="threat_detected",
             ts=at,
+            received_at=at,
             agent="a1",
         ),
         "alert_inbound_events": AlertInboundEvent(
@@ -312,3 +322,42 @@ def test_what_the_api_reads_inside_the_window_is_the_same_after_a_prune(
     assert {**after, "generated_at": None} == {**stats.json(), "generated_at": None}
     # All-time lists now end at the cutoff: exactly the rows inside the window.
     assert _events(api, "/enforcement/events") == window["/enforcement/events"]
+
+
+def test_history_imported_recently_stays_until_as_long_after_its_receipt(
+    session_factory,
+) -> None:
+    """An audit-log import of old events: pruned at once, a re-import would count them again
+    in the service counters the posture reads (their event ids would be gone)."""
+    now = utcnow()
+    org = create_org(session_factory)
+    ev = ShadowEventIn.model_validate(
+        {
+            "event_id": str(uuid.uuid4()),
+            "domain": "copilot.example.com",
+            "event_type": "submit",
+            "occurred_at": now - 500 * DAY,
+        },
+        context={"historical": True},
+    )
+
+    def record() -> tuple[int, int]:
+        with session_scope(session_factory) as s:
+            r = shadow.record_events(session=s, org_id=org.id, events=[ev], source="m365")
+            return r.accepted, r.duplicates
+
+    def counted() -> int:
+        with session_factory() as s:
+            return int(
+                s.scalar(select(ShadowService.events).where(ShadowService.org_id == org.id)) or 0
+            )
+
+    assert record() == (1, 0) and counted() == 1
+    with session_factory() as s:
+        counts = service.prune_events(session=s, org_id=org.id, keep_days=400)
+    assert counts["shadow_events"] == 0
+    assert record() == (0, 1) and counted() == 1  # a re-import counts nothing twice
+    # As long after its receipt as the window: then it goes.
+    with session_factory() as s:
+        later = service.prune_events(session=s, org_id=org.id, keep_days=400, now=now + 401 * DAY)
+    assert later["shadow_events"] == 1 and counted() == 1
