@@ -361,3 +361,41 @@ def test_history_imported_recently_stays_until_as_long_after_its_receipt(
     with session_factory() as s:
         later = service.prune_events(session=s, org_id=org.id, keep_days=400, now=now + 401 * DAY)
     assert later["shadow_events"] == 1 and counted() == 1
+
+
+def test_rows_kept_for_a_late_arrival_never_stop_the_batches_behind_them(
+    session_factory,
+) -> None:
+    """Many rows at one instant, those that arrived late kept among them: small batches
+    pass over the kept ones and still reach every row that goes."""
+    now = utcnow()
+    org = create_org(session_factory)
+    at = now - 700 * DAY
+    with session_scope(session_factory) as s:
+        svc = ShadowService(
+            org_id=org.id, domain="chat.example.com", name="Chat", first_seen=at, last_seen=now
+        )
+        s.add(svc)
+        s.flush()
+        rows = [
+            ShadowEvent(
+                org_id=org.id,
+                event_id=str(uuid.uuid4()),
+                service_id=svc.id,
+                domain="chat.example.com",
+                event_type="visit",
+                occurred_at=at,
+                # kept, gone, kept, gone, ...: every batch of 2 holds a kept row
+                received_at=now - DAY if i % 2 == 0 else at,
+            )
+            for i in range(9)
+        ]
+        s.add_all(rows)
+        s.flush()
+        kept = {r.id for i, r in enumerate(rows) if i % 2 == 0}
+    with session_factory() as s:
+        counts = service.prune_events(
+            session=s, org_id=org.id, keep_days=400, batch_size=2, now=now
+        )
+    assert counts["shadow_events"] == 4
+    assert _remaining(session_factory, org.id)["shadow_events"] == kept
