@@ -27,6 +27,7 @@ import json
 import logging
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from threatvec.alerts.schemas import PAGERDUTY_WEBHOOK_PATH, PagerDutySettings
 from threatvec.core.clock import utcnow
 from threatvec.core.crypto import SecretBox, SecretDecryptError
 from threatvec.core.errors import Conflict, InvalidInput, NotFound, Unauthorized
+from threatvec.core.settings import EVENTS_KEEP_DAYS, Settings
 
 __all__ = [
     "MAX_BODY_BYTES",
@@ -146,6 +148,7 @@ class WebhookEvent:
     incident_id: str | None
     incident_key: str | None
     agent: str | None  # the agent's summary: who did it in PagerDuty, if anyone
+    occurred_at: datetime | None = None
 
 
 def _text(obj: dict[str, Any], name: str, loc: tuple[str, ...], limit: int) -> str:
@@ -194,7 +197,25 @@ def parse_event(body: bytes) -> WebhookEvent:
         incident_id=incident_id,
         incident_key=incident_key,
         agent=_optional_text(event.get("agent"), "summary", 150),
+        occurred_at=_optional_time(event.get("occurred_at")),
     )
+
+
+def _optional_time(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return when.astimezone(UTC) if when.tzinfo else None
+
+
+def _past_the_kept_window(event: WebhookEvent) -> bool:
+    """Older than the event ids are kept (threatvec.retention): a replay would look new."""
+    if event.occurred_at is None:
+        return False
+    return event.occurred_at < utcnow() - timedelta(days=Settings().events_keep_days)
 
 
 # ── applying it ────────────────────────────────────────────────────────────
@@ -265,6 +286,10 @@ def apply(*, session: Session, channel: AlertChannel, event: WebhookEvent) -> Sy
     target = SYNCED.get(event.event_type)
     if target is None:
         return SyncResult(**base, outcome="ignored", detail="event type not synced")
+    if _past_the_kept_window(event):
+        return SyncResult(**base, outcome="ignored",
+                          detail=f"occurred before the {EVENTS_KEEP_DAYS} window: a replay "
+                          "cannot be told from a new event once its id is pruned")  # fmt: skip
     alert = _alert_for(session, channel, event.incident_key)
     if alert is None:
         # Logged without the body: ids only, never a secret.
