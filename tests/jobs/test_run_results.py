@@ -3,11 +3,14 @@ texts redacted, markup escaped, another org's result never shown."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from fastapi.testclient import TestClient
 
 from tests.conftest import Api, create_org, dashboard_login
 from tests.jobs.conftest import SECRET, JobMaker
+from threatvec.jobs.registry import JOBS, load_all_jobs
 from threatvec.jobs.runner import run_job
 
 
@@ -44,3 +47,43 @@ def test_a_runs_result_is_shown_redacted_and_escaped_to_its_own_org_only(
     assert 'class="muted job-result"' in row and "&#34;rows&#34;: 3" in row
     assert "&lt;b&gt;A&lt;/b&gt;" in row and "<b>" not in row
     assert SECRET not in html and "B-only-canary" not in html
+
+
+def test_a_global_runs_result_is_shown_only_when_it_is_the_same_for_every_org(
+    client, session_factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run done once for all orgs may add up or name their data (the OSV sync lists
+    every org's stack packages): every org sees that it ran, its result only when
+    the job says that result is shared data."""
+    make_job = JobMaker(monkeypatch)
+    a = create_org(session_factory)
+
+    def across_orgs(*, session):
+        return {"skipped_entry_names": ["b-internal-llm-gateway"], "deleted": 9_999}
+
+    def feed(*, session):
+        return {"fetched": 12}
+
+    private = make_job(across_orgs, per_org=False)
+    shared = make_job(feed, per_org=False)
+    monkeypatch.setitem(JOBS, shared.name, replace(shared, result_for_all=True))
+    run_job(session_factory, private)
+    run_job(session_factory, JOBS[shared.name])
+
+    api = Api(client, a)
+    [hidden] = api.get("/jobs/runs", params={"job": private.name}).json()["items"]
+    assert hidden["outcome"] == "ok" and hidden["result"] is None
+    [seen] = api.get("/jobs/runs", params={"job": shared.name}).json()["items"]
+    assert seen["result"] == {"fetched": 12}
+    listed = {j["name"]: j for j in api.get("/jobs").json()}
+    assert listed[private.name]["last_run"]["result"] is None
+    assert "b-internal-llm-gateway" not in client.get("/api/v1/jobs").text
+
+
+def test_only_feed_jobs_share_their_results() -> None:
+    shared = {j.name for j in load_all_jobs().values() if j.result_for_all}
+    assert shared == {
+        "vulns.nvd_sync", "vulns.epss_sync", "vulns.kev_sync", "vulns.vulners_sync",
+        "redteam.atlas_sync",
+    }  # fmt: skip
+    assert all(not j.per_org for j in load_all_jobs().values() if j.result_for_all)

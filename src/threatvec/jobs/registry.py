@@ -4,6 +4,11 @@ A job is a function ``run(*, session, org_id) -> dict | None`` run once per org
 (its return value is kept on the run record), or once in all when
 ``per_org=False`` (then org_id is None).
 
+Every org sees a global job's runs, but its result only with
+``result_for_all=True``: a feed sync's counts are the same for everyone, while
+a prune across orgs adds up their volumes and the OSV sync names packages of
+every org's stack.
+
 Jobs in one ``lane`` run one after another; each lane has its own scheduler
 thread, so a long feed sync never delays alert evaluation and delivery.
 """
@@ -28,6 +33,7 @@ class Job:
     description: str
     per_org: bool = True
     lane: str = "default"
+    result_for_all: bool = False
 
 
 JOBS: dict[str, Job] = {}
@@ -47,7 +53,13 @@ JOB_MODULES = [
 
 
 def job(
-    name: str, *, every_s: int, description: str, per_org: bool = True, lane: str = "default"
+    name: str,
+    *,
+    every_s: int,
+    description: str,
+    per_org: bool = True,
+    lane: str = "default",
+    result_for_all: bool = False,
 ) -> Callable[[JobFunc], JobFunc]:
     def register(fn: JobFunc) -> JobFunc:
         JOBS[name] = Job(
@@ -57,6 +69,7 @@ def job(
             description=description,
             per_org=per_org,
             lane=lane,
+            result_for_all=result_for_all,
         )
         return fn
 

@@ -40,9 +40,12 @@ class JobRunRead(BaseModel):
     finished_at: datetime | None = Field(description="null while the run is in progress")
     duration_s: float | None = Field(description="finished_at - started_at, in seconds")
     error: str | None = Field(description="Why it failed or was cut short (secrets redacted)")
-    result: dict[str, Any] = Field(
+    result: dict[str, Any] | None = Field(
         default_factory=dict,
-        description="What the run reported, e.g. rows deleted per table (texts redacted)",
+        description=(
+            "What the run reported, e.g. rows deleted per table (texts redacted); null for a"
+            " run done once for all orgs whose result adds up or names other orgs' data"
+        ),
     )
 
 

@@ -20,7 +20,7 @@ from threatvec.core.errors import InvalidInput
 from threatvec.core.logs import redact
 from threatvec.core.pagination import PageParams, SortSpec, paginate_union
 from threatvec.jobs.models import JobRun
-from threatvec.jobs.registry import Job, load_all_jobs
+from threatvec.jobs.registry import JOBS, Job, load_all_jobs
 from threatvec.jobs.runner import next_due_at
 from threatvec.jobs.schemas import JobRead, JobRunRead
 
@@ -48,8 +48,16 @@ def run_read(run: JobRun) -> JobRunRead:
         finished_at=run.finished_at,
         duration_s=duration,
         error=redact(run.error) if run.error else None,
-        result=_redacted(run.detail or {}),
+        result=_redacted(run.detail or {}) if _result_shown(run) else None,
     )
+
+
+def _result_shown(run: JobRun) -> bool:
+    """An org's own run's result, or a global job's that says it is the same for all."""
+    if run.org_id is not None:
+        return True
+    job = JOBS.get(run.job)
+    return job is not None and job.result_for_all
 
 
 def _redacted(value: Any) -> Any:

@@ -45,6 +45,7 @@ def learning_cycle(*, session: Session, org_id: str) -> dict[str, Any]:
     "redteam.atlas_sync",
     every_s=WEEK_S,
     per_org=False,
+    result_for_all=True,  # counts of a shared feed
     description="Download the MITRE ATLAS catalogue when it changed (THREATVEC_ATLAS_URL)",
 )
 def atlas_sync(*, session: Session) -> dict[str, Any]:

@@ -31,6 +31,7 @@ RESCORED_ON = "vulns.rescored_on"
     "vulns.nvd_sync",
     every_s=2 * 3600,
     per_org=False,
+    result_for_all=True,  # counts of a shared feed
     description="Fetch CVEs changed since the watermark from the NVD API (THREATVEC_NVD_*)",
 )
 def nvd_sync(*, session: Session) -> dict[str, Any]:
@@ -42,6 +43,7 @@ def nvd_sync(*, session: Session) -> dict[str, Any]:
     "vulns.epss_sync",
     every_s=24 * 3600,
     per_org=False,
+    result_for_all=True,  # counts of a shared feed
     description="Refresh FIRST EPSS scores of the relevant CVEs (THREATVEC_EPSS_BASE_URL)",
 )
 def epss_sync(*, session: Session) -> dict[str, Any]:
@@ -53,6 +55,7 @@ def epss_sync(*, session: Session) -> dict[str, Any]:
     "vulns.kev_sync",
     every_s=24 * 3600,
     per_org=False,
+    result_for_all=True,  # counts of a shared feed
     description="Download the CISA KEV catalog (THREATVEC_KEV_URL)",
 )
 def kev_sync(*, session: Session) -> dict[str, Any]:
@@ -74,6 +77,7 @@ def osv_sync(*, session: Session) -> dict[str, Any]:
     "vulns.vulners_sync",
     every_s=24 * 3600,
     per_org=False,
+    result_for_all=True,  # counts of a shared feed
     description="Vulners enrichment of relevant CVEs; off unless THREATVEC_VULNERS_API_KEY is set",
 )
 def vulners_sync(*, session: Session) -> dict[str, Any]:
