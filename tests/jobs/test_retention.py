@@ -3,16 +3,14 @@ scheduler read stays."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from tests.conftest import Api, create_org
+from tests.deletes import deletes
 from tests.jobs.conftest import JobMaker
 from threatvec.core.clock import utcnow
 from threatvec.core.settings import Settings
@@ -39,37 +37,6 @@ def _add(session_factory, job: str, org_id: str | None, outcome: str, at: dateti
 def _ids(session_factory, *jobs: str) -> set[str]:
     with session_factory() as s:
         return set(s.scalars(select(JobRun.id).where(JobRun.job.in_(jobs))))
-
-
-@contextmanager
-def _deletes(session: Session) -> Iterator[list[int]]:
-    """Rows each DELETE of job_runs by this session removed; a 0 after each commit."""
-    rows: list[int] = []
-    connections: set[int] = set()
-
-    def track(_s: Session, _tx: Any, conn: Connection) -> None:
-        connections.add(id(conn))
-
-    def committed(_s: Session) -> None:
-        rows.append(0)
-
-    def count(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
-        # Only this session's statements: another thread may use the engine meanwhile.
-        if id(conn) in connections and statement.lstrip().upper().startswith(
-            "DELETE FROM JOB_RUNS"
-        ):
-            rows.append(cursor.rowcount)
-
-    engine = session.get_bind()
-    event.listen(session, "after_begin", track)
-    event.listen(session, "after_commit", committed)
-    event.listen(engine, "after_cursor_execute", count)
-    try:
-        yield rows
-    finally:
-        event.remove(engine, "after_cursor_execute", count)
-        event.remove(session, "after_begin", track)
-        event.remove(session, "after_commit", committed)
 
 
 def _api_view(api: Api, *names: str) -> dict[str, Any]:
@@ -132,7 +99,7 @@ def test_old_finished_runs_go_the_newest_of_each_kind_and_running_ones_stay(
         due_before = {j.name: (next_due_at(s, j), is_due(s, j)) for j in (per_org, shared)}
 
     # Batches of 3 rows: many transactions, each one small.
-    with session_factory() as s, _deletes(s) as batches:
+    with session_factory() as s, deletes(s, "job_runs") as batches:
         deleted = retention.prune_runs(s, keep_days=30, batch_size=3)
     # Each DELETE is committed before the next: no transaction deletes more than a batch.
     per_transaction = "".join("c" if n == 0 else "d" for n in batches)

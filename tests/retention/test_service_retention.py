@@ -4,17 +4,16 @@ window go, rows inside it stay, aggregates stay, one org's prune never touches a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, event, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import Api, create_org
+from tests.deletes import deletes
 from threatvec.agents.models import Agent, AgentActivity, AgentEvent, AgentUsage
 from threatvec.alerts.models import AlertChannel, AlertInboundEvent
 from threatvec.core.clock import utcnow
@@ -195,35 +194,6 @@ def _aggregates(factory: sessionmaker[Session], org_id: str) -> tuple[int, int, 
         )
 
 
-@contextmanager
-def _deletes(session: Session) -> Iterator[list[int]]:
-    """Rows each DELETE by this session removed, and a 0 after each commit."""
-    rows: list[int] = []
-    connections: set[int] = set()
-
-    def track(_s: Session, _tx: Any, conn: Connection) -> None:
-        connections.add(id(conn))
-
-    def committed(_s: Session) -> None:
-        rows.append(0)
-
-    def count(conn: Connection, cursor: Any, statement: str, *_: Any) -> None:
-        # Only this session's statements: a scheduler thread may use the engine meanwhile.
-        if id(conn) in connections and statement.lstrip().upper().startswith("DELETE FROM"):
-            rows.append(cursor.rowcount)
-
-    engine = session.get_bind()
-    event.listen(session, "after_begin", track)
-    event.listen(session, "after_commit", committed)
-    event.listen(engine, "after_cursor_execute", count)
-    try:
-        yield rows
-    finally:
-        event.remove(engine, "after_cursor_execute", count)
-        event.remove(session, "after_begin", track)
-        event.remove(session, "after_commit", committed)
-
-
 def test_old_rows_of_every_raw_table_go_in_small_batches_and_the_window_stays(
     session_factory,
 ) -> None:
@@ -233,7 +203,7 @@ def test_old_rows_of_every_raw_table_go_in_small_batches_and_the_window_stays(
     aggregates = _aggregates(session_factory, org.id)
     assert aggregates == (1, 1, 1)
 
-    with session_factory() as s, _deletes(s) as batches:
+    with session_factory() as s, deletes(s) as batches:
         counts = service.prune_events(
             session=s, org_id=org.id, keep_days=400, batch_size=3, now=now
         )
