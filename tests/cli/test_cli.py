@@ -218,3 +218,20 @@ def test_org_key_for_the_default_org_says_org_key_would_bring_the_old_one_back(
     # without ORG_KEY the new key simply replaces the old one
     plain = cli_store.run("org", "key", "default")
     assert plain.returncode == 0 and "ORG_KEY" not in plain.stderr
+
+
+def test_a_bad_setting_is_one_line_naming_it_without_its_value(cli_env) -> None:
+    """Every command, not only `serve`: pydantic's own text repeats the input, and a
+    setting's value may carry a password."""
+    bad = {
+        "THREATVEC_PUBLIC_URL": "ftp://admin:hunter2-canary@tv.example",
+        "THREATVEC_EVENTS_KEEP_DAYS": "0",
+    }
+    for command in (["org", "list"], ["jobs", "run", "retention.prune_events"], ["serve"]):
+        out = run(command, {**cli_env, **bad})
+        assert out.returncode == 1, (command, out.stderr)
+        [line] = out.stderr.strip().splitlines()
+        assert line.startswith("error: invalid settings: "), line
+        assert "THREATVEC_PUBLIC_URL must be an absolute http(s) URL" in line
+        assert "THREATVEC_EVENTS_KEEP_DAYS must be at least 1" in line
+        assert "hunter2-canary" not in out.stderr + out.stdout

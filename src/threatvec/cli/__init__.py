@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from threatvec.cli.common import fail, interrupt_exit_code, interrupt_label
+from threatvec.cli.common import fail, interrupt_exit_code, interrupt_label, validation_errors
 
 __all__ = ["app", "main"]
 
@@ -85,4 +85,14 @@ def main() -> None:
     except Exception as exc:  # one clear line, never a traceback for users
         if "--debug" in sys.argv:
             raise
-        fail(f"{type(exc).__name__}: {exc}")
+        fail(_one_line(exc))
+
+
+def _one_line(exc: Exception) -> str:
+    # pydantic's own text repeats each bad input: a setting's value may be a key.
+    from pydantic import ValidationError
+
+    if isinstance(exc, ValidationError):
+        what = "settings" if exc.title == "Settings" else exc.title
+        return f"invalid {what}: {validation_errors(exc)}"
+    return f"{type(exc).__name__}: {exc}"

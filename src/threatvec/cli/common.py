@@ -12,12 +12,20 @@ from typing import TYPE_CHECKING, NoReturn
 import typer
 
 if TYPE_CHECKING:  # the detectors' commands run without the database stack
+    from pydantic import ValidationError
     from sqlalchemy import Engine
     from sqlalchemy.orm import Session, sessionmaker
 
     from threatvec.core.settings import Settings
 
-__all__ = ["fail", "interrupt_exit_code", "interrupt_label", "open_store", "stop_like_ctrl_c"]
+__all__ = [
+    "fail",
+    "interrupt_exit_code",
+    "interrupt_label",
+    "open_store",
+    "stop_like_ctrl_c",
+    "validation_errors",
+]
 
 # The signal that stopped a command inside stop_like_ctrl_c(); None: Ctrl-C (SIGINT).
 _stopped_by: int | None = None
@@ -26,6 +34,14 @@ _stopped_by: int | None = None
 def fail(message: str, *, code: int = 1) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     sys.exit(code)
+
+
+def validation_errors(exc: ValidationError) -> str:
+    """Each error with where it is; never the value (a setting may be a key or hold a password)."""
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
+        for e in exc.errors()
+    )
 
 
 def open_store(

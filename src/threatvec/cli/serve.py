@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from threatvec.cli.common import fail
+from threatvec.cli.common import fail, validation_errors
 from threatvec.core import public_url as public
 
 log = logging.getLogger("threatvec.server")
@@ -24,14 +24,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _settings_errors(exc: ValidationError) -> str:
-    """Each bad setting with its reason; never the value (it may be a key or hold a password)."""
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
-        for e in exc.errors()
-    )
 
 
 def _warn_plain_http(url: str | None) -> None:
@@ -91,7 +83,7 @@ def register(app: typer.Typer) -> None:
         try:
             settings = Settings(**overrides)
         except ValidationError as exc:
-            fail(f"invalid settings: {_settings_errors(exc)}")
+            fail(f"invalid settings: {validation_errors(exc)}")
         except Exception as exc:
             fail(f"invalid settings: {exc}")
         if demo and not settings.database_url:
