@@ -30,13 +30,14 @@ lint_status=0
 "$BIN/mypy" src/threatvec || lint_status=1
 
 echo "== suite on SQLite =="
-THREATVEC_TEST_BACKEND=sqlite "$BIN/pytest" -p no:cacheprovider "$@" || status=$?
+# --durations: the slowest tests at the end of the log, to keep the run inside CI's limit.
+THREATVEC_TEST_BACKEND=sqlite "$BIN/pytest" -p no:cacheprovider --durations=30 "$@" || status=$?
 if [ $status -eq 5 ]; then status=0; fi
 
 if [ -n "${THREATVEC_TEST_DATABASE_URL:-}" ]; then
   echo "== database tests on PostgreSQL =="
   pg_status=0
-  THREATVEC_TEST_BACKEND=postgres "$BIN/pytest" -p no:cacheprovider -m "db or postgres" "$@" \
+  THREATVEC_TEST_BACKEND=postgres "$BIN/pytest" -p no:cacheprovider --durations=15 -m "db or postgres" "$@" \
     || pg_status=$?
   if [ $pg_status -ne 0 ] && [ $pg_status -ne 5 ]; then status=$pg_status; fi
 fi
