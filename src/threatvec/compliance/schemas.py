@@ -144,6 +144,13 @@ class OrgRef(BaseModel):
     name: str
 
 
+class GeneratorRef(BaseModel):
+    """What produced a document: an auditor needs the version to reproduce it."""
+
+    name: str
+    version: str
+
+
 class PackageSummary(BaseModel):
     controls: int
     counts: StatusCounts
@@ -170,6 +177,7 @@ class EvidencePackageRead(BaseModel):
                     "notes": [],
                     "org": {"org_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0", "name": "Acme"},
                     "generated_at": "2026-03-02T12:00:00Z",
+                    "generator": {"name": "ThreatVec", "version": "1.4.0"},
                     "summary": {
                         "controls": 10,
                         "counts": _COUNTS_EXAMPLE,
@@ -195,6 +203,7 @@ class EvidencePackageRead(BaseModel):
     notes: list[str]
     org: OrgRef
     generated_at: datetime
+    generator: GeneratorRef
     summary: PackageSummary
     definitions: Definitions
     controls: list[ControlRead]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from threatvec._version import __version__
 from threatvec.compliance.checks import CHECKS, run_check
 from threatvec.compliance.evidence import CheckResult, Evidence
 from threatvec.compliance.facts import OrgFacts
@@ -27,6 +28,7 @@ from threatvec.orgs.models import Org
 __all__ = [
     "EXPORT_FORMAT",
     "EXPORT_FORMAT_VERSION",
+    "GENERATOR",
     "Evaluation",
     "evaluate",
     "evaluate_all",
@@ -39,6 +41,8 @@ __all__ = [
 
 EXPORT_FORMAT = "threatvec.compliance.evidence"
 EXPORT_FORMAT_VERSION = "1.0"
+# the producing version, so an auditor can tell which rules judged the evidence
+GENERATOR = {"name": "ThreatVec", "version": __version__}
 STATUS_MEANINGS = {
     "met": "the evidence shows the control working",
     "partial": "the evidence shows part of it working, or is incomplete",
@@ -176,6 +180,7 @@ def package_of(result: FrameworkResult, *, org: Org) -> dict[str, Any]:
         # the org's id and display name only: its key is never part of an export
         "org": {"org_id": org.id, "name": org.name},
         "generated_at": result.generated_at,
+        "generator": dict(GENERATOR),
         "summary": {
             "controls": len(result.controls),
             "counts": dict(counts),

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from threatvec.compliance.service import EXPORT_FORMAT_VERSION
+from threatvec.compliance.service import EXPORT_FORMAT_VERSION, GENERATOR
 from threatvec.reports.markdown import md_cell, md_text
 
 __all__ = ["BOARD_PACK_FORMAT", "BoardPack", "build_zip", "render_markdown"]
@@ -58,7 +58,12 @@ def render_markdown(summary: dict[str, Any]) -> str:
     lines = [
         f"# AI security Board Pack — {md_text(summary['org']['name'])}",
         "",
-        f"Generated {md_text(summary['generated_at_text'])} UTC by ThreatVec.",
+        f"Generated {md_text(summary['generated_at_text'])} UTC "
+        f"by ThreatVec {md_text(summary['generator']['version'])}.",
+        "",
+        f"Evidence period: {md_text(summary['period']['start_text'])} to "
+        f"{md_text(summary['period']['end_text'])} UTC "
+        f"({md_text(summary['period']['basis'])}).",
         "",
         "## Posture",
         "",
@@ -120,17 +125,30 @@ def _slug(text: str) -> str:
     return _SLUG.sub("-", text.lower()).strip("-")[:40] or "org"
 
 
+def _entry(name: str, generated_at: datetime) -> zipfile.ZipInfo:
+    """A zip entry stamped with the pack's own time (not the moment of zipping) and
+    fixed permissions, so the same evaluation always gives the same bytes."""
+    info = zipfile.ZipInfo(name, date_time=generated_at.timetuple()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = 0o644 << 16
+    return info
+
+
 def build_zip(summary: dict[str, Any], packages: list[dict[str, Any]]) -> BoardPack:
-    stamp = summary["generated_at"].strftime("%Y%m%dT%H%M%SZ")
-    root = f"board-pack-{_slug(summary['org']['name'])}-{stamp}"
+    at = summary["generated_at"]
+    root = f"board-pack-{_slug(summary['org']['name'])}-{at.strftime('%Y%m%dT%H%M%SZ')}"
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"{root}/summary.json", _json(summary))
-        zf.writestr(f"{root}/SUMMARY.md", render_markdown(summary).encode("utf-8"))
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(_entry(f"{root}/summary.json", at), _json(summary))
+        zf.writestr(_entry(f"{root}/SUMMARY.md", at), render_markdown(summary).encode("utf-8"))
         for package in packages:
-            zf.writestr(f"{root}/evidence/{package['framework']}.json", _json(package))
+            zf.writestr(_entry(f"{root}/evidence/{package['framework']}.json", at), _json(package))
     return BoardPack(f"{root}.zip", buf.getvalue(), summary)
 
 
-def summary_format() -> dict[str, str]:
-    return {"format": BOARD_PACK_FORMAT, "format_version": EXPORT_FORMAT_VERSION}
+def summary_format() -> dict[str, Any]:
+    return {
+        "format": BOARD_PACK_FORMAT,
+        "format_version": EXPORT_FORMAT_VERSION,
+        "generator": dict(GENERATOR),
+    }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,6 +20,20 @@ from threatvec.reports.board_pack import BoardPack, build_zip, summary_format
 __all__ = ["TOP_RISKS", "board_pack"]
 
 TOP_RISKS = 5
+# The longest look-back of any check (red-team results, MCP scans, shadow AI: 30 days);
+# shorter windows (telemetry 24 h, enforcement 7 d) are stated by each check's evidence.
+EVIDENCE_PERIOD = timedelta(days=30)
+
+
+def _period(now: datetime) -> dict[str, Any]:
+    start = now - EVIDENCE_PERIOD
+    return {
+        "start": start,
+        "end": now,
+        "start_text": start.strftime("%Y-%m-%d %H:%M"),
+        "end_text": now.strftime("%Y-%m-%d %H:%M"),
+        "basis": "the longest look-back of any check; each control's evidence states its own",
+    }
 
 
 def _posture_summary(cur: posture.CurrentPosture) -> dict[str, Any]:
@@ -59,6 +73,7 @@ def board_pack(
         "org": {"org_id": org.id, "name": org.name},
         "generated_at": now,
         "generated_at_text": now.strftime("%Y-%m-%d %H:%M"),
+        "period": _period(now),
         "posture": _posture_summary(cur),
         "brief": {"text": brief.text, "source": brief.source},
         "top_risks": [
