@@ -117,3 +117,43 @@ def md_version(version: str) -> str:
     from threatvec.reports.markdown import md_text
 
     return md_text(version)
+
+
+def test_board_pack_and_evidence_include_changes_still_waiting_for_the_posture(
+    fresh_app,
+) -> None:
+    """Data changed a moment ago (the debounced recompute has not run yet) is in the
+    pack: its posture score and the compliance risk check agree with GET /posture."""
+    from fastapi.testclient import TestClient
+
+    from tests.ingest.wire import batch, register
+    from tests.shadow.helpers import event
+
+    app = fresh_app()
+    app.state.posture_debounce_s = (600.0, 600.0)  # the background recompute stays away
+    with TestClient(app) as c:
+        assert c.get("/api/v1/posture").status_code == 200  # a snapshot before the change
+        events = [register("fresh-agent", "0" * 32, capabilities={}, rules=[])]
+        r = c.post("/api/v1/ingest", json=batch("fresh-agent", events, instance_id="0" * 32))
+        assert r.status_code == 200, r.text
+        r = c.get("/api/v1/reports/board-pack")
+        assert r.status_code == 200, r.text
+        zf = zipfile.ZipFile(io.BytesIO(r.content))
+        root = zf.namelist()[0].split("/")[0]
+        summary = json.loads(zf.read(f"{root}/summary.json"))
+        live = c.get("/api/v1/posture").json()
+        assert summary["posture"]["score"] == live["value"]
+        assert summary["posture"]["snapshot_id"] == live["snapshot_id"]
+        # the evidence export folds waiting changes in too: shadow AI use is seen
+        r = c.post("/api/v1/shadow/events", json={"events": [event(domain="chatgpt.com")]})
+        assert r.status_code == 200 and r.json()["accepted"] == 1, r.text
+        soc2 = c.get("/api/v1/compliance/soc2/evidence-export").json()
+        score = [
+            e["value"]
+            for ctl in soc2["controls"]
+            for e in ctl["evidence"]
+            if e["check"] == "risk_posture" and e["label"] == "posture score"
+        ]
+        after = c.get("/api/v1/posture").json()["value"]
+        assert after != live["value"]  # the change moved the score
+        assert score == [after]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Path, Request, Response
 
 from threatvec.compliance import service
 from threatvec.compliance.frameworks import framework_ids
+from threatvec.compliance.freshness import fold_pending_posture
 from threatvec.compliance.schemas import (
     ComplianceSummaryRead,
     EvidencePackageRead,
@@ -36,8 +37,11 @@ FrameworkPath = Annotated[
     response_model=ComplianceSummaryRead,
     summary="Per framework: controls by status and coverage percent (the Overview pills)",
 )
-def compliance_summary(session: SessionDep, org_id: OrgIdDep) -> ComplianceSummaryRead:
+def compliance_summary(
+    request: Request, session: SessionDep, org_id: OrgIdDep
+) -> ComplianceSummaryRead:
     now = utcnow()
+    fold_pending_posture(request, session=session, org_id=org_id, now=now)
     results = service.evaluate_all(session=session, org_id=org_id, now=now)
     return ComplianceSummaryRead(
         generated_at=now, frameworks=[FrameworkSummaryRead.of(r) for r in results]
@@ -51,9 +55,16 @@ def compliance_summary(session: SessionDep, org_id: OrgIdDep) -> ComplianceSumma
     summary="The full evidence package of one framework (JSON, downloaded as a file)",
 )
 def evidence_export(
-    framework: FrameworkPath, response: Response, session: SessionDep, org_id: OrgIdDep
+    framework: FrameworkPath,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    org_id: OrgIdDep,
 ) -> EvidencePackageRead:
-    package = service.evidence_package(session=session, org_id=org_id, framework=framework)
+    now = utcnow()
+    service.get_framework_or_raise(framework)  # a bad id is a 404 before any work
+    fold_pending_posture(request, session=session, org_id=org_id, now=now)
+    package = service.evidence_package(session=session, org_id=org_id, framework=framework, now=now)
     name = service.export_filename(package["framework"], package["generated_at"])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
