@@ -15,7 +15,9 @@ _SPECIAL = re.compile(r"([\\`*_\[\]!|#~])")
 def md_text(value: object) -> str:
     """Plain text as inert Markdown: HTML escaped, markup characters backslash-escaped."""
     text = " ".join(str(value).split())  # no line breaks: a value cannot start a new block
-    return _SPECIAL.sub(r"\\\1", html.escape(text, quote=True))
+    # quote=False: with ``<`` escaped no tag (so no attribute) can open, and the
+    # ``#`` of an entity like ``&#x27;`` would be escaped below, showing it literally
+    return _SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def md_cell(value: object) -> str:
