@@ -14,7 +14,9 @@ from markupsafe import Markup
 
 from threatvec.compliance import service
 from threatvec.compliance.checks import CHECKS
+from threatvec.compliance.freshness import fold_pending_posture
 from threatvec.compliance.results import ControlResult, FrameworkResult
+from threatvec.core.clock import utcnow
 from threatvec.server.web.pages import overview
 from threatvec.server.web.render import PageContext, PageDep, render, templates
 
@@ -105,7 +107,9 @@ def _framework_view(r: FrameworkResult) -> dict[str, Any]:
 
 @router.get("/compliance", response_class=HTMLResponse)
 def compliance_page(ctx: PageDep) -> HTMLResponse:
-    results = service.evaluate_all(session=ctx.session, org_id=ctx.org.id)
+    now = utcnow()
+    fold_pending_posture(ctx.request, session=ctx.session, org_id=ctx.org.id, now=now)
+    results = service.evaluate_all(session=ctx.session, org_id=ctx.org.id, now=now)
     return render(
         ctx,
         "compliance.html",
