@@ -218,3 +218,23 @@ def test_one_evaluation_reuses_each_check(session_factory) -> None:
         first = ev.framework("soc2").controls[0]
         again = ev.framework("iso27001").controls[0]  # A.5.9 and CC6.1 share ai_inventory
         assert first.reason == again.reason and ev.check("ai_inventory") is ev.check("ai_inventory")
+
+
+def test_shadow_checks_are_not_met_when_no_ai_use_was_seen_in_their_window(
+    api: Api, session_factory
+) -> None:
+    """Shadow telemetry that stopped over 30 days ago is no evidence of governed AI use:
+    SOC 2 CC9.2 (shadow AI) and EU AI Act ART-10 (personal data) were 'met' on nothing."""
+    from datetime import timedelta
+
+    from threatvec.core.clock import utcnow
+
+    shadow_pii_event(api, "claude.ai")
+    later = utcnow() + timedelta(days=31)
+    with session_scope(session_factory) as s:
+        ev = service.Evaluation(session=s, org_id=api.org.id, now=later)
+        shadow, pii = ev.check("shadow_ai"), ev.check("pii_protection")
+        art10 = next(c for c in ev.framework("eu-ai-act").controls if c.control == "ART-10")
+    assert shadow.status == "not_assessed", shadow.reason
+    assert pii.status == "not_assessed", pii.reason
+    assert art10.status == "not_assessed"

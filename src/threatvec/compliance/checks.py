@@ -348,6 +348,13 @@ def shadow_ai(f: OrgFacts) -> CheckResult:
         return CheckResult.of(
             "not_assessed", "No shadow-AI telemetry yet (browser extension or M365 logs)."
         )
+    if not services:
+        # telemetry that went quiet proves nothing about today's AI use: never "met"
+        return CheckResult.of(
+            "not_assessed",
+            "No AI service use seen in the last 30 days (is discovery still reporting?).",
+            [Evidence("AI services in use (30 days)", 0, f"{API}/shadow/services")],
+        )
     high = [s.service_id for s in services if s.risk == "HIGH"]
     medium = [s.service_id for s in services if s.risk == "MEDIUM"]
     evidence = [
@@ -377,7 +384,7 @@ def shadow_ai(f: OrgFacts) -> CheckResult:
 def pii_protection(f: OrgFacts) -> CheckResult:
     services, agents, rt = f.shadow, f.agents, f.redteam
     probe = rt.by_owasp.get("LLM02")
-    if services is None and not agents and probe is None:
+    if not services and not agents and probe is None:  # quiet shadow telemetry is no data
         return CheckResult.of(
             "not_assessed", "No shadow-AI, agent or red-team data about personal data yet."
         )
