@@ -238,3 +238,25 @@ def test_shadow_checks_are_not_met_when_no_ai_use_was_seen_in_their_window(
     assert shadow.status == "not_assessed", shadow.reason
     assert pii.status == "not_assessed", pii.reason
     assert art10.status == "not_assessed"
+
+
+def test_agent_checks_past_the_agent_limit_say_how_many_they_judged(
+    api: Api, session_factory, monkeypatch
+) -> None:
+    """Over facts.MAX_AGENTS (5000) only the first agents are read: SOC 2 CC7.2 said
+    '5000 of 5000 agents reported' (met) for a fleet of 6000. The limit is lowered
+    here so that a few real agents cross it."""
+    from threatvec.compliance import facts
+
+    caps = {"private_data": False, "untrusted_content": False, "external_comms": False}
+    for name in ("limit-a", "limit-b", "limit-c"):
+        register_agent(api, name, caps=caps, rules=[], tools=[])
+    monkeypatch.setattr(facts, "MAX_AGENTS", 2)
+    with session_scope(session_factory) as s:
+        ev = service.Evaluation(session=s, org_id=api.org.id)
+        telemetry = ev.check("telemetry_coverage")
+        cc72 = next(c for c in ev.framework("soc2").controls if c.control == "CC7.2")
+    assert telemetry.status == "partial", telemetry.reason
+    assert "Only 2 of the org's 3 agents were evaluated" in telemetry.reason
+    assert cc72.status == "partial"
+    assert ("agents in the organisation", 3) in [(e.label, e.value) for e in telemetry.evidence]

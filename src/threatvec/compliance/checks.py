@@ -779,9 +779,44 @@ CHECKS: dict[str, Check] = {
 }
 
 
+# Checks that judge every agent. Past facts.MAX_AGENTS only the first agents are read,
+# so these must not claim "every agent" (met) and must say how many they judged.
+AGENT_CHECKS = frozenset(
+    {
+        "ai_inventory",
+        "telemetry_coverage",
+        "drift_monitoring",
+        "pii_protection",
+        "guardrail_coverage",
+        "least_agency",
+        "human_oversight",
+        "agent_transparency",
+        "adversarial_testing",
+    }
+)
+
+
+def _within_agent_limit(result: CheckResult, facts: OrgFacts) -> CheckResult:
+    read, total = len(facts.agents), facts.agents_total
+    if total <= read:
+        return result
+    return CheckResult.of(
+        "partial" if result.status == "met" else result.status,
+        f"{result.reason} Only {read} of the org's {total} agents were evaluated.",
+        [
+            *result.evidence,
+            Evidence("agents evaluated", read, f"{API}/agents"),
+            Evidence("agents in the organisation", total, f"{API}/agents"),
+        ],
+    )
+
+
 def run_check(key: str, facts: OrgFacts, cache: dict[str, CheckResult]) -> CheckResult:
     """The check's result, computed once per evaluation (frameworks share it)."""
     hit = cache.get(key)
     if hit is None:
-        hit = cache[key] = CHECKS[key].run(facts)
+        hit = CHECKS[key].run(facts)
+        if key in AGENT_CHECKS:
+            hit = _within_agent_limit(hit, facts)
+        cache[key] = hit
     return hit

@@ -198,6 +198,16 @@ class OrgFacts:
         return tuple(out)
 
     @cached_property
+    def agents_total(self) -> int:
+        """All the org's agents, of which at most MAX_AGENTS are read into ``agents``."""
+        if len(self.agents) < MAX_AGENTS:
+            return len(self.agents)
+        count = self.session.scalar(
+            select(func.count()).select_from(Agent).where(Agent.org_id == self.org_id)
+        )
+        return int(count or 0)
+
+    @cached_property
     def dropped_events(self) -> dict[str, int]:
         """SDK drop counters summed over the org's agent instances, by reason."""
         i = AgentInstance
