@@ -313,3 +313,58 @@ def test_common_words_never_match_from_prose(recs: dict[str, CveRecord]) -> None
     # "LangChain ... final part of the path parameter ... requests" must not match "requests".
     cve = recs["CVE-2024-28088"]
     assert match_stack(cve, [StackEntry("requests", "2.31.0")]).level == "none"
+
+
+def test_github_repository_form_matches_from_the_description(
+    recs: dict[str, CveRecord],
+) -> None:
+    # huntr, the CNA behind most AI-library CVEs, writes "GitHub repository
+    # owner/repo prior to X". Awaiting analysis (no CPE), such a CVE matched no
+    # stack entry: the name after "/" was skipped, and "transformers" is a
+    # common word in prose. A stack with transformers 4.30.0 got 0 stack points
+    # for CVE-2023-6730 ("huggingface/transformers prior to 4.36").
+    cve = recs["CVE-2023-6730"]
+    hit = match_stack(cve, [StackEntry("transformers", "4.30.0")])
+    assert hit.level == "version_in_range" and "before 4.36" in hit.reason
+    assert match_stack(cve, [StackEntry("transformers", "4.36.0")]).level == "version_outside"
+    gradio = recs["CVE-2024-1561"]  # "An issue was discovered in gradio-app/gradio, where ..."
+    assert match_stack(gradio, [StackEntry("gradio", "3.40.0")]).level == "name_only"
+    litellm = recs["CVE-2024-2952"]  # "BerriAI/litellm is vulnerable to ..."
+    assert match_stack(litellm, [StackEntry("litellm", "1.34.0")]).level == "name_only"
+
+
+def test_path_segments_and_bare_common_words_still_do_not_match(
+    recs: dict[str, CveRecord],
+) -> None:
+    # An endpoint path ("/api/v1/validate/code") is not an owner/repo name; a
+    # common word proves nothing bare, nor after a slash ("client/server")
+    # unless the text calls it a repository.
+    cve = parse_cve(
+        {
+            **_awaiting_analysis_record(),
+            "descriptions": [
+                {
+                    "lang": "en",
+                    "value": "Code injection in the /api/v1/validate/completions endpoint "
+                    "of transformers before 9.0 lets a client/server attacker run code.",
+                }
+            ],
+        }
+    )
+    stack = [
+        StackEntry("completions", "1.0"),
+        StackEntry("transformers", "4.30.0"),
+        StackEntry("server", "1.0"),
+    ]
+    assert match_stack(cve, stack).level == "none"
+
+
+def _awaiting_analysis_record() -> dict[str, Any]:
+    return {
+        "id": "CVE-2099-0001",
+        "published": "2024-01-01T00:00:00.000",
+        "lastModified": "2024-01-01T00:00:00.000",
+        "vulnStatus": "Awaiting Analysis",
+        "descriptions": [],
+        "metrics": {},
+    }

@@ -633,16 +633,39 @@ def _name_pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w/-]){words}(?![\w-])", re.I)
 
 
-def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel, str] | None:
-    name = entry.name
-    if len(name) < 4 or name in _COMMON_WORDS:
-        return None
-    sentence = cve.description.split(". ", 1)[0]
-    # The pattern needs the name's first part verbatim (any case): a plain
-    # substring test skips almost every entry without running the regex.
+@lru_cache(maxsize=32_768)
+def _repo_pattern(name: str) -> re.Pattern[str]:
+    """``owner/name``, the GitHub repository form huntr's CVE texts use.
+
+    The plain pattern skips a name after "/" (endpoint paths such as
+    ``/api/v1/validate/code`` are not products), but "GitHub repository
+    huggingface/transformers prior to 4.36" names the product exactly, even
+    when the bare word ("transformers", "ray") is too common to trust. The
+    owner must start a word, so a path segment never counts as one.
+    """
+    words = re.escape(name).replace(r"\-", "[-_ .]?")
+    return re.compile(rf"(?<![\w/.-])[\w.-]+/{words}(?![\w/-])", re.I)
+
+
+def _find_name(sentence: str, name: str) -> re.Match[str] | None:
+    """Where the description names ``name``: owner/repo form first, then the bare name."""
     if name.split("-", 1)[0] not in sentence.lower():
+        return None  # cheap skip: almost every entry fails here without a regex
+    common = name in _COMMON_WORDS
+    if "/" in sentence:
+        for m in _repo_pattern(name).finditer(sentence):
+            # "client/server", "JSON/YAML": a common word after a slash is prose
+            # unless the text calls it a repository.
+            if not common or sentence[: m.start()].lower().endswith("repository "):
+                return m
+    if len(name) < 4 or common:
         return None
-    m = _name_pattern(name).search(sentence)
+    return _name_pattern(name).search(sentence)
+
+
+def _description_verdict(cve: CveRecord, entry: StackEntry) -> tuple[MatchLevel, str] | None:
+    sentence = cve.description.split(". ", 1)[0]
+    m = _find_name(sentence, entry.name)
     if m is None:
         return None
     tail = sentence[m.end() : m.end() + 80]
