@@ -368,3 +368,29 @@ def _awaiting_analysis_record() -> dict[str, Any]:
         "descriptions": [],
         "metrics": {},
     }
+
+
+def test_description_less_than_bound(recs: dict[str, CveRecord]) -> None:
+    # "TensorFlow's Keras framework (<2.13)": the "<" bound never matched (it
+    # needed a word character right before it), so keras 2.12.0 got the
+    # name-only 15 points instead of 30, and keras 2.13.1 got 15 instead of 0.
+    cve = recs["CVE-2024-3660"]
+    hit = match_stack(cve, [StackEntry("keras", "2.12.0")])
+    assert hit.level == "version_in_range" and "before 2.13" in hit.reason
+    assert match_stack(cve, [StackEntry("keras", "2.13.1")]).level == "version_outside"
+    spaced = parse_cve(
+        {
+            **_awaiting_analysis_record(),
+            "descriptions": [{"lang": "en", "value": "Ollama < 0.1.34 and ollama <= 0.2 leak."}],
+        }
+    )
+    assert match_stack(spaced, [StackEntry("ollama", "0.1.33")]).level == "version_in_range"
+    assert match_stack(spaced, [StackEntry("ollama", "0.1.34")]).level == "version_outside"
+    inclusive = parse_cve(
+        {
+            **_awaiting_analysis_record(),
+            "descriptions": [{"lang": "en", "value": "Gradio <=4.1.0 runs code."}],
+        }
+    )
+    hit = match_stack(inclusive, [StackEntry("gradio", "4.1.0")])
+    assert hit.level == "version_in_range" and "through 4.1.0" in hit.reason

@@ -573,9 +573,11 @@ def _osv_verdict(entry: StackEntry, r: VersionRange) -> tuple[MatchLevel, str]:
 
 
 # "... before 0.1.34", "prior to 2.2.1", "through 0.1.10", "0.7.13 and before".
-_DESC_BEFORE = re.compile(r"\b(?:before|prior to|<)\s*v?\.?\s*(\d+(?:\.\d+)+\w*)", re.I)
+# "<" stands outside the \b: it follows "(" or a space ("Keras (<2.13)"), where
+# \b never matched, so that bound was read as no bound at all.
+_DESC_BEFORE = re.compile(r"(?:\b(?:before|prior to)|<(?!=))\s*v?\.?\s*(\d+(?:\.\d+)+\w*)", re.I)
 _DESC_THROUGH = re.compile(
-    r"\b(?:through|up to and including)\s+v?\.?\s*(\d+(?:\.\d+)+\w*)|"
+    r"(?:\b(?:through|up to and including)\s+|<=\s*)v?\.?\s*(\d+(?:\.\d+)+\w*)|"
     r"v?\.?\s*(\d+(?:\.\d+)+\w*)\s+(?:and|or)\s+(?:before|earlier|prior|below)",
     re.I,
 )
