@@ -6,6 +6,7 @@ with a ``Refresh`` header, so the browser reloads it every few seconds.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Request
@@ -60,7 +61,19 @@ def _ctx(request: Request) -> flows.RunContext:
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+    """A pass rate as a whole percent, rounded down.
+
+    Rounding to nearest showed 79.7 % as "80%" in an amber cell (the legend says
+    amber is 50–79 %) and 99.8 % as "100%" while a probe failed; down never
+    crosses a band boundary or claims a perfect run. (The inner round drops float
+    noise: 0.29 * 100 is 28.999….)
+    """
+    return "—" if value is None else f"{math.floor(round(value * 100, 6))}%"
+
+
+def _pct_up(value: float | None) -> str:
+    """An attack success rate as a whole percent, rounded up: one bypass is never "0%"."""
+    return "—" if value is None else f"{math.ceil(round(value * 100, 6))}%"
 
 
 def _heat_cells(report: CoverageReport) -> list[HeatCell]:
@@ -157,6 +170,7 @@ def _view(ctx: PageContext, run_id: str | None) -> dict[str, Any]:
         ),
         "busy": busy,
         "pct": _pct,
+        "pct_up": _pct_up,
     }
 
 
