@@ -100,3 +100,13 @@ def test_navigator_layer_structure(atlas: AtlasCatalog) -> None:
     assert "score" not in by_id["AML.T0056"]
     assert layer["gradient"]["minValue"] == 0 and layer["gradient"]["maxValue"] == 100
     assert len(layer["legendItems"]) == 5
+
+
+def test_navigator_score_never_rounds_into_the_next_band(atlas: AtlasCatalog) -> None:
+    # 47/59 = 79.7 % is amber; a score of 80 in an amber cell contradicts the legend
+    # ("pass rate 50–79%"). 0.29 * 100 is 28.999… in floating point: still 29.
+    report = compute_coverage(atlas, results("AML.T0050", 47, 12) + results("AML.T0053", 29, 71))
+    scores = {t["techniqueID"]: t for t in navigator_layer(report)["techniques"]}
+    assert scores["AML.T0050"]["color"] == "#f0a202"  # amber
+    assert scores["AML.T0050"]["score"] == 79
+    assert scores["AML.T0053"]["score"] == 29

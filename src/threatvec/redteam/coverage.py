@@ -18,6 +18,7 @@ Rules (issue 8), all in this one place:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -307,7 +308,9 @@ def navigator_layer(
             ],
         }
         if tech.pass_rate is not None:
-            entry["score"] = round(tech.pass_rate * 100)
+            # Rounded down: 79.7 % must not score 80 in an amber cell (the inner
+            # round drops float noise, 0.29 * 100 being 28.999…).
+            entry["score"] = math.floor(round(tech.pass_rate * 100, 6))
         techniques.append(entry)
     return {
         "name": name,
