@@ -221,3 +221,31 @@ def test_time_frames_outside_the_range_are_clamped(
         r = answer_question(session=s, org_id=demo_org.id, question=question)
     assert r.intent.since_days == since
     assert 2 <= _sentences(r.answer) <= 4
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "top priorities",
+        "what are our top priorities?",
+        "which CVEs to fix first",
+        "most important AI vulnerabilities",
+        "prioritize our patching",
+        "riskiest CVEs in our stack",
+    ],
+)
+def test_questions_about_what_to_act_on_ask_for_open_work(
+    session_factory, demo_org, question
+) -> None:
+    # "top priorities" asked about every status: the demo org's answer led
+    # with a CVE already marked fixed ("CVE-2023-1177 matters most: ... fixed")
+    # and named a wont_fix one next.
+    with session_scope(session_factory) as s:
+        intent = extract_intent_rules(s, demo_org.id, question)
+    assert intent.status == ["open", "investigating"], intent
+
+
+def test_questions_about_every_cve_keep_every_status(session_factory, demo_org) -> None:
+    with session_scope(session_factory) as s:
+        intent = extract_intent_rules(s, demo_org.id, "list the newest CVEs")
+    assert intent.status == []

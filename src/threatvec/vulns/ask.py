@@ -292,7 +292,9 @@ def extract_intent_rules(session: Session, org_id: str, question: str) -> AskInt
     elif (
         re.search(
             r"\b(?:open|unpatched|unfixed|unresolved|outstanding|right now|currently|"
-            r"still|matter|matters|should|need|needs|urgent|todo|to do)\b",
+            r"still|matter|matters|should|need|needs|urgent|todo|to do|"
+            # What to act on: a CVE already fixed or accepted is not a priority.
+            r"top|first|priorit(?:y|ies|i[sz]e)|important|riskiest|worst)\b",
             q,
         )
         or overdue
