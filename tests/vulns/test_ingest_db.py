@@ -389,3 +389,21 @@ def test_an_entry_cisa_takes_off_the_catalog_stops_being_known_exploited(
         assert st.withdrawn >= 1
         assert _exposure(s, org.id, raw[1]["id"]).kev is False
         assert _exposure(s, org.id, raw[0]["id"]).kev is True
+
+
+def test_a_withdrawn_osv_advisory_never_stored_is_still_counted(session_factory) -> None:
+    # Importing the PyPA tree (2,661 advisories, 10 of them withdrawn) said
+    # "2651 added, 0 updated, 0 unchanged, 0 skipped": the 10 withdrawn ones,
+    # never stored, were in no count, so the summary did not add up to the input.
+    from threatvec.vulns.osv import parse_osv
+
+    live = osv_advisory("PYSEC-0000-2", "CVE-2099-0002", "tv-live-pkg", "2.0")
+    gone = {
+        **osv_advisory("PYSEC-0000-3", "CVE-2099-0003", "tv-gone-pkg", "2.0"),
+        "withdrawn": "2024-02-01T00:00:00Z",
+    }
+    with session_scope(session_factory) as s:
+        stats = store_osv(s, [parse_osv(live), parse_osv(gone)])
+    assert (stats.added, stats.withdrawn) == (1, 1)
+    counted = stats.added + stats.updated + stats.unchanged + len(stats.skipped)
+    assert counted + stats.withdrawn == 2

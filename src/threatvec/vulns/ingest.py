@@ -73,7 +73,7 @@ class IngestStats:
     updated: int = 0
     unchanged: int = 0
     stale: int = 0  # an older copy than the one stored: ignored
-    withdrawn: int = 0  # stored OSV advisories or KEV entries their source took back
+    withdrawn: int = 0  # OSV advisories marked withdrawn; stored KEV entries CISA took back
     skipped: list[dict[str, Any]] = field(default_factory=list)
     changed_ids: set[str] = field(default_factory=set)
     exposures: RefreshStats = field(default_factory=RefreshStats)
@@ -503,6 +503,9 @@ def store_osv(
     # A withdrawn advisory is no longer evidence: drop the stored copy, its
     # CVE links and (through the re-score below) the ranges it gave the stack.
     gone = sorted(k for k, a in last.items() if a.withdrawn is not None)
+    # Counted whether or not a copy was stored, so the summary adds up to the
+    # advisories read (a first import of a tree meets withdrawn ones too).
+    stats.withdrawn += len(gone)
     for chunk in _chunks(gone):
         stored = list(
             session.scalars(select(OsvAdvisoryRecord.id).where(OsvAdvisoryRecord.id.in_(chunk)))
@@ -516,7 +519,6 @@ def store_osv(
             touched |= set(last[k].cve_ids)
         session.execute(delete(CveOsvLink).where(CveOsvLink.advisory_id.in_(stored)))
         session.execute(delete(OsvAdvisoryRecord).where(OsvAdvisoryRecord.id.in_(stored)))
-        stats.withdrawn += len(stored)
     for chunk in _chunks(sorted(latest)):
         existing = {
             r.id: r
