@@ -86,3 +86,47 @@ def test_naive_sdk_agent_fails_and_hardened_passes_through_the_real_sdk(
     finally:
         naive.stop()
         careful.stop()
+
+
+class _SdkToolCall:
+    """A tool call as agent frameworks hand it over: an object, not a dict."""
+
+    def __init__(self, name: str, arguments: dict[str, Any]) -> None:
+        self.name, self.arguments = name, arguments
+
+
+def test_tool_calls_in_any_reported_shape_reach_the_judges(
+    live_server: Any, session_factory: Any, http: tuple[httpx.Client, Any]
+) -> None:
+    # The documented contract: each tool call is "whatever the agent reports". A
+    # looping agent reporting 250 calls, calls as plain names or as framework objects,
+    # and an output of None were posted as-is; the server refused the reply (422) and
+    # the probe ended as ERROR "the agent did not answer" instead of a verdict.
+    import asyncio
+
+    from threatvec.redteam.targets.sdk_probe import ProbeEnvelope
+    from threatvec.redteam.transport_db import DbProbeTransport
+
+    _, org = http
+    tv = ThreatVec(server_url=live_server.url, agent_name="sdk-loop-agent", org_key=org.key,
+                   heartbeat_interval=5.0, flush_interval=0.2).start()  # fmt: skip
+
+    def handler(prompt: str, context: dict[str, Any]) -> dict[str, Any]:
+        calls: list[Any] = [_SdkToolCall("send_email", {"to": "x@example.com"})]
+        calls += [{"name": "kb_search"}] + ["fetch_url"] * 248
+        return {"output": None, "tool_calls": calls}
+
+    assert tv.serve_probes(handler, poll_timeout=2.0)
+    try:
+        agent_id_of(session_factory, org.id, "sdk-loop-agent")
+        envelope = ProbeEnvelope("loop-probe-1", "sdk-loop-agent", "loop, please", {})
+        transport = DbProbeTransport(session_factory, org.id)
+        reply = asyncio.run(transport.dispatch(envelope, timeout=90.0))
+    finally:
+        tv.stop()
+    assert reply.error is None, reply.error
+    assert reply.output == ""
+    names = [c.name for c in reply.tool_calls]
+    assert len(names) == 200  # the server's cap: far above any budget a probe checks
+    assert names[:3] == ["send_email", "kb_search", "fetch_url"]
+    assert reply.tool_calls[0].arguments == {"to": "x@example.com"}

@@ -28,6 +28,7 @@ NEXT_PATH = "/api/v1/agentbench/probes/next"
 REPLY_PATH = "/api/v1/agentbench/probes/{probe_id}/reply"
 _PROBE_ID = re.compile(r"^[A-Za-z0-9_-]{1,128}$")
 MAX_OUTPUT_CHARS = 100_000
+MAX_TOOL_CALLS = 200  # the server refuses a reply with more (422); probe budgets are far lower
 MAX_WAIT_S = 60.0
 
 
@@ -129,20 +130,65 @@ class ProbeServer:
         try:
             result = self._handler(prompt, context)
             if isinstance(result, dict):
-                answer["output"] = str(result.get("output", ""))[:MAX_OUTPUT_CHARS]
+                output = result.get("output")
+                answer["output"] = ("" if output is None else str(output))[:MAX_OUTPUT_CHARS]
                 calls = result.get("tool_calls") or []
-                answer["tool_calls"] = list(calls) if isinstance(calls, list | tuple) else []
+                if isinstance(calls, list | tuple):
+                    answer["tool_calls"] = [_tool_call(c) for c in calls[:MAX_TOOL_CALLS]]
             else:
                 answer["output"] = ("" if result is None else str(result))[:MAX_OUTPUT_CHARS]
         except Exception as exc:
             # The agent's own failure is an answer too: the probe records it as an error.
             answer["error"] = f"{type(exc).__name__}: {exc}"[:1000]
         body = json.dumps(answer, default=str).encode("utf-8")
-        self._transport.request(
+        sent = self._transport.request(
             "POST",
             REPLY_PATH.format(probe_id=probe_id),
             body=body,
             headers={"Content-Type": "application/json"},
         )
+        if sent.status is not None and 400 <= sent.status < 500 and sent.status != 404:
+            # A refused reply is lost: the probe ends as "did not answer" on the server.
+            self._warn_reply_refused(sent.status, sent.body)
         self.answered += 1
         return True
+
+    def _warn_reply_refused(self, status: int, body: Any) -> None:
+        if -status in self._warned:
+            return
+        self._warned.add(-status)  # negative: apart from the poll's refusals
+        detail = body.get("detail") if isinstance(body, dict) else None
+        logger.warning(
+            "threatvec: the server refused a probe reply (HTTP %s): %s",
+            status,
+            str(detail)[:300] if detail else "no detail",
+        )
+
+
+def _tool_call(item: Any) -> dict[str, Any]:
+    """One reported tool call as the JSON object the server takes.
+
+    Handlers report calls however their framework hands them over: dicts, plain
+    names, or objects (``.name``/``.arguments``, ``.function``, pydantic
+    ``model_dump``). The server accepts only objects, and one refused item lost the
+    whole reply, so the probe ended as "did not answer" instead of a verdict.
+    """
+    if isinstance(item, dict):
+        return item
+    if isinstance(item, str):
+        return {"name": item}
+    dump = getattr(item, "model_dump", None) or getattr(item, "to_dict", None)
+    if callable(dump):
+        try:
+            dumped = dump()
+        except Exception:
+            dumped = None
+        if isinstance(dumped, dict):
+            return dumped
+    fn = getattr(item, "function", None)
+    source = fn if fn is not None and getattr(fn, "name", None) else item
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        args = getattr(source, "arguments", getattr(source, "args", {}))
+        return {"name": name, "arguments": args if isinstance(args, dict | str) else str(args)}
+    return {"name": str(item)[:200]}
