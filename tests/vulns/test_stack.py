@@ -394,3 +394,22 @@ def test_description_less_than_bound(recs: dict[str, CveRecord]) -> None:
     )
     hit = match_stack(inclusive, [StackEntry("gradio", "4.1.0")])
     assert hit.level == "version_in_range" and "through 4.1.0" in hit.reason
+
+
+def test_pip_freeze_editable_installs_are_kept_or_reported() -> None:
+    # pip freeze writes a package installed from a VCS checkout as
+    # "-e git+https://...@sha#egg=name": the line was dropped as an option, so
+    # that package silently left the stack with no rejected row to say so.
+    text = (
+        "-e git+https://github.com/gradio-app/gradio.git@abc123#egg=gradio\n"
+        "--editable git+https://example.test/x.git@1#egg=Llama_Index&subdirectory=py\n"
+        "-e /home/me/src/checkout\n"
+        "-r other.txt\n"
+        "torch==2.5.1\n"
+    )
+    result = parse_requirements(text)
+    got = [(e.technology, e.version, e.line) for e in result.entries]
+    assert got == [("gradio", None, 1), ("Llama_Index", None, 2), ("torch", "2.5.1", 5)]
+    assert [(e.line, e.reason) for e in result.errors] == [
+        (3, "editable install without an #egg= name: '/home/me/src/checkout'")
+    ]

@@ -462,8 +462,22 @@ def parse_requirements(
             line = line.rstrip()[:-1] + " " + lines[i]
         i += 1
         line = re.sub(r"(^|\s)#.*$", "", line).strip()
+        editable = re.match(r"(?:-e|--editable)(?:\s+|=)(\S+)", line)
+        if editable:
+            # pip freeze writes a VCS checkout as "-e git+...@sha#egg=name": a
+            # package of the stack, not an option (it has no version to pin).
+            egg = re.search(r"#egg=([A-Za-z0-9][\w.-]*)", editable.group(1))
+            if egg is None:
+                result.errors.append(
+                    RowError(
+                        start,
+                        f"editable install without an #egg= name: {editable.group(1)[:60]!r}",
+                    )
+                )
+                continue
+            line = egg.group(1)
         if not line or line.startswith("-"):
-            continue  # options: -r, -e, -c, --hash, --index-url ...
+            continue  # options: -r, -c, --hash, --index-url ...
         rows += 1
         if rows > max_rows:
             raise StackFileTooLarge(f"more than {max_rows} requirements")
