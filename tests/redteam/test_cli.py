@@ -150,3 +150,13 @@ def test_a_stop_signal_cancels_the_run_instead_of_leaving_it_running(
         assert "interrupted" in (run.error or "")
         assert err.strip().endswith(f"run {run.id} cancelled: interrupted ({said})"), err
     engine.dispose()
+
+
+def test_cli_pass_rate_is_never_rounded_up_to_a_clean_result() -> None:
+    # "pass rate 100%" beside "1 failed" (249/250), or 80% for an amber 79.7 %.
+    from threatvec.cli.redteam import _rate_text
+
+    assert _rate_text(249 / 250) == "99%"
+    assert _rate_text(47 / 59) == "79%"
+    assert _rate_text(0.29) == "29%" and _rate_text(1.0) == "100%"
+    assert _rate_text(None) == "n/a"

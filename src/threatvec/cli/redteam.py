@@ -11,6 +11,7 @@ marked cancelled).
 from __future__ import annotations
 
 import json
+import math
 from typing import TYPE_CHECKING, NoReturn
 
 import typer
@@ -120,7 +121,7 @@ def run(
         )
     else:
         s = result.summary
-        rate = "n/a" if s.pass_rate.value is None else f"{s.pass_rate.value:.0%}"
+        rate = _rate_text(s.pass_rate.value)
         typer.echo(
             f"run {run_id} {status}: pass rate {rate} "
             f"({s.pass_rate.passed} passed, {s.pass_rate.failed} failed, "
@@ -174,3 +175,8 @@ def cancel(
         typer.echo(f"run {run.id} cancel requested (it stops after the probe in flight)")
     else:
         typer.echo(f"run {run.id} {run.status}")
+
+
+def _rate_text(value: float | None) -> str:
+    """A pass rate in whole percent, rounded down: 249/250 is never "100%" (as on the page)."""
+    return "n/a" if value is None else f"{math.floor(round(value * 100, 6))}%"
