@@ -455,3 +455,28 @@ def test_cancelling_a_queued_cycle_ends_it_before_it_starts(api: Api, session_fa
     assert r.status_code == 202 and r.json()["status"] == "cancelled", r.text
     r = api.post(f"/red-team/learn/cycles/{'f' * 32}/cancel")
     assert r.status_code == 404 and "not found" in r.json()["detail"]
+
+
+def test_a_running_cycle_shows_what_it_has_done_so_far(
+    api: Api, langchain_cves: list[dict[str, Any]]
+) -> None:
+    # A cycle over many agents runs for a long time; its summary stayed {} until the
+    # very end, so GET /red-team/learn/cycles/{id} (and the page) showed no progress.
+    with SlowAgentServer(delay=0.5) as agent:
+        unused = new_agent(api, "progress-no-langchain")  # its CVEs are not applicable
+        probed = new_agent(api, "progress-langchain")
+        for agent_id, comps in ((unused, ["no-such-component"]), (probed, ["langchain"])):
+            body = {"config": agent.target(components=comps)}
+            assert api.put(f"/agentbench/targets/{agent_id}", json=body).status_code == 200
+        r = api.post(
+            "/red-team/learn/run-cycle",
+            json={"agent_ids": [unused, probed], "cves": langchain_cves, "k": 1},
+        )
+        assert r.status_code == 202, r.text
+        cycle_id = r.json()["id"]
+        agent.wait_for_requests(2)  # the second agent's run is probing
+        mid = api.get(f"/red-team/learn/cycles/{cycle_id}").json()
+        api.post(f"/red-team/learn/cycles/{cycle_id}/cancel")
+    assert mid["status"] == "running", mid
+    assert mid["summary"].get("agents_done") == 1, mid["summary"]
+    assert mid["summary"].get("not_applicable", 0) >= 1, mid["summary"]

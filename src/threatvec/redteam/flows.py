@@ -699,11 +699,12 @@ def _cycle_agents(
     agents: Sequence[service.AgentRef],
     facts: Sequence[CveFacts],
     k: int,
+    base_summary: dict[str, Any] | None = None,
 ) -> tuple[dict[str, int], str | None]:
     """Each agent in turn; the summary counts and the last agent's error, if any."""
     counts: dict[str, int] = {}
     error = None
-    for agent in agents:
+    for done, agent in enumerate(agents, start=1):
         with ctx.factory() as session:
             row = session.get(RedTeamCycle, cycle_id)
             if row is None or row.status != "running":
@@ -715,7 +716,20 @@ def _cycle_agents(
             log.exception("learning cycle %s failed for agent %s", cycle_id, agent.name)
             error = f"agent {agent.name}: {type(exc).__name__}"
             counts["agents_failed"] = counts.get("agents_failed", 0) + 1
+        counts["agents_done"] = done
+        _save_progress(ctx, cycle_id, {**(base_summary or {}), **counts})
     return counts, error
+
+
+def _save_progress(ctx: RunContext, cycle_id: str, summary: dict[str, Any]) -> None:
+    """The counts so far on the cycle's row: a cycle over many agents runs for hours,
+    and its summary would otherwise stay empty until the end."""
+    with ctx.factory() as session:
+        row = session.get(RedTeamCycle, cycle_id)
+        if row is not None and row.status == "running":
+            row.summary = summary
+            row.updated_at = utcnow()
+            session.commit()
 
 
 def run_cycle(
@@ -757,7 +771,7 @@ def run_cycle(
     with _ACTIVE_LOCK:
         _ACTIVE_CYCLES[cycle_id] = _Active(org_id, ctx.factory.kw.get("bind"))
     try:
-        counts, error = _cycle_agents(ctx, org_id, cycle_id, agents, facts, k)
+        counts, error = _cycle_agents(ctx, org_id, cycle_id, agents, facts, k, base_summary)
     finally:
         with _ACTIVE_LOCK:
             _ACTIVE_CYCLES.pop(cycle_id, None)
