@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.conftest import SHARED_DATA
@@ -42,3 +44,33 @@ def test_heatmap_cell_of_an_amber_technique_does_not_read_80_percent() -> None:
     assert cell.text == "T0050 79%"
     tactic = next(c for c in _heat_cells(report) if c.column == "tactic" and c.row == "Execution")
     assert tactic.text == "79%"
+
+
+def test_the_page_shows_a_finished_run_with_rounding_that_never_flatters(
+    client: Any, org: Any, session_factory: Any
+) -> None:
+    from tests.conftest import dashboard_login
+    from threatvec.core.clock import utcnow
+    from threatvec.redteam import service
+
+    r = client.post("/api/v1/assets", json={"kind": "agent", "name": "page-round-bot"},
+                    headers=org.headers)  # fmt: skip
+    assert r.status_code == 201, r.text
+    agent_id = r.json()["id"]
+    with session_factory() as s:
+        ref = service.resolve_agent(session=s, org_id=org.id, agent_id=agent_id)
+        run = service.create_run(session=s, org_id=org.id, agent=ref, mode="cycle", k=3,
+                                 target_type="http", kind="cycle")  # fmt: skip
+        run.status, run.finished_at = "completed", utcnow()
+        run.summary = {"pass_rate": 249 / 250, "passed": 249, "failed": 1,
+                       "asr_at_k": 1 / 250, "asr_per_attempt": 1 / 750,
+                       "utility_clean": 1.0, "utility_under_attack": 1.0}  # fmt: skip
+        s.commit()
+        run_id = run.id
+    dashboard_login(client, org.key)
+    page = client.get(f"/red-team?run={run_id}")
+    assert page.status_code == 200, page.text[:500]
+    summary = page.text.split('id="run-summary"')[1].split("</p>")[0]
+    assert "<strong>99%</strong>" in summary and "ASR@3 1%" in summary, summary
+    # A learning-cycle run's mode is "cycle" too: the page said "cycle · cycle".
+    assert "cycle · cycle" not in page.text and "(cycle cycle," not in page.text
