@@ -480,3 +480,17 @@ def test_a_running_cycle_shows_what_it_has_done_so_far(
     assert mid["status"] == "running", mid
     assert mid["summary"].get("agents_done") == 1, mid["summary"]
     assert mid["summary"].get("not_applicable", 0) >= 1, mid["summary"]
+
+
+def test_a_run_where_no_probe_reached_the_agent_says_so(api: Api) -> None:
+    # Every probe ERRORed (nothing listens there): the run read "completed" with no
+    # error and pass rate "—", as if the agent had been tested.
+    agent_id = new_agent(api, "unreachable-bot")
+    config = {"type": "openai_chat", "base_url": "http://127.0.0.1:9/v1", "model": "m",
+              "api_key_ref": "k"}  # fmt: skip
+    target = {"config": config, "secrets": {"k": "sk-unreach-0123"}}
+    assert api.put(f"/agentbench/targets/{agent_id}", json=target).status_code == 200
+    run = run_to_end(api, agent_id)
+    assert run["summary"]["counts"]["ERROR"] > 0 and run["summary"]["passed"] == 0
+    assert run["error"] and run["error"].startswith("no probe reached the agent"), run
+    assert "sk-unreach" not in run["error"]

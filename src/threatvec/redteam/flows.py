@@ -385,6 +385,8 @@ def _finish(ctx: RunContext, org_id: str, run_id: str, result: RunResult) -> Non
         service.store_results(session=session, org_id=org_id, run=run, result=result)
         run.status = "cancelled" if result.cancelled else "completed"
         run.finished_at = utcnow()
+        if not result.cancelled:
+            run.error = _unreached_error(result.results) or run.error
         for r in result.results:
             if r.verdict is not Verdict.FAIL:
                 continue
@@ -414,6 +416,18 @@ def _finish(ctx: RunContext, org_id: str, run_id: str, result: RunResult) -> Non
             },
         )  # fmt: skip
         session.commit()
+
+
+def _unreached_error(results: Sequence[Any]) -> str | None:
+    """Why a run tested nothing: every probe that applied ended in ERROR.
+
+    Such a run is "completed" with no pass rate; without a reason it read as if the
+    agent had been tested (target down, blocked by the outbound policy, wrong URL).
+    """
+    applied = [r for r in results if r.verdict is not Verdict.NOT_APPLICABLE]
+    if not applied or any(r.verdict is not Verdict.ERROR for r in applied):
+        return None
+    return f"no probe reached the agent ({len(applied)} errors); first: {applied[0].reason}"[:2000]
 
 
 def _spawn(name: str, fn: Callable[[], object]) -> threading.Thread:
