@@ -14,12 +14,12 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 
 from threatvec.posture import service as posture
+from threatvec.posture.recompute import take_pending
 
 __all__ = ["fold_pending_posture"]
 
 
 def fold_pending_posture(request: Request, *, session: Session, org_id: str, now: datetime) -> None:
-    rec = getattr(request.app.state, "posture_recomputer", None)
-    pending = rec.take(org_id) if rec is not None else None
+    pending = take_pending(request.app.state, org_id)
     if pending is not None:
         posture.current(session=session, org_id=org_id, now=now, pending=pending)

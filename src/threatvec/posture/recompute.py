@@ -38,6 +38,7 @@ __all__ = [
     "changes_of",
     "detach",
     "recomputer_for",
+    "take_pending",
 ]
 
 log = logging.getLogger("threatvec.posture")
@@ -346,3 +347,13 @@ def detach(rec: Recomputer) -> None:
                 del _BY_ENGINE[key]
                 break
     rec.stop()
+
+
+def take_pending(app_state: Any, org_id: str) -> dict[str, frozenset[str] | None] | None:
+    """Claim an org's changes waiting in the app's recomputer (none when it has none).
+
+    Every read that shows the posture (GET /posture, the Overview, compliance evidence,
+    the Board Pack) folds them in, so none shows an older score than another.
+    """
+    rec: Recomputer | None = getattr(app_state, "posture_recomputer", None)
+    return rec.take(org_id) if rec is not None else None

@@ -48,8 +48,7 @@ router = APIRouter(tags=["posture"], responses=problem_responses(401, 422), life
 
 
 def _take_pending(request: Request, org_id: str) -> Any:
-    rec: debounce.Recomputer | None = getattr(request.app.state, "posture_recomputer", None)
-    return rec.take(org_id) if rec is not None else None
+    return debounce.take_pending(request.app.state, org_id)
 
 
 @router.get(

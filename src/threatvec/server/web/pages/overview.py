@@ -19,6 +19,7 @@ from threatvec.core.llm import LlmClient
 from threatvec.posture import service
 from threatvec.posture.dimensions import DIMENSION_LABELS
 from threatvec.posture.factors import round1
+from threatvec.posture.recompute import take_pending
 from threatvec.server.web.charts import band_color, gauge, line
 from threatvec.server.web.render import PageContext, PageDep, render
 
@@ -67,8 +68,7 @@ def _slots(ctx: PageContext) -> dict[str, Markup]:
 def overview_page(ctx: PageDep) -> HTMLResponse:
     org_id = ctx.org.id
     state = ctx.request.app.state
-    rec = getattr(state, "posture_recomputer", None)
-    pending = rec.take(org_id) if rec is not None else None
+    pending = take_pending(state, org_id)
     cur, brief = service.brief(
         session=ctx.session,
         org_id=org_id,
