@@ -221,3 +221,24 @@ def test_a_registered_agent_that_never_reported_lowers_and_explains_the_agent_sc
     assert "1 never reported" in parts["rule_coverage"]["detail"]
     risk = next(x for x in agent["risks"] if x["id"].endswith(":never_reported"))
     assert risk["objects"] == [r.json()["id"]] and "never reported" in risk["title"]
+
+
+@pytest.mark.parametrize(
+    ("params", "loc"),
+    [
+        # the default `from` (7 days before `to`) would fall before year 1
+        ({"to": "0001-01-01T00:00:00Z"}, ["query", "to"]),
+        # in UTC this is 31 Dec of year 0
+        ({"from": "0001-01-01T00:00:00+01:00", "to": "0001-01-02T00:00:00Z"}, ["query", "from"]),
+        # in UTC this is year 10000
+        ({"to": "9999-12-31T23:59:59-01:00"}, ["query", "to"]),
+        # a naive `to` is named as `to`, not as `from`
+        ({"to": "2026-01-01T00:00:00"}, ["query", "to"]),
+    ],
+)
+def test_history_out_of_range_timestamps_are_a_422_naming_the_parameter(
+    api, params: dict[str, str], loc: list[str]
+) -> None:
+    r = api.get("/posture/history", params=params)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["loc"] == loc

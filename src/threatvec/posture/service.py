@@ -16,7 +16,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
@@ -441,6 +441,20 @@ def current(
     return CurrentPosture(snap, posture, tr, top)
 
 
+def _utc_param(value: datetime, name: str) -> datetime:
+    """A query timestamp in UTC, or a 422 naming the parameter.
+
+    Converting is where an offset at the edge of the calendar (year 1 at +01:00,
+    year 9999 at -01:00) overflows; it must be a bad-input answer, not a 500.
+    """
+    if value.tzinfo is None:
+        raise InvalidInput(("query", name), "timestamps need a timezone (e.g. Z or +00:00)")
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInput(("query", name), "is outside the years 1–9999 in UTC") from None
+
+
 def history(
     *,
     session: Session,
@@ -452,10 +466,13 @@ def history(
 ) -> tuple[datetime, datetime, list[PostureSnapshot]]:
     """Snapshots between start and end (default: the last 7 days), oldest first."""
     now = now or utcnow()
-    end = end or now
-    start = start or end - timedelta(days=7)
-    if start.tzinfo is None or end.tzinfo is None:
-        raise InvalidInput(("query", "from"), "timestamps need a timezone (e.g. Z or +00:00)")
+    end = _utc_param(end or now, "to")
+    if start is None:
+        try:
+            start = end - timedelta(days=7)
+        except OverflowError:
+            raise InvalidInput(("query", "to"), "must be at least 7 days after year 1") from None
+    start = _utc_param(start, "from")
     if start >= end:
         raise InvalidInput(("query", "from"), "`from` must be before `to`")
     if end - start > HISTORY_MAX_RANGE:
