@@ -69,6 +69,13 @@ def test_validate_weights_accepts_and_normalises_types() -> None:
     assert validate_weights({"agent": 100, "mcp": 0, "shadow": 0})["mcp"] == 0.0
 
 
+def test_validate_weights_stores_negative_zero_as_zero() -> None:
+    # -0 passes ">= 0"; kept as -0.0 it showed as "weight -0" on the Overview and in the API
+    out = validate_weights({"agent": -0.0, "mcp": 50, "shadow": 50})
+    assert math.copysign(1.0, out["agent"]) == 1.0
+    assert f"{out['agent']:g}" == "0"
+
+
 @pytest.mark.parametrize(
     ("weights", "loc", "msg"),
     [

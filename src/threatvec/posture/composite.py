@@ -60,7 +60,7 @@ def validate_weights(
         elif val < 0:
             errors.append(FieldError(("weights", dim), "must be >= 0"))
         else:
-            out[dim] = val
+            out[dim] = val + 0.0  # -0.0 + 0.0 is 0.0: a stored "-0" would show as "weight -0"
     if not errors and abs(sum(out.values()) - WEIGHT_SUM) > _SUM_TOLERANCE:
         errors.append(
             FieldError(("weights",), f"must sum to 100 (got {round(sum(out.values()), 4):g})")
