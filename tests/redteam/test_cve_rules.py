@@ -96,3 +96,27 @@ def test_channels_the_agent_lacks_make_a_cve_untestable(nvd_records: list[dict[s
 def test_component_names_are_normalised() -> None:
     assert normalise_component("LangChain_Experimental") == "langchain-experimental"
     assert normalise_component(" llama.index ") == "llama-index"
+
+
+def test_cves_that_choose_the_same_probe_share_one_run_of_it(
+    nvd_records: list[dict[str, Any]],
+) -> None:
+    # Two LangChain prompt-injection CVEs pick the same library probes. Running each probe
+    # once per CVE sent one attack twice and counted it twice in the heatmap and pass rate.
+    cves = [by_id(nvd_records, i) for i in ("CVE-2023-29374", "CVE-2023-36258")]
+    channels = frozenset({DIRECT, DOCUMENT, TOOL_OUTPUT, SYSTEM})
+    agent = AgentFacts("a", ("langchain", "langchain-experimental"), channels)
+    plan = plan_cycle(cves, agent)
+    assert {d.status for d in plan.decisions} == {"planned"}
+    per_cve: dict[str, set[str]] = {}
+    for s in plan.scenarios:
+        per_cve.setdefault(s.cve_id, set()).add(s.base_probe_id)
+    common = per_cve["CVE-2023-29374"] & per_cve["CVE-2023-36258"]
+    assert common, per_cve
+    probes = plan.probes()
+    assert len(probes) == len({s.base_probe_id for s in plan.scenarios}) < len(plan.scenarios)
+    shared = [s for s in plan.scenarios if s.base_probe_id == sorted(common)[0]]
+    assert len({s.probe.id for s in shared}) == 1 and len(shared) == 2
+    assert "and 1 more CVEs" in shared[0].probe.title
+    assert "CVE-2023-29374 via" in shared[0].probe.source
+    assert "CVE-2023-36258 via" in shared[0].probe.source

@@ -299,6 +299,14 @@ def test_learning_cycle_records_cve_rule_scenario_run_verdict(
     run = api.get(f"/agentbench/runs/{tested[0]['run_id']}").json()
     assert run["kind"] == "cycle" and run["cycle_id"] == cycle["id"]
     assert cycle["id"] in api.get("/red-team/learn/cycles").text
+    # CVEs that map to the same probe share one attack: each probe runs (and counts in the
+    # heatmap and pass rate) once, and every scenario that chose it gets its verdict.
+    probes = {o["probe_id"] for o in tested}
+    assert len(probes) < len(tested), "the sample's LangChain CVEs share probes"
+    results = api.get(f"/agentbench/runs/{run['id']}/results", params={"limit": 500}).json()
+    assert sorted(r["probe_id"] for r in results["items"]) == sorted(probes)
+    verdict = {r["probe_id"]: r["verdict"] for r in results["items"]}
+    assert all(o["verdict"] == verdict[o["probe_id"]] for o in tested)
 
 
 def test_atlas_catalogue_and_coverage(

@@ -246,7 +246,7 @@ class Scenario:
     cve_id: str
     rule_id: str
     technique_ids: tuple[str, ...]  # what the rule mapped the CVE to
-    probe: Probe  # derived probe (its id is unique per CVE)
+    probe: Probe  # the probe run for it, shared by the cycle's scenarios of the same base probe
     base_probe_id: str
     provenance: dict[str, str] = field(default_factory=dict)
 
@@ -268,8 +268,8 @@ class CyclePlan:
     decisions: tuple[CveDecision, ...]
 
     def probes(self) -> list[Probe]:
-        """The derived probes to hand to ``run_probes``."""
-        return [s.probe for s in self.scenarios]
+        """The probes to hand to ``run_probes``: each once, however many scenarios share it."""
+        return list({s.probe.id: s.probe for s in self.scenarios}.values())
 
 
 def map_cve(cve: CveFacts, rules: Sequence[MappingRule] = RULES) -> list[RuleMatch]:
@@ -353,18 +353,12 @@ def plan_cycle(
                     continue
                 if not probe.required_channels() <= agent.channels:
                     continue
-                derived = replace(
-                    probe,
-                    id=_scenario_probe_id(cve.cve_id, probe.id),
-                    title=f"{probe.title} (learned from {cve.cve_id})",
-                    source=f"learning cycle: {cve.cve_id} via {match.rule_id}",
-                )
                 chosen[probe.id] = Scenario(
                     id=f"{cve.cve_id}/{match.rule_id}/{probe.id}",
                     cve_id=cve.cve_id,
                     rule_id=match.rule_id,
                     technique_ids=match.techniques,
-                    probe=derived,
+                    probe=probe,  # replaced by the cycle's shared probe below
                     base_probe_id=probe.id,
                     provenance={
                         "cve": cve.cve_id,
@@ -394,7 +388,34 @@ def plan_cycle(
                 tuple(s.id for s in chosen.values()),
             )
         )
-    return CyclePlan(agent.agent_id, tuple(scenarios), tuple(decisions))
+    return CyclePlan(agent.agent_id, _share_probes(scenarios), tuple(decisions))
+
+
+def _share_probes(scenarios: Sequence[Scenario]) -> tuple[Scenario, ...]:
+    """One probe to run per library probe, shared by every CVE scenario that chose it.
+
+    Ten CVEs mapped to the same family would otherwise send the same attack ten
+    times: ten results where there is one test, inflating the heatmap's decided
+    counts (a technique reached its 5-result minimum on one probe) and weighting
+    the agent's pass rate by how many CVEs happen to share a family. Each
+    scenario keeps its own CVE provenance and gets the shared probe's verdict.
+    """
+    by_base: dict[str, list[Scenario]] = {}
+    for s in scenarios:
+        by_base.setdefault(s.base_probe_id, []).append(s)
+    shared: dict[str, Probe] = {}
+    for base_id, group in by_base.items():
+        first, cves = group[0], sorted({s.cve_id for s in group})
+        learned = cves[0] if len(cves) == 1 else f"{cves[0]} and {len(cves) - 1} more CVEs"
+        shared[base_id] = replace(
+            first.probe,
+            id=_scenario_probe_id(first.cve_id, base_id),
+            title=f"{first.probe.title} (learned from {learned})",
+            source="learning cycle: "
+            + ", ".join(f"{s.cve_id} via {s.rule_id}" for s in group[:20])
+            + (f" and {len(group) - 20} more" if len(group) > 20 else ""),
+        )
+    return tuple(replace(s, probe=shared[s.base_probe_id]) for s in scenarios)
 
 
 @dataclass(frozen=True)
