@@ -30,10 +30,11 @@ def recent_signals(
     kind: Annotated[list[str] | None, Query(max_length=20)] = None,
 ) -> SignalList:
     if after_id == 0:
-        after_id = max(0, service.latest_id(session=session, org_id=org_id) - limit)
-    rows = service.list_since(
-        session=session, org_id=org_id, after_id=after_id, limit=limit, kinds=kind or ()
-    )
+        rows = service.list_latest(session=session, org_id=org_id, limit=limit, kinds=kind or ())
+    else:
+        rows = service.list_since(
+            session=session, org_id=org_id, after_id=after_id, limit=limit, kinds=kind or ()
+        )
     return SignalList(items=[SignalRead.model_validate(r) for r in rows])
 
 

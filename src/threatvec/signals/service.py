@@ -66,6 +66,20 @@ def list_since(
     return list(session.scalars(stmt.order_by(Signal.id).limit(limit)))
 
 
+def list_latest(
+    *, session: Session, org_id: str, limit: int, kinds: Sequence[str] = ()
+) -> list[Signal]:
+    """The org's newest `limit` signals (of `kinds`, if given), oldest first."""
+    # Ids are shared by every org: "latest id minus limit" would be a window that a
+    # busy neighbour's signals fill, so take the org's own last rows instead.
+    stmt = select(Signal).where(Signal.org_id == org_id)
+    if kinds:
+        stmt = stmt.where(Signal.kind.in_(list(kinds)))
+    rows = list(session.scalars(stmt.order_by(Signal.id.desc()).limit(limit)))
+    rows.reverse()
+    return rows
+
+
 def latest_id(*, session: Session, org_id: str) -> int:
     return int(session.scalar(select(func.max(Signal.id)).where(Signal.org_id == org_id)) or 0)
 

@@ -13,10 +13,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/live", response_class=HTMLResponse)
 def live_page(ctx: PageDep) -> HTMLResponse:
-    latest = signals.latest_id(session=ctx.session, org_id=ctx.org.id)
-    recent = signals.list_since(
-        session=ctx.session, org_id=ctx.org.id, after_id=max(0, latest - 50)
-    )
+    recent = signals.list_latest(session=ctx.session, org_id=ctx.org.id, limit=50)
     return render(
         ctx, "live.html", active="/live", title="Live AI Traffic", recent=list(reversed(recent))
     )
