@@ -34,7 +34,7 @@ def test_overview_and_a_weight_change_that_moves_the_gauge(page, live_server, se
     assert page.inner_text("h1") == "Overview"
     before = _gauge_value(page)
     assert page.locator("#posture-gauge svg.gauge").is_visible()
-    assert page.get_attribute("#posture-gauge svg.gauge", "aria-label") == f"Posture: {before:.0f}"
+    assert page.get_attribute("#posture-gauge svg.gauge", "aria-label") == f"Posture: {before:.1f}"
     agent = float(page.inner_text("#dim-agent .dim-value strong"))
     mcp = float(page.inner_text("#dim-mcp .dim-value strong"))
     assert agent == 46.6 and mcp != agent
@@ -83,7 +83,7 @@ def test_overview_and_a_weight_change_that_moves_the_gauge(page, live_server, se
     page.wait_for_url(f"{base}/")
     after = _gauge_value(page)
     assert after == agent and after != before  # MCP weighs 0 now: the gauge is the agents alone
-    assert page.get_attribute("#posture-gauge svg.gauge", "aria-label") == f"Posture: {after:.0f}"
+    assert page.get_attribute("#posture-gauge svg.gauge", "aria-label") == f"Posture: {after:.1f}"
     assert "counts 100%" in page.inner_text("#dim-agent")
     screenshot(page, "overview_after_weights")
     assert not csp_errors, csp_errors

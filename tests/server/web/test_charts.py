@@ -14,7 +14,7 @@ def test_gauge_values_and_no_data() -> None:
     texts = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")] or [
         t.text for t in root.iter("text")
     ]
-    assert "87" in texts and EVIL in texts  # escaped in the markup, intact as text
+    assert "87.4" in texts and EVIL in texts  # escaped in the markup, intact as text
     assert "<script>" not in str(gauge(50, label=EVIL))
     assert GOOD in str(gauge(90)) and WARN in str(gauge(60)) and BAD in str(gauge(10))
     assert "no data" in str(gauge(None)) and GOOD not in str(gauge(None))
@@ -43,3 +43,20 @@ def test_bar_and_heatmap_escape_and_colour() -> None:
     _parse(svg)
     assert GOOD in svg and WARN in svg and GRAY in svg and BAD in svg
     assert "untested" in svg and "<script>" not in svg
+
+
+def _gauge_text(value: float) -> str:
+    root = _parse(gauge(value))
+    texts = list(root.iter("{http://www.w3.org/2000/svg}text")) or list(root.iter("text"))
+    return str(texts[0].text)
+
+
+def test_gauge_reads_the_score_as_shown_beside_it_and_in_its_band() -> None:
+    # The Overview prints "52.7 / 100" under the gauge; the gauge read "53".
+    assert _gauge_text(52.7) == "52.7"
+    # 79.6 is amber (< 80): the gauge read "80" in amber, 49.7 read "50" in red
+    assert _gauge_text(79.6) == "79.6" and WARN in str(gauge(79.6))
+    assert _gauge_text(49.7) == "49.7" and BAD in str(gauge(49.7))
+    # one decimal rounded half away from zero, as every score; the colour follows the number
+    assert _gauge_text(79.96) == "80.0" and GOOD in str(gauge(79.96))
+    assert _gauge_text(100) == "100.0" and _gauge_text(0) == "0.0"

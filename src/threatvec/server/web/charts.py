@@ -13,6 +13,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from threatvec.posture.factors import round1
+
 __all__ = ["HeatCell", "band_color", "bar", "gauge", "heatmap", "line"]
 
 GOOD, WARN, BAD, GRAY, INK, GRID = "#1a7f37", "#bf8700", "#cf222e", "#d0d7de", "#1f2328", "#eaeef2"
@@ -42,14 +44,17 @@ def gauge(value: float | None, *, label: str = "Posture", size: int = 180) -> Ma
     parts = [f'<path d="{track}" stroke="{GRID}" stroke-width="{width:.1f}" fill="none"/>']
     text = "no data"
     if value is not None:
-        v = max(0.0, min(100.0, float(value)))
+        # The number is the score as printed beside it and in the API (one decimal, half
+        # away from zero), and the colour is that number's band: a whole number read
+        # "53" over "52.7 / 100", and 79.6 read "80" in the amber of scores below 80.
+        v = round1(max(0.0, min(100.0, float(value))))
         xv, yv = point(v / 100)
         arc = f"M{x0:.1f},{y0:.1f} A{r:.1f},{r:.1f} 0 0 1 {xv:.1f},{yv:.1f}"
         parts.append(
             f'<path d="{arc}" stroke="{band_color(v)}" stroke-width="{width:.1f}" '
             f'fill="none" stroke-linecap="round"/>'
         )
-        text = f"{v:.0f}"
+        text = f"{v:.1f}"
     parts.append(
         f'<text x="{cx:.1f}" y="{cy:.1f}" text-anchor="middle" font-size="{size * 0.2:.0f}"'
         f' font-weight="700" fill="{INK}" class="gauge-value">{_e(text)}</text>'
