@@ -213,3 +213,24 @@ def test_a_malformed_content_blob_is_reported_and_the_others_imported(
         result = m365.pull(session=session, org_id=org.id, client=_client(server))
     assert (result.blobs, result.imported) == (2, 10)
     assert result.errors == ["content blob blob-1: content blob is not a JSON array"]
+
+
+def test_copilot_summary_survives_retention_of_raw_events(session_factory, sample) -> None:
+    """The summary is read from aggregates: pruning the raw Copilot events changes nothing."""
+    from threatvec.retention.service import prune_events
+    from threatvec.shadow.models import ShadowEvent
+
+    org = create_org(session_factory)
+    with session_scope(session_factory) as session:
+        m365.import_records(session=session, org_id=org.id, records=sample)
+        [svc] = service.list_page(session=session, org_id=org.id, page=service.PageParams())[0]
+        before = service.service_detail(session=session, org_id=org.id, service_id=svc.id).m365
+    with session_scope(session_factory) as session:
+        later = datetime.now(UTC) + timedelta(days=31)
+        counts = prune_events(session=session, org_id=org.id, keep_days=30, now=later)
+    with session_scope(session_factory) as session:
+        left = session.query(ShadowEvent).filter(ShadowEvent.org_id == org.id).count()
+        after = service.service_detail(session=session, org_id=org.id, service_id=svc.id).m365
+    assert counts["shadow_events"] == 10 and left == 0
+    assert before["interactions"] == 10 and before["sensitivity_labels"] == 3
+    assert after == before

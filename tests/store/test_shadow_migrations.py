@@ -13,7 +13,7 @@ from sqlalchemy import MetaData, Table, func, select
 from tests.conftest import new_database_url
 from threatvec.shadow import m365
 from threatvec.shadow.models import ShadowEvent, ShadowService, ShadowServiceUser
-from threatvec.shadow.service import org_user_salt
+from threatvec.shadow.service import org_user_salt, service_detail
 from threatvec.store.engine import make_engine, make_session_factory, session_scope
 from threatvec.store.migrate import upgrade
 
@@ -117,5 +117,33 @@ def test_pii_split_by_event_type_is_filled_from_stored_events(tmp_path: Path) ->
         with session_scope(make_session_factory(engine)) as s:
             svc = s.get(ShadowService, "s1")
             assert (svc.pii_in_pastes, svc.pii_in_uploads, svc.pii_in_submits) == (2, 1, 0)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.db
+def test_copilot_summary_counters_are_filled_from_stored_events(tmp_path: Path) -> None:
+    """shadow_0004: the Copilot events still stored become the summary's counters."""
+    engine = make_engine(new_database_url(tmp_path))
+    try:
+        upgrade(engine, "shadow_0003")
+        _old_rows(engine)  # two Copilot submits (no signals) and one extension visit
+        signals = [
+            {"app_host": "Word", "resource_types": ["docx"], "sensitivity_labels": ["l1", "l2"]},
+            {"app_host": "Teams", "resource_types": ["docx", "xlsx"], "sensitivity_labels": ["l1"]},
+        ]
+        with engine.begin() as conn:
+            events = Table("shadow_events", MetaData(), autoload_with=conn)
+            for n, sig in enumerate(signals):
+                conn.execute(events.update().where(events.c.event_id == f"e{n}"), {"signals": sig})
+        upgrade(engine)
+        with session_scope(make_session_factory(engine)) as s:
+            detail = service_detail(session=s, org_id="o1", service_id="s1")
+        assert detail.m365 == {
+            "interactions": 2,
+            "app_hosts": {"Teams": 1, "Word": 1},
+            "resource_types": {"docx": 2, "xlsx": 1},
+            "sensitivity_labels": 2,
+        }
     finally:
         engine.dispose()

@@ -34,6 +34,7 @@ __all__ = [
     "ShadowDaily",
     "ShadowEvent",
     "ShadowService",
+    "ShadowServiceFacet",
     "ShadowServicePii",
     "ShadowServiceUser",
 ]
@@ -156,6 +157,26 @@ class ShadowDaily(OrgScoped, Base):
     day: Mapped[date] = mapped_column(Date)
     events: Mapped[int] = mapped_column(Integer, default=0)
     pii_events: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ShadowServiceFacet(OrgScoped, Base):
+    """Microsoft 365 Copilot interactions per service and facet value, counted as imported.
+
+    ``facet`` is ``m365`` (value ``""``: all interactions), ``app_host``,
+    ``resource_type`` or ``label`` (a sensitivity label id). The service detail's
+    Copilot summary reads these, not the raw events, which retention prunes.
+    """
+
+    __tablename__ = "shadow_service_facets"
+    __table_args__ = (UniqueConstraint("service_id", "facet", "value"),)
+
+    id: Mapped[int] = mapped_column(_BIGINT, primary_key=True, autoincrement=True)
+    service_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("shadow_services.id", ondelete="CASCADE")
+    )
+    facet: Mapped[str] = mapped_column(String(20))
+    value: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ShadowCatalogEntry(OrgScoped, Base):

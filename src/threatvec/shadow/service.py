@@ -34,6 +34,7 @@ from threatvec.shadow.models import (
     ShadowDaily,
     ShadowEvent,
     ShadowService,
+    ShadowServiceFacet,
     ShadowServicePii,
     ShadowServiceUser,
 )
@@ -124,6 +125,8 @@ class _Tally:
     pii_occurrences: Counter[str] = field(default_factory=Counter)
     days: dict[date, list[int]] = field(default_factory=dict)
     users: dict[str, datetime] = field(default_factory=dict)
+    # Microsoft 365 Copilot: (facet, value) -> interactions (ShadowServiceFacet)
+    facets: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -310,6 +313,8 @@ def record_events(
         day[1] += int(has_pii)
         if ev.user_hash:
             t.users[ev.user_hash] = min(t.users.get(ev.user_hash, ev.occurred_at), ev.occurred_at)
+        if source == "m365":
+            t.facets.update(_m365_facets(ev.signals))
     _apply_tallies(session, org_id, tallies)
     # Reload what the Core UPDATE changed underneath the ORM objects.
     touched = list(
@@ -322,6 +327,18 @@ def record_events(
     refresh_risk(session=session, org_id=org_id, services=touched)
     _publish(session, org_id, touched, {s.id for s in created}, tallies)
     return RecordResult(len(new_ids), duplicates, [s.id for s in created])
+
+
+def _m365_facets(signals: dict[str, Any]) -> Counter[tuple[str, str]]:
+    """What one Copilot interaction adds to its service's summary facets."""
+    out: Counter[tuple[str, str]] = Counter({("m365", ""): 1})
+    if isinstance(signals.get("app_host"), str):
+        out[("app_host", signals["app_host"])] += 1
+    for kind in signals.get("resource_types", []):
+        out[("resource_type", kind)] += 1
+    for label in set(signals.get("sensitivity_labels", [])):
+        out[("label", label)] += 1
+    return out
 
 
 def _new_users(session: Session, org_id: str, tallies: dict[str, _Tally]) -> Counter[str]:
@@ -439,6 +456,20 @@ def _apply_tallies(session: Session, org_id: str, tallies: dict[str, _Tally]) ->
             },
         )
         conn.execute(stmt, day_rows)
+
+    facet_rows = [
+        {"org_id": org_id, "service_id": sid, "facet": f, "value": v, "events": n}
+        for sid, t in sorted(tallies.items())
+        for (f, v), n in sorted(t.facets.items())
+    ]
+    if facet_rows:
+        table = ShadowServiceFacet.__table__
+        stmt = _insert(session, table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["service_id", "facet", "value"],
+            set_={"events": table.c.events + stmt.excluded.events},
+        )
+        conn.execute(stmt, facet_rows)
 
 
 def _publish(
@@ -862,35 +893,29 @@ def service_detail(
 
 
 def _m365_summary(session: Session, org_id: str, service_id: str) -> dict[str, Any]:
-    rows = session.scalars(
-        select(ShadowEvent.signals)
-        .where(
-            ShadowEvent.org_id == org_id,
-            ShadowEvent.service_id == service_id,
-            ShadowEvent.source == "m365",
+    """Copilot interactions of one service from its facet counters: the raw events behind
+    them are pruned after THREATVEC_EVENTS_KEEP_DAYS, the counters are kept."""
+    by_facet: dict[str, Counter[str]] = defaultdict(Counter)
+    for facet, value, n in session.execute(
+        select(ShadowServiceFacet.facet, ShadowServiceFacet.value, ShadowServiceFacet.events).where(
+            ShadowServiceFacet.org_id == org_id, ShadowServiceFacet.service_id == service_id
         )
-        .order_by(ShadowEvent.occurred_at.desc())
-        .limit(5000)
-    )
-    hosts: Counter[str] = Counter()
-    types: Counter[str] = Counter()
-    labels: set[str] = set()
-    interactions = 0
-    for sig in rows:
-        interactions += 1
-        if isinstance(sig.get("app_host"), str):
-            hosts[sig["app_host"]] += 1
-        for t in sig.get("resource_types", []):
-            types[t] += 1
-        labels.update(sig.get("sensitivity_labels", []))
+    ):
+        by_facet[facet][value] += n
+    interactions = by_facet["m365"][""]
     if not interactions:
         return {}
+    hosts, types, labels = by_facet["app_host"], by_facet["resource_type"], by_facet["label"]
     return {
         "interactions": interactions,
-        "app_hosts": dict(hosts.most_common()),
-        "resource_types": dict(types.most_common()),
+        "app_hosts": _most_first(hosts),
+        "resource_types": _most_first(types),
         "sensitivity_labels": len(labels),
     }
+
+
+def _most_first(counts: Counter[str]) -> dict[str, int]:
+    return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
 @dataclass(frozen=True)
@@ -1086,6 +1111,7 @@ def _fold_into(session: Session, org_id: str, src: ShadowService, dst: ShadowSer
     )
     _fold_rollup(session, org_id, ShadowServicePii, "category", ("events", "occurrences"), src, dst)
     _fold_rollup(session, org_id, ShadowDaily, "day", ("events", "pii_events"), src, dst)
+    _fold_rollup(session, org_id, ShadowServiceFacet, ("facet", "value"), ("events",), src, dst)
     _fold_users(session, org_id, src, dst)
     _fold_alert_asks(session, org_id, src, dst)
     session.delete(src)
@@ -1096,23 +1122,29 @@ def _fold_rollup(
     session: Session,
     org_id: str,
     model: Any,
-    key: str,
+    key: str | tuple[str, ...],
     sums: tuple[str, ...],
     src: ShadowService,
     dst: ShadowService,
 ) -> None:
     table = model.__table__
+    keys = (key,) if isinstance(key, str) else key
     mine = (table.c.org_id == org_id, table.c.service_id == src.id)
     conn = session.connection()
     rows = [
-        {"org_id": org_id, "service_id": dst.id, key: r[key], **{c: r[c] for c in sums}}
+        {
+            "org_id": org_id,
+            "service_id": dst.id,
+            **{k: r[k] for k in keys},
+            **{c: r[c] for c in sums},
+        }
         for r in conn.execute(select(table).where(*mine)).mappings()
     ]
     if not rows:
         return
     stmt = _insert(session, table)
     stmt = stmt.on_conflict_do_update(
-        index_elements=["service_id", key],
+        index_elements=["service_id", *keys],
         set_={c: table.c[c] + stmt.excluded[c] for c in sums},
     )
     conn.execute(stmt, rows)
