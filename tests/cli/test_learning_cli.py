@@ -157,6 +157,20 @@ def test_json_and_no_wait(
     assert listed["items"][0]["id"] == cycle["id"]
 
 
+def test_a_cycle_that_tests_nothing_prints_why(
+    live_server: LiveServer, org: OrgHandle, agents: OpenAIAgentServer, cve_file: Path
+) -> None:
+    config = {**_naive(agents), "components": ["requests"]}  # no CVE names it
+    agent_id = _agent(live_server, org, "undeclared-cli-bot", config)
+    done = tv(live_server, org, "run-cycle", "--agent", agent_id, "--cves", str(cve_file),
+              "--k", "1", "--fail-on-bypass")  # fmt: skip
+    assert done.returncode == 0, (done.stdout, done.stderr)
+    cycle = _cycle(live_server, org, done.stdout.split()[1])
+    assert cycle["untested_reason"]
+    assert f"nothing was tested: {cycle['untested_reason']}" in done.stdout
+    assert f"none of the {cycle['cve_count']} CVEs" in done.stdout
+
+
 def test_clear_errors_server_down_bad_key_and_a_cycle_already_running(
     live_server: LiveServer, org: OrgHandle, session_factory: Any
 ) -> None:

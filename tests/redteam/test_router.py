@@ -8,9 +8,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.conftest import Api, create_org
+from tests.conftest import Api, create_org, dashboard_login
 from tests.redteam.agents.servers import FlowAgentServer, OpenAIAgentServer, SlowAgentServer
 from tests.redteam.conftest import shared
 from threatvec.redteam import harness
@@ -379,6 +380,36 @@ def test_learning_cycle_counts_scenarios_it_could_not_run(
     assert cycle["summary"]["not_run"] == len(not_run)
     assert cycle["summary"]["agents_not_serving"] == 1
     assert "runs" not in cycle["summary"]
+
+
+def test_a_cycle_that_tests_nothing_says_why_in_the_api_and_on_the_page(
+    app: Any, api: Api, agents_server: OpenAIAgentServer, langchain_cves: list[dict[str, Any]]
+) -> None:
+    # An agent that declares only components no CVE names: the cycle read "completed"
+    # with counters only, as if the agent had been tested.
+    bot = new_agent(api, "undeclared-bot")
+    body = openai_target(agents_server, "hardened", components=["requests"])
+    assert api.put(f"/agentbench/targets/{bot}", json=body).status_code == 200
+    r = api.post(
+        "/red-team/learn/run-cycle", json={"agent_ids": [bot], "cves": langchain_cves, "k": 1}
+    )
+    assert r.status_code == 202, r.text
+    cycle = r.json()
+    assert cycle["untested_reason"] is None  # not ended yet
+    deadline = time.monotonic() + WAIT_S
+    while cycle["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+        cycle = api.get(f"/red-team/learn/cycles/{cycle['id']}").json()
+    assert cycle["status"] == "completed", cycle
+    reason = cycle["untested_reason"]
+    assert reason and f"none of the {cycle['cve_count']} CVEs" in reason, cycle
+    listed = api.get("/red-team/learn/cycles").json()["items"]
+    assert next(c for c in listed if c["id"] == cycle["id"])["untested_reason"] == reason
+    with TestClient(app) as c:
+        dashboard_login(c, api.org.key)
+        page = c.get("/red-team").text
+    assert "Nothing was tested: none of the" in page
 
 
 def test_a_second_learning_cycle_is_a_409_naming_the_running_one(

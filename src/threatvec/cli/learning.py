@@ -147,6 +147,8 @@ def _print_summary(cycle: dict[str, Any], tally: CycleTally, names: dict[str, st
     ]
     if notes:
         typer.echo("; ".join(notes))
+    if cycle.get("untested_reason"):
+        typer.echo(f"nothing was tested: {_shown(cycle['untested_reason'], 500)}")
     if cycle.get("error"):
         typer.echo(f"error: {_shown(cycle['error'], 500)}")
     if not tally.techniques:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
-__all__ = ["CycleTally", "TechniqueTally", "tally_outcomes"]
+__all__ = ["CycleTally", "TechniqueTally", "tally_outcomes", "untested_reason"]
 
 
 @dataclass
@@ -80,3 +81,58 @@ def tally_outcomes(outcomes: Iterable[Mapping[str, Any]]) -> CycleTally:
             per.setdefault(technique, TechniqueTally(technique)).add(verdict)
     ordered = sorted(per.values(), key=lambda t: (-t.failed, -t.scenarios, t.technique))
     return CycleTally(totals, ordered, dict(sorted(not_tested.items())))
+
+
+def untested_reason(
+    *, status: str, cve_source: str, cve_count: int, agent_count: int, summary: Mapping[str, Any]
+) -> str | None:
+    """Why a completed cycle sent no probe, and what would change that; None if it sent one.
+
+    A cycle that found nothing to test read "completed" with a few counters, as
+    if the agents had been tested: the first cycle on a new install (no CVE
+    synced) and agents that declare no components both ended that way.
+    """
+    if status != "completed" or summary.get("runs"):
+        return None
+    count = partial(_count, summary)
+    if cve_count == 0:
+        if cve_source == "request":
+            dropped = count("not_ai_relevant_dropped")
+            return f"none of the CVE records sent is AI-relevant ({dropped} dropped)"
+        days = count("days") or 30
+        return (
+            f"no AI-relevant CVE was published or modified in the last {days} days in the CVE "
+            "database: sync it from NVD (threatvec cves sync) or import a feed file "
+            "(threatvec cves import FILE)"
+        )
+    if agent_count == 0:
+        return "the organisation has no agents: register one with the SDK or add an asset"
+    if count("agents_skipped") + count("agents_failed") >= agent_count:
+        return (
+            "no agent could be probed: give each an AgentBench target, or register it with "
+            "the SDK and serve probes (tv.serve_probes)"
+        )
+    if count("planned"):
+        if count("agents_not_serving"):
+            return "the agents with scenarios were not serving probes (tv.serve_probes)"
+        return None  # planned but stopped: the cycle's error says why
+    applicable = count("unmapped") + count("untestable")
+    if not applicable:
+        return (
+            f"none of the {cve_count} CVEs is in a component the agents declare: list each "
+            "agent's components (the SDK's frameworks and integrations, the asset's "
+            "metadata.components or the AgentBench target's components)"
+        )
+    parts = []
+    if count("unmapped"):
+        parts.append(
+            f"{count('unmapped')} map to no ATLAS rule (approve a suggested mapping to test them)"
+        )
+    if count("untestable"):
+        parts.append(f"{count('untestable')} have no probe that reaches the agents' channels")
+    return "of the CVEs in the agents' components, " + "; ".join(parts)
+
+
+def _count(summary: Mapping[str, Any], key: str) -> int:
+    value = summary.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0

@@ -781,6 +781,8 @@ def run_cycle(
             raise
         cycle.cve_count, cycle.agent_count = len(facts), len(agents)
         base_summary = dict(cycle.summary or {})
+        if cves is None:
+            base_summary["days"] = days  # the CVE window, for the "nothing tested" reason
         session.commit()
     with _ACTIVE_LOCK:
         _ACTIVE_CYCLES[cycle_id] = _Active(org_id, ctx.factory.kw.get("bind"))

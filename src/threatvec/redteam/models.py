@@ -182,6 +182,16 @@ class RedTeamCycle(_Owned, _Cancellable, OrgScoped, Timestamped, Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    @property
+    def untested_reason(self) -> str | None:
+        """Why a completed cycle sent no probe (see ``cycle_report.untested_reason``)."""
+        from threatvec.redteam.cycle_report import untested_reason
+
+        return untested_reason(
+            status=self.status, cve_source=self.cve_source, cve_count=self.cve_count or 0,
+            agent_count=self.agent_count or 0, summary=self.summary or {},
+        )  # fmt: skip
+
 
 class RedTeamCycleOutcome(OrgScoped, Base):
     """cve → rule → scenario → run → verdict for one agent (or why the CVE was not tested)."""

@@ -384,6 +384,11 @@ class CycleRead(BaseModel):
     agent_count: int
     summary: dict[str, Any]
     error: str | None
+    untested_reason: str | None = Field(
+        default=None,
+        description="Why a completed cycle sent no probe and what would change that "
+        "(no CVE synced, no agents, none probeable, no declared component, …); null otherwise",
+    )
     cancelled_by: str | None = Field(description="Who cancelled it (key:ORG, dashboard:ORG, …)")
     cancel_reason: str | None = Field(description="The reason given with the cancel")
     created_at: datetime
