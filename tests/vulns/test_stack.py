@@ -184,6 +184,31 @@ def test_cyclonedx_components_nested_and_deduplicated() -> None:
     ]
 
 
+def test_cyclonedx_version_that_is_not_a_string_is_reported_not_dropped() -> None:
+    # A JSON number loses its text (2.10 reads 2.1); stored without a version it matched
+    # no CVE range and nothing said so. null is the same as no version.
+    sbom = {
+        "bomFormat": "CycloneDX",
+        "components": [
+            {"name": "transformers", "version": 4.3},
+            {"name": "torch", "version": "2.5.1"},
+            {"name": "numpy", "version": True},
+            {"name": "requests", "version": None},
+            {"name": "langchain", "version": ["0.1"]},
+        ],
+    }
+    result = parse_cyclonedx(sbom)
+    assert [(e.technology, e.version) for e in result.entries] == [
+        ("torch", "2.5.1"),
+        ("requests", None),
+    ]
+    assert [(e.location, e.reason) for e in result.errors] == [
+        ("components[0]", "version must be a string, not a number"),
+        ("components[2]", "version must be a string, not a bool"),
+        ("components[4]", "version must be a string, not a list"),
+    ]
+
+
 def test_cyclonedx_refuses_other_json() -> None:
     with pytest.raises(StackFileError, match="CycloneDX"):
         parse_cyclonedx(b'{"spdxVersion": "SPDX-2.3"}')

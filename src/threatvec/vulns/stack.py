@@ -413,6 +413,12 @@ def parse_cyclonedx(
             continue
         name, err = _clean_text(name_val, "name")
         version_val = comp.get("version")
+        if version_val is not None and not isinstance(version_val, str):
+            # A number loses its text (2.10 reads 2.1); kept without a version it
+            # silently matched no CVE range. The spec says a string: say so.
+            kind = type(version_val).__name__.replace("float", "number").replace("int", "number")
+            result.errors.append(RowError(None, f"version must be a string, not a {kind}", where))
+            continue
         version, verr = (
             _clean_text(version_val, "version") if isinstance(version_val, str) else (None, None)
         )
