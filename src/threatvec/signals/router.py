@@ -83,8 +83,10 @@ async def stream_signals(
     bus = request.app.state.signal_bus
     heartbeat = request.app.state.sse_heartbeat_s
     start = since
-    if start is None and last_event_id and last_event_id.isdigit():
-        start = min(int(last_event_id), MAX_ID)
+    if last_event_id and last_event_id.isdigit():
+        # A browser reconnecting to a URL with ?since= also sends the last id it got,
+        # which is later: resuming from since would replay (duplicate) what it showed.
+        start = max(start or 0, min(int(last_event_id), MAX_ID))
     if start is None:
         start = (await run_in_threadpool(_fetch, request, org_id, -1))[0][0]
 

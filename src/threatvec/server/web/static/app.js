@@ -17,7 +17,10 @@ function liveTraffic() {
   const list = document.getElementById("live-list");
   if (!list || typeof EventSource === "undefined") return;
   const dot = document.getElementById("live-status");
-  const source = new EventSource("/api/v1/signals/stream");
+  // Resume after the newest signal the server rendered: one that arrives while the
+  // page loads is neither lost nor shown twice.
+  const since = /^\d+$/.test(list.dataset.since || "") ? "?since=" + list.dataset.since : "";
+  const source = new EventSource("/api/v1/signals/stream" + since);
   source.onopen = () => dot && dot.classList.add("on");
   source.onerror = () => dot && dot.classList.remove("on");
   const onMessage = (ev) => {
