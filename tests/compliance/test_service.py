@@ -138,7 +138,14 @@ def test_statuses_move_as_evidence_arrives(api: Api, session_factory, shared_dat
     assert probes(after, "LLM07 probes failed") > 0 and after["status"] in ("gap", "partial")
     failed = next(e for e in after["evidence"] if e["label"] == "LLM07 probes failed")
     assert failed["objects"], "the failed probe ids are named"
-    assert "met" in statuses(api, "owasp-llm").values()  # some probe families held
+    owasp = {c["control"]: c for c in export(api, "owasp-llm")["controls"]}
+    assert "LLM01 probes held 100% of 11 attempts;" in owasp["LLM01"]["reason"]
+    llm01 = next(c for c in owasp["LLM01"]["checks"] if c["title"] == "LLM01 probes and findings")
+    assert llm01["status"] == "partial"  # enough results, all held; open MCP findings remain
+    # One or two passed probes are not enough to call a control met (it was, at 100 %).
+    for control in ("LLM04", "LLM08", "LLM09", "LLM10"):
+        assert owasp[control]["status"] == "partial", owasp[control]
+        assert "too few results to call it met (at least 5 needed)" in owasp[control]["reason"]
     atlas = export(api, "mitre-atlas")
     states = {c["state"] for c in atlas["controls"]}
     assert "holding" in states or "tested" in states

@@ -17,6 +17,7 @@ from datetime import timedelta
 from threatvec.compliance.evidence import CheckResult, Evidence
 from threatvec.compliance.facts import OrgFacts, listed
 from threatvec.compliance.statuses import Status
+from threatvec.redteam.coverage import MIN_DECIDED
 
 __all__ = ["CHECKS", "OWASP_IDS", "Check", "run_check"]
 
@@ -56,6 +57,18 @@ def _rate_status(rate: float) -> Status:
     if rate >= MET_AT:
         return "met"
     return "partial" if rate >= PARTIAL_AT else "gap"
+
+
+def _probe_status(rate: float, decided: int) -> tuple[Status, str]:
+    """A pass rate's status, at best partial on fewer results than the heatmap needs.
+
+    One passed probe is 100 %; calling a control met on it overstated the
+    evidence (the ATLAS heatmap calls under ``MIN_DECIDED`` results insufficient).
+    """
+    status = _rate_status(rate)
+    if status == "met" and decided < MIN_DECIDED:
+        return "partial", f"; too few results to call it met (at least {MIN_DECIDED} needed)"
+    return status, ""
 
 
 def _pct(x: float) -> str:
@@ -587,8 +600,8 @@ def adversarial_testing(f: OrgFacts) -> CheckResult:
             evidence,
         )
     rate = rt.passed / decided
-    status = _rate_status(rate)
-    reason = f"Probes held {_pct(rate)} of {decided} decided attempts"
+    status, few = _probe_status(rate, decided)
+    reason = f"Probes held {_pct(rate)} of {decided} decided attempts{few}"
     if status == "met" and (untested or rt.critical_failures):
         status = "partial"
     if untested:
@@ -632,8 +645,8 @@ def owasp_signal(owasp_id: str) -> Callable[[OrgFacts], CheckResult]:
                 "gap", f"{len(findings)} open MCP finding(s) show {owasp_id} exposure.", evidence
             )
         rate = passed / (passed + failed)
-        status = _rate_status(rate)
-        reason = f"{owasp_id} probes held {_pct(rate)} of {passed + failed} attempts"
+        status, few = _probe_status(rate, passed + failed)
+        reason = f"{owasp_id} probes held {_pct(rate)} of {passed + failed} attempts{few}"
         if findings:
             reason += f"; {len(findings)} open MCP finding(s)"
             status = "partial" if status == "met" else status
