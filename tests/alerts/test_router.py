@@ -366,3 +366,67 @@ def test_every_subject_of_an_alert_is_listed_once_across_pages(client, session_f
         doc = client.get("/openapi.json")
     op = doc.json()["paths"]["/api/v1/alerts/{alert_id}/subjects"]["get"]
     assert {p["name"] for p in op["parameters"]} >= {"alert_id", "limit", "cursor"}
+
+
+# URLs that pass a loose http(s) pattern but that no HTTP client can send to: a port out of
+# range, an empty DNS label, a zero-padded (octal-looking) IPv4 address.
+UNUSABLE_URLS = ["http://example.com:99999/x", "http://a..b/x", "http://0177.0.0.1/x"]
+
+
+def test_an_unusable_channel_url_is_a_422_naming_the_field(api) -> None:
+    for url in UNUSABLE_URLS:
+        for settings, field in [
+            ({"kind": "webhook", "url": url, "secret": WEBHOOK_SECRET}, "url"),
+            ({"kind": "slack", "webhook_url": url.replace("http:", "https:")}, "webhook_url"),
+            ({"kind": "pagerduty", "routing_key": "R" * 32, "base_url": url}, "base_url"),
+        ]:
+            r = api.post("/alerts/channels", json={"name": "c", "settings": settings})
+            assert r.status_code == 422, (url, settings["kind"], r.text)
+            [err] = r.json()["errors"]
+            assert err["loc"] == ["body", "settings", settings["kind"], field], err
+            assert "not a usable URL" in err["msg"]
+
+
+def test_a_stored_unusable_url_fails_its_delivery_and_holds_up_no_other(
+    api, session_factory
+) -> None:
+    # A channel saved before the URL was checked this closely: its test and its deliveries
+    # must end in a clear error, and the delivery run must go on to the other channels.
+    from tests.alerts.conftest import TEST_SECRET_KEY
+    from threatvec.alerts import flows
+    from threatvec.core.crypto import SecretBox
+
+    with http_receiver(webhook_secret=WEBHOOK_SECRET) as rx:
+        ids = []
+        for name, url in [("bad", "https://hooks.example/x"), ("good", rx.url + "/soar")]:
+            settings = {"kind": "webhook", "url": url, "secret": WEBHOOK_SECRET}
+            r = api.post("/alerts/channels", json={"name": name, "settings": settings})
+            ids.append(r.json()["id"])
+        with session_scope(session_factory) as s:
+            bad = s.get(AlertChannel, ids[0])
+            bad.config = {**bad.config, "url": UNUSABLE_URLS[2]}
+        r = api.post(f"/alerts/channels/{ids[0]}/test")
+        assert r.status_code == 200, r.text
+        assert r.json()["ok"] is False and "URL is not valid" in r.json()["error"]
+        api.post(
+            "/alerts/rules",
+            json={"name": "r", "condition": {"trigger": "mcp_rug_pull"}, "channel_ids": ids},
+        )
+        with session_scope(session_factory) as s:
+            signals.publish(
+                session=s, org_id=api.org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"}
+            )
+        api.post("/alerts/evaluate")
+        [alert] = api.get("/alerts").json()["items"]
+        with session_scope(session_factory) as s:
+            stats = flows.deliver_due(
+                session=s, org_id=api.org.id, box=SecretBox(TEST_SECRET_KEY), allow_private=True
+            )
+        assert stats.sent == 1 and stats.failed == 1
+        by_channel = {
+            d["channel_id"]: d for d in api.get(f"/alerts/{alert['id']}/deliveries").json()["items"]
+        }
+        assert by_channel[ids[1]]["status"] == "sent"
+        assert by_channel[ids[0]]["status"] == "failed"
+        assert "URL is not valid" in by_channel[ids[0]]["last_error"]
+        assert [q.path for q in rx.requests] == ["/soar"]

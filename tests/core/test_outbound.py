@@ -1,6 +1,6 @@
 import pytest
 
-from threatvec.core.outbound import OutboundBlocked, check_url, outbound_client
+from threatvec.core.outbound import OutboundBlocked, check_url, outbound_client, url_problem
 
 
 @pytest.mark.parametrize(
@@ -43,3 +43,19 @@ def test_allowances() -> None:
 def test_client_guards_every_request() -> None:
     with outbound_client() as client, pytest.raises(OutboundBlocked):
         client.get("http://127.0.0.1:9/")
+
+
+@pytest.mark.parametrize(
+    "url,why",
+    [
+        ("http://example.com:99999/x", "port"),
+        ("http://a..b/x", "host"),
+        ("http://0177.0.0.1/x", "host"),
+    ],
+)
+def test_unusable_urls_refused_with_the_reason_not_a_crash(url: str, why: str) -> None:
+    # Each passed urlsplit, then crashed the request (ValueError, UnicodeError, InvalidURL).
+    with pytest.raises(OutboundBlocked, match=why):
+        check_url(url)
+    assert why in (url_problem(url) or "")
+    assert url_problem("https://hooks.slack.com/services/T/B/x") is None

@@ -152,3 +152,24 @@ def test_a_running_sync_holds_the_lease(api, session_factory) -> None:
             minutes=1
         )  # crashed holder
     assert api.post(f"/integrations/{made['id']}/sync").status_code == 200
+
+
+def test_an_unusable_base_url_is_a_422_and_a_stored_one_a_clear_error(api, session_factory) -> None:
+    # Both passed the URL pattern; Test then answered 500 and a sync said 'internal error'.
+    for url in ("https://a..b", "https://0177.0.0.1"):
+        r = api.post("/integrations", json={"name": "x", "settings": {**OKTA, "base_url": url}})
+        assert r.status_code == 422, (url, r.text)
+        [err] = r.json()["errors"]
+        assert err["loc"] == ["body", "settings", "okta", "base_url"]
+        assert "not a usable URL" in err["msg"]
+    for i, url in enumerate(("https://a..b", "https://0177.0.0.1")):
+        made = create(api, OKTA, name=f"old {i}")
+        with session_scope(session_factory) as s:
+            row = s.get(Integration, made["id"])
+            row.config = {**row.config, "base_url": url}
+        r = api.post(f"/integrations/{made['id']}/test")
+        assert r.status_code == 200, r.text
+        assert r.json()["ok"] is False
+        assert "stored settings are no longer valid (base_url)" in r.json()["message"]
+        run = api.post(f"/integrations/{made['id']}/sync").json()
+        assert run["status"] == "error" and "(base_url)" in run["error"], run

@@ -576,6 +576,18 @@ def _deliver_group(
                              allow_private=allow_private)  # fmt: skip
             except DeliveryError as exc:
                 error = exc
+            except Exception as exc:
+                # An unforeseen crash left the row 'sending' with no error and, every 5 min,
+                # stopped the run before the org's other deliveries: record it as a failure.
+                # The class only: an exception's text can carry the URL (a Slack URL is secret).
+                log.error(
+                    "alert delivery to channel %s crashed: %s",
+                    claimed[0].channel_id,
+                    type(exc).__name__,
+                )
+                error = DeliveryError(
+                    f"internal error ({type(exc).__name__}); see the server log", retryable=True
+                )
             finally:
                 if client is None:
                     own.close()

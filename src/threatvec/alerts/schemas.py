@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, computed_field, field_validator
 
+from threatvec.core.outbound import url_problem
 from threatvec.core.pagination import Page
 from threatvec.shadow.schemas import PiiCategory
 
@@ -327,6 +328,9 @@ def _http_url(v: str) -> str:
     if "@" in urlsplit(v).netloc:
         # A user:password in the URL is sent nowhere useful and only leaks.
         raise ValueError("must not carry a user name or password (user:pass@host)")
+    problem = url_problem(v)
+    if problem is not None:
+        raise ValueError(f"not a usable URL: {problem}")
     return v
 
 

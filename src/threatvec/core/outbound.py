@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-__all__ = ["OutboundBlocked", "check_url", "outbound_client"]
+__all__ = ["OutboundBlocked", "check_url", "outbound_client", "url_problem"]
 
 
 class OutboundBlocked(ValueError):
@@ -36,6 +36,35 @@ def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     )
 
 
+def url_problem(url: str) -> str | None:
+    """Why no request can be sent to this URL, or None when the HTTP client can use it.
+
+    A loose pattern lets through URLs that crashed the send instead: a port out of
+    range (urlsplit raises on .port), an empty or over-long DNS label (the resolver's
+    IDNA encoding raises), a zero-padded IPv4 address such as 0177.0.0.1 (httpx
+    refuses it). Saving such a URL must be refused, naming why.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        if "port" in str(exc).lower():
+            return "the port must be a number from 1 to 65535"
+        return "the host is not a valid name or address"
+    if port == 0:
+        return "the port must be a number from 1 to 65535"
+    try:
+        raw_host = httpx.URL(url).raw_host.decode("ascii")
+        if raw_host:
+            try:
+                ipaddress.ip_address(raw_host)
+            except ValueError:
+                raw_host.encode("idna")  # what the resolver does: refuses an empty label
+    except (httpx.InvalidURL, UnicodeError):
+        return "the host is not a valid name or address"
+    return None
+
+
 def check_url(
     url: str,
     *,
@@ -49,6 +78,9 @@ def check_url(
     host = parts.hostname
     if not host:
         raise OutboundBlocked("URL has no host")
+    problem = url_problem(url)
+    if problem is not None:
+        raise OutboundBlocked(f"URL is not valid: {problem}")
     if parts.username or parts.password:
         raise OutboundBlocked("credentials in the URL are not allowed")
     if host.lower() in {h.lower() for h in allowed_hosts} or allow_private:

@@ -91,6 +91,11 @@ class VendorHttp:
                 response = self.client.request(method, url, **kwargs)
             except OutboundBlocked as exc:
                 raise ConnectorError(f"destination refused: {exc}") from None
+            except httpx.InvalidURL:
+                # httpx refuses some hosts (e.g. 0177.0.0.1) before the guard runs.
+                raise ConnectorError(
+                    "URL is not valid: the host is not a valid name or address"
+                ) from None
             except httpx.TransportError as exc:
                 last = f"network error ({type(exc).__name__})"
             else:

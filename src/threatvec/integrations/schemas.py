@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from threatvec.core.outbound import url_problem
 from threatvec.core.pagination import Page
 
 __all__ = [
@@ -71,6 +72,9 @@ def _base_url(v: str) -> str:
         raise ValueError(
             "must be an http(s) URL with a host and no query (e.g. https://acme.okta.com)"
         )
+    problem = url_problem(v)
+    if problem is not None:
+        raise ValueError(f"not a usable URL: {problem}")
     return v
 
 

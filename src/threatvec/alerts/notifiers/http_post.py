@@ -48,6 +48,12 @@ def post(
         raise DeliveryError(
             f"destination refused: {redact(str(exc), secrets)}", retryable=False
         ) from None
+    except httpx.InvalidURL:
+        # Refused before any hook ran (e.g. host 0177.0.0.1); trying again cannot help.
+        raise DeliveryError(
+            "URL is not valid: the host is not a valid name or address; edit the channel",
+            retryable=False,
+        ) from None
     except httpx.TimeoutException:
         raise DeliveryError("timed out", retryable=True) from None
     except httpx.HTTPError as exc:
