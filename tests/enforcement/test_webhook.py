@@ -232,3 +232,21 @@ def test_over_real_http(live_server, session_factory):
         r = http.post(WEBHOOK, content=body, headers=signed_headers(source["id"], "wrong", body))
         assert r.status_code == 401
     assert stored_events(session_factory, org.id) == 1
+
+
+def test_a_nul_character_rejects_only_its_event_naming_the_field(api, client, org, session_factory):
+    # PostgreSQL stores no NUL: one such event turned the whole batch into a 422 there
+    # (the good events lost too), while SQLite stored it. Now it is rejected on its own.
+    source = make_source(api)
+    good = event()
+    bad_agent = event(agent="support\x00bot")
+    bad_reason = event(reason="caught \x00 here", policy_name="p")
+    r = post_signed(client, source, good, bad_agent, bad_reason)
+    assert r.status_code == 207, r.text
+    data = r.json()
+    assert data["accepted"] == [good["event_id"]]
+    rejected = {x["index"]: x["reason"] for x in data["rejected"]}
+    assert sorted(rejected) == [1, 2]
+    assert rejected[1].startswith("agent:") and "NUL" in rejected[1]
+    assert rejected[2].startswith("reason:") and "NUL" in rejected[2]
+    assert stored_events(session_factory, org.id) == 1

@@ -242,6 +242,17 @@ class WebhookEvent(BaseModel):
     reason: str | None = Field(default=None, description=f"Capped at {REASON_MAX} characters")
     severity: Severity = "medium"
 
+    @field_validator(
+        "agent", "tool", "mcp_server", "policy_id", "policy_name", "reason", mode="before"
+    )
+    @classmethod
+    def _no_nul(cls, v: Any) -> Any:
+        # PostgreSQL stores no NUL: left in, it failed the whole batch's insert (a 422 for
+        # every event of it) where SQLite stored it. Refused here, it costs only its event.
+        if isinstance(v, str) and "\x00" in v:
+            raise ValueError("must not contain NUL (\\x00) characters")
+        return v
+
     @field_validator("time")
     @classmethod
     def _aware(cls, v: datetime) -> datetime:
