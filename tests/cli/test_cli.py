@@ -235,3 +235,33 @@ def test_a_bad_setting_is_one_line_naming_it_without_its_value(cli_env) -> None:
         assert "THREATVEC_PUBLIC_URL must be an absolute http(s) URL" in line
         assert "THREATVEC_EVENTS_KEEP_DAYS must be at least 1" in line
         assert "hunter2-canary" not in out.stderr + out.stdout
+
+
+@pytest.mark.parametrize(
+    ("bad", "says"),
+    [
+        # the server stopped with 'error: ValueError: Unknown level' (naming no setting);
+        # every other command took it silently
+        ({"THREATVEC_LOG_LEVEL": "LOUD"}, "THREATVEC_LOG_LEVEL must be one of DEBUG, INFO"),
+        # 'error: ModuleNotFoundError: No module named MySQLdb'
+        (
+            {"THREATVEC_DATABASE_URL": "mysql://admin:hunter2-canary@db.example/tv"},
+            "THREATVEC_DATABASE_URL must be a sqlite:// or postgresql:// URL",
+        ),
+        # 'error: ArgumentError: Could not parse SQLAlchemy URL from given URL string'
+        (
+            {"THREATVEC_DATABASE_URL": "hunter2-canary"},
+            "THREATVEC_DATABASE_URL must be a sqlite:// or postgresql:// URL",
+        ),
+    ],
+)
+def test_a_bad_log_level_or_database_url_is_an_invalid_setting_named(
+    cli_env, bad: dict[str, str], says: str
+) -> None:
+    for command in (["org", "list"], ["serve"]):
+        out = run(command, {**cli_env, **bad})
+        assert out.returncode == 1, (command, out.stderr)
+        [line] = out.stderr.strip().splitlines()
+        assert line.startswith("error: invalid settings: "), line
+        assert says in line, line
+        assert "hunter2-canary" not in out.stderr + out.stdout

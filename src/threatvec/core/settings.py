@@ -20,6 +20,8 @@ from threatvec.core import public_url
 __all__ = ["EVENTS_KEEP_DAYS", "Settings", "get_settings"]
 
 EVENTS_KEEP_DAYS = "THREATVEC_EVENTS_KEEP_DAYS"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_BACKENDS = ("sqlite", "postgresql")
 
 
 def _default_data_dir() -> Path:
@@ -135,6 +137,38 @@ class Settings(BaseSettings):
         if days < 1:
             raise ValueError(f"{EVENTS_KEEP_DAYS} must be at least 1 (days of raw events kept)")
         return days
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _known_log_level(cls, v: object) -> object:
+        # Checked here so every command refuses it, not only `serve` when it
+        # configures logging ("ValueError: Unknown level", naming no setting).
+        level = str(v).strip().upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"THREATVEC_LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("database_url", mode="before")
+    @classmethod
+    def _supported_database_url(cls, v: object) -> object:
+        # Without this, a typo or another database surfaced as the driver's import
+        # error or SQLAlchemy's parse error; the value is never repeated (a password).
+        if v is None or (isinstance(v, str) and not v.strip()):
+            return None
+        from sqlalchemy.engine import make_url  # only commands that need a store pay for it
+        from sqlalchemy.exc import ArgumentError
+
+        message = (
+            "THREATVEC_DATABASE_URL must be a sqlite:// or postgresql:// URL "
+            "(sqlite:////abs/path.db or postgresql+psycopg://user:pw@host/db)"
+        )
+        try:
+            backend = make_url(str(v).strip()).get_backend_name()
+        except (ArgumentError, ValueError):
+            raise ValueError(message) from None
+        if backend not in DATABASE_BACKENDS:
+            raise ValueError(message)
+        return str(v).strip()
 
     @property
     def resolved_database_url(self) -> str:
