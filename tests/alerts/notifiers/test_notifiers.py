@@ -263,3 +263,16 @@ def test_an_auto_resolve_tells_slack_and_the_webhook_why_escaped() -> None:
     assert alert["resolution"] == msg.resolution and alert["resolved_by"] == "system"
     # A person's resolve has no reason to give.
     assert webhook.body_of(replace(msg, resolution=None))["alert"]["resolution"] is None
+
+
+@pytest.mark.parametrize("header", ["²", "1\u00b9"])
+def test_a_retry_after_that_is_not_a_number_is_ignored_not_a_crash(header: str) -> None:
+    # str.isdigit() is true for '²' but float('²') raises: the send crashed instead of
+    # retrying on the usual backoff.
+    msg = channel_test_message()
+    with http_receiver() as rx, outbound_client(allow_private=True) as client:
+        rx.script = [(503, {"Retry-After": header}, "busy")]
+        with pytest.raises(DeliveryError) as info:
+            pagerduty.send(client, base_url=rx.url, routing_key="rk" * 8, msg=msg)
+    assert info.value.retryable and info.value.status_code == 503
+    assert info.value.retry_after_s is None

@@ -21,7 +21,8 @@ def retry_after_s(value: str | None, *, now: float | None = None) -> float | Non
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII only: str.isdigit() is also true for '²', which float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)
