@@ -134,3 +134,36 @@ def test_headline_counts_every_service_beyond_one_page(app, client, session_fact
     assert "<h2>! 506</h2>" in cards
     assert "US_SSN: 505" in html  # the PII chart's total for the category
     assert "Showing the 500 highest-risk of 506 services" in html
+
+
+def test_register_again_updates_the_registration_that_decides(app, client, session_factory) -> None:
+    """Re-registering from the page changes the asset the service is registered under (named
+    otherwise: 'Grammarly Business'), and keeps the categories it already allowed ticked."""
+    org = create_org(session_factory)
+    api = Api(client, org)
+    api.post("/shadow/events", json={"events": [event(domain="grammarly.com")]})  # EMAIL
+    [svc] = api.get("/shadow/services").json()["items"]
+    body = {"name": "Grammarly Business", "allowed_pii": ["EMAIL"]}
+    assert api.post(f"/shadow/services/{svc['id']}/register", json=body).json()["risk"] == "LOW"
+    card = event(domain="grammarly.com", pii_categories=["CREDIT_CARD"], pii_counts={})
+    api.post("/shadow/events", json={"events": [card]})
+    with TestClient(app) as c:
+        csrf = _login(c, org.key)
+        row = c.get("/shadow").text.split('data-domain="grammarly.com"')[1].split("</tr>")[0]
+        ticked = [
+            c for c in ("EMAIL", "CREDIT_CARD") if f'name="allowed_pii" value="{c}" checked' in row
+        ]
+        assert ticked == ["EMAIL"]  # allowed already; the new category is the admin's call
+        r = c.post(
+            f"/shadow/services/{svc['id']}/register",
+            data={"csrf": csrf, "allowed_pii": [*ticked, "CREDIT_CARD"]},
+            follow_redirects=False,
+        )
+        assert r.status_code == 303
+    after = api.get(f"/shadow/services/{svc['id']}").json()
+    assert after["risk"] == "LOW", after["risk_reasons"]
+    assert after["allowed_pii"] == ["CREDIT_CARD", "EMAIL"]
+    assets = [a for a in api.get("/assets").json()["items"] if a["kind"] == "ai_service"]
+    assert [(a["name"], a["metadata"]["allowed_pii"]) for a in assets] == [
+        ("Grammarly Business", ["CREDIT_CARD", "EMAIL"])
+    ]

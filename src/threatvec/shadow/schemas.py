@@ -392,6 +392,10 @@ class ShadowServiceRead(BaseModel):
     approved: bool
     marker: Literal["!", ""] = Field(description="'!' when the service is not registered")
     asset_id: str | None
+    allowed_pii: list[str] = Field(
+        default_factory=list,
+        description="PII categories its registration allows (empty when not registered)",
+    )
     alert_triggers: list[str]
 
 

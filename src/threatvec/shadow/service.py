@@ -639,11 +639,21 @@ def get_or_raise(*, session: Session, org_id: str, service_id: str) -> ShadowSer
 def register_service(
     *, session: Session, org_id: str, service_id: str, data: ShadowRegister
 ) -> ShadowService:
-    """Register the service as an ai_service asset (or add its domain to one of that name)."""
+    """Register the service as an ai_service asset (or add its domain to one of that name).
+
+    With no name, the asset it is registered under already (named otherwise: "Grammarly
+    Business" for grammarly.com) is the one updated: a second asset named after the
+    service would be a second registration, and which of the two decides is arbitrary.
+    """
     s = get_or_raise(session=session, org_id=org_id, service_id=service_id)
+    refresh_risk(session=session, org_id=org_id, services=[s])
     name = (data.name or s.name).strip()[:200]
     allowed = sorted(set(data.allowed_pii))
-    existing = assets.get_by_name(session=session, org_id=org_id, kind="ai_service", name=name)
+    existing = None
+    if data.name is None and s.asset_id is not None:
+        existing = assets.get(session=session, org_id=org_id, asset_id=s.asset_id)
+    if existing is None:
+        existing = assets.get_by_name(session=session, org_id=org_id, kind="ai_service", name=name)
     if existing is None:
         assets.create(
             session=session,
@@ -667,6 +677,9 @@ def register_service(
     else:
         meta = dict(existing.meta or {})
         domains = [d for d in meta.get("domains", []) if isinstance(d, str)]
+        if not domains:  # it stood for its name's domains: they stay registered
+            catalog = cat.load_catalog(session=session, org_id=org_id)
+            domains = _domains_named(existing.name, catalog)
         if s.domain not in domains:
             domains.append(s.domain)
         meta["domains"] = domains
@@ -790,7 +803,27 @@ def list_page(
     return paginate(session, stmt, id_column=ShadowService.id, sort_spec=SORTS, params=page)
 
 
-def _read(s: ShadowService, pii: dict[str, tuple[int, int]], triggers: list[str]) -> dict[str, Any]:
+def _allowed_pii(
+    session: Session, org_id: str, rows: Sequence[ShadowService]
+) -> dict[str, list[str]]:
+    """Per service id, the PII categories its registration allows (as refresh_risk decides)."""
+    if not any(s.registered for s in rows):
+        return {}
+    regs = _registrations(session, org_id)
+    out: dict[str, list[str]] = {}
+    for s in rows:
+        reg = _registration_for(s.domain, regs)
+        if reg is not None:
+            out[s.id] = sorted(reg.allowed_pii)
+    return out
+
+
+def _read(
+    s: ShadowService,
+    pii: dict[str, tuple[int, int]],
+    triggers: list[str],
+    allowed: list[str] | None = None,
+) -> dict[str, Any]:
     return {
         "id": s.id,
         "domain": s.domain,
@@ -817,6 +850,7 @@ def _read(s: ShadowService, pii: dict[str, tuple[int, int]], triggers: list[str]
         "approved": s.approved,
         "marker": "" if s.registered else "!",
         "asset_id": s.asset_id,
+        "allowed_pii": list(allowed or []),
         "alert_triggers": sorted(triggers),
     }
 
@@ -838,8 +872,11 @@ def service_reads(
     ids = [s.id for s in rows]
     pii = _pii_by_service(session, org_id, ids)
     triggers = _triggers(session, org_id, ids)
+    allowed = _allowed_pii(session, org_id, rows)
     return [
-        ShadowServiceRead.model_validate(_read(s, pii.get(s.id, {}), triggers.get(s.id, [])))
+        ShadowServiceRead.model_validate(
+            _read(s, pii.get(s.id, {}), triggers.get(s.id, []), allowed.get(s.id))
+        )
         for s in rows
     ]
 
@@ -880,7 +917,8 @@ def service_detail(
         )
     }
     m365 = _m365_summary(session, org_id, s.id)
-    base = _read(s, pii, _triggers(session, org_id, [s.id]).get(s.id, []))
+    allowed = _allowed_pii(session, org_id, [s]).get(s.id)
+    base = _read(s, pii, _triggers(session, org_id, [s.id]).get(s.id, []), allowed)
     return ShadowServiceDetail.model_validate(
         {
             **base,
