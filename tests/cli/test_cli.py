@@ -265,3 +265,21 @@ def test_a_bad_log_level_or_database_url_is_an_invalid_setting_named(
         assert line.startswith("error: invalid settings: "), line
         assert says in line, line
         assert "hunter2-canary" not in out.stderr + out.stdout
+
+
+def test_org_commands_reach_the_demo_database_with_demo(tmp_path: Path) -> None:
+    """`serve --demo` runs on <data dir>/demo.db; `org create` wrote to threatvec.db, so
+    the key it printed was refused by the demo server (and `serve --demo --host 0.0.0.0`
+    kept refusing after the `org create` its message asked for)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("THREATVEC_", "ORG_KEY"))}
+    env["THREATVEC_DATA_DIR"] = str(tmp_path / "data")
+    refused = run(["serve", "--demo", "--host", "0.0.0.0", "--port", str(free_port())], env)
+    assert refused.returncode == 1 and "threatvec org create NAME --demo" in refused.stderr
+    created = run(["org", "create", "acme", "--demo"], env)
+    assert created.returncode == 0, created.stderr
+    demo_orgs = run(["org", "list", "--demo"], env)
+    assert demo_orgs.returncode == 0 and "acme" in demo_orgs.stdout
+    assert "Demo Org" in demo_orgs.stdout  # the demo server's own database
+    assert "acme" not in run(["org", "list"], env).stdout
+    rotated = run(["org", "key", "acme", "--demo"], env)
+    assert rotated.returncode == 0 and "key: tvk_" in rotated.stdout

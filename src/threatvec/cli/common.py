@@ -19,6 +19,8 @@ if TYPE_CHECKING:  # the detectors' commands run without the database stack
     from threatvec.core.settings import Settings
 
 __all__ = [
+    "DEMO_OPTION_HELP",
+    "demo_settings",
     "fail",
     "interrupt_exit_code",
     "interrupt_label",
@@ -42,6 +44,23 @@ def validation_errors(exc: ValidationError) -> str:
         f"{'.'.join(str(p) for p in e['loc'])}: {str(e['msg']).removeprefix('Value error, ')}"
         for e in exc.errors()
     )
+
+
+DEMO_OPTION_HELP = "Use the demo database that `serve --demo` runs on (<data dir>/demo.db)"
+
+
+def demo_settings(settings: Settings | None = None) -> Settings:
+    """Settings pointing at the demo database, the one `serve --demo` runs on.
+
+    An explicit THREATVEC_DATABASE_URL wins, as it does for `serve --demo`; otherwise
+    the demo keeps its own file so it never mixes with the real data in threatvec.db.
+    """
+    from threatvec.core.settings import Settings
+
+    settings = settings or Settings()
+    if not settings.database_url:
+        settings.database_url = f"sqlite:///{(settings.data_dir / 'demo.db').resolve()}"
+    return settings
 
 
 def open_store(

@@ -4,22 +4,30 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from threatvec.cli.common import fail, open_store
+from threatvec.cli.common import DEMO_OPTION_HELP, demo_settings, fail, open_store
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
+    from threatvec.core.settings import Settings
+
 app = typer.Typer(help="Organisations and their keys.", no_args_is_help=True)
+_DEMO = typer.Option(False, "--demo", help=DEMO_OPTION_HELP)
+
+
+def _settings(demo: bool) -> Settings | None:
+    """None: the configured database; --demo: the one `serve --demo` runs on."""
+    return demo_settings() if demo else None
 
 
 @app.command("create")
-def create(name: str) -> None:
+def create(name: str, demo: bool = _DEMO) -> None:
     """Create an organisation and print its key (shown once; only a hash is kept)."""
     from threatvec.core.errors import ThreatVecError
     from threatvec.orgs import service
     from threatvec.store.engine import session_scope
 
-    _, _, factory = open_store()
+    _, _, factory = open_store(_settings(demo))
     try:
         with session_scope(factory) as session:
             org, key = service.create_org(session=session, name=name)
@@ -47,13 +55,13 @@ def _warn_keyless(factory: sessionmaker[Session]) -> None:
 
 
 @app.command("key")
-def key(org: str = typer.Argument(..., help="The org's id or name.")) -> None:
+def key(org: str = typer.Argument(..., help="The org's id or name."), demo: bool = _DEMO) -> None:
     """Issue a new key for an organisation (shown once; its old key stops working)."""
     from threatvec.core.errors import ThreatVecError
     from threatvec.orgs import service
     from threatvec.store.engine import session_scope
 
-    settings, _, factory = open_store()
+    settings, _, factory = open_store(_settings(demo))
     try:
         with session_scope(factory) as session:
             found, new_key = service.issue_key(session=session, ref=org)
@@ -79,11 +87,11 @@ def key(org: str = typer.Argument(..., help="The org's id or name.")) -> None:
 
 
 @app.command("list")
-def list_() -> None:
+def list_(demo: bool = _DEMO) -> None:
     """List organisations (never their keys)."""
     from threatvec.orgs import service
 
-    _, _, factory = open_store()
+    _, _, factory = open_store(_settings(demo))
     with factory() as session:
         for org in service.list_orgs(session=session):
             flags = " (default)" if org.is_default else ""

@@ -11,7 +11,7 @@ from typing import Any
 import typer
 from pydantic import ValidationError
 
-from threatvec.cli.common import fail, validation_errors
+from threatvec.cli.common import demo_settings, fail, validation_errors
 from threatvec.core import public_url as public
 
 log = logging.getLogger("threatvec.server")
@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
             fail(f"invalid settings: {validation_errors(exc)}")
         except Exception as exc:
             fail(f"invalid settings: {exc}")
-        if demo and not settings.database_url:
-            settings.database_url = f"sqlite:///{(settings.data_dir / 'demo.db').resolve()}"
+        if demo:
+            settings = demo_settings(settings)
         configure_logging(fmt=settings.log_format, level=settings.log_level)
         _warn_plain_http(settings.public_url)
 
@@ -107,7 +107,10 @@ def register(app: typer.Typer) -> None:
         if not keyed and not _is_loopback(settings.host) and not settings.insecure_no_auth:
             fail(
                 f"refusing to listen on {settings.host} with no org key configured: set ORG_KEY, "
-                "create an org with `threatvec org create`, or pass --insecure-no-auth"
+                "create an org with `threatvec org create NAME"
+                # the demo runs on its own database: a plain `org create` would miss it
+                + (" --demo" if demo else "")
+                + "`, or pass --insecure-no-auth"
             )
         app_ = create_app(settings, engine=engine)
         if demo:
