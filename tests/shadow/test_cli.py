@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import new_database_url
+from tests.shadow.helpers import visit
 from tests.shadow.m365_server import CLIENT_ID, CLIENT_SECRET, TENANT, M365Server
 
 THREATVEC = [sys.executable, "-m", "threatvec.cli"]
@@ -193,3 +194,30 @@ def test_user_id_salt_is_the_one_imports_hash_with_and_never_the_key(cli_env) ->
         engine.dispose()
     assert shown.stdout.strip() == secrets.salt
     assert secrets.key not in shown.output
+
+
+@pytest.mark.db
+def test_services_lists_every_service_beyond_one_page(cli_env) -> None:
+    """`threatvec shadow services` stopped at the first 500 services, silently."""
+    from threatvec.orgs import service as orgs
+    from threatvec.shadow import service
+    from threatvec.shadow.schemas import ShadowEventIn
+    from threatvec.store.engine import make_engine, make_session_factory, session_scope
+    from threatvec.store.migrate import upgrade
+
+    hosts = [f"chat.llm-{i:03d}.example.com" for i in range(503)]
+    engine = make_engine(cli_env["THREATVEC_DATABASE_URL"])
+    try:
+        upgrade(engine)
+        with session_scope(make_session_factory(engine)) as s:
+            org_id = orgs.ensure_default_org(session=s, org_key=None).id
+            events = [ShadowEventIn.model_validate(visit(h)) for h in hosts]
+            service.record_events(session=s, org_id=org_id, events=events, source="extension")
+    finally:
+        engine.dispose()
+    listed = invoke(["shadow", "services"], cli_env)
+    assert listed.exit_code == 0, listed.output
+    shown = {line.split()[2] for line in listed.stdout.splitlines()}
+    assert shown == set(hosts)
+    as_json = invoke(["shadow", "services", "--json"], cli_env).stdout.splitlines()
+    assert len(as_json) == 503

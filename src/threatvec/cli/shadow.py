@@ -87,12 +87,17 @@ def services(
     from threatvec.store.engine import session_scope
 
     _, _, factory = open_store()
+    reads = []
     with session_scope(factory) as session:
         org_id = _org_id(session, org)
-        rows, _ = service.list_page(
-            session=session, org_id=org_id, page=PageParams(limit=MAX_LIMIT)
-        )
-        reads = service.service_reads(session=session, org_id=org_id, rows=rows)
+        cursor: str | None = None
+        while True:  # every service, not the first page of them
+            rows, cursor = service.list_page(
+                session=session, org_id=org_id, page=PageParams(limit=MAX_LIMIT, cursor=cursor)
+            )
+            reads += service.service_reads(session=session, org_id=org_id, rows=rows)
+            if not cursor:
+                break
     for s in reads:
         if as_json:
             typer.echo(s.model_dump_json())
