@@ -61,7 +61,9 @@ class StreamReader:
         self.thread.start()
         assert self.connected.wait(10), "stream did not connect"
 
-    def next(self, timeout: float = 5.0) -> dict:
+    # Generous: on PostgreSQL the stream rightly holds back for a few seconds behind
+    # an id another test's transaction took and rolled back (signals.settled).
+    def next(self, timeout: float = 60.0) -> dict:
         return self.events.get(timeout=timeout)
 
     def close(self) -> None:

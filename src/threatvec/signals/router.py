@@ -9,9 +9,10 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
+from threatvec.core.clock import utcnow
 from threatvec.core.deps import OrgIdDep, SessionDep
 from threatvec.core.problems import problem_responses
-from threatvec.signals import service
+from threatvec.signals import service, settled
 from threatvec.signals.schemas import SignalList, SignalRead
 
 # Signal ids are 64-bit integers in both stores; a larger cursor cannot match
@@ -43,7 +44,15 @@ def _fetch(request: Request, org_id: str, after: int) -> list[tuple[int, str, st
     try:
         if after < 0:
             return [(service.latest_id(session=session, org_id=org_id), "", "")]
-        rows = service.list_since(session=session, org_id=org_id, after_id=after)
+        # Through list_settled: on PostgreSQL a lower id can commit after a higher one,
+        # and a cursor moved past the higher one would never show it.
+        rows = settled.list_settled(
+            session=session,
+            org_id=org_id,
+            after_id=after,
+            now=utcnow(),
+            grace_s=settled.LIVE_GAP_GRACE_S,
+        )
         return [
             (
                 r.id,

@@ -10,7 +10,9 @@ never handed out twice) and passed. SQLite has one writer at a time, so its ids
 commit in order and there is nothing to wait for.
 
 Every cursor over the stream reads through ``list_settled``: the alert
-evaluator and the SIEM forwarders.
+evaluator, the SIEM forwarders and the live SSE stream (Live AI Traffic), which
+waits a shorter ``LIVE_GAP_GRACE_S`` so that a rolled-back transaction holds a
+live view for seconds, not a minute.
 """
 
 from __future__ import annotations
@@ -24,19 +26,25 @@ from sqlalchemy.orm import Session
 from threatvec.signals import service as signals
 from threatvec.signals.models import Signal
 
-__all__ = ["GAP_GRACE_S", "list_settled", "settled_through"]
+__all__ = ["GAP_GRACE_S", "LIVE_GAP_GRACE_S", "list_settled", "settled_through"]
 
 # How long an id may stay uncommitted before a reader presumes it rolled back.
 GAP_GRACE_S = 60.0
+# The live stream's wait: a transaction that publishes signals commits in well under
+# this. One still open after it is passed over (a live view should not freeze for a
+# minute behind a rollback); alerts and forwarders, which must not miss, wait GAP_GRACE_S.
+LIVE_GAP_GRACE_S = 10.0
 # Ids examined per call; past that the bound stops at the last one examined.
 MAX_SCAN = 10_000
 
 
-def settled_through(*, session: Session, after_id: int, now: datetime) -> int | None:
+def settled_through(
+    *, session: Session, after_id: int, now: datetime, grace_s: float = GAP_GRACE_S
+) -> int | None:
     """The highest id a reader at ``after_id`` may move to now; None when ids commit in order."""
     if session.get_bind().dialect.name != "postgresql":
         return None
-    cutoff = now - timedelta(seconds=GAP_GRACE_S)
+    cutoff = now - timedelta(seconds=grace_s)
     first_recent = (
         select(func.min(Signal.id))
         .where(Signal.id > after_id, Signal.created_at >= cutoff)
@@ -81,10 +89,11 @@ def list_settled(
     now: datetime,
     limit: int = 500,
     kinds: Sequence[str] = (),
+    grace_s: float = GAP_GRACE_S,
 ) -> list[Signal]:
     """``list_since``, stopping below any id that may still commit (module docstring)."""
     # The bound first: rows read afterwards are at least as complete as what it judged.
-    bound = settled_through(session=session, after_id=after_id, now=now)
+    bound = settled_through(session=session, after_id=after_id, now=now, grace_s=grace_s)
     rows = signals.list_since(
         session=session, org_id=org_id, after_id=after_id, limit=limit, kinds=kinds
     )
