@@ -337,3 +337,11 @@ def test_never_reported_agents_count_low_and_say_so() -> None:
     assert risk.points_lost == pytest.approx((35 + 25 * 0.7 + 15) / 2)
     only = agent_dimension([waiting])
     assert only.value == pytest.approx(waiting.value) and not only.no_data
+
+
+def test_an_agent_that_never_reported_has_unknown_legs_in_its_risk_titles() -> None:
+    # Its card says trifecta 'unknown', never 'low'; its red-team risk said '0 trifecta leg(s)'
+    waiting = score_agent(AgentFacts("asset-9", name="waiting-bot", reported=False))
+    dim = agent_dimension([score_agent(CALM), waiting])
+    risk = next(r for r in dim.risks if r.id == "agent:asset-9:red_team")
+    assert risk.title == "Agent waiting-bot (trifecta legs unknown) has never been red-teamed"

@@ -216,6 +216,9 @@ def _agent_risk(a: AgentScore, kind: str, gain: float) -> Risk:
     who = f"agent {a.name}"
     legs = a.trifecta.count
     risk_note = f"{legs} trifecta leg(s)" + (" — full lethal trifecta" if legs == 3 else "")
+    if not a.reported:
+        # no telemetry, nothing to read its legs from: 0 would read as "low risk"
+        risk_note = "trifecta legs unknown"
     oid = (a.agent_id,)
     rid = f"agent:{a.agent_id}:{kind}"
     if kind == "rule_coverage":
