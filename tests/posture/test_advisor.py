@@ -117,3 +117,22 @@ def test_profile_from_posture() -> None:
     )
     with pytest.raises(ValueError):
         DeploymentProfile(agents=-1)
+
+
+def test_agents_that_never_reported_have_unknown_legs_and_do_not_count_as_safe() -> None:
+    # One agent registered in the assets registry, no telemetry yet: its legs are
+    # unknown. The advisor said "Agents −10: none of the 1 agents has two or more
+    # trifecta legs" and suggested the Agent dimension count less.
+    waiting = score_agent(AgentFacts("asset-1", name="waiting", reported=False))
+    profile = DeploymentProfile.from_posture(compute_posture([agent_dimension([waiting])]))
+    assert profile.agents == 1 and profile.agents_never_reported == 1
+    a = advise_weights(profile)
+    assert not any(r.startswith("Agents −10") for r in a.reasons), a.reasons
+    assert any("never reported" in r and "unknown" in r for r in a.reasons), a.reasons
+    # the risk share is over the agents whose legs are known: 1 full trifecta of the
+    # 2 that report is 0.5 (+15), not 1 of 4 (0.25, +8)
+    mixed = DeploymentProfile(agents=4, agents_full_trifecta=1, agents_never_reported=2)
+    assert any(r.startswith("Agents +15") for r in advise_weights(mixed).reasons)
+    # and none of the reporting agents having two legs says how many that is
+    calm = DeploymentProfile(agents=3, agents_never_reported=1)
+    assert "none of the 2 agents that report" in " ".join(advise_weights(calm).reasons)

@@ -27,6 +27,8 @@ class DeploymentProfile:
     agents: int = 0
     agents_full_trifecta: int = 0
     agents_two_legs: int = 0
+    # registered but no telemetry yet: their trifecta legs are unknown, not zero
+    agents_never_reported: int = 0
     mcp_servers: int = 0
     mcp_at_risk: int = 0  # servers scoring below 50
     shadow_services: int = 0
@@ -51,6 +53,7 @@ class DeploymentProfile:
             agents=cov("agent", "agents"),
             agents_full_trifecta=cov("agent", "full_trifecta"),
             agents_two_legs=cov("agent", "two_legs"),
+            agents_never_reported=cov("agent", "never_reported"),
             mcp_servers=cov("mcp", "servers"),
             mcp_at_risk=cov("mcp", "at_risk"),
             shadow_services=cov("shadow", "services"),
@@ -95,6 +98,40 @@ def _largest_remainder(raw: Mapping[str, float], total: int = 100) -> dict[str, 
     return {k: float(v) for k, v in out.items()}
 
 
+def _agent_rules(p: DeploymentProfile, raw: dict[str, float], reasons: list[str]) -> None:
+    """The Agent rules, over the agents whose trifecta legs are known (they reported).
+
+    An agent registered but never reported has unknown legs: counted as none it
+    would make a fleet look safer than anyone knows (and earn "Agents −10").
+    """
+    unknown = min(p.agents_never_reported, p.agents)
+    known = p.agents - unknown
+    if unknown:
+        reasons.append(
+            f"Agents: {unknown} of {p.agents} never reported, so their trifecta legs are "
+            "unknown; they are left out of the risk share."
+        )
+    if not known:
+        return
+    of = f"{known} agents that report" if unknown else f"{known} agents"
+    risky = (p.agents_full_trifecta + 0.5 * p.agents_two_legs) / known
+    if risky >= 0.5:
+        raw["agent"] += 15
+        reasons.append(
+            f"Agents +15: {p.agents_full_trifecta} of {of} have the full lethal trifecta "
+            f"and {p.agents_two_legs} have two legs (risk share {risky:.2f} ≥ 0.5)."
+        )
+    elif risky >= 0.2:
+        raw["agent"] += 8
+        reasons.append(
+            f"Agents +8: risk share {risky:.2f} ({p.agents_full_trifecta} full trifecta, "
+            f"{p.agents_two_legs} two legs, of {of}) is at least 0.2."
+        )
+    elif p.agents_full_trifecta == 0 and p.agents_two_legs == 0:
+        raw["agent"] -= 10
+        reasons.append(f"Agents −10: none of the {of} has two or more trifecta legs.")
+
+
 def advise_weights(
     profile: DeploymentProfile, current: Mapping[str, float] | None = None
 ) -> Advice:
@@ -103,26 +140,7 @@ def advise_weights(
     reasons: list[str] = ["Start from the defaults: Agents 40, MCP servers 35, Shadow AI 25."]
     p = profile
 
-    if p.agents:
-        risky = (p.agents_full_trifecta + 0.5 * p.agents_two_legs) / p.agents
-        if risky >= 0.5:
-            raw["agent"] += 15
-            reasons.append(
-                f"Agents +15: {p.agents_full_trifecta} of {p.agents} agents have the full "
-                f"lethal trifecta and {p.agents_two_legs} have two legs (risk share "
-                f"{risky:.2f} ≥ 0.5)."
-            )
-        elif risky >= 0.2:
-            raw["agent"] += 8
-            reasons.append(
-                f"Agents +8: risk share {risky:.2f} ({p.agents_full_trifecta} full trifecta, "
-                f"{p.agents_two_legs} two legs, of {p.agents}) is at least 0.2."
-            )
-        elif p.agents_full_trifecta == 0 and p.agents_two_legs == 0:
-            raw["agent"] -= 10
-            reasons.append(
-                f"Agents −10: none of the {p.agents} agents has two or more trifecta legs."
-            )
+    _agent_rules(p, raw, reasons)
     if p.mcp_servers:
         share = p.mcp_at_risk / p.mcp_servers
         if share >= 0.2 or p.mcp_servers >= 20:
