@@ -137,3 +137,25 @@ def test_classify_rules() -> None:
     # a label from the MCP inventory makes the kind even when the name says nothing
     assert classify(two, "do_it", ("public_sink",))[0] == "high"  # type: ignore[index]
     assert classify(one, "lookup_answer", ()) is None
+
+
+def test_decisions_reported_before_the_agent_registered_count_once_it_does(
+    api, client, org, session_factory
+):
+    # A gateway often reports an agent before the SDK registers it. Those events were
+    # stored unmatched and stayed so: once the agent was in the inventory, the gap scan
+    # still listed it under unmatched_agents and its blocked calls covered nothing for 7 days.
+    source = make_source(api)
+    r = post_signed(client, source, event(agent="runner", tool="run_shell", action="blocked"))
+    assert r.status_code == 200, r.text
+    assert api.get("/enforcement/gap-scan").json()["unmatched_agents"] == ["runner"]
+    add_agent(session_factory, org.id, "runner", [("run_shell", None), ("read_logs", None)])
+    other = add_agent(session_factory, org.id, "other", [("run_shell", None)])
+    assert other
+    scan = api.get("/enforcement/gap-scan").json()
+    assert scan["unmatched_agents"] == []
+    pairs = _pairs(scan)
+    assert pairs[("runner", "run_shell")]["covered"] is True
+    assert pairs[("runner", "run_shell")]["blocked"] == 1
+    assert pairs[("other", "run_shell")]["covered"] is False
+    assert scan["blocked_7d"] == 1

@@ -30,8 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy.orm import Session, aliased
 
 from threatvec.agents.facts import build_scoring_facts
 from threatvec.agents.models import Agent
@@ -296,14 +296,31 @@ def _mcp_tools(
     return called, flows
 
 
+def _late_match(org_id: str) -> tuple[type[Agent], ColumnElement[bool]]:
+    """An inventory agent named like an event stored unmatched (it registered afterwards).
+
+    A gateway often reports an agent before the SDK registers it; the event keeps the
+    name it was sent with and matches here, at read time, once the agent exists.
+    """
+    late = aliased(Agent)
+    on = and_(
+        EnforcementEvent.agent_id.is_(None),
+        late.org_id == org_id,
+        late.name == EnforcementEvent.agent,
+    )
+    return late, on
+
+
 def _decisions(
     session: Session, org_id: str, since: datetime
 ) -> tuple[dict[tuple[str, str | None], Decisions], int, int]:
     """Decisions in the window grouped by (agent id, lower-case tool or None)."""
     blocked = case((EnforcementEvent.action.in_(("blocked", "redacted")), 1), else_=0)
+    late, on = _late_match(org_id)
+    agent_id = func.coalesce(EnforcementEvent.agent_id, late.id)
     rows = session.execute(
         select(
-            EnforcementEvent.agent_id,
+            agent_id,
             EnforcementEvent.tool,
             EnforcementEvent.mcp_server,
             EnforcementSource.name,
@@ -312,14 +329,15 @@ def _decisions(
             func.max(EnforcementEvent.ts),
         )
         .join(EnforcementSource, EnforcementSource.id == EnforcementEvent.source_id)
+        .outerjoin(late, on)
         .where(
             EnforcementEvent.org_id == org_id,
             EnforcementSource.org_id == org_id,
             EnforcementEvent.ts >= since,
-            EnforcementEvent.agent_id.is_not(None),
+            agent_id.is_not(None),
         )
         .group_by(
-            EnforcementEvent.agent_id,
+            agent_id,
             EnforcementEvent.tool,
             EnforcementEvent.mcp_server,
             EnforcementSource.name,
@@ -345,12 +363,15 @@ def _parse(value: object) -> datetime:
 
 
 def _unmatched(session: Session, org_id: str, since: datetime) -> tuple[str, ...]:
+    late, on = _late_match(org_id)
     names = session.scalars(
         select(EnforcementEvent.agent)
+        .outerjoin(late, on)
         .where(
             EnforcementEvent.org_id == org_id,
             EnforcementEvent.ts >= since,
             EnforcementEvent.agent_id.is_(None),
+            late.id.is_(None),
         )
         .distinct()
         .order_by(EnforcementEvent.agent)
