@@ -221,3 +221,20 @@ def test_services_lists_every_service_beyond_one_page(cli_env) -> None:
     assert shown == set(hosts)
     as_json = invoke(["shadow", "services", "--json"], cli_env).stdout.splitlines()
     assert len(as_json) == 503
+
+
+@pytest.mark.db
+def test_import_m365_says_how_many_skipped_lines_it_does_not_list(
+    cli_env, shared_data: Path
+) -> None:
+    # Five reasons are listed; the others were dropped without a word, so a file with 8
+    # cut lines read as if lines 2-6 were the only ones to look at.
+    sample = json.loads((shared_data / "m365" / "copilot_audit_sample.json").read_text())
+    lines = [json.dumps(r) if i in (0, 9) else json.dumps(r)[:60] for i, r in enumerate(sample)]
+    path = Path(cli_env["THREATVEC_DATA_DIR"]).parent / "copilot.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    result = invoke(["shadow", "import-m365", str(path)], cli_env)
+    assert result.exit_code == 0, result.output
+    assert "2 imported" in result.output and "8 skipped" in result.output
+    assert "line 6: not JSON" in result.output and "line 7:" not in result.output
+    assert "3 more skipped line(s) or record(s) not listed" in result.output

@@ -57,6 +57,9 @@ def import_m365(
     )
     for error in result.errors[:5]:
         typer.echo(f"  skipped: {error}", err=True)
+    if len(result.errors) > 5:
+        more = len(result.errors) - 5
+        typer.echo(f"  ... {more} more skipped line(s) or record(s) not listed", err=True)
 
 
 @app.command("import-catalog")
