@@ -185,3 +185,29 @@ def test_event_breakdown_adds_up_to_the_events_shown(app, client, session_factor
         _login(c, org.key)
         row = c.get("/shadow").text.split('data-domain="gemini.google.com"')[1].split("</tr>")[0]
     assert "<td>3<div" in row and "2 visit · 1 paste · 0 upload · 0 submit" in row
+
+
+def test_register_again_keeps_the_domains_a_hand_made_asset_stood_for(
+    app, client, session_factory
+) -> None:
+    # An asset registered by hand with only a name ('FLUX') stands for every domain the
+    # catalog gives that service; registering one of them again must not narrow it.
+    org = create_org(session_factory)
+    api = Api(client, org)
+    api.post("/assets", json={"kind": "ai_service", "name": "FLUX", "approved": True})
+    batch = [event(domain="bfl.ai"), visit("blackforestlabs.ai")]
+    api.post("/shadow/events", json={"events": batch})
+    items = {s["domain"]: s for s in api.get("/shadow/services").json()["items"]}
+    assert items["bfl.ai"]["risk"] == "HIGH" and items["blackforestlabs.ai"]["risk"] == "LOW"
+    body = {"allowed_pii": ["EMAIL"]}
+    assert (
+        api.post(f"/shadow/services/{items['bfl.ai']['id']}/register", json=body).json()["risk"]
+        == "LOW"
+    )
+    after = {s["domain"]: s for s in api.get("/shadow/services").json()["items"]}
+    assert (
+        after["blackforestlabs.ai"]["registered"] and after["blackforestlabs.ai"]["risk"] == "LOW"
+    )
+    [asset] = [a for a in api.get("/assets").json()["items"] if a["kind"] == "ai_service"]
+    assert asset["name"] == "FLUX"
+    assert sorted(asset["metadata"]["domains"]) == ["bfl.ai", "blackforestlabs.ai"]
