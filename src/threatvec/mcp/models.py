@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Dialect,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -64,6 +65,8 @@ class McpScan(OrgScoped, Base):
     """One report received on POST /mcp/scans (what it held, not the report itself)."""
 
     __tablename__ = "mcp_scans"
+    # threatvec.retention: an org's oldest reports first, one index seek per batch
+    __table_args__ = (Index("ix_mcp_scans_org_received", "org_id", "received_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
@@ -138,7 +141,8 @@ class McpSnapshot(OrgScoped, Base):
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     tool_count: Mapped[int] = mapped_column(Integer, default=0)
     origin: Mapped[str] = mapped_column(String(10), default="scan")
-    scan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # indexed: threatvec.retention keeps every scan report a snapshot names
+    scan_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
     # the diff against the previous snapshot of this server (None for the first)
     diff: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
     rug_pull: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -86,6 +86,8 @@ class RedTeamRun(_Owned, _Cancellable, OrgScoped, Timestamped, Base):
     __tablename__ = "redteam_runs"
     __table_args__ = (
         Index("ix_redteam_runs_org_agent_created", "org_id", "agent_id", "created_at"),
+        # threatvec.retention: an org's oldest runs first, one index seek per batch
+        Index("ix_redteam_runs_org_created", "org_id", "created_at"),
         Index(
             "uq_redteam_runs_one_active_agentbench",
             "org_id",
@@ -162,6 +164,7 @@ class RedTeamCycle(_Owned, _Cancellable, OrgScoped, Timestamped, Base):
 
     __tablename__ = "redteam_cycles"
     __table_args__ = (
+        Index("ix_redteam_cycles_org_created", "org_id", "created_at"),  # threatvec.retention
         Index(
             "uq_redteam_cycles_one_active",
             "org_id",
