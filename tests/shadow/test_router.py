@@ -415,3 +415,30 @@ def test_every_rejection_names_its_field(api) -> None:
         [["signals", "note"]],
     ]
     assert "ana@example.com" not in r.text
+
+
+def test_an_org_entry_for_a_service_already_seen_renames_and_reclassifies_it(api) -> None:
+    """The org's entry wins over the built-in one: for a service seen before the entry was
+    added too (the list kept 'Gemini', chat, consumer; the category filter missed it)."""
+    api.post("/shadow/events", json={"events": [visit("gemini.google.com"), visit("claude.ai")]})
+    entry = {
+        "domain": "gemini.google.com",
+        "service": "Gemini for Workspace",
+        "vendor": "Google Cloud",
+        "category": "productivity",
+        "kind": "enterprise",
+    }
+    assert api.post("/shadow/catalog", json=entry).status_code == 201
+    [gemini] = _services(api, category="productivity")
+    assert (gemini["domain"], gemini["name"], gemini["vendor"], gemini["kind"]) == (
+        "gemini.google.com",
+        "Gemini for Workspace",
+        "Google Cloud",
+        "enterprise",
+    )
+    csv_text = (
+        "domain,service,vendor,category,kind\nclaude.ai,Claude (Team),Anthropic,chat,enterprise\n"
+    )
+    assert api.post("/shadow/catalog/import", json={"csv": csv_text}).status_code == 200
+    [claude] = _services(api, q="claude.ai")
+    assert (claude["name"], claude["kind"]) == ("Claude (Team)", "enterprise")

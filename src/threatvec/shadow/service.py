@@ -1114,20 +1114,39 @@ def _reclassify(session: Session, org_id: str) -> None:
     for domain, rows in groups.items():
         target = existing.get(domain) or rows[0]
         target.domain = domain
-        item = items[domain]
-        target.known, target.name, target.vendor, target.category, target.kind = (
-            True,
-            item.service,
-            item.vendor,
-            item.category,
-            item.kind,
-        )
+        _describe(target, items[domain])
         session.flush()
         for s in rows:
             if s is not target:
                 _fold_into(session, org_id, s, target)
+    _redescribe_known(session, org_id, catalog)
     session.flush()
     refresh_risk(session=session, org_id=org_id)
+
+
+def _describe(s: ShadowService, item: cat.CatalogItem) -> None:
+    """Name, vendor, category and kind as the catalog entry says (only what changed)."""
+    values = {
+        "known": True,
+        "name": item.service,
+        "vendor": item.vendor,
+        "category": item.category,
+        "kind": item.kind,
+    }
+    for key, value in values.items():
+        if getattr(s, key) != value:
+            setattr(s, key, value)
+
+
+def _redescribe_known(session: Session, org_id: str, catalog: cat.Catalog) -> None:
+    """Known services take their entry's current description: an org entry replacing the
+    built-in one ('Gemini for Workspace', enterprise) applies to a service seen before."""
+    for s in session.scalars(
+        select(ShadowService).where(ShadowService.org_id == org_id, ShadowService.known.is_(True))
+    ):
+        item = catalog.match(s.domain)
+        if item is not None and item.domain == s.domain:
+            _describe(s, item)
 
 
 # Users are not added up: they are recounted from the folded service's rows.
