@@ -81,6 +81,9 @@ async def ingest(request: Request, org_id: OrgIdDep) -> Response:
                 payload=payload,
                 max_events=settings.ingest_max_events,
                 body_bytes=len(body),
+                # UTF-8 JSON can carry a NUL only as this escape (a body in UTF-16/32,
+                # which json.loads also reads, has zero bytes): else nothing to look for.
+                may_contain_nul=b"\\u0000" in body or b"\x00" in body,
             )
         # Committed: only now may the client hear "accepted". Serialised here, once
         # (the model is already valid), instead of FastAPI re-validating 500 ids.

@@ -61,7 +61,7 @@ def _reason(errors: list[Any], event_type: object) -> str:
 
 
 def validate_events(
-    raw_events: Sequence[Any], *, now: datetime, check_size: bool = True
+    raw_events: Sequence[Any], *, now: datetime, check_size: bool = True, check_nul: bool = True
 ) -> tuple[list[ValidEvent], list[RejectedEvent]]:
     """Each event validated against the wire format; bad ones with their reason.
 
@@ -110,8 +110,41 @@ def validate_events(
                 reason="timestamp: more than 24 hours in the future",
             )
             continue
+        where = nul_path(raw) if check_nul else None
+        if where is not None:
+            bad[index] = RejectedEvent(
+                event_id=_shown_id(raw),
+                index=index,
+                reason=f"{'.'.join(where) or 'event'}: {NUL_MESSAGE}",
+            )
+            continue
         good.append(ValidEvent(raw["event_id"], raw["type"], ts, raw["attributes"]))
     return good, [bad[i] for i in sorted(bad)]
+
+
+NUL = "\x00"
+NUL_MESSAGE = "NUL character (\\u0000) is not allowed"
+
+
+def nul_path(value: Any, path: tuple[str, ...] = ()) -> tuple[str, ...] | None:
+    """Where the first NUL character is in a JSON value (a key counts as its object's)."""
+    # PostgreSQL stores no NUL in text or JSON: let through, one would fail the whole
+    # batch's transaction (and SQLite would store what PostgreSQL refuses).
+    if isinstance(value, str):
+        return path if NUL in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and NUL in key:
+                return path
+            found = nul_path(item, (*path, str(key)))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = nul_path(item, (*path, str(i)))
+            if found is not None:
+                return found
+    return None
 
 
 def _bulk_size(raw: dict[str, Any]) -> int:
@@ -344,8 +377,12 @@ def ingest_batch(
     max_events: int,
     body_bytes: int | None = None,
     now: datetime | None = None,
+    may_contain_nul: bool = True,
 ) -> IngestResult:
-    """Validate the envelope (all or nothing), then each event; store and publish the good."""
+    """Validate the envelope (all or nothing), then each event; store and publish the good.
+
+    ``may_contain_nul=False`` (the body has no ``\\u0000``) skips looking for NULs.
+    """
     now = now or utcnow()
     if not isinstance(payload, dict):
         raise InvalidInput(("body",), "the batch must be a JSON object")
@@ -353,11 +390,18 @@ def ingest_batch(
         envelope = IngestEnvelope.model_validate(payload)
     except ValidationError as exc:
         raise InvalidInput(errors=_envelope_errors(exc)) from None
+    if may_contain_nul:
+        envelope_fields = {k: v for k, v in payload.items() if k != "events"}
+        where = nul_path(envelope_fields)
+        if where is not None:
+            raise InvalidInput(("body", *where), NUL_MESSAGE)
     if len(envelope.events) > max_events:
         raise PayloadTooLarge(f"{len(envelope.events)} events in one batch; at most {max_events}")
     # No single event can be over the limit when the whole body is not.
     check_size = body_bytes is None or body_bytes > MAX_EVENT_BYTES
-    good, rejected = validate_events(envelope.events, now=now, check_size=check_size)
+    good, rejected = validate_events(
+        envelope.events, now=now, check_size=check_size, check_nul=may_contain_nul
+    )
     if len(envelope.events) == 1 and rejected and rejected[0].reason.startswith("event: too_large"):
         # A lone event that is too large: 413, so the SDK counts it as too_large.
         raise PayloadTooLarge(rejected[0].reason)

@@ -33,6 +33,7 @@ from threatvec.ingest import service as ingest
 from threatvec.ingest.body import UnsupportedEncoding, check_declared_length, inflate, read_limited
 from threatvec.ingest.openapi import inline_schema, request_body
 from threatvec.ingest.router import check_rate
+from threatvec.ingest.service import NUL, NUL_MESSAGE
 from threatvec.ingest.store import write_lock
 from threatvec.otlp.spans import SpanEvent, spans_to_events
 from threatvec.server.auth import require_org
@@ -162,6 +163,12 @@ def _store(
         for (agent, instance), raw in sorted(
             by_agent.items(), key=lambda kv: (kv[0][0], kv[0][1] or "")
         ):
+            if NUL in agent or NUL in (instance or ""):
+                # The agent (service.name / gen_ai.agent.name, service.instance.id) is
+                # stored as text, which PostgreSQL refuses with a NUL in it.
+                rejected += len(raw)
+                reasons.append(f"agent name or instance id: {NUL_MESSAGE}")
+                continue
             good, bad = ingest.validate_events(raw, now=now)
             rejected += len(bad)
             reasons += [f"{agent}: {b.reason}" for b in bad[:3]]
