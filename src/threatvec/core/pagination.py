@@ -12,11 +12,11 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, and_, or_
+from sqlalchemy import Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from threatvec.core.errors import InvalidInput
@@ -65,17 +65,67 @@ def _encode(value: Any, row_id: Any) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+def _invalid_cursor() -> InvalidInput:
+    return InvalidInput(("query", "cursor"), "cursor is not valid")
+
+
 def _decode(cursor: str) -> tuple[Any, Any]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        value, row_id = json.loads(raw)
+        data = json.loads(raw)
     except (binascii.Error, ValueError, TypeError):
-        raise InvalidInput(("query", "cursor"), "cursor is not valid") from None
+        raise _invalid_cursor() from None
+    # exactly [value, id]: a two-key object would unpack as its keys
+    if not isinstance(data, list) or len(data) != 2:
+        raise _invalid_cursor()
+    value, row_id = data
     if isinstance(value, dict) and set(value) == {"dt"}:
         try:
             value = datetime.fromisoformat(value["dt"])
         except (TypeError, ValueError):
-            raise InvalidInput(("query", "cursor"), "cursor is not valid") from None
+            raise _invalid_cursor() from None
+    return value, row_id
+
+
+def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
+    """What the column holds in Python (through a TypeDecorator such as UTCDateTime)."""
+    col_type = column.type
+    if isinstance(col_type, TypeDecorator):
+        col_type = col_type.impl_instance
+    try:
+        return col_type.python_type
+    except NotImplementedError:
+        return None
+
+
+def _fits(value: Any, column: InstrumentedAttribute[Any]) -> bool:
+    """Whether a cursor value can be compared with the column (else the driver raised: 500)."""
+    expected = _python_type(column)
+    if isinstance(value, bool):
+        return expected is bool
+    if expected is datetime:
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            return False
+        try:
+            value.astimezone(UTC)  # year 1 at +01:00 is before year 1 in UTC
+        except OverflowError:
+            return False
+        return True
+    if expected is str:
+        return isinstance(value, str)
+    if expected in (int, float):
+        return isinstance(value, int | float) and (expected is float or isinstance(value, int))
+    return isinstance(value, str | int | float | datetime)
+
+
+def _checked_cursor(
+    cursor: str, column: InstrumentedAttribute[Any], id_column: InstrumentedAttribute[Any]
+) -> tuple[Any, Any]:
+    """The cursor's [value, id], each of its column's type: one issued for another sort
+    (a name where a date goes) or hand-made is a 422, not a 500 from the driver."""
+    value, row_id = _decode(cursor)
+    if not _fits(value, column) or not _fits(row_id, id_column):
+        raise _invalid_cursor()
     return value, row_id
 
 
@@ -100,7 +150,7 @@ def _page_stmt(
 ) -> Select[Any]:
     """``stmt`` past the cursor, in page order, one row more than a page (is there more?)."""
     if params.cursor:
-        value, row_id = _decode(params.cursor)
+        value, row_id = _checked_cursor(params.cursor, column, id_column)
         if desc:
             stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
         else:
