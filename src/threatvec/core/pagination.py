@@ -93,9 +93,10 @@ def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
     if isinstance(col_type, TypeDecorator):
         col_type = col_type.impl_instance
     try:
-        return col_type.python_type
+        found: type = col_type.python_type
     except NotImplementedError:
         return None
+    return found
 
 
 def _fits(value: Any, column: InstrumentedAttribute[Any]) -> bool:
