@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import random
+import re
 import threading
 import time
 from collections import deque
@@ -30,12 +31,24 @@ from threatvec.sdk.events import Detectors, PendingEvent, to_wire
 from threatvec.sdk.stats import Counters
 from threatvec.sdk.transport import HttpTransport, Reply
 
-__all__ = ["INGEST_PATH", "BackgroundWorker", "backoff_delay"]
+__all__ = ["INGEST_PATH", "BackgroundWorker", "backoff_delay", "without_nul"]
 
 logger = logging.getLogger("threatvec")
 
 INGEST_PATH = "/api/v1/ingest"
 JITTER = 0.2
+
+
+# A \u0000 escape in JSON text: preceded by an even number of backslashes (an odd
+# number would make it a literal backslash followed by "u0000").
+_NUL_ESCAPE = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def without_nul(payload: str) -> str:
+    """JSON text with every NUL character in its strings sent as U+FFFD instead."""
+    # The server refuses an event with a NUL (PostgreSQL cannot store one): a tool
+    # name or captured output with one would lose the whole event.
+    return _NUL_ESCAPE.sub(lambda m: m.group(1) + "\\ufffd", payload)
 
 
 def backoff_delay(attempt: int, initial: float, maximum: float) -> float:
@@ -260,6 +273,8 @@ class BackgroundWorker:
         body["events"] = wire
         # default=str: a caller's metadata value that JSON cannot hold is sent as text.
         payload = json.dumps(body, separators=(",", ":"), default=str, ensure_ascii=False)
+        if "\\u0000" in payload:
+            payload = without_nul(payload)
         return payload.encode("utf-8"), kept
 
     def _deadline(self, start: float) -> float:
