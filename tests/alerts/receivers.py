@@ -191,6 +191,8 @@ class SmtpSink:
     logins: list[tuple[str, str, bool]] = field(default_factory=list)
     # Every command verb in arrival order, with the session's TLS state ("MAIL", True).
     commands: list[tuple[str, bool]] = field(default_factory=list)
+    # Hang up right after accepting a message (a relay ending the session once it has it).
+    close_after_data: bool = False
 
 
 @contextmanager
@@ -278,6 +280,8 @@ def smtp_sink(
                         {"from": mail_from, "to": rcpts, "data": b"".join(lines), "tls": secure}
                     )
                     self.reply("250 queued")
+                    if sink.close_after_data:
+                        return
                 elif verb == "QUIT":
                     self.reply("221 bye")
                     return

@@ -276,3 +276,22 @@ def test_a_retry_after_that_is_not_a_number_is_ignored_not_a_crash(header: str) 
             pagerduty.send(client, base_url=rx.url, routing_key="rk" * 8, msg=msg)
     assert info.value.retryable and info.value.status_code == 503
     assert info.value.retry_after_s is None
+
+
+def test_a_digest_the_server_accepted_is_sent_even_if_it_hangs_up_after() -> None:
+    # The 250 after DATA is the server taking the mail. A hang-up after it (on the NOOP or
+    # the QUIT) made the delivery 'retrying', and the same digest was mailed again (with a
+    # new Message-ID, so no mail client could fold the copies).
+    with smtp_sink() as smtp:
+        smtp.close_after_data = True
+        cfg = {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "starttls": False,
+            "sender": "alerts@example.com",
+            "recipients": ["soc@example.com"],
+        }
+        code = email_digest.send(
+            cfg, password=None, msgs=[channel_test_message()], allow_private=True
+        )
+    assert code == 250 and len(smtp.messages) == 1

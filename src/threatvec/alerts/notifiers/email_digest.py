@@ -13,7 +13,10 @@ from typing import Any
 from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, redact
 from threatvec.core.outbound import OutboundBlocked, check_url
 
-__all__ = ["build", "send"]
+__all__ = ["ACCEPTED", "build", "send"]
+
+# The reply code recorded for a digest the server took (250 after DATA).
+ACCEPTED = 250
 
 
 def _state(msg: AlertMessage) -> str:
@@ -75,6 +78,7 @@ def send(
     except OutboundBlocked as exc:
         raise DeliveryError(f"destination refused: {exc}", retryable=False) from None
     mail = build(config, msgs)
+    accepted = False
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
             smtp.ehlo()
@@ -84,31 +88,39 @@ def send(
             if config.get("username"):
                 smtp.login(str(config["username"]), password or "")
             smtp.send_message(mail)
+            accepted = True
             code, _ = smtp.noop()
-            return int(code)
-    except smtplib.SMTPAuthenticationError as exc:
-        raise DeliveryError(f"SMTP login refused ({exc.smtp_code})", retryable=False,
-                            status_code=exc.smtp_code) from None  # fmt: skip
-    except smtplib.SMTPResponseException as exc:
+            return int(code) if 200 <= code < 300 else ACCEPTED
+    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
+        if accepted:
+            # The server answered 250 to the message: it has it. A hang-up or an odd reply
+            # to the NOOP or QUIT after that must not make the digest go out a second time.
+            return ACCEPTED
+        raise _failure(exc, secrets) from None
+
+
+def _failure(exc: Exception, secrets: list[str]) -> DeliveryError:
+    """The delivery error for an SMTP session that did not hand the mail over."""
+    if isinstance(exc, smtplib.SMTPAuthenticationError):
+        return DeliveryError(f"SMTP login refused ({exc.smtp_code})", retryable=False,
+                             status_code=exc.smtp_code)  # fmt: skip
+    if isinstance(exc, smtplib.SMTPResponseException):
         # 4xx replies are temporary by definition (RFC 5321 §4.2.1); 5xx are permanent.
         # The server's text is bytes, but smtplib's own "Line too long." (a reply
         # line over 8 KiB) is a str.
         raw = exc.smtp_error
         said = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         text = redact(said[:200], secrets)
-        raise DeliveryError(f"SMTP {exc.smtp_code}: {text}", retryable=400 <= exc.smtp_code < 500,
-                            status_code=exc.smtp_code) from None  # fmt: skip
-    except smtplib.SMTPRecipientsRefused:
-        raise DeliveryError("SMTP refused every recipient", retryable=False) from None
-    except smtplib.SMTPNotSupportedError:
+        return DeliveryError(f"SMTP {exc.smtp_code}: {text}", retryable=400 <= exc.smtp_code < 500,
+                             status_code=exc.smtp_code)  # fmt: skip
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return DeliveryError("SMTP refused every recipient", retryable=False)
+    if isinstance(exc, smtplib.SMTPNotSupportedError):
         # A user name is configured but the server offers no AUTH (often: it
         # offers it only after STARTTLS, which is off). Retrying cannot help.
-        raise DeliveryError(
+        return DeliveryError(
             "the SMTP server offers no login (AUTH); remove the user name, or turn on "
             "starttls if it offers AUTH only over TLS",
             retryable=False,
-        ) from None
-    except (smtplib.SMTPException, ssl.SSLError, OSError) as exc:
-        raise DeliveryError(
-            f"SMTP connection failed: {type(exc).__name__}", retryable=True
-        ) from None
+        )
+    return DeliveryError(f"SMTP connection failed: {type(exc).__name__}", retryable=True)
