@@ -442,3 +442,31 @@ def test_an_org_entry_for_a_service_already_seen_renames_and_reclassifies_it(api
     assert api.post("/shadow/catalog/import", json={"csv": csv_text}).status_code == 200
     [claude] = _services(api, q="claude.ai")
     assert (claude["name"], claude["kind"]) == ("Claude (Team)", "enterprise")
+
+
+def test_hosts_stored_unknown_become_known_when_the_built_in_list_names_them(
+    api, org, session_factory
+) -> None:
+    """A release whose built-in list grew (181 → 457 domains) names hosts an older one
+    stored as unknown. Their rows stayed 'unknown, unclassified' (HIGH) however many
+    events of the now-catalogued service arrived; the next event folds them in."""
+    from datetime import UTC, datetime
+
+    from threatvec.shadow.models import ShadowService
+    from threatvec.store.engine import session_scope
+
+    then = datetime(2026, 11, 20, tzinfo=UTC)
+    with session_scope(session_factory) as s:
+        for host in ("perplexity.ai", "labs.perplexity.ai"):  # as the older release stored them
+            s.add(
+                ShadowService(
+                    org_id=org.id, domain=host, name=host, known=False, category="unknown",
+                    first_seen=then, last_seen=then, events=1, visits=1, risk="HIGH", risk_rank=3,
+                )
+            )  # fmt: skip
+    assert {s["risk"] for s in _services(api)} == {"HIGH"}
+    r = api.post("/shadow/events", json={"events": [visit("perplexity.ai")]})
+    assert r.json()["accepted"] == 1
+    [svc] = _services(api)
+    assert (svc["domain"], svc["name"], svc["known"]) == ("perplexity.ai", "Perplexity", True)
+    assert (svc["risk"], svc["events"], svc["visits"]) == ("MEDIUM", 3, 3)
