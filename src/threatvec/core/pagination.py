@@ -99,8 +99,14 @@ def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
     return found
 
 
+def _nullable(column: InstrumentedAttribute[Any]) -> bool:
+    return any(getattr(c, "nullable", False) for c in getattr(column.property, "columns", ()))
+
+
 def _fits(value: Any, column: InstrumentedAttribute[Any]) -> bool:
     """Whether a cursor value can be compared with the column (else the driver raised: 500)."""
+    if value is None:
+        return _nullable(column)
     expected = _python_type(column)
     if isinstance(value, bool):
         return expected is bool
@@ -149,15 +155,28 @@ def _page_stmt(
     desc: bool,
     params: PageParams,
 ) -> Select[Any]:
-    """``stmt`` past the cursor, in page order, one row more than a page (is there more?)."""
+    """``stmt`` past the cursor, in page order, one row more than a page (is there more?).
+
+    Rows with no value in a nullable sort column come last in either direction (SQLite
+    and PostgreSQL disagree on where NULL sorts), and the keyset steps over them
+    explicitly: ``column < NULL`` is an error in SQLAlchemy, and ``column < value``
+    alone never reaches a NULL row.
+    """
+    nullable = _nullable(column)
     if params.cursor:
         value, row_id = _checked_cursor(params.cursor, column, id_column)
-        if desc:
-            stmt = stmt.where(or_(column < value, and_(column == value, id_column < row_id)))
+        id_past = id_column < row_id if desc else id_column > row_id
+        if value is None:
+            stmt = stmt.where(and_(column.is_(None), id_past))
         else:
-            stmt = stmt.where(or_(column > value, and_(column == value, id_column > row_id)))
-    order = (column.desc(), id_column.desc()) if desc else (column.asc(), id_column.asc())
-    return stmt.order_by(*order).limit(params.limit + 1)
+            past = column < value if desc else column > value
+            keyset = or_(past, and_(column == value, id_past))
+            stmt = stmt.where(or_(keyset, column.is_(None)) if nullable else keyset)
+    col_order = column.desc() if desc else column.asc()
+    if nullable:
+        col_order = col_order.nulls_last()
+    id_order = id_column.desc() if desc else id_column.asc()
+    return stmt.order_by(col_order, id_order).limit(params.limit + 1)
 
 
 def _cut(
@@ -207,5 +226,9 @@ def paginate_union(
         for stmt in stmts
         for row in session.scalars(_page_stmt(stmt, column, id_column, desc, params))
     ]
-    rows.sort(key=lambda r: (getattr(r, column.key), getattr(r, id_column.key)), reverse=desc)
+    valued = [r for r in rows if getattr(r, column.key) is not None]
+    empty = [r for r in rows if getattr(r, column.key) is None]  # last, as in _page_stmt
+    valued.sort(key=lambda r: (getattr(r, column.key), getattr(r, id_column.key)), reverse=desc)
+    empty.sort(key=lambda r: getattr(r, id_column.key), reverse=desc)
+    rows = valued + empty
     return _cut(rows[: params.limit + 1], column, id_column, params)
