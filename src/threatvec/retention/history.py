@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, or_, select
+from sqlalchemy import ColumnElement, Select, delete, exists, or_, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from threatvec.core.clock import utcnow
@@ -47,7 +47,7 @@ from threatvec.retention.service import BATCH_SIZE
 from threatvec.vulns.models import StackImportJob
 from threatvec.vulns.stack_jobs import ACTIVE as IMPORT_ACTIVE
 
-__all__ = ["HISTORY_TABLES", "prune_atlas_imports", "prune_history"]
+__all__ = ["HISTORY_TABLES", "batch_query", "prune_atlas_imports", "prune_history"]
 
 log = logging.getLogger("threatvec.retention")
 
@@ -231,19 +231,36 @@ def _delete_children(run: _Run, child: Any, fk: InstrumentedAttribute[str], ids:
         s.commit()
 
 
+def _where(table: _Table, org_id: str, cutoff: datetime) -> list[ColumnElement[bool]]:
+    return [table.model.org_id == org_id, table.at < cutoff, *table.where(cutoff)]
+
+
+def batch_query(
+    name: str, org_id: str, cutoff: datetime, batch: int, after: tuple[datetime, str] | None
+) -> Select[Any, str, datetime]:
+    """The next batch of a history table's old rows (id, time), oldest first from where the
+    last batch ended; bench/history_retention.py prints its plans."""
+    table = next(t for t in _TABLES if t.model.__tablename__ == name)
+    model = table.model
+    stmt = select(model.id, table.at).where(*_where(table, org_id, cutoff))
+    if after is not None:
+        # A range on the (org, time) index, then the ties: kept rows are passed once.
+        stmt = stmt.where(table.at >= after[0], or_(table.at > after[0], model.id > after[1]))
+    return stmt.order_by(table.at, model.id).limit(batch)
+
+
 def _prune_table(run: _Run, table: _Table) -> None:
     s, model = run.session, table.model
-    spared = table.spare(s, run.org_id)
-    where = [model.org_id == run.org_id, table.at < run.cutoff, *table.where(run.cutoff)]
+    spared: set[str] | None = None  # read once there is an old row: most runs find none
+    where = _where(table, run.org_id, run.cutoff)
     after: tuple[datetime, str] | None = None
     while True:
-        stmt = select(model.id, table.at).where(*where)
-        if after is not None:
-            # A range on the (org, time) index, then the ties: kept rows are passed once.
-            stmt = stmt.where(table.at >= after[0], or_(table.at > after[0], model.id > after[1]))
-        rows = s.execute(stmt.order_by(table.at, model.id).limit(run.batch)).all()
+        stmt = batch_query(model.__tablename__, run.org_id, run.cutoff, run.batch, after)
+        rows = s.execute(stmt).all()
         if not rows:
             break
+        if spared is None:
+            spared = table.spare(s, run.org_id)
         ids = [i for i, _ in rows if i not in spared]
         if ids and table.keep is not None:
             kept = table.keep(s, run.org_id, ids)
