@@ -295,3 +295,16 @@ def test_a_digest_the_server_accepted_is_sent_even_if_it_hangs_up_after() -> Non
             cfg, password=None, msgs=[channel_test_message()], allow_private=True
         )
     assert code == 250 and len(smtp.messages) == 1
+
+
+@pytest.mark.parametrize("status", [203, 207, 299])
+def test_any_2xx_from_a_webhook_receiver_is_success(status: int) -> None:
+    # docs/alerts.md: "Success = any 2xx". A 207 (or 203) failed the delivery for
+    # good ('HTTP 207', not retried) though the receiver had taken it.
+    secret = "a-signing-secret-of-length"
+    with http_receiver(webhook_secret=secret) as rx, outbound_client(allow_private=True) as client:
+        rx.script = [status]
+        code = webhook.send(
+            client, url=rx.url + "/soar", secret=secret, msg=channel_test_message(), delivery_id="d"
+        )
+    assert code == status

@@ -30,6 +30,8 @@ __all__ = [
 TIMESTAMP_HEADER = "X-ThreatVec-Timestamp"
 SIGNATURE_HEADER = "X-ThreatVec-Signature"
 DELIVERY_HEADER = "X-ThreatVec-Delivery"
+# A SOAR may answer any 2xx (207 Multi-Status, 203 from a proxy): the receiver has it.
+ANY_2XX = tuple(range(200, 300))
 
 
 EVENT_TYPES = {
@@ -68,4 +70,5 @@ def send(
         body=body,
         headers=signed_headers(secret, body, delivery_id=delivery_id),
         secrets=[secret],
+        ok=ANY_2XX,
     )
