@@ -31,7 +31,7 @@ from threatvec.sdk.events import Detectors, PendingEvent, to_wire
 from threatvec.sdk.stats import Counters
 from threatvec.sdk.transport import HttpTransport, Reply
 
-__all__ = ["INGEST_PATH", "BackgroundWorker", "backoff_delay", "without_nul"]
+__all__ = ["INGEST_PATH", "BackgroundWorker", "backoff_delay", "utf8", "without_nul"]
 
 logger = logging.getLogger("threatvec")
 
@@ -49,6 +49,21 @@ def without_nul(payload: str) -> str:
     # The server refuses an event with a NUL (PostgreSQL cannot store one): a tool
     # name or captured output with one would lose the whole event.
     return _NUL_ESCAPE.sub(lambda m: m.group(1) + "\\ufffd", payload)
+
+
+def _dumps(value: Any) -> str:
+    # default=str: a caller's metadata value that JSON cannot hold is sent as text.
+    return json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+def utf8(payload: str) -> bytes:
+    """UTF-8 bytes, a lone surrogate (os.fsdecode, surrogateescape) sent as U+FFFD."""
+    try:
+        return payload.encode("utf-8")
+    except UnicodeEncodeError:
+        # Through UTF-16: a valid pair becomes its character, a lone half U+FFFD.
+        fixed = payload.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+        return fixed.encode("utf-8")
 
 
 def backoff_delay(attempt: int, initial: float, maximum: float) -> float:
@@ -238,6 +253,11 @@ class BackgroundWorker:
             batch = self._take_batch()
             try:
                 self._send(batch)
+            except Exception:
+                # A bug on one batch costs that batch, never the thread: a dead worker
+                # would silently send nothing for the rest of the process.
+                self.counters.record_lost_event("internal_error", len(batch))
+                self._warn_once("send", "threatvec: could not send a batch", exc_info=True)
             finally:
                 self._inflight = 0
         if self._give_up.is_set() and self._queue:
@@ -251,31 +271,31 @@ class BackgroundWorker:
             self._idle.notify_all()
 
     def _encode(self, batch: list[PendingEvent]) -> tuple[bytes, list[PendingEvent]]:
-        wire: list[dict[str, Any]] = []
+        encoded: list[str] = []
         kept: list[PendingEvent] = []
         for event in batch:
             try:
-                wire.append(
-                    to_wire(
-                        event,
-                        detectors=self._detectors,
-                        capture_content=self._capture_content,
-                        max_content_chars=self._max_content_chars,
-                        max_scan_chars=self._max_scan_chars,
-                    )
+                wire = to_wire(
+                    event,
+                    detectors=self._detectors,
+                    capture_content=self._capture_content,
+                    max_content_chars=self._max_content_chars,
+                    max_scan_chars=self._max_scan_chars,
                 )
+                # One event at a time: a caller's object JSON cannot hold (a cycle, a
+                # non-string key in a tool definition) costs that event, not the batch.
+                encoded.append(_dumps(wire))
                 kept.append(event)
             except Exception:
                 logger.debug("threatvec: could not build event", exc_info=True)
                 self.counters.record_lost_event("internal_error")
         body = self._envelope()
         body["dropped"] = self.counters.dropped_snapshot()
-        body["events"] = wire
-        # default=str: a caller's metadata value that JSON cannot hold is sent as text.
-        payload = json.dumps(body, separators=(",", ":"), default=str, ensure_ascii=False)
+        head = _dumps(body)
+        payload = f'{head[:-1]},"events":[{",".join(encoded)}]}}'
         if "\\u0000" in payload:
             payload = without_nul(payload)
-        return payload.encode("utf-8"), kept
+        return utf8(payload), kept
 
     def _deadline(self, start: float) -> float:
         deadline = start + self._batch_deadline
@@ -405,9 +425,9 @@ class BackgroundWorker:
         # Without a pause the loop would hit the dead server again at once.
         self._wait(backoff_delay(0, max(self._initial_backoff, 0.05), self._max_backoff))
 
-    def _warn_once(self, key: str, message: str, *args: object) -> None:
+    def _warn_once(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
         if key in self._warned:
-            logger.debug(message, *args)
+            logger.debug(message, *args, exc_info=exc_info)
             return
         self._warned.add(key)
-        logger.warning(message, *args)
+        logger.warning(message, *args, exc_info=exc_info)
