@@ -136,3 +136,16 @@ def test_agents_that_never_reported_have_unknown_legs_and_do_not_count_as_safe()
     # and none of the reporting agents having two legs says how many that is
     calm = DeploymentProfile(agents=3, agents_never_reported=1)
     assert "none of the 2 agents that report" in " ".join(advise_weights(calm).reasons)
+
+
+def test_a_dimension_with_nothing_in_use_is_not_said_to_have_no_data() -> None:
+    # Shadow telemetry that saw no AI service scores 100 (it has data); the advisor
+    # said "Shadow AI 0: nothing deployed yet, so the dimension has no data".
+    quiet = compute_posture(
+        [agent_dimension([score_agent(AgentFacts("a1"))]), shadow_dimension([])]
+    )
+    assert quiet.dimension("shadow").value == 100.0
+    a = advise_weights(DeploymentProfile.from_posture(quiet))
+    shadow = next(r for r in a.reasons if r.startswith("Shadow AI 0"))
+    assert "no data" not in shadow and "no AI service" in shadow, shadow
+    assert a.weights["shadow"] == 0.0  # the rule itself is unchanged (docs/scoring.md)

@@ -172,10 +172,7 @@ def advise_weights(
     for dim, here in present.items():
         if not here:
             raw[dim] = 0.0
-            reasons.append(
-                f"{_LABEL[dim]} 0: nothing deployed yet, so the dimension has no data; "
-                "revisit when it does."
-            )
+            reasons.append(f"{_LABEL[dim]} 0: {_NOTHING[dim]}; revisit when there is.")
     if not any(present.values()):
         weights = dict(DEFAULT_WEIGHTS)
         reasons = ["Nothing deployed yet: keep the defaults 40/35/25."]
@@ -192,3 +189,10 @@ def advise_weights(
 
 
 _LABEL = {"agent": "Agents", "mcp": "MCP servers", "shadow": "Shadow AI"}
+# What "nothing deployed" means per dimension. Not "no data": shadow telemetry that saw
+# no AI service in use scores 100, a real value.
+_NOTHING = {
+    "agent": "no agent registered or reporting yet",
+    "mcp": "no MCP server scanned yet",
+    "shadow": "no AI service seen in use in the window",
+}
