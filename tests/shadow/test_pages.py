@@ -211,3 +211,19 @@ def test_register_again_keeps_the_domains_a_hand_made_asset_stood_for(
     [asset] = [a for a in api.get("/assets").json()["items"] if a["kind"] == "ai_service"]
     assert asset["name"] == "FLUX"
     assert sorted(asset["metadata"]["domains"]) == ["bfl.ai", "blackforestlabs.ai"]
+
+
+def test_filtered_by_risk_says_when_it_shows_only_part(app, client, session_factory) -> None:
+    # With ?risk=HIGH and more HIGH services than one page holds, the table was cut at
+    # 500 without the note the unfiltered page gives.
+    org = create_org(session_factory)
+    api = Api(client, org)
+    hosts = [f"chat.llm-{i:03d}.example.com" for i in range(502)]
+    for start in (0, 251):
+        batch = [visit(h, unknown_service=True) for h in hosts[start : start + 251]]
+        assert api.post("/shadow/events", json={"events": batch}).json()["accepted"] == len(batch)
+    with TestClient(app) as c:
+        _login(c, org.key)
+        html = c.get("/shadow?risk=HIGH").text
+    assert html.count('data-service-id="') == 500
+    assert "Showing 500 of the 502 HIGH services" in html
