@@ -10,6 +10,7 @@ import importlib.util
 import logging
 import os
 import platform
+import re
 import socket
 import sys
 import time
@@ -60,6 +61,9 @@ FRAMEWORKS = (
 )
 
 _live_clients: weakref.WeakSet[ThreatVec] = weakref.WeakSet()
+
+# Printable ASCII: what an X-Org-Key header value can be sent as.
+HEADER_SAFE = re.compile(r"[\x20-\x7e]+")
 
 
 def _debug_raise() -> bool:
@@ -196,7 +200,14 @@ class ThreatVec:
         try:
             HttpTransport(s.server_url, org_key=None, timeout=s.timeout)
         except ValueError:
-            logger.warning("threatvec: server_url is not an http(s) URL; the SDK is inactive")
+            logger.warning("threatvec: server_url is not a valid http(s) URL; the SDK is inactive")
+            return
+        if s.org_key is not None and not HEADER_SAFE.fullmatch(s.org_key):
+            # Never shown: it is a secret, and it would be in any error http.client raised.
+            logger.warning(
+                "threatvec: org_key has characters an HTTP header cannot carry (control or "
+                "non-ASCII characters); the SDK is inactive"
+            )
             return
         self._worker = self._new_worker()
         self._live = True

@@ -204,6 +204,9 @@ def resolve_settings(
     if isinstance(url, str):
         url = url.strip().rstrip("/") or None
     values["server_url"] = url
+    key = values["org_key"]
+    # A key read from a file keeps its newline; a header cannot carry it.
+    values["org_key"] = (key.strip() or None) if isinstance(key, str) else None
     name = values["agent_name"]
     values["agent_name"] = name.strip()[:200] if isinstance(name, str) and name.strip() else None
     values["capabilities"] = _normalise_capabilities(values["capabilities"])

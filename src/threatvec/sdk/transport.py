@@ -13,6 +13,7 @@ import gzip
 import http.client
 import json
 import logging
+import re
 import socket
 import ssl
 import time
@@ -29,6 +30,7 @@ logger = logging.getLogger("threatvec")
 # 408 and 429 are the only 4xx worth repeating; every 5xx might be transient.
 RETRYABLE_STATUSES = frozenset({408, 429})
 MAX_REPLY_BYTES = 4 * 1024 * 1024
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f]")
 
 
 def user_agent() -> str:
@@ -75,7 +77,11 @@ class HttpTransport:
     def __init__(self, server_url: str, *, org_key: str | None, timeout: float) -> None:
         parts = urlsplit(server_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError(f"server_url must be an http(s) URL, got {server_url!r}")
+            raise ValueError("server_url must be an http(s) URL")
+        if _NOT_IN_URL.search(server_url):
+            # http.client refuses such a path on every request, which would look like
+            # an outage (events held, retried) instead of the configuration error it is.
+            raise ValueError("server_url contains a space or a control character")
         self._https = parts.scheme == "https"
         self._host = parts.hostname
         self._port = parts.port

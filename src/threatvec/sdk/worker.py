@@ -253,11 +253,14 @@ class BackgroundWorker:
             batch = self._take_batch()
             try:
                 self._send(batch)
-            except Exception:
+            except Exception as exc:
                 # A bug on one batch costs that batch, never the thread: a dead worker
-                # would silently send nothing for the rest of the process.
+                # would silently send nothing for the rest of the process. The type only:
+                # an error from http.client can quote a header, and so the org key.
                 self.counters.record_lost_event("internal_error", len(batch))
-                self._warn_once("send", "threatvec: could not send a batch", exc_info=True)
+                self._warn_once(
+                    "send", "threatvec: could not send a batch (%s)", type(exc).__name__
+                )
             finally:
                 self._inflight = 0
         if self._give_up.is_set() and self._queue:
@@ -425,9 +428,9 @@ class BackgroundWorker:
         # Without a pause the loop would hit the dead server again at once.
         self._wait(backoff_delay(0, max(self._initial_backoff, 0.05), self._max_backoff))
 
-    def _warn_once(self, key: str, message: str, *args: object, exc_info: bool = False) -> None:
+    def _warn_once(self, key: str, message: str, *args: object) -> None:
         if key in self._warned:
-            logger.debug(message, *args, exc_info=exc_info)
+            logger.debug(message, *args)
             return
         self._warned.add(key)
-        logger.warning(message, *args, exc_info=exc_info)
+        logger.warning(message, *args)
