@@ -283,3 +283,16 @@ def test_org_commands_reach_the_demo_database_with_demo(tmp_path: Path) -> None:
     assert "acme" not in run(["org", "list"], env).stdout
     rotated = run(["org", "key", "acme", "--demo"], env)
     assert rotated.returncode == 0 and "key: tvk_" in rotated.stdout
+
+
+def test_a_short_org_key_is_refused_at_start(cli_env) -> None:
+    """ORG_KEY=abc started a server whose whole API answered to a three-letter key
+    (nothing limits wrong guesses); generated keys are 47 characters."""
+    for var in ("ORG_KEY", "THREATVEC_ORG_KEY"):
+        for command in (["serve", "--port", str(free_port())], ["org", "list"]):
+            out = run(command, {**cli_env, var: "abc123"})
+            assert out.returncode == 1, (var, command, out.stderr)
+            [line] = out.stderr.strip().splitlines()
+            assert line.startswith("error: invalid settings: "), line
+            assert "must be at least 16 characters" in line, line
+            assert "abc123" not in out.stderr + out.stdout

@@ -20,6 +20,7 @@ from threatvec.core import public_url
 __all__ = ["EVENTS_KEEP_DAYS", "Settings", "get_settings"]
 
 EVENTS_KEEP_DAYS = "THREATVEC_EVENTS_KEEP_DAYS"
+ORG_KEY_MIN_LEN = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 
@@ -116,6 +117,19 @@ class Settings(BaseSettings):
     @classmethod
     def _blank_key_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("org_key")
+    @classmethod
+    def _long_enough_key(cls, v: SecretStr | None) -> SecretStr | None:
+        # The key is the org's only credential and nothing limits wrong guesses:
+        # "abc" would open the whole API to a short brute force.
+        if v is not None and len(v.get_secret_value().strip()) < ORG_KEY_MIN_LEN:
+            raise ValueError(
+                f"ORG_KEY / THREATVEC_ORG_KEY must be at least {ORG_KEY_MIN_LEN} characters; "
+                "generate one with: python -c 'import secrets; "
+                'print("tvk_" + secrets.token_urlsafe(32))\''
+            )
+        return v
 
     @field_validator("public_url", mode="before")
     @classmethod
