@@ -193,6 +193,8 @@ class SmtpSink:
     commands: list[tuple[str, bool]] = field(default_factory=list)
     # Hang up right after accepting a message (a relay ending the session once it has it).
     close_after_data: bool = False
+    # Keep the next N messages but hang up before the 250 (the reply is lost on the way).
+    lose_reply_to_data: int = 0
 
 
 @contextmanager
@@ -279,6 +281,9 @@ def smtp_sink(
                     sink.messages.append(
                         {"from": mail_from, "to": rcpts, "data": b"".join(lines), "tls": secure}
                     )
+                    if sink.lose_reply_to_data > 0:
+                        sink.lose_reply_to_data -= 1
+                        return
                     self.reply("250 queued")
                     if sink.close_after_data:
                         return

@@ -578,3 +578,35 @@ def test_a_login_the_smtp_server_does_not_offer_fails_once_and_says_why(
         assert "offers no login" in d.last_error and "starttls" in d.last_error
         assert "relay-password-123" not in d.last_error
         assert smtp.messages == []
+
+
+def test_a_digest_sent_again_after_a_lost_reply_keeps_its_message_id(session_factory, box) -> None:
+    # Email has no delivery id header: when the server's 250 is lost, the retry mails the
+    # digest again. The same Message-ID lets mail servers and clients drop the copy;
+    # a new random one per attempt made two distinct mails. A different set of alerts
+    # is a different mail, with its own id.
+    org = create_org(session_factory)
+    with smtp_sink() as smtp, session_scope(session_factory) as s:
+        smtp.lose_reply_to_data = 1
+        cfg = _email(smtp, sender="tv@example.com", recipients=["soc@example.com"])
+        cid = add_channel(s, org.id, box, "mail", cfg)
+        add_rule(s, org.id, {"trigger": "mcp_rug_pull"}, channel_ids=[cid], cooldown_minutes=0)
+        s.commit()
+        signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": "a"})
+        flows.evaluate(session=s, org_id=org.id)
+        s.commit()
+        now = utcnow()
+        first = flows.deliver_due(session=s, org_id=org.id, box=box, allow_private=True, now=now)
+        assert first.retrying == 1
+        later = now + timedelta(hours=2)
+        again = flows.deliver_due(session=s, org_id=org.id, box=box, allow_private=True, now=later)
+        assert again.sent == 1
+        signals.publish(session=s, org_id=org.id, kind=RUG_PULL_SIGNAL, data={"server": "b"})
+        flows.evaluate(session=s, org_id=org.id, now=later)
+        s.commit()
+        flows.deliver_due(
+            session=s, org_id=org.id, box=box, allow_private=True, now=later + timedelta(hours=2)
+        )
+        ids = [message_from_bytes(m["data"])["Message-ID"] for m in smtp.messages]
+    assert len(ids) == 3 and ids[0] == ids[1] and ids[2] != ids[0]
+    assert ids[0].endswith("@example.com>")

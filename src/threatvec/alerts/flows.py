@@ -18,6 +18,7 @@ resolve row goes only after its trigger got through (``lifecycle.gate``).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 from collections import defaultdict
@@ -344,8 +345,9 @@ def _send(
     if missing:
         raise DeliveryError(f"channel has no {missing[0]} stored", retryable=False)
     if channel.kind == "email":
+        # For a digest, delivery_id names the whole set of deliveries it carries.
         return email_digest.send(cfg, password=secrets.get("password"), msgs=msgs,
-                                 allow_private=allow_private)  # fmt: skip
+                                 allow_private=allow_private, key=delivery_id)  # fmt: skip
     msg = msgs[0]
     if channel.kind == "slack":
         return slack.send(client, webhook_url=secrets["webhook_url"], msg=msg)
@@ -356,6 +358,16 @@ def _send(
         return webhook.send(client, url=str(cfg["url"]), secret=secrets["secret"], msg=msg,
                             delivery_id=delivery_id)  # fmt: skip
     raise DeliveryError(f"unknown channel kind {channel.kind!r}", retryable=False)
+
+
+def _delivery_key(claimed: Sequence[AlertDelivery]) -> str:
+    """The id a receiver de-duplicates on: the delivery's, or for a digest its set's."""
+    if len(claimed) == 1:
+        return claimed[0].id
+    # A digest re-sent with the same alerts gets the same key (and Message-ID); one
+    # that gained an alert since is a different mail.
+    joined = ",".join(sorted(d.id for d in claimed))
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
 def _claim(session: Session, delivery: AlertDelivery, now: datetime) -> bool:
@@ -572,7 +584,7 @@ def _deliver_group(
         else:
             own = client or outbound_client(allow_private=allow_private, timeout=10.0)
             try:
-                code = _send(channel, secrets, msgs, client=own, delivery_id=claimed[0].id,
+                code = _send(channel, secrets, msgs, client=own, delivery_id=_delivery_key(claimed),
                              allow_private=allow_private)  # fmt: skip
             except DeliveryError as exc:
                 error = exc

@@ -13,7 +13,7 @@ from typing import Any
 from threatvec.alerts.notifiers.message import AlertMessage, DeliveryError, redact
 from threatvec.core.outbound import OutboundBlocked, check_url
 
-__all__ = ["ACCEPTED", "build", "send"]
+__all__ = ["ACCEPTED", "build", "message_id", "send"]
 
 # The reply code recorded for a digest the server took (250 after DATA).
 ACCEPTED = 250
@@ -23,7 +23,22 @@ def _state(msg: AlertMessage) -> str:
     return "" if msg.status == "open" or msg.is_test else f" [{msg.status.upper()}]"
 
 
-def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
+def message_id(config: dict[str, Any], key: str | None) -> str:
+    """The Message-ID: fixed by ``key`` (the digest's deliveries), so a re-send is one mail.
+
+    Email has no delivery id header; when the server's reply to a digest is lost, the
+    retry mails it again, and only an unchanged Message-ID lets servers and clients
+    drop the copy. Without a key (a channel test) it is random, as each test is new.
+    """
+    domain = str(config["sender"]).rpartition("@")[2] or None
+    if key is None:
+        return make_msgid("threatvec", domain=domain)
+    return f"<threatvec.{key}@{domain or 'threatvec.local'}>"
+
+
+def build(
+    config: dict[str, Any], msgs: Sequence[AlertMessage], *, key: str | None = None
+) -> EmailMessage:
     mail = EmailMessage()
     n = len(msgs)
     test = n == 1 and msgs[0].is_test
@@ -34,9 +49,7 @@ def build(config: dict[str, Any], msgs: Sequence[AlertMessage]) -> EmailMessage:
     mail["To"] = ", ".join(config["recipients"])
     # RFC 5322 §3.6: Date is required; smtplib adds neither it nor a Message-ID.
     mail["Date"] = formatdate(usegmt=True)
-    mail["Message-ID"] = make_msgid(
-        "threatvec", domain=str(config["sender"]).rpartition("@")[2] or None
-    )
+    mail["Message-ID"] = message_id(config, key)
     # A digest goes out up to a period after its alerts fired: say which are closed by now.
     lines = [
         f"[{m.severity.upper()}]{_state(m)} {m.title}\n  {m.summary}\n  rule: {m.rule_name}, "
@@ -68,6 +81,7 @@ def send(
     msgs: Sequence[AlertMessage],
     allow_private: bool,
     timeout: float = 15.0,
+    key: str | None = None,
 ) -> int:
     """Send one digest; return the server's reply code, or raise DeliveryError."""
     host, port = str(config["host"]), int(config["port"])
@@ -77,7 +91,7 @@ def send(
         check_url(f"https://{host}:{port}/", allow_private=allow_private)
     except OutboundBlocked as exc:
         raise DeliveryError(f"destination refused: {exc}", retryable=False) from None
-    mail = build(config, msgs)
+    mail = build(config, msgs, key=key)
     accepted = False
     try:
         with smtplib.SMTP(host, port, timeout=timeout) as smtp:
