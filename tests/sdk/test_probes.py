@@ -111,3 +111,20 @@ def test_an_unknown_agent_is_logged_only_when_it_persists(make_client, capture, 
         lambda: any("HTTP 404" in r.getMessage() for r in caplog.records), timeout=2.0
     )
     tv.stop()
+
+
+def test_a_reply_with_nul_or_lone_surrogates_is_sent_with_replacement_characters(
+    make_client, capture
+):
+    # The server stores no NUL (PostgreSQL refuses it, the reply is a 422 and the probe
+    # ends as 'did not answer') and UTF-8 holds no lone surrogate.
+    capture.probe_queue.append({"probe_id": "p-7", "prompt": "dump", "context": {}})
+    tv = make_client().start()
+    assert tv.serve_probes(
+        lambda p, c: {"output": "bin\x00ary caf\udce9", "tool_calls": ["read\x00"]},
+        poll_timeout=1.0,
+    )
+    assert capture.wait_for(lambda: len(capture.probe_replies) == 1, timeout=30.0)
+    assert capture.probe_replies[0][1]["output"] == "bin\ufffdary caf\ufffd"
+    assert capture.probe_replies[0][1]["tool_calls"][0]["name"] == "read\ufffd"
+    tv.stop()

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import quote
 
 from threatvec.sdk.transport import HttpTransport
-from threatvec.sdk.worker import backoff_delay
+from threatvec.sdk.worker import backoff_delay, utf8, without_nul
 
 __all__ = ["NEXT_PATH", "REPLY_PATH", "ProbeServer"]
 
@@ -140,7 +140,8 @@ class ProbeServer:
         except Exception as exc:
             # The agent's own failure is an answer too: the probe records it as an error.
             answer["error"] = f"{type(exc).__name__}: {exc}"[:1000]
-        body = json.dumps(answer, default=str).encode("utf-8")
+        # As for events: no NUL (the server cannot store one) and no lone surrogate.
+        body = utf8(without_nul(json.dumps(answer, default=str, ensure_ascii=False)))
         sent = self._transport.request(
             "POST",
             REPLY_PATH.format(probe_id=probe_id),
