@@ -69,7 +69,8 @@ class McpScan(OrgScoped, Base):
     __table_args__ = (Index("ix_mcp_scans_org_received", "org_id", "received_at"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    # (org_id, received_at) above serves every read: all of them are one org's (mcp_0003)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     generated_at: Mapped[str | None] = mapped_column(String(64), nullable=True)
     generator: Mapped[str | None] = mapped_column(String(100), nullable=True)
     servers_total: Mapped[int] = mapped_column(Integer, default=0)
