@@ -15,6 +15,7 @@ import base64
 import hashlib
 import hmac
 import json
+import socket
 import socketserver
 import ssl
 import threading
@@ -179,6 +180,10 @@ def http_receiver(*, webhook_secret: str | None = None) -> Iterator[HttpReceiver
         server.server_close()
 
 
+class _Tcp6(socketserver.ThreadingTCPServer):
+    address_family = socket.AF_INET6
+
+
 @dataclass
 class SmtpSink:
     host: str
@@ -199,7 +204,7 @@ class SmtpSink:
 
 @contextmanager
 def smtp_sink(
-    tls: tuple[Path, Path] | None = None, *, auth_in_clear: bool = False
+    tls: tuple[Path, Path] | None = None, *, auth_in_clear: bool = False, host: str = "127.0.0.1"
 ) -> Iterator[SmtpSink]:
     """A minimal SMTP server (RFC 5321 subset: EHLO/HELO, MAIL, RCPT, DATA, NOOP, RSET, QUIT).
 
@@ -207,7 +212,7 @@ def smtp_sink(
     (RFC 4954), and records whether each login and mail came over TLS.
     ``auth_in_clear`` offers AUTH without TLS, as a stripped or hostile server would.
     """
-    sink = SmtpSink("127.0.0.1", 0)
+    sink = SmtpSink(host, 0)
     context: ssl.SSLContext | None = None
     if tls is not None:
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -293,7 +298,8 @@ def smtp_sink(
                 else:
                     self.reply("250 ok")
 
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+    server_class = _Tcp6 if ":" in host else socketserver.ThreadingTCPServer
+    server = server_class((host, 0), Handler)
     server.daemon_threads = True
     sink.port = server.server_address[1]
     thread = threading.Thread(target=server.serve_forever, daemon=True)

@@ -308,3 +308,27 @@ def test_any_2xx_from_a_webhook_receiver_is_success(status: int) -> None:
             client, url=rx.url + "/soar", secret=secret, msg=channel_test_message(), delivery_id="d"
         )
     assert code == status
+
+
+def test_an_ipv6_smtp_host_is_checked_and_reached() -> None:
+    # The address check built https://::1:25/ from the host: 'URL has no host' or a port
+    # error for an IPv6 SMTP server, which the settings accept ('::1', '2001:db8::25').
+    cfg = {"starttls": False, "sender": "alerts@example.com", "recipients": ["soc@example.com"]}
+    with smtp_sink(host="::1") as smtp:
+        for host in ("::1", "[::1]"):
+            code = email_digest.send(
+                {**cfg, "host": host, "port": smtp.port},
+                password=None,
+                msgs=[channel_test_message()],
+                allow_private=True,
+            )
+            assert code == 250
+        with pytest.raises(DeliveryError) as info:
+            email_digest.send(
+                {**cfg, "host": "::1", "port": smtp.port},
+                password=None,
+                msgs=[channel_test_message()],
+                allow_private=False,
+            )
+    assert len(smtp.messages) == 2
+    assert "non-public address ::1" in info.value.message and not info.value.retryable

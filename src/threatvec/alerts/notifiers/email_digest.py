@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import ipaddress
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -74,6 +75,20 @@ def build(
     return mail
 
 
+def _bare(host: str) -> str:
+    """The host as smtplib connects to it: an IPv6 address without its brackets."""
+    return host[1:-1] if host.startswith("[") and host.endswith("]") else host
+
+
+def _url_host(host: str) -> str:
+    # In a URL an IPv6 address needs brackets, or "::1" reads as host ":" and port.
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return host
+    return f"[{host}]"
+
+
 def send(
     config: dict[str, Any],
     *,
@@ -84,11 +99,11 @@ def send(
     key: str | None = None,
 ) -> int:
     """Send one digest; return the server's reply code, or raise DeliveryError."""
-    host, port = str(config["host"]), int(config["port"])
+    host, port = _bare(str(config["host"])), int(config["port"])
     secrets = [password] if password else []
     try:
         # The same address check as HTTP notifiers (the scheme only selects the check).
-        check_url(f"https://{host}:{port}/", allow_private=allow_private)
+        check_url(f"https://{_url_host(host)}:{port}/", allow_private=allow_private)
     except OutboundBlocked as exc:
         raise DeliveryError(f"destination refused: {exc}", retryable=False) from None
     mail = build(config, msgs, key=key)
