@@ -46,3 +46,18 @@ def test_a_server_url_with_a_space_makes_the_sdk_inert_with_a_warning(caplog, ca
     assert tv.stats()["enabled"] is False
     assert "server_url" in caplog.text
     tv.stop()
+
+
+def test_a_redirect_says_where_to_point_the_sdk(make_client, capture, caplog) -> None:
+    # THREATVEC_URL=http://... behind a proxy that redirects to https: every batch was
+    # lost with 'the server refused a batch (HTTP 301)', which reads like a server fault.
+    caplog.set_level(logging.WARNING, logger="threatvec")
+    target = "https://threatvec.example.com/api/v1/ingest"
+    capture.script.append(("status", 301, {"Location": target}))
+    tv = make_client()
+    tv.start()
+    tv.record_tool_call("x", outcome="ok")
+    assert tv.flush(30)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "threatvec"]
+    assert any("redirect" in w and "https://threatvec.example.com" in w for w in warnings)
+    assert any("server_url" in w or "THREATVEC_URL" in w for w in warnings)

@@ -46,6 +46,7 @@ class Reply:
     body: Any = None
     error: str | None = None
     timed_out: bool = False
+    location: str | None = None
 
     @property
     def retryable(self) -> bool:
@@ -171,6 +172,7 @@ class HttpTransport:
             raw = response.read(MAX_REPLY_BYTES)
             status = response.status
             retry_after = parse_retry_after(response.getheader("Retry-After"))
+            location = response.getheader("Location")
             if response.getheader("Connection", "").lower() == "close" or response.will_close:
                 self.close()
         except (OSError, http.client.HTTPException) as exc:
@@ -186,7 +188,7 @@ class HttpTransport:
                 parsed = json.loads(raw)
             except ValueError:
                 parsed = None
-        return Reply(status=status, retry_after=retry_after, body=parsed)
+        return Reply(status=status, retry_after=retry_after, body=parsed, location=location)
 
     def post_json(self, path: str, payload: bytes, *, timeout: float | None = None) -> Reply:
         """POST an already-encoded JSON body, gzip-compressed."""

@@ -393,6 +393,16 @@ class BackgroundWorker:
             self._warn_once(
                 "auth", "threatvec: the server refused the org key (HTTP %s)", reply.status
             )
+        elif reply.status is not None and 300 <= reply.status < 400:
+            # Not followed on purpose: the org key goes only where it was configured.
+            where = (reply.location or "another address")[:300].removesuffix(INGEST_PATH)
+            self._warn_once(
+                "redirect",
+                "threatvec: the server redirects to %s (HTTP %s) and the SDK does not follow "
+                "redirects; set server_url / THREATVEC_URL to that address",
+                where,
+                reply.status,
+            )
         else:
             self._warn_once(
                 f"status:{reply.status}",
