@@ -234,3 +234,15 @@ def test_copilot_summary_survives_retention_of_raw_events(session_factory, sampl
     assert counts["shadow_events"] == 10 and left == 0
     assert before["interactions"] == 10 and before["sensitivity_labels"] == 3
     assert after == before
+
+
+def test_a_record_dated_before_any_audit_log_is_skipped_not_imported(sample) -> None:
+    """A CreationTime of 0001-01-01 or 1970-01-01 (a corrupted or defaulted field) was
+    imported as history: the service read 'first seen 0001-01-01' ever after."""
+    old = [dict(sample[0], CreationTime="0001-01-01T00:00:00"), dict(sample[1])]
+    old[1]["CreationTime"] = "1970-01-01T00:00:00Z"
+    events, result = m365.convert_records([*old, sample[2]], salt=S)
+    assert [e.event_id for e in events] == [sample[2]["Id"]]
+    assert result.skipped == 2 and all("occurred_at" in e for e in result.errors)
+    recent = dict(sample[3], CreationTime=(datetime.now(UTC) - timedelta(days=9 * 365)).isoformat())
+    assert len(m365.convert_records([recent], salt=S)[0]) == 1  # years of history still import

@@ -79,6 +79,9 @@ MAX_COUNT = 1_000_000
 # The extension's queue may hold events for a while (backoff, browser closed).
 MAX_EVENT_AGE = timedelta(days=30)
 MAX_CLOCK_SKEW = timedelta(minutes=10)
+# Imported history: no audit log source keeps more than 10 years (Microsoft Purview's
+# longest retention); an older time is a corrupted or defaulted field (0001, 1970).
+MAX_HISTORY_AGE = timedelta(days=3653)
 
 _HEX64 = r"^[0-9a-f]{64}$"
 _BROWSER = r"^[a-z]{2,16}/[0-9]{1,4}$"
@@ -244,6 +247,8 @@ class ShadowEventIn(BaseModel):
         historical = bool(info.context and info.context.get("historical"))
         if not historical and v < now - MAX_EVENT_AGE:
             raise ValueError(f"occurred_at is older than {MAX_EVENT_AGE.days} days")
+        if v < now - MAX_HISTORY_AGE:
+            raise ValueError("occurred_at is older than 10 years (no audit log keeps that long)")
         return v
 
     @model_validator(mode="after")
