@@ -217,3 +217,15 @@ def test_heartbeats_are_sent(capture, make_client, interval):
     attrs = beats[0]["attributes"]
     assert attrs["interval_s"] == interval
     assert attrs["uptime_s"] >= 0
+
+
+def test_429_with_retry_after_zero_still_backs_off(capture, make_client):
+    # A proxy answering 429 with 'Retry-After: 0' made the worker retry in a tight loop
+    # for the whole batch deadline: hundreds of requests a second and the host's CPU.
+    capture.script.extend([("status", 429, {"Retry-After": "0"})] * 500)
+    tv = make_client(retry_initial_backoff=0.2, retry_max_backoff=1.0).start()
+    tv.record_tool_call("x")
+    time.sleep(2.0)
+    # At least the first backoff step (0.2 s ±20 %) apart: ≤ 13 in 2 s, not hundreds.
+    assert len(capture.requests) <= 14
+    tv.stop(timeout=0.5)

@@ -344,7 +344,10 @@ class BackgroundWorker:
                 return
             delay = backoff_delay(attempt, self._initial_backoff, self._max_backoff)
             if reply.status == 429 and reply.retry_after is not None:
-                delay = reply.retry_after
+                # The server's pace, but at least the first backoff step: 'Retry-After: 0'
+                # would otherwise be a tight loop until the batch deadline.
+                floor = backoff_delay(0, max(self._initial_backoff, 0.05), self._max_backoff)
+                delay = max(floor, reply.retry_after)
             attempt += 1
             if self._give_up.is_set() or time.monotonic() + delay > deadline:
                 self._give_up_on(batch, reply)
