@@ -232,7 +232,8 @@ def test_history_trend_and_validation(session_factory) -> None:
         _, _, rows = service.history(
             session=s, org_id=org.id, start=NOW - timedelta(days=10), end=NOW, limit=2
         )
-        assert [r.composite for r in rows] == [60.0, 70.0]  # the newest two, oldest first
+        # more snapshots than the limit: the last of each half of the range, oldest first
+        assert [r.composite for r in rows] == [40.0, 70.0]
         with pytest.raises(InvalidInput, match="before"):
             service.history(session=s, org_id=org.id, start=NOW, end=NOW - timedelta(days=1))
         with pytest.raises(InvalidInput, match="400 days"):
@@ -400,3 +401,25 @@ def test_agent_dimension_reads_every_agent_first_seen_by_now(session_factory) ->
         dim = AgentProvider().compute(session=s, org_id=org.id, now=NOW)
     assert dim.coverage["agents"] == 1
     assert dim.value == pytest.approx(75.75)
+
+
+def test_history_spans_its_range_when_it_holds_more_snapshots_than_the_limit(
+    session_factory,
+) -> None:
+    """Every change recomputes (debounced to seconds) and all snapshots are kept for 2
+    days, so a busy org stores hundreds an hour. History returned the newest `limit`:
+    the Overview's "Posture over 7 days" (limit 500) showed the last hour or so."""
+    org = create_org(session_factory)
+    with session_scope(session_factory) as s:
+        older = [NOW - timedelta(days=6, hours=-14 * i) for i in range(10)]  # 6 d .. 15 h ago
+        busy = [NOW - timedelta(seconds=6 * i) for i in range(600)]  # the last hour
+        for i, at in enumerate(sorted(older + busy)):
+            s.add(PostureSnapshot(org_id=org.id, computed_at=at, composite=float(i % 100)))
+        s.flush()
+        _, _, rows = service.history(session=s, org_id=org.id, now=NOW, limit=500)
+    assert len(rows) <= 500
+    times = [r.computed_at for r in rows]
+    assert times == sorted(times)
+    assert times[0] == NOW - timedelta(days=6)  # the range's oldest snapshot is shown
+    assert times[-1] == NOW  # and its newest
+    assert sum(t < NOW - timedelta(hours=1) for t in times) == 10  # every older one kept

@@ -14,13 +14,13 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from threatvec.core.clock import utcnow
 from threatvec.core.errors import InvalidInput
@@ -479,21 +479,39 @@ def history(
         raise InvalidInput(("query", "from"), "the range can be at most 400 days")
     if not 1 <= limit <= HISTORY_MAX_POINTS:
         raise InvalidInput(("query", "limit"), f"limit must be 1–{HISTORY_MAX_POINTS}")
+    in_range = (
+        PostureSnapshot.org_id == org_id,
+        PostureSnapshot.computed_at >= start,
+        PostureSnapshot.computed_at <= end,
+    )
+    order = (PostureSnapshot.computed_at, PostureSnapshot.id)
+    stamps = session.execute(
+        select(PostureSnapshot.id, PostureSnapshot.computed_at).where(*in_range).order_by(*order)
+    ).all()
+    keep = [i for i, _ in stamps] if len(stamps) <= limit else _span(stamps, start, end, limit)
     rows = list(
         session.scalars(
             select(PostureSnapshot)
-            .where(
-                PostureSnapshot.org_id == org_id,
-                PostureSnapshot.computed_at >= start,
-                PostureSnapshot.computed_at <= end,
-            )
-            # the newest `limit` points of the range, returned oldest first
-            .order_by(PostureSnapshot.computed_at.desc(), PostureSnapshot.id.desc())
-            .limit(limit)
+            .options(defer(PostureSnapshot.data))  # the explained posture is not history
+            .where(PostureSnapshot.id.in_(keep))
+            .order_by(*order)
         )
     )
-    rows.reverse()
     return start, end, rows
+
+
+def _span(stamps: Sequence[Any], start: datetime, end: datetime, limit: int) -> list[str]:
+    """Ids of the last snapshot in each of `limit` equal slices of the range.
+
+    A busy org stores a snapshot every few seconds (every change recomputes, and all
+    are kept for 2 days): the newest `limit` of them covered the last hour of a 7-day
+    range. One per slice spans the range and always includes the newest.
+    """
+    width = (end - start) / limit
+    last: dict[int, str] = {}
+    for snapshot_id, at in stamps:  # oldest first: a later one replaces its slice's
+        last[min(limit - 1, int((at - start) / width))] = snapshot_id
+    return list(last.values())
 
 
 # ── brief and advice ──────────────────────────────────────────────────────
