@@ -267,3 +267,38 @@ def test_agent_checks_past_the_agent_limit_say_how_many_they_judged(
     assert "Only 2 of the org's 3 agents were evaluated" in telemetry.reason
     assert cc72.status == "partial"
     assert ("agents in the organisation", 3) in [(e.label, e.value) for e in telemetry.evidence]
+
+
+def test_run_and_scan_counts_cover_the_evidence_window(session_factory) -> None:
+    # Retention removes old runs and scan reports (keeping the latest): an all-time
+    # count would shrink as they go, so the evidence counts the 30-day window.
+    from datetime import timedelta
+
+    from threatvec.compliance.facts import OrgFacts
+    from threatvec.core.clock import utcnow
+    from threatvec.mcp.models import McpScan
+    from threatvec.redteam.models import RedTeamRun
+
+    org = create_org(session_factory)
+    now = utcnow()
+    with session_scope(session_factory) as s:
+        for days in (200, 45, 2):
+            at = now - timedelta(days=days)
+            s.add(RedTeamRun(org_id=org.id, agent_id="a", agent_name="a", mode="quick",
+                             status="completed", created_at=at, finished_at=at))  # fmt: skip
+            s.add(McpScan(org_id=org.id, received_at=at))
+    with session_scope(session_factory) as s:
+        facts = OrgFacts(session=s, org_id=org.id, now=now)
+        assert facts.redteam.completed_runs == 1 and facts.mcp.scans == 1
+        assert facts.mcp.last_scan_at is not None
+        monitoring = service.Evaluation(session=s, org_id=org.id).check("continuous_monitoring")
+        scans = next(e for e in monitoring.evidence if e.label.startswith("MCP scans"))
+        assert scans.label == "MCP scans received (30 days)" and scans.value == 1
+    with session_scope(session_factory) as s:
+        old = create_org(session_factory)
+        at = now - timedelta(days=90)
+        s.add(McpScan(org_id=old.id, received_at=at))
+    with session_scope(session_factory) as s:
+        ev = service.Evaluation(session=s, org_id=old.id)
+        monitoring = ev.check("continuous_monitoring")
+        assert monitoring.status == "gap", monitoring.reason  # a source once, none live now

@@ -153,7 +153,7 @@ def telemetry_coverage(f: OrgFacts) -> CheckResult:
 
 def continuous_monitoring(f: OrgFacts) -> CheckResult:
     agents, mcp, services = f.agents, f.mcp, f.shadow
-    ever = bool(agents) or mcp.scans > 0 or services is not None
+    ever = bool(agents) or mcp.last_scan_at is not None or services is not None
     if not ever:
         return CheckResult.of(
             "not_assessed", "No monitoring source (agent telemetry, MCP scans, shadow AI) yet."
@@ -176,7 +176,10 @@ def continuous_monitoring(f: OrgFacts) -> CheckResult:
         [
             *(Evidence(name, on) for name, on in sources.items()),
             Evidence(
-                "MCP scans received", mcp.scans, f"{API}/mcp/scans", observed_at=mcp.last_scan_at
+                "MCP scans received (30 days)",
+                mcp.scans,
+                f"{API}/mcp/scans",
+                observed_at=mcp.last_scan_at,
             ),
         ],
     )
@@ -577,7 +580,7 @@ def adversarial_testing(f: OrgFacts) -> CheckResult:
     untested = [a.agent_id for a in agents if a.red_team is None]
     evidence = [
         Evidence(
-            "completed red-team runs",
+            f"completed red-team runs ({rt.window_days} days)",
             rt.completed_runs,
             f"{API}/agentbench/runs",
             observed_at=rt.last_finished_at,

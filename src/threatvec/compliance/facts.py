@@ -85,7 +85,7 @@ class McpFacts:
     open_finding_ids: tuple[str, ...]
     open_owasp: dict[str, list[str]]  # OWASP id → open finding ids that name it
     severe_open: tuple[str, ...]  # open high/critical finding ids
-    scans: int
+    scans: int  # received within MCP_SCAN_WINDOW
     last_scan_at: datetime | None
 
 
@@ -109,7 +109,7 @@ class VulnFacts:
 
 @dataclass(frozen=True, slots=True)
 class RedTeamFacts:
-    completed_runs: int
+    completed_runs: int  # finished in the last window_days
     last_finished_at: datetime | None
     last_run_id: str | None
     passed: int
@@ -247,8 +247,13 @@ class OrgFacts:
         for f in findings:
             for tag in f.owasp or ():
                 owasp.setdefault(_owasp_key(str(tag)), []).append(f.id)
+        # Counted over the evidence window: retention keeps older scan reports only
+        # while something needs them, so an all-time count would shrink as they go.
+        recent = McpScan.received_at >= self.now - MCP_SCAN_WINDOW
         scans, last = s.execute(
-            select(func.count(), func.max(McpScan.received_at)).where(McpScan.org_id == self.org_id)
+            select(func.count().filter(recent), func.max(McpScan.received_at)).where(
+                McpScan.org_id == self.org_id
+            )
         ).one()
         return McpFacts(
             servers=len(servers),
@@ -319,10 +324,12 @@ class OrgFacts:
         s, days = self.session, redteam.RECENT_DAYS
         cutoff = self.now - timedelta(days=days)
         done = ("completed", "cancelled")
+        # Runs counted over the window (retention removes old ones); the last is kept.
         runs, last = s.execute(
-            select(func.count(), func.max(RedTeamRun.finished_at)).where(
-                RedTeamRun.org_id == self.org_id, RedTeamRun.status.in_(done)
-            )
+            select(
+                func.count().filter(RedTeamRun.finished_at >= cutoff),
+                func.max(RedTeamRun.finished_at),
+            ).where(RedTeamRun.org_id == self.org_id, RedTeamRun.status.in_(done))
         ).one()
         last_run = s.scalar(
             select(RedTeamRun.id)
