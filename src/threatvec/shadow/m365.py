@@ -185,8 +185,12 @@ def record_to_event(record: Mapping[str, Any], *, salt: OrgUserSalt) -> ShadowEv
             context={"historical": True},
         )
     except ValidationError as exc:
-        fields = ", ".join(".".join(error_loc(e)) or "record" for e in exc.errors())
-        raise ValueError(f"does not convert ({fields})") from None
+        # The field and the rule, never the value (pydantic's messages do not hold it).
+        problems = "; ".join(
+            f"{'.'.join(error_loc(e)) or 'record'}: {str(e['msg']).removeprefix('Value error, ')}"
+            for e in exc.errors()
+        )
+        raise ValueError(f"does not convert ({problems})") from None
 
 
 def _record_name(position: int, record: Mapping[str, Any]) -> str:
