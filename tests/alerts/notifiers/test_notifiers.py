@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 from email import message_from_bytes
 
 import pytest
@@ -332,3 +333,17 @@ def test_an_ipv6_smtp_host_is_checked_and_reached() -> None:
             )
     assert len(smtp.messages) == 2
     assert "non-public address ::1" in info.value.message and not info.value.retryable
+
+
+@pytest.mark.parametrize("tail", ["&", "<", ">"])
+def test_a_long_slack_text_is_cut_between_entities_not_inside_one(tail: str) -> None:
+    # The text is escaped, then cut to Slack's section limit: a cut inside '&amp;' or
+    # '&lt;' left '&am' / '&l' shown literally at the end of the message.
+    from dataclasses import replace
+
+    for pad in range(2895, 2900):
+        msg = replace(channel_test_message(), is_test=False, summary="x" * pad + tail + "yy")
+        text = slack.payload(msg)["blocks"][1]["text"]["text"]
+        body = text.split(" ", 1)[1]
+        assert re.search(r"&[a-z]*$", body) is None, (pad, body[-8:])
+        assert len(text) <= 3000

@@ -24,6 +24,15 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def _cut(escaped: str, limit: int = 2900) -> str:
+    """Escaped text cut to ``limit`` without splitting an entity ('&am' would show as is)."""
+    cut = escaped[:limit]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut
+
+
 def _context(msg: AlertMessage) -> dict[str, Any]:
     line = (
         f"rule: {msg.rule_name} · trigger: {msg.trigger} · "
@@ -41,7 +50,7 @@ def _resolved(msg: AlertMessage) -> dict[str, Any]:
         where, by = "PagerDuty", by.removeprefix("PagerDuty").removeprefix(": ")
     who = f" by {by}" if by else ""
     why = f" {msg.resolution[:1].upper()}{msg.resolution[1:]}." if msg.resolution else ""
-    said = _esc(f"Resolved in {where}{who}{when}.{why}")[:2900]
+    said = _cut(_esc(f"Resolved in {where}{who}{when}.{why}"))
     return {
         "text": _esc(text),
         "blocks": [
@@ -63,7 +72,7 @@ def _reopened(msg: AlertMessage) -> dict[str, Any]:
     at = str(said.get("at") or "")
     # "2026-11-28T09:41:07.123+00:00" -> "2026-11-28 09:41"
     when = f" at {at[:10]} {at[11:16]} UTC" if len(at) >= 16 else ""
-    line = _esc(f"Reopened in {where}{who}{when}: it is open again.")[:2900]
+    line = _cut(_esc(f"Reopened in {where}{who}{when}: it is open again."))
     return {
         "text": _esc(text),
         "blocks": [
@@ -87,7 +96,7 @@ def payload(msg: AlertMessage) -> dict[str, Any]:
             {"type": "header", "text": {"type": "plain_text", "text": text[:150]}},
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": f"{mark} {_esc(msg.summary)[:2900]}"},
+                "text": {"type": "mrkdwn", "text": f"{mark} {_cut(_esc(msg.summary))}"},
             },
             _context(msg),
         ],
