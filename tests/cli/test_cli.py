@@ -296,3 +296,15 @@ def test_a_short_org_key_is_refused_at_start(cli_env) -> None:
             assert line.startswith("error: invalid settings: "), line
             assert "must be at least 16 characters" in line, line
             assert "abc123" not in out.stderr + out.stdout
+
+
+def test_a_short_secret_key_is_refused_at_start(cli_env) -> None:
+    """THREATVEC_SECRET_KEY signs dashboard sessions and derives the key that encrypts
+    stored integration and channel secrets; 'x' was accepted."""
+    for command in (["serve", "--port", str(free_port())], ["org", "list"]):
+        out = run(command, {**cli_env, "THREATVEC_SECRET_KEY": "short-secret"})
+        assert out.returncode == 1, (command, out.stderr)
+        [line] = out.stderr.strip().splitlines()
+        assert line.startswith("error: invalid settings: "), line
+        assert "THREATVEC_SECRET_KEY must be at least 32 characters" in line, line
+        assert "short-secret" not in out.stderr + out.stdout

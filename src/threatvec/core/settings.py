@@ -21,6 +21,7 @@ __all__ = ["EVENTS_KEEP_DAYS", "Settings", "get_settings"]
 
 EVENTS_KEEP_DAYS = "THREATVEC_EVENTS_KEEP_DAYS"
 ORG_KEY_MIN_LEN = 16
+SECRET_KEY_MIN_LEN = 32
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DATABASE_BACKENDS = ("sqlite", "postgresql")
 
@@ -113,7 +114,7 @@ class Settings(BaseSettings):
     redteam_judge_model: str | None = None
     redteam_judge_api_key: SecretStr | None = None
 
-    @field_validator("org_key", mode="before")
+    @field_validator("org_key", "secret_key", mode="before")
     @classmethod
     def _blank_key_is_none(cls, v: object) -> object:
         return None if isinstance(v, str) and not v.strip() else v
@@ -128,6 +129,18 @@ class Settings(BaseSettings):
                 f"ORG_KEY / THREATVEC_ORG_KEY must be at least {ORG_KEY_MIN_LEN} characters; "
                 "generate one with: python -c 'import secrets; "
                 'print("tvk_" + secrets.token_urlsafe(32))\''
+            )
+        return v
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_enough_secret(cls, v: SecretStr | None) -> SecretStr | None:
+        # It signs every dashboard session and derives the key that encrypts stored
+        # secrets: a short one is a guessable master key for both.
+        if v is not None and len(v.get_secret_value().strip()) < SECRET_KEY_MIN_LEN:
+            raise ValueError(
+                f"THREATVEC_SECRET_KEY must be at least {SECRET_KEY_MIN_LEN} characters; "
+                "generate one with: python -c 'import secrets; print(secrets.token_urlsafe(48))'"
             )
         return v
 
