@@ -86,6 +86,7 @@ def detail_payload(data: dict[str, Any]) -> dict[str, Any]:
             }
             for i in data["instances"]
         ],
+        "events_lost": data["events_lost"],
         "recent_events": [
             {
                 "event_id": e.event_id,

@@ -196,6 +196,14 @@ class InstanceRead(BaseModel):
     dropped: dict[str, int]
 
 
+class EventsLostRead(BaseModel):
+    """Events the agent's SDK reported lost (its ``dropped`` counters), over all instances."""
+
+    total: int
+    by_reason: dict[str, int]
+    instances: int = Field(description="Instances that reported, all of them counted")
+
+
 class EventRead(BaseModel):
     event_id: str
     type: str
@@ -319,6 +327,7 @@ class AgentDetailRead(AgentCardRead):
                     ],
                     "mcp_servers": [],
                     "instances": [],
+                    "events_lost": {"total": 0, "by_reason": {}, "instances": 0},
                     "recent_events": [
                         {
                             "event_id": "4b2a8c0d9e1f4a3b8c7d6e5f4a3b2c1d",
@@ -350,5 +359,6 @@ class AgentDetailRead(AgentCardRead):
     destinations: list[UsedRead]
     mcp_servers: list[UsedRead]
     instances: list[InstanceRead]
+    events_lost: EventsLostRead
     recent_events: list[EventRead]
     explanation: dict[str, str] = Field(description="Why each number on the card is what it is")

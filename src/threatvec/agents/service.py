@@ -17,14 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Float, cast, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from threatvec.agents.expected import ExpectedAgent, expected_agents, resolve_asset_id
 from threatvec.agents.facts import Usage, build_facts, internal_domains
-from threatvec.agents.models import Agent, AgentEvent, AgentInstance
+from threatvec.agents.models import DROP_REASONS, Agent, AgentEvent, AgentInstance
 from threatvec.agents.rules import get_rule, tool_kinds
 from threatvec.agents.scoring import AgentScore, is_external_host, score_agent
 from threatvec.assets import service as assets
@@ -356,6 +356,20 @@ def instances(*, session: Session, org_id: str, agent_id: str) -> list[AgentInst
     )
 
 
+def events_lost(*, session: Session, org_id: str, agent_id: str) -> dict[str, Any]:
+    """Events the agent's SDK instances reported lost, summed over all of them, by reason."""
+    # Over every instance, not the 50 listed: a pre-fork server has one per worker.
+    # Summed as floats: each counter may be up to 2^63-1 and SQLite's SUM overflows.
+    sums = [func.sum(cast(getattr(AgentInstance, r), Float)) for r in DROP_REASONS]
+    row = session.execute(
+        select(func.count(), *sums).where(
+            AgentInstance.org_id == org_id, AgentInstance.agent_id == agent_id
+        )
+    ).one()
+    by_reason = {r: int(v) for r, v in zip(DROP_REASONS, row[1:], strict=True) if v}
+    return {"total": sum(by_reason.values()), "by_reason": by_reason, "instances": int(row[0])}
+
+
 def _explain(view: AgentView, now: datetime) -> dict[str, str]:
     s = view.score
     cov = s.coverage
@@ -457,6 +471,7 @@ def detail(
         "destinations": used("destination", lambda h: {"external": is_external_host(h, internal)}),
         "mcp_servers": used("mcp_server"),
         "instances": instances(session=session, org_id=org_id, agent_id=agent.id),
+        "events_lost": events_lost(session=session, org_id=org_id, agent_id=agent.id),
         "recent_events": recent_events(session=session, org_id=org_id, agent_id=agent.id),
         "explanation": _explain(view, now),
     }
