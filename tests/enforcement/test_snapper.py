@@ -379,3 +379,24 @@ def _snapper_page(live_server, org) -> str:
         r = c.get("/settings/snapper")
         assert r.status_code == 200, r.text
         return r.text
+
+
+def test_a_nul_character_from_snapper_is_dropped_not_a_lost_event(
+    live_server, session_factory
+) -> None:
+    # PostgreSQL stores no NUL: the one event of the request was refused (422) there and
+    # lost, while SQLite stored it with the NUL. Snapper's text is kept without it.
+    org = create_org(session_factory)
+    snapper = SnapperSender(live_server.url, _source(live_server, org))
+    r = snapper.send(
+        audit(
+            "request_denied",
+            message="DENY: rm -rf /\x00tmp",
+            details={"tool_name": "ba\x00sh", "rule_name": "deny\x00list", "decision": "deny"},
+        )
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["outcome"] == "stored"
+    [row] = _events(session_factory, org.id)
+    assert (row.tool, row.policy_name) == ("bash", "denylist")
+    assert "\x00" not in (row.reason or "") and "rm -rf /tmp" in (row.reason or "")

@@ -178,7 +178,12 @@ def authenticate(
 
 
 def _text(value: object, limit: int) -> str | None:
-    return value.strip()[:limit] if isinstance(value, str) and value.strip() else None
+    if not isinstance(value, str):
+        return None
+    # PostgreSQL stores no NUL, and Snapper sends one event per request: dropping the
+    # character keeps the event (refusing it would lose it; Snapper does not fix its text).
+    value = value.replace("\x00", "").strip()
+    return value[:limit] or None
 
 
 def _linked_agent(session: Session, org_id: str, snapper_agent: str) -> str | None:
