@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import unicodedata
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,6 +53,9 @@ def create_org(*, session: Session, name: str) -> tuple[Org, str]:
     name = name.strip()
     if not name or len(name) > 200:
         raise InvalidInput(("name",), "org name must be 1–200 characters")
+    # `org list` prints one org per line and terminals obey escape sequences
+    if any(unicodedata.category(c) == "Cc" for c in name):
+        raise InvalidInput(("name",), "org name must not contain control characters")
     if session.scalar(select(Org).where(Org.name == name)) is not None:
         raise Conflict(f"an org named {name!r} already exists")
     key = keys.generate_key()
