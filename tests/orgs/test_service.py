@@ -36,7 +36,9 @@ def test_default_org_key_can_be_set_and_rotated(fresh_app) -> None:
         assert orgs.org_for_key(session=s, key="tvk_second_key_0123456789").id == org.id
 
 
-@pytest.mark.parametrize("name", ["acme\nfake-org  [key set]", "acme\x1b[2J", "tab\there", "nul\x00"])
+@pytest.mark.parametrize(
+    "name", ["acme\nfake-org  [key set]", "acme\x1b[2J", "tab\there", "nul\x00"]
+)
 def test_an_org_name_with_control_characters_is_refused(session_factory, name: str) -> None:
     # printed raw by `threatvec org list` (one org per line) and in every page's top bar:
     # a newline forged a second org line, an escape sequence drove the admin's terminal
