@@ -43,3 +43,21 @@ def test_a_browser_gets_a_page_the_api_gets_a_problem(app, session_factory) -> N
         assert api.status_code == 422
         assert api.headers["content-type"] == "application/problem+json"
         assert api.json()["status"] == 422
+
+
+def test_a_body_that_is_not_json_says_where_the_parser_stopped(client, session_factory) -> None:
+    # FastAPI reports it as loc ["body", 9], which read as a field named "9".
+    org = create_org(session_factory)
+    r = client.post("/api/v1/mcp/scans", content=b'{"a":\n 1,,}',
+                    headers={**org.headers, "content-type": "application/json"})  # fmt: skip
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert problem["errors"] == [{
+        "loc": ["body"],
+        "msg": "not valid JSON at character 9: Expecting property name enclosed in double quotes",
+    }]  # fmt: skip
+    assert problem["detail"] == "body: " + problem["errors"][0]["msg"]
+    # Other validation errors keep their field path.
+    r = client.post("/api/v1/mcp/scans", json={"schema": "threatvec.mcp-scan/1"},
+                    headers=org.headers)  # fmt: skip
+    assert r.json()["errors"][0]["loc"] == ["body", "servers"]

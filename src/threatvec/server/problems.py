@@ -92,6 +92,21 @@ def _loc(loc: tuple[Any, ...] | list[Any]) -> list[str | int]:
     return [p if isinstance(p, int) else str(p) for p in loc]
 
 
+def _validation_error(e: Any) -> dict[str, Any]:
+    """One pydantic/FastAPI error as ``{loc, msg}``.
+
+    A body that is not JSON comes as ``loc: ["body", 9], msg: "JSON decode
+    error"``: the 9 is a character offset, read as a field named "9". Say what
+    the parser said, and where.
+    """
+    loc = tuple(e.get("loc", ()))
+    if e.get("type") == "json_invalid":
+        where = f" at character {loc[1]}" if len(loc) > 1 and isinstance(loc[1], int) else ""
+        why = str((e.get("ctx") or {}).get("error") or "").strip()
+        return {"loc": ["body"], "msg": f"not valid JSON{where}" + (f": {why}" if why else "")}
+    return {"loc": _loc(loc), "msg": str(e.get("msg", "invalid"))}
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(ThreatVecError)
     async def _domain(request: Request, exc: ThreatVecError) -> Response:
@@ -113,10 +128,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
-        errors = [
-            {"loc": _loc(e.get("loc", ())), "msg": str(e.get("msg", "invalid"))}
-            for e in exc.errors()
-        ]
+        errors = [_validation_error(e) for e in exc.errors()]
         detail = (
             "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errors[:5])
             or "request is not valid"
