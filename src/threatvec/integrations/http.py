@@ -9,7 +9,9 @@ vendor echoes back can never reach a run record, a log line or an API reply.
 
 from __future__ import annotations
 
+import math
 import random
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,7 +21,7 @@ import httpx
 from threatvec.core.cancel import pause
 from threatvec.core.outbound import OutboundBlocked, outbound_client
 
-__all__ = ["ConnectorError", "VendorHttp", "origin", "redact"]
+__all__ = ["ConnectorError", "VendorHttp", "asked_wait", "origin", "redact"]
 
 MAX_ATTEMPTS = 4
 BACKOFF_S = 0.5
@@ -42,6 +44,35 @@ def redact(text: str, secrets: Iterable[str]) -> str:
         if secret and len(secret) >= 4:
             text = text.replace(secret, "••••")
     return text
+
+
+# Vendors that send no Retry-After on a 429 say when their rate-limit window resets, in
+# epoch seconds: Okta (X-Rate-Limit-Reset) and CrowdStrike Falcon (X-RateLimit-RetryAfter).
+RESET_HEADERS = ("X-Rate-Limit-Reset", "X-RateLimit-RetryAfter")
+
+
+def asked_wait(
+    headers: httpx.Headers, *, rate_limited: bool, now: float | None = None
+) -> float | None:
+    """Seconds the vendor asked to wait (Retry-After, or a rate-limit reset time), or None.
+
+    The reset time counts only on a 429: Okta sends it on every reply, and a 5xx must
+    not wait for the end of a rate-limit window it did not hit.
+    """
+    try:
+        seconds = float(headers.get("Retry-After", ""))
+    except ValueError:
+        seconds = math.nan
+    if math.isfinite(seconds):
+        return max(seconds, 0.0)
+    if not rate_limited:
+        return None
+    current = time.time() if now is None else now
+    for name in RESET_HEADERS:
+        value = headers.get(name, "").strip()
+        if value.isascii() and value.isdigit() and int(value) > current:
+            return int(value) - current
+    return None
 
 
 def origin(url: str) -> tuple[str, str, int | None]:
@@ -73,12 +104,15 @@ class VendorHttp:
         self.client.close()
 
     def _wait(self, attempt: int, response: httpx.Response | None) -> float:
-        header = response.headers.get("Retry-After", "") if response is not None else ""
-        try:
-            return min(max(float(header), 0.0), MAX_RETRY_AFTER_S)
-        except ValueError:
-            base: float = self.backoff_s * 2 ** (attempt - 1)
-            return base * random.uniform(0.8, 1.2)
+        asked = (
+            asked_wait(response.headers, rate_limited=response.status_code == 429)
+            if response is not None
+            else None
+        )
+        if asked is not None:
+            return min(asked, MAX_RETRY_AFTER_S)
+        base: float = self.backoff_s * 2 ** (attempt - 1)
+        return base * random.uniform(0.8, 1.2)
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Send; retry 429/5xx/network errors; return the final response (any status)."""
