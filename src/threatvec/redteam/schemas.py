@@ -306,6 +306,30 @@ class ProbeReplyIn(BaseModel):
     tool_calls: list[dict[str, Any]] = Field(default_factory=list, max_length=200)
     error: str | None = Field(default=None, max_length=2000)
 
+    @field_validator("output", "tool_calls", "error", mode="before")
+    @classmethod
+    def _storable(cls, v: Any) -> Any:
+        """NULs and lone surrogates become U+FFFD: the answer is evidence to judge.
+
+        PostgreSQL stores neither, so the reply failed to save and the probe ended
+        as "did not answer"; refusing it would do the same. The SDK cleans its own
+        replies; a client of this API may not.
+        """
+        return _replace_unstorable(v)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _replace_unstorable(value: Any) -> Any:
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_replace_unstorable(v) for v in value]
+    if isinstance(value, dict):
+        return {_replace_unstorable(k): _replace_unstorable(v) for k, v in value.items()}
+    return value
+
 
 class ProbeReplyAck(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"accepted": True}]})
