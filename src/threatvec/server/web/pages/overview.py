@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
@@ -17,6 +18,7 @@ from markupsafe import Markup
 
 from threatvec.core.llm import LlmClient
 from threatvec.posture import service
+from threatvec.posture.composite import PostureScore
 from threatvec.posture.dimensions import DIMENSION_LABELS
 from threatvec.posture.factors import round1
 from threatvec.posture.recompute import take_pending
@@ -64,6 +66,25 @@ def _slots(ctx: PageContext) -> dict[str, Markup]:
     return out
 
 
+def dimension_cards(posture: PostureScore) -> list[dict[str, Any]]:
+    """One card per dimension: its shown value, and the colour of that value's band
+    (79.96 shows as 80.0 and is green, not the amber of scores below 80)."""
+    return [
+        {
+            "name": d.name,
+            "label": d.display_name,
+            "value": d.score.rounded,
+            "color": band_color(d.score.rounded),
+            "detail": d.score.detail,
+            "weight": posture.weights.get(d.name, 0.0),
+            "effective": posture.effective.get(d.name, 0.0) * 100,
+            "top": d.top_factor(),
+            "href": AREA_LINKS.get(d.name, "/"),
+        }
+        for d in posture.dimensions
+    ]
+
+
 @router.get("/", response_class=HTMLResponse)
 def overview_page(ctx: PageDep) -> HTMLResponse:
     org_id = ctx.org.id
@@ -83,20 +104,7 @@ def overview_page(ctx: PageDep) -> HTMLResponse:
         limit=500,
     )
     points = [(r.computed_at.strftime("%m-%d %H:%M"), r.composite) for r in rows]
-    dims = [
-        {
-            "name": d.name,
-            "label": d.display_name,
-            "value": d.score.rounded,
-            "color": band_color(d.value),
-            "detail": d.score.detail,
-            "weight": cur.posture.weights.get(d.name, 0.0),
-            "effective": cur.posture.effective.get(d.name, 0.0) * 100,
-            "top": d.top_factor(),
-            "href": AREA_LINKS.get(d.name, "/"),
-        }
-        for d in cur.posture.dimensions
-    ]
+    dims = dimension_cards(cur.posture)
     risks = [
         {
             "rank": i,
