@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -144,9 +146,35 @@ def set_session_cookie(response: Response, request: Request, value: str) -> None
     )
 
 
+# A status line is text the server chose: the redirect after a form carries it in the
+# URL (?flash=...), signed with the session's CSRF secret (&fs=...). Unsigned, anyone
+# could send a link that makes a trusted page say "your key expired, re-enter it at ...".
+FLASH_SIG = "fs"
+
+
+def _flash_sig(ctx: PageContext, text: str) -> str:
+    key = ctx.auth.csrf.encode()
+    return hmac.new(key, b"flash\x00" + text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _sign_flash(ctx: PageContext, url: str) -> str:
+    flashes = [v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k == "flash"]
+    if not flashes:
+        return url
+    return f"{url}&{FLASH_SIG}={_flash_sig(ctx, flashes[-1])}"
+
+
+def _url_flash_is_signed(ctx: PageContext) -> bool:
+    params = ctx.request.query_params
+    text, sig = params.get("flash"), params.get(FLASH_SIG, "")
+    return text is None or hmac.compare_digest(sig, _flash_sig(ctx, text))
+
+
 def render(
     ctx: PageContext, template: str, *, active: str, status_code: int = 200, **data: Any
 ) -> HTMLResponse:
+    if data.get("flash") and not _url_flash_is_signed(ctx):
+        data["flash"] = None  # from a link someone made, not from this session's form
     response = templates.TemplateResponse(
         ctx.request,
         template,
@@ -167,7 +195,7 @@ def render(
 
 
 def redirect(ctx: PageContext, url: str) -> RedirectResponse:
-    response = RedirectResponse(url, status_code=303)
+    response = RedirectResponse(_sign_flash(ctx, url), status_code=303)
     if ctx.new_cookie:
         set_session_cookie(response, ctx.request, ctx.new_cookie)
     return response
