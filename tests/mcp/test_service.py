@@ -522,7 +522,9 @@ def test_scopes_stored_under_the_old_shared_keys_are_retired(session_factory) ->
         _ingest(s, org.id, [(_spec("fetch", "/b/.mcp.json"), _snap("fetch", FETCH))])
         assert _trifectas(s, org.id) == []
         assert s.get(McpFinding, stale.id).status == "resolved"
-        groups = {x.name: x.groups for x in s.scalars(select(McpServer))}
+        groups = {
+            x.name: x.groups for x in s.scalars(select(McpServer).where(McpServer.org_id == org.id))
+        }
         assert groups["git"] == ["/a/.mcp.json"] and groups["fetch"] == ["/b/.mcp.json"]
 
 
