@@ -33,3 +33,18 @@ def test_a_flash_shows_after_the_form_that_set_it_not_from_a_made_up_link(
     with TestClient(app) as other:
         dashboard_login(other, org.key)
         assert "Learning cycle started" not in other.get(location).text
+
+
+def test_the_signature_goes_into_the_query_before_a_fragment() -> None:
+    # The integrations page redirects to '?flash=...#i-<id>' to scroll to the row; the
+    # signature appended after the '#' was no query parameter, and the flash vanished.
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from threatvec.server.web.render import _sign_flash
+
+    ctx = cast(Any, SimpleNamespace(auth=SimpleNamespace(csrf="secret-of-this-session")))
+    url = _sign_flash(ctx, "/settings/integrations?flash=Saved+okta+integration#i-42")
+    assert url.startswith("/settings/integrations?flash=Saved+okta+integration&fs=")
+    assert url.endswith("#i-42") and url.count("#") == 1
+    assert _sign_flash(ctx, "/x?a=1#frag") == "/x?a=1#frag"

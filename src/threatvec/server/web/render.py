@@ -8,7 +8,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -158,10 +158,13 @@ def _flash_sig(ctx: PageContext, text: str) -> str:
 
 
 def _sign_flash(ctx: PageContext, url: str) -> str:
-    flashes = [v for k, v in parse_qsl(urlsplit(url).query, keep_blank_values=True) if k == "flash"]
+    parts = urlsplit(url)
+    flashes = [v for k, v in parse_qsl(parts.query, keep_blank_values=True) if k == "flash"]
     if not flashes:
         return url
-    return f"{url}&{FLASH_SIG}={_flash_sig(ctx, flashes[-1])}"
+    # Into the query, before any #fragment (the page scrolls to a row).
+    query = f"{parts.query}&{FLASH_SIG}={_flash_sig(ctx, flashes[-1])}"
+    return urlunsplit(parts._replace(query=query))
 
 
 def _url_flash_is_signed(ctx: PageContext) -> bool:
