@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -67,3 +68,24 @@ def each_backend(*, sqlite: bool = True, postgres: bool = True) -> Iterator[tupl
             print("\nPostgreSQL: not available, skipped")
         else:
             yield "PostgreSQL", pg
+
+
+def query_plan(session: Any, stmt: Any) -> str:
+    """One line of the plan either backend chooses for ``stmt`` (its values inlined).
+
+    On PostgreSQL a sequential scan over a still-empty table says nothing about the
+    index, so the plan is asked again with sequential scans off, and marked so.
+    """
+    from sqlalchemy import text
+
+    sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+    if session.get_bind().dialect.name != "postgresql":
+        rows = session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
+        return " / ".join(str(r[-1]) for r in rows)
+    plan = " / ".join(r.strip() for r in session.execute(text(f"EXPLAIN {sql}")).scalars())
+    if "Seq Scan" in plan:
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        rows = session.execute(text(f"EXPLAIN {sql}")).scalars()
+        plan = "(seqscan off) " + " / ".join(r.strip() for r in rows)
+        session.rollback()
+    return plan

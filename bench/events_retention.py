@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench._pg import each_backend  # noqa: E402
+from bench._pg import each_backend, query_plan  # noqa: E402
 from bench.jobs_api import NOW  # noqa: E402
 from bench.jobs_retention import _timed_deletes  # noqa: E402
 from threatvec.agents.models import Agent, AgentEvent  # noqa: E402
@@ -100,18 +100,7 @@ def _plan(session: Session, table: service.RawTable, org_id: str) -> str:
     stmt = service.batch_query(
         table, org_id, group, NOW - timedelta(days=KEEP_DAYS), 1000, after=after
     )
-    sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    if session.get_bind().dialect.name == "postgresql":
-        plan = " / ".join(r.strip() for r in session.execute(text(f"EXPLAIN {sql}")).scalars())
-        if "Seq Scan" in plan:
-            # An empty table here: the planner's choice says nothing; is the index usable?
-            session.execute(text("SET LOCAL enable_seqscan = off"))
-            rows = session.execute(text(f"EXPLAIN {sql}")).scalars()
-            plan = "(empty; seqscan off) " + " / ".join(r.strip() for r in rows)
-            session.rollback()
-        return plan
-    rows = session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
-    return " / ".join(str(r[-1]) for r in rows)
+    return query_plan(session, stmt)
 
 
 def _prune_all(session: Session, orgs: list[str]) -> dict[str, int]:

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import Engine, func, insert, select, text  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
-from bench._pg import each_backend  # noqa: E402
+from bench._pg import each_backend, query_plan  # noqa: E402
 from bench.jobs_api import NOW  # noqa: E402
 from bench.jobs_retention import _timed_deletes  # noqa: E402
 from threatvec.mcp.models import McpScan  # noqa: E402
@@ -88,18 +88,7 @@ def _plan(session: Session, name: str, org_id: str) -> str:
     """The plan of a batch after the first (with the cursor), as most batches run."""
     after = (NOW - timedelta(days=450), "")
     stmt = history.batch_query(name, org_id, NOW - timedelta(days=KEEP_DAYS), 1000, after)
-    sql = stmt.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
-    if session.get_bind().dialect.name == "postgresql":
-        plan = " / ".join(r.strip() for r in session.execute(text(f"EXPLAIN {sql}")).scalars())
-        if "Seq Scan" in plan:
-            # An empty table here: the planner's choice says nothing; is the index usable?
-            session.execute(text("SET LOCAL enable_seqscan = off"))
-            rows = session.execute(text(f"EXPLAIN {sql}")).scalars()
-            plan = "(seqscan off) " + " / ".join(r.strip() for r in rows)
-            session.rollback()
-        return plan
-    steps = session.execute(text(f"EXPLAIN QUERY PLAN {sql}"))
-    return " / ".join(str(r[-1]) for r in steps)
+    return query_plan(session, stmt)
 
 
 def _prune_all(session: Session, orgs: list[str]) -> dict[str, int]:
